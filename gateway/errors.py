@@ -1,0 +1,115 @@
+"""Haetae's exceptions.
+
+    HaetaeError
+    ├── ConfigError            settings, catalog or policy file invalid (start-up, CLI)
+    └── Refusal                a request is answered by the gateway, not the upstream
+        ├── BadRequest         400  malformed JSON, uninspectable content
+        ├── NotFound           404  unknown provider or path outside the allow-list
+        ├── PayloadTooLarge    413  body over the configured limit
+        ├── UnsupportedMedia   415  Content-Encoding the gateway cannot inspect
+        ├── PolicyBlock        403  a policy rule refused the request
+        ├── InspectionFailed   500  scanning or policy evaluation raised (fail closed)
+        ├── AuditUnavailable   503  the audit store cannot record (fail closed)
+        ├── ProviderNotReady   503  provider has no base URL or credential configured
+        ├── UpstreamUnreachable 502 connecting to the provider failed
+        └── UpstreamTimeout    504  the provider did not answer in time
+
+Every ``Refusal`` carries what the client is told: a status, a stable ``code``
+and a message for people. Messages name rules, entity types and providers —
+never the request's content, so they are safe to log.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuditUnavailable",
+    "BadRequest",
+    "ConfigError",
+    "HaetaeError",
+    "InspectionFailed",
+    "NotFound",
+    "PayloadTooLarge",
+    "PolicyBlock",
+    "ProviderNotReady",
+    "Refusal",
+    "UnsupportedMedia",
+    "UpstreamTimeout",
+    "UpstreamUnreachable",
+]
+
+
+class HaetaeError(Exception):
+    """Base of every error Haetae raises on purpose."""
+
+
+class ConfigError(HaetaeError):
+    """A configuration, catalog or policy file is invalid; the message says where."""
+
+
+class Refusal(HaetaeError):
+    """The gateway answers this request itself, in the provider's error format."""
+
+    status: int = 400
+    code: str = "bad_request"
+    decision: str = "error"  # what the audit record calls it
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class BadRequest(Refusal):
+    status = 400
+    code = "invalid_request"
+
+
+class NotFound(Refusal):
+    status = 404
+    code = "not_found"
+
+
+class PayloadTooLarge(Refusal):
+    status = 413
+    code = "request_too_large"
+
+
+class UnsupportedMedia(Refusal):
+    status = 415
+    code = "unsupported_content_encoding"
+
+
+class PolicyBlock(Refusal):
+    status = 403
+    code = "blocked_by_policy"
+    decision = "block"
+
+    def __init__(self, message: str, *, rule_ids: list[str]) -> None:
+        super().__init__(message)
+        self.rule_ids = rule_ids
+
+
+class InspectionFailed(Refusal):
+    status = 500
+    code = "inspection_failed"
+
+
+class AuditUnavailable(Refusal):
+    status = 503
+    code = "audit_unavailable"
+
+
+class ProviderNotReady(Refusal):
+    status = 503
+    code = "provider_not_configured"
+
+
+class UpstreamUnreachable(Refusal):
+    status = 502
+    code = "upstream_unreachable"
+
+
+class UpstreamTimeout(Refusal):
+    status = 504
+    code = "upstream_timeout"

@@ -1,0 +1,184 @@
+"""Gateway configuration: a YAML file, overridden by ``HAETAE_*`` variables.
+
+Settings are parsed and validated once at start-up into frozen models and then
+passed to whatever needs them; nothing reads the environment on the request
+path. An invalid file stops the gateway with a message that names the key.
+
+Environment overrides use ``__`` between levels, e.g. ``HAETAE_LISTEN__PORT=9000``
+or ``HAETAE_PROVIDERS__OPENAI__BASE_URL=http://mirror:8000``. In provider ids an
+``_`` in the variable stands for ``-`` (``HAETAE_PROVIDERS__AZURE_OPENAI__...``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from gateway.errors import ConfigError
+from gateway.validation import describe_validation_error
+
+__all__ = [
+    "CONFIG_FILE_VARIABLE",
+    "AuditSettings",
+    "CredentialSettings",
+    "ForwardSettings",
+    "LimitSettings",
+    "ListenSettings",
+    "ProviderSettings",
+    "Settings",
+    "TimeoutSettings",
+    "load_settings",
+]
+
+ENV_PREFIX = "HAETAE_"
+#: names the config file itself (read by the CLI), so it is not a setting
+CONFIG_FILE_VARIABLE = "HAETAE_CONFIG"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ListenSettings(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+
+
+class AuditSettings(_Strict):
+    url: str = "sqlite:///var/audit.db"
+
+
+class LimitSettings(_Strict):
+    max_body_bytes: int = Field(default=16 * 1024 * 1024, gt=0)
+
+
+class TimeoutSettings(_Strict):
+    """Upstream timeouts in seconds; ``read`` bounds the wait for each chunk."""
+
+    connect: float = Field(default=10.0, gt=0)
+    read: float = Field(default=600.0, gt=0)
+    write: float = Field(default=60.0, gt=0)
+    pool: float = Field(default=10.0, gt=0)
+
+
+class ForwardSettings(_Strict):
+    transport: Literal["httpx", "aiohttp"] = "aiohttp"
+    max_connections: int = Field(default=1000, gt=0)
+    max_keepalive_connections: int = Field(default=200, ge=0)
+
+
+class DetectionSettings(_Strict):
+    # Above this many characters a request is scanned on a worker thread so that
+    # one large paste does not stall every other request on the event loop.
+    offload_threshold_chars: int = Field(default=16_384, ge=0)
+
+
+class CredentialSettings(_Strict):
+    """``passthrough`` forwards the caller's own key; ``inject`` uses one held here."""
+
+    mode: Literal["passthrough", "inject"] = "passthrough"
+    env: str | None = None
+    file: Path | None = None
+
+    def model_post_init(self, _context: Any) -> None:
+        if self.mode == "inject" and (self.env is None) == (self.file is None):
+            raise ValueError("credentials.mode 'inject' needs exactly one of 'env' or 'file'")
+        if self.mode == "passthrough" and (self.env or self.file):
+            raise ValueError("credentials 'env'/'file' only apply with mode 'inject'")
+
+
+class ProviderSettings(_Strict):
+    base_url: str | None = None
+    credentials: CredentialSettings = CredentialSettings()
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("base_url must start with http:// or https://")
+        return value.rstrip("/") if value else value
+
+
+class Settings(_Strict):
+    listen: ListenSettings = ListenSettings()
+    policy: Path = Path("policies/default.yaml")
+    audit: AuditSettings = AuditSettings()
+    limits: LimitSettings = LimitSettings()
+    timeouts: TimeoutSettings = TimeoutSettings()
+    forward: ForwardSettings = ForwardSettings()
+    detection: DetectionSettings = DetectionSettings()
+    providers: dict[str, ProviderSettings] = Field(default_factory=dict)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+def load_settings(
+    config_file: Path | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """File, then ``HAETAE_*`` variables, then explicit overrides (CLI flags)."""
+    data: dict[str, Any] = {}
+    if config_file is not None:
+        data = _read_yaml(config_file)
+    _merge(data, _environment_overrides(os.environ if environ is None else environ))
+    if overrides:
+        _merge(data, _nest(overrides))
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        source = f" in {config_file}" if config_file else ""
+        raise ConfigError(
+            f"invalid configuration{source}:\n{describe_validation_error(exc)}"
+        ) from None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {path} is not valid YAML: {exc}") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"config file {path} must be a mapping of settings")
+    return loaded
+
+
+def _environment_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or name in (ENV_PREFIX, CONFIG_FILE_VARIABLE):
+            continue
+        keys = [part.lower() for part in name[len(ENV_PREFIX) :].split("__")]
+        if len(keys) >= 2 and keys[0] == "providers":
+            keys[1] = keys[1].replace("_", "-")
+        _merge(result, _nest({".".join(keys): value}))
+    return result
+
+
+def _nest(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"listen.port": 1}`` → ``{"listen": {"port": 1}}``."""
+    nested: dict[str, Any] = {}
+    for dotted, value in flat.items():
+        node = nested
+        *parents, leaf = dotted.split(".")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    return nested
+
+
+def _merge(target: dict[str, Any], source: Mapping[str, Any]) -> None:
+    for key, value in source.items():
+        if isinstance(value, Mapping) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = value
