@@ -1,0 +1,160 @@
+"""One Presidio ``AnalyzerEngine`` per process, wrapped for the gateway's hot path.
+
+The engine is built once at startup (no spaCy model, no network) and called for every
+request, so everything Presidio would otherwise redo per call is done here once: the NLP
+artifacts, the entity list, the regex compilation and the suffix-list parse.
+
+Language: Presidio wants a language code per ``analyze`` call, but uses it only to pick
+recognizers and an NLP pipeline. With ``NoOpNlpEngine`` there is no pipeline and every
+recognizer here is a language-agnostic regex, so all of them are registered under the single
+code ``SCAN_LANGUAGE``. Korean, English and mixed text are all scanned by every recognizer,
+exactly once; Korean context words live in the recognizers' ``CONTEXT`` lists.
+"""
+
+from __future__ import annotations
+
+import logging
+from bisect import bisect_right
+from collections.abc import Collection, Sequence
+from typing import ClassVar
+
+from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
+
+from gateway.detect.context import WindowContextEnhancer
+from gateway.detect.findings import Finding
+from gateway.detect.offline import build_nlp_engine, configure_offline, offline_tld_extractor
+from gateway.detect.recognizers import SUPPORTED_ENTITIES, build_recognizers
+
+__all__ = ["SCAN_LANGUAGE", "SEGMENT_SEPARATOR", "SUPPORTED_ENTITIES", "DetectionEngine"]
+
+log = logging.getLogger(__name__)
+
+SCAN_LANGUAGE = "en"
+
+#: Joins segments for the single analyze call. No recognizer's pattern can consume NUL, so
+#: no match can run from one segment into the next; the newlines keep ``^``/``$`` and the
+#: look-arounds behaving as they do at a segment's own start and end.
+_STOP = "\x00"
+SEGMENT_SEPARATOR = f"\n{_STOP}\n"
+
+# Contains every recognizer's marker, so each pattern is compiled during __init__.
+_WARM_UP = (
+    "warm-up a@example.com 900101-1234567 4111 1111 1111 1111 AKIA ASIA ABIA ACCA A3T "
+    "secret_access_key= CCESS sk- sk-ant- ghp_ github_pat_ AIza xoxb- PRIVATE KEY"
+)
+
+_NAME_KEY = RecognizerResult.RECOGNIZER_NAME_KEY
+
+
+class DetectionEngine:
+    """Scan texts for personal data and secrets; thread-safe once constructed.
+
+    ``entities`` limits the recognizers that are built (None = all of ``SUPPORTED_ENTITIES``,
+    empty = scan nothing); ``score_threshold`` drops weaker findings (the bare 13-digit RRN
+    without context scores 0.4, most secrets 0.9-1.0).
+    """
+
+    supported_entities: ClassVar[frozenset[str]] = SUPPORTED_ENTITIES
+
+    def __init__(
+        self, entities: Collection[str] | None = None, score_threshold: float = 0.0
+    ) -> None:
+        if not 0.0 <= score_threshold <= 1.0:
+            raise ValueError(f"score_threshold must be within [0, 1], got {score_threshold}")
+        configure_offline()
+        offline_tld_extractor()
+        nlp_engine = build_nlp_engine()
+        recognizers = build_recognizers(entities, language=SCAN_LANGUAGE)
+        self.entities: frozenset[str] = frozenset(
+            entity for recognizer in recognizers for entity in recognizer.supported_entities
+        )
+        self.score_threshold = score_threshold
+        # NoOp artifacts do not depend on the text: make them once, not once per call.
+        self._nlp_artifacts = nlp_engine.process_text("", SCAN_LANGUAGE)
+        self._analyzer: AnalyzerEngine | None = None
+        if not recognizers:
+            # A policy may scan for nothing; Presidio would load its whole predefined set
+            # into an empty registry, so there is no analyzer at all and scans return [].
+            return
+        self._analyzer = AnalyzerEngine(
+            registry=RecognizerRegistry(
+                recognizers=recognizers, supported_languages=[SCAN_LANGUAGE]
+            ),
+            nlp_engine=nlp_engine,
+            supported_languages=[SCAN_LANGUAGE],
+            default_score_threshold=score_threshold,
+            context_aware_enhancer=WindowContextEnhancer(stop=_STOP),
+        )
+        self.scan(_WARM_UP)
+
+    @property
+    def analyzer(self) -> AnalyzerEngine | None:
+        """The underlying Presidio engine, None when no entity is scanned."""
+        return self._analyzer
+
+    def scan(self, text: str) -> list[Finding]:
+        """Return the findings in ``text``, ordered by start offset."""
+        if not text:
+            return []
+        findings = [_finding(result, 0) for result in self._analyze(text)]
+        findings.sort(key=_order)
+        return findings
+
+    def scan_segments(self, texts: Sequence[str]) -> list[list[Finding]]:
+        """Scan several texts with one analyze call; offsets are local to each text.
+
+        The gateway passes every text-bearing position of a request (system prompt, each
+        message, tool arguments...). Per-call overhead dominates for short texts, so one
+        call over the joined texts is much cheaper than one call per text.
+        """
+        out: list[list[Finding]] = [[] for _ in texts]
+        if self._analyzer is None or not any(texts):
+            return out
+        if len(texts) == 1:
+            out[0] = self.scan(texts[0])
+            return out
+        starts: list[int] = []
+        position = 0
+        for text in texts:
+            starts.append(position)
+            position += len(text) + len(SEGMENT_SEPARATOR)
+        for result in self._analyze(SEGMENT_SEPARATOR.join(texts)):
+            index = bisect_right(starts, result.start) - 1
+            offset = starts[index]
+            if result.end - offset > len(texts[index]):
+                # Cannot happen with the current patterns; a future one must not leak
+                # a span across messages, so drop rather than clip.
+                log.debug("dropping %s spanning a segment boundary", result.entity_type)
+                continue
+            out[index].append(_finding(result, offset))
+        for findings in out:
+            findings.sort(key=_order)
+        return out
+
+    def _analyze(self, text: str) -> list[RecognizerResult]:
+        if self._analyzer is None:
+            return []
+        # entities=None: the registry holds only the wanted recognizers, and Presidio's
+        # per-entity recognizer lookup costs more than listing them all. An explicit
+        # threshold skips its per-recognizer threshold lookup.
+        return self._analyzer.analyze(
+            text=text,
+            language=SCAN_LANGUAGE,
+            score_threshold=self.score_threshold,
+            nlp_artifacts=self._nlp_artifacts,
+        )
+
+
+def _finding(result: RecognizerResult, offset: int) -> Finding:
+    metadata = result.recognition_metadata or {}
+    return Finding(
+        entity_type=result.entity_type,
+        start=result.start - offset,
+        end=result.end - offset,
+        score=float(result.score),
+        recognizer=str(metadata.get(_NAME_KEY, "")),
+    )
+
+
+def _order(finding: Finding) -> tuple[int, int, str]:
+    return (finding.start, finding.end, finding.entity_type)

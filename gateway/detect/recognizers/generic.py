@@ -1,0 +1,68 @@
+"""Presidio's e-mail and credit-card recognizers, adapted to Korean text and offline use."""
+
+from __future__ import annotations
+
+from presidio_analyzer import Pattern
+from presidio_analyzer.predefined_recognizers import CreditCardRecognizer, EmailRecognizer
+
+from gateway.detect.offline import offline_tld_extractor
+from gateway.detect.recognizers.base import NOT_ALNUM_AFTER, NOT_ALNUM_BEFORE, MarkerGate
+
+__all__ = ["CreditCardNumberRecognizer", "EmailAddressRecognizer"]
+
+_LOCAL_CHARS = r"A-Za-z0-9!#$%&'*+/=?^_`{|}~\-"
+_ASCII_EMAIL = (
+    rf"(?<![{_LOCAL_CHARS}.])[{_LOCAL_CHARS}]+(?:\.[{_LOCAL_CHARS}]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(?![A-Za-z0-9-])"
+)
+
+
+class EmailAddressRecognizer(MarkerGate, EmailRecognizer):
+    """Presidio's ``EmailRecognizer`` plus an ASCII pattern and an offline validator.
+
+    Presidio's pattern is built from ``\\w`` and ``\\b``, so in ``gildong@example.co.kr로``
+    the particle becomes part of the "TLD" and validation rejects the address. The extra
+    ASCII pattern stops at the Hangul; Presidio's still covers internationalised domains.
+    Validation uses our offline suffix list instead of the process-wide ``tldextract``
+    instance, so it never depends on import order or network access.
+    """
+
+    MARKERS = ("@",)
+    SPACE_FREE = True
+
+    def __init__(self, supported_language: str = "en") -> None:
+        # Presidio declares PATTERNS/CONTEXT as plain attributes; pass ours to __init__.
+        super().__init__(
+            patterns=[*EmailRecognizer.PATTERNS, Pattern("Email (ASCII)", _ASCII_EMAIL, 0.5)],
+            context=[*EmailRecognizer.CONTEXT, "e-mail", "mail", "이메일", "메일"],
+            supported_language=supported_language,
+        )
+
+    def validate_result(self, pattern_text: str) -> bool:
+        """Accept only addresses whose domain ends in a public suffix."""
+        return offline_tld_extractor()(pattern_text).fqdn != ""
+
+
+# Same issuer prefixes and grouping as Presidio's pattern; ASCII look-arounds replace \b.
+_CARD = (
+    NOT_ALNUM_BEFORE
+    + r"(?!1\d{12}(?!\d))(?:4\d{3}|5[0-5]\d{2}|6\d{3}|1\d{3}|3\d{3})"
+    + r"[- ]?\d{3,4}[- ]?\d{3,4}[- ]?\d{3,5}"
+    + NOT_ALNUM_AFTER
+)
+
+
+class CreditCardNumberRecognizer(CreditCardRecognizer):
+    """Presidio's Luhn-checked ``CreditCardRecognizer`` with a Hangul-tolerant pattern.
+
+    Presidio's ``\\b`` pattern misses ``4111111111111111입니다``; ours is a superset of it.
+    Luhn decides the score (1.0 or dropped), so context words only matter if a future
+    pattern skips validation; the Korean ones are listed for that and for explanations.
+    """
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            patterns=[Pattern("Credit card (Hangul-adjacent)", _CARD, 0.3)],
+            context=[*CreditCardRecognizer.CONTEXT, "카드", "카드번호", "신용카드", "체크카드"],
+            supported_language=supported_language,
+        )

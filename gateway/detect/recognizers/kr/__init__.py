@@ -1,0 +1,5 @@
+"""Korea-specific recognizers."""
+
+from gateway.detect.recognizers.kr.rrn import KrRrnRecognizer
+
+__all__ = ["KrRrnRecognizer"]
