@@ -1,0 +1,148 @@
+"""Which requests the gateway understands, per provider family: an allow-list.
+
+Routes match on path *suffixes* so the same family serves vendor prefixes (Azure
+``/openai/deployments/{d}``, Zhipu ``/api/paas/v4``, DashScope ``/compatible-mode/v1``).
+Anything unlisted resolves to ``None`` and is refused: a body the gateway cannot
+read must not reach the upstream. Paths that an upstream or an intermediary could
+normalise into a different route (``..``, encoded slashes, smuggled queries) are
+refused before matching, so ``/v1/models/../chat/completions`` is never "read-only".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from gateway.providers.anthropic_messages import AnthropicMessages
+from gateway.providers.dialect import Dialect
+from gateway.providers.gemini import GeminiGenerateContent
+from gateway.providers.openai_chat import OpenAIChat
+from gateway.providers.openai_embeddings import OpenAIEmbeddings
+from gateway.providers.openai_responses import OpenAIResponses
+
+__all__ = ["FAMILIES", "REFUSAL_FAMILIES", "Endpoint", "refusal_family", "resolve_endpoint"]
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """A recognised route: bodies of ``inspect`` routes are scanned with ``dialect``."""
+
+    kind: Literal["inspect", "read_only"]
+    dialect: Dialect | None
+    api: str
+
+
+_CHAT = OpenAIChat()
+_RESPONSES = OpenAIResponses()
+_EMBEDDINGS = OpenAIEmbeddings()
+_MESSAGES = AnthropicMessages()
+_GEMINI = GeminiGenerateContent()
+
+_MODELS = Endpoint("read_only", None, "models")
+_ANY = "*"  # one path segment, any value
+
+#: family → method → (suffix segments, endpoint); first match wins
+_Route = tuple[tuple[str, ...], Endpoint]
+_ROUTES: Mapping[str, Mapping[str, tuple[_Route, ...]]] = {
+    "openai": {
+        "POST": (
+            (("chat", "completions"), Endpoint("inspect", _CHAT, _CHAT.api)),
+            (("responses",), Endpoint("inspect", _RESPONSES, _RESPONSES.api)),
+            (("responses", "input_tokens"), Endpoint("inspect", _RESPONSES, _RESPONSES.api)),
+            (("embeddings",), Endpoint("inspect", _EMBEDDINGS, _EMBEDDINGS.api)),
+        ),
+        "GET": ((("models",), _MODELS), (("models", _ANY), _MODELS)),
+    },
+    "anthropic": {
+        "POST": (
+            (("v1", "messages"), Endpoint("inspect", _MESSAGES, _MESSAGES.api)),
+            (("v1", "messages", "count_tokens"), Endpoint("inspect", _MESSAGES, _MESSAGES.api)),
+        ),
+        "GET": ((("v1", "models"), _MODELS), (("v1", "models", _ANY), _MODELS)),
+    },
+    "gemini": {  # POST routes are ``models/{model}:{method}``, see ``_GEMINI_METHODS``
+        "GET": ((("models",), _MODELS), (("models", _ANY), _MODELS)),
+    },
+}
+
+#: Gemini puts the method after the model id: ``models/{model}:{method}``
+_GEMINI_METHODS: Mapping[str, Endpoint] = {
+    "generateContent": Endpoint("inspect", _GEMINI, _GEMINI.api),
+    "streamGenerateContent": Endpoint("inspect", _GEMINI, _GEMINI.api),
+    "countTokens": Endpoint("inspect", _GEMINI, _GEMINI.api),
+    "embedContent": Endpoint("inspect", _GEMINI, "embeddings"),
+    "batchEmbedContents": Endpoint("inspect", _GEMINI, "embeddings"),
+}
+_GEMINI_COLLECTIONS = frozenset({"models", "tunedModels"})
+
+FAMILIES: frozenset[str] = frozenset(_ROUTES)
+
+#: provider family → the error format its refusals are rendered in
+REFUSAL_FAMILIES: Mapping[str, str] = {family: family for family in FAMILIES}
+
+#: a percent escape whose decoded byte could change routing: . / \ % ; ? # or a control
+_DANGEROUS_ESCAPE = re.compile(r"%(?:2[eEfF5]|5[cC]|3[bBfF]|23|[01][0-9a-fA-F]|7[fF])")
+_BAD_PERCENT = re.compile(r"%(?![0-9a-fA-F]{2})")
+_FORBIDDEN_CHARS = frozenset("?#\\;")
+
+
+def refusal_family(family: str) -> str:
+    """How refusals for ``family`` are spelled (OpenAI's format when unknown)."""
+    return REFUSAL_FAMILIES.get(family, "openai")
+
+
+def _segments(path: str) -> list[str] | None:
+    """The path's segments, or ``None`` when it is not a plain canonical path."""
+    if not path.startswith("/") or any(ch in _FORBIDDEN_CHARS for ch in path):
+        return None
+    if not path.isprintable() or " " in path:
+        return None
+    if "%" in path and (_DANGEROUS_ESCAPE.search(path) or _BAD_PERCENT.search(path)):
+        return None
+    segments = path[1:].split("/")
+    for segment in segments:
+        if segment in ("", ".", ".."):
+            return None
+    return segments
+
+
+def _ends_with(segments: list[str], suffix: tuple[str, ...]) -> bool:
+    if len(segments) < len(suffix):
+        return False
+    tail = segments[len(segments) - len(suffix) :]
+    return all(want in (_ANY, got) for want, got in zip(suffix, tail, strict=True))
+
+
+def _gemini_method(segments: list[str]) -> Endpoint | None:
+    if len(segments) < 2 or segments[-2] not in _GEMINI_COLLECTIONS:
+        return None
+    model, sep, method = segments[-1].partition(":")
+    if not sep or not model:
+        return None
+    return _GEMINI_METHODS.get(method)
+
+
+def resolve_endpoint(family: str, method: str, path: str) -> Endpoint | None:
+    """The endpoint ``method path`` names for ``family``, or ``None`` to refuse it.
+
+    ``path`` is what remains after the gateway stripped its provider prefix, without
+    the query string.
+    """
+    routes = _ROUTES.get(family)
+    if routes is None:
+        return None
+    segments = _segments(path)
+    if segments is None:
+        return None
+    method = method.upper()
+    if family == "gemini":
+        if method == "POST":
+            return _gemini_method(segments)
+        if ":" in segments[-1]:  # a method path, never a model id
+            return None
+    for suffix, endpoint in routes.get(method, ()):
+        if _ends_with(segments, suffix):
+            return endpoint
+    return None

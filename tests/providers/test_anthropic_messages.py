@@ -1,0 +1,342 @@
+"""AnthropicMessages: system, every block kind, nesting; signed blocks stay untouched."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import anthropic
+import httpx2
+import orjson
+import pytest
+
+from gateway.providers.anthropic_messages import AnthropicMessages
+from gateway.providers.dialect import JSONPath, UninspectableContent, apply_edits
+
+DIALECT = AnthropicMessages()
+
+CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
+    (
+        "strings",
+        {
+            "model": "claude-sonnet-4-5",
+            "max_tokens": 1024,
+            "system": "You are Haetae's test bot.",
+            "messages": [{"role": "user", "content": "주민번호 900101-1234567"}],
+        },
+        [
+            ("system", "You are Haetae's test bot."),
+            ("messages[0].content", "주민번호 900101-1234567"),
+        ],
+    ),
+    (
+        "system-blocks-and-images",
+        {
+            "model": "claude-sonnet-4-5",
+            "max_tokens": 1024,
+            "system": [
+                {"type": "text", "text": "Policy A", "cache_control": {"type": "ephemeral"}},
+                {"type": "text", "text": "Policy B"},
+            ],
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "image",
+                            "source": {"type": "base64", "media_type": "image/png", "data": "AA"},
+                        },
+                        {"type": "text", "text": "Describe it"},
+                    ],
+                }
+            ],
+        },
+        [
+            ("system[0].text", "Policy A"),
+            ("system[1].text", "Policy B"),
+            ("messages[0].content[1].text", "Describe it"),
+        ],
+    ),
+    (
+        "thinking-and-tools",
+        {
+            "model": "claude-sonnet-4-5",
+            "max_tokens": 2048,
+            "thinking": {"type": "enabled", "budget_tokens": 1024},
+            "messages": [
+                {"role": "user", "content": "Find Kim's phone"},
+                {
+                    "role": "assistant",
+                    "content": [
+                        {"type": "thinking", "thinking": "look up kim", "signature": "EqQB"},
+                        {"type": "redacted_thinking", "data": "EmwK"},
+                        {
+                            "type": "tool_use",
+                            "id": "toolu_1",
+                            "name": "crm",
+                            "input": {"name": "Kim", "fields": ["phone", "email"], "limit": 1},
+                        },
+                    ],
+                },
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "tool_result",
+                            "tool_use_id": "toolu_1",
+                            "content": "010-9876-5432",
+                        },
+                        {
+                            "type": "tool_result",
+                            "tool_use_id": "toolu_2",
+                            "is_error": False,
+                            "content": [
+                                {"type": "text", "text": "kim@corp.kr"},
+                                {
+                                    "type": "image",
+                                    "source": {"type": "url", "url": "https://x/y.png"},
+                                },
+                                {
+                                    "type": "search_result",
+                                    "source": "https://wiki/kim",
+                                    "title": "Kim profile",
+                                    "content": [{"type": "text", "text": "Team lead"}],
+                                },
+                            ],
+                        },
+                    ],
+                },
+            ],
+        },
+        [
+            ("messages[0].content", "Find Kim's phone"),
+            ("messages[1].content[2].input.name", "Kim"),
+            ("messages[1].content[2].input.fields[0]", "phone"),
+            ("messages[1].content[2].input.fields[1]", "email"),
+            ("messages[2].content[0].content", "010-9876-5432"),
+            ("messages[2].content[1].content[0].text", "kim@corp.kr"),
+            ("messages[2].content[1].content[2].title", "Kim profile"),
+            ("messages[2].content[1].content[2].content[0].text", "Team lead"),
+        ],
+    ),
+    (
+        "documents",
+        {
+            "model": "claude-sonnet-4-5",
+            "max_tokens": 1024,
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "document",
+                            "source": {
+                                "type": "text",
+                                "media_type": "text/plain",
+                                "data": "Salary: 90M KRW",
+                            },
+                            "title": "HR memo",
+                            "context": "internal",
+                            "citations": {"enabled": True},
+                        },
+                        {
+                            "type": "document",
+                            "source": {
+                                "type": "content",
+                                "content": [
+                                    {"type": "text", "text": "Chunk one"},
+                                    {"type": "text", "text": "Chunk two"},
+                                ],
+                            },
+                        },
+                        {
+                            "type": "document",
+                            "source": {"type": "content", "content": "Whole custom doc"},
+                        },
+                        {
+                            "type": "document",
+                            "source": {
+                                "type": "base64",
+                                "media_type": "application/pdf",
+                                "data": "JVBERi0x",
+                            },
+                            "title": "scan.pdf",
+                        },
+                        {"type": "document", "source": {"type": "file", "file_id": "file_1"}},
+                        {
+                            "type": "search_result",
+                            "source": "https://kb/1",
+                            "title": "KB 1",
+                            "content": [{"type": "text", "text": "Answer text"}],
+                        },
+                    ],
+                }
+            ],
+        },
+        [
+            ("messages[0].content[0].source.data", "Salary: 90M KRW"),
+            ("messages[0].content[0].title", "HR memo"),
+            ("messages[0].content[0].context", "internal"),
+            ("messages[0].content[1].source.content[0].text", "Chunk one"),
+            ("messages[0].content[1].source.content[1].text", "Chunk two"),
+            ("messages[0].content[2].source.content", "Whole custom doc"),
+            ("messages[0].content[3].title", "scan.pdf"),
+            ("messages[0].content[5].title", "KB 1"),
+            ("messages[0].content[5].content[0].text", "Answer text"),
+        ],
+    ),
+    (
+        "server-tools",
+        {
+            "model": "claude-sonnet-4-5",
+            "max_tokens": 1024,
+            "messages": [
+                {
+                    "role": "assistant",
+                    "content": [
+                        {
+                            "type": "server_tool_use",
+                            "id": "srvtoolu_1",
+                            "name": "web_search",
+                            "input": {"query": "Hong Gildong address"},
+                        },
+                        {
+                            "type": "web_search_tool_result",
+                            "tool_use_id": "srvtoolu_1",
+                            "content": [{"type": "web_search_result", "encrypted_content": "x"}],
+                        },
+                        {
+                            "type": "web_fetch_tool_result",
+                            "tool_use_id": "srvtoolu_2",
+                            "content": {
+                                "type": "web_fetch_result",
+                                "url": "https://x",
+                                "content": {
+                                    "type": "document",
+                                    "source": {
+                                        "type": "text",
+                                        "media_type": "text/plain",
+                                        "data": "page text",
+                                    },
+                                },
+                            },
+                        },
+                        {
+                            "type": "bash_code_execution_tool_result",
+                            "tool_use_id": "srvtoolu_3",
+                            "content": {
+                                "type": "bash_code_execution_result",
+                                "stdout": "TOKEN=abc",
+                                "stderr": "",
+                                "return_code": 0,
+                                "content": [],
+                            },
+                        },
+                        {"type": "text", "text": "Done."},
+                    ],
+                }
+            ],
+        },
+        [
+            ("messages[0].content[0].input.query", "Hong Gildong address"),
+            ("messages[0].content[2].content.content.source.data", "page text"),
+            ("messages[0].content[3].content.stdout", "TOKEN=abc"),
+            ("messages[0].content[4].text", "Done."),
+        ],
+    ),
+    ("count-tokens-shape", {"model": "claude-haiku-4-5", "messages": []}, []),
+]
+
+
+def _get(body: Any, path: JSONPath) -> Any:
+    for part in path:
+        body = body[part]
+    return body
+
+
+@pytest.mark.parametrize(("body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_extracts_exact_segments(body: dict[str, Any], expected: list[tuple[str, str]]) -> None:
+    before = orjson.dumps(body)
+    segments = DIALECT.extract_segments(body)
+    assert [(s.location, s.text) for s in segments] == expected
+    assert all(_get(body, s.path) == s.text for s in segments)
+    assert orjson.dumps(body) == before
+
+
+@pytest.mark.parametrize("body", [c[1] for c in CASES], ids=[c[0] for c in CASES])
+def test_edits_touch_only_the_segments(body: dict[str, Any]) -> None:
+    original = copy.deepcopy(body)
+    segments = DIALECT.extract_segments(body)
+    edits = {s.path: f"<REDACTED {i}>" for i, s in enumerate(segments)}
+    apply_edits(body, edits)
+    expected = copy.deepcopy(original)
+    for path, text in edits.items():
+        _get(expected, path[:-1])[path[-1]] = text
+    assert body == expected
+    assert [(s.path, s.text) for s in DIALECT.extract_segments(body)] == list(edits.items())
+    apply_edits(body, {s.path: s.text for s in segments})
+    assert orjson.dumps(body) == orjson.dumps(original)
+
+
+def test_signed_thinking_blocks_are_never_segments() -> None:
+    body = copy.deepcopy(CASES[2][1])
+    thinking = orjson.dumps(body["messages"][1]["content"][:2])
+    segments = DIALECT.extract_segments(body)
+    assert {s.path[:4] for s in segments}.isdisjoint(
+        {("messages", 1, "content", 0), ("messages", 1, "content", 1)}
+    )
+    apply_edits(body, {s.path: "X" for s in segments})
+    assert orjson.dumps(body["messages"][1]["content"][:2]) == thinking
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        {"system": 1},
+        {"messages": {}},
+        {"messages": ["hi"]},
+        {"messages": [{"role": "user", "content": {"type": "text", "text": "x"}}]},
+        {"messages": [{"role": "user", "content": [{"type": "hologram", "text": "x"}]}]},
+        {"messages": [{"role": "user", "content": [{"type": "text", "text": 3}]}]},
+        {"messages": [{"role": "user", "content": [{"type": "tool_result", "content": 3}]}]},
+    ],
+)
+def test_unreadable_shapes_are_refused(body: Any) -> None:
+    with pytest.raises(UninspectableContent):
+        DIALECT.extract_segments(body)
+
+
+def test_model_and_streaming() -> None:
+    assert DIALECT.model({"model": "claude-opus-4-1"}, "/v1/messages") == "claude-opus-4-1"
+    assert DIALECT.model({}, "/v1/messages") is None
+    assert DIALECT.is_streaming({"stream": True}, "/v1/messages", "") is True
+    assert DIALECT.is_streaming({"stream": 1}, "/v1/messages", "") is False
+
+
+def test_bodies_sent_by_the_anthropic_sdk() -> None:
+    sent: list[tuple[str, bytes]] = []
+
+    def upstream(request: httpx2.Request) -> httpx2.Response:
+        sent.append((request.url.path, request.content))
+        return httpx2.Response(403, json={"type": "error", "error": {"type": "permission_error"}})
+
+    client = anthropic.Anthropic(
+        api_key="sk-ant-test",
+        base_url="http://gateway.test",
+        http_client=httpx2.Client(transport=httpx2.MockTransport(upstream)),
+        max_retries=0,
+    )
+    messages: list[anthropic.types.MessageParam] = [
+        {"role": "user", "content": [{"type": "text", "text": "hello"}]},
+    ]
+    with pytest.raises(anthropic.PermissionDeniedError):
+        client.messages.create(model="claude-x", max_tokens=10, system="sys", messages=messages)
+    with pytest.raises(anthropic.PermissionDeniedError):
+        client.messages.count_tokens(model="claude-x", system="sys", messages=messages)
+    assert [path for path, _ in sent] == ["/v1/messages", "/v1/messages/count_tokens"]
+    for _, raw in sent:  # document order: the SDK writes ``messages`` before ``system``
+        assert [(s.location, s.text) for s in DIALECT.extract_segments(orjson.loads(raw))] == [
+            ("messages[0].content[0].text", "hello"),
+            ("system", "sys"),
+        ]

@@ -1,0 +1,264 @@
+"""OpenAIChat: every text position of a Chat Completions body, and nothing else."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import httpx2
+import openai
+import orjson
+import pytest
+
+from gateway.providers.dialect import JSONPath, UninspectableContent, apply_edits
+from gateway.providers.openai_chat import OpenAIChat
+
+DIALECT = OpenAIChat()
+
+CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
+    (
+        "string-contents",
+        {
+            "model": "gpt-4o",
+            "messages": [
+                {"role": "system", "content": "You are a helpful assistant."},
+                {"role": "user", "content": "제 주민번호는 900101-1234567 입니다", "name": "kim"},
+            ],
+        },
+        [
+            ("messages[0].content", "You are a helpful assistant."),
+            ("messages[1].content", "제 주민번호는 900101-1234567 입니다"),
+        ],
+    ),
+    (
+        "parts-with-media",
+        {
+            "model": "gpt-4o",
+            "messages": [
+                {"role": "developer", "content": [{"type": "text", "text": "Be terse."}]},
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "text", "text": "What is in this image?"},
+                        {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
+                        {"type": "input_audio", "input_audio": {"data": "UklG", "format": "wav"}},
+                        {"type": "file", "file": {"file_id": "file-abc"}},
+                        {"type": "text", "text": "Email me at a@b.kr"},
+                    ],
+                },
+            ],
+        },
+        [
+            ("messages[0].content[0].text", "Be terse."),
+            ("messages[1].content[0].text", "What is in this image?"),
+            ("messages[1].content[4].text", "Email me at a@b.kr"),
+        ],
+    ),
+    (
+        "tool-round-trip",
+        {
+            "model": "gpt-4o",
+            "messages": [
+                {"role": "user", "content": "Weather in Seoul?"},
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "id": "call_1",
+                            "type": "function",
+                            "function": {"name": "weather", "arguments": '{"city": "Seoul"}'},
+                        },
+                        {
+                            "id": "call_2",
+                            "type": "custom",
+                            "custom": {"name": "sql", "input": "SELECT * FROM users"},
+                        },
+                    ],
+                },
+                {"role": "tool", "tool_call_id": "call_1", "content": "Sunny, 21C"},
+                {
+                    "role": "tool",
+                    "tool_call_id": "call_2",
+                    "content": [{"type": "text", "text": "kim,010-1234-5678"}],
+                },
+            ],
+            "tools": [{"type": "function", "function": {"name": "weather", "parameters": {}}}],
+        },
+        [
+            ("messages[0].content", "Weather in Seoul?"),
+            ("messages[1].tool_calls[0].function.arguments", '{"city": "Seoul"}'),
+            ("messages[1].tool_calls[1].custom.input", "SELECT * FROM users"),
+            ("messages[2].content", "Sunny, 21C"),
+            ("messages[3].content[0].text", "kim,010-1234-5678"),
+        ],
+    ),
+    (
+        "refusals",
+        {
+            "model": "gpt-4o",
+            "messages": [
+                {"role": "user", "content": ""},
+                {
+                    "role": "assistant",
+                    "content": [
+                        {"type": "text", "text": "Partial answer"},
+                        {"type": "refusal", "refusal": "I can't share that."},
+                    ],
+                    "refusal": "Declined.",
+                },
+            ],
+        },
+        [
+            ("messages[1].content[0].text", "Partial answer"),
+            ("messages[1].content[1].refusal", "I can't share that."),
+            ("messages[1].refusal", "Declined."),
+        ],
+    ),
+    (
+        "legacy-functions",
+        {
+            "model": "gpt-3.5-turbo",
+            "messages": [
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "function_call": {"name": "lookup", "arguments": '{"id": "A-1"}'},
+                },
+                {"role": "function", "name": "lookup", "content": "name=Hong Gildong"},
+            ],
+        },
+        [
+            ("messages[0].function_call.arguments", '{"id": "A-1"}'),
+            ("messages[1].content", "name=Hong Gildong"),
+        ],
+    ),
+    (
+        "prediction",
+        {
+            "model": "gpt-4o",
+            "messages": [{"role": "user", "content": "Rename x to y"}],
+            "prediction": {"type": "content", "content": "x = 1\nprint(x)"},
+            "stream": True,
+        },
+        [("messages[0].content", "Rename x to y"), ("prediction.content", "x = 1\nprint(x)")],
+    ),
+    (
+        "client-key-order",
+        {
+            "prediction": {"type": "content", "content": [{"type": "text", "text": "draft"}]},
+            "model": "gpt-4o",
+            "messages": [
+                {
+                    "tool_calls": [
+                        {
+                            "id": "c",
+                            "type": "function",
+                            "function": {"arguments": "{}", "name": "f"},
+                        }
+                    ],
+                    "role": "assistant",
+                    "content": "after the call",
+                }
+            ],
+        },
+        [
+            ("prediction.content[0].text", "draft"),
+            ("messages[0].tool_calls[0].function.arguments", "{}"),
+            ("messages[0].content", "after the call"),
+        ],
+    ),
+    ("no-messages", {"model": "gpt-4o"}, []),
+]
+
+
+def _get(body: Any, path: JSONPath) -> Any:
+    for part in path:
+        body = body[part]
+    return body
+
+
+@pytest.mark.parametrize(("body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_extracts_exact_segments(body: dict[str, Any], expected: list[tuple[str, str]]) -> None:
+    before = orjson.dumps(body)
+    segments = DIALECT.extract_segments(body)
+    assert [(s.location, s.text) for s in segments] == expected
+    assert all(_get(body, s.path) == s.text for s in segments)
+    assert orjson.dumps(body) == before  # extraction never mutates
+
+
+@pytest.mark.parametrize("body", [c[1] for c in CASES], ids=[c[0] for c in CASES])
+def test_edits_touch_only_the_segments(body: dict[str, Any]) -> None:
+    original = copy.deepcopy(body)
+    segments = DIALECT.extract_segments(body)
+    edits = {s.path: f"<REDACTED {i}>" for i, s in enumerate(segments)}
+    apply_edits(body, edits)
+    expected = copy.deepcopy(original)
+    for path, text in edits.items():
+        _get(expected, path[:-1])[path[-1]] = text
+    assert body == expected
+    assert [(s.path, s.text) for s in DIALECT.extract_segments(body)] == list(edits.items())
+    apply_edits(body, {s.path: s.text for s in segments})
+    assert orjson.dumps(body) == orjson.dumps(original)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        {"messages": {"role": "user"}},
+        {"messages": ["hi"]},
+        {"messages": [{"role": "user", "content": 42}]},
+        {"messages": [{"role": "user", "content": {"text": "hi"}}]},
+        {"messages": [{"role": "user", "content": [{"type": "hologram", "text": "x"}]}]},
+        {"messages": [{"role": "user", "content": [{"type": "text", "text": ["x"]}]}]},
+        {"messages": [{"role": "assistant", "tool_calls": {"id": "x"}}]},
+    ],
+)
+def test_unreadable_shapes_are_refused(body: Any) -> None:
+    with pytest.raises(UninspectableContent):
+        DIALECT.extract_segments(body)
+
+
+@pytest.mark.parametrize(
+    ("body", "model", "streaming"),
+    [
+        ({"model": "gpt-4o", "stream": True}, "gpt-4o", True),
+        ({"model": "gpt-4o", "stream": False}, "gpt-4o", False),
+        ({"model": "gpt-4o", "stream": "true"}, "gpt-4o", False),
+        ({"messages": []}, None, False),
+    ],
+)
+def test_model_and_streaming(body: dict[str, Any], model: str | None, streaming: bool) -> None:
+    assert DIALECT.model(body, "/v1/chat/completions") == model
+    assert DIALECT.is_streaming(body, "/v1/chat/completions", "") is streaming
+
+
+def test_body_sent_by_the_openai_sdk() -> None:
+    sent: list[bytes] = []
+
+    def upstream(request: httpx2.Request) -> httpx2.Response:
+        sent.append(request.content)
+        return httpx2.Response(403, json={"error": {"message": "stop", "type": "x"}})
+
+    client = openai.OpenAI(
+        api_key="sk-test",
+        base_url="http://gateway.test/v1",
+        http_client=httpx2.Client(transport=httpx2.MockTransport(upstream)),
+        max_retries=0,
+    )
+    with pytest.raises(openai.PermissionDeniedError):
+        client.chat.completions.create(
+            model="gpt-4o-mini",
+            stream=True,
+            messages=[
+                {"role": "system", "content": "sys"},
+                {"role": "user", "content": [{"type": "text", "text": "card 4111 1111 1111 1111"}]},
+            ],
+        )
+    body = orjson.loads(sent[0])
+    assert [(s.location, s.text) for s in DIALECT.extract_segments(body)] == [
+        ("messages[0].content", "sys"),
+        ("messages[1].content[0].text", "card 4111 1111 1111 1111"),
+    ]
+    assert DIALECT.is_streaming(body, "/v1/chat/completions", "") is True

@@ -1,0 +1,238 @@
+"""OpenAIResponses: instructions, every input item kind, prompt variables."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import httpx2
+import openai
+import orjson
+import pytest
+
+from gateway.providers.dialect import JSONPath, UninspectableContent, apply_edits
+from gateway.providers.openai_responses import OpenAIResponses
+
+DIALECT = OpenAIResponses()
+
+CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
+    (
+        "string-input",
+        {"model": "gpt-5", "instructions": "Answer in Korean.", "input": "내 전화 010-1234-5678"},
+        [("instructions", "Answer in Korean."), ("input", "내 전화 010-1234-5678")],
+    ),
+    (
+        "messages",
+        {
+            "model": "gpt-5",
+            "input": [
+                {"role": "developer", "content": "Be brief."},
+                {
+                    "type": "message",
+                    "role": "user",
+                    "content": [
+                        {"type": "input_text", "text": "Summarise this"},
+                        {"type": "input_image", "image_url": "data:image/png;base64,AAAA"},
+                        {"type": "input_file", "file_id": "file-1"},
+                    ],
+                },
+                {
+                    "type": "message",
+                    "role": "assistant",
+                    "id": "msg_1",
+                    "status": "completed",
+                    "content": [
+                        {"type": "output_text", "text": "Done: a@b.kr", "annotations": []},
+                        {"type": "refusal", "refusal": "Not that part."},
+                    ],
+                },
+            ],
+        },
+        [
+            ("input[0].content", "Be brief."),
+            ("input[1].content[0].text", "Summarise this"),
+            ("input[2].content[0].text", "Done: a@b.kr"),
+            ("input[2].content[1].refusal", "Not that part."),
+        ],
+    ),
+    (
+        "tool-items",
+        {
+            "model": "gpt-5",
+            "input": [
+                {"type": "reasoning", "id": "rs_1", "summary": [], "encrypted_content": "gAAA"},
+                {
+                    "type": "function_call",
+                    "call_id": "c1",
+                    "name": "lookup",
+                    "arguments": '{"rrn": "900101-1234567"}',
+                },
+                {"type": "function_call_output", "call_id": "c1", "output": "found Hong"},
+                {"type": "custom_tool_call", "call_id": "c2", "name": "sh", "input": "cat ~/.env"},
+                {
+                    "type": "custom_tool_call_output",
+                    "call_id": "c2",
+                    "output": [
+                        {"type": "input_text", "text": "AWS_KEY=AKIA..."},
+                        {"type": "input_image", "image_url": "https://x/y.png"},
+                    ],
+                },
+                {"type": "item_reference", "id": "msg_0"},
+            ],
+        },
+        [
+            ("input[1].arguments", '{"rrn": "900101-1234567"}'),
+            ("input[2].output", "found Hong"),
+            ("input[3].input", "cat ~/.env"),
+            ("input[4].output[0].text", "AWS_KEY=AKIA..."),
+        ],
+    ),
+    (
+        "hosted-tool-items",
+        {
+            "model": "gpt-5",
+            "input": [
+                {
+                    "type": "mcp_call",
+                    "id": "mcp_1",
+                    "server_label": "crm",
+                    "name": "find",
+                    "arguments": '{"q": "kim"}',
+                    "output": "kim@corp.kr",
+                },
+                {
+                    "type": "local_shell_call",
+                    "id": "ls_1",
+                    "call_id": "c3",
+                    "status": "completed",
+                    "action": {"type": "exec", "command": ["grep", "secret"], "env": {}},
+                },
+                {"type": "local_shell_call_output", "id": "ls_1", "output": "secret=hunter2"},
+                {
+                    "type": "file_search_call",
+                    "id": "fs_1",
+                    "status": "completed",
+                    "queries": ["salary"],
+                    "results": [{"file_id": "f1", "filename": "pay.csv", "text": "kim 9000"}],
+                },
+                {"type": "computer_call_output", "call_id": "c4", "output": {"type": "x"}},
+            ],
+        },
+        [
+            ("input[0].arguments", '{"q": "kim"}'),
+            ("input[0].output", "kim@corp.kr"),
+            ("input[1].action.command[0]", "grep"),
+            ("input[1].action.command[1]", "secret"),
+            ("input[2].output", "secret=hunter2"),
+            ("input[3].queries[0]", "salary"),
+            ("input[3].results[0].filename", "pay.csv"),
+            ("input[3].results[0].text", "kim 9000"),
+        ],
+    ),
+    (
+        "prompt-variables",
+        {
+            "prompt": {
+                "id": "pmpt_1",
+                "version": "2",
+                "variables": {
+                    "customer": "Hong Gildong",
+                    "note": {"type": "input_text", "text": "VIP"},
+                    "photo": {"type": "input_image", "image_url": "https://x/y.png"},
+                },
+            },
+            "input": [],
+        },
+        [
+            ("prompt.variables.customer", "Hong Gildong"),
+            ("prompt.variables.note.text", "VIP"),
+        ],
+    ),
+    ("empty", {"model": "gpt-5", "previous_response_id": "resp_1"}, []),
+]
+
+
+def _get(body: Any, path: JSONPath) -> Any:
+    for part in path:
+        body = body[part]
+    return body
+
+
+@pytest.mark.parametrize(("body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_extracts_exact_segments(body: dict[str, Any], expected: list[tuple[str, str]]) -> None:
+    before = orjson.dumps(body)
+    segments = DIALECT.extract_segments(body)
+    assert [(s.location, s.text) for s in segments] == expected
+    assert all(_get(body, s.path) == s.text for s in segments)
+    assert orjson.dumps(body) == before
+
+
+@pytest.mark.parametrize("body", [c[1] for c in CASES], ids=[c[0] for c in CASES])
+def test_edits_touch_only_the_segments(body: dict[str, Any]) -> None:
+    original = copy.deepcopy(body)
+    segments = DIALECT.extract_segments(body)
+    edits = {s.path: f"<REDACTED {i}>" for i, s in enumerate(segments)}
+    apply_edits(body, edits)
+    expected = copy.deepcopy(original)
+    for path, text in edits.items():
+        _get(expected, path[:-1])[path[-1]] = text
+    assert body == expected
+    assert [(s.path, s.text) for s in DIALECT.extract_segments(body)] == list(edits.items())
+    apply_edits(body, {s.path: s.text for s in segments})
+    assert orjson.dumps(body) == orjson.dumps(original)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "hi",
+        {"input": 5},
+        {"input": ["hi"]},
+        {"input": [{"type": "brand_new_item", "payload": "secret"}]},
+        {"input": [{"role": "user", "content": [{"type": "input_hologram", "text": "x"}]}]},
+        {"input": [{"role": "user", "content": {"text": "x"}}]},
+        {"instructions": ["a"]},
+        {"prompt": {"id": "p", "variables": {"x": 42}}},
+    ],
+)
+def test_unreadable_shapes_are_refused(body: Any) -> None:
+    with pytest.raises(UninspectableContent):
+        DIALECT.extract_segments(body)
+
+
+def test_model_and_streaming() -> None:
+    assert DIALECT.model({"model": "gpt-5"}, "/v1/responses") == "gpt-5"
+    assert DIALECT.model({"prompt": {"id": "p"}}, "/v1/responses") is None
+    assert DIALECT.is_streaming({"stream": True}, "/v1/responses", "") is True
+    assert DIALECT.is_streaming({}, "/v1/responses", "") is False
+
+
+def test_body_sent_by_the_openai_sdk() -> None:
+    sent: list[bytes] = []
+
+    def upstream(request: httpx2.Request) -> httpx2.Response:
+        sent.append(request.content)
+        return httpx2.Response(403, json={"error": {"message": "stop"}})
+
+    client = openai.OpenAI(
+        api_key="sk-test",
+        base_url="http://gateway.test/v1",
+        http_client=httpx2.Client(transport=httpx2.MockTransport(upstream)),
+        max_retries=0,
+    )
+    with pytest.raises(openai.PermissionDeniedError):
+        client.responses.create(
+            model="gpt-5",
+            instructions="sys",
+            input=[
+                {"role": "user", "content": [{"type": "input_text", "text": "hello"}]},
+                {"type": "function_call_output", "call_id": "c1", "output": "42"},
+            ],
+        )
+    body = orjson.loads(sent[0])
+    # document order: the SDK writes ``input`` before ``instructions``
+    assert [(s.location, s.text) for s in DIALECT.extract_segments(body)] == [
+        ("input[0].content[0].text", "hello"),
+        ("input[1].output", "42"),
+        ("instructions", "sys"),
+    ]
