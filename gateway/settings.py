@@ -70,6 +70,9 @@ class ForwardSettings(_Strict):
     transport: Literal["httpx", "aiohttp"] = "aiohttp"
     max_connections: int = Field(default=1000, gt=0)
     max_keepalive_connections: int = Field(default=200, ge=0)
+    # Idle pooled connections are dropped after this many seconds; keep it below
+    # the providers' own idle timeout so a request never races their close.
+    keepalive_expiry: float = Field(default=30.0, gt=0)
 
 
 class DetectionSettings(_Strict):

@@ -40,6 +40,7 @@ class ServerThread:
         log_level: str = "warning",
         graceful_shutdown: int = 1,
         startup_timeout: float = 10.0,
+        keep_alive: int = 75,
     ) -> None:
         address = ipaddress.ip_address(host)  # a literal IP, so no resolver is involved
         if not address.is_loopback:
@@ -53,6 +54,9 @@ class ServerThread:
             log_level=log_level,
             access_log=False,
             timeout_graceful_shutdown=graceful_shutdown,
+            # Longer than the gateway's pool keeps idle connections, like real providers:
+            # otherwise a request can race the server closing a pooled connection.
+            timeout_keep_alive=keep_alive,
         )
         family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
         # An explicit IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets

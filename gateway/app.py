@@ -1,0 +1,116 @@
+"""Builds the ASGI application from settings. Thin on purpose: wiring only."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import httpx
+import orjson
+
+from gateway.audit import AuditStore, open_audit_store
+from gateway.body import ReadBody
+from gateway.detect import SUPPORTED_ENTITIES, DetectionEngine
+from gateway.forward import UpstreamClient, build_transport
+from gateway.identity import Identify
+from gateway.inspection import Decide, Detect, Extract, Transform
+from gateway.pipeline import Pipeline
+from gateway.policy import CompiledPolicy, load_policy
+from gateway.providers.catalog import Provider, build_providers, load_catalog
+from gateway.relay import Forward
+from gateway.responses import send_json
+from gateway.routing import Route
+from gateway.settings import Settings
+from gateway.types import Receive, Scope, Send
+
+__all__ = ["Gateway", "build_app"]
+
+log = logging.getLogger("haetae")
+
+
+@dataclass(slots=True)
+class Gateway:
+    """The ASGI application: health endpoints, lifespan, and the pipeline."""
+
+    pipeline: Pipeline
+    audit: AuditStore
+    upstream: UpstreamClient
+    policy: CompiledPolicy
+    providers: Mapping[str, Provider]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            path = scope["path"]
+            if path == "/healthz":
+                await send_json(send, 200, b'{"status":"ok"}')
+            elif path == "/readyz":
+                await self._ready(send)
+            else:
+                await self.pipeline.handle(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _ready(self, send: Send) -> None:
+        ready = self.audit.healthy
+        body = {
+            "status": "ready" if ready else "not ready",
+            "policy": self.policy.name,
+            "policy_version": self.policy.version,
+            "audit": "ok" if ready else (self.audit.last_error or "failing"),
+        }
+        await send_json(send, 200 if ready else 503, orjson.dumps(body))
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    self.audit.start()
+                except Exception as exc:
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.upstream.aclose()
+                await asyncio.to_thread(self.audit.close)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def build_app(
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Gateway:
+    """Everything expensive (catalog, policy, detector) is built here, once."""
+    providers = build_providers(load_catalog(), settings.providers, environ)
+    policy = load_policy(settings.policy, SUPPORTED_ENTITIES)
+    engine = DetectionEngine(entities=policy.scanned_entities)
+    audit = open_audit_store(settings.audit.url)
+    upstream = UpstreamClient(settings.timeouts, transport or build_transport(settings.forward))
+    pipeline = Pipeline(
+        stages=[
+            Identify(),
+            Route(providers),
+            ReadBody(settings.limits.max_body_bytes),
+            Extract(),
+            Detect(engine, settings.detection.offload_threshold_chars),
+            Decide(),
+            Transform(),
+        ],
+        forward=Forward(upstream),
+        audit=audit,
+        current_policy=lambda: policy,
+    )
+    log.info(
+        "policy %s (version %s): %d rules, scanning %s",
+        policy.name,
+        policy.version,
+        len(policy.rules),
+        ", ".join(sorted(policy.scanned_entities)) or "nothing",
+    )
+    return Gateway(pipeline, audit, upstream, policy, providers)

@@ -1,0 +1,162 @@
+"""The ``haetae`` command: serve, demo, scan, audit, bench."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from gateway.errors import ConfigError
+from gateway.settings import CONFIG_FILE_VARIABLE, Settings, load_settings
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except ConfigError as exc:
+        print(f"haetae: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="haetae", description=__doc__)
+    commands = parser.add_subparsers(title="commands")
+
+    serve = commands.add_parser("serve", help="run the gateway")
+    _config_options(serve)
+    serve.add_argument("--policy", type=Path, help="policy file (default policies/default.yaml)")
+    serve.add_argument("--host", help="listen address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="listen port (default 8080)")
+    serve.set_defaults(run=_serve)
+
+    demo = commands.add_parser(
+        "demo", help="run the gateway against a built-in fake provider and show each decision"
+    )
+    demo.add_argument("--port", type=int, default=8080, help="gateway port (default 8080)")
+    demo.add_argument("--policy", type=Path, default=Path("policies/default.yaml"))
+    demo.add_argument(
+        "--exit", action="store_true", help="exit after the examples instead of serving"
+    )
+    demo.set_defaults(run=_demo)
+
+    scan = commands.add_parser("scan", help="print the findings in a text (stdin or --file)")
+    scan.add_argument("--file", type=Path)
+    scan.set_defaults(run=_scan)
+
+    audit = commands.add_parser("audit", help="read the audit log")
+    audit_commands = audit.add_subparsers(title="audit commands")
+    tail = audit_commands.add_parser("tail", help="show the latest decisions")
+    _config_options(tail)
+    tail.add_argument("--url", help="audit store URL (default: from the config)")
+    tail.add_argument("-n", "--lines", type=int, default=20)
+    tail.add_argument("--json", action="store_true", help="one JSON object per line")
+    tail.set_defaults(run=_audit_tail)
+
+    bench = commands.add_parser("bench", help="measure the gateway against direct calls")
+    bench.add_argument("--quick", action="store_true", help="fewer requests (for a smoke run)")
+    bench.add_argument("--transport", choices=["httpx", "aiohttp", "both"], default="both")
+    bench.add_argument("--output", type=Path, help="also write the tables to this file")
+    bench.set_defaults(run=_bench)
+    return parser
+
+
+def _config_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=os.environ.get(CONFIG_FILE_VARIABLE),
+        help=f"YAML config file (or ${CONFIG_FILE_VARIABLE})",
+    )
+
+
+def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
+    config = Path(args.config) if getattr(args, "config", None) else None
+    return load_settings(config, overrides={k: v for k, v in overrides.items() if v is not None})
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from gateway.server import run_gateway
+
+    settings = _settings(
+        args, **{"policy": args.policy, "listen.host": args.host, "listen.port": args.port}
+    )
+    _configure_logging(settings.log_level)
+    run_gateway(settings)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from gateway.demo import run_demo
+
+    _configure_logging("warning")
+    return run_demo(port=args.port, policy=args.policy, exit_after_examples=args.exit)
+
+
+def _scan(args: argparse.Namespace) -> int:
+    import orjson
+
+    from gateway.detect import DetectionEngine
+
+    text = args.file.read_text(encoding="utf-8") if args.file else sys.stdin.read()
+    findings = DetectionEngine().scan(text)
+    out = [
+        {
+            "entity_type": f.entity_type,
+            "start": f.start,
+            "end": f.end,
+            "score": round(f.score, 3),
+            "recognizer": f.recognizer,
+        }
+        for f in findings
+    ]
+    sys.stdout.write(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode() + "\n")
+    return 0
+
+
+def _audit_tail(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    import orjson
+
+    from gateway.audit import format_record_line, open_audit_store
+
+    url = args.url or _settings(args).audit.url
+    store = open_audit_store(url)
+    for record in store.tail(args.lines):
+        if args.json:
+            print(orjson.dumps(dataclasses.asdict(record)).decode())
+        else:
+            print(format_record_line(record))
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from gateway.bench import run_benchmark
+
+    transports = ["httpx", "aiohttp"] if args.transport == "both" else [args.transport]
+    return run_benchmark(quick=args.quick, transports=transports, output=args.output)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""Extract, detect, decide, transform: the stages that look inside a request."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import orjson
+
+from gateway.detect.redact import redact_text
+from gateway.errors import BadRequest, PolicyBlock
+from gateway.policy import PolicyInput, refusal_message
+from gateway.policy.messages import choose_language
+from gateway.providers.dialect import UninspectableContent, apply_edits
+
+if TYPE_CHECKING:
+    from gateway.detect import DetectionEngine
+    from gateway.exchange import Exchange
+
+__all__ = ["Decide", "Detect", "Extract", "Transform"]
+
+
+class Extract:
+    """Parse the body once and list every text-bearing position."""
+
+    name = "extract"
+
+    async def __call__(self, exchange: Exchange) -> None:
+        endpoint = exchange.endpoint
+        if endpoint is None or endpoint.dialect is None:
+            return  # a read-only listing: no body to inspect
+        if not exchange.body:
+            raise BadRequest("the request body is empty; this API expects a JSON object")
+        try:
+            document = orjson.loads(exchange.body)
+        except orjson.JSONDecodeError as exc:
+            raise BadRequest(
+                f"the request body is not valid JSON (at character {exc.pos})"
+            ) from None
+        if not isinstance(document, dict):
+            raise BadRequest("the request body must be a JSON object")
+        try:
+            exchange.segments = endpoint.dialect.extract_segments(document)
+        except UninspectableContent as exc:
+            raise BadRequest(str(exc), code="uninspectable_content") from None
+        exchange.document = document
+        exchange.model = endpoint.dialect.model(document, exchange.upstream_path)
+
+
+class Detect:
+    """Scan every segment; large requests are scanned off the event loop."""
+
+    name = "detect"
+
+    def __init__(self, engine: DetectionEngine, offload_threshold_chars: int) -> None:
+        self._engine = engine
+        self._threshold = offload_threshold_chars
+
+    async def __call__(self, exchange: Exchange) -> None:
+        if not exchange.segments:
+            return
+        texts = [segment.text for segment in exchange.segments]
+        if sum(map(len, texts)) > self._threshold:
+            findings = await asyncio.to_thread(self._engine.scan_segments, texts)
+        else:
+            findings = self._engine.scan_segments(texts)
+        min_score = exchange.policy.min_score
+        counts: dict[str, int] = {}
+        for per_segment in findings:
+            for finding in per_segment:
+                if finding.score >= min_score:
+                    counts[finding.entity_type] = counts.get(finding.entity_type, 0) + 1
+        exchange.findings = findings
+        exchange.entity_counts = counts
+
+
+class Decide:
+    """Apply the policy; a block is raised here, so nothing later runs."""
+
+    name = "decide"
+
+    async def __call__(self, exchange: Exchange) -> None:
+        provider, endpoint, policy = exchange.provider, exchange.endpoint, exchange.policy
+        assert provider is not None and endpoint is not None
+        decision = policy.decide(
+            PolicyInput(
+                provider=provider.id,
+                provider_jurisdiction=provider.entry.jurisdiction,
+                provider_parent_jurisdiction=provider.entry.parent_jurisdiction,
+                api=endpoint.api,
+                model=exchange.model,
+                entity_counts=exchange.entity_counts,
+            )
+        )
+        exchange.decision = decision
+        if decision.action == "block":
+            accept = exchange.header(b"accept-language")
+            language = choose_language(
+                accept.decode("latin-1") if accept else None, policy.document.default_language
+            )
+            message = refusal_message(policy, decision, exchange.entity_counts, language)
+            raise PolicyBlock(message, rule_ids=list(decision.rule_ids) or ["default"])
+
+
+class Transform:
+    """Write redactions back into the body; an untouched body is forwarded as received."""
+
+    name = "transform"
+
+    async def __call__(self, exchange: Exchange) -> None:
+        decision = exchange.decision
+        if decision is None or decision.action != "redact" or not decision.redact_entities:
+            exchange.outgoing_body = exchange.body
+            return
+        wanted, min_score = decision.redact_entities, exchange.policy.min_score
+        edits = {}
+        for segment, findings in zip(exchange.segments, exchange.findings, strict=True):
+            hits = [f for f in findings if f.entity_type in wanted and f.score >= min_score]
+            if hits:
+                edits[segment.path] = redact_text(segment.text, hits)
+        apply_edits(exchange.document, edits)
+        exchange.outgoing_body = orjson.dumps(exchange.document)

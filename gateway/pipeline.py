@@ -1,0 +1,188 @@
+"""The request path, in order.
+
+    identify → route → read body → extract → detect → decide → transform
+      → forward → record
+
+Each stage is a small object with one async ``__call__(exchange)``; they share
+only the ``Exchange``. A stage refuses a request by raising a ``Refusal``, and
+then no later stage runs: in particular nothing is forwarded. Any other
+exception before forwarding is a failure to inspect, and the request is refused
+too (fail closed). Every request, refused or not, leaves one audit record; for
+a refusal the record is written before the refusal is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from gateway.audit import AuditRecord, AuditStore
+from gateway.errors import AuditUnavailable, InspectionFailed, PolicyBlock, Refusal
+from gateway.exchange import Exchange, new_request_id
+from gateway.relay import ClientGone, Forward
+from gateway.responses import send_refusal
+
+if TYPE_CHECKING:
+    from gateway.policy import CompiledPolicy
+    from gateway.types import Receive, Scope, Send
+
+__all__ = ["Pipeline", "Stage"]
+
+log = logging.getLogger("haetae.pipeline")
+
+
+class Stage(Protocol):
+    name: str
+
+    async def __call__(self, exchange: Exchange) -> None: ...
+
+
+class Pipeline:
+    def __init__(
+        self,
+        stages: Sequence[Stage],
+        forward: Forward,
+        audit: AuditStore,
+        current_policy: Callable[[], CompiledPolicy],
+    ) -> None:
+        self._stages = tuple(stages)
+        self._forward = forward
+        self._audit = audit
+        self._current_policy = current_policy
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = scope.get("client")
+        exchange = Exchange(
+            request_id=new_request_id(),
+            method=scope["method"],
+            path=scope.get("raw_path", b"").decode("latin-1") or scope["path"],
+            query=scope.get("query_string", b""),
+            headers=list(scope["headers"]),
+            client_address=client[0] if client else None,
+            receive=receive,
+            policy=self._current_policy(),
+        )
+        try:
+            if not self._audit.healthy:
+                raise AuditUnavailable(
+                    "the audit log cannot be written, so no request is forwarded"
+                )
+            for stage in self._stages:
+                began = time.perf_counter()
+                await stage(exchange)
+                exchange.timings_ms[stage.name] = _ms(began)
+        except Refusal as refusal:
+            await self._refuse(exchange, refusal, send)
+            return
+        except Exception as exc:
+            # Not the message: it may quote the request. The type and place suffice.
+            log.error(
+                "inspection failed request_id=%s error=%s at %s",
+                exchange.request_id,
+                type(exc).__name__,
+                _where(exc),
+            )
+            failure = InspectionFailed(
+                "Haetae could not inspect this request, so it was not forwarded "
+                f"(fail closed). Request id: {exchange.request_id}"
+            )
+            await self._refuse(exchange, failure, send, error=type(exc).__name__)
+            return
+        await self._forward_and_record(exchange, send)
+
+    async def _refuse(
+        self, exchange: Exchange, refusal: Refusal, send: Send, error: str | None = None
+    ) -> None:
+        record = self._record(exchange, refusal.decision, refusal.status, error or refusal.code)
+        if isinstance(refusal, PolicyBlock):
+            record.rule_ids = refusal.rule_ids
+        self._audit.append(record)
+        try:
+            await self._audit.flush()
+        except Exception as exc:  # the refusal still goes out; it leaks nothing
+            log.error("audit flush failed before a refusal: %s", type(exc).__name__)
+        await self._send_refusal(exchange, refusal, refusal.decision, send)
+
+    async def _send_refusal(
+        self, exchange: Exchange, refusal: Refusal, decision: str, send: Send
+    ) -> None:
+        headers = self._gateway_headers(exchange, decision)
+        await send_refusal(
+            send, exchange.family, refusal.status, refusal.code, refusal.message, headers
+        )
+
+    async def _forward_and_record(self, exchange: Exchange, send: Send) -> None:
+        decision = exchange.decision.action if exchange.decision else "allow"
+        began = time.perf_counter()
+        try:
+            response = await self._forward.open(exchange)
+        except Refusal as refusal:  # upstream unreachable or timed out
+            exchange.timings_ms["upstream"] = _ms(began)
+            record = self._record(exchange, decision, refusal.status, refusal.code)
+            self._audit.append(record)
+            await self._send_refusal(exchange, refusal, decision, send)
+            return
+        exchange.upstream_status = response.status_code
+        exchange.timings_ms["upstream_head"] = _ms(began)
+        error = None
+        try:
+            await self._forward.relay(
+                exchange, response, send, self._gateway_headers(exchange, decision)
+            )
+        except ClientGone:
+            error = "client_disconnected"
+        except Refusal as refusal:  # the upstream failed after the head was relayed
+            error = refusal.code
+            raise
+        finally:
+            exchange.timings_ms["upstream"] = _ms(began)
+            self._audit.append(self._record(exchange, decision, response.status_code, error))
+
+    def _record(
+        self, exchange: Exchange, decision: str, status: int, error: str | None
+    ) -> AuditRecord:
+        exchange.timings_ms["total"] = _ms(exchange.started)
+        chosen = exchange.decision
+        return AuditRecord(
+            record_id=new_request_id(),
+            time=time.time(),
+            request_id=exchange.request_id,
+            client_address=exchange.subject.address or exchange.client_address,
+            user=exchange.subject.user,
+            provider=exchange.provider.id if exchange.provider else None,
+            api=exchange.endpoint.api if exchange.endpoint else None,
+            model=exchange.model,
+            method=exchange.method,
+            path=exchange.upstream_path or exchange.path[:200],
+            decision=decision,
+            status=status,
+            upstream_status=exchange.upstream_status,
+            rule_ids=list(chosen.rule_ids) if chosen else [],
+            monitored_rule_ids=list(chosen.monitored_rule_ids) if chosen else [],
+            entities=dict(exchange.entity_counts),
+            policy_version=exchange.policy.version,
+            error=error,
+            timings_ms=dict(exchange.timings_ms),
+        )
+
+    @staticmethod
+    def _gateway_headers(exchange: Exchange, decision: str) -> list[tuple[bytes, bytes]]:
+        return [
+            (b"x-haetae-request-id", exchange.request_id.encode()),
+            (b"x-haetae-decision", decision.encode()),
+        ]
+
+
+def _ms(began: float) -> float:
+    return round((time.perf_counter() - began) * 1000, 3)
+
+
+def _where(exc: BaseException) -> str:
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return "?"
+    return f"{tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}"

@@ -1,0 +1,117 @@
+"""Forward: send the inspected request upstream and relay the answer as it comes.
+
+Each upstream chunk becomes one ASGI body message at once (no coalescing, so
+server-sent events keep their timing), and ``send`` awaiting the client gives
+backpressure. A watcher on ``receive`` notices the client leaving and closes
+the upstream response, so no abandoned stream keeps generating (and billing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING
+
+import httpx
+
+from gateway.forward import (
+    UpstreamClient,
+    response_headers,
+    strip_query_key,
+    upstream_request_headers,
+)
+
+if TYPE_CHECKING:
+    from gateway.exchange import Exchange
+    from gateway.types import Receive, Send
+
+__all__ = ["ClientGone", "Forward"]
+
+
+class ClientGone(Exception):
+    """The client disconnected before the whole answer was relayed."""
+
+
+class Forward:
+    name = "forward"
+
+    def __init__(self, upstream: UpstreamClient) -> None:
+        self._upstream = upstream
+
+    async def open(self, exchange: Exchange) -> httpx.Response:
+        """Connect and send; returns at the response head (errors are Refusals)."""
+        provider = exchange.provider
+        assert provider is not None and provider.base_url is not None
+        injected = provider.auth_header_value()
+        query = exchange.query
+        if injected is not None and provider.family == "gemini":
+            query = strip_query_key(query)
+        url = provider.base_url + exchange.upstream_path
+        if query:
+            url += "?" + query.decode("latin-1")
+        body = exchange.outgoing_body if exchange.outgoing_body is not None else exchange.body
+        return await self._upstream.open(
+            provider.id,
+            exchange.method,
+            url,
+            upstream_request_headers(exchange.headers, injected),
+            body,
+        )
+
+    async def relay(
+        self,
+        exchange: Exchange,
+        response: httpx.Response,
+        send: Send,
+        extra_headers: list[tuple[bytes, bytes]],
+    ) -> None:
+        """Stream the response to the client; raises ClientGone if it left."""
+        assert exchange.provider is not None
+        headers = response_headers(response)
+        headers.extend(extra_headers)
+        pump = asyncio.ensure_future(self._pump(exchange, response, send, headers))
+        watcher = asyncio.ensure_future(_until_disconnect(exchange.receive))
+        try:
+            done, _ = await asyncio.wait((pump, watcher), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (pump, watcher):
+                task.cancel()
+            await asyncio.gather(pump, watcher, return_exceptions=True)
+            await response.aclose()
+        if pump in done:
+            pump.result()  # re-raise a failure of the upstream mid-stream
+        else:
+            raise ClientGone
+
+    async def _pump(
+        self,
+        exchange: Exchange,
+        response: httpx.Response,
+        send: Send,
+        headers: list[tuple[bytes, bytes]],
+    ) -> None:
+        assert exchange.provider is not None
+        await send(
+            {"type": "http.response.start", "status": response.status_code, "headers": headers}
+        )
+        first = True
+        async for chunk in self._upstream.relay(exchange.provider.id, response):
+            if first:
+                exchange.timings_ms["first_byte"] = _since(exchange.started)
+                first = False
+            try:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            except OSError:
+                raise ClientGone from None
+        await send({"type": "http.response.body", "body": b""})
+
+
+async def _until_disconnect(receive: Receive) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+def _since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)

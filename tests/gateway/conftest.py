@@ -1,0 +1,59 @@
+"""A real gateway and a fake provider, both on loopback, shared by the e2e tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from gateway.app import Gateway, build_app
+from gateway.audit import open_audit_store
+from gateway.providers.catalog import load_catalog
+from gateway.settings import load_settings
+from gateway.testing import FakeUpstream, ServerThread
+
+ROOT = Path(__file__).resolve().parents[2]
+UNREACHABLE = "http://127.0.0.1:9"  # discard port: nothing listens on loopback
+READ_TIMEOUT = 2.0
+
+
+@dataclass
+class Stack:
+    gateway: ServerThread
+    app: Gateway
+    fake: FakeUpstream
+    audit_url: str
+
+    def url(self, path: str) -> str:
+        return self.gateway.url(path)
+
+    def audit_tail(self, limit: int = 10):
+        store = open_audit_store(self.audit_url)
+        return store.tail(limit)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    fake = FakeUpstream()
+    audit_db = tmp_path_factory.mktemp("audit") / "audit.db"
+    with ServerThread(fake) as upstream:
+        overrides = {f"providers.{pid}.base_url": upstream.base_url for pid in load_catalog()}
+        overrides["providers.mistral.base_url"] = UNREACHABLE
+        overrides |= {
+            "policy": str(ROOT / "policies" / "default.yaml"),
+            "audit.url": f"sqlite:///{audit_db}",
+            "timeouts.read": READ_TIMEOUT,
+            "limits.max_body_bytes": 256 * 1024,
+            "detection.offload_threshold_chars": 8192,
+        }
+        app = build_app(load_settings(environ={}, overrides=overrides))
+        with ServerThread(app, lifespan="on") as gateway:
+            yield Stack(gateway, app, fake, f"sqlite:///{audit_db}")
+
+
+@pytest.fixture
+def fake(stack: Stack) -> FakeUpstream:
+    stack.fake.reset()
+    return stack.fake

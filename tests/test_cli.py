@@ -1,0 +1,73 @@
+"""The ``haetae`` command as a newcomer uses it."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from gateway.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_demo_shows_allowed_redacted_and_blocked_then_audit_tail_lists_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    policy = str(ROOT / "policies" / "default.yaml")
+    assert main(["demo", "--port", "0", "--policy", policy, "--exit"]) == 0
+    shown = capsys.readouterr().out
+    assert "HTTP 200, decision allow" in shown
+    assert "HTTP 200, decision redact" in shown
+    assert "provider received: Draft a reply to <EMAIL_ADDRESS>" in shown
+    assert shown.count("HTTP 403, decision block") == 2
+    assert "pipa-resident-number" in shown and "no-cn-jurisdiction" in shown
+    assert "900101-1234568" in shown  # the demo prints its own prompt...
+    assert main(["audit", "tail", "--url", "sqlite:///var/demo-audit.db"]) == 0
+    tail = capsys.readouterr().out.splitlines()
+    assert len(tail) == 4
+    assert [line.split()[1] for line in tail] == ["allow", "redact", "block", "block"]
+    assert "900101-1234568" not in "\n".join(tail)  # ...but the audit log never does
+
+
+def test_audit_tail_json_reads_the_store_named_by_the_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "haetae.yaml"
+    config.write_text(f"audit: {{url: 'sqlite:///{tmp_path}/none.db'}}\n")
+    assert main(["audit", "tail", "--config", str(config), "--json"]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_serve_with_an_invalid_config_exits_with_a_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "haetae.yaml"
+    config.write_text("listen: {port: not-a-port}\n")
+    assert main(["serve", "--config", str(config)]) == 2
+    assert "listen.port" in capsys.readouterr().err
+
+
+def test_serve_with_a_broken_policy_exits_with_a_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text("policy: p\nrules: [{id: a, when: {entities: [KR_RNN]}, action: block}]\n")
+    assert main(["serve", "--policy", str(policy), "--port", "0"]) == 2
+    assert "KR_RNN" in capsys.readouterr().err
+
+
+def test_scan_prints_findings_with_offsets(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = "메일은 kim@example.co.kr 이고 주민번호는 900101-1234568 입니다"
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    assert main(["scan"]) == 0
+    findings = json.loads(capsys.readouterr().out)
+    assert {(f["entity_type"], text[f["start"] : f["end"]]) for f in findings} >= {
+        ("EMAIL_ADDRESS", "kim@example.co.kr"),
+        ("KR_RRN", "900101-1234568"),
+    }
