@@ -93,6 +93,8 @@ def _configure_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         stream=sys.stderr,
     )
+    # Presidio logs every analyze call at INFO: noise, and CPU on the hot path.
+    logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)
 
 
 def _serve(args: argparse.Namespace) -> int:

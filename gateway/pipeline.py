@@ -95,7 +95,9 @@ class Pipeline:
     async def _refuse(
         self, exchange: Exchange, refusal: Refusal, send: Send, error: str | None = None
     ) -> None:
-        record = self._record(exchange, refusal.decision, refusal.status, error or refusal.code)
+        blocked = isinstance(refusal, PolicyBlock)
+        error = error or (None if blocked else refusal.code)
+        record = self._record(exchange, refusal.decision, refusal.status, error)
         if isinstance(refusal, PolicyBlock):
             record.rule_ids = refusal.rule_ids
         self._audit.append(record)

@@ -25,6 +25,9 @@ def uvicorn_config(app: object, host: str, port: int, log_level: str = "warning"
         access_log=False,
         log_level=log_level,
         server_header=False,
+        # Who the caller is comes from the identify stage, which trusts only
+        # configured proxies; uvicorn's X-Forwarded-For rewriting would trust any.
+        proxy_headers=False,
         # SDK clients pool connections for a while; closing idle ones after
         # uvicorn's default 5 s makes a reused connection race our close.
         timeout_keep_alive=75,

@@ -136,6 +136,7 @@ class SQLiteAuditStore:
         path: str | Path,
         *,
         batch_size: int = 500,
+        linger: float = 0.02,
         busy_timeout: float = 1.0,
         busy_retries: int = 3,
         retry_delay: float = 0.05,
@@ -145,6 +146,9 @@ class SQLiteAuditStore:
         self.path = str(path)
         self._memory = self.path == MEMORY
         self._batch_size = batch_size
+        # Waiting briefly for more records turns one commit per request into one
+        # per batch; a flush marker ends the wait, so refusals never linger.
+        self._linger = linger
         self._busy_timeout = busy_timeout
         self._busy_retries = busy_retries
         self._retry_delay = retry_delay
@@ -278,11 +282,21 @@ class SQLiteAuditStore:
         while True:
             first = None if stopping else self._queue.get()
             items = [] if first is None else [first]
+            urgent = stopping or not isinstance(first, AuditRecord)
+            deadline = time.monotonic() + self._linger
             while len(items) < self._batch_size:
                 try:
-                    items.append(self._queue.get_nowait())
+                    item = self._queue.get_nowait()
                 except queue.Empty:
-                    break
+                    remaining = deadline - time.monotonic()
+                    if urgent or remaining <= 0:
+                        break
+                    try:
+                        item = self._queue.get(timeout=remaining)
+                    except queue.Empty:
+                        break
+                items.append(item)
+                urgent = urgent or not isinstance(item, AuditRecord)
             if not items:
                 return  # stopping, and nothing is left
             records = [i for i in items if isinstance(i, AuditRecord)]
