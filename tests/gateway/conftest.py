@@ -17,6 +17,7 @@ from gateway.testing import FakeUpstream, ServerThread
 ROOT = Path(__file__).resolve().parents[2]
 UNREACHABLE = "http://127.0.0.1:9"  # discard port: nothing listens on loopback
 READ_TIMEOUT = 2.0
+INJECTED_KEY = "gateway-held-key-123"
 
 
 @dataclass
@@ -47,8 +48,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "timeouts.read": READ_TIMEOUT,
             "limits.max_body_bytes": 256 * 1024,
             "detection.offload_threshold_chars": 8192,
+            "providers.upstage.credentials.mode": "inject",
+            "providers.upstage.credentials.env": "UPSTAGE_KEY_FOR_TESTS",
+            "providers.gemini.credentials.mode": "inject",
+            "providers.gemini.credentials.env": "GEMINI_KEY_FOR_TESTS",
         }
-        app = build_app(load_settings(environ={}, overrides=overrides))
+        keys = {"UPSTAGE_KEY_FOR_TESTS": INJECTED_KEY, "GEMINI_KEY_FOR_TESTS": INJECTED_KEY}
+        app = build_app(load_settings(environ={}, overrides=overrides), environ=keys)
         with ServerThread(app, lifespan="on") as gateway:
             yield Stack(gateway, app, fake, f"sqlite:///{audit_db}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import INJECTED_KEY
 from google import genai
 from google.genai import errors, types
 from secrets_fixtures import EMAIL, RRN
@@ -23,7 +24,8 @@ def test_generate_content(fake, client) -> None:
     assert response.text == "echo: Draft a memo"
     (received,) = fake.received
     assert received.path.endswith("/models/gemini-2.5-flash:generateContent")
-    assert received.headers["x-goog-api-key"] == "gemini-test-key"
+    # gemini is configured with an injected key: the caller's never leaves
+    assert received.headers["x-goog-api-key"] == INJECTED_KEY
 
 
 def test_system_instruction_email_is_redacted(fake, client) -> None:

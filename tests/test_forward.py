@@ -1,0 +1,99 @@
+"""Header handling and error mapping of the upstream client."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from gateway.errors import UpstreamTimeout, UpstreamUnreachable
+from gateway.forward import (
+    UpstreamClient,
+    response_headers,
+    strip_query_key,
+    upstream_request_headers,
+)
+from gateway.settings import TimeoutSettings
+
+
+def test_hop_by_hop_and_connection_named_headers_are_not_relayed() -> None:
+    response = httpx.Response(
+        200,
+        headers=[
+            ("Content-Type", "application/json"),
+            ("Connection", "keep-alive, X-Secret-Hop"),
+            ("X-Secret-Hop", "1"),
+            ("Transfer-Encoding", "chunked"),
+            ("Keep-Alive", "timeout=5"),
+            ("X-Request-Id", "req_1"),
+        ],
+    )
+    assert response_headers(response) == [
+        (b"content-type", b"application/json"),
+        (b"x-request-id", b"req_1"),
+    ]
+
+
+def test_request_headers_keep_the_callers_and_drop_the_rest() -> None:
+    headers = [
+        (b"host", b"gateway:8080"),
+        (b"authorization", b"Bearer mine"),
+        (b"content-length", b"10"),
+        (b"x-haetae-user", b"kim"),
+        (b"te", b"trailers"),
+        (b"anthropic-version", b"2023-06-01"),
+    ]
+    assert upstream_request_headers(headers, None) == [
+        (b"authorization", b"Bearer mine"),
+        (b"anthropic-version", b"2023-06-01"),
+    ]
+    injected = (b"x-api-key", b"held")
+    assert upstream_request_headers(headers, injected) == [
+        (b"anthropic-version", b"2023-06-01"),
+        (b"x-api-key", b"held"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (b"key=abc", b""),
+        (b"alt=sse&key=abc", b"alt=sse"),
+        (b"keyword=1&alt=sse", b"keyword=1&alt=sse"),
+    ],
+)
+def test_strip_query_key(query: bytes, expected: bytes) -> None:
+    assert strip_query_key(query) == expected
+
+
+def open_with(handler) -> None:
+    client = UpstreamClient(TimeoutSettings(), httpx.MockTransport(handler))
+
+    async def go() -> None:
+        try:
+            await client.open("openai", "POST", "https://api.example/v1/x", [], b"{}")
+        finally:
+            await client.aclose()
+
+    asyncio.run(go())
+
+
+def test_connect_errors_become_502() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    with pytest.raises(UpstreamUnreachable, match="could not reach provider 'openai'"):
+        open_with(refuse)
+
+
+@pytest.mark.parametrize(
+    ("error", "phase"),
+    [(httpx.ConnectTimeout, "connecting to"), (httpx.ReadTimeout, "waiting for an answer")],
+)
+def test_timeouts_become_504(error: type[httpx.TimeoutException], phase: str) -> None:
+    def slow(request: httpx.Request) -> httpx.Response:
+        raise error("slow", request=request)
+
+    with pytest.raises(UpstreamTimeout, match=phase):
+        open_with(slow)
