@@ -142,7 +142,7 @@ class UpstreamClient:
         await self._client.aclose()
 
 
-def response_headers(response: httpx.Response) -> Iterable[tuple[bytes, bytes]]:
+def response_headers(response: httpx.Response) -> list[tuple[bytes, bytes]]:
     """Upstream response headers minus hop-by-hop ones (and those ``Connection`` names)."""
     raw = response.headers.raw
     named = {

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
 from gateway.policy.evaluate import CompiledPolicy, Decision
 
-__all__ = ["choose_language", "refusal_message"]
+__all__ = ["Language", "choose_language", "refusal_message"]
+
+Language = Literal["en", "ko"]
 
 _GENERIC = {
     "en": "this request is not allowed by policy",
@@ -22,7 +25,7 @@ _PREFIX = {
 }
 
 
-def choose_language(accept_language: str | None, default: str) -> str:
+def choose_language(accept_language: str | None, default: Language) -> Language:
     """The first of ``ko``/``en`` the client prefers, else the policy's default."""
     if accept_language:
         for part in accept_language.split(","):
@@ -38,7 +41,7 @@ def refusal_message(
     policy: CompiledPolicy,
     decision: Decision,
     entity_counts: Mapping[str, int],
-    language: str,
+    language: Language,
 ) -> str:
     """Names the rules and entity types that blocked; never quotes the request."""
     rules = ", ".join(decision.rule_ids)
