@@ -14,17 +14,17 @@ import orjson
 from gateway.audit import AuditStore, open_audit_store
 from gateway.body import ReadBody
 from gateway.detect import SUPPORTED_ENTITIES, DetectionEngine
-from gateway.forward import UpstreamClient, build_transport
+from gateway.forward import Forward
 from gateway.identity import Identify
 from gateway.inspection import Decide, Detect, Extract, Transform
 from gateway.pipeline import Pipeline
 from gateway.policy import CompiledPolicy, load_policy
 from gateway.providers.catalog import Provider, build_providers, load_catalog
-from gateway.relay import Forward
 from gateway.responses import send_json
 from gateway.routing import Route
 from gateway.settings import Settings
 from gateway.types import Receive, Scope, Send
+from gateway.upstream import Upstream, build_upstream
 
 __all__ = ["Gateway", "build_app"]
 
@@ -37,7 +37,7 @@ class Gateway:
 
     pipeline: Pipeline
     audit: AuditStore
-    upstream: UpstreamClient
+    upstream: Upstream
     policy: CompiledPolicy
     providers: Mapping[str, Provider]
 
@@ -97,7 +97,7 @@ def build_app(
     policy = load_policy(settings.policy, SUPPORTED_ENTITIES)
     engine = DetectionEngine(entities=policy.scanned_entities)
     audit = open_audit_store(settings.audit.url)
-    upstream = UpstreamClient(settings.timeouts, transport or build_transport(settings.forward))
+    upstream = build_upstream(settings.forward, settings.timeouts, transport)
     pipeline = Pipeline(
         stages=[
             Identify(),

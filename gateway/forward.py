@@ -1,195 +1,116 @@
-"""The upstream side: one pooled client per process, streaming both ways.
+"""Forward: send the inspected request upstream and relay the answer as it comes.
 
-Requests are built by hand (``httpx.Request``) rather than through
-``AsyncClient.build_request`` so that httpx adds none of its default headers
-(``accept-encoding``, ``user-agent``): the provider sees what the caller sent,
-minus hop-by-hop and gateway headers. Responses are relayed chunk by chunk as
-they arrive, and the upstream is closed as soon as the caller goes away.
+Each upstream chunk becomes one ASGI body message at once (no coalescing, so
+server-sent events keep their timing), and ``send`` awaiting the client gives
+backpressure. A watcher on ``receive`` notices the client leaving and closes
+the upstream response, so no abandoned stream keeps generating (and billing).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Iterable, Iterator
+import time
+from typing import TYPE_CHECKING
 
-import aiohttp
-import httpx
-
-from gateway.errors import UpstreamTimeout, UpstreamUnreachable
-from gateway.settings import ForwardSettings, TimeoutSettings
-
-__all__ = [
-    "HOP_BY_HOP",
-    "UpstreamClient",
-    "build_transport",
-    "map_upstream_errors",
-    "response_headers",
-]
-
-#: RFC 9110 §7.6.1 connection-specific fields, plus the ones a proxy recomputes.
-HOP_BY_HOP = frozenset(
-    {
-        b"connection",
-        b"keep-alive",
-        b"proxy-authenticate",
-        b"proxy-authorization",
-        b"proxy-connection",
-        b"te",
-        b"trailer",
-        b"trailers",
-        b"transfer-encoding",
-        b"upgrade",
-    }
+from gateway.upstream import (
+    Upstream,
+    UpstreamResponse,
+    relayable_response_headers,
+    strip_query_key,
+    upstream_request_headers,
 )
 
+if TYPE_CHECKING:
+    from gateway.exchange import Exchange
+    from gateway.types import Receive, Send
 
-def build_transport(settings: ForwardSettings) -> httpx.AsyncBaseTransport:
-    """httpx's own pool, or aiohttp's (faster under concurrency: see docs/performance.md)."""
-    limits = httpx.Limits(
-        max_connections=settings.max_connections,
-        max_keepalive_connections=settings.max_keepalive_connections,
-        keepalive_expiry=settings.keepalive_expiry,
-    )
-    if settings.transport == "httpx":
-        return httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
-    from httpx_aiohttp import AiohttpTransport
-
-    def session() -> aiohttp.ClientSession:
-        connector = aiohttp.TCPConnector(
-            limit=settings.max_connections, keepalive_timeout=settings.keepalive_expiry
-        )
-        # aiohttp would otherwise add its own Accept/Accept-Encoding/User-Agent.
-        return aiohttp.ClientSession(
-            connector=connector,
-            skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent"),
-            auto_decompress=False,
-            trust_env=False,
-        )
-
-    return AiohttpTransport(limits=limits, client=session, trust_env=False)
+__all__ = ["ClientGone", "Forward"]
 
 
-@contextlib.contextmanager
-def map_upstream_errors(provider_id: str) -> Iterator[None]:
-    """httpx and aiohttp failures → the gateway's 502/504, with a useful message."""
-    try:
-        yield
-    except httpx.TimeoutException as exc:
-        cause = exc.__cause__
-        if isinstance(cause, aiohttp.ClientConnectorError) and not isinstance(
-            cause, asyncio.TimeoutError
-        ):
-            # httpx-aiohttp reports a refused connection as ConnectTimeout.
-            raise _unreachable(provider_id, cause) from None
-        phase = {
-            httpx.ConnectTimeout: "connecting to",
-            httpx.PoolTimeout: "waiting for a free connection to",
-            httpx.WriteTimeout: "sending the request to",
-        }.get(type(exc), "waiting for an answer from")
-        raise UpstreamTimeout(f"timed out {phase} provider '{provider_id}'") from None
-    except httpx.TransportError as exc:
-        raise _unreachable(provider_id, exc.__cause__ or exc) from None
+class ClientGone(Exception):
+    """The client disconnected before the whole answer was relayed."""
 
 
-def _unreachable(provider_id: str, exc: BaseException) -> UpstreamUnreachable:
-    return UpstreamUnreachable(f"could not reach provider '{provider_id}' ({type(exc).__name__})")
+class Forward:
+    name = "forward"
 
+    def __init__(self, upstream: Upstream) -> None:
+        self._upstream = upstream
 
-class UpstreamClient:
-    """Owns the connection pool; started and closed with the application."""
-
-    def __init__(
-        self,
-        timeouts: TimeoutSettings,
-        transport: httpx.AsyncBaseTransport,
-    ) -> None:
-        self._timeout = httpx.Timeout(
-            connect=timeouts.connect,
-            read=timeouts.read,
-            write=timeouts.write,
-            pool=timeouts.pool,
-        ).as_dict()
-        self._client = httpx.AsyncClient(transport=transport, follow_redirects=False)
-
-    async def open(
-        self,
-        provider_id: str,
-        method: str,
-        url: str,
-        headers: list[tuple[bytes, bytes]],
-        content: bytes,
-    ) -> httpx.Response:
-        """Send the request and return once the response head has arrived."""
-        request = httpx.Request(
-            method,
+    async def open(self, exchange: Exchange) -> UpstreamResponse:
+        """Connect and send; returns at the response head (errors are Refusals)."""
+        provider = exchange.provider
+        assert provider is not None and provider.base_url is not None
+        injected = provider.auth_header_value()
+        query = exchange.query
+        if injected is not None and provider.family == "gemini":
+            query = strip_query_key(query)
+        url = provider.base_url + exchange.upstream_path
+        if query:
+            url += "?" + query.decode("latin-1")
+        body = exchange.outgoing_body if exchange.outgoing_body is not None else exchange.body
+        return await self._upstream.open(
+            provider.id,
+            exchange.method,
             url,
-            headers=headers,
-            content=content,
-            extensions={"timeout": self._timeout},
+            upstream_request_headers(exchange.headers, injected),
+            body,
         )
-        with map_upstream_errors(provider_id):
-            return await self._client.send(request, stream=True)
 
-    async def relay(self, provider_id: str, response: httpx.Response) -> AsyncIterator[bytes]:
-        """The response body as the upstream sends it: no buffering, no decoding."""
-        with map_upstream_errors(provider_id):
-            async for chunk in response.aiter_raw():
-                if chunk:
-                    yield chunk
+    async def relay(
+        self,
+        exchange: Exchange,
+        response: UpstreamResponse,
+        send: Send,
+        extra_headers: list[tuple[bytes, bytes]],
+    ) -> None:
+        """Stream the response to the client; raises ClientGone if it left."""
+        assert exchange.provider is not None
+        headers = relayable_response_headers(response.raw_headers())
+        headers.extend(extra_headers)
+        pump = asyncio.ensure_future(self._pump(exchange, response, send, headers))
+        watcher = asyncio.ensure_future(_until_disconnect(exchange.receive))
+        try:
+            done, _ = await asyncio.wait((pump, watcher), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (pump, watcher):
+                task.cancel()
+            await asyncio.gather(pump, watcher, return_exceptions=True)
+            await response.aclose()
+        if pump in done:
+            pump.result()  # re-raise a failure of the upstream mid-stream
+        else:
+            raise ClientGone
 
-    async def aclose(self) -> None:
-        await self._client.aclose()
-
-
-def response_headers(response: httpx.Response) -> list[tuple[bytes, bytes]]:
-    """Upstream response headers minus hop-by-hop ones (and those ``Connection`` names)."""
-    raw = response.headers.raw
-    named = {
-        token.strip().lower().encode("latin-1")
-        for name, value in raw
-        if name.lower() == b"connection"
-        for token in value.decode("latin-1").split(",")
-    }
-    dropped = HOP_BY_HOP | named
-    return [(name.lower(), value) for name, value in raw if name.lower() not in dropped]
-
-
-#: request headers that describe the caller's side and never go upstream
-_NOT_FORWARDED = HOP_BY_HOP | {
-    b"host",
-    b"content-length",
-    b"forwarded",
-    b"x-forwarded-for",
-    b"x-forwarded-host",
-    b"x-forwarded-proto",
-    b"x-real-ip",
-}
-_CREDENTIAL_HEADERS = frozenset({b"authorization", b"x-api-key", b"api-key", b"x-goog-api-key"})
-_GATEWAY_HEADER_PREFIX = b"x-haetae-"
-
-
-def upstream_request_headers(
-    headers: Iterable[tuple[bytes, bytes]], injected: tuple[bytes, bytes] | None
-) -> list[tuple[bytes, bytes]]:
-    """The caller's headers as the provider should see them.
-
-    Gateway headers (``x-haetae-*``) and the caller's network details never
-    leave; with an injected key every caller credential is replaced by it.
-    """
-    out = [
-        (name, value)
-        for name, value in headers
-        if name not in _NOT_FORWARDED
-        and not name.startswith(_GATEWAY_HEADER_PREFIX)
-        and not (injected is not None and name in _CREDENTIAL_HEADERS)
-    ]
-    if injected is not None:
-        out.append(injected)
-    return out
+    async def _pump(
+        self,
+        exchange: Exchange,
+        response: UpstreamResponse,
+        send: Send,
+        headers: list[tuple[bytes, bytes]],
+    ) -> None:
+        assert exchange.provider is not None
+        await send(
+            {"type": "http.response.start", "status": response.status_code, "headers": headers}
+        )
+        first = True
+        async for chunk in response.chunks():
+            if first:
+                exchange.timings_ms["first_byte"] = _since(exchange.started)
+                first = False
+            try:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            except OSError:
+                raise ClientGone from None
+        await send({"type": "http.response.body", "body": b""})
 
 
-def strip_query_key(query: bytes) -> bytes:
-    """Drop a ``key=`` parameter (Gemini's query-string API key) from a raw query."""
-    kept = [part for part in query.split(b"&") if part and not part.startswith(b"key=")]
-    return b"&".join(kept)
+async def _until_disconnect(receive: Receive) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+def _since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 from gateway.audit import AuditRecord, AuditStore
 from gateway.errors import AuditUnavailable, InspectionFailed, PolicyBlock, Refusal
 from gateway.exchange import Exchange, new_request_id
-from gateway.relay import ClientGone, Forward
+from gateway.forward import ClientGone, Forward
 from gateway.responses import send_refusal
 
 if TYPE_CHECKING:

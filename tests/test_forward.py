@@ -8,17 +8,17 @@ import httpx
 import pytest
 
 from gateway.errors import UpstreamTimeout, UpstreamUnreachable
-from gateway.forward import (
-    UpstreamClient,
-    response_headers,
+from gateway.settings import ForwardSettings, TimeoutSettings
+from gateway.upstream import (
+    build_upstream,
+    relayable_response_headers,
     strip_query_key,
     upstream_request_headers,
 )
-from gateway.settings import TimeoutSettings
 
 
 def test_hop_by_hop_and_connection_named_headers_are_not_relayed() -> None:
-    response = httpx.Response(
+    raw = httpx.Response(
         200,
         headers=[
             ("Content-Type", "application/json"),
@@ -29,7 +29,7 @@ def test_hop_by_hop_and_connection_named_headers_are_not_relayed() -> None:
             ("X-Request-Id", "req_1"),
         ],
     )
-    assert response_headers(response) == [
+    assert relayable_response_headers(raw.headers.raw) == [
         (b"content-type", b"application/json"),
         (b"x-request-id", b"req_1"),
     ]
@@ -68,7 +68,7 @@ def test_strip_query_key(query: bytes, expected: bytes) -> None:
 
 
 def open_with(handler) -> None:
-    client = UpstreamClient(TimeoutSettings(), httpx.MockTransport(handler))
+    client = build_upstream(ForwardSettings(), TimeoutSettings(), httpx.MockTransport(handler))
 
     async def go() -> None:
         try:

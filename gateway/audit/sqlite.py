@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import queue
 import sqlite3
@@ -20,6 +19,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import orjson
 
 from gateway.audit.record import AuditRecord
 from gateway.audit.store import AuditStoreError
@@ -107,15 +108,16 @@ def _is_busy(exc: sqlite3.Error) -> bool:
 
 
 def _to_row(record: AuditRecord) -> tuple[object, ...]:
+    # orjson: this runs for every request, on a thread that shares the GIL.
     return tuple(
-        json.dumps(getattr(record, c)) if c in _JSON_COLUMNS else getattr(record, c)
+        orjson.dumps(getattr(record, c)).decode() if c in _JSON_COLUMNS else getattr(record, c)
         for c in _COLUMNS
     )
 
 
 def _from_row(row: tuple[object, ...]) -> AuditRecord:
     values = {
-        c: json.loads(v) if c in _JSON_COLUMNS else v  # type: ignore[arg-type]
+        c: orjson.loads(v) if c in _JSON_COLUMNS else v  # type: ignore[arg-type]
         for c, v in zip(_COLUMNS, row, strict=True)
     }
     return AuditRecord(**values)  # type: ignore[arg-type]

@@ -35,8 +35,11 @@ class Stack:
         return store.tail(limit)
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+@pytest.fixture(scope="session", params=["aiohttp", "httpx"])
+def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """Every end-to-end test runs once per upstream client."""
     fake = FakeUpstream()
     audit_db = tmp_path_factory.mktemp("audit") / "audit.db"
     with ServerThread(fake) as upstream:
@@ -46,6 +49,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "policy": str(ROOT / "policies" / "default.yaml"),
             "audit.url": f"sqlite:///{audit_db}",
             "timeouts.read": READ_TIMEOUT,
+            "forward.transport": request.param,
             "limits.max_body_bytes": 256 * 1024,
             "detection.offload_threshold_chars": 8192,
             "providers.upstage.credentials.mode": "inject",

@@ -35,14 +35,22 @@ def test_stream_events_are_relayed_as_they_arrive(stack, fake) -> None:
 
 def test_client_leaving_mid_stream_closes_the_upstream_stream(stack, fake) -> None:
     assert fake.wait_for_no_streams(timeout=5.0)  # earlier tests' streams have ended
+    # Left alone, this stream would run for 5000 × 20 ms = 100 s.
     headers = {"x-fake-chunk-delay-ms": "20", "x-fake-chunks": "5000"}
     with httpx.stream(
         "POST", stack.url(CHAT), content=stream_body(), headers=headers, timeout=10
     ) as response:
         assert response.status_code == 200
-        first = next(response.iter_raw())
-        assert fake.active_streams == 1, first
+        assert next(response.iter_raw()).startswith(b"data: ")
+        request_id = response.headers["x-haetae-request-id"]
     assert fake.wait_for_no_streams(timeout=5.0)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        records = [r for r in stack.audit_tail(20) if r.request_id == request_id]
+        if records:
+            break
+        time.sleep(0.05)
+    assert records[0].error == "client_disconnected"
 
 
 def test_every_decision_is_one_audit_record_without_values(stack, fake) -> None:

@@ -1,0 +1,109 @@
+"""The upstream client on aiohttp (``forward.transport: aiohttp``, the default)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+
+import aiohttp
+from multidict import CIMultiDict
+from yarl import URL
+
+from gateway.errors import UpstreamTimeout, UpstreamUnreachable
+from gateway.settings import ForwardSettings, TimeoutSettings
+
+__all__ = ["AiohttpUpstream", "map_aiohttp_errors"]
+
+# aiohttp would otherwise add its own; the provider should see the caller's.
+_NO_AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent")
+
+
+@contextlib.contextmanager
+def map_aiohttp_errors(provider_id: str) -> Iterator[None]:
+    """aiohttp failures → the gateway's 502/504, with a message that says which phase."""
+    try:
+        yield
+    except TimeoutError as exc:  # aiohttp's timeouts subclass it
+        if isinstance(exc, aiohttp.ConnectionTimeoutError):
+            phase = "connecting to"
+        else:
+            phase = "waiting for an answer from"
+        raise UpstreamTimeout(f"timed out {phase} provider '{provider_id}'") from None
+    except aiohttp.ClientError as exc:
+        raise UpstreamUnreachable(
+            f"could not reach provider '{provider_id}' ({type(exc).__name__})"
+        ) from None
+
+
+class _AiohttpResponse:
+    def __init__(self, provider_id: str, response: aiohttp.ClientResponse) -> None:
+        self._provider_id = provider_id
+        self._response = response
+        self.status_code = response.status
+
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        return list(self._response.raw_headers)
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        with map_aiohttp_errors(self._provider_id):
+            async for chunk in self._response.content.iter_any():
+                yield chunk
+
+    async def aclose(self) -> None:
+        if self._response.content.at_eof():
+            self._response.release()  # connection back to the pool
+        else:
+            self._response.close()  # abandoned mid-body: the connection cannot be reused
+
+
+class AiohttpUpstream:
+    def __init__(self, forward: ForwardSettings, timeouts: TimeoutSettings) -> None:
+        self._forward = forward
+        self._timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=timeouts.pool + timeouts.connect,  # a free pool slot, then a connection
+            sock_connect=timeouts.connect,
+            sock_read=timeouts.read,
+        )
+        self._session: aiohttp.ClientSession | None = None
+
+    def _new_session(self) -> aiohttp.ClientSession:
+        # Created on first use: aiohttp binds a session to the running event loop.
+        connector = aiohttp.TCPConnector(
+            limit=self._forward.max_connections,
+            keepalive_timeout=self._forward.keepalive_expiry,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            skip_auto_headers=_NO_AUTO_HEADERS,
+            auto_decompress=False,
+            trust_env=False,
+            timeout=self._timeout,
+        )
+        return self._session
+
+    async def open(
+        self,
+        provider_id: str,
+        method: str,
+        url: str,
+        headers: list[tuple[bytes, bytes]],
+        content: bytes,
+    ) -> _AiohttpResponse:
+        session = self._session or self._new_session()
+        outgoing = CIMultiDict(
+            (name.decode("latin-1"), value.decode("latin-1")) for name, value in headers
+        )
+        with map_aiohttp_errors(provider_id):
+            response = await session.request(
+                method,
+                URL(url, encoded=True),  # the caller's path, byte for byte: no re-quoting
+                headers=outgoing,
+                data=content or None,
+                allow_redirects=False,
+            )
+        return _AiohttpResponse(provider_id, response)
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()

@@ -1,0 +1,80 @@
+"""Which headers cross the gateway, in each direction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = [
+    "HOP_BY_HOP",
+    "relayable_response_headers",
+    "strip_query_key",
+    "upstream_request_headers",
+]
+
+#: RFC 9110 §7.6.1 connection-specific fields, plus the ones a proxy recomputes.
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"trailers",
+        b"transfer-encoding",
+        b"upgrade",
+    }
+)
+
+#: request headers that describe the caller's side and never go upstream
+_NOT_FORWARDED = HOP_BY_HOP | {
+    b"host",
+    b"content-length",
+    b"forwarded",
+    b"x-forwarded-for",
+    b"x-forwarded-host",
+    b"x-forwarded-proto",
+    b"x-real-ip",
+}
+_CREDENTIAL_HEADERS = frozenset({b"authorization", b"x-api-key", b"api-key", b"x-goog-api-key"})
+_GATEWAY_HEADER_PREFIX = b"x-haetae-"
+
+
+def upstream_request_headers(
+    headers: Iterable[tuple[bytes, bytes]], injected: tuple[bytes, bytes] | None
+) -> list[tuple[bytes, bytes]]:
+    """The caller's headers as the provider should see them.
+
+    Gateway headers (``x-haetae-*``) and the caller's network details never
+    leave; with an injected key every caller credential is replaced by it.
+    """
+    out = [
+        (name, value)
+        for name, value in headers
+        if name not in _NOT_FORWARDED
+        and not name.startswith(_GATEWAY_HEADER_PREFIX)
+        and not (injected is not None and name in _CREDENTIAL_HEADERS)
+    ]
+    if injected is not None:
+        out.append(injected)
+    return out
+
+
+def relayable_response_headers(raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """Upstream response headers, lower-cased, minus hop-by-hop ones and those
+    the ``Connection`` header names."""
+    lowered = [(name.lower(), value) for name, value in raw]
+    dropped = HOP_BY_HOP | {
+        token.strip().lower().encode("latin-1")
+        for name, value in lowered
+        if name == b"connection"
+        for token in value.decode("latin-1").split(",")
+    }
+    return [(name, value) for name, value in lowered if name not in dropped]
+
+
+def strip_query_key(query: bytes) -> bytes:
+    """Drop a ``key=`` parameter (Gemini's query-string API key) from a raw query."""
+    kept = [part for part in query.split(b"&") if part and not part.startswith(b"key=")]
+    return b"&".join(kept)
