@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,27 +101,58 @@ async def _load(url: str, body: bytes, total: int, concurrency: int, ttfb: bool 
 
 
 def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU time of a process and its children (uvicorn workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 class _Child:
-    """A server in its own process; it prints its port, then serves until killed."""
+    """A server in its own process, stopped with its workers at the end."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, command: list[str], base_url: str | None = None) -> None:
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the child
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gateway.bench", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            [sys.executable, "-m", *command],
+            stdout=subprocess.PIPE if base_url is None else subprocess.DEVNULL,
+            stderr=self._log,
             cwd=ROOT,
             text=True,
         )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if not line.startswith("PORT "):
-            self.stop()
-            raise RuntimeError(f"benchmark server failed to start: {self.process.stderr.read()}")  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{int(line.split()[1])}"
+        if base_url is None:  # the child prints the port it bound
+            assert self.process.stdout is not None
+            line = self.process.stdout.readline()
+            if not line.startswith("PORT "):
+                self._fail()
+            base_url = f"http://127.0.0.1:{int(line.split()[1])}"
+        self.base_url = base_url
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self._fail()
+            try:
+                with urllib.request.urlopen(self.base_url + "/healthz", timeout=1):
+                    return
+            except urllib.error.HTTPError:
+                return  # it answers, even if not with a health page (the fake provider)
+            except OSError:
+                time.sleep(0.1)
+        self._fail()
+
+    def _fail(self) -> None:
+        self.stop()
+        self._log.seek(0)
+        raise RuntimeError(f"benchmark server failed to start:\n{self._log.read().decode()}")
 
     @property
     def pid(self) -> int:
@@ -127,40 +161,50 @@ class _Child:
     def stop(self) -> None:
         self.process.terminate()
         try:
-            self.process.wait(10)
+            self.process.wait(15)
         except subprocess.TimeoutExpired:
             self.process.kill()
 
 
-def _serve(kind: str, upstream_url: str | None, transport: str | None) -> None:
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_gateway(upstream_url: str, transport: str, workers: int, workdir: Path) -> _Child:
+    """``haetae serve`` exactly as an operator runs it, pointed at the fake provider."""
+    port = _free_port()
+    config = workdir / f"gateway-{transport}-{workers}.yaml"
+    config.write_text(
+        orjson.dumps(
+            {
+                "listen": {"host": "127.0.0.1", "port": port, "workers": workers},
+                "policy": str(ROOT / "policies" / "default.yaml"),
+                "audit": {"url": f"sqlite:///{workdir}/audit-{transport}-{workers}.db"},
+                "forward": {"transport": transport},
+                "providers": {"openai": {"base_url": upstream_url}},
+                "log_level": "warning",
+            }
+        ).decode()  # JSON is YAML
+    )
+    return _Child(
+        ["gateway.cli", "serve", "--config", str(config)], base_url=f"http://127.0.0.1:{port}"
+    )
+
+
+def _serve_upstream() -> None:
     import uvicorn
 
-    from gateway.app import build_app
     from gateway.server import uvicorn_config
-    from gateway.settings import load_settings
     from gateway.testing import FakeUpstream
-
-    if kind == "upstream":
-        app: object = FakeUpstream(record=False)
-    else:
-        audit = Path(tempfile.mkdtemp(prefix="haetae-bench-")) / "audit.db"
-        settings = load_settings(
-            environ={},
-            overrides={
-                "providers.openai.base_url": upstream_url,
-                "audit.url": f"sqlite:///{audit}",
-                "forward.transport": transport,
-                "policy": str(ROOT / "policies" / "default.yaml"),
-            },
-        )
-        app = build_app(settings)
-    import socket
 
     # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets created with it.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     sock.listen(2048)  # connections wait in the backlog until uvicorn serves
     print(f"PORT {sock.getsockname()[1]}", flush=True)
+    app = FakeUpstream(record=False)
     uvicorn.Server(uvicorn_config(app, "127.0.0.1", 0, "error")).run(sockets=[sock])
 
 
@@ -168,10 +212,14 @@ def run_benchmark(
     quick: bool = False,
     transports: Sequence[str] = ("httpx", "aiohttp"),
     output: Path | None = None,
+    workers: int = 1,
 ) -> int:
+    """Print (and optionally write) the tables; ``workers`` > 1 adds an aiohttp run with them."""
+    extra_runs = [("aiohttp", workers)] if workers > 1 else []
     scale = 0.1 if quick else 1.0
     cases = [(1024, 1, 2000), (1024, 32, 4000), (32 * 1024, 1, 500), (32 * 1024, 32, 1000)]
-    upstream = _Child("serve", "upstream")
+    upstream = _Child(["gateway.bench", "serve-upstream"])
+    workdir = Path(tempfile.mkdtemp(prefix="haetae-bench-"))
     lines = [
         "| transport | prompt | conc. | direct rps | gateway rps | direct p50 | gateway p50 "
         "| added p50 | direct p99 | gateway p99 | added p99 | gateway CPU/req | errors |",
@@ -182,11 +230,12 @@ def run_benchmark(
         "|---|---|---|---|---|---|",
     ]
     try:
-        for transport in transports:
-            gateway = _Child("serve", "gateway", upstream.base_url, transport)
+        for transport, workers in [(t, 1) for t in transports] + extra_runs:
+            gateway = _start_gateway(upstream.base_url, transport, workers, workdir)
+            label = transport if workers == 1 else f"{transport} ×{workers} workers"
             try:
-                lines += _run_cases(cases, scale, transport, upstream, gateway)
-                ttfb_lines.append(_ttfb(scale, transport, upstream, gateway))
+                lines += _run_cases(cases, scale, label, upstream, gateway)
+                ttfb_lines.append(_ttfb(scale, label, upstream, gateway))
             finally:
                 gateway.stop()
     finally:
@@ -253,8 +302,7 @@ def _ttfb(scale: float, transport: str, upstream: _Child, gateway: _Child) -> st
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["serve"]:
-        kind = sys.argv[2]
-        _serve(kind, *(sys.argv[3:5] if kind == "gateway" else (None, None)))
+    if sys.argv[1:2] == ["serve-upstream"]:
+        _serve_upstream()
     else:
         sys.exit(run_benchmark(quick="--quick" in sys.argv))

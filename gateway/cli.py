@@ -69,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="fewer requests (for a smoke run)")
     bench.add_argument("--transport", choices=["httpx", "aiohttp", "both"], default="both")
     bench.add_argument("--output", type=Path, help="also write the tables to this file")
+    bench.add_argument(
+        "--workers", type=int, default=1, help="also measure aiohttp with this many workers"
+    )
     bench.set_defaults(run=_bench)
     return parser
 
@@ -157,7 +160,9 @@ def _bench(args: argparse.Namespace) -> int:
     from gateway.bench import run_benchmark
 
     transports = ["httpx", "aiohttp"] if args.transport == "both" else [args.transport]
-    return run_benchmark(quick=args.quick, transports=transports, output=args.output)
+    return run_benchmark(
+        quick=args.quick, transports=transports, output=args.output, workers=args.workers
+    )
 
 
 if __name__ == "__main__":

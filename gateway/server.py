@@ -1,19 +1,30 @@
-"""Running the gateway under uvicorn."""
+"""Running the gateway under uvicorn, in one process or several workers.
+
+With several workers uvicorn imports the application in each process, so the
+validated settings travel to them as JSON in an environment variable and every
+worker builds its own app (policy, detector, pools) from exactly those.
+"""
 
 from __future__ import annotations
 
 import importlib.util
 import logging
+import os
+from typing import Any
 
 import uvicorn
 
 from gateway.app import build_app
 from gateway.settings import Settings
 
-__all__ = ["run_gateway", "uvicorn_config"]
+__all__ = ["app_from_environment", "run_gateway", "uvicorn_config"]
+
+_SETTINGS_VARIABLE = "HAETAE_WORKER_SETTINGS_JSON"
 
 
-def uvicorn_config(app: object, host: str, port: int, log_level: str = "warning") -> uvicorn.Config:
+def uvicorn_config(
+    app: object, host: str, port: int, log_level: str = "warning", **extra: Any
+) -> uvicorn.Config:
     """uvloop and httptools where available; no access log, since URLs can carry keys."""
     return uvicorn.Config(
         app,  # type: ignore[arg-type]
@@ -31,14 +42,34 @@ def uvicorn_config(app: object, host: str, port: int, log_level: str = "warning"
         # SDK clients pool connections for a while; closing idle ones after
         # uvicorn's default 5 s makes a reused connection race our close.
         timeout_keep_alive=75,
+        **extra,
     )
 
 
 def run_gateway(settings: Settings) -> None:
-    app = build_app(settings)
-    logging.getLogger("haetae").info(
-        "listening on http://%s:%d", settings.listen.host, settings.listen.port
+    listen = settings.listen
+    log = logging.getLogger("haetae")
+    if listen.workers == 1:
+        app = build_app(settings)
+        log.info("listening on http://%s:%d", listen.host, listen.port)
+        uvicorn.Server(uvicorn_config(app, listen.host, listen.port, settings.log_level)).run()
+        return
+    build_app(settings)  # fail here, once and clearly, rather than in every worker
+    os.environ[_SETTINGS_VARIABLE] = settings.model_dump_json()
+    log.info("listening on http://%s:%d with %d workers", listen.host, listen.port, listen.workers)
+    config = uvicorn_config(
+        "gateway.server:app_from_environment",
+        listen.host,
+        listen.port,
+        settings.log_level,
+        factory=True,
+        workers=listen.workers,
     )
-    uvicorn.Server(
-        uvicorn_config(app, settings.listen.host, settings.listen.port, settings.log_level)
-    ).run()
+    from uvicorn.supervisors import Multiprocess
+
+    Multiprocess(config, sockets=[config.bind_socket()]).run()
+
+
+def app_from_environment() -> object:
+    """The worker-side factory: settings as the parent validated them."""
+    return build_app(Settings.model_validate_json(os.environ[_SETTINGS_VARIABLE]))

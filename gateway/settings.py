@@ -47,6 +47,8 @@ class _Strict(BaseModel):
 class ListenSettings(_Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
+    # One event loop per process: on a machine with N cores, N workers use them all.
+    workers: int = Field(default=1, ge=1, le=64)
 
 
 class AuditSettings(_Strict):

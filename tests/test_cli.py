@@ -71,3 +71,20 @@ def test_scan_prints_findings_with_offsets(
         ("EMAIL_ADDRESS", "kim@example.co.kr"),
         ("KR_RRN", "900101-1234568"),
     }
+
+
+def test_bench_prints_the_comparison_table_without_errors(tmp_path: Path) -> None:
+    output = tmp_path / "bench.md"
+    assert main(["bench", "--quick", "--transport", "aiohttp", "--output", str(output)]) == 0
+    rows = [line for line in output.read_text().splitlines() if line.startswith("| aiohttp |")]
+    assert [row.split("|")[2:4] for row in rows[:4]] == [
+        [" 1 KB ", " 1 "],
+        [" 1 KB ", " 32 "],
+        [" 32 KB ", " 1 "],
+        [" 32 KB ", " 32 "],
+    ]
+    for row in rows[:4]:
+        cells = [cell.strip() for cell in row.split("|")]
+        assert float(cells[5]) > 0  # gateway requests/s
+        assert cells[-2] == "0"  # errors
+    assert len(rows) == 5  # plus the time-to-first-byte row
