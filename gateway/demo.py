@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from gateway.app import build_app
+from gateway.errors import ConfigError
 from gateway.providers.catalog import load_catalog
 from gateway.settings import load_settings
 from gateway.testing import FakeUpstream, ServerThread
@@ -36,7 +37,14 @@ def run_demo(port: int, policy: Path, exit_after_examples: bool = False) -> int:
         }
         overrides |= {"policy": str(policy), "audit.url": "sqlite:///var/demo-audit.db"}
         app = build_app(load_settings(environ={}, overrides=overrides))
-        with ServerThread(app, port=port, lifespan="on") as gateway:
+        try:
+            gateway_server = ServerThread(app, port=port, lifespan="on")
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); "
+                "is the gateway already running? Try --port"
+            ) from None
+        with gateway_server as gateway:
             print(
                 f"Haetae demo: gateway on {gateway.base_url}, fake provider on {upstream.base_url}"
             )
