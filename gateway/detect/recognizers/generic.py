@@ -8,7 +8,7 @@ from presidio_analyzer.predefined_recognizers import CreditCardRecognizer, Email
 from gateway.detect.offline import offline_tld_extractor
 from gateway.detect.recognizers.base import NOT_ALNUM_AFTER, NOT_ALNUM_BEFORE, MarkerGate
 
-__all__ = ["CreditCardNumberRecognizer", "EmailAddressRecognizer"]
+__all__ = ["FACTORIES", "CreditCardNumberRecognizer", "EmailAddressRecognizer"]
 
 _LOCAL_CHARS = r"A-Za-z0-9!#$%&'*+/=?^_`{|}~\-"
 _ASCII_EMAIL = (
@@ -66,3 +66,10 @@ class CreditCardNumberRecognizer(CreditCardRecognizer):
             context=[*CreditCardRecognizer.CONTEXT, "카드", "카드번호", "신용카드", "체크카드"],
             supported_language=supported_language,
         )
+
+
+#: entity → recognizer class
+FACTORIES = {
+    "EMAIL_ADDRESS": EmailAddressRecognizer,
+    "CREDIT_CARD": CreditCardNumberRecognizer,
+}

@@ -1,4 +1,7 @@
-"""Credential recognizers (API keys, tokens, private keys)."""
+"""Credential recognizers (API keys, tokens, private keys).
+
+``FACTORIES`` maps each entity to its recognizer class.
+"""
 
 from gateway.detect.recognizers.secrets.tokens import (
     AnthropicKeyRecognizer,
@@ -13,6 +16,7 @@ from gateway.detect.recognizers.secrets.tokens import (
 )
 
 __all__ = [
+    "FACTORIES",
     "AnthropicKeyRecognizer",
     "AwsAccessKeyRecognizer",
     "AwsSecretKeyRecognizer",
@@ -23,3 +27,14 @@ __all__ = [
     "SecretRecognizer",
     "SlackTokenRecognizer",
 ]
+
+FACTORIES = {
+    "SECRET_AWS_ACCESS_KEY": AwsAccessKeyRecognizer,
+    "SECRET_AWS_SECRET_KEY": AwsSecretKeyRecognizer,
+    "SECRET_OPENAI_KEY": OpenAiKeyRecognizer,
+    "SECRET_ANTHROPIC_KEY": AnthropicKeyRecognizer,
+    "SECRET_GITHUB_TOKEN": GitHubTokenRecognizer,
+    "SECRET_GOOGLE_API_KEY": GoogleApiKeyRecognizer,
+    "SECRET_SLACK_TOKEN": SlackTokenRecognizer,
+    "SECRET_PRIVATE_KEY": PrivateKeyRecognizer,
+}
