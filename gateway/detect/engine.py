@@ -22,6 +22,7 @@ from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResu
 
 from gateway.detect.context import WindowContextEnhancer
 from gateway.detect.findings import Finding
+from gateway.detect.normalize import normalize_for_scan
 from gateway.detect.offline import build_nlp_engine, configure_offline, offline_tld_extractor
 from gateway.detect.recognizers import SUPPORTED_ENTITIES, build_recognizers
 
@@ -132,17 +133,23 @@ class DetectionEngine:
         return out
 
     def _analyze(self, text: str) -> list[RecognizerResult]:
+        """Presidio's results on the normalized view, with offsets into ``text``."""
         if self._analyzer is None:
             return []
+        view = normalize_for_scan(text)
         # entities=None: the registry holds only the wanted recognizers, and Presidio's
         # per-entity recognizer lookup costs more than listing them all. An explicit
         # threshold skips its per-recognizer threshold lookup.
-        return self._analyzer.analyze(
-            text=text,
+        results = self._analyzer.analyze(
+            text=view.text,
             language=SCAN_LANGUAGE,
             score_threshold=self.score_threshold,
             nlp_artifacts=self._nlp_artifacts,
         )
+        if view.changed:
+            for result in results:
+                result.start, result.end = view.original_span(result.start, result.end)
+        return results
 
 
 def _finding(result: RecognizerResult, offset: int) -> Finding:
