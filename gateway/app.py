@@ -17,6 +17,7 @@ from gateway.detect import SUPPORTED_ENTITIES, DetectionEngine
 from gateway.forward import Forward
 from gateway.identity import Identify
 from gateway.inspection import Decide, Detect, Extract, Transform
+from gateway.keys import load_edit_key
 from gateway.pipeline import Pipeline
 from gateway.policy import CompiledPolicy, load_policy
 from gateway.providers.catalog import Provider, build_providers, load_catalog
@@ -106,7 +107,7 @@ def build_app(
             Extract(),
             Detect(engine, settings.detection.offload_threshold_chars),
             Decide(),
-            Transform(),
+            Transform(load_edit_key(settings.detection, environ)),
         ],
         forward=Forward(upstream),
         audit=audit,

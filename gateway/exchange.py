@@ -64,6 +64,7 @@ class Exchange:
     # decide and transform
     decision: Decision | None = None
     outgoing_body: bytes | None = None
+    restore_mapping: dict[str, str] = field(default_factory=dict)  # placeholder → value
     # forward
     upstream_status: int | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)

@@ -9,9 +9,12 @@ the upstream response, so no abandoned stream keeps generating (and billing).
 from __future__ import annotations
 
 import asyncio
+import codecs
 import time
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
+from gateway.detect.restore import StreamRestorer
 from gateway.upstream import (
     Upstream,
     UpstreamResponse,
@@ -49,13 +52,12 @@ class Forward:
         if query:
             url += "?" + query.decode("latin-1")
         body = exchange.outgoing_body if exchange.outgoing_body is not None else exchange.body
-        return await self._upstream.open(
-            provider.id,
-            exchange.method,
-            url,
-            upstream_request_headers(exchange.headers, injected),
-            body,
-        )
+        headers = upstream_request_headers(exchange.headers, injected)
+        if exchange.restore_mapping:
+            # Pseudonyms are restored in the answer, so it must arrive readable.
+            headers = [(k, v) for k, v in headers if k != b"accept-encoding"]
+            headers.append((b"accept-encoding", b"identity"))
+        return await self._upstream.open(provider.id, exchange.method, url, headers, body)
 
     async def relay(
         self,
@@ -67,6 +69,9 @@ class Forward:
         """Stream the response to the client; raises ClientGone if it left."""
         assert exchange.provider is not None
         headers = relayable_response_headers(response.raw_headers())
+        if exchange.restore_mapping:
+            # Restored values change the length; uvicorn then uses chunked encoding.
+            headers = [(k, v) for k, v in headers if k != b"content-length"]
         headers.extend(extra_headers)
         pump = asyncio.ensure_future(self._pump(exchange, response, send, headers))
         watcher = asyncio.ensure_future(_until_disconnect(exchange.receive))
@@ -94,7 +99,10 @@ class Forward:
             {"type": "http.response.start", "status": response.status_code, "headers": headers}
         )
         first = True
-        async for chunk in response.chunks():
+        chunks = response.chunks()
+        if exchange.restore_mapping:
+            chunks = restored(chunks, exchange.restore_mapping)
+        async for chunk in chunks:
             if first:
                 exchange.timings_ms["first_byte"] = _since(exchange.started)
                 first = False
@@ -103,6 +111,24 @@ class Forward:
             except OSError:
                 raise ClientGone from None
         await send({"type": "http.response.body", "body": b""})
+
+
+async def restored(chunks: AsyncIterator[bytes], mapping: dict[str, str]) -> AsyncIterator[bytes]:
+    """The body with this request's pseudonyms turned back into their values.
+
+    Placeholders are plain ASCII, so they are found in the raw JSON or SSE text; the
+    values go back JSON-escaped, since they land inside JSON strings. Only a tail that
+    could be the start of a placeholder is held back between chunks.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    restorer = StreamRestorer(mapping, json_escape=True)
+    async for chunk in chunks:
+        text = restorer.feed(decoder.decode(chunk))
+        if text:
+            yield text.encode()
+    rest = restorer.feed(decoder.decode(b"", final=True)) + restorer.flush()
+    if rest:
+        yield rest.encode()
 
 
 async def _until_disconnect(receive: Receive) -> None:

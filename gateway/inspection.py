@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from gateway.detect.redact import redact_text
+from gateway.detect.actions import RequestEditor
+from gateway.detect.transforms import Pseudonymizer
 from gateway.errors import BadRequest, PolicyBlock
 from gateway.policy import PolicyInput, refusal_message
 from gateway.policy.messages import choose_language
@@ -103,20 +104,26 @@ class Decide:
 
 
 class Transform:
-    """Write redactions back into the body; an untouched body is forwarded as received."""
+    """Write the policy's edits back into the body; an untouched body is forwarded as received."""
 
     name = "transform"
 
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+        self._pseudonymizer = Pseudonymizer(key)
+
     async def __call__(self, exchange: Exchange) -> None:
         decision = exchange.decision
-        if decision is None or decision.action != "redact" or not decision.redact_entities:
+        if decision is None or not decision.edits:
             exchange.outgoing_body = exchange.body
             return
-        wanted, min_score = decision.redact_entities, exchange.policy.min_score
+        actions, min_score = decision.edits, exchange.policy.min_score
+        editor = RequestEditor(self._key, self._pseudonymizer)
         edits = {}
         for segment, findings in zip(exchange.segments, exchange.findings, strict=True):
-            hits = [f for f in findings if f.entity_type in wanted and f.score >= min_score]
+            hits = [f for f in findings if f.entity_type in actions and f.score >= min_score]
             if hits:
-                edits[segment.path] = redact_text(segment.text, hits)
+                edits[segment.path] = editor.edit(segment.text, hits, actions)
         apply_edits(exchange.document, edits)
         exchange.outgoing_body = orjson.dumps(exchange.document)
+        exchange.restore_mapping = editor.restore_mapping

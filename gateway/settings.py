@@ -81,6 +81,10 @@ class DetectionSettings(_Strict):
     # Above this many characters a request is scanned on a worker thread so that
     # one large paste does not stall every other request on the event loop.
     offload_threshold_chars: int = Field(default=16_384, ge=0)
+    # The HMAC key behind `hash` and `pseudonymize`: replicas that share it give a
+    # value the same placeholder. Without one, a random key per process is used.
+    key_env: str = "HAETAE_PSEUDONYM_KEY"
+    key_file: Path | None = None
 
 
 class CredentialSettings(_Strict):

@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from gateway.errors import ConfigError
-from gateway.policy.schema import Condition, PolicyDocument, Rule
+from gateway.policy.schema import EDIT_ACTIONS, Condition, PolicyDocument, Rule
 
 __all__ = ["CompiledPolicy", "CompiledRule", "Decision", "PolicyInput", "compile_policy"]
 
@@ -36,7 +36,7 @@ Predicate = Callable[[PolicyInput], bool]
 class CompiledRule:
     rule: Rule
     matches: Predicate
-    entities: frozenset[str]  # entity types the rule's `when` names; what `redact` edits
+    entities: frozenset[str]  # entity types the rule's `when` names; what an edit rule edits
 
     @property
     def id(self) -> str:
@@ -47,10 +47,11 @@ class CompiledRule:
 class Decision:
     """The outcome for one request, with the rules that produced it."""
 
-    action: str  # allow | block | redact
+    action: str  # allow | block | one of EDIT_ACTIONS (the most protective edit applied)
     rule_ids: tuple[str, ...]
     monitored_rule_ids: tuple[str, ...] = ()
-    redact_entities: frozenset[str] = frozenset()
+    #: entity type → edit action, for the entity types found in the request
+    edits: Mapping[str, str] = field(default_factory=dict)
     blocking_rules: tuple[CompiledRule, ...] = ()
 
 
@@ -74,12 +75,14 @@ class CompiledPolicy:
 
         A rule matches when its ``when`` holds and its ``unless`` does not.
         Matches of ``mode: monitor`` rules are reported, never enforced. Among
-        enforced matches: any ``block`` wins; otherwise any ``redact`` edits the
-        entities those rules name; otherwise any ``allow`` allows; with no match
-        the policy's ``default_action`` applies.
+        enforced matches: any ``block`` wins; otherwise the edit rules (``redact``,
+        ``hash``, ``pseudonymize``, ``mask``) edit the entity types they name —
+        where two want different edits of one type, the more protective wins,
+        in that order; otherwise any ``allow`` allows; with no match the
+        policy's ``default_action`` applies.
         """
         blocks: list[CompiledRule] = []
-        redacts: list[CompiledRule] = []
+        editors: list[CompiledRule] = []
         allows: list[CompiledRule] = []
         monitored: list[str] = []
         for compiled in self.rules:
@@ -89,18 +92,26 @@ class CompiledPolicy:
                 monitored.append(compiled.id)
             elif compiled.rule.action == "block":
                 blocks.append(compiled)
-            elif compiled.rule.action == "redact":
-                redacts.append(compiled)
+            elif compiled.rule.action in EDIT_ACTIONS:
+                editors.append(compiled)
             else:
                 allows.append(compiled)
         watch = tuple(monitored)
         if blocks:
             ids = tuple(rule.id for rule in blocks)
             return Decision("block", ids, watch, blocking_rules=tuple(blocks))
-        if redacts:
-            entities = frozenset().union(*(rule.entities for rule in redacts))
-            found = frozenset(e for e in entities if request.entity_counts.get(e))
-            return Decision("redact", tuple(r.id for r in redacts), watch, found)
+        if editors:
+            edits: dict[str, str] = {}
+            for rule in editors:
+                for entity in rule.entities:
+                    if not request.entity_counts.get(entity):
+                        continue
+                    current = edits.get(entity)
+                    action = rule.rule.action
+                    if current is None or _RANK[action] < _RANK[current]:
+                        edits[entity] = action
+            strongest = min(edits.values(), key=_RANK.__getitem__, default=editors[0].rule.action)
+            return Decision(strongest, tuple(r.id for r in editors), watch, edits)
         if allows:
             return Decision("allow", tuple(rule.id for rule in allows), watch)
         return Decision(self.document.default_action, (), watch)
@@ -120,11 +131,14 @@ def compile_policy(
         if rule.unless is not None:
             exception = _compile(rule.unless, known, named, f"{where}.unless")
             matches = _and_not(matches, exception)
-        if rule.action == "redact" and not entities:
-            raise ConfigError(f"{where}: action 'redact' needs 'entities' in 'when' to edit")
+        if rule.action in EDIT_ACTIONS and not entities:
+            raise ConfigError(f"{where}: action '{rule.action}' needs 'entities' in 'when' to edit")
         rules.append(CompiledRule(rule, matches, entities))
         scanned |= named
     return CompiledPolicy(document, version, tuple(rules), frozenset(scanned))
+
+
+_RANK = {action: rank for rank, action in enumerate(EDIT_ACTIONS)}
 
 
 def _and_not(when: Predicate, unless: Predicate) -> Predicate:

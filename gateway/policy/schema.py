@@ -16,9 +16,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["Condition", "DetectionPolicy", "PolicyDocument", "Rule"]
+__all__ = ["EDIT_ACTIONS", "Condition", "DetectionPolicy", "PolicyDocument", "Rule"]
 
-Action = Literal["allow", "block", "redact"]
+Action = Literal["allow", "block", "redact", "hash", "pseudonymize", "mask"]
+
+#: Actions that edit the request, most protective first: when two matching rules
+#: want different edits of the same entity type, the earlier one here wins.
+EDIT_ACTIONS: tuple[str, ...] = ("redact", "hash", "pseudonymize", "mask")
 
 _LEAF_KEYS = (
     "provider",

@@ -45,7 +45,7 @@ def test_default_policy(default_policy, req: PolicyInput, action: str, rules: tu
 
 def test_redact_names_only_the_entities_found(default_policy) -> None:
     decision = default_policy.decide(request(EMAIL_ADDRESS=1))
-    assert decision.redact_entities == {"EMAIL_ADDRESS"}
+    assert decision.edits == {"EMAIL_ADDRESS": "redact"}
 
 
 def test_entity_globs_expand_and_scanned_entities_are_collected(default_policy) -> None:
@@ -122,6 +122,7 @@ rules:
         ("policy: p\nrules: [{id: a, when: {provder: [x]}, action: block}]", "unknown key"),
         ("policy: p\nrules: [{id: a, when: {}, action: block}]", "at least one test"),
         ("policy: p\nrules: [{id: a, when: {provider: [x]}, action: redact}]", "needs 'entities'"),
+        ("policy: p\nrules: [{id: a, when: {provider: [x]}, action: mask}]", "'mask' needs"),
         ("policy: p\nrules: [{id: a, when: {provider: [x]}, action: nuke}]", "action"),
         (
             "policy: p\nrules:\n - {id: a, when: {provider: [x]}, action: block}\n"
@@ -163,3 +164,19 @@ def test_refusal_message_without_configured_text_names_entity_types() -> None:
 )
 def test_choose_language(header: str | None, expected: str) -> None:
     assert choose_language(header, "en") == expected
+
+
+def test_the_most_protective_edit_wins_per_entity_type() -> None:
+    policy = compile_text(
+        """
+policy: p
+rules:
+  - {id: mask-contacts, when: {entities: [EMAIL_ADDRESS, CREDIT_CARD]}, action: mask}
+  - {id: pseudo-mail, when: {entities: [EMAIL_ADDRESS]}, action: pseudonymize}
+  - {id: hash-cards, when: {entities: [CREDIT_CARD]}, action: hash, mode: monitor}
+"""
+    )
+    decision = policy.decide(request(EMAIL_ADDRESS=1, CREDIT_CARD=1))
+    assert decision.edits == {"EMAIL_ADDRESS": "pseudonymize", "CREDIT_CARD": "mask"}
+    assert decision.action == "pseudonymize"
+    assert decision.monitored_rule_ids == ("hash-cards",)

@@ -1,0 +1,138 @@
+"""Pseudonymize, mask and hash through the gateway, and restoration in the answer."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import anthropic
+import openai
+import pytest
+from google import genai
+from google.genai import types
+from secrets_fixtures import EMAIL, RRN
+
+from gateway.app import build_app
+from gateway.providers.catalog import load_catalog
+from gateway.settings import load_settings
+from gateway.testing import FakeUpstream, ServerThread
+
+POLICY = """
+policy: edits
+rules:
+  - {id: pseudo-mail, when: {entities: [EMAIL_ADDRESS]}, action: pseudonymize}
+  - {id: mask-cards, when: {entities: [CREDIT_CARD]}, action: mask}
+  - {id: hash-rrn, when: {entities: [KR_RRN]}, action: hash}
+"""
+PLACEHOLDER = re.compile(r"\[\[EMAIL_ADDRESS_[0-9a-f]{10}\]\]")
+KEY = "k" * 32
+
+
+class EditStack:
+    def __init__(self, gateway: ServerThread, fake: FakeUpstream) -> None:
+        self.gateway, self.fake = gateway, fake
+
+    def openai(self) -> openai.OpenAI:
+        return openai.OpenAI(api_key="sk-t", base_url=self.gateway.url("/openai/v1"), max_retries=0)
+
+
+@pytest.fixture(scope="module")
+def edits(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EditStack]:
+    folder = tmp_path_factory.mktemp("edits")
+    policy = folder / "policy.yaml"
+    policy.write_text(POLICY)
+    fake = FakeUpstream()
+    with ServerThread(fake) as upstream:
+        overrides = {f"providers.{pid}.base_url": upstream.base_url for pid in load_catalog()}
+        overrides |= {"policy": str(policy), "audit.url": f"sqlite:///{folder / 'a.db'}"}
+        settings = load_settings(environ={}, overrides=overrides)
+        app = build_app(settings, environ={"HAETAE_PSEUDONYM_KEY": KEY})
+        with ServerThread(app, lifespan="on") as gateway:
+            yield EditStack(gateway, fake)
+
+
+@pytest.fixture(autouse=True)
+def _reset(edits: EditStack) -> None:
+    edits.fake.reset()
+
+
+def test_pseudonyms_leave_and_the_answer_gets_the_value_back(edits: EditStack) -> None:
+    prompt = f"Reply to {EMAIL} and cc {EMAIL}"
+    completion = edits.openai().chat.completions.create(
+        model="gpt-4o", messages=[{"role": "user", "content": prompt}]
+    )
+    sent = edits.fake.received[0].json()["messages"][0]["content"]
+    assert EMAIL not in sent
+    tags = PLACEHOLDER.findall(sent)
+    assert len(tags) == 2 and tags[0] == tags[1]  # one value, one stable placeholder
+    assert completion.choices[0].message.content == f"echo: {prompt}"
+
+
+def test_pseudonyms_are_stable_across_requests(edits: EditStack) -> None:
+    client = edits.openai()
+    for _ in range(2):
+        client.chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": f"to {EMAIL}"}]
+        )
+    first, second = (r.json()["messages"][0]["content"] for r in edits.fake.received)
+    assert first == second
+
+
+def test_streamed_answers_are_restored(edits: EditStack) -> None:
+    stream = edits.openai().chat.completions.create(
+        model="gpt-4o",
+        messages=[{"role": "user", "content": f"mail {EMAIL} today please"}],
+        stream=True,
+    )
+    text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    assert text == f"echo: mail {EMAIL} today please"
+
+
+def test_anthropic_stream_and_gemini_answers_are_restored(edits: EditStack) -> None:
+    claude = anthropic.Anthropic(
+        api_key="sk-ant-t", base_url=edits.gateway.url("/anthropic"), max_retries=0
+    )
+    with claude.messages.stream(
+        model="claude-sonnet-4-6",
+        max_tokens=50,
+        messages=[{"role": "user", "content": f"write to {EMAIL} now"}],
+    ) as stream:
+        assert "".join(stream.text_stream) == f"echo: write to {EMAIL} now"
+    gemini = genai.Client(
+        api_key="g", http_options=types.HttpOptions(base_url=edits.gateway.url("/gemini"))
+    )
+    answer = gemini.models.generate_content(model="gemini-2.5-flash", contents=f"ask {EMAIL}")
+    assert answer.text == f"echo: ask {EMAIL}"
+
+
+def test_only_this_requests_placeholders_are_restored(edits: EditStack) -> None:
+    foreign = "[[EMAIL_ADDRESS_0123456789]]"
+    completion = edits.openai().chat.completions.create(
+        model="gpt-4o", messages=[{"role": "user", "content": f"what is {foreign}?"}]
+    )
+    assert completion.choices[0].message.content == f"echo: what is {foreign}?"
+
+
+def test_cards_are_masked_and_resident_numbers_hashed(edits: EditStack) -> None:
+    edits.openai().chat.completions.create(
+        model="gpt-4o",
+        messages=[{"role": "user", "content": f"card 4111-1111-1111-1111, rrn {RRN}, {RRN}"}],
+    )
+    sent = edits.fake.received[0].json()["messages"][0]["content"]
+    assert "****-****-****-1111" in sent
+    tags = re.findall(r"<KR_RRN:[0-9a-f]{8}>", sent)
+    assert len(tags) == 2 and tags[0] == tags[1]
+    assert RRN not in sent
+
+
+def test_without_a_configured_key_start_up_warns_and_still_protects(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text(POLICY)
+    settings = load_settings(
+        environ={}, overrides={"policy": str(policy), "audit.url": f"sqlite:///{tmp_path}/a.db"}
+    )
+    build_app(settings, environ={})
+    assert "no pseudonym key configured" in caplog.text
