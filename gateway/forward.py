@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 from gateway.detect.restore import StreamRestorer
+from gateway.restore_events import EventStreamRestorer
 from gateway.upstream import (
     Upstream,
     UpstreamResponse,
@@ -101,7 +102,7 @@ class Forward:
         first = True
         chunks = response.chunks()
         if exchange.restore_mapping:
-            chunks = restored(chunks, exchange.restore_mapping)
+            chunks = restored(chunks, exchange.restore_mapping, _is_event_stream(headers))
         async for chunk in chunks:
             if first:
                 exchange.timings_ms["first_byte"] = _since(exchange.started)
@@ -113,13 +114,24 @@ class Forward:
         await send({"type": "http.response.body", "body": b""})
 
 
-async def restored(chunks: AsyncIterator[bytes], mapping: dict[str, str]) -> AsyncIterator[bytes]:
+async def restored(
+    chunks: AsyncIterator[bytes], mapping: dict[str, str], event_stream: bool
+) -> AsyncIterator[bytes]:
     """The body with this request's pseudonyms turned back into their values.
 
-    Placeholders are plain ASCII, so they are found in the raw JSON or SSE text; the
-    values go back JSON-escaped, since they land inside JSON strings. Only a tail that
-    could be the start of a placeholder is held back between chunks.
+    Event streams are restored field by field across events (``restore_events``).
+    Other bodies are restored as text: placeholders are plain ASCII, found in the
+    raw JSON, and the values go back JSON-escaped since they land inside JSON
+    strings. Only a tail that could begin a placeholder is held between chunks.
     """
+    if event_stream:
+        events = EventStreamRestorer(mapping)
+        async for chunk in chunks:
+            if out := events.feed(chunk):
+                yield out
+        if out := events.flush():
+            yield out
+        return
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     restorer = StreamRestorer(mapping, json_escape=True)
     async for chunk in chunks:
@@ -129,6 +141,13 @@ async def restored(chunks: AsyncIterator[bytes], mapping: dict[str, str]) -> Asy
     rest = restorer.feed(decoder.decode(b"", final=True)) + restorer.flush()
     if rest:
         yield rest.encode()
+
+
+def _is_event_stream(headers: list[tuple[bytes, bytes]]) -> bool:
+    return any(
+        name == b"content-type" and value.lower().startswith(b"text/event-stream")
+        for name, value in headers
+    )
 
 
 async def _until_disconnect(receive: Receive) -> None:

@@ -136,3 +136,45 @@ def test_without_a_configured_key_start_up_warns_and_still_protects(
     )
     build_app(settings, environ={})
     assert "no pseudonym key configured" in caplog.text
+
+
+SPLIT = {"x-fake-chunks": "30"}  # more chunks than words: placeholders span several events
+
+
+def test_placeholders_split_across_stream_events_are_restored(edits: EditStack) -> None:
+    client = edits.openai()
+    prompt = f"mail {EMAIL} today"
+    stream = client.chat.completions.create(
+        model="gpt-4o",
+        messages=[{"role": "user", "content": prompt}],
+        stream=True,
+        extra_headers=SPLIT,
+    )
+    pieces = [c.choices[0].delta.content or "" for c in stream if c.choices]
+    assert len(pieces) >= 25
+    assert "".join(pieces) == f"echo: {prompt}"
+    with client.responses.stream(model="gpt-4o", input=prompt, extra_headers=SPLIT) as events:
+        deltas = [e.delta for e in events if e.type == "response.output_text.delta"]
+    assert "".join(deltas) == f"echo: {prompt}"
+
+
+def test_anthropic_and_gemini_streams_split_mid_placeholder_are_restored(
+    edits: EditStack,
+) -> None:
+    prompt = f"write to {EMAIL} now"
+    claude = anthropic.Anthropic(
+        api_key="sk-ant-t", base_url=edits.gateway.url("/anthropic"), max_retries=0
+    )
+    with claude.messages.stream(
+        model="claude-sonnet-4-6",
+        max_tokens=50,
+        messages=[{"role": "user", "content": prompt}],
+        extra_headers=SPLIT,
+    ) as stream:
+        assert "".join(stream.text_stream) == f"echo: {prompt}"
+    gemini = genai.Client(
+        api_key="g",
+        http_options=types.HttpOptions(base_url=edits.gateway.url("/gemini"), headers=SPLIT),
+    )
+    chunks = gemini.models.generate_content_stream(model="gemini-2.5-flash", contents=prompt)
+    assert "".join(c.text or "" for c in chunks) == f"echo: {prompt}"

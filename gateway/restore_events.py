@@ -1,0 +1,124 @@
+"""Restoring pseudonyms in server-sent event streams, across event boundaries.
+
+A model writes a placeholder token by token, so ``[[EMAIL_ADDRESS_3f9a2c1b0d]]``
+usually arrives spread over several events (``"[["``, ``"EMAIL"``, ...), each a
+separate JSON document. Restoring the raw bytes cannot see it whole. Here each
+event's JSON is parsed, and every string in it is fed to a restorer kept per
+JSON path (``choices[0].delta.content``, ``delta.text``, ...), so a placeholder
+split across events of the same field is reassembled and replaced; the event
+then goes out re-serialized. A field that is holding back the start of a
+placeholder when its stream ends (the path stops appearing) is flushed in a
+copy of its last event, sent just before the event that ended it.
+
+This works for every dialect without knowing its delta fields, because the
+placeholder grammar (``[[NAME_hex]]``) never occurs in ids, models or other
+fields — those pass through unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import orjson
+
+from gateway.detect.restore import StreamRestorer
+from gateway.providers.dialect import JSONPath, apply_edits
+
+__all__ = ["EventStreamRestorer"]
+
+_EVENT_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")
+
+
+class EventStreamRestorer:
+    """Feed raw SSE bytes, get restored SSE bytes; ``flush`` at the end of the stream."""
+
+    def __init__(self, mapping: Mapping[str, str]) -> None:
+        self._mapping = mapping
+        self._pending = b""
+        self._fields: dict[JSONPath, StreamRestorer] = {}
+        # path → (the event's non-data lines, its JSON as last sent) to copy when flushing
+        self._last_event: dict[JSONPath, tuple[list[bytes], bytes]] = {}
+
+    def feed(self, chunk: bytes) -> bytes:
+        self._pending += chunk
+        out: list[bytes] = []
+        while (match := _EVENT_END.search(self._pending)) is not None:
+            event, self._pending = self._pending[: match.start()], self._pending[match.end() :]
+            out.append(self._event(event, match.group()))
+        return b"".join(out)
+
+    def flush(self) -> bytes:
+        """The end of the stream: a last unterminated event, then anything still held."""
+        out = self._event(self._pending, b"\n\n") if self._pending.strip() else self._pending
+        self._pending = b""
+        return out + self._flush_fields(set())
+
+    def _event(self, raw: bytes, end: bytes) -> bytes:
+        lines = raw.splitlines()
+        data = [line[5:].removeprefix(b" ") for line in lines if line.startswith(b"data:")]
+        other = [line for line in lines if not line.startswith(b"data:")]
+        document = _json_object(b"\n".join(data)) if data else None
+        if document is None:  # a comment, a keep-alive or `data: [DONE]`: the end of fields
+            return self._flush_fields(set()) + raw + end
+        seen: set[JSONPath] = set()
+        edits: dict[JSONPath, str] = {}
+        for path, text in _strings(document, ()):
+            seen.add(path)
+            restorer = self._fields.get(path)
+            if restorer is None:
+                if "[" not in text:
+                    continue  # the common case: nothing to hold, nothing to restore
+                restorer = self._fields[path] = StreamRestorer(self._mapping)
+            restored = restorer.feed(text)
+            if restored != text:
+                edits[path] = restored
+        before = self._flush_fields(seen)
+        if not edits:
+            body = raw + end
+        else:
+            apply_edits(document, edits)
+            body = _serialize(other, orjson.dumps(document), end)
+        for path in seen & self._fields.keys():
+            self._last_event[path] = (other, orjson.dumps(document))
+        return before + body
+
+    def _flush_fields(self, still_streaming: set[JSONPath]) -> bytes:
+        out: list[bytes] = []
+        for path, restorer in list(self._fields.items()):
+            if path in still_streaming or not restorer.held:
+                continue
+            rest = restorer.flush()
+            template = self._last_event.get(path)
+            if template is None:
+                continue
+            other, last = template
+            copy = orjson.loads(last)
+            apply_edits(copy, {path: rest})
+            out.append(_serialize(other, orjson.dumps(copy), b"\n\n"))
+        return b"".join(out)
+
+
+def _json_object(data: bytes) -> Any:
+    if not data.startswith(b"{"):
+        return None
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _strings(value: Any, path: JSONPath) -> Iterator[tuple[JSONPath, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*path, index))
+
+
+def _serialize(other: list[bytes], data: bytes, end: bytes) -> bytes:
+    return b"\n".join([*other, b"data: " + data]) + end
