@@ -52,8 +52,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(run=_demo)
 
-    scan = commands.add_parser("scan", help="print the findings in a text (stdin or --file)")
-    scan.add_argument("--file", type=Path)
+    scan = commands.add_parser(
+        "scan", help="print the findings in a text (stdin or --file) as JSON"
+    )
+    scan.add_argument("--file", type=Path, help="read the text from this file")
+    scan.add_argument(
+        "--jsonl",
+        action="store_true",
+        help='read {"id", "text"} lines, write {"id", "findings"} lines (batch evaluation)',
+    )
+    scan.add_argument("--explain", action="store_true", help="add how each score was reached")
+    scan.add_argument("--entities", help="comma-separated entity types to scan for (default: all)")
     scan.set_defaults(run=_scan)
 
     audit = commands.add_parser("audit", help="read the audit log")
@@ -123,20 +132,45 @@ def _scan(args: argparse.Namespace) -> int:
 
     from gateway.detect import DetectionEngine
 
-    text = args.file.read_text(encoding="utf-8") if args.file else sys.stdin.read()
-    findings = DetectionEngine().scan(text)
-    out = [
-        {
-            "entity_type": f.entity_type,
-            "start": f.start,
-            "end": f.end,
-            "score": round(f.score, 3),
-            "recognizer": f.recognizer,
-        }
-        for f in findings
-    ]
-    sys.stdout.write(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode() + "\n")
+    entities = args.entities.split(",") if args.entities else None
+    try:
+        engine = DetectionEngine(entities=entities)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    source = args.file.open(encoding="utf-8") if args.file else sys.stdin
+    with source:
+        if not args.jsonl:
+            report = _findings_json(engine, source.read(), args.explain)
+            sys.stdout.write(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n")
+            return 0
+        for number, line in enumerate(source, 1):
+            if not line.strip():
+                continue
+            try:
+                item = orjson.loads(line)
+                text, item_id = item["text"], item.get("id", number)
+            except (orjson.JSONDecodeError, KeyError, TypeError):
+                raise ConfigError(f'line {number}: expected {{"id": ..., "text": ...}}') from None
+            findings = _findings_json(engine, text, args.explain)
+            sys.stdout.write(orjson.dumps({"id": item_id, "findings": findings}).decode() + "\n")
     return 0
+
+
+def _findings_json(engine: Any, text: str, explain: bool) -> list[dict[str, Any]]:
+    pairs = engine.explain(text) if explain else [(f, None) for f in engine.scan(text)]
+    out = []
+    for finding, explanation in pairs:
+        entry: dict[str, Any] = {
+            "entity_type": finding.entity_type,
+            "start": finding.start,
+            "end": finding.end,
+            "score": round(finding.score, 3),
+            "recognizer": finding.recognizer,
+        }
+        if explain:
+            entry["explanation"] = explanation
+        out.append(entry)
+    return out
 
 
 def _audit_tail(args: argparse.Namespace) -> int:

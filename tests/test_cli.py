@@ -88,3 +88,35 @@ def test_bench_prints_the_comparison_table_without_errors(tmp_path: Path) -> Non
         assert float(cells[5]) > 0  # gateway requests/s
         assert cells[-2] == "0"  # errors
     assert len(rows) == 5  # plus the time-to-first-byte row
+
+
+def test_scan_jsonl_reads_a_corpus_line_by_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = '{"id": "a", "text": "mail kim@example.com"}\n\n{"id": 7, "text": "nothing"}\n'
+    monkeypatch.setattr("sys.stdin", io.StringIO(lines))
+    assert main(["scan", "--jsonl", "--entities", "EMAIL_ADDRESS"]) == 0
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [item["id"] for item in out] == ["a", 7]
+    assert out[0]["findings"][0]["entity_type"] == "EMAIL_ADDRESS"
+    assert out[1]["findings"] == []
+
+
+def test_scan_explain_shows_how_the_score_was_reached(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("id 900101-1234568"))
+    assert main(["scan", "--explain", "--entities", "KR_RRN"]) == 0
+    (finding,) = json.loads(capsys.readouterr().out)
+    assert finding["explanation"]["validation_result"] is True
+    assert finding["explanation"]["original_score"] < finding["score"]
+
+
+def test_scan_rejects_bad_input_clearly(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("not json\n"))
+    assert main(["scan", "--jsonl"]) == 2
+    assert "line 1" in capsys.readouterr().err
+    assert main(["scan", "--entities", "NOPE"]) == 2
+    assert "NOPE" in capsys.readouterr().err

@@ -132,7 +132,20 @@ class DetectionEngine:
             findings.sort(key=_order)
         return out
 
-    def _analyze(self, text: str) -> list[RecognizerResult]:
+    def explain(self, text: str) -> list[tuple[Finding, dict[str, object]]]:
+        """Findings with Presidio's decision process: pattern, validation, score changes."""
+        results = self._analyze(text, explain=True)
+        explained = [
+            (
+                _finding(result, 0),
+                result.analysis_explanation.to_dict() if result.analysis_explanation else {},
+            )
+            for result in results
+        ]
+        explained.sort(key=lambda pair: _order(pair[0]))
+        return explained
+
+    def _analyze(self, text: str, explain: bool = False) -> list[RecognizerResult]:
         """Presidio's results on the normalized view, with offsets into ``text``."""
         if self._analyzer is None:
             return []
@@ -145,6 +158,7 @@ class DetectionEngine:
             language=SCAN_LANGUAGE,
             score_threshold=self.score_threshold,
             nlp_artifacts=self._nlp_artifacts,
+            return_decision_process=explain,
         )
         if view.changed:
             for result in results:
