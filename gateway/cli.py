@@ -65,6 +65,13 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("--entities", help="comma-separated entity types to scan for (default: all)")
     scan.set_defaults(run=_scan)
 
+    evaluate = commands.add_parser(
+        "eval", help="score the detector against out-of-the-box Presidio on a labelled corpus"
+    )
+    evaluate.add_argument("--output", type=Path, help="also write the Markdown report here")
+    evaluate.add_argument("--jsonl", type=Path, help="also write the corpus as JSONL")
+    evaluate.set_defaults(run=_eval)
+
     audit = commands.add_parser("audit", help="read the audit log")
     audit_commands = audit.add_subparsers(title="audit commands")
     tail = audit_commands.add_parser("tail", help="show the latest decisions")
@@ -171,6 +178,12 @@ def _findings_json(engine: Any, text: str, explain: bool) -> list[dict[str, Any]
             entry["explanation"] = explanation
         out.append(entry)
     return out
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from gateway.detect.evaluation.report import run_evaluation
+
+    return run_evaluation(output=args.output, jsonl=args.jsonl)
 
 
 def _audit_tail(args: argparse.Namespace) -> int:

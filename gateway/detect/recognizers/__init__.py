@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection, Mapping
 
 from presidio_analyzer import EntityRecognizer
 
-from gateway.detect.recognizers import generic, kr, secrets
+from gateway.detect.recognizers import generic, kr, markings, secrets
 
 __all__ = ["RECOGNIZER_FACTORIES", "SUPPORTED_ENTITIES", "build_recognizers"]
 
@@ -26,7 +26,7 @@ def _merge(*tables: Mapping[str, RecognizerFactory]) -> dict[str, RecognizerFact
 
 # Each recognizer package lists its own entities; this joins them.
 RECOGNIZER_FACTORIES: dict[str, RecognizerFactory] = _merge(
-    generic.FACTORIES, kr.FACTORIES, secrets.FACTORIES
+    generic.FACTORIES, kr.FACTORIES, secrets.FACTORIES, markings.FACTORIES
 )
 
 SUPPORTED_ENTITIES: frozenset[str] = frozenset(RECOGNIZER_FACTORIES)

@@ -1,14 +1,28 @@
-"""Presidio's e-mail and credit-card recognizers, adapted to Korean text and offline use."""
+"""Presidio's generic recognizers, adapted to Korean text and offline use."""
 
 from __future__ import annotations
 
 from presidio_analyzer import Pattern
-from presidio_analyzer.predefined_recognizers import CreditCardRecognizer, EmailRecognizer
+from presidio_analyzer.predefined_recognizers import (
+    CreditCardRecognizer,
+    EmailRecognizer,
+    IbanRecognizer,
+    IpRecognizer,
+    UsSsnRecognizer,
+)
 
 from gateway.detect.offline import offline_tld_extractor
 from gateway.detect.recognizers.base import NOT_ALNUM_AFTER, NOT_ALNUM_BEFORE, MarkerGate
 
-__all__ = ["FACTORIES", "CreditCardNumberRecognizer", "EmailAddressRecognizer"]
+__all__ = [
+    "FACTORIES",
+    "CreditCardNumberRecognizer",
+    "EmailAddressRecognizer",
+    "IbanCodeRecognizer",
+    "IpAddressRecognizer",
+    "SocialSecurityNumberRecognizer",
+    "hangul_tolerant",
+]
 
 _LOCAL_CHARS = r"A-Za-z0-9!#$%&'*+/=?^_`{|}~\-"
 _ASCII_EMAIL = (
@@ -43,10 +57,11 @@ class EmailAddressRecognizer(MarkerGate, EmailRecognizer):
         return offline_tld_extractor()(pattern_text).fqdn != ""
 
 
-# Same issuer prefixes and grouping as Presidio's pattern; ASCII look-arounds replace \b.
+# Presidio's issuer prefixes plus Mastercard's 2-series (2221-2720); Luhn decides.
+# ASCII look-arounds replace \b.
 _CARD = (
     NOT_ALNUM_BEFORE
-    + r"(?!1\d{12}(?!\d))(?:4\d{3}|5[0-5]\d{2}|6\d{3}|1\d{3}|3\d{3})"
+    + r"(?!1\d{12}(?!\d))(?:4\d{3}|5[0-5]\d{2}|2[2-7]\d{2}|6\d{3}|1\d{3}|3\d{3})"
     + r"[- ]?\d{3,4}[- ]?\d{3,4}[- ]?\d{3,5}"
     + NOT_ALNUM_AFTER
 )
@@ -68,8 +83,54 @@ class CreditCardNumberRecognizer(CreditCardRecognizer):
         )
 
 
+# A word boundary between ASCII letters/digits and anything else. ``\b`` treats Hangul
+# as a word character, so Presidio's patterns miss ``192.168.0.1이고`` or ``…-1234로``.
+_ASCII_BOUNDARY = r"(?:(?<![0-9A-Za-z])(?=[0-9A-Za-z])|(?<=[0-9A-Za-z])(?![0-9A-Za-z]))"
+
+
+def hangul_tolerant(patterns: list[Pattern]) -> list[Pattern]:
+    """Presidio's patterns with every ``\b`` made an ASCII boundary."""
+    return [Pattern(p.name, p.regex.replace(r"\b", _ASCII_BOUNDARY), p.score) for p in patterns]
+
+
+class IbanCodeRecognizer(IbanRecognizer):
+    """Presidio's checksum-validated IBAN recognizer, tolerant of Korean particles."""
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            patterns=hangul_tolerant(IbanRecognizer.PATTERNS),  # type: ignore[arg-type]  # Presidio annotates list[str]
+            context=[*IbanRecognizer.CONTEXT, "계좌", "국제계좌", "송금"],
+            supported_language=supported_language,
+        )
+
+
+class IpAddressRecognizer(IpRecognizer):
+    """Presidio's validated IPv4/IPv6 recognizer, tolerant of Korean particles."""
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            patterns=hangul_tolerant(IpRecognizer.PATTERNS),
+            context=[*IpRecognizer.CONTEXT, "아이피", "IP 주소", "서버 주소"],
+            supported_language=supported_language,
+        )
+
+
+class SocialSecurityNumberRecognizer(UsSsnRecognizer):
+    """Presidio's US SSN recognizer (with its invalid-number checks), Hangul-tolerant."""
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            patterns=hangul_tolerant(UsSsnRecognizer.PATTERNS),
+            context=[*UsSsnRecognizer.CONTEXT, "사회보장번호", "소셜 시큐리티"],
+            supported_language=supported_language,
+        )
+
+
 #: entity → recognizer class
 FACTORIES = {
     "EMAIL_ADDRESS": EmailAddressRecognizer,
     "CREDIT_CARD": CreditCardNumberRecognizer,
+    "IBAN_CODE": IbanCodeRecognizer,
+    "IP_ADDRESS": IpAddressRecognizer,
+    "US_SSN": SocialSecurityNumberRecognizer,
 }

@@ -1,8 +1,57 @@
-"""Credential recognizers (API keys, tokens, private keys).
+"""Credential recognizers (API keys, tokens, private keys, passwords), one class per entity.
 
-``FACTORIES`` maps each entity to its recognizer class.
+``FACTORIES`` maps each entity to its recognizer class. Modules are grouped by theme:
+``tokens`` (the base class and the first eight kinds), ``ai``, ``cloud``, ``vcs``,
+``saas``, ``messaging`` and ``generic``; ``prefilter`` holds the Aho–Corasick gate they share.
 """
 
+from gateway.detect.recognizers.secrets.ai import (
+    CohereKeyRecognizer,
+    DeepSeekKeyRecognizer,
+    GroqKeyRecognizer,
+    HuggingFaceTokenRecognizer,
+    MistralKeyRecognizer,
+    PerplexityKeyRecognizer,
+    ReplicateTokenRecognizer,
+    XaiKeyRecognizer,
+)
+from gateway.detect.recognizers.secrets.cloud import (
+    AlibabaAccessKeyRecognizer,
+    AzureAdClientSecretRecognizer,
+    AzureConnectionStringRecognizer,
+    CloudflareTokenRecognizer,
+    DigitalOceanTokenRecognizer,
+    GcpServiceAccountRecognizer,
+    HerokuKeyRecognizer,
+    NaverCloudKeyRecognizer,
+    TencentSecretIdRecognizer,
+    VaultTokenRecognizer,
+)
+from gateway.detect.recognizers.secrets.generic import (
+    DatabaseUrlRecognizer,
+    GenericApiKeyRecognizer,
+    JwtRecognizer,
+    PasswordRecognizer,
+)
+from gateway.detect.recognizers.secrets.messaging import (
+    DiscordBotTokenRecognizer,
+    DiscordWebhookRecognizer,
+    KakaoRestKeyRecognizer,
+    MailgunKeyRecognizer,
+    SendGridKeyRecognizer,
+    SlackWebhookRecognizer,
+    TelegramBotTokenRecognizer,
+    TwilioKeyRecognizer,
+)
+from gateway.detect.recognizers.secrets.saas import (
+    DatadogKeyRecognizer,
+    LinearKeyRecognizer,
+    NewRelicKeyRecognizer,
+    NotionTokenRecognizer,
+    OktaTokenRecognizer,
+    ShopifyTokenRecognizer,
+    StripeKeyRecognizer,
+)
 from gateway.detect.recognizers.secrets.tokens import (
     AnthropicKeyRecognizer,
     AwsAccessKeyRecognizer,
@@ -14,21 +63,15 @@ from gateway.detect.recognizers.secrets.tokens import (
     SecretRecognizer,
     SlackTokenRecognizer,
 )
+from gateway.detect.recognizers.secrets.vcs import (
+    AtlassianTokenRecognizer,
+    DockerHubTokenRecognizer,
+    GitLabTokenRecognizer,
+    NpmTokenRecognizer,
+    PyPiTokenRecognizer,
+)
 
-__all__ = [
-    "FACTORIES",
-    "AnthropicKeyRecognizer",
-    "AwsAccessKeyRecognizer",
-    "AwsSecretKeyRecognizer",
-    "GitHubTokenRecognizer",
-    "GoogleApiKeyRecognizer",
-    "OpenAiKeyRecognizer",
-    "PrivateKeyRecognizer",
-    "SecretRecognizer",
-    "SlackTokenRecognizer",
-]
-
-FACTORIES = {
+FACTORIES: dict[str, type[SecretRecognizer]] = {
     "SECRET_AWS_ACCESS_KEY": AwsAccessKeyRecognizer,
     "SECRET_AWS_SECRET_KEY": AwsSecretKeyRecognizer,
     "SECRET_OPENAI_KEY": OpenAiKeyRecognizer,
@@ -37,4 +80,54 @@ FACTORIES = {
     "SECRET_GOOGLE_API_KEY": GoogleApiKeyRecognizer,
     "SECRET_SLACK_TOKEN": SlackTokenRecognizer,
     "SECRET_PRIVATE_KEY": PrivateKeyRecognizer,
+    # vcs
+    "SECRET_GITLAB_TOKEN": GitLabTokenRecognizer,
+    "SECRET_NPM_TOKEN": NpmTokenRecognizer,
+    "SECRET_PYPI_TOKEN": PyPiTokenRecognizer,
+    "SECRET_DOCKERHUB_TOKEN": DockerHubTokenRecognizer,
+    "SECRET_ATLASSIAN_TOKEN": AtlassianTokenRecognizer,
+    # ai
+    "SECRET_HF_TOKEN": HuggingFaceTokenRecognizer,
+    "SECRET_GROQ_KEY": GroqKeyRecognizer,
+    "SECRET_XAI_KEY": XaiKeyRecognizer,
+    "SECRET_PERPLEXITY_KEY": PerplexityKeyRecognizer,
+    "SECRET_REPLICATE_TOKEN": ReplicateTokenRecognizer,
+    "SECRET_DEEPSEEK_KEY": DeepSeekKeyRecognizer,
+    "SECRET_MISTRAL_KEY": MistralKeyRecognizer,
+    "SECRET_COHERE_KEY": CohereKeyRecognizer,
+    # cloud
+    "SECRET_AZURE_CONNECTION_STRING": AzureConnectionStringRecognizer,
+    "SECRET_AZURE_AD_CLIENT_SECRET": AzureAdClientSecretRecognizer,
+    "SECRET_GCP_SERVICE_ACCOUNT": GcpServiceAccountRecognizer,
+    "SECRET_ALIBABA_ACCESS_KEY": AlibabaAccessKeyRecognizer,
+    "SECRET_TENCENT_SECRET_ID": TencentSecretIdRecognizer,
+    "SECRET_NAVER_CLOUD_KEY": NaverCloudKeyRecognizer,
+    "SECRET_DIGITALOCEAN_TOKEN": DigitalOceanTokenRecognizer,
+    "SECRET_HEROKU_KEY": HerokuKeyRecognizer,
+    "SECRET_CLOUDFLARE_TOKEN": CloudflareTokenRecognizer,
+    "SECRET_VAULT_TOKEN": VaultTokenRecognizer,
+    # saas
+    "SECRET_STRIPE_KEY": StripeKeyRecognizer,
+    "SECRET_SHOPIFY_TOKEN": ShopifyTokenRecognizer,
+    "SECRET_DATADOG_KEY": DatadogKeyRecognizer,
+    "SECRET_NEW_RELIC_KEY": NewRelicKeyRecognizer,
+    "SECRET_LINEAR_KEY": LinearKeyRecognizer,
+    "SECRET_NOTION_TOKEN": NotionTokenRecognizer,
+    "SECRET_OKTA_TOKEN": OktaTokenRecognizer,
+    # messaging
+    "SECRET_SLACK_WEBHOOK": SlackWebhookRecognizer,
+    "SECRET_DISCORD_WEBHOOK": DiscordWebhookRecognizer,
+    "SECRET_DISCORD_BOT_TOKEN": DiscordBotTokenRecognizer,
+    "SECRET_TELEGRAM_BOT_TOKEN": TelegramBotTokenRecognizer,
+    "SECRET_TWILIO_KEY": TwilioKeyRecognizer,
+    "SECRET_SENDGRID_KEY": SendGridKeyRecognizer,
+    "SECRET_MAILGUN_KEY": MailgunKeyRecognizer,
+    "SECRET_KAKAO_REST_KEY": KakaoRestKeyRecognizer,
+    # generic (loose kinds last: they defer to the vendor kinds above)
+    "SECRET_JWT": JwtRecognizer,
+    "SECRET_DB_URL": DatabaseUrlRecognizer,
+    "SECRET_PASSWORD": PasswordRecognizer,
+    "SECRET_GENERIC_API_KEY": GenericApiKeyRecognizer,
 }
+
+__all__ = ["FACTORIES", "SecretRecognizer", *sorted({cls.__name__ for cls in FACTORIES.values()})]

@@ -9,11 +9,16 @@ default flags include IGNORECASE, which would let ``akia...`` through).
 from __future__ import annotations
 
 import re
-from typing import ClassVar
+from typing import Any, ClassVar, cast
 
-from presidio_analyzer import Pattern
+import regex
+from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from gateway.detect.recognizers.base import NOT_ALNUM_AFTER, NOT_ALNUM_BEFORE, MarkerGate
+from gateway.detect.recognizers.secrets import prefilter
+from gateway.detect.recognizers.secrets.common import TOKEN_AFTER as _NOT_TOKEN_AFTER
+from gateway.detect.recognizers.secrets.common import TOKEN_BEFORE as _NOT_TOKEN_BEFORE
 
 __all__ = [
     "AnthropicKeyRecognizer",
@@ -28,16 +33,15 @@ __all__ = [
     "looks_like_placeholder",
 ]
 
-# Token alphabets that include "-" and "_" need those in the look-arounds too.
-_NOT_TOKEN_BEFORE = r"(?<![A-Za-z0-9_-])"
-_NOT_TOKEN_AFTER = r"(?![A-Za-z0-9_-])"
 
 # Placeholder words count only between delimiters, where random base64url text almost never
 # puts them; "EXAMPLE" is the AWS documentation convention; five equal characters in a row
-# ("xxxxx", "00000") have a ~1e-5 chance in a real 50-character key.
+# ("xxxxx", "00000") have a ~1e-5 chance in a real 50-character key. Template syntax
+# (``<password>``, ``${DB_PASSWORD}``, ``{{ token }}``, ``%(key)s``) and elisions (``...``,
+# ``***``) never occur in issued tokens.
 _PLACEHOLDER = re.compile(
     r"(?i:(?:^|[-_./])(?:your|example|placeholder|dummy|fake|redacted|sample)(?:[-_./]|$)"
-    r"|abcdef|123456)|EXAMPLE|(.)\1{4}"
+    r"|abcdef|123456)|EXAMPLE|(.)\1{4}|\.\.\.|\*\*\*|\$\{|\{\{|%\(|<[^<>]*>|^\$[A-Z_]+$"
 )
 
 
@@ -50,16 +54,31 @@ class SecretRecognizer(MarkerGate):
     """Base for one secret kind: subclasses only declare constants.
 
     ``ENTITY`` the entity name; ``PATTERNS`` the regexes and their scores; ``MARKERS``
-    literal prefixes, one of which every match contains (cheap pre-filter); ``ALLOW_LIST``
-    exact values that are published examples; ``CHECK_PLACEHOLDER`` whether to apply the
-    generic placeholder test.
+    literal prefixes, one of which every match contains (cheap pre-filter); ``KEYWORDS``
+    case-sensitive gate words for kinds without such a literal (vendor names next to a
+    loose value): when set, the patterns run whenever one of them is in the text, and with
+    ``WINDOW`` (every match starts at a keyword and is at most that long) anchored at each
+    keyword occurrence only;
+    ``ALLOW_LIST`` exact values that are published examples; ``CHECK_PLACEHOLDER`` whether
+    to apply the generic placeholder test.
+
+    Both ``MARKERS`` and ``KEYWORDS`` go into the shared Aho–Corasick automaton
+    (``prefilter``), so a text holding none of them costs one pass for all kinds together.
     """
 
     ENTITY: ClassVar[str]
     PATTERNS: ClassVar[list[Pattern]]
     CONTEXT: ClassVar[list[str]] = []
+    KEYWORDS: ClassVar[tuple[str, ...]] = ()
+    WINDOW: ClassVar[int] = 0
     ALLOW_LIST: ClassVar[frozenset[str]] = frozenset()
     CHECK_PLACEHOLDER: ClassVar[bool] = True
+    _GATE: ClassVar[frozenset[str]] = frozenset()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._GATE = frozenset(cls.MARKERS + cls.KEYWORDS)
+        prefilter.register(cls.MARKERS + cls.KEYWORDS)
 
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(
@@ -69,12 +88,102 @@ class SecretRecognizer(MarkerGate):
             supported_language=supported_language,
             global_regex_flags=0,
         )
+        # Compile now: the engine's warm-up text does not hold every kind's marker.
+        no_flags: Any = 0  # Presidio annotates both attributes as None
+        self._compiled: list[tuple[Pattern, Any]] = []
+        for pattern in self.PATTERNS:
+            if pattern.compiled_regex is None or pattern.compiled_with_flags != 0:
+                pattern.compiled_regex = regex.compile(pattern.regex, flags=0)
+                pattern.compiled_with_flags = no_flags
+            self._compiled.append((pattern, pattern.compiled_regex))
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        """Run the patterns only when the shared automaton saw one of this kind's words."""
+        hits = prefilter.words_present(text)
+        if self._GATE and self._GATE.isdisjoint(hits):
+            return []
+        if self.KEYWORDS and self.WINDOW:
+            results = self._analyze_windows(text, hits, entities, nlp_artifacts, regex_flags)
+        elif self.KEYWORDS:
+            results = PatternRecognizer.analyze(self, text, entities, nlp_artifacts, regex_flags)
+        else:
+            results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        kept = []
+        for result in results:
+            score = self.rescore(text[result.start : result.end], result.score)
+            if score is not None:
+                result.score = score
+                kept.append(result)
+        return kept
 
     def invalidate_result(self, pattern_text: str) -> bool:
         """Drop allow-listed and placeholder values."""
         if pattern_text in self.ALLOW_LIST:
             return True
         return self.CHECK_PLACEHOLDER and looks_like_placeholder(pattern_text)
+
+    def rescore(self, value: str, score: float) -> float | None:
+        """Return the final score of a validated match, None to drop it (hook for loose kinds)."""
+        return score
+
+    def _analyze_windows(
+        self,
+        text: str,
+        hits: prefilter.Hits,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None,
+        regex_flags: int | None,
+    ) -> list[RecognizerResult]:
+        """Try the patterns anchored at each keyword occurrence (``match(text, pos)``).
+
+        Equivalent to Presidio's ``finditer`` here because every match starts with a keyword;
+        "token" may occur thousands of times in a log, and scanning for a case-insensitive
+        alternation costs ~35 ns per character, a Python loop over the hits far less.
+        """
+        starts = sorted({start for word in self.KEYWORDS for start in hits.get(word, ())})
+        if len(starts) * self.WINDOW > len(text) * 4:
+            return PatternRecognizer.analyze(self, text, entities, nlp_artifacts, regex_flags)
+        results: list[RecognizerResult] = []
+        seen: set[tuple[int, int]] = set()
+        for pattern, compiled in self._compiled:
+            for start in starts:
+                found = compiled.match(text, start, start + self.WINDOW)
+                if found is None or found.start() == found.end() or found.span() in seen:
+                    continue
+                seen.add(found.span())
+                result = self._result(pattern, found.group(), found.start(), found.end())
+                if result is not None:
+                    results.append(result)
+        return results
+
+    def _result(
+        self, pattern: Pattern, value: str, start: int, end: int
+    ) -> RecognizerResult | None:
+        """Build a result the way ``PatternRecognizer`` does, None if (in)validation drops it."""
+        validation = self.validate_result(value)
+        if validation is False or self.invalidate_result(value):
+            return None
+        score = self.MAX_SCORE if validation else pattern.score
+        explanation = self.build_regex_explanation(
+            type(self).__name__, pattern.name, pattern.regex, score, cast(bool, validation), 0
+        )
+        return RecognizerResult(
+            entity_type=self.ENTITY,
+            start=start,
+            end=end,
+            score=score,
+            analysis_explanation=explanation,
+            recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: type(self).__name__,
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+            },
+        )
 
 
 class AwsAccessKeyRecognizer(SecretRecognizer):

@@ -1,0 +1,33 @@
+"""Labelled evaluation corpus and scorer: Haetae's engine against out-of-the-box Presidio."""
+
+from gateway.detect.evaluation.corpus import (
+    DEFAULT_SEED,
+    ENTITIES,
+    STRUCTURED_ENTITIES,
+    Sample,
+    Span,
+    build_corpus,
+    write_corpus,
+)
+from gateway.detect.evaluation.score import (
+    NamedDetector,
+    Report,
+    evaluate,
+    haetae_detector,
+    presidio_baseline,
+)
+
+__all__ = [
+    "DEFAULT_SEED",
+    "ENTITIES",
+    "STRUCTURED_ENTITIES",
+    "NamedDetector",
+    "Report",
+    "Sample",
+    "Span",
+    "build_corpus",
+    "evaluate",
+    "haetae_detector",
+    "presidio_baseline",
+    "write_corpus",
+]

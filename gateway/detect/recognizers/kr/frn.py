@@ -1,0 +1,74 @@
+"""Korean foreigner registration number (외국인등록번호, ``YYMMDD-GNNNNNN``, G = 5-8)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar
+
+import regex
+from presidio_analyzer import Pattern
+
+from gateway.detect.recognizers.base import (
+    NOT_ALNUM_AFTER,
+    NOT_ALNUM_BEFORE,
+    GatedPatternRecognizer,
+)
+
+__all__ = ["KrFrnRecognizer"]
+
+_DATE = NOT_ALNUM_BEFORE + r"[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
+# Digits 5-8 only: KR_RRN's tail is [1-4], so the two recognizers never claim the same span.
+_TAIL = r"[5-8][0-9]{6}" + NOT_ALNUM_AFTER
+
+# Gender/century digit → century of the birth year (5, 6: 1900s; 7, 8: 2000s).
+_CENTURY = {5: 1900, 6: 1900, 7: 2000, 8: 2000}
+_WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
+
+# Cheap prefilter (no per-pattern timeout bookkeeping) that every match must pass.
+_GATE = regex.compile(r"[0-9]{6}[- ]?[5-8][0-9]{6}")
+
+
+class KrFrnRecognizer(GatedPatternRecognizer):
+    """Find FRNs; a valid birth date is required, a valid checksum is not.
+
+    The pre-October-2020 check digit uses the RRN's weighted mod-11 sum shifted by two
+    (``(13 - sum % 11) % 10``); it raises the score to 1.0. Newer numbers end in random
+    digits, so a failing checksum keeps the pattern score, as for KR_RRN.
+    """
+
+    ENTITY: ClassVar[str] = "KR_FRN"
+    GATE = _GATE
+    PATTERNS: ClassVar[list[Pattern]] = [
+        Pattern("KR FRN (separated)", _DATE + r"[- ]" + _TAIL, 0.6),
+        Pattern("KR FRN (13 digits)", _DATE + _TAIL, 0.4),
+    ]
+    CONTEXT: ClassVar[list[str]] = [
+        "외국인등록번호",
+        "외국인등록",
+        "외국인 등록",
+        "외국인번호",
+        "frn",
+        "foreigner registration",
+        "alien registration",
+        "residence card",
+    ]
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        """Return True (score 1.0) for a pre-2020 check digit; None keeps the pattern score."""
+        digits = [int(ch) for ch in pattern_text if ch.isdecimal()]
+        if len(digits) != 13:
+            return False
+        total = sum(d * w for d, w in zip(digits, _WEIGHTS, strict=False))
+        return True if (13 - total % 11) % 10 == digits[12] else None
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        """Drop numbers whose first seven digits are not a past calendar date."""
+        digits = [int(ch) for ch in pattern_text if ch.isdecimal()]
+        if len(digits) != 13 or digits[6] not in _CENTURY:
+            return True
+        year = _CENTURY[digits[6]] + digits[0] * 10 + digits[1]
+        try:
+            born = dt.date(year, digits[2] * 10 + digits[3], digits[4] * 10 + digits[5])
+        except ValueError:
+            return True
+        return born > dt.date.today()

@@ -1,0 +1,255 @@
+"""Vendor-neutral credentials: JWTs, database URLs, password and API-key assignments.
+
+The loose kinds (password, generic API key) defer to the vendor kinds: a value that holds
+another kind's marker (``ghp_``, ``sk-``, ``eyJ``...) is left to that kind, so one secret is
+reported once. They score 0.6 (reported, but below the vendor kinds) and rise with the
+value's strength.
+
+Well-known default passwords (``changeme``, ``admin``, ``password1``...) are *not* reported:
+they are in every tutorial and README, so flagging them would mostly block documentation,
+and they reveal nothing an attacker does not already try first.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from typing import ClassVar
+
+from presidio_analyzer import Pattern
+
+from gateway.detect.recognizers.secrets import prefilter
+from gateway.detect.recognizers.secrets.common import shannon_entropy, variants
+from gateway.detect.recognizers.secrets.tokens import SecretRecognizer, looks_like_placeholder
+
+__all__ = [
+    "DatabaseUrlRecognizer",
+    "GenericApiKeyRecognizer",
+    "JwtRecognizer",
+    "PasswordRecognizer",
+]
+
+
+class JwtRecognizer(SecretRecognizer):
+    """JSON Web Token: three base64url parts whose header decodes to JSON with ``alg``."""
+
+    ENTITY = "SECRET_JWT"
+    PATTERNS: ClassVar[list[Pattern]] = [
+        Pattern(
+            "JWT",
+            r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"
+            r"(?![A-Za-z0-9_.-])",
+            0.9,
+        )
+    ]
+    MARKERS = ("eyJ",)
+    SPACE_FREE = True
+    CHECK_PLACEHOLDER = False  # base64 of JSON has runs and digits by construction
+    _JWT_IO_SIGNATURE = "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"  # jwt.io's sample
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        """Drop the jwt.io sample and anything that is not a JOSE header plus JSON claims."""
+        if pattern_text.endswith(self._JWT_IO_SIGNATURE):
+            return True
+        header, payload = pattern_text.split(".", 2)[:2]
+        decoded = _json_part(header)
+        return not (isinstance(decoded, dict) and "alg" in decoded) or _json_part(payload) is None
+
+
+def _json_part(part: str) -> object:
+    """Decode one base64url JWT part as JSON; None when it is not."""
+    try:
+        decoded: object = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    except (ValueError, binascii.Error):
+        return None
+    return decoded
+
+
+_DB_SCHEMES = (
+    r"postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver"
+    r"|oracle|cockroachdb|clickhouse|couchdb|neo4j(?:\+s)?"
+)
+_DEFAULT_SECRETS = frozenset(
+    {
+        "password",
+        "passwd",
+        "pass",
+        "pwd",
+        "secret",
+        "changeme",
+        "change_me",
+        "admin",
+        "root",
+        "guest",
+        "test",
+        "pw",
+        "xxx",
+        "null",
+        "none",
+        "letmein",
+        "qwerty",
+        "password1",
+    }
+)
+
+
+class DatabaseUrlRecognizer(SecretRecognizer):
+    """Database / broker URL with an inline password (``postgres://app:s3cr3t@db/app``).
+
+    Reported only when the password is non-empty and not a template (``<password>``,
+    ``${DB_PASSWORD}``, ``%s``) or a default like ``user:password@``.
+    """
+
+    ENTITY = "SECRET_DB_URL"
+    PATTERNS: ClassVar[list[Pattern]] = [
+        Pattern(
+            "Database URL with password",
+            rf"(?<![A-Za-z0-9+.-])(?i:{_DB_SCHEMES})(?:\+[A-Za-z0-9]+)?://"
+            r"[^\s:/@\x00\"'<>]*:[^\s/@\x00\"'<>]+@[A-Za-z0-9._~%!$&*+,;=:/?#\[\]()-]+",
+            0.9,
+        )
+    ]
+    MARKERS = ("://",)
+    SPACE_FREE = True
+    _PASSWORD = re.compile(r"://[^:/@]*:([^/@]+)@")
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        """Drop URLs whose password part is a stand-in."""
+        if super().invalidate_result(pattern_text):
+            return True
+        found = self._PASSWORD.search(pattern_text)
+        if found is None:
+            return True
+        password = found.group(1)
+        return (
+            password.lower() in _DEFAULT_SECRETS
+            or looks_like_placeholder(password)
+            or password.startswith(("$", "%", "{"))
+        )
+
+
+# Printable ASCII except quotes, separators and brackets: Hangul after a value ends it.
+_VALUE = r"[!#$%&*+\-./0-9:=?@A-Z\\^_a-z|~]"
+_ASSIGN = r"[\"']?\s{0,3}(?::=|=>|=|:)\s{0,3}[\"']?"
+_CODE_PATH = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|(?i:str|string|none|null|true|false)")
+_LOOSE_WORDS = (
+    *variants("password", "passwd", "passphrase", "pwd"),
+    "비밀번호",
+    "비번",
+    "패스워드",
+    "암호",
+)
+
+
+class PasswordRecognizer(SecretRecognizer):
+    """Password assignments in code, config and prose (``password=``, ``비밀번호: ...``).
+
+    Scores: letters only 0.45 (not reported at the default 0.5: mostly variable names and
+    words), otherwise 0.6, and 0.8 when the value mixes three character classes or is
+    high-entropy. Code references (``os.environ``) and defaults are dropped.
+    """
+
+    ENTITY = "SECRET_PASSWORD"
+    PATTERNS: ClassVar[list[Pattern]] = [
+        Pattern(
+            "Password assignment",
+            r"(?i:passw(?:or)?d|passphrase|(?<![A-Za-z])pwd)"
+            + _ASSIGN
+            + rf"\K{_VALUE}{{6,64}}+(?![(\[{{<])",
+            0.6,
+        ),
+        Pattern(
+            "Password in prose",
+            r"(?i:password|passphrase)\s+is\s+[\"']?\K" + rf"{_VALUE}{{6,64}}+(?![(\[{{<])",
+            0.6,
+        ),
+        Pattern(
+            "Korean password",
+            r"(?:비밀번호|비번|패스워드|암호)(?:는|은|가|이|를|을|도)?\s{0,3}(?:[:=]|는|은)?\s{0,3}"
+            + rf"[\"']?\K{_VALUE}{{6,64}}+",
+            0.6,
+        ),
+    ]
+    KEYWORDS = _LOOSE_WORDS
+    WINDOW = 120
+
+    def rescore(self, value: str, score: float) -> float | None:
+        """Grade the value's strength; drop code references and well-known defaults."""
+        if value.lower() in _DEFAULT_SECRETS or _CODE_PATH.fullmatch(value):
+            return None
+        if _defers(value):
+            return None
+        if value.isalpha():
+            return 0.45
+        classes = sum(
+            (
+                any(c.islower() for c in value),
+                any(c.isupper() for c in value),
+                any(c.isdigit() for c in value),
+                any(not c.isalnum() for c in value),
+            )
+        )
+        if (classes >= 3 and len(value) >= 8) or shannon_entropy(value) >= 3.5:
+            return 0.8
+        return score
+
+
+_API_KEY_NAMES = (
+    r"api[_.-]?key|apikey|api[_.-]?secret|access[_.-]?token|auth[_.-]?token|secret[_.-]?key"
+    r"|client[_.-]?secret|app[_.-]?secret|private[_.-]?token|token|secret"
+)
+_KEY_VALUE = r"[A-Za-z0-9_+/=.~-]"
+_IDENTIFIER_PART = re.compile(r"[A-Za-z]{1,12}|[0-9]{1,12}")
+_GENERIC_WORDS = (
+    *variants("api_key", "apikey", "api-key", "api.key", "token", "secret", "bearer"),
+    "ApiKey",
+    "apiKey",
+    "accessToken",
+    "authToken",
+    "clientSecret",
+)
+
+
+class GenericApiKeyRecognizer(SecretRecognizer):
+    """High-entropy value assigned to an ``api_key``/``token``/``secret``-like name.
+
+    Values must be 20+ characters with letters and digits and at least 3.5 bits/char of
+    Shannon entropy; snake_case and dotted identifiers are dropped.
+    """
+
+    ENTITY = "SECRET_GENERIC_API_KEY"
+    PATTERNS: ClassVar[list[Pattern]] = [
+        Pattern(
+            "API key assignment",
+            rf"(?i:{_API_KEY_NAMES})[A-Za-z0-9_.-]{{0,20}}?(?<!(?i:secret_?access_?key))"
+            + _ASSIGN
+            + rf"\K{_KEY_VALUE}{{20,200}}+",
+            0.6,
+        ),
+        Pattern("Bearer token", rf"(?i:bearer)\s+\K{_KEY_VALUE}{{20,250}}+", 0.6),
+    ]
+    KEYWORDS = _GENERIC_WORDS
+    WINDOW = 300
+
+    def rescore(self, value: str, score: float) -> float | None:
+        """Keep random-looking values that no vendor kind claims."""
+        if _defers(value) or not any(c.isdigit() for c in value):
+            return None
+        if not any(c.isalpha() for c in value):
+            return None
+        if all(_IDENTIFIER_PART.fullmatch(part) for part in re.split(r"[_.-]", value) if part):
+            return None
+        entropy = shannon_entropy(value)
+        if entropy < 3.5:
+            return None
+        return 0.7 if entropy >= 4.5 and len(value) >= 32 else score
+
+
+_LOOSE = frozenset(_LOOSE_WORDS + _GENERIC_WORDS)
+
+
+def _defers(value: str) -> bool:
+    """True when another secret kind's marker occurs in the value: that kind reports it."""
+    return bool(prefilter.find_words(value) - _LOOSE)

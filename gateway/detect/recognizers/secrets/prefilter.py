@@ -1,0 +1,100 @@
+"""One Aho–Corasick automaton over every secret recognizer's literal markers and keywords.
+
+Most prompts contain no credential at all, so the common case must cost one pass over the
+text, not one substring search per marker per recognizer. The first secret recognizer that
+sees a text runs the automaton once and caches where each word occurs; every other one
+checks its own words against that (``frozenset.isdisjoint``, ~0.1 µs).
+
+Measured (2 vCPU, p50 of ``DetectionEngine.scan``, best of 3 runs; a 1 KB Korean/English
+prompt and a 50 KB code/log text, neither holding a secret; the log says "token" ~600 times):
+
+======================================  ===========  =========
+gate (50 secret kinds)                  1 KB prompt  50 KB log
+======================================  ===========  =========
+``in`` per word, per kind (~190 words)  0.176 ms     5.41 ms
+shared automaton (chosen)               0.070 ms     0.93 ms
+======================================  ===========  =========
+
+The automaton pass itself is ~13 µs per KB of Hangul text (~12 ns/char); ``in`` costs ~100 µs
+because each ASCII needle is searched in a UCS-2 string separately. The rest of the 1 KB
+cost is Presidio's per-recognizer loop. Keyword kinds whose word is frequent ("token")
+additionally match only at the automaton's hit offsets (``SecretRecognizer.WINDOW``).
+
+The cache is a single slot holding the last text *object* (compared with ``is``; holding it
+keeps its id from being reused). Threads scanning different texts at once only cost each
+other a recomputation, never a wrong answer.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import ahocorasick
+
+__all__ = ["Hits", "find_words", "register", "words_present"]
+
+#: word → start offsets of its occurrences in the text
+Hits = Mapping[str, list[int]]
+
+_words: dict[str, None] = {}  # insertion-ordered set of every registered word
+_lock = threading.Lock()
+_automaton: Any = None
+_EMPTY: frozenset[str] = frozenset()
+_NO_HITS: Hits = {}
+_last: tuple[str | None, Hits] = (None, _NO_HITS)
+
+
+def register(words: Iterable[str]) -> None:
+    """Add a recognizer's gate words; the automaton is rebuilt on next use."""
+    global _automaton
+    new = [word for word in words if word and word not in _words]
+    if not new:
+        return
+    with _lock:
+        for word in new:
+            _words[word] = None
+        _automaton = None
+
+
+def _build() -> Any:
+    global _automaton
+    with _lock:
+        if _automaton is None:
+            automaton = ahocorasick.Automaton()
+            for word in _words:
+                automaton.add_word(word, word)
+            automaton.make_automaton()
+            _automaton = automaton
+        return _automaton
+
+
+def find_words(text: str) -> frozenset[str]:
+    """Return the registered words occurring in ``text`` (uncached)."""
+    automaton = _automaton if _automaton is not None else _build()
+    if not text:
+        return _EMPTY
+    found: set[str] = set()
+    for _, word in automaton.iter(text):
+        found.add(word)
+    return frozenset(found) if found else _EMPTY
+
+
+def words_present(text: str) -> Hits:
+    """Return where registered words occur in ``text``, computed once per text object."""
+    global _last
+    last = _last
+    if last[0] is text:
+        return last[1]
+    automaton = _automaton if _automaton is not None else _build()
+    hits: dict[str, list[int]] = {}
+    for end, word in automaton.iter(text):
+        start = end - len(word) + 1
+        if word in hits:
+            hits[word].append(start)
+        else:
+            hits[word] = [start]
+    found: Hits = hits if hits else _NO_HITS
+    _last = (text, found)
+    return found

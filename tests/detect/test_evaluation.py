@@ -1,0 +1,300 @@
+"""Evaluation corpus and scorer, plus the CI recall / false-alarm thresholds for Haetae."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+import time
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+import orjson
+import pytest
+
+from gateway.detect import SUPPORTED_ENTITIES, DetectionEngine, Finding
+from gateway.detect.evaluation import (
+    ENTITIES,
+    STRUCTURED_ENTITIES,
+    NamedDetector,
+    Report,
+    Sample,
+    Span,
+    build_corpus,
+    evaluate,
+    presidio_baseline,
+    write_corpus,
+)
+from gateway.detect.evaluation import values as gen
+from gateway.detect.evaluation.checks import (
+    brn_is_valid,
+    crn_is_valid,
+    frn_is_valid,
+    iban_is_valid,
+    luhn_is_valid,
+    rrn_is_valid,
+)
+from gateway.detect.evaluation.report import render_markdown
+
+#: Entities (and "FALSE_ALARMS") that currently miss the CI threshold, with the reason. The
+#: threshold tests xfail for these and fail once they pass, so this list cannot go stale.
+KNOWN_GAPS: dict[str, str] = {
+    "IP_ADDRESS": "IPv6 addresses with Hangul attached (Presidio's IPv6 pattern): 21/24",
+    "SECRET_PASSWORD": (
+        "misses `pw:` assignments and letters-only values after `password is` / "
+        "`DB_PASSWORD=` / `비밀번호:` (e.g. `DB_PASSWORD=swrbahQbyirli`): 18/24"
+    ),
+}
+
+RECALL_THRESHOLD = 0.99
+FALSE_ALARM_THRESHOLD = 0.01
+#: Structured identifiers and secrets; the confidentiality marker is free text, not held to it.
+THRESHOLD_ENTITIES = tuple(e for e in ENTITIES if e != "CONFIDENTIAL_MARKER")
+
+# Shape of each entity's value after folding disguises (NFKC, format characters removed).
+_SEP = r"[- .]?"
+SHAPES: dict[str, str] = {
+    "KR_RRN": rf"\d{{6}}{_SEP}\d{{7}}",
+    "KR_FRN": rf"\d{{6}}{_SEP}[5-8]\d{{6}}",
+    "KR_CRN": rf"\d{{6}}{_SEP}\d{{7}}",
+    "KR_BRN": rf"\d{{3}}{_SEP}\d{{2}}{_SEP}\d{{5}}",
+    "KR_PASSPORT": r"[MSROD](?:\d{3}[A-Z]\d{4}|\d{8})",
+    "KR_DRIVER_LICENSE": rf"\d{{2}}{_SEP}\d{{2}}{_SEP}\d{{6}}{_SEP}\d{{2}}",
+    "PHONE_NUMBER": r"\+?[\d][\d .-]{6,16}\d",
+    "KR_BANK_ACCOUNT": r"\d{3,6}(?:[- .]\d{2,7}){2,3}",
+    "EMAIL_ADDRESS": r"[\w.+-]+@[a-z0-9.-]+\.[a-z]{2,}",
+    "CREDIT_CARD": r"\d{4}(?:[- .]?\d{2,6}){2,4}",
+    "IBAN_CODE": r"[A-Z]{2}\d{2}(?:[ .]?[A-Z0-9]{1,4})+",
+    "IP_ADDRESS": r"[\d.]{7,15}|[0-9a-f:]{15,39}",
+    "US_SSN": rf"\d{{3}}{_SEP}\d{{2}}{_SEP}\d{{4}}",
+    "SECRET_AWS_ACCESS_KEY": r"A[KS]IA[A-Z2-7]{16}",
+    "SECRET_AWS_SECRET_KEY": r"[A-Za-z0-9/+]{40}",
+    "SECRET_GITHUB_TOKEN": r"gh[pousr]_[A-Za-z0-9]{36}|github_pat_\w{82}",
+    "SECRET_OPENAI_KEY": r"sk-(?:proj-|svcacct-)?[\w-]+T3BlbkFJ[\w-]+",
+    "SECRET_ANTHROPIC_KEY": r"sk-ant-api03-[\w-]{93}AA",
+    "SECRET_GOOGLE_API_KEY": r"AIza[\w-]{35}",
+    "SECRET_SLACK_TOKEN": r"xox[bpa]-\d{11}-\d{13}-[A-Za-z0-9]{24}",
+    "SECRET_PRIVATE_KEY": r"-----BEGIN [A-Z ]+-----\n[A-Za-z0-9+/=\n]+\n-----END [A-Z ]+-----",
+    "SECRET_JWT": r"eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+",
+    "SECRET_DB_URL": r"[a-z+]+://\w+:[A-Za-z0-9]+@[\w.-]+(?::\d+)?/\w+",
+    "SECRET_STRIPE_KEY": r"[sr]k_live_[A-Za-z0-9]{24,99}",
+    "SECRET_GITLAB_TOKEN": r"glpat-[\w-]{20}",
+    "SECRET_NPM_TOKEN": r"npm_[A-Za-z0-9]{36}",
+    "SECRET_HF_TOKEN": r"hf_[A-Za-z]{34}",
+    "SECRET_PASSWORD": r"\S{6,}",
+    "CONFIDENTIAL_MARKER": r"[^\s\[\]].*[^\s\[\]]",
+}
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[Sample]:
+    return build_corpus()
+
+
+def _fold(value: str) -> str:
+    """Undo the corpus' disguises so the value can be checked against its shape."""
+    value = "".join(ch for ch in unicodedata.normalize("NFKC", value) if ch.isprintable())
+    value = value.replace("%40", "@").replace("[.]", ".").replace("[:]", ":")
+    if " at " in value:
+        value = value.replace(" at ", "@").replace(" dot ", ".")
+    if "@" in value:  # "+" is part of an e-mail local part
+        return value
+    return value[:1] + value[1:].replace("+", " ")  # a URL's "+" is a space; "+82" stays
+
+
+def test_corpus_is_deterministic_and_fast() -> None:
+    began = time.perf_counter()
+    first = build_corpus(seed=7)
+    assert time.perf_counter() - began < 1.0
+    assert first == build_corpus(seed=7)
+    assert first != build_corpus(seed=8)
+
+
+def test_corpus_sizes(corpus: list[Sample]) -> None:
+    assert len({s.id for s in corpus}) == len(corpus)
+    kinds = Counter(s.kind for s in corpus)
+    positives = Counter(s.spans[0].entity for s in corpus if s.kind == "positive")
+    disguised = Counter(s.spans[0].entity for s in corpus if s.kind == "disguised")
+    assert all(positives[e] >= 20 for e in ENTITIES), positives
+    assert all(disguised[e] >= 10 for e in STRUCTURED_ENTITIES), disguised
+    assert kinds["negative"] >= 300
+    assert kinds["hard_negative"] >= 100
+    assert {s.language for s in corpus} == {"ko", "en"}
+
+
+def test_every_span_is_its_value(corpus: list[Sample]) -> None:
+    for sample in corpus:
+        assert bool(sample.spans) == (sample.kind in ("positive", "disguised")), sample.id
+        for span in sample.spans:
+            assert 0 <= span.start < span.end <= len(sample.text), sample.id
+            value = sample.text[span.start : span.end]
+            assert value == value.strip(), sample.id
+            shape = SHAPES[span.entity]
+            if sample.kind == "positive":
+                assert re.fullmatch(shape, value), (sample.id, value)
+            else:  # "M123 4567 8": grouped with spaces
+                folded = _fold(value)
+                assert re.fullmatch(shape, folded) or re.fullmatch(shape, folded.replace(" ", ""))
+
+
+def test_checksummed_values_in_the_corpus_validate(corpus: list[Sample]) -> None:
+    checks = {
+        "KR_BRN": brn_is_valid,
+        "KR_CRN": crn_is_valid,
+        "KR_FRN": frn_is_valid,
+        "CREDIT_CARD": luhn_is_valid,
+        "IBAN_CODE": iban_is_valid,
+    }
+    for sample in corpus:
+        for span in sample.spans:
+            if span.entity in checks:
+                value = _fold(sample.text[span.start : span.end])
+                assert checks[span.entity](value), (sample.id, value)
+
+
+def test_generators_produce_valid_numbers() -> None:
+    rng = random.Random(1)
+    for _ in range(300):
+        number = gen.rrn(rng)
+        assert rrn_is_valid(number), number
+        assert _birth(number) is not None, number
+        recent = gen.rrn_post_2020(rng)
+        assert not rrn_is_valid(recent), recent
+        born = _birth(recent)
+        assert born is not None and born >= dt.date(2020, 10, 1), recent
+        assert frn_is_valid(gen.frn(rng))
+        assert brn_is_valid(gen.brn(rng))
+        assert crn_is_valid(gen.crn(rng))
+        assert luhn_is_valid(gen.card(rng))
+        assert iban_is_valid(gen.iban(rng))
+
+
+def test_check_digit_rules_on_published_numbers() -> None:
+    assert rrn_is_valid("900101-1234568") and not rrn_is_valid("900101-1234567")
+    assert brn_is_valid("124-81-00998") and not brn_is_valid("124-81-00997")
+    assert crn_is_valid("130111-0006246") and not crn_is_valid("130111-0006247")
+    assert luhn_is_valid("4111 1111 1111 1111") and not luhn_is_valid("4111 1111 1111 1112")
+    assert iban_is_valid("GB82 WEST 1234 5698 7654 32")
+    assert not iban_is_valid("GB83 WEST 1234 5698 7654 32")
+
+
+def _birth(number: str) -> dt.date | None:
+    d = [int(ch) for ch in number if ch.isdigit()]
+    century = {1: 1900, 2: 1900, 3: 2000, 4: 2000}[d[6]]
+    try:
+        return dt.date(century + d[0] * 10 + d[1], d[2] * 10 + d[3], d[4] * 10 + d[5])
+    except ValueError:
+        return None
+
+
+# --- scorer -------------------------------------------------------------------------------
+
+_TEXT = "주민번호 900101-1234568 입니다"  # the label is 900101-1234568 at 5..19
+_LABEL = Span("KR_RRN", 5, 19)
+
+
+def _run(*findings: Finding, kind: str = "positive", **kwargs: object) -> Report:
+    spans = (_LABEL,) if kind in ("positive", "disguised") else ()
+    sample = Sample("s", _TEXT, spans, kind, "ko")  # type: ignore[arg-type]
+    return evaluate(lambda text: list(findings), [sample], **kwargs)  # type: ignore[arg-type]
+
+
+def _f(entity: str, start: int, end: int, score: float = 1.0) -> Finding:
+    return Finding(entity, start, end, score, "test")
+
+
+def test_exact_match_counts() -> None:
+    score = _run(_f("KR_RRN", 5, 19)).entities["KR_RRN"]
+    assert (score.recall, score.precision) == (1.0, 1.0)
+
+
+@pytest.mark.parametrize(("start", "end", "hit"), [(5, 12, True), (5, 11, False), (0, 12, True)])
+def test_partial_overlap_needs_half_the_label(start: int, end: int, hit: bool) -> None:
+    score = _run(_f("KR_RRN", start, end)).entities["KR_RRN"]
+    assert score.recall == (1.0 if hit else 0.0)
+    assert score.precision == (1.0 if hit else 0.0)
+
+
+def test_wrong_entity_is_a_miss_and_a_false_finding() -> None:
+    report = _run(_f("KR_FRN", 5, 19))
+    assert report.entities["KR_RRN"].recall == 0.0
+    assert report.entities["KR_RRN"].missed == ["s"]
+    assert report.entities["KR_FRN"].false_findings == 1
+
+
+def test_low_scores_and_out_of_scope_entities_are_set_aside() -> None:
+    report = _run(_f("KR_RRN", 5, 19, score=0.4), _f("DATE_TIME", 5, 11))
+    assert report.entities["KR_RRN"].recall == 0.0
+    assert report.out_of_scope == Counter({"DATE_TIME": 1})
+
+
+def test_finding_on_a_negative_is_a_false_alarm() -> None:
+    report = _run(_f("PHONE_NUMBER", 5, 19), kind="negative")
+    assert (report.negatives, report.negatives_alarmed, report.false_alarm_rate) == (1, 1, 1.0)
+    assert report.negative_entities == Counter({"PHONE_NUMBER": 1})
+    assert report.negative_alarms[0].excerpt == "900101-1234568"
+    assert report.entities["PHONE_NUMBER"].precision == 0.0
+
+
+def test_hard_negative_alarms_are_listed_but_not_false_alarms() -> None:
+    report = _run(_f("KR_RRN", 5, 19), kind="hard_negative")
+    assert report.false_alarm_rate == 0.0
+    assert [a.entity for a in report.hard_negative_alarms] == ["KR_RRN"]
+
+
+def test_disguised_recall_is_separate_and_unsupported_is_flagged() -> None:
+    report = _run(kind="disguised", supported={"EMAIL_ADDRESS"})
+    score = report.entities["KR_RRN"]
+    assert (score.positives, score.disguised, score.disguised_recall) == (0, 1, 0.0)
+    assert not score.supported
+
+
+def test_jsonl_round_trip(corpus: list[Sample], tmp_path: Path) -> None:
+    path = tmp_path / "corpus.jsonl"
+    assert write_corpus(path, corpus[:50]) == 50
+    rows = [orjson.loads(line) for line in path.read_bytes().splitlines()]
+    assert set(rows[0]) == {"id", "text", "spans", "kind", "language"}
+    span = rows[0]["spans"][0]
+    assert rows[0]["text"][span["start"] : span["end"]] == _value(corpus[0])
+
+
+def _value(sample: Sample) -> str:
+    return sample.text[sample.spans[0].start : sample.spans[0].end]
+
+
+# --- CI thresholds for Haetae -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def haetae(corpus: list[Sample]) -> Report:
+    engine = DetectionEngine()
+    detector = NamedDetector("Haetae", engine.scan, engine.entities)
+    return evaluate(detector, [s for s in corpus if s.kind in ("positive", "negative")])
+
+
+@pytest.mark.parametrize("entity", THRESHOLD_ENTITIES)
+def test_recall_on_positives(haetae: Report, entity: str) -> None:
+    if entity not in SUPPORTED_ENTITIES:
+        pytest.skip(f"{entity}: no recognizer yet")
+    score = haetae.entities[entity]
+    recall = score.recall or 0.0
+    if entity in KNOWN_GAPS:
+        assert recall < RECALL_THRESHOLD, f"{entity} now passes: remove it from KNOWN_GAPS"
+        pytest.xfail(f"known gap ({recall:.0%}): {KNOWN_GAPS[entity]}")
+    assert recall >= RECALL_THRESHOLD, f"{entity} recall {recall:.1%}, missed {score.missed}"
+
+
+def test_false_alarms_on_clear_negatives(haetae: Report) -> None:
+    rate = haetae.false_alarm_rate
+    if "FALSE_ALARMS" in KNOWN_GAPS:
+        assert rate > FALSE_ALARM_THRESHOLD, "false alarms are fixed: remove from KNOWN_GAPS"
+        pytest.xfail(f"known gap ({rate:.1%}): {KNOWN_GAPS['FALSE_ALARMS']}")
+    assert rate <= FALSE_ALARM_THRESHOLD, [(a.sample_id, a.entity) for a in haetae.negative_alarms]
+
+
+def test_side_by_side_report_renders(haetae: Report, corpus: list[Sample]) -> None:
+    presidio = evaluate(presidio_baseline(), corpus[::40])
+    markdown = render_markdown(haetae, presidio)
+    assert "| KR_RRN |" in markdown and "not supported" in markdown
+    assert "false-alarm rate" in markdown

@@ -1,0 +1,102 @@
+"""Phone number recognizer (PHONE_NUMBER): Korean plans and, weaker, other countries' E.164."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.detect import DetectionEngine
+
+
+@pytest.fixture(scope="module")
+def engine() -> DetectionEngine:
+    return DetectionEngine(["PHONE_NUMBER"])
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "score"),
+    [
+        # Mobile, every separator, particles attached.
+        ("010-1234-5678로 연락 주세요", "010-1234-5678", 0.6),
+        ("연락처: 010-1234-5678", "010-1234-5678", 0.95),
+        ("010 1234 5678", "010 1234 5678", 0.6),
+        ("번호는01012345678입니다", "01012345678", 0.6),
+        ("010.1234.5678", "010.1234.5678", 0.6),
+        ("예전 번호 011-123-4567", "011-123-4567", 0.6),
+        ("016-1234-5678이요", "016-1234-5678", 0.6),
+        ("019 123 4567", "019 123 4567", 0.6),
+        # Landlines, VoIP, personal numbers.
+        ("사무실 02-123-4567", "02-123-4567", 0.6),
+        ("02-1234-5678으로", "02-1234-5678", 0.6),
+        ("031-123-4567", "031-123-4567", 0.6),
+        ("064-1234-5678", "064-1234-5678", 0.6),
+        ("070-1234-5678", "070-1234-5678", 0.6),
+        ("0505-123-4567", "0505-123-4567", 0.6),
+        ("(02) 1234-5678", "(02) 1234-5678", 0.6),
+        ("(031)123-4567", "(031)123-4567", 0.6),
+        # International forms of Korean numbers.
+        ("call +82 10-1234-5678", "+82 10-1234-5678", 0.95),
+        ("+82-2-1234-5678", "+82-2-1234-5678", 0.6),
+        ("+82 (0)10-1234-5678", "+82 (0)10-1234-5678", 0.6),
+        ("+821012345678", "+821012345678", 0.6),
+        # Representative numbers: the hyphen or a context word is required.
+        ("고객센터 1588-1234", "1588-1234", 0.5),
+        ("1544-1234로", "1544-1234", 0.5),
+        ("대표번호 15881234", "15881234", 0.2),
+        ("전화 15881234", "15881234", 0.55),
+        ("1644 1234 연락처", "1644 1234", 0.55),
+        # Other countries: weaker, reported with context.
+        ("+1 (415) 555-2671", "+1 (415) 555-2671", 0.4),
+        ("phone +1 (415) 555-2671", "+1 (415) 555-2671", 0.75),
+        ("Tel: +44 20 7946 0958.", "+44 20 7946 0958", 0.75),
+        ("+49 30 1234567", "+49 30 1234567", 0.4),
+    ],
+)
+def test_phone_found(engine: DetectionEngine, text: str, value: str, score: float) -> None:
+    found = [(f.entity_type, text[f.start : f.end], f.score) for f in engine.scan(text)]
+    assert found == [("PHONE_NUMBER", value, pytest.approx(score))]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-01-15",
+        "2024.01.15 10:45",
+        "1,234,000원",
+        "₩15,880,000",
+        "version 1.2.3",
+        "주문번호 20240115-0042",
+        "ORD-1588-1234",
+        "ISBN 978-89-1588-1234-5",
+        "ISBN 978-0-306-40615-7",
+        "4111-1111-1111-1111",
+        "4010-1234-5678-9012",
+        "4010 1234 5678 9012",
+        "4588 1588 1234 5678",
+        "900101-1234568",
+        "01012345678901",
+        "123e4567-e89b-12d3-a456-426614174000",
+        "a456-010-1234-5678",
+        "1600-1700년",
+        "1800 1900년",
+        "+123",
+        "010-123-4567",  # 010 always has a four-digit middle
+        "0212345678",  # landline without separators
+    ],
+)
+def test_phone_not_found(engine: DetectionEngine, text: str) -> None:
+    assert engine.scan(text) == []
+
+
+def test_all_entities_keep_their_own_numbers() -> None:
+    """With every recognizer on, a phone number is claimed by PHONE_NUMBER only."""
+    text = "연락처 010-1234-5678, 주민번호 900101-1234568, 카드 4111 1111 1111 1111"
+    found = {
+        (f.entity_type, text[f.start : f.end])
+        for f in DetectionEngine().scan(text)
+        if f.score >= 0.5
+    }
+    assert found == {
+        ("PHONE_NUMBER", "010-1234-5678"),
+        ("KR_RRN", "900101-1234568"),
+        ("CREDIT_CARD", "4111 1111 1111 1111"),
+    }
