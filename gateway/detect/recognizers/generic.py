@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from presidio_analyzer import Pattern
 from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
@@ -12,7 +14,7 @@ from presidio_analyzer.predefined_recognizers import (
 )
 
 from gateway.detect.offline import offline_tld_extractor
-from gateway.detect.recognizers.base import NOT_ALNUM_AFTER, NOT_ALNUM_BEFORE, MarkerGate
+from gateway.detect.recognizers.base import NOT_ALNUM_AFTER, NOT_ALNUM_BEFORE, MarkerGate, RegexGate
 
 __all__ = [
     "FACTORIES",
@@ -104,8 +106,10 @@ class IbanCodeRecognizer(IbanRecognizer):
         )
 
 
-class IpAddressRecognizer(IpRecognizer):
+class IpAddressRecognizer(RegexGate, IpRecognizer):
     """Presidio's validated IPv4/IPv6 recognizer, tolerant of Korean particles."""
+
+    GATE = re.compile(r"[0-9]\.[0-9]{1,3}\.[0-9]|[0-9A-Fa-f]:[0-9A-Fa-f]|::")
 
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(
@@ -115,8 +119,10 @@ class IpAddressRecognizer(IpRecognizer):
         )
 
 
-class SocialSecurityNumberRecognizer(UsSsnRecognizer):
+class SocialSecurityNumberRecognizer(RegexGate, UsSsnRecognizer):
     """Presidio's US SSN recognizer (with its invalid-number checks), Hangul-tolerant."""
+
+    GATE = re.compile(r"[0-9]{3}[- .]?[0-9]{2}[- .]?[0-9]{4}")
 
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(
