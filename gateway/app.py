@@ -14,6 +14,7 @@ import orjson
 from gateway.audit import AuditStore, open_audit_store
 from gateway.body import ReadBody
 from gateway.detect import SUPPORTED_ENTITIES, DetectionEngine
+from gateway.detect.recognizers.dictionary import DictionaryRecognizer
 from gateway.forward import Forward
 from gateway.identity import Identify
 from gateway.inspection import Decide, Detect, Extract, Transform
@@ -96,7 +97,14 @@ def build_app(
     """Everything expensive (catalog, policy, detector) is built here, once."""
     providers = build_providers(load_catalog(), settings.providers, environ)
     policy = load_policy(settings.policy, SUPPORTED_ENTITIES)
-    engine = DetectionEngine(entities=policy.scanned_entities)
+    engine = DetectionEngine(
+        entities=policy.scanned_entities & SUPPORTED_ENTITIES,
+        extra_recognizers=[
+            DictionaryRecognizer(d.entity, d.terms, case_sensitive=d.case_sensitive)
+            for d in policy.dictionaries
+            if d.entity in policy.scanned_entities
+        ],
+    )
     audit = open_audit_store(settings.audit.url)
     upstream = build_upstream(settings.forward, settings.timeouts, transport)
     pipeline = Pipeline(

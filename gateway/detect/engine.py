@@ -99,14 +99,18 @@ class DetectionEngine:
     supported_entities: ClassVar[frozenset[str]] = SUPPORTED_ENTITIES
 
     def __init__(
-        self, entities: Collection[str] | None = None, score_threshold: float = 0.0
+        self,
+        entities: Collection[str] | None = None,
+        score_threshold: float = 0.0,
+        extra_recognizers: Sequence[EntityRecognizer] = (),
     ) -> None:
         if not 0.0 <= score_threshold <= 1.0:
             raise ValueError(f"score_threshold must be within [0, 1], got {score_threshold}")
         configure_offline()
         offline_tld_extractor()
         nlp_engine = build_nlp_engine()
-        recognizers = build_recognizers(entities, language=SCAN_LANGUAGE)
+        # extra_recognizers: the policy's own, such as company dictionaries.
+        recognizers = [*build_recognizers(entities, language=SCAN_LANGUAGE), *extra_recognizers]
         self.entities: frozenset[str] = frozenset(
             entity for recognizer in recognizers for entity in recognizer.supported_entities
         )

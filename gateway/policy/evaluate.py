@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from gateway.errors import ConfigError
 from gateway.policy.schema import EDIT_ACTIONS, Condition, PolicyDocument, Rule
 
-__all__ = ["CompiledPolicy", "CompiledRule", "Decision", "PolicyInput", "compile_policy"]
+__all__ = [
+    "CompiledPolicy",
+    "CompiledRule",
+    "Decision",
+    "DictionaryTerms",
+    "PolicyInput",
+    "compile_policy",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +63,21 @@ class Decision:
 
 
 @dataclass(frozen=True, slots=True)
+class DictionaryTerms:
+    """A policy's term list, with its file's lines already read."""
+
+    entity: str
+    terms: tuple[str, ...]
+    case_sensitive: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class CompiledPolicy:
     document: PolicyDocument
     version: str
     rules: tuple[CompiledRule, ...]
     scanned_entities: frozenset[str]
+    dictionaries: tuple[DictionaryTerms, ...] = ()
 
     @property
     def name(self) -> str:
@@ -118,7 +135,10 @@ class CompiledPolicy:
 
 
 def compile_policy(
-    document: PolicyDocument, version: str, known_entities: Collection[str]
+    document: PolicyDocument,
+    version: str,
+    known_entities: Collection[str],
+    dictionaries: tuple[DictionaryTerms, ...] = (),
 ) -> CompiledPolicy:
     known = frozenset(known_entities)
     rules: list[CompiledRule] = []
@@ -135,7 +155,7 @@ def compile_policy(
             raise ConfigError(f"{where}: action '{rule.action}' needs 'entities' in 'when' to edit")
         rules.append(CompiledRule(rule, matches, entities))
         scanned |= named
-    return CompiledPolicy(document, version, tuple(rules), frozenset(scanned))
+    return CompiledPolicy(document, version, tuple(rules), frozenset(scanned), dictionaries)
 
 
 _RANK = {action: rank for rank, action in enumerate(EDIT_ACTIONS)}

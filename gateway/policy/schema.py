@@ -16,7 +16,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["EDIT_ACTIONS", "Condition", "DetectionPolicy", "PolicyDocument", "Rule"]
+__all__ = [
+    "EDIT_ACTIONS",
+    "Condition",
+    "DetectionPolicy",
+    "Dictionary",
+    "PolicyDocument",
+    "Rule",
+]
 
 Action = Literal["allow", "block", "redact", "hash", "pseudonymize", "mask"]
 
@@ -77,11 +84,31 @@ class Rule(BaseModel):
     message: dict[Literal["en", "ko"], str] = Field(default_factory=dict)
 
 
+class Dictionary(BaseModel):
+    """A company term list: code names, customers, internal hosts (``*.corp.example``), CIDRs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    entity: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$", description="the entity type rules name")
+    terms: list[str] = Field(default_factory=list)
+    file: str | None = Field(
+        default=None, description="one term per line; relative to the policy file"
+    )
+    case_sensitive: bool = False
+
+    @model_validator(mode="after")
+    def _has_terms(self) -> Dictionary:
+        if not self.terms and self.file is None:
+            raise ValueError(f"dictionary {self.entity} needs 'terms' or 'file'")
+        return self
+
+
 class DetectionPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     # Findings scored below this are informational: recorded by nobody, acted on never.
     min_score: float = Field(default=0.5, ge=0.0, le=1.0)
+    dictionaries: list[Dictionary] = Field(default_factory=list)
 
 
 class PolicyDocument(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +62,20 @@ def stack(
         app = build_app(load_settings(environ={}, overrides=overrides), environ=keys)
         with ServerThread(app, lifespan="on") as gateway:
             yield Stack(gateway, app, fake, f"sqlite:///{audit_db}")
+
+
+@contextlib.contextmanager
+def custom_gateway(
+    policy: Path, folder: Path, environ: dict[str, str] | None = None
+) -> Iterator[tuple[ServerThread, FakeUpstream]]:
+    """A gateway with its own policy in front of its own fake provider."""
+    fake = FakeUpstream()
+    with ServerThread(fake) as upstream:
+        overrides = {f"providers.{pid}.base_url": upstream.base_url for pid in load_catalog()}
+        overrides |= {"policy": str(policy), "audit.url": f"sqlite:///{folder / 'audit.db'}"}
+        app = build_app(load_settings(environ={}, overrides=overrides), environ=environ or {})
+        with ServerThread(app, lifespan="on") as gateway:
+            yield gateway, fake
 
 
 @pytest.fixture

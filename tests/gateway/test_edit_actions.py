@@ -9,12 +9,12 @@ from pathlib import Path
 import anthropic
 import openai
 import pytest
+from conftest import custom_gateway
 from google import genai
 from google.genai import types
 from secrets_fixtures import EMAIL, RRN
 
 from gateway.app import build_app
-from gateway.providers.catalog import load_catalog
 from gateway.settings import load_settings
 from gateway.testing import FakeUpstream, ServerThread
 
@@ -42,14 +42,8 @@ def edits(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EditStack]:
     folder = tmp_path_factory.mktemp("edits")
     policy = folder / "policy.yaml"
     policy.write_text(POLICY)
-    fake = FakeUpstream()
-    with ServerThread(fake) as upstream:
-        overrides = {f"providers.{pid}.base_url": upstream.base_url for pid in load_catalog()}
-        overrides |= {"policy": str(policy), "audit.url": f"sqlite:///{folder / 'a.db'}"}
-        settings = load_settings(environ={}, overrides=overrides)
-        app = build_app(settings, environ={"HAETAE_PSEUDONYM_KEY": KEY})
-        with ServerThread(app, lifespan="on") as gateway:
-            yield EditStack(gateway, fake)
+    with custom_gateway(policy, folder, {"HAETAE_PSEUDONYM_KEY": KEY}) as (gateway, fake):
+        yield EditStack(gateway, fake)
 
 
 @pytest.fixture(autouse=True)
