@@ -1,11 +1,13 @@
 """Korea-specific recognizers. ``FACTORIES`` maps each entity to its recognizer class."""
 
+from gateway.detect.recognizers.kr.address import KrAddressRecognizer
 from gateway.detect.recognizers.kr.bank_account import KrBankAccountRecognizer
 from gateway.detect.recognizers.kr.brn import KrBrnRecognizer
 from gateway.detect.recognizers.kr.crn import KrCrnRecognizer
 from gateway.detect.recognizers.kr.driver_license import KrDriverLicenseRecognizer
 from gateway.detect.recognizers.kr.frn import KrFrnRecognizer
 from gateway.detect.recognizers.kr.passport import KrPassportRecognizer
+from gateway.detect.recognizers.kr.person import KrPersonRecognizer
 from gateway.detect.recognizers.kr.phone import PhoneNumberRecognizer
 from gateway.detect.recognizers.kr.rrn import KrRrnRecognizer
 
@@ -30,4 +32,6 @@ FACTORIES = {
     "KR_CRN": KrCrnRecognizer,
     "PHONE_NUMBER": PhoneNumberRecognizer,
     "KR_BANK_ACCOUNT": KrBankAccountRecognizer,
+    "KR_ADDRESS": KrAddressRecognizer,
+    "PERSON": KrPersonRecognizer,
 }
