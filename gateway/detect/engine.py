@@ -13,7 +13,10 @@ exactly once; Korean context words live in the recognizers' ``CONTEXT`` lists.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
+import re
 from bisect import bisect_right
 from collections.abc import Collection, Sequence
 from typing import Any, ClassVar
@@ -28,7 +31,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from gateway.detect.context import WindowContextEnhancer
 from gateway.detect.findings import Finding
-from gateway.detect.normalize import normalize_for_scan
+from gateway.detect.normalize import NormalizedText, normalize_for_scan, regroup_digits
 from gateway.detect.offline import build_nlp_engine, configure_offline, offline_tld_extractor
 from gateway.detect.recognizers import SUPPORTED_ENTITIES, build_recognizers
 
@@ -191,24 +194,139 @@ class DetectionEngine:
         return explained
 
     def _analyze(self, text: str, explain: bool = False) -> list[RecognizerResult]:
-        """Presidio's results on the normalized view, with offsets into ``text``."""
+        """Presidio's results on ``text``'s scan views and base64 blobs, offsets into ``text``."""
         if self._analyzer is None:
             return []
         view = normalize_for_scan(text)
+        results = self._analyze_view(view, explain)
+        blobs = _base64_blobs(text) if view.shaped else []
+        if blobs:
+            results.extend(self._analyze_blobs(blobs, explain))
+        return results
+
+    def _analyze_view(self, view: NormalizedText, explain: bool) -> list[RecognizerResult]:
+        """Results on the normalized view, plus those only its digit-group view shows."""
+        results = self._presidio(view.text, explain)
+        regrouped = regroup_digits(view)
+        if regrouped is not None:
+            grouped_view, runs = regrouped
+            grouped = self._presidio(grouped_view.text, explain)
+            results.extend(_only_regrouped(results, grouped_view, runs, grouped))
+        if view.changed:
+            for result in results:
+                result.start, result.end = view.original_span(result.start, result.end)
+        return results
+
+    def _analyze_blobs(
+        self, blobs: list[tuple[int, int, str]], explain: bool
+    ) -> list[RecognizerResult]:
+        """Findings in decoded base64 text, each reported on its whole blob."""
+        starts: list[int] = []
+        position = 0
+        for _, _, decoded in blobs:
+            starts.append(position)
+            position += len(decoded) + len(SEGMENT_SEPARATOR)
+        joined = SEGMENT_SEPARATOR.join(decoded for _, _, decoded in blobs)
+        best: dict[tuple[int, str], RecognizerResult] = {}
+        for result in self._analyze_view(normalize_for_scan(joined), explain):
+            index = bisect_right(starts, result.start) - 1
+            key = (index, result.entity_type)
+            if key not in best or result.score > best[key].score:
+                best[key] = result
+        found: list[RecognizerResult] = []
+        for (index, entity), result in best.items():
+            metadata = dict(result.recognition_metadata or {})
+            metadata[_NAME_KEY] = f"{metadata.get(_NAME_KEY, '')} (base64)"
+            start, end, _ = blobs[index]
+            found.append(
+                RecognizerResult(
+                    entity, start, end, result.score, result.analysis_explanation, metadata
+                )
+            )
+        return found
+
+    def _presidio(self, text: str, explain: bool) -> list[RecognizerResult]:
+        """One analyze call; the analyzer exists (checked by the caller)."""
+        assert self._analyzer is not None
         # entities=None: the registry holds only the wanted recognizers, and Presidio's
         # per-entity recognizer lookup costs more than listing them all. An explicit
         # threshold skips its per-recognizer threshold lookup.
-        results = self._analyzer.analyze(
-            text=view.text,
+        return self._analyzer.analyze(
+            text=text,
             language=SCAN_LANGUAGE,
             score_threshold=self.score_threshold,
             nlp_artifacts=self._nlp_artifacts,
             return_decision_process=explain,
         )
-        if view.changed:
-            for result in results:
-                result.start, result.end = view.original_span(result.start, result.end)
-        return results
+
+
+def _only_regrouped(
+    found: list[RecognizerResult],
+    view: NormalizedText,
+    runs: tuple[tuple[int, int], ...],
+    results: list[RecognizerResult],
+) -> list[RecognizerResult]:
+    """Digit-group view results on a rewritten run that the plain view did not already find.
+
+    Offsets are mapped into the plain view. A run's own text was left alone there, so
+    only results overlapping a run can be new.
+    """
+    kept: list[RecognizerResult] = []
+    for result in results:
+        start, end = view.original_span(result.start, result.end)
+        if not any(start < run_end and run_start < end for run_start, run_end in runs):
+            continue
+        if any(
+            other.entity_type == result.entity_type and start < other.end and other.start < end
+            for other in found
+        ):
+            continue
+        result.start, result.end = start, end
+        kept.append(result)
+    return kept
+
+
+#: Base64 (standard or URL-safe alphabet) long enough to hide an identifier.
+_BASE64 = re.compile(r"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_-]{24,}={0,2}(?![A-Za-z0-9+/_=-])")
+#: Bounds on the work one request can cause: decoded bytes and blobs decoded.
+MAX_BASE64_BYTES = 64 * 1024
+MAX_BASE64_BLOBS = 16
+
+
+def _base64_blobs(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, decoded text) of the base64 blobs in ``text`` that hold UTF-8 text."""
+    blobs: list[tuple[int, int, str]] = []
+    budget = MAX_BASE64_BYTES
+    for match in _BASE64.finditer(text):
+        blob = match.group()
+        size = len(blob) * 3 // 4  # decoded bytes, known before decoding
+        if size > budget:
+            continue
+        decoded = _decode_text(blob)
+        if decoded is None:
+            continue
+        budget -= size
+        blobs.append((match.start(), match.end(), decoded))
+        if len(blobs) == MAX_BASE64_BLOBS:
+            break
+    return blobs
+
+
+def _decode_text(blob: str) -> str | None:
+    """The blob's decoded text, or None for binary data, bad padding or mixed alphabets."""
+    body = blob.rstrip("=")
+    url_safe = "-" in body or "_" in body
+    if (url_safe and ("+" in body or "/" in body)) or len(body) % 4 == 1:
+        return None
+    padded = body + "=" * (-len(body) % 4)
+    try:
+        raw = base64.b64decode(padded, altchars=b"-_" if url_safe else None, validate=True)
+        decoded = raw.decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    # Text, not bytes that happen to be valid UTF-8: printable apart from line breaks/tabs.
+    unprintable = sum(not (char.isprintable() or char in "\t\n\r") for char in decoded)
+    return decoded if unprintable == 0 else None
 
 
 def _finding(result: RecognizerResult, offset: int) -> Finding:

@@ -62,3 +62,82 @@ def test_offsets_map_back_through_removed_and_expanded_characters() -> None:
     assert view.text == "ab1c"
     assert view.original_span(0, 4) == (0, len(text))
     assert view.original_span(2, 3) == (3, 4)  # "1" came from "①"
+
+
+@pytest.fixture(scope="module")
+def full_engine() -> DetectionEngine:
+    return DetectionEngine()
+
+
+@pytest.mark.parametrize(
+    ("text", "disguised", "entity"),
+    [
+        (
+            "Send it to jpark_dkim at gmail dot com and cc me.",
+            "jpark_dkim at gmail dot com",
+            "EMAIL_ADDRESS",
+        ),
+        (
+            "메일 taeho83 at korea dot ac dot kr인데",
+            "taeho83 at korea dot ac dot kr",
+            "EMAIL_ADDRESS",
+        ),
+        ("mail kim[at]example[dot]com now", "kim[at]example[dot]com", "EMAIL_ADDRESS"),
+        ("mail kim(at)example.com now", "kim(at)example.com", "EMAIL_ADDRESS"),
+        ("mail kim @ example . com now", "kim @ example . com", "EMAIL_ADDRESS"),
+        (
+            "GET /q?email=minsu.seoyeon%40outlook.com&x=1",
+            "minsu.seoyeon%40outlook.com",
+            "EMAIL_ADDRESS",
+        ),
+        ('{"rrn": "900101\\u002d1234568"}', "900101\\u002d1234568", "KR_RRN"),
+        ("GET /q?rrn=900101%2D1234568&x=1", "900101%2D1234568", "KR_RRN"),
+        ("server 113[.]112[.]54[.]42 down", "113[.]112[.]54[.]42", "IP_ADDRESS"),
+        (
+            "/q?iban=FR59+7563+1489+0844+2165+7466+780&x",
+            "FR59+7563+1489+0844+2165+7466+780",
+            "IBAN_CODE",
+        ),
+        ("외국인등록번호 570829.6859694, 부서", "570829.6859694", "KR_FRN"),
+        ("card 6011.3366.0278.8236 please", "6011.3366.0278.8236", "CREDIT_CARD"),
+        ("IBAN GB28.RUQP.1504.2478.6829.30으로", "GB28.RUQP.1504.2478.6829.30", "IBAN_CODE"),
+        ("사업자등록번호가 169.87.80532인데", "169.87.80532", "KR_BRN"),
+        ("국민은행 계좌 507.8533.7336.11입니다", "507.8533.7336.11", "KR_BANK_ACCOUNT"),
+        ("여권번호는R733 3283 4입니다", "R733 3283 4", "KR_PASSPORT"),
+    ],
+)
+def test_escaped_and_regrouped_identifiers_cover_the_whole_disguise(
+    full_engine: DetectionEngine, text: str, disguised: str, entity: str
+) -> None:
+    found = [f for f in full_engine.scan(text) if f.entity_type == entity and f.score >= 0.5]
+    start = text.index(disguised)
+    assert [(f.start, f.end) for f in found] == [(start, start + len(disguised))], found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm at home. It is late.",
+        "people at the dot com party",
+        "Sign in at github.com first",
+        "build 1.20.300 from 2024.01.15.1234",
+        "배포 일정은 2024.01.15 ~ 2024.01.17입니다",
+        "좌표 37.5665 126.9780",
+        "12345 + 67890 = 80235, right?",
+        "The quote is $12,345.67 per year.",
+    ],
+)
+def test_ordinary_text_gains_no_findings(full_engine: DetectionEngine, text: str) -> None:
+    assert [f for f in full_engine.scan(text) if f.score >= 0.5] == []
+
+
+def test_obfuscated_email_maps_to_the_whole_span() -> None:
+    text = "to kim at example dot com."
+    view = normalize_for_scan(text)
+    assert view.text == "to kim@example.com."
+    assert text[slice(*view.original_span(3, 18))] == "kim at example dot com"
+
+
+def test_plain_text_is_marked_unshaped() -> None:
+    assert not normalize_for_scan("이번 분기 실적을 요약해 주세요. Please list three risks.").shaped
+    assert normalize_for_scan("계좌 110 123 456789").shaped

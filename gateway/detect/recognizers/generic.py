@@ -26,7 +26,9 @@ __all__ = [
     "hangul_tolerant",
 ]
 
-_LOCAL_CHARS = r"A-Za-z0-9!#$%&'*+/=?^_`{|}~\-"
+# RFC 5322 allows "&", "/", "=" and "?" in a local part, but real addresses almost never use
+# them, and in a URL query (``?email=kim@example.com&...``) they glue the field name on.
+_LOCAL_CHARS = r"A-Za-z0-9!#$%'*+^_`{|}~\-"
 _ASCII_EMAIL = (
     rf"(?<![{_LOCAL_CHARS}.])[{_LOCAL_CHARS}]+(?:\.[{_LOCAL_CHARS}]+)*"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(?![A-Za-z0-9-])"
@@ -90,9 +92,21 @@ class CreditCardNumberRecognizer(CreditCardRecognizer):
 _ASCII_BOUNDARY = r"(?:(?<![0-9A-Za-z])(?=[0-9A-Za-z])|(?<=[0-9A-Za-z])(?![0-9A-Za-z]))"
 
 
+# Presidio's IPv6 patterns fence the address with ``(?<![\w:])`` / ``(?![\w:]…)``; ``\w``
+# matches Hangul too, so ``…:3c70입니다`` failed. Only the look-arounds' ``\w`` changes.
+_WORD_LOOKAROUND = re.compile(r"(\(\?<?!\[)\\w")
+
+
 def hangul_tolerant(patterns: list[Pattern]) -> list[Pattern]:
-    """Presidio's patterns with every ``\b`` made an ASCII boundary."""
-    return [Pattern(p.name, p.regex.replace(r"\b", _ASCII_BOUNDARY), p.score) for p in patterns]
+    """Presidio's patterns with ``\\b`` and look-around ``\\w`` limited to ASCII."""
+    return [
+        Pattern(
+            p.name,
+            _WORD_LOOKAROUND.sub(r"\g<1>0-9A-Za-z_", p.regex.replace(r"\b", _ASCII_BOUNDARY)),
+            p.score,
+        )
+        for p in patterns
+    ]
 
 
 class IbanCodeRecognizer(IbanRecognizer):

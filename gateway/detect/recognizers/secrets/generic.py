@@ -135,7 +135,7 @@ _VALUE = r"[!#$%&*+\-./0-9:=?@A-Z\\^_a-z|~]"
 _ASSIGN = r"[\"']?\s{0,3}(?::=|=>|=|:)\s{0,3}[\"']?"
 _CODE_PATH = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|(?i:str|string|none|null|true|false)")
 _LOOSE_WORDS = (
-    *variants("password", "passwd", "passphrase", "pwd"),
+    *variants("password", "passwd", "passphrase", "pwd", "pw"),
     "비밀번호",
     "비번",
     "패스워드",
@@ -147,7 +147,8 @@ class PasswordRecognizer(SecretRecognizer):
     """Password assignments in code, config and prose (``password=``, ``비밀번호: ...``).
 
     Scores: letters only 0.45 (not reported at the default 0.5: mostly variable names and
-    words), otherwise 0.6, and 0.8 when the value mixes three character classes or is
+    words) unless the case is mixed like a generated password (``swrbahQbyirli``),
+    otherwise 0.6, and 0.8 when the value mixes three character classes or is
     high-entropy. Code references (``os.environ``) and defaults are dropped.
     """
 
@@ -155,7 +156,7 @@ class PasswordRecognizer(SecretRecognizer):
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern(
             "Password assignment",
-            r"(?i:passw(?:or)?d|passphrase|(?<![A-Za-z])pwd)"
+            r"(?i:passw(?:or)?d|passphrase|(?<![A-Za-z])pwd?)"
             + _ASSIGN
             + rf"\K{_VALUE}{{6,64}}+(?![(\[{{<])",
             0.6,
@@ -182,7 +183,7 @@ class PasswordRecognizer(SecretRecognizer):
         if _defers(value):
             return None
         if value.isalpha():
-            return 0.45
+            return score if _random_letters(value) else 0.45
         classes = sum(
             (
                 any(c.islower() for c in value),
@@ -194,6 +195,22 @@ class PasswordRecognizer(SecretRecognizer):
         if (classes >= 3 and len(value) >= 8) or shannon_entropy(value) >= 3.5:
             return 0.8
         return score
+
+
+# Identifier parts that make a mixed-case value a name, not a password (``userPassword``).
+_NAME_PARTS = re.compile(r"(?i:pass|pwd|secret|word|key|token|value|input|field|name|user)")
+
+
+def _random_letters(value: str) -> bool:
+    """Letters in mixed case beyond a capital initial, and not an identifier's name parts.
+
+    Words, Title-case words and ``ALLCAPS`` stay weak; ``KdOgqxUEwG`` is a generated value.
+    """
+    return (
+        any(c.islower() for c in value)
+        and any(c.isupper() for c in value[1:])
+        and _NAME_PARTS.search(value) is None
+    )
 
 
 _API_KEY_NAMES = (
