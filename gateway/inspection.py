@@ -29,7 +29,11 @@ class Extract:
     async def __call__(self, exchange: Exchange) -> None:
         endpoint = exchange.endpoint
         if endpoint is None or endpoint.dialect is None:
-            return  # a read-only listing: no body to inspect
+            # A read-only listing has nothing to inspect, so it may carry nothing:
+            # a body here would leave unscanned.
+            if exchange.body:
+                raise BadRequest("this read-only endpoint takes no request body")
+            return
         if not exchange.body:
             raise BadRequest("the request body is empty; this API expects a JSON object")
         try:

@@ -85,3 +85,11 @@ def test_unsafe_methods_on_listings_are_refused(stack, fake, method) -> None:
     response = httpx.request(method, stack.url("/openai/v1/models/gpt-4o"))
     assert response.status_code == 403
     assert fake.received == []
+
+
+def test_a_body_sent_to_a_read_only_listing_is_refused_not_forwarded(stack, fake) -> None:
+    response = httpx.request(
+        "GET", stack.url("/openai/v1/models"), content=b'{"note": "900101-1234568"}'
+    )
+    assert response.status_code == 400
+    assert fake.received == []
