@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import httpx
 import orjson
 
+from gateway.admin import AdminAuth, build_admin_app, load_admin_tokens
 from gateway.audit import AuditStore, open_audit_store
 from gateway.body import ReadBody
 from gateway.detect import SUPPORTED_ENTITIES, DetectionEngine
@@ -25,7 +27,7 @@ from gateway.providers.catalog import Provider, build_providers, load_catalog
 from gateway.responses import send_json
 from gateway.routing import Route
 from gateway.settings import Settings
-from gateway.types import Receive, Scope, Send
+from gateway.types import ASGIApp, Receive, Scope, Send
 from gateway.upstream import Upstream, build_upstream
 
 __all__ = ["Gateway", "build_app"]
@@ -42,6 +44,7 @@ class Gateway:
     upstream: Upstream
     policy: CompiledPolicy
     providers: Mapping[str, Provider]
+    admin: ASGIApp
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -51,6 +54,8 @@ class Gateway:
                 await send_json(send, 200, b'{"status":"ok"}')
             elif path == "/readyz":
                 await self._ready(send)
+            elif path.startswith("/admin/"):
+                await self.admin(scope, receive, send)
             else:
                 await self.pipeline.handle(scope, receive, send)
         elif kind == "lifespan":
@@ -121,6 +126,14 @@ def build_app(
         audit=audit,
         current_policy=lambda: policy,
     )
+    admin_auth = AdminAuth(
+        load_admin_tokens(
+            env=settings.admin.token_env,
+            file=settings.admin.token_file,
+            environ=os.environ if environ is None else environ,
+        )
+    )
+    admin = build_admin_app(routers=[], auth=admin_auth)
     log.info(
         "policy %s (version %s): %d rules, scanning %s",
         policy.name,
@@ -128,4 +141,4 @@ def build_app(
         len(policy.rules),
         ", ".join(sorted(policy.scanned_entities)) or "nothing",
     )
-    return Gateway(pipeline, audit, upstream, policy, providers)
+    return Gateway(pipeline, audit, upstream, policy, providers, admin)

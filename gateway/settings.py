@@ -24,6 +24,7 @@ from gateway.validation import describe_validation_error
 
 __all__ = [
     "CONFIG_FILE_VARIABLE",
+    "AdminSettings",
     "AuditSettings",
     "CredentialSettings",
     "ForwardSettings",
@@ -113,6 +114,13 @@ class ProviderSettings(_Strict):
         return value.rstrip("/") if value else value
 
 
+class AdminSettings(_Strict):
+    """Tokens for ``/admin/v1``: a comma-separated variable and/or ``name:token`` lines."""
+
+    token_env: str = "HAETAE_ADMIN_TOKEN"
+    token_file: Path | None = None
+
+
 class Settings(_Strict):
     listen: ListenSettings = ListenSettings()
     policy: Path = Path("policies/default.yaml")
@@ -122,6 +130,7 @@ class Settings(_Strict):
     forward: ForwardSettings = ForwardSettings()
     detection: DetectionSettings = DetectionSettings()
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
+    admin: AdminSettings = AdminSettings()
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
 

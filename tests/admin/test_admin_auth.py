@@ -1,0 +1,50 @@
+"""The admin API is closed unless a token is configured, and names its caller."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.admin import AdminAuth, build_admin_app, load_admin_tokens
+from gateway.errors import ConfigError
+
+TOKEN = "s3cret-admin-token-0001"
+
+
+def client(tokens: dict[str, str]) -> TestClient:
+    return TestClient(build_admin_app([], AdminAuth(tokens)))
+
+
+def test_no_token_configured_means_disabled_not_open() -> None:
+    with client({}) as http:
+        reply = http.get("/admin/v1/whoami", headers={"authorization": f"Bearer {TOKEN}"})
+    assert reply.status_code == 503
+    assert "no admin token is configured" in reply.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("header", [None, "Bearer wrong-token-xxxxxxxx", f"Basic {TOKEN}"])
+def test_missing_or_wrong_token_is_401(header: str | None) -> None:
+    tokens = load_admin_tokens(env="T", file=None, environ={"T": f"alice:{TOKEN}"})
+    headers = {"authorization": header} if header else {}
+    with client(tokens) as http:
+        reply = http.get("/admin/v1/whoami", headers=headers)
+    assert reply.status_code == 401
+    assert reply.headers["www-authenticate"] == "Bearer"
+
+
+def test_token_from_file_names_the_principal(tmp_path: Path) -> None:
+    file = tmp_path / "tokens"
+    file.write_text(f"# admins\nalice:{TOKEN}\n", encoding="utf-8")
+    tokens = load_admin_tokens(env="UNSET", file=file, environ={})
+    assert TOKEN not in repr(tokens)  # only digests are kept
+    with client(tokens) as http:
+        reply = http.get("/admin/v1/whoami", headers={"authorization": f"Bearer {TOKEN}"})
+    assert reply.status_code == 200
+    assert reply.json() == {"name": "alice"}
+
+
+def test_short_tokens_are_refused() -> None:
+    with pytest.raises(ConfigError, match="shorter than 16"):
+        load_admin_tokens(env="T", file=None, environ={"T": "bob:short"})
