@@ -58,6 +58,10 @@ class Exchange:
     document: Any = None
     model: str | None = None
     segments: list[Segment] = field(default_factory=list)
+    #: kinds of attached media or documents (e.g. "image", "file", "audio"), as found
+    attachments: tuple[str, ...] = ()
+    #: server-side state the request refers to (e.g. "file_id", "previous_response_id")
+    server_references: tuple[str, ...] = ()
     # detect
     findings: list[list[Finding]] = field(default_factory=list)
     entity_counts: dict[str, int] = field(default_factory=dict)

@@ -17,9 +17,17 @@ __all__ = ["Identify", "Subject"]
 
 @dataclass(frozen=True, slots=True)
 class Subject:
+    """Who is calling. ``method`` is how the user was established; None means anonymous."""
+
     user: str | None = None
     groups: tuple[str, ...] = ()
     address: str | None = None
+    application: str | None = None  # the client tool, e.g. from a header or User-Agent
+    method: str | None = None  # "api_key" | "header" | "jwt" | None (anonymous)
+
+    @property
+    def anonymous(self) -> bool:
+        return self.method is None
 
 
 class Identify:

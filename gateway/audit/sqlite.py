@@ -69,6 +69,9 @@ _INSERT = (
     f"INSERT INTO audit_records ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
 )
 _SELECT_TAIL = f"SELECT {', '.join(_COLUMNS)} FROM audit_records ORDER BY seq DESC LIMIT ?"
+_SELECT_BETWEEN = (
+    f"SELECT {', '.join(_COLUMNS)} FROM audit_records WHERE time >= ? AND time < ? ORDER BY seq"
+)
 
 
 @dataclass(slots=True)
@@ -244,6 +247,14 @@ class SQLiteAuditStore:
                 return []
             rows = conn.execute(_SELECT_TAIL, (limit,)).fetchall()
         return [_from_row(row) for row in reversed(rows)]
+
+    def records_between(self, start: float, end: float) -> list[AuditRecord]:
+        """Records with ``start <= time < end``, oldest first."""
+        with self._reader() as conn:
+            if conn is None:
+                return []
+            rows = conn.execute(_SELECT_BETWEEN, (start, end)).fetchall()
+        return [_from_row(row) for row in rows]
 
     # -- the writer's side -------------------------------------------------
 

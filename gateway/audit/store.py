@@ -68,6 +68,10 @@ class AuditStore(Protocol):
         """The newest ``limit`` records, oldest first."""
         ...
 
+    def records_between(self, start: float, end: float) -> list[AuditRecord]:
+        """Records with ``start <= time < end`` (unix seconds), oldest first."""
+        ...
+
 
 def open_audit_store(url: str) -> AuditStore:
     """Build (but do not start) the store a configuration URL names.

@@ -35,6 +35,8 @@ class CatalogEntry(BaseModel):
     operator: str
     jurisdiction: str = Field(pattern=r"^[A-Z]{2}$")
     parent_jurisdiction: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    #: where the operator says it processes data (ISO country codes)
+    regions: list[str] = Field(default_factory=list)
     source: str
 
 
