@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from gateway.errors import ConfigError
 from gateway.settings import CredentialSettings, ProviderSettings
+from gateway.validation import describe_validation_error
 
 __all__ = [
     "PROVIDER_ID_PATTERN",
@@ -165,7 +166,7 @@ def host_allowed(host: str, patterns: list[str]) -> bool:
 
 #: keys the catalog file must spell out, even where the model has a default: an
 #: entry that forgot its regions must not read as "regions unknown"
-_EXPLICIT_KEYS = ("hosts", "regions", "source")
+_EXPLICIT_KEYS = ("hosts", "regions")
 
 
 def load_catalog(text: str | None = None) -> dict[str, CatalogEntry]:
@@ -175,8 +176,10 @@ def load_catalog(text: str | None = None) -> dict[str, CatalogEntry]:
     try:
         raw = yaml.safe_load(text)
         catalog = _Catalog.model_validate(raw)
-    except (ValidationError, yaml.YAMLError) as exc:
+    except yaml.YAMLError as exc:
         raise ConfigError(f"invalid provider catalog: {exc}") from None
+    except ValidationError as exc:
+        raise ConfigError(f"invalid provider catalog:\n{describe_validation_error(exc)}") from None
     entries: dict[str, CatalogEntry] = {}
     for entry, spelled in zip(catalog.providers, raw["providers"], strict=True):
         missing = [key for key in _EXPLICIT_KEYS if key not in spelled]
