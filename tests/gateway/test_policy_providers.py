@@ -19,10 +19,7 @@ POLICY = """
 policy: provider-facts
 rules:
   - id: no-cn
-    when:
-      any:
-        - provider.jurisdiction: [CN]
-        - provider.parent_jurisdiction: [CN]
+    when: {{any: [{{provider.jurisdiction: [CN]}}, {{provider.parent_jurisdiction: [CN]}}]}}
     action: block
 providers:
   internal-llm:                 # the company's own vLLM, on the fake upstream
