@@ -125,3 +125,8 @@ def test_moving_a_provider_with_its_hosts_is_accepted() -> None:
     )
     entry = catalog_of(load(NO_CHINA + section))["upstage"]
     assert (entry.base_url, entry.regions) == ("https://llm.corp.example", ["KR"])
+
+
+def test_a_policy_may_say_it_does_not_know_where_a_provider_processes_data() -> None:
+    section = INTERNAL.replace("regions: [KR]", "regions: unknown")
+    assert catalog_of(load(NO_CHINA + section))["internal-llm"].regions == []
