@@ -23,7 +23,8 @@ from gateway.inspection import Decide, Detect, Extract, Transform
 from gateway.keys import load_edit_key
 from gateway.pipeline import Pipeline
 from gateway.policy import CompiledPolicy, load_policy
-from gateway.providers.catalog import Provider, build_providers, load_catalog
+from gateway.policy.providers import policy_catalog
+from gateway.providers.catalog import Provider, build_providers
 from gateway.responses import send_json
 from gateway.routing import Route
 from gateway.settings import Settings
@@ -100,8 +101,9 @@ def build_app(
     environ: Mapping[str, str] | None = None,
 ) -> Gateway:
     """Everything expensive (catalog, policy, detector) is built here, once."""
-    providers = build_providers(load_catalog(), settings.providers, environ)
     policy = load_policy(settings.policy, SUPPORTED_ENTITIES)
+    catalog = policy_catalog(policy.name, policy.document.providers)
+    providers = build_providers(catalog, settings.providers, environ)
     engine = DetectionEngine(
         entities=policy.scanned_entities & SUPPORTED_ENTITIES,
         extra_recognizers=[

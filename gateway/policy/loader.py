@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from gateway.errors import ConfigError
 from gateway.policy.evaluate import CompiledPolicy, DictionaryTerms, compile_policy
+from gateway.policy.providers import policy_catalog
 from gateway.policy.schema import PolicyDocument
 from gateway.validation import describe_validation_error
 
@@ -41,6 +42,10 @@ def parse_policy(
         document = PolicyDocument.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"{source}: invalid policy:\n{describe_validation_error(exc)}") from None
+    try:
+        policy_catalog(document.policy, document.providers)  # a bad entry fails the load
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
     digest = hashlib.sha256(raw)
     dictionaries = []
     builtin = frozenset(known_entities)

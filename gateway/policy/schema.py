@@ -16,6 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from gateway.policy.providers import ProviderId, ProviderSpec
+
 __all__ = [
     "EDIT_ACTIONS",
     "Condition",
@@ -120,6 +122,8 @@ class PolicyDocument(BaseModel):
     default_language: Literal["en", "ko"] = "en"
     detection: DetectionPolicy = DetectionPolicy()
     rules: list[Rule] = Field(default_factory=list)
+    #: providers this policy adds to the catalog or corrects (see gateway.policy.providers)
+    providers: dict[ProviderId, ProviderSpec] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> PolicyDocument:

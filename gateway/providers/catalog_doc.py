@@ -1,0 +1,106 @@
+"""The provider table in ``docs/providers.md``, generated from ``catalog.yaml``.
+
+The catalog is the one place facts are written; the document is rebuilt from it
+(``python -m gateway.providers.catalog_doc --write docs/providers.md``) and a
+test fails when the two disagree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from gateway.providers.catalog import CatalogEntry, Fact, load_catalog
+
+__all__ = ["BEGIN", "END", "render", "replace_block"]
+
+BEGIN = "<!-- generated from gateway/providers/catalog.yaml: begin -->"
+END = "<!-- generated from gateway/providers/catalog.yaml: end -->"
+
+
+def render(catalog: Mapping[str, CatalogEntry]) -> str:
+    """The table of all providers, then each provider's notes."""
+    lines = [
+        "| id | provider | API | hosts | operator | jurisdiction | regions | source |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for entry in catalog.values():
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    f"`{entry.id}`",
+                    _cell(entry.name),
+                    entry.family,
+                    _mark(entry, "hosts", ", ".join(f"`{host}`" for host in entry.hosts)),
+                    _mark(entry, "operator", _cell(entry.operator)),
+                    _mark(entry, "jurisdiction", _jurisdiction(entry)),
+                    _mark(entry, "regions", ", ".join(entry.regions) or "unknown"),
+                    _sources(entry),
+                ]
+            )
+            + " |"
+        )
+    lines += ["", "### Notes", ""]
+    for entry in catalog.values():
+        if entry.notes or "base_url" in entry.unverified:
+            lines.append(f"- `{entry.id}`: {_note(entry)}")
+    return "\n".join(lines) + "\n"
+
+
+def replace_block(document: str, block: str) -> str:
+    """``document`` with the text between the markers replaced by ``block``."""
+    head, found, rest = document.partition(BEGIN)
+    _, found_end, tail = rest.partition(END)
+    if not found or not found_end:
+        raise ValueError(f"the document lacks the markers {BEGIN!r} and {END!r}")
+    return f"{head}{BEGIN}\n{block}{END}{tail}"
+
+
+def _cell(text: str) -> str:
+    # a table cell: no pipes or line breaks; '<region>' must not read as an HTML tag
+    return text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+
+
+def _mark(entry: CatalogEntry, fact: Fact, text: str) -> str:
+    return f"{text} (unverified)" if fact in entry.unverified else text
+
+
+def _jurisdiction(entry: CatalogEntry) -> str:
+    if entry.parent_jurisdiction is None:
+        return entry.jurisdiction
+    return f"{entry.jurisdiction} (parent {entry.parent_jurisdiction})"
+
+
+def _sources(entry: CatalogEntry) -> str:
+    links = f"[terms/docs]({entry.source})"
+    if entry.regions_source is not None:
+        links += f", [regions]({entry.regions_source})"
+    return links
+
+
+def _note(entry: CatalogEntry) -> str:
+    parts = []
+    if "base_url" in entry.unverified:
+        parts.append(f"default base URL {entry.base_url} (unverified).")
+    if entry.notes:
+        parts.append(_cell(entry.notes))
+    return " ".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", type=Path, help="update the generated block in this file")
+    args = parser.parse_args(argv)
+    block = render(load_catalog())
+    if args.write is None:
+        sys.stdout.write(block)
+        return 0
+    args.write.write_text(replace_block(args.write.read_text("utf-8"), block), "utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
