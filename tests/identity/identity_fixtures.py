@@ -105,9 +105,14 @@ class GatewayUnderTest:
         return self.server.url(path)
 
     def record(self, request_id: str) -> AuditRecord:
-        records = open_audit_store(self.audit_url).tail(50)
-        (found,) = [r for r in records if r.request_id == request_id]
-        return found
+        """The audit record of a request; written just after the answer, so polled (≤ 5 s)."""
+        store = open_audit_store(self.audit_url)
+        for _ in range(100):
+            found = [r for r in store.tail(50) if r.request_id == request_id]
+            if found:
+                return found[0]
+            time.sleep(0.05)
+        raise AssertionError(f"no audit record for request {request_id}")
 
 
 @contextlib.contextmanager
