@@ -167,3 +167,30 @@ def test_unsafe_settings_are_refused(tmp_path, settings, message) -> None:
     base = {"issuer": ISSUER, "audience": AUDIENCE, "jwks_file": tmp_path / "j.json"}
     with pytest.raises(ValueError, match=message):
         JwtSettings(**(base | settings))
+
+
+class _Unreachable:
+    async def key_for(self, kid):
+        raise AssertionError("the key source was consulted")
+
+
+def test_a_verified_token_is_remembered_until_it_expires(tmp_path, issuer) -> None:
+    now = [time.time()]
+    path = tmp_path / "jwks.json"
+    path.write_bytes(orjson.dumps(issuer.jwks()))
+    config = JwtSettings(issuer=ISSUER, audience=AUDIENCE, jwks_file=path, cache_seconds=600)
+    v = TokenVerifier(config, JwksSource(config), wall_clock=lambda: now[0])
+    token = issuer.token("alice", expires_in=120)
+    assert verify(v, token)[0] == "alice"
+    v._keys = _Unreachable()  # from here on, only the memory can answer
+    assert verify(v, token)[0] == "alice"
+    now[0] += 121
+    with pytest.raises(AssertionError, match="key source was consulted"):
+        verify(v, token)
+
+
+def test_a_refused_token_is_not_remembered(tmp_path, issuer) -> None:
+    v = verifier(tmp_path, issuer)
+    expired = issuer.token(expires_in=-600)
+    for _ in range(2):
+        assert "expired" in refused(v, expired)
