@@ -32,6 +32,7 @@ _PROVIDER_KEY_HEADERS = {
     b"x-goog-api-key": "x-goog-api-key",
 }
 _BEARER = "bearer "
+_QUERY_KEY = b"key=" + KEY_PREFIX.encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,22 +68,22 @@ class CredentialFinder:
 
     def take(self, exchange: Exchange) -> list[Presented]:
         found: list[Presented] = []
-        kept: list[tuple[bytes, bytes]] = []
-        for name, raw in exchange.headers:
+        taken: list[int] = []
+        for index, (name, raw) in enumerate(exchange.headers):
             if name == self._key_header:
-                found.append(self._dedicated(raw))
-                continue
-            label = _PROVIDER_KEY_HEADERS.get(name) if self._provider_headers else None
-            presented = self._in_provider_header(label, raw) if label else None
-            if presented is None:
-                kept.append((name, raw))
+                presented: Presented | None = self._dedicated(raw)
+            elif self._provider_headers and name in _PROVIDER_KEY_HEADERS:
+                presented = self._in_provider_header(_PROVIDER_KEY_HEADERS[name], raw)
             else:
+                continue
+            if presented is not None:
                 found.append(presented)
-        if len(kept) != len(exchange.headers):
-            exchange.headers[:] = kept
-        if self._provider_headers and b"key=" + KEY_PREFIX.encode() in exchange.query:
+                taken.append(index)
+        for index in reversed(taken):
+            del exchange.headers[index]
+        if self._provider_headers and _QUERY_KEY in exchange.query:
             found.extend(self._take_query_key(exchange))
-        if len({p.value for p in found}) > 1:
+        if len(found) > 1 and len({p.value for p in found}) > 1:
             places = ", ".join(p.place for p in found)
             raise Unauthenticated(
                 f"more than one Haetae credential was sent ({places}); send exactly one"
@@ -121,10 +122,9 @@ class CredentialFinder:
 
     @staticmethod
     def _take_query_key(exchange: Exchange) -> list[Presented]:
-        prefix = b"key=" + KEY_PREFIX.encode()
         parts = exchange.query.split(b"&")
-        taken = [p for p in parts if p.startswith(prefix)]
-        exchange.query = b"&".join(p for p in parts if p and not p.startswith(prefix))
+        taken = [p for p in parts if p.startswith(_QUERY_KEY)]
+        exchange.query = b"&".join(p for p in parts if p and not p.startswith(_QUERY_KEY))
         return [
             Presented("api_key", "?key= parameter", p[4:].decode("latin-1"), True) for p in taken
         ]

@@ -26,6 +26,7 @@ log = logging.getLogger("haetae.identity")
 
 _MAX_NAME = 200
 _MAX_GROUPS = 256
+_MAX_REMEMBERED = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +42,15 @@ class TrustedHeaders:
         self._groups = settings.groups.lower().encode("latin-1")
         self._names = {self._user: settings.user, self._groups: settings.groups}
         self._separator = settings.groups_separator
+        self._verdicts: dict[str, bool] = {}
 
     def take(self, exchange: Exchange) -> HeaderIdentity | None:
         """The proxy's identity, if a trusted proxy sent one; the headers are removed."""
+        for name, _ in exchange.headers:
+            if name == self._user or name == self._groups:
+                break
+        else:
+            return None  # the common case, without allocating
         user: str | None = None
         groups: list[str] = []
         present: list[str] = []
@@ -59,8 +66,6 @@ class TrustedHeaders:
                 continue
             if self._names[name] not in present:
                 present.append(self._names[name])
-        if not present:
-            return None
         exchange.headers[:] = kept
         if not self._trusted(exchange.client_address):
             exchange.ignored_identity_headers = tuple(present)
@@ -80,6 +85,16 @@ class TrustedHeaders:
     def _trusted(self, address: str | None) -> bool:
         if address is None or not self._networks:
             return False
+        known = self._verdicts.get(address)
+        if known is None:
+            # Parsing an address costs microseconds and the peers are mostly the
+            # same few proxies: remember the verdicts, within a bound.
+            if len(self._verdicts) >= _MAX_REMEMBERED:
+                self._verdicts.clear()
+            known = self._verdicts[address] = self._inside(address)
+        return known
+
+    def _inside(self, address: str) -> bool:
         try:
             ip = ipaddress.ip_address(address)
         except ValueError:
