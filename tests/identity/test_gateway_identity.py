@@ -282,3 +282,38 @@ def test_a_key_in_geminis_query_parameter_is_taken_out(tmp_path, keys, seen) -> 
         assert gw.fake.received[0].query == "x=1"
         assert seen[0][0].user == "gina"
         no_credential_leaked(gw.fake, key)
+
+
+def test_keys_and_tokens_never_reach_the_log_or_the_audit_store(
+    tmp_path, keys, idp, caplog
+) -> None:
+    issuer, _, jwt_settings = idp
+    key, _ = keys.create("henry", [])
+    revoked, entry = keys.create("ivy", [])
+    keys.revoke(entry.id)
+    secrets = [
+        key,
+        revoked,
+        "hk_" + "W" * 43,
+        issuer.token("henry"),
+        issuer.token("henry", expires_in=-600),
+        issuer.token("henry", aud="other"),
+    ]
+    settings = {"api_keys": {"file": str(keys.path)}, "jwt": jwt_settings}
+    with caplog.at_level(logging.DEBUG), identity_gateway(tmp_path, settings) as gw:
+        statuses = []
+        for secret in secrets:
+            response = httpx.post(
+                gw.url("/openai/v1/chat/completions"),
+                content=orjson.dumps(CHAT),
+                headers={"authorization": f"Bearer {secret}"},
+            )
+            statuses.append(response.status_code)
+            gw.record(response.headers["x-haetae-request-id"])  # written before we look
+        assert statuses == [200, 401, 401, 200, 401, 401]
+        no_credential_leaked(gw.fake, *secrets)
+    stored = open_text(tmp_path / "audit.db")
+    for secret in secrets:
+        assert secret not in caplog.text
+        assert secret.encode() not in stored
+        assert secret.split(".")[-1].encode() not in stored  # not even a token's signature
