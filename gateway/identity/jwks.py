@@ -93,7 +93,6 @@ class JwksSource:
         settings: JwtSettings,
         *,
         clock: Callable[[], float] = time.monotonic,
-        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._file: Path | None = settings.jwks_file
         self._url = settings.jwks_url
@@ -101,13 +100,11 @@ class JwksSource:
         self._cache_seconds = settings.cache_seconds
         self._min_refresh = settings.min_refresh_seconds
         self._clock = clock
-        self._transport = transport
         self._keys: dict[str | None, SigningKey] = {}
         self._loaded_at = -math.inf
         self._attempted_at = -math.inf
         self._attempts = 0
         self._lock: asyncio.Lock | None = None
-        self.fetches = 0  # how often the URL was asked; for tests and /readyz-like checks
         if self._file is not None:
             try:
                 self._keys = parse_jwks(self._read_file(), str(self._file))
@@ -160,10 +157,7 @@ class JwksSource:
         if self._file is not None:
             return parse_jwks(await asyncio.to_thread(self._read_file), str(self._file))
         assert self._url is not None
-        self.fetches += 1
-        async with httpx.AsyncClient(
-            timeout=self._timeout, transport=self._transport, follow_redirects=False
-        ) as client:
+        async with httpx.AsyncClient(timeout=self._timeout, follow_redirects=False) as client:
             response = await client.get(self._url, headers={"accept": "application/json"})
         if response.status_code != 200:
             raise ValueError(f"HTTP {response.status_code}")

@@ -28,8 +28,6 @@ from gateway.identity.trusted_headers import TrustedHeaders
 from gateway.settings import IdentitySettings
 
 if TYPE_CHECKING:
-    import httpx
-
     from gateway.exchange import Exchange
 
 __all__ = ["Admit", "Identify", "IdentityCheck"]
@@ -53,12 +51,7 @@ class Identify:
 
     name = "identify"
 
-    def __init__(
-        self,
-        settings: IdentitySettings | None = None,
-        *,
-        jwks_transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
+    def __init__(self, settings: IdentitySettings | None = None) -> None:
         settings = settings or IdentitySettings()
         self.settings = settings
         self.keys = (
@@ -67,7 +60,7 @@ class Identify:
             else None
         )
         self.verifier = (
-            TokenVerifier(settings.jwt, JwksSource(settings.jwt, transport=jwks_transport))
+            TokenVerifier(settings.jwt, JwksSource(settings.jwt))
             if settings.jwt is not None
             else None
         )
