@@ -18,7 +18,7 @@ from gateway.body import ReadBody
 from gateway.detect import SUPPORTED_ENTITIES, DetectionEngine
 from gateway.detect.recognizers.dictionary import DictionaryRecognizer
 from gateway.forward import Forward
-from gateway.identity import Identify
+from gateway.identity import Admit, Identify
 from gateway.inspection import Decide, Detect, Extract, Transform
 from gateway.keys import load_edit_key
 from gateway.pipeline import Pipeline
@@ -116,8 +116,9 @@ def build_app(
     upstream = build_upstream(settings.forward, settings.timeouts, transport)
     pipeline = Pipeline(
         stages=[
-            Identify(),
+            Identify(settings.identity),
             Route(providers),
+            Admit(settings.identity),
             ReadBody(settings.limits.max_body_bytes),
             Extract(),
             Detect(engine, settings.detection.offload_threshold_chars),

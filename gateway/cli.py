@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from gateway import cli_keys
 from gateway.errors import ConfigError
 from gateway.settings import CONFIG_FILE_VARIABLE, Settings, load_settings
 
@@ -89,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=1, help="also measure aiohttp with this many workers"
     )
     bench.set_defaults(run=_bench)
+    cli_keys.register(commands)
     return parser
 
 

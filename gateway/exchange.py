@@ -16,6 +16,7 @@ from gateway.identity import Subject
 
 if TYPE_CHECKING:
     from gateway.detect import Finding
+    from gateway.identity import IdentityCheck
     from gateway.policy import CompiledPolicy, Decision
     from gateway.providers.catalog import Provider
     from gateway.providers.dialect import Segment
@@ -49,6 +50,9 @@ class Exchange:
     started: float = field(default_factory=time.perf_counter)
     # identify
     subject: Subject = field(default_factory=Subject)
+    #: identity headers (by name) ignored and stripped because an untrusted address sent them
+    ignored_identity_headers: tuple[str, ...] = ()
+    identity_check: IdentityCheck | None = None  # identify's hand-off to admit
     # route
     provider: Provider | None = None
     upstream_path: str = ""

@@ -11,6 +11,7 @@ or ``HAETAE_PROVIDERS__OPENAI__BASE_URL=http://mirror:8000``. In provider ids an
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,6 +29,7 @@ __all__ = [
     "AuditSettings",
     "CredentialSettings",
     "ForwardSettings",
+    "IdentitySettings",
     "LimitSettings",
     "ListenSettings",
     "ProviderSettings",
@@ -121,6 +123,85 @@ class AdminSettings(_Strict):
     token_file: Path | None = None
 
 
+#: 'none' and the HMAC family are refused: a JWKS holds public keys, and HS* with a
+#: public key as the secret is the classic algorithm-confusion forgery
+ASYMMETRIC_JWT_ALGORITHMS = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
+
+
+class ApiKeySettings(_Strict):
+    """Gateway-issued keys (``haetae keys create``): a file of hashed entries."""
+
+    file: Path | None = None  # None: gateway keys are not accepted
+    reload_seconds: float = Field(default=2.0, gt=0)  # how often the file is checked
+
+
+class TrustedHeaderSettings(_Strict):
+    """Identity headers set by a corporate proxy, believed only from ``proxies``."""
+
+    proxies: list[str] = Field(default_factory=list)  # CIDRs; empty: never trusted
+    user: str = "X-Forwarded-User"
+    groups: str = "X-Forwarded-Groups"
+    groups_separator: str = Field(default=",", min_length=1)
+
+    @field_validator("proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for cidr in value:
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError:
+                raise ValueError(f"'{cidr}' is not an IP address or CIDR range") from None
+        return value
+
+
+class JwtSettings(_Strict):
+    """Bearer tokens from the company's OIDC provider, checked against its JWKS."""
+
+    issuer: str
+    audience: list[str] = Field(min_length=1)
+    jwks_file: Path | None = None
+    jwks_url: str | None = None
+    algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256"], min_length=1)
+    user_claim: str = "sub"
+    groups_claim: str | None = "groups"  # dotted for nested claims, e.g. realm_access.roles
+    leeway_seconds: float = Field(default=30.0, ge=0, le=300)
+    fetch_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    cache_seconds: float = Field(default=300.0, gt=0)
+    min_refresh_seconds: float = Field(default=30.0, ge=0)  # unknown-kid refetch floor
+
+    @field_validator("audience", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    def model_post_init(self, _context: Any) -> None:
+        if (self.jwks_file is None) == (self.jwks_url is None):
+            raise ValueError("identity.jwt needs exactly one of 'jwks_file' or 'jwks_url'")
+        if self.jwks_url is not None and not self.jwks_url.startswith(("http://", "https://")):
+            raise ValueError("identity.jwt.jwks_url must start with http:// or https://")
+        unsafe = [a for a in self.algorithms if a not in ASYMMETRIC_JWT_ALGORITHMS]
+        if unsafe:
+            raise ValueError(
+                f"identity.jwt.algorithms: {', '.join(unsafe)} not allowed; "
+                f"use public-key algorithms: {', '.join(sorted(ASYMMETRIC_JWT_ALGORITHMS))}"
+            )
+
+
+class IdentitySettings(_Strict):
+    """Who is calling: see docs/identity.md."""
+
+    anonymous: Literal["allow", "deny"] = "allow"
+    key_header: str = "X-Haetae-Key"  # a Haetae key or token, never forwarded
+    # Also read Haetae keys/tokens from the provider's own auth header (then removed).
+    provider_headers: bool = True
+    client_header: str = "X-Haetae-Client"
+    api_keys: ApiKeySettings = ApiKeySettings()
+    trusted_headers: TrustedHeaderSettings = TrustedHeaderSettings()
+    jwt: JwtSettings | None = None
+
+
 class Settings(_Strict):
     listen: ListenSettings = ListenSettings()
     policy: Path = Path("policies/default.yaml")
@@ -131,6 +212,7 @@ class Settings(_Strict):
     detection: DetectionSettings = DetectionSettings()
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
     admin: AdminSettings = AdminSettings()
+    identity: IdentitySettings = IdentitySettings()
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
 

@@ -19,7 +19,7 @@ def test_gateway_and_network_headers_never_reach_the_provider(stack, fake) -> No
         content=BODY,
         headers={
             "authorization": "Bearer sk-user",
-            "x-haetae-key": "gateway-credential",
+            "x-haetae-client": "my-tool",
             "x-forwarded-for": "10.1.2.3",
             "x-real-ip": "10.1.2.3",
             "forwarded": "for=10.1.2.3",
@@ -32,7 +32,7 @@ def test_gateway_and_network_headers_never_reach_the_provider(stack, fake) -> No
     assert sent["authorization"] == "Bearer sk-user"
     assert sent["openai-organization"] == "org-123"
     assert sent["user-agent"] == "my-tool/1.0"
-    for name in ("x-haetae-key", "x-forwarded-for", "x-real-ip", "forwarded"):
+    for name in ("x-haetae-client", "x-forwarded-for", "x-real-ip", "forwarded"):
         assert name not in sent
     assert "python-httpx" not in sent.get("user-agent", "")
 

@@ -1,18 +1,10 @@
-"""Identify: who is calling.
-
-Today the subject is the caller's network address. Gateway-issued keys, trusted
-proxy headers and verified JWTs plug in here without touching other stages.
-"""
+"""The subject: who is calling, as the policy and the audit record see it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from gateway.exchange import Exchange
-
-__all__ = ["Identify", "Subject"]
+__all__ = ["Subject"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +20,3 @@ class Subject:
     @property
     def anonymous(self) -> bool:
         return self.method is None
-
-
-class Identify:
-    name = "identify"
-
-    async def __call__(self, exchange: Exchange) -> None:
-        exchange.subject = Subject(address=exchange.client_address)

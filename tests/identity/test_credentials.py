@@ -1,0 +1,86 @@
+"""Where a Haetae credential is found, and that it is removed from the request."""
+
+from __future__ import annotations
+
+import pytest
+from identity_fixtures import exchange
+
+from gateway.identity.credentials import CredentialFinder
+from gateway.identity.errors import Unauthenticated
+
+KEY = "hk_" + "A" * 43
+JWT = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2ln"
+
+
+def finder(provider_headers: bool = True, ours: bool = True) -> CredentialFinder:
+    return CredentialFinder("X-Haetae-Key", provider_headers, lambda token: ours)
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "kind", "place"),
+    [
+        ("x-haetae-key", KEY, "api_key", "X-Haetae-Key header"),
+        ("x-haetae-key", f"Bearer {KEY}", "api_key", "X-Haetae-Key header"),
+        ("x-haetae-key", JWT, "jwt", "X-Haetae-Key header"),
+        ("authorization", f"Bearer {KEY}", "api_key", "Authorization header"),
+        ("authorization", f"bearer {JWT}", "jwt", "Authorization header"),
+        ("x-api-key", KEY, "api_key", "x-api-key header"),
+        ("api-key", KEY, "api_key", "api-key header"),
+        ("x-goog-api-key", KEY, "api_key", "x-goog-api-key header"),
+    ],
+)
+def test_a_credential_is_found_and_removed(header, value, kind, place) -> None:
+    ex = exchange({header: value, "content-type": "application/json"})
+    (found,) = finder().take(ex)
+    assert (found.kind, found.place) == (kind, place)
+    assert found.value in (KEY, JWT)
+    assert ex.headers == [(b"content-type", b"application/json")]
+
+
+def test_a_key_in_the_query_is_removed_and_other_parameters_kept() -> None:
+    ex = exchange(query=f"alt=sse&key={KEY}".encode())
+    (found,) = finder().take(ex)
+    assert (found.kind, found.place, found.value) == ("api_key", "?key= parameter", KEY)
+    assert ex.query == b"alt=sse"
+
+
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [
+        ("authorization", "Bearer sk-proj-abc"),
+        ("authorization", "Basic dXNlcjpwYXNz"),
+        ("x-api-key", "sk-ant-api03-abc"),
+        ("x-goog-api-key", "AIzaSyD-abc"),
+        ("authorization", f"Bearer {JWT}"),  # a JWT from another issuer: the provider's
+    ],
+)
+def test_provider_credentials_are_left_alone(header, value) -> None:
+    ex = exchange({header: value})
+    assert finder(ours=False).take(ex) == []
+    assert ex.headers == [(header.encode(), value.encode())]
+
+
+def test_provider_headers_can_be_ignored_by_configuration() -> None:
+    ex = exchange({"authorization": f"Bearer {KEY}"})
+    assert finder(provider_headers=False).take(ex) == []
+    assert ex.headers == [(b"authorization", f"Bearer {KEY}".encode())]
+
+
+def test_the_dedicated_header_must_hold_a_credential() -> None:
+    with pytest.raises(Unauthenticated, match="neither a Haetae key") as caught:
+        finder().take(exchange({"x-haetae-key": "sk-proj-secret"}))
+    assert "sk-proj-secret" not in caught.value.message
+
+
+def test_two_different_credentials_are_refused() -> None:
+    other = "hk_" + "B" * 43
+    ex = exchange({"x-haetae-key": KEY, "authorization": f"Bearer {other}"})
+    with pytest.raises(Unauthenticated, match="more than one Haetae credential") as caught:
+        finder().take(ex)
+    assert KEY not in caught.value.message and other not in caught.value.message
+
+
+def test_the_same_key_in_two_places_is_one_credential() -> None:
+    ex = exchange({"x-haetae-key": KEY, "x-api-key": KEY})
+    assert {p.value for p in finder().take(ex)} == {KEY}
+    assert ex.headers == []
