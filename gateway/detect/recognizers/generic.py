@@ -133,17 +133,37 @@ class IpAddressRecognizer(RegexGate, IpRecognizer):
         )
 
 
+# Not one group of a longer chain: ``978-89-1793-456-7`` (an ISBN) holds an SSN-shaped run.
+_NOT_CHAINED_BEFORE = r"(?<![0-9A-Za-z][-.])"
+_NOT_CHAINED_AFTER = r"(?![-.][0-9A-Za-z])"
+
+
 class SocialSecurityNumberRecognizer(RegexGate, UsSsnRecognizer):
-    """Presidio's US SSN recognizer (with its invalid-number checks), Hangul-tolerant."""
+    """Presidio's US SSN recognizer (with its invalid-number checks), Hangul-tolerant.
+
+    Two rules added to Presidio's: a match may not be one group of a longer hyphenated
+    chain (ISBNs, part numbers), and area numbers 900-999 are rejected because the SSA
+    has never issued them (that range belongs to ITINs, a different identifier).
+    """
 
     GATE = re.compile(r"[0-9]{3}[- .]?[0-9]{2}[- .]?[0-9]{4}")
 
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(
-            patterns=hangul_tolerant(UsSsnRecognizer.PATTERNS),
+            patterns=[
+                Pattern(p.name, _NOT_CHAINED_BEFORE + p.regex + _NOT_CHAINED_AFTER, p.score)
+                for p in hangul_tolerant(UsSsnRecognizer.PATTERNS)
+            ],
             context=[*UsSsnRecognizer.CONTEXT, "사회보장번호", "소셜 시큐리티"],
             supported_language=supported_language,
         )
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        """Presidio's checks, plus the never-issued 9xx area."""
+        if super().invalidate_result(pattern_text):
+            return True
+        digits = [ch for ch in pattern_text if ch.isdecimal()]
+        return digits[0] == "9"
 
 
 #: entity → recognizer class
