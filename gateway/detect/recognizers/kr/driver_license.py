@@ -65,3 +65,5 @@ class KrDriverLicenseRecognizer(GatedPatternRecognizer):
         "driving licence",
         "driver licence",
     ]
+    #: Whole words of a JSON/query key: ``license_no``, ``dlNumber``.
+    FIELD_NAMES: ClassVar[tuple[str, ...]] = ("license", "licence", "dl")
