@@ -63,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     scan.add_argument("--explain", action="store_true", help="add how each score was reached")
     scan.add_argument("--entities", help="comma-separated entity types to scan for (default: all)")
+    scan.add_argument(
+        "--language",
+        choices=["auto", "ko", "en"],
+        default="auto",
+        help="rules to apply: ko (Korean on top of common), en, or auto by script (default)",
+    )
     scan.set_defaults(run=_scan)
 
     evaluate = commands.add_parser(
@@ -141,7 +147,7 @@ def _scan(args: argparse.Namespace) -> int:
 
     entities = args.entities.split(",") if args.entities else None
     try:
-        engine = DetectionEngine(entities=entities)
+        engine = DetectionEngine(entities=entities, language=args.language)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     source = args.file.open(encoding="utf-8") if args.file else sys.stdin

@@ -60,9 +60,7 @@ def test_licence_not_found(engine: DetectionEngine, text: str) -> None:
 def test_recognizer_and_corpus_agree_on_region_codes(engine: DetectionEngine) -> None:
     """The recognizer accepts exactly the issued codes, and the corpus uses only those."""
     accepted = {
-        region
-        for region in range(10, 100)
-        if engine.scan(f"운전면허 {region}-19-123456-78")
+        region for region in range(10, 100) if engine.scan(f"운전면허 {region}-19-123456-78")
     }
     assert accepted == set(DRIVER_LICENSE_REGIONS) == {*range(11, 27), 28}
     rng = random.Random(3)

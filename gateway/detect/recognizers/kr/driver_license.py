@@ -20,7 +20,9 @@ __all__ = ["KrDriverLicenseRecognizer"]
 _REGION = r"(?:1[1-9]|2[0-68])"
 # Before 2011 the region was printed as its name; some people still write it that way. The
 # sixteen names are those of codes 11-26.
-_REGION_NAME = r"(?:서울|부산|경기|강원|충북|충남|전북|전남|경북|경남|제주|대구|인천|광주|대전|울산)"
+_REGION_NAME = (
+    r"(?:서울|부산|경기|강원|충북|충남|전북|전남|경북|경남|제주|대구|인천|광주|대전|울산)"
+)
 # Not glued to a neighbouring digit group (ISBNs, serials with more groups).
 _BEFORE = NOT_ALNUM_BEFORE + r"(?<![0-9A-Za-z][-.])"
 _AFTER = NOT_ALNUM_AFTER + r"(?![-.][0-9A-Za-z])"

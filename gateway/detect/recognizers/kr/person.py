@@ -155,6 +155,8 @@ class KrPersonRecognizer(EntityRecognizer):
     """Find Korean names by honorific/label context, or by Kiwi's proper-noun reading."""
 
     ENTITY: ClassVar[str] = "PERSON"
+    #: Korean rules only: Hangul names/addresses (see ``languages_of``).
+    LANGUAGES: ClassVar[tuple[str, ...]] = ("ko",)
     NAME: ClassVar[str] = "KrPersonRecognizer"
     CONTEXT: ClassVar[list[str]] = [
         "성명",
@@ -179,7 +181,15 @@ class KrPersonRecognizer(EntityRecognizer):
         )
 
     def load(self) -> None:
-        """Kiwi is loaded on the first bare candidate, not with the engine."""
+        """Kiwi is loaded on the first bare candidate or by ``warm_up``, not here."""
+
+    def warm_up(self) -> bool:
+        """Load Kiwi now (a server's start-up) instead of on the first bare name.
+
+        Returns True when Kiwi is loaded (now or before), False when it is not used or
+        kiwipiepy is not installed.
+        """
+        return self.use_kiwi and _get_kiwi() is not None
 
     def analyze(
         self,
