@@ -20,6 +20,7 @@ from gateway.detect.evaluation.checks import (
     rrn_is_valid,
     with_check_digit,
 )
+from gateway.detect.evaluation.people import kr_address, person_name
 from gateway.detect.evaluation.secret_values import SECRET_GENERATORS
 
 __all__ = ["BANK_NAMES", "DRIVER_LICENSE_REGIONS", "GENERATORS", "Generator", "bank_name_for"]
@@ -246,5 +247,7 @@ GENERATORS: dict[str, Generator] = {
     "IBAN_CODE": iban,
     "IP_ADDRESS": _ip,
     "US_SSN": _ssn,
+    "PERSON": person_name,
+    "KR_ADDRESS": kr_address,
     **SECRET_GENERATORS,
 }

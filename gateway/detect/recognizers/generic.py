@@ -62,12 +62,34 @@ class EmailAddressRecognizer(MarkerGate, EmailRecognizer):
 
 
 # Presidio's issuer prefixes plus Mastercard's 2-series (2221-2720); Luhn decides.
-# ASCII look-arounds replace \b.
+# ASCII look-arounds replace \b; a card is never one group of a longer hyphenated chain
+# (``xoxa-31570705231-4314268645489-…``, order lines).
 _CARD = (
     NOT_ALNUM_BEFORE
+    + r"(?<![0-9A-Za-z][-.])"
     + r"(?!1\d{12}(?!\d))(?:4\d{3}|5[0-5]\d{2}|2[2-7]\d{2}|6\d{3}|1\d{3}|3\d{3})"
     + r"[- ]?\d{3,4}[- ]?\d{3,4}[- ]?\d{3,5}"
     + NOT_ALNUM_AFTER
+    + r"(?![-.][0-9A-Za-z])"
+)
+
+
+#: Card number lengths by issuer prefix (longest prefix first). One random digit string in
+#: ten passes Luhn, so the length a brand actually issues is the second check: a 13-digit
+#: tracking number starting with 6 is no Discover or UnionPay card.
+_CARD_LENGTHS: tuple[tuple[str, frozenset[int]], ...] = (
+    ("34", frozenset({15})),  # American Express
+    ("37", frozenset({15})),
+    ("36", frozenset(range(14, 20))),  # Diners Club
+    ("30", frozenset(range(14, 20))),
+    ("38", frozenset(range(14, 20))),
+    ("35", frozenset(range(16, 20))),  # JCB
+    ("4", frozenset({13, 16, 19})),  # Visa
+    ("5", frozenset({16})),  # Mastercard
+    ("2", frozenset({16})),  # Mastercard 2-series
+    ("6", frozenset(range(16, 20))),  # Discover, UnionPay, Maestro
+    ("1", frozenset({15})),  # UATP
+    ("3", frozenset(range(14, 20))),
 )
 
 
@@ -77,7 +99,15 @@ class CreditCardNumberRecognizer(CreditCardRecognizer):
     Presidio's ``\\b`` pattern misses ``4111111111111111입니다``; ours is a superset of it.
     Luhn decides the score (1.0 or dropped), so context words only matter if a future
     pattern skips validation; the Korean ones are listed for that and for explanations.
+    A number of a length its issuer prefix never has is dropped before Luhn.
     """
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        digits = "".join(ch for ch in pattern_text if ch.isdecimal())
+        for prefix, lengths in _CARD_LENGTHS:
+            if digits.startswith(prefix):
+                return len(digits) not in lengths
+        return True
 
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(
