@@ -76,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--output", type=Path, help="also write the Markdown report here")
     evaluate.add_argument("--jsonl", type=Path, help="also write the corpus as JSONL")
+    evaluate.add_argument(
+        "--no-speed", action="store_true", help="skip the scan-time and start-up comparison"
+    )
     evaluate.set_defaults(run=_eval)
 
     audit = commands.add_parser("audit", help="read the audit log")
@@ -189,7 +192,7 @@ def _findings_json(engine: Any, text: str, explain: bool) -> list[dict[str, Any]
 def _eval(args: argparse.Namespace) -> int:
     from gateway.detect.evaluation.report import run_evaluation
 
-    return run_evaluation(output=args.output, jsonl=args.jsonl)
+    return run_evaluation(output=args.output, jsonl=args.jsonl, speed=not args.no_speed)
 
 
 def _audit_tail(args: argparse.Namespace) -> int:

@@ -14,7 +14,13 @@ from presidio_analyzer.predefined_recognizers import (
 )
 
 from gateway.detect.offline import offline_tld_extractor
-from gateway.detect.recognizers.base import NOT_ALNUM_AFTER, NOT_ALNUM_BEFORE, MarkerGate, RegexGate
+from gateway.detect.recognizers.base import (
+    NOT_ALNUM_AFTER,
+    NOT_ALNUM_BEFORE,
+    MarkerGate,
+    RegexGate,
+    SpaceFreeRegexGate,
+)
 
 __all__ = [
     "FACTORIES",
@@ -150,10 +156,16 @@ class IbanCodeRecognizer(IbanRecognizer):
         )
 
 
-class IpAddressRecognizer(RegexGate, IpRecognizer):
-    """Presidio's validated IPv4/IPv6 recognizer, tolerant of Korean particles."""
+class IpAddressRecognizer(SpaceFreeRegexGate, IpRecognizer):
+    """Presidio's validated IPv4/IPv6 recognizer, tolerant of Korean particles.
 
-    GATE = re.compile(r"[0-9]\.[0-9]{1,3}\.[0-9]|[0-9A-Fa-f]:[0-9A-Fa-f]|::")
+    An address holds no whitespace, so only the runs around a gate hit are scanned:
+    Presidio's IPv6 pattern is long and logs are full of numbers.
+    """
+
+    # Dotted quad, or IPv6: compressed (``::``) or all eight groups (six colons in a row
+    # of hex groups); a time of day (``12:34:56``) is neither.
+    GATE = re.compile(r"[0-9]\.[0-9]{1,3}\.[0-9]|::|(?:[0-9A-Fa-f]{1,4}:){6}")
 
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(
@@ -163,9 +175,19 @@ class IpAddressRecognizer(RegexGate, IpRecognizer):
         )
 
 
-# Not one group of a longer chain: ``978-89-1793-456-7`` (an ISBN) holds an SSN-shaped run.
-_NOT_CHAINED_BEFORE = r"(?<![0-9A-Za-z][-.])"
-_NOT_CHAINED_AFTER = r"(?![-.][0-9A-Za-z])"
+# Presidio's five SSN patterns with the same scores, fenced without ``\\b``: a digit may not
+# touch an ASCII letter or digit, nor be one group of a longer chain (``978-89-1793-456-7``
+# is an ISBN). The fence checks follow the first digit so the scan skips non-digits quickly;
+# the generic ``hangul_tolerant`` rewrite made this the slowest recognizer on logs.
+_SSN_START = r"[0-9](?<![0-9A-Za-z][0-9])(?<![0-9A-Za-z][-.][0-9])"
+_SSN_END = r"(?![0-9A-Za-z])(?![-.][0-9A-Za-z])"
+_SSN_PATTERNS = [
+    Pattern("SSN1 (very weak)", _SSN_START + r"[0-9]{4}-[0-9]{4}" + _SSN_END, 0.05),
+    Pattern("SSN2 (very weak)", _SSN_START + r"[0-9]{2}-[0-9]{6}" + _SSN_END, 0.05),
+    Pattern("SSN3 (very weak)", _SSN_START + r"[0-9]{2}-[0-9]{2}-[0-9]{4}" + _SSN_END, 0.05),
+    Pattern("SSN4 (very weak)", _SSN_START + r"[0-9]{8}" + _SSN_END, 0.05),
+    Pattern("SSN5 (medium)", _SSN_START + r"[0-9]{2}[- .][0-9]{2}[- .][0-9]{4}" + _SSN_END, 0.5),
+]
 
 
 class SocialSecurityNumberRecognizer(RegexGate, UsSsnRecognizer):
@@ -180,10 +202,7 @@ class SocialSecurityNumberRecognizer(RegexGate, UsSsnRecognizer):
 
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(
-            patterns=[
-                Pattern(p.name, _NOT_CHAINED_BEFORE + p.regex + _NOT_CHAINED_AFTER, p.score)
-                for p in hangul_tolerant(UsSsnRecognizer.PATTERNS)
-            ],
+            patterns=_SSN_PATTERNS,
             context=[*UsSsnRecognizer.CONTEXT, "사회보장번호", "소셜 시큐리티"],
             supported_language=supported_language,
         )
