@@ -25,8 +25,10 @@ Limits, measured on hand-made examples rather than a labelled corpus:
 Cost per 1 KB prompt (``analyze`` alone, one core): English ~3 µs (no Hangul: nothing runs);
 Korean without names ~30 µs (substring gates, then up to three regex passes); Korean with a
 name by honorific ~35 µs; with a bare name Kiwi reads ~180 µs (windows of 8 characters
-around each candidate, merged into one Kiwi call). Kiwi itself is loaded once per process on
-first use of the recognizer: ~1.3 s and ~320 MB (typo and multi-word dictionaries off).
+around each candidate, merged into one Kiwi call). Kiwi itself is loaded once per process,
+by ``warm_up()`` (the gateway calls it at start-up) or else on the first bare candidate:
+1.4-2.2 s and ~320 MB (typo and multi-word dictionaries off; kiwipiepy ships no smaller
+model).
 """
 
 from __future__ import annotations
