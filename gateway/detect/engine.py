@@ -15,8 +15,6 @@ analyzers that share the same recognizer objects (no second copy of a large dict
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 import re
 from bisect import bisect_right
@@ -31,6 +29,7 @@ from presidio_analyzer import (
 )
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from gateway.detect.blobs import MAX_BASE64_BLOBS, MAX_BASE64_BYTES, base64_blobs
 from gateway.detect.context import WindowContextEnhancer
 from gateway.detect.findings import Finding
 from gateway.detect.normalize import NormalizedText, normalize_for_scan, regroup_digits
@@ -38,6 +37,8 @@ from gateway.detect.offline import build_nlp_engine, configure_offline, offline_
 from gateway.detect.recognizers import SUPPORTED_ENTITIES, build_recognizers, languages_of
 
 __all__ = [
+    "MAX_BASE64_BLOBS",
+    "MAX_BASE64_BYTES",
     "SCAN_LANGUAGE",
     "SEGMENT_SEPARATOR",
     "SUPPORTED_ENTITIES",
@@ -252,7 +253,7 @@ class DetectionEngine:
         view = normalize_for_scan(text)
         rules: Language = detect_language(view.text) if choice == "auto" else choice
         results = self._analyze_view(view, explain, rules)
-        blobs = _base64_blobs(text) if view.shaped else []
+        blobs = base64_blobs(text) if view.shaped else []
         if blobs:
             results.extend(self._analyze_blobs(blobs, explain, choice))
         return results
@@ -349,49 +350,6 @@ def _only_regrouped(
         result.start, result.end = start, end
         kept.append(result)
     return kept
-
-
-#: Base64 (standard or URL-safe alphabet) long enough to hide an identifier.
-_BASE64 = re.compile(r"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_-]{24,}={0,2}(?![A-Za-z0-9+/_=-])")
-#: Bounds on the work one request can cause: decoded bytes and blobs decoded.
-MAX_BASE64_BYTES = 64 * 1024
-MAX_BASE64_BLOBS = 16
-
-
-def _base64_blobs(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, decoded text) of the base64 blobs in ``text`` that hold UTF-8 text."""
-    blobs: list[tuple[int, int, str]] = []
-    budget = MAX_BASE64_BYTES
-    for match in _BASE64.finditer(text):
-        blob = match.group()
-        size = len(blob) * 3 // 4  # decoded bytes, known before decoding
-        if size > budget:
-            continue
-        decoded = _decode_text(blob)
-        if decoded is None:
-            continue
-        budget -= size
-        blobs.append((match.start(), match.end(), decoded))
-        if len(blobs) == MAX_BASE64_BLOBS:
-            break
-    return blobs
-
-
-def _decode_text(blob: str) -> str | None:
-    """The blob's decoded text, or None for binary data, bad padding or mixed alphabets."""
-    body = blob.rstrip("=")
-    url_safe = "-" in body or "_" in body
-    if (url_safe and ("+" in body or "/" in body)) or len(body) % 4 == 1:
-        return None
-    padded = body + "=" * (-len(body) % 4)
-    try:
-        raw = base64.b64decode(padded, altchars=b"-_" if url_safe else None, validate=True)
-        decoded = raw.decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    # Text, not bytes that happen to be valid UTF-8: printable apart from line breaks/tabs.
-    unprintable = sum(not (char.isprintable() or char in "\t\n\r") for char in decoded)
-    return decoded if unprintable == 0 else None
 
 
 def _finding(result: RecognizerResult, offset: int) -> Finding:
