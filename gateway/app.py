@@ -112,6 +112,7 @@ def build_app(
             if d.entity in policy.scanned_entities
         ],
     )
+    engine.warm_up()  # models loaded on first need (Kiwi for names): at start-up, not per request
     audit = open_audit_store(settings.audit.url)
     upstream = build_upstream(settings.forward, settings.timeouts, transport)
     pipeline = Pipeline(

@@ -64,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     scan.add_argument("--explain", action="store_true", help="add how each score was reached")
     scan.add_argument("--entities", help="comma-separated entity types to scan for (default: all)")
+    scan.add_argument(
+        "--language",
+        choices=["auto", "ko", "en"],
+        default="auto",
+        help="rules to apply: ko (Korean on top of common), en, or auto by script (default)",
+    )
     scan.set_defaults(run=_scan)
 
     evaluate = commands.add_parser(
@@ -71,6 +77,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--output", type=Path, help="also write the Markdown report here")
     evaluate.add_argument("--jsonl", type=Path, help="also write the corpus as JSONL")
+    evaluate.add_argument(
+        "--no-speed", action="store_true", help="skip the scan-time and start-up comparison"
+    )
     evaluate.set_defaults(run=_eval)
 
     audit = commands.add_parser("audit", help="read the audit log")
@@ -143,7 +152,7 @@ def _scan(args: argparse.Namespace) -> int:
 
     entities = args.entities.split(",") if args.entities else None
     try:
-        engine = DetectionEngine(entities=entities)
+        engine = DetectionEngine(entities=entities, language=args.language)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     source = args.file.open(encoding="utf-8") if args.file else sys.stdin
@@ -185,7 +194,7 @@ def _findings_json(engine: Any, text: str, explain: bool) -> list[dict[str, Any]
 def _eval(args: argparse.Namespace) -> int:
     from gateway.detect.evaluation.report import run_evaluation
 
-    return run_evaluation(output=args.output, jsonl=args.jsonl)
+    return run_evaluation(output=args.output, jsonl=args.jsonl, speed=not args.no_speed)
 
 
 def _audit_tail(args: argparse.Namespace) -> int:

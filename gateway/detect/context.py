@@ -7,20 +7,45 @@ help Korean anyway: context words arrive glued to particles ("주민번호는", 
 
 This enhancer looks for the recognizer's ``context`` words as case-insensitive substrings of a
 character window around the match, which handles both languages with no model at all.
+
+Field names count as context too. A value pasted as data sits behind its key
+(``{"account": "110-123-456789"}``, ``?acct_no=…``, ``bankAccount: …``), and the key, or a
+neighbouring key such as ``"bank"``, is the only clue. Keys in the window are split into
+words (camelCase, ``_``, ``-``, ``.``) and compared with the recognizer's context words and
+its ``FIELD_NAMES``: words such as ``account`` that are too loose as free text but say what a
+field holds.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-__all__ = ["WindowContextEnhancer"]
+__all__ = ["WindowContextEnhancer", "field_names"]
 
 _ID_KEY = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
 _BOOSTED_KEY = RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY
+
+#: A key followed by ``:`` or ``=``: quoted (JSON, dicts) or a bare identifier (YAML, env
+#: files, query strings, keyword arguments). Bare keys hold no spaces, so free text does not
+#: turn into a "key".
+_KEY = re.compile(r"""["']([^"'\n\x00]{1,40})["']\s*[:=]|(?<![\w.-])([^\W\d][\w.-]{0,39})\s*[:=]""")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_KEY_SEPARATORS = re.compile(r"[\s_.-]+")
+_HANGUL = re.compile("[가-힣]")
+
+
+def field_names(window: str) -> list[str]:
+    """The keys in ``window`` as lower-case words: ``bankAccount_no`` -> ``bank account no``."""
+    names = []
+    for match in _KEY.finditer(window):
+        key = _CAMEL.sub(" ", match.group(1) or match.group(2))
+        names.append(_KEY_SEPARATORS.sub(" ", key).strip().lower())
+    return names
 
 
 class WindowContextEnhancer(ContextAwareEnhancer):
@@ -28,7 +53,8 @@ class WindowContextEnhancer(ContextAwareEnhancer):
 
     ``before``/``after`` are character counts (Presidio's base class calls them word
     counts). The window never crosses ``stop``, the character the engine puts between
-    segments, so context from one message cannot raise a score in the next.
+    segments, so context from one message cannot raise a score in the next. With
+    ``korean=False`` (English rules only) Korean context words do not count.
     """
 
     def __init__(
@@ -38,6 +64,7 @@ class WindowContextEnhancer(ContextAwareEnhancer):
         before: int = 40,
         after: int = 20,
         stop: str = "\x00",
+        korean: bool = True,
     ) -> None:
         super().__init__(
             context_similarity_factor=boost,
@@ -46,7 +73,8 @@ class WindowContextEnhancer(ContextAwareEnhancer):
             context_suffix_count=after,
         )
         self.stop = stop
-        self._words: dict[str, tuple[str, ...]] = {}
+        self.korean = korean
+        self._words: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
     def enhance_using_context(
         self,
@@ -66,7 +94,7 @@ class WindowContextEnhancer(ContextAwareEnhancer):
             recognizer = by_id.get(meta.get(_ID_KEY, ""))
             if recognizer is None or meta.get(_BOOSTED_KEY) or result.score >= self.MAX_SCORE:
                 continue
-            word = self._find_word(text, result, self._context_words(recognizer), extra)
+            word = self._find_word(text, result, recognizer, extra)
             if word is None:
                 continue
             score = max(
@@ -82,24 +110,46 @@ class WindowContextEnhancer(ContextAwareEnhancer):
 
     def window(self, text: str, start: int, end: int) -> str:
         """Return the lower-cased text around ``[start, end)`` that may hold context."""
+        return self._raw_window(text, start, end).lower()
+
+    def _raw_window(self, text: str, start: int, end: int) -> str:
         head = text[max(0, start - self.context_prefix_count) : start]
         tail = text[end : end + self.context_suffix_count]
         head = head.rpartition(self.stop)[2]
         tail = tail.partition(self.stop)[0]
-        return f"{head}\n{tail}".lower()
+        return f"{head}\n{tail}"
 
     def _find_word(
-        self, text: str, result: RecognizerResult, words: Iterable[str], extra: str
+        self, text: str, result: RecognizerResult, recognizer: EntityRecognizer, extra: str
     ) -> str | None:
-        haystack = self.window(text, result.start, result.end)
+        words, fields = self._context_words(recognizer)
+        raw = self._raw_window(text, result.start, result.end)
+        haystack = raw.lower()
         for word in words:
             if word in haystack or (extra and word in extra):
                 return word
+        if ":" not in raw and "=" not in raw:
+            return None
+        for name in field_names(raw):
+            padded = f" {name} "
+            for word in words:
+                if word in name:
+                    return f"{word} (field {name!r})"
+            for word in fields:
+                if f" {word} " in padded:
+                    return f"{word} (field {name!r})"
         return None
 
-    def _context_words(self, recognizer: EntityRecognizer) -> tuple[str, ...]:
-        words = self._words.get(recognizer.id)
-        if words is None:
-            words = tuple(w.lower() for w in recognizer.context if w)
-            self._words[recognizer.id] = words
-        return words
+    def _context_words(
+        self, recognizer: EntityRecognizer
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        cached = self._words.get(recognizer.id)
+        if cached is None:
+            fields: Iterable[str] = getattr(recognizer, "FIELD_NAMES", ())
+            cached = (self._usable(recognizer.context), self._usable(fields))
+            self._words[recognizer.id] = cached
+        return cached
+
+    def _usable(self, words: Iterable[str]) -> tuple[str, ...]:
+        lowered = (w.lower() for w in words if w)
+        return tuple(w for w in lowered if self.korean or not _HANGUL.search(w))

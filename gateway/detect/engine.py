@@ -4,22 +4,22 @@ The engine is built once at startup (no spaCy model, no network) and called for 
 request, so everything Presidio would otherwise redo per call is done here once: the NLP
 artifacts, the entity list, the regex compilation and the suffix-list parse.
 
-Language: Presidio wants a language code per ``analyze`` call, but uses it only to pick
-recognizers and an NLP pipeline. With ``NoOpNlpEngine`` there is no pipeline and every
-recognizer here is a language-agnostic regex, so all of them are registered under the single
-code ``SCAN_LANGUAGE``. Korean, English and mixed text are all scanned by every recognizer,
-exactly once; Korean context words live in the recognizers' ``CONTEXT`` lists.
+Language: each text is scanned with the rules of its language, ``ko`` when it contains
+Hangul and ``en`` otherwise (``language=`` overrides). Identifiers, secrets, markings and
+dictionaries are common to both: an RRN pasted into English text is still an RRN. Korean
+adds what only makes sense in Korean: the name and address recognizers and the Korean
+context words; English rules ignore Hangul context words. Presidio uses its language code
+only to pick recognizers, so both rule sets are registered under ``SCAN_LANGUAGE`` in two
+analyzers that share the same recognizer objects (no second copy of a large dictionary).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 import re
 from bisect import bisect_right
-from collections.abc import Collection, Sequence
-from typing import Any, ClassVar
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any, ClassVar, Literal, get_args
 
 from presidio_analyzer import (
     AnalyzerEngine,
@@ -29,13 +29,24 @@ from presidio_analyzer import (
 )
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from gateway.detect.blobs import MAX_BASE64_BLOBS, MAX_BASE64_BYTES, base64_blobs
 from gateway.detect.context import WindowContextEnhancer
 from gateway.detect.findings import Finding
 from gateway.detect.normalize import NormalizedText, normalize_for_scan, regroup_digits
 from gateway.detect.offline import build_nlp_engine, configure_offline, offline_tld_extractor
-from gateway.detect.recognizers import SUPPORTED_ENTITIES, build_recognizers
+from gateway.detect.recognizers import SUPPORTED_ENTITIES, build_recognizers, languages_of
 
-__all__ = ["SCAN_LANGUAGE", "SEGMENT_SEPARATOR", "SUPPORTED_ENTITIES", "DetectionEngine"]
+__all__ = [
+    "MAX_BASE64_BLOBS",
+    "MAX_BASE64_BYTES",
+    "SCAN_LANGUAGE",
+    "SEGMENT_SEPARATOR",
+    "SUPPORTED_ENTITIES",
+    "DetectionEngine",
+    "Language",
+    "LanguageChoice",
+    "detect_language",
+]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +65,15 @@ _WARM_UP = (
 )
 
 _NAME_KEY = RecognizerResult.RECOGNIZER_NAME_KEY
+
+Language = Literal["ko", "en"]
+LanguageChoice = Literal["auto", "ko", "en"]
+_HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
+
+
+def detect_language(text: str) -> Language:
+    """``ko`` when ``text`` holds any Hangul (syllables or jamo), else ``en``."""
+    return "ko" if _HANGUL.search(text) else "en"
 
 
 class _FixedAnalyzerEngine(AnalyzerEngine):
@@ -106,9 +126,11 @@ class DetectionEngine:
         entities: Collection[str] | None = None,
         score_threshold: float = 0.0,
         extra_recognizers: Sequence[EntityRecognizer] = (),
+        language: LanguageChoice = "auto",
     ) -> None:
         if not 0.0 <= score_threshold <= 1.0:
             raise ValueError(f"score_threshold must be within [0, 1], got {score_threshold}")
+        self.language = _checked_language(language)
         configure_offline()
         offline_tld_extractor()
         nlp_engine = build_nlp_engine()
@@ -120,36 +142,60 @@ class DetectionEngine:
         self.score_threshold = score_threshold
         # NoOp artifacts do not depend on the text: make them once, not once per call.
         self._nlp_artifacts = nlp_engine.process_text("", SCAN_LANGUAGE)
-        self._analyzer: AnalyzerEngine | None = None
-        if not recognizers:
-            # A policy may scan for nothing; Presidio would load its whole predefined set
-            # into an empty registry, so there is no analyzer at all and scans return [].
-            return
-        self._analyzer = _FixedAnalyzerEngine(
-            registry=RecognizerRegistry(
-                recognizers=recognizers, supported_languages=[SCAN_LANGUAGE]
-            ),
-            nlp_engine=nlp_engine,
-            supported_languages=[SCAN_LANGUAGE],
-            default_score_threshold=score_threshold,
-            context_aware_enhancer=WindowContextEnhancer(stop=_STOP),
-        )
-        self.scan(_WARM_UP)
+        # A policy may scan for nothing (or nothing English); Presidio would load its whole
+        # predefined set into an empty registry, so such a language gets no analyzer at all.
+        self._analyzers: dict[Language, AnalyzerEngine] = {}
+        for rules in get_args(Language):
+            chosen = [r for r in recognizers if rules in languages_of(r)]
+            if chosen:
+                self._analyzers[rules] = _FixedAnalyzerEngine(
+                    registry=RecognizerRegistry(
+                        recognizers=chosen, supported_languages=[SCAN_LANGUAGE]
+                    ),
+                    nlp_engine=nlp_engine,
+                    supported_languages=[SCAN_LANGUAGE],
+                    default_score_threshold=score_threshold,
+                    context_aware_enhancer=WindowContextEnhancer(stop=_STOP, korean=rules == "ko"),
+                )
+        if self._analyzers:
+            self.scan(_WARM_UP, language="ko")
+            self.scan(_WARM_UP, language="en")
 
     @property
     def analyzer(self) -> AnalyzerEngine | None:
-        """The underlying Presidio engine, None when no entity is scanned."""
-        return self._analyzer
+        """The Presidio engine holding every rule (Korean on top of common), None if none."""
+        return self._analyzers.get("ko")
 
-    def scan(self, text: str) -> list[Finding]:
-        """Return the findings in ``text``, ordered by start offset."""
+    def warm_up(self) -> list[str]:
+        """Load now what recognizers would load on first need; return what was loaded.
+
+        The Korean name recognizer loads Kiwi (~1.3 s) on the first bare name. A server
+        calls this at start-up so that no request pays for it.
+        """
+        loaded: list[str] = []
+        recognizers: Iterable[EntityRecognizer] = (
+            self.analyzer.registry.recognizers if self.analyzer else []
+        )
+        for recognizer in recognizers:
+            warm_up = getattr(recognizer, "warm_up", None)
+            if callable(warm_up) and warm_up():
+                loaded.append(type(recognizer).__name__)
+        return loaded
+
+    def scan(self, text: str, language: LanguageChoice | None = None) -> list[Finding]:
+        """Return the findings in ``text``, ordered by start offset.
+
+        ``language`` overrides the engine's choice (``auto``: by the text's script).
+        """
         if not text:
             return []
-        findings = [_finding(result, 0) for result in self._analyze(text)]
+        findings = [_finding(result, 0) for result in self._analyze(text, language=language)]
         findings.sort(key=_order)
         return findings
 
-    def scan_segments(self, texts: Sequence[str]) -> list[list[Finding]]:
+    def scan_segments(
+        self, texts: Sequence[str], language: LanguageChoice | None = None
+    ) -> list[list[Finding]]:
         """Scan several texts with one analyze call; offsets are local to each text.
 
         The gateway passes every text-bearing position of a request (system prompt, each
@@ -157,17 +203,19 @@ class DetectionEngine:
         call over the joined texts is much cheaper than one call per text.
         """
         out: list[list[Finding]] = [[] for _ in texts]
-        if self._analyzer is None or not any(texts):
+        if not self._analyzers or not any(texts):
             return out
         if len(texts) == 1:
-            out[0] = self.scan(texts[0])
+            out[0] = self.scan(texts[0], language)
             return out
         starts: list[int] = []
         position = 0
         for text in texts:
             starts.append(position)
             position += len(text) + len(SEGMENT_SEPARATOR)
-        for result in self._analyze(SEGMENT_SEPARATOR.join(texts)):
+        # Auto-detecting on the joined text is per-segment detection: Korean-only rules find
+        # nothing in a segment without Hangul, and context never crosses a separator.
+        for result in self._analyze(SEGMENT_SEPARATOR.join(texts), language=language):
             index = bisect_right(starts, result.start) - 1
             offset = starts[index]
             if result.end - offset > len(texts[index]):
@@ -180,9 +228,11 @@ class DetectionEngine:
             findings.sort(key=_order)
         return out
 
-    def explain(self, text: str) -> list[tuple[Finding, dict[str, object]]]:
+    def explain(
+        self, text: str, language: LanguageChoice | None = None
+    ) -> list[tuple[Finding, dict[str, object]]]:
         """Findings with Presidio's decision process: pattern, validation, score changes."""
-        results = self._analyze(text, explain=True)
+        results = self._analyze(text, explain=True, language=language)
         explained = [
             (
                 _finding(result, 0),
@@ -193,24 +243,30 @@ class DetectionEngine:
         explained.sort(key=lambda pair: _order(pair[0]))
         return explained
 
-    def _analyze(self, text: str, explain: bool = False) -> list[RecognizerResult]:
+    def _analyze(
+        self, text: str, explain: bool = False, language: LanguageChoice | None = None
+    ) -> list[RecognizerResult]:
         """Presidio's results on ``text``'s scan views and base64 blobs, offsets into ``text``."""
-        if self._analyzer is None:
+        if not self._analyzers:
             return []
+        choice = self.language if language is None else _checked_language(language)
         view = normalize_for_scan(text)
-        results = self._analyze_view(view, explain)
-        blobs = _base64_blobs(text) if view.shaped else []
+        rules: Language = detect_language(view.text) if choice == "auto" else choice
+        results = self._analyze_view(view, explain, rules)
+        blobs = base64_blobs(text) if view.shaped else []
         if blobs:
-            results.extend(self._analyze_blobs(blobs, explain))
+            results.extend(self._analyze_blobs(blobs, explain, choice))
         return results
 
-    def _analyze_view(self, view: NormalizedText, explain: bool) -> list[RecognizerResult]:
+    def _analyze_view(
+        self, view: NormalizedText, explain: bool, rules: Language
+    ) -> list[RecognizerResult]:
         """Results on the normalized view, plus those only its digit-group view shows."""
-        results = self._presidio(view.text, explain)
+        results = self._presidio(view.text, explain, rules)
         regrouped = regroup_digits(view)
         if regrouped is not None:
             grouped_view, runs = regrouped
-            grouped = self._presidio(grouped_view.text, explain)
+            grouped = self._presidio(grouped_view.text, explain, rules)
             results.extend(_only_regrouped(results, grouped_view, runs, grouped))
         if view.changed:
             for result in results:
@@ -218,7 +274,7 @@ class DetectionEngine:
         return results
 
     def _analyze_blobs(
-        self, blobs: list[tuple[int, int, str]], explain: bool
+        self, blobs: list[tuple[int, int, str]], explain: bool, choice: LanguageChoice
     ) -> list[RecognizerResult]:
         """Findings in decoded base64 text, each reported on its whole blob."""
         starts: list[int] = []
@@ -228,7 +284,9 @@ class DetectionEngine:
             position += len(decoded) + len(SEGMENT_SEPARATOR)
         joined = SEGMENT_SEPARATOR.join(decoded for _, _, decoded in blobs)
         best: dict[tuple[int, str], RecognizerResult] = {}
-        for result in self._analyze_view(normalize_for_scan(joined), explain):
+        view = normalize_for_scan(joined)
+        rules: Language = detect_language(view.text) if choice == "auto" else choice
+        for result in self._analyze_view(view, explain, rules):
             index = bisect_right(starts, result.start) - 1
             key = (index, result.entity_type)
             if key not in best or result.score > best[key].score:
@@ -245,19 +303,27 @@ class DetectionEngine:
             )
         return found
 
-    def _presidio(self, text: str, explain: bool) -> list[RecognizerResult]:
-        """One analyze call; the analyzer exists (checked by the caller)."""
-        assert self._analyzer is not None
+    def _presidio(self, text: str, explain: bool, rules: Language) -> list[RecognizerResult]:
+        """One analyze call with the rules of one language (none registered: no findings)."""
+        analyzer = self._analyzers.get(rules)
+        if analyzer is None:
+            return []
         # entities=None: the registry holds only the wanted recognizers, and Presidio's
         # per-entity recognizer lookup costs more than listing them all. An explicit
         # threshold skips its per-recognizer threshold lookup.
-        return self._analyzer.analyze(
+        return analyzer.analyze(
             text=text,
             language=SCAN_LANGUAGE,
             score_threshold=self.score_threshold,
             nlp_artifacts=self._nlp_artifacts,
             return_decision_process=explain,
         )
+
+
+def _checked_language(language: str) -> LanguageChoice:
+    if language not in get_args(LanguageChoice):
+        raise ValueError(f"language must be one of auto, ko, en; got {language!r}")
+    return language  # type: ignore[return-value]  # checked against the Literal above
 
 
 def _only_regrouped(
@@ -284,49 +350,6 @@ def _only_regrouped(
         result.start, result.end = start, end
         kept.append(result)
     return kept
-
-
-#: Base64 (standard or URL-safe alphabet) long enough to hide an identifier.
-_BASE64 = re.compile(r"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_-]{24,}={0,2}(?![A-Za-z0-9+/_=-])")
-#: Bounds on the work one request can cause: decoded bytes and blobs decoded.
-MAX_BASE64_BYTES = 64 * 1024
-MAX_BASE64_BLOBS = 16
-
-
-def _base64_blobs(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, decoded text) of the base64 blobs in ``text`` that hold UTF-8 text."""
-    blobs: list[tuple[int, int, str]] = []
-    budget = MAX_BASE64_BYTES
-    for match in _BASE64.finditer(text):
-        blob = match.group()
-        size = len(blob) * 3 // 4  # decoded bytes, known before decoding
-        if size > budget:
-            continue
-        decoded = _decode_text(blob)
-        if decoded is None:
-            continue
-        budget -= size
-        blobs.append((match.start(), match.end(), decoded))
-        if len(blobs) == MAX_BASE64_BLOBS:
-            break
-    return blobs
-
-
-def _decode_text(blob: str) -> str | None:
-    """The blob's decoded text, or None for binary data, bad padding or mixed alphabets."""
-    body = blob.rstrip("=")
-    url_safe = "-" in body or "_" in body
-    if (url_safe and ("+" in body or "/" in body)) or len(body) % 4 == 1:
-        return None
-    padded = body + "=" * (-len(body) % 4)
-    try:
-        raw = base64.b64decode(padded, altchars=b"-_" if url_safe else None, validate=True)
-        decoded = raw.decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    # Text, not bytes that happen to be valid UTF-8: printable apart from line breaks/tabs.
-    unprintable = sum(not (char.isprintable() or char in "\t\n\r") for char in decoded)
-    return decoded if unprintable == 0 else None
 
 
 def _finding(result: RecognizerResult, offset: int) -> Finding:

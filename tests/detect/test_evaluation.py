@@ -40,15 +40,24 @@ from gateway.detect.evaluation.report import render_markdown
 #: Entities (and "FALSE_ALARMS") that currently miss the CI threshold, with the reason. The
 #: threshold tests xfail for these and fail once they pass, so this list cannot go stale.
 KNOWN_GAPS: dict[str, str] = {
-    # None on positives. Disguised recall (reported, not thresholded) still misses
-    # KR_BANK_ACCOUNT inside JSON/URL fields (``"account": "…"``: no bank or transfer word
-    # for the context boost) and one KR_DRIVER_LICENSE with region code 27 (unused).
+    # None: every structured identifier and secret is at or above the bar on positives,
+    # and disguised variants are held to 0.95 below.
 }
 
 RECALL_THRESHOLD = 0.99
+DISGUISED_RECALL_THRESHOLD = 0.95
 FALSE_ALARM_THRESHOLD = 0.01
-#: Structured identifiers and secrets; the confidentiality marker is free text, not held to it.
-THRESHOLD_ENTITIES = tuple(e for e in ENTITIES if e != "CONFIDENTIAL_MARKER")
+#: Free text: names, addresses and markings are not held to the identifiers' 0.99.
+FREE_TEXT = ("CONFIDENTIAL_MARKER", "PERSON", "KR_ADDRESS")
+#: Structured identifiers and secrets.
+THRESHOLD_ENTITIES = tuple(e for e in ENTITIES if e not in FREE_TEXT)
+#: Floors for names and addresses (recall, precision), a little under what is measured
+#: today (PERSON 96.8 % / 100 %, KR_ADDRESS 100 % / 100 %) so that a regression fails CI.
+#: Bare names are the weak spot: Kiwi misses about one in six (see docs/detection.md).
+FREE_TEXT_FLOORS: dict[str, tuple[float, float]] = {
+    "PERSON": (0.90, 0.95),
+    "KR_ADDRESS": (0.95, 0.95),
+}
 
 # Shape of each entity's value after folding disguises (NFKC, format characters removed).
 _SEP = r"[- .]?"
@@ -82,6 +91,11 @@ SHAPES: dict[str, str] = {
     "SECRET_HF_TOKEN": r"hf_[A-Za-z]{34}",
     "SECRET_PASSWORD": r"\S{6,}",
     "CONFIDENTIAL_MARKER": r"[^\s\[\]].*[^\s\[\]]",
+    "PERSON": r"(?:남궁|선우|제갈|황보)[가-힣]{2}|[가-힣]{3}",
+    "KR_ADDRESS": (
+        r"[가-힣]+(?: [가-힣]+)* [가-힣0-9]+(?:로|길|동) [0-9]+(?:-[0-9]+)?(?:번지)?"
+        r"(?:, [0-9]+층| [0-9]+동 [0-9]+호)?(?: \([가-힣]+\))?"
+    ),
 }
 
 
@@ -267,8 +281,9 @@ def _value(sample: Sample) -> str:
 @pytest.fixture(scope="module")
 def haetae(corpus: list[Sample]) -> Report:
     engine = DetectionEngine()
+    engine.warm_up()
     detector = NamedDetector("Haetae", engine.scan, engine.entities)
-    return evaluate(detector, [s for s in corpus if s.kind in ("positive", "negative")])
+    return evaluate(detector, [s for s in corpus if s.kind != "hard_negative"])
 
 
 @pytest.mark.parametrize("entity", THRESHOLD_ENTITIES)
@@ -281,6 +296,33 @@ def test_recall_on_positives(haetae: Report, entity: str) -> None:
         assert recall < RECALL_THRESHOLD, f"{entity} now passes: remove it from KNOWN_GAPS"
         pytest.xfail(f"known gap ({recall:.0%}): {KNOWN_GAPS[entity]}")
     assert recall >= RECALL_THRESHOLD, f"{entity} recall {recall:.1%}, missed {score.missed}"
+
+
+@pytest.mark.parametrize("entity", STRUCTURED_ENTITIES)
+def test_recall_on_disguised_variants(haetae: Report, entity: str) -> None:
+    """Full-width, zero-width, bidi, odd separators, inside JSON, URLs and code."""
+    score = haetae.entities[entity]
+    recall = score.disguised_recall or 0.0
+    assert recall >= DISGUISED_RECALL_THRESHOLD, f"{entity} {recall:.1%}, missed {score.missed}"
+
+
+@pytest.mark.parametrize("entity", sorted(FREE_TEXT_FLOORS))
+def test_names_and_addresses_hold_their_floors(haetae: Report, entity: str) -> None:
+    score = haetae.entities[entity]
+    recall_floor, precision_floor = FREE_TEXT_FLOORS[entity]
+    assert (score.recall or 0.0) >= recall_floor, (entity, score.recall, score.missed)
+    assert (score.precision or 0.0) >= precision_floor, (entity, score.precision)
+
+
+def test_every_korean_name_in_the_templates_is_labelled(corpus: list[Sample]) -> None:
+    """Names other templates write next to a value are PERSON labels too, never unlabelled."""
+    for sample in corpus:
+        if sample.kind != "positive":
+            continue
+        for name in ("김민수", "이서연", "박지훈"):
+            at = sample.text.find(name)
+            if at != -1:
+                assert Span("PERSON", at, at + len(name)) in sample.spans, sample.id
 
 
 def test_false_alarms_on_clear_negatives(haetae: Report) -> None:

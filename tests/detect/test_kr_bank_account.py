@@ -64,3 +64,37 @@ def test_threshold_half_drops_accounts_without_context() -> None:
     strict = DetectionEngine(["KR_BANK_ACCOUNT"], score_threshold=0.5)
     assert strict.scan("110-123-456789") == []
     assert len(strict.scan("신한 110-123-456789")) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"name": "김민수", "account": "0114-560-262568"}',
+        '{"account_no": "110-123-456789"}',
+        '{"계좌번호": "110-123-456789"}',
+        "Open https://crm.internal/lookup?account=467-939-901025&lang=ko",
+        "bankAccountNumber=110-123-456789",
+        "acct_no: 110-123-456789",
+        '{"bank": "신한", "no": "110-123-456789"}',  # a neighbouring key
+        '{"no": "110-123-456789", "bank": "KB"}',  # ... before or after the value
+        "refund = dict(deposit_account='3333-38-1184494')",
+    ],
+)
+def test_field_name_is_context(engine: DetectionEngine, text: str) -> None:
+    """Pasted as data, the key is what says the number is an account."""
+    found = [f for f in engine.scan(text) if f.score >= 0.5]
+    assert [f.entity_type for f in found] == ["KR_BANK_ACCOUNT"], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"order_id": "110-123-456789"}',
+        '{"tracking_no": "110-123-456789"}',
+        '{"accounting_year": 2024, "ref": "110-123-456789"}',  # "account" only as a whole word
+        "My account was locked; ticket 110-123-456789",  # free text is not a field
+        "see https://shop.example/orders?id=110-123-456789",
+    ],
+)
+def test_other_fields_are_not_context(engine: DetectionEngine, text: str) -> None:
+    assert [f for f in engine.scan(text) if f.score >= 0.5] == []

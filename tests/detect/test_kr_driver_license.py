@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from gateway.detect import DetectionEngine
+from gateway.detect.evaluation.values import DRIVER_LICENSE_REGIONS, driver_license
 
 
 @pytest.fixture(scope="module")
@@ -52,3 +55,13 @@ def test_licence_found(engine: DetectionEngine, text: str, value: str, reported:
 )
 def test_licence_not_found(engine: DetectionEngine, text: str) -> None:
     assert engine.scan(text) == []
+
+
+def test_recognizer_and_corpus_agree_on_region_codes(engine: DetectionEngine) -> None:
+    """The recognizer accepts exactly the issued codes, and the corpus uses only those."""
+    accepted = {
+        region for region in range(10, 100) if engine.scan(f"운전면허 {region}-19-123456-78")
+    }
+    assert accepted == set(DRIVER_LICENSE_REGIONS) == {*range(11, 27), 28}
+    rng = random.Random(3)
+    assert {int(driver_license(rng)[:2]) for _ in range(2000)} == accepted

@@ -19,7 +19,12 @@ from typing import Literal
 import orjson
 
 from gateway.detect.evaluation.negatives import clear_negatives, hard_negatives
-from gateway.detect.evaluation.templates import Language, templates_for
+from gateway.detect.evaluation.templates import (
+    TEMPLATE_NAMES,
+    Language,
+    fill_particles,
+    templates_for,
+)
 from gateway.detect.evaluation.values import GENERATORS, bank_name_for
 
 __all__ = [
@@ -37,6 +42,8 @@ Kind = Literal["positive", "disguised", "negative", "hard_negative"]
 
 DEFAULT_SEED = 20240601
 POSITIVES_PER_ENTITY = 24
+#: Free-text entities vary more than identifiers (bare names are the hard case): more samples.
+POSITIVES_OF: dict[str, int] = {"PERSON": 60, "KR_ADDRESS": 48}
 DISGUISED_PER_ENTITY = 14
 
 #: Every entity the corpus labels, whether or not a recognizer exists for it yet.
@@ -88,8 +95,21 @@ def _positive(rng: random.Random, entity: str, index: int, value: str) -> Sample
     language, template = templates[index % len(templates)]
     if "{bank}" in template:
         template = template.replace("{bank}", bank_name_for(value, rng))
-    text, span = _embed(template, value, entity)
-    return Sample(f"pos-{entity}-{index:03d}", text, (span,), "positive", language)
+    text, span = _embed(fill_particles(template, value), value, entity)
+    spans = (span, *_template_names(text, span))
+    return Sample(f"pos-{entity}-{index:03d}", text, spans, "positive", language)
+
+
+def _template_names(text: str, value: Span) -> list[Span]:
+    """PERSON labels for the names a template wrote next to the value (김민수 in 예금주 김민수)."""
+    spans = []
+    for name in TEMPLATE_NAMES:
+        at = text.find(name)
+        while at != -1:
+            if at >= value.end or at + len(name) <= value.start:
+                spans.append(Span("PERSON", at, at + len(name)))
+            at = text.find(name, at + len(name))
+    return sorted(spans, key=lambda span: span.start)
 
 
 def _fullwidth(value: str) -> str:
@@ -159,7 +179,7 @@ def build_corpus(seed: int = DEFAULT_SEED) -> list[Sample]:
     samples: list[Sample] = []
     for entity in ENTITIES:
         generate = GENERATORS[entity]
-        for index in range(POSITIVES_PER_ENTITY):
+        for index in range(POSITIVES_OF.get(entity, POSITIVES_PER_ENTITY)):
             value = generate(rng)
             if entity == "CREDIT_CARD" and index == 0:
                 value = "4111111111111111"  # the classic test card: a positive, see above

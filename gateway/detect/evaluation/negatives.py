@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 
 from gateway.detect.evaluation.checks import luhn_is_valid, rrn_is_valid, with_check_digit
+from gateway.detect.evaluation.people import ADDRESS_LOOKALIKES, NAME_LOOKALIKES
 from gateway.detect.evaluation.templates import Language
 
 __all__ = ["Family", "clear_negatives", "hard_negatives"]
@@ -291,7 +292,9 @@ _HARD: tuple[tuple[str, _Maker, int], ...] = (
 
 
 def hard_negatives(rng: random.Random) -> list[Family]:
-    """Look-alikes of every structured kind plus all placeholder texts (111 in total)."""
+    """Look-alikes of every structured kind, placeholders, name and address look-alikes."""
     out: list[Family] = [(name, *make(rng)) for name, make, count in _HARD for _ in range(count)]
     out.extend(("placeholder", language, text) for language, text in _PLACEHOLDERS)
+    out.extend(("name_lookalike", language, text) for language, text in NAME_LOOKALIKES)
+    out.extend(("place_not_address", language, text) for language, text in ADDRESS_LOOKALIKES)
     return out

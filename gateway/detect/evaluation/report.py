@@ -16,10 +16,17 @@ from gateway.detect.evaluation.corpus import write_corpus as write_jsonl
 from gateway.detect.evaluation.score import (
     Alarm,
     EntityScore,
+    NamedDetector,
     Report,
     evaluate,
     haetae_detector,
     presidio_baseline,
+)
+from gateway.detect.evaluation.speed import (
+    default_policy_entities,
+    measure_speed,
+    measure_startup,
+    render_speed,
 )
 
 __all__ = ["render_markdown", "run_evaluation"]
@@ -78,8 +85,8 @@ def _negatives(report: Report) -> list[str]:
     return lines
 
 
-def render_markdown(haetae: Report, presidio: Report) -> str:
-    """Both reports as one Markdown document: the recall table, then the negatives."""
+def render_markdown(haetae: Report, presidio: Report, speed: str | None = None) -> str:
+    """Both reports as one Markdown document: the recall table, the negatives, then speed."""
     lines = [
         "# Detection evaluation: Haetae vs. out-of-the-box Presidio",
         "",
@@ -112,22 +119,49 @@ def render_markdown(haetae: Report, presidio: Report) -> str:
         *_negatives(presidio),
         "",
     ]
+    if speed:
+        lines += ["## Speed", "", speed, ""]
     return "\n".join(lines)
 
 
-def run_evaluation(output: Path | None = None, jsonl: Path | None = None) -> int:
+def run_evaluation(
+    output: Path | None = None, jsonl: Path | None = None, speed: bool = True
+) -> int:
     """Build the corpus, score both detectors, print the Markdown (and write it to ``output``).
 
-    ``jsonl`` also writes the corpus itself. Returns the process exit code (0).
+    ``jsonl`` also writes the corpus itself; ``speed`` adds the scan-time and start-up
+    comparison (about a minute). Returns the process exit code (0).
     """
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
     samples = build_corpus()
     if jsonl is not None:
         write_jsonl(jsonl, samples)
-    haetae = evaluate(haetae_detector(), samples)
-    presidio = evaluate(presidio_baseline(), samples)
-    markdown = render_markdown(haetae, presidio)
+    ours, baseline = haetae_detector(), presidio_baseline()
+    haetae = evaluate(ours, samples)
+    presidio = evaluate(baseline, samples)
+    markdown = render_markdown(haetae, presidio, _speed(ours, baseline) if speed else None)
     sys.stdout.write(markdown)
     if output is not None:
         output.write_text(markdown, encoding="utf-8")
     return 0
+
+
+def _speed(ours: NamedDetector, baseline: NamedDetector) -> str:
+    from gateway.detect import DetectionEngine
+
+    policy_entities = default_policy_entities()
+    policy_engine = DetectionEngine(policy_entities)
+    rows = measure_speed(
+        [
+            (f"Haetae, default policy ({len(policy_engine.entities)} types)", policy_engine.scan),
+            (f"Haetae, all {len(ours.supported)} types", ours.scan),
+            (baseline.name, baseline.scan),
+        ]
+    )
+    startup = [
+        measure_startup("Haetae, default policy", policy_entities),
+        measure_startup("Haetae, default policy + PERSON", policy_entities | {"PERSON"}),
+        measure_startup("Haetae, every entity", None),
+        measure_startup(baseline.name, None, presidio=True),
+    ]
+    return render_speed(rows, baseline.name, startup)

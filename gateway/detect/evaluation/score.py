@@ -270,10 +270,11 @@ def presidio_baseline() -> NamedDetector:
 
 
 def haetae_detector() -> NamedDetector:
-    """Haetae's engine as the gateway builds it: every supported entity, threshold 0."""
+    """Haetae's engine as the gateway builds it: every supported entity, threshold 0, warm."""
     from gateway.detect.engine import DetectionEngine
 
     engine = DetectionEngine()
+    engine.warm_up()
     return NamedDetector(
         "Haetae",
         engine.scan,

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-__all__ = ["ENV_NAMES", "LABELS", "Language", "Template", "josa", "templates_for"]
+__all__ = [
+    "ENV_NAMES",
+    "LABELS",
+    "TEMPLATE_NAMES",
+    "Language",
+    "Template",
+    "fill_particles",
+    "josa",
+    "templates_for",
+]
 
 Language = Literal["ko", "en"]
 Template = tuple[Language, str]
@@ -66,7 +75,39 @@ _SECRET_GENERIC: tuple[Template, ...] = (
     ("ko", "headers = {'Authorization': 'Bearer {v}'} 이렇게 보내면 되나요?"),
 )
 
+#: Korean names written into other entities' templates; the corpus labels them PERSON too.
+#: (English names there, "Jiwoo Han", stay unlabelled: no English name recognizer ships.)
+TEMPLATE_NAMES: tuple[str, ...] = ("김민수", "이서연", "박지훈")
+
 _SPECIFIC: dict[str, tuple[Template, ...]] = {
+    # {을} {이} {은}: the particle that fits the value, filled by ``fill_particles``.
+    "PERSON": (
+        ("ko", "{v}님께 견적서를 보내 드렸습니다. 회신 메일 초안 써줘"),
+        ("ko", "성명: {v}\n생년월일: 1990년 3월 2일\n위 정보로 신청서 작성해줘"),
+        ("ko", "어제 {v}{을} 만났는데 계약 얘기를 했어"),
+        ("ko", "{v}씨가 오늘 휴가라서 대신 연락드립니다"),
+        ("ko", "담당자 {v}에게 일정 확인 메일을 써줘"),
+        ("ko", "{v}{이} 작성한 보고서를 세 줄로 요약해줘"),
+        ("ko", "{v} 고객님의 주문 내역을 정리해줘"),
+        ("ko", "환자명: {v}, 진료과: 내과. 증상을 요약해줘"),
+        ("ko", "이번 프로젝트는 {v}{이} 맡기로 했어요"),
+        ("ko", "회의록: {v} 팀장님이 예산안을 설명함"),
+        ("ko", "제 이름은 {v}입니다. 자기소개서 첨삭해줘"),
+        ("ko", "{v}{은} 다음 주에 복귀합니다"),
+        ("en", "Customer name: {v}, order #4411 - draft an apology."),
+        ("en", "Please forward the invoice to {v} in accounting."),
+        ("en", "Meeting with {v}님 at 3pm tomorrow, prepare an agenda."),
+    ),
+    "KR_ADDRESS": (
+        ("ko", "배송지: {v}\n부재 시 경비실에 맡겨 주세요"),
+        ("ko", "주소는 {v}입니다. 등본 주소랑 같은지 봐줘"),
+        ("ko", "{v}에 있는 사무실로 와주세요"),
+        ("en", "Ship the package to {v}, please."),
+        ("ko", "거주지 {v} 기준으로 관할 구청을 알려줘"),
+        ("ko", "본사는 {v}에 있습니다"),
+        ("ko", "이사 갈 집이 {v}인데 주변 학교 알려줘"),
+        ("en", "Our new office address is {v} - update the footer."),
+    ),
     "KR_RRN": (
         ("ko", "주민번호는{v}이고 주소는 서울시 마포구입니다."),
         ("ko", "[회원가입] 성명: 이서연 / 주민등록번호: {v} / 연락처는 나중에"),
@@ -179,6 +220,18 @@ def josa(word: str, with_final: str, without_final: str) -> str:
     if "가" <= last <= "힣" and (ord(last) - ord("가")) % 28:
         return with_final
     return without_final
+
+
+def fill_particles(template: str, value: str) -> str:
+    """Replace ``{을}``, ``{이}``, ``{은}`` with the particle form that follows ``value``."""
+    for marker, with_final, without_final in (
+        ("{을}", "을", "를"),
+        ("{이}", "이", "가"),
+        ("{은}", "은", "는"),
+    ):
+        if marker in template:
+            template = template.replace(marker, josa(value, with_final, without_final))
+    return template
 
 
 def templates_for(entity: str) -> list[tuple[Language, str]]:

@@ -20,9 +20,10 @@ from gateway.detect.evaluation.checks import (
     rrn_is_valid,
     with_check_digit,
 )
+from gateway.detect.evaluation.people import kr_address, person_name
 from gateway.detect.evaluation.secret_values import SECRET_GENERATORS
 
-__all__ = ["BANK_NAMES", "GENERATORS", "Generator", "bank_name_for"]
+__all__ = ["BANK_NAMES", "DRIVER_LICENSE_REGIONS", "GENERATORS", "Generator", "bank_name_for"]
 
 Generator = Callable[[random.Random], str]
 
@@ -76,8 +77,14 @@ def _passport(rng: random.Random) -> str:
     return f"{kind}{_num(rng, 8)}"
 
 
-def _driver_license(rng: random.Random) -> str:
-    parts = (str(rng.randint(11, 28)), f"{rng.randint(0, 99):02d}", _num(rng, 6), _num(rng, 2))
+#: Region codes printed on licences: 11 (Seoul) .. 26 (Ulsan) and 28 (northern Gyeonggi).
+#: 27 has never been issued, so a number starting with it is not a licence.
+DRIVER_LICENSE_REGIONS: tuple[int, ...] = (*range(11, 27), 28)
+
+
+def driver_license(rng: random.Random) -> str:
+    region = rng.choice(DRIVER_LICENSE_REGIONS)
+    parts = (str(region), f"{rng.randint(0, 99):02d}", _num(rng, 6), _num(rng, 2))
     return "-".join(parts) if rng.random() < 0.85 else "".join(parts)
 
 
@@ -230,7 +237,7 @@ GENERATORS: dict[str, Generator] = {
     "KR_RRN": _kr_rrn,
     "KR_FRN": frn,
     "KR_PASSPORT": _passport,
-    "KR_DRIVER_LICENSE": _driver_license,
+    "KR_DRIVER_LICENSE": driver_license,
     "KR_BRN": brn,
     "KR_CRN": crn,
     "PHONE_NUMBER": _phone,
@@ -240,5 +247,7 @@ GENERATORS: dict[str, Generator] = {
     "IBAN_CODE": iban,
     "IP_ADDRESS": _ip,
     "US_SSN": _ssn,
+    "PERSON": person_name,
+    "KR_ADDRESS": kr_address,
     **SECRET_GENERATORS,
 }

@@ -8,7 +8,13 @@ from presidio_analyzer import EntityRecognizer
 
 from gateway.detect.recognizers import generic, kr, markings, secrets
 
-__all__ = ["RECOGNIZER_FACTORIES", "SUPPORTED_ENTITIES", "build_recognizers"]
+__all__ = [
+    "ALL_LANGUAGES",
+    "RECOGNIZER_FACTORIES",
+    "SUPPORTED_ENTITIES",
+    "build_recognizers",
+    "languages_of",
+]
 
 #: Called with the Presidio language code to register the recognizer under.
 RecognizerFactory = Callable[..., EntityRecognizer]
@@ -30,6 +36,19 @@ RECOGNIZER_FACTORIES: dict[str, RecognizerFactory] = _merge(
 )
 
 SUPPORTED_ENTITIES: frozenset[str] = frozenset(RECOGNIZER_FACTORIES)
+
+#: The languages whose rules the engine knows; see ``languages_of``.
+ALL_LANGUAGES: tuple[str, ...] = ("ko", "en")
+
+
+def languages_of(recognizer: EntityRecognizer) -> tuple[str, ...]:
+    """The rule sets a recognizer belongs to: its ``LANGUAGES``, else every language.
+
+    Identifiers, secrets and dictionaries are common; a recognizer that only makes sense in
+    one language (Korean names and addresses) declares ``LANGUAGES = ("ko",)``.
+    """
+    languages: tuple[str, ...] = getattr(recognizer, "LANGUAGES", ALL_LANGUAGES)
+    return languages
 
 
 def build_recognizers(

@@ -13,7 +13,14 @@ from typing import ClassVar, Protocol
 from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-__all__ = ["NOT_ALNUM_AFTER", "NOT_ALNUM_BEFORE", "MarkerGate", "marker_chunks"]
+__all__ = [
+    "NOT_ALNUM_AFTER",
+    "NOT_ALNUM_BEFORE",
+    "MarkerGate",
+    "SpaceFreeRegexGate",
+    "marker_chunks",
+    "regex_chunks",
+]
 
 #: ASCII letters and digits only, so Korean particles may touch a match.
 NOT_ALNUM_BEFORE = r"(?<![0-9A-Za-z])"
@@ -36,6 +43,26 @@ def marker_chunks(text: str, markers: tuple[str, ...]) -> list[tuple[int, int]]:
             end = gap.start() if gap else size
             spans.append((start, end))
             at = text.find(marker, end)
+    return _merged(spans)
+
+
+def regex_chunks(text: str, gate: re.Pattern[str]) -> list[tuple[int, int]]:
+    """Return the sorted, disjoint whitespace-delimited runs of ``text`` holding a gate hit."""
+    spans: list[tuple[int, int]] = []
+    backwards = text[::-1]
+    size = len(text)
+    at = 0
+    while (hit := gate.search(text, at)) is not None:
+        gap = _GAP.search(backwards, size - hit.start())
+        start = size - gap.start() if gap else 0
+        gap = _GAP.search(text, hit.end())
+        end = gap.start() if gap else size
+        spans.append((start, end))
+        at = max(end, hit.end(), hit.start() + 1)
+    return _merged(spans)
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     spans.sort()
     merged: list[tuple[int, int]] = []
     for start, end in spans:
@@ -77,22 +104,73 @@ class MarkerGate(PatternRecognizer):
             return []
         if not self.SPACE_FREE:
             return super().analyze(text, entities, nlp_artifacts, regex_flags)
-        # One pass over the chunks joined by spaces; positions map back through ``shifts``.
-        chunks = marker_chunks(text, self.MARKERS)
-        joined_starts: list[int] = []
-        shifts: list[int] = []
-        position = 0
-        for start, end in chunks:
-            joined_starts.append(position)
-            shifts.append(start - position)
-            position += end - start + 1
-        joined = " ".join(text[start:end] for start, end in chunks)
-        results = super().analyze(joined, entities, nlp_artifacts, regex_flags)
-        for result in results:
-            shift = shifts[bisect_right(joined_starts, result.start) - 1]
-            result.start += shift
-            result.end += shift
-        return results
+        return _analyze_chunks(
+            super().analyze,
+            text,
+            marker_chunks(text, self.MARKERS),
+            entities,
+            nlp_artifacts,
+            regex_flags,
+        )
+
+
+def _analyze_chunks(
+    analyze: _Analyze,
+    text: str,
+    chunks: list[tuple[int, int]],
+    entities: list[str],
+    nlp_artifacts: NlpArtifacts | None,
+    regex_flags: int | None,
+) -> list[RecognizerResult]:
+    """One pass over the chunks joined by spaces; positions map back through ``shifts``."""
+    joined_starts: list[int] = []
+    shifts: list[int] = []
+    position = 0
+    for start, end in chunks:
+        joined_starts.append(position)
+        shifts.append(start - position)
+        position += end - start + 1
+    joined = " ".join(text[start:end] for start, end in chunks)
+    results = analyze(joined, entities, nlp_artifacts, regex_flags)
+    for result in results:
+        shift = shifts[bisect_right(joined_starts, result.start) - 1]
+        result.start += shift
+        result.end += shift
+    return results
+
+
+class _Analyze(Protocol):
+    def __call__(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]: ...
+
+
+class SpaceFreeRegexGate(PatternRecognizer):
+    """Run the patterns only on the whitespace-delimited runs around ``GATE`` hits.
+
+    For values that never contain whitespace and patterns whose look-arounds treat
+    whitespace like the edge of the text (IP addresses): results are identical to a scan
+    of the whole text, but a 50 KB log no longer costs a pass of every pattern over all of
+    it. Put this class first in the bases.
+    """
+
+    GATE: ClassVar[re.Pattern[str]]
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        chunks = regex_chunks(text, self.GATE)
+        if not chunks:
+            return []
+        return _analyze_chunks(super().analyze, text, chunks, entities, nlp_artifacts, regex_flags)
 
 
 class Gate(Protocol):

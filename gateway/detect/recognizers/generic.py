@@ -14,7 +14,13 @@ from presidio_analyzer.predefined_recognizers import (
 )
 
 from gateway.detect.offline import offline_tld_extractor
-from gateway.detect.recognizers.base import NOT_ALNUM_AFTER, NOT_ALNUM_BEFORE, MarkerGate, RegexGate
+from gateway.detect.recognizers.base import (
+    NOT_ALNUM_AFTER,
+    NOT_ALNUM_BEFORE,
+    MarkerGate,
+    RegexGate,
+    SpaceFreeRegexGate,
+)
 
 __all__ = [
     "FACTORIES",
@@ -62,12 +68,34 @@ class EmailAddressRecognizer(MarkerGate, EmailRecognizer):
 
 
 # Presidio's issuer prefixes plus Mastercard's 2-series (2221-2720); Luhn decides.
-# ASCII look-arounds replace \b.
+# ASCII look-arounds replace \b; a card is never one group of a longer hyphenated chain
+# (``xoxa-31570705231-4314268645489-…``, order lines).
 _CARD = (
     NOT_ALNUM_BEFORE
+    + r"(?<![0-9A-Za-z][-.])"
     + r"(?!1\d{12}(?!\d))(?:4\d{3}|5[0-5]\d{2}|2[2-7]\d{2}|6\d{3}|1\d{3}|3\d{3})"
     + r"[- ]?\d{3,4}[- ]?\d{3,4}[- ]?\d{3,5}"
     + NOT_ALNUM_AFTER
+    + r"(?![-.][0-9A-Za-z])"
+)
+
+
+#: Card number lengths by issuer prefix (longest prefix first). One random digit string in
+#: ten passes Luhn, so the length a brand actually issues is the second check: a 13-digit
+#: tracking number starting with 6 is no Discover or UnionPay card.
+_CARD_LENGTHS: tuple[tuple[str, frozenset[int]], ...] = (
+    ("34", frozenset({15})),  # American Express
+    ("37", frozenset({15})),
+    ("36", frozenset(range(14, 20))),  # Diners Club
+    ("30", frozenset(range(14, 20))),
+    ("38", frozenset(range(14, 20))),
+    ("35", frozenset(range(16, 20))),  # JCB
+    ("4", frozenset({13, 16, 19})),  # Visa
+    ("5", frozenset({16})),  # Mastercard
+    ("2", frozenset({16})),  # Mastercard 2-series
+    ("6", frozenset(range(16, 20))),  # Discover, UnionPay, Maestro
+    ("1", frozenset({15})),  # UATP
+    ("3", frozenset(range(14, 20))),
 )
 
 
@@ -77,7 +105,15 @@ class CreditCardNumberRecognizer(CreditCardRecognizer):
     Presidio's ``\\b`` pattern misses ``4111111111111111입니다``; ours is a superset of it.
     Luhn decides the score (1.0 or dropped), so context words only matter if a future
     pattern skips validation; the Korean ones are listed for that and for explanations.
+    A number of a length its issuer prefix never has is dropped before Luhn.
     """
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        digits = "".join(ch for ch in pattern_text if ch.isdecimal())
+        for prefix, lengths in _CARD_LENGTHS:
+            if digits.startswith(prefix):
+                return len(digits) not in lengths
+        return True
 
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(
@@ -120,10 +156,16 @@ class IbanCodeRecognizer(IbanRecognizer):
         )
 
 
-class IpAddressRecognizer(RegexGate, IpRecognizer):
-    """Presidio's validated IPv4/IPv6 recognizer, tolerant of Korean particles."""
+class IpAddressRecognizer(SpaceFreeRegexGate, IpRecognizer):
+    """Presidio's validated IPv4/IPv6 recognizer, tolerant of Korean particles.
 
-    GATE = re.compile(r"[0-9]\.[0-9]{1,3}\.[0-9]|[0-9A-Fa-f]:[0-9A-Fa-f]|::")
+    An address holds no whitespace, so only the runs around a gate hit are scanned:
+    Presidio's IPv6 pattern is long and logs are full of numbers.
+    """
+
+    # Dotted quad, or IPv6: compressed (``::``) or all eight groups (six colons in a row
+    # of hex groups); a time of day (``12:34:56``) is neither.
+    GATE = re.compile(r"[0-9]\.[0-9]{1,3}\.[0-9]|::|(?:[0-9A-Fa-f]{1,4}:){6}")
 
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(
@@ -133,17 +175,44 @@ class IpAddressRecognizer(RegexGate, IpRecognizer):
         )
 
 
+# Presidio's five SSN patterns with the same scores, fenced without ``\\b``: a digit may not
+# touch an ASCII letter or digit, nor be one group of a longer chain (``978-89-1793-456-7``
+# is an ISBN). The fence checks follow the first digit so the scan skips non-digits quickly;
+# the generic ``hangul_tolerant`` rewrite made this the slowest recognizer on logs.
+_SSN_START = r"[0-9](?<![0-9A-Za-z][0-9])(?<![0-9A-Za-z][-.][0-9])"
+_SSN_END = r"(?![0-9A-Za-z])(?![-.][0-9A-Za-z])"
+_SSN_PATTERNS = [
+    Pattern("SSN1 (very weak)", _SSN_START + r"[0-9]{4}-[0-9]{4}" + _SSN_END, 0.05),
+    Pattern("SSN2 (very weak)", _SSN_START + r"[0-9]{2}-[0-9]{6}" + _SSN_END, 0.05),
+    Pattern("SSN3 (very weak)", _SSN_START + r"[0-9]{2}-[0-9]{2}-[0-9]{4}" + _SSN_END, 0.05),
+    Pattern("SSN4 (very weak)", _SSN_START + r"[0-9]{8}" + _SSN_END, 0.05),
+    Pattern("SSN5 (medium)", _SSN_START + r"[0-9]{2}[- .][0-9]{2}[- .][0-9]{4}" + _SSN_END, 0.5),
+]
+
+
 class SocialSecurityNumberRecognizer(RegexGate, UsSsnRecognizer):
-    """Presidio's US SSN recognizer (with its invalid-number checks), Hangul-tolerant."""
+    """Presidio's US SSN recognizer (with its invalid-number checks), Hangul-tolerant.
+
+    Two rules added to Presidio's: a match may not be one group of a longer hyphenated
+    chain (ISBNs, part numbers), and area numbers 900-999 are rejected because the SSA
+    has never issued them (that range belongs to ITINs, a different identifier).
+    """
 
     GATE = re.compile(r"[0-9]{3}[- .]?[0-9]{2}[- .]?[0-9]{4}")
 
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(
-            patterns=hangul_tolerant(UsSsnRecognizer.PATTERNS),
+            patterns=_SSN_PATTERNS,
             context=[*UsSsnRecognizer.CONTEXT, "사회보장번호", "소셜 시큐리티"],
             supported_language=supported_language,
         )
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        """Presidio's checks, plus the never-issued 9xx area."""
+        if super().invalidate_result(pattern_text):
+            return True
+        digits = [ch for ch in pattern_text if ch.isdecimal()]
+        return digits[0] == "9"
 
 
 #: entity → recognizer class

@@ -71,6 +71,8 @@ class KrAddressRecognizer(GatedPatternRecognizer):
     """
 
     ENTITY: ClassVar[str] = "KR_ADDRESS"
+    #: Korean rules only: Hangul names/addresses (see ``languages_of``).
+    LANGUAGES: ClassVar[tuple[str, ...]] = ("ko",)
     GATE = _GATE
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern("KR road address", _pattern(_PROVINCE + r"\s+" + _SIGUNGU, _ROAD_TAIL), 0.85),

@@ -37,7 +37,9 @@ class KrBankAccountRecognizer(GatedPatternRecognizer):
     alone is as weak as an order number. The context enhancer lifts a match to 0.65 when a
     bank name or 계좌/입금/송금/이체 sits in its window. Phone numbers and the RRN/CRN/BRN
     shapes are left to their own recognizers. Ambiguous words (우리 "we", 하나 "one", city
-    names) are only context together with 은행.
+    names) are only context together with 은행. Pasted as data, the field says it instead:
+    a key such as ``account``, ``acct_no`` or a neighbouring ``"bank"`` (``FIELD_NAMES``,
+    matched as whole words of a key only, so ``accounting`` or free text do not count).
     """
 
     ENTITY: ClassVar[str] = "KR_BANK_ACCOUNT"
@@ -67,6 +69,7 @@ class KrBankAccountRecognizer(GatedPatternRecognizer):
         "sc제일",
         "씨티",
     ]
+    FIELD_NAMES: ClassVar[tuple[str, ...]] = ("account", "acct", "acc", "bank", "deposit")
 
     def invalidate_result(self, pattern_text: str) -> bool:
         """Keep 10-14 digits; drop phone numbers and other identifiers' shapes."""

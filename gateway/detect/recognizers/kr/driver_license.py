@@ -15,11 +15,13 @@ from gateway.detect.recognizers.base import (
 
 __all__ = ["KrDriverLicenseRecognizer"]
 
-# Current numeric region codes: 11 (Seoul) .. 26 (Ulsan), 28 (northern Gyeonggi); 27 is unused.
+# Numeric region codes: 11 (Seoul) .. 26 (Ulsan) and 28 (northern Gyeonggi); 27 was never
+# issued (Presidio's KR recognizer lists the same set).
 _REGION = r"(?:1[1-9]|2[0-68])"
-# Before 2011 the region was printed as its name; some people still write it that way.
+# Before 2011 the region was printed as its name; some people still write it that way. The
+# sixteen names are those of codes 11-26.
 _REGION_NAME = (
-    r"(?:서울|부산|경기|강원|충북|충남|전북|전남|경북|경남|제주|대구|인천|광주|대전|울산|세종)"
+    r"(?:서울|부산|경기|강원|충북|충남|전북|전남|경북|경남|제주|대구|인천|광주|대전|울산)"
 )
 # Not glued to a neighbouring digit group (ISBNs, serials with more groups).
 _BEFORE = NOT_ALNUM_BEFORE + r"(?<![0-9A-Za-z][-.])"
@@ -65,3 +67,5 @@ class KrDriverLicenseRecognizer(GatedPatternRecognizer):
         "driving licence",
         "driver licence",
     ]
+    #: Whole words of a JSON/query key: ``license_no``, ``dlNumber``.
+    FIELD_NAMES: ClassVar[tuple[str, ...]] = ("license", "licence", "dl")

@@ -46,7 +46,7 @@ _NOT_YEARS = r"(?! ?(?:년|年))"
 _REPRESENTATIVE = _BEFORE + r"1[568][0-9]{2}-[0-9]{4}" + _AFTER + _NOT_YEARS
 _REPRESENTATIVE_BARE = (
     NOT_ALNUM_BEFORE
-    + r"(?<![0-9][-. ])1[568][0-9]{2} ?[0-9]{4}"
+    + r"(?<![0-9][-. ])1[568][0-9]{2}[ .]?[0-9]{4}"
     + NOT_ALNUM_AFTER
     + r"(?![-. ][0-9])"
     + _NOT_YEARS
@@ -58,7 +58,7 @@ _E164 = r"(?<![0-9A-Za-z+])\+(?!82)[1-9][0-9]{0,2}(?:[-. ]?\(?[0-9]++\)?){1,6}" 
 # Presidio passes. Look-behinds follow the first literal so the scan skips to "0"/"1" fast.
 _GATE = re.compile(
     r"0(?<![0-9]0)(?:1[016-9]|[2-8][0-9]{0,2})\)?[-. ]?[0-9]{3,4}[-. ]?[0-9]{4}(?![0-9])"
-    r"|1(?<![0-9]1)[568][0-9]{2}[- ]?[0-9]{4}(?![0-9])"
+    r"|1(?<![0-9]1)[568][0-9]{2}[-. ]?[0-9]{4}(?![0-9])"
 )
 
 #: Full-string test for "this digit group is a Korean phone number" (used by other recognizers).
@@ -76,7 +76,7 @@ class PhoneNumberRecognizer(GatedPatternRecognizer):
     """Find phone numbers; Korean numbers score 0.6, other countries' E.164 numbers 0.4.
 
     Representative numbers (``1588-1234``) look like years and prices without the hyphen,
-    so the bare and space-separated forms score 0.2 and need a context word. Each pattern
+    so the bare, space- and dot-separated forms score 0.2 and need a context word. Each pattern
     costs a regex pass plus Presidio's per-pattern overhead, so the Korean plans share one.
     """
 
