@@ -1,4 +1,4 @@
-"""The ``haetae`` command: serve, demo, scan, audit, bench."""
+"""The ``haetae`` command: serve, demo, scan, audit, bench, policy."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from gateway.cli_policy import register as register_policy_commands
 from gateway.errors import ConfigError
 from gateway.settings import CONFIG_FILE_VARIABLE, Settings, load_settings
 
@@ -89,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=1, help="also measure aiohttp with this many workers"
     )
     bench.set_defaults(run=_bench)
+    register_policy_commands(commands)
     return parser
 
 

@@ -12,8 +12,8 @@ from gateway.detect.transforms import Pseudonymizer
 from gateway.errors import BadRequest, PolicyBlock
 from gateway.geo import UNRESOLVED, EndpointResolver
 from gateway.policy import PolicyInput, refusal_message, warning_message
-from gateway.policy.messages import choose_language
 from gateway.policy.hosts import upstream_host
+from gateway.policy.messages import choose_language
 from gateway.providers.dialect import UninspectableContent, apply_edits
 
 if TYPE_CHECKING:

@@ -91,7 +91,9 @@ class Sketcher:
         for entity, given in sketch.entities.items():
             if entity not in self._known:
                 raise ValueError(f"'{entity}' is not an entity the policy or detector knows")
-            found = given if isinstance(given, EntityCountSketch) else EntityCountSketch(count=given)
+            found = (
+                given if isinstance(given, EntityCountSketch) else EntityCountSketch(count=given)
+            )
             if found.count:
                 counts[entity] = counts.get(entity, 0) + found.count
                 scores.setdefault(entity, []).extend([found.score] * found.count)
@@ -156,7 +158,9 @@ def check_case(policy: CompiledPolicy, case: PolicyTest, sketch: Sketcher) -> Ca
     expect, problems = case.expect, []
     got_rules = ", ".join(decision.rule_ids) or "none"
     if decision.action != expect.action:
-        problems.append(f"expected action {expect.action}, got {decision.action} (rules: {got_rules})")
+        problems.append(
+            f"expected action {expect.action}, got {decision.action} (rules: {got_rules})"
+        )
     if expect.rules is not None and set(expect.rules) != set(decision.rule_ids):
         problems.append(f"expected rules {', '.join(expect.rules) or 'none'}, got {got_rules}")
     if expect.edits is not None and dict(expect.edits) != dict(decision.edits):

@@ -12,9 +12,9 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 import re
-from operator import attrgetter
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from gateway.policy.facts import PolicyInput
@@ -246,7 +246,9 @@ def _entities(
     return enough
 
 
-def expand_entities(patterns: Collection[str], known: frozenset[str], path: KeyPath) -> frozenset[str]:
+def expand_entities(
+    patterns: Collection[str], known: frozenset[str], path: KeyPath
+) -> frozenset[str]:
     """Entity globs → the known types they name; one that names none is an error."""
     expanded: set[str] = set()
     for index, pattern in enumerate(patterns):

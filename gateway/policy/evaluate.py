@@ -81,11 +81,13 @@ class CompiledPolicy:
     rules: tuple[CompiledRule, ...]
     scanned_entities: frozenset[str]
     dictionaries: tuple[DictionaryTerms, ...] = ()
-    screen: Screen = Screen(0.5)
+    screen: Screen = field(default_factory=lambda: Screen(0.5))
     #: some rule tests ``endpoint.ip_country``: the host must be resolved first
     needs_endpoint_country: bool = False
-    #: every file that went into this version: the policy, its includes, term lists
+    #: every file that went into this version: the policy and its includes
     files: tuple[str, ...] = ()
+    #: the entity types rules could name: the detector's and the policy's dictionaries
+    known_entities: frozenset[str] = frozenset()
 
     @property
     def name(self) -> str:
@@ -205,6 +207,7 @@ def compile_policy(
         screen,
         needs_country,
         files,
+        known,
     )
 
 

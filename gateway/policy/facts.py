@@ -32,7 +32,7 @@ class PolicyInput:
     host: str | None = None
     #: countries of the addresses the host resolves to, or "unresolved" / "unknown" / "private"
     endpoint_countries: tuple[str, ...] = ()
-    subject: Subject = Subject()
+    subject: Subject = field(default_factory=Subject)
     prompt_chars: int = 0
     attachments: tuple[str, ...] = ()
     server_references: tuple[str, ...] = ()

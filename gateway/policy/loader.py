@@ -67,8 +67,9 @@ class ComposedPolicy:
         """``file:line: key`` for a key path of the merged document."""
         for section in _LISTS:
             n = len(section)
-            if path[:n] == section and len(path) > n and isinstance(path[n], int):
-                origin, index = self.origins[section][path[n]]
+            position = path[n] if len(path) > n else None
+            if path[:n] == section and isinstance(position, int):
+                origin, index = self.origins[section][position]
                 return origin.where((*section, index, *path[n + 1 :]))
         if path[:2] == ("detection", "thresholds") and len(path) > 2:
             return self.threshold_origins[str(path[2])].where(path)
@@ -138,14 +139,22 @@ def _gather(
         if target in done:
             continue
         done.add(target)
-        display = str(Path(name).parent / relative) if not Path(relative).is_absolute() else relative
-        _gather(_read(target, source.where(("include", index))), display, target.parent, files,
-                (*stack, here), done)
+        display = (
+            str(Path(name).parent / relative) if not Path(relative).is_absolute() else relative
+        )
+        _gather(
+            _read(target, source.where(("include", index))),
+            display,
+            target.parent,
+            files,
+            (*stack, here),
+            done,
+        )
     files.append((source, document, base_dir))
 
 
 def _merge(files: list[tuple[SourceFile, PolicyDocument, Path]]) -> ComposedPolicy:
-    top_source, top, _ = files[-1]
+    _, top, _ = files[-1]
     digest = hashlib.sha256()
     origins: dict[KeyPath, list[tuple[SourceFile, int]]] = {section: [] for section in _LISTS}
     rules: list[Any] = []
@@ -162,7 +171,9 @@ def _merge(files: list[tuple[SourceFile, PolicyDocument, Path]]) -> ComposedPoli
         for index, rule in enumerate(document.rules):
             where = source.where(("rules", index, "id"))
             if rule.id in rule_home:
-                raise ConfigError(f"{where}: rule id '{rule.id}' is also used at {rule_home[rule.id]}")
+                raise ConfigError(
+                    f"{where}: rule id '{rule.id}' is also used at {rule_home[rule.id]}"
+                )
             rule_home[rule.id] = where
             rules.append(rule)
             origins[("rules",)].append((source, index))

@@ -39,7 +39,7 @@ _HEADER_SAFE = " !\"#$&'()*+,./:;<=>?@[]^_`{|}~-"
 
 
 def choose_language(accept_language: str | None, default: Language) -> Language:
-    """Of ``ko``/``en``, the one the client weighs highest (ties: listed first), else the default."""
+    """Of ``ko``/``en``, the one the client weighs highest (ties: first listed), else default."""
     if not accept_language:
         return default
     best: Language | None = None
