@@ -42,6 +42,8 @@ class CompileContext:
     known_groups: frozenset[str] | None = None  # None: any group name is accepted
     #: entity types named by positive ``entities`` tests (what an edit rule edits)
     named: set[str] = field(default_factory=set)
+    #: every entity type any test refers to, negated or not: what must be scanned
+    referenced: set[str] = field(default_factory=set)
     uses_scores: bool = False
     uses_endpoint_country: bool = False
 
@@ -216,12 +218,14 @@ def _entities(
 ) -> Predicate:
     if isinstance(value, list):
         wanted = expand_entities(value, ctx.known_entities, path)
+        ctx.referenced |= wanted
         if not negated:
             ctx.named |= wanted
         return lambda r: any(r.entity_counts.get(e) for e in wanted)
     checks: list[tuple[frozenset[str], int, float | None]] = []
     for pattern, threshold in value.items():
         types = expand_entities([pattern], ctx.known_entities, (*path, pattern))
+        ctx.referenced |= types
         if not negated:
             ctx.named |= types
         if threshold.min_score is not None:

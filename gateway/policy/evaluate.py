@@ -181,7 +181,7 @@ def compile_policy(
                 (*path, "action"),
             )
         rules.append(CompiledRule(rule, matches, entities))
-        scanned |= ctx.named
+        scanned |= ctx.referenced
         needs_country |= ctx.uses_endpoint_country
         uses_scores |= ctx.uses_scores
     detection = document.detection
