@@ -186,22 +186,15 @@ def _merge(files: list[tuple[SourceFile, PolicyDocument, Path]]) -> ComposedPoli
                     f"{dictionary_home[spec.entity]}"
                 )
             dictionary_home[spec.entity] = where
-            terms = list(spec.terms)
-            if spec.file is not None:
-                content = _read(base_dir / spec.file, where)
-                digest.update(content)
-                terms += _lines(content, base_dir / spec.file, where)
+            at = source.where(("detection", "dictionaries", index, "file"))
+            terms = spec.terms + _term_file(spec.file, base_dir, at, "dictionary ", digest)
             dictionaries.append(
                 DictionaryTerms(spec.entity, tuple(t for t in terms if t), spec.case_sensitive)
             )
             origins[("detection", "dictionaries")].append((source, index))
         for index, allow in enumerate(detection.allow):
-            values = list(allow.values)
-            if allow.file is not None:
-                where = source.where(("detection", "allow", index, "file"))
-                content = _read(base_dir / allow.file, where)
-                digest.update(content)
-                values += _lines(content, base_dir / allow.file, where)
+            at = source.where(("detection", "allow", index, "file"))
+            values = allow.values + _term_file(allow.file, base_dir, at, "allow-list ", digest)
             entities = tuple(allow.entities) if allow.entities else None
             allow_lists.append(AllowTerms(tuple(values), entities, allow.case_sensitive))
             origins[("detection", "allow")].append((source, index))
@@ -245,17 +238,23 @@ def _merge(files: list[tuple[SourceFile, PolicyDocument, Path]]) -> ComposedPoli
     )
 
 
-def _read(path: Path, where: str | None) -> bytes:
+def _read(path: Path, where: str | None, what: str = "") -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
         prefix = f"{where}: " if where else ""
-        raise ConfigError(f"{prefix}cannot read {path}: {exc.strerror}") from None
+        raise ConfigError(f"{prefix}cannot read {what}{path}: {exc.strerror}") from None
 
 
-def _lines(content: bytes, path: Path, where: str) -> list[str]:
+def _term_file(name: str | None, base_dir: Path, where: str, what: str, digest: Any) -> list[str]:
+    """A term or value file's stripped lines (none without a file); the version covers it."""
+    if name is None:
+        return []
+    path = base_dir / name
+    content = _read(path, where, what)
+    digest.update(content)
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
-        raise ConfigError(f"{where}: {path} is not UTF-8 text") from None
+        raise ConfigError(f"{where}: {what}{path} is not UTF-8 text") from None
     return [line.strip() for line in text.splitlines()]
