@@ -71,16 +71,33 @@ class SourceFile:
         return text
 
     def describe(self, exc: ValidationError) -> str:
-        """One line per problem: file, line, key, and what is wrong, in plain words."""
-        lines = []
+        """One line per problem: file, line, key, and what is wrong, in plain words.
+
+        A key that accepts several shapes (``entities``: a list or a mapping)
+        gets one line: the deepest problem if the value had a shape, else the
+        shapes it may take.
+        """
+        problems: dict[KeyPath, list[str]] = {}
         for error in exc.errors():
-            path = tuple(p for p in error["loc"] if isinstance(p, str | int))
+            path = self._known(tuple(p for p in error["loc"] if isinstance(p, str | int)))
             if error["type"] == "extra_forbidden":
                 message = "unknown key (check its spelling, or see `haetae policy schema`)"
             else:
                 message = error["msg"].removeprefix("Value error, ")
-            lines.append(f"{self.where(self._known(path))}: {message}")
-        return "\n".join(dict.fromkeys(lines))
+            if error["type"] == "string_type" and isinstance(error.get("input"), bool):
+                message += " (YAML reads unquoted yes/no/on/off/NO as true/false: quote it)"
+            problems.setdefault(path, []).append(message)
+        lines = []
+        for path, messages in problems.items():
+            if any(other[: len(path)] == path and other != path for other in problems):
+                continue  # a deeper problem inside this value says more
+            if len(messages) > 1 and all(m.startswith("Input should be a valid") for m in messages):
+                shapes = " or ".join(
+                    m.removeprefix("Input should be a valid ").split(",")[0] for m in messages
+                )
+                messages = [f"should be a {shapes}"]
+            lines.extend(f"{self.where(path)}: {message}" for message in dict.fromkeys(messages))
+        return "\n".join(lines)
 
     def _known(self, path: KeyPath) -> KeyPath:
         # pydantic adds union-member tags ("list[str]") that are not keys of the file

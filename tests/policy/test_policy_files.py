@@ -190,3 +190,28 @@ def test_a_policy_that_fails_is_never_returned_half_built(tmp_path: Path) -> Non
     )
     with pytest.raises(ConfigError, match="rule 'bad'"):
         parse_policy(text.encode(), KNOWN)
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        (
+            "{entities: {KR_RRN: {min_cout: 2}}}",
+            ["when.entities.KR_RRN.min_cout: unknown key"],
+        ),
+        ("{attachments: maybe}", ["when.attachments: should be a boolean or list"]),
+        (
+            "{provider.jurisdiction: [NO]}",
+            ["jurisdiction[0]: Input should be a valid string (YAML"],
+        ),
+    ],
+)
+def test_values_of_the_wrong_shape_get_one_plain_line(
+    tmp_path: Path, condition: str, expected: list[str]
+) -> None:
+    text = f"policy: p\nrules:\n  - id: a\n    when: {condition}\n    action: block\n"
+    message = error_of(write(tmp_path, "p.yaml", text))
+    problems = message.splitlines()[1:]
+    assert len(problems) == len(expected)
+    for line, wanted in zip(problems, expected, strict=True):
+        assert wanted in line and line.startswith(str(tmp_path / "p.yaml") + ":4: ")
