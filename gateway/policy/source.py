@@ -87,7 +87,7 @@ class SourceFile:
             if error["type"] == "string_type" and isinstance(error.get("input"), bool):
                 message += " (YAML reads unquoted yes/no/on/off/NO as true/false: quote it)"
             problems.setdefault(path, []).append(message)
-        lines = []
+        lines: list[str] = []
         for path, messages in problems.items():
             if any(other[: len(path)] == path and other != path for other in problems):
                 continue  # a deeper problem inside this value says more
