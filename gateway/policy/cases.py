@@ -79,6 +79,10 @@ class Sketcher:
                 f"provider '{sketch.provider}' is not in the catalog; "
                 "give its 'jurisdiction' and 'host'"
             )
+        declared = self._policy.document.groups
+        for group in sketch.groups:
+            if declared is not None and group not in declared:
+                raise ValueError(f"group '{group}' is not in the policy's 'groups' list")
         counts: dict[str, int] = {}
         scores: dict[str, list[float]] = {}
         chars = 0

@@ -130,3 +130,20 @@ def test_diff_lists_changes_rule_by_rule(
     assert "~ rule b: action redact → block" in out
     assert main(["policy", "diff", str(old), str(old)]) == 0
     assert "no changes" in capsys.readouterr().out
+
+
+def test_a_sketch_with_an_undeclared_group_or_entity_fails_its_case(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text(
+        "policy: p\ngroups: [staff]\n"
+        "rules: [{id: s, when: {groups: [staff]}, action: block}]\n"
+        "tests:\n"
+        "  - {name: typo group, request: {user: u, groups: [staf]}, expect: {action: allow}}\n"
+        "  - {name: typo entity, request: {entities: {KR_RRM: 1}}, expect: {action: allow}}\n"
+    )
+    assert main(["policy", "test", str(policy)]) == 1
+    out = capsys.readouterr().out
+    assert "bad request sketch: group 'staf' is not in the policy's 'groups' list" in out
+    assert "bad request sketch: 'KR_RRM' is not an entity" in out
