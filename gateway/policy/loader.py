@@ -98,12 +98,16 @@ class ComposedPolicy:
 
 
 def compose_policy(path: Path) -> ComposedPolicy:
-    return compose_text(_read(path, None), str(path), path.parent)
+    return compose_text(_read(path, None), str(path), path.parent, path.resolve())
 
 
-def compose_text(raw: bytes, name: str, base_dir: Path) -> ComposedPolicy:
+def compose_text(
+    raw: bytes, name: str, base_dir: Path, location: Path | None = None
+) -> ComposedPolicy:
+    """``location``: where the text lives, if it is a file (for include cycles)."""
     files: list[tuple[SourceFile, PolicyDocument, Path]] = []
-    _gather(raw, name, base_dir, files, stack=(), done=set())
+    here = location or (base_dir / name).resolve()
+    _gather(raw, name, base_dir, here, files, stack=(), done=set())
     return _merge(files)
 
 
@@ -111,6 +115,7 @@ def _gather(
     raw: bytes,
     name: str,
     base_dir: Path,
+    here: Path,
     files: list[tuple[SourceFile, PolicyDocument, Path]],
     stack: tuple[Path, ...],
     done: set[Path],
@@ -130,7 +135,6 @@ def _gather(
             )
     elif document.policy is None:
         raise ConfigError(f"{source.where(())}: a policy needs a name ('policy: my-policy')")
-    here = (base_dir / Path(name).name).resolve() if stack else Path(name).resolve()
     for index, relative in enumerate(document.include):
         target = (base_dir / relative).resolve()
         if target in stack or target == here:
@@ -146,6 +150,7 @@ def _gather(
             _read(target, source.where(("include", index))),
             display,
             target.parent,
+            target,
             files,
             (*stack, here),
             done,

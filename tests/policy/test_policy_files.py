@@ -215,3 +215,9 @@ def test_values_of_the_wrong_shape_get_one_plain_line(
     assert len(problems) == len(expected)
     for line, wanted in zip(problems, expected, strict=True):
         assert wanted in line and line.startswith(str(tmp_path / "p.yaml") + ":4: ")
+
+
+def test_a_fragment_including_the_policy_itself_is_a_cycle(tmp_path: Path) -> None:
+    write(tmp_path, "frag.yaml", "include: [p.yaml]\n")
+    top = write(tmp_path, "p.yaml", "policy: p\ninclude: [frag.yaml]\n")
+    assert "include cycle: p.yaml → frag.yaml → p.yaml" in error_of(top)
