@@ -12,7 +12,7 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 import re
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
@@ -67,21 +67,45 @@ def compile_condition(
             compile_condition(c, ctx, (*path, "any", i), negated)
             for i, c in enumerate(condition.any_of)
         ]
-        tests.append(lambda r: any(p(r) for p in parts))
+        tests.append(_either(parts))
     if condition.all_of is not None:
         parts = [
             compile_condition(c, ctx, (*path, "all", i), negated)
             for i, c in enumerate(condition.all_of)
         ]
-        tests.append(lambda r: all(p(r) for p in parts))
+        tests.append(_both(parts))
     if condition.not_ is not None:
         inner = compile_condition(condition.not_, ctx, (*path, "not"), not negated)
         tests.append(lambda r: not inner(r))
     for name, key, value in leaves(condition):
         tests.append(compile_leaf(name, value, ctx, (*path, key), negated))
+    return _both(tests)
+
+
+# Two or three tests are the common case; chaining them directly avoids a
+# generator per evaluation, which is most of the cost of a small rule.
+def _both(tests: list[Predicate]) -> Predicate:
     if len(tests) == 1:
         return tests[0]
+    if len(tests) == 2:
+        a, b = tests
+        return lambda r: a(r) and b(r)
+    if len(tests) == 3:
+        a, b, c = tests
+        return lambda r: a(r) and b(r) and c(r)
     return lambda r: all(t(r) for t in tests)
+
+
+def _either(tests: list[Predicate]) -> Predicate:
+    if len(tests) == 1:
+        return tests[0]
+    if len(tests) == 2:
+        a, b = tests
+        return lambda r: a(r) or b(r)
+    if len(tests) == 3:
+        a, b, c = tests
+        return lambda r: a(r) or b(r) or c(r)
+    return lambda r: any(t(r) for t in tests)
 
 
 def compile_leaf(
@@ -221,7 +245,7 @@ def _entities(
         ctx.referenced |= wanted
         if not negated:
             ctx.named |= wanted
-        return lambda r: any(r.entity_counts.get(e) for e in wanted)
+        return lambda r: _any_found(r.entity_counts, wanted)
     checks: list[tuple[frozenset[str], int, float | None]] = []
     for pattern, threshold in value.items():
         types = expand_entities([pattern], ctx.known_entities, (*path, pattern))
@@ -234,6 +258,8 @@ def _entities(
 
     def enough(r: PolicyInput) -> bool:
         counts, scores = r.entity_counts, r.entity_scores
+        if not counts:
+            return False
         for types, min_count, min_score in checks:
             found = 0
             for entity in types:
@@ -248,6 +274,13 @@ def _entities(
         return False
 
     return enough
+
+
+def _any_found(counts: Mapping[str, int], wanted: frozenset[str]) -> bool:
+    # A request names a few types, a rule may name fifty (SECRET_*): walk the shorter side.
+    if len(counts) < len(wanted):
+        return any(count and entity in wanted for entity, count in counts.items())
+    return any(counts.get(entity) for entity in wanted)
 
 
 def expand_entities(

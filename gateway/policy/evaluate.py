@@ -89,6 +89,13 @@ class CompiledPolicy:
     #: the entity types rules could name: the detector's and the policy's dictionaries
     known_entities: frozenset[str] = frozenset()
 
+    #: (predicate, bucket, rule) per rule, so ``decide`` reads no rule attributes
+    _plan: tuple[tuple[Predicate, int, CompiledRule], ...] = field(default=(), repr=False)
+
+    def __post_init__(self) -> None:
+        plan = tuple((rule.matches, _bucket(rule.rule), rule) for rule in self.rules)
+        object.__setattr__(self, "_plan", plan)
+
     @property
     def name(self) -> str:
         return self.document.policy or "unnamed"
@@ -114,20 +121,13 @@ class CompiledPolicy:
         warnings: list[CompiledRule] = []
         allows: list[CompiledRule] = []
         monitored: list[str] = []
-        for compiled in self.rules:
-            if not compiled.matches(request):
-                continue
-            action = compiled.rule.action
-            if compiled.rule.mode == "monitor":
-                monitored.append(compiled.id)
-            elif action == "block":
-                blocks.append(compiled)
-            elif action == "warn":
-                warnings.append(compiled)
-            elif action == "allow":
-                allows.append(compiled)
-            else:
-                editors.append(compiled)
+        enforced = (blocks, warnings, allows, editors)
+        for matches, bucket, compiled in self._plan:
+            if matches(request):
+                if bucket < 0:
+                    monitored.append(compiled.id)
+                else:
+                    enforced[bucket].append(compiled)
         watch = tuple(monitored)
         if blocks:
             ids = tuple(rule.id for rule in blocks)
@@ -212,6 +212,12 @@ def compile_policy(
 
 
 _RANK = {action: rank for rank, action in enumerate(EDIT_ACTIONS)}
+_BUCKETS = {"block": 0, "warn": 1, "allow": 2}
+
+
+def _bucket(rule: Rule) -> int:
+    """Where ``decide`` files a match: -1 monitor, 0 block, 1 warn, 2 allow, 3 edit."""
+    return -1 if rule.mode == "monitor" else _BUCKETS.get(rule.action, 3)
 
 
 def _and_not(when: Predicate, unless: Predicate) -> Predicate:
