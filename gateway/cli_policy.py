@@ -53,15 +53,9 @@ def register(commands: Any) -> None:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from gateway.policy.schema import PolicyDocument
+    from gateway.policy.schema import json_schema
 
-    schema = PolicyDocument.model_json_schema(by_alias=True)
-    schema = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        **schema,
-        "title": "Haetae policy",
-    }
-    print(json.dumps(schema, indent=2, ensure_ascii=False))
+    print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
     return 0
 
 

@@ -12,7 +12,7 @@ from gateway.policy.schema import PolicyDocument, Rule
 
 __all__ = ["diff_policies"]
 
-_SETTINGS = ("policy", "default_action", "default_language", "groups")
+_SETTINGS = ("policy", "include", "default_action", "default_language", "groups")
 _RULE_FIELDS = ("action", "mode", "when", "unless", "message", "description", "since")
 
 

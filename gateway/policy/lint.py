@@ -111,6 +111,16 @@ def lint_policy(
                         f"than {monitor_days}): enforce it or remove it",
                     )
                 )
+        language = policy.document.default_language
+        if rule.message and language not in rule.message:
+            found.append(
+                Finding(
+                    "note",
+                    (*path, "message"),
+                    f"no '{language}' text (the default language): callers who state no "
+                    "language get another language's text",
+                )
+            )
         if (
             rule.action == "allow"
             and rule.mode == "enforce"

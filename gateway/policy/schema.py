@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -35,6 +35,7 @@ __all__ = [
     "Range",
     "RequestSketch",
     "Rule",
+    "json_schema",
 ]
 
 Action = Literal["allow", "block", "warn", "redact", "hash", "pseudonymize", "mask"]
@@ -329,3 +330,12 @@ class PolicyDocument(_Strict):
 
 
 RequestSketch.model_rebuild()
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema editors use to complete and check policy files."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **PolicyDocument.model_json_schema(by_alias=True),
+        "title": "Haetae policy",
+    }

@@ -105,3 +105,9 @@ def test_references_allow_rules_and_monitor_age() -> None:
 
 def test_allow_rules_matter_when_the_default_blocks() -> None:
     assert lint("  - {id: c, when: {provider: [anthropic]}, action: allow}\n", "block") == []
+
+
+def test_a_message_without_the_default_language_is_noted() -> None:
+    findings = lint("  - {id: r, when: {provider: [openai]}, action: block, message: {ko: 차단}}\n")
+    assert findings == [("note", 0, findings[0][2])]
+    assert "no 'en' text" in findings[0][2]

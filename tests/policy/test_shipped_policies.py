@@ -34,3 +34,13 @@ def test_shipped_policy_lints_clean(path: Path) -> None:
     today = datetime.date(2026, 11, 27)
     findings = lint_policy(policy, load_catalog(), today)
     assert [f for f in findings if f.level != "note"] == []
+
+
+def test_the_shipped_json_schema_is_current() -> None:
+    """policies/policy.schema.json is what `haetae policy schema` prints; regenerate it if not."""
+    import json
+
+    from gateway.policy.schema import json_schema
+
+    shipped = Path(__file__).resolve().parents[2] / "policies" / "policy.schema.json"
+    assert json.loads(shipped.read_text(encoding="utf-8")) == json_schema()
