@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -46,8 +47,7 @@ Language = Literal["en", "ko"]
 #: want different edits of the same entity type, the earlier one here wins.
 EDIT_ACTIONS: tuple[str, ...] = ("redact", "hash", "pseudonymize", "mask")
 
-_ENTITY = r"^[A-Z*?][A-Z0-9_*?]*$"
-_COUNTRY = r"^([A-Z]{2}|unresolved|unknown|private)$"
+_ENTITY = re.compile(r"^[A-Z*?][A-Z0-9_*?]*$")
 
 
 class _Strict(BaseModel):
@@ -174,10 +174,8 @@ class Condition(_Strict):
     def _entity_names(
         cls, value: list[str] | dict[str, EntityThreshold] | None
     ) -> list[str] | dict[str, EntityThreshold] | None:
-        import re
-
         for name in value or ():
-            if not re.match(_ENTITY, name):
+            if not _ENTITY.match(name):
                 raise ValueError(f"'{name}' is not an entity type (upper case, globs allowed)")
         return value
 
