@@ -1,4 +1,4 @@
-"""The ``haetae`` command: serve, demo, scan, audit, bench."""
+"""The ``haetae`` command: serve, demo, scan, audit, bench, policy."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway import cli_keys
+from gateway.cli_policy import register as register_policy_commands
 from gateway.errors import ConfigError
 from gateway.settings import CONFIG_FILE_VARIABLE, Settings, load_settings
 
@@ -100,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.set_defaults(run=_bench)
     cli_keys.register(commands)
+    register_policy_commands(commands)
     return parser
 
 

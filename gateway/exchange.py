@@ -69,10 +69,12 @@ class Exchange:
     # detect
     findings: list[list[Finding]] = field(default_factory=list)
     entity_counts: dict[str, int] = field(default_factory=dict)
+    entity_scores: dict[str, list[float]] = field(default_factory=dict)  # when a rule tests scores
     # decide and transform
     decision: Decision | None = None
     outgoing_body: bytes | None = None
     restore_mapping: dict[str, str] = field(default_factory=dict)  # placeholder → value
+    warning: str | None = None  # a `warn` rule's message, sent as x-haetae-warning
     # forward
     upstream_status: int | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)

@@ -10,7 +10,9 @@ import orjson
 from gateway.detect.actions import RequestEditor
 from gateway.detect.transforms import Pseudonymizer
 from gateway.errors import BadRequest, PolicyBlock
-from gateway.policy import PolicyInput, refusal_message
+from gateway.geo import UNRESOLVED, EndpointResolver
+from gateway.policy import PolicyInput, refusal_message, warning_message
+from gateway.policy.hosts import upstream_host
 from gateway.policy.messages import choose_language
 from gateway.providers.dialect import UninspectableContent, apply_edits
 
@@ -69,14 +71,11 @@ class Detect:
             findings = await asyncio.to_thread(self._engine.scan_segments, texts)
         else:
             findings = self._engine.scan_segments(texts)
-        min_score = exchange.policy.min_score
-        counts: dict[str, int] = {}
-        for per_segment in findings:
-            for finding in per_segment:
-                if finding.score >= min_score:
-                    counts[finding.entity_type] = counts.get(finding.entity_type, 0) + 1
-        exchange.findings = findings
-        exchange.entity_counts = counts
+        # thresholds and allow-lists: what does not count is dropped here, unreported
+        screened = exchange.policy.screen(texts, findings)
+        exchange.findings = screened.findings
+        exchange.entity_counts = screened.counts
+        exchange.entity_scores = screened.scores or {}
 
 
 class Decide:
@@ -84,9 +83,16 @@ class Decide:
 
     name = "decide"
 
+    def __init__(self, resolver: EndpointResolver | None = None) -> None:
+        self._resolver = resolver or EndpointResolver()
+
     async def __call__(self, exchange: Exchange) -> None:
         provider, endpoint, policy = exchange.provider, exchange.endpoint, exchange.policy
         assert provider is not None and endpoint is not None
+        host = upstream_host(provider.base_url)
+        countries: tuple[str, ...] = ()
+        if policy.needs_endpoint_country:
+            countries = await self._resolver.countries(host) if host else (UNRESOLVED,)
         decision = policy.decide(
             PolicyInput(
                 provider=provider.id,
@@ -95,16 +101,26 @@ class Decide:
                 api=endpoint.api,
                 model=exchange.model,
                 entity_counts=exchange.entity_counts,
+                entity_scores=exchange.entity_scores,
+                provider_regions=tuple(provider.entry.regions),
+                host=host,
+                endpoint_countries=countries,
+                subject=exchange.subject,
+                prompt_chars=sum(len(segment.text) for segment in exchange.segments),
+                attachments=exchange.attachments,
+                server_references=exchange.server_references,
             )
         )
         exchange.decision = decision
-        if decision.action == "block":
+        if decision.action == "block" or decision.warning_rules:
             accept = exchange.header(b"accept-language")
             language = choose_language(
                 accept.decode("latin-1") if accept else None, policy.document.default_language
             )
-            message = refusal_message(policy, decision, exchange.entity_counts, language)
-            raise PolicyBlock(message, rule_ids=list(decision.rule_ids) or ["default"])
+            if decision.action == "block":
+                message = refusal_message(policy, decision, exchange.entity_counts, language)
+                raise PolicyBlock(message, rule_ids=list(decision.rule_ids) or ["default"])
+            exchange.warning = warning_message(policy, decision, language)
 
 
 class Transform:
@@ -121,11 +137,12 @@ class Transform:
         if decision is None or not decision.edits:
             exchange.outgoing_body = exchange.body
             return
-        actions, min_score = decision.edits, exchange.policy.min_score
+        actions = decision.edits
         editor = RequestEditor(self._key, self._pseudonymizer)
         edits = {}
+        # exchange.findings holds only findings that count (Detect screened them)
         for segment, findings in zip(exchange.segments, exchange.findings, strict=True):
-            hits = [f for f in findings if f.entity_type in actions and f.score >= min_score]
+            hits = [f for f in findings if f.entity_type in actions]
             if hits:
                 edits[segment.path] = editor.edit(segment.text, hits, actions)
         apply_edits(exchange.document, edits)

@@ -22,6 +22,7 @@ from gateway.audit import AuditRecord, AuditStore
 from gateway.errors import AuditUnavailable, InspectionFailed, PolicyBlock, Refusal
 from gateway.exchange import Exchange, new_request_id
 from gateway.forward import ClientGone, Forward
+from gateway.policy.messages import warning_header
 from gateway.responses import send_refusal
 
 if TYPE_CHECKING:
@@ -171,10 +172,13 @@ class Pipeline:
 
     @staticmethod
     def _gateway_headers(exchange: Exchange, decision: str) -> list[tuple[bytes, bytes]]:
-        return [
+        headers = [
             (b"x-haetae-request-id", exchange.request_id.encode()),
             (b"x-haetae-decision", decision.encode()),
         ]
+        if exchange.warning is not None:
+            headers.append((b"x-haetae-warning", warning_header(exchange.warning)))
+        return headers
 
 
 def _ms(began: float) -> float:

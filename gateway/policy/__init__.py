@@ -2,7 +2,7 @@
 
 from gateway.policy.evaluate import CompiledPolicy, Decision, PolicyInput, compile_policy
 from gateway.policy.loader import load_policy, parse_policy
-from gateway.policy.messages import refusal_message
+from gateway.policy.messages import refusal_message, warning_message
 from gateway.policy.schema import PolicyDocument
 
 __all__ = [
@@ -14,4 +14,5 @@ __all__ = [
     "load_policy",
     "parse_policy",
     "refusal_message",
+    "warning_message",
 ]

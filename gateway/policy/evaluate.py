@@ -1,20 +1,27 @@
 """Compiled policies and the one function that decides.
 
-Policies are compiled once, at load: conditions become plain predicates over a
-``PolicyInput`` and entity globs are expanded against the detector's entity
-list, so a typo fails at load time and the request path only calls closures.
+Policies are compiled once, at load (``conditions.py``), so the request path
+only calls closures. ``decide`` states the combining rule.
 """
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from gateway.errors import ConfigError
-from gateway.policy.schema import EDIT_ACTIONS, Condition, PolicyDocument, Rule
+from gateway.policy.conditions import (
+    CompileContext,
+    Predicate,
+    compile_condition,
+    expand_entities,
+)
+from gateway.policy.detection import AllowedValues, Screen
+from gateway.policy.facts import PolicyInput
+from gateway.policy.schema import EDIT_ACTIONS, PolicyDocument, Rule
+from gateway.policy.source import PolicyError
 
 __all__ = [
+    "AllowTerms",
     "CompiledPolicy",
     "CompiledRule",
     "Decision",
@@ -22,21 +29,6 @@ __all__ = [
     "PolicyInput",
     "compile_policy",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class PolicyInput:
-    """What a policy may look at. Entity counts only: never the values."""
-
-    provider: str
-    provider_jurisdiction: str
-    provider_parent_jurisdiction: str | None
-    api: str
-    model: str | None
-    entity_counts: Mapping[str, int] = field(default_factory=dict)
-
-
-Predicate = Callable[[PolicyInput], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,12 +46,14 @@ class CompiledRule:
 class Decision:
     """The outcome for one request, with the rules that produced it."""
 
-    action: str  # allow | block | one of EDIT_ACTIONS (the most protective edit applied)
+    action: str  # allow | block | warn | one of EDIT_ACTIONS (the most protective edit applied)
     rule_ids: tuple[str, ...]
     monitored_rule_ids: tuple[str, ...] = ()
     #: entity type → edit action, for the entity types found in the request
     edits: Mapping[str, str] = field(default_factory=dict)
     blocking_rules: tuple[CompiledRule, ...] = ()
+    #: enforced ``warn`` rules that matched: the request goes, the client is told
+    warning_rules: tuple[CompiledRule, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,16 +66,39 @@ class DictionaryTerms:
 
 
 @dataclass(frozen=True, slots=True)
+class AllowTerms:
+    """An allow-list with its file's lines already read; ``entities`` None means all."""
+
+    values: tuple[str, ...]
+    entities: tuple[str, ...] | None = None
+    case_sensitive: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class CompiledPolicy:
     document: PolicyDocument
     version: str
     rules: tuple[CompiledRule, ...]
     scanned_entities: frozenset[str]
     dictionaries: tuple[DictionaryTerms, ...] = ()
+    screen: Screen = field(default_factory=lambda: Screen(0.5))
+    #: some rule tests ``endpoint.ip_country``: the host must be resolved first
+    needs_endpoint_country: bool = False
+    #: every file that went into this version: the policy and its includes
+    files: tuple[str, ...] = ()
+    #: the entity types rules could name: the detector's and the policy's dictionaries
+    known_entities: frozenset[str] = frozenset()
+
+    #: (predicate, bucket, rule) per rule, so ``decide`` reads no rule attributes
+    _plan: tuple[tuple[Predicate, int, CompiledRule], ...] = field(default=(), repr=False)
+
+    def __post_init__(self) -> None:
+        plan = tuple((rule.matches, _bucket(rule.rule), rule) for rule in self.rules)
+        object.__setattr__(self, "_plan", plan)
 
     @property
     def name(self) -> str:
-        return self.document.policy
+        return self.document.policy or "unnamed"
 
     @property
     def min_score(self) -> float:
@@ -95,28 +112,27 @@ class CompiledPolicy:
         enforced matches: any ``block`` wins; otherwise the edit rules (``redact``,
         ``hash``, ``pseudonymize``, ``mask``) edit the entity types they name —
         where two want different edits of one type, the more protective wins,
-        in that order; otherwise any ``allow`` allows; with no match the
-        policy's ``default_action`` applies.
+        in that order — and ``warn`` rules add a warning to the answer;
+        otherwise any ``allow`` allows; with no match the policy's
+        ``default_action`` applies.
         """
         blocks: list[CompiledRule] = []
         editors: list[CompiledRule] = []
+        warnings: list[CompiledRule] = []
         allows: list[CompiledRule] = []
         monitored: list[str] = []
-        for compiled in self.rules:
-            if not compiled.matches(request):
-                continue
-            if compiled.rule.mode == "monitor":
-                monitored.append(compiled.id)
-            elif compiled.rule.action == "block":
-                blocks.append(compiled)
-            elif compiled.rule.action in EDIT_ACTIONS:
-                editors.append(compiled)
-            else:
-                allows.append(compiled)
+        enforced = (blocks, warnings, allows, editors)
+        for matches, bucket, compiled in self._plan:
+            if matches(request):
+                if bucket < 0:
+                    monitored.append(compiled.id)
+                else:
+                    enforced[bucket].append(compiled)
         watch = tuple(monitored)
         if blocks:
             ids = tuple(rule.id for rule in blocks)
             return Decision("block", ids, watch, blocking_rules=tuple(blocks))
+        warned = tuple(warnings)
         if editors:
             edits: dict[str, str] = {}
             for rule in editors:
@@ -128,7 +144,10 @@ class CompiledPolicy:
                     if current is None or _RANK[action] < _RANK[current]:
                         edits[entity] = action
             strongest = min(edits.values(), key=_RANK.__getitem__, default=editors[0].rule.action)
-            return Decision(strongest, tuple(r.id for r in editors), watch, edits)
+            ids = tuple(r.id for r in (*editors, *warned))
+            return Decision(strongest, ids, watch, edits, warning_rules=warned)
+        if warned:
+            return Decision("warn", tuple(r.id for r in warned), watch, warning_rules=warned)
         if allows:
             return Decision("allow", tuple(rule.id for rule in allows), watch)
         return Decision(self.document.default_action, (), watch)
@@ -139,77 +158,86 @@ def compile_policy(
     version: str,
     known_entities: Collection[str],
     dictionaries: tuple[DictionaryTerms, ...] = (),
+    allow_lists: Sequence[AllowTerms] = (),
+    files: tuple[str, ...] = (),
 ) -> CompiledPolicy:
+    """Compile every rule and the detector settings; errors carry the key path."""
     known = frozenset(known_entities)
+    groups = frozenset(document.groups) if document.groups is not None else None
     rules: list[CompiledRule] = []
     scanned: set[str] = set()
-    for rule in document.rules:
-        where = f"rule '{rule.id}'"
-        named: set[str] = set()
-        matches = _compile(rule.when, known, named, f"{where}.when")
-        entities = frozenset(named)
+    needs_country = uses_scores = False
+    for index, rule in enumerate(document.rules):
+        path = ("rules", index)
+        ctx = CompileContext(known, groups)
+        matches = compile_condition(rule.when, ctx, (*path, "when"))
+        entities = frozenset(ctx.named)
         if rule.unless is not None:
-            exception = _compile(rule.unless, known, named, f"{where}.unless")
+            exception = compile_condition(rule.unless, ctx, (*path, "unless"), negated=True)
             matches = _and_not(matches, exception)
         if rule.action in EDIT_ACTIONS and not entities:
-            raise ConfigError(f"{where}: action '{rule.action}' needs 'entities' in 'when' to edit")
+            raise PolicyError(
+                f"action '{rule.action}' needs 'entities' in 'when': it edits those types",
+                (*path, "action"),
+            )
         rules.append(CompiledRule(rule, matches, entities))
-        scanned |= named
-    return CompiledPolicy(document, version, tuple(rules), frozenset(scanned), dictionaries)
+        scanned |= ctx.referenced
+        needs_country |= ctx.uses_endpoint_country
+        uses_scores |= ctx.uses_scores
+    detection = document.detection
+    scanned |= expand_entities(detection.scan, known, ("detection", "scan"))
+    thresholds: dict[str, float] = {}
+    for pattern, score in detection.thresholds.items():
+        for entity in expand_entities([pattern], known, ("detection", "thresholds", pattern)):
+            # an exact name beats a glob that also covers it
+            if entity == pattern or entity not in thresholds:
+                thresholds[entity] = score
+    screen = Screen(
+        detection.min_score,
+        thresholds,
+        _allowed(allow_lists, known),
+        keep_scores=uses_scores,
+    )
+    return CompiledPolicy(
+        document,
+        version,
+        tuple(rules),
+        frozenset(scanned),
+        dictionaries,
+        screen,
+        needs_country,
+        files,
+        known,
+    )
 
 
 _RANK = {action: rank for rank, action in enumerate(EDIT_ACTIONS)}
+_BUCKETS = {"block": 0, "warn": 1, "allow": 2}
+
+
+def _bucket(rule: Rule) -> int:
+    """Where ``decide`` files a match: -1 monitor, 0 block, 1 warn, 2 allow, 3 edit."""
+    return -1 if rule.mode == "monitor" else _BUCKETS.get(rule.action, 3)
 
 
 def _and_not(when: Predicate, unless: Predicate) -> Predicate:
     return lambda request: when(request) and not unless(request)
 
 
-def _compile(condition: Condition, known: frozenset[str], named: set[str], where: str) -> Predicate:
-    tests: list[Predicate] = []
-    if condition.any_of is not None:
-        parts = [_compile(c, known, named, f"{where}.any") for c in condition.any_of]
-        tests.append(lambda r: any(p(r) for p in parts))
-    if condition.all_of is not None:
-        parts = [_compile(c, known, named, f"{where}.all") for c in condition.all_of]
-        tests.append(lambda r: all(p(r) for p in parts))
-    if condition.not_ is not None:
-        inner = _compile(condition.not_, known, set(), f"{where}.not")
-        tests.append(lambda r: not inner(r))
-    if condition.provider is not None:
-        ids = frozenset(condition.provider)
-        tests.append(lambda r: r.provider in ids)
-    if condition.provider_jurisdiction is not None:
-        countries = frozenset(c.upper() for c in condition.provider_jurisdiction)
-        tests.append(lambda r: r.provider_jurisdiction in countries)
-    if condition.provider_parent_jurisdiction is not None:
-        parents = frozenset(c.upper() for c in condition.provider_parent_jurisdiction)
-        tests.append(lambda r: r.provider_parent_jurisdiction in parents)
-    if condition.api is not None:
-        apis = frozenset(condition.api)
-        tests.append(lambda r: r.api in apis)
-    if condition.model is not None:
-        globs = tuple(condition.model)
-        tests.append(
-            lambda r: r.model is not None and any(fnmatch.fnmatchcase(r.model, g) for g in globs)
-        )
-    if condition.entities is not None:
-        wanted = _expand_entities(condition.entities, known, f"{where}.entities")
-        named |= wanted
-        tests.append(lambda r: any(r.entity_counts.get(e) for e in wanted))
-    if len(tests) == 1:
-        return tests[0]
-    return lambda r: all(t(r) for t in tests)
-
-
-def _expand_entities(patterns: list[str], known: frozenset[str], where: str) -> frozenset[str]:
-    expanded: set[str] = set()
-    for pattern in patterns:
-        matched = {name for name in known if fnmatch.fnmatchcase(name, pattern)}
-        if not matched:
-            raise ConfigError(
-                f"{where}: '{pattern}' is not an entity the detector knows "
-                f"(known: {', '.join(sorted(known))})"
-            )
-        expanded |= matched
-    return frozenset(expanded)
+def _allowed(lists: Sequence[AllowTerms], known: frozenset[str]) -> dict[str, AllowedValues]:
+    exact: dict[str, set[str]] = {}
+    folded: dict[str, set[str]] = {}
+    for index, allow in enumerate(lists):
+        path = ("detection", "allow", index, "entities")
+        types = expand_entities(allow.entities, known, path) if allow.entities else {"*"}
+        target = exact if allow.case_sensitive else folded
+        for entity in types:
+            bucket = target.setdefault(entity, set())
+            for value in allow.values:
+                value = value.strip()
+                if value:
+                    bucket.add(value if allow.case_sensitive else value.casefold())
+    return {
+        entity: AllowedValues(frozenset(exact.get(entity, ())), frozenset(folded.get(entity, ())))
+        for entity in exact.keys() | folded.keys()
+    }

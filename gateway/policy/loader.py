@@ -1,29 +1,39 @@
-"""Reading a policy file: YAML → validated document → compiled policy."""
+"""Reading a policy: its file and the fragments it includes → one compiled policy.
+
+Each file is validated on its own (so errors name that file and line), then
+the files are merged: included fragments first, in order, then the including
+file. A fragment adds rules, groups and detector settings; only the top-level
+file names the policy and sets its defaults and tests. A rule id used twice,
+a dictionary defined twice or a threshold given two values is an error, as is
+an include cycle (a fragment included along two paths is read once). The
+version hashes every file read, term lists included. Nothing is half-applied:
+any error raises before a ``CompiledPolicy`` exists.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from gateway.errors import ConfigError
-from gateway.policy.evaluate import CompiledPolicy, DictionaryTerms, compile_policy
+from gateway.policy.evaluate import AllowTerms, CompiledPolicy, DictionaryTerms, compile_policy
 from gateway.policy.providers import policy_catalog
 from gateway.policy.schema import PolicyDocument
-from gateway.validation import describe_validation_error
+from gateway.policy.source import KeyPath, PolicyError, SourceFile, read_source
 
-__all__ = ["load_policy", "parse_policy"]
+__all__ = ["ComposedPolicy", "compose_policy", "load_policy", "parse_policy"]
+
+_TOP_ONLY = ("policy", "default_action", "default_language", "tests")
+_LISTS = (("rules",), ("detection", "dictionaries"), ("detection", "allow"), ("detection", "scan"))
 
 
 def load_policy(path: Path, known_entities: Collection[str]) -> CompiledPolicy:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read policy file {path}: {exc.strerror}") from None
-    return parse_policy(raw, known_entities, source=str(path), base_dir=path.parent)
+    return compose_policy(path).compile(known_entities)
 
 
 def parse_policy(
@@ -33,53 +43,228 @@ def parse_policy(
     source: str = "<policy>",
     base_dir: Path | None = None,
 ) -> CompiledPolicy:
-    """Validate and compile; the version hashes the policy and its dictionary files."""
-    try:
-        data = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: not valid YAML: {exc}") from None
-    try:
-        document = PolicyDocument.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(f"{source}: invalid policy:\n{describe_validation_error(exc)}") from None
-    try:
-        policy_catalog(document.policy, document.providers)  # a bad entry fails the load
-    except ConfigError as exc:
-        raise ConfigError(f"{source}: {exc}") from None
-    digest = hashlib.sha256(raw)
-    dictionaries = []
-    builtin = frozenset(known_entities)
-    for spec in document.detection.dictionaries:
-        if spec.entity in builtin:
-            raise ConfigError(
-                f"{source}: dictionary entity {spec.entity} is a built-in detector's name; "
-                "choose another"
+    """Validate and compile text; includes and term files are relative to ``base_dir``."""
+    return compose_text(raw, source, base_dir or Path.cwd()).compile(known_entities)
+
+
+@dataclass(slots=True)
+class ComposedPolicy:
+    """The merged document, with where each part came from (for messages)."""
+
+    document: PolicyDocument
+    sources: list[SourceFile]
+    #: for each list section: merged index → (file, index there)
+    origins: dict[KeyPath, list[tuple[SourceFile, int]]] = field(default_factory=dict)
+    threshold_origins: dict[str, SourceFile] = field(default_factory=dict)
+    dictionaries: tuple[DictionaryTerms, ...] = ()
+    allow_lists: tuple[AllowTerms, ...] = ()
+    version: str = ""
+
+    @property
+    def top(self) -> SourceFile:
+        return self.sources[-1]
+
+    def where(self, path: KeyPath) -> str:
+        """``file:line: key`` for a key path of the merged document."""
+        for section in _LISTS:
+            n = len(section)
+            position = path[n] if len(path) > n else None
+            if path[:n] == section and isinstance(position, int):
+                origin, index = self.origins[section][position]
+                return origin.where((*section, index, *path[n + 1 :]))
+        if path[:2] == ("detection", "thresholds") and len(path) > 2:
+            return self.threshold_origins[str(path[2])].where(path)
+        return self.top.where(path)
+
+    def compile(self, known_entities: Collection[str]) -> CompiledPolicy:
+        try:
+            policy_catalog(self.document.policy or "", self.document.providers)  # fails if bad
+        except ConfigError as exc:
+            raise ConfigError(f"{self.where(('providers',))}: {exc}") from None
+        builtin = frozenset(known_entities)
+        for index, terms in enumerate(self.dictionaries):
+            if terms.entity in builtin:
+                raise ConfigError(
+                    f"{self.where(('detection', 'dictionaries', index, 'entity'))}: "
+                    f"{terms.entity} is a built-in detector's name; choose another"
+                )
+        known = builtin | {d.entity for d in self.dictionaries}
+        try:
+            return compile_policy(
+                self.document,
+                self.version,
+                known,
+                self.dictionaries,
+                self.allow_lists,
+                tuple(source.name for source in self.sources),
             )
-        terms = list(spec.terms)
-        if spec.file is not None:
-            content = _read_terms(Path(spec.file), base_dir, source)
-            digest.update(content)
-            terms += [line.strip() for line in content.decode("utf-8").splitlines()]
-        dictionaries.append(
-            DictionaryTerms(spec.entity, tuple(t for t in terms if t), spec.case_sensitive)
-        )
-    known = builtin | {d.entity for d in dictionaries}
-    try:
-        return compile_policy(
-            document, digest.hexdigest()[:16], known, dictionaries=tuple(dictionaries)
-        )
-    except ConfigError as exc:
-        raise ConfigError(f"{source}: {exc}") from None
+        except PolicyError as exc:
+            raise ConfigError(f"{self.where(exc.path)}: {exc}") from None
 
 
-def _read_terms(path: Path, base_dir: Path | None, source: str) -> bytes:
-    if not path.is_absolute() and base_dir is not None:
-        path = base_dir / path
+def compose_policy(path: Path) -> ComposedPolicy:
+    return compose_text(_read(path, None), str(path), path.parent, path.resolve())
+
+
+def compose_text(
+    raw: bytes, name: str, base_dir: Path, location: Path | None = None
+) -> ComposedPolicy:
+    """``location``: where the text lives, if it is a file (for include cycles)."""
+    files: list[tuple[SourceFile, PolicyDocument, Path]] = []
+    here = location or (base_dir / name).resolve()
+    _gather(raw, name, base_dir, here, files, stack=(), done=set())
+    return _merge(files)
+
+
+def _gather(
+    raw: bytes,
+    name: str,
+    base_dir: Path,
+    here: Path,
+    files: list[tuple[SourceFile, PolicyDocument, Path]],
+    stack: tuple[Path, ...],
+    done: set[Path],
+) -> None:
+    source = read_source(raw, name)
     try:
-        content = path.read_bytes()
-        content.decode("utf-8")
+        document = PolicyDocument.model_validate(source.data)
+    except ValidationError as exc:
+        raise ConfigError(f"invalid policy:\n{source.describe(exc)}") from None
+    if stack:  # an included fragment
+        for key in _TOP_ONLY:
+            if key in document.model_fields_set:
+                raise ConfigError(f"{source.where((key,))}: only the including policy sets this")
+        if "min_score" in document.detection.model_fields_set:
+            raise ConfigError(
+                f"{source.where(('detection', 'min_score'))}: only the including policy sets this"
+            )
+    elif document.policy is None:
+        raise ConfigError(f"{source.where(())}: a policy needs a name ('policy: my-policy')")
+    for index, relative in enumerate(document.include):
+        target = (base_dir / relative).resolve()
+        if target in stack or target == here:
+            chain = " → ".join(p.name for p in (*stack, here, target))
+            raise ConfigError(f"{source.where(('include', index))}: include cycle: {chain}")
+        if target in done:
+            continue
+        done.add(target)
+        display = (
+            str(Path(name).parent / relative) if not Path(relative).is_absolute() else relative
+        )
+        _gather(
+            _read(target, source.where(("include", index))),
+            display,
+            target.parent,
+            target,
+            files,
+            (*stack, here),
+            done,
+        )
+    files.append((source, document, base_dir))
+
+
+def _merge(files: list[tuple[SourceFile, PolicyDocument, Path]]) -> ComposedPolicy:
+    _, top, _ = files[-1]
+    digest = hashlib.sha256()
+    origins: dict[KeyPath, list[tuple[SourceFile, int]]] = {section: [] for section in _LISTS}
+    rules: list[Any] = []
+    rule_home: dict[str, str] = {}
+    dictionaries: list[DictionaryTerms] = []
+    dictionary_home: dict[str, str] = {}
+    allow_lists: list[AllowTerms] = []
+    thresholds: dict[str, float] = {}
+    threshold_origins: dict[str, SourceFile] = {}
+    scan: list[str] = []
+    groups: set[str] | None = None
+    for source, document, base_dir in files:
+        digest.update(source.raw)
+        for index, rule in enumerate(document.rules):
+            where = source.where(("rules", index, "id"))
+            if rule.id in rule_home:
+                raise ConfigError(
+                    f"{where}: rule id '{rule.id}' is also used at {rule_home[rule.id]}"
+                )
+            rule_home[rule.id] = where
+            rules.append(rule)
+            origins[("rules",)].append((source, index))
+        detection = document.detection
+        for index, spec in enumerate(detection.dictionaries):
+            where = source.where(("detection", "dictionaries", index, "entity"))
+            if spec.entity in dictionary_home:
+                raise ConfigError(
+                    f"{where}: dictionary {spec.entity} is also defined at "
+                    f"{dictionary_home[spec.entity]}"
+                )
+            dictionary_home[spec.entity] = where
+            at = source.where(("detection", "dictionaries", index, "file"))
+            terms = spec.terms + _term_file(spec.file, base_dir, at, "dictionary ", digest)
+            dictionaries.append(
+                DictionaryTerms(spec.entity, tuple(t for t in terms if t), spec.case_sensitive)
+            )
+            origins[("detection", "dictionaries")].append((source, index))
+        for index, allow in enumerate(detection.allow):
+            at = source.where(("detection", "allow", index, "file"))
+            values = allow.values + _term_file(allow.file, base_dir, at, "allow-list ", digest)
+            entities = tuple(allow.entities) if allow.entities else None
+            allow_lists.append(AllowTerms(tuple(values), entities, allow.case_sensitive))
+            origins[("detection", "allow")].append((source, index))
+        for key, score in detection.thresholds.items():
+            if key in thresholds and thresholds[key] != score:
+                raise ConfigError(
+                    f"{source.where(('detection', 'thresholds', key))}: threshold {score} "
+                    f"contradicts {thresholds[key]} at "
+                    f"{threshold_origins[key].where(('detection', 'thresholds', key))}"
+                )
+            thresholds[key] = score
+            threshold_origins[key] = source
+        for index, entity in enumerate(detection.scan):
+            scan.append(entity)
+            origins[("detection", "scan")].append((source, index))
+        if document.groups is not None:
+            groups = (groups or set()) | set(document.groups)
+    merged_detection = top.detection.model_copy(
+        update={
+            "thresholds": thresholds,
+            "scan": scan,
+            "allow": [a for _, d, _ in files for a in d.detection.allow],
+            "dictionaries": [s for _, d, _ in files for s in d.detection.dictionaries],
+        }
+    )
+    merged = top.model_copy(
+        update={
+            "rules": rules,
+            "detection": merged_detection,
+            "groups": sorted(groups) if groups is not None else None,
+        }
+    )
+    return ComposedPolicy(
+        merged,
+        [source for source, _, _ in files],
+        origins,
+        threshold_origins,
+        tuple(dictionaries),
+        tuple(allow_lists),
+        digest.hexdigest()[:16],
+    )
+
+
+def _read(path: Path, where: str | None, what: str = "") -> bytes:
+    try:
+        return path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"{source}: cannot read dictionary {path}: {exc.strerror}") from None
+        prefix = f"{where}: " if where else ""
+        raise ConfigError(f"{prefix}cannot read {what}{path}: {exc.strerror}") from None
+
+
+def _term_file(name: str | None, base_dir: Path, where: str, what: str, digest: Any) -> list[str]:
+    """A term or value file's stripped lines (none without a file); the version covers it."""
+    if name is None:
+        return []
+    path = base_dir / name
+    content = _read(path, where, what)
+    digest.update(content)
+    try:
+        text = content.decode("utf-8")
     except UnicodeDecodeError:
-        raise ConfigError(f"{source}: dictionary {path} is not UTF-8 text") from None
-    return content
+        raise ConfigError(f"{where}: {what}{path} is not UTF-8 text") from None
+    return [line.strip() for line in text.splitlines()]

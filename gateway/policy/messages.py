@@ -1,13 +1,14 @@
-"""The words a blocked caller reads: rule ids and reasons, in Korean or English."""
+"""The words a caller reads: why a request was blocked or warned about, in Korean or English."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Literal
+from urllib.parse import quote
 
 from gateway.policy.evaluate import CompiledPolicy, Decision
 
-__all__ = ["Language", "choose_language", "refusal_message"]
+__all__ = ["Language", "choose_language", "refusal_message", "warning_header", "warning_message"]
 
 Language = Literal["en", "ko"]
 
@@ -25,16 +26,41 @@ _PREFIX = {
 }
 
 
+_WARNING = {
+    "en": "this request was forwarded, but the policy asks you to check what it contains",
+    "ko": "요청은 전달되었지만, 정책상 포함된 내용을 확인해야 합니다",
+}
+_WARNING_PREFIX = {
+    "en": "Haetae policy '{policy}' (rule {rules}): ",
+    "ko": "Haetae 정책 '{policy}' (규칙 {rules}): ",
+}
+# Kept readable in the header; everything else (Korean included) is percent-encoded UTF-8.
+_HEADER_SAFE = " !\"#$&'()*+,./:;<=>?@[]^_`{|}~-"
+
+
 def choose_language(accept_language: str | None, default: Language) -> Language:
-    """The first of ``ko``/``en`` the client prefers, else the policy's default."""
-    if accept_language:
-        for part in accept_language.split(","):
-            tag = part.split(";", 1)[0].strip().lower()
-            if tag.startswith("ko"):
-                return "ko"
-            if tag.startswith("en"):
-                return "en"
-    return default
+    """Of ``ko``/``en``, the one the client weighs highest (ties: first listed), else default."""
+    if not accept_language:
+        return default
+    best: Language | None = None
+    best_weight = 0.0
+    for part in accept_language.split(","):
+        tag, _, params = part.strip().lower().partition(";")
+        language: Language | None = "ko" if tag.startswith("ko") else None
+        if tag.startswith("en"):
+            language = "en"
+        if language is None:
+            continue
+        weight = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                weight = float(params[2:])
+            except ValueError:
+                weight = 0.0
+        if weight > best_weight:
+            best, best_weight = language, weight
+    return best or default
 
 
 def refusal_message(
@@ -58,3 +84,23 @@ def refusal_message(
             reasons.append(text)
     prefix = _PREFIX[language].format(policy=policy.name, rules=rules)
     return prefix + " / ".join(reasons)
+
+
+def warning_message(policy: CompiledPolicy, decision: Decision, language: Language) -> str | None:
+    """What the enforced ``warn`` rules that matched tell the client, or None."""
+    if not decision.warning_rules:
+        return None
+    reasons: list[str] = []
+    for compiled in decision.warning_rules:
+        text = compiled.rule.message.get(language) or compiled.rule.message.get(
+            policy.document.default_language, _WARNING[language]
+        )
+        if text not in reasons:
+            reasons.append(text)
+    rules = ", ".join(rule.id for rule in decision.warning_rules)
+    return _WARNING_PREFIX[language].format(policy=policy.name, rules=rules) + " / ".join(reasons)
+
+
+def warning_header(message: str) -> bytes:
+    """The ``x-haetae-warning`` value: HTTP headers carry ASCII, so the rest is %-encoded."""
+    return quote(message, safe=_HEADER_SAFE).encode("ascii")

@@ -1,0 +1,232 @@
+"""A policy's own test cases: request sketch → expected decision.
+
+``haetae policy test`` and the CI test of the shipped policies both call
+``run_policy_tests``. A sketch names only what a policy can see; provider
+facts default to the catalog's, and a sketch's ``text`` is scanned by the real
+detector with the policy's dictionaries, thresholds and allow-lists, exactly
+as a served request is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gateway.errors import ConfigError
+from gateway.identity import Subject
+from gateway.policy.evaluate import CompiledPolicy, Decision
+from gateway.policy.facts import PolicyInput
+from gateway.policy.hosts import upstream_host
+from gateway.policy.loader import load_policy
+from gateway.policy.schema import EntityCountSketch, PolicyTest, RequestSketch
+
+if TYPE_CHECKING:
+    from gateway.detect import DetectionEngine
+    from gateway.providers.catalog import CatalogEntry
+
+__all__ = [
+    "CaseResult",
+    "FileReport",
+    "Sketcher",
+    "format_reports",
+    "run_policy_tests",
+]
+
+
+@dataclass(slots=True)
+class CaseResult:
+    name: str
+    problems: list[str]
+    decision: Decision | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+
+@dataclass(slots=True)
+class FileReport:
+    path: str
+    policy: CompiledPolicy | None = None
+    error: str | None = None
+    results: list[CaseResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and all(result.passed for result in self.results)
+
+
+class Sketcher:
+    """Turns request sketches into ``PolicyInput`` for one policy."""
+
+    def __init__(
+        self,
+        policy: CompiledPolicy,
+        catalog: Mapping[str, CatalogEntry],
+        known_entities: Collection[str],
+    ) -> None:
+        self._policy = policy
+        self._catalog = catalog
+        self._known = frozenset(known_entities) | {d.entity for d in policy.dictionaries}
+        self._engine: DetectionEngine | None = None
+
+    def __call__(self, sketch: RequestSketch) -> PolicyInput:
+        entry = self._catalog.get(sketch.provider)
+        if entry is None and (sketch.jurisdiction is None or sketch.host is None):
+            raise ValueError(
+                f"provider '{sketch.provider}' is not in the catalog; "
+                "give its 'jurisdiction' and 'host'"
+            )
+        declared = self._policy.document.groups
+        for group in sketch.groups:
+            if declared is not None and group not in declared:
+                raise ValueError(f"group '{group}' is not in the policy's 'groups' list")
+        counts: dict[str, int] = {}
+        scores: dict[str, list[float]] = {}
+        chars = 0
+        if sketch.text is not None:
+            texts = [sketch.text]
+            screened = self._policy.screen(texts, self._scanner().scan_segments(texts))
+            counts.update(screened.counts)
+            scores.update(screened.scores or {})
+            chars = len(sketch.text)
+        for entity, given in sketch.entities.items():
+            if entity not in self._known:
+                raise ValueError(f"'{entity}' is not an entity the policy or detector knows")
+            found = (
+                given if isinstance(given, EntityCountSketch) else EntityCountSketch(count=given)
+            )
+            if found.count:
+                counts[entity] = counts.get(entity, 0) + found.count
+                scores.setdefault(entity, []).extend([found.score] * found.count)
+        anonymous = sketch.user is None if sketch.anonymous is None else sketch.anonymous
+        country = sketch.endpoint_country
+        return PolicyInput(
+            provider=sketch.provider,
+            provider_jurisdiction=(sketch.jurisdiction or (entry.jurisdiction if entry else "")),
+            provider_parent_jurisdiction=(
+                sketch.parent_jurisdiction
+                if sketch.parent_jurisdiction is not None or entry is None
+                else entry.parent_jurisdiction
+            ),
+            api=sketch.api,
+            model=sketch.model,
+            entity_counts=counts,
+            entity_scores=scores,
+            provider_regions=tuple(
+                sketch.regions if sketch.regions is not None else (entry.regions if entry else ())
+            ),
+            host=sketch.host or (upstream_host(entry.base_url) if entry else None),
+            endpoint_countries=(country,) if isinstance(country, str) else tuple(country or ()),
+            subject=Subject(
+                user=sketch.user,
+                groups=tuple(sketch.groups),
+                address=sketch.source,
+                application=sketch.client_app,
+                method=None if anonymous else "sketch",
+            ),
+            prompt_chars=sketch.prompt_chars if sketch.prompt_chars is not None else chars,
+            attachments=tuple(sketch.attachments),
+            server_references=tuple(sketch.server_references),
+        )
+
+    def _scanner(self) -> DetectionEngine:
+        if self._engine is None:
+            self._engine = build_engine(self._policy)
+        return self._engine
+
+
+def build_engine(policy: CompiledPolicy) -> DetectionEngine:
+    """The detector a gateway serving this policy would build."""
+    from gateway.detect import SUPPORTED_ENTITIES, DetectionEngine
+    from gateway.detect.recognizers.dictionary import DictionaryRecognizer
+
+    return DetectionEngine(
+        entities=policy.scanned_entities & SUPPORTED_ENTITIES,
+        extra_recognizers=[
+            DictionaryRecognizer(d.entity, d.terms, case_sensitive=d.case_sensitive)
+            for d in policy.dictionaries
+            if d.entity in policy.scanned_entities
+        ],
+    )
+
+
+def check_case(policy: CompiledPolicy, case: PolicyTest, sketch: Sketcher) -> CaseResult:
+    try:
+        request = sketch(case.request)
+    except ValueError as exc:
+        return CaseResult(case.name, [f"bad request sketch: {exc}"])
+    decision = policy.decide(request)
+    expect, problems = case.expect, []
+    got_rules = ", ".join(decision.rule_ids) or "none"
+    if decision.action != expect.action:
+        problems.append(
+            f"expected action {expect.action}, got {decision.action} (rules: {got_rules})"
+        )
+    if expect.rules is not None and set(expect.rules) != set(decision.rule_ids):
+        problems.append(f"expected rules {', '.join(expect.rules) or 'none'}, got {got_rules}")
+    if expect.edits is not None and dict(expect.edits) != dict(decision.edits):
+        problems.append(f"expected edits {dict(expect.edits)}, got {dict(decision.edits)}")
+    if expect.monitored is not None and set(expect.monitored) != set(decision.monitored_rule_ids):
+        got = ", ".join(decision.monitored_rule_ids) or "none"
+        problems.append(f"expected monitored {', '.join(expect.monitored) or 'none'}, got {got}")
+    return CaseResult(case.name, problems, decision)
+
+
+def run_policy_tests(
+    paths: Sequence[Path],
+    known_entities: Collection[str] | None = None,
+    catalog: Mapping[str, CatalogEntry] | None = None,
+    load: Callable[[Path, Collection[str]], CompiledPolicy] = load_policy,
+) -> list[FileReport]:
+    """Load each policy and run its ``tests:``; a policy that fails to load is a failure."""
+    if known_entities is None:
+        from gateway.detect import SUPPORTED_ENTITIES
+
+        known_entities = SUPPORTED_ENTITIES
+    if catalog is None:
+        from gateway.providers.catalog import load_catalog
+
+        catalog = load_catalog()
+    reports = []
+    for path in paths:
+        report = FileReport(str(path))
+        try:
+            policy = load(path, known_entities)
+        except ConfigError as exc:
+            report.error = str(exc)
+            reports.append(report)
+            continue
+        report.policy = policy
+        if not policy.document.tests:
+            report.error = "no test cases ('tests:'): every policy ships with its own"
+        sketch = Sketcher(policy, catalog, known_entities)
+        report.results = [check_case(policy, case, sketch) for case in policy.document.tests]
+        reports.append(report)
+    return reports
+
+
+def format_reports(reports: Sequence[FileReport]) -> str:
+    lines: list[str] = []
+    passed = failed = 0
+    for report in reports:
+        if report.policy is not None:
+            policy = report.policy
+            lines.append(f"{report.path} ({policy.name}, version {policy.version})")
+        else:
+            lines.append(report.path)
+        if report.error is not None:
+            lines.extend(f"  ERROR {line}" for line in report.error.splitlines())
+            failed += 1
+        for result in report.results:
+            if result.passed:
+                passed += 1
+                lines.append(f"  PASS  {result.name}")
+            else:
+                failed += 1
+                lines.append(f"  FAIL  {result.name}")
+                lines.extend(f"        {problem}" for problem in result.problems)
+    lines.append(f"{passed} passed, {failed} failed")
+    return "\n".join(lines)

@@ -1,0 +1,102 @@
+"""Which rules matched a request and why, test by test (``haetae policy explain``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from gateway.policy.conditions import CompileContext, compile_leaf, leaves
+from gateway.policy.evaluate import CompiledPolicy, Decision
+from gateway.policy.facts import PolicyInput
+from gateway.policy.schema import Condition
+
+__all__ = ["explain"]
+
+_SEEN: dict[str, Callable[[PolicyInput], Any]] = {
+    "user": lambda r: r.subject.user,
+    "groups": lambda r: list(r.subject.groups),
+    "source": lambda r: r.subject.address,
+    "client_app": lambda r: r.subject.application,
+    "anonymous": lambda r: r.subject.anonymous,
+    "provider": lambda r: r.provider,
+    "provider_jurisdiction": lambda r: r.provider_jurisdiction,
+    "provider_parent_jurisdiction": lambda r: r.provider_parent_jurisdiction,
+    "provider_regions": lambda r: list(r.provider_regions),
+    "host": lambda r: r.host,
+    "endpoint_ip_country": lambda r: list(r.endpoint_countries),
+    "api": lambda r: r.api,
+    "model": lambda r: r.model,
+    "entities": lambda r: dict(r.entity_counts),
+    "prompt_chars": lambda r: r.prompt_chars,
+    "attachments": lambda r: list(r.attachments),
+    "server_references": lambda r: list(r.server_references),
+}
+
+
+def explain(policy: CompiledPolicy, request: PolicyInput) -> tuple[Decision, str]:
+    """The decision, and a report of every rule: matched or not, and each test's outcome."""
+    known = policy.known_entities
+    decision = policy.decide(request)
+    lines = [
+        f"policy {policy.name} (version {policy.version})",
+        f"decision: {decision.action}"
+        + (
+            f"  rules: {', '.join(decision.rule_ids)}"
+            if decision.rule_ids
+            else "  (no rule: default)"
+        )
+        + (f"  edits: {_show(dict(decision.edits))}" if decision.edits else "")
+        + (
+            f"  monitored: {', '.join(decision.monitored_rule_ids)}"
+            if decision.monitored_rule_ids
+            else ""
+        ),
+        "",
+    ]
+    for compiled in policy.rules:
+        rule = compiled.rule
+        matched = compiled.matches(request)
+        mode = " (monitor)" if rule.mode == "monitor" else ""
+        lines.append(f"{'MATCH' if matched else 'no   '} {rule.id}: {rule.action}{mode}")
+        lines.extend(_condition("when", rule.when, request, known, 1))
+        if rule.unless is not None:
+            lines.extend(_condition("unless", rule.unless, request, known, 1))
+    return decision, "\n".join(lines)
+
+
+def _condition(
+    label: str, condition: Condition, request: PolicyInput, known: frozenset[str], depth: int
+) -> list[str]:
+    indent = "    " * depth
+    lines = [f"{indent}{label}:"]
+    inner = depth + 1
+    for index, part in enumerate(condition.any_of or ()):
+        lines.extend(_condition(f"any[{index}]", part, request, known, inner))
+    for index, part in enumerate(condition.all_of or ()):
+        lines.extend(_condition(f"all[{index}]", part, request, known, inner))
+    if condition.not_ is not None:
+        lines.extend(_condition("not", condition.not_, request, known, inner))
+    for name, key, value in leaves(condition):
+        test = compile_leaf(name, value, CompileContext(known), (key,))
+        mark = "✓" if test(request) else "✗"
+        written = value.model_dump(exclude_none=True) if hasattr(value, "model_dump") else value
+        if isinstance(written, dict):
+            written = {
+                k: v.model_dump(exclude_none=True) if hasattr(v, "model_dump") else v
+                for k, v in written.items()
+            }
+        seen = _SEEN[name](request)
+        lines.append(f"{'    ' * inner}{mark} {key}: {_show(written)}  (request: {_show(seen)})")
+    return lines
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None or value == [] or value == {}:
+        return "none"
+    if isinstance(value, list):
+        return "[" + ", ".join(map(str, value)) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in value.items()) + "}"
+    return str(value)
