@@ -31,6 +31,7 @@ __all__ = [
     "LimitSettings",
     "ListenSettings",
     "ProviderSettings",
+    "RolloutSettings",
     "Settings",
     "TimeoutSettings",
     "load_settings",
@@ -121,6 +122,24 @@ class AdminSettings(_Strict):
     token_file: Path | None = None
 
 
+class RolloutSettings(_Strict):
+    """How replicas share the active policy; see docs/rollout.md."""
+
+    # redis://[:password@]host:port/db; unset = one replica, versions kept locally
+    redis_url: str | None = None
+    key_prefix: str = Field(default="haetae:policy:", min_length=1)
+    # Re-read of the shared active pointer, behind the pub/sub push (seconds).
+    poll_interval: float = Field(default=1.0, gt=0, le=300)
+    # How often the policy file is checked for changes; 0 turns hot reload off.
+    file_poll_interval: float = Field(default=1.0, ge=0, le=300)
+    # Without Redis: a directory that keeps versions and the change log across
+    # restarts (and lets workers on one host share them); unset = memory only.
+    local_dir: Path | None = None
+    # Answer /readyz with 503 while Redis is unreachable (default: keep serving
+    # the last good policy and say so in /readyz).
+    unready_when_unreachable: bool = False
+
+
 class Settings(_Strict):
     listen: ListenSettings = ListenSettings()
     policy: Path = Path("policies/default.yaml")
@@ -131,6 +150,7 @@ class Settings(_Strict):
     detection: DetectionSettings = DetectionSettings()
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
     admin: AdminSettings = AdminSettings()
+    rollout: RolloutSettings = RolloutSettings()
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
 
