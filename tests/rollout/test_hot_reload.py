@@ -44,9 +44,7 @@ def test_an_invalid_file_is_reported_and_never_activated(tmp_path: Path) -> None
         good = app.policy.version
         rewrite(tmp_path / "policy.yaml", BASE_POLICY + "  - id: broken\n    action: block\n")
 
-        status = wait_for(
-            lambda: (s := ready(gateway.base_url)).get("policy_reload_error") and s
-        )
+        status = wait_for(lambda: (s := ready(gateway.base_url)).get("policy_reload_error") and s)
         assert status["http_status"] == 200  # still serving its last good policy
         assert status["policy_version"] == good
         assert "rules.2.when" in status["policy_reload_error"]["message"]

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from conftest import closed_port
 
 from gateway.rollout.redis_store import RedisPolicyStore, redact_url
 from gateway.rollout.store import (
@@ -17,8 +18,6 @@ from gateway.rollout.store import (
     StoredVersion,
     StoreUnavailable,
 )
-
-from conftest import closed_port
 
 
 def version(name: str, at: float) -> StoredVersion:
