@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from gateway.rollout.manager import Rollout, RolloutConflict, UnknownVersion
@@ -22,6 +23,8 @@ __all__ = [
     "build_rollout",
 ]
 
+log = logging.getLogger("haetae.rollout")
+
 
 def build_rollout(settings: Settings, holder: PolicyHolder) -> Rollout:
     """Redis when a URL is configured, else this host's store; nothing connects yet."""
@@ -32,6 +35,12 @@ def build_rollout(settings: Settings, holder: PolicyHolder) -> Rollout:
 
         store = RedisPolicyStore(config.redis_url, config.key_prefix)
     else:
+        if settings.listen.workers > 1 and config.local_dir is None:
+            log.warning(
+                "%d workers without rollout.redis_url or rollout.local_dir: an activation "
+                "through the admin API reaches only the worker that served it",
+                settings.listen.workers,
+            )
         store = LocalPolicyStore(config.local_dir)
     return Rollout(
         holder,

@@ -22,6 +22,7 @@ import dataclasses
 import logging
 import os
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from gateway.policy.active import PolicyHolder
 from gateway.policy.diff import diff_policies
 from gateway.policy.evaluate import CompiledPolicy
 from gateway.policy.loader import parse_policy
+from gateway.rollout.references import check_file_references
 from gateway.rollout.store import ChangeRecord, PolicyStore, StoredVersion, StoreUnavailable
 
 __all__ = ["Rollout", "RolloutConflict", "UnknownVersion"]
@@ -136,9 +138,18 @@ class Rollout:
 
     # -- admin operations --------------------------------------------------
 
-    def compile(self, raw: bytes, source: str = "<upload>") -> CompiledPolicy:
-        """Validate and compile; blocking. Relative files resolve next to the policy file."""
-        return parse_policy(raw, SUPPORTED_ENTITIES, source=source, base_dir=self._file.parent)
+    def compile(
+        self, raw: bytes, source: str = "<upload>", *, confined: bool = True
+    ) -> CompiledPolicy:
+        """Validate and compile; blocking. Relative files resolve next to the policy file.
+
+        ``confined`` (anything but the operator's own file): file references
+        must stay inside the policy file's directory.
+        """
+        base_dir = self._file.parent
+        if confined:
+            check_file_references(raw, base_dir, source)
+        return parse_policy(raw, SUPPORTED_ENTITIES, source=source, base_dir=base_dir)
 
     async def upload(self, raw: bytes, by: str) -> tuple[StoredVersion, CompiledPolicy, bool]:
         """Store a validated candidate (not active yet); raises ConfigError with the reason."""
@@ -280,7 +291,9 @@ class Rollout:
             last_stat = stat
             try:
                 raw = await asyncio.to_thread(self._file.read_bytes)
-                compiled = await asyncio.to_thread(self.compile, raw, str(self._file))
+                compiled = await asyncio.to_thread(
+                    partial(self.compile, raw, str(self._file), confined=False)
+                )
                 stored = self._stored_from_file(compiled, raw)
             except OSError as exc:
                 self._report_reload_error(f"cannot read policy file {self._file}: {exc.strerror}")
@@ -313,7 +326,11 @@ class Rollout:
     # -- helpers -----------------------------------------------------------
 
     def _compile_stored(self, stored: StoredVersion) -> CompiledPolicy:
-        compiled = self.compile(stored.yaml.encode("utf-8"), f"<stored {stored.version}>")
+        compiled = self.compile(
+            stored.yaml.encode("utf-8"),
+            f"<stored {stored.version}>",
+            confined=stored.origin != "file",  # only uploads came through the admin API
+        )
         if compiled.version != stored.version:
             raise ConfigError(
                 f"stored policy {stored.version} compiles to version {compiled.version} on this "

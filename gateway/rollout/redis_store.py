@@ -62,6 +62,7 @@ class RedisPolicyStore:
         try:
             return await operation()
         except (RedisError, OSError) as exc:
+            await self._drop_pubsub()  # resubscribe on a fresh connection next time
             raise StoreUnavailable(f"redis {self.url}: {type(exc).__name__}") from None
 
     async def put_version(self, version: StoredVersion) -> bool:

@@ -170,6 +170,7 @@ class LocalPolicyStore:
             self._history.append(change)
             del self._history[: -self._history_limit]
             return
+        self._dir.mkdir(parents=True, exist_ok=True)
         with (self._dir / "history.jsonl").open("ab") as log:
             log.write(change.to_json() + b"\n")
         self._write("active", change.to_version.encode())

@@ -128,3 +128,35 @@ def test_rollback_with_nothing_before_is_a_conflict(replica) -> None:
         reply = api.post("/policies/rollback")
     assert reply.status_code == 409
     assert "no earlier active version" in reply.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("reference", ["/etc/passwd", "../outside.txt", "sub/../../outside.txt"])
+def test_an_upload_cannot_read_files_outside_the_policy_directory(
+    replica, tmp_path: Path, reference: str
+) -> None:
+    gateway, _app = replica
+    (tmp_path.parent / "outside.txt").write_text("secret-term\n")
+    policy = (
+        "policy: sneaky\ndetection:\n  dictionaries:\n"
+        f"    - {{ entity: LEAK, file: '{reference}' }}\n"
+        "rules:\n  - { id: leak, when: { entities: [LEAK] }, action: block }\n"
+    )
+    with admin(gateway) as api:
+        reply = api.post("/policies", content=policy)
+    assert reply.status_code == 422
+    message = reply.json()["error"]["message"]
+    assert "outside the policy directory" in message and "secret-term" not in message
+
+
+def test_an_upload_may_use_term_files_next_to_the_policy(replica, tmp_path: Path) -> None:
+    gateway, _app = replica
+    (tmp_path / "names.txt").write_text("Heron\n")
+    policy = (
+        "policy: terms\ndetection:\n  dictionaries:\n"
+        "    - { entity: CODENAME, file: names.txt }\n"
+        "rules:\n  - { id: names, when: { entities: [CODENAME] }, action: block }\n"
+    )
+    with admin(gateway) as api:
+        version = api.post("/policies", content=policy).json()["version"]
+        assert api.post(f"/policies/{version}/activate").status_code == 200
+    assert chat(gateway.base_url, "where is Heron?").status_code == 403

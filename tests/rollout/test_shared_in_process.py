@@ -1,0 +1,67 @@
+"""Replicas sharing Redis, in one process: file changes roll out to all; strict readiness."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from conftest import (
+    BASE_POLICY,
+    REDIS_HOST,
+    STRICT_POLICY,
+    chat,
+    closed_port,
+    ready,
+    rollout_gateway,
+    wait_for,
+)
+
+RRN_TEXT = "my number is 900101-1234568"
+
+
+def test_a_changed_policy_file_is_rolled_out_to_every_replica(
+    tmp_path: Path, redis_url: str, key_prefix: str
+) -> None:
+    shared = {"redis_url": redis_url, "key_prefix": key_prefix}
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with (
+        rollout_gateway(tmp_path / "a", **shared) as (_gateway_a, app_a, _),
+        rollout_gateway(tmp_path / "b", **shared) as (gateway_b, app_b, _),
+    ):
+        first = app_a.policy.version
+        assert app_b.policy.version == first
+        # Only A's file changes (B's might be on another host, not yet updated).
+        aside = tmp_path / "a" / "new.yaml"
+        aside.write_text(STRICT_POLICY, encoding="utf-8")
+        os.replace(aside, tmp_path / "a" / "policy.yaml")
+
+        wait_for(lambda: app_b.policy.version != first)
+        assert app_b.policy.version == app_a.policy.version
+        assert chat(gateway_b.base_url, RRN_TEXT).status_code == 403
+        assert ready(gateway_b.base_url)["policy_source"] == "redis"
+
+
+def test_strict_readiness_answers_503_while_redis_is_unreachable(tmp_path: Path) -> None:
+    nowhere = f"redis://{REDIS_HOST}:{closed_port()}/0"
+    with rollout_gateway(tmp_path, redis_url=nowhere, unready_when_unreachable=True) as (
+        gateway,
+        _app,
+        _,
+    ):
+        status = ready(gateway.base_url)
+        assert status["http_status"] == 503
+        assert status["redis"] == "unreachable" and status["status"] == "not ready"
+
+
+def test_a_file_change_while_redis_is_unreachable_is_served_here(tmp_path: Path) -> None:
+    nowhere = f"redis://{REDIS_HOST}:{closed_port()}/0"
+    with rollout_gateway(tmp_path, BASE_POLICY, redis_url=nowhere) as (gateway, app, _):
+        first = app.policy.version
+        aside = tmp_path / "new.yaml"
+        aside.write_text(STRICT_POLICY, encoding="utf-8")
+        os.replace(aside, tmp_path / "policy.yaml")
+        wait_for(lambda: app.policy.version != first)
+        status = ready(gateway.base_url)
+        assert status["policy_source"] == "file" and status["redis"] == "unreachable"
+        assert chat(gateway.base_url, RRN_TEXT).status_code == 403
