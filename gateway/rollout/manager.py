@@ -194,7 +194,9 @@ class Rollout:
                 raise RolloutConflict(f"version {version} is already active")
             if compiled is None:
                 compiled = await self.compiled_version(version)
-            ready = await self.holder.prepare(compiled, self.store.kind)
+            # One replica's own file stays "file"; anything shared is the store's.
+            local_file = action == "reload" and self.store.kind == "local"
+            ready = await self.holder.prepare(compiled, "file" if local_file else self.store.kind)
             previous = self.holder.active.policy
             change = ChangeRecord(
                 at=time.time(),
