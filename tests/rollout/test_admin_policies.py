@@ -92,6 +92,7 @@ def test_upload_dry_run_activate_and_roll_back(replica) -> None:
         assert activated.json()["by"] == "tester"
         assert activated.json()["from"] == base_version and activated.json()["to"] == candidate
         assert ready(gateway.base_url)["policy_version"] == candidate
+        assert ready(gateway.base_url)["policy_source"] == "local"
         assert api.post(f"/policies/{candidate}/activate").status_code == 409
 
         blocked = chat(gateway.base_url, RRN_TEXT)

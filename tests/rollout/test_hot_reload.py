@@ -31,6 +31,7 @@ def test_a_valid_change_goes_live_with_its_new_scanners(tmp_path: Path) -> None:
         assert blocked.status_code == 403 and "block-rrn" in blocked.text
         status = ready(gateway.base_url)
         assert status["policy_version"] == app.policy.version
+        assert status["policy_source"] == "file"
         history = httpx.get(
             gateway.url("/admin/v1/policies/history"), headers=ADMIN, timeout=5
         ).json()["changes"]
