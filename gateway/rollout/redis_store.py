@@ -115,6 +115,9 @@ class RedisPolicyStore:
                 pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
                 await pubsub.subscribe(self._channel)
                 self._pubsub = pubsub
+                # Anything published before this moment was missed: have the caller
+                # re-read the pointer now rather than after a whole poll interval.
+                return
             deadline = asyncio.get_running_loop().time() + timeout
             while (left := deadline - asyncio.get_running_loop().time()) > 0:
                 message = await self._pubsub.get_message(timeout=left)

@@ -6,7 +6,12 @@ import os
 from pathlib import Path
 
 import httpx
+import pytest
 from conftest import ADMIN, BASE_POLICY, STRICT_POLICY, chat, ready, rollout_gateway, wait_for
+
+from gateway.detect import SUPPORTED_ENTITIES
+from gateway.errors import ConfigError
+from gateway.policy import load_policy
 
 RRN_TEXT = "my number is 900101-1234568"
 
@@ -48,7 +53,9 @@ def test_an_invalid_file_is_reported_and_never_activated(tmp_path: Path) -> None
         status = wait_for(lambda: (s := ready(gateway.base_url)).get("policy_reload_error") and s)
         assert status["http_status"] == 200  # still serving its last good policy
         assert status["policy_version"] == good
-        assert "rules.2.when" in status["policy_reload_error"]["message"]
+        with pytest.raises(ConfigError) as loader:
+            load_policy(tmp_path / "policy.yaml", SUPPORTED_ENTITIES)
+        assert status["policy_reload_error"]["message"] == str(loader.value)
         listing = httpx.get(gateway.url("/admin/v1/policies"), headers=ADMIN, timeout=5).json()
         assert listing["replica"]["policy_reload_error"] == status["policy_reload_error"]
         assert chat(gateway.base_url, "hello").status_code == 200

@@ -91,7 +91,7 @@ def test_redis_activation_is_pushed_to_a_waiting_replica(redis_url: str, key_pre
             RedisPolicyStore(redis_url, key_prefix),
         )
         try:
-            await listener.wait_for_change(0.01)  # subscribes
+            await listener.wait_for_change(5)  # subscribes, then returns at once
             waiting = asyncio.create_task(listener.wait_for_change(30))
             await asyncio.sleep(0.05)
             await writer.set_active(change(None, "cccc"))
