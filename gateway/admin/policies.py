@@ -110,29 +110,13 @@ def policies_router(
 
     @router.post("/{version}/activate")
     async def activate(version: str, principal: CurrentPrincipal) -> dict[str, Any]:
-        try:
-            change = await _store(rollout.activate(version, principal.name))
-        except UnknownVersion:
-            raise HTTPException(404, f"no stored policy has version {version}") from None
-        except RolloutConflict as exc:
-            raise HTTPException(409, str(exc)) from None
-        except ConfigError as exc:
-            raise HTTPException(422, str(exc)) from None
-        return _change_dict(change)
+        return await _change(rollout.activate(version, principal.name), version)
 
     @router.post("/rollback")
     async def rollback(
         principal: CurrentPrincipal, to: str | None = Query(None, description="a version")
     ) -> dict[str, Any]:
-        try:
-            change = await _store(rollout.rollback(principal.name, to))
-        except UnknownVersion:
-            raise HTTPException(404, f"no stored policy has version {to}") from None
-        except RolloutConflict as exc:
-            raise HTTPException(409, str(exc)) from None
-        except ConfigError as exc:
-            raise HTTPException(422, str(exc)) from None
-        return _change_dict(change)
+        return await _change(rollout.rollback(principal.name, to), to)
 
     async def _dry_run(candidate: CompiledPolicy, days: float) -> dict[str, Any]:
         until = time.time()
@@ -186,6 +170,19 @@ async def _store(operation: Awaitable[T]) -> T:
         return await operation
     except StoreUnavailable as exc:
         raise HTTPException(503, f"the policy store is unreachable ({exc})") from None
+
+
+async def _change(operation: Awaitable[ChangeRecord], version: str | None) -> dict[str, Any]:
+    """Run an activation or rollback, mapping its refusals to HTTP statuses."""
+    try:
+        change = await _store(operation)
+    except UnknownVersion:
+        raise HTTPException(404, f"no stored policy has version {version}") from None
+    except RolloutConflict as exc:
+        raise HTTPException(409, str(exc)) from None
+    except ConfigError as exc:  # the stored policy does not compile on this replica
+        raise HTTPException(422, str(exc)) from None
+    return _change_dict(change)
 
 
 def _change_dict(change: ChangeRecord) -> dict[str, Any]:
