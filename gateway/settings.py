@@ -135,8 +135,8 @@ class RolloutSettings(_Strict):
     # Without Redis: a directory that keeps versions and the change log across
     # restarts (and lets workers on one host share them); unset = memory only.
     local_dir: Path | None = None
-    # Answer /readyz with 503 while Redis is unreachable (default: keep serving
-    # the last good policy and say so in /readyz).
+    # Answer /readyz with 503 while Redis is unreachable or the shared version
+    # cannot be adopted (default: keep serving the last good policy, say so).
     unready_when_unreachable: bool = False
 
 

@@ -22,7 +22,6 @@ import dataclasses
 import logging
 import os
 import time
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -84,11 +83,11 @@ class Rollout:
 
     async def start(self) -> None:
         """Join the shared state (bounded by the store's timeouts), then watch for changes."""
-        active = self.holder.active
         try:
-            raw = self._file.read_bytes()
-            stored = self._stored_from_file(active.policy, raw)
-            await self._roll_out_file(stored, active.policy)
+            # Read again rather than trust the start-up copy: the file may have changed since.
+            stored, compiled = await asyncio.to_thread(self._read_file)
+            self._file_version = stored.version
+            await self._roll_out_file(stored, compiled)
             await self._sync_once()
             self._store_ok()
         except StoreUnavailable as exc:
@@ -113,8 +112,9 @@ class Rollout:
 
     @property
     def serving_safely(self) -> bool:
-        """False only when configured to stop serving while the store is unreachable."""
-        return not (self._strict and self._store_down_since is not None)
+        """False only when configured so, while this replica may lag the shared version."""
+        stale = self._store_down_since is not None or self._sync_error is not None
+        return not (self._strict and stale)
 
     def status(self) -> dict[str, Any]:
         active = self.holder.active
@@ -260,9 +260,10 @@ class Rollout:
         self._sync_error = None
 
     async def _seed(self, policy: CompiledPolicy) -> None:
-        raw = self._file.read_bytes() if policy.version == self._file_version else None
-        if raw is not None:
-            await self.store.put_version(self._stored_from_file(policy, raw))
+        if await self.store.get_version(policy.version) is None:
+            stored, _compiled = await asyncio.to_thread(self._read_file)
+            if stored.version == policy.version:
+                await self.store.put_version(stored)
         if await self.store.get_version(policy.version) is None:
             raise ConfigError("the store is empty and this replica's policy is not stored")
         await self.activate(policy.version, self._file_principal, "reload", compiled=policy)
@@ -292,11 +293,7 @@ class Rollout:
                 continue
             last_stat = stat
             try:
-                raw = await asyncio.to_thread(self._file.read_bytes)
-                compiled = await asyncio.to_thread(
-                    partial(self.compile, raw, str(self._file), confined=False)
-                )
-                stored = self._stored_from_file(compiled, raw)
+                stored, compiled = await asyncio.to_thread(self._read_file)
             except OSError as exc:
                 self._report_reload_error(f"cannot read policy file {self._file}: {exc.strerror}")
                 continue
@@ -339,6 +336,12 @@ class Rollout:
                 "replica: the dictionary or included files next to its policy file differ"
             )
         return compiled
+
+    def _read_file(self) -> tuple[StoredVersion, CompiledPolicy]:
+        """The policy file as it is now, validated; blocking."""
+        raw = self._file.read_bytes()
+        compiled = self.compile(raw, str(self._file), confined=False)
+        return self._stored_from_file(compiled, raw), compiled
 
     def _stored_from_file(self, policy: CompiledPolicy, raw: bytes) -> StoredVersion:
         return StoredVersion(
