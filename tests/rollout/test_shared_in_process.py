@@ -65,3 +65,30 @@ def test_a_file_change_while_redis_is_unreachable_is_served_here(tmp_path: Path)
         status = ready(gateway.base_url)
         assert status["policy_source"] == "file" and status["redis"] == "unreachable"
         assert chat(gateway.base_url, RRN_TEXT).status_code == 403
+
+
+def test_a_replica_whose_term_files_differ_refuses_the_shared_version(
+    tmp_path: Path, redis_url: str, key_prefix: str
+) -> None:
+    policy = (
+        "policy: terms\ndetection:\n  dictionaries:\n"
+        "    - { entity: CODENAME, file: names.txt }\n"
+        "rules:\n  - { id: names, when: { entities: [CODENAME] }, action: block }\n"
+    )
+    shared = {"redis_url": redis_url, "key_prefix": key_prefix}
+    for name, terms in (("a", "Phoenix\n"), ("b", "Heron\n")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "names.txt").write_text(terms)
+    with rollout_gateway(tmp_path / "a", policy, **shared) as (gateway_a, app_a, _):
+        own = app_a.policy.version
+        # B starts with a new file version, so it rolls that out to everyone...
+        with rollout_gateway(tmp_path / "b", policy, **shared) as (_gateway_b, app_b, _):
+            assert app_b.policy.version != own
+            # ...but A computes another version from the same YAML: it keeps its own.
+            status = wait_for(
+                lambda: (s := ready(gateway_a.base_url)).get("policy_sync_error") and s
+            )
+            assert app_b.policy.version in status["policy_sync_error"]["message"]
+            assert "files next to its policy file differ" in status["policy_sync_error"]["message"]
+            assert status["policy_version"] == own
+            assert chat(gateway_a.base_url, "about Phoenix").status_code == 403
