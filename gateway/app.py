@@ -86,10 +86,10 @@ class Gateway:
                 except Exception as exc:
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
+                await self.rollout.start()  # joins the shared policy before serving
                 # Presidio and spaCy leave ~100k long-lived objects; a full GC pass
                 # over them takes ~70 ms and shows up as p99 latency. Freezing them
                 # keeps the collector to what requests allocate.
-                await self.rollout.start()
                 gc.collect()
                 gc.freeze()
                 await send({"type": "lifespan.startup.complete"})
