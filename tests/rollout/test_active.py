@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import BASE_POLICY, STRICT_POLICY
+from rollout_helpers import BASE_POLICY, STRICT_POLICY
 
 from gateway.detect import SUPPORTED_ENTITIES
 from gateway.policy import parse_policy

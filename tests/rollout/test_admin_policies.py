@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import ADMIN, BASE_POLICY, STRICT_POLICY, chat, ready, rollout_gateway
+from rollout_helpers import ADMIN, BASE_POLICY, STRICT_POLICY, chat, ready, rollout_gateway
 
 from gateway.app import Gateway
 from gateway.detect import SUPPORTED_ENTITIES

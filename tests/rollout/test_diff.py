@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import BASE_POLICY, STRICT_POLICY
+from rollout_helpers import BASE_POLICY, STRICT_POLICY
 
 from gateway.detect import SUPPORTED_ENTITIES
 from gateway.policy import parse_policy

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from conftest import BASE_POLICY, STRICT_POLICY
+from rollout_helpers import BASE_POLICY, STRICT_POLICY
 
 from gateway.audit import AuditRecord
 from gateway.detect import SUPPORTED_ENTITIES

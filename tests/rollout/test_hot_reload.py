@@ -7,7 +7,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import ADMIN, BASE_POLICY, STRICT_POLICY, chat, ready, rollout_gateway, wait_for
+from rollout_helpers import (
+    ADMIN,
+    BASE_POLICY,
+    STRICT_POLICY,
+    chat,
+    ready,
+    rollout_gateway,
+    wait_for,
+)
 
 from gateway.detect import SUPPORTED_ENTITIES
 from gateway.errors import ConfigError

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BASE_POLICY, STRICT_POLICY
+from rollout_helpers import BASE_POLICY, STRICT_POLICY
 
 from gateway.detect import SUPPORTED_ENTITIES
 from gateway.policy import load_policy

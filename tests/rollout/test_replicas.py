@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import (
+from rollout_helpers import (
     ADMIN,
     BASE_POLICY,
     REDIS_HOST,
@@ -22,7 +22,7 @@ from conftest import (
     ready,
     wait_for,
 )
-from replicas import Replica, TcpLink, replicas
+from rollout_replicas import Replica, TcpLink, replicas
 
 from gateway.providers.catalog import load_catalog
 from gateway.testing import FakeUpstream, ServerThread

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from conftest import (
+from rollout_helpers import (
     BASE_POLICY,
     REDIS_HOST,
     STRICT_POLICY,

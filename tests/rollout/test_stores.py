@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from conftest import closed_port
+from rollout_helpers import closed_port
 
 from gateway.rollout.redis_store import RedisPolicyStore, redact_url
 from gateway.rollout.store import (
