@@ -13,19 +13,21 @@ import httpx
 import orjson
 
 from gateway.admin import AdminAuth, build_admin_app, load_admin_tokens
+from gateway.admin.policies import policies_router
 from gateway.audit import AuditStore, open_audit_store
 from gateway.body import ReadBody
-from gateway.detect import SUPPORTED_ENTITIES, DetectionEngine
-from gateway.detect.recognizers.dictionary import DictionaryRecognizer
+from gateway.detect import SUPPORTED_ENTITIES
 from gateway.forward import Forward
 from gateway.identity import Admit, Identify
 from gateway.inspection import Decide, Detect, Extract, Transform
 from gateway.keys import load_edit_key
 from gateway.pipeline import Pipeline
 from gateway.policy import CompiledPolicy, load_policy
+from gateway.policy.active import PolicyHolder
 from gateway.policy.providers import policy_catalog
 from gateway.providers.catalog import Provider, build_providers
 from gateway.responses import send_json
+from gateway.rollout import Rollout, build_rollout
 from gateway.routing import Route
 from gateway.settings import Settings
 from gateway.types import ASGIApp, Receive, Scope, Send
@@ -43,9 +45,14 @@ class Gateway:
     pipeline: Pipeline
     audit: AuditStore
     upstream: Upstream
-    policy: CompiledPolicy
+    rollout: Rollout
     providers: Mapping[str, Provider]
     admin: ASGIApp
+
+    @property
+    def policy(self) -> CompiledPolicy:
+        """The active policy right now (it can change while serving)."""
+        return self.rollout.holder.current()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -63,12 +70,11 @@ class Gateway:
             await self._lifespan(receive, send)
 
     async def _ready(self, send: Send) -> None:
-        ready = self.audit.healthy
+        ready = self.audit.healthy and self.rollout.serving_safely
         body = {
             "status": "ready" if ready else "not ready",
-            "policy": self.policy.name,
-            "policy_version": self.policy.version,
-            "audit": "ok" if ready else (self.audit.last_error or "failing"),
+            "audit": "ok" if self.audit.healthy else (self.audit.last_error or "failing"),
+            **self.rollout.status(),
         }
         await send_json(send, 200 if ready else 503, orjson.dumps(body))
 
@@ -81,6 +87,7 @@ class Gateway:
                 except Exception as exc:
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
+                await self.rollout.start()  # joins the shared policy before serving
                 # Presidio and spaCy leave ~100k long-lived objects; a full GC pass
                 # over them takes ~70 ms and shows up as p99 latency. Freezing them
                 # keeps the collector to what requests allocate.
@@ -88,6 +95,7 @@ class Gateway:
                 gc.freeze()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                await self.rollout.stop()
                 await self.upstream.aclose()
                 await asyncio.to_thread(self.audit.close)
                 await send({"type": "lifespan.shutdown.complete"})
@@ -104,15 +112,8 @@ def build_app(
     policy = load_policy(settings.policy, SUPPORTED_ENTITIES)
     catalog = policy_catalog(policy.name, policy.document.providers)
     providers = build_providers(catalog, settings.providers, environ)
-    engine = DetectionEngine(
-        entities=policy.scanned_entities & SUPPORTED_ENTITIES,
-        extra_recognizers=[
-            DictionaryRecognizer(d.entity, d.terms, case_sensitive=d.case_sensitive)
-            for d in policy.dictionaries
-            if d.entity in policy.scanned_entities
-        ],
-    )
-    engine.warm_up()  # models loaded on first need (Kiwi for names): at start-up, not per request
+    holder = PolicyHolder.from_policy(policy, language=settings.detection.language)
+    rollout = build_rollout(settings, holder)
     audit = open_audit_store(settings.audit.url)
     upstream = build_upstream(settings.forward, settings.timeouts, transport)
     pipeline = Pipeline(
@@ -122,13 +123,13 @@ def build_app(
             Admit(settings.identity),
             ReadBody(settings.limits.max_body_bytes),
             Extract(),
-            Detect(engine, settings.detection.offload_threshold_chars),
+            Detect(holder.engine_for, settings.detection.offload_threshold_chars),
             Decide(),
             Transform(load_edit_key(settings.detection, environ)),
         ],
         forward=Forward(upstream),
         audit=audit,
-        current_policy=lambda: policy,
+        current_policy=holder.current,
     )
     admin_auth = AdminAuth(
         load_admin_tokens(
@@ -137,7 +138,7 @@ def build_app(
             environ=os.environ if environ is None else environ,
         )
     )
-    admin = build_admin_app(routers=[], auth=admin_auth)
+    admin = build_admin_app(routers=[policies_router(rollout, audit, providers)], auth=admin_auth)
     log.info(
         "policy %s (version %s): %d rules, scanning %s",
         policy.name,
@@ -145,4 +146,4 @@ def build_app(
         len(policy.rules),
         ", ".join(sorted(policy.scanned_entities)) or "nothing",
     )
-    return Gateway(pipeline, audit, upstream, policy, providers, admin)
+    return Gateway(pipeline, audit, upstream, rollout, providers, admin)

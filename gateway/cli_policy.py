@@ -136,14 +136,14 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from gateway.policy.diff import diff_policies
+    from gateway.policy.diff import diff_documents
     from gateway.policy.loader import compose_policy
 
     old, new = compose_policy(args.old), compose_policy(args.new)
-    lines = diff_policies(old.document, new.document)
+    changes = diff_documents(old.document, new.document, old.version, new.version)
     print(f"--- {args.old} (version {old.version})")
     print(f"+++ {args.new} (version {new.version})")
-    print("\n".join(lines) if lines else "no changes")
+    print("\n".join(changes.lines()))
     return 0
 
 

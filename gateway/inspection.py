@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import orjson
@@ -19,6 +20,7 @@ from gateway.providers.dialect import UninspectableContent, apply_edits
 if TYPE_CHECKING:
     from gateway.detect import DetectionEngine
     from gateway.exchange import Exchange
+    from gateway.policy import CompiledPolicy
 
 __all__ = ["Decide", "Detect", "Extract", "Transform"]
 
@@ -55,22 +57,31 @@ class Extract:
 
 
 class Detect:
-    """Scan every segment; large requests are scanned off the event loop."""
+    """Scan every segment; large requests are scanned off the event loop.
+
+    ``engine`` is one engine, or a function giving the engine built for the
+    policy a request is judged by (policies can be swapped while serving).
+    """
 
     name = "detect"
 
-    def __init__(self, engine: DetectionEngine, offload_threshold_chars: int) -> None:
-        self._engine = engine
+    def __init__(
+        self,
+        engine: DetectionEngine | Callable[[CompiledPolicy], DetectionEngine],
+        offload_threshold_chars: int,
+    ) -> None:
+        self._engine_for = engine if callable(engine) else lambda _policy: engine
         self._threshold = offload_threshold_chars
 
     async def __call__(self, exchange: Exchange) -> None:
         if not exchange.segments:
             return
+        engine = self._engine_for(exchange.policy)
         texts = [segment.text for segment in exchange.segments]
         if sum(map(len, texts)) > self._threshold:
-            findings = await asyncio.to_thread(self._engine.scan_segments, texts)
+            findings = await asyncio.to_thread(engine.scan_segments, texts)
         else:
-            findings = self._engine.scan_segments(texts)
+            findings = engine.scan_segments(texts)
         # thresholds and allow-lists: what does not count is dropped here, unreported
         screened = exchange.policy.screen(texts, findings)
         exchange.findings = screened.findings

@@ -33,6 +33,7 @@ __all__ = [
     "LimitSettings",
     "ListenSettings",
     "ProviderSettings",
+    "RolloutSettings",
     "Settings",
     "TimeoutSettings",
     "load_settings",
@@ -88,6 +89,9 @@ class DetectionSettings(_Strict):
     # value the same placeholder. Without one, a random key per process is used.
     key_env: str = "HAETAE_PSEUDONYM_KEY"
     key_file: Path | None = None
+    # Which language's rules (names, addresses, context words) apply: per text by
+    # default (Hangul → Korean); identifiers and secrets are found in either.
+    language: Literal["auto", "ko", "en"] = "auto"
 
 
 class CredentialSettings(_Strict):
@@ -202,6 +206,24 @@ class IdentitySettings(_Strict):
     jwt: JwtSettings | None = None
 
 
+class RolloutSettings(_Strict):
+    """How replicas share the active policy; see docs/rollout.md."""
+
+    # redis://[:password@]host:port/db; unset = one replica, versions kept locally
+    redis_url: str | None = None
+    key_prefix: str = Field(default="haetae:policy:", min_length=1)
+    # Re-read of the shared active pointer, behind the pub/sub push (seconds).
+    poll_interval: float = Field(default=1.0, gt=0, le=300)
+    # How often the policy file is checked for changes; 0 turns hot reload off.
+    file_poll_interval: float = Field(default=1.0, ge=0, le=300)
+    # Without Redis: a directory that keeps versions and the change log across
+    # restarts (and lets workers on one host share them); unset = memory only.
+    local_dir: Path | None = None
+    # Answer /readyz with 503 while Redis is unreachable or the shared version
+    # cannot be adopted (default: keep serving the last good policy, say so).
+    unready_when_unreachable: bool = False
+
+
 class Settings(_Strict):
     listen: ListenSettings = ListenSettings()
     policy: Path = Path("policies/default.yaml")
@@ -213,6 +235,7 @@ class Settings(_Strict):
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
     admin: AdminSettings = AdminSettings()
     identity: IdentitySettings = IdentitySettings()
+    rollout: RolloutSettings = RolloutSettings()
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
 
@@ -258,6 +281,10 @@ def _environment_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
         if not name.startswith(ENV_PREFIX) or name in (ENV_PREFIX, CONFIG_FILE_VARIABLE):
             continue
         keys = [part.lower() for part in name[len(ENV_PREFIX) :].split("__")]
+        # A one-level name that is no setting is a secret's variable (HAETAE_PSEUDONYM_KEY,
+        # HAETAE_ADMIN_TOKEN): read by whatever names it, never parsed as configuration.
+        if len(keys) == 1 and keys[0] not in Settings.model_fields:
+            continue
         if len(keys) >= 2 and keys[0] == "providers":
             keys[1] = keys[1].replace("_", "-")
         _merge(result, _nest({".".join(keys): value}))

@@ -83,3 +83,21 @@ def test_missing_injected_key_fails_at_start_up() -> None:
 def test_unknown_provider_in_settings_is_rejected() -> None:
     with pytest.raises(ConfigError, match=r"providers\.openia: not in the provider catalog"):
         build_providers(load_catalog(), {"openia": ProviderSettings()}, environ={})
+
+
+def test_secret_variables_are_not_read_as_settings() -> None:
+    """The pseudonym key and admin tokens live in HAETAE_* variables of their own."""
+    environ = {
+        "HAETAE_PSEUDONYM_KEY": "k" * 32,
+        "HAETAE_ADMIN_TOKEN": "alice:" + "t" * 20,
+        "HAETAE_LOG_LEVEL": "debug",
+        "HAETAE_DETECTION__LANGUAGE": "ko",
+    }
+    settings = load_settings(environ=environ)
+    assert settings.log_level == "debug"
+    assert settings.detection.language == "ko"
+
+
+def test_a_mistyped_nested_variable_is_still_an_error() -> None:
+    with pytest.raises(ConfigError, match=r"listen\.prot"):
+        load_settings(environ={"HAETAE_LISTEN__PROT": "1"})

@@ -125,9 +125,10 @@ def test_diff_lists_changes_rule_by_rule(
     )
     assert main(["policy", "diff", str(old), str(new)]) == 0
     out = capsys.readouterr().out
-    assert '- rule a: block (enforce) when {"provider": ["x"]}' in out
-    assert '+ rule c: warn (enforce) when {"api": ["embeddings"]}' in out
-    assert "~ rule b: action redact → block" in out
+    assert "- rule a (removed)" in out
+    assert "+ rule c (added)\n    action: (absent) → 'warn'\n" in out
+    assert "~ rule b (changed)\n    action: 'redact' → 'block'\n" in out
+    assert "description" not in out  # defaults are not changes
     assert main(["policy", "diff", str(old), str(old)]) == 0
     assert "no changes" in capsys.readouterr().out
 

@@ -1,0 +1,196 @@
+"""``/admin/v1/policies``: list, upload, validate, diff, dry-run, activate, roll back.
+
+Uploads are YAML bodies; a policy that does not validate is answered 422 with
+the loader's own message (file, key and reason). Activation and rollback are
+recorded with the calling principal, the time and a rule-by-rule diff; see
+docs/rollout.md for the whole procedure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Mapping
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+
+from gateway.admin.auth import CurrentPrincipal
+from gateway.audit import AuditStore
+from gateway.errors import ConfigError
+from gateway.policy.diff import diff_policies
+from gateway.policy.evaluate import CompiledPolicy
+from gateway.providers.catalog import Provider
+from gateway.rollout.dryrun import dry_run
+from gateway.rollout.manager import Rollout, RolloutConflict, UnknownVersion
+from gateway.rollout.store import ChangeRecord, StoreUnavailable
+
+__all__ = ["MAX_POLICY_BYTES", "policies_router"]
+
+MAX_POLICY_BYTES = 1024 * 1024
+_DAY = 86_400.0
+
+T = TypeVar("T")
+
+
+def policies_router(
+    rollout: Rollout, audit: AuditStore, providers: Mapping[str, Provider]
+) -> APIRouter:
+    router = APIRouter(prefix="/policies")
+
+    @router.get("")
+    async def list_versions() -> dict[str, Any]:
+        active = rollout.holder.active.version
+        shared = await _store(rollout.store.active_version())
+        versions = await _store(rollout.store.list_versions())
+        return {
+            "active": shared or active,
+            "replica": rollout.status(),
+            "versions": [
+                v.summary() | {"active": v.version == (shared or active)}
+                for v in reversed(versions)
+            ],
+        }
+
+    @router.get("/history")
+    async def history(limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
+        changes = await _store(rollout.store.history(limit))
+        return {"changes": [_change_dict(c) for c in changes]}
+
+    @router.post("", status_code=201)
+    async def upload(request: Request, principal: CurrentPrincipal) -> JSONResponse:
+        raw = await _yaml_body(request)
+        try:
+            stored, compiled, created = await _store(rollout.upload(raw, principal.name))
+        except ConfigError as exc:
+            raise HTTPException(422, str(exc)) from None
+        body = stored.summary() | {
+            "created": created,
+            "diff_from_active": diff_policies(rollout.holder.active.policy, compiled).to_dict(),
+        }
+        return JSONResponse(body, 201 if created else 200)
+
+    @router.post("/validate")
+    async def validate(request: Request) -> dict[str, Any]:
+        compiled = await _compile_body(rollout, request)
+        return {
+            "valid": True,
+            "version": compiled.version,
+            "name": compiled.name,
+            "rules": len(compiled.rules),
+            "diff_from_active": diff_policies(rollout.holder.active.policy, compiled).to_dict(),
+        }
+
+    @router.post("/dry-run")
+    async def dry_run_body(
+        request: Request, days: float = Query(7.0, gt=0, le=366)
+    ) -> dict[str, Any]:
+        """Dry-run a candidate given as the YAML body, without storing it."""
+        return await _dry_run(await _compile_body(rollout, request), days)
+
+    @router.get("/{version}")
+    async def show(version: str) -> dict[str, Any]:
+        stored = await _store(rollout.store.get_version(version))
+        if stored is None:
+            raise HTTPException(404, f"no stored policy has version {version}")
+        return stored.summary() | {"yaml": stored.yaml}
+
+    @router.get("/{version}/diff")
+    async def diff(version: str, against: str | None = None) -> dict[str, Any]:
+        """Rule-by-rule changes from ``against`` (default: the active version) to ``version``."""
+        base = await _compiled(rollout, against or rollout.holder.active.version)
+        return diff_policies(base, await _compiled(rollout, version)).to_dict()
+
+    @router.post("/{version}/dry-run")
+    async def dry_run_stored(
+        version: str, days: float = Query(7.0, gt=0, le=366)
+    ) -> dict[str, Any]:
+        return await _dry_run(await _compiled(rollout, version), days)
+
+    @router.post("/{version}/activate")
+    async def activate(version: str, principal: CurrentPrincipal) -> dict[str, Any]:
+        return await _change(rollout.activate(version, principal.name), version)
+
+    @router.post("/rollback")
+    async def rollback(
+        principal: CurrentPrincipal, to: str | None = Query(None, description="a version")
+    ) -> dict[str, Any]:
+        return await _change(rollout.rollback(principal.name, to), to)
+
+    async def _dry_run(candidate: CompiledPolicy, days: float) -> dict[str, Any]:
+        until = time.time()
+        since = until - days * _DAY
+        records = await asyncio.to_thread(audit.records_between, since, until)
+        active = rollout.holder.active.policy
+        report = await asyncio.to_thread(
+            dry_run, records, active, candidate, providers, since=since, until=until
+        )
+        return report.to_dict()
+
+    return router
+
+
+async def _yaml_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_POLICY_BYTES:
+        raise HTTPException(413, f"a policy may be at most {MAX_POLICY_BYTES} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_POLICY_BYTES:
+            raise HTTPException(413, f"a policy may be at most {MAX_POLICY_BYTES} bytes")
+    if not body.strip():
+        raise HTTPException(400, "send the policy as the request body (YAML)")
+    return bytes(body)
+
+
+async def _compile_body(rollout: Rollout, request: Request) -> CompiledPolicy:
+    raw = await _yaml_body(request)
+    try:
+        raw.decode("utf-8")
+        return await asyncio.to_thread(rollout.compile, raw)
+    except UnicodeDecodeError:
+        raise HTTPException(422, "<upload>: a policy must be UTF-8 text") from None
+    except ConfigError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+async def _compiled(rollout: Rollout, version: str) -> CompiledPolicy:
+    try:
+        return await _store(rollout.compiled_version(version))
+    except UnknownVersion:
+        raise HTTPException(404, f"no stored policy has version {version}") from None
+    except ConfigError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+async def _store(operation: Awaitable[T]) -> T:
+    try:
+        return await operation
+    except StoreUnavailable as exc:
+        raise HTTPException(503, f"the policy store is unreachable ({exc})") from None
+
+
+async def _change(operation: Awaitable[ChangeRecord], version: str | None) -> dict[str, Any]:
+    """Run an activation or rollback, mapping its refusals to HTTP statuses."""
+    try:
+        change = await _store(operation)
+    except UnknownVersion:
+        raise HTTPException(404, f"no stored policy has version {version}") from None
+    except RolloutConflict as exc:
+        raise HTTPException(409, str(exc)) from None
+    except ConfigError as exc:  # the stored policy does not compile on this replica
+        raise HTTPException(422, str(exc)) from None
+    return _change_dict(change)
+
+
+def _change_dict(change: ChangeRecord) -> dict[str, Any]:
+    return {
+        "at": change.at,
+        "by": change.by,
+        "action": change.action,
+        "from": change.from_version,
+        "to": change.to_version,
+        "diff": change.diff,
+    }

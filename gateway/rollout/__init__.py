@@ -1,0 +1,52 @@
+"""Rolling policies out: versions, the shared active pointer, hot reload, dry runs."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from gateway.rollout.manager import Rollout, RolloutConflict, UnknownVersion
+from gateway.rollout.store import ChangeRecord, LocalPolicyStore, PolicyStore, StoredVersion
+
+if TYPE_CHECKING:
+    from gateway.policy.active import PolicyHolder
+    from gateway.settings import Settings
+
+__all__ = [
+    "ChangeRecord",
+    "LocalPolicyStore",
+    "PolicyStore",
+    "Rollout",
+    "RolloutConflict",
+    "StoredVersion",
+    "UnknownVersion",
+    "build_rollout",
+]
+
+log = logging.getLogger("haetae.rollout")
+
+
+def build_rollout(settings: Settings, holder: PolicyHolder) -> Rollout:
+    """Redis when a URL is configured, else this host's store; nothing connects yet."""
+    config = settings.rollout
+    store: PolicyStore
+    if config.redis_url:
+        from gateway.rollout.redis_store import RedisPolicyStore
+
+        store = RedisPolicyStore(config.redis_url, config.key_prefix)
+    else:
+        if settings.listen.workers > 1 and config.local_dir is None:
+            log.warning(
+                "%d workers without rollout.redis_url or rollout.local_dir: an activation "
+                "through the admin API reaches only the worker that served it",
+                settings.listen.workers,
+            )
+        store = LocalPolicyStore(config.local_dir)
+    return Rollout(
+        holder,
+        store,
+        settings.policy,
+        poll_interval=config.poll_interval,
+        file_poll_interval=config.file_poll_interval,
+        unready_when_unreachable=config.unready_when_unreachable,
+    )

@@ -1,0 +1,191 @@
+"""Dry run: what a candidate policy would have decided about recent traffic.
+
+Each audit record is turned back into the ``PolicyInput`` its request had —
+provider, API, model and the counts of entity types found — with the
+provider's jurisdiction taken from the catalog, and decided twice: by the
+active policy and by the candidate. Comparing the two on the same
+reconstructed inputs isolates the effect of the change; comparing the active
+policy's re-decision with what was actually recorded (for records made under
+the active version) shows how faithful the reconstruction is.
+
+What a record cannot give back, and so what a dry run cannot see:
+
+- entity types the recording policy did not scan, and findings that scored
+  below its ``min_score`` (only counts that counted are recorded);
+- dictionary terms the candidate adds (the texts are not kept, by design);
+- requests refused before the policy ran (bad JSON, unknown provider, audit
+  outage): they have no decision to compare.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gateway.audit import AuditRecord
+from gateway.policy.evaluate import CompiledPolicy, Decision, PolicyInput
+from gateway.providers.catalog import Provider
+
+__all__ = ["DryRunReport", "dry_run", "reconstruct"]
+
+ANONYMOUS = "(anonymous)"
+
+
+def reconstruct(record: AuditRecord, providers: Mapping[str, Provider]) -> PolicyInput | None:
+    """The policy input of a recorded request, or None when the record has no decision."""
+    if record.decision == "error" or record.provider is None or record.api is None:
+        return None
+    provider = providers.get(record.provider)
+    if provider is None:  # a provider since removed from the catalog
+        return None
+    return PolicyInput(
+        provider=provider.id,
+        provider_jurisdiction=provider.entry.jurisdiction,
+        provider_parent_jurisdiction=provider.entry.parent_jurisdiction,
+        api=record.api,
+        model=record.model,
+        entity_counts=dict(record.entities),
+    )
+
+
+@dataclass(slots=True)
+class DryRunReport:
+    candidate_version: str
+    active_version: str
+    since: float
+    until: float
+    records: int = 0
+    evaluated: int = 0
+    skipped: int = 0  # refused before the policy ran, or provider no longer known
+    blocked_now: int = 0
+    blocked_candidate: int = 0
+    more_blocked: int = 0
+    fewer_blocked: int = 0
+    more_blocked_by_user: Counter[str] = field(default_factory=Counter)
+    more_blocked_by_rule: Counter[str] = field(default_factory=Counter)
+    fewer_blocked_by_user: Counter[str] = field(default_factory=Counter)
+    fewer_blocked_by_rule: Counter[str] = field(
+        default_factory=Counter
+    )  # active rules no longer blocking
+    action_changes: Counter[str] = field(default_factory=Counter)  # "allow → redact": n
+    #: records made under the active version whose re-decision matches the record
+    reconstruction_checked: int = 0
+    reconstruction_matched: int = 0
+    caveats: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        if not self.evaluated:
+            return "no recorded decisions in this period: nothing to compare"
+        parts = []
+        if self.more_blocked:
+            users = len(self.more_blocked_by_user)
+            rules = ", ".join(r for r, _ in self.more_blocked_by_rule.most_common(5))
+            parts.append(
+                f"would have blocked {self.more_blocked} more request(s), "
+                f"from {users} user(s), by rule(s) {rules}"
+            )
+        if self.fewer_blocked:
+            parts.append(f"would have let through {self.fewer_blocked} request(s) now blocked")
+        changed = sum(self.action_changes.values()) - self.more_blocked - self.fewer_blocked
+        if changed:
+            parts.append(f"would have changed the edits of {changed} more")
+        if not parts:
+            return f"no change in decisions over {self.evaluated} recorded request(s)"
+        return f"Over {self.evaluated} recorded request(s), this change " + "; ".join(parts) + "."
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "summary": self.summary,
+            "candidate_version": self.candidate_version,
+            "active_version": self.active_version,
+            "since": self.since,
+            "until": self.until,
+            "records": self.records,
+            "evaluated": self.evaluated,
+            "skipped": self.skipped,
+            "blocked": {"active": self.blocked_now, "candidate": self.blocked_candidate},
+            "more_blocked": self.more_blocked,
+            "fewer_blocked": self.fewer_blocked,
+            "more_blocked_by_user": dict(self.more_blocked_by_user.most_common()),
+            "more_blocked_by_rule": dict(self.more_blocked_by_rule.most_common()),
+            "fewer_blocked_by_user": dict(self.fewer_blocked_by_user.most_common()),
+            "fewer_blocked_by_rule": dict(self.fewer_blocked_by_rule.most_common()),
+            "action_changes": dict(self.action_changes.most_common()),
+            "reconstruction": {
+                "checked": self.reconstruction_checked,
+                "matched": self.reconstruction_matched,
+            },
+            "caveats": self.caveats,
+        }
+
+
+def dry_run(
+    records: Iterable[AuditRecord],
+    active: CompiledPolicy,
+    candidate: CompiledPolicy,
+    providers: Mapping[str, Provider],
+    *,
+    since: float,
+    until: float,
+) -> DryRunReport:
+    """Re-decide every record with ``active`` and ``candidate`` and count the differences."""
+    report = DryRunReport(candidate.version, active.version, since, until)
+    report.caveats = _caveats(active, candidate)
+    for record in records:
+        report.records += 1
+        request = reconstruct(record, providers)
+        if request is None:
+            report.skipped += 1
+            continue
+        report.evaluated += 1
+        now, then = active.decide(request), candidate.decide(request)
+        if record.policy_version == active.version:
+            report.reconstruction_checked += 1
+            report.reconstruction_matched += _recorded_action(record) == now.action
+        user = record.user or ANONYMOUS
+        report.blocked_now += now.action == "block"
+        report.blocked_candidate += then.action == "block"
+        if now.action != then.action:
+            report.action_changes[f"{now.action} → {then.action}"] += 1
+        if then.action == "block" and now.action != "block":
+            report.more_blocked += 1
+            report.more_blocked_by_user[user] += 1
+            report.more_blocked_by_rule.update(_blamed(then))
+        elif now.action == "block" and then.action != "block":
+            report.fewer_blocked += 1
+            report.fewer_blocked_by_user[user] += 1
+            report.fewer_blocked_by_rule.update(_blamed(now))
+    return report
+
+
+def _blamed(decision: Decision) -> list[str]:
+    return list(decision.rule_ids) or ["default_action"]
+
+
+def _recorded_action(record: AuditRecord) -> str:
+    return record.decision
+
+
+def _caveats(active: CompiledPolicy, candidate: CompiledPolicy) -> list[str]:
+    notes: list[str] = []
+    unseen = sorted(candidate.scanned_entities - active.scanned_entities)
+    if unseen:
+        notes.append(
+            "the candidate looks for entity types the active policy does not scan "
+            f"({', '.join(unseen)}); records cannot contain them, so requests carrying "
+            "them are not counted"
+        )
+    if candidate.min_score < active.min_score:
+        notes.append(
+            f"the candidate lowers min_score to {candidate.min_score}; findings scored "
+            f"below {active.min_score} were never recorded and are not counted"
+        )
+    elif candidate.min_score > active.min_score:
+        notes.append(
+            f"the candidate raises min_score to {candidate.min_score}; recorded counts "
+            "include weaker findings, so its decisions are estimated as stricter than real"
+        )
+    return notes

@@ -1,0 +1,395 @@
+"""Keeps this replica's active policy in step with the store and the policy file.
+
+Three things change the active policy, and all go through the same steps —
+compile, build the engine off the event loop, then swap in one assignment:
+
+- an admin activates or rolls back a version (``activate`` / ``rollback``);
+- another replica did so: a pub/sub message, or the periodic re-read of the
+  shared pointer, shows a different active version (``_sync_loop``);
+- the policy file changed on disk (``_watch_file``): a valid new version is
+  stored and activated for every replica, an invalid one is reported and
+  never activated.
+
+When the store cannot be reached the replica keeps serving its last good
+policy, reports it in ``status()``, and catches up once the store is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from gateway.detect import SUPPORTED_ENTITIES
+from gateway.errors import ConfigError
+from gateway.policy.active import PolicyHolder
+from gateway.policy.diff import diff_policies
+from gateway.policy.evaluate import CompiledPolicy
+from gateway.policy.loader import parse_policy
+from gateway.rollout.references import check_file_references
+from gateway.rollout.store import ChangeRecord, PolicyStore, StoredVersion, StoreUnavailable
+
+__all__ = ["Rollout", "RolloutConflict", "UnknownVersion"]
+
+log = logging.getLogger("haetae.rollout")
+
+#: The file is re-hashed through the loader every this many polls even when its
+#: own size and mtime are unchanged: files it includes may have changed.
+_REHASH_EVERY = 10
+
+
+class UnknownVersion(LookupError):
+    """No stored policy has this content hash."""
+
+
+class RolloutConflict(RuntimeError):
+    """The request makes no sense in the current state (e.g. nothing to roll back to)."""
+
+
+class Rollout:
+    """The active-policy lifecycle of one replica; start it from the app's lifespan."""
+
+    def __init__(
+        self,
+        holder: PolicyHolder,
+        store: PolicyStore,
+        policy_file: Path,
+        *,
+        poll_interval: float = 1.0,
+        file_poll_interval: float = 1.0,
+        unready_when_unreachable: bool = False,
+    ) -> None:
+        self.holder = holder
+        self.store = store
+        self._file = policy_file
+        self._poll = poll_interval
+        self._file_poll = file_poll_interval
+        self._strict = unready_when_unreachable
+        self._tasks: list[asyncio.Task[None]] = []
+        self._store_error: str | None = None
+        self._store_down_since: float | None = None
+        self._reload_error: dict[str, Any] | None = None
+        self._sync_error: dict[str, Any] | None = None
+        self._pending_file: tuple[StoredVersion, CompiledPolicy] | None = None
+        self._file_version = holder.active.version
+        self._file_principal = f"file:{policy_file}"
+
+    # -- lifecycle ---------------------------------------------------------
+
+    async def start(self) -> None:
+        """Join the shared state (bounded by the store's timeouts), then watch for changes."""
+        try:
+            # Read again rather than trust the start-up copy: the file may have changed since.
+            stored, compiled = await asyncio.to_thread(self._read_file)
+            self._file_version = stored.version
+            await self._roll_out_file(stored, compiled)
+            await self._sync_once()
+            self._store_ok()
+        except StoreUnavailable as exc:
+            self._store_down(str(exc))
+        except (ConfigError, OSError, UnicodeDecodeError) as exc:
+            self._sync_error = {"at": time.time(), "message": str(exc)}
+            log.error("policy sync at start-up failed: %s", exc)
+        self._tasks.append(asyncio.create_task(self._sync_loop(), name="policy-sync"))
+        if self._file_poll > 0:
+            self._tasks.append(asyncio.create_task(self._watch_file(), name="policy-file"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        await self.store.aclose()
+
+    # -- what /readyz and the admin API show -------------------------------
+
+    @property
+    def serving_safely(self) -> bool:
+        """False only when configured so, while this replica may lag the shared version."""
+        stale = self._store_down_since is not None or self._sync_error is not None
+        return not (self._strict and stale)
+
+    def status(self) -> dict[str, Any]:
+        active = self.holder.active
+        status: dict[str, Any] = {
+            "policy": active.policy.name,
+            "policy_version": active.version,
+            "policy_source": active.source,
+            "policy_activated_at": active.activated_at,
+            "policy_store": self.store.kind,
+        }
+        if self.store.kind == "redis":
+            status["redis"] = "unreachable" if self._store_down_since is not None else "ok"
+            if self._store_down_since is not None:
+                status["redis_error"] = self._store_error
+                status["redis_unreachable_since"] = self._store_down_since
+        if self._reload_error is not None:
+            status["policy_reload_error"] = self._reload_error
+        if self._sync_error is not None:
+            status["policy_sync_error"] = self._sync_error
+        return status
+
+    # -- admin operations --------------------------------------------------
+
+    def compile(
+        self, raw: bytes, source: str = "<upload>", *, confined: bool = True
+    ) -> CompiledPolicy:
+        """Validate and compile; blocking. Relative files resolve next to the policy file.
+
+        ``confined`` (anything but the operator's own file): file references
+        must stay inside the policy file's directory.
+        """
+        base_dir = self._file.parent
+        if confined:
+            check_file_references(raw, base_dir, source)
+        return parse_policy(raw, SUPPORTED_ENTITIES, source=source, base_dir=base_dir)
+
+    async def upload(self, raw: bytes, by: str) -> tuple[StoredVersion, CompiledPolicy, bool]:
+        """Store a validated candidate (not active yet); raises ConfigError with the reason."""
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ConfigError("<upload>: a policy must be UTF-8 text") from None
+        compiled = await asyncio.to_thread(self.compile, raw)
+        stored = StoredVersion(
+            version=compiled.version,
+            name=compiled.name,
+            yaml=text,
+            uploaded_by=by,
+            uploaded_at=time.time(),
+            origin="upload",
+            rules=len(compiled.rules),
+        )
+        created = await self.store.put_version(stored)
+        if not created:
+            stored = await self.store.get_version(compiled.version) or stored
+        return stored, compiled, created
+
+    async def compiled_version(self, version: str) -> CompiledPolicy:
+        """Compile a stored version here, checking it hashes to the same version."""
+        if version == self.holder.active.version:
+            return self.holder.active.policy
+        stored = await self.store.get_version(version)
+        if stored is None:
+            raise UnknownVersion(version)
+        return await asyncio.to_thread(self._compile_stored, stored)
+
+    async def activate(
+        self,
+        version: str,
+        by: str,
+        action: str = "activate",
+        compiled: CompiledPolicy | None = None,
+    ) -> ChangeRecord:
+        """Make ``version`` active everywhere; this replica switches before returning."""
+        async with self.holder.lock:
+            if version == self.holder.active.version and action != "reload":
+                raise RolloutConflict(f"version {version} is already active")
+            if compiled is None:
+                compiled = await self.compiled_version(version)
+            # One replica's own file stays "file"; anything shared is the store's.
+            local_file = action == "reload" and self.store.kind == "local"
+            ready = await self.holder.prepare(compiled, "file" if local_file else self.store.kind)
+            previous = self.holder.active.policy
+            change = ChangeRecord(
+                at=time.time(),
+                by=by,
+                action=action,
+                from_version=previous.version,
+                to_version=version,
+                diff=diff_policies(previous, compiled).to_dict(),
+            )
+            # The store first: if it fails nothing changed anywhere, not even here.
+            await self.store.set_active(change)
+            self.holder.swap(ready)
+        log.info("policy %s (version %s) activated by %s", compiled.name, version, by)
+        return change
+
+    async def rollback(self, by: str, to: str | None = None) -> ChangeRecord:
+        """Re-activate ``to``, or the version that was active before the current one."""
+        if to is None:
+            current = self.holder.active.version
+            for change in await self.store.history(1000):
+                if change.to_version == current and change.from_version not in (None, current):
+                    to = change.from_version
+                    break
+            if to is None:
+                raise RolloutConflict("there is no earlier active version to roll back to")
+        return await self.activate(to, by, action="rollback")
+
+    # -- keeping in step ---------------------------------------------------
+
+    async def _sync_loop(self) -> None:
+        while True:
+            try:
+                await self.store.wait_for_change(self._poll)
+                await self._sync_once()
+                self._store_ok()
+            except StoreUnavailable as exc:
+                self._store_down(str(exc))
+                await asyncio.sleep(self._poll)
+            except (ConfigError, UnicodeDecodeError) as exc:
+                self._report_sync_error(str(exc))
+                await asyncio.sleep(self._poll)
+            except Exception as exc:  # keep serving the last good policy; say why
+                self._report_sync_error(f"{type(exc).__name__}: {exc}")
+                await asyncio.sleep(self._poll)
+
+    async def _sync_once(self) -> None:
+        if self._pending_file is not None:  # a file change made while the store was down
+            stored, compiled = self._pending_file
+            await self._roll_out_file(stored, compiled)
+            self._pending_file = None
+        shared = await self.store.active_version()
+        active = self.holder.active
+        if shared is None:  # an empty store: this replica's policy becomes the shared one
+            await self._seed(active.policy)
+            return
+        if shared != active.version:
+            await self._adopt(shared)
+        elif active.source == "file" and self.store.kind == "redis":
+            # Same content, now confirmed by the shared pointer.
+            self.holder.swap(dataclasses.replace(active, source="redis"))
+        self._sync_error = None
+
+    async def _seed(self, policy: CompiledPolicy) -> None:
+        if await self.store.get_version(policy.version) is None:
+            stored, _compiled = await asyncio.to_thread(self._read_file)
+            if stored.version == policy.version:
+                await self.store.put_version(stored)
+        if await self.store.get_version(policy.version) is None:
+            raise ConfigError("the store is empty and this replica's policy is not stored")
+        await self.activate(policy.version, self._file_principal, "reload", compiled=policy)
+
+    async def _adopt(self, version: str) -> None:
+        async with self.holder.lock:
+            if self.holder.active.version == version:
+                return
+            compiled = await self.compiled_version(version)
+            ready = await self.holder.prepare(compiled, self.store.kind)
+            self.holder.swap(ready)
+        log.info(
+            "policy %s (version %s) adopted from the %s store",
+            compiled.name,
+            version,
+            self.store.kind,
+        )
+
+    async def _watch_file(self) -> None:
+        last_stat = _stat(self._file)
+        polls = 0
+        while True:
+            await asyncio.sleep(self._file_poll)
+            polls += 1
+            stat = _stat(self._file)
+            if stat == last_stat and polls % _REHASH_EVERY:
+                continue
+            last_stat = stat
+            try:
+                stored, compiled = await asyncio.to_thread(self._read_file)
+            except OSError as exc:
+                self._report_reload_error(f"cannot read policy file {self._file}: {exc.strerror}")
+                continue
+            except (ConfigError, UnicodeDecodeError) as exc:
+                self._report_reload_error(str(exc))
+                continue
+            self._reload_error = None
+            if compiled.version == self._file_version:
+                continue
+            self._file_version = compiled.version
+            log.info("policy file %s changed: version %s", self._file, compiled.version)
+            try:
+                await self._roll_out_file(stored, compiled)
+            except StoreUnavailable as exc:
+                # Serve it here now; publish it for the others once the store is back.
+                self._store_down(str(exc))
+                async with self.holder.lock:
+                    self.holder.swap(await self.holder.prepare(compiled, "file"))
+                self._pending_file = (stored, compiled)
+
+    async def _roll_out_file(self, stored: StoredVersion, compiled: CompiledPolicy) -> None:
+        """Store the file's version and activate it, unless it was already rolled out."""
+        await self.store.put_version(stored)
+        if not await self.store.claim_file_version(stored.version):
+            return  # another replica (or an earlier start) already acted on this file
+        if await self.store.active_version() != stored.version:
+            await self.activate(stored.version, self._file_principal, "reload", compiled=compiled)
+
+    # -- helpers -----------------------------------------------------------
+
+    def _compile_stored(self, stored: StoredVersion) -> CompiledPolicy:
+        compiled = self.compile(
+            stored.yaml.encode("utf-8"),
+            f"<stored {stored.version}>",
+            confined=stored.origin != "file",  # only uploads came through the admin API
+        )
+        if compiled.version != stored.version:
+            raise ConfigError(
+                f"stored policy {stored.version} compiles to version {compiled.version} on this "
+                "replica: the dictionary or included files next to its policy file differ"
+            )
+        return compiled
+
+    def _read_file(self) -> tuple[StoredVersion, CompiledPolicy]:
+        """The policy file as it is now, validated; blocking."""
+        raw = self._file.read_bytes()
+        compiled = self.compile(raw, str(self._file), confined=False)
+        return self._stored_from_file(compiled, raw), compiled
+
+    def _stored_from_file(self, policy: CompiledPolicy, raw: bytes) -> StoredVersion:
+        return StoredVersion(
+            version=policy.version,
+            name=policy.name,
+            yaml=raw.decode("utf-8"),
+            uploaded_by=self._file_principal,
+            uploaded_at=time.time(),
+            origin="file",
+            rules=len(policy.rules),
+        )
+
+    def _store_ok(self) -> None:
+        if self._store_down_since is not None:
+            log.warning("policy store reachable again")
+        self._store_down_since = None
+        self._store_error = None
+
+    def _store_down(self, error: str) -> None:
+        if self._store_down_since is None:
+            log.error(
+                "policy store unreachable (%s); serving the last good policy %s",
+                error,
+                self.holder.active.version,
+            )
+            self._store_down_since = time.time()
+        self._store_error = error
+
+    def _report_reload_error(self, message: str) -> None:
+        if self._reload_error is None or self._reload_error["message"] != message:
+            log.error(
+                "policy file rejected, still serving %s: %s", self.holder.active.version, message
+            )
+        self._reload_error = {"at": time.time(), "file": str(self._file), "message": message}
+
+    def _report_sync_error(self, message: str) -> None:
+        if self._sync_error is None or self._sync_error["message"] != message:
+            log.error(
+                "cannot adopt the shared policy, still serving %s: %s",
+                self.holder.active.version,
+                message,
+            )
+        self._sync_error = {"at": time.time(), "message": message}
+
+
+def _stat(path: Path) -> tuple[float, int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_mtime, stat.st_size, stat.st_ino

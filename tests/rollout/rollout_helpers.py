@@ -1,0 +1,116 @@
+"""Shared by the rollout tests: policies, a gateway with a rollout set-up, Redis facts.
+
+A module of its own, not conftest: `from conftest import` picks whichever
+conftest was imported first when several test folders run together.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from gateway.app import Gateway, build_app
+from gateway.providers.catalog import load_catalog
+from gateway.settings import load_settings
+from gateway.testing import FakeUpstream, ServerThread
+
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/0"
+TOKEN = "rollout-admin-token-0001"
+ADMIN = {"authorization": f"Bearer {TOKEN}"}
+
+BASE_POLICY = """\
+policy: base
+rules:
+  - id: no-cn
+    when: { provider.jurisdiction: [CN] }
+    action: block
+  - id: redact-email
+    when: { entities: [EMAIL_ADDRESS] }
+    action: redact
+"""
+
+#: BASE plus a rule that blocks Korean resident registration numbers (a newly scanned type)
+STRICT_POLICY = (
+    BASE_POLICY
+    + """\
+  - id: block-rrn
+    when: { entities: [KR_RRN] }
+    action: block
+"""
+)
+
+
+def redis_reachable() -> bool:
+    try:
+        with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 10.0, step: float = 0.02) -> Any:
+    """Poll until ``condition()`` is truthy; fail after ``timeout`` (a bound, not a check)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(step)
+
+
+@contextlib.contextmanager
+def rollout_gateway(
+    folder: Path, policy_text: str = BASE_POLICY, **rollout: Any
+) -> Iterator[tuple[ServerThread, Gateway, FakeUpstream]]:
+    """A gateway (lifespan on) with its own policy file, audit log and fake provider."""
+    policy = folder / "policy.yaml"
+    if not policy.exists():
+        policy.write_text(policy_text, encoding="utf-8")
+    fake = FakeUpstream()
+    with ServerThread(fake) as upstream:
+        overrides: dict[str, Any] = {
+            f"providers.{pid}.base_url": upstream.base_url for pid in load_catalog()
+        }
+        overrides |= {
+            "policy": str(policy),
+            "audit.url": f"sqlite:///{folder / 'audit.db'}",
+            "rollout.file_poll_interval": 0.05,
+            "rollout.poll_interval": 0.2,
+        }
+        overrides |= {f"rollout.{key}": value for key, value in rollout.items()}
+        settings = load_settings(environ={}, overrides=overrides)
+        app = build_app(settings, environ={"HAETAE_ADMIN_TOKEN": f"tester:{TOKEN}"})
+        with ServerThread(app, lifespan="on") as gateway:
+            yield gateway, app, fake
+
+
+def chat(base_url: str, text: str, provider: str = "openai") -> httpx.Response:
+    return httpx.post(
+        f"{base_url}/{provider}/v1/chat/completions",
+        json={"model": "gpt-4o", "messages": [{"role": "user", "content": text}]},
+        headers={"authorization": "Bearer sk-test"},
+        timeout=10,
+    )
+
+
+def ready(base_url: str) -> dict[str, Any]:
+    reply = httpx.get(f"{base_url}/readyz", timeout=5)
+    body: dict[str, Any] = reply.json()
+    body["http_status"] = reply.status_code
+    return body

@@ -1,0 +1,51 @@
+"""The policy holder swaps policy and engine as one, and keeps old engines for old requests."""
+
+from __future__ import annotations
+
+import pytest
+from rollout_helpers import BASE_POLICY, STRICT_POLICY
+
+from gateway.detect import SUPPORTED_ENTITIES
+from gateway.policy import parse_policy
+from gateway.policy.active import PolicyHolder
+
+RRN_TEXT = "주민등록번호 900101-1234568 입니다"
+
+
+def compile_text(text: str):
+    return parse_policy(text.encode(), SUPPORTED_ENTITIES)
+
+
+def test_a_request_keeps_the_engine_of_the_policy_it_started_with() -> None:
+    base = compile_text(BASE_POLICY)
+    holder = PolicyHolder.from_policy(base)
+    started_with = holder.current()  # what the pipeline reads when a request starts
+
+    strict = compile_text(STRICT_POLICY)
+    previous = holder.swap(holder.prepare_blocking(strict, "local"))
+
+    assert previous.policy is base
+    assert holder.current() is strict
+    # The new engine scans resident numbers; the old request's engine does not.
+    new_findings = holder.engine_for(strict).scan_segments([RRN_TEXT])[0]
+    old_findings = holder.engine_for(started_with).scan_segments([RRN_TEXT])[0]
+    assert "KR_RRN" in {f.entity_type for f in new_findings}
+    assert "KR_RRN" not in {f.entity_type for f in old_findings}
+
+
+def test_a_rule_only_change_reuses_the_running_engine() -> None:
+    base = compile_text(BASE_POLICY)
+    holder = PolicyHolder.from_policy(base)
+    reworded = compile_text(BASE_POLICY.replace("action: redact", "action: block"))
+    assert reworded.version != base.version
+    assert holder.prepare_blocking(reworded, "local").engine is holder.active.engine
+
+
+def test_an_engine_no_longer_kept_fails_closed_rather_than_mismatching() -> None:
+    first = compile_text(BASE_POLICY)
+    holder = PolicyHolder.from_policy(first, source="file")
+    for number in range(10):
+        text = BASE_POLICY.replace("policy: base", f"policy: v{number}")
+        holder.swap(holder.prepare_blocking(compile_text(text), "local"))
+    with pytest.raises(LookupError, match=first.version):
+        holder.engine_for(first)

@@ -1,0 +1,100 @@
+"""Dry run: re-deciding recorded requests with a candidate, counted by user and rule."""
+
+from __future__ import annotations
+
+import itertools
+
+from rollout_helpers import BASE_POLICY, STRICT_POLICY
+
+from gateway.audit import AuditRecord
+from gateway.detect import SUPPORTED_ENTITIES
+from gateway.policy import parse_policy
+from gateway.providers.catalog import build_providers, load_catalog
+from gateway.rollout.dryrun import dry_run, reconstruct
+
+PROVIDERS = build_providers(load_catalog(), {}, {})
+_ids = itertools.count()
+
+ACTIVE = parse_policy(BASE_POLICY.encode(), SUPPORTED_ENTITIES)
+# The candidate blocks resident numbers, and stops refusing Chinese services.
+CANDIDATE = parse_policy(
+    STRICT_POLICY.replace("[CN]", "[XX]").encode().replace(b"base", b"candidate"),
+    SUPPORTED_ENTITIES,
+)
+
+
+def record(
+    user: str | None,
+    entities: dict[str, int] | None = None,
+    provider: str | None = "openai",
+    decision: str = "allow",
+    version: str | None = None,
+) -> AuditRecord:
+    number = next(_ids)
+    return AuditRecord(
+        record_id=f"r{number}",
+        time=1000.0 + number,
+        request_id=f"q{number}",
+        client_address="127.0.0.1",
+        user=user,
+        provider=provider,
+        api="chat" if provider else None,
+        model="gpt-4o",
+        method="POST",
+        path="/v1/chat/completions",
+        decision=decision,
+        entities=entities or {},
+        policy_version=version or ACTIVE.version,
+    )
+
+
+def test_more_and_fewer_blocked_are_counted_by_user_and_rule() -> None:
+    records = [
+        record("alice", {"KR_RRN": 1}),
+        record("alice", {"KR_RRN": 2, "EMAIL_ADDRESS": 1}, decision="redact"),
+        record("bob", {"KR_RRN": 1}),
+        record("carol", {"EMAIL_ADDRESS": 1}, decision="redact"),
+        record("dave", provider="deepseek", decision="block"),
+        record(None),
+    ]
+    report = dry_run(records, ACTIVE, CANDIDATE, PROVIDERS, since=0, until=2000)
+    assert report.evaluated == 6 and report.skipped == 0
+    assert report.more_blocked == 3
+    assert dict(report.more_blocked_by_user) == {"alice": 2, "bob": 1}
+    assert dict(report.more_blocked_by_rule) == {"block-rrn": 3}
+    assert report.fewer_blocked == 1
+    assert dict(report.fewer_blocked_by_user) == {"dave": 1}
+    assert dict(report.fewer_blocked_by_rule) == {"no-cn": 1}
+    assert report.blocked_now == 1 and report.blocked_candidate == 3
+    assert report.action_changes["allow → block"] == 2
+    assert report.action_changes["redact → block"] == 1
+    assert report.summary.startswith("Over 6 recorded request(s), this change would have blocked 3")
+    # Every record was made under the active version and re-decides as it was recorded.
+    assert (report.reconstruction_checked, report.reconstruction_matched) == (6, 6)
+
+
+def test_records_without_a_policy_decision_are_skipped_not_guessed() -> None:
+    records = [
+        record("alice", decision="error"),  # e.g. malformed JSON, refused before the policy
+        record("bob", provider=None, decision="error"),
+        record("carol", provider="no-such-provider"),
+    ]
+    report = dry_run(records, ACTIVE, CANDIDATE, PROVIDERS, since=0, until=2000)
+    assert (report.records, report.evaluated, report.skipped) == (3, 0, 3)
+    assert "nothing to compare" in report.summary
+    assert reconstruct(records[0], PROVIDERS) is None
+
+
+def test_newly_scanned_entities_are_named_as_a_blind_spot() -> None:
+    report = dry_run([], ACTIVE, CANDIDATE, PROVIDERS, since=0, until=1)
+    assert any("KR_RRN" in caveat for caveat in report.caveats)
+    same = dry_run([], ACTIVE, ACTIVE, PROVIDERS, since=0, until=1)
+    assert same.caveats == []
+
+
+def test_a_record_made_under_another_version_is_not_used_to_check_fidelity() -> None:
+    old = record("alice", {"KR_RRN": 1}, decision="block", version="0123456789abcdef")
+    report = dry_run([old], ACTIVE, ACTIVE, PROVIDERS, since=0, until=2000)
+    assert report.reconstruction_checked == 0
+    assert report.more_blocked == report.fewer_blocked == 0
+    assert report.summary == "no change in decisions over 1 recorded request(s)"

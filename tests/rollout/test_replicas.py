@@ -1,0 +1,147 @@
+"""Two gateway processes sharing the active policy through the real Redis."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from rollout_helpers import (
+    ADMIN,
+    BASE_POLICY,
+    REDIS_HOST,
+    REDIS_PORT,
+    STRICT_POLICY,
+    TOKEN,
+    chat,
+    closed_port,
+    ready,
+    wait_for,
+)
+from rollout_replicas import Replica, TcpLink, replicas
+
+from gateway.providers.catalog import load_catalog
+from gateway.testing import FakeUpstream, ServerThread
+
+RRN_TEXT = "my number is 900101-1234568"
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[ServerThread]:
+    with ServerThread(FakeUpstream()) as server:
+        yield server
+
+
+def config(folder: Path, upstream: ServerThread, redis_url: str, **rollout: Any) -> dict[str, Any]:
+    folder.mkdir(parents=True, exist_ok=True)
+    policy = folder / "policy.yaml"
+    policy.write_text(BASE_POLICY, encoding="utf-8")
+    return {
+        "policy": str(policy),
+        "audit": {"url": f"sqlite:///{folder / 'audit.db'}"},
+        "providers": {pid: {"base_url": upstream.base_url} for pid in load_catalog()},
+        "rollout": {"redis_url": redis_url, "file_poll_interval": 0} | rollout,
+        "log_level": "info",
+    }
+
+
+def upload_and_activate(replica: Replica, text: str) -> str:
+    with httpx.Client(base_url=f"{replica.base_url}/admin/v1", headers=ADMIN, timeout=10) as api:
+        version: str = api.post("/policies", content=text).json()["version"]
+        reply = api.post(f"/policies/{version}/activate")
+        assert reply.status_code == 200, reply.text
+    return version
+
+
+def test_activation_on_one_replica_reaches_the_other_within_a_second(
+    tmp_path: Path, upstream: ServerThread, redis_url: str, key_prefix: str
+) -> None:
+    # The periodic re-read is 30 s here, so a quick switch can only come from the push.
+    settings = {"key_prefix": key_prefix, "poll_interval": 30}
+    specs = [(tmp_path / n, config(tmp_path / n, upstream, redis_url, **settings)) for n in "ab"]
+    with replicas(*specs, token=TOKEN) as (a, b):
+        base = ready(a.base_url)["policy_version"]
+        assert ready(b.base_url)["policy_version"] == base
+        assert ready(b.base_url)["policy_source"] == "redis"
+        assert chat(b.base_url, RRN_TEXT).status_code == 200
+
+        strict = STRICT_POLICY
+        texts = [strict, BASE_POLICY.replace("[CN]", "[CN, RU]"), strict, BASE_POLICY] * 2
+        switch_times: list[float] = []
+        lag_after_a: list[float] = []
+        for text in texts:
+            began = time.perf_counter()
+            version = upload_and_activate(a, text)
+            a_answered = time.perf_counter()
+            wait_for(
+                lambda v=version: ready(b.base_url)["policy_version"] == v, timeout=5, step=0.005
+            )
+            switch_times.append(time.perf_counter() - began)
+            lag_after_a.append(time.perf_counter() - a_answered)
+            if text == strict:
+                blocked = chat(b.base_url, RRN_TEXT)  # B scans for the newly named type
+                assert blocked.status_code == 403 and "block-rrn" in blocked.text
+
+        print(
+            "\nswitch time across replicas (activate on A → B serving it), seconds: "
+            f"min {min(switch_times):.3f}  median {statistics.median(switch_times):.3f}  "
+            f"max {max(switch_times):.3f}  (n={len(switch_times)}); of which after A answered: "
+            f"median {statistics.median(lag_after_a):.3f}  max {max(lag_after_a):.3f}"
+        )
+        assert statistics.median(switch_times) < 1.0
+        history = httpx.get(f"{b.base_url}/admin/v1/policies/history", headers=ADMIN).json()
+        assert history["changes"][0]["by"] == "tester"
+        assert len(history["changes"]) == len(texts) + 1  # plus the first start's seed
+
+
+def test_a_replica_without_redis_keeps_serving_and_says_so(
+    tmp_path: Path, upstream: ServerThread, redis_url: str, key_prefix: str
+) -> None:
+    nowhere = f"redis://{REDIS_HOST}:{closed_port()}/0"
+    spec = (tmp_path / "c", config(tmp_path / "c", upstream, nowhere, key_prefix=key_prefix))
+    with replicas(spec, token=TOKEN) as (c,):
+        status = ready(c.base_url)
+        assert status["http_status"] == 200
+        assert status["redis"] == "unreachable"
+        assert status["policy_source"] == "file"
+        assert "ConnectionError" in status["redis_error"]
+        assert chat(c.base_url, "hello").status_code == 200
+        assert chat(c.base_url, "hi", provider="deepseek").status_code == 403  # policy applies
+        reply = httpx.get(f"{c.base_url}/admin/v1/policies", headers=ADMIN, timeout=5)
+        assert reply.status_code == 503
+        assert "policy store is unreachable" in reply.json()["error"]["message"]
+
+
+def test_a_replica_cut_off_from_redis_keeps_its_last_good_policy_then_catches_up(
+    tmp_path: Path, upstream: ServerThread, redis_url: str, key_prefix: str
+) -> None:
+    link = TcpLink((REDIS_HOST, REDIS_PORT))
+    via_link = f"redis://127.0.0.1:{link.port}/0"
+    settings = {"key_prefix": key_prefix, "poll_interval": 0.2}
+    a_spec = (tmp_path / "a", config(tmp_path / "a", upstream, redis_url, **settings))
+    b_spec = (tmp_path / "b", config(tmp_path / "b", upstream, via_link, **settings))
+    try:
+        with replicas(a_spec, b_spec, token=TOKEN) as (a, b):
+            strict = upload_and_activate(a, STRICT_POLICY)
+            wait_for(lambda: ready(b.base_url)["policy_version"] == strict)
+
+            link.cut()
+            wait_for(lambda: ready(b.base_url).get("redis") == "unreachable")
+            base = upload_and_activate(a, BASE_POLICY)  # B cannot hear of this
+
+            status = ready(b.base_url)
+            assert status["http_status"] == 200
+            assert status["policy_version"] == strict  # its last good policy
+            assert "redis_unreachable_since" in status
+            assert chat(b.base_url, RRN_TEXT).status_code == 403  # and it enforces it
+
+            link.restore()
+            wait_for(lambda: ready(b.base_url)["policy_version"] == base)
+            assert ready(b.base_url)["redis"] == "ok"
+            assert chat(b.base_url, RRN_TEXT).status_code == 200
+    finally:
+        link.cut()
