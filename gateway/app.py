@@ -7,7 +7,7 @@ import gc
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 import orjson
@@ -27,6 +27,7 @@ from gateway.providers.catalog import Provider, build_providers, load_catalog
 from gateway.responses import send_json
 from gateway.routing import Route
 from gateway.settings import Settings
+from gateway.telemetry import Telemetry, build_telemetry
 from gateway.types import ASGIApp, Receive, Scope, Send
 from gateway.upstream import Upstream, build_upstream
 
@@ -45,6 +46,11 @@ class Gateway:
     policy: CompiledPolicy
     providers: Mapping[str, Provider]
     admin: ASGIApp
+    telemetry: Telemetry = field(default_factory=Telemetry)
+    _handle: ASGIApp = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._handle = self.telemetry.wrap_requests(self.pipeline.handle)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -56,8 +62,10 @@ class Gateway:
                 await self._ready(send)
             elif path.startswith("/admin/"):
                 await self.admin(scope, receive, send)
+            elif path == "/metrics" and self.telemetry.prometheus is not None:
+                await self.telemetry.prometheus(scope, receive, send)
             else:
-                await self.pipeline.handle(scope, receive, send)
+                await self._handle(scope, receive, send)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
 
@@ -89,6 +97,7 @@ class Gateway:
             elif message["type"] == "lifespan.shutdown":
                 await self.upstream.aclose()
                 await asyncio.to_thread(self.audit.close)
+                await asyncio.to_thread(self.telemetry.shutdown)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -98,6 +107,7 @@ def build_app(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     environ: Mapping[str, str] | None = None,
+    telemetry: Telemetry | None = None,
 ) -> Gateway:
     """Everything expensive (catalog, policy, detector) is built here, once."""
     providers = build_providers(load_catalog(), settings.providers, environ)
@@ -112,8 +122,10 @@ def build_app(
     )
     audit = open_audit_store(settings.audit.url)
     upstream = build_upstream(settings.forward, settings.timeouts, transport)
+    if telemetry is None:
+        telemetry = build_telemetry(settings.telemetry, os.environ if environ is None else environ)
     pipeline = Pipeline(
-        stages=[
+        stages=telemetry.wrap_stages(
             Identify(),
             Route(providers),
             ReadBody(settings.limits.max_body_bytes),
@@ -121,9 +133,9 @@ def build_app(
             Detect(engine, settings.detection.offload_threshold_chars),
             Decide(),
             Transform(load_edit_key(settings.detection, environ)),
-        ],
-        forward=Forward(upstream),
-        audit=audit,
+        ),
+        forward=Forward(telemetry.wrap_upstream(upstream)),
+        audit=telemetry.wrap_audit(audit),
         current_policy=lambda: policy,
     )
     admin_auth = AdminAuth(
@@ -141,4 +153,4 @@ def build_app(
         len(policy.rules),
         ", ".join(sorted(policy.scanned_entities)) or "nothing",
     )
-    return Gateway(pipeline, audit, upstream, policy, providers, admin)
+    return Gateway(pipeline, audit, upstream, policy, providers, admin, telemetry)

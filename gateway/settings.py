@@ -32,6 +32,7 @@ __all__ = [
     "ListenSettings",
     "ProviderSettings",
     "Settings",
+    "TelemetrySettings",
     "TimeoutSettings",
     "load_settings",
 ]
@@ -121,6 +122,15 @@ class AdminSettings(_Strict):
     token_file: Path | None = None
 
 
+class TelemetrySettings(_Strict):
+    """Haetae's own telemetry choices; exporters come from the standard ``OTEL_*`` variables."""
+
+    # Serve Prometheus' /metrics on the gateway's listener (OTEL_METRICS_EXPORTER=prometheus too).
+    prometheus: bool = False
+    # Send the gateway's own traceparent to the provider; the caller's never goes.
+    propagate_upstream: bool = False
+
+
 class Settings(_Strict):
     listen: ListenSettings = ListenSettings()
     policy: Path = Path("policies/default.yaml")
@@ -132,6 +142,8 @@ class Settings(_Strict):
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
     admin: AdminSettings = AdminSettings()
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["text", "json"] = "text"
+    telemetry: TelemetrySettings = TelemetrySettings()
 
 
 def load_settings(
