@@ -128,7 +128,8 @@ def build_telemetry(
             from prometheus_client import CollectorRegistry
 
             registry = CollectorRegistry(auto_describe=True)
-            readers.append(PrometheusMetricReader(registry=registry))
+            # Scope labels would repeat "haetae" on every series; there is one scope.
+            readers.append(PrometheusMetricReader(scope_info_enabled=False, registry=registry))
             telemetry.prometheus = PrometheusEndpoint(registry)
         readers.extend(_pushing_readers(choice.metrics))
         from opentelemetry.sdk.metrics import MeterProvider
