@@ -78,6 +78,16 @@ class RequestTracer:
         self.propagate_upstream = propagate_upstream
 
 
+def _unsampled() -> bool:
+    """True inside a request whose span the sampler dropped: its children are skipped.
+
+    A dropped request still costs a non-recording span per ``start_span``; not
+    making them keeps sampling (``OTEL_TRACES_SAMPLER``) cheap on the rest.
+    """
+    span = _request_span.get()
+    return span is not None and not span.is_recording()
+
+
 def _failed(span: Span, exc: BaseException) -> None:
     """Mark a span failed by the exception's kind; its message may quote the request."""
     if isinstance(exc, Refusal):
@@ -131,8 +141,12 @@ class TracedStage:
         self.name = stage.name
 
     async def __call__(self, exchange: Exchange) -> None:
+        if _unsampled():
+            await self._stage(exchange)
+            return
+        # Not made current: nothing inside a stage starts spans, and attaching
+        # costs as much again as a fifth of the span.
         span = self._tracer.start_span(self.name)
-        token = otel_context.attach(trace.set_span_in_context(span))
         try:
             await self._stage(exchange)
             if self.name == "detect" and exchange.segments:
@@ -144,7 +158,6 @@ class TracedStage:
             _failed(span, exc)
             raise
         finally:
-            otel_context.detach(token)
             span.end()
 
 
@@ -164,6 +177,10 @@ class TracedUpstream:
         headers: list[tuple[bytes, bytes]],
         content: bytes,
     ) -> UpstreamResponse:
+        if _unsampled():
+            if self._propagate:  # the upstream learns the trace was not sampled
+                headers = _with_trace_context(headers, otel_context.get_current())
+            return await self._upstream.open(provider_id, method, url, headers, content)
         # The host only: the URL's query can hold a key, its userinfo a password.
         host = url.split("/", 3)[2].rpartition("@")[2] if "://" in url else ""
         span = self._tracer.start_span(
@@ -177,9 +194,7 @@ class TracedUpstream:
             },
         )
         if self._propagate:
-            carrier: dict[str, str] = {}
-            _PROPAGATOR.inject(carrier, context=trace.set_span_in_context(span))
-            headers = [*headers, *((k.encode(), v.encode()) for k, v in carrier.items())]
+            headers = _with_trace_context(headers, trace.set_span_in_context(span))
         try:
             response = await self._upstream.open(provider_id, method, url, headers, content)
         except BaseException as exc:
@@ -191,6 +206,14 @@ class TracedUpstream:
 
     async def aclose(self) -> None:
         await self._upstream.aclose()
+
+
+def _with_trace_context(
+    headers: list[tuple[bytes, bytes]], context: otel_context.Context
+) -> list[tuple[bytes, bytes]]:
+    carrier: dict[str, str] = {}
+    _PROPAGATOR.inject(carrier, context=context)
+    return [*headers, *((k.encode(), v.encode()) for k, v in carrier.items())]
 
 
 class _TracedResponse:
@@ -267,4 +290,6 @@ def annotate_request(record: AuditRecord) -> None:
 
 def record_span(tracer: RequestTracer, name: str) -> Span:
     """A span for the audit hand-off, a child of whatever is current (the request)."""
+    if _unsampled():
+        return trace.INVALID_SPAN
     return tracer.tracer.start_span(name)

@@ -91,6 +91,16 @@ def test_the_callers_trace_context_is_honoured_and_not_forwarded(stack: Traced) 
     assert not {"traceparent", "tracestate", "baggage"} & set(sent.headers)
 
 
+def test_a_callers_unsampled_trace_is_not_recorded(stack: Traced) -> None:
+    trace_id = "5bf92f3577b34da6a3ce929d0e0e4737"
+    headers = {"traceparent": f"00-{trace_id}-00f067aa0ba902b7-00"}  # flags 00: not sampled
+    assert chat(stack, "hello", headers).status_code == 200
+    later = chat(stack, "hello").headers["x-haetae-request-id"]
+    stack.trace_of(later)  # the unsampled request's spans would have ended before this one's
+    recorded = {format(s.context.trace_id, "032x") for s in stack.spans.get_finished_spans()}
+    assert trace_id not in recorded
+
+
 def test_a_request_without_trace_context_starts_a_new_trace(stack: Traced) -> None:
     first = chat(stack, "hello").headers["x-haetae-request-id"]
     second = chat(stack, "hello").headers["x-haetae-request-id"]
