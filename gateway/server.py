@@ -16,7 +16,7 @@ import uvicorn
 
 from gateway.app import build_app
 from gateway.settings import Settings
-from gateway.telemetry import configure_logging
+from gateway.telemetry import Telemetry, choose_exporters, configure_logging
 
 __all__ = ["app_from_environment", "run_gateway", "uvicorn_config"]
 
@@ -56,7 +56,11 @@ def run_gateway(settings: Settings) -> None:
         config = uvicorn_config(app, listen.host, listen.port, settings.log_level, log_config=None)
         uvicorn.Server(config).run()
         return
-    build_app(settings)  # fail here, once and clearly, rather than in every worker
+    # Fail here, once and clearly, rather than in every worker; the workers export
+    # telemetry, this supervisor has none to export.
+    if choose_exporters(os.environ, prometheus=settings.telemetry.prometheus).prometheus:
+        log.warning("each worker serves its own /metrics; with workers > 1 prefer OTLP")
+    build_app(settings, telemetry=Telemetry())
     os.environ[_SETTINGS_VARIABLE] = settings.model_dump_json()
     log.info("listening on http://%s:%d with %d workers", listen.host, listen.port, listen.workers)
     config = uvicorn_config(
