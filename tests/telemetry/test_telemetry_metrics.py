@@ -102,3 +102,33 @@ def test_the_metrics_endpoint_is_read_only(stack: Traced) -> None:
 
 def test_no_provider_is_shadowed_by_the_gateways_own_paths() -> None:
     assert not {"metrics", "healthz", "readyz", "admin"} & set(load_catalog())
+
+
+def test_without_the_setting_metrics_is_just_an_unknown_provider(tmp_path) -> None:
+    import asyncio
+
+    from conftest import ROOT
+
+    from gateway.app import build_app
+    from gateway.settings import load_settings
+    from gateway.telemetry import Telemetry
+
+    overrides = {
+        "policy": str(ROOT / "policies" / "default.yaml"),
+        "audit.url": f"sqlite:///{tmp_path / 'audit.db'}",
+    }
+    app = build_app(load_settings(environ={}, overrides=overrides), environ={})
+    assert app.telemetry == Telemetry()  # no OTEL_* variables given: all off
+
+    async def scrape() -> httpx.Response:
+        app.audit.start()
+        try:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+                return await client.get("/metrics")
+        finally:
+            app.audit.close()
+
+    response = asyncio.run(scrape())
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "unknown_provider"

@@ -223,3 +223,15 @@ def test_off_means_nothing_is_wrapped() -> None:
     assert telemetry.wrap_upstream(upstream) is upstream  # type: ignore[arg-type]
     assert telemetry.wrap_audit(store) is store  # type: ignore[arg-type]
     assert telemetry.wrap_requests(app) is app  # type: ignore[arg-type]
+
+
+def test_trace_headers_are_never_forwarded_even_with_tracing_off() -> None:
+    from gateway.upstream import upstream_request_headers
+
+    caller = [
+        (b"traceparent", b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+        (b"tracestate", b"vendor=x"),
+        (b"baggage", f"user.email={EMAIL}".encode()),
+        (b"content-type", b"application/json"),
+    ]
+    assert upstream_request_headers(caller, None) == [(b"content-type", b"application/json")]
