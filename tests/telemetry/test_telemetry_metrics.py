@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 import orjson
-from conftest import CHAT, Traced
+from telemetry_stack import CHAT, Traced
 
 from gateway.providers.catalog import load_catalog
 
@@ -107,7 +107,7 @@ def test_no_provider_is_shadowed_by_the_gateways_own_paths() -> None:
 def test_without_the_setting_metrics_is_just_an_unknown_provider(tmp_path) -> None:
     import asyncio
 
-    from conftest import ROOT
+    from telemetry_stack import ROOT
 
     from gateway.app import build_app
     from gateway.settings import load_settings

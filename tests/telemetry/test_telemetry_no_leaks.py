@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import orjson
 import pytest
-from conftest import CHAT, Traced
+from telemetry_stack import CHAT, Traced
 
 from gateway.inspection import Extract
 from gateway.telemetry import configure_logging

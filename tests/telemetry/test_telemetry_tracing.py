@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 import httpx
 import orjson
 import pytest
-from conftest import CHAT, Traced
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
+from telemetry_stack import CHAT, Traced
 
 from gateway.errors import PolicyBlock
 from gateway.settings import TelemetrySettings
