@@ -235,7 +235,8 @@ class _TracedResponse:
             _failed(self._span, exc)
             raise
         finally:
-            self._span.set_attribute("http.response.body.size", size)
+            if self._span.is_recording():  # not yet ended by an early close
+                self._span.set_attribute("http.response.body.size", size)
 
     async def aclose(self) -> None:
         try:
