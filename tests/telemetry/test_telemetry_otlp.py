@@ -28,7 +28,7 @@ BEARER = "sk-proj-OtlpLeakTest0123456789abcdef"
 class _Collector(BaseHTTPRequestHandler):
     received: dict[str, list[bytes]]
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["content-length"]))
         if self.headers.get("content-encoding") == "gzip":
             body = gzip.decompress(body)
@@ -99,9 +99,9 @@ def test_a_configured_endpoint_receives_spans_and_metrics_without_values(
     }
     assert {"identify", "route", "detect", "decide", "record"} <= set(spans)
     assert "forward" not in spans
-    service = {
-        a.key: a.value.string_value for a in traces.resource_spans[0].resource.attributes
-    }["service.name"]
+    service = {a.key: a.value.string_value for a in traces.resource_spans[0].resource.attributes}[
+        "service.name"
+    ]
     assert service == "haetae-test"
     metrics = ExportMetricsServiceRequest()
     for body in received["/v1/metrics"]:
