@@ -51,7 +51,11 @@ class Traced:
 
 
 def build_traced_app(
-    upstream_url: str, audit_db: Path, *, propagate_upstream: bool = False
+    upstream_url: str,
+    audit_db: Path,
+    *,
+    propagate_upstream: bool = False,
+    transport: str = "aiohttp",
 ) -> tuple[Gateway, InMemorySpanExporter, InMemoryMetricReader]:
     spans = InMemorySpanExporter()
     metrics = InMemoryMetricReader()
@@ -68,7 +72,7 @@ def build_traced_app(
         "audit.url": f"sqlite:///{audit_db}",
         "timeouts.connect": 2.0,
         "timeouts.read": 2.0,
-        "forward.transport": "aiohttp",
+        "forward.transport": transport,
     }
     app = build_app(load_settings(environ={}, overrides=overrides), environ={}, telemetry=telemetry)
     return app, spans, metrics

@@ -5,14 +5,16 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import orjson
 import pytest
-from telemetry_stack import CHAT, Traced
+from telemetry_stack import CHAT, Traced, build_traced_app
 
 from gateway.inspection import Extract
 from gateway.telemetry import configure_logging
+from gateway.testing import FakeUpstream, ServerThread
 
 RRN = "900101-1234568"
 EMAIL = "kim.minsu@example.co.kr"
@@ -23,6 +25,22 @@ PROMPT = "Nightingale-7731 merger memo for the board"
 BAGGAGE = "baggage-secret-9182"
 FAILING = "failing-trigger-5521"
 VALUES = [RRN, EMAIL, AWS_KEY, BEARER, GEMINI_KEY, PROMPT, BAGGAGE, FAILING, "Nightingale"]
+
+
+@pytest.fixture(params=["aiohttp", "httpx"])
+def any_stack(request: pytest.FixtureRequest, traced: Traced, tmp_path: Path) -> Iterator[Traced]:
+    """The shared gateway (aiohttp upstream client), and one using httpx's client."""
+    if request.param == "aiohttp":
+        traced.fake.reset()
+        yield traced
+        return
+    fake = FakeUpstream()
+    with ServerThread(fake) as upstream:
+        app, spans, metrics = build_traced_app(
+            upstream.base_url, tmp_path / "audit.db", transport="httpx"
+        )
+        with ServerThread(app, lifespan="on") as gateway:
+            yield Traced(gateway, app, fake, spans, metrics)
 
 
 @pytest.fixture
@@ -52,8 +70,9 @@ def _chat(text: str, stream: bool = False) -> dict[str, object]:
 
 
 def test_no_raw_value_reaches_logs_spans_or_metrics(
-    stack: Traced, debug_log: io.StringIO, monkeypatch: pytest.MonkeyPatch
+    any_stack: Traced, debug_log: io.StringIO, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    stack = any_stack
     original = Extract.__call__
 
     async def fails_quoting_the_body(self: Extract, exchange: object) -> None:
