@@ -7,7 +7,7 @@ import gc
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 import orjson
@@ -30,6 +30,7 @@ from gateway.responses import send_json
 from gateway.rollout import Rollout, build_rollout
 from gateway.routing import Route
 from gateway.settings import Settings
+from gateway.telemetry import Telemetry, build_telemetry
 from gateway.types import ASGIApp, Receive, Scope, Send
 from gateway.upstream import Upstream, build_upstream
 
@@ -48,6 +49,11 @@ class Gateway:
     rollout: Rollout
     providers: Mapping[str, Provider]
     admin: ASGIApp
+    telemetry: Telemetry = field(default_factory=Telemetry)
+    _handle: ASGIApp = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._handle = self.telemetry.wrap_requests(self.pipeline.handle)
 
     @property
     def policy(self) -> CompiledPolicy:
@@ -64,8 +70,10 @@ class Gateway:
                 await self._ready(send)
             elif path.startswith("/admin/"):
                 await self.admin(scope, receive, send)
+            elif path == "/metrics" and self.telemetry.prometheus is not None:
+                await self.telemetry.prometheus(scope, receive, send)
             else:
-                await self.pipeline.handle(scope, receive, send)
+                await self._handle(scope, receive, send)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
 
@@ -98,6 +106,7 @@ class Gateway:
                 await self.rollout.stop()
                 await self.upstream.aclose()
                 await asyncio.to_thread(self.audit.close)
+                await asyncio.to_thread(self.telemetry.shutdown)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -107,6 +116,7 @@ def build_app(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     environ: Mapping[str, str] | None = None,
+    telemetry: Telemetry | None = None,
 ) -> Gateway:
     """Everything expensive (catalog, policy, detector) is built here, once."""
     policy = load_policy(settings.policy, SUPPORTED_ENTITIES)
@@ -116,8 +126,10 @@ def build_app(
     rollout = build_rollout(settings, holder)
     audit = open_audit_store(settings.audit.url)
     upstream = build_upstream(settings.forward, settings.timeouts, transport)
+    if telemetry is None:
+        telemetry = build_telemetry(settings.telemetry, os.environ if environ is None else environ)
     pipeline = Pipeline(
-        stages=[
+        stages=telemetry.wrap_stages(
             Identify(settings.identity),
             Route(providers),
             Admit(settings.identity),
@@ -126,9 +138,9 @@ def build_app(
             Detect(holder.engine_for, settings.detection.offload_threshold_chars),
             Decide(),
             Transform(load_edit_key(settings.detection, environ)),
-        ],
-        forward=Forward(upstream),
-        audit=audit,
+        ),
+        forward=Forward(telemetry.wrap_upstream(upstream)),
+        audit=telemetry.wrap_audit(audit),
         current_policy=holder.current,
     )
     admin_auth = AdminAuth(
@@ -146,4 +158,4 @@ def build_app(
         len(policy.rules),
         ", ".join(sorted(policy.scanned_entities)) or "nothing",
     )
-    return Gateway(pipeline, audit, upstream, rollout, providers, admin)
+    return Gateway(pipeline, audit, upstream, rollout, providers, admin, telemetry)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -119,14 +118,10 @@ def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
     return load_settings(config, overrides={k: v for k, v in overrides.items() if v is not None})
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
-    # Presidio logs every analyze call at INFO: noise, and CPU on the hot path.
-    logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)
+def _configure_logging(level: str, log_format: str = "text") -> None:
+    from gateway.telemetry import configure_logging
+
+    configure_logging(level, "json" if log_format == "json" else "text")
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -135,7 +130,7 @@ def _serve(args: argparse.Namespace) -> int:
     settings = _settings(
         args, **{"policy": args.policy, "listen.host": args.host, "listen.port": args.port}
     )
-    _configure_logging(settings.log_level)
+    _configure_logging(settings.log_level, settings.log_format)
     run_gateway(settings)
     return 0
 

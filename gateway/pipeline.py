@@ -24,6 +24,7 @@ from gateway.exchange import Exchange, new_request_id
 from gateway.forward import ClientGone, Forward
 from gateway.policy.messages import warning_header
 from gateway.responses import send_refusal
+from gateway.telemetry.logs import bind_request_id
 
 if TYPE_CHECKING:
     from gateway.policy import CompiledPolicy
@@ -65,6 +66,7 @@ class Pipeline:
             receive=receive,
             policy=self._current_policy(),
         )
+        bind_request_id(exchange.request_id)
         try:
             if not self._audit.healthy:
                 raise AuditUnavailable(

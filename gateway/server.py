@@ -16,6 +16,7 @@ import uvicorn
 
 from gateway.app import build_app
 from gateway.settings import Settings
+from gateway.telemetry import Telemetry, choose_exporters, configure_logging
 
 __all__ = ["app_from_environment", "run_gateway", "uvicorn_config"]
 
@@ -52,9 +53,14 @@ def run_gateway(settings: Settings) -> None:
     if listen.workers == 1:
         app = build_app(settings)
         log.info("listening on http://%s:%d", listen.host, listen.port)
-        uvicorn.Server(uvicorn_config(app, listen.host, listen.port, settings.log_level)).run()
+        config = uvicorn_config(app, listen.host, listen.port, settings.log_level, log_config=None)
+        uvicorn.Server(config).run()
         return
-    build_app(settings)  # fail here, once and clearly, rather than in every worker
+    # Fail here, once and clearly, rather than in every worker; the workers export
+    # telemetry, this supervisor has none to export.
+    if choose_exporters(os.environ, prometheus=settings.telemetry.prometheus).prometheus:
+        log.warning("each worker serves its own /metrics; with workers > 1 prefer OTLP")
+    build_app(settings, telemetry=Telemetry())
     os.environ[_SETTINGS_VARIABLE] = settings.model_dump_json()
     log.info("listening on http://%s:%d with %d workers", listen.host, listen.port, listen.workers)
     config = uvicorn_config(
@@ -62,6 +68,7 @@ def run_gateway(settings: Settings) -> None:
         listen.host,
         listen.port,
         settings.log_level,
+        log_config=None,  # uvicorn's lines go through the gateway's formatter
         factory=True,
         workers=listen.workers,
     )
@@ -72,4 +79,6 @@ def run_gateway(settings: Settings) -> None:
 
 def app_from_environment() -> object:
     """The worker-side factory: settings as the parent validated them."""
-    return build_app(Settings.model_validate_json(os.environ[_SETTINGS_VARIABLE]))
+    settings = Settings.model_validate_json(os.environ[_SETTINGS_VARIABLE])
+    configure_logging(settings.log_level, settings.log_format)  # a fresh process
+    return build_app(settings)

@@ -35,6 +35,7 @@ __all__ = [
     "ProviderSettings",
     "RolloutSettings",
     "Settings",
+    "TelemetrySettings",
     "TimeoutSettings",
     "load_settings",
 ]
@@ -224,6 +225,15 @@ class RolloutSettings(_Strict):
     unready_when_unreachable: bool = False
 
 
+class TelemetrySettings(_Strict):
+    """Haetae's own telemetry choices; exporters come from the standard ``OTEL_*`` variables."""
+
+    # Serve Prometheus' /metrics on the gateway's listener (OTEL_METRICS_EXPORTER=prometheus too).
+    prometheus: bool = False
+    # Send the gateway's own traceparent to the provider; the caller's never goes.
+    propagate_upstream: bool = False
+
+
 class Settings(_Strict):
     listen: ListenSettings = ListenSettings()
     policy: Path = Path("policies/default.yaml")
@@ -237,6 +247,8 @@ class Settings(_Strict):
     identity: IdentitySettings = IdentitySettings()
     rollout: RolloutSettings = RolloutSettings()
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["text", "json"] = "text"
+    telemetry: TelemetrySettings = TelemetrySettings()
 
 
 def load_settings(

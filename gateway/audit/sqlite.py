@@ -238,6 +238,11 @@ class SQLiteAuditStore:
     def last_error(self) -> str | None:
         return self._failure
 
+    @property
+    def queue_depth(self) -> int:
+        """Records waiting for the writer (a stalled disk shows here first)."""
+        return self._queue.qsize()
+
     def tail(self, limit: int) -> list[AuditRecord]:
         """Read the newest records over a connection of its own (the shared one in memory)."""
         if limit <= 0:

@@ -36,6 +36,10 @@ _NOT_FORWARDED = HOP_BY_HOP | {
     b"x-forwarded-host",
     b"x-forwarded-proto",
     b"x-real-ip",
+    # The caller's trace context ends at the gateway; baggage is unscanned free text.
+    b"traceparent",
+    b"tracestate",
+    b"baggage",
 }
 _CREDENTIAL_HEADERS = frozenset({b"authorization", b"x-api-key", b"api-key", b"x-goog-api-key"})
 _GATEWAY_HEADER_PREFIX = b"x-haetae-"

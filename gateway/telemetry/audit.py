@@ -1,0 +1,85 @@
+"""The audit store as the pipeline sees it when telemetry is on.
+
+Handing a record to the store is the one moment every request passes through
+with its outcome settled (allowed, blocked, failed, relayed), and the record is
+already stripped of raw values. So this is where the ``record`` span is made,
+the request span is annotated and the metrics are counted: traces, metrics and
+the audit log describe the same requests with the same facts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from gateway.telemetry.tracing import annotate_request, record_span
+
+if TYPE_CHECKING:
+    from gateway.audit import AuditRecord, AuditStore
+    from gateway.telemetry.metrics import GatewayMetrics
+    from gateway.telemetry.tracing import RequestTracer
+
+__all__ = ["ObservedAuditStore"]
+
+
+class ObservedAuditStore:
+    """Delegates to the real store; ``append`` and ``flush`` are observed on the way."""
+
+    def __init__(
+        self, store: AuditStore, tracer: RequestTracer | None, metrics: GatewayMetrics | None
+    ) -> None:
+        self._store = store
+        self._tracer = tracer
+        self._metrics = metrics
+
+    def append(self, record: AuditRecord) -> None:
+        if self._tracer is None:
+            self._store.append(record)
+        else:
+            span = record_span(self._tracer, "record")
+            try:
+                self._store.append(record)
+            finally:
+                span.set_attribute("haetae.decision", record.decision)
+                span.end()
+            annotate_request(record)
+        if self._metrics is not None:
+            self._metrics.observe(record)
+
+    async def flush(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109 (contract)
+        if self._tracer is None:
+            await self._store.flush(timeout)
+            return
+        span = record_span(self._tracer, "record.flush")
+        try:
+            await self._store.flush(timeout)
+        except BaseException as exc:
+            span.set_attribute("error.type", type(exc).__name__)
+            raise
+        finally:
+            span.end()
+
+    # -- everything else is the store's own --------------------------------
+
+    def start(self) -> None:
+        self._store.start()
+
+    def close(self) -> None:
+        self._store.close()
+
+    @property
+    def healthy(self) -> bool:
+        return self._store.healthy
+
+    @property
+    def last_error(self) -> str | None:
+        return self._store.last_error
+
+    def tail(self, limit: int) -> list[AuditRecord]:
+        return self._store.tail(limit)
+
+    def records_between(self, start: float, end: float) -> list[AuditRecord]:
+        return self._store.records_between(start, end)
+
+    def __getattr__(self, name: str) -> Any:
+        # Methods a store grows later (queries, spool state) pass straight through.
+        return getattr(self._store, name)
