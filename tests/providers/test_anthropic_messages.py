@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import anthropic
 import httpx2
 import orjson
 import pytest
+from dialect_tables import assert_edits_touch_only_segments, assert_extracts, located
 
 from gateway.providers.anthropic_messages import AnthropicMessages
-from gateway.providers.dialect import JSONPath, UninspectableContent, apply_edits
+from gateway.providers.dialect import UninspectableContent
 
 DIALECT = AnthropicMessages()
 
@@ -115,6 +115,8 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
             ("messages[1].content[2].input.fields[1]", "email"),
             ("messages[2].content[0].content", "010-9876-5432"),
             ("messages[2].content[1].content[0].text", "kim@corp.kr"),
+            ("messages[2].content[1].content[1].source.url", "https://x/y.png"),
+            ("messages[2].content[1].content[2].source", "https://wiki/kim"),
             ("messages[2].content[1].content[2].title", "Kim profile"),
             ("messages[2].content[1].content[2].content[0].text", "Team lead"),
         ],
@@ -181,6 +183,7 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
             ("messages[0].content[1].source.content[1].text", "Chunk two"),
             ("messages[0].content[2].source.content", "Whole custom doc"),
             ("messages[0].content[3].title", "scan.pdf"),
+            ("messages[0].content[5].source", "https://kb/1"),
             ("messages[0].content[5].title", "KB 1"),
             ("messages[0].content[5].content[0].text", "Answer text"),
         ],
@@ -239,6 +242,7 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
         },
         [
             ("messages[0].content[0].input.query", "Hong Gildong address"),
+            ("messages[0].content[2].content.url", "https://x"),
             ("messages[0].content[2].content.content.source.data", "page text"),
             ("messages[0].content[3].content.stdout", "TOKEN=abc"),
             ("messages[0].content[4].text", "Done."),
@@ -248,45 +252,14 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
 ]
 
 
-def _get(body: Any, path: JSONPath) -> Any:
-    for part in path:
-        body = body[part]
-    return body
-
-
 @pytest.mark.parametrize(("body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_extracts_exact_segments(body: dict[str, Any], expected: list[tuple[str, str]]) -> None:
-    before = orjson.dumps(body)
-    segments = DIALECT.extract_segments(body)
-    assert [(s.location, s.text) for s in segments] == expected
-    assert all(_get(body, s.path) == s.text for s in segments)
-    assert orjson.dumps(body) == before
+    assert_extracts(DIALECT, body, expected)
 
 
 @pytest.mark.parametrize("body", [c[1] for c in CASES], ids=[c[0] for c in CASES])
 def test_edits_touch_only_the_segments(body: dict[str, Any]) -> None:
-    original = copy.deepcopy(body)
-    segments = DIALECT.extract_segments(body)
-    edits = {s.path: f"<REDACTED {i}>" for i, s in enumerate(segments)}
-    apply_edits(body, edits)
-    expected = copy.deepcopy(original)
-    for path, text in edits.items():
-        _get(expected, path[:-1])[path[-1]] = text
-    assert body == expected
-    assert [(s.path, s.text) for s in DIALECT.extract_segments(body)] == list(edits.items())
-    apply_edits(body, {s.path: s.text for s in segments})
-    assert orjson.dumps(body) == orjson.dumps(original)
-
-
-def test_signed_thinking_blocks_are_never_segments() -> None:
-    body = copy.deepcopy(CASES[2][1])
-    thinking = orjson.dumps(body["messages"][1]["content"][:2])
-    segments = DIALECT.extract_segments(body)
-    assert {s.path[:4] for s in segments}.isdisjoint(
-        {("messages", 1, "content", 0), ("messages", 1, "content", 1)}
-    )
-    apply_edits(body, {s.path: "X" for s in segments})
-    assert orjson.dumps(body["messages"][1]["content"][:2]) == thinking
+    assert_edits_touch_only_segments(DIALECT, body)
 
 
 @pytest.mark.parametrize(
@@ -304,7 +277,7 @@ def test_signed_thinking_blocks_are_never_segments() -> None:
 )
 def test_unreadable_shapes_are_refused(body: Any) -> None:
     with pytest.raises(UninspectableContent):
-        DIALECT.extract_segments(body)
+        DIALECT.extract(body)
 
 
 def test_model_and_streaming() -> None:
@@ -336,7 +309,7 @@ def test_bodies_sent_by_the_anthropic_sdk() -> None:
         client.messages.count_tokens(model="claude-x", system="sys", messages=messages)
     assert [path for path, _ in sent] == ["/v1/messages", "/v1/messages/count_tokens"]
     for _, raw in sent:  # document order: the SDK writes ``messages`` before ``system``
-        assert [(s.location, s.text) for s in DIALECT.extract_segments(orjson.loads(raw))] == [
+        assert located(DIALECT.extract(orjson.loads(raw)).segments) == [
             ("messages[0].content[0].text", "hello"),
             ("system", "sys"),
         ]

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import httpx2
 import orjson
 import pytest
+from dialect_tables import assert_edits_touch_only_segments, assert_extracts, located
 from google import genai
 from google.genai import errors, types
 
-from gateway.providers.dialect import JSONPath, UninspectableContent, apply_edits
+from gateway.providers.dialect import UninspectableContent
 from gateway.providers.gemini import GeminiGenerateContent
 
 DIALECT = GeminiGenerateContent()
@@ -61,10 +61,13 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
         [
             ("systemInstruction.parts[0].text", "Reply in Korean."),
             ("contents[0].parts[0].text", "제 번호는 010-1234-5678"),
+            ("contents[0].parts[2].fileData.fileUri", "gs://b/f"),
             ("contents[1].parts[0].text", "thinking summary"),
             ("contents[1].parts[1].functionCall.args.name", "Kim"),
             ("contents[1].parts[1].functionCall.args.tags[0]", "vip"),
             ("contents[2].parts[0].functionResponse.response.output.email", "kim@corp.kr"),
+            ("generationConfig.stopSequences[0]", "END"),
+            ("tools[0].functionDeclarations[0].description", "CRM"),
         ],
     ),
     (
@@ -137,34 +140,14 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
 ]
 
 
-def _get(body: Any, path: JSONPath) -> Any:
-    for part in path:
-        body = body[part]
-    return body
-
-
 @pytest.mark.parametrize(("body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_extracts_exact_segments(body: dict[str, Any], expected: list[tuple[str, str]]) -> None:
-    before = orjson.dumps(body)
-    segments = DIALECT.extract_segments(body)
-    assert [(s.location, s.text) for s in segments] == expected
-    assert all(_get(body, s.path) == s.text for s in segments)
-    assert orjson.dumps(body) == before
+    assert_extracts(DIALECT, body, expected)
 
 
 @pytest.mark.parametrize("body", [c[1] for c in CASES], ids=[c[0] for c in CASES])
 def test_edits_touch_only_the_segments(body: dict[str, Any]) -> None:
-    original = copy.deepcopy(body)
-    segments = DIALECT.extract_segments(body)
-    edits = {s.path: f"<REDACTED {i}>" for i, s in enumerate(segments)}
-    apply_edits(body, edits)
-    expected = copy.deepcopy(original)
-    for path, text in edits.items():
-        _get(expected, path[:-1])[path[-1]] = text
-    assert body == expected
-    assert [(s.path, s.text) for s in DIALECT.extract_segments(body)] == list(edits.items())
-    apply_edits(body, {s.path: s.text for s in segments})
-    assert orjson.dumps(body) == orjson.dumps(original)
+    assert_edits_touch_only_segments(DIALECT, body)
 
 
 @pytest.mark.parametrize(
@@ -182,7 +165,7 @@ def test_edits_touch_only_the_segments(body: dict[str, Any]) -> None:
 )
 def test_unreadable_shapes_are_refused(body: Any) -> None:
     with pytest.raises(UninspectableContent):
-        DIALECT.extract_segments(body)
+        DIALECT.extract(body)
 
 
 @pytest.mark.parametrize(
@@ -236,7 +219,7 @@ def test_bodies_sent_by_the_genai_sdk() -> None:
     found = [
         (DIALECT.model(body, path), DIALECT.is_streaming(body, path, ""), segments)
         for path, body in sent
-        for segments in [[(s.location, s.text) for s in DIALECT.extract_segments(body)]]
+        for segments in [located(DIALECT.extract(body).segments)]
     ]
     assert found == [
         (

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import httpx2
 import openai
 import orjson
 import pytest
+from dialect_tables import assert_edits_touch_only_segments, assert_extracts, located
 
-from gateway.providers.dialect import JSONPath, UninspectableContent, apply_edits
+from gateway.providers.dialect import UninspectableContent
 from gateway.providers.openai_chat import OpenAIChat
 
 DIALECT = OpenAIChat()
@@ -28,6 +28,7 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
         [
             ("messages[0].content", "You are a helpful assistant."),
             ("messages[1].content", "제 주민번호는 900101-1234567 입니다"),
+            ("messages[1].name", "kim"),
         ],
     ),
     (
@@ -130,6 +131,7 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
         },
         [
             ("messages[0].function_call.arguments", '{"id": "A-1"}'),
+            ("messages[1].name", "lookup"),
             ("messages[1].content", "name=Hong Gildong"),
         ],
     ),
@@ -172,34 +174,14 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
 ]
 
 
-def _get(body: Any, path: JSONPath) -> Any:
-    for part in path:
-        body = body[part]
-    return body
-
-
 @pytest.mark.parametrize(("body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_extracts_exact_segments(body: dict[str, Any], expected: list[tuple[str, str]]) -> None:
-    before = orjson.dumps(body)
-    segments = DIALECT.extract_segments(body)
-    assert [(s.location, s.text) for s in segments] == expected
-    assert all(_get(body, s.path) == s.text for s in segments)
-    assert orjson.dumps(body) == before  # extraction never mutates
+    assert_extracts(DIALECT, body, expected)
 
 
 @pytest.mark.parametrize("body", [c[1] for c in CASES], ids=[c[0] for c in CASES])
 def test_edits_touch_only_the_segments(body: dict[str, Any]) -> None:
-    original = copy.deepcopy(body)
-    segments = DIALECT.extract_segments(body)
-    edits = {s.path: f"<REDACTED {i}>" for i, s in enumerate(segments)}
-    apply_edits(body, edits)
-    expected = copy.deepcopy(original)
-    for path, text in edits.items():
-        _get(expected, path[:-1])[path[-1]] = text
-    assert body == expected
-    assert [(s.path, s.text) for s in DIALECT.extract_segments(body)] == list(edits.items())
-    apply_edits(body, {s.path: s.text for s in segments})
-    assert orjson.dumps(body) == orjson.dumps(original)
+    assert_edits_touch_only_segments(DIALECT, body)
 
 
 @pytest.mark.parametrize(
@@ -217,7 +199,7 @@ def test_edits_touch_only_the_segments(body: dict[str, Any]) -> None:
 )
 def test_unreadable_shapes_are_refused(body: Any) -> None:
     with pytest.raises(UninspectableContent):
-        DIALECT.extract_segments(body)
+        DIALECT.extract(body)
 
 
 @pytest.mark.parametrize(
@@ -257,7 +239,7 @@ def test_body_sent_by_the_openai_sdk() -> None:
             ],
         )
     body = orjson.loads(sent[0])
-    assert [(s.location, s.text) for s in DIALECT.extract_segments(body)] == [
+    assert located(DIALECT.extract(body).segments) == [
         ("messages[0].content", "sys"),
         ("messages[1].content[0].text", "card 4111 1111 1111 1111"),
     ]

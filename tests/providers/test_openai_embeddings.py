@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import httpx2
 import openai
 import orjson
 import pytest
+from dialect_tables import assert_edits_touch_only_segments, assert_extracts, located
 
-from gateway.providers.dialect import UninspectableContent, apply_edits
+from gateway.providers.dialect import UninspectableContent
 from gateway.providers.openai_embeddings import OpenAIEmbeddings
 
 DIALECT = OpenAIEmbeddings()
@@ -38,25 +38,12 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
 
 @pytest.mark.parametrize(("body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_extracts_exact_segments(body: dict[str, Any], expected: list[tuple[str, str]]) -> None:
-    before = orjson.dumps(body)
-    assert [(s.location, s.text) for s in DIALECT.extract_segments(body)] == expected
-    assert orjson.dumps(body) == before
+    assert_extracts(DIALECT, body, expected)
 
 
 @pytest.mark.parametrize("body", [c[1] for c in CASES], ids=[c[0] for c in CASES])
 def test_edits_touch_only_the_segments(body: dict[str, Any]) -> None:
-    original = copy.deepcopy(body)
-    segments = DIALECT.extract_segments(body)
-    edits = {s.path: f"<REDACTED {i}>" for i, s in enumerate(segments)}
-    apply_edits(body, edits)
-    expected = copy.deepcopy(original)
-    for path, text in edits.items():
-        if len(path) == 1:
-            expected["input"] = text
-        else:
-            expected["input"][path[1]] = text
-    assert body == expected
-    assert [(s.path, s.text) for s in DIALECT.extract_segments(body)] == list(edits.items())
+    assert_edits_touch_only_segments(DIALECT, body)
 
 
 @pytest.mark.parametrize(
@@ -66,13 +53,13 @@ def test_edits_touch_only_the_segments(body: dict[str, Any]) -> None:
 )
 def test_token_ids_are_refused(value: Any) -> None:
     with pytest.raises(UninspectableContent, match="token-id input cannot be inspected"):
-        DIALECT.extract_segments({"model": "m", "input": value})
+        DIALECT.extract({"model": "m", "input": value})
 
 
 @pytest.mark.parametrize("body", [[], {"input": 3}, {"input": {"text": "x"}}, {"input": [{}]}])
 def test_unreadable_shapes_are_refused(body: Any) -> None:
     with pytest.raises(UninspectableContent):
-        DIALECT.extract_segments(body)
+        DIALECT.extract(body)
 
 
 def test_model_and_streaming() -> None:
@@ -99,9 +86,9 @@ def test_body_sent_by_the_openai_sdk() -> None:
     with pytest.raises(openai.PermissionDeniedError):
         client.embeddings.create(model="text-embedding-3-small", input=[[1, 2, 3]])
     texts, tokens = (orjson.loads(raw) for raw in sent)
-    assert [(s.location, s.text) for s in DIALECT.extract_segments(texts)] == [
+    assert located(DIALECT.extract(texts).segments) == [
         ("input[0]", "a"),
         ("input[1]", "b"),
     ]
     with pytest.raises(UninspectableContent):
-        DIALECT.extract_segments(tokens)
+        DIALECT.extract(tokens)

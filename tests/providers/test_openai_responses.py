@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import httpx2
 import openai
 import orjson
 import pytest
+from dialect_tables import assert_edits_touch_only_segments, assert_extracts, located
 
-from gateway.providers.dialect import JSONPath, UninspectableContent, apply_edits
+from gateway.providers.dialect import UninspectableContent
 from gateway.providers.openai_responses import OpenAIResponses
 
 DIALECT = OpenAIResponses()
@@ -85,6 +85,7 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
             ("input[2].output", "found Hong"),
             ("input[3].input", "cat ~/.env"),
             ("input[4].output[0].text", "AWS_KEY=AKIA..."),
+            ("input[4].output[1].image_url", "https://x/y.png"),
         ],
     ),
     (
@@ -146,40 +147,21 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
         [
             ("prompt.variables.customer", "Hong Gildong"),
             ("prompt.variables.note.text", "VIP"),
+            ("prompt.variables.photo.image_url", "https://x/y.png"),
         ],
     ),
     ("empty", {"model": "gpt-5", "previous_response_id": "resp_1"}, []),
 ]
 
 
-def _get(body: Any, path: JSONPath) -> Any:
-    for part in path:
-        body = body[part]
-    return body
-
-
 @pytest.mark.parametrize(("body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_extracts_exact_segments(body: dict[str, Any], expected: list[tuple[str, str]]) -> None:
-    before = orjson.dumps(body)
-    segments = DIALECT.extract_segments(body)
-    assert [(s.location, s.text) for s in segments] == expected
-    assert all(_get(body, s.path) == s.text for s in segments)
-    assert orjson.dumps(body) == before
+    assert_extracts(DIALECT, body, expected)
 
 
 @pytest.mark.parametrize("body", [c[1] for c in CASES], ids=[c[0] for c in CASES])
 def test_edits_touch_only_the_segments(body: dict[str, Any]) -> None:
-    original = copy.deepcopy(body)
-    segments = DIALECT.extract_segments(body)
-    edits = {s.path: f"<REDACTED {i}>" for i, s in enumerate(segments)}
-    apply_edits(body, edits)
-    expected = copy.deepcopy(original)
-    for path, text in edits.items():
-        _get(expected, path[:-1])[path[-1]] = text
-    assert body == expected
-    assert [(s.path, s.text) for s in DIALECT.extract_segments(body)] == list(edits.items())
-    apply_edits(body, {s.path: s.text for s in segments})
-    assert orjson.dumps(body) == orjson.dumps(original)
+    assert_edits_touch_only_segments(DIALECT, body)
 
 
 @pytest.mark.parametrize(
@@ -197,7 +179,7 @@ def test_edits_touch_only_the_segments(body: dict[str, Any]) -> None:
 )
 def test_unreadable_shapes_are_refused(body: Any) -> None:
     with pytest.raises(UninspectableContent):
-        DIALECT.extract_segments(body)
+        DIALECT.extract(body)
 
 
 def test_model_and_streaming() -> None:
@@ -231,7 +213,7 @@ def test_body_sent_by_the_openai_sdk() -> None:
         )
     body = orjson.loads(sent[0])
     # document order: the SDK writes ``input`` before ``instructions``
-    assert [(s.location, s.text) for s in DIALECT.extract_segments(body)] == [
+    assert located(DIALECT.extract(body).segments) == [
         ("input[0].content[0].text", "hello"),
         ("input[1].output", "42"),
         ("instructions", "sys"),
