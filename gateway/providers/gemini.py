@@ -148,6 +148,7 @@ _SCHEMA_KEYS = SCHEMA_KEYS | _spellings(
     "mode",
     "dynamicThreshold",
     "languageCode",
+    "seed",
 )
 
 _REQUEST_FIELDS: dict[str, Handler] = _both(

@@ -80,6 +80,9 @@ _TOOL_KEYS = SCHEMA_KEYS | {
     "display_height",
 }
 
+#: ``text``: the output format (its schema is data) and a verbosity level
+_TEXT_KEYS = SCHEMA_KEYS | {"verbosity"}
+
 _STRUCTURAL_FIELDS = frozenset(
     {
         "model",
@@ -227,7 +230,7 @@ _BODY_FIELDS: dict[str, Handler] = {
     "input": _input,
     "prompt": _prompt,
     "tools": _tools,
-    "text": lambda value, path, found: found.free(value, path, SCHEMA_KEYS),
+    "text": lambda value, path, found: found.free(value, path, _TEXT_KEYS),
     "conversation": _conversation,
 }
 

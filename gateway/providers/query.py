@@ -43,14 +43,14 @@ def query_segments(query: bytes) -> list[Segment]:
     if not query:
         return out
     for position, raw in enumerate(query.split(b"&")):
-        raw_name, _, raw_value = raw.partition(b"=")
+        raw_name, sep, raw_value = raw.partition(b"=")
         name = _decode(raw_name)
         if name.lower() in CREDENTIAL_PARAMS:
             continue
         value = _decode(raw_value)
         if name.lower() in STRUCTURAL_PARAMS and _VOCABULARY.fullmatch(value):
             continue
-        if name and not value:  # a bare flag: its name is what reaches the provider
+        if not sep:  # a bare flag: its name is what reaches the provider
             value = name
         if value:
             out.append(Segment((name, position), value, "query"))

@@ -249,6 +249,83 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
         ],
     ),
     ("count-tokens-shape", {"model": "claude-haiku-4-5", "messages": []}, []),
+    (
+        "definitions-and-end-user-fields",
+        {
+            "model": "claude-sonnet-4-5",
+            "max_tokens": 1024,
+            "system": "sys",
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "text",
+                            "text": "hi",
+                            "citations": [
+                                {
+                                    "type": "char_location",
+                                    "cited_text": "Kim earns 90M",
+                                    "document_index": 0,
+                                    "document_title": "HR",
+                                }
+                            ],
+                        }
+                    ],
+                },
+                {
+                    "role": "assistant",
+                    "content": [
+                        {
+                            "type": "tool_use",
+                            "id": "toolu_1",
+                            "name": "crm",
+                            "input": {"rrn": 9001011234568, "page": 2},
+                        }
+                    ],
+                },
+            ],
+            "tools": [
+                {
+                    "name": "crm",
+                    "description": "Look up Kim",
+                    "input_schema": {
+                        "type": "object",
+                        "properties": {"rrn": {"type": "integer", "description": "RRN"}},
+                    },
+                    "cache_control": {"type": "ephemeral"},
+                },
+                {
+                    "type": "web_search_20250305",
+                    "name": "web_search",
+                    "max_uses": 3,
+                    "user_location": {"type": "approximate", "city": "Seoul"},
+                },
+            ],
+            "metadata": {"user_id": "kim@corp.kr"},
+            "stop_sequences": ["Hong"],
+            "output_config": {
+                "format": {
+                    "type": "json_schema",
+                    "schema": {"type": "object", "description": "Kim's answer"},
+                }
+            },
+            "thinking": {"type": "enabled", "budget_tokens": 1024},
+        },
+        [
+            ("system", "sys"),
+            ("messages[0].content[0].text", "hi"),
+            ("messages[0].content[0].citations[0].cited_text", "Kim earns 90M"),
+            ("messages[0].content[0].citations[0].document_title", "HR"),
+            ("messages[1].content[0].input.rrn", "9001011234568"),
+            ("tools[0].description", "Look up Kim"),
+            ("tools[0].input_schema.properties.rrn.description", "RRN"),
+            ("tools[1].user_location.city", "Seoul"),
+            ("metadata.user_id", "kim@corp.kr"),
+            ("stop_sequences[0]", "Hong"),
+            ("output_config.format.schema.description", "Kim's answer"),
+        ],
+    ),
 ]
 
 
@@ -313,3 +390,49 @@ def test_bodies_sent_by_the_anthropic_sdk() -> None:
             ("messages[0].content[0].text", "hello"),
             ("system", "sys"),
         ]
+
+
+def test_attachments_and_server_references() -> None:
+    body = {
+        "model": "claude-sonnet-4-5",
+        "max_tokens": 10,
+        "container": "container_1",
+        "mcp_servers": [
+            {"type": "url", "url": "https://mcp.example", "name": "crm", "authorization_token": "t"}
+        ],
+        "thread": {"type": "continue", "previous_message_id": "msg_1"},
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {
+                        "type": "image",
+                        "source": {"type": "base64", "media_type": "image/png", "data": "iVBO"},
+                    },
+                    {"type": "image", "source": {"type": "file", "file_id": "file_1"}},
+                    {
+                        "type": "document",
+                        "source": {"type": "url", "url": "https://x.example/a.pdf"},
+                    },
+                    {"type": "container_upload", "file_id": "file_2"},
+                ],
+            }
+        ],
+    }
+    found = DIALECT.extract(body)
+    assert located(found.segments) == [
+        ("messages[0].content[2].source.url", "https://x.example/a.pdf"),
+    ]
+    assert found.attachments == ("image", "document", "file")
+    assert found.server_references == (
+        "container_id",
+        "mcp_server",
+        "previous_message_id",
+        "file_id",
+    )
+
+
+def test_unknown_sources_are_refused() -> None:
+    body = {"messages": [{"role": "user", "content": [{"type": "image", "source": {"type": "x"}}]}]}
+    with pytest.raises(UninspectableContent, match="unsupported source type"):
+        DIALECT.extract(body)

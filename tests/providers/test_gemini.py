@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import httpx2
@@ -137,6 +138,54 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
         ],
     ),
     ("no-parts", {"contents": [{"role": "user"}], "cachedContent": "cachedContents/1"}, []),
+    (
+        "definitions-and-labels",
+        {
+            "contents": [
+                {"role": "user", "parts": [{"text": "hi"}]},
+                {
+                    "role": "model",
+                    "parts": [{"functionCall": {"name": "crm", "args": {"rrn": 9001011234568}}}],
+                },
+            ],
+            "tools": [
+                {
+                    "functionDeclarations": [
+                        {
+                            "name": "crm",
+                            "description": "Find Kim",
+                            "parameters": {
+                                "type": "OBJECT",
+                                "properties": {
+                                    "rrn": {"type": "INTEGER", "description": "resident number"}
+                                },
+                            },
+                        }
+                    ]
+                },
+                {"googleSearch": {}},
+            ],
+            "toolConfig": {"functionCallingConfig": {"mode": "ANY"}},
+            "generationConfig": {
+                "responseMimeType": "application/json",
+                "responseSchema": {"type": "OBJECT", "description": "Answer for Kim"},
+                "seed": 1234567,
+            },
+            "labels": {"team": "kim@corp.kr"},
+            "safetySettings": [{"category": "HARM_CATEGORY_HARASSMENT", "threshold": "BLOCK_NONE"}],
+        },
+        [
+            ("contents[0].parts[0].text", "hi"),
+            ("contents[1].parts[0].functionCall.args.rrn", "9001011234568"),
+            ("tools[0].functionDeclarations[0].description", "Find Kim"),
+            (
+                "tools[0].functionDeclarations[0].parameters.properties.rrn.description",
+                "resident number",
+            ),
+            ("generationConfig.responseSchema.description", "Answer for Kim"),
+            ("labels.team", "kim@corp.kr"),
+        ],
+    ),
 ]
 
 
@@ -234,3 +283,39 @@ def test_bodies_sent_by_the_genai_sdk() -> None:
             [("requests[0].content.parts[0].text", "a"), ("requests[0].title", "doc")],
         ),
     ]
+
+
+def test_attachments_and_server_references() -> None:
+    note = base64.b64encode("메모: kim@corp.kr".encode()).decode()
+    body = {
+        "cachedContent": "cachedContents/abc",
+        "contents": [
+            {
+                "role": "user",
+                "parts": [
+                    {"inlineData": {"mimeType": "image/png", "data": "iVBO"}},
+                    {"inline_data": {"mime_type": "text/plain", "data": note}},
+                    {"fileData": {"mimeType": "video/mp4", "fileUri": "files/abc"}},
+                ],
+            },
+            {
+                "role": "user",
+                "parts": [
+                    {
+                        "functionResponse": {
+                            "name": "render",
+                            "response": {"ok": True},
+                            "parts": [{"inlineData": {"mimeType": "audio/wav", "data": "UklG"}}],
+                        }
+                    }
+                ],
+            },
+        ],
+    }
+    found = DIALECT.extract(body)
+    assert located(found.segments) == [
+        ("contents[0].parts[1].inline_data.data", "메모: kim@corp.kr"),
+        ("contents[0].parts[2].fileData.fileUri", "files/abc"),
+    ]
+    assert found.attachments == ("image", "file", "video", "audio")
+    assert found.server_references == ("cachedContent", "file_uri")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import httpx2
@@ -171,6 +172,80 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
         ],
     ),
     ("no-messages", {"model": "gpt-4o"}, []),
+    (
+        "definitions-and-end-user-fields",
+        {
+            "model": "gpt-4o",
+            "messages": [{"role": "user", "content": "hi", "name": "Hong Gildong"}],
+            "tools": [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": "crm",
+                        "description": "Find a customer",
+                        "strict": True,
+                        "parameters": {
+                            "type": "object",
+                            "properties": {
+                                "email": {
+                                    "type": "string",
+                                    "format": "email",
+                                    "description": "like kim@corp.kr",
+                                    "enum": ["a@b.kr"],
+                                }
+                            },
+                        },
+                    },
+                },
+                {
+                    "type": "custom",
+                    "custom": {
+                        "name": "sql",
+                        "description": "Run SQL",
+                        "format": {
+                            "type": "grammar",
+                            "grammar": {"syntax": "lark", "definition": "start: NAME"},
+                        },
+                    },
+                },
+            ],
+            "functions": [{"name": "old", "description": "legacy function"}],
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": "out", "description": "Answer for Kim", "schema": {}},
+            },
+            "metadata": {"customer": "kim@corp.kr"},
+            "user": "user-42",
+            "safety_identifier": "kim@corp.kr",
+            "stop": ["Hong"],
+            "web_search_options": {
+                "search_context_size": "low",
+                "user_location": {"type": "approximate", "approximate": {"city": "Seoul"}},
+            },
+            "temperature": 0.1,
+            "max_completion_tokens": 1000000,
+            "tool_choice": {"type": "function", "function": {"name": "crm"}},
+            "vendor_extension": {"note": "call 010-1234-5678", "rrn": 9001011234568},
+        },
+        [
+            ("messages[0].content", "hi"),
+            ("messages[0].name", "Hong Gildong"),
+            ("tools[0].function.description", "Find a customer"),
+            ("tools[0].function.parameters.properties.email.description", "like kim@corp.kr"),
+            ("tools[0].function.parameters.properties.email.enum[0]", "a@b.kr"),
+            ("tools[1].custom.description", "Run SQL"),
+            ("tools[1].custom.format.grammar.definition", "start: NAME"),
+            ("functions[0].description", "legacy function"),
+            ("response_format.json_schema.description", "Answer for Kim"),
+            ("metadata.customer", "kim@corp.kr"),
+            ("user", "user-42"),
+            ("safety_identifier", "kim@corp.kr"),
+            ("stop[0]", "Hong"),
+            ("web_search_options.user_location.approximate.city", "Seoul"),
+            ("vendor_extension.note", "call 010-1234-5678"),
+            ("vendor_extension.rrn", "9001011234568"),
+        ],
+    ),
 ]
 
 
@@ -244,3 +319,35 @@ def test_body_sent_by_the_openai_sdk() -> None:
         ("messages[1].content[0].text", "card 4111 1111 1111 1111"),
     ]
     assert DIALECT.is_streaming(body, "/v1/chat/completions", "") is True
+
+
+def test_attachments_and_server_references() -> None:
+    text_file = base64.b64encode(b"name,email\nKim,kim@corp.kr").decode()
+    body = {
+        "model": "gpt-4o",
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBO"}},
+                    {"type": "input_audio", "input_audio": {"data": "UklG", "format": "wav"}},
+                    {"type": "file", "file": {"file_id": "file-1"}},
+                    {
+                        "type": "file",
+                        "file": {
+                            "filename": "kim.csv",
+                            "file_data": f"data:text/csv;base64,{text_file}",
+                        },
+                    },
+                ],
+            },
+            {"role": "assistant", "audio": {"id": "audio_1"}},
+        ],
+    }
+    found = DIALECT.extract(body)
+    assert located(found.segments) == [
+        ("messages[0].content[3].file.filename", "kim.csv"),
+        ("messages[0].content[3].file.file_data", "name,email\nKim,kim@corp.kr"),
+    ]
+    assert found.attachments == ("image", "audio", "file")
+    assert found.server_references == ("file_id", "audio_id")

@@ -33,6 +33,11 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
     ),
     ("empty-string", {"model": "m", "input": ""}, []),
     ("empty-batch", {"model": "m", "input": []}, []),
+    (
+        "end-user-and-extensions",
+        {"model": "m", "input": "x", "user": "kim@corp.kr", "encoding_format": "float"},
+        [("input", "x"), ("user", "kim@corp.kr")],
+    ),
 ]
 
 

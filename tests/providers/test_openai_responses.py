@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import httpx2
@@ -151,6 +152,71 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
         ],
     ),
     ("empty", {"model": "gpt-5", "previous_response_id": "resp_1"}, []),
+    (
+        "definitions-and-end-user-fields",
+        {
+            "model": "gpt-5",
+            "instructions": [{"role": "developer", "content": "Be terse"}],
+            "input": "hi",
+            "tools": [
+                {
+                    "type": "function",
+                    "name": "crm",
+                    "description": "Find Kim",
+                    "strict": True,
+                    "parameters": {
+                        "type": "object",
+                        "properties": {"q": {"type": "string", "description": "query"}},
+                    },
+                },
+                {
+                    "type": "file_search",
+                    "vector_store_ids": ["vs_1"],
+                    "filters": {"type": "eq", "key": "owner", "value": "kim@corp.kr"},
+                },
+                {
+                    "type": "mcp",
+                    "server_label": "crm",
+                    "server_url": "https://mcp.corp.example",
+                    "authorization": "Bearer ghp_not_scanned",
+                    "headers": {"X-Key": "not scanned"},
+                    "server_description": "Customer records",
+                },
+                {"type": "code_interpreter", "container": "cntr_1"},
+                {"type": "web_search", "user_location": {"type": "approximate", "city": "Seoul"}},
+            ],
+            "text": {
+                "format": {
+                    "type": "json_schema",
+                    "name": "out",
+                    "description": "Answer for Kim",
+                    "schema": {"type": "object"},
+                },
+                "verbosity": "low",
+            },
+            "metadata": {"ticket": "kim@corp.kr"},
+            "user": "kim",
+            "safety_identifier": "hash-1",
+            "prompt_cache_key": "kim-cache",
+            "reasoning": {"effort": "low"},
+            "max_output_tokens": 1000000,
+        },
+        [
+            ("instructions[0].content", "Be terse"),
+            ("input", "hi"),
+            ("tools[0].description", "Find Kim"),
+            ("tools[0].parameters.properties.q.description", "query"),
+            ("tools[1].filters.key", "owner"),
+            ("tools[1].filters.value", "kim@corp.kr"),
+            ("tools[2].server_description", "Customer records"),
+            ("tools[4].user_location.city", "Seoul"),
+            ("text.format.description", "Answer for Kim"),
+            ("metadata.ticket", "kim@corp.kr"),
+            ("user", "kim"),
+            ("safety_identifier", "hash-1"),
+            ("prompt_cache_key", "kim-cache"),
+        ],
+    ),
 ]
 
 
@@ -218,3 +284,50 @@ def test_body_sent_by_the_openai_sdk() -> None:
         ("input[1].output", "42"),
         ("instructions", "sys"),
     ]
+
+
+def test_attachments_and_server_references() -> None:
+    text_file = base64.b64encode("주민 900101-1234568".encode()).decode()
+    body = {
+        "model": "gpt-5",
+        "previous_response_id": "resp_1",
+        "conversation": {"id": "conv_1"},
+        "prompt": {"id": "pmpt_1"},
+        "input": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "input_image", "file_id": "file-1"},
+                    {"type": "input_file", "filename": "a.txt", "file_data": text_file},
+                    {"type": "input_file", "file_url": "https://x.example/report.pdf"},
+                ],
+            },
+            {
+                "type": "computer_call_output",
+                "call_id": "c",
+                "output": {"type": "computer_screenshot", "image_url": "data:image/png;base64,iV"},
+            },
+            {"type": "item_reference", "id": "msg_0"},
+        ],
+        "tools": [
+            {"type": "file_search", "vector_store_ids": ["vs_1"]},
+            {"type": "mcp", "server_label": "x", "server_url": "https://mcp.example"},
+            {"type": "code_interpreter", "container": {"type": "auto", "file_ids": ["f"]}},
+        ],
+    }
+    found = DIALECT.extract(body)
+    assert located(found.segments) == [
+        ("input[0].content[1].filename", "a.txt"),
+        ("input[0].content[1].file_data", "주민 900101-1234568"),
+        ("input[0].content[2].file_url", "https://x.example/report.pdf"),
+    ]
+    assert found.attachments == ("image", "file")
+    assert found.server_references == (
+        "previous_response_id",
+        "conversation",
+        "prompt",
+        "file_id",
+        "item_reference",
+        "vector_store_id",
+        "mcp_server",
+    )
