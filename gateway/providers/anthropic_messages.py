@@ -19,9 +19,11 @@ from gateway.providers.dialect import (
     SCHEMA_KEYS,
     Extraction,
     Handler,
+    JSONBodyDialect,
     JSONPath,
     UninspectableContent,
     format_location,
+    require_object,
 )
 
 __all__ = ["AnthropicMessages"]
@@ -79,20 +81,14 @@ def _text(value: Any, path: JSONPath, found: Extraction) -> None:
 
 def _content(content: Any, path: JSONPath, found: Extraction) -> None:
     """A ``content`` field that is either a plain string or a list of blocks."""
-    if content is None or isinstance(content, str):
-        found.text(content, path)
-    elif isinstance(content, list):
-        found.items(content, path, _block)
-    else:
-        raise UninspectableContent(f"{format_location(path)} has an unsupported shape")
+    found.text_or_items(content, path, _block)
 
 
 def _source(kind: str) -> Handler:
     """An image or document ``source``: inline text is scanned, the rest recorded."""
 
     def read(source: Any, path: JSONPath, found: Extraction) -> None:
-        if not isinstance(source, dict):
-            raise UninspectableContent(f"{format_location(path)} is not a source object")
+        source = require_object(source, path, "source")
         found.attach(kind)
         origin = source.get("type")
         if origin == "text":
@@ -117,14 +113,11 @@ def _lines(lines: Any, path: JSONPath, found: Extraction) -> None:
 
 
 def _message(message: Any, path: JSONPath, found: Extraction) -> None:
-    if not isinstance(message, dict):
-        raise UninspectableContent(f"{format_location(path)} is not a message object")
+    message = require_object(message, path, "message")
     found.fields(message, {"content": _content}, path, frozenset({"role"}))
 
 
 def _messages(messages: Any, path: JSONPath, found: Extraction) -> None:
-    if messages is not None and not isinstance(messages, list):
-        raise UninspectableContent("messages must be a list")
     found.items(messages, path, _message)
 
 
@@ -156,12 +149,26 @@ def _container(container: Any, path: JSONPath, found: Extraction) -> None:
         found.free(container.get("skills"), (*path, "skills"), skill_keys)
 
 
+def _definitions(value: Any, path: JSONPath, found: Extraction) -> None:
+    """Output schemas and citations: their descriptions and quotes are data, tags are not."""
+    found.free(value, path, _TOOL_KEYS)
+
+
+def _thread(thread: Any, path: JSONPath, found: Extraction) -> None:
+    """Server-held conversation state: ``create``, or ``continue`` a previous message."""
+    if isinstance(thread, dict) and thread.get("previous_message_id"):
+        found.refer("previous_message_id")
+
+
 _BODY_FIELDS: dict[str, Handler] = {
     "system": _content,
     "messages": _messages,
     "tools": lambda tools, path, found: found.items(tools, path, _tool),
     "mcp_servers": _mcp_servers,
     "container": _container,
+    "thread": _thread,
+    "output_config": _definitions,
+    "output_format": _definitions,
 }
 _DOCUMENT_FIELDS: dict[str, Handler] = {
     "source": _source("document"),
@@ -169,6 +176,7 @@ _DOCUMENT_FIELDS: dict[str, Handler] = {
     "context": _text,
 }
 _IMAGE_FIELDS: dict[str, Handler] = {"source": _source("image")}
+_TEXT_FIELDS: dict[str, Handler] = {"text": _text, "citations": _definitions}
 _SEARCH_RESULT_FIELDS: dict[str, Handler] = {"content": _content, "title": _text, "source": _text}
 #: ``encrypted_stdout`` is absent on purpose: it is opaque and signed
 _EXECUTION_FIELDS: dict[str, Handler] = {"stdout": _text, "stderr": _text}
@@ -209,7 +217,7 @@ def _block(block: Any, path: JSONPath, found: Extraction) -> None:
         raise UninspectableContent(f"{format_location(path)} is not a content block")
     kind = block.get("type")
     if kind == "text":  # citations replay quoted document text
-        found.fields(block, {"text": _text}, path, _BLOCK_KEYS)
+        found.fields(block, _TEXT_FIELDS, path, _BLOCK_KEYS)
     elif kind in _TOOL_USE_BLOCKS:
         found.free(block.get("input"), (*path, "input"))
     elif kind in _TOOL_RESULT_BLOCKS:
@@ -229,21 +237,9 @@ def _block(block: Any, path: JSONPath, found: Extraction) -> None:
         raise UninspectableContent(f"{format_location(path)} has an unsupported block type")
 
 
-class AnthropicMessages:
+class AnthropicMessages(JSONBodyDialect):
     """Segments of a Messages (or count_tokens) request, in document order."""
 
     api = "messages"
-
-    def extract(self, body: Any) -> Extraction:
-        if not isinstance(body, dict):
-            raise UninspectableContent("request body must be a JSON object")
-        found = Extraction()
-        found.fields(body, _BODY_FIELDS, (), _STRUCTURAL_FIELDS)
-        return found
-
-    def model(self, body: Any, path: str) -> str | None:
-        model = body.get("model") if isinstance(body, dict) else None
-        return model if isinstance(model, str) else None
-
-    def is_streaming(self, body: Any, path: str, query: str) -> bool:
-        return isinstance(body, dict) and body.get("stream") is True
+    body_fields = _BODY_FIELDS
+    structural_fields = _STRUCTURAL_FIELDS

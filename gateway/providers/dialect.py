@@ -28,11 +28,13 @@ __all__ = [
     "Dialect",
     "Extraction",
     "Handler",
+    "JSONBodyDialect",
     "JSONPath",
     "Segment",
     "UninspectableContent",
     "apply_edits",
     "format_location",
+    "require_object",
     "walk_strings",
 ]
 
@@ -155,15 +157,16 @@ class Extraction:
         elif value is not None:
             raise UninspectableContent(f"{format_location(path)} is not text")
 
-    def free(self, value: Any, path: JSONPath, structural: frozenset[str] = frozenset()) -> None:
+    def free(self, value: Any, path: JSONPath, structural: frozenset[str] | None = None) -> None:
         """Every string and long integer inside an arbitrary JSON value.
 
         Used for tool arguments and results, schemas, metadata and fields the
         dialect does not know. Object keys are not yielded: they are schema, and
-        editing them would change what the call means. A key in ``structural``
-        whose value is a scalar (a type tag, an id) is skipped. A structural walk
-        (``structural`` given: a provider-defined object, not model-written
-        arguments) also records ``REFERENCE_KEYS`` as server references.
+        editing them would change what the call means. ``structural=None`` reads
+        data someone wrote (tool arguments): every value counts. A set reads an
+        object the provider defines (a tool definition, an unknown field): a key
+        in it whose value is a scalar (a type tag, a name) is skipped, and keys in
+        ``REFERENCE_KEYS`` are recorded as server references instead of scanned.
         """
         if isinstance(value, str):
             if value:
@@ -175,10 +178,10 @@ class Extraction:
                 self.segments.append(Segment(path, str(value), "number"))
         elif isinstance(value, Mapping):
             for key, item in value.items():
-                if structural and key in REFERENCE_KEYS:
+                if structural is not None and key in REFERENCE_KEYS:
                     if item:
                         self.refer(REFERENCE_KEYS[key])
-                elif key not in structural or isinstance(item, dict | list):
+                elif structural is None or key not in structural or isinstance(item, dict | list):
                     self.free(item, (*path, key), structural)
         elif isinstance(value, list):
             for index, item in enumerate(value):
@@ -205,7 +208,16 @@ class Extraction:
                 if value:
                     self.refer(REFERENCE_KEYS[key])
             elif key not in structural:
-                self.free(value, (*path, key), SCHEMA_KEYS)
+                self.free(value, (*path, key), frozenset())
+
+    def text_or_items(self, value: Any, path: JSONPath, handler: Handler) -> None:
+        """A field that is a string, or a list whose every element ``handler`` reads."""
+        if value is None or isinstance(value, str):
+            self.text(value, path)
+        elif isinstance(value, list):
+            self.items(value, path, handler)
+        else:
+            raise UninspectableContent(f"{format_location(path)} has an unsupported shape")
 
     def items(self, value: Any, path: JSONPath, handler: Handler) -> None:
         """A list field whose every element ``handler`` reads (absent is empty)."""
@@ -237,6 +249,34 @@ class Dialect(Protocol):
         ...
 
 
+class JSONBodyDialect:
+    """The common case: a JSON-object body that names its ``model`` and sets ``stream``.
+
+    A subclass lists the handlers of its text fields and the names of its
+    structural ones; every other top-level field is scanned as free-form JSON.
+    """
+
+    api: str = ""
+    #: top-level fields that hold text (or nest it), by name
+    body_fields: Mapping[str, Handler] = {}
+    #: top-level fields that tune or route the call: never scanned
+    structural_fields: frozenset[str] = frozenset()
+
+    def extract(self, body: Any) -> Extraction:
+        if not isinstance(body, dict):
+            raise UninspectableContent("request body must be a JSON object")
+        found = Extraction()
+        found.fields(body, self.body_fields, (), self.structural_fields)
+        return found
+
+    def model(self, body: Any, path: str) -> str | None:
+        model = body.get("model") if isinstance(body, dict) else None
+        return model if isinstance(model, str) else None
+
+    def is_streaming(self, body: Any, path: str, query: str) -> bool:
+        return isinstance(body, dict) and body.get("stream") is True
+
+
 def format_location(path: JSONPath) -> str:
     """``("messages", 3, "content")`` → ``messages[3].content``."""
     out: list[str] = []
@@ -246,6 +286,13 @@ def format_location(path: JSONPath) -> str:
         else:
             out.append(f".{part}" if out else part)
     return "".join(out)
+
+
+def require_object(value: Any, path: JSONPath, noun: str) -> dict[str, Any]:
+    """``value`` when it is a JSON object; a refusal naming ``noun`` otherwise."""
+    if not isinstance(value, dict):
+        raise UninspectableContent(f"{format_location(path)} is not a {noun} object")
+    return value
 
 
 def walk_strings(value: Any, path: JSONPath) -> list[Segment]:

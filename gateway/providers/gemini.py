@@ -20,9 +20,11 @@ from gateway.providers.dialect import (
     SCHEMA_KEYS,
     Extraction,
     Handler,
+    JSONBodyDialect,
     JSONPath,
     UninspectableContent,
     format_location,
+    require_object,
 )
 
 __all__ = ["GeminiGenerateContent"]
@@ -62,8 +64,7 @@ def _payload(inner: str) -> Handler:
 
 def _blob(value: Any, path: JSONPath, found: Extraction) -> None:
     """``inlineData``: base64 bytes with a media type; text documents are scanned."""
-    if not isinstance(value, dict):
-        raise UninspectableContent(f"{format_location(path)} is not a blob object")
+    value = require_object(value, path, "blob")
     media_type = value.get("mimeType", value.get("mime_type"))
     attach_data(found, "file", value.get("data"), (*path, "data"), media_type)
     name = "displayName" if "displayName" in value else "display_name"
@@ -72,8 +73,7 @@ def _blob(value: Any, path: JSONPath, found: Extraction) -> None:
 
 def _file_data(value: Any, path: JSONPath, found: Extraction) -> None:
     """``fileData``: an uploaded file or a URL the provider fetches itself."""
-    if not isinstance(value, dict):
-        raise UninspectableContent(f"{format_location(path)} is not a file object")
+    value = require_object(value, path, "file")
     key = "fileUri" if "fileUri" in value else "file_uri"
     found.attach(media_kind(value.get("mimeType", value.get("mime_type")), "file"))
     found.refer("file_uri")
@@ -101,8 +101,7 @@ _PART_KEYS = _spellings(
 
 
 def _part(part: Any, path: JSONPath, found: Extraction) -> None:
-    if not isinstance(part, dict):
-        raise UninspectableContent(f"{format_location(path)} is not a part object")
+    part = require_object(part, path, "part")
     found.fields(part, _PART_FIELDS, path, _PART_KEYS)
 
 
@@ -110,8 +109,7 @@ def _content(content: Any, path: JSONPath, found: Extraction) -> None:
     """One ``Content`` object: ``{role, parts: [...]}``."""
     if content is None:
         return
-    if not isinstance(content, dict):
-        raise UninspectableContent(f"{format_location(path)} is not a content object")
+    content = require_object(content, path, "content")
     parts = content.get("parts")
     if parts is not None and not isinstance(parts, list):
         raise UninspectableContent(f"{format_location((*path, 'parts'))} must be a list")
@@ -124,14 +122,11 @@ def _contents(contents: Any, path: JSONPath, found: Extraction) -> None:
 
 def _request(request: Any, path: JSONPath, found: Extraction) -> None:
     """A generate or embed request (the body, or nested in countTokens / batch embeds)."""
-    if not isinstance(request, dict):
-        raise UninspectableContent(f"{format_location(path) or 'body'} is not a request object")
+    request = require_object(request, path, "request")
     found.fields(request, _REQUEST_FIELDS, path, _STRUCTURAL_FIELDS)
 
 
 def _requests(requests: Any, path: JSONPath, found: Extraction) -> None:
-    if requests is not None and not isinstance(requests, list):
-        raise UninspectableContent("requests must be a list")
     found.items(requests, path, _request)
 
 
@@ -180,17 +175,12 @@ def _method_segment(path: str) -> tuple[str, str] | None:
     return model, method
 
 
-class GeminiGenerateContent:
+class GeminiGenerateContent(JSONBodyDialect):
     """Segments of a Gemini generate / countTokens / embed request, in document order."""
 
     api = "generate_content"
-
-    def extract(self, body: Any) -> Extraction:
-        if not isinstance(body, dict):
-            raise UninspectableContent("request body must be a JSON object")
-        found = Extraction()
-        _request(body, (), found)
-        return found
+    body_fields = _REQUEST_FIELDS
+    structural_fields = _STRUCTURAL_FIELDS
 
     def model(self, body: Any, path: str) -> str | None:
         found = _method_segment(path)

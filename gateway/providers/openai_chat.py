@@ -18,9 +18,11 @@ from gateway.providers.dialect import (
     SCHEMA_KEYS,
     Extraction,
     Handler,
+    JSONBodyDialect,
     JSONPath,
     UninspectableContent,
     format_location,
+    require_object,
 )
 from gateway.providers.openai_parts import read_content
 
@@ -106,14 +108,11 @@ _MESSAGE_FIELDS: dict[str, Handler] = {
 
 
 def _message(message: Any, path: JSONPath, found: Extraction) -> None:
-    if not isinstance(message, dict):
-        raise UninspectableContent(f"{format_location(path)} is not a message object")
+    message = require_object(message, path, "message")
     found.fields(message, _MESSAGE_FIELDS, path, _STRUCTURAL_MESSAGE_KEYS)
 
 
 def _messages(messages: Any, path: JSONPath, found: Extraction) -> None:
-    if messages is not None and not isinstance(messages, list):
-        raise UninspectableContent("messages must be a list")
     found.items(messages, path, _message)
 
 
@@ -138,21 +137,9 @@ _BODY_FIELDS: dict[str, Handler] = {
 }
 
 
-class OpenAIChat:
+class OpenAIChat(JSONBodyDialect):
     """Segments of a Chat Completions request, in document order."""
 
     api = "chat"
-
-    def extract(self, body: Any) -> Extraction:
-        if not isinstance(body, dict):
-            raise UninspectableContent("request body must be a JSON object")
-        found = Extraction()
-        found.fields(body, _BODY_FIELDS, (), _STRUCTURAL_FIELDS)
-        return found
-
-    def model(self, body: Any, path: str) -> str | None:
-        model = body.get("model") if isinstance(body, dict) else None
-        return model if isinstance(model, str) else None
-
-    def is_streaming(self, body: Any, path: str, query: str) -> bool:
-        return isinstance(body, dict) and body.get("stream") is True
+    body_fields = _BODY_FIELDS
+    structural_fields = _STRUCTURAL_FIELDS

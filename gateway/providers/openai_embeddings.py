@@ -8,9 +8,16 @@ module does not know are scanned as free-form JSON.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from gateway.providers.dialect import Extraction, JSONPath, UninspectableContent
+from gateway.providers.dialect import (
+    Extraction,
+    Handler,
+    JSONBodyDialect,
+    JSONPath,
+    UninspectableContent,
+)
 
 __all__ = ["OpenAIEmbeddings"]
 
@@ -27,29 +34,15 @@ def _text_or_tokens(item: Any, path: JSONPath, found: Extraction) -> None:
 
 
 def _input(value: Any, path: JSONPath, found: Extraction) -> None:
-    if value is None or isinstance(value, str):
-        found.text(value, path)
-    elif isinstance(value, list):
-        found.items(value, path, _text_or_tokens)
-    else:
-        raise UninspectableContent("input has an unsupported shape")
+    found.text_or_items(value, path, _text_or_tokens)
 
 
-class OpenAIEmbeddings:
+class OpenAIEmbeddings(JSONBodyDialect):
     """Segments of an Embeddings request: ``input`` or ``input[i]``, then the rest."""
 
     api = "embeddings"
-
-    def extract(self, body: Any) -> Extraction:
-        if not isinstance(body, dict):
-            raise UninspectableContent("request body must be a JSON object")
-        found = Extraction()
-        found.fields(body, {"input": _input}, (), _STRUCTURAL_FIELDS)
-        return found
-
-    def model(self, body: Any, path: str) -> str | None:
-        model = body.get("model") if isinstance(body, dict) else None
-        return model if isinstance(model, str) else None
+    body_fields: Mapping[str, Handler] = {"input": _input}
+    structural_fields = _STRUCTURAL_FIELDS
 
     def is_streaming(self, body: Any, path: str, query: str) -> bool:
         return False

@@ -88,9 +88,4 @@ def read_part(part: Any, path: JSONPath, found: Extraction) -> None:
 
 def read_content(content: Any, path: JSONPath, found: Extraction) -> None:
     """A ``content`` (or tool ``output``) field: a string, or a list of typed parts."""
-    if content is None or isinstance(content, str):
-        found.text(content, path)
-    elif isinstance(content, list):
-        found.items(content, path, read_part)
-    else:
-        raise UninspectableContent(f"{format_location(path)} has an unsupported shape")
+    found.text_or_items(content, path, read_part)

@@ -19,9 +19,11 @@ from gateway.providers.dialect import (
     SCHEMA_KEYS,
     Extraction,
     Handler,
+    JSONBodyDialect,
     JSONPath,
     UninspectableContent,
     format_location,
+    require_object,
 )
 from gateway.providers.openai_parts import read_content, read_part
 
@@ -170,12 +172,7 @@ def _item(item: Any, path: JSONPath, found: Extraction) -> None:
 
 def _input(items: Any, path: JSONPath, found: Extraction) -> None:
     """``input`` (and list-valued ``instructions``): a string or a list of items."""
-    if items is None or isinstance(items, str):
-        found.text(items, path)
-    elif isinstance(items, list):
-        found.items(items, path, _item)
-    else:
-        raise UninspectableContent(f"{format_location(path)} has an unsupported shape")
+    found.text_or_items(items, path, _item)
 
 
 def _variable(value: Any, path: JSONPath, found: Extraction) -> None:
@@ -203,8 +200,7 @@ def _prompt(prompt: Any, path: JSONPath, found: Extraction) -> None:
 
 def _tool(tool: Any, path: JSONPath, found: Extraction) -> None:
     """A tool definition: descriptions and schemas are read by the model."""
-    if not isinstance(tool, dict):
-        raise UninspectableContent(f"{format_location(path)} is not a tool object")
+    tool = require_object(tool, path, "tool")
     kind = tool.get("type")
     if kind == "mcp":
         found.refer("mcp_server")
@@ -235,21 +231,9 @@ _BODY_FIELDS: dict[str, Handler] = {
 }
 
 
-class OpenAIResponses:
+class OpenAIResponses(JSONBodyDialect):
     """Segments of a Responses request, in document order."""
 
     api = "responses"
-
-    def extract(self, body: Any) -> Extraction:
-        if not isinstance(body, dict):
-            raise UninspectableContent("request body must be a JSON object")
-        found = Extraction()
-        found.fields(body, _BODY_FIELDS, (), _STRUCTURAL_FIELDS)
-        return found
-
-    def model(self, body: Any, path: str) -> str | None:
-        model = body.get("model") if isinstance(body, dict) else None
-        return model if isinstance(model, str) else None
-
-    def is_streaming(self, body: Any, path: str, query: str) -> bool:
-        return isinstance(body, dict) and body.get("stream") is True
+    body_fields = _BODY_FIELDS
+    structural_fields = _STRUCTURAL_FIELDS

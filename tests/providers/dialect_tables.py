@@ -8,10 +8,26 @@ from typing import Any
 
 import httpx2
 import orjson
+import pytest
 
-from gateway.providers.dialect import Dialect, JSONPath, Segment, apply_edits
+from gateway.providers.dialect import (
+    Dialect,
+    JSONPath,
+    Segment,
+    UninspectableContent,
+    apply_edits,
+)
 
-__all__ = ["assert_edits_touch_only_segments", "assert_extracts", "located", "recording_client"]
+__all__ = [
+    "assert_edits_touch_only_segments",
+    "assert_extracts",
+    "located",
+    "recording_client",
+    "table_tests",
+]
+
+#: a table row: (test id, request body, expected (location, text) pairs)
+Case = tuple[str, Any, list[tuple[str, str]]]
 
 
 def value_at(body: Any, path: JSONPath) -> Any:
@@ -67,3 +83,25 @@ def recording_client(status: int, answer: Any) -> tuple[httpx2.Client, list[http
 
     handler: Callable[[httpx2.Request], httpx2.Response] = upstream
     return httpx2.Client(transport=httpx2.MockTransport(handler)), sent
+
+
+def table_tests(
+    dialect: Dialect, cases: list[Case], unreadable: list[Any]
+) -> tuple[Callable[..., None], Callable[..., None], Callable[..., None]]:
+    """The three table tests of a dialect, to bind to module-level ``test_*`` names."""
+    ids = [case[0] for case in cases]
+
+    @pytest.mark.parametrize(("body", "expected"), [case[1:] for case in cases], ids=ids)
+    def extracts_exact_segments(body: Any, expected: list[tuple[str, str]]) -> None:
+        assert_extracts(dialect, body, expected)
+
+    @pytest.mark.parametrize("body", [case[1] for case in cases], ids=ids)
+    def edits_touch_only_the_segments(body: Any) -> None:
+        assert_edits_touch_only_segments(dialect, body)
+
+    @pytest.mark.parametrize("body", unreadable)
+    def unreadable_shapes_are_refused(body: Any) -> None:
+        with pytest.raises(UninspectableContent):
+            dialect.extract(body)
+
+    return extracts_exact_segments, edits_touch_only_the_segments, unreadable_shapes_are_refused

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import anthropic
-import httpx2
 import orjson
 import pytest
-from dialect_tables import assert_edits_touch_only_segments, assert_extracts, located
+from dialect_tables import located, recording_client, table_tests
 
 from gateway.providers.anthropic_messages import AnthropicMessages
 from gateway.providers.dialect import UninspectableContent
@@ -329,32 +328,22 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
 ]
 
 
-@pytest.mark.parametrize(("body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_extracts_exact_segments(body: dict[str, Any], expected: list[tuple[str, str]]) -> None:
-    assert_extracts(DIALECT, body, expected)
+UNREADABLE: list[Any] = [
+    [],
+    {"system": 1},
+    {"messages": {}},
+    {"messages": ["hi"]},
+    {"messages": [{"role": "user", "content": {"type": "text", "text": "x"}}]},
+    {"messages": [{"role": "user", "content": [{"type": "hologram", "text": "x"}]}]},
+    {"messages": [{"role": "user", "content": [{"type": "text", "text": 3}]}]},
+    {"messages": [{"role": "user", "content": [{"type": "tool_result", "content": 3}]}]},
+]
 
-
-@pytest.mark.parametrize("body", [c[1] for c in CASES], ids=[c[0] for c in CASES])
-def test_edits_touch_only_the_segments(body: dict[str, Any]) -> None:
-    assert_edits_touch_only_segments(DIALECT, body)
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        [],
-        {"system": 1},
-        {"messages": {}},
-        {"messages": ["hi"]},
-        {"messages": [{"role": "user", "content": {"type": "text", "text": "x"}}]},
-        {"messages": [{"role": "user", "content": [{"type": "hologram", "text": "x"}]}]},
-        {"messages": [{"role": "user", "content": [{"type": "text", "text": 3}]}]},
-        {"messages": [{"role": "user", "content": [{"type": "tool_result", "content": 3}]}]},
-    ],
-)
-def test_unreadable_shapes_are_refused(body: Any) -> None:
-    with pytest.raises(UninspectableContent):
-        DIALECT.extract(body)
+(
+    test_extracts_exact_segments,
+    test_edits_touch_only_the_segments,
+    test_unreadable_shapes_are_refused,
+) = table_tests(DIALECT, CASES, UNREADABLE)
 
 
 def test_model_and_streaming() -> None:
@@ -365,17 +354,9 @@ def test_model_and_streaming() -> None:
 
 
 def test_bodies_sent_by_the_anthropic_sdk() -> None:
-    sent: list[tuple[str, bytes]] = []
-
-    def upstream(request: httpx2.Request) -> httpx2.Response:
-        sent.append((request.url.path, request.content))
-        return httpx2.Response(403, json={"type": "error", "error": {"type": "permission_error"}})
-
+    http, sent = recording_client(403, {"type": "error", "error": {"type": "permission_error"}})
     client = anthropic.Anthropic(
-        api_key="sk-ant-test",
-        base_url="http://gateway.test",
-        http_client=httpx2.Client(transport=httpx2.MockTransport(upstream)),
-        max_retries=0,
+        api_key="sk-ant-test", base_url="http://gateway.test", http_client=http, max_retries=0
     )
     messages: list[anthropic.types.MessageParam] = [
         {"role": "user", "content": [{"type": "text", "text": "hello"}]},
@@ -384,9 +365,9 @@ def test_bodies_sent_by_the_anthropic_sdk() -> None:
         client.messages.create(model="claude-x", max_tokens=10, system="sys", messages=messages)
     with pytest.raises(anthropic.PermissionDeniedError):
         client.messages.count_tokens(model="claude-x", system="sys", messages=messages)
-    assert [path for path, _ in sent] == ["/v1/messages", "/v1/messages/count_tokens"]
-    for _, raw in sent:  # document order: the SDK writes ``messages`` before ``system``
-        assert located(DIALECT.extract(orjson.loads(raw)).segments) == [
+    assert [request.url.path for request in sent] == ["/v1/messages", "/v1/messages/count_tokens"]
+    for request in sent:  # document order: the SDK writes ``messages`` before ``system``
+        assert located(DIALECT.extract(orjson.loads(request.content)).segments) == [
             ("messages[0].content[0].text", "hello"),
             ("system", "sys"),
         ]

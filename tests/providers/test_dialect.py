@@ -78,13 +78,15 @@ def test_fields_scan_unknown_keys_skip_structural_ones_and_record_references() -
     found = Extraction()
     body = {
         "model": "m",
-        "future_field": {"note": "call 010-1234-5678", "type": "tag"},
+        "future_field": {"note": "call 010-1234-5678", "type": "tag", "name": "Hong Gildong"},
         "previous_response_id": "resp_1",
         "text": "hello",
     }
     found.fields(body, {"text": lambda v, p, f: f.text(v, p)}, (), frozenset({"model"}))
     assert [(s.location, s.text) for s in found.segments] == [
         ("future_field.note", "call 010-1234-5678"),
+        ("future_field.type", "tag"),  # an unknown field: even its type tag is scanned
+        ("future_field.name", "Hong Gildong"),
         ("text", "hello"),
     ]
     assert found.server_references == ("previous_response_id",)

@@ -5,14 +5,12 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-import httpx2
 import orjson
 import pytest
-from dialect_tables import assert_edits_touch_only_segments, assert_extracts, located
+from dialect_tables import located, recording_client, table_tests
 from google import genai
 from google.genai import errors, types
 
-from gateway.providers.dialect import UninspectableContent
 from gateway.providers.gemini import GeminiGenerateContent
 
 DIALECT = GeminiGenerateContent()
@@ -189,32 +187,22 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
 ]
 
 
-@pytest.mark.parametrize(("body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_extracts_exact_segments(body: dict[str, Any], expected: list[tuple[str, str]]) -> None:
-    assert_extracts(DIALECT, body, expected)
+UNREADABLE: list[Any] = [
+    [],
+    {"contents": {"parts": []}},
+    {"contents": ["hi"]},
+    {"contents": [{"parts": {"text": "x"}}]},
+    {"contents": [{"parts": ["x"]}]},
+    {"contents": [{"parts": [{"text": 5}]}]},
+    {"systemInstruction": "sys"},
+    {"requests": {"content": {}}},
+]
 
-
-@pytest.mark.parametrize("body", [c[1] for c in CASES], ids=[c[0] for c in CASES])
-def test_edits_touch_only_the_segments(body: dict[str, Any]) -> None:
-    assert_edits_touch_only_segments(DIALECT, body)
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        [],
-        {"contents": {"parts": []}},
-        {"contents": ["hi"]},
-        {"contents": [{"parts": {"text": "x"}}]},
-        {"contents": [{"parts": ["x"]}]},
-        {"contents": [{"parts": [{"text": 5}]}]},
-        {"systemInstruction": "sys"},
-        {"requests": {"content": {}}},
-    ],
-)
-def test_unreadable_shapes_are_refused(body: Any) -> None:
-    with pytest.raises(UninspectableContent):
-        DIALECT.extract(body)
+(
+    test_extracts_exact_segments,
+    test_edits_touch_only_the_segments,
+    test_unreadable_shapes_are_refused,
+) = table_tests(DIALECT, CASES, UNREADABLE)
 
 
 @pytest.mark.parametrize(
@@ -242,18 +230,13 @@ def test_model_and_streaming_come_from_the_path(
 
 
 def test_bodies_sent_by_the_genai_sdk() -> None:
-    sent: list[tuple[str, dict[str, Any]]] = []
-
-    def upstream(request: httpx2.Request) -> httpx2.Response:
-        sent.append((request.url.path, orjson.loads(request.content)))
-        return httpx2.Response(403, json={"error": {"code": 403, "status": "PERMISSION_DENIED"}})
-
+    http, sent = recording_client(403, {"error": {"code": 403, "status": "PERMISSION_DENIED"}})
     client = genai.Client(
         api_key="test-key",
         http_options=types.HttpOptions(
             base_url="http://gateway.test",
             api_version="v1beta",
-            httpx_client=httpx2.Client(transport=httpx2.MockTransport(upstream)),
+            httpx_client=http,
             retry_options=types.HttpRetryOptions(attempts=1),
         ),
     )
@@ -267,7 +250,8 @@ def test_bodies_sent_by_the_genai_sdk() -> None:
         client.models.embed_content(model="gemini-embedding-001", contents=["a"], config=embed)
     found = [
         (DIALECT.model(body, path), DIALECT.is_streaming(body, path, ""), segments)
-        for path, body in sent
+        for request in sent
+        for path, body in [(request.url.path, orjson.loads(request.content))]
         for segments in [located(DIALECT.extract(body).segments)]
     ]
     assert found == [

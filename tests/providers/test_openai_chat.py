@@ -5,13 +5,11 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-import httpx2
 import openai
 import orjson
 import pytest
-from dialect_tables import assert_edits_touch_only_segments, assert_extracts, located
+from dialect_tables import located, recording_client, table_tests
 
-from gateway.providers.dialect import UninspectableContent
 from gateway.providers.openai_chat import OpenAIChat
 
 DIALECT = OpenAIChat()
@@ -249,32 +247,22 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
 ]
 
 
-@pytest.mark.parametrize(("body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_extracts_exact_segments(body: dict[str, Any], expected: list[tuple[str, str]]) -> None:
-    assert_extracts(DIALECT, body, expected)
+UNREADABLE: list[Any] = [
+    [],
+    {"messages": {"role": "user"}},
+    {"messages": ["hi"]},
+    {"messages": [{"role": "user", "content": 42}]},
+    {"messages": [{"role": "user", "content": {"text": "hi"}}]},
+    {"messages": [{"role": "user", "content": [{"type": "hologram", "text": "x"}]}]},
+    {"messages": [{"role": "user", "content": [{"type": "text", "text": ["x"]}]}]},
+    {"messages": [{"role": "assistant", "tool_calls": {"id": "x"}}]},
+]
 
-
-@pytest.mark.parametrize("body", [c[1] for c in CASES], ids=[c[0] for c in CASES])
-def test_edits_touch_only_the_segments(body: dict[str, Any]) -> None:
-    assert_edits_touch_only_segments(DIALECT, body)
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        [],
-        {"messages": {"role": "user"}},
-        {"messages": ["hi"]},
-        {"messages": [{"role": "user", "content": 42}]},
-        {"messages": [{"role": "user", "content": {"text": "hi"}}]},
-        {"messages": [{"role": "user", "content": [{"type": "hologram", "text": "x"}]}]},
-        {"messages": [{"role": "user", "content": [{"type": "text", "text": ["x"]}]}]},
-        {"messages": [{"role": "assistant", "tool_calls": {"id": "x"}}]},
-    ],
-)
-def test_unreadable_shapes_are_refused(body: Any) -> None:
-    with pytest.raises(UninspectableContent):
-        DIALECT.extract(body)
+(
+    test_extracts_exact_segments,
+    test_edits_touch_only_the_segments,
+    test_unreadable_shapes_are_refused,
+) = table_tests(DIALECT, CASES, UNREADABLE)
 
 
 @pytest.mark.parametrize(
@@ -292,17 +280,9 @@ def test_model_and_streaming(body: dict[str, Any], model: str | None, streaming:
 
 
 def test_body_sent_by_the_openai_sdk() -> None:
-    sent: list[bytes] = []
-
-    def upstream(request: httpx2.Request) -> httpx2.Response:
-        sent.append(request.content)
-        return httpx2.Response(403, json={"error": {"message": "stop", "type": "x"}})
-
+    http, sent = recording_client(403, {"error": {"message": "stop", "type": "x"}})
     client = openai.OpenAI(
-        api_key="sk-test",
-        base_url="http://gateway.test/v1",
-        http_client=httpx2.Client(transport=httpx2.MockTransport(upstream)),
-        max_retries=0,
+        api_key="sk-test", base_url="http://gateway.test/v1", http_client=http, max_retries=0
     )
     with pytest.raises(openai.PermissionDeniedError):
         client.chat.completions.create(
@@ -313,7 +293,7 @@ def test_body_sent_by_the_openai_sdk() -> None:
                 {"role": "user", "content": [{"type": "text", "text": "card 4111 1111 1111 1111"}]},
             ],
         )
-    body = orjson.loads(sent[0])
+    body = orjson.loads(sent[0].content)
     assert located(DIALECT.extract(body).segments) == [
         ("messages[0].content", "sys"),
         ("messages[1].content[0].text", "card 4111 1111 1111 1111"),

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx2
 import openai
 import orjson
 import pytest
-from dialect_tables import assert_edits_touch_only_segments, assert_extracts, located
+from dialect_tables import located, recording_client, table_tests
 
 from gateway.providers.dialect import UninspectableContent
 from gateway.providers.openai_embeddings import OpenAIEmbeddings
@@ -41,14 +40,13 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
 ]
 
 
-@pytest.mark.parametrize(("body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_extracts_exact_segments(body: dict[str, Any], expected: list[tuple[str, str]]) -> None:
-    assert_extracts(DIALECT, body, expected)
+UNREADABLE: list[Any] = [[], {"input": 3}, {"input": {"text": "x"}}, {"input": [{}]}]
 
-
-@pytest.mark.parametrize("body", [c[1] for c in CASES], ids=[c[0] for c in CASES])
-def test_edits_touch_only_the_segments(body: dict[str, Any]) -> None:
-    assert_edits_touch_only_segments(DIALECT, body)
+(
+    test_extracts_exact_segments,
+    test_edits_touch_only_the_segments,
+    test_unreadable_shapes_are_refused,
+) = table_tests(DIALECT, CASES, UNREADABLE)
 
 
 @pytest.mark.parametrize(
@@ -61,12 +59,6 @@ def test_token_ids_are_refused(value: Any) -> None:
         DIALECT.extract({"model": "m", "input": value})
 
 
-@pytest.mark.parametrize("body", [[], {"input": 3}, {"input": {"text": "x"}}, {"input": [{}]}])
-def test_unreadable_shapes_are_refused(body: Any) -> None:
-    with pytest.raises(UninspectableContent):
-        DIALECT.extract(body)
-
-
 def test_model_and_streaming() -> None:
     body = {"model": "text-embedding-3-small", "input": "x", "stream": True}
     assert DIALECT.model(body, "/v1/embeddings") == "text-embedding-3-small"
@@ -74,23 +66,15 @@ def test_model_and_streaming() -> None:
 
 
 def test_body_sent_by_the_openai_sdk() -> None:
-    sent: list[bytes] = []
-
-    def upstream(request: httpx2.Request) -> httpx2.Response:
-        sent.append(request.content)
-        return httpx2.Response(403, json={"error": {"message": "stop"}})
-
+    http, sent = recording_client(403, {"error": {"message": "stop"}})
     client = openai.OpenAI(
-        api_key="sk-test",
-        base_url="http://gateway.test/v1",
-        http_client=httpx2.Client(transport=httpx2.MockTransport(upstream)),
-        max_retries=0,
+        api_key="sk-test", base_url="http://gateway.test/v1", http_client=http, max_retries=0
     )
     with pytest.raises(openai.PermissionDeniedError):
         client.embeddings.create(model="text-embedding-3-small", input=["a", "b"])
     with pytest.raises(openai.PermissionDeniedError):
         client.embeddings.create(model="text-embedding-3-small", input=[[1, 2, 3]])
-    texts, tokens = (orjson.loads(raw) for raw in sent)
+    texts, tokens = (orjson.loads(request.content) for request in sent)
     assert located(DIALECT.extract(texts).segments) == [
         ("input[0]", "a"),
         ("input[1]", "b"),

@@ -5,13 +5,11 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-import httpx2
 import openai
 import orjson
 import pytest
-from dialect_tables import assert_edits_touch_only_segments, assert_extracts, located
+from dialect_tables import located, recording_client, table_tests
 
-from gateway.providers.dialect import UninspectableContent
 from gateway.providers.openai_responses import OpenAIResponses
 
 DIALECT = OpenAIResponses()
@@ -220,32 +218,22 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
 ]
 
 
-@pytest.mark.parametrize(("body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_extracts_exact_segments(body: dict[str, Any], expected: list[tuple[str, str]]) -> None:
-    assert_extracts(DIALECT, body, expected)
+UNREADABLE: list[Any] = [
+    "hi",
+    {"input": 5},
+    {"input": ["hi"]},
+    {"input": [{"type": "brand_new_item", "payload": "secret"}]},
+    {"input": [{"role": "user", "content": [{"type": "input_hologram", "text": "x"}]}]},
+    {"input": [{"role": "user", "content": {"text": "x"}}]},
+    {"instructions": ["a"]},
+    {"prompt": {"id": "p", "variables": {"x": 42}}},
+]
 
-
-@pytest.mark.parametrize("body", [c[1] for c in CASES], ids=[c[0] for c in CASES])
-def test_edits_touch_only_the_segments(body: dict[str, Any]) -> None:
-    assert_edits_touch_only_segments(DIALECT, body)
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        "hi",
-        {"input": 5},
-        {"input": ["hi"]},
-        {"input": [{"type": "brand_new_item", "payload": "secret"}]},
-        {"input": [{"role": "user", "content": [{"type": "input_hologram", "text": "x"}]}]},
-        {"input": [{"role": "user", "content": {"text": "x"}}]},
-        {"instructions": ["a"]},
-        {"prompt": {"id": "p", "variables": {"x": 42}}},
-    ],
-)
-def test_unreadable_shapes_are_refused(body: Any) -> None:
-    with pytest.raises(UninspectableContent):
-        DIALECT.extract(body)
+(
+    test_extracts_exact_segments,
+    test_edits_touch_only_the_segments,
+    test_unreadable_shapes_are_refused,
+) = table_tests(DIALECT, CASES, UNREADABLE)
 
 
 def test_model_and_streaming() -> None:
@@ -256,17 +244,9 @@ def test_model_and_streaming() -> None:
 
 
 def test_body_sent_by_the_openai_sdk() -> None:
-    sent: list[bytes] = []
-
-    def upstream(request: httpx2.Request) -> httpx2.Response:
-        sent.append(request.content)
-        return httpx2.Response(403, json={"error": {"message": "stop"}})
-
+    http, sent = recording_client(403, {"error": {"message": "stop"}})
     client = openai.OpenAI(
-        api_key="sk-test",
-        base_url="http://gateway.test/v1",
-        http_client=httpx2.Client(transport=httpx2.MockTransport(upstream)),
-        max_retries=0,
+        api_key="sk-test", base_url="http://gateway.test/v1", http_client=http, max_retries=0
     )
     with pytest.raises(openai.PermissionDeniedError):
         client.responses.create(
@@ -277,7 +257,7 @@ def test_body_sent_by_the_openai_sdk() -> None:
                 {"type": "function_call_output", "call_id": "c1", "output": "42"},
             ],
         )
-    body = orjson.loads(sent[0])
+    body = orjson.loads(sent[0].content)
     # document order: the SDK writes ``input`` before ``instructions``
     assert located(DIALECT.extract(body).segments) == [
         ("input[0].content[0].text", "hello"),
