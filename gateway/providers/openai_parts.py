@@ -11,12 +11,26 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.providers.attachments import attach_data, attach_url
-from gateway.providers.dialect import Extraction, JSONPath, UninspectableContent, format_location
+from gateway.providers.dialect import (
+    SCHEMA_KEYS,
+    Extraction,
+    Handler,
+    JSONPath,
+    UninspectableContent,
+    format_location,
+)
 
 __all__ = ["read_content", "read_part"]
 
 #: part types that carry their text under ``text``
 _TEXT_PARTS = frozenset({"text", "input_text", "output_text"})
+_TEXT_FIELDS: dict[str, Handler] = {
+    "text": lambda value, path, found: found.text(value, path),
+    "refusal": lambda value, path, found: found.text(value, path),
+    "annotations": lambda value, path, found: found.free(value, path, SCHEMA_KEYS),
+}
+#: ``logprobs`` repeat the text token by token; the rest are tags and cache hints
+_TEXT_PART_KEYS = frozenset({"type", "logprobs", "cache_control", "prompt_cache_breakpoint"})
 
 
 def _file(file: Any, path: JSONPath, found: Extraction) -> None:
@@ -78,10 +92,9 @@ def read_part(part: Any, path: JSONPath, found: Extraction) -> None:
     if not isinstance(part, dict):
         raise UninspectableContent(f"{format_location(path)} has an unsupported shape")
     kind = part.get("type")
-    if kind in _TEXT_PARTS:
-        found.text(part.get("text"), (*path, "text"))
-    elif kind == "refusal":
-        found.text(part.get("refusal"), (*path, "refusal"))
+    if kind in _TEXT_PARTS or kind == "refusal":
+        # annotations (replayed citations: titles, URLs) are scanned with the text
+        found.fields(part, _TEXT_FIELDS, path, _TEXT_PART_KEYS)
     elif not _media(kind, part, path, found):
         raise UninspectableContent(f"{format_location(path)} has an unsupported part type")
 

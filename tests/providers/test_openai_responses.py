@@ -215,6 +215,41 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
             ("prompt_cache_key", "kim-cache"),
         ],
     ),
+    (
+        "replayed-annotations",
+        {
+            "model": "gpt-5",
+            "input": [
+                {
+                    "type": "message",
+                    "role": "assistant",
+                    "id": "msg_1",
+                    "status": "completed",
+                    "content": [
+                        {
+                            "type": "output_text",
+                            "text": "See Kim's page",
+                            "logprobs": [],
+                            "annotations": [
+                                {
+                                    "type": "url_citation",
+                                    "url": "https://blog.example/kim",
+                                    "title": "Kim Minsu, 010-1234-5678",
+                                    "start_index": 0,
+                                    "end_index": 14,
+                                }
+                            ],
+                        }
+                    ],
+                }
+            ],
+        },
+        [
+            ("input[0].content[0].text", "See Kim's page"),
+            ("input[0].content[0].annotations[0].url", "https://blog.example/kim"),
+            ("input[0].content[0].annotations[0].title", "Kim Minsu, 010-1234-5678"),
+        ],
+    ),
 ]
 
 
