@@ -23,6 +23,7 @@ from gateway.providers.dialect import (
     JSONPath,
     UninspectableContent,
     format_location,
+    read_text,
     require_object,
 )
 
@@ -73,10 +74,6 @@ _STRUCTURAL_FIELDS = frozenset(
         "diagnostics",
     }
 )
-
-
-def _text(value: Any, path: JSONPath, found: Extraction) -> None:
-    found.text(value, path)
 
 
 def _content(content: Any, path: JSONPath, found: Extraction) -> None:
@@ -172,15 +169,19 @@ _BODY_FIELDS: dict[str, Handler] = {
 }
 _DOCUMENT_FIELDS: dict[str, Handler] = {
     "source": _source("document"),
-    "title": _text,
-    "context": _text,
+    "title": read_text,
+    "context": read_text,
 }
 _IMAGE_FIELDS: dict[str, Handler] = {"source": _source("image")}
-_TEXT_FIELDS: dict[str, Handler] = {"text": _text, "citations": _definitions}
-_SEARCH_RESULT_FIELDS: dict[str, Handler] = {"content": _content, "title": _text, "source": _text}
+_TEXT_FIELDS: dict[str, Handler] = {"text": read_text, "citations": _definitions}
+_SEARCH_RESULT_FIELDS: dict[str, Handler] = {
+    "content": _content,
+    "title": read_text,
+    "source": read_text,
+}
 #: ``encrypted_stdout`` is absent on purpose: it is opaque and signed
-_EXECUTION_FIELDS: dict[str, Handler] = {"stdout": _text, "stderr": _text}
-_EDITOR_FIELDS: dict[str, Handler] = {"content": _text, "lines": _lines}
+_EXECUTION_FIELDS: dict[str, Handler] = {"stdout": read_text, "stderr": read_text}
+_EDITOR_FIELDS: dict[str, Handler] = {"content": read_text, "lines": _lines}
 _NESTED_KEYS = _BLOCK_KEYS | {"encrypted_stdout", "return_code", "file_type", "num_lines"}
 
 

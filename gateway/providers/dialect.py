@@ -34,6 +34,7 @@ __all__ = [
     "UninspectableContent",
     "apply_edits",
     "format_location",
+    "read_text",
     "require_object",
     "walk_strings",
 ]
@@ -286,6 +287,11 @@ def format_location(path: JSONPath) -> str:
         else:
             out.append(f".{part}" if out else part)
     return "".join(out)
+
+
+def read_text(value: Any, path: JSONPath, found: Extraction) -> None:
+    """The handler of a field that must be text (``Extraction.text``)."""
+    found.text(value, path)
 
 
 def require_object(value: Any, path: JSONPath, noun: str) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from gateway.providers.dialect import (
     JSONPath,
     UninspectableContent,
     format_location,
+    read_text,
     require_object,
 )
 
@@ -43,10 +44,6 @@ def _both(names: dict[str, Handler]) -> dict[str, Handler]:
 
 def _spellings(*names: str) -> frozenset[str]:
     return frozenset(names) | {_snake(name) for name in names}
-
-
-def _text(value: Any, path: JSONPath, found: Extraction) -> None:
-    found.text(value, path)
 
 
 def _payload(inner: str) -> Handler:
@@ -83,7 +80,7 @@ def _file_data(value: Any, path: JSONPath, found: Extraction) -> None:
 #: part fields are a one-of; both spellings of each are accepted by the REST API
 _PART_FIELDS: dict[str, Handler] = _both(
     {
-        "text": _text,
+        "text": read_text,
         "functionCall": _payload("args"),
         "functionResponse": _payload("response"),
         "executableCode": _payload("code"),
@@ -151,7 +148,7 @@ _REQUEST_FIELDS: dict[str, Handler] = _both(
         "systemInstruction": _content,
         "contents": _contents,
         "content": _content,  # embedContent
-        "title": _text,  # embedContent: a document title is text as well
+        "title": read_text,  # embedContent: a document title is text as well
         "generateContentRequest": _request,  # countTokens with a full request
         "requests": _requests,  # batchEmbedContents
         "tools": _schemas,

@@ -22,6 +22,7 @@ from gateway.providers.dialect import (
     JSONPath,
     UninspectableContent,
     format_location,
+    read_text,
     require_object,
 )
 from gateway.providers.openai_parts import read_content
@@ -99,8 +100,8 @@ def _audio_reference(audio: Any, path: JSONPath, found: Extraction) -> None:
 
 _MESSAGE_FIELDS: dict[str, Handler] = {
     "content": read_content,
-    "name": lambda value, path, found: found.text(value, path),
-    "refusal": lambda value, path, found: found.text(value, path),
+    "name": read_text,
+    "refusal": read_text,
     "tool_calls": _tool_calls,
     "function_call": _arguments("arguments"),
     "audio": _audio_reference,
@@ -118,7 +119,8 @@ def _messages(messages: Any, path: JSONPath, found: Extraction) -> None:
 
 def _prediction(prediction: Any, path: JSONPath, found: Extraction) -> None:
     """Predicted output is sent upstream verbatim, so it is data like any prompt."""
-    if isinstance(prediction, dict):
+    if prediction is not None:
+        prediction = require_object(prediction, path, "prediction")
         read_content(prediction.get("content"), (*path, "content"), found)
 
 

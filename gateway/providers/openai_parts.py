@@ -18,6 +18,7 @@ from gateway.providers.dialect import (
     JSONPath,
     UninspectableContent,
     format_location,
+    read_text,
 )
 
 __all__ = ["read_content", "read_part"]
@@ -25,8 +26,8 @@ __all__ = ["read_content", "read_part"]
 #: part types that carry their text under ``text``
 _TEXT_PARTS = frozenset({"text", "input_text", "output_text"})
 _TEXT_FIELDS: dict[str, Handler] = {
-    "text": lambda value, path, found: found.text(value, path),
-    "refusal": lambda value, path, found: found.text(value, path),
+    "text": read_text,
+    "refusal": read_text,
     "annotations": lambda value, path, found: found.free(value, path, SCHEMA_KEYS),
 }
 #: ``logprobs`` repeat the text token by token; the rest are tags and cache hints

@@ -12,6 +12,7 @@ stored prompts) is recorded as a server reference.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from gateway.providers.attachments import attach_url
@@ -144,7 +145,8 @@ def _opaque(item: dict[str, Any], path: JSONPath, found: Extraction) -> None:
     """The model's own state, encrypted or signed: never scanned, never edited."""
 
 
-_ITEMS: dict[str, Any] = {
+_ItemReader = Callable[[dict[str, Any], JSONPath, Extraction], None]
+_ITEMS: dict[str, _ItemReader] = {
     "message": _message,
     "function_call_output": _call_output,
     "custom_tool_call_output": _call_output,
@@ -188,8 +190,9 @@ def _variable(value: Any, path: JSONPath, found: Extraction) -> None:
 
 def _prompt(prompt: Any, path: JSONPath, found: Extraction) -> None:
     """A stored prompt (a server reference) whose variables are substituted upstream."""
-    if not isinstance(prompt, dict):
+    if prompt is None:
         return
+    prompt = require_object(prompt, path, "prompt")
     if prompt.get("id"):
         found.refer("prompt")
     variables = prompt.get("variables")
@@ -201,14 +204,12 @@ def _prompt(prompt: Any, path: JSONPath, found: Extraction) -> None:
 def _tool(tool: Any, path: JSONPath, found: Extraction) -> None:
     """A tool definition: descriptions and schemas are read by the model."""
     tool = require_object(tool, path, "tool")
-    kind = tool.get("type")
-    if kind == "mcp":
+    if tool.get("type") == "mcp":
         found.refer("mcp_server")
+        tool = {key: value for key, value in tool.items() if key not in _MCP_CREDENTIALS}
     container = tool.get("container")
     if isinstance(container, str) and container:
         found.refer("container_id")
-    if kind == "mcp":
-        tool = {key: value for key, value in tool.items() if key not in _MCP_CREDENTIALS}
     found.free(tool, path, _TOOL_KEYS)
 
 
