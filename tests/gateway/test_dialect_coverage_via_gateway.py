@@ -225,3 +225,15 @@ def test_gemini_inline_text_parts_are_scanned(fake, gemini) -> None:
         gemini.models.generate_content(model="gemini-2.5-flash", contents=["Read this", part])
     assert caught.value.code == 403
     assert fake.received == []
+
+
+def test_read_only_listings_have_their_query_redacted(fake, stack) -> None:
+    answer = httpx.get(
+        stack.url("/openai/v1/models"),
+        params={"after": EMAIL, "limit": "5"},
+        headers={"authorization": "Bearer sk-test"},
+        timeout=10,
+    )
+    assert answer.status_code == 200
+    (received,) = fake.received
+    assert urllib.parse.parse_qs(received.query) == {"after": ["<EMAIL_ADDRESS>"], "limit": ["5"]}
