@@ -24,6 +24,7 @@ from gateway.providers.dialect import (
     UninspectableContent,
     format_location,
     read_text,
+    refers_to,
     require_object,
 )
 
@@ -125,17 +126,6 @@ def _tool(tool: Any, path: JSONPath, found: Extraction) -> None:
     found.free(tool, path, _TOOL_KEYS)
 
 
-def _mcp_servers(servers: Any, path: JSONPath, found: Extraction) -> None:
-    """Remote MCP servers: URLs and their tokens go to the server by design.
-
-    The token is a credential the client hands over on purpose, so it is neither
-    scanned (it would always match) nor edited; the use of a remote server is
-    recorded so that a policy can refuse it.
-    """
-    if servers:
-        found.refer("mcp_server")
-
-
 def _container(container: Any, path: JSONPath, found: Extraction) -> None:
     if isinstance(container, str) and container:
         found.refer("container_id")
@@ -151,19 +141,16 @@ def _definitions(value: Any, path: JSONPath, found: Extraction) -> None:
     found.free(value, path, _TOOL_KEYS)
 
 
-def _thread(thread: Any, path: JSONPath, found: Extraction) -> None:
-    """Server-held conversation state: ``create``, or ``continue`` a previous message."""
-    if isinstance(thread, dict) and thread.get("previous_message_id"):
-        found.refer("previous_message_id")
-
-
 _BODY_FIELDS: dict[str, Handler] = {
     "system": _content,
     "messages": _messages,
     "tools": lambda tools, path, found: found.items(tools, path, _tool),
-    "mcp_servers": _mcp_servers,
+    # Remote MCP servers: their URLs and tokens go to the server by design. A token
+    # is a credential handed over on purpose, so it is neither scanned (it would
+    # always match) nor edited; a policy can refuse the use of a remote server.
+    "mcp_servers": refers_to("mcp_server"),
     "container": _container,
-    "thread": _thread,
+    "thread": refers_to("previous_message_id", "previous_message_id"),  # server-held state
     "output_config": _definitions,
     "output_format": _definitions,
 }

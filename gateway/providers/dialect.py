@@ -35,6 +35,7 @@ __all__ = [
     "apply_edits",
     "format_location",
     "read_text",
+    "refers_to",
     "require_object",
     "walk_strings",
 ]
@@ -292,6 +293,19 @@ def format_location(path: JSONPath) -> str:
 def read_text(value: Any, path: JSONPath, found: Extraction) -> None:
     """The handler of a field that must be text (``Extraction.text``)."""
     found.text(value, path)
+
+
+def refers_to(kind: str, key: str | None = None) -> Handler:
+    """The handler of a field that names server-side state: records ``kind`` when
+    the value (or, for an object, its ``key``) is set; nothing in it is scanned."""
+
+    def record(value: Any, path: JSONPath, found: Extraction) -> None:
+        if key is not None:
+            value = value.get(key) if isinstance(value, dict) else None
+        if value:
+            found.refer(kind)
+
+    return record
 
 
 def require_object(value: Any, path: JSONPath, noun: str) -> dict[str, Any]:

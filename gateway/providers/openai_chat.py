@@ -23,6 +23,7 @@ from gateway.providers.dialect import (
     UninspectableContent,
     format_location,
     read_text,
+    refers_to,
     require_object,
 )
 from gateway.providers.openai_parts import read_content
@@ -92,19 +93,13 @@ def _tool_calls(calls: Any, path: JSONPath, found: Extraction) -> None:
     found.items(calls, path, _tool_call)
 
 
-def _audio_reference(audio: Any, path: JSONPath, found: Extraction) -> None:
-    """A previous assistant audio answer, replayed by id: the provider holds it."""
-    if isinstance(audio, dict) and audio.get("id"):
-        found.refer("audio_id")
-
-
 _MESSAGE_FIELDS: dict[str, Handler] = {
     "content": read_content,
     "name": read_text,
     "refusal": read_text,
     "tool_calls": _tool_calls,
     "function_call": _arguments("arguments"),
-    "audio": _audio_reference,
+    "audio": refers_to("audio_id", "id"),  # an earlier audio answer, held upstream
 }
 
 

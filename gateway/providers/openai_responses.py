@@ -24,6 +24,7 @@ from gateway.providers.dialect import (
     JSONPath,
     UninspectableContent,
     format_location,
+    refers_to,
     require_object,
 )
 from gateway.providers.openai_parts import read_content, read_part
@@ -217,18 +218,13 @@ def _tools(tools: Any, path: JSONPath, found: Extraction) -> None:
     found.items(tools, path, _tool)
 
 
-def _conversation(conversation: Any, path: JSONPath, found: Extraction) -> None:
-    if conversation:
-        found.refer("conversation")
-
-
 _BODY_FIELDS: dict[str, Handler] = {
     "instructions": _input,
     "input": _input,
     "prompt": _prompt,
     "tools": _tools,
     "text": lambda value, path, found: found.free(value, path, _TEXT_KEYS),
-    "conversation": _conversation,
+    "conversation": refers_to("conversation"),  # an id, or {"id": ...}
 }
 
 
