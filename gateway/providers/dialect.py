@@ -170,24 +170,31 @@ class Extraction:
         in it whose value is a scalar (a type tag, a name) is skipped, and keys in
         ``REFERENCE_KEYS`` are recorded as server references instead of scanned.
         """
-        if isinstance(value, str):
+        # Exact type checks: orjson builds plain types, and this walk runs for every
+        # tool schema of every request (``bool`` is not ``int`` here, as wanted).
+        kind = type(value)
+        if kind is str:
             if value:
                 self.segments.append(Segment(path, value))
-        elif isinstance(value, bool) or value is None or isinstance(value, float):
-            return
-        elif isinstance(value, int):
-            if abs(value) >= _MIN_SCANNED_NUMBER:
-                self.segments.append(Segment(path, str(value), "number"))
-        elif isinstance(value, Mapping):
+        elif kind is dict:
             for key, item in value.items():
-                if structural is not None and key in REFERENCE_KEYS:
+                if structural is not None:
+                    if key in REFERENCE_KEYS:
+                        if item:
+                            self.refer(REFERENCE_KEYS[key])
+                        continue
+                    if key in structural and type(item) is not dict and type(item) is not list:
+                        continue
+                if type(item) is str:  # the common leaf, without a call
                     if item:
-                        self.refer(REFERENCE_KEYS[key])
-                elif structural is None or key not in structural or isinstance(item, dict | list):
+                        self.segments.append(Segment((*path, key), item))
+                else:
                     self.free(item, (*path, key), structural)
-        elif isinstance(value, list):
+        elif kind is list:
             for index, item in enumerate(value):
                 self.free(item, (*path, index), structural)
+        elif kind is int and (value >= _MIN_SCANNED_NUMBER or value <= -_MIN_SCANNED_NUMBER):
+            self.segments.append(Segment(path, str(value), "number"))
 
     def fields(
         self,
