@@ -278,6 +278,10 @@ class JSONBodyDialect:
         found.fields(body, self.body_fields, (), self.structural_fields)
         return found
 
+    def extract_segments(self, body: Any) -> list[Segment]:
+        """Only the texts of ``extract`` (the interface before attachments existed)."""
+        return self.extract(body).segments
+
     def model(self, body: Any, path: str) -> str | None:
         model = body.get("model") if isinstance(body, dict) else None
         return model if isinstance(model, str) else None

@@ -16,6 +16,7 @@ from gateway.providers.dialect import (
     apply_edits,
     walk_strings,
 )
+from gateway.providers.openai_chat import OpenAIChat
 
 
 @pytest.mark.parametrize(
@@ -143,3 +144,9 @@ def test_segments_encode_edits_the_way_they_were_stored(
 
 def test_query_segments_are_located_by_parameter_name() -> None:
     assert Segment(("note", 2), "x", "query").location == "?note"
+
+
+def test_extract_segments_is_the_texts_of_extract() -> None:
+    body = {"messages": [{"role": "user", "content": "hi"}], "user": "kim"}
+    dialect = OpenAIChat()
+    assert dialect.extract_segments(body) == dialect.extract(body).segments
