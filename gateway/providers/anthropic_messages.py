@@ -53,6 +53,19 @@ _SERVER_RESULT_BLOCKS = _EXECUTION_RESULT_BLOCKS | {
     "text_editor_code_execution_tool_result",
 }
 _BLOCK_KEYS = SCHEMA_KEYS | {"id", "tool_use_id", "cache_control", "is_error", "server_name"}
+#: blocks that replay tool definitions, listings or fallback hops: free-form, minus
+#: tags, ids, signatures and encrypted state (which must round-trip verbatim)
+_DEFINITION_BLOCKS = frozenset(
+    {
+        "tool_addition",
+        "tool_removal",
+        "mcp_tool_listing",
+        "compaction",
+        "advisor_tool_result",
+        "fallback",
+    }
+)
+_OPAQUE_KEYS = frozenset({"encrypted_content", "signature", "stop_reason", "mcp_server_name"})
 _TOOL_KEYS = SCHEMA_KEYS | {"cache_control", "max_uses", "display_width_px", "display_height_px"}
 
 _STRUCTURAL_FIELDS = frozenset(
@@ -221,6 +234,10 @@ def _block(block: Any, path: JSONPath, found: Extraction) -> None:
         found.refer("file_id")
     elif kind in _SERVER_RESULT_BLOCKS:
         _server_result(block, path, found)
+    elif kind in _DEFINITION_BLOCKS:
+        if kind == "mcp_tool_listing":
+            found.refer("mcp_server")
+        found.free(block, path, _TOOL_KEYS | _BLOCK_KEYS | _OPAQUE_KEYS)
     elif kind not in _OPAQUE_BLOCKS:
         raise UninspectableContent(f"{format_location(path)} has an unsupported block type")
 

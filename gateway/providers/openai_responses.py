@@ -58,6 +58,7 @@ _TOOL_ITEMS = frozenset(
         "additional_tools",
         "program",
         "program_output",
+        "configuration_update",  # a later output schema: its descriptions are data
     }
 )
 _ITEM_KEYS = SCHEMA_KEYS | {

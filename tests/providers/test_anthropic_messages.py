@@ -325,6 +325,67 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
             ("output_config.format.schema.description", "Kim's answer"),
         ],
     ),
+    (
+        "replayed-beta-blocks",
+        {
+            "model": "claude-sonnet-4-5",
+            "max_tokens": 1024,
+            "messages": [
+                {
+                    "role": "assistant",
+                    "content": [
+                        {
+                            "type": "compaction",
+                            "content": "Earlier: Kim asked about 900101-1234568",
+                            "encrypted_content": "Eo8B",
+                            "signature": "sig",
+                            "tool_changes": [
+                                {
+                                    "type": "tool_addition",
+                                    "tool": {
+                                        "type": "tool_definition",
+                                        "definition": {"name": "crm", "description": "CRM search"},
+                                    },
+                                }
+                            ],
+                        },
+                        {
+                            "type": "mcp_tool_listing",
+                            "mcp_server_name": "crm",
+                            "tools": [{"name": "find", "description": "Find a customer"}],
+                        },
+                        {
+                            "type": "advisor_tool_result",
+                            "tool_use_id": "srvtoolu_9",
+                            "content": {"type": "advisor_result", "text": "Ask for consent"},
+                        },
+                        {
+                            "type": "advisor_tool_result",
+                            "tool_use_id": "srvtoolu_10",
+                            "content": {
+                                "type": "advisor_redacted_result",
+                                "encrypted_content": "x",
+                            },
+                        },
+                        {
+                            "type": "fallback",
+                            "from": {"model": "claude-opus-4-7"},
+                            "to": {"model": "claude-sonnet-4-6"},
+                        },
+                        {"type": "tool_removal", "tool": {"type": "tool_reference", "name": "crm"}},
+                    ],
+                }
+            ],
+        },
+        [
+            ("messages[0].content[0].content", "Earlier: Kim asked about 900101-1234568"),
+            ("messages[0].content[0].tool_changes[0].tool.definition.description", "CRM search"),
+            ("messages[0].content[1].tools[0].description", "Find a customer"),
+            ("messages[0].content[2].content.text", "Ask for consent"),
+            ("messages[0].content[4].from.model", "claude-opus-4-7"),
+            ("messages[0].content[4].to.model", "claude-sonnet-4-6"),
+        ],
+    ),
 ]
 
 

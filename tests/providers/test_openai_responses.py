@@ -250,6 +250,30 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
             ("input[0].content[0].annotations[0].title", "Kim Minsu, 010-1234-5678"),
         ],
     ),
+    (
+        "configuration-update",
+        {
+            "model": "gpt-5",
+            "input": [
+                {
+                    "type": "configuration_update",
+                    "id": "cfg_1",
+                    "reasoning": {"effort": "low"},
+                    "text": {
+                        "format": {
+                            "type": "json_schema",
+                            "name": "out",
+                            "schema": {"type": "object", "description": "Kim's file"},
+                        }
+                    },
+                }
+            ],
+        },
+        [
+            ("input[0].reasoning.effort", "low"),
+            ("input[0].text.format.schema.description", "Kim's file"),
+        ],
+    ),
 ]
 
 
