@@ -59,22 +59,29 @@ def _payload(inner: str) -> Handler:
     return read
 
 
+_MEDIA_TYPE = _spellings("mimeType")
+
+
 def _blob(value: Any, path: JSONPath, found: Extraction) -> None:
     """``inlineData``: base64 bytes with a media type; text documents are scanned."""
     value = require_object(value, path, "blob")
     media_type = value.get("mimeType", value.get("mime_type"))
-    attach_data(found, "file", value.get("data"), (*path, "data"), media_type)
-    name = "displayName" if "displayName" in value else "display_name"
-    found.text(value.get(name), (*path, name))
+
+    def data(payload: Any, where: JSONPath, found: Extraction) -> None:
+        attach_data(found, "file", payload, where, media_type)
+
+    found.fields(value, {"data": data}, path, _MEDIA_TYPE)  # and displayName, as text
 
 
 def _file_data(value: Any, path: JSONPath, found: Extraction) -> None:
-    """``fileData``: an uploaded file or a URL the provider fetches itself."""
+    """``fileData``: an uploaded file or a URL the provider fetches itself.
+
+    The URI is scanned too (a URL may carry data in its query), like the name.
+    """
     value = require_object(value, path, "file")
-    key = "fileUri" if "fileUri" in value else "file_uri"
     found.attach(media_kind(value.get("mimeType", value.get("mime_type")), "file"))
     found.refer("file_uri")
-    found.text(value.get(key), (*path, key))  # a URL may carry data in its query
+    found.fields(value, {}, path, _MEDIA_TYPE)
 
 
 #: part fields are a one-of; both spellings of each are accepted by the REST API

@@ -279,7 +279,13 @@ def test_attachments_and_server_references() -> None:
                 "parts": [
                     {"inlineData": {"mimeType": "image/png", "data": "iVBO"}},
                     {"inline_data": {"mime_type": "text/plain", "data": note}},
-                    {"fileData": {"mimeType": "video/mp4", "fileUri": "files/abc"}},
+                    {
+                        "fileData": {
+                            "mimeType": "video/mp4",
+                            "fileUri": "files/abc",
+                            "displayName": "kim-interview.mp4",
+                        }
+                    },
                 ],
             },
             {
@@ -300,6 +306,7 @@ def test_attachments_and_server_references() -> None:
     assert located(found.segments) == [
         ("contents[0].parts[1].inline_data.data", "메모: kim@corp.kr"),
         ("contents[0].parts[2].fileData.fileUri", "files/abc"),
+        ("contents[0].parts[2].fileData.displayName", "kim-interview.mp4"),
     ]
     assert found.attachments == ("image", "file", "video", "audio")
     assert found.server_references == ("cachedContent", "file_uri")
