@@ -6,12 +6,13 @@ text back to exactly those places, and how the provider spells an error, so that
 the official SDKs raise their usual exception when Haetae refuses a request.
 Adding a provider format means adding one module that implements ``Dialect``.
 
-Every field of a body falls in one of three classes, and a dialect says which:
+Every field of a body falls in one of four classes, and a dialect says which:
 *text* (scanned, edits written back), *structural* (ids, type tags, enum values,
-numbers that tune sampling: never scanned) or *refused* (content the gateway
-cannot read, e.g. token ids). A field a dialect does not know is scanned as
-free-form JSON (``Extraction.free``), so a new provider field is inspected, not
-skipped.
+numbers that tune sampling: never scanned), *recorded* (attachments and
+references to server-side state, for policies to decide on) or *refused*
+(content the gateway cannot read, e.g. token ids). A field a dialect does not
+know is scanned as free-form JSON (``Extraction.free``), so a new provider field
+is inspected, not skipped; docs/providers.md lists every dialect's fields.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Literal, Protocol
 
 __all__ = [
@@ -55,16 +57,18 @@ SCHEMA_KEYS = frozenset(
 
 #: keys of provider-defined objects that name state the provider holds → the
 #: server-reference kind recorded for them (their values are ids, not data)
-REFERENCE_KEYS: Mapping[str, str] = {
-    "file_id": "file_id",
-    "file_ids": "file_id",
-    "container_id": "container_id",
-    "vector_store_ids": "vector_store_id",
-    "previous_response_id": "previous_response_id",
-    "previous_message_id": "previous_message_id",
-    "cachedContent": "cachedContent",
-    "cached_content": "cachedContent",
-}
+REFERENCE_KEYS: Mapping[str, str] = MappingProxyType(
+    {
+        "file_id": "file_id",
+        "file_ids": "file_id",
+        "container_id": "container_id",
+        "vector_store_ids": "vector_store_id",
+        "previous_response_id": "previous_response_id",
+        "previous_message_id": "previous_message_id",
+        "cachedContent": "cachedContent",
+        "cached_content": "cachedContent",
+    }
+)
 
 #: how a segment's text sits in the JSON value at its path
 Form = Literal["text", "number", "base64", "base64url", "query"]
