@@ -73,6 +73,7 @@ class Exchange:
     # decide and transform
     decision: Decision | None = None
     outgoing_body: bytes | None = None
+    outgoing_query: bytes | None = None  # set only when a query value was edited
     restore_mapping: dict[str, str] = field(default_factory=dict)  # placeholder → value
     warning: str | None = None  # a `warn` rule's message, sent as x-haetae-warning
     # forward

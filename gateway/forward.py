@@ -46,7 +46,7 @@ class Forward:
         provider = exchange.provider
         assert provider is not None and provider.base_url is not None
         injected = provider.auth_header_value()
-        query = exchange.query
+        query = exchange.query if exchange.outgoing_query is None else exchange.outgoing_query
         if injected is not None and provider.family == "gemini":
             query = strip_query_key(query)
         url = provider.base_url + exchange.upstream_path

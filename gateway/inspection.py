@@ -15,7 +15,8 @@ from gateway.geo import UNRESOLVED, EndpointResolver
 from gateway.policy import PolicyInput, refusal_message, warning_message
 from gateway.policy.hosts import upstream_host
 from gateway.policy.messages import choose_language
-from gateway.providers.dialect import UninspectableContent, apply_edits
+from gateway.providers.dialect import JSONPath, UninspectableContent, apply_edits
+from gateway.providers.query import query_segments, rewrite_query
 
 if TYPE_CHECKING:
     from gateway.detect import DetectionEngine
@@ -26,17 +27,25 @@ __all__ = ["Decide", "Detect", "Extract", "Transform"]
 
 
 class Extract:
-    """Parse the body once and list every text-bearing position."""
+    """Parse the body once and list every text-bearing position, query string included."""
 
     name = "extract"
 
     async def __call__(self, exchange: Exchange) -> None:
+        try:
+            await self._extract(exchange)
+        except UninspectableContent as exc:
+            raise BadRequest(str(exc), code="uninspectable_content") from None
+
+    async def _extract(self, exchange: Exchange) -> None:
         endpoint = exchange.endpoint
+        query = query_segments(exchange.query)
         if endpoint is None or endpoint.dialect is None:
             # A read-only listing has nothing to inspect, so it may carry nothing:
             # a body here would leave unscanned.
             if exchange.body:
                 raise BadRequest("this read-only endpoint takes no request body")
+            exchange.segments = query
             return
         if not exchange.body:
             raise BadRequest("the request body is empty; this API expects a JSON object")
@@ -48,10 +57,10 @@ class Extract:
             ) from None
         if not isinstance(document, dict):
             raise BadRequest("the request body must be a JSON object")
-        try:
-            exchange.segments = endpoint.dialect.extract_segments(document)
-        except UninspectableContent as exc:
-            raise BadRequest(str(exc), code="uninspectable_content") from None
+        found = endpoint.dialect.extract(document)
+        exchange.segments = found.segments + query
+        exchange.attachments = found.attachments
+        exchange.server_references = found.server_references
         exchange.document = document
         exchange.model = endpoint.dialect.model(document, exchange.upstream_path)
 
@@ -150,12 +159,23 @@ class Transform:
             return
         actions = decision.edits
         editor = RequestEditor(self._key, self._pseudonymizer)
-        edits = {}
+        edits: dict[JSONPath, str] = {}
         # exchange.findings holds only findings that count (Detect screened them)
+        query_edits: dict[int, str] = {}
         for segment, findings in zip(exchange.segments, exchange.findings, strict=True):
             hits = [f for f in findings if f.entity_type in actions]
-            if hits:
-                edits[segment.path] = editor.edit(segment.text, hits, actions)
-        apply_edits(exchange.document, edits)
-        exchange.outgoing_body = orjson.dumps(exchange.document)
+            if not hits:
+                continue
+            edited = editor.edit(segment.text, hits, actions)
+            if segment.form == "query":
+                query_edits[int(segment.path[1])] = edited
+            else:
+                edits[segment.path] = segment.encode(edited)
+        if edits:
+            apply_edits(exchange.document, edits)
+            exchange.outgoing_body = orjson.dumps(exchange.document)
+        else:
+            exchange.outgoing_body = exchange.body
+        if query_edits:
+            exchange.outgoing_query = rewrite_query(exchange.query, query_edits)
         exchange.restore_mapping = editor.restore_mapping

@@ -5,51 +5,241 @@ A *dialect* is one wire format (OpenAI Chat Completions, Anthropic Messages,
 text back to exactly those places, and how the provider spells an error, so that
 the official SDKs raise their usual exception when Haetae refuses a request.
 Adding a provider format means adding one module that implements ``Dialect``.
+
+Every field of a body falls in one of four classes, and a dialect says which:
+*text* (scanned, edits written back), *structural* (ids, type tags, enum values,
+numbers that tune sampling: never scanned), *recorded* (attachments and
+references to server-side state, for policies to decide on) or *refused*
+(content the gateway cannot read, e.g. token ids). A field a dialect does not
+know is scanned as free-form JSON (``Extraction.free``), so a new provider field
+is inspected, not skipped; docs/dialects.md lists every dialect's fields.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import base64
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from types import MappingProxyType
+from typing import Any, Literal, Protocol
 
 __all__ = [
+    "MIN_NUMBER_DIGITS",
+    "REFERENCE_KEYS",
+    "SCHEMA_KEYS",
     "Dialect",
+    "Extraction",
+    "Handler",
+    "JSONBodyDialect",
     "JSONPath",
     "Segment",
     "UninspectableContent",
     "apply_edits",
     "format_location",
+    "read_text",
+    "refers_to",
+    "require_object",
     "walk_strings",
 ]
 
 JSONPath = tuple[str | int, ...]
 
+#: integers with at least this many digits are scanned (RRNs, card and account numbers);
+#: shorter ones are counts, sizes and ids that match nothing a policy acts on
+MIN_NUMBER_DIGITS = 6
+_MIN_SCANNED_NUMBER = 10 ** (MIN_NUMBER_DIGITS - 1)
+
+#: JSON-Schema keys whose scalar values are vocabulary, not data (descriptions,
+#: enum values, defaults and examples are data and are scanned)
+SCHEMA_KEYS = frozenset(
+    {"type", "format", "$ref", "$schema", "$id", "$anchor", "strict", "name", "syntax"}
+)
+
+#: keys of provider-defined objects that name state the provider holds → the
+#: server-reference kind recorded for them (their values are ids, not data)
+REFERENCE_KEYS: Mapping[str, str] = MappingProxyType(
+    {
+        "file_id": "file_id",
+        "file_ids": "file_id",
+        "container_id": "container_id",
+        "vector_store_ids": "vector_store_id",
+        "previous_response_id": "previous_response_id",
+        "previous_message_id": "previous_message_id",
+        "cachedContent": "cachedContent",
+        "cached_content": "cachedContent",
+    }
+)
+
+#: how a segment's text sits in the JSON value at its path
+Form = Literal["text", "number", "base64", "base64url", "query"]
+
 
 class UninspectableContent(ValueError):
     """A body holds content the dialect cannot turn into text (e.g. token ids).
 
-    Raised by ``extract_segments`` so that the request is refused rather than
-    forwarded unscanned; the message is shown to the client and must not quote
-    the body.
+    Raised while extracting so that the request is refused rather than forwarded
+    unscanned; the message is shown to the client and must not quote the body.
     """
 
 
 @dataclass(frozen=True, slots=True)
 class Segment:
-    """One text-bearing position of a request body.
+    """One text-bearing position of a request body (or of its query string).
 
-    ``path`` addresses the string inside the parsed JSON (keys and list
-    indexes); ``location`` is the same path written for people, e.g.
-    ``messages[3].content[0].text``, and is what audit records show.
+    ``path`` addresses the value inside the parsed JSON (keys and list indexes);
+    ``location`` is the same path written for people, e.g.
+    ``messages[3].content[0].text``. ``form`` says how the scanned ``text`` is
+    stored there: as-is, as a JSON number, or base64-encoded after ``prefix``
+    (a text document in a data URL); ``encode`` turns an edited text back into
+    the value to store.
     """
 
     path: JSONPath
     text: str
+    form: Form = "text"
+    prefix: str = ""
+    charset: str = "utf-8"
 
     @property
     def location(self) -> str:
+        if self.form == "query":
+            return f"?{self.path[0]}"
         return format_location(self.path)
+
+    def encode(self, edited: str) -> str:
+        """The JSON value that replaces this segment once its text is edited.
+
+        A number becomes a string: the edit (a placeholder) is no longer a number,
+        and the provider sees a string where the client sent digits.
+        """
+        if self.form == "base64":
+            return self.prefix + base64.b64encode(edited.encode(self.charset)).decode("ascii")
+        if self.form == "base64url":
+            return self.prefix + base64.urlsafe_b64encode(edited.encode(self.charset)).decode()
+        return edited
+
+
+Handler = Callable[[Any, JSONPath, "Extraction"], None]
+
+
+class Extraction:
+    """What a dialect found in one body: texts to scan, and what it could not scan.
+
+    ``attachments`` are media and documents by kind (``"image"``, ``"audio"``,
+    ``"video"``, ``"file"``, ``"document"``); ``server_references`` name state the
+    provider already holds (``"file_id"``, ``"previous_response_id"``, ...), whose
+    content never passes the gateway. Both keep first-seen order, without repeats.
+    Handlers of every dialect take ``(value, path, extraction)``.
+    """
+
+    __slots__ = ("_attachments", "_references", "decoded_bytes", "segments")
+
+    def __init__(self) -> None:
+        self.segments: list[Segment] = []
+        self._attachments: dict[str, None] = {}
+        self._references: dict[str, None] = {}
+        #: bytes of attached text documents decoded so far (see ``attachments.py``)
+        self.decoded_bytes = 0
+
+    @property
+    def attachments(self) -> tuple[str, ...]:
+        return tuple(self._attachments)
+
+    @property
+    def server_references(self) -> tuple[str, ...]:
+        return tuple(self._references)
+
+    def attach(self, kind: str) -> None:
+        self._attachments.setdefault(kind)
+
+    def refer(self, kind: str) -> None:
+        self._references.setdefault(kind)
+
+    def text(self, value: Any, path: JSONPath) -> None:
+        """A field that must be a string (or absent); any other shape is refused."""
+        if isinstance(value, str):
+            if value:
+                self.segments.append(Segment(path, value))
+        elif value is not None:
+            raise UninspectableContent(f"{format_location(path)} is not text")
+
+    def free(self, value: Any, path: JSONPath, structural: frozenset[str] | None = None) -> None:
+        """Every string and long integer inside an arbitrary JSON value.
+
+        Used for tool arguments and results, schemas, metadata and fields the
+        dialect does not know. Object keys are not yielded: they are schema, and
+        editing them would change what the call means. ``structural=None`` reads
+        data someone wrote (tool arguments): every value counts. A set reads an
+        object the provider defines (a tool definition, an unknown field): a key
+        in it whose value is a scalar (a type tag, a name) is skipped, and keys in
+        ``REFERENCE_KEYS`` are recorded as server references instead of scanned.
+        """
+        # Exact type checks: orjson builds plain types, and this walk runs for every
+        # tool schema of every request (``bool`` is not ``int`` here, as wanted).
+        kind = type(value)
+        if kind is str:
+            if value:
+                self.segments.append(Segment(path, value))
+        elif kind is dict:
+            for key, item in value.items():
+                if structural is not None:
+                    if key in REFERENCE_KEYS:
+                        if item:
+                            self.refer(REFERENCE_KEYS[key])
+                        continue
+                    if key in structural and type(item) is not dict and type(item) is not list:
+                        continue
+                if type(item) is str:  # the common leaf, without a call
+                    if item:
+                        self.segments.append(Segment((*path, key), item))
+                else:
+                    self.free(item, (*path, key), structural)
+        elif kind is list:
+            for index, item in enumerate(value):
+                self.free(item, (*path, index), structural)
+        elif kind is int and (value >= _MIN_SCANNED_NUMBER or value <= -_MIN_SCANNED_NUMBER):
+            self.segments.append(Segment(path, str(value), "number"))
+
+    def fields(
+        self,
+        obj: Mapping[str, Any],
+        handlers: Mapping[str, Handler],
+        path: JSONPath,
+        structural: frozenset[str] = frozenset(),
+    ) -> None:
+        """Visit the keys of ``obj`` in the order the client wrote them.
+
+        A key with a handler goes to it; a key in ``structural`` is skipped, one in
+        ``REFERENCE_KEYS`` recorded; any other key is scanned as free-form JSON, so
+        an unknown field is inspected.
+        """
+        for key, value in obj.items():
+            handler = handlers.get(key)
+            if handler is not None:
+                handler(value, (*path, key), self)
+            elif key in REFERENCE_KEYS:
+                if value:
+                    self.refer(REFERENCE_KEYS[key])
+            elif key not in structural:
+                self.free(value, (*path, key), frozenset())
+
+    def text_or_items(self, value: Any, path: JSONPath, handler: Handler) -> None:
+        """A field that is a string, or a list whose every element ``handler`` reads."""
+        if value is None or isinstance(value, str):
+            self.text(value, path)
+        elif isinstance(value, list):
+            self.items(value, path, handler)
+        else:
+            raise UninspectableContent(f"{format_location(path)} has an unsupported shape")
+
+    def items(self, value: Any, path: JSONPath, handler: Handler) -> None:
+        """A list field whose every element ``handler`` reads (absent is empty)."""
+        if value is None:
+            return
+        if not isinstance(value, list):
+            raise UninspectableContent(f"{format_location(path)} must be a list")
+        for index, item in enumerate(value):
+            handler(item, (*path, index), self)
 
 
 class Dialect(Protocol):
@@ -58,8 +248,9 @@ class Dialect(Protocol):
     #: short API name used by policies and audit records, e.g. ``"chat"``
     api: str
 
-    def extract_segments(self, body: Any) -> list[Segment]:
-        """Every text-bearing position of ``body``, in document order."""
+    def extract(self, body: Any) -> Extraction:
+        """Every text-bearing position of ``body`` in document order, plus what it
+        attaches and refers to; raises ``UninspectableContent`` for unreadable bodies."""
         ...
 
     def model(self, body: Any, path: str) -> str | None:
@@ -69,6 +260,38 @@ class Dialect(Protocol):
     def is_streaming(self, body: Any, path: str, query: str) -> bool:
         """Whether the upstream will answer with a stream of events."""
         ...
+
+
+class JSONBodyDialect:
+    """The common case: a JSON-object body that names its ``model`` and sets ``stream``.
+
+    A subclass lists the handlers of its text fields and the names of its
+    structural ones; every other top-level field is scanned as free-form JSON.
+    """
+
+    api: str = ""
+    #: top-level fields that hold text (or nest it), by name
+    body_fields: Mapping[str, Handler] = {}
+    #: top-level fields that tune or route the call: never scanned
+    structural_fields: frozenset[str] = frozenset()
+
+    def extract(self, body: Any) -> Extraction:
+        if not isinstance(body, dict):
+            raise UninspectableContent("request body must be a JSON object")
+        found = Extraction()
+        found.fields(body, self.body_fields, (), self.structural_fields)
+        return found
+
+    def extract_segments(self, body: Any) -> list[Segment]:
+        """Only the texts of ``extract`` (the interface before attachments existed)."""
+        return self.extract(body).segments
+
+    def model(self, body: Any, path: str) -> str | None:
+        model = body.get("model") if isinstance(body, dict) else None
+        return model if isinstance(model, str) else None
+
+    def is_streaming(self, body: Any, path: str, query: str) -> bool:
+        return isinstance(body, dict) and body.get("stream") is True
 
 
 def format_location(path: JSONPath) -> str:
@@ -82,25 +305,40 @@ def format_location(path: JSONPath) -> str:
     return "".join(out)
 
 
-def walk_strings(value: Any, path: JSONPath) -> Iterator[Segment]:
-    """Every string inside an arbitrary JSON value (tool arguments, tool results).
+def read_text(value: Any, path: JSONPath, found: Extraction) -> None:
+    """The handler of a field that must be text (``Extraction.text``)."""
+    found.text(value, path)
 
-    Keys of objects are not yielded: they are schema, and editing them would
-    change the meaning of the call rather than its data.
-    """
-    if isinstance(value, str):
+
+def refers_to(kind: str, key: str | None = None) -> Handler:
+    """The handler of a field that names server-side state: records ``kind`` when
+    the value (or, for an object, its ``key``) is set; nothing in it is scanned."""
+
+    def record(value: Any, path: JSONPath, found: Extraction) -> None:
+        if key is not None:
+            value = value.get(key) if isinstance(value, dict) else None
         if value:
-            yield Segment(path, value)
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            yield from walk_strings(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from walk_strings(item, (*path, index))
+            found.refer(kind)
+
+    return record
 
 
-def apply_edits(body: Any, edits: Mapping[JSONPath, str]) -> None:
-    """Write edited strings back into ``body`` in place, touching nothing else."""
+def require_object(value: Any, path: JSONPath, noun: str) -> dict[str, Any]:
+    """``value`` when it is a JSON object; a refusal naming ``noun`` otherwise."""
+    if not isinstance(value, dict):
+        raise UninspectableContent(f"{format_location(path)} is not a {noun} object")
+    return value
+
+
+def walk_strings(value: Any, path: JSONPath) -> list[Segment]:
+    """Every string and long integer inside ``value`` (see ``Extraction.free``)."""
+    found = Extraction()
+    found.free(value, path)
+    return found.segments
+
+
+def apply_edits(body: Any, edits: Mapping[JSONPath, Any]) -> None:
+    """Write edited values back into ``body`` in place, touching nothing else."""
     for path, text in edits.items():
         if not path:
             raise ValueError("cannot replace the whole body")

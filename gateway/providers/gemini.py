@@ -4,127 +4,167 @@ Gemini names the model and the method in the URL (``models/{m}:generateContent``
 rather than the body, so ``model`` and ``is_streaming`` read the path. The REST API
 accepts both camelCase and snake_case field names, and clients use both, so every
 field is looked up under either spelling. A part is a one-of keyed by field name:
-text, call arguments, call results and code are read; blobs and file references
-are attachments and are skipped.
+text, call arguments, call results and code are read; inline text documents are
+decoded and scanned; other blobs and file references are recorded as attachments.
+Function declarations, response schemas, stop sequences and labels are scanned;
+``cachedContent`` and uploaded files are recorded as server references.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
 from typing import Any
 
+from gateway.providers.attachments import attach_data, media_kind
 from gateway.providers.dialect import (
+    SCHEMA_KEYS,
+    Extraction,
+    Handler,
+    JSONBodyDialect,
     JSONPath,
-    Segment,
     UninspectableContent,
     format_location,
-    walk_strings,
+    read_text,
+    require_object,
 )
 
 __all__ = ["GeminiGenerateContent"]
 
 _MODEL_COLLECTIONS = frozenset({"models", "tunedModels"})
 
-_Handler = Callable[[Any, JSONPath, list[Segment]], None]
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def _text(value: Any, path: JSONPath, out: list[Segment]) -> None:
-    """Append ``value`` when it is a non-empty string; refuse shapes we cannot read."""
-    if isinstance(value, str):
-        if value:
-            out.append(Segment(path, value))
-    elif value is not None:
-        raise UninspectableContent(f"{format_location(path)} is not text")
+def _both(names: dict[str, Handler]) -> dict[str, Handler]:
+    """The handlers under their camelCase and snake_case spellings."""
+    return names | {_snake(name): handler for name, handler in names.items()}
 
 
-def _payload(inner: str) -> _Handler:
+def _spellings(*names: str) -> frozenset[str]:
+    return frozenset(names) | {_snake(name) for name in names}
+
+
+def _payload(inner: str) -> Handler:
     """A part field whose ``inner`` value is free-form (call args, results, code)."""
 
-    def read(value: Any, path: JSONPath, out: list[Segment]) -> None:
+    def read(value: Any, path: JSONPath, found: Extraction) -> None:
         if isinstance(value, dict):
-            out.extend(walk_strings(value.get(inner), (*path, inner)))
+            found.free(value.get(inner), (*path, inner))
+            nested = value.get("parts")  # multimodal function responses
+            if nested is not None:
+                found.items(nested, (*path, "parts"), _part)
 
     return read
 
 
-def _fields(
-    obj: dict[str, Any], handlers: dict[str, _Handler], path: JSONPath, out: list[Segment]
-) -> None:
-    """Visit the known keys of ``obj`` in the order the client wrote them."""
-    for key, value in obj.items():
-        handler = handlers.get(key)
-        if handler is not None:
-            handler(value, (*path, key), out)
+_MEDIA_TYPE = _spellings("mimeType")
 
 
-def _part(part: Any, path: JSONPath, out: list[Segment]) -> None:
-    if not isinstance(part, dict):
-        raise UninspectableContent(f"{format_location(path)} is not a part object")
-    _fields(part, _PART_FIELDS, path, out)
+def _blob(value: Any, path: JSONPath, found: Extraction) -> None:
+    """``inlineData``: base64 bytes with a media type; text documents are scanned."""
+    value = require_object(value, path, "blob")
+    media_type = value.get("mimeType", value.get("mime_type"))
+
+    def data(payload: Any, where: JSONPath, found: Extraction) -> None:
+        attach_data(found, "file", payload, where, media_type)
+
+    found.fields(value, {"data": data}, path, _MEDIA_TYPE)  # and displayName, as text
 
 
-def _content(content: Any, path: JSONPath, out: list[Segment]) -> None:
-    """One ``Content`` object: ``{role, parts: [...]}``."""
-    if content is None:
-        return
-    if not isinstance(content, dict):
-        raise UninspectableContent(f"{format_location(path)} is not a content object")
-    parts = content.get("parts")
-    if parts is None:
-        return
-    if not isinstance(parts, list):
-        raise UninspectableContent(f"{format_location((*path, 'parts'))} must be a list")
-    for index, part in enumerate(parts):
-        _part(part, (*path, "parts", index), out)
+def _file_data(value: Any, path: JSONPath, found: Extraction) -> None:
+    """``fileData``: an uploaded file or a URL the provider fetches itself.
 
-
-def _contents(contents: Any, path: JSONPath, out: list[Segment]) -> None:
-    if contents is None:
-        return
-    if not isinstance(contents, list):
-        raise UninspectableContent(f"{format_location(path)} must be a list")
-    for index, content in enumerate(contents):
-        _content(content, (*path, index), out)
-
-
-def _request(request: Any, path: JSONPath, out: list[Segment]) -> None:
-    """A generate or embed request (the body, or nested in countTokens / batch embeds)."""
-    if not isinstance(request, dict):
-        raise UninspectableContent(f"{format_location(path) or 'body'} is not a request object")
-    _fields(request, _REQUEST_FIELDS, path, out)
-
-
-def _requests(requests: Any, path: JSONPath, out: list[Segment]) -> None:
-    if requests is None:
-        return
-    if not isinstance(requests, list):
-        raise UninspectableContent("requests must be a list")
-    for index, request in enumerate(requests):
-        _request(request, (*path, index), out)
+    The URI is scanned too (a URL may carry data in its query), like the name.
+    """
+    value = require_object(value, path, "file")
+    found.attach(media_kind(value.get("mimeType", value.get("mime_type")), "file"))
+    found.refer("file_uri")
+    found.fields(value, {}, path, _MEDIA_TYPE)
 
 
 #: part fields are a one-of; both spellings of each are accepted by the REST API
-_PART_FIELDS: dict[str, _Handler] = {"text": _text}
-for _camel, _snake, _inner in (
-    ("functionCall", "function_call", "args"),
-    ("functionResponse", "function_response", "response"),
-    ("executableCode", "executable_code", "code"),
-    ("codeExecutionResult", "code_execution_result", "output"),
-    ("toolCall", "tool_call", "args"),
-    ("toolResponse", "tool_response", "response"),
-):
-    _PART_FIELDS[_camel] = _PART_FIELDS[_snake] = _payload(_inner)
+_PART_FIELDS: dict[str, Handler] = _both(
+    {
+        "text": read_text,
+        "functionCall": _payload("args"),
+        "functionResponse": _payload("response"),
+        "executableCode": _payload("code"),
+        "codeExecutionResult": _payload("output"),
+        "toolCall": _payload("args"),
+        "toolResponse": _payload("response"),
+        "inlineData": _blob,
+        "fileData": _file_data,
+    }
+)
+#: part metadata: flags, opaque signatures, media settings
+_PART_KEYS = _spellings(
+    "thought", "thoughtSignature", "videoMetadata", "partMetadata", "mediaResolution"
+)
 
-_REQUEST_FIELDS: dict[str, _Handler] = {
-    "systemInstruction": _content,
-    "system_instruction": _content,
-    "contents": _contents,
-    "content": _content,  # embedContent
-    "title": _text,  # embedContent: a document title is text as well
-    "generateContentRequest": _request,  # countTokens with a full request
-    "generate_content_request": _request,
-    "requests": _requests,  # batchEmbedContents
-}
+
+def _part(part: Any, path: JSONPath, found: Extraction) -> None:
+    part = require_object(part, path, "part")
+    found.fields(part, _PART_FIELDS, path, _PART_KEYS)
+
+
+def _content(content: Any, path: JSONPath, found: Extraction) -> None:
+    """One ``Content`` object: ``{role, parts: [...]}``."""
+    if content is None:
+        return
+    content = require_object(content, path, "content")
+    parts = content.get("parts")
+    if parts is not None and not isinstance(parts, list):
+        raise UninspectableContent(f"{format_location((*path, 'parts'))} must be a list")
+    found.items(parts, (*path, "parts"), _part)
+
+
+def _contents(contents: Any, path: JSONPath, found: Extraction) -> None:
+    found.items(contents, path, _content)
+
+
+def _request(request: Any, path: JSONPath, found: Extraction) -> None:
+    """A generate or embed request (the body, or nested in countTokens / batch embeds)."""
+    request = require_object(request, path, "request")
+    found.fields(request, _REQUEST_FIELDS, path, _STRUCTURAL_FIELDS)
+
+
+def _requests(requests: Any, path: JSONPath, found: Extraction) -> None:
+    found.items(requests, path, _request)
+
+
+def _schemas(value: Any, path: JSONPath, found: Extraction) -> None:
+    """Tools and generation settings: declarations, schemas, stop sequences."""
+    found.free(value, path, _SCHEMA_KEYS)
+
+
+_SCHEMA_KEYS = SCHEMA_KEYS | _spellings(
+    "responseMimeType",
+    "responseModalities",
+    "mediaResolution",
+    "behavior",
+    "mode",
+    "dynamicThreshold",
+    "languageCode",
+    "seed",
+)
+
+_REQUEST_FIELDS: dict[str, Handler] = _both(
+    {
+        "systemInstruction": _content,
+        "contents": _contents,
+        "content": _content,  # embedContent
+        "title": read_text,  # embedContent: a document title is text as well
+        "generateContentRequest": _request,  # countTokens with a full request
+        "requests": _requests,  # batchEmbedContents
+        "tools": _schemas,
+        "generationConfig": _schemas,
+    }
+)
+_STRUCTURAL_FIELDS = _spellings(
+    "model", "safetySettings", "toolConfig", "taskType", "outputDimensionality"
+)
 
 
 def _method_segment(path: str) -> tuple[str, str] | None:
@@ -139,17 +179,12 @@ def _method_segment(path: str) -> tuple[str, str] | None:
     return model, method
 
 
-class GeminiGenerateContent:
+class GeminiGenerateContent(JSONBodyDialect):
     """Segments of a Gemini generate / countTokens / embed request, in document order."""
 
     api = "generate_content"
-
-    def extract_segments(self, body: Any) -> list[Segment]:
-        if not isinstance(body, dict):
-            raise UninspectableContent("request body must be a JSON object")
-        out: list[Segment] = []
-        _request(body, (), out)
-        return out
+    body_fields = _REQUEST_FIELDS
+    structural_fields = _STRUCTURAL_FIELDS
 
     def model(self, body: Any, path: str) -> str | None:
         found = _method_segment(path)

@@ -2,49 +2,47 @@
 
 The API also takes pre-tokenised input (lists of token ids). Detokenising would
 need the model's exact tokenizer, so such bodies are refused rather than forwarded
-unscanned; clients can always send the text instead.
+unscanned; clients can always send the text instead. ``user`` and any field this
+module does not know are scanned as free-form JSON.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from gateway.providers.dialect import Segment, UninspectableContent
+from gateway.providers.dialect import (
+    Extraction,
+    Handler,
+    JSONBodyDialect,
+    JSONPath,
+    UninspectableContent,
+)
 
 __all__ = ["OpenAIEmbeddings"]
 
 _TOKEN_IDS = "token-id input cannot be inspected; send text"
+_STRUCTURAL_FIELDS = frozenset({"model", "encoding_format", "dimensions"})
 
 
-class OpenAIEmbeddings:
-    """Segments of an Embeddings request: ``input`` or ``input[i]``."""
+def _text_or_tokens(item: Any, path: JSONPath, found: Extraction) -> None:
+    if isinstance(item, int | list):  # token ids, or a batch of them
+        raise UninspectableContent(_TOKEN_IDS)
+    if not isinstance(item, str):
+        raise UninspectableContent(f"input[{path[-1]}] has an unsupported shape")
+    found.text(item, path)
+
+
+def _input(value: Any, path: JSONPath, found: Extraction) -> None:
+    found.text_or_items(value, path, _text_or_tokens)
+
+
+class OpenAIEmbeddings(JSONBodyDialect):
+    """Segments of an Embeddings request: ``input`` or ``input[i]``, then the rest."""
 
     api = "embeddings"
-
-    def extract_segments(self, body: Any) -> list[Segment]:
-        if not isinstance(body, dict):
-            raise UninspectableContent("request body must be a JSON object")
-        value = body.get("input")
-        if isinstance(value, str):
-            return [Segment(("input",), value)] if value else []
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise UninspectableContent("input has an unsupported shape")
-        out: list[Segment] = []
-        for index, item in enumerate(value):
-            if isinstance(item, str):
-                if item:
-                    out.append(Segment(("input", index), item))
-            elif isinstance(item, int | list):  # token ids, or a batch of them
-                raise UninspectableContent(_TOKEN_IDS)
-            else:
-                raise UninspectableContent(f"input[{index}] has an unsupported shape")
-        return out
-
-    def model(self, body: Any, path: str) -> str | None:
-        model = body.get("model") if isinstance(body, dict) else None
-        return model if isinstance(model, str) else None
+    body_fields: Mapping[str, Handler] = {"input": _input}
+    structural_fields = _STRUCTURAL_FIELDS
 
     def is_streaming(self, body: Any, path: str, query: str) -> bool:
         return False

@@ -1,10 +1,13 @@
-"""OpenAI Responses (``POST /v1/responses``): instructions, input items, prompt variables.
+"""OpenAI Responses (``POST /v1/responses``): instructions, input items, tools, prompt variables.
 
 ``input`` replays whole conversations, tool calls and tool outputs, so every item
 type that can carry user data is read. ``reasoning`` and ``compaction`` items are
-skipped: they are the model's own (often encrypted) state, and editing them makes
-the upstream reject the request. An item type this module does not know raises
-``UninspectableContent``; a new item kind is refused rather than leaked.
+skipped: they are the model's own encrypted state, and editing them makes the
+upstream reject the request. An item type this module does not know raises
+``UninspectableContent``; a new item kind is refused rather than leaked. Tool
+definitions, output schemas, metadata and end-user fields are scanned; state the
+provider already holds (previous responses, conversations, files, containers,
+stored prompts) is recorded as a server reference.
 """
 
 from __future__ import annotations
@@ -12,163 +15,223 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from gateway.providers.attachments import attach_url
 from gateway.providers.dialect import (
+    SCHEMA_KEYS,
+    Extraction,
+    Handler,
+    JSONBodyDialect,
     JSONPath,
-    Segment,
     UninspectableContent,
     format_location,
-    walk_strings,
+    refers_to,
+    require_object,
 )
+from gateway.providers.openai_parts import read_content, read_part
 
 __all__ = ["OpenAIResponses"]
 
-_TEXT_PARTS = frozenset({"input_text", "output_text", "text"})
-_MEDIA_PARTS = frozenset({"input_image", "input_file", "input_audio"})
+#: items that are the model's own opaque state, or a pointer to a stored item
+_OPAQUE_ITEMS = frozenset({"reasoning", "compaction", "compaction_trigger"})
 
-#: item types that carry no user text, or whose text must not be edited
-_SKIPPED_ITEMS = frozenset(
+#: tool-call items: every value but these keys' is free text (strings at any depth)
+_TOOL_ITEMS = frozenset(
     {
-        "reasoning",
-        "item_reference",
-        "compaction",
-        "compaction_trigger",
-        "computer_call_output",  # a screenshot: an attachment, handled elsewhere
-        "image_generation_call",
-        "additional_tools",
+        "function_call",
+        "custom_tool_call",
+        "mcp_call",
+        "mcp_approval_request",
+        "mcp_approval_response",
         "mcp_list_tools",
+        "local_shell_call",
+        "local_shell_call_output",
+        "shell_call",
+        "shell_call_output",
+        "apply_patch_call",
+        "apply_patch_call_output",
+        "computer_call",
+        "web_search_call",
+        "file_search_call",
+        "code_interpreter_call",
+        "tool_search_call",
         "tool_search_output",
+        "additional_tools",
+        "program",
+        "program_output",
+        "configuration_update",  # a later output schema: its descriptions are data
+    }
+)
+_ITEM_KEYS = SCHEMA_KEYS | {
+    "id",
+    "call_id",
+    "status",
+    "server_label",
+    "approval_request_id",
+    "approve",
+    "role",
+    "phase",
+}
+#: an MCP tool's credentials go to the MCP server by design; its use is recorded instead
+_MCP_CREDENTIALS = frozenset({"authorization", "headers"})
+_TOOL_KEYS = SCHEMA_KEYS | {
+    "server_label",
+    "server_url",
+    "connector_id",
+    "require_approval",
+    "search_context_size",
+    "container",
+    "environment",
+    "display_width",
+    "display_height",
+}
+
+#: ``text``: the output format (its schema is data) and a verbosity level
+_TEXT_KEYS = SCHEMA_KEYS | {"verbosity"}
+
+_STRUCTURAL_FIELDS = frozenset(
+    {
+        "model",
+        "stream",
+        "stream_options",
+        "background",
+        "include",
+        "max_output_tokens",
+        "max_tool_calls",
+        "parallel_tool_calls",
+        "reasoning",
+        "service_tier",
+        "store",
+        "temperature",
+        "tool_choice",
+        "top_logprobs",
+        "top_p",
+        "truncation",
+        "prompt_cache_retention",
+        "prompt_cache_options",
+        "context_management",
+        "moderation",
     }
 )
 
-#: tool-call items → the fields that hold free text (strings found at any depth)
-_ITEM_FIELDS: dict[str, tuple[str, ...]] = {
-    "function_call": ("arguments",),
-    "custom_tool_call": ("input",),
-    "mcp_call": ("arguments", "output", "error"),
-    "mcp_approval_request": ("arguments",),
-    "mcp_approval_response": ("reason",),
-    "local_shell_call": ("action",),
-    "local_shell_call_output": ("output",),
-    "shell_call": ("action",),
-    "shell_call_output": ("output",),
-    "apply_patch_call": ("operation",),
-    "apply_patch_call_output": ("output",),
-    "computer_call": ("action", "actions"),
-    "web_search_call": ("action",),
-    "file_search_call": ("queries", "results"),
-    "code_interpreter_call": ("code", "outputs"),
-    "tool_search_call": ("arguments",),
-    "program": ("code",),
-    "program_output": ("result",),
+
+def _message(item: dict[str, Any], path: JSONPath, found: Extraction) -> None:
+    found.fields(item, {"content": read_content}, path, _ITEM_KEYS)
+
+
+def _call_output(item: dict[str, Any], path: JSONPath, found: Extraction) -> None:
+    found.fields(item, {"output": read_content}, path, _ITEM_KEYS)
+
+
+def _screenshot(item: dict[str, Any], path: JSONPath, found: Extraction) -> None:
+    """``computer_call_output``: a screenshot (an image) plus acknowledged checks."""
+    output = item.get("output")
+    found.attach("image")
+    if isinstance(output, dict):
+        if output.get("file_id"):
+            found.refer("file_id")
+        attach_url(found, "image", output.get("image_url"), (*path, "output", "image_url"))
+    checks = "acknowledged_safety_checks"
+    found.free(item.get(checks), (*path, checks), _ITEM_KEYS)
+
+
+def _generated_image(item: dict[str, Any], path: JSONPath, found: Extraction) -> None:
+    """A replayed ``image_generation_call``: its ``result`` is a base64 image."""
+    found.attach("image")
+
+
+def _reference(item: dict[str, Any], path: JSONPath, found: Extraction) -> None:
+    found.refer("item_reference")
+
+
+def _opaque(item: dict[str, Any], path: JSONPath, found: Extraction) -> None:
+    """The model's own state, encrypted or signed: never scanned, never edited."""
+
+
+_ItemReader = Callable[[dict[str, Any], JSONPath, Extraction], None]
+_ITEMS: dict[str, _ItemReader] = {
+    "message": _message,
+    "function_call_output": _call_output,
+    "custom_tool_call_output": _call_output,
+    "computer_call_output": _screenshot,
+    "image_generation_call": _generated_image,
+    "item_reference": _reference,
+    **dict.fromkeys(_OPAQUE_ITEMS, _opaque),
 }
 
-#: keys inside tool payloads that name things rather than hold data
-_STRUCTURAL_KEYS = frozenset({"type", "id", "call_id", "file_id", "container_id", "status"})
 
-
-def _text(value: Any, path: JSONPath, out: list[Segment]) -> None:
-    """Append ``value`` when it is a non-empty string; refuse shapes we cannot read."""
-    if isinstance(value, str):
-        if value:
-            out.append(Segment(path, value))
-    elif value is not None:
-        raise UninspectableContent(f"{format_location(path)} is not text")
-
-
-def _free_text(value: Any, path: JSONPath, out: list[Segment]) -> None:
-    """Strings at any depth of a tool payload, minus identifiers and type tags."""
-    for segment in walk_strings(value, path):
-        if segment.path[-1] not in _STRUCTURAL_KEYS:
-            out.append(segment)
-
-
-def _parts(content: Any, path: JSONPath, out: list[Segment]) -> None:
-    """Message content or tool output: a string, or a list of typed parts."""
-    if content is None or isinstance(content, str):
-        _text(content, path, out)
-        return
-    if not isinstance(content, list):
-        raise UninspectableContent(f"{format_location(path)} has an unsupported shape")
-    for index, part in enumerate(content):
-        part_path = (*path, index)
-        if not isinstance(part, dict):
-            raise UninspectableContent(f"{format_location(part_path)} has an unsupported shape")
-        kind = part.get("type")
-        if kind in _TEXT_PARTS:
-            _text(part.get("text"), (*part_path, "text"), out)
-        elif kind == "refusal":
-            _text(part.get("refusal"), (*part_path, "refusal"), out)
-        elif kind not in _MEDIA_PARTS:
-            raise UninspectableContent(f"{format_location(part_path)} has an unsupported part type")
-
-
-def _item(item: Any, path: JSONPath, out: list[Segment]) -> None:
+def _item(item: Any, path: JSONPath, found: Extraction) -> None:
     if not isinstance(item, dict):
         raise UninspectableContent(f"{format_location(path)} is not an input item")
     kind = item.get("type")
-    if kind == "message" or (kind is None and "role" in item):
-        _parts(item.get("content"), (*path, "content"), out)
-    elif kind in ("function_call_output", "custom_tool_call_output"):
-        _parts(item.get("output"), (*path, "output"), out)
-    elif kind in _ITEM_FIELDS:
-        fields = _ITEM_FIELDS[kind]
-        for key, value in item.items():  # in the order the client wrote them
-            if key in fields:
-                _free_text(value, (*path, key), out)
-    elif kind not in _SKIPPED_ITEMS:
+    if kind is None and "role" in item:
+        kind = "message"
+    reader = _ITEMS.get(kind) if isinstance(kind, str) else None
+    if reader is not None:
+        reader(item, path, found)
+    elif kind in _TOOL_ITEMS:
+        found.free(item, path, _ITEM_KEYS)
+    else:
         raise UninspectableContent(f"{format_location(path)} has an unsupported item type")
 
 
-def _input(items: Any, path: JSONPath, out: list[Segment]) -> None:
-    if items is None or isinstance(items, str):
-        _text(items, path, out)
-    elif isinstance(items, list):
-        for index, item in enumerate(items):
-            _item(item, (*path, index), out)
+def _input(items: Any, path: JSONPath, found: Extraction) -> None:
+    """``input`` (and list-valued ``instructions``): a string or a list of items."""
+    found.text_or_items(items, path, _item)
+
+
+def _variable(value: Any, path: JSONPath, found: Extraction) -> None:
+    if isinstance(value, str):
+        found.text(value, path)
+    elif isinstance(value, dict) and value.get("type") in ("input_image", "input_file"):
+        read_part(value, path, found)
+    elif isinstance(value, dict) and value.get("type") == "input_text":
+        found.text(value.get("text"), (*path, "text"))
     else:
-        raise UninspectableContent("input has an unsupported shape")
+        raise UninspectableContent(f"{format_location(path)} has an unsupported shape")
 
 
-def _prompt(prompt: Any, path: JSONPath, out: list[Segment]) -> None:
-    """Reusable-prompt variables are substituted into the prompt upstream."""
-    variables = prompt.get("variables") if isinstance(prompt, dict) else None
-    if not isinstance(variables, dict):
+def _prompt(prompt: Any, path: JSONPath, found: Extraction) -> None:
+    """A stored prompt (a server reference) whose variables are substituted upstream."""
+    if prompt is None:
         return
-    for name, value in variables.items():
-        variable_path = (*path, "variables", name)
-        if isinstance(value, str):
-            _text(value, variable_path, out)
-        elif isinstance(value, dict) and value.get("type") == "input_text":
-            _text(value.get("text"), (*variable_path, "text"), out)
-        elif not (isinstance(value, dict) and value.get("type") in _MEDIA_PARTS):
-            raise UninspectableContent(f"{format_location(variable_path)} has an unsupported shape")
+    prompt = require_object(prompt, path, "prompt")
+    if prompt.get("id"):
+        found.refer("prompt")
+    variables = prompt.get("variables")
+    if isinstance(variables, dict):
+        for name, value in variables.items():
+            _variable(value, (*path, "variables", name), found)
 
 
-_BODY_FIELDS: dict[str, Callable[[Any, JSONPath, list[Segment]], None]] = {
-    "instructions": _text,
+def _tool(tool: Any, path: JSONPath, found: Extraction) -> None:
+    """A tool definition: descriptions and schemas are read by the model."""
+    tool = require_object(tool, path, "tool")
+    if tool.get("type") == "mcp":
+        found.refer("mcp_server")
+        tool = {key: value for key, value in tool.items() if key not in _MCP_CREDENTIALS}
+    container = tool.get("container")
+    if isinstance(container, str) and container:
+        found.refer("container_id")
+    found.free(tool, path, _TOOL_KEYS)
+
+
+def _tools(tools: Any, path: JSONPath, found: Extraction) -> None:
+    found.items(tools, path, _tool)
+
+
+_BODY_FIELDS: dict[str, Handler] = {
+    "instructions": _input,
     "input": _input,
     "prompt": _prompt,
+    "tools": _tools,
+    "text": lambda value, path, found: found.free(value, path, _TEXT_KEYS),
+    "conversation": refers_to("conversation"),  # an id, or {"id": ...}
 }
 
 
-class OpenAIResponses:
+class OpenAIResponses(JSONBodyDialect):
     """Segments of a Responses request, in document order."""
 
     api = "responses"
-
-    def extract_segments(self, body: Any) -> list[Segment]:
-        if not isinstance(body, dict):
-            raise UninspectableContent("request body must be a JSON object")
-        out: list[Segment] = []
-        for key, value in body.items():  # in the order the client wrote them
-            handler = _BODY_FIELDS.get(key)
-            if handler is not None:
-                handler(value, (key,), out)
-        return out
-
-    def model(self, body: Any, path: str) -> str | None:
-        model = body.get("model") if isinstance(body, dict) else None
-        return model if isinstance(model, str) else None
-
-    def is_streaming(self, body: Any, path: str, query: str) -> bool:
-        return isinstance(body, dict) and body.get("stream") is True
+    body_fields = _BODY_FIELDS
+    structural_fields = _STRUCTURAL_FIELDS

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import anthropic
-import httpx2
 import orjson
 import pytest
+from dialect_tables import located, recording_client, table_tests
 
 from gateway.providers.anthropic_messages import AnthropicMessages
-from gateway.providers.dialect import JSONPath, UninspectableContent, apply_edits
+from gateway.providers.dialect import UninspectableContent
 
 DIALECT = AnthropicMessages()
 
@@ -115,6 +114,8 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
             ("messages[1].content[2].input.fields[1]", "email"),
             ("messages[2].content[0].content", "010-9876-5432"),
             ("messages[2].content[1].content[0].text", "kim@corp.kr"),
+            ("messages[2].content[1].content[1].source.url", "https://x/y.png"),
+            ("messages[2].content[1].content[2].source", "https://wiki/kim"),
             ("messages[2].content[1].content[2].title", "Kim profile"),
             ("messages[2].content[1].content[2].content[0].text", "Team lead"),
         ],
@@ -181,6 +182,7 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
             ("messages[0].content[1].source.content[1].text", "Chunk two"),
             ("messages[0].content[2].source.content", "Whole custom doc"),
             ("messages[0].content[3].title", "scan.pdf"),
+            ("messages[0].content[5].source", "https://kb/1"),
             ("messages[0].content[5].title", "KB 1"),
             ("messages[0].content[5].content[0].text", "Answer text"),
         ],
@@ -239,72 +241,170 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
         },
         [
             ("messages[0].content[0].input.query", "Hong Gildong address"),
+            ("messages[0].content[2].content.url", "https://x"),
             ("messages[0].content[2].content.content.source.data", "page text"),
             ("messages[0].content[3].content.stdout", "TOKEN=abc"),
             ("messages[0].content[4].text", "Done."),
         ],
     ),
     ("count-tokens-shape", {"model": "claude-haiku-4-5", "messages": []}, []),
+    (
+        "definitions-and-end-user-fields",
+        {
+            "model": "claude-sonnet-4-5",
+            "max_tokens": 1024,
+            "system": "sys",
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "text",
+                            "text": "hi",
+                            "citations": [
+                                {
+                                    "type": "char_location",
+                                    "cited_text": "Kim earns 90M",
+                                    "document_index": 0,
+                                    "document_title": "HR",
+                                }
+                            ],
+                        }
+                    ],
+                },
+                {
+                    "role": "assistant",
+                    "content": [
+                        {
+                            "type": "tool_use",
+                            "id": "toolu_1",
+                            "name": "crm",
+                            "input": {"rrn": 9001011234568, "page": 2},
+                        }
+                    ],
+                },
+            ],
+            "tools": [
+                {
+                    "name": "crm",
+                    "description": "Look up Kim",
+                    "input_schema": {
+                        "type": "object",
+                        "properties": {"rrn": {"type": "integer", "description": "RRN"}},
+                    },
+                    "cache_control": {"type": "ephemeral"},
+                },
+                {
+                    "type": "web_search_20250305",
+                    "name": "web_search",
+                    "max_uses": 3,
+                    "user_location": {"type": "approximate", "city": "Seoul"},
+                },
+            ],
+            "metadata": {"user_id": "kim@corp.kr"},
+            "stop_sequences": ["Hong"],
+            "output_config": {
+                "format": {
+                    "type": "json_schema",
+                    "schema": {"type": "object", "description": "Kim's answer"},
+                }
+            },
+            "thinking": {"type": "enabled", "budget_tokens": 1024},
+        },
+        [
+            ("system", "sys"),
+            ("messages[0].content[0].text", "hi"),
+            ("messages[0].content[0].citations[0].cited_text", "Kim earns 90M"),
+            ("messages[0].content[0].citations[0].document_title", "HR"),
+            ("messages[1].content[0].input.rrn", "9001011234568"),
+            ("tools[0].description", "Look up Kim"),
+            ("tools[0].input_schema.properties.rrn.description", "RRN"),
+            ("tools[1].user_location.city", "Seoul"),
+            ("metadata.user_id", "kim@corp.kr"),
+            ("stop_sequences[0]", "Hong"),
+            ("output_config.format.schema.description", "Kim's answer"),
+        ],
+    ),
+    (
+        "replayed-beta-blocks",
+        {
+            "model": "claude-sonnet-4-5",
+            "max_tokens": 1024,
+            "messages": [
+                {
+                    "role": "assistant",
+                    "content": [
+                        {
+                            "type": "compaction",
+                            "content": "Earlier: Kim asked about 900101-1234568",
+                            "encrypted_content": "Eo8B",
+                            "signature": "sig",
+                            "tool_changes": [
+                                {
+                                    "type": "tool_addition",
+                                    "tool": {
+                                        "type": "tool_definition",
+                                        "definition": {"name": "crm", "description": "CRM search"},
+                                    },
+                                }
+                            ],
+                        },
+                        {
+                            "type": "mcp_tool_listing",
+                            "mcp_server_name": "crm",
+                            "tools": [{"name": "find", "description": "Find a customer"}],
+                        },
+                        {
+                            "type": "advisor_tool_result",
+                            "tool_use_id": "srvtoolu_9",
+                            "content": {"type": "advisor_result", "text": "Ask for consent"},
+                        },
+                        {
+                            "type": "advisor_tool_result",
+                            "tool_use_id": "srvtoolu_10",
+                            "content": {
+                                "type": "advisor_redacted_result",
+                                "encrypted_content": "x",
+                            },
+                        },
+                        {
+                            "type": "fallback",
+                            "from": {"model": "claude-opus-4-7"},
+                            "to": {"model": "claude-sonnet-4-6"},
+                        },
+                        {"type": "tool_removal", "tool": {"type": "tool_reference", "name": "crm"}},
+                    ],
+                }
+            ],
+        },
+        [
+            ("messages[0].content[0].content", "Earlier: Kim asked about 900101-1234568"),
+            ("messages[0].content[0].tool_changes[0].tool.definition.description", "CRM search"),
+            ("messages[0].content[1].tools[0].description", "Find a customer"),
+            ("messages[0].content[2].content.text", "Ask for consent"),
+            ("messages[0].content[4].from.model", "claude-opus-4-7"),
+            ("messages[0].content[4].to.model", "claude-sonnet-4-6"),
+        ],
+    ),
 ]
 
 
-def _get(body: Any, path: JSONPath) -> Any:
-    for part in path:
-        body = body[part]
-    return body
+UNREADABLE: list[Any] = [
+    [],
+    {"system": 1},
+    {"messages": {}},
+    {"messages": ["hi"]},
+    {"messages": [{"role": "user", "content": {"type": "text", "text": "x"}}]},
+    {"messages": [{"role": "user", "content": [{"type": "hologram", "text": "x"}]}]},
+    {"messages": [{"role": "user", "content": [{"type": "text", "text": 3}]}]},
+    {"messages": [{"role": "user", "content": [{"type": "tool_result", "content": 3}]}]},
+]
 
-
-@pytest.mark.parametrize(("body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_extracts_exact_segments(body: dict[str, Any], expected: list[tuple[str, str]]) -> None:
-    before = orjson.dumps(body)
-    segments = DIALECT.extract_segments(body)
-    assert [(s.location, s.text) for s in segments] == expected
-    assert all(_get(body, s.path) == s.text for s in segments)
-    assert orjson.dumps(body) == before
-
-
-@pytest.mark.parametrize("body", [c[1] for c in CASES], ids=[c[0] for c in CASES])
-def test_edits_touch_only_the_segments(body: dict[str, Any]) -> None:
-    original = copy.deepcopy(body)
-    segments = DIALECT.extract_segments(body)
-    edits = {s.path: f"<REDACTED {i}>" for i, s in enumerate(segments)}
-    apply_edits(body, edits)
-    expected = copy.deepcopy(original)
-    for path, text in edits.items():
-        _get(expected, path[:-1])[path[-1]] = text
-    assert body == expected
-    assert [(s.path, s.text) for s in DIALECT.extract_segments(body)] == list(edits.items())
-    apply_edits(body, {s.path: s.text for s in segments})
-    assert orjson.dumps(body) == orjson.dumps(original)
-
-
-def test_signed_thinking_blocks_are_never_segments() -> None:
-    body = copy.deepcopy(CASES[2][1])
-    thinking = orjson.dumps(body["messages"][1]["content"][:2])
-    segments = DIALECT.extract_segments(body)
-    assert {s.path[:4] for s in segments}.isdisjoint(
-        {("messages", 1, "content", 0), ("messages", 1, "content", 1)}
-    )
-    apply_edits(body, {s.path: "X" for s in segments})
-    assert orjson.dumps(body["messages"][1]["content"][:2]) == thinking
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        [],
-        {"system": 1},
-        {"messages": {}},
-        {"messages": ["hi"]},
-        {"messages": [{"role": "user", "content": {"type": "text", "text": "x"}}]},
-        {"messages": [{"role": "user", "content": [{"type": "hologram", "text": "x"}]}]},
-        {"messages": [{"role": "user", "content": [{"type": "text", "text": 3}]}]},
-        {"messages": [{"role": "user", "content": [{"type": "tool_result", "content": 3}]}]},
-    ],
-)
-def test_unreadable_shapes_are_refused(body: Any) -> None:
-    with pytest.raises(UninspectableContent):
-        DIALECT.extract_segments(body)
+(
+    test_extracts_exact_segments,
+    test_edits_touch_only_the_segments,
+    test_unreadable_shapes_are_refused,
+) = table_tests(DIALECT, CASES, UNREADABLE)
 
 
 def test_model_and_streaming() -> None:
@@ -315,17 +415,9 @@ def test_model_and_streaming() -> None:
 
 
 def test_bodies_sent_by_the_anthropic_sdk() -> None:
-    sent: list[tuple[str, bytes]] = []
-
-    def upstream(request: httpx2.Request) -> httpx2.Response:
-        sent.append((request.url.path, request.content))
-        return httpx2.Response(403, json={"type": "error", "error": {"type": "permission_error"}})
-
+    http, sent = recording_client(403, {"type": "error", "error": {"type": "permission_error"}})
     client = anthropic.Anthropic(
-        api_key="sk-ant-test",
-        base_url="http://gateway.test",
-        http_client=httpx2.Client(transport=httpx2.MockTransport(upstream)),
-        max_retries=0,
+        api_key="sk-ant-test", base_url="http://gateway.test", http_client=http, max_retries=0
     )
     messages: list[anthropic.types.MessageParam] = [
         {"role": "user", "content": [{"type": "text", "text": "hello"}]},
@@ -334,9 +426,55 @@ def test_bodies_sent_by_the_anthropic_sdk() -> None:
         client.messages.create(model="claude-x", max_tokens=10, system="sys", messages=messages)
     with pytest.raises(anthropic.PermissionDeniedError):
         client.messages.count_tokens(model="claude-x", system="sys", messages=messages)
-    assert [path for path, _ in sent] == ["/v1/messages", "/v1/messages/count_tokens"]
-    for _, raw in sent:  # document order: the SDK writes ``messages`` before ``system``
-        assert [(s.location, s.text) for s in DIALECT.extract_segments(orjson.loads(raw))] == [
+    assert [request.url.path for request in sent] == ["/v1/messages", "/v1/messages/count_tokens"]
+    for request in sent:  # document order: the SDK writes ``messages`` before ``system``
+        assert located(DIALECT.extract(orjson.loads(request.content)).segments) == [
             ("messages[0].content[0].text", "hello"),
             ("system", "sys"),
         ]
+
+
+def test_attachments_and_server_references() -> None:
+    body = {
+        "model": "claude-sonnet-4-5",
+        "max_tokens": 10,
+        "container": "container_1",
+        "mcp_servers": [
+            {"type": "url", "url": "https://mcp.example", "name": "crm", "authorization_token": "t"}
+        ],
+        "thread": {"type": "continue", "previous_message_id": "msg_1"},
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {
+                        "type": "image",
+                        "source": {"type": "base64", "media_type": "image/png", "data": "iVBO"},
+                    },
+                    {"type": "image", "source": {"type": "file", "file_id": "file_1"}},
+                    {
+                        "type": "document",
+                        "source": {"type": "url", "url": "https://x.example/a.pdf"},
+                    },
+                    {"type": "container_upload", "file_id": "file_2"},
+                ],
+            }
+        ],
+    }
+    found = DIALECT.extract(body)
+    assert located(found.segments) == [
+        ("messages[0].content[2].source.url", "https://x.example/a.pdf"),
+    ]
+    assert found.attachments == ("image", "document", "file")
+    assert found.server_references == (
+        "container_id",
+        "mcp_server",
+        "previous_message_id",
+        "file_id",
+    )
+
+
+def test_unknown_sources_are_refused() -> None:
+    body = {"messages": [{"role": "user", "content": [{"type": "image", "source": {"type": "x"}}]}]}
+    with pytest.raises(UninspectableContent, match="unsupported source type"):
+        DIALECT.extract(body)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import copy
+import base64
 from typing import Any
 
-import httpx2
 import orjson
 import pytest
+from dialect_tables import located, recording_client, table_tests
 from google import genai
 from google.genai import errors, types
 
-from gateway.providers.dialect import JSONPath, UninspectableContent, apply_edits
 from gateway.providers.gemini import GeminiGenerateContent
 
 DIALECT = GeminiGenerateContent()
@@ -61,10 +60,13 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
         [
             ("systemInstruction.parts[0].text", "Reply in Korean."),
             ("contents[0].parts[0].text", "제 번호는 010-1234-5678"),
+            ("contents[0].parts[2].fileData.fileUri", "gs://b/f"),
             ("contents[1].parts[0].text", "thinking summary"),
             ("contents[1].parts[1].functionCall.args.name", "Kim"),
             ("contents[1].parts[1].functionCall.args.tags[0]", "vip"),
             ("contents[2].parts[0].functionResponse.response.output.email", "kim@corp.kr"),
+            ("generationConfig.stopSequences[0]", "END"),
+            ("tools[0].functionDeclarations[0].description", "CRM"),
         ],
     ),
     (
@@ -134,55 +136,73 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
         ],
     ),
     ("no-parts", {"contents": [{"role": "user"}], "cachedContent": "cachedContents/1"}, []),
+    (
+        "definitions-and-labels",
+        {
+            "contents": [
+                {"role": "user", "parts": [{"text": "hi"}]},
+                {
+                    "role": "model",
+                    "parts": [{"functionCall": {"name": "crm", "args": {"rrn": 9001011234568}}}],
+                },
+            ],
+            "tools": [
+                {
+                    "functionDeclarations": [
+                        {
+                            "name": "crm",
+                            "description": "Find Kim",
+                            "parameters": {
+                                "type": "OBJECT",
+                                "properties": {
+                                    "rrn": {"type": "INTEGER", "description": "resident number"}
+                                },
+                            },
+                        }
+                    ]
+                },
+                {"googleSearch": {}},
+            ],
+            "toolConfig": {"functionCallingConfig": {"mode": "ANY"}},
+            "generationConfig": {
+                "responseMimeType": "application/json",
+                "responseSchema": {"type": "OBJECT", "description": "Answer for Kim"},
+                "seed": 1234567,
+            },
+            "labels": {"team": "kim@corp.kr"},
+            "safetySettings": [{"category": "HARM_CATEGORY_HARASSMENT", "threshold": "BLOCK_NONE"}],
+        },
+        [
+            ("contents[0].parts[0].text", "hi"),
+            ("contents[1].parts[0].functionCall.args.rrn", "9001011234568"),
+            ("tools[0].functionDeclarations[0].description", "Find Kim"),
+            (
+                "tools[0].functionDeclarations[0].parameters.properties.rrn.description",
+                "resident number",
+            ),
+            ("generationConfig.responseSchema.description", "Answer for Kim"),
+            ("labels.team", "kim@corp.kr"),
+        ],
+    ),
 ]
 
 
-def _get(body: Any, path: JSONPath) -> Any:
-    for part in path:
-        body = body[part]
-    return body
+UNREADABLE: list[Any] = [
+    [],
+    {"contents": {"parts": []}},
+    {"contents": ["hi"]},
+    {"contents": [{"parts": {"text": "x"}}]},
+    {"contents": [{"parts": ["x"]}]},
+    {"contents": [{"parts": [{"text": 5}]}]},
+    {"systemInstruction": "sys"},
+    {"requests": {"content": {}}},
+]
 
-
-@pytest.mark.parametrize(("body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_extracts_exact_segments(body: dict[str, Any], expected: list[tuple[str, str]]) -> None:
-    before = orjson.dumps(body)
-    segments = DIALECT.extract_segments(body)
-    assert [(s.location, s.text) for s in segments] == expected
-    assert all(_get(body, s.path) == s.text for s in segments)
-    assert orjson.dumps(body) == before
-
-
-@pytest.mark.parametrize("body", [c[1] for c in CASES], ids=[c[0] for c in CASES])
-def test_edits_touch_only_the_segments(body: dict[str, Any]) -> None:
-    original = copy.deepcopy(body)
-    segments = DIALECT.extract_segments(body)
-    edits = {s.path: f"<REDACTED {i}>" for i, s in enumerate(segments)}
-    apply_edits(body, edits)
-    expected = copy.deepcopy(original)
-    for path, text in edits.items():
-        _get(expected, path[:-1])[path[-1]] = text
-    assert body == expected
-    assert [(s.path, s.text) for s in DIALECT.extract_segments(body)] == list(edits.items())
-    apply_edits(body, {s.path: s.text for s in segments})
-    assert orjson.dumps(body) == orjson.dumps(original)
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        [],
-        {"contents": {"parts": []}},
-        {"contents": ["hi"]},
-        {"contents": [{"parts": {"text": "x"}}]},
-        {"contents": [{"parts": ["x"]}]},
-        {"contents": [{"parts": [{"text": 5}]}]},
-        {"systemInstruction": "sys"},
-        {"requests": {"content": {}}},
-    ],
-)
-def test_unreadable_shapes_are_refused(body: Any) -> None:
-    with pytest.raises(UninspectableContent):
-        DIALECT.extract_segments(body)
+(
+    test_extracts_exact_segments,
+    test_edits_touch_only_the_segments,
+    test_unreadable_shapes_are_refused,
+) = table_tests(DIALECT, CASES, UNREADABLE)
 
 
 @pytest.mark.parametrize(
@@ -210,18 +230,13 @@ def test_model_and_streaming_come_from_the_path(
 
 
 def test_bodies_sent_by_the_genai_sdk() -> None:
-    sent: list[tuple[str, dict[str, Any]]] = []
-
-    def upstream(request: httpx2.Request) -> httpx2.Response:
-        sent.append((request.url.path, orjson.loads(request.content)))
-        return httpx2.Response(403, json={"error": {"code": 403, "status": "PERMISSION_DENIED"}})
-
+    http, sent = recording_client(403, {"error": {"code": 403, "status": "PERMISSION_DENIED"}})
     client = genai.Client(
         api_key="test-key",
         http_options=types.HttpOptions(
             base_url="http://gateway.test",
             api_version="v1beta",
-            httpx_client=httpx2.Client(transport=httpx2.MockTransport(upstream)),
+            httpx_client=http,
             retry_options=types.HttpRetryOptions(attempts=1),
         ),
     )
@@ -235,8 +250,9 @@ def test_bodies_sent_by_the_genai_sdk() -> None:
         client.models.embed_content(model="gemini-embedding-001", contents=["a"], config=embed)
     found = [
         (DIALECT.model(body, path), DIALECT.is_streaming(body, path, ""), segments)
-        for path, body in sent
-        for segments in [[(s.location, s.text) for s in DIALECT.extract_segments(body)]]
+        for request in sent
+        for path, body in [(request.url.path, orjson.loads(request.content))]
+        for segments in [located(DIALECT.extract(body).segments)]
     ]
     assert found == [
         (
@@ -251,3 +267,46 @@ def test_bodies_sent_by_the_genai_sdk() -> None:
             [("requests[0].content.parts[0].text", "a"), ("requests[0].title", "doc")],
         ),
     ]
+
+
+def test_attachments_and_server_references() -> None:
+    note = base64.b64encode("메모: kim@corp.kr".encode()).decode()
+    body = {
+        "cachedContent": "cachedContents/abc",
+        "contents": [
+            {
+                "role": "user",
+                "parts": [
+                    {"inlineData": {"mimeType": "image/png", "data": "iVBO"}},
+                    {"inline_data": {"mime_type": "text/plain", "data": note}},
+                    {
+                        "fileData": {
+                            "mimeType": "video/mp4",
+                            "fileUri": "files/abc",
+                            "displayName": "kim-interview.mp4",
+                        }
+                    },
+                ],
+            },
+            {
+                "role": "user",
+                "parts": [
+                    {
+                        "functionResponse": {
+                            "name": "render",
+                            "response": {"ok": True},
+                            "parts": [{"inlineData": {"mimeType": "audio/wav", "data": "UklG"}}],
+                        }
+                    }
+                ],
+            },
+        ],
+    }
+    found = DIALECT.extract(body)
+    assert located(found.segments) == [
+        ("contents[0].parts[1].inline_data.data", "메모: kim@corp.kr"),
+        ("contents[0].parts[2].fileData.fileUri", "files/abc"),
+        ("contents[0].parts[2].fileData.displayName", "kim-interview.mp4"),
+    ]
+    assert found.attachments == ("image", "file", "video", "audio")
+    assert found.server_references == ("cachedContent", "file_uri")

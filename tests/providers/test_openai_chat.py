@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import copy
+import base64
 from typing import Any
 
-import httpx2
 import openai
 import orjson
 import pytest
+from dialect_tables import located, recording_client, table_tests
 
-from gateway.providers.dialect import JSONPath, UninspectableContent, apply_edits
 from gateway.providers.openai_chat import OpenAIChat
 
 DIALECT = OpenAIChat()
@@ -28,6 +27,7 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
         [
             ("messages[0].content", "You are a helpful assistant."),
             ("messages[1].content", "제 주민번호는 900101-1234567 입니다"),
+            ("messages[1].name", "kim"),
         ],
     ),
     (
@@ -130,6 +130,7 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
         },
         [
             ("messages[0].function_call.arguments", '{"id": "A-1"}'),
+            ("messages[1].name", "lookup"),
             ("messages[1].content", "name=Hong Gildong"),
         ],
     ),
@@ -169,55 +170,99 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
         ],
     ),
     ("no-messages", {"model": "gpt-4o"}, []),
+    (
+        "definitions-and-end-user-fields",
+        {
+            "model": "gpt-4o",
+            "messages": [{"role": "user", "content": "hi", "name": "Hong Gildong"}],
+            "tools": [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": "crm",
+                        "description": "Find a customer",
+                        "strict": True,
+                        "parameters": {
+                            "type": "object",
+                            "properties": {
+                                "email": {
+                                    "type": "string",
+                                    "format": "email",
+                                    "description": "like kim@corp.kr",
+                                    "enum": ["a@b.kr"],
+                                }
+                            },
+                        },
+                    },
+                },
+                {
+                    "type": "custom",
+                    "custom": {
+                        "name": "sql",
+                        "description": "Run SQL",
+                        "format": {
+                            "type": "grammar",
+                            "grammar": {"syntax": "lark", "definition": "start: NAME"},
+                        },
+                    },
+                },
+            ],
+            "functions": [{"name": "old", "description": "legacy function"}],
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": "out", "description": "Answer for Kim", "schema": {}},
+            },
+            "metadata": {"customer": "kim@corp.kr"},
+            "user": "user-42",
+            "safety_identifier": "kim@corp.kr",
+            "stop": ["Hong"],
+            "web_search_options": {
+                "search_context_size": "low",
+                "user_location": {"type": "approximate", "approximate": {"city": "Seoul"}},
+            },
+            "temperature": 0.1,
+            "max_completion_tokens": 1000000,
+            "tool_choice": {"type": "function", "function": {"name": "crm"}},
+            "vendor_extension": {"note": "call 010-1234-5678", "rrn": 9001011234568},
+        },
+        [
+            ("messages[0].content", "hi"),
+            ("messages[0].name", "Hong Gildong"),
+            ("tools[0].function.description", "Find a customer"),
+            ("tools[0].function.parameters.properties.email.description", "like kim@corp.kr"),
+            ("tools[0].function.parameters.properties.email.enum[0]", "a@b.kr"),
+            ("tools[1].custom.description", "Run SQL"),
+            ("tools[1].custom.format.grammar.definition", "start: NAME"),
+            ("functions[0].description", "legacy function"),
+            ("response_format.json_schema.description", "Answer for Kim"),
+            ("metadata.customer", "kim@corp.kr"),
+            ("user", "user-42"),
+            ("safety_identifier", "kim@corp.kr"),
+            ("stop[0]", "Hong"),
+            ("web_search_options.user_location.approximate.city", "Seoul"),
+            ("vendor_extension.note", "call 010-1234-5678"),
+            ("vendor_extension.rrn", "9001011234568"),
+        ],
+    ),
 ]
 
 
-def _get(body: Any, path: JSONPath) -> Any:
-    for part in path:
-        body = body[part]
-    return body
+UNREADABLE: list[Any] = [
+    [],
+    {"messages": {"role": "user"}},
+    {"messages": ["hi"]},
+    {"messages": [{"role": "user", "content": 42}]},
+    {"messages": [{"role": "user", "content": {"text": "hi"}}]},
+    {"messages": [{"role": "user", "content": [{"type": "hologram", "text": "x"}]}]},
+    {"messages": [{"role": "user", "content": [{"type": "text", "text": ["x"]}]}]},
+    {"messages": [{"role": "assistant", "tool_calls": {"id": "x"}}]},
+]
 
-
-@pytest.mark.parametrize(("body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_extracts_exact_segments(body: dict[str, Any], expected: list[tuple[str, str]]) -> None:
-    before = orjson.dumps(body)
-    segments = DIALECT.extract_segments(body)
-    assert [(s.location, s.text) for s in segments] == expected
-    assert all(_get(body, s.path) == s.text for s in segments)
-    assert orjson.dumps(body) == before  # extraction never mutates
-
-
-@pytest.mark.parametrize("body", [c[1] for c in CASES], ids=[c[0] for c in CASES])
-def test_edits_touch_only_the_segments(body: dict[str, Any]) -> None:
-    original = copy.deepcopy(body)
-    segments = DIALECT.extract_segments(body)
-    edits = {s.path: f"<REDACTED {i}>" for i, s in enumerate(segments)}
-    apply_edits(body, edits)
-    expected = copy.deepcopy(original)
-    for path, text in edits.items():
-        _get(expected, path[:-1])[path[-1]] = text
-    assert body == expected
-    assert [(s.path, s.text) for s in DIALECT.extract_segments(body)] == list(edits.items())
-    apply_edits(body, {s.path: s.text for s in segments})
-    assert orjson.dumps(body) == orjson.dumps(original)
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        [],
-        {"messages": {"role": "user"}},
-        {"messages": ["hi"]},
-        {"messages": [{"role": "user", "content": 42}]},
-        {"messages": [{"role": "user", "content": {"text": "hi"}}]},
-        {"messages": [{"role": "user", "content": [{"type": "hologram", "text": "x"}]}]},
-        {"messages": [{"role": "user", "content": [{"type": "text", "text": ["x"]}]}]},
-        {"messages": [{"role": "assistant", "tool_calls": {"id": "x"}}]},
-    ],
-)
-def test_unreadable_shapes_are_refused(body: Any) -> None:
-    with pytest.raises(UninspectableContent):
-        DIALECT.extract_segments(body)
+(
+    test_extracts_exact_segments,
+    test_edits_touch_only_the_segments,
+    test_unreadable_shapes_are_refused,
+) = table_tests(DIALECT, CASES, UNREADABLE)
 
 
 @pytest.mark.parametrize(
@@ -235,17 +280,9 @@ def test_model_and_streaming(body: dict[str, Any], model: str | None, streaming:
 
 
 def test_body_sent_by_the_openai_sdk() -> None:
-    sent: list[bytes] = []
-
-    def upstream(request: httpx2.Request) -> httpx2.Response:
-        sent.append(request.content)
-        return httpx2.Response(403, json={"error": {"message": "stop", "type": "x"}})
-
+    http, sent = recording_client(403, {"error": {"message": "stop", "type": "x"}})
     client = openai.OpenAI(
-        api_key="sk-test",
-        base_url="http://gateway.test/v1",
-        http_client=httpx2.Client(transport=httpx2.MockTransport(upstream)),
-        max_retries=0,
+        api_key="sk-test", base_url="http://gateway.test/v1", http_client=http, max_retries=0
     )
     with pytest.raises(openai.PermissionDeniedError):
         client.chat.completions.create(
@@ -256,9 +293,41 @@ def test_body_sent_by_the_openai_sdk() -> None:
                 {"role": "user", "content": [{"type": "text", "text": "card 4111 1111 1111 1111"}]},
             ],
         )
-    body = orjson.loads(sent[0])
-    assert [(s.location, s.text) for s in DIALECT.extract_segments(body)] == [
+    body = orjson.loads(sent[0].content)
+    assert located(DIALECT.extract(body).segments) == [
         ("messages[0].content", "sys"),
         ("messages[1].content[0].text", "card 4111 1111 1111 1111"),
     ]
     assert DIALECT.is_streaming(body, "/v1/chat/completions", "") is True
+
+
+def test_attachments_and_server_references() -> None:
+    text_file = base64.b64encode(b"name,email\nKim,kim@corp.kr").decode()
+    body = {
+        "model": "gpt-4o",
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBO"}},
+                    {"type": "input_audio", "input_audio": {"data": "UklG", "format": "wav"}},
+                    {"type": "file", "file": {"file_id": "file-1"}},
+                    {
+                        "type": "file",
+                        "file": {
+                            "filename": "kim.csv",
+                            "file_data": f"data:text/csv;base64,{text_file}",
+                        },
+                    },
+                ],
+            },
+            {"role": "assistant", "audio": {"id": "audio_1"}},
+        ],
+    }
+    found = DIALECT.extract(body)
+    assert located(found.segments) == [
+        ("messages[0].content[3].file.filename", "kim.csv"),
+        ("messages[0].content[3].file.file_data", "name,email\nKim,kim@corp.kr"),
+    ]
+    assert found.attachments == ("image", "audio", "file")
+    assert found.server_references == ("file_id", "audio_id")

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
-import httpx2
 import openai
 import orjson
 import pytest
+from dialect_tables import located, recording_client, table_tests
 
-from gateway.providers.dialect import UninspectableContent, apply_edits
+from gateway.providers.dialect import UninspectableContent
 from gateway.providers.openai_embeddings import OpenAIEmbeddings
 
 DIALECT = OpenAIEmbeddings()
@@ -33,30 +32,21 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
     ),
     ("empty-string", {"model": "m", "input": ""}, []),
     ("empty-batch", {"model": "m", "input": []}, []),
+    (
+        "end-user-and-extensions",
+        {"model": "m", "input": "x", "user": "kim@corp.kr", "encoding_format": "float"},
+        [("input", "x"), ("user", "kim@corp.kr")],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_extracts_exact_segments(body: dict[str, Any], expected: list[tuple[str, str]]) -> None:
-    before = orjson.dumps(body)
-    assert [(s.location, s.text) for s in DIALECT.extract_segments(body)] == expected
-    assert orjson.dumps(body) == before
+UNREADABLE: list[Any] = [[], {"input": 3}, {"input": {"text": "x"}}, {"input": [{}]}]
 
-
-@pytest.mark.parametrize("body", [c[1] for c in CASES], ids=[c[0] for c in CASES])
-def test_edits_touch_only_the_segments(body: dict[str, Any]) -> None:
-    original = copy.deepcopy(body)
-    segments = DIALECT.extract_segments(body)
-    edits = {s.path: f"<REDACTED {i}>" for i, s in enumerate(segments)}
-    apply_edits(body, edits)
-    expected = copy.deepcopy(original)
-    for path, text in edits.items():
-        if len(path) == 1:
-            expected["input"] = text
-        else:
-            expected["input"][path[1]] = text
-    assert body == expected
-    assert [(s.path, s.text) for s in DIALECT.extract_segments(body)] == list(edits.items())
+(
+    test_extracts_exact_segments,
+    test_edits_touch_only_the_segments,
+    test_unreadable_shapes_are_refused,
+) = table_tests(DIALECT, CASES, UNREADABLE)
 
 
 @pytest.mark.parametrize(
@@ -66,13 +56,7 @@ def test_edits_touch_only_the_segments(body: dict[str, Any]) -> None:
 )
 def test_token_ids_are_refused(value: Any) -> None:
     with pytest.raises(UninspectableContent, match="token-id input cannot be inspected"):
-        DIALECT.extract_segments({"model": "m", "input": value})
-
-
-@pytest.mark.parametrize("body", [[], {"input": 3}, {"input": {"text": "x"}}, {"input": [{}]}])
-def test_unreadable_shapes_are_refused(body: Any) -> None:
-    with pytest.raises(UninspectableContent):
-        DIALECT.extract_segments(body)
+        DIALECT.extract({"model": "m", "input": value})
 
 
 def test_model_and_streaming() -> None:
@@ -82,26 +66,18 @@ def test_model_and_streaming() -> None:
 
 
 def test_body_sent_by_the_openai_sdk() -> None:
-    sent: list[bytes] = []
-
-    def upstream(request: httpx2.Request) -> httpx2.Response:
-        sent.append(request.content)
-        return httpx2.Response(403, json={"error": {"message": "stop"}})
-
+    http, sent = recording_client(403, {"error": {"message": "stop"}})
     client = openai.OpenAI(
-        api_key="sk-test",
-        base_url="http://gateway.test/v1",
-        http_client=httpx2.Client(transport=httpx2.MockTransport(upstream)),
-        max_retries=0,
+        api_key="sk-test", base_url="http://gateway.test/v1", http_client=http, max_retries=0
     )
     with pytest.raises(openai.PermissionDeniedError):
         client.embeddings.create(model="text-embedding-3-small", input=["a", "b"])
     with pytest.raises(openai.PermissionDeniedError):
         client.embeddings.create(model="text-embedding-3-small", input=[[1, 2, 3]])
-    texts, tokens = (orjson.loads(raw) for raw in sent)
-    assert [(s.location, s.text) for s in DIALECT.extract_segments(texts)] == [
+    texts, tokens = (orjson.loads(request.content) for request in sent)
+    assert located(DIALECT.extract(texts).segments) == [
         ("input[0]", "a"),
         ("input[1]", "b"),
     ]
     with pytest.raises(UninspectableContent):
-        DIALECT.extract_segments(tokens)
+        DIALECT.extract(tokens)

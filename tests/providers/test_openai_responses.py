@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import copy
+import base64
 from typing import Any
 
-import httpx2
 import openai
 import orjson
 import pytest
+from dialect_tables import located, recording_client, table_tests
 
-from gateway.providers.dialect import JSONPath, UninspectableContent, apply_edits
 from gateway.providers.openai_responses import OpenAIResponses
 
 DIALECT = OpenAIResponses()
@@ -85,6 +84,7 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
             ("input[2].output", "found Hong"),
             ("input[3].input", "cat ~/.env"),
             ("input[4].output[0].text", "AWS_KEY=AKIA..."),
+            ("input[4].output[1].image_url", "https://x/y.png"),
         ],
     ),
     (
@@ -146,58 +146,153 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
         [
             ("prompt.variables.customer", "Hong Gildong"),
             ("prompt.variables.note.text", "VIP"),
+            ("prompt.variables.photo.image_url", "https://x/y.png"),
         ],
     ),
     ("empty", {"model": "gpt-5", "previous_response_id": "resp_1"}, []),
+    (
+        "definitions-and-end-user-fields",
+        {
+            "model": "gpt-5",
+            "instructions": [{"role": "developer", "content": "Be terse"}],
+            "input": "hi",
+            "tools": [
+                {
+                    "type": "function",
+                    "name": "crm",
+                    "description": "Find Kim",
+                    "strict": True,
+                    "parameters": {
+                        "type": "object",
+                        "properties": {"q": {"type": "string", "description": "query"}},
+                    },
+                },
+                {
+                    "type": "file_search",
+                    "vector_store_ids": ["vs_1"],
+                    "filters": {"type": "eq", "key": "owner", "value": "kim@corp.kr"},
+                },
+                {
+                    "type": "mcp",
+                    "server_label": "crm",
+                    "server_url": "https://mcp.corp.example",
+                    "authorization": "Bearer ghp_not_scanned",
+                    "headers": {"X-Key": "not scanned"},
+                    "server_description": "Customer records",
+                },
+                {"type": "code_interpreter", "container": "cntr_1"},
+                {"type": "web_search", "user_location": {"type": "approximate", "city": "Seoul"}},
+            ],
+            "text": {
+                "format": {
+                    "type": "json_schema",
+                    "name": "out",
+                    "description": "Answer for Kim",
+                    "schema": {"type": "object"},
+                },
+                "verbosity": "low",
+            },
+            "metadata": {"ticket": "kim@corp.kr"},
+            "user": "kim",
+            "safety_identifier": "hash-1",
+            "prompt_cache_key": "kim-cache",
+            "reasoning": {"effort": "low"},
+            "max_output_tokens": 1000000,
+        },
+        [
+            ("instructions[0].content", "Be terse"),
+            ("input", "hi"),
+            ("tools[0].description", "Find Kim"),
+            ("tools[0].parameters.properties.q.description", "query"),
+            ("tools[1].filters.key", "owner"),
+            ("tools[1].filters.value", "kim@corp.kr"),
+            ("tools[2].server_description", "Customer records"),
+            ("tools[4].user_location.city", "Seoul"),
+            ("text.format.description", "Answer for Kim"),
+            ("metadata.ticket", "kim@corp.kr"),
+            ("user", "kim"),
+            ("safety_identifier", "hash-1"),
+            ("prompt_cache_key", "kim-cache"),
+        ],
+    ),
+    (
+        "replayed-annotations",
+        {
+            "model": "gpt-5",
+            "input": [
+                {
+                    "type": "message",
+                    "role": "assistant",
+                    "id": "msg_1",
+                    "status": "completed",
+                    "content": [
+                        {
+                            "type": "output_text",
+                            "text": "See Kim's page",
+                            "logprobs": [],
+                            "annotations": [
+                                {
+                                    "type": "url_citation",
+                                    "url": "https://blog.example/kim",
+                                    "title": "Kim Minsu, 010-1234-5678",
+                                    "start_index": 0,
+                                    "end_index": 14,
+                                }
+                            ],
+                        }
+                    ],
+                }
+            ],
+        },
+        [
+            ("input[0].content[0].text", "See Kim's page"),
+            ("input[0].content[0].annotations[0].url", "https://blog.example/kim"),
+            ("input[0].content[0].annotations[0].title", "Kim Minsu, 010-1234-5678"),
+        ],
+    ),
+    (
+        "configuration-update",
+        {
+            "model": "gpt-5",
+            "input": [
+                {
+                    "type": "configuration_update",
+                    "id": "cfg_1",
+                    "reasoning": {"effort": "low"},
+                    "text": {
+                        "format": {
+                            "type": "json_schema",
+                            "name": "out",
+                            "schema": {"type": "object", "description": "Kim's file"},
+                        }
+                    },
+                }
+            ],
+        },
+        [
+            ("input[0].reasoning.effort", "low"),
+            ("input[0].text.format.schema.description", "Kim's file"),
+        ],
+    ),
 ]
 
 
-def _get(body: Any, path: JSONPath) -> Any:
-    for part in path:
-        body = body[part]
-    return body
+UNREADABLE: list[Any] = [
+    "hi",
+    {"input": 5},
+    {"input": ["hi"]},
+    {"input": [{"type": "brand_new_item", "payload": "secret"}]},
+    {"input": [{"role": "user", "content": [{"type": "input_hologram", "text": "x"}]}]},
+    {"input": [{"role": "user", "content": {"text": "x"}}]},
+    {"instructions": ["a"]},
+    {"prompt": {"id": "p", "variables": {"x": 42}}},
+]
 
-
-@pytest.mark.parametrize(("body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_extracts_exact_segments(body: dict[str, Any], expected: list[tuple[str, str]]) -> None:
-    before = orjson.dumps(body)
-    segments = DIALECT.extract_segments(body)
-    assert [(s.location, s.text) for s in segments] == expected
-    assert all(_get(body, s.path) == s.text for s in segments)
-    assert orjson.dumps(body) == before
-
-
-@pytest.mark.parametrize("body", [c[1] for c in CASES], ids=[c[0] for c in CASES])
-def test_edits_touch_only_the_segments(body: dict[str, Any]) -> None:
-    original = copy.deepcopy(body)
-    segments = DIALECT.extract_segments(body)
-    edits = {s.path: f"<REDACTED {i}>" for i, s in enumerate(segments)}
-    apply_edits(body, edits)
-    expected = copy.deepcopy(original)
-    for path, text in edits.items():
-        _get(expected, path[:-1])[path[-1]] = text
-    assert body == expected
-    assert [(s.path, s.text) for s in DIALECT.extract_segments(body)] == list(edits.items())
-    apply_edits(body, {s.path: s.text for s in segments})
-    assert orjson.dumps(body) == orjson.dumps(original)
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        "hi",
-        {"input": 5},
-        {"input": ["hi"]},
-        {"input": [{"type": "brand_new_item", "payload": "secret"}]},
-        {"input": [{"role": "user", "content": [{"type": "input_hologram", "text": "x"}]}]},
-        {"input": [{"role": "user", "content": {"text": "x"}}]},
-        {"instructions": ["a"]},
-        {"prompt": {"id": "p", "variables": {"x": 42}}},
-    ],
-)
-def test_unreadable_shapes_are_refused(body: Any) -> None:
-    with pytest.raises(UninspectableContent):
-        DIALECT.extract_segments(body)
+(
+    test_extracts_exact_segments,
+    test_edits_touch_only_the_segments,
+    test_unreadable_shapes_are_refused,
+) = table_tests(DIALECT, CASES, UNREADABLE)
 
 
 def test_model_and_streaming() -> None:
@@ -208,17 +303,9 @@ def test_model_and_streaming() -> None:
 
 
 def test_body_sent_by_the_openai_sdk() -> None:
-    sent: list[bytes] = []
-
-    def upstream(request: httpx2.Request) -> httpx2.Response:
-        sent.append(request.content)
-        return httpx2.Response(403, json={"error": {"message": "stop"}})
-
+    http, sent = recording_client(403, {"error": {"message": "stop"}})
     client = openai.OpenAI(
-        api_key="sk-test",
-        base_url="http://gateway.test/v1",
-        http_client=httpx2.Client(transport=httpx2.MockTransport(upstream)),
-        max_retries=0,
+        api_key="sk-test", base_url="http://gateway.test/v1", http_client=http, max_retries=0
     )
     with pytest.raises(openai.PermissionDeniedError):
         client.responses.create(
@@ -229,10 +316,57 @@ def test_body_sent_by_the_openai_sdk() -> None:
                 {"type": "function_call_output", "call_id": "c1", "output": "42"},
             ],
         )
-    body = orjson.loads(sent[0])
+    body = orjson.loads(sent[0].content)
     # document order: the SDK writes ``input`` before ``instructions``
-    assert [(s.location, s.text) for s in DIALECT.extract_segments(body)] == [
+    assert located(DIALECT.extract(body).segments) == [
         ("input[0].content[0].text", "hello"),
         ("input[1].output", "42"),
         ("instructions", "sys"),
     ]
+
+
+def test_attachments_and_server_references() -> None:
+    text_file = base64.b64encode("주민 900101-1234568".encode()).decode()
+    body = {
+        "model": "gpt-5",
+        "previous_response_id": "resp_1",
+        "conversation": {"id": "conv_1"},
+        "prompt": {"id": "pmpt_1"},
+        "input": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "input_image", "file_id": "file-1"},
+                    {"type": "input_file", "filename": "a.txt", "file_data": text_file},
+                    {"type": "input_file", "file_url": "https://x.example/report.pdf"},
+                ],
+            },
+            {
+                "type": "computer_call_output",
+                "call_id": "c",
+                "output": {"type": "computer_screenshot", "image_url": "data:image/png;base64,iV"},
+            },
+            {"type": "item_reference", "id": "msg_0"},
+        ],
+        "tools": [
+            {"type": "file_search", "vector_store_ids": ["vs_1"]},
+            {"type": "mcp", "server_label": "x", "server_url": "https://mcp.example"},
+            {"type": "code_interpreter", "container": {"type": "auto", "file_ids": ["f"]}},
+        ],
+    }
+    found = DIALECT.extract(body)
+    assert located(found.segments) == [
+        ("input[0].content[1].filename", "a.txt"),
+        ("input[0].content[1].file_data", "주민 900101-1234568"),
+        ("input[0].content[2].file_url", "https://x.example/report.pdf"),
+    ]
+    assert found.attachments == ("image", "file")
+    assert found.server_references == (
+        "previous_response_id",
+        "conversation",
+        "prompt",
+        "file_id",
+        "item_reference",
+        "vector_store_id",
+        "mcp_server",
+    )
