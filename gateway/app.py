@@ -13,7 +13,9 @@ import httpx
 import orjson
 
 from gateway.admin import AdminAuth, build_admin_app, load_admin_tokens
-from gateway.audit import AuditStore, open_audit_store
+from gateway.admin.audit import audit_router
+from gateway.audit import AuditStore
+from gateway.audit.setup import configured_fingerprinter, configured_store
 from gateway.body import ReadBody
 from gateway.detect import SUPPORTED_ENTITIES, DetectionEngine
 from gateway.detect.recognizers.dictionary import DictionaryRecognizer
@@ -110,7 +112,9 @@ def build_app(
             if d.entity in policy.scanned_entities
         ],
     )
-    audit = open_audit_store(settings.audit.url)
+    audit = configured_store(settings.audit)
+    edit_key = load_edit_key(settings.detection, environ)
+    env = os.environ if environ is None else environ
     upstream = build_upstream(settings.forward, settings.timeouts, transport)
     pipeline = Pipeline(
         stages=[
@@ -120,11 +124,12 @@ def build_app(
             Extract(),
             Detect(engine, settings.detection.offload_threshold_chars),
             Decide(),
-            Transform(load_edit_key(settings.detection, environ)),
+            Transform(edit_key),
         ],
         forward=Forward(upstream),
         audit=audit,
         current_policy=lambda: policy,
+        fingerprint=configured_fingerprinter(settings.audit, edit_key, env),
     )
     admin_auth = AdminAuth(
         load_admin_tokens(
@@ -133,7 +138,7 @@ def build_app(
             environ=os.environ if environ is None else environ,
         )
     )
-    admin = build_admin_app(routers=[], auth=admin_auth)
+    admin = build_admin_app(routers=[audit_router(audit)], auth=admin_auth)
     log.info(
         "policy %s (version %s): %d rules, scanning %s",
         policy.name,

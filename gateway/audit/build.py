@@ -1,0 +1,131 @@
+"""Turning a finished exchange into its audit record, on the request path.
+
+Everything here runs once per request on the event loop, so it stays a few
+microseconds: no I/O, no JSON. Matched values are read only to feed a keyed
+HMAC (``Fingerprinter``); the record keeps the truncated digest, never the value.
+Strings the client chose (model, path, application) are bounded and stripped of
+NUL, which PostgreSQL refuses and which would otherwise wedge a whole batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from gateway.audit.record import AuditRecord, FindingSummary
+
+if TYPE_CHECKING:
+    from gateway.exchange import Exchange
+
+__all__ = ["MAX_FINGERPRINTS", "Fingerprinter", "build_record"]
+
+#: distinct values fingerprinted per entity type and location
+MAX_FINGERPRINTS = 16
+_MAX_TEXT = 512
+
+
+class Fingerprinter:
+    """HMAC-SHA256 of a matched value under the audit key, as 32 hex digits.
+
+    Without the key nobody can test a guess against a fingerprint, which a
+    plain hash of a phone number or ID would allow in seconds.
+    """
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def __call__(self, value: str) -> str:
+        return hmac.new(self._key, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _clean(text: str | None) -> str | None:
+    if text is None:
+        return None
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT] + "…"
+
+
+def _host(base_url: str | None) -> str | None:
+    if not base_url:
+        return None
+    try:
+        return urlsplit(base_url).hostname
+    except ValueError:
+        return None
+
+
+def _findings(exchange: Exchange, fingerprint: Fingerprinter | None) -> list[FindingSummary]:
+    min_score = exchange.policy.min_score
+    summaries: dict[tuple[str, str], FindingSummary] = {}
+    for segment, found in zip(exchange.segments, exchange.findings, strict=False):
+        if not found:
+            continue
+        location: str | None = None
+        for finding in found:
+            if finding.score < min_score:
+                continue
+            if location is None:
+                location = _clean(segment.location) or ""
+            key = (finding.entity_type, location)
+            summary = summaries.get(key)
+            if summary is None:
+                summary = summaries[key] = FindingSummary(finding.entity_type, location, 0, 0.0)
+            summary.count += 1
+            summary.max_score = max(summary.max_score, round(finding.score, 4))
+            if fingerprint is not None and len(summary.fingerprints) < MAX_FINGERPRINTS:
+                digest = fingerprint(segment.text[finding.start : finding.end])
+                if digest not in summary.fingerprints:
+                    summary.fingerprints.append(digest)
+    return list(summaries.values())
+
+
+def build_record(
+    exchange: Exchange,
+    decision: str,
+    status: int | None,
+    error: str | None,
+    *,
+    fingerprint: Fingerprinter | None = None,
+    usage: dict[str, int] | None = None,
+    rule_ids: list[str] | None = None,
+) -> AuditRecord:
+    """The record of ``exchange`` as it stands; ``rule_ids`` overrides the decision's."""
+    from gateway.exchange import new_request_id
+
+    chosen = exchange.decision
+    provider = exchange.provider
+    subject = exchange.subject
+    return AuditRecord(
+        record_id=new_request_id(),
+        time=time.time(),
+        request_id=exchange.request_id,
+        client_address=subject.address or exchange.client_address,
+        user=_clean(subject.user),
+        provider=provider.id if provider else None,
+        api=exchange.endpoint.api if exchange.endpoint else None,
+        model=_clean(exchange.model),
+        method=_clean(exchange.method) or "",
+        path=_clean(exchange.upstream_path or exchange.path[:200]) or "",
+        decision=decision,
+        status=status,
+        upstream_status=exchange.upstream_status,
+        rule_ids=list(rule_ids if rule_ids is not None else chosen.rule_ids if chosen else ()),
+        monitored_rule_ids=list(chosen.monitored_rule_ids) if chosen else [],
+        entities=dict(exchange.entity_counts),
+        policy_version=exchange.policy.version,
+        error=error,
+        timings_ms=dict(exchange.timings_ms),
+        groups=[g for g in (_clean(g) for g in subject.groups) if g],
+        client_application=_clean(subject.application),
+        host=_host(provider.base_url) if provider else None,
+        jurisdiction=provider.entry.jurisdiction if provider else None,
+        # Filled once routing resolves the endpoint's address (the policy's geo work).
+        endpoint_country=getattr(exchange, "endpoint_country", None),
+        findings=_findings(exchange, fingerprint),
+        edits=dict(chosen.edits) if chosen and decision != "block" else {},
+        usage=usage,
+    )
