@@ -216,6 +216,11 @@ class SQLAuditStore(ThreadedAuditStore):
         rows = self._select(f"SELECT {_CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY seq", ())
         return [Checkpoint(int(s), h, float(t), k, sig) for s, h, t, k, sig in rows]
 
+    def analyze(self) -> None:
+        """Refresh the planner's statistics (after a bulk load; routine upkeep otherwise)."""
+        with self._transaction() as conn:
+            conn.execute("ANALYZE audit_records")
+
     # -- retention -------------------------------------------------------------------
 
     def purge(self, before: float, *, actor: str) -> PurgeResult:
