@@ -24,7 +24,11 @@ class Spool:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.depth = self._count()  # records waiting
+        self.depth = 0  # records waiting; ``load`` counts what a previous run left
+
+    def load(self) -> None:
+        """Count the records left by an earlier run; raises OSError if they can't be read."""
+        self.depth = self._count()
 
     def append(self, records: list[AuditRecord]) -> None:
         """Write and fsync a batch; raises OSError if the disk refuses."""
@@ -73,5 +77,5 @@ class Spool:
         try:
             with self.path.open("rb") as lines:
                 return sum(1 for line in lines if line.strip())
-        except FileNotFoundError:
-            return 0
+        except (FileNotFoundError, NotADirectoryError):
+            return 0  # nothing spooled yet; whether we can write is found out on append

@@ -128,6 +128,13 @@ class ThreadedAuditStore:
             raise AuditStoreError("audit store is closed")
         if self._started:
             return
+        if self._spool is not None:
+            try:
+                self._spool.load()
+            except OSError as exc:
+                raise AuditStoreError(
+                    f"cannot read the audit spool {self._spool.path}: {type(exc).__name__}"
+                ) from exc
         try:
             self._open()
         except Exception as exc:
