@@ -65,10 +65,11 @@ def audit_router(store: SQLAuditStore) -> APIRouter:
         order = params.get("order", "desc")
         if order not in ("desc", "asc"):
             raise HTTPException(400, "order must be 'desc' (newest first) or 'asc'")
+        where, limit = _filter(params), _limit(params.get("limit"))
         try:
             page = store.search(
-                _filter(params),
-                limit=_limit(params.get("limit")),
+                where,
+                limit=limit,
                 cursor=params.get("cursor") or None,
                 order="asc" if order == "asc" else "desc",
             )
@@ -89,8 +90,9 @@ def audit_router(store: SQLAuditStore) -> APIRouter:
             raise HTTPException(400, f"by must be one of {', '.join(STATS_DIMENSIONS)}")
         if per not in BUCKETS:
             raise HTTPException(400, f"per must be one of {', '.join(BUCKETS)}")
+        where = _filter(params)
         try:
-            rows = store.stats(_filter(params), by=by, per=per)
+            rows = store.stats(where, by=by, per=per)
         except Exception as exc:
             raise HTTPException(
                 503, f"the audit store cannot be read ({type(exc).__name__})"

@@ -15,7 +15,7 @@ V1_ROW = (
     " model, method, path, decision, status, upstream_status, rule_ids, monitored_rule_ids,"
     " entities, policy_version, error, timings_ms) VALUES (?, ?, ?, NULL, 'alice', 'openai',"
     " 'chat', 'gpt-4o', 'POST', '/v1/chat/completions', ?, 200, 200, ?, '[]', ?, 'v1', NULL,"
-    ' \'{"total": 1.5}\')'
+    " '{\"total\": 1.5}')"
 )
 
 
@@ -47,7 +47,11 @@ def test_version_1_rows_survive_are_chained_and_new_ones_follow(tmp_path: Path) 
     store.close()
     old1, old2, new = store.tail(10)
     assert (old1.record_id, old1.schema_version, old1.seq) == ("old-1", 1, 1)
-    assert (old2.rule_ids, old2.entities, old2.timings_ms) == (["pipa"], {"KR_RRN": 1}, {"total": 1.5})
+    assert (old2.rule_ids, old2.entities, old2.timings_ms) == (
+        ["pipa"],
+        {"KR_RRN": 1},
+        {"total": 1.5},
+    )
     assert (new.schema_version, new.seq, new.groups, new.prev_hash) == (2, 3, ["eng"], old2.hash)
     assert verify_chain(store.iter_chain()).ok
     conn = sqlite3.connect(path)

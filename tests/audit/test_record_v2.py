@@ -72,7 +72,9 @@ def test_a_redacted_request_records_where_what_and_usage(gateway) -> None:
     # Two sightings of one value: one fingerprint, and it is the keyed HMAC of it.
     assert finding.fingerprints == [Fingerprinter(AUDIT_KEY.encode())(EMAIL)]
     assert record.usage is not None and record.usage["input_tokens"] > 0
-    assert record.usage["total_tokens"] == record.usage["input_tokens"] + record.usage["output_tokens"]
+    assert (
+        record.usage["total_tokens"] == record.usage["input_tokens"] + record.usage["output_tokens"]
+    )
     assert record.upstream_status == 200 and record.endpoint_country is None
     assert {"extract", "detect", "decide", "upstream", "total"} <= set(record.timings_ms)
 
@@ -94,7 +96,11 @@ def test_a_block_names_its_rule_and_the_store_never_holds_the_value(gateway) -> 
     server, url = gateway
     messages = [{"role": "user", "content": f"my id {RRN}, mail {EMAIL}"}]
     record = _record(url, _post(server, {"model": "gpt-4o", "messages": messages}))
-    assert (record.decision, record.rule_ids, record.edits) == ("block", ["pipa-resident-number"], {})
+    assert (record.decision, record.rule_ids, record.edits) == (
+        "block",
+        ["pipa-resident-number"],
+        {},
+    )
     assert {f.entity_type for f in record.findings} >= {"KR_RRN"}
     assert all(f.location == "messages[0].content" for f in record.findings)
     assert record.usage is None  # nothing went upstream
