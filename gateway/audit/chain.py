@@ -102,6 +102,14 @@ class CheckpointSigner:
         self._since = 0
         self._last = time.monotonic()
 
+    @property
+    def pending(self) -> int:
+        """Records written since the last checkpoint (by this writer)."""
+        return self._since
+
+    def seconds_left(self) -> float:
+        return max(0.0, self._interval - (time.monotonic() - self._last))
+
     def due(self, added: int) -> bool:
         self._since += added
         return self._since >= self._every or time.monotonic() - self._last >= self._interval

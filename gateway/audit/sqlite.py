@@ -182,10 +182,14 @@ class SQLiteAuditStore(SQLAuditStore):
                 conn.execute("BEGIN IMMEDIATE")
                 try:
                     yield conn
+                    conn.execute("COMMIT")
                 except BaseException:
-                    conn.execute("ROLLBACK")
+                    # COMMIT itself can fail (disk full); never leave the writer's
+                    # connection inside a transaction the next batch can't begin.
+                    if conn.in_transaction:
+                        with contextlib.suppress(sqlite3.Error):
+                            conn.execute("ROLLBACK")
                     raise
-                conn.execute("COMMIT")
         finally:
             if own:
                 self._close_backend()

@@ -113,6 +113,13 @@ class ThreadedAuditStore:
     def _is_transient(self, exc: Exception) -> bool:
         return False
 
+    def _idle_timeout(self) -> float | None:
+        """How long the writer may wait for records before ``_idle`` is due (None: forever)."""
+        return None
+
+    def _idle(self) -> None:
+        """Housekeeping when no record came for ``_idle_timeout`` seconds."""
+
     def _error_kind(self, exc: BaseException) -> str:
         return type(exc).__name__
 
@@ -229,11 +236,15 @@ class ThreadedAuditStore:
             if stopping:
                 first = None
             else:
+                spooling = self._waiting_on_spool()
+                timeout = self._replay_interval if spooling else self._idle_timeout()
                 try:
-                    timeout = self._replay_interval if self._waiting_on_spool() else None
                     first = self._queue.get(timeout=timeout)
                 except queue.Empty:
-                    self._recover()
+                    if spooling:
+                        self._recover()
+                    else:
+                        self._idle()
                     continue
             items = [] if first is None else [first]
             urgent = stopping or not isinstance(first, AuditRecord)

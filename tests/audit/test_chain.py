@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -166,3 +167,23 @@ def test_writers_in_two_stores_share_one_chain(tmp_path: Path) -> None:
     two.close()
     report = verify(one, key=None)
     assert report.ok and report.records == 200
+
+
+def test_a_quiet_tail_is_signed_once_the_interval_is_up(tmp_path: Path) -> None:
+    store = SQLiteAuditStore(
+        tmp_path / "a.db", signer=CheckpointSigner(KEY, every=1000, interval=0.1)
+    )
+    store.start()
+
+    async def scenario() -> None:
+        for i in range(3):
+            store.append(make(i))
+        await store.flush()
+
+    asyncio.run(scenario())
+    deadline = time.monotonic() + 10
+    while not store.checkpoints() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    store.close()
+    assert [c.seq for c in store.checkpoints()] == [3]
+    assert verify(store).unanchored == 0

@@ -130,3 +130,14 @@ def test_nul_characters_never_reach_postgres(postgres_url: str) -> None:
     run(store, [record])
     assert store.healthy and store.tail(1)[0].model == "gpt\ufffd-4o"
     store.close()
+
+
+def test_purge_in_postgres_keeps_the_chain_verifiable(postgres_url: str) -> None:
+    store = open_audit_store(postgres_url)
+    store.start()
+    run(store, [make(i) for i in range(20)])
+    store.close()
+    result = store.purge(1_700_000_000.123456 + 10, actor="auditor")
+    assert (result.deleted, result.through_seq, result.record.seq) == (10, 10, 21)
+    report = verify_chain(store.iter_chain())
+    assert report.ok and (report.first_seq, report.last_seq) == (11, 21)
