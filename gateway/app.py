@@ -15,7 +15,7 @@ import orjson
 from gateway.admin import AdminAuth, build_admin_app, load_admin_tokens
 from gateway.admin.audit import audit_router
 from gateway.audit import AuditStore
-from gateway.audit.setup import configured_fingerprinter, configured_store
+from gateway.audit.setup import configured_keys, configured_store
 from gateway.body import ReadBody
 from gateway.detect import SUPPORTED_ENTITIES, DetectionEngine
 from gateway.detect.recognizers.dictionary import DictionaryRecognizer
@@ -129,7 +129,7 @@ def build_app(
         forward=Forward(upstream),
         audit=audit,
         current_policy=lambda: policy,
-        fingerprint=configured_fingerprinter(settings.audit, edit_key, env),
+        audit_keys=configured_keys(settings.audit, edit_key, env),
     )
     admin_auth = AdminAuth(
         load_admin_tokens(

@@ -68,6 +68,14 @@ def add_audit_commands(commands: Any) -> None:
     purge.add_argument("--before", required=True, help="ISO date/time or unix seconds")
     purge.add_argument("--yes", action="store_true", help="really delete (otherwise a dry run)")
 
+    evidence = _command(
+        sub, "evidence", "open the sealed evidence of matching records (needs the private key)",
+        _evidence,
+    )  # fmt: skip
+    _filter_options(evidence)
+    evidence.add_argument("--private-key", type=Path, required=True, help="X25519 key (PEM)")
+    evidence.add_argument("--request-id", help="only this request")
+
     bench = _command(sub, "bench", "time searches over many generated records", _bench)
     bench.add_argument("--records", type=int, default=1_000_000)
     bench.add_argument("--repeat", type=int, default=20)
@@ -253,6 +261,28 @@ def _purge(args: argparse.Namespace) -> int:
         f"recorded as seq {result.record.seq}"
     )
     return 0
+
+
+def _evidence(args: argparse.Namespace) -> int:
+    """Print the opened evidence as JSON lines; the values go to stdout only."""
+    from gateway.audit.evidence import EvidenceError, load_evidence_private_key, open_evidence
+
+    key = load_evidence_private_key(args.private_key)
+    opened = failed = 0
+    for record in _all_pages(_store(args), _filter(args)):
+        if record.evidence is None or (args.request_id and record.request_id != args.request_id):
+            continue
+        try:
+            values = open_evidence(record.evidence, record.record_id, key)
+        except EvidenceError as exc:
+            failed += 1
+            print(f"seq {record.seq}: {exc}", file=sys.stderr)
+            continue
+        item = {"seq": record.seq, "request_id": record.request_id, "evidence": values}
+        sys.stdout.write(orjson.dumps(item).decode() + "\n")
+        opened += 1
+    print(f"opened {opened} records' evidence, {failed} failed", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from gateway.audit import AuditRecord, AuditStore
-from gateway.audit.build import Fingerprinter, build_record
+from gateway.audit.build import AuditKeys, build_record
 from gateway.audit.usage import UsageMeter
 from gateway.errors import AuditUnavailable, InspectionFailed, PolicyBlock, Refusal
 from gateway.exchange import Exchange, new_request_id
@@ -48,9 +48,9 @@ class Pipeline:
         forward: Forward,
         audit: AuditStore,
         current_policy: Callable[[], CompiledPolicy],
-        fingerprint: Fingerprinter | None = None,
+        audit_keys: AuditKeys | None = None,
     ) -> None:
-        self._fingerprint = fingerprint
+        self._audit_keys = audit_keys
         self._stages = tuple(stages)
         self._forward = forward
         self._audit = audit
@@ -162,7 +162,7 @@ class Pipeline:
             decision,
             status,
             error,
-            fingerprint=self._fingerprint,
+            keys=self._audit_keys,
             usage=usage,
             rule_ids=rule_ids,
         )

@@ -67,6 +67,9 @@ class AuditSettings(_Strict):
     signing_key_file: Path | None = None
     checkpoint_every: int = Field(default=1000, ge=1)
     checkpoint_seconds: float = Field(default=60.0, gt=0)
+    # X25519 public key (PEM): seal matched values to it for incident response.
+    # Unset (the default): no values are kept, not even encrypted.
+    evidence_public_key_file: Path | None = None
 
 
 class LimitSettings(_Strict):

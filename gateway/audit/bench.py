@@ -193,27 +193,37 @@ def _print_append_cost(url: str, requests: int = 20_000) -> None:
     The exchange carries two segments and three findings (so three HMACs); the
     writer thread is committing the same records meanwhile, as in the gateway.
     """
-    from gateway.audit.build import Fingerprinter, build_record
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-    store, cleanup = _scratch_store(url)
-    try:
-        store.start()
-        exchange = _sample_exchange()
-        fingerprint = Fingerprinter(b"k" * 32)
-        samples = []
-        for _ in range(requests):
-            began = time.perf_counter_ns()
-            store.append(build_record(exchange, "redact", 200, None, fingerprint=fingerprint))
-            samples.append(time.perf_counter_ns() - began)
-        store.close()
-    finally:
-        cleanup()
-    samples.sort()
-    p50, p99 = samples[len(samples) // 2] / 1000, samples[len(samples) * 99 // 100] / 1000
+    from gateway.audit.build import AuditKeys, Fingerprinter, build_record
+    from gateway.audit.evidence import EvidenceSealer
+
+    fingerprint = Fingerprinter(b"k" * 32)
+    sealer = EvidenceSealer(X25519PrivateKey.generate().public_key())
+    variants = [
+        ("build_record + append", AuditKeys(fingerprint)),
+        ("… with sealed evidence", AuditKeys(fingerprint, sealer)),
+    ]
+    exchange = _sample_exchange()
     print(f"\n{url.split(':', 1)[0]}: record + append, {requests:,} requests on this thread\n")
     print("| cost per request | p50 µs | p99 µs | p50 / budget (300 µs) |")
     print("| --- | ---: | ---: | ---: |")
-    print(f"| build_record + append | {p50:.1f} | {p99:.1f} | {p50 / 300:.1%} |")
+    for name, keys in variants:
+        store, cleanup = _scratch_store(url)
+        try:
+            store.start()
+            samples = []
+            for _ in range(requests):
+                began = time.perf_counter_ns()
+                store.append(build_record(exchange, "redact", 200, None, keys=keys))
+                samples.append(time.perf_counter_ns() - began)
+            store.close()
+        finally:
+            cleanup()
+        samples.sort()
+        p50 = samples[len(samples) // 2] / 1000
+        p99 = samples[len(samples) * 99 // 100] / 1000
+        print(f"| {name} | {p50:.1f} | {p99:.1f} | {p50 / 300:.1%} |")
 
 
 def _sample_exchange() -> Any:

@@ -12,15 +12,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from gateway.audit.record import AuditRecord, FindingSummary
 
 if TYPE_CHECKING:
+    from gateway.audit.evidence import EvidenceSealer
     from gateway.exchange import Exchange
 
-__all__ = ["MAX_FINGERPRINTS", "Fingerprinter", "build_record"]
+__all__ = ["MAX_FINGERPRINTS", "AuditKeys", "Fingerprinter", "build_record"]
 
 #: distinct values fingerprinted per entity type and location
 MAX_FINGERPRINTS = 16
@@ -41,6 +43,14 @@ class Fingerprinter:
         return hmac.new(self._key, value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+@dataclass(frozen=True, slots=True)
+class AuditKeys:
+    """The keys a record is made with: fingerprints always, sealed evidence if configured."""
+
+    fingerprint: Fingerprinter | None = None
+    sealer: EvidenceSealer | None = None
+
+
 def _clean(text: str | None) -> str | None:
     if text is None:
         return None
@@ -56,6 +66,22 @@ def _host(base_url: str | None) -> str | None:
         return urlsplit(base_url).hostname
     except ValueError:
         return None
+
+
+def _evidence(exchange: Exchange) -> list[dict[str, Any]]:
+    """The matched values themselves: only ever handed to the sealer."""
+    min_score = exchange.policy.min_score
+    return [
+        {
+            "entity_type": finding.entity_type,
+            "location": segment.location,
+            "value": segment.text[finding.start : finding.end],
+            "score": round(finding.score, 4),
+        }
+        for segment, found in zip(exchange.segments, exchange.findings, strict=False)
+        for finding in found
+        if finding.score >= min_score
+    ]
 
 
 def _findings(exchange: Exchange, fingerprint: Fingerprinter | None) -> list[FindingSummary]:
@@ -89,7 +115,7 @@ def build_record(
     status: int | None,
     error: str | None,
     *,
-    fingerprint: Fingerprinter | None = None,
+    keys: AuditKeys | None = None,
     usage: dict[str, int] | None = None,
     rule_ids: list[str] | None = None,
 ) -> AuditRecord:
@@ -99,8 +125,13 @@ def build_record(
     chosen = exchange.decision
     provider = exchange.provider
     subject = exchange.subject
+    keys = keys or _NO_KEYS
+    record_id = new_request_id()
+    evidence = None
+    if keys.sealer is not None and exchange.findings and (found := _evidence(exchange)):
+        evidence = keys.sealer.seal(found, record_id)
     return AuditRecord(
-        record_id=new_request_id(),
+        record_id=record_id,
         time=time.time(),
         request_id=exchange.request_id,
         client_address=subject.address or exchange.client_address,
@@ -125,7 +156,11 @@ def build_record(
         jurisdiction=provider.entry.jurisdiction if provider else None,
         # Filled once routing resolves the endpoint's address (the policy's geo work).
         endpoint_country=getattr(exchange, "endpoint_country", None),
-        findings=_findings(exchange, fingerprint),
+        findings=_findings(exchange, keys.fingerprint),
         edits=dict(chosen.edits) if chosen and decision != "block" else {},
         usage=usage,
+        evidence=evidence,
     )
+
+
+_NO_KEYS = AuditKeys()

@@ -63,6 +63,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             error TEXT,
             timings_ms JSONB NOT NULL,
             details JSONB,
+            evidence TEXT,
             schema_version INTEGER NOT NULL,
             prev_hash TEXT NOT NULL,
             hash TEXT NOT NULL

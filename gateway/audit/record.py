@@ -91,6 +91,7 @@ class AuditRecord:
     edits: dict[str, str] = field(default_factory=dict)  # entity type → edit action
     usage: dict[str, int] | None = None  # token counts, when the provider reports them
     details: dict[str, Any] | None = None  # administrative events (e.g. a purge)
+    evidence: str | None = None  # matched values sealed to the responders' key (optional)
     schema_version: int = SCHEMA_VERSION
     seq: int | None = None
     prev_hash: str | None = None
@@ -129,6 +130,7 @@ class AuditRecord:
             "error": self.error,
             "timings_ms": dict(self.timings_ms),
             "details": self.details,
+            "evidence": self.evidence,
             "prev_hash": self.prev_hash,
             "hash": self.hash,
         }

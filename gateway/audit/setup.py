@@ -6,7 +6,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 
-from gateway.audit.build import Fingerprinter
+from gateway.audit.build import AuditKeys, Fingerprinter
 from gateway.audit.chain import CheckpointSigner, load_private_key
 from gateway.audit.sqlstore import SQLAuditStore
 from gateway.audit.store import open_audit_store
@@ -14,7 +14,7 @@ from gateway.detect.transforms import MIN_KEY_BYTES
 from gateway.errors import ConfigError
 from gateway.settings import AuditSettings
 
-__all__ = ["configured_fingerprinter", "configured_store", "spool_path"]
+__all__ = ["configured_fingerprinter", "configured_keys", "configured_store", "spool_path"]
 
 
 def spool_path(settings: AuditSettings) -> str | None:
@@ -45,6 +45,17 @@ def configured_store(settings: AuditSettings, *, writer: bool = True) -> SQLAudi
         return open_audit_store(settings.url, spool=spool_path(settings), signer=signer)
     except ValueError as exc:
         raise ConfigError(f"audit.url: {exc}") from None
+
+
+def configured_keys(
+    settings: AuditSettings, edit_key: bytes, environ: Mapping[str, str]
+) -> AuditKeys:
+    sealer = None
+    if settings.evidence_public_key_file is not None:
+        from gateway.audit.evidence import EvidenceSealer, load_evidence_public_key
+
+        sealer = EvidenceSealer(load_evidence_public_key(settings.evidence_public_key_file))
+    return AuditKeys(configured_fingerprinter(settings, edit_key, environ), sealer)
 
 
 def configured_fingerprinter(

@@ -70,6 +70,7 @@ _V2_COLUMNS = (
     "edits TEXT NOT NULL DEFAULT '{}'",
     "usage TEXT",
     "details TEXT",
+    "evidence TEXT",
     "schema_version INTEGER NOT NULL DEFAULT 1",
     "prev_hash TEXT",
     "hash TEXT",

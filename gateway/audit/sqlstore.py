@@ -35,7 +35,7 @@ COLUMNS = (
     "groups", "provider", "host", "api", "model", "method", "path", "jurisdiction",
     "endpoint_country", "decision", "status", "upstream_status", "rule_ids",
     "monitored_rule_ids", "entities", "findings", "edits", "usage", "policy_version", "error",
-    "timings_ms", "details", "schema_version", "prev_hash", "hash",
+    "timings_ms", "details", "evidence", "schema_version", "prev_hash", "hash",
 )  # fmt: skip
 JSON_COLUMNS = frozenset(
     {"groups", "rule_ids", "monitored_rule_ids", "entities", "findings", "edits", "usage",
