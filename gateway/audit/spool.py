@@ -4,10 +4,16 @@ One JSON record per line, appended and fsync'd per batch, read back in order
 when the store returns and emptied only once every record in it is stored. The
 records carry no chain fields yet: they are chained when they finally reach
 the store, after everything written before them.
+
+Several gateway processes (``listen.workers``) share one spool file, so every
+append and every whole replay holds an exclusive ``flock`` on ``<spool>.lock``:
+a replay can never empty the file under another process's fresh append.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,15 +40,27 @@ class Spool:
         """Write and fsync a batch; raises OSError if the disk refuses."""
         data = b"".join(orjson.dumps(r.to_dict()) + b"\n" for r in records)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            written = 0
-            while written < len(data):
-                written += os.write(fd, data[written:])
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        with self.locked():
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                written = 0
+                while written < len(data):
+                    written += os.write(fd, data[written:])
+                os.fsync(fd)
+            finally:
+                os.close(fd)
         self.depth += len(records)
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Exclusive use of the spool across processes (blocks the writer thread only)."""
+        lock = self.path.with_name(self.path.name + ".lock")
+        fd = os.open(lock, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
 
     def batches(self, size: int) -> Iterator[list[AuditRecord]]:
         """The waiting records in order, ``size`` at a time.

@@ -71,7 +71,9 @@ def verify_chain(
 ) -> VerifyReport:
     report = VerifyReport()
     problems = report.problems
-    hashes: dict[int, str] = {}  # seq → stored hash, for the checkpoint pass
+    checkpoints = list(checkpoints)
+    signed = {c.seq for c in checkpoints}
+    hashes: dict[int, str] = {}  # seq → stored hash of the signed records only
     purges: list[AuditRecord] = []
     first: AuditRecord | None = None
     prev: AuditRecord | None = None
@@ -94,7 +96,7 @@ def verify_chain(
                 problems.append(
                     Problem(seq, "broken_link", f"does not follow seq {prev.seq} as written")
                 )
-        if record.seq is not None and record.hash is not None:
+        if record.seq in signed and record.hash is not None:
             hashes[record.seq] = record.hash
         prev = record
         if len(problems) >= max_problems:

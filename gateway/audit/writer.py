@@ -323,13 +323,14 @@ class ThreadedAuditStore:
                 with contextlib.suppress(Exception):
                     self._close_backend()
                 self._open()
-            for batch in self._spool.batches(self._batch_size):
-                seen = self._stored_ids([r.record_id for r in batch])
-                fresh = [r for r in batch if r.record_id not in seen]
-                if fresh:
-                    self._write_with_retries(fresh)
             replayed = self._spool.depth
-            self._spool.clear()
+            with self._spool.locked():
+                for batch in self._spool.batches(self._batch_size):
+                    seen = self._stored_ids([r.record_id for r in batch])
+                    fresh = [r for r in batch if r.record_id not in seen]
+                    if fresh:
+                        self._write_with_retries(fresh)
+                self._spool.clear()
         except Exception as exc:
             self._store_down(self._error_kind(exc))
             return

@@ -120,3 +120,22 @@ def test_postgres_down_at_start_spools_and_replays_when_back(tmp_path: Path, pos
     assert [r.record_id for r in store.tail(10)] == [f"rec-{i}" for i in range(5)]
     assert store.last_error is None
     store.close()
+
+
+def test_workers_sharing_a_spool_lose_and_repeat_nothing(tmp_path: Path, monkeypatch) -> None:
+    """Two gateway processes on one database and one spool; either may replay it."""
+    spool = str(tmp_path / "spool.jsonl")
+    one, two = (
+        SQLiteAuditStore(tmp_path / "a.db", spool=spool, replay_interval=0.05) for _ in range(2)
+    )
+    for store in (one, two):
+        store.start()
+        monkeypatch.setattr(store, "_write_batch", disk_error)
+    append_and_flush(one, range(0, 5))
+    append_and_flush(two, range(5, 10))
+    monkeypatch.undo()  # both stores are back
+    wait_for(lambda: one.spool_depth == 0 and two.spool_depth == 0)
+    one.close()
+    two.close()
+    assert sorted(r.record_id for r in one.tail(50)) == sorted(f"rec-{i}" for i in range(10))
+    assert verify_chain(one.iter_chain()).ok
