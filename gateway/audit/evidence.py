@@ -10,7 +10,10 @@ Sealing must be cheap on the request path, so the X25519 exchange is done once
 per *period* (10 minutes): a fresh ephemeral key pair, its shared secret with
 the responder's key run through HKDF-SHA256 into an AES-256-GCM key; the
 ephemeral private key is dropped at once. Each record is then one AES-GCM
-encryption with a random nonce, authenticated with the record id. The
+encryption, authenticated with the record id. Its nonce is a random prefix
+drawn per period plus a counter: unique under each period's key, and no system
+call per record (``os.urandom`` releases the GIL, and getting it back behind
+the writer thread can cost milliseconds on the event loop). The
 ciphertext names the ephemeral public key, from which the responder derives the
 same AES key. A period key stays in memory until the period ends.
 
@@ -20,6 +23,7 @@ Sealed form: ``"v1." + base64url(ephemeral_public(32) || nonce(12) || ciphertext
 from __future__ import annotations
 
 import base64
+import itertools
 import os
 import threading
 import time
@@ -68,8 +72,10 @@ class EvidenceSealer:
         self._expires = 0.0
         self._ephemeral = b""
         self._aead: AESGCM | None = None
+        self._prefix = b""
+        self._counter = itertools.count()
 
-    def _current(self) -> tuple[bytes, AESGCM]:
+    def _current(self) -> tuple[bytes, AESGCM, bytes]:
         now = time.monotonic()
         with self._lock:
             if self._aead is None or now >= self._expires:
@@ -77,12 +83,13 @@ class EvidenceSealer:
                 ephemeral = private.public_key().public_bytes(*_RAW)
                 key = _derive(private.exchange(self._recipient), ephemeral, self._recipient_raw)
                 self._ephemeral, self._aead = ephemeral, AESGCM(key)
+                self._prefix, self._counter = os.urandom(4), itertools.count()
                 self._expires = now + self._period
-            return self._ephemeral, self._aead
+            nonce = self._prefix + next(self._counter).to_bytes(8, "big")
+            return self._ephemeral, self._aead, nonce
 
     def seal(self, evidence: Any, record_id: str) -> str:
-        ephemeral, aead = self._current()
-        nonce = os.urandom(12)
+        ephemeral, aead, nonce = self._current()
         sealed = aead.encrypt(nonce, orjson.dumps(evidence), record_id.encode())
         return _PREFIX + base64.urlsafe_b64encode(ephemeral + nonce + sealed).decode()
 

@@ -111,3 +111,11 @@ def test_a_wrong_key_type_is_a_config_error(tmp_path: Path) -> None:
     bad.write_text("not a key")
     with pytest.raises(ConfigError, match="not a PEM public key"):
         load_evidence_public_key(bad)
+
+
+def test_nonces_never_repeat_under_one_period_key() -> None:
+    import base64
+
+    sealer = EvidenceSealer(KEY.public_key())
+    nonces = {base64.urlsafe_b64decode(sealer.seal(i, "r")[3:])[32:44] for i in range(1000)}
+    assert len(nonces) == 1000
