@@ -70,6 +70,7 @@ class Gateway:
             "policy": self.policy.name,
             "policy_version": self.policy.version,
             "audit": "ok" if ready else (self.audit.last_error or "failing"),
+            "audit_spool": self.audit.spool_depth,  # records waiting for the store
         }
         await send_json(send, 200 if ready else 503, orjson.dumps(body))
 

@@ -92,8 +92,31 @@ def _command(
         help=f"YAML config file, as for serve (or ${CONFIG_FILE_VARIABLE})",
     )
     parser.add_argument("--url", help="audit store URL (default: audit.url from the config)")
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=_reporting_store_errors(run))
     return parser
+
+
+def _reporting_store_errors(
+    run: Callable[[argparse.Namespace], int],
+) -> Callable[[argparse.Namespace], int]:
+    """A store that can't be reached is one line naming it, not a traceback.
+
+    The error kind only: driver messages can quote the URL and its password.
+    """
+
+    def guarded(args: argparse.Namespace) -> int:
+        try:
+            return run(args)
+        except (ConfigError, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            where = getattr(args, "store_label", "the audit store")
+            kind = getattr(exc, "sqlstate", None) or getattr(exc, "sqlite_errorname", None)
+            detail = f"{type(exc).__name__}:{kind}" if kind else type(exc).__name__
+            print(f"haetae: cannot use audit store {where} ({detail})", file=sys.stderr)
+            return 1
+
+    return guarded
 
 
 def _filter_options(parser: argparse.ArgumentParser) -> None:
@@ -109,10 +132,13 @@ def _store(args: argparse.Namespace) -> Any:
 
     if args.url:
         try:
-            return open_audit_store(args.url)
+            store = open_audit_store(args.url)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
-    return configured_store(_settings(args).audit, writer=False)
+    else:
+        store = configured_store(_settings(args).audit, writer=False)
+    args.store_label = store.label
+    return store
 
 
 def _settings(args: argparse.Namespace) -> Any:

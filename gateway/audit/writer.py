@@ -271,13 +271,15 @@ class ThreadedAuditStore:
             for item in items:
                 if isinstance(item, _Waiter):
                     item.resolve(self._failure)
+            # After the waiters: a reconnect attempt may take seconds, and a
+            # refusal waiting on its flush should not wait for it.
+            if self._waiting_on_spool() and not stopping:
+                self._recover()
 
     def _commit(self, records: list[AuditRecord]) -> None:
         if self._waiting_on_spool():
-            self._recover()
-            if self._waiting_on_spool():
-                self._to_spool(records)
-                return
+            self._to_spool(records)  # behind what is already waiting, to keep the order
+            return
         try:
             self._write_with_retries(records)
         except Exception as exc:

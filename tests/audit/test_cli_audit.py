@@ -147,3 +147,10 @@ def test_purge_is_a_dry_run_until_yes_and_is_recorded(config, capsys) -> None:
 def test_a_bad_time_is_a_clear_error(config, capsys) -> None:
     code, _, err = run(capsys, "audit", "search", "--config", str(config), "--since", "soon")
     assert code == 2 and "not a time" in err
+
+
+def test_an_unreachable_store_is_one_line_without_the_password(capsys) -> None:
+    code = main(["audit", "tail", "--url", "postgresql://postgres:hunter2@127.0.0.1:9/test"])
+    err = capsys.readouterr().err
+    assert code == 1 and "cannot use audit store postgresql 127.0.0.1:9/test" in err
+    assert "hunter2" not in err and "Traceback" not in err
