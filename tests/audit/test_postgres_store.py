@@ -141,3 +141,50 @@ def test_purge_in_postgres_keeps_the_chain_verifiable(postgres_url: str) -> None
     assert (result.deleted, result.through_seq, result.record.seq) == (10, 10, 21)
     report = verify_chain(store.iter_chain())
     assert report.ok and (report.first_seq, report.last_seq) == (11, 21)
+
+
+def test_a_gateway_records_into_postgres(postgres_url: str) -> None:
+    from pathlib import Path
+
+    import httpx
+    import orjson
+
+    from gateway.app import build_app
+    from gateway.providers.catalog import load_catalog
+    from gateway.settings import load_settings
+    from gateway.testing import FakeUpstream, ServerThread
+
+    root = Path(__file__).resolve().parents[2]
+    with ServerThread(FakeUpstream()) as upstream:
+        overrides = {f"providers.{pid}.base_url": upstream.base_url for pid in load_catalog()}
+        overrides |= {
+            "policy": str(root / "policies" / "default.yaml"),
+            "audit.url": postgres_url,
+            "audit.spool": "off",
+        }
+        app = build_app(load_settings(environ={}, overrides=overrides), environ={})
+        with ServerThread(app, lifespan="on") as gateway:
+            body = {
+                "model": "gpt-4o",
+                "messages": [{"role": "user", "content": "id 900101-1234568"}],
+            }
+            reply = httpx.post(
+                gateway.url("/openai/v1/chat/completions"), content=orjson.dumps(body), timeout=10
+            )
+            assert reply.status_code == 403
+            request_id = reply.headers["x-haetae-request-id"]
+            # Read while the gateway still runs: a refusal's record is committed first.
+            store = open_audit_store(postgres_url)
+            (record,) = [r for r in store.tail(10) if r.request_id == request_id]
+            store.close()
+    assert (record.decision, record.rule_ids) == ("block", ["pipa-resident-number"])
+
+
+def test_after_reads_on_from_a_number(postgres_url: str) -> None:
+    store = open_audit_store(postgres_url)
+    store.start()
+    run(store, [make(i) for i in range(5)])
+    store.close()
+    assert [r.seq for r in store.after(2)] == [3, 4, 5]
+    assert [r.seq for r in store.after(2, limit=1)] == [3]
+    assert store.after(5) == []
