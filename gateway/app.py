@@ -13,8 +13,10 @@ import httpx
 import orjson
 
 from gateway.admin import AdminAuth, build_admin_app, load_admin_tokens
+from gateway.admin.audit import audit_router
 from gateway.admin.policies import policies_router
-from gateway.audit import AuditStore, open_audit_store
+from gateway.audit import AuditStore
+from gateway.audit.setup import configured_keys, configured_store
 from gateway.body import ReadBody
 from gateway.detect import SUPPORTED_ENTITIES
 from gateway.forward import Forward
@@ -82,6 +84,7 @@ class Gateway:
         body = {
             "status": "ready" if ready else "not ready",
             "audit": "ok" if self.audit.healthy else (self.audit.last_error or "failing"),
+            "audit_spool": self.audit.spool_depth,  # records waiting for the store
             **self.rollout.status(),
         }
         await send_json(send, 200 if ready else 503, orjson.dumps(body))
@@ -124,10 +127,12 @@ def build_app(
     providers = build_providers(catalog, settings.providers, environ)
     holder = PolicyHolder.from_policy(policy, language=settings.detection.language)
     rollout = build_rollout(settings, holder)
-    audit = open_audit_store(settings.audit.url)
+    audit = configured_store(settings.audit)
+    edit_key = load_edit_key(settings.detection, environ)
+    env = os.environ if environ is None else environ
     upstream = build_upstream(settings.forward, settings.timeouts, transport)
     if telemetry is None:
-        telemetry = build_telemetry(settings.telemetry, os.environ if environ is None else environ)
+        telemetry = build_telemetry(settings.telemetry, env)
     pipeline = Pipeline(
         stages=telemetry.wrap_stages(
             Identify(settings.identity),
@@ -137,20 +142,23 @@ def build_app(
             Extract(),
             Detect(holder.engine_for, settings.detection.offload_threshold_chars),
             Decide(),
-            Transform(load_edit_key(settings.detection, environ)),
+            Transform(edit_key),
         ),
         forward=Forward(telemetry.wrap_upstream(upstream)),
         audit=telemetry.wrap_audit(audit),
         current_policy=holder.current,
+        audit_keys=configured_keys(settings.audit, edit_key, env),
     )
     admin_auth = AdminAuth(
         load_admin_tokens(
             env=settings.admin.token_env,
             file=settings.admin.token_file,
-            environ=os.environ if environ is None else environ,
+            environ=env,
         )
     )
-    admin = build_admin_app(routers=[policies_router(rollout, audit, providers)], auth=admin_auth)
+    admin = build_admin_app(
+        routers=[policies_router(rollout, audit, providers), audit_router(audit)], auth=admin_auth
+    )
     log.info(
         "policy %s (version %s): %d rules, scanning %s",
         policy.name,

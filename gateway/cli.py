@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway import cli_keys
+from gateway.cli_audit import add_audit_commands
 from gateway.cli_policy import register as register_policy_commands
 from gateway.errors import ConfigError
 from gateway.settings import CONFIG_FILE_VARIABLE, Settings, load_settings
@@ -82,14 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.set_defaults(run=_eval)
 
-    audit = commands.add_parser("audit", help="read the audit log")
-    audit_commands = audit.add_subparsers(title="audit commands")
-    tail = audit_commands.add_parser("tail", help="show the latest decisions")
-    _config_options(tail)
-    tail.add_argument("--url", help="audit store URL (default: from the config)")
-    tail.add_argument("-n", "--lines", type=int, default=20)
-    tail.add_argument("--json", action="store_true", help="one JSON object per line")
-    tail.set_defaults(run=_audit_tail)
+    add_audit_commands(commands)
 
     bench = commands.add_parser("bench", help="measure the gateway against direct calls")
     bench.add_argument("--quick", action="store_true", help="fewer requests (for a smoke run)")
@@ -192,23 +186,6 @@ def _eval(args: argparse.Namespace) -> int:
     from gateway.detect.evaluation.report import run_evaluation
 
     return run_evaluation(output=args.output, jsonl=args.jsonl, speed=not args.no_speed)
-
-
-def _audit_tail(args: argparse.Namespace) -> int:
-    import dataclasses
-
-    import orjson
-
-    from gateway.audit import format_record_line, open_audit_store
-
-    url = args.url or _settings(args).audit.url
-    store = open_audit_store(url)
-    for record in store.tail(args.lines):
-        if args.json:
-            print(orjson.dumps(dataclasses.asdict(record)).decode())
-        else:
-            print(format_record_line(record))
-    return 0
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -69,6 +69,8 @@ class Exchange:
     # detect
     findings: list[list[Finding]] = field(default_factory=list)
     entity_counts: dict[str, int] = field(default_factory=dict)
+    #: the resolved provider address's country (or countries), when a policy asked for it
+    endpoint_country: str | None = None
     entity_scores: dict[str, list[float]] = field(default_factory=dict)  # when a rule tests scores
     # decide and transform
     decision: Decision | None = None

@@ -113,6 +113,7 @@ class Decide:
         countries: tuple[str, ...] = ()
         if policy.needs_endpoint_country:
             countries = await self._resolver.countries(host) if host else (UNRESOLVED,)
+            exchange.endpoint_country = ",".join(countries)
         decision = policy.decide(
             PolicyInput(
                 provider=provider.id,

@@ -19,6 +19,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from gateway.audit import AuditRecord, AuditStore
+from gateway.audit.build import AuditKeys, build_record
+from gateway.audit.usage import UsageMeter
 from gateway.errors import AuditUnavailable, InspectionFailed, PolicyBlock, Refusal
 from gateway.exchange import Exchange, new_request_id
 from gateway.forward import ClientGone, Forward
@@ -48,7 +50,9 @@ class Pipeline:
         forward: Forward,
         audit: AuditStore,
         current_policy: Callable[[], CompiledPolicy],
+        audit_keys: AuditKeys | None = None,
     ) -> None:
+        self._audit_keys = audit_keys
         self._stages = tuple(stages)
         self._forward = forward
         self._audit = audit
@@ -100,9 +104,8 @@ class Pipeline:
     ) -> None:
         blocked = isinstance(refusal, PolicyBlock)
         error = error or (None if blocked else refusal.code)
-        record = self._record(exchange, refusal.decision, refusal.status, error)
-        if isinstance(refusal, PolicyBlock):
-            record.rule_ids = refusal.rule_ids
+        rule_ids = list(refusal.rule_ids) if isinstance(refusal, PolicyBlock) else None
+        record = self._record(exchange, refusal.decision, refusal.status, error, rule_ids=rule_ids)
         self._audit.append(record)
         try:
             await self._audit.flush()
@@ -131,6 +134,7 @@ class Pipeline:
             return
         exchange.upstream_status = response.status_code
         exchange.timings_ms["upstream_head"] = _ms(began)
+        response = meter = UsageMeter(response)
         error = None
         try:
             await self._forward.relay(
@@ -143,33 +147,27 @@ class Pipeline:
             raise
         finally:
             exchange.timings_ms["upstream"] = _ms(began)
-            self._audit.append(self._record(exchange, decision, response.status_code, error))
+            status = response.status_code
+            self._audit.append(self._record(exchange, decision, status, error, meter.usage))
 
     def _record(
-        self, exchange: Exchange, decision: str, status: int, error: str | None
+        self,
+        exchange: Exchange,
+        decision: str,
+        status: int,
+        error: str | None,
+        usage: dict[str, int] | None = None,
+        rule_ids: list[str] | None = None,
     ) -> AuditRecord:
         exchange.timings_ms["total"] = _ms(exchange.started)
-        chosen = exchange.decision
-        return AuditRecord(
-            record_id=new_request_id(),
-            time=time.time(),
-            request_id=exchange.request_id,
-            client_address=exchange.subject.address or exchange.client_address,
-            user=exchange.subject.user,
-            provider=exchange.provider.id if exchange.provider else None,
-            api=exchange.endpoint.api if exchange.endpoint else None,
-            model=exchange.model,
-            method=exchange.method,
-            path=exchange.upstream_path or exchange.path[:200],
-            decision=decision,
-            status=status,
-            upstream_status=exchange.upstream_status,
-            rule_ids=list(chosen.rule_ids) if chosen else [],
-            monitored_rule_ids=list(chosen.monitored_rule_ids) if chosen else [],
-            entities=dict(exchange.entity_counts),
-            policy_version=exchange.policy.version,
-            error=error,
-            timings_ms=dict(exchange.timings_ms),
+        return build_record(
+            exchange,
+            decision,
+            status,
+            error,
+            keys=self._audit_keys,
+            usage=usage,
+            rule_ids=rule_ids,
         )
 
     @staticmethod

@@ -57,7 +57,23 @@ class ListenSettings(_Strict):
 
 
 class AuditSettings(_Strict):
+    """Where the audit trail goes; see docs/audit.md."""
+
     url: str = "sqlite:///var/audit.db"
+    # Where records wait, fsync'd, while the store is down: "auto" (beside a SQLite
+    # file, else var/audit-spool.jsonl), "off" (fail closed at once), or a path.
+    spool: str = "auto"
+    # The HMAC key of finding fingerprints; without one it is derived from the
+    # detection (pseudonym) key, so it is as stable as that key.
+    fingerprint_key_env: str = "HAETAE_AUDIT_KEY"
+    fingerprint_key_file: Path | None = None
+    # Ed25519 private key (PEM) that signs chain checkpoints; unset: chain only.
+    signing_key_file: Path | None = None
+    checkpoint_every: int = Field(default=1000, ge=1)
+    checkpoint_seconds: float = Field(default=60.0, gt=0)
+    # X25519 public key (PEM): seal matched values to it for incident response.
+    # Unset (the default): no values are kept, not even encrypted.
+    evidence_public_key_file: Path | None = None
 
 
 class LimitSettings(_Strict):

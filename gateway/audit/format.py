@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from gateway.audit.record import AuditRecord
 
-__all__ = ["format_record_line"]
+__all__ = ["format_record_line", "iso_time"]
 
 _DECISION_WIDTH = 6  # len("redact"), the longest decision
 
@@ -23,7 +23,7 @@ def _clean(value: object) -> str:
     return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
-def _iso_time(seconds: float) -> str:
+def iso_time(seconds: float) -> str:
     try:
         stamp = datetime.fromtimestamp(seconds, tz=UTC)
     except (ValueError, OverflowError, OSError):
@@ -39,7 +39,7 @@ def format_record_line(record: AuditRecord) -> str:
     """Time, decision, status, route, rules, entity counts, client, request id, total ms."""
     route = "/".join(_or_dash(v) for v in (record.provider, record.api, record.model))
     parts = [
-        _iso_time(record.time),
+        iso_time(record.time),
         _clean(record.decision).ljust(_DECISION_WIDTH),
         _or_dash(record.status).rjust(3),
         route,

@@ -1,8 +1,9 @@
 """Dry run: what a candidate policy would have decided about recent traffic.
 
 Each audit record is turned back into the ``PolicyInput`` its request had —
-provider, API, model and the counts of entity types found — with the
-provider's jurisdiction taken from the catalog, and decided twice: by the
+caller (user, groups, address, application), provider, host, API, model, the
+endpoint's country when it was resolved, and the counts of entity types found —
+with the provider's jurisdiction and regions taken from the catalog, and decided twice: by the
 active policy and by the candidate. Comparing the two on the same
 reconstructed inputs isolates the effect of the change; comparing the active
 policy's re-decision with what was actually recorded (for records made under
@@ -14,7 +15,10 @@ What a record cannot give back, and so what a dry run cannot see:
   below its ``min_score`` (only counts that counted are recorded);
 - dictionary terms the candidate adds (the texts are not kept, by design);
 - requests refused before the policy ran (bad JSON, unknown provider, audit
-  outage): they have no decision to compare.
+  outage): they have no decision to compare;
+- prompt size, attachments and server-side references, and how the caller
+  signed in (a recorded user counts as signed in): rules on those are judged
+  as if the request had none.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.audit import AuditRecord
+from gateway.identity import Subject
 from gateway.policy.evaluate import CompiledPolicy, Decision, PolicyInput
 from gateway.providers.catalog import Provider
 
@@ -40,6 +45,16 @@ def reconstruct(record: AuditRecord, providers: Mapping[str, Provider]) -> Polic
     provider = providers.get(record.provider)
     if provider is None:  # a provider since removed from the catalog
         return None
+    # Who called, and where the request went, as recorded; the record cannot say how
+    # the user was established, so a named user counts as signed in.
+    subject = Subject(
+        user=record.user,
+        groups=tuple(record.groups),
+        address=record.client_address,
+        application=record.client_application,
+        method="recorded" if record.user else None,
+    )
+    countries = tuple(record.endpoint_country.split(",")) if record.endpoint_country else ()
     return PolicyInput(
         provider=provider.id,
         provider_jurisdiction=provider.entry.jurisdiction,
@@ -47,6 +62,10 @@ def reconstruct(record: AuditRecord, providers: Mapping[str, Provider]) -> Polic
         api=record.api,
         model=record.model,
         entity_counts=dict(record.entities),
+        provider_regions=tuple(provider.entry.regions),
+        host=record.host,
+        endpoint_countries=countries,
+        subject=subject,
     )
 
 

@@ -1,0 +1,166 @@
+"""Turning a finished exchange into its audit record, on the request path.
+
+Everything here runs once per request on the event loop, so it stays a few
+microseconds: no I/O, no JSON. Matched values are read only to feed a keyed
+HMAC (``Fingerprinter``); the record keeps the truncated digest, never the value.
+Strings the client chose (model, path, application) are bounded and stripped of
+NUL, which PostgreSQL refuses and which would otherwise wedge a whole batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from gateway.audit.record import AuditRecord, FindingSummary
+
+if TYPE_CHECKING:
+    from gateway.audit.evidence import EvidenceSealer
+    from gateway.exchange import Exchange
+
+__all__ = ["MAX_FINGERPRINTS", "AuditKeys", "Fingerprinter", "build_record"]
+
+#: distinct values fingerprinted per entity type and location
+MAX_FINGERPRINTS = 16
+_MAX_TEXT = 512
+
+
+class Fingerprinter:
+    """HMAC-SHA256 of a matched value under the audit key, as 32 hex digits.
+
+    Without the key nobody can test a guess against a fingerprint, which a
+    plain hash of a phone number or ID would allow in seconds.
+    """
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def __call__(self, value: str) -> str:
+        return hmac.new(self._key, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditKeys:
+    """The keys a record is made with: fingerprints always, sealed evidence if configured."""
+
+    fingerprint: Fingerprinter | None = None
+    sealer: EvidenceSealer | None = None
+
+
+def _clean(text: str | None) -> str | None:
+    if text is None:
+        return None
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT] + "…"
+
+
+def _host(base_url: str | None) -> str | None:
+    if not base_url:
+        return None
+    try:
+        return urlsplit(base_url).hostname
+    except ValueError:
+        return None
+
+
+def _evidence(exchange: Exchange) -> list[dict[str, Any]]:
+    """The matched values themselves: only ever handed to the sealer."""
+    min_score = exchange.policy.min_score
+    return [
+        {
+            "entity_type": finding.entity_type,
+            "location": segment.location,
+            "value": segment.text[finding.start : finding.end],
+            "score": round(finding.score, 4),
+        }
+        for segment, found in zip(exchange.segments, exchange.findings, strict=False)
+        for finding in found
+        if finding.score >= min_score
+    ]
+
+
+def _findings(exchange: Exchange, fingerprint: Fingerprinter | None) -> list[FindingSummary]:
+    min_score = exchange.policy.min_score
+    summaries: dict[tuple[str, str], FindingSummary] = {}
+    for segment, found in zip(exchange.segments, exchange.findings, strict=False):
+        if not found:
+            continue
+        location: str | None = None
+        for finding in found:
+            if finding.score < min_score:
+                continue
+            if location is None:
+                location = _clean(segment.location) or ""
+            key = (finding.entity_type, location)
+            summary = summaries.get(key)
+            if summary is None:
+                summary = summaries[key] = FindingSummary(finding.entity_type, location, 0, 0.0)
+            summary.count += 1
+            summary.max_score = max(summary.max_score, round(finding.score, 4))
+            if fingerprint is not None and len(summary.fingerprints) < MAX_FINGERPRINTS:
+                digest = fingerprint(segment.text[finding.start : finding.end])
+                if digest not in summary.fingerprints:
+                    summary.fingerprints.append(digest)
+    return list(summaries.values())
+
+
+def build_record(
+    exchange: Exchange,
+    decision: str,
+    status: int | None,
+    error: str | None,
+    *,
+    keys: AuditKeys | None = None,
+    usage: dict[str, int] | None = None,
+    rule_ids: list[str] | None = None,
+) -> AuditRecord:
+    """The record of ``exchange`` as it stands; ``rule_ids`` overrides the decision's."""
+    from gateway.exchange import new_request_id
+
+    chosen = exchange.decision
+    provider = exchange.provider
+    subject = exchange.subject
+    keys = keys or _NO_KEYS
+    record_id = new_request_id()
+    evidence = None
+    if keys.sealer is not None and exchange.findings and (found := _evidence(exchange)):
+        evidence = keys.sealer.seal(found, record_id)
+    return AuditRecord(
+        record_id=record_id,
+        time=time.time(),
+        request_id=exchange.request_id,
+        client_address=subject.address or exchange.client_address,
+        user=_clean(subject.user),
+        provider=provider.id if provider else None,
+        api=exchange.endpoint.api if exchange.endpoint else None,
+        model=_clean(exchange.model),
+        method=_clean(exchange.method) or "",
+        path=_clean(exchange.upstream_path or exchange.path[:200]) or "",
+        decision=decision,
+        status=status,
+        upstream_status=exchange.upstream_status,
+        rule_ids=list(rule_ids if rule_ids is not None else chosen.rule_ids if chosen else ()),
+        monitored_rule_ids=list(chosen.monitored_rule_ids) if chosen else [],
+        entities=dict(exchange.entity_counts),
+        policy_version=exchange.policy.version,
+        error=error,
+        timings_ms=dict(exchange.timings_ms),
+        groups=[g for g in (_clean(g) for g in subject.groups) if g],
+        client_application=_clean(subject.application),
+        host=_host(provider.base_url) if provider else None,
+        jurisdiction=provider.entry.jurisdiction if provider else None,
+        # Resolved only when the policy tests `endpoint.ip_country`.
+        endpoint_country=exchange.endpoint_country,
+        findings=_findings(exchange, keys.fingerprint),
+        edits=dict(chosen.edits) if chosen and decision != "block" else {},
+        usage=usage,
+        evidence=evidence,
+    )
+
+
+_NO_KEYS = AuditKeys()

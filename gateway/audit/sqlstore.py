@@ -1,0 +1,312 @@
+"""What SQLite and PostgreSQL stores share: the table's shape, chaining, and reading back.
+
+A backend supplies its connections (``_reading``, ``_transaction``) and its
+``Dialect``; everything that decides *what* is written or read lives here, so
+the two stores cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from gateway.audit.chain import GENESIS, Checkpoint, CheckpointSigner, chain_records
+from gateway.audit.query import (
+    AuditFilter,
+    Dialect,
+    Order,
+    Page,
+    StatsRow,
+    encode_cursor,
+    search_sql,
+    stats_sql,
+)
+from gateway.audit.record import AuditRecord
+from gateway.audit.writer import ThreadedAuditStore
+
+__all__ = ["COLUMNS", "JSON_COLUMNS", "PurgeResult", "SQLAuditStore"]
+
+COLUMNS = (
+    "seq", "record_id", "time", "request_id", "client_address", "client_application", "user",
+    "groups", "provider", "host", "api", "model", "method", "path", "jurisdiction",
+    "endpoint_country", "decision", "status", "upstream_status", "rule_ids",
+    "monitored_rule_ids", "entities", "findings", "edits", "usage", "policy_version", "error",
+    "timings_ms", "details", "evidence", "schema_version", "prev_hash", "hash",
+)  # fmt: skip
+JSON_COLUMNS = frozenset(
+    {"groups", "rule_ids", "monitored_rule_ids", "entities", "findings", "edits", "usage",
+     "timings_ms", "details"}
+)  # fmt: skip
+log = logging.getLogger("haetae.audit")
+
+SELECT_LIST = ", ".join('"user"' if c == "user" else c for c in COLUMNS)
+_CHECKPOINT_COLUMNS = "seq, hash, time, key_id, signature"
+
+
+class Cursor(Protocol):
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+
+
+class Connection(Protocol):
+    def execute(self, sql: str, params: Any = ..., /) -> Cursor: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeResult:
+    deleted: int
+    through_seq: int  # the last deleted record's number (0: nothing deleted)
+    record: AuditRecord  # the record of the purge itself
+
+
+class SQLAuditStore(ThreadedAuditStore):
+    dialect: Dialect
+
+    def __init__(self, *, signer: CheckpointSigner | None = None, **options: Any) -> None:
+        super().__init__(**options)
+        self._signer = signer
+        p = self.dialect.param
+        self._insert = (
+            f"INSERT INTO audit_records ({SELECT_LIST}) VALUES ({', '.join(p for _ in COLUMNS)})"
+        )
+        self._insert_checkpoint = (
+            f"INSERT INTO audit_checkpoints ({_CHECKPOINT_COLUMNS}) "
+            f"VALUES ({p}, {p}, {p}, {p}, {p}) ON CONFLICT (seq) DO NOTHING"
+        )  # another replica may have signed the same record
+
+    # -- what a SQL backend provides -------------------------------------------------
+
+    def _reading(self) -> contextlib.AbstractContextManager[Connection | None]:
+        """A connection to read with, or None when there is no database yet."""
+        raise NotImplementedError
+
+    def _transaction(self) -> contextlib.AbstractContextManager[Connection]:
+        """The writer's connection inside a transaction holding the store's write lock."""
+        raise NotImplementedError
+
+    def _executemany(self, conn: Connection, sql: str, rows: list[tuple[object, ...]]) -> None:
+        raise NotImplementedError
+
+    def _dump_json(self, value: object) -> object:
+        raise NotImplementedError
+
+    def _load_json(self, value: object) -> Any:
+        raise NotImplementedError
+
+    # -- writing -------------------------------------------------------------------
+
+    def _write_batch(self, records: list[AuditRecord]) -> None:
+        with self._transaction() as conn:
+            self._append_chained(conn, records)
+
+    def _append_chained(self, conn: Connection, records: list[AuditRecord]) -> None:
+        row = conn.execute(
+            "SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        last_seq, last_hash = (int(row[0]), row[1] or GENESIS) if row else (0, GENESIS)
+        chain_records(records, last_seq, last_hash)
+        self._executemany(conn, self._insert, [self._to_row(r) for r in records])
+        signer = self._signer
+        if signer is not None and signer.due(len(records)):
+            last = records[-1]
+            assert last.seq is not None and last.hash is not None
+            cp = signer.sign(last.seq, last.hash)
+            conn.execute(
+                self._insert_checkpoint, (cp.seq, cp.hash, cp.time, cp.key_id, cp.signature)
+            )
+
+    def _idle_timeout(self) -> float | None:
+        signer = self._signer
+        if signer is None or not signer.pending:
+            return None
+        return signer.seconds_left()
+
+    def _idle(self) -> None:
+        """Anchor a quiet tail: sign the newest record once the checkpoint interval is up."""
+        signer = self._signer
+        if signer is None or not signer.pending or signer.seconds_left() > 0:
+            return
+        try:
+            with self._transaction() as conn:
+                row = conn.execute(
+                    "SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1"
+                ).fetchone()
+                if row is None:
+                    return
+                cp = signer.sign(int(row[0]), row[1])
+                conn.execute(
+                    self._insert_checkpoint,
+                    (cp.seq, cp.hash, cp.time, cp.key_id, cp.signature),
+                )
+        except Exception as exc:  # a checkpoint can wait; the next write reports a real outage
+            log.warning("audit checkpoint failed: %s", self._error_kind(exc))
+
+    def _to_row(self, record: AuditRecord) -> tuple[object, ...]:
+        data = record.to_dict()
+        return tuple(
+            self._dump_json(data[c]) if c in JSON_COLUMNS and data[c] is not None else data[c]
+            for c in COLUMNS
+        )
+
+    def _from_row(self, row: tuple[object, ...]) -> AuditRecord:
+        data = {
+            c: self._load_json(v) if c in JSON_COLUMNS and v is not None else v
+            for c, v in zip(COLUMNS, row, strict=True)
+        }
+        return AuditRecord.from_dict(data)
+
+    def _stored_ids(self, record_ids: list[str]) -> set[str]:
+        if not record_ids:
+            return set()
+        marks = ", ".join(self.dialect.param for _ in record_ids)
+        with self._reading() as conn:
+            if conn is None:
+                return set()
+            sql = f"SELECT record_id FROM audit_records WHERE record_id IN ({marks})"
+            return {r[0] for r in conn.execute(sql, tuple(record_ids)).fetchall()}
+
+    # -- reading -------------------------------------------------------------------
+
+    def _select(self, sql: str, params: tuple[object, ...] | list[object]) -> list[Any]:
+        with self._reading() as conn:
+            if conn is None:
+                return []
+            return conn.execute(sql, tuple(params)).fetchall()
+
+    def tail(self, limit: int) -> list[AuditRecord]:
+        """The newest ``limit`` records, oldest first."""
+        if limit <= 0:
+            return []
+        p = self.dialect.param
+        rows = self._select(
+            f"SELECT {SELECT_LIST} FROM audit_records ORDER BY seq DESC LIMIT {p}", (limit,)
+        )
+        return [self._from_row(r) for r in reversed(rows)]
+
+    def after(self, seq: int, limit: int = 500) -> list[AuditRecord]:
+        """Records numbered above ``seq``, in chain order (``tail -f``, verification)."""
+        p = self.dialect.param
+        rows = self._select(
+            f"SELECT {SELECT_LIST} FROM audit_records WHERE seq > {p} ORDER BY seq LIMIT {p}",
+            (seq, limit),
+        )
+        return [self._from_row(r) for r in rows]
+
+    def iter_chain(self, batch: int = 2000) -> Iterator[AuditRecord]:
+        """Every record in chain order, read a batch at a time."""
+        seq = -1
+        while records := self.after(seq, batch):
+            yield from records
+            last = records[-1].seq
+            assert last is not None
+            seq = last
+
+    def records_between(self, start: float, end: float) -> list[AuditRecord]:
+        """Records with ``start <= time < end``, in the order they were written."""
+        p = self.dialect.param
+        rows = self._select(
+            f"SELECT {SELECT_LIST} FROM audit_records WHERE time >= {p} AND time < {p} "
+            "ORDER BY seq",
+            (start, end),
+        )
+        return [self._from_row(r) for r in rows]
+
+    def search(
+        self,
+        where: AuditFilter,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        order: Order = "desc",
+    ) -> Page:
+        """One page by time; ``next_cursor`` fetches the next. ValueError on a bad cursor."""
+        sql, params = search_sql(
+            where, self.dialect, SELECT_LIST, limit=limit, cursor=cursor, order=order
+        )
+        records = [self._from_row(r) for r in self._select(sql, params)]
+        more = len(records) > limit
+        records = records[:limit]
+        last = records[-1] if records else None
+        next_cursor = encode_cursor(last.time, last.seq or 0) if more and last else None
+        return Page(records, next_cursor)
+
+    def stats(self, where: AuditFilter, *, by: str, per: str) -> list[StatsRow]:
+        sql, params = stats_sql(where, self.dialect, by, per)
+        return [
+            StatsRow(float(b), None if k is None else str(k), int(n))
+            for b, k, n in self._select(sql, params)
+        ]
+
+    def checkpoints(self) -> list[Checkpoint]:
+        rows = self._select(f"SELECT {_CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY seq", ())
+        return [Checkpoint(int(s), h, float(t), k, sig) for s, h, t, k, sig in rows]
+
+    def analyze(self) -> None:
+        """Refresh the planner's statistics (after a bulk load; routine upkeep otherwise)."""
+        with self._transaction() as conn:
+            conn.execute("ANALYZE audit_records")
+
+    # -- retention -------------------------------------------------------------------
+
+    def purge(self, before: float, *, actor: str) -> PurgeResult:
+        """Delete the oldest records up to the first one at or after ``before``, and record it.
+
+        Only a prefix of the chain is removed, so what remains still verifies: the
+        purge record names the last deleted record's number and hash, which the
+        first remaining record points to. A record written out of time order
+        just after the cut-off is kept rather than leaving a hole.
+        """
+        p = self.dialect.param
+        with self._transaction() as conn:
+            row = conn.execute(
+                f"SELECT MIN(seq) FROM audit_records WHERE time >= {p}", (before,)
+            ).fetchone()
+            if row is None or row[0] is None:
+                last = conn.execute("SELECT MAX(seq) FROM audit_records").fetchone()
+                through = int(last[0]) if last and last[0] is not None else 0
+            else:
+                through = int(row[0]) - 1
+            found = conn.execute(
+                f"SELECT hash, (SELECT COUNT(*) FROM audit_records WHERE seq <= {p}) "
+                f"FROM audit_records WHERE seq = {p}",
+                (through, through),
+            ).fetchone()
+            purged_hash, deleted = (found[0], int(found[1])) if found else (None, 0)
+            record = _purge_record(before, actor, through, purged_hash, deleted)
+            # Chain first: the purge record follows the current tail, which may be deleted next.
+            self._append_chained(conn, [record])
+            if deleted:
+                conn.execute(f"DELETE FROM audit_records WHERE seq <= {p}", (through,))
+                conn.execute(f"DELETE FROM audit_checkpoints WHERE seq <= {p}", (through,))
+        return PurgeResult(deleted, through if deleted else 0, record)
+
+
+def _purge_record(
+    before: float, actor: str, through: int, purged_hash: str | None, deleted: int
+) -> AuditRecord:
+    from gateway.exchange import new_request_id
+
+    now = time.time()
+    return AuditRecord(
+        record_id=new_request_id(),
+        time=now,
+        request_id=new_request_id(),
+        client_address=None,
+        user=actor,
+        provider=None,
+        api=None,
+        model=None,
+        method="PURGE",
+        path="audit",
+        decision="purge",
+        details={
+            "before": before,
+            "deleted": deleted,
+            "through_seq": through if deleted else None,
+            "through_hash": purged_hash if deleted else None,
+        },
+    )

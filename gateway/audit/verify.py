@@ -1,0 +1,160 @@
+"""Checking the chain: is every record as written, and is every record there?
+
+One pass in ``seq`` order recomputes each hash and checks each link; then the
+signed checkpoints are checked against the hashes found. The report says where
+each break is:
+
+- *modified*: a record's contents no longer match its own hash;
+- *missing*: numbers are skipped (records deleted from the middle);
+- *out of order*: a number repeats or goes backwards;
+- *broken link*: a record does not point at the one before it (inserted,
+  deleted or reordered records whose hashes were recomputed to look whole);
+- *checkpoint*: a signed hash differs from the stored chain (the chain was
+  rewritten wholesale), or a signature is invalid.
+
+A prefix removed by ``purge`` is accepted only if a purge record names its last
+number and hash. Records after the last checkpoint are protected by the chain
+alone: someone able to rewrite the database could drop or replace that tail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from gateway.audit.chain import GENESIS, Checkpoint, key_id, record_hash, verify_checkpoint
+from gateway.audit.record import AuditRecord
+
+__all__ = ["Problem", "VerifyReport", "verify_chain"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    seq: int | None
+    kind: str  # modified | missing | out_of_order | broken_link | checkpoint | start
+    message: str
+
+    def __str__(self) -> str:
+        where = f"seq {self.seq}" if self.seq is not None else "chain"
+        return f"{where}: {self.kind}: {self.message}"
+
+
+@dataclass(slots=True)
+class VerifyReport:
+    records: int = 0
+    first_seq: int | None = None
+    last_seq: int | None = None
+    checkpoints: int = 0  # verified, signature and hash
+    last_checkpoint_seq: int | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def unanchored(self) -> int:
+        """Records after the last good checkpoint, protected by the chain alone."""
+        if self.last_seq is None:
+            return 0
+        return self.last_seq - (self.last_checkpoint_seq or 0)
+
+
+def verify_chain(
+    records: Iterable[AuditRecord],
+    checkpoints: Iterable[Checkpoint] = (),
+    public_key: Ed25519PublicKey | None = None,
+    *,
+    max_problems: int = 100,
+) -> VerifyReport:
+    report = VerifyReport()
+    problems = report.problems
+    checkpoints = list(checkpoints)
+    signed = {c.seq for c in checkpoints}
+    hashes: dict[int, str] = {}  # seq → stored hash of the signed records only
+    purges: list[AuditRecord] = []
+    first: AuditRecord | None = None
+    prev: AuditRecord | None = None
+    for record in records:
+        report.records += 1
+        seq = record.seq if record.seq is not None else -1
+        if first is None:
+            first = record
+        if record.decision == "purge" and record.details:
+            purges.append(record)
+        if record.hash is None or record_hash(record) != record.hash:
+            problems.append(Problem(seq, "modified", "contents do not match the record's hash"))
+        if prev is not None and prev.seq is not None:
+            if seq <= prev.seq:
+                problems.append(Problem(seq, "out_of_order", f"follows seq {prev.seq}"))
+            elif seq > prev.seq + 1:
+                gap = f"{prev.seq + 1}" if seq == prev.seq + 2 else f"{prev.seq + 1}–{seq - 1}"
+                problems.append(Problem(seq, "missing", f"record(s) {gap} are gone"))
+            elif record.prev_hash != prev.hash:
+                problems.append(
+                    Problem(seq, "broken_link", f"does not follow seq {prev.seq} as written")
+                )
+        if record.seq in signed and record.hash is not None:
+            hashes[record.seq] = record.hash
+        prev = record
+        if len(problems) >= max_problems:
+            break
+    if first is not None:
+        report.first_seq, report.last_seq = first.seq, prev.seq if prev else None
+        _check_start(first, purges, problems)
+    _check_checkpoints(report, hashes, checkpoints, public_key)
+    return report
+
+
+def _check_start(first: AuditRecord, purges: list[AuditRecord], problems: list[Problem]) -> None:
+    if first.seq == 1:
+        if first.prev_hash != GENESIS:
+            problems.append(Problem(1, "broken_link", "the first record does not start the chain"))
+        return
+    before = (first.seq or 1) - 1
+    for purge in purges:
+        details = purge.details or {}
+        if details.get("through_seq") == before and details.get("through_hash") == first.prev_hash:
+            return
+    problems.append(
+        Problem(
+            first.seq, "missing", f"records 1–{before} are gone and no purge record covers them"
+        )
+    )
+
+
+def _check_checkpoints(
+    report: VerifyReport,
+    hashes: dict[int, str],
+    checkpoints: Iterable[Checkpoint],
+    public_key: Ed25519PublicKey | None,
+) -> None:
+    expected_key = key_id(public_key) if public_key is not None else None
+    for checkpoint in checkpoints:
+        if public_key is None:
+            continue  # without the key a checkpoint proves nothing; the CLI says so
+        if checkpoint.key_id != expected_key or not verify_checkpoint(checkpoint, public_key):
+            report.problems.append(
+                Problem(checkpoint.seq, "checkpoint", "signature is not valid for this key")
+            )
+            continue
+        stored = hashes.get(checkpoint.seq)
+        if stored is None:
+            if report.first_seq is not None and checkpoint.seq >= report.first_seq:
+                report.problems.append(
+                    Problem(checkpoint.seq, "checkpoint", "the signed record is missing")
+                )
+            continue
+        if stored != checkpoint.hash:
+            report.problems.append(
+                Problem(
+                    checkpoint.seq,
+                    "checkpoint",
+                    "the chain differs from what was signed here (rewritten up to this point)",
+                )
+            )
+            continue
+        report.checkpoints += 1
+        report.last_checkpoint_seq = checkpoint.seq

@@ -1,0 +1,359 @@
+"""The writing half every store shares: a queue on the caller's side, one thread behind it.
+
+The event loop only ever puts onto a ``queue.SimpleQueue``; a single thread
+commits whatever is queued in batches, one transaction each. ``flush`` rides
+the same queue as a marker, so when the writer reaches it everything appended
+before it is durable. A backend supplies ``_open``/``_write_batch`` and its
+error mapping; chaining happens inside ``_write_batch``, under the store's
+write lock, so several gateway processes can share one chain.
+
+When a write fails and a spool is configured, the batch goes to the spool
+instead (fsync'd), the store keeps retrying in the background, and the spool
+is replayed, in order, once it answers again. Without a spool, or if the spool
+fails too, ``healthy`` turns False for good and the gateway stops serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass
+
+from gateway.audit.record import AuditRecord
+from gateway.audit.spool import Spool
+from gateway.audit.store import AuditStoreError
+
+__all__ = ["ThreadedAuditStore"]
+
+log = logging.getLogger("haetae.audit")
+
+_STOP = object()
+
+
+@dataclass(slots=True)
+class _Waiter:
+    """A flush marker: resolved by the writer once everything before it is durable."""
+
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[None]
+
+    def resolve(self, error: str | None) -> None:
+        # The loop may be gone if the waiter timed out during shutdown.
+        with contextlib.suppress(RuntimeError):
+            self.loop.call_soon_threadsafe(_settle, self.future, error)
+
+
+def _settle(future: asyncio.Future[None], error: str | None) -> None:
+    if future.done():  # cancelled by the flush timeout
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(AuditStoreError(f"audit write failed: {error}"))
+
+
+class ThreadedAuditStore:
+    """Batching, flushing, spooling and health; subclasses say how to store a batch."""
+
+    #: where the store is, for messages (never a URL with a password)
+    label: str = "audit store"
+
+    def __init__(
+        self,
+        *,
+        spool: str | None = None,
+        batch_size: int = 500,
+        linger: float = 0.02,
+        busy_retries: int = 3,
+        retry_delay: float = 0.05,
+        max_pending: int = 100_000,
+        close_timeout: float = 5.0,
+        replay_interval: float = 5.0,
+    ) -> None:
+        self._batch_size = batch_size
+        # Waiting briefly for more records turns one commit per request into one
+        # per batch; a flush marker ends the wait, so refusals never linger.
+        self._linger = linger
+        self._busy_retries = busy_retries
+        self._retry_delay = retry_delay
+        self._max_pending = max_pending
+        self._close_timeout = close_timeout
+        self._replay_interval = replay_interval
+        self._spool = Spool(spool) if spool else None
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._started = False
+        self._closed = False
+        self._failure: str | None = None
+        self._backend_error: str | None = None  # the store is down; records go to the spool
+        self._next_retry = 0.0
+        self.dropped = 0  # records lost to a failed write or a full backlog
+
+    # -- what a backend provides -------------------------------------------------
+
+    def _open(self) -> None:
+        """Connect and migrate; raise the backend's error if it can't."""
+        raise NotImplementedError
+
+    def _close_backend(self) -> None:
+        """Release the writer's connection (called on the writer thread, or after it)."""
+
+    def _write_batch(self, records: list[AuditRecord]) -> None:
+        """In one transaction under the write lock: chain after the tail, insert, sign."""
+        raise NotImplementedError
+
+    def _stored_ids(self, record_ids: list[str]) -> set[str]:
+        """Which of these records the store already has (a replay may repeat a batch)."""
+        raise NotImplementedError
+
+    def _is_transient(self, exc: Exception) -> bool:
+        return False
+
+    def _idle_timeout(self) -> float | None:
+        """How long the writer may wait for records before ``_idle`` is due (None: forever)."""
+        return None
+
+    def _idle(self) -> None:
+        """Housekeeping when no record came for ``_idle_timeout`` seconds."""
+
+    def _error_kind(self, exc: BaseException) -> str:
+        return type(exc).__name__
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def start(self) -> None:
+        """Open the store on the caller's thread, then start the writer.
+
+        Raises AuditStoreError if it can't open and there is no spool to fall
+        back on; with a spool, the gateway starts and records wait there.
+        """
+        if self._closed:
+            raise AuditStoreError("audit store is closed")
+        if self._started:
+            return
+        if self._spool is not None:
+            try:
+                self._spool.load()
+            except OSError as exc:
+                raise AuditStoreError(
+                    f"cannot read the audit spool {self._spool.path}: {type(exc).__name__}"
+                ) from exc
+        try:
+            self._open()
+        except Exception as exc:
+            # A store that answered but is unusable (e.g. a newer schema) is a
+            # configuration error, not an outage to ride out on the spool.
+            refused = isinstance(exc, AuditStoreError) and exc.__cause__ is None
+            if self._spool is None or refused:
+                if isinstance(exc, AuditStoreError):
+                    raise
+                kind = self._error_kind(exc)
+                raise AuditStoreError(f"cannot open audit database {self.label}: {kind}") from exc
+            self._store_down(self._error_kind(exc))
+        self._thread = threading.Thread(target=self._run, name="haetae-audit", daemon=True)
+        self._started = True
+        self._thread.start()
+
+    def close(self) -> None:
+        """Commit what is queued, stop the writer, wait at most ``close_timeout``."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._thread is None:
+            return
+        self._queue.put(_STOP)
+        self._thread.join(self._close_timeout)
+        if self._thread.is_alive():
+            log.error("audit writer did not stop within %.1fs", self._close_timeout)
+
+    # -- the caller's side ---------------------------------------------------------
+
+    def append(self, record: AuditRecord) -> None:
+        """Queue one record: a lock-free put, no I/O."""
+        if self._closed:
+            self.dropped += 1
+            return
+        if self._queue.qsize() >= self._max_pending:
+            self.dropped += 1
+            self._fail("BacklogFull")
+            return
+        self._queue.put(record)
+
+    async def flush(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109 (contract)
+        """Await the writer reaching a marker queued behind every record appended so far."""
+        self._check_usable()
+        loop = asyncio.get_running_loop()
+        waiter = _Waiter(loop, loop.create_future())
+        self._queue.put(waiter)
+        async with asyncio.timeout(timeout):
+            await waiter.future
+
+    @property
+    def healthy(self) -> bool:
+        thread = self._thread
+        return (
+            self._started
+            and not self._closed
+            and self._failure is None
+            and thread is not None
+            and thread.is_alive()
+        )
+
+    @property
+    def last_error(self) -> str | None:
+        """The fatal failure, else why records are going to the spool, else None."""
+        return self._failure or self._backend_error
+
+    @property
+    def queue_depth(self) -> int:
+        """Records waiting for the writer (a stalled disk or database shows here first)."""
+        return self._queue.qsize()
+
+    @property
+    def spool_depth(self) -> int:
+        """Records waiting in the spool for the store to come back."""
+        return self._spool.depth if self._spool is not None else 0
+
+    # -- the writer's side ---------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            self._drain_forever()
+        except BaseException as exc:  # never die silently: healthy must turn False
+            self._fail(f"WriterCrashed:{self._error_kind(exc)}")
+            raise
+        finally:
+            with contextlib.suppress(Exception):
+                self._close_backend()
+
+    def _waiting_on_spool(self) -> bool:
+        return self._spool is not None and (
+            self._backend_error is not None or self._spool.depth > 0
+        )
+
+    def _drain_forever(self) -> None:
+        stopping = False
+        while True:
+            if stopping:
+                first = None
+            else:
+                spooling = self._waiting_on_spool()
+                timeout = self._replay_interval if spooling else self._idle_timeout()
+                try:
+                    first = self._queue.get(timeout=timeout)
+                except queue.Empty:
+                    if spooling:
+                        self._recover()
+                    else:
+                        self._idle()
+                    continue
+            items = [] if first is None else [first]
+            urgent = stopping or not isinstance(first, AuditRecord)
+            deadline = time.monotonic() + self._linger
+            while len(items) < self._batch_size:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    remaining = deadline - time.monotonic()
+                    if urgent or remaining <= 0:
+                        break
+                    try:
+                        item = self._queue.get(timeout=remaining)
+                    except queue.Empty:
+                        break
+                items.append(item)
+                urgent = urgent or not isinstance(item, AuditRecord)
+            if not items:
+                return  # stopping, and nothing is left
+            records = [i for i in items if isinstance(i, AuditRecord)]
+            stopping = stopping or any(i is _STOP for i in items)
+            if records:
+                self._commit(records)
+            for item in items:
+                if isinstance(item, _Waiter):
+                    item.resolve(self._failure)
+            # After the waiters: a reconnect attempt may take seconds, and a
+            # refusal waiting on its flush should not wait for it.
+            if self._waiting_on_spool() and not stopping:
+                self._recover()
+
+    def _commit(self, records: list[AuditRecord]) -> None:
+        if self._waiting_on_spool():
+            self._to_spool(records)  # behind what is already waiting, to keep the order
+            return
+        try:
+            self._write_with_retries(records)
+        except Exception as exc:
+            kind = self._error_kind(exc)
+            if self._spool is None:
+                self.dropped += len(records)
+                self._fail(kind)
+                return
+            self._store_down(kind)
+            self._to_spool(records)
+
+    def _write_with_retries(self, records: list[AuditRecord]) -> None:
+        for attempt in range(self._busy_retries + 1):
+            try:
+                self._write_batch(records)
+                return
+            except Exception as exc:
+                if self._is_transient(exc) and attempt < self._busy_retries:
+                    time.sleep(self._retry_delay * 2**attempt)
+                    continue
+                raise
+
+    def _to_spool(self, records: list[AuditRecord]) -> None:
+        assert self._spool is not None
+        try:
+            self._spool.append(records)
+        except OSError as exc:
+            self.dropped += len(records)
+            self._fail(f"SpoolFailed:{type(exc).__name__}")
+
+    def _store_down(self, kind: str) -> None:
+        if self._backend_error is None:
+            log.error("audit store %s failed (%s); records go to the spool", self.label, kind)
+        self._backend_error = kind
+        self._next_retry = time.monotonic() + self._replay_interval
+
+    def _recover(self) -> None:
+        """Reconnect if needed and replay the spool, oldest first; at most once per interval."""
+        if self._spool is None or time.monotonic() < self._next_retry or self._failure:
+            return
+        try:
+            if self._backend_error is not None:
+                with contextlib.suppress(Exception):
+                    self._close_backend()
+                self._open()
+            replayed = self._spool.depth
+            with self._spool.locked():
+                for batch in self._spool.batches(self._batch_size):
+                    seen = self._stored_ids([r.record_id for r in batch])
+                    fresh = [r for r in batch if r.record_id not in seen]
+                    if fresh:
+                        self._write_with_retries(fresh)
+                self._spool.clear()
+        except Exception as exc:
+            self._store_down(self._error_kind(exc))
+            return
+        if replayed or self._backend_error:
+            log.warning("audit store %s is back; %d spooled records replayed", self.label, replayed)
+        self._backend_error = None
+
+    def _fail(self, kind: str) -> None:
+        if self._failure is None:
+            self._failure = kind
+            log.error("audit store %s failed (%s); the gateway must stop serving", self.label, kind)
+
+    def _check_usable(self) -> None:
+        if not self._started:
+            raise AuditStoreError("audit store is not started")
+        if self._closed:
+            raise AuditStoreError("audit store is closed")
+        if self._failure is not None:
+            raise AuditStoreError(f"audit write failed: {self._failure}")

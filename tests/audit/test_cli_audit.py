@@ -1,0 +1,156 @@
+"""``haetae audit …`` against a store found by --config or --url."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import sqlite3
+from pathlib import Path
+
+import orjson
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from gateway.audit import AuditRecord
+from gateway.audit.setup import configured_store
+from gateway.cli import main
+from gateway.settings import load_settings
+
+T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z
+
+
+def make(i: int) -> AuditRecord:
+    return AuditRecord(
+        record_id=f"rec-{i}", time=T0 + i * 3600.0, request_id=f"req-{i}", client_address=None,
+        user="alice" if i % 2 else "bob", provider="openai", api="chat",
+        model="=HYPERLINK(\"http://x\")" if i == 3 else "gpt-4o", method="POST", path="/",
+        decision="block" if i % 3 == 0 else "allow", groups=["eng"],
+    )  # fmt: skip
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    """A config as serve reads it, with a signing key; 48 hourly records written through it."""
+    key = tmp_path / "signing.pem"
+    key.write_bytes(
+        Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    file = tmp_path / "haetae.yaml"
+    file.write_text(
+        f"audit:\n  url: 'sqlite:///{tmp_path}/audit.db'\n  signing_key_file: '{key}'\n"
+        "  checkpoint_every: 10\n"
+    )
+    store = configured_store(load_settings(file, environ={}).audit)
+    store.start()
+
+    async def fill() -> None:
+        for i in range(48):
+            store.append(make(i))
+            if i % 10 == 9:
+                await store.flush()
+        await store.flush()
+
+    asyncio.run(fill())
+    store.close()
+    return file
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_search_pages_and_says_how_to_continue(config, capsys) -> None:
+    code, out, err = run(capsys, "audit", "search", "--config", str(config), "--user", "alice",
+                         "--since", "2026-01-01T10:00:00Z", "--limit", "3", "--json")  # fmt: skip
+    assert code == 0
+    assert [orjson.loads(line)["record_id"] for line in out.splitlines()] == [
+        "rec-47", "rec-45", "rec-43",
+    ]  # fmt: skip
+    cursor = err.split("--cursor ")[1].strip()
+    code, out, _ = run(capsys, "audit", "search", "--config", str(config), "--user", "alice",
+                       "--limit", "2", "--cursor", cursor)  # fmt: skip
+    assert "rec-41" in out.splitlines()[0] or "req-41" in out.splitlines()[0]
+
+
+def test_stats_by_decision_per_day(config, capsys) -> None:
+    _, out, _ = run(capsys, "audit", "stats", "--config", str(config), "--json")
+    rows = [orjson.loads(line) for line in out.splitlines()]
+    assert {(r["start"], r["key"]): r["count"] for r in rows} == {
+        ("2026-01-01T00:00:00.000Z", "allow"): 16, ("2026-01-01T00:00:00.000Z", "block"): 8,
+        ("2026-01-02T00:00:00.000Z", "allow"): 16, ("2026-01-02T00:00:00.000Z", "block"): 8,
+    }  # fmt: skip
+
+
+def test_export_jsonl_and_csv(config, capsys, tmp_path) -> None:
+    _, out, err = run(capsys, "audit", "export", "--config", str(config), "--decision", "block")
+    records = [orjson.loads(line) for line in out.splitlines()]
+    assert [r["record_id"] for r in records] == [f"rec-{i}" for i in range(0, 48, 3)]
+    assert "exported 16 records" in err
+    target = tmp_path / "out.csv"
+    run(
+        capsys,
+        "audit",
+        "export",
+        "--config",
+        str(config),
+        "--format",
+        "csv",
+        "--output",
+        str(target),
+    )
+    rows = list(csv.DictReader(io.StringIO(target.read_text())))
+    assert len(rows) == 48 and rows[0]["time"] == "2026-01-01T00:00:00.000Z"
+    assert rows[3]["model"].startswith("'=")  # a spreadsheet will not run it as a formula
+
+
+def test_verify_passes_then_names_the_tampered_record(config, capsys, tmp_path) -> None:
+    code, out, _ = run(capsys, "audit", "verify", "--config", str(config))
+    assert code == 0 and "OK: the chain is intact" in out
+    assert "48 records (seq 1–48)" in out
+    assert int(out.split("), ")[1].split()[0]) >= 3  # signed checkpoints verified
+    conn = sqlite3.connect(tmp_path / "audit.db")
+    with conn:
+        conn.execute("UPDATE audit_records SET decision = 'allow' WHERE seq = 13")
+    conn.close()
+    code, out, _ = run(capsys, "audit", "verify", "--config", str(config))
+    assert code == 1 and "TAMPERED  seq 13: modified" in out
+
+
+def test_verify_by_url_without_a_key_says_checkpoints_were_not_checked(
+    config, capsys, tmp_path
+) -> None:
+    code, out, _ = run(capsys, "audit", "verify", "--url", f"sqlite:///{tmp_path}/audit.db")
+    assert code == 0 and "not checked: pass --public-key" in out
+
+
+def test_purge_is_a_dry_run_until_yes_and_is_recorded(config, capsys) -> None:
+    code, out, _ = run(capsys, "audit", "purge", "--config", str(config), "--before", "2026-01-02")
+    assert "would delete up to 24 records" in out
+    code, out, _ = run(
+        capsys, "audit", "purge", "--config", str(config), "--before", "2026-01-02", "--yes"
+    )
+    assert code == 0 and "deleted 24 records (through seq 24); recorded as seq 49" in out
+    code, out, _ = run(capsys, "audit", "verify", "--config", str(config))
+    assert code == 0, out
+    code, out, _ = run(capsys, "audit", "tail", "--config", str(config), "-n", "1", "--json")
+    assert orjson.loads(out)["decision"] == "purge"
+
+
+def test_a_bad_time_is_a_clear_error(config, capsys) -> None:
+    code, _, err = run(capsys, "audit", "search", "--config", str(config), "--since", "soon")
+    assert code == 2 and "not a time" in err
+
+
+def test_an_unreachable_store_is_one_line_without_the_password(capsys) -> None:
+    code = main(["audit", "tail", "--url", "postgresql://postgres:hunter2@127.0.0.1:9/test"])
+    err = capsys.readouterr().err
+    assert code == 1 and "cannot use audit store postgresql 127.0.0.1:9/test" in err
+    assert "hunter2" not in err and "Traceback" not in err

@@ -1,0 +1,128 @@
+"""Record version 2 as a real gateway writes it: where, what, how much, and never a value."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+
+from gateway.app import build_app
+from gateway.audit import SCHEMA_VERSION, AuditRecord, open_audit_store
+from gateway.audit.build import Fingerprinter
+from gateway.providers.catalog import load_catalog
+from gateway.settings import load_settings
+from gateway.testing import FakeUpstream, ServerThread
+
+ROOT = Path(__file__).resolve().parents[2]
+RRN = "900101-1234568"
+EMAIL = "kim.minsu@example.co.kr"
+CHAT = "/openai/v1/chat/completions"
+AUDIT_KEY = "audit-fingerprint-key-for-tests-0123456789"
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerThread, str]]:
+    folder = tmp_path_factory.mktemp("audit-v2")
+    url = f"sqlite:///{folder / 'audit.db'}"
+    with ServerThread(FakeUpstream()) as upstream:
+        overrides = {f"providers.{pid}.base_url": upstream.base_url for pid in load_catalog()}
+        overrides |= {"policy": str(ROOT / "policies" / "default.yaml"), "audit.url": url}
+        settings = load_settings(environ={}, overrides=overrides)
+        app = build_app(settings, environ={"HAETAE_AUDIT_KEY": AUDIT_KEY})
+        with ServerThread(app, lifespan="on") as server:
+            yield server, url
+
+
+def _post(server: ServerThread, body: dict[str, object]) -> str:
+    response = httpx.post(server.url(CHAT), content=orjson.dumps(body), timeout=10)
+    return response.headers["x-haetae-request-id"]
+
+
+def _record(url: str, request_id: str) -> AuditRecord:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        found = [r for r in open_audit_store(url).tail(50) if r.request_id == request_id]
+        if found:
+            return found[0]
+        time.sleep(0.05)
+    raise AssertionError("no audit record")
+
+
+def test_a_redacted_request_records_where_what_and_usage(gateway) -> None:
+    server, url = gateway
+    messages = [
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": f"mail {EMAIL} and again {EMAIL}"},
+    ]
+    record = _record(url, _post(server, {"model": "gpt-4o", "messages": messages}))
+    assert record.schema_version == SCHEMA_VERSION == 2
+    assert (record.decision, record.jurisdiction, record.host) == ("redact", "US", "127.0.0.1")
+    assert record.edits == {"EMAIL_ADDRESS": "redact"}
+    (finding,) = record.findings
+    assert (finding.entity_type, finding.location, finding.count) == (
+        "EMAIL_ADDRESS",
+        "messages[1].content",
+        2,
+    )
+    assert 0 < finding.max_score <= 1
+    # Two sightings of one value: one fingerprint, and it is the keyed HMAC of it.
+    assert finding.fingerprints == [Fingerprinter(AUDIT_KEY.encode())(EMAIL)]
+    assert record.usage is not None and record.usage["input_tokens"] > 0
+    assert (
+        record.usage["total_tokens"] == record.usage["input_tokens"] + record.usage["output_tokens"]
+    )
+    assert record.upstream_status == 200 and record.endpoint_country is None
+    assert {"extract", "detect", "decide", "upstream", "total"} <= set(record.timings_ms)
+
+
+def test_a_streamed_answer_records_the_usage_event(gateway) -> None:
+    server, url = gateway
+    body = {
+        "model": "gpt-4o",
+        "stream": True,
+        "stream_options": {"include_usage": True},
+        "messages": [{"role": "user", "content": "hello there"}],
+    }
+    record = _record(url, _post(server, body))
+    assert record.decision == "allow" and record.usage is not None
+    assert record.usage["output_tokens"] > 0
+
+
+def test_a_block_names_its_rule_and_the_store_never_holds_the_value(gateway) -> None:
+    server, url = gateway
+    messages = [{"role": "user", "content": f"my id {RRN}, mail {EMAIL}"}]
+    record = _record(url, _post(server, {"model": "gpt-4o", "messages": messages}))
+    assert (record.decision, record.rule_ids, record.edits) == (
+        "block",
+        ["pipa-resident-number"],
+        {},
+    )
+    assert {f.entity_type for f in record.findings} >= {"KR_RRN"}
+    assert all(f.location == "messages[0].content" for f in record.findings)
+    assert record.usage is None  # nothing went upstream
+    database = Path(url.removeprefix("sqlite:///"))
+    raw = b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
+    assert RRN.encode() not in raw and EMAIL.encode() not in raw
+    assert b"kim.minsu" not in raw
+
+
+def test_fingerprints_depend_on_the_key() -> None:
+    one, other = Fingerprinter(b"k" * 32), Fingerprinter(b"j" * 32)
+    assert one(EMAIL) == one(EMAIL) != other(EMAIL)
+    assert len(one(EMAIL)) == 32 and EMAIL not in one(EMAIL)
+
+
+def test_a_version_1_dictionary_reads_as_version_1() -> None:
+    record = AuditRecord.from_dict(
+        {
+            "record_id": "r", "time": 1.0, "request_id": "q", "client_address": None,
+            "user": None, "provider": None, "api": None, "model": None, "method": "POST",
+            "path": "/", "decision": "allow",
+        }
+    )  # fmt: skip
+    assert record.schema_version == 1 and record.findings == [] and record.groups == []
+    assert AuditRecord.from_dict(record.to_dict()) == record
