@@ -75,7 +75,8 @@ def test_a_redacted_request_records_where_what_and_usage(gateway) -> None:
     assert (
         record.usage["total_tokens"] == record.usage["input_tokens"] + record.usage["output_tokens"]
     )
-    assert record.upstream_status == 200 and record.endpoint_country is None
+    # the default policy tests endpoint.ip_country; the fake provider listens on loopback
+    assert record.upstream_status == 200 and record.endpoint_country == "private"
     assert {"extract", "detect", "decide", "upstream", "total"} <= set(record.timings_ms)
 
 
