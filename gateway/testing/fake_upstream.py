@@ -31,6 +31,7 @@ from typing import Any
 
 import orjson
 
+from gateway.testing import fake_prompts as fp
 from gateway.testing import fake_replies as fr
 
 __all__ = ["FakeUpstream", "ReceivedRequest"]
@@ -345,13 +346,13 @@ def _openai_reply(kind: str, body: dict[str, Any], chunks: int) -> _Reply:
         keys = fr.embedding_inputs(body.get("input"))
         return _Reply(body=fr.embeddings_reply(model, keys, fmt, dims))
     if kind == "responses":
-        reply = fr.echo(fr.responses_prompt(body))
-        tokens = fr.count_tokens(fr.all_text([body.get("instructions"), body.get("input")]))
+        reply = fp.echo(fp.responses_prompt(body))
+        tokens = fr.count_tokens(fp.all_text([body.get("instructions"), body.get("input")]))
         if stream:
             return _Reply(events=fr.response_events(model, fr.split_reply(reply, chunks), tokens))
         return _Reply(body=fr.response_reply(model, reply, tokens))
-    reply = fr.echo(fr.chat_prompt(body))
-    tokens = fr.count_tokens(fr.all_text(body.get("messages")))
+    reply = fp.echo(fp.chat_prompt(body))
+    tokens = fr.count_tokens(fp.all_text(body.get("messages")))
     if stream:
         options = body.get("stream_options")
         usage = isinstance(options, dict) and options.get("include_usage") is True
@@ -362,24 +363,24 @@ def _openai_reply(kind: str, body: dict[str, Any], chunks: int) -> _Reply:
 
 def _anthropic_reply(kind: str, body: dict[str, Any], chunks: int) -> _Reply:
     model = str(body.get("model") or "claude-sonnet-4-6")
-    tokens = fr.count_tokens(fr.all_text([body.get("system"), body.get("messages")]))
+    tokens = fr.count_tokens(fp.all_text([body.get("system"), body.get("messages")]))
     if kind == "anthropic_count":
         return _Reply(body={"input_tokens": tokens})
-    reply = fr.echo(fr.anthropic_prompt(body))
+    reply = fp.echo(fp.anthropic_prompt(body))
     if body.get("stream") is True:
         return _Reply(events=fr.anthropic_events(model, fr.split_reply(reply, chunks), tokens))
     return _Reply(body=fr.anthropic_message(model, reply, tokens))
 
 
 def _gemini_reply(kind: str, model: str, body: dict[str, Any], chunks: int, sse: bool) -> _Reply:
-    text = fr.all_text([body.get("systemInstruction"), body.get("contents")])
+    text = fp.all_text([body.get("systemInstruction"), body.get("contents")])
     if kind == "countTokens":
         request = body.get("generateContentRequest")
-        tokens = fr.count_tokens(fr.all_text(request) if request else text)
+        tokens = fr.count_tokens(fp.all_text(request) if request else text)
         details = [{"modality": "TEXT", "tokenCount": tokens}]
         return _Reply(body={"totalTokens": tokens, "promptTokensDetails": details})
     tokens = fr.count_tokens(text)
-    reply = fr.echo(fr.gemini_prompt(body))
+    reply = fp.echo(fp.gemini_prompt(body))
     if kind == "generateContent":
         return _Reply(body=fr.gemini_response(model, reply, tokens, fr.count_tokens(reply)))
     parts = fr.gemini_chunks(model, fr.split_reply(reply, chunks), tokens)
