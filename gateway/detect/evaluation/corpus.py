@@ -10,6 +10,7 @@ number, and people paste test cards next to real ones, so it is a *positive* CRE
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ __all__ = [
     "Sample",
     "Span",
     "build_corpus",
+    "corpus_digest",
     "write_corpus",
 ]
 
@@ -222,6 +224,14 @@ def sample_to_json(sample: Sample) -> dict[str, object]:
         "kind": sample.kind,
         "language": sample.language,
     }
+
+
+def corpus_digest(samples: Sequence[Sample]) -> str:
+    """SHA-256 of the corpus as JSONL: the same digest means the same texts and labels."""
+    digest = hashlib.sha256()
+    for sample in samples:
+        digest.update(orjson.dumps(sample_to_json(sample)) + b"\n")
+    return digest.hexdigest()
 
 
 def write_corpus(path: Path, samples: Sequence[Sample] | None = None) -> int:
