@@ -10,16 +10,20 @@ word is written, so every candidate is scored from its surroundings (first rule 
 * 0.95 enclosed (``[대외비]``, ``【기밀】``, ``<CONFIDENTIAL>``, ``**Confidential**``) or alone on
   its line apart from decoration (``=== INTERNAL USE ONLY ===``, ``# 대외비``);
 * 0.9 label: first on its line and followed by ``:``/``|``/`` - ``, last on its line after
-  one, or after a classification key (``Classification:``, ``보안등급:``, ``classified as``);
+  one, or after a classification key (``Classification:``, ``보안등급:``, ``classified as``,
+  ``marked``);
 * 0.9 classification sentence: ``본 문서는 대외비입니다``, ``This document is confidential``;
 * ≤ 0.3 when quoted (``"대외비"``) or asked about (뜻, 이란, what does ... mean): a mention;
-* 0.85 English in capitals within mixed-case text (``this CONFIDENTIAL deck``; 0.7 for the
-  everyday words SECRET and RESTRICTED); distinctive Korean (대외비, 사외비, 극비, 사내한정,
-  대외주의, N급 비밀) first on a line or before 문서/자료;
+* 0.85 English in capitals within mixed-case or Korean text (``this CONFIDENTIAL deck``;
+  0.7 for the everyday words SECRET and RESTRICTED); distinctive Korean (대외비, 사외비, 극비,
+  사내한정, 대외주의, 사외 유출 금지, N급 비밀) first on a line or before 문서/자료;
 * 0.6 distinctive Korean elsewhere; 기밀/비밀/내부용/취급주의/보안문서 before 문서/자료; English
   phrases that are markings in any case (``for internal use only``, ``do not distribute``,
   ``proprietary and confidential``) and Title Case phrases; ``under NDA``;
-* 0.3 (informational) bare 기밀/비밀/내부용/취급주의/보안문서 and NDA mid-sentence.
+* 0.3 (informational) bare (사내) 기밀/비밀/내부용/취급주의/보안문서 and NDA mid-sentence.
+
+Markings written together (``CONFIDENTIAL - do not distribute``) are joined into one finding
+with the higher score: a marking and its caveat are one label, not two documents' worth.
 
 No context words: the window enhancer would lift the informational 0.3 over 0.5.
 """
