@@ -73,6 +73,19 @@ POSITIVES = [
     ("Do not distribute.\nDraft pricing for 2025", "Do not distribute"),
     ("# Company Confidential\nHeadcount plan", "Company Confidential"),
     ("# 대외비\n## 개요", "대외비"),
+    ("[사내 기밀] 인사 평가 결과를 표로 정리해줘", "사내 기밀"),
+    ("사내 기밀 문서입니다. 요약해줘", "사내 기밀"),
+    ("This memo is marked Internal Only. Rewrite it.", "Internal Only"),
+    ("This memo is marked 기밀. Rewrite it.", "기밀"),
+    ("※ 본 자료는 TOP SECRET 자료이므로 외부 공유를 금합니다.", "TOP SECRET"),
+    ("사외 유출 금지\n2025 단가표", "사외 유출 금지"),
+    (
+        "다음 메일을 요약해줘.\n\n일정 공유드립니다.\n\nStrictly Confidential",
+        "Strictly Confidential",
+    ),
+    # A marking and its caveat are one finding, not two.
+    ("CONFIDENTIAL - do not distribute. Summarize the notes.", "CONFIDENTIAL - do not distribute"),
+    ("극비 / 사외 유출 금지\n인수 검토", "극비 / 사외 유출 금지"),
 ]
 
 NEGATIVES = [
@@ -102,6 +115,11 @@ NEGATIVES = [
     'The word "confidential" comes from Latin.',
     "Write a poem about a top secret treehouse.",
     "기밀이 뭐야?",
+    "회사 기밀을 유지하는 방법을 교육 자료로 만들어줘",
+    "사내 기밀 유출 사고를 막는 보안 정책을 제안해줘",
+    "사내 기밀 유지 서약서를 써줘",
+    "Our policy has four levels: public, internal, confidential and restricted.",
+    "This endpoint is internal only, so skip auth in the example.",
 ]
 
 
@@ -143,6 +161,14 @@ def test_every_marking_in_a_text_is_reported(analyzer: AnalyzerEngine) -> None:
     results = analyzer.analyze(text=text, language="en", entities=[ENTITY])
     found = sorted((text[r.start : r.end], r.score >= 0.5) for r in results)
     assert found == [("CONFIDENTIAL", True), ("극비", True), ("대외비", True)]
+
+
+def test_a_marking_with_its_caveat_is_one_finding(analyzer: AnalyzerEngine) -> None:
+    text = "STRICTLY CONFIDENTIAL - Do not distribute\nBoard minutes"
+    results = analyzer.analyze(text=text, language="en", entities=[ENTITY])
+    assert [(text[r.start : r.end], r.score) for r in results] == [
+        ("STRICTLY CONFIDENTIAL - Do not distribute", 0.9)
+    ]
 
 
 def test_other_entities_are_not_answered() -> None:

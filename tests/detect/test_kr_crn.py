@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from gateway.detect import DetectionEngine
@@ -24,9 +26,10 @@ def _found(engine: DetectionEngine, text: str) -> list[tuple[str, str, float]]:
 @pytest.mark.parametrize(
     ("text", "value", "score"),
     [
-        (f"법인등록번호 {NOT_A_PERSON}입니다", NOT_A_PERSON, 0.85),
-        (NOT_A_PERSON, NOT_A_PERSON, 0.5),
-        (f"corporate registration: {BAD_MONTH}", BAD_MONTH, 0.85),
+        (f"법인등록번호 {NOT_A_PERSON}입니다", NOT_A_PERSON, 0.75),
+        (NOT_A_PERSON, NOT_A_PERSON, 0.4),  # informational: the check digit alone is weak
+        (f"corporate registration: {BAD_MONTH}", BAD_MONTH, 0.75),
+        (f'{{"crn": "{NOT_A_PERSON}"}}', NOT_A_PERSON, 0.75),
         ("번호 1101110123458 참고", "1101110123458", 0.3),
         ("법인번호는1101110123458이고", "1101110123458", 0.65),
     ],
@@ -47,6 +50,22 @@ def test_crn_found(engine: DetectionEngine, text: str, value: str, score: float)
 )
 def test_crn_not_found(engine: DetectionEngine, text: str) -> None:
     assert engine.scan(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # CRN check digits that hold by chance (one number in ten): other kinds of numbers.
+        "인보이스 번호 886251-9084228 금액 확인 부탁드립니다",
+        "Shipment 375522-0499776 is stuck at customs.",
+        "주문번호 636869-0255540 배송 상태 알려줘",
+        "Batch id 1101110123458 failed to import.",
+    ],
+)
+def test_check_digit_alone_is_not_an_alarm(engine: DetectionEngine, text: str) -> None:
+    number = re.search(r"[0-9]{6}-?[0-9]{7}", text)
+    assert number is not None and crn_checksum_ok(number.group())
+    assert all(f.score < 0.5 for f in engine.scan(text)), _found(engine, text)
 
 
 def test_rrn_shaped_crn_is_reported_as_both_and_context_decides(

@@ -7,6 +7,7 @@ from gateway.detect.evaluation.corpus import (
     Sample,
     Span,
     build_corpus,
+    corpus_digest,
     write_corpus,
 )
 from gateway.detect.evaluation.score import (
@@ -26,6 +27,7 @@ __all__ = [
     "Sample",
     "Span",
     "build_corpus",
+    "corpus_digest",
     "evaluate",
     "haetae_detector",
     "presidio_baseline",

@@ -10,6 +10,7 @@ number, and people paste test cards next to real ones, so it is a *positive* CRE
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ __all__ = [
     "Sample",
     "Span",
     "build_corpus",
+    "corpus_digest",
     "write_corpus",
 ]
 
@@ -43,7 +45,7 @@ Kind = Literal["positive", "disguised", "negative", "hard_negative"]
 DEFAULT_SEED = 20240601
 POSITIVES_PER_ENTITY = 24
 #: Free-text entities vary more than identifiers (bare names are the hard case): more samples.
-POSITIVES_OF: dict[str, int] = {"PERSON": 60, "KR_ADDRESS": 48}
+POSITIVES_OF: dict[str, int] = {"PERSON": 60, "KR_ADDRESS": 48, "CONFIDENTIAL_MARKER": 40}
 DISGUISED_PER_ENTITY = 14
 
 #: Every entity the corpus labels, whether or not a recognizer exists for it yet.
@@ -84,10 +86,15 @@ class Sample:
 
 
 def _embed(template: str, value: str, entity: str) -> tuple[str, Span]:
-    """Put ``value`` where ``{v}`` is and return the text and the value's span."""
+    """Put ``value`` where ``{v}`` is and return the text and the label's span.
+
+    The label is the value, or runs on to ``{/v}`` where the template writes one (a marking
+    and its caveat: ``CONFIDENTIAL - do not distribute``).
+    """
     before, after = template.split("{v}")
-    text = before + value + after
-    return text, Span(entity, len(before), len(before) + len(value))
+    extra, _, after = after.rpartition("{/v}")
+    text = before + value + extra + after
+    return text, Span(entity, len(before), len(before) + len(value) + len(extra))
 
 
 def _positive(rng: random.Random, entity: str, index: int, value: str) -> Sample:
@@ -173,11 +180,21 @@ def _disguised(rng: random.Random, entity: str, index: int, value: str) -> Sampl
     return Sample(f"dis-{entity}-{index:03d}", text, (span,), "disguised", language)
 
 
+def _stream(seed: int, part: str) -> random.Random:
+    """An independent random stream per part of the corpus.
+
+    A string seed is hashed with SHA-512 by ``random``, not with ``hash()``, so the stream is
+    the same in every process whatever ``PYTHONHASHSEED`` is; and adding a template or a
+    sample to one entity leaves every other entity's values as they were.
+    """
+    return random.Random(f"haetae-corpus/{seed}/{part}")
+
+
 def build_corpus(seed: int = DEFAULT_SEED) -> list[Sample]:
     """Generate the whole corpus: positives, disguised variants, negatives, hard negatives."""
-    rng = random.Random(seed)
     samples: list[Sample] = []
     for entity in ENTITIES:
+        rng = _stream(seed, f"positive/{entity}")
         generate = GENERATORS[entity]
         for index in range(POSITIVES_OF.get(entity, POSITIVES_PER_ENTITY)):
             value = generate(rng)
@@ -185,12 +202,14 @@ def build_corpus(seed: int = DEFAULT_SEED) -> list[Sample]:
                 value = "4111111111111111"  # the classic test card: a positive, see above
             samples.append(_positive(rng, entity, index, value))
     for entity in STRUCTURED_ENTITIES:
+        rng = _stream(seed, f"disguised/{entity}")
         generate = GENERATORS[entity]
         for index in range(DISGUISED_PER_ENTITY):
             samples.append(_disguised(rng, entity, index, generate(rng)))
-    for index, (family, language, text) in enumerate(clear_negatives(rng)):
+    for index, (family, language, text) in enumerate(clear_negatives(_stream(seed, "negative"))):
         samples.append(Sample(f"neg-{family}-{index:03d}", text, (), "negative", language))
-    for index, (family, language, text) in enumerate(hard_negatives(rng)):
+    hard = hard_negatives(_stream(seed, "hard_negative"))
+    for index, (family, language, text) in enumerate(hard):
         samples.append(Sample(f"hard-{family}-{index:03d}", text, (), "hard_negative", language))
     return samples
 
@@ -205,6 +224,14 @@ def sample_to_json(sample: Sample) -> dict[str, object]:
         "kind": sample.kind,
         "language": sample.language,
     }
+
+
+def corpus_digest(samples: Sequence[Sample]) -> str:
+    """SHA-256 of the corpus as JSONL: the same digest means the same texts and labels."""
+    digest = hashlib.sha256()
+    for sample in samples:
+        digest.update(orjson.dumps(sample_to_json(sample)) + b"\n")
+    return digest.hexdigest()
 
 
 def write_corpus(path: Path, samples: Sequence[Sample] | None = None) -> int:

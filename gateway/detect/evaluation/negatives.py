@@ -3,7 +3,8 @@
 Clear negatives are everyday prompt content full of numbers (dates, prices, versions, hashes,
 logs); a scanner that fires on them blocks ordinary work. Hard negatives are built to look
 like an entity: barcodes and tracking numbers shaped like RRNs, public keys, documentation
-placeholders, impossible dates, the word "기밀성". Firing on them is a design trade-off that
+placeholders, impossible dates, CRN-valid numbers that are something else, the marking words
+used as concepts ("기밀성", "confidentiality"). Firing on them is a design trade-off that
 the report lists instead of hiding.
 """
 
@@ -15,7 +16,12 @@ import string
 import uuid
 from collections.abc import Callable
 
-from gateway.detect.evaluation.checks import luhn_is_valid, rrn_is_valid, with_check_digit
+from gateway.detect.evaluation.checks import (
+    crn_is_valid,
+    luhn_is_valid,
+    rrn_is_valid,
+    with_check_digit,
+)
 from gateway.detect.evaluation.people import ADDRESS_LOOKALIKES, NAME_LOOKALIKES
 from gateway.detect.evaluation.templates import Language
 
@@ -253,13 +259,46 @@ def _impossible_rrn(rng: random.Random) -> tuple[Language, str]:
     )
 
 
-def _confidentiality(rng: random.Random) -> tuple[Language, str]:
+#: The marking words used as concepts: asked about, discussed, part of another word. None is
+#: a classification marking (docs/detection.md, CONFIDENTIAL_MARKER).
+_MARKING_CONCEPTS: tuple[tuple[Language, str], ...] = (
+    ("ko", "정보보안의 3요소는 기밀성, 무결성, 가용성이다. 각각 예를 들어줘."),
+    ("en", "Explain the difference between confidentiality and integrity."),
+    ("ko", "기밀성을 보장하는 암호화 방식에는 뭐가 있어?"),
+    ("en", "What does data confidentiality mean under GDPR?"),
+    ("ko", "회사 기밀을 유지하는 방법을 신입사원 교육 자료로 만들어줘"),
+    ("ko", "기밀 유지 계약서 초안을 써줘. 계약 기간은 2년이야."),
+    ("ko", "사내 기밀 유출 사고를 막는 보안 정책을 제안해줘"),
+    ("ko", "비밀번호를 잊어버렸는데 재설정 방법 알려줘"),
+    ("ko", "영업 비밀 침해로 소송을 당하면 어떻게 대응해야 해?"),
+    ("ko", "'대외비'가 무슨 뜻이야?"),
+    ("ko", "극비리에 진행된 인수 협상에 대한 기사를 요약해줘"),
+    ("en", "How should we handle confidential information in Slack?"),
+    ("en", "Keep the surprise party a secret from Minji."),
+    ("en", "What does 'internal use only' mean on a document?"),
+    ("en", "Our policy has four levels: public, internal, confidential and restricted."),
+    ("en", "Can you explain what an NDA is and when startups need one?"),
+)
+
+
+def _crn_lookalike(rng: random.Random) -> tuple[Language, str]:
+    """Thirteen digits whose CRN check digit happens to hold, written as something else.
+
+    The first seven digits are no birth date, so only the check digit speaks for a CRN.
+    """
+    while True:
+        body = _n(rng, 12)
+        month, gender = int(body[2:4]), body[6]
+        if month > 12 or gender in "09":
+            break
+    number = with_check_digit(body, crn_is_valid)
+    dashed = f"{number[:6]}-{number[6:]}"
     return rng.choice(
         (
-            ("ko", "정보보안의 3요소는 기밀성, 무결성, 가용성이다. 각각 예를 들어줘."),
-            ("en", "Explain the difference between confidentiality and integrity."),
-            ("ko", "기밀성을 보장하는 암호화 방식에는 뭐가 있어?"),
-            ("en", "What does data confidentiality mean under GDPR?"),
+            ("ko", f"인보이스 번호 {dashed} 금액 확인 부탁드립니다"),
+            ("en", f"Shipment {dashed} is stuck at customs."),
+            ("ko", f"주문번호 {dashed} 배송 상태 알려줘"),
+            ("en", f"Batch id {number} failed to import."),
         )
     )
 
@@ -285,7 +324,7 @@ _HARD: tuple[tuple[str, _Maker, int], ...] = (
     ("isbn", _isbn, 12),
     ("public_key", _public_key, 12),
     ("impossible_date", _impossible_rrn, 16),
-    ("confidentiality", _confidentiality, 12),
+    ("crn_lookalike", _crn_lookalike, 16),
     ("not_luhn", _not_luhn, 10),
     ("bad_checksum_13_digits", _bad_rrn_checksum_old, 6),
 )
@@ -295,6 +334,7 @@ def hard_negatives(rng: random.Random) -> list[Family]:
     """Look-alikes of every structured kind, placeholders, name and address look-alikes."""
     out: list[Family] = [(name, *make(rng)) for name, make, count in _HARD for _ in range(count)]
     out.extend(("placeholder", language, text) for language, text in _PLACEHOLDERS)
+    out.extend(("marking_concept", language, text) for language, text in _MARKING_CONCEPTS)
     out.extend(("name_lookalike", language, text) for language, text in NAME_LOOKALIKES)
     out.extend(("place_not_address", language, text) for language, text in ADDRESS_LOOKALIKES)
     return out

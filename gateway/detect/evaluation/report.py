@@ -11,7 +11,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from gateway.detect.evaluation.corpus import DEFAULT_SEED, build_corpus
+from gateway.detect.evaluation.corpus import DEFAULT_SEED, build_corpus, corpus_digest
 from gateway.detect.evaluation.corpus import write_corpus as write_jsonl
 from gateway.detect.evaluation.score import (
     Alarm,
@@ -85,12 +85,20 @@ def _negatives(report: Report) -> list[str]:
     return lines
 
 
-def render_markdown(haetae: Report, presidio: Report, speed: str | None = None) -> str:
-    """Both reports as one Markdown document: the recall table, the negatives, then speed."""
+def render_markdown(
+    haetae: Report, presidio: Report, speed: str | None = None, digest: str | None = None
+) -> str:
+    """Both reports as one Markdown document: the recall table, the negatives, then speed.
+
+    ``digest`` (of the corpus, ``corpus_digest``) lets a reader check that two runs scored
+    the same texts.
+    """
+    fingerprint = f" (corpus SHA-256 {digest[:16]})" if digest else ""
     lines = [
         "# Detection evaluation: Haetae vs. out-of-the-box Presidio",
         "",
-        f"Corpus seed {DEFAULT_SEED}; a finding counts when its entity matches, its score is "
+        f"Corpus seed {DEFAULT_SEED}{fingerprint}, fixed: every run scores the same samples. "
+        f"A finding counts when its entity matches, its score is "
         f">= {haetae.threshold} and it covers >= 50 % of the labelled span.",
         "",
         f"- **{haetae.detector}**: {haetae.description}",
@@ -139,7 +147,9 @@ def run_evaluation(
     ours, baseline = haetae_detector(), presidio_baseline()
     haetae = evaluate(ours, samples)
     presidio = evaluate(baseline, samples)
-    markdown = render_markdown(haetae, presidio, _speed(ours, baseline) if speed else None)
+    markdown = render_markdown(
+        haetae, presidio, _speed(ours, baseline) if speed else None, corpus_digest(samples)
+    )
     sys.stdout.write(markdown)
     if output is not None:
         output.write_text(markdown, encoding="utf-8")

@@ -85,17 +85,29 @@ def _password(rng: random.Random) -> str:
     return _pick(rng, _ALNUM + "!#$%^*", rng.randint(10, 18))
 
 
+#: Classification markings as written on documents (see docs/detection.md for the
+#: definition): labels, headers, footers and handling caveats. The concept words (기밀성,
+#: confidentiality, 기밀 유지) are hard negatives, never markers.
 _MARKERS = (
     "대외비",
     "사내 기밀",
     "극비",
     "기밀",
+    "사내한정",
+    "사외비",
+    "Ⅱ급비밀",
+    "3급 비밀",
     "사외 유출 금지",
     "CONFIDENTIAL",
     "Confidential",
     "INTERNAL USE ONLY",
+    "For Internal Use Only",
     "Strictly Confidential",
+    "STRICTLY CONFIDENTIAL",
+    "Highly Confidential",
     "Internal Only",
+    "Proprietary and Confidential",
+    "TOP SECRET",
 )
 
 

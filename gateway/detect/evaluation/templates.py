@@ -1,6 +1,7 @@
 """Prompt templates that carry one labelled value each.
 
-``{v}`` marks the value. Korean templates glue particles to it (``{v}이고``, ``번호는{v}``)
+``{v}`` marks the value and ``{/v}``, where present, where its label ends (a marking's
+caveat). Korean templates glue particles to it (``{v}이고``, ``번호는{v}``)
 because that is how people type, and ``\\b``-based patterns fail exactly there. Placeholders
 are replaced literally (no ``str.format``), so code braces need no escaping.
 """
@@ -204,12 +205,19 @@ _SPECIFIC: dict[str, tuple[Template, ...]] = {
         ("en", 'engine = create_engine("{v}")'),
         ("ko", "운영 DB 주소는 {v} 입니다"),
     ),
+    # A label covers the whole marking: "{v} - do not distribute{/v}" is one marking with
+    # its handling caveat, not two.
     "CONFIDENTIAL_MARKER": (
         ("ko", "{v} 문서입니다. 아래 2025년 사업계획 초안을 요약해줘."),
         ("ko", "[{v}] 인사 평가 결과를 표로 정리해줘"),
-        ("en", "{v} - do not distribute. Summarize the Q3 board notes below."),
+        ("en", "{v} - do not distribute{/v}. Summarize the Q3 board notes below."),
         ("en", "This memo is marked {v}. Rewrite it more politely."),
         ("ko", "※ 본 자료는 {v} 자료이므로 외부 공유를 금합니다. 핵심만 요약해줘."),
+        ("ko", "보안등급: {v}\n작성: 전략기획팀\n아래 회의록을 세 줄로 정리해줘."),
+        ("en", "Subject: [{v}] Q4 pricing proposal\nDraft a polite reply declining the discount."),
+        ("en", "=== {v} ===\nRevenue by region, Q3: APAC 41%, EMEA 33%.\nMake a slide outline."),
+        ("en", "Classification: {v}\nTranslate the following paragraph into Korean."),
+        ("ko", "다음 메일을 요약해줘.\n\n안녕하세요, 일정 공유드립니다.\n\n{v}"),
     ),
 }
 

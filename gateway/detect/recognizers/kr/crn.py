@@ -4,8 +4,15 @@ Overlap with KR_RRN/KR_FRN: both share the 6-7 digit shape. When the first seven
 read as a birth date plus a gender digit 1-8, the number is ambiguous: KR_RRN (or KR_FRN)
 reports it on its own terms and this recognizer reports it too, but with a lower score
 (0.3 hyphenated, 0.15 bare) that only a corporate context word lifts to 0.5 or more. Numbers
-that cannot be an RRN/FRN (e.g. gender digit 0 or 9, month 13+) score 0.5 hyphenated.
+that cannot be an RRN/FRN (e.g. gender digit 0 or 9, month 13+) score 0.4 hyphenated, 0.3 bare.
 Spans never differ, so the policy sees the same characters under both entity types.
+
+Every form needs a corporate context word (법인등록번호, 법인번호, CRN ...) or field name to be
+reported. The check digit alone is weak evidence: one random 13-digit number in ten passes
+it, so invoice, shipment and order numbers shaped ``NNNNNN-NNNNNNN`` would otherwise alarm.
+The first four digits are a registry-office code and digits 5-6 a corporation-type code,
+but no official list of either could be confirmed offline, so neither is checked: a wrong
+list would silently drop real numbers.
 """
 
 from __future__ import annotations
@@ -34,12 +41,12 @@ _GATE = regex.compile(r"[0-9]{6}-?[0-9]{7}")
 
 
 class KrCrnRecognizer(GatedPatternRecognizer):
-    """Find CRNs; a valid check digit is required (one random number in ten passes)."""
+    """Find CRNs: a valid check digit and a corporate context word (module docstring)."""
 
     ENTITY: ClassVar[str] = "KR_CRN"
     GATE = _GATE
     PATTERNS: ClassVar[list[Pattern]] = [
-        Pattern("KR CRN (hyphen)", _BEFORE + rf"(?!{_PERSON})[0-9]{{6}}-[0-9]{{7}}" + _AFTER, 0.5),
+        Pattern("KR CRN (hyphen)", _BEFORE + rf"(?!{_PERSON})[0-9]{{6}}-[0-9]{{7}}" + _AFTER, 0.4),
         Pattern(
             "KR CRN (hyphen, RRN-shaped)",
             _BEFORE + rf"(?={_PERSON})[0-9]{{6}}-[0-9]{{7}}" + _AFTER,

@@ -10,16 +10,20 @@ word is written, so every candidate is scored from its surroundings (first rule 
 * 0.95 enclosed (``[대외비]``, ``【기밀】``, ``<CONFIDENTIAL>``, ``**Confidential**``) or alone on
   its line apart from decoration (``=== INTERNAL USE ONLY ===``, ``# 대외비``);
 * 0.9 label: first on its line and followed by ``:``/``|``/`` - ``, last on its line after
-  one, or after a classification key (``Classification:``, ``보안등급:``, ``classified as``);
+  one, or after a classification key (``Classification:``, ``보안등급:``, ``classified as``,
+  ``marked``);
 * 0.9 classification sentence: ``본 문서는 대외비입니다``, ``This document is confidential``;
 * ≤ 0.3 when quoted (``"대외비"``) or asked about (뜻, 이란, what does ... mean): a mention;
-* 0.85 English in capitals within mixed-case text (``this CONFIDENTIAL deck``; 0.7 for the
-  everyday words SECRET and RESTRICTED); distinctive Korean (대외비, 사외비, 극비, 사내한정,
-  대외주의, N급 비밀) first on a line or before 문서/자료;
+* 0.85 English in capitals within mixed-case or Korean text (``this CONFIDENTIAL deck``;
+  0.7 for the everyday words SECRET and RESTRICTED); distinctive Korean (대외비, 사외비, 극비,
+  사내한정, 대외주의, 사외 유출 금지, N급 비밀) first on a line or before 문서/자료;
 * 0.6 distinctive Korean elsewhere; 기밀/비밀/내부용/취급주의/보안문서 before 문서/자료; English
   phrases that are markings in any case (``for internal use only``, ``do not distribute``,
   ``proprietary and confidential``) and Title Case phrases; ``under NDA``;
-* 0.3 (informational) bare 기밀/비밀/내부용/취급주의/보안문서 and NDA mid-sentence.
+* 0.3 (informational) bare (사내) 기밀/비밀/내부용/취급주의/보안문서 and NDA mid-sentence.
+
+Markings written together (``CONFIDENTIAL - do not distribute``) are joined into one finding
+with the higher score: a marking and its caveat are one label, not two documents' worth.
 
 No context words: the window enhancer would lift the informational 0.3 over 0.5.
 """
@@ -44,6 +48,7 @@ _EN_TERMS = (
     rf"(?:strictly|highly|company){_SP}confidential",
     rf"top{_SP}secret",
     rf"do{_SP}not{_SP}distribute",
+    rf"internal{_SP}only",
     "confidential",
     "restricted",
     "secret",
@@ -53,6 +58,8 @@ _KO_TERMS = (
     r"(?<![0-9A-Za-z])(?:[ⅠⅡⅢ]|III|II|I|[123])[ \t]?급[ \t]?비밀",
     r"(?:일|이|삼)급비밀",
     r"사내[ \t]?한정",
+    r"사내[ \t]?기밀",
+    r"사외[ \t]?유출[ \t]?금지",
     "대외비",
     "사외비",
     "대외주의",
@@ -83,7 +90,7 @@ _GATE: Final = (
     "기밀",
     "비밀",
     "대외",
-    "사외비",
+    "사외",
     "사내",
     "극비",
     "취급주의",
@@ -91,7 +98,9 @@ _GATE: Final = (
     "보안문서",
 )
 
-_DISTINCTIVE_KO: Final = frozenset({"대외비", "사외비", "극비", "사내한정", "대외주의"})
+_DISTINCTIVE_KO: Final = frozenset(
+    {"대외비", "사외비", "극비", "사내한정", "대외주의", "사외유출금지"}
+)
 _DISTINCTIVE_EN: Final = frozenset(
     {
         "FOR INTERNAL USE ONLY",
@@ -113,6 +122,7 @@ _KO_COMPOUND: Final = {
     "극비": re.compile(r"리"),
     "대외비": re.compile(r"용"),
     "사외비": re.compile(r"용"),
+    "사내기밀": re.compile(r"(?:성|[ \t]?(?:유지|보장|보호|누설|엄수|준수|서약|협약))"),
     "취급주의": re.compile(r"[ \t]?사항"),
 }
 _CODE_BEFORE: Final = re.compile(r"[.$@/\\]$")
@@ -143,7 +153,8 @@ _LABEL_BEFORE: Final = re.compile(r"(?:[:：|]|[ \t][-–—])[ \t]*$")
 _KEY_BEFORE: Final = re.compile(
     r"(?:classification|classified[ \t]+as|security[ \t]+(?:level|classification)|"
     r"sensitivity(?:[ \t]+label)?|보안[ \t]?등급|보안[ \t]?분류|문서[ \t]?등급|문서[ \t]?분류|"
-    r"비밀[ \t]?등급)[ \t]*[:：=]?[ \t]*$|(?:등급|분류|label|marking|level)[ \t]*[:：=][ \t]*$",
+    r"비밀[ \t]?등급|\bmarked(?:[ \t]+as)?|\blabell?ed(?:[ \t]+as)?)[ \t]*[:：=]?[ \t]*$|"
+    r"(?:등급|분류|label|marking|level)[ \t]*[:：=][ \t]*$",
     re.IGNORECASE,
 )
 _KO_SUBJECT: Final = re.compile(
@@ -184,6 +195,8 @@ _CONCEPT_NEAR: Final = re.compile(
     re.IGNORECASE,
 )
 _NEAR = 30
+#: What may stand between two markings that are one: ``CONFIDENTIAL - do not distribute``.
+_JOINER: Final = re.compile(r"[ \t]*(?:[-–—/|·,]|and|&)?[ \t]*", re.IGNORECASE)
 
 
 class ConfidentialMarkerRecognizer(EntityRecognizer):
@@ -207,26 +220,51 @@ class ConfidentialMarkerRecognizer(EntityRecognizer):
         lowered = text.lower()
         if not any(marker in lowered for marker in _GATE):
             return []
-        results: list[RecognizerResult] = []
+        spans: list[tuple[int, int, float, str]] = []
         for match in _TERMS.finditer(text):
             scored = _score(text, match)
             if scored is None:
                 continue
             score, reason = scored
-            results.append(
-                RecognizerResult(
-                    entity_type=ENTITY,
-                    start=match.start(),
-                    end=match.end(),
-                    score=score,
-                    analysis_explanation=AnalysisExplanation(
-                        recognizer=type(self).__name__,
-                        original_score=score,
-                        textual_explanation=reason,
-                    ),
-                )
+            spans.append((match.start(), match.end(), score, reason))
+        return [
+            RecognizerResult(
+                entity_type=ENTITY,
+                start=start,
+                end=end,
+                score=score,
+                analysis_explanation=AnalysisExplanation(
+                    recognizer=type(self).__name__,
+                    original_score=score,
+                    textual_explanation=reason,
+                ),
             )
-        return results
+            for start, end, score, reason in _joined(text, spans)
+        ]
+
+
+def _joined(
+    text: str, spans: list[tuple[int, int, float, str]]
+) -> list[tuple[int, int, float, str]]:
+    """Merge markings written as one (``CONFIDENTIAL - do not distribute``): one finding each.
+
+    A marking and its handling caveat are one label on the page; two findings would count
+    the caveat as a second document marking. The merged span keeps the higher score.
+    """
+    out: list[tuple[int, int, float, str]] = []
+    for start, end, score, reason in spans:
+        if out and _JOINER.fullmatch(text, out[-1][1], start):
+            first_start, _, first_score, first_reason = out[-1]
+            best = first_reason if first_score >= score else reason
+            out[-1] = (
+                first_start,
+                end,
+                max(first_score, score),
+                best + "; joined with the adjacent marking",
+            )
+        else:
+            out.append((start, end, score, reason))
+    return out
 
 
 def _canonical(word: str) -> str:
@@ -308,7 +346,9 @@ def _english(word: str, key: str, before: str, after: str) -> tuple[float, str] 
         return 0.3, "NDA mentioned"
     if word.isupper():
         line = before + after
-        if any(c.islower() for c in line) or not before.strip() or not after.strip():
+        # Hangul counts as lower case here: "본 자료는 TOP SECRET 자료" is capitals in a sentence.
+        mixed = any(c.islower() or "가" <= c <= "힣" for c in line)
+        if mixed or not before.strip() or not after.strip():
             if key in _EVERYDAY_CAPS:
                 return 0.7, "capitals in mixed-case text"
             return 0.85, "capitals in mixed-case text"
