@@ -18,18 +18,17 @@ from gateway.admin.policies import policies_router
 from gateway.audit import AuditStore
 from gateway.audit.setup import configured_keys, configured_store
 from gateway.body import ReadBody
-from gateway.detect import SUPPORTED_ENTITIES
 from gateway.forward import Forward
 from gateway.identity import Admit, Identify
 from gateway.inspection import Decide, Detect, Extract, Transform
 from gateway.keys import load_edit_key
 from gateway.pipeline import Pipeline
-from gateway.policy import CompiledPolicy, load_policy
-from gateway.policy.active import PolicyHolder
-from gateway.policy.providers import policy_catalog
-from gateway.providers.catalog import Provider, build_providers
+from gateway.policy import CompiledPolicy
+from gateway.policy.active import PolicyHolder, ProviderBuilder
+from gateway.providers.catalog import Provider
 from gateway.responses import send_json
 from gateway.rollout import Rollout, build_rollout
+from gateway.rollout.startup import starting_policy
 from gateway.routing import Route
 from gateway.settings import Settings
 from gateway.telemetry import Telemetry, build_telemetry
@@ -49,7 +48,6 @@ class Gateway:
     audit: AuditStore
     upstream: Upstream
     rollout: Rollout
-    providers: Mapping[str, Provider]
     admin: ASGIApp
     telemetry: Telemetry = field(default_factory=Telemetry)
     _handle: ASGIApp = field(init=False, repr=False)
@@ -61,6 +59,11 @@ class Gateway:
     def policy(self) -> CompiledPolicy:
         """The active policy right now (it can change while serving)."""
         return self.rollout.holder.current()
+
+    @property
+    def providers(self) -> Mapping[str, Provider]:
+        """The active policy's providers (its own ``providers:`` included)."""
+        return self.rollout.holder.active.providers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -122,10 +125,19 @@ def build_app(
     telemetry: Telemetry | None = None,
 ) -> Gateway:
     """Everything expensive (catalog, policy, detector) is built here, once."""
-    policy = load_policy(settings.policy, SUPPORTED_ENTITIES)
-    catalog = policy_catalog(policy.name, policy.document.providers)
-    providers = build_providers(catalog, settings.providers, environ)
-    holder = PolicyHolder.from_policy(policy, language=settings.detection.language)
+    providers = ProviderBuilder(settings.providers, environ)
+    start = starting_policy(settings, providers)  # the file's, or Redis's if the file is bad
+    policy = start.policy
+    for provider_id in providers.unused_settings(policy):
+        log.warning(
+            "providers.%s is configured, but neither the catalog nor policy %s has it: it is "
+            "used once an active policy declares it",
+            provider_id,
+            policy.name,
+        )
+    holder = PolicyHolder.from_policy(
+        policy, start.source, settings.detection.language, providers=providers
+    )
     rollout = build_rollout(settings, holder)
     audit = configured_store(settings.audit)
     edit_key = load_edit_key(settings.detection, environ)
@@ -136,7 +148,7 @@ def build_app(
     pipeline = Pipeline(
         stages=telemetry.wrap_stages(
             Identify(settings.identity),
-            Route(providers),
+            Route(holder.providers_for),  # after the pipeline picked the request's policy
             Admit(settings.identity),
             ReadBody(settings.limits.max_body_bytes),
             Extract(),
@@ -157,7 +169,7 @@ def build_app(
         )
     )
     admin = build_admin_app(
-        routers=[policies_router(rollout, audit, providers), audit_router(audit)], auth=admin_auth
+        routers=[policies_router(rollout, audit), audit_router(audit)], auth=admin_auth
     )
     log.info(
         "policy %s (version %s): %d rules, scanning %s",
@@ -166,4 +178,4 @@ def build_app(
         len(policy.rules),
         ", ".join(sorted(policy.scanned_entities)) or "nothing",
     )
-    return Gateway(pipeline, audit, upstream, rollout, providers, admin, telemetry)
+    return Gateway(pipeline, audit, upstream, rollout, admin, telemetry)

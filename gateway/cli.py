@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from gateway import cli_keys
+from gateway import cli_keys, cli_rollout
 from gateway.cli_audit import add_audit_commands
 from gateway.cli_policy import register as register_policy_commands
 from gateway.errors import ConfigError
@@ -95,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     bench.set_defaults(run=_bench)
     cli_keys.register(commands)
     register_policy_commands(commands)
+    cli_rollout.register(commands)
     return parser
 
 

@@ -63,9 +63,8 @@ def _check(args: argparse.Namespace) -> int:
     from gateway.detect import SUPPORTED_ENTITIES
     from gateway.policy.lint import lint_policy
     from gateway.policy.loader import compose_policy
-    from gateway.providers.catalog import load_catalog
+    from gateway.policy.providers import policy_catalog
 
-    catalog = load_catalog()
     today = datetime.date.today()
     errors = warnings = 0
     for path in args.files:
@@ -76,6 +75,8 @@ def _check(args: argparse.Namespace) -> int:
             print(f"error: {exc}")
             errors += 1
             continue
+        # The catalog this policy routes with: the shipped one plus its own `providers:`.
+        catalog = policy_catalog(policy.name, policy.document.providers)
         findings = lint_policy(policy, catalog, today, args.monitor_days)
         for finding in sorted(findings, key=_rule_order):
             print(f"{composed.where(finding.path)}: {finding.level}: {finding.message}")

@@ -4,11 +4,15 @@ The first path segment is the provider id; the rest of the path is appended,
 untouched, to that provider's base URL. Only endpoints a dialect can inspect,
 plus a short list of read-only ones, are routed: anything else is refused,
 because a path Haetae cannot read is a path it cannot guard.
+
+Which providers exist is the policy's business (it can add and correct them),
+so routing reads the providers of the policy the request is judged by, picked
+when the request started: a policy activated mid-request never reroutes it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from gateway.errors import NotFound, PolicyBlock, ProviderNotReady
@@ -16,7 +20,10 @@ from gateway.providers.endpoints import resolve_endpoint
 
 if TYPE_CHECKING:
     from gateway.exchange import Exchange
+    from gateway.policy import CompiledPolicy
     from gateway.providers.catalog import Provider
+
+    ProvidersFor = Callable[[CompiledPolicy], Mapping[str, Provider]]
 
 __all__ = ["UNINSPECTED_ENDPOINT_RULE", "Route"]
 
@@ -27,17 +34,22 @@ UNINSPECTED_ENDPOINT_RULE = "builtin.uninspected-endpoint"
 class Route:
     name = "route"
 
-    def __init__(self, providers: Mapping[str, Provider]) -> None:
-        self._providers = providers
-        self._known = ", ".join(sorted(providers))
+    def __init__(self, providers: Mapping[str, Provider] | ProvidersFor) -> None:
+        """``providers``: one fixed map, or a function giving the map of a policy."""
+        if callable(providers):
+            self._providers_for = providers
+        else:
+            fixed = providers
+            self._providers_for = lambda _policy: fixed
 
     async def __call__(self, exchange: Exchange) -> None:
         provider_id, _, rest = exchange.path[1:].partition("/")
-        provider = self._providers.get(provider_id)
+        providers = self._providers_for(exchange.policy)
+        provider = providers.get(provider_id)
         if provider is None:
             raise NotFound(
                 f"unknown provider prefix '/{provider_id[:40]}'; "
-                f"use /<provider>/..., one of: {self._known}",
+                f"use /<provider>/..., one of: {', '.join(sorted(providers))}",
                 code="unknown_provider",
             )
         exchange.provider = provider

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -21,7 +21,6 @@ from gateway.audit import AuditStore
 from gateway.errors import ConfigError
 from gateway.policy.diff import diff_policies
 from gateway.policy.evaluate import CompiledPolicy
-from gateway.providers.catalog import Provider
 from gateway.rollout.dryrun import dry_run
 from gateway.rollout.manager import Rollout, RolloutConflict, UnknownVersion
 from gateway.rollout.store import ChangeRecord, StoreUnavailable
@@ -34,9 +33,7 @@ _DAY = 86_400.0
 T = TypeVar("T")
 
 
-def policies_router(
-    rollout: Rollout, audit: AuditStore, providers: Mapping[str, Provider]
-) -> APIRouter:
+def policies_router(rollout: Rollout, audit: AuditStore) -> APIRouter:
     router = APIRouter(prefix="/policies")
 
     @router.get("")
@@ -122,9 +119,23 @@ def policies_router(
         until = time.time()
         since = until - days * _DAY
         records = await asyncio.to_thread(audit.records_between, since, until)
-        active = rollout.holder.active.policy
+        active = rollout.holder.active
+        try:
+            # Each policy judges with its own providers: the candidate may add or correct some.
+            candidate_providers = await asyncio.to_thread(
+                rollout.holder.candidate_providers, candidate
+            )
+        except ConfigError as exc:
+            raise HTTPException(422, str(exc)) from None
         report = await asyncio.to_thread(
-            dry_run, records, active, candidate, providers, since=since, until=until
+            dry_run,
+            records,
+            active.policy,
+            candidate,
+            active.providers,
+            candidate_providers=candidate_providers,
+            since=since,
+            until=until,
         )
         return report.to_dict()
 

@@ -1,14 +1,16 @@
-"""The active policy and the detection engine built for it, swapped as one.
+"""The active policy with the detection engine and providers built for it, swapped as one.
 
 A request reads ``current()`` once when it starts and is judged by that policy
-to the end; the detect stage then asks ``engine_for(policy)`` for the engine
-that policy was activated with, so a swap in the middle of a request can never
-pair one version's rules with another version's scanners.
+to the end; the route stage asks ``providers_for(policy)`` and the detect stage
+``engine_for(policy)`` for what that policy was activated with, so a swap in
+the middle of a request can never pair one version's rules with another
+version's scanners or another version's idea of where a provider lives.
 
-A new policy is made ready off the event loop (``prepare``: engine built, or
-reused when the scanned entities and dictionaries are unchanged) and only then
-swapped in by a single assignment: there is no moment at which a half-loaded
-policy is visible.
+A new policy is made ready off the event loop (``prepare``: its providers built
+from the catalog plus its ``providers:`` section plus this deployment's
+settings, its engine built or reused when the scanned entities and dictionaries
+are unchanged) and only then swapped in by a single assignment: there is no
+moment at which a half-loaded policy is visible.
 """
 
 from __future__ import annotations
@@ -16,14 +18,19 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from gateway.detect import SUPPORTED_ENTITIES, DetectionEngine
 from gateway.detect.engine import LanguageChoice
 from gateway.detect.recognizers.dictionary import DictionaryRecognizer
+from gateway.errors import ConfigError
 from gateway.policy.evaluate import CompiledPolicy, DictionaryTerms
+from gateway.policy.providers import policy_catalog
+from gateway.providers.catalog import Provider, build_providers
+from gateway.settings import ProviderSettings
 
-__all__ = ["ActivePolicy", "EngineCache", "PolicyHolder", "detector_spec"]
+__all__ = ["ActivePolicy", "EngineCache", "PolicyHolder", "ProviderBuilder", "detector_spec"]
 
 #: What an engine depends on: the built-in entity types scanned and the term lists.
 DetectorSpec = tuple[frozenset[str], tuple[DictionaryTerms, ...]]
@@ -35,12 +42,50 @@ def detector_spec(policy: CompiledPolicy) -> DetectorSpec:
     return scanned & SUPPORTED_ENTITIES, dictionaries
 
 
+class ProviderBuilder:
+    """The providers a policy routes to, as this deployment reaches them.
+
+    The shipped catalog with the policy's ``providers:`` laid over it, then the
+    gateway's own ``providers.<id>`` settings (base URL, injected credentials)
+    for the ids that catalog has. A setting for a provider the policy does not
+    declare waits unused until a policy that declares it is activated, so
+    rolling back to such a policy is never refused because of it.
+    """
+
+    def __init__(
+        self,
+        settings: Mapping[str, ProviderSettings] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self._settings = dict(settings or {})
+        self._environ = environ
+
+    def __call__(self, policy: CompiledPolicy) -> dict[str, Provider]:
+        """Blocking (may read credential files); raises ConfigError naming the setting."""
+        try:
+            catalog = policy_catalog(policy.name, policy.document.providers)
+            configured = {pid: s for pid, s in self._settings.items() if pid in catalog}
+            return build_providers(catalog, configured, self._environ)
+        except ConfigError as exc:
+            raise ConfigError(
+                f"policy '{policy.name}' (version {policy.version}): its providers cannot be "
+                f"set up on this gateway: {exc}"
+            ) from None
+
+    def unused_settings(self, policy: CompiledPolicy) -> list[str]:
+        """Configured provider ids that neither the catalog nor ``policy`` knows."""
+        known = policy_catalog(policy.name, policy.document.providers)
+        return sorted(set(self._settings) - set(known))
+
+
 @dataclass(frozen=True, slots=True)
 class ActivePolicy:
-    """One ready-to-serve policy: compiled rules plus the engine that scans for them."""
+    """One ready-to-serve policy: compiled rules, the engine that scans for them,
+    and the providers requests judged by it are routed to."""
 
     policy: CompiledPolicy
     engine: DetectionEngine
+    providers: Mapping[str, Provider]
     source: str  # where it came from: file | redis | local
     activated_at: float = field(default_factory=time.time)
 
@@ -80,27 +125,38 @@ class EngineCache:
 
 
 class PolicyHolder:
-    """Owns the active policy; ``current`` and ``engine_for`` are the hot-path reads."""
+    """Owns the active policy; ``current``, ``providers_for`` and ``engine_for`` are the
+    hot-path reads."""
 
     def __init__(
-        self, initial: ActivePolicy, *, cache: EngineCache | None = None, remember: int = 8
+        self,
+        initial: ActivePolicy,
+        *,
+        cache: EngineCache | None = None,
+        providers: ProviderBuilder | None = None,
+        remember: int = 8,
     ) -> None:
         self._active = initial
         self._cache = cache or EngineCache()
-        # Engines of recently active versions, for requests that started before a swap.
-        self._recent: OrderedDict[str, DetectionEngine] = OrderedDict(
-            [(initial.version, initial.engine)]
-        )
+        self._build_providers = providers or ProviderBuilder()
+        # Recently active versions, for requests that started before a swap.
+        self._recent: OrderedDict[str, ActivePolicy] = OrderedDict([(initial.version, initial)])
         self._remember = remember
         self._lock = asyncio.Lock()
 
     @classmethod
     def from_policy(
-        cls, policy: CompiledPolicy, source: str = "file", language: LanguageChoice = "auto"
+        cls,
+        policy: CompiledPolicy,
+        source: str = "file",
+        language: LanguageChoice = "auto",
+        providers: ProviderBuilder | None = None,
     ) -> PolicyHolder:
-        """Build the first engine here (blocking: start-up only)."""
+        """Build the first engine and providers here (blocking: start-up only)."""
         cache = EngineCache(language=language)
-        return cls(ActivePolicy(policy, cache.build(policy), source), cache=cache)
+        builder = providers or ProviderBuilder()
+        first = ActivePolicy(policy, cache.build(policy), builder(policy), source)
+        return cls(first, cache=cache, providers=builder)
 
     @property
     def active(self) -> ActivePolicy:
@@ -113,16 +169,37 @@ class PolicyHolder:
         active = self._active
         if policy is active.policy:
             return active.engine
-        engine = self._recent.get(policy.version)
-        if engine is None:
-            # Only a request that outlived `remember` activations gets here; scanning
-            # it with another version's engine could miss what its rules need.
-            raise LookupError(f"no engine is kept for policy version {policy.version}")
-        return engine
+        return self._kept(policy).engine
+
+    def providers_for(self, policy: CompiledPolicy) -> Mapping[str, Provider]:
+        active = self._active
+        if policy is active.policy:
+            return active.providers
+        return self._kept(policy).providers
+
+    def _kept(self, policy: CompiledPolicy) -> ActivePolicy:
+        kept = self._recent.get(policy.version)
+        if kept is None:
+            # Only a request that outlived `remember` activations gets here; serving it
+            # with another version's engine or providers could miss what its rules need.
+            raise LookupError(f"policy version {policy.version} is no longer kept")
+        return kept
+
+    def candidate_providers(self, policy: CompiledPolicy) -> Mapping[str, Provider]:
+        """The providers ``policy`` would route to here; blocking; ConfigError if unusable.
+
+        Validation calls this, so a policy whose providers cannot be set up on
+        this gateway (say, an injected key's variable is missing) is refused
+        before it is stored or activated, never found out on a request.
+        """
+        if policy is self._active.policy:
+            return self._active.providers
+        return self._build_providers(policy)
 
     def prepare_blocking(self, policy: CompiledPolicy, source: str) -> ActivePolicy:
-        """Build (or reuse) the engine; blocking, for start-up and worker threads."""
-        return ActivePolicy(policy, self._cache.build(policy), source)
+        """Build the providers and (or reuse) the engine; blocking, for worker threads."""
+        providers = self.candidate_providers(policy)
+        return ActivePolicy(policy, self._cache.build(policy), providers, source)
 
     async def prepare(self, policy: CompiledPolicy, source: str) -> ActivePolicy:
         return await asyncio.to_thread(self.prepare_blocking, policy, source)
@@ -130,7 +207,7 @@ class PolicyHolder:
     def swap(self, ready: ActivePolicy) -> ActivePolicy:
         """Make ``ready`` the active policy in one assignment; returns the previous one."""
         previous = self._active
-        self._recent[ready.version] = ready.engine
+        self._recent[ready.version] = ready
         self._recent.move_to_end(ready.version)
         while len(self._recent) > self._remember:
             self._recent.popitem(last=False)

@@ -3,8 +3,10 @@
 Each audit record is turned back into the ``PolicyInput`` its request had —
 caller (user, groups, address, application), provider, host, API, model, the
 endpoint's country when it was resolved, and the counts of entity types found —
-with the provider's jurisdiction and regions taken from the catalog, and decided twice: by the
-active policy and by the candidate. Comparing the two on the same
+and decided twice: by the active policy, with the provider's jurisdiction and
+regions as the active policy's catalog states them, and by the candidate, with
+its own catalog (a candidate may add providers or correct their facts; one that
+drops a provider the record went to would refuse it as unknown). Comparing the two on the same
 reconstructed inputs isolates the effect of the change; comparing the active
 policy's re-decision with what was actually recorded (for records made under
 the active version) shows how faithful the reconstruction is.
@@ -33,9 +35,11 @@ from gateway.identity import Subject
 from gateway.policy.evaluate import CompiledPolicy, Decision, PolicyInput
 from gateway.providers.catalog import Provider
 
-__all__ = ["DryRunReport", "dry_run", "reconstruct"]
+__all__ = ["UNKNOWN_PROVIDER_RULE", "DryRunReport", "dry_run", "reconstruct"]
 
 ANONYMOUS = "(anonymous)"
+#: blamed when the candidate's catalog no longer has the provider a record went to
+UNKNOWN_PROVIDER_RULE = "builtin.unknown-provider"
 
 
 def reconstruct(record: AuditRecord, providers: Mapping[str, Provider]) -> PolicyInput | None:
@@ -147,12 +151,19 @@ def dry_run(
     candidate: CompiledPolicy,
     providers: Mapping[str, Provider],
     *,
+    candidate_providers: Mapping[str, Provider] | None = None,
     since: float,
     until: float,
 ) -> DryRunReport:
-    """Re-decide every record with ``active`` and ``candidate`` and count the differences."""
+    """Re-decide every record with ``active`` and ``candidate`` and count the differences.
+
+    ``providers`` are the active policy's; ``candidate_providers`` the candidate's
+    (default: the same).
+    """
     report = DryRunReport(candidate.version, active.version, since, until)
     report.caveats = _caveats(active, candidate)
+    if candidate_providers is None:
+        candidate_providers = providers
     for record in records:
         report.records += 1
         request = reconstruct(record, providers)
@@ -160,7 +171,8 @@ def dry_run(
             report.skipped += 1
             continue
         report.evaluated += 1
-        now, then = active.decide(request), candidate.decide(request)
+        now = active.decide(request)
+        then = _candidate_decision(candidate, record, candidate_providers, providers, request)
         if record.policy_version == active.version:
             report.reconstruction_checked += 1
             report.reconstruction_matched += _recorded_action(record) == now.action
@@ -178,6 +190,21 @@ def dry_run(
             report.fewer_blocked_by_user[user] += 1
             report.fewer_blocked_by_rule.update(_blamed(now))
     return report
+
+
+def _candidate_decision(
+    candidate: CompiledPolicy,
+    record: AuditRecord,
+    candidate_providers: Mapping[str, Provider],
+    providers: Mapping[str, Provider],
+    request: PolicyInput,
+) -> Decision:
+    if candidate_providers is not providers:
+        request_then = reconstruct(record, candidate_providers)
+        if request_then is None:  # the candidate would not route it at all
+            return Decision(action="block", rule_ids=(UNKNOWN_PROVIDER_RULE,))
+        request = request_then
+    return candidate.decide(request)
 
 
 def _blamed(decision: Decision) -> list[str]:

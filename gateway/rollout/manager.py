@@ -25,14 +25,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gateway.detect import SUPPORTED_ENTITIES
 from gateway.errors import ConfigError
 from gateway.policy.active import PolicyHolder
 from gateway.policy.diff import diff_policies
 from gateway.policy.evaluate import CompiledPolicy
-from gateway.policy.loader import parse_policy
-from gateway.rollout.references import check_file_references
 from gateway.rollout.store import ChangeRecord, PolicyStore, StoredVersion, StoreUnavailable
+from gateway.rollout.versions import compile_candidate, compile_stored
 
 __all__ = ["Rollout", "RolloutConflict", "UnknownVersion"]
 
@@ -85,9 +83,14 @@ class Rollout:
         """Join the shared state (bounded by the store's timeouts), then watch for changes."""
         try:
             # Read again rather than trust the start-up copy: the file may have changed since.
-            stored, compiled = await asyncio.to_thread(self._read_file)
-            self._file_version = stored.version
-            await self._roll_out_file(stored, compiled)
+            try:
+                stored, compiled = await asyncio.to_thread(self._read_file)
+            except (ConfigError, OSError, UnicodeDecodeError) as exc:
+                # Serving a shared version (see startup.py); the file waits to be fixed.
+                self._report_reload_error(_file_problem(self._file, exc))
+            else:
+                self._file_version = stored.version
+                await self._roll_out_file(stored, compiled)
             await self._sync_once()
             self._store_ok()
         except StoreUnavailable as exc:
@@ -141,15 +144,14 @@ class Rollout:
     def compile(
         self, raw: bytes, source: str = "<upload>", *, confined: bool = True
     ) -> CompiledPolicy:
-        """Validate and compile; blocking. Relative files resolve next to the policy file.
+        """Validate, compile and check its providers can be set up here; blocking.
 
         ``confined`` (anything but the operator's own file): file references
         must stay inside the policy file's directory.
         """
-        base_dir = self._file.parent
-        if confined:
-            check_file_references(raw, base_dir, source)
-        return parse_policy(raw, SUPPORTED_ENTITIES, source=source, base_dir=base_dir)
+        compiled = compile_candidate(raw, self._file, source, confined=confined)
+        self.holder.candidate_providers(compiled)
+        return compiled
 
     async def upload(self, raw: bytes, by: str) -> tuple[StoredVersion, CompiledPolicy, bool]:
         """Store a validated candidate (not active yet); raises ConfigError with the reason."""
@@ -294,11 +296,8 @@ class Rollout:
             last_stat = stat
             try:
                 stored, compiled = await asyncio.to_thread(self._read_file)
-            except OSError as exc:
-                self._report_reload_error(f"cannot read policy file {self._file}: {exc.strerror}")
-                continue
-            except (ConfigError, UnicodeDecodeError) as exc:
-                self._report_reload_error(str(exc))
+            except (ConfigError, OSError, UnicodeDecodeError) as exc:
+                self._report_reload_error(_file_problem(self._file, exc))
                 continue
             self._reload_error = None
             if compiled.version == self._file_version:
@@ -325,16 +324,8 @@ class Rollout:
     # -- helpers -----------------------------------------------------------
 
     def _compile_stored(self, stored: StoredVersion) -> CompiledPolicy:
-        compiled = self.compile(
-            stored.yaml.encode("utf-8"),
-            f"<stored {stored.version}>",
-            confined=stored.origin != "file",  # only uploads came through the admin API
-        )
-        if compiled.version != stored.version:
-            raise ConfigError(
-                f"stored policy {stored.version} compiles to version {compiled.version} on this "
-                "replica: the dictionary or included files next to its policy file differ"
-            )
+        compiled = compile_stored(stored, self._file)
+        self.holder.candidate_providers(compiled)
         return compiled
 
     def _read_file(self) -> tuple[StoredVersion, CompiledPolicy]:
@@ -385,6 +376,14 @@ class Rollout:
                 message,
             )
         self._sync_error = {"at": time.time(), "message": message}
+
+
+def _file_problem(path: Path, exc: Exception) -> str:
+    if isinstance(exc, OSError):
+        return f"cannot read policy file {path}: {exc.strerror}"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"{path}: a policy must be UTF-8 text"
+    return str(exc)
 
 
 def _stat(path: Path) -> tuple[float, int, int] | None:

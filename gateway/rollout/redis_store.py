@@ -21,12 +21,13 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import redis
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from gateway.rollout.store import ChangeRecord, StoredVersion, StoreUnavailable
 
-__all__ = ["RedisPolicyStore", "redact_url"]
+__all__ = ["RedisPolicyStore", "read_active_blocking", "redact_url"]
 
 T = TypeVar("T")
 
@@ -147,6 +148,25 @@ class RedisPolicyStore:
                 await self._redis.delete(*keys)
 
         await self._call(delete)
+
+
+def read_active_blocking(url: str, prefix: str, *, timeout: float = 1.0) -> StoredVersion | None:
+    """The shared active version, read once without an event loop (start-up only).
+
+    Raises ``StoreUnavailable`` when Redis cannot be reached, and returns None
+    when it holds no active version (or the pointer names a version it lacks).
+    """
+    client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+    try:
+        active = client.get(f"{prefix}active")
+        if active is None:
+            return None
+        raw = client.hget(f"{prefix}versions", _text(active))
+    except (RedisError, OSError) as exc:
+        raise StoreUnavailable(f"redis {redact_url(url)}: {type(exc).__name__}") from None
+    finally:
+        client.close()
+    return StoredVersion.from_json(raw) if raw is not None else None
 
 
 def _text(value: object) -> str:

@@ -47,6 +47,19 @@ STRICT_POLICY = (
 )
 
 
+def with_internal_provider(base_url: str, jurisdiction: str = "KR") -> str:
+    """BASE_POLICY plus a provider the catalog does not have, served by ``base_url``."""
+    return BASE_POLICY + (
+        "providers:\n"
+        "  internal-llm:\n"
+        "    family: openai\n"
+        f"    base_url: {base_url}\n"
+        "    operator: Example Corp IT\n"
+        f"    jurisdiction: {jurisdiction}\n"
+        "    regions: [KR]\n"
+    )
+
+
 def redis_reachable() -> bool:
     try:
         with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=0.5):
@@ -76,9 +89,17 @@ def wait_for(condition: Callable[[], Any], timeout: float = 10.0, step: float = 
 
 @contextlib.contextmanager
 def rollout_gateway(
-    folder: Path, policy_text: str = BASE_POLICY, **rollout: Any
+    folder: Path,
+    policy_text: str = BASE_POLICY,
+    *,
+    settings: dict[str, Any] | None = None,
+    environ: dict[str, str] | None = None,
+    **rollout: Any,
 ) -> Iterator[tuple[ServerThread, Gateway, FakeUpstream]]:
-    """A gateway (lifespan on) with its own policy file, audit log and fake provider."""
+    """A gateway (lifespan on) with its own policy file, audit log and fake provider.
+
+    ``settings``: more dotted overrides; ``environ``: variables the gateway sees.
+    """
     policy = folder / "policy.yaml"
     if not policy.exists():
         policy.write_text(policy_text, encoding="utf-8")
@@ -94,8 +115,10 @@ def rollout_gateway(
             "rollout.poll_interval": 0.2,
         }
         overrides |= {f"rollout.{key}": value for key, value in rollout.items()}
-        settings = load_settings(environ={}, overrides=overrides)
-        app = build_app(settings, environ={"HAETAE_ADMIN_TOKEN": f"tester:{TOKEN}"})
+        overrides |= settings or {}
+        loaded = load_settings(environ={}, overrides=overrides)
+        variables = {"HAETAE_ADMIN_TOKEN": f"tester:{TOKEN}"} | (environ or {})
+        app = build_app(loaded, environ=variables)
         with ServerThread(app, lifespan="on") as gateway:
             yield gateway, app, fake
 

@@ -3,91 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
-import subprocess
-import sys
 import threading
-import time
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
-import httpx
-import yaml
+from gateway.rollout.replicas import Replica, free_port, replicas
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-class Replica:
-    """One ``haetae serve`` process on a loopback port; ``stop()`` ends it."""
-
-    def __init__(self, folder: Path, config: dict[str, Any], token: str) -> None:
-        self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
-        self.port = _free_port()
-        # A token file, not HAETAE_ADMIN_TOKEN: settings read every HAETAE_* variable
-        # as a setting, and `admin_token` is not one.
-        tokens = folder / "admin-tokens"
-        tokens.write_text(f"tester:{token}\n", encoding="utf-8")
-        config = config | {
-            "listen": {"host": "127.0.0.1", "port": self.port},
-            "admin": {"token_file": str(tokens)},
-        }
-        config_file = folder / "haetae.yaml"
-        config_file.write_text(yaml.safe_dump(config), encoding="utf-8")
-        self.log = folder / "gateway.log"
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith("HAETAE_")  # the test decides every setting
-        }
-        env["PYTHONPATH"] = str(ROOT)
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "gateway.cli", "serve", "--config", str(config_file)],
-                cwd=folder,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        self.base_url = f"http://127.0.0.1:{self.port}"
-
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gateway exited: {self.log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise TimeoutError(f"gateway did not start: {self.log.read_text()[-2000:]}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-
-
-@contextlib.contextmanager
-def replicas(*specs: tuple[Path, dict[str, Any]], token: str) -> Iterator[list[Replica]]:
-    """Start all at once (they boot in parallel), stop all at the end."""
-    started = [Replica(folder, config, token) for folder, config in specs]
-    try:
-        for replica in started:
-            replica.wait_ready()
-        yield started
-    finally:
-        for replica in started:
-            replica.stop()
+__all__ = ["Replica", "TcpLink", "replicas"]
 
 
 class TcpLink:
@@ -100,7 +21,7 @@ class TcpLink:
 
     def __init__(self, target: tuple[str, int]) -> None:
         self.target = target
-        self.port = _free_port()
+        self.port = free_port()
         self._listener: socket.socket | None = None
         self._connections: list[socket.socket] = []
         self._lock = threading.Lock()
@@ -155,9 +76,3 @@ def _pump(source: socket.socket, sink: socket.socket) -> None:
         for end in (source, sink):
             with contextlib.suppress(OSError):
                 end.shutdown(socket.SHUT_RDWR)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

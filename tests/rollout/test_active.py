@@ -1,13 +1,20 @@
-"""The policy holder swaps policy and engine as one, and keeps old engines for old requests."""
+"""The policy holder swaps policy, engine and providers as one, and keeps old ones for old
+requests."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
-from rollout_helpers import BASE_POLICY, STRICT_POLICY
+from rollout_helpers import BASE_POLICY, STRICT_POLICY, with_internal_provider
 
 from gateway.detect import SUPPORTED_ENTITIES
+from gateway.errors import ConfigError, NotFound
+from gateway.exchange import Exchange
 from gateway.policy import parse_policy
-from gateway.policy.active import PolicyHolder
+from gateway.policy.active import PolicyHolder, ProviderBuilder
+from gateway.routing import Route
+from gateway.settings import ProviderSettings
 
 RRN_TEXT = "주민등록번호 900101-1234568 입니다"
 
@@ -49,3 +56,47 @@ def test_an_engine_no_longer_kept_fails_closed_rather_than_mismatching() -> None
         holder.swap(holder.prepare_blocking(compile_text(text), "local"))
     with pytest.raises(LookupError, match=first.version):
         holder.engine_for(first)
+
+
+INTERNAL_LLM = with_internal_provider("http://vllm.corp.example:8000")
+
+
+def routed(providers_for, policy) -> Exchange:
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b""}
+
+    exchange = Exchange(
+        request_id="r1",
+        method="POST",
+        path="/internal-llm/v1/chat/completions",
+        query=b"",
+        headers=[],
+        client_address=None,
+        receive=receive,
+        policy=policy,
+    )
+    asyncio.run(Route(providers_for)(exchange))
+    return exchange
+
+
+def test_a_request_is_routed_with_the_providers_of_the_policy_it_started_with() -> None:
+    base = compile_text(BASE_POLICY)
+    holder = PolicyHolder.from_policy(base)
+    started_with = holder.current()
+    with_internal = compile_text(INTERNAL_LLM)
+    holder.swap(holder.prepare_blocking(with_internal, "local"))
+
+    assert routed(holder.providers_for, holder.current()).provider.id == "internal-llm"
+    # The request that started before the swap still sees its own policy's providers.
+    with pytest.raises(NotFound, match="unknown provider prefix '/internal-llm'"):
+        routed(holder.providers_for, started_with)
+
+
+def test_providers_that_cannot_be_set_up_are_never_prepared() -> None:
+    settings = {"internal-llm": ProviderSettings(credentials={"mode": "inject", "env": "K"})}
+    holder = PolicyHolder.from_policy(
+        compile_text(BASE_POLICY), providers=ProviderBuilder(settings, environ={})
+    )
+    with pytest.raises(ConfigError, match="environment variable K is not set"):
+        holder.prepare_blocking(compile_text(INTERNAL_LLM), "local")
+    assert "internal-llm" not in holder.active.providers

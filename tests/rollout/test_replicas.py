@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ from rollout_helpers import (
 from rollout_replicas import Replica, TcpLink, replicas
 
 from gateway.providers.catalog import load_catalog
+from gateway.rollout.bench import measure_switches
 from gateway.testing import FakeUpstream, ServerThread
 
 RRN_TEXT = "my number is 900101-1234568"
@@ -71,29 +70,14 @@ def test_activation_on_one_replica_reaches_the_other_by_push(
 
         strict = STRICT_POLICY
         texts = [strict, BASE_POLICY.replace("[CN]", "[CN, RU]"), strict, BASE_POLICY] * 2
-        switch_times: list[float] = []
-        lag_after_a: list[float] = []
         for text in texts:
-            began = time.perf_counter()
-            version = upload_and_activate(a, text)
-            a_answered = time.perf_counter()
-            wait_for(
-                lambda v=version: ready(b.base_url)["policy_version"] == v, timeout=5, step=0.005
-            )
-            switch_times.append(time.perf_counter() - began)
-            lag_after_a.append(time.perf_counter() - a_answered)
+            # Raises unless B serves the version within 5 s, well inside the 30 s re-read:
+            # only the push can do that. (`haetae rollout bench` prints the timings.)
+            measure_switches(a.base_url, b.base_url, [("", text)], TOKEN, timeout=5)
             if text == strict:
                 blocked = chat(b.base_url, RRN_TEXT)  # B scans for the newly named type
                 assert blocked.status_code == 403 and "block-rrn" in blocked.text
 
-        print(
-            "\nswitch time across replicas (activate on A → B serving it), seconds: "
-            f"min {min(switch_times):.3f}  median {statistics.median(switch_times):.3f}  "
-            f"max {max(switch_times):.3f}  (n={len(switch_times)}); of which after A answered: "
-            f"median {statistics.median(lag_after_a):.3f}  max {max(lag_after_a):.3f}"
-        )
-        # No timing assertion (shared CI machines are noisy): B switching well inside the
-        # 30 s re-read proves the push path; the figures above are what docs/rollout.md cites.
         history = httpx.get(f"{b.base_url}/admin/v1/policies/history", headers=ADMIN).json()
         assert history["changes"][0]["by"] == "tester"
         assert len(history["changes"]) == len(texts) + 1  # plus the first start's seed

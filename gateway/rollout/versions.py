@@ -1,0 +1,52 @@
+"""Compiling policies that did not come from this replica's own file.
+
+An upload and a version stored by another replica are compiled the same way
+as the policy file, with two extra guards: an upload may name files only
+inside the policy directory (``references.py``), and a stored version must
+hash to the version it was stored under here too; otherwise this replica's
+dictionary or included files differ from the uploader's and it would enforce
+something else under the same name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gateway.detect import SUPPORTED_ENTITIES
+from gateway.errors import ConfigError
+from gateway.policy.evaluate import CompiledPolicy
+from gateway.policy.loader import parse_policy
+from gateway.rollout.references import check_file_references
+from gateway.rollout.store import StoredVersion
+
+__all__ = ["compile_candidate", "compile_stored"]
+
+
+def compile_candidate(
+    raw: bytes, policy_file: Path, source: str = "<upload>", *, confined: bool = True
+) -> CompiledPolicy:
+    """Validate and compile; blocking. Relative files resolve next to ``policy_file``.
+
+    ``confined`` (anything but the operator's own file): file references must
+    stay inside the policy file's directory.
+    """
+    base_dir = policy_file.parent
+    if confined:
+        check_file_references(raw, base_dir, source)
+    return parse_policy(raw, SUPPORTED_ENTITIES, source=source, base_dir=base_dir)
+
+
+def compile_stored(stored: StoredVersion, policy_file: Path) -> CompiledPolicy:
+    """A stored version, compiled here and checked to be the same version; blocking."""
+    compiled = compile_candidate(
+        stored.yaml.encode("utf-8"),
+        policy_file,
+        f"<stored {stored.version}>",
+        confined=stored.origin != "file",  # only uploads came through the admin API
+    )
+    if compiled.version != stored.version:
+        raise ConfigError(
+            f"stored policy {stored.version} compiles to version {compiled.version} on this "
+            "replica: the dictionary or included files next to its policy file differ"
+        )
+    return compiled

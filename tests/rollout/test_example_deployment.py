@@ -1,0 +1,104 @@
+"""deploy/haetae.example.yaml as compose runs it: two replicas, one Redis, one PostgreSQL.
+
+Compose reaches Redis and PostgreSQL by service name; here the same config runs
+as two real processes with only those addresses (and the paths inside the
+image) pointed at this machine.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from rollout_helpers import ADMIN, TOKEN, chat, ready, wait_for
+from rollout_replicas import replicas
+
+from gateway.identity.api_keys import KeyFile
+from gateway.testing import FakeUpstream, ServerThread
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = yaml.safe_load((ROOT / "deploy" / "haetae.example.yaml").read_text(encoding="utf-8"))
+ENGINEERING_BLOCKED = """\
+policy: eng-blocked
+groups: [eng]
+rules:
+  - id: eng-no-openai
+    when: { groups: [eng], provider: [openai] }
+    action: block
+"""
+
+
+@pytest.fixture
+def upstream() -> Iterator[ServerThread]:
+    with ServerThread(FakeUpstream()) as server:
+        yield server
+
+
+def replica_config(
+    folder: Path, upstream: str, redis_url: str, key_prefix: str, postgres_url: str, keys: Path
+) -> dict[str, Any]:
+    config: dict[str, Any] = copy.deepcopy(EXAMPLE)
+    config["policy"] = str(ROOT / config["policy"])
+    config["rollout"] |= {"redis_url": redis_url, "key_prefix": key_prefix}
+    config["audit"] |= {"url": postgres_url, "spool": str(folder / "audit-spool.jsonl")}
+    config["identity"]["api_keys"]["file"] = str(keys)
+    config["providers"]["openai"]["base_url"] = upstream
+    return config
+
+
+def test_two_replicas_share_policy_keys_and_audit_trail(
+    tmp_path: Path, upstream: ServerThread, redis_url: str, key_prefix: str, postgres_url: str
+) -> None:
+    keys = tmp_path / "keys" / "keys.jsonl"
+    keys.parent.mkdir()
+    alice, _entry = KeyFile(keys).create("alice", ["eng"])
+    specs = []
+    for name in ("a", "b"):
+        folder = tmp_path / name
+        shared = (upstream.base_url, redis_url, key_prefix, postgres_url, keys)
+        specs.append((folder, replica_config(folder, *shared)))
+    caller = {"x-haetae-key": alice}
+    with replicas(*specs, token=TOKEN) as (a, b):
+        for replica in (a, b):
+            status = ready(replica.base_url)
+            assert status["http_status"] == 200, status
+            assert status["redis"] == "ok" and status["audit"] == "ok"
+        wait_for(lambda: ready(b.base_url)["policy_version"] == ready(a.base_url)["policy_version"])
+
+        # One gateway key file, one audit trail: B's admin API sees what A recorded.
+        assert _chat_as(a.base_url, caller).status_code == 200
+        assert _chat_as(b.base_url, caller).status_code == 200
+        wait_for(lambda: len(_audit(b.base_url, user="alice")) == 2)
+
+        # One active policy: activated on A, enforced by B.
+        with httpx.Client(base_url=f"{a.base_url}/admin/v1", headers=ADMIN, timeout=10) as api:
+            version = api.post("/policies", content=ENGINEERING_BLOCKED).json()["version"]
+            assert api.post(f"/policies/{version}/activate").status_code == 200
+        wait_for(lambda: ready(b.base_url)["policy_version"] == version)
+        blocked = _chat_as(b.base_url, caller)
+        assert blocked.status_code == 403 and "eng-no-openai" in blocked.text
+        assert chat(b.base_url, "hello").status_code == 200  # anonymous: allowed, not eng
+
+        metrics = httpx.get(f"{b.base_url}/metrics", timeout=5)
+        assert metrics.status_code == 200 and "# TYPE" in metrics.text
+
+
+def _chat_as(base_url: str, headers: dict[str, str]) -> httpx.Response:
+    return httpx.post(
+        f"{base_url}/openai/v1/chat/completions",
+        json={"model": "gpt-4o", "messages": [{"role": "user", "content": "hello"}]},
+        headers={"authorization": "Bearer sk-test", **headers},
+        timeout=10,
+    )
+
+
+def _audit(base_url: str, **filters: str) -> list[dict[str, Any]]:
+    reply = httpx.get(f"{base_url}/admin/v1/audit", params=filters, headers=ADMIN, timeout=5)
+    reply.raise_for_status()
+    records: list[dict[str, Any]] = reply.json()["records"]
+    return records
