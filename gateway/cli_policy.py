@@ -110,8 +110,8 @@ def _explain(args: argparse.Namespace) -> int:
     from gateway.policy.cases import Sketcher
     from gateway.policy.explain import explain
     from gateway.policy.loader import load_policy
+    from gateway.policy.providers import policy_catalog
     from gateway.policy.schema import RequestSketch
-    from gateway.providers.catalog import load_catalog
 
     text = args.request
     if text.startswith("@"):
@@ -128,7 +128,8 @@ def _explain(args: argparse.Namespace) -> int:
         raise ConfigError(f"--request: {problems}") from None
     policy = load_policy(args.file, SUPPORTED_ENTITIES)
     try:
-        request = Sketcher(policy, load_catalog(), SUPPORTED_ENTITIES)(sketch)
+        catalog = policy_catalog(policy.name, policy.document.providers)
+        request = Sketcher(policy, catalog, SUPPORTED_ENTITIES)(sketch)
     except ValueError as exc:
         raise ConfigError(f"--request: {exc}") from None
     _, report = explain(policy, request)

@@ -20,6 +20,7 @@ from gateway.policy.evaluate import CompiledPolicy, Decision
 from gateway.policy.facts import PolicyInput
 from gateway.policy.hosts import upstream_host
 from gateway.policy.loader import load_policy
+from gateway.policy.providers import policy_catalog
 from gateway.policy.schema import EntityCountSketch, PolicyTest, RequestSketch
 
 if TYPE_CHECKING:
@@ -178,7 +179,7 @@ def check_case(policy: CompiledPolicy, case: PolicyTest, sketch: Sketcher) -> Ca
 def run_policy_tests(
     paths: Sequence[Path],
     known_entities: Collection[str] | None = None,
-    catalog: Mapping[str, CatalogEntry] | None = None,
+    catalog: Mapping[str, CatalogEntry] | None = None,  # default: the policy's merged catalog
     load: Callable[[Path, Collection[str]], CompiledPolicy] = load_policy,
 ) -> list[FileReport]:
     """Load each policy and run its ``tests:``; a policy that fails to load is a failure."""
@@ -186,10 +187,6 @@ def run_policy_tests(
         from gateway.detect import SUPPORTED_ENTITIES
 
         known_entities = SUPPORTED_ENTITIES
-    if catalog is None:
-        from gateway.providers.catalog import load_catalog
-
-        catalog = load_catalog()
     reports = []
     for path in paths:
         report = FileReport(str(path))
@@ -202,7 +199,9 @@ def run_policy_tests(
         report.policy = policy
         if not policy.document.tests:
             report.error = "no test cases ('tests:'): every policy ships with its own"
-        sketch = Sketcher(policy, catalog, known_entities)
+        # A case may name a provider the policy itself declares: judge it by the merged catalog.
+        merged = catalog or policy_catalog(policy.name, policy.document.providers)
+        sketch = Sketcher(policy, merged, known_entities)
         report.results = [check_case(policy, case, sketch) for case in policy.document.tests]
         reports.append(report)
     return reports

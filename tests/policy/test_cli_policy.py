@@ -148,3 +148,33 @@ def test_a_sketch_with_an_undeclared_group_or_entity_fails_its_case(
     out = capsys.readouterr().out
     assert "bad request sketch: group 'staf' is not in the policy's 'groups' list" in out
     assert "bad request sketch: 'KR_RRM' is not an entity" in out
+
+
+DECLARES_PROVIDER = """
+policy: p
+providers:
+  offshore-llm:
+    family: openai
+    base_url: https://llm.offshore.example
+    operator: Offshore AI
+    jurisdiction: CN
+    regions: [CN]
+rules:
+  - {id: no-cn, when: {provider.jurisdiction: [CN]}, action: block}
+tests:
+  - name: the policy's own provider is judged by its declared jurisdiction
+    request: {provider: offshore-llm}
+    expect: {action: block, rules: [no-cn]}
+"""
+
+
+def test_test_and_explain_know_the_providers_a_policy_declares(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text(DECLARES_PROVIDER, encoding="utf-8")
+    assert main(["policy", "test", str(policy)]) == 0
+    assert "PASS" in capsys.readouterr().out
+    request = '{"provider": "offshore-llm"}'
+    assert main(["policy", "explain", str(policy), "--request", request]) == 0
+    assert "block" in capsys.readouterr().out
