@@ -18,6 +18,7 @@ from gateway.admin.policies import policies_router
 from gateway.audit import AuditStore
 from gateway.audit.setup import configured_keys, configured_store
 from gateway.body import ReadBody
+from gateway.detect.recognizers.kr.person import preload_name_model
 from gateway.forward import Forward
 from gateway.identity import Admit, Identify
 from gateway.inspection import Decide, Detect, Extract, Transform
@@ -135,6 +136,8 @@ def build_app(
             provider_id,
             policy.name,
         )
+    if settings.detection.preload_name_model and not preload_name_model():
+        log.warning("detection.preload_name_model: kiwipiepy is not installed; names load lazily")
     holder = PolicyHolder.from_policy(
         policy, start.source, settings.detection.language, providers=providers
     )
