@@ -159,8 +159,20 @@ def build_record(
         findings=_findings(exchange, keys.fingerprint),
         edits=dict(chosen.edits) if chosen and decision != "block" else {},
         usage=usage,
+        details=_request_details(exchange),
         evidence=evidence,
     )
 
 
 _NO_KEYS = AuditKeys()
+
+
+def _request_details(exchange: Exchange) -> dict[str, Any] | None:
+    """Kinds only: what was attached or referred to, and identity headers ignored."""
+    details = {
+        "attachments": sorted(set(exchange.attachments)),
+        "server_references": sorted(set(exchange.server_references)),
+        "ignored_identity_headers": sorted(set(exchange.ignored_identity_headers)),
+    }
+    kept = {key: value for key, value in details.items() if value}
+    return kept or None

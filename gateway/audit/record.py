@@ -90,7 +90,9 @@ class AuditRecord:
     findings: list[FindingSummary] = field(default_factory=list)
     edits: dict[str, str] = field(default_factory=dict)  # entity type → edit action
     usage: dict[str, int] | None = None  # token counts, when the provider reports them
-    details: dict[str, Any] | None = None  # administrative events (e.g. a purge)
+    #: administrative events (a purge); for requests, the kinds of attachments and
+    #: server references it carried and identity headers ignored (names, never values)
+    details: dict[str, Any] | None = None
     evidence: str | None = None  # matched values sealed to the responders' key (optional)
     schema_version: int = SCHEMA_VERSION
     seq: int | None = None

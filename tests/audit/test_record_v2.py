@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -127,3 +128,37 @@ def test_a_version_1_dictionary_reads_as_version_1() -> None:
     )  # fmt: skip
     assert record.schema_version == 1 and record.findings == [] and record.groups == []
     assert AuditRecord.from_dict(record.to_dict()) == record
+
+
+def test_attachments_references_and_ignored_identity_headers_are_recorded_by_kind(
+    gateway,
+) -> None:
+    server, url = gateway
+    image = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(64)).decode()
+    body = {
+        "model": "gpt-4o-mini",
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "what is in this picture?"},
+                    {"type": "image_url", "image_url": {"url": image}},
+                    {"type": "file", "file": {"file_id": "file-abc123"}},
+                ],
+            }
+        ],
+    }
+    response = httpx.post(
+        server.url(CHAT),
+        content=orjson.dumps(body),
+        headers={"x-forwarded-user": "mallory"},  # not from a trusted proxy: ignored
+        timeout=10,
+    )
+    record = _record(url, response.headers["x-haetae-request-id"])
+    assert record.details == {
+        "attachments": ["file", "image"],
+        "server_references": ["file_id"],
+        "ignored_identity_headers": ["X-Forwarded-User"],  # the configured name
+    }
+    assert record.user is None
+    assert "mallory" not in orjson.dumps(record.to_dict()).decode()
