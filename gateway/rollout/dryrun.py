@@ -2,7 +2,8 @@
 
 Each audit record is turned back into the ``PolicyInput`` its request had —
 caller (user, groups, address, application), provider, host, API, model, the
-endpoint's country when it was resolved, and the counts of entity types found —
+endpoint's country when it was resolved, the kinds of attachments and server
+references, and the counts of entity types found —
 and decided twice: by the active policy, with the provider's jurisdiction and
 regions as the active policy's catalog states them, and by the candidate, with
 its own catalog (a candidate may add providers or correct their facts; one that
@@ -18,9 +19,8 @@ What a record cannot give back, and so what a dry run cannot see:
 - dictionary terms the candidate adds (the texts are not kept, by design);
 - requests refused before the policy ran (bad JSON, unknown provider, audit
   outage): they have no decision to compare;
-- prompt size, attachments and server-side references, and how the caller
-  signed in (a recorded user counts as signed in): rules on those are judged
-  as if the request had none.
+- prompt size and how the caller signed in (a recorded user counts as signed
+  in): rules on those are judged as if the request had none.
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ def reconstruct(record: AuditRecord, providers: Mapping[str, Provider]) -> Polic
         method="recorded" if record.user else None,
     )
     countries = tuple(record.endpoint_country.split(",")) if record.endpoint_country else ()
+    details = record.details or {}
     return PolicyInput(
         provider=provider.id,
         provider_jurisdiction=provider.entry.jurisdiction,
@@ -70,6 +71,8 @@ def reconstruct(record: AuditRecord, providers: Mapping[str, Provider]) -> Polic
         host=record.host,
         endpoint_countries=countries,
         subject=subject,
+        attachments=tuple(details.get("attachments", ())),
+        server_references=tuple(details.get("server_references", ())),
     )
 
 

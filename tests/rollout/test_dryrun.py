@@ -98,3 +98,29 @@ def test_a_record_made_under_another_version_is_not_used_to_check_fidelity() -> 
     assert report.reconstruction_checked == 0
     assert report.more_blocked == report.fewer_blocked == 0
     assert report.summary == "no change in decisions over 1 recorded request(s)"
+
+
+def test_the_caller_and_what_was_attached_are_rebuilt_from_the_record() -> None:
+    """A candidate that refuses the interns' attachments is judged on recorded facts."""
+    candidate = parse_policy(
+        b"policy: interns\ngroups: [interns]\nrules:\n"
+        b"  - {id: no-intern-files, when: {groups: [interns], attachments: true}, action: block}\n",
+        SUPPORTED_ENTITIES,
+    )
+    sent_files = record("kim")
+    sent_files.groups = ["interns"]
+    sent_files.details = {"attachments": ["file"]}
+    text_only = record("lee")
+    text_only.groups = ["interns"]
+    staff = record("park")
+    staff.groups = ["staff"]
+    staff.details = {"attachments": ["image"]}
+    rebuilt = reconstruct(sent_files, PROVIDERS)
+    assert rebuilt is not None
+    assert rebuilt.subject.groups == ("interns",) and not rebuilt.subject.anonymous
+    assert rebuilt.attachments == ("file",)
+    report = dry_run(
+        [sent_files, text_only, staff], ACTIVE, candidate, PROVIDERS, since=0, until=2000
+    )
+    assert report.more_blocked == 1
+    assert report.more_blocked_by_user == {"kim": 1}
