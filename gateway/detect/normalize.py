@@ -6,7 +6,9 @@ Before matching, the scanner sees a *normalized* view of the text:
 - full-width and other compatibility forms are folded by NFKC (``９００１０１－…``
   becomes ``900101-…``, ``①`` becomes ``1``); the many Unicode dashes become ``-``;
 - escapes are decoded: URL percent escapes of printable ASCII (``%40`` → ``@``), JSON
-  ``\\u002d`` escapes, and a ``+`` between digits in a URL query value (a space);
+  ``\\u002d`` escapes, and a ``+`` between digits or capitals in a URL query value (a
+  space: ``?iban=NL55+BSSE+7583…``) unless the value holds an ``@``, where a ``+`` is far
+  more likely an e-mail sub-address (``kim+tag@…``) pasted unencoded;
 - defanged separators (``[.]``, ``(:)``) lose their brackets;
 - obfuscated e-mail addresses (``kim at example dot com``, ``kim[at]example[dot]com``,
   ``kim @ example . com``) are written as ``kim@example.com``;
@@ -57,7 +59,8 @@ _SPACED_PROBE = re.compile(r"\d[ ·•]\d[ ·•]\d[ ·•]\d")
 _PERCENT = re.compile(r"%([2-7][0-9A-Fa-f])")
 _JSON_ESCAPE = re.compile(r"(?<!\\)\\u([0-9A-Fa-f]{4})")
 _QUERY_VALUE = re.compile(r"[?&][\w.\-\[\]]{1,40}=([^\s&#\"'<>]+)")
-_DIGIT_PLUS = re.compile(r"(?<=[0-9A-Z])\+(?=[0-9])")
+# Lower-case letters stay joined: prose and e-mail tags (``c++``, ``kim+news``) use "+" too.
+_DIGIT_PLUS = re.compile(r"(?<=[0-9A-Z])\+(?=[0-9A-Z])")
 _DEFANGED = re.compile(r"[\[(]([.:])[\])]")
 
 # Obfuscated e-mail: a local part, an "at" and two or more domain labels. The spelled-out
@@ -206,6 +209,8 @@ def _escapes(text: str) -> Iterable[Edit]:
                 yield match.start(), match.end(), [(0, char)]
     if "+" in text and "=" in text:
         for query in _QUERY_VALUE.finditer(text):
+            if "@" in query.group(1) or "%40" in query.group(1):
+                continue
             for match in _DIGIT_PLUS.finditer(text, query.start(1), query.end(1)):
                 yield match.start(), match.end(), [(0, " ")]
     if "[" in text or "(" in text:

@@ -83,6 +83,19 @@ POSITIVES = [
         "다음 메일을 요약해줘.\n\n일정 공유드립니다.\n\nStrictly Confidential",
         "Strictly Confidential",
     ),
+    # A classification level after a classification key; "Internal" counts only there.
+    ("Classification: Internal\nTranslate the following paragraph into Korean.", "Internal"),
+    ("**Classification:** Internal", "Internal"),
+    ("data classification: internal", "internal"),
+    ("Sensitivity: Internal\nQ3 hiring plan", "Internal"),
+    ("This deck is classified as Internal.", "Internal"),
+    ("등급: Internal\n회의록", "Internal"),
+    # One document at hand: a demonstrative points at it, or it is handed over.
+    ("이 대외비 문서는 어떻게 요약하면 좋을까요?", "대외비"),
+    ("대외비 문서를 요약해줘", "대외비"),
+    ("대외비 문서는 아래와 같습니다.", "대외비"),
+    ("대외비 자료는 첨부했는데 요약 가능한가요?", "대외비"),
+    ("대외비 자료가 첨부돼 있는데 어떻게 요약하면 될까요?", "대외비"),
     # A marking and its caveat are one finding, not two.
     ("CONFIDENTIAL - do not distribute. Summarize the notes.", "CONFIDENTIAL - do not distribute"),
     ("극비 / 사외 유출 금지\n인수 검토", "극비 / 사외 유출 금지"),
@@ -120,6 +133,16 @@ NEGATIVES = [
     "사내 기밀 유지 서약서를 써줘",
     "Our policy has four levels: public, internal, confidential and restricted.",
     "This endpoint is internal only, so skip auth in the example.",
+    # A class of documents as the topic of a question is a concept use.
+    "대외비 문서는 어떻게 관리하나요?",
+    "대외비 문서의 보관 기간은 얼마인가요?",
+    "기밀 자료는 어떻게 폐기하나요?",
+    "사내한정 자료는 외부에 공유해도 되나요?",
+    # "internal" anywhere but after a classification key is ordinary English.
+    "Internal: fix the flaky retry test",
+    "[Internal] the internal API returns 500",
+    "log level: internal",
+    "This class is marked internal in Kotlin.",
 ]
 
 

@@ -102,3 +102,43 @@ def test_all_entities_keep_their_own_numbers() -> None:
         ("KR_RRN", "900101-1234568"),
         ("CREDIT_CARD", "4111 1111 1111 1111"),
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "score"),
+    [
+        # A mobile number regrouped out of its 3-4-4 shape is still one: 0.5, 0.85 with context.
+        ("0101 8520 593", "0101 8520 593", 0.5),
+        ("제 전화번호는 0101 8520 593이고 내일까지", "0101 8520 593", 0.85),
+        ("010 12 34 56 78", "010 12 34 56 78", 0.5),
+        ("0101-8520-593", "0101-8520-593", 0.5),
+        ("010.18.520.593", "010.18.520.593", 0.5),
+        ('{"phone": "0101 8520 593"}', "0101 8520 593", 0.85),
+        ("0161 234 567", "0161 234 567", 0.5),  # legacy prefix, seven more digits
+        ("019 12 345 678", "019 12 345 678", 0.5),
+    ],
+)
+def test_regrouped_mobile_found(
+    engine: DetectionEngine, text: str, value: str, score: float
+) -> None:
+    found = [(f.entity_type, text[f.start : f.end], f.score) for f in engine.scan(text)]
+    assert found == [("PHONE_NUMBER", value, pytest.approx(score))]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0101 8520 5931",  # 010 and nine more digits
+        "0101 8520 59",  # and seven
+        "0101 8520 593 7",  # one group of a longer chain
+        "1 0101 8520 593",
+        "0101 8520 59 3",  # single-digit group
+        "0101-8520 593",  # mixed separators
+        "01.01.2024 10:30",  # a date: the prefix must start the first group
+        "2010 11 12 3456",
+        "v0.10.12.345",
+        "ORD-0101-8520-593",
+    ],
+)
+def test_regrouped_lookalikes_not_found(engine: DetectionEngine, text: str) -> None:
+    assert [f for f in engine.scan(text) if f.score >= 0.5] == []

@@ -98,6 +98,16 @@ def full_engine() -> DetectionEngine:
             "FR59+7563+1489+0844+2165+7466+780",
             "IBAN_CODE",
         ),
+        (  # "+" is a space in a query, between capitals too
+            "Open https://crm.internal/lookup?iban=NL55+BSSE+7583+1989+77&lang=ko",
+            "NL55+BSSE+7583+1989+77",
+            "IBAN_CODE",
+        ),
+        (  # ... but a literal "+" in an unencoded e-mail address stays
+            "GET /q?email=KIM2+1@EXAMPLE.COM&x=1",
+            "KIM2+1@EXAMPLE.COM",
+            "EMAIL_ADDRESS",
+        ),
         ("외국인등록번호 570829.6859694, 부서", "570829.6859694", "KR_FRN"),
         ("card 6011.3366.0278.8236 please", "6011.3366.0278.8236", "CREDIT_CARD"),
         ("IBAN GB28.RUQP.1504.2478.6829.30으로", "GB28.RUQP.1504.2478.6829.30", "IBAN_CODE"),

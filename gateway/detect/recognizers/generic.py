@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import Pattern
+from presidio_analyzer import Pattern, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
     EmailRecognizer,
@@ -30,6 +31,8 @@ __all__ = [
     "IpAddressRecognizer",
     "SocialSecurityNumberRecognizer",
     "hangul_tolerant",
+    "inside_iban",
+    "is_url_userinfo",
 ]
 
 # RFC 5322 allows "&", "/", "=" and "?" in a local part, but real addresses almost never use
@@ -39,6 +42,33 @@ _ASCII_EMAIL = (
     rf"(?<![{_LOCAL_CHARS}.])[{_LOCAL_CHARS}]+(?:\.[{_LOCAL_CHARS}]+)*"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(?![A-Za-z0-9-])"
 )
+
+
+# A URL's authority: what may stand between "://" and the host (user, password, "@").
+_AUTHORITY_CHARS = re.compile(r"[^\s/?#\"'<>\\]*")
+_SCHEME_END = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*$")
+_SCHEME_MAX = 32
+
+
+def is_url_userinfo(text: str, start: int, end: int) -> bool:
+    """True when ``text[start:end]`` is ``password@host`` of a URL, not an e-mail address.
+
+    ``postgres://app:s3cret@db.example.com/x`` holds ``s3cret@db.example.com``: the ``@``
+    ends the URL's user information and the "domain" is the URL's host. That is the case
+    when the match lies in the authority (after ``scheme://``, before any ``/?#``) and its
+    ``@`` is the authority's last one. A user name that is itself an address
+    (``smtp://kim%40example.com:pw@smtp.example.com``) is still an e-mail address.
+    """
+    scheme_end = text.rfind("://", max(0, start - 256), start)
+    if scheme_end == -1 or not _SCHEME_END.search(
+        text, max(0, scheme_end - _SCHEME_MAX), scheme_end
+    ):
+        return False
+    at = text.rfind("@", start, end)
+    if at == -1 or _AUTHORITY_CHARS.fullmatch(text, scheme_end + 3, at) is None:
+        return False
+    rest = _AUTHORITY_CHARS.match(text, end)
+    return rest is not None and "@" not in rest.group()
 
 
 class EmailAddressRecognizer(MarkerGate, EmailRecognizer):
@@ -61,6 +91,17 @@ class EmailAddressRecognizer(MarkerGate, EmailRecognizer):
             context=[*EmailRecognizer.CONTEXT, "e-mail", "mail", "이메일", "메일"],
             supported_language=supported_language,
         )
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        """The addresses found, less the ``password@host`` parts of URLs."""
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        return [r for r in results if not is_url_userinfo(text, r.start, r.end)]
 
     def validate_result(self, pattern_text: str) -> bool:
         """Accept only addresses whose domain ends in a public suffix."""
@@ -99,14 +140,78 @@ _CARD_LENGTHS: tuple[tuple[str, frozenset[int]], ...] = (
 )
 
 
+# An IBAN's country code and check digits, then its groups (one separator at most between
+# characters); the run is cut where a card inside it could end.
+_IBAN_HEAD = re.compile(r"(?<![0-9A-Za-z])[A-Z]{2}[0-9]{2}(?=[ .\-]?[0-9A-Z])")
+_IBAN_RUN = re.compile(r"[A-Z]{2}[0-9]{2}(?:[ .\-]?[0-9A-Z]){1,30}")
+_IBAN_LENGTHS = range(15, 35)  # Norway's 15 to Saint Lucia's 32, with room for new ones
+_IBAN_REACH = 40  # characters an IBAN head may stand before a card number inside it
+
+
+def _iban_checksum_holds(compact: str) -> bool:
+    """ISO 13616: the country code and check digits moved to the end, read in base 36, mod 97."""
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(ch, 36)) for ch in rearranged)) % 97 == 1
+
+
+def inside_iban(text: str, start: int, end: int) -> bool:
+    """True when ``text[start:end]`` is part of a checksum-valid IBAN.
+
+    A French IBAN (``FR89 4564 6282 6811 1729 5188 299``) holds 23 digits, and some four of
+    its groups pass Luhn about one time in ten: an IBAN's digits are not a card.
+    """
+    for head in _IBAN_HEAD.finditer(text, max(0, start - _IBAN_REACH), start + 1):
+        run = _IBAN_RUN.match(text, head.start())
+        if run is None or run.end() < end:
+            continue
+        compact = "".join(ch for ch in run.group() if ch.isalnum())
+        covered = sum(ch.isalnum() for ch in text[head.start() : end])
+        for length in _IBAN_LENGTHS:
+            if covered <= length <= len(compact) and _iban_checksum_holds(compact[:length]):
+                return True
+    return False
+
+
+#: A bare 13-digit Luhn-valid run without a card word nearby: 0.3, informational.
+_BARE_13_SCORE = 0.3
+
+
 class CreditCardNumberRecognizer(CreditCardRecognizer):
     """Presidio's Luhn-checked ``CreditCardRecognizer`` with a Hangul-tolerant pattern.
 
     Presidio's ``\\b`` pattern misses ``4111111111111111입니다``; ours is a superset of it.
-    Luhn decides the score (1.0 or dropped), so context words only matter if a future
-    pattern skips validation; the Korean ones are listed for that and for explanations.
-    A number of a length its issuer prefix never has is dropped before Luhn.
+    Luhn decides the score (1.0 or dropped); the context words (Korean ones added) matter
+    for bare 13-digit numbers. A number of a length its issuer prefix never has is dropped
+    before Luhn, and digits that belong to a valid IBAN are no card.
+
+    Thirteen digits written without separators are mostly batch, invoice or lot numbers, and
+    one in ten passes Luhn; 13-digit Visa cards stopped being issued long ago. So a bare
+    13-digit run keeps only 0.3 and is reported with a card word nearby (0.65); written in
+    groups (``4222 222 222 222``) it is a card like any other.
     """
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        """Luhn-checked cards, less IBAN digits; bare 13-digit runs left to context."""
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        kept: list[RecognizerResult] = []
+        for result in results:
+            if inside_iban(text, result.start, result.end):
+                continue
+            if result.end - result.start == 13 and text[result.start : result.end].isdecimal():
+                result.score = _BARE_13_SCORE
+                if result.analysis_explanation is not None:
+                    result.analysis_explanation.set_improved_score(_BARE_13_SCORE)
+                    result.analysis_explanation.append_textual_explanation_line(
+                        "bare 13 digits: a card only with a card word nearby"
+                    )
+            kept.append(result)
+        return kept
 
     def invalidate_result(self, pattern_text: str) -> bool:
         digits = "".join(ch for ch in pattern_text if ch.isdecimal())

@@ -51,6 +51,19 @@ _REPRESENTATIVE_BARE = (
     + r"(?![-. ][0-9])"
     + _NOT_YEARS
 )
+# A mobile number regrouped to hide its shape (``0101 8520 593``, ``010 12 34 56 78``): the
+# prefix starts the first group, then groups of two to four digits joined by one repeated
+# separator, and exactly the digits a mobile number has (010: eight more; the legacy 011 and
+# 016-019: seven or eight). The look-ahead counts the digits, the groups check the shape; the
+# fences include spaces, so the run is never part of a longer chain of digit groups.
+_REGROUPED_MOBILE = (
+    _BEFORE
+    + r"(?<![0-9][-. ])"
+    + r"(?=010(?:[-. ]?[0-9]){8}(?![-. ]?[0-9])|01[16-9](?:[-. ]?[0-9]){7,8}(?![-. ]?[0-9]))"
+    + r"01[016-9][0-9]?(?P<sep>[-. ])[0-9]{2,4}(?:(?P=sep)[0-9]{2,4}){1,3}"
+    + _AFTER
+    + r"(?! [0-9])"
+)
 # Other countries: "+CC" and digit groups; possessive runs cannot be re-split on backtracking.
 _E164 = r"(?<![0-9A-Za-z+])\+(?!82)[1-9][0-9]{0,2}(?:[-. ]?\(?[0-9]++\)?){1,6}" + _AFTER
 
@@ -59,6 +72,7 @@ _E164 = r"(?<![0-9A-Za-z+])\+(?!82)[1-9][0-9]{0,2}(?:[-. ]?\(?[0-9]++\)?){1,6}" 
 _GATE = re.compile(
     r"0(?<![0-9]0)(?:1[016-9]|[2-8][0-9]{0,2})\)?[-. ]?[0-9]{3,4}[-. ]?[0-9]{4}(?![0-9])"
     r"|1(?<![0-9]1)[568][0-9]{2}[-. ]?[0-9]{4}(?![0-9])"
+    r"|0(?<![0-9]0)1[016-9][0-9]?[-. ][0-9]{2,4}[-. ][0-9]{2}"
 )
 
 #: Full-string test for "this digit group is a Korean phone number" (used by other recognizers).
@@ -76,7 +90,8 @@ class PhoneNumberRecognizer(GatedPatternRecognizer):
     """Find phone numbers; Korean numbers score 0.6, other countries' E.164 numbers 0.4.
 
     Representative numbers (``1588-1234``) look like years and prices without the hyphen,
-    so the bare, space- and dot-separated forms score 0.2 and need a context word. Each pattern
+    so the bare, space- and dot-separated forms score 0.2 and need a context word. A mobile
+    number regrouped out of its 3-4-4 shape (``0101 8520 593``) is still one: 0.5. Each pattern
     costs a regex pass plus Presidio's per-pattern overhead, so the Korean plans share one.
     """
 
@@ -84,6 +99,7 @@ class PhoneNumberRecognizer(GatedPatternRecognizer):
     GATE = _PhoneGate()
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern("KR phone", _KOREAN, 0.6),
+        Pattern("KR mobile (regrouped)", _REGROUPED_MOBILE, 0.5),
         Pattern("KR representative", _REPRESENTATIVE, 0.5),
         Pattern("KR representative (no hyphen)", _REPRESENTATIVE_BARE, 0.2),
         Pattern("E.164", _E164, 0.4),

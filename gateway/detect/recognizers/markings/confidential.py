@@ -14,6 +14,10 @@ word is written, so every candidate is scored from its surroundings (first rule 
   ``marked``);
 * 0.9 classification sentence: ``본 문서는 대외비입니다``, ``This document is confidential``;
 * ≤ 0.3 when quoted (``"대외비"``) or asked about (뜻, 이란, what does ... mean): a mention;
+  also a class of documents as the topic of a question (``대외비 문서는 어떻게 관리하나요?``,
+  ``기밀 자료의 보관 기간은?``) unless a demonstrative points at one (``이 대외비 문서는 …``);
+* ``Internal`` only as a classification level after a classification key
+  (``Classification: Internal``, ``등급: Internal``) → 0.9, otherwise not a candidate;
 * 0.85 English in capitals within mixed-case or Korean text (``this CONFIDENTIAL deck``;
   0.7 for the everyday words SECRET and RESTRICTED); distinctive Korean (대외비, 사외비, 극비,
   사내한정, 대외주의, 사외 유출 금지, N급 비밀) first on a line or before 문서/자료;
@@ -36,6 +40,8 @@ from typing import Final
 from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from gateway.detect.recognizers.markings.mentions import asked_about, class_question
+
 __all__ = ["ENTITY", "ConfidentialMarkerRecognizer"]
 
 ENTITY: Final = "CONFIDENTIAL_MARKER"
@@ -49,6 +55,7 @@ _EN_TERMS = (
     rf"top{_SP}secret",
     rf"do{_SP}not{_SP}distribute",
     rf"internal{_SP}only",
+    "internal",
     "confidential",
     "restricted",
     "secret",
@@ -184,17 +191,15 @@ _NDA_CONTEXT: Final = re.compile(
 _KO_DOCUMENT_AFTER: Final = re.compile(
     r"^(?:[ \t]?(?:문서|자료|문건|보고서|파일|사항|정보)|[ \t]+[-–—][ \t])"
 )
-_CONCEPT_AFTER: Final = re.compile(
-    r"^(?:이?란(?:[ \t?.,]|$)|이?라는|의[ \t]*(?:뜻|의미|정의|기준|종류)|"
-    r"[이가][ \t]*(?:뭐|무엇|뭔)|[ \t]*(?:뜻|의미|정의|개념))"
-)
-_CONCEPT_NEAR: Final = re.compile(
-    r"\b(?:mean|means|meaning|definition|define[sd]?|what[ \t]+is|what's|what[ \t]+does|"
-    r"what[ \t]+are|explain|difference|synonyms?|spell|spelling|translate|translation|"
-    r"the[ \t]+(?:word|term))\b|뜻|의미|정의|무슨[ \t]*말|차이|개념|번역|뭐야|뭔가요|무엇인",
+# A classification level that is a marking only as the value of a classification key
+# (``Classification: Internal``): elsewhere "internal" is ordinary English and code.
+_LEVEL_ONLY_AFTER_KEY: Final = frozenset({"INTERNAL"})
+_LEVEL_KEY_BEFORE: Final = re.compile(
+    r"(?:(?:data[ \t]+|security[ \t]+|document[ \t]+)?classification|security[ \t]+level|"
+    r"sensitivity(?:[ \t]+label)?|보안[ \t]?등급|보안[ \t]?분류|문서[ \t]?등급|문서[ \t]?분류|"
+    r"비밀[ \t]?등급|등급)[ \t]*[:：=][*_ \t]*$|\bclassified[ \t]+as[ \t]+$",
     re.IGNORECASE,
 )
-_NEAR = 30
 #: What may stand between two markings that are one: ``CONFIDENTIAL - do not distribute``.
 _JOINER: Final = re.compile(r"[ \t]*(?:[-–—/|·,]|and|&)?[ \t]*", re.IGNORECASE)
 
@@ -285,6 +290,11 @@ def _score(text: str, match: re.Match[str]) -> tuple[float, str] | None:
     before = text[line_start:start]
     after = text[end:line_end]
 
+    if key in _LEVEL_ONLY_AFTER_KEY:
+        if _LEVEL_KEY_BEFORE.search(before) and not _CODE_AFTER.match(after):
+            return 0.9, "classification level after a classification key"
+        return None
+
     # Not the marking word: a longer word or an identifier.
     if not english:
         compound = _KO_COMPOUND.get(compact)
@@ -314,8 +324,10 @@ def _score(text: str, match: re.Match[str]) -> tuple[float, str] | None:
     scored = _english(word, key, before, after) if english else _korean(compact, head, after)
     if scored is None:
         return None
-    if scored[0] > 0.3 and _asked_about(text, start, end, line_start, line_end, after):
+    if scored[0] > 0.3 and asked_about(text, start, end, line_start, line_end, after):
         return 0.3, "asked about: a mention of the word"
+    if scored[0] > 0.3 and not english and class_question(before, after):
+        return 0.3, "a question about a class of documents: a concept use"
     return scored
 
 
@@ -368,14 +380,3 @@ def _korean(compact: str, head: str, after: str) -> tuple[float, str]:
     if _KO_DOCUMENT_AFTER.match(after):
         return 0.6, "marking word before 문서/자료"
     return 0.3, "marking word in running text"
-
-
-def _asked_about(
-    text: str, start: int, end: int, line_start: int, line_end: int, after: str
-) -> bool:
-    if _CONCEPT_AFTER.match(after):
-        return True
-    window = (
-        text[max(line_start, start - _NEAR) : start] + " " + text[end : min(line_end, end + _NEAR)]
-    )
-    return _CONCEPT_NEAR.search(window) is not None
