@@ -1,14 +1,15 @@
 """The request path, in order.
 
-    identify → route → read body → extract → detect → decide → transform
-      → forward → record
+    identify → route → admit → read body → extract → detect → decide
+      → transform → forward → record
 
 Each stage is a small object with one async ``__call__(exchange)``; they share
 only the ``Exchange``. A stage refuses a request by raising a ``Refusal``, and
 then no later stage runs: in particular nothing is forwarded. Any other
 exception before forwarding is a failure to inspect, and the request is refused
 too (fail closed). Every request, refused or not, leaves one audit record; for
-a refusal the record is written before the refusal is sent.
+a refusal the record is written before the refusal is sent, for a forwarded
+request when its response ends (so that it carries the status and token usage).
 """
 
 from __future__ import annotations
