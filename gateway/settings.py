@@ -16,6 +16,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -91,11 +92,26 @@ class TimeoutSettings(_Strict):
 
 class ForwardSettings(_Strict):
     transport: Literal["httpx", "aiohttp"] = "aiohttp"
+    # An outbound forward proxy (http://[user:password@]host:port) for networks that
+    # reach the internet only through one; hosts matching a `no_proxy` glob go direct.
+    proxy: str | None = None
+    no_proxy: list[str] = Field(default_factory=list)
     max_connections: int = Field(default=1000, gt=0)
     max_keepalive_connections: int = Field(default=200, ge=0)
     # Idle pooled connections are dropped after this many seconds; keep it below
     # the providers' own idle timeout so a request never races their close.
     keepalive_expiry: float = Field(default=30.0, gt=0)
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            # The value itself is not echoed: it may carry the proxy's password.
+            raise ValueError("forward.proxy must be an http:// or https:// URL with a host")
+        return value
 
 
 class DetectionSettings(_Strict):

@@ -11,6 +11,7 @@ from yarl import URL
 
 from gateway.errors import UpstreamTimeout, UpstreamUnreachable
 from gateway.settings import ForwardSettings, TimeoutSettings
+from gateway.upstream.proxy import OutboundProxy
 
 __all__ = ["AiohttpUpstream", "map_aiohttp_errors"]
 
@@ -66,6 +67,12 @@ class AiohttpUpstream:
             sock_read=timeouts.read,
         )
         self._session: aiohttp.ClientSession | None = None
+        self._proxy = OutboundProxy.from_settings(forward.proxy, forward.no_proxy)
+        self._proxy_headers = (
+            {"Proxy-Authorization": self._proxy.basic_authorization()}
+            if self._proxy is not None and self._proxy.username is not None
+            else None
+        )
 
     def _new_session(self) -> aiohttp.ClientSession:
         # Created on first use: aiohttp binds a session to the running event loop.
@@ -94,6 +101,11 @@ class AiohttpUpstream:
         outgoing = CIMultiDict(
             (name.decode("latin-1"), value.decode("latin-1")) for name, value in headers
         )
+        proxied = self._proxy is not None and self._proxy.applies_to(url)
+        if proxied and self._proxy_headers and url.startswith("http://"):
+            # A plain-HTTP request goes to the proxy itself, which reads (and drops) this
+            # header; for https:// it belongs on the CONNECT only, never inside the tunnel.
+            outgoing.update(self._proxy_headers)
         with map_aiohttp_errors(provider_id):
             response = await session.request(
                 method,
@@ -101,6 +113,8 @@ class AiohttpUpstream:
                 headers=outgoing,
                 data=content or None,
                 allow_redirects=False,
+                proxy=self._proxy.url if proxied and self._proxy else None,
+                proxy_headers=self._proxy_headers if proxied else None,
             )
         return _AiohttpResponse(provider_id, response)
 

@@ -13,6 +13,7 @@ import httpx
 
 from gateway.errors import UpstreamTimeout, UpstreamUnreachable
 from gateway.settings import ForwardSettings, TimeoutSettings
+from gateway.upstream.proxy import OutboundProxy
 
 __all__ = ["HttpxUpstream", "map_httpx_errors"]
 
@@ -61,13 +62,26 @@ class HttpxUpstream:
         timeouts: TimeoutSettings,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        self._proxy = OutboundProxy.from_settings(forward.proxy, forward.no_proxy)
+        self._proxied: httpx.AsyncClient | None = None
+        limits = httpx.Limits(
+            max_connections=forward.max_connections,
+            max_keepalive_connections=forward.max_keepalive_connections,
+            keepalive_expiry=forward.keepalive_expiry,
+        )
         if transport is None:
-            limits = httpx.Limits(
-                max_connections=forward.max_connections,
-                max_keepalive_connections=forward.max_keepalive_connections,
-                keepalive_expiry=forward.keepalive_expiry,
-            )
             transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
+        if self._proxy is not None:
+            proxy = httpx.Proxy(
+                self._proxy.url,
+                auth=(self._proxy.username, self._proxy.password or "")
+                if self._proxy.username is not None
+                else None,
+            )
+            self._proxied = httpx.AsyncClient(
+                transport=httpx.AsyncHTTPTransport(limits=limits, trust_env=False, proxy=proxy),
+                follow_redirects=False,
+            )
         self._timeout = httpx.Timeout(
             connect=timeouts.connect, read=timeouts.read, write=timeouts.write, pool=timeouts.pool
         ).as_dict()
@@ -85,8 +99,13 @@ class HttpxUpstream:
             method, url, headers=headers, content=content, extensions={"timeout": self._timeout}
         )
         with map_httpx_errors(provider_id):
-            response = await self._client.send(request, stream=True)
+            client = self._client
+            if self._proxied is not None and self._proxy and self._proxy.applies_to(url):
+                client = self._proxied
+            response = await client.send(request, stream=True)
         return _HttpxResponse(provider_id, response)
 
     async def aclose(self) -> None:
         await self._client.aclose()
+        if self._proxied is not None:
+            await self._proxied.aclose()
