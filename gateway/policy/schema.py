@@ -20,7 +20,7 @@ import ipaddress
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator, model_validator
 
 from gateway.policy.providers import ProviderId, ProviderSpec
 
@@ -209,7 +209,7 @@ class Dictionary(_Strict):
 
     entity: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$", description="the entity type rules name")
     terms: list[str] = Field(default_factory=list)
-    file: str | None = Field(
+    file: StrictStr | None = Field(
         default=None, description="one term per line; relative to the policy file"
     )
     case_sensitive: bool = False
@@ -225,7 +225,7 @@ class AllowList(_Strict):
     """Values that are never findings, e.g. the company's public support address."""
 
     values: list[str] = Field(default_factory=list)
-    file: str | None = Field(
+    file: StrictStr | None = Field(
         default=None, description="one value per line; relative to the policy file"
     )
     entities: list[str] | None = Field(
@@ -309,7 +309,7 @@ class PolicyDocument(_Strict):
 
     policy: str | None = Field(default=None, min_length=1, description="required at top level")
     description: str = ""
-    include: list[str] = Field(default_factory=list, description="fragments, relative paths")
+    include: list[StrictStr] = Field(default_factory=list, description="fragments, relative paths")
     default_action: Literal["allow", "block"] = "allow"
     default_language: Language = "en"
     groups: list[str] | None = Field(

@@ -30,6 +30,9 @@ def check_file_references(raw: bytes, base_dir: Path, source: str) -> None:
         return  # not YAML: the loader reports that precisely
     root = base_dir.resolve()
     for where, value in _references(document, ""):
+        if not isinstance(value, str):
+            # e.g. a `!!binary` path: the schema would coerce it to text past this check
+            raise ConfigError(f"{source}: {where}: a file reference must be a plain text path")
         target = Path(value)
         if target.is_absolute() or not (root / target).resolve().is_relative_to(root):
             raise ConfigError(
@@ -38,13 +41,13 @@ def check_file_references(raw: bytes, base_dir: Path, source: str) -> None:
             )
 
 
-def _references(node: Any, path: str) -> Iterator[tuple[str, str]]:
+def _references(node: Any, path: str) -> Iterator[tuple[str, Any]]:
     if isinstance(node, dict):
         for key, value in node.items():
             where = f"{path}.{key}" if path else str(key)
             if key in _REFERENCE_KEYS:
                 values = value if isinstance(value, list) else [value]
-                yield from ((where, v) for v in values if isinstance(v, str))
+                yield from ((where, v) for v in values if v is not None)
             else:
                 yield from _references(value, where)
     elif isinstance(node, list):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -147,6 +148,33 @@ def test_an_upload_cannot_read_files_outside_the_policy_directory(
     assert reply.status_code == 422
     message = reply.json()["error"]["message"]
     assert "outside the policy directory" in message and "secret-term" not in message
+
+
+@pytest.mark.parametrize("key", ["dictionaries", "allow", "include"])
+def test_a_binary_tagged_path_cannot_smuggle_a_file_reference(
+    replica, tmp_path: Path, key: str
+) -> None:
+    """`!!binary` loads as bytes, which the schema would have turned into a path."""
+    gateway, _app = replica
+    secret = tmp_path.parent / "outside.txt"
+    secret.write_text("secret-term\n")
+    encoded = base64.b64encode(str(secret).encode()).decode()
+    reference = {
+        "dictionaries": (
+            f"detection:\n  dictionaries:\n    - {{ entity: LEAK, file: !!binary {encoded} }}\n"
+        ),
+        "allow": f"detection:\n  allow:\n    - {{ file: !!binary {encoded} }}\n",
+        "include": f"include: [!!binary {encoded}]\n",
+    }[key]
+    rules = "rules:\n  - { id: r, when: { api: [chat] }, action: allow }\n"
+    policy = f"policy: sneaky\n{reference}{rules}"
+    with admin(gateway) as api:
+        reply = api.post("/policies", content=policy)
+    assert reply.status_code == 422
+    assert "secret-term" not in reply.text
+    # and straight through the loader, as a hot-reloaded file would be
+    with pytest.raises(ConfigError, match="binary values"):
+        parse_policy(policy.encode(), SUPPORTED_ENTITIES, source="p.yaml", base_dir=tmp_path)
 
 
 def test_an_upload_may_use_term_files_next_to_the_policy(replica, tmp_path: Path) -> None:
