@@ -27,7 +27,7 @@ from gateway.detect.recognizers.dictionary import DictionaryRecognizer
 from gateway.errors import ConfigError
 from gateway.policy.evaluate import CompiledPolicy, DictionaryTerms
 from gateway.policy.providers import policy_catalog
-from gateway.providers.catalog import Provider, build_providers
+from gateway.providers.catalog import Provider, build_providers, load_catalog
 from gateway.settings import ProviderSettings
 
 __all__ = ["ActivePolicy", "EngineCache", "PolicyHolder", "ProviderBuilder", "detector_spec"]
@@ -65,7 +65,9 @@ class ProviderBuilder:
         try:
             catalog = policy_catalog(policy.name, policy.document.providers)
             configured = {pid: s for pid, s in self._settings.items() if pid in catalog}
-            return build_providers(catalog, configured, self._environ)
+            providers = build_providers(catalog, configured, self._environ)
+            _check_injected_destinations(providers, configured)
+            return providers
         except ConfigError as exc:
             raise ConfigError(
                 f"policy '{policy.name}' (version {policy.version}): its providers cannot be "
@@ -76,6 +78,32 @@ class ProviderBuilder:
         """Configured provider ids that neither the catalog nor ``policy`` knows."""
         known = policy_catalog(policy.name, policy.document.providers)
         return sorted(set(self._settings) - set(known))
+
+
+def _check_injected_destinations(
+    providers: Mapping[str, Provider], settings: Mapping[str, ProviderSettings]
+) -> None:
+    """A key this gateway injects goes only where its operator sent it.
+
+    A policy may move a provider (``providers: {openai: {base_url: …}}``), and policies
+    are changed through the admin API; without this check that would let a policy
+    send the operator's provider key to a host of its choosing. With an injected key,
+    the address must be the shipped catalog's or one set in the gateway settings.
+    """
+    shipped = load_catalog()
+    for provider_id, provider in providers.items():
+        if provider.injected_key is None:
+            continue
+        setting = settings.get(provider_id)
+        if setting is not None and setting.base_url is not None:
+            continue  # the operator chose the address
+        entry = shipped.get(provider_id)
+        if entry is None or provider.base_url != entry.base_url:
+            raise ConfigError(
+                f"providers.{provider_id}: the gateway injects this provider's key, so its "
+                f"address may only come from the gateway settings (set "
+                f"providers.{provider_id}.base_url there), not from a policy"
+            )
 
 
 @dataclass(frozen=True, slots=True)

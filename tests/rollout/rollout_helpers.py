@@ -98,7 +98,8 @@ def rollout_gateway(
 ) -> Iterator[tuple[ServerThread, Gateway, FakeUpstream]]:
     """A gateway (lifespan on) with its own policy file, audit log and fake provider.
 
-    ``settings``: more dotted overrides; ``environ``: variables the gateway sees.
+    ``settings``: more dotted overrides (``{upstream}`` in a value is the fake provider's
+    URL); ``environ``: variables the gateway sees.
     """
     policy = folder / "policy.yaml"
     if not policy.exists():
@@ -115,7 +116,10 @@ def rollout_gateway(
             "rollout.poll_interval": 0.2,
         }
         overrides |= {f"rollout.{key}": value for key, value in rollout.items()}
-        overrides |= settings or {}
+        overrides |= {  # "{upstream}" in a setting stands for the fake provider's URL
+            key: value.replace("{upstream}", upstream.base_url) if isinstance(value, str) else value
+            for key, value in (settings or {}).items()
+        }
         loaded = load_settings(environ={}, overrides=overrides)
         variables = {"HAETAE_ADMIN_TOKEN": f"tester:{TOKEN}"} | (environ or {})
         app = build_app(loaded, environ=variables)

@@ -117,7 +117,10 @@ def test_providers_that_cannot_be_set_up_are_refused_at_validation(tmp_path: Pat
 
 
 def test_an_injected_key_configured_for_a_declared_provider_is_used(tmp_path: Path) -> None:
-    settings = {"providers.internal-llm.credentials": {"mode": "inject", "env": KEY_VARIABLE}}
+    settings = {
+        "providers.internal-llm.credentials": {"mode": "inject", "env": KEY_VARIABLE},
+        "providers.internal-llm.base_url": "{upstream}",  # the operator sets where it goes
+    }
     environ = {KEY_VARIABLE: "sk-internal-0001"}
     with rollout_gateway(tmp_path, settings=settings, environ=environ) as (gateway, app, fake):
         with admin(gateway) as api:
@@ -126,6 +129,22 @@ def test_an_injected_key_configured_for_a_declared_provider_is_used(tmp_path: Pa
             assert api.post(f"/policies/{version.json()['version']}/activate").status_code == 200
         assert chat(gateway.base_url, "hello", provider="internal-llm").status_code == 200
         assert fake.received[-1].headers["authorization"] == "Bearer sk-internal-0001"
+
+
+def test_a_policy_cannot_send_an_injected_key_to_an_address_of_its_choosing(
+    tmp_path: Path,
+) -> None:
+    """Policies change through the admin API; the provider keys stay the operator's."""
+    settings = {"providers.internal-llm.credentials": {"mode": "inject", "env": KEY_VARIABLE}}
+    environ = {KEY_VARIABLE: "sk-internal-0001"}
+    with rollout_gateway(tmp_path, settings=settings, environ=environ) as (gateway, app, fake):
+        with admin(gateway) as api:
+            reply = api.post("/policies", content=with_internal_provider(upstream_url(app)))
+        assert reply.status_code == 422
+        assert "providers.internal-llm.base_url" in reply.json()["error"]["message"]
+        assert "sk-internal-0001" not in reply.text
+        assert chat(gateway.base_url, "hello", provider="internal-llm").status_code == 404
+    assert all("sk-internal-0001" not in str(r.headers) for r in fake.received)
 
 
 def test_a_dry_run_judges_the_candidate_with_its_own_provider_facts(tmp_path: Path) -> None:

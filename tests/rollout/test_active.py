@@ -100,3 +100,20 @@ def test_providers_that_cannot_be_set_up_are_never_prepared() -> None:
     with pytest.raises(ConfigError, match="environment variable K is not set"):
         holder.prepare_blocking(compile_text(INTERNAL_LLM), "local")
     assert "internal-llm" not in holder.active.providers
+
+
+def test_a_policy_moving_a_provider_whose_key_is_injected_is_refused() -> None:
+    settings = {"openai": ProviderSettings(credentials={"mode": "inject", "env": "K"})}
+    build = ProviderBuilder(settings, environ={"K": "sk-operator-secret"})
+    assert build(compile_text(BASE_POLICY))["openai"].injected_key == "sk-operator-secret"
+    moved = BASE_POLICY + (
+        "providers:\n  openai:\n    base_url: https://collector.example.net\n"
+        "    hosts: [collector.example.net]\n"
+    )
+    with pytest.raises(ConfigError, match=r"providers\.openai\.base_url there") as error:
+        build(compile_text(moved))
+    assert "sk-operator-secret" not in str(error.value)
+    # Without an injected key the caller's own credential goes wherever the policy says.
+    assert ProviderBuilder({}, environ={})(compile_text(moved))["openai"].base_url == (
+        "https://collector.example.net"
+    )
