@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from gateway.admin.auth import AdminAuth, CurrentPrincipal
+from gateway.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["build_admin_app"]
 
@@ -32,7 +33,30 @@ def build_admin_app(routers: Iterable[APIRouter], auth: AdminAuth) -> FastAPI:
 
     @app.exception_handler(HTTPException)
     async def _error(_request: Request, exc: HTTPException) -> JSONResponse:
-        body = {"error": {"status": exc.status_code, "message": exc.detail}}
-        return JSONResponse(body, exc.status_code, headers=exc.headers)
+        return _error_response(exc)
 
+    app.add_middleware(_TokenGate, auth=auth)
     return app
+
+
+class _TokenGate:
+    """The token check before routing, so that without a token even an unknown path or
+    a wrong method answers 401, not 404/405 that would map the API for a stranger."""
+
+    def __init__(self, app: ASGIApp, auth: AdminAuth) -> None:
+        self._app = app
+        self._auth = auth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            try:
+                await self._auth(Request(scope))
+            except HTTPException as exc:
+                await _error_response(exc)(scope, receive, send)
+                return
+        await self._app(scope, receive, send)
+
+
+def _error_response(exc: HTTPException) -> JSONResponse:
+    body = {"error": {"status": exc.status_code, "message": exc.detail}}
+    return JSONResponse(body, exc.status_code, headers=exc.headers)

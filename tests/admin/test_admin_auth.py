@@ -48,3 +48,15 @@ def test_token_from_file_names_the_principal(tmp_path: Path) -> None:
 def test_short_tokens_are_refused() -> None:
     with pytest.raises(ConfigError, match="shorter than 16"):
         load_admin_tokens(env="T", file=None, environ={"T": "bob:short"})
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("GET", "/admin/v1/nope"), ("DELETE", "/admin/v1/whoami")]
+)
+def test_without_a_token_unknown_paths_and_methods_say_401_not_404(method: str, path: str) -> None:
+    """A stranger learns nothing about which routes exist."""
+    tokens = load_admin_tokens(env="T", file=None, environ={"T": f"alice:{TOKEN}"})
+    with client(tokens) as http:
+        assert http.request(method, path).status_code == 401
+        authorised = http.request(method, path, headers={"authorization": f"Bearer {TOKEN}"})
+    assert authorised.status_code in (404, 405)
