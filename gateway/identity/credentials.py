@@ -10,9 +10,11 @@ reaches the provider; a provider key in those places is left alone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
+from urllib.parse import unquote_to_bytes
 
 from gateway.identity.api_keys import KEY_PREFIX
 from gateway.identity.errors import Unauthenticated
@@ -32,7 +34,22 @@ _PROVIDER_KEY_HEADERS = {
     b"x-goog-api-key": "x-goog-api-key",
 }
 _BEARER = "bearer "
-_QUERY_KEY = b"key=" + KEY_PREFIX.encode()
+# A cheap test before parsing the query: some spelling of a gateway key may be in it.
+_QUERY_HINT = re.compile(rb"(?i)(hk_|%68k_|h%6bk_|hk%5f|%68%6b%5f)")
+
+
+# A key behind some other scheme word or separator ("Token hk_…", "Bearer:hk_…");
+# anchored, since a provider's own random key may contain "hk_" by chance.
+_MANGLED_KEY = re.compile(r"^\s*(?:[A-Za-z-]+(?:\s+|\s*[:=]\s*))?hk_")
+
+
+def _refuse_if_mangled(value: str, place: str) -> None:
+    """A gateway key that is there but not in a form we read must not go upstream."""
+    if _MANGLED_KEY.match(value):
+        raise Unauthenticated(
+            f"the {place} holds a Haetae key (hk_…) in a form this gateway does not read; "
+            "send it as 'Bearer hk_…' or in the X-Haetae-Key header"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +98,7 @@ class CredentialFinder:
                 taken.append(index)
         for index in reversed(taken):
             del exchange.headers[index]
-        if self._provider_headers and _QUERY_KEY in exchange.query:
+        if self._provider_headers and _QUERY_HINT.search(exchange.query):
             found.extend(self._take_query_key(exchange))
         if len(found) > 1 and len({p.value for p in found}) > 1:
             places = ", ".join(p.place for p in found)
@@ -105,13 +122,17 @@ class CredentialFinder:
 
     def _in_provider_header(self, label: str, raw: bytes) -> Presented | None:
         value = raw.decode("latin-1").strip()
-        if label == "Authorization":
-            if value[: len(_BEARER)].lower() != _BEARER:
-                return None
-            value = value[len(_BEARER) :].strip()
         place = f"{label} header"
+        if label == "Authorization":
+            parts = value.split(None, 1)
+            if len(parts) == 2 and parts[0].lower() == "bearer":
+                value = parts[1].strip()
+            elif not value.startswith(KEY_PREFIX):  # a bare key counts too
+                _refuse_if_mangled(value, place)
+                return None
         if value.startswith(KEY_PREFIX):
             return Presented("api_key", place, value, from_provider_header=True)
+        _refuse_if_mangled(value, place)
         if (
             self._is_company_token is not None
             and looks_like_jwt(value)
@@ -122,9 +143,21 @@ class CredentialFinder:
 
     @staticmethod
     def _take_query_key(exchange: Exchange) -> list[Presented]:
-        parts = exchange.query.split(b"&")
-        taken = [p for p in parts if p.startswith(_QUERY_KEY)]
-        exchange.query = b"&".join(p for p in parts if p and not p.startswith(_QUERY_KEY))
-        return [
-            Presented("api_key", "?key= parameter", p[4:].decode("latin-1"), True) for p in taken
-        ]
+        """``key=hk_…`` in any spelling the provider would decode (``KEY=``, ``%68k_``)."""
+        kept: list[bytes] = []
+        found: list[Presented] = []
+        for part in exchange.query.split(b"&"):
+            if not part:
+                continue
+            name, _, value = part.partition(b"=")
+            decoded = unquote_to_bytes(value.replace(b"+", b" ")).decode("latin-1").strip()
+            if unquote_to_bytes(name).lower() == b"key" and KEY_PREFIX in decoded:
+                if not decoded.startswith(KEY_PREFIX):
+                    _refuse_if_mangled(decoded, "?key= parameter")
+                    kept.append(part)  # the provider's own key, which merely contains hk_
+                    continue
+                found.append(Presented("api_key", "?key= parameter", decoded, True))
+            else:
+                kept.append(part)
+        exchange.query = b"&".join(kept)
+        return found

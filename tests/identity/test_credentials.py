@@ -84,3 +84,44 @@ def test_the_same_key_in_two_places_is_one_credential() -> None:
     ex = exchange({"x-haetae-key": KEY, "x-api-key": KEY})
     assert {p.value for p in finder().take(ex)} == {KEY}
     assert ex.headers == []
+
+
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [
+        ("authorization", f"Bearer\t{KEY}"),
+        ("authorization", f"Bearer   {KEY}"),
+        ("authorization", KEY),
+    ],
+)
+def test_odd_spellings_of_a_bearer_key_are_still_taken(header, value) -> None:
+    """A gateway key must never ride to the provider because of its whitespace."""
+    ex = exchange({header: value})
+    (found,) = finder().take(ex)
+    assert found.value == KEY
+    assert ex.headers == []
+
+
+@pytest.mark.parametrize("query", [f"KEY={KEY}", f"key=%68k_{KEY[3:]}", f"%6Bey={KEY}"])
+def test_encoded_or_capitalised_query_keys_are_taken(query: str) -> None:
+    ex = exchange(query=f"alt=sse&{query}".encode())
+    (found,) = finder().take(ex)
+    assert found.value == KEY
+    assert ex.query == b"alt=sse"
+
+
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [("authorization", f"Token {KEY}"), ("x-api-key", f"Bearer:{KEY}")],
+)
+def test_a_key_in_a_form_not_read_is_refused_not_forwarded(header, value) -> None:
+    with pytest.raises(Unauthenticated, match="in a form this gateway does not read"):
+        finder().take(exchange({header: value}))
+
+
+def test_a_provider_key_that_merely_contains_hk_is_left_alone() -> None:
+    provider_key = "sk-ant-api03-xyzhk_abc"
+    ex = exchange({"x-api-key": provider_key}, query=b"key=AIzaSyhk_abc")
+    assert finder().take(ex) == []
+    assert ex.headers == [(b"x-api-key", provider_key.encode())]
+    assert ex.query == b"key=AIzaSyhk_abc"
