@@ -72,6 +72,11 @@ class Exchange:
     #: the resolved provider address's country (or countries), when a policy asked for it
     endpoint_country: str | None = None
     entity_scores: dict[str, list[float]] = field(default_factory=dict)  # when a rule tests scores
+    #: Detect ran over every segment (the URL path and model included)
+    scanned: bool = False
+    #: the path / model as recorded when something was found in them (``<ENTITY>`` in place)
+    audit_path: str | None = None
+    audit_model: str | None = None
     # decide and transform
     decision: Decision | None = None
     outgoing_body: bytes | None = None

@@ -20,7 +20,7 @@ from gateway.upstream import (
     Upstream,
     UpstreamResponse,
     relayable_response_headers,
-    strip_query_key,
+    strip_query_credentials,
     upstream_request_headers,
 )
 
@@ -47,8 +47,8 @@ class Forward:
         assert provider is not None and provider.base_url is not None
         injected = provider.auth_header_value()
         query = exchange.query if exchange.outgoing_query is None else exchange.outgoing_query
-        if injected is not None and provider.family == "gemini":
-            query = strip_query_key(query)
+        if injected is not None:  # the caller's credential parameters are not needed
+            query = strip_query_credentials(query)
         url = provider.base_url + exchange.upstream_path
         if query:
             url += "?" + query.decode("latin-1")

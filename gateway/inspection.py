@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+from urllib.parse import unquote, unquote_to_bytes
 
 import orjson
 
@@ -15,11 +16,17 @@ from gateway.geo import UNRESOLVED, EndpointResolver
 from gateway.policy import PolicyInput, refusal_message, warning_message
 from gateway.policy.hosts import upstream_host
 from gateway.policy.messages import choose_language
-from gateway.providers.dialect import JSONPath, UninspectableContent, apply_edits
+from gateway.providers.dialect import (
+    SCAN_ONLY,
+    JSONPath,
+    Segment,
+    UninspectableContent,
+    apply_edits,
+)
 from gateway.providers.query import query_segments, rewrite_query
 
 if TYPE_CHECKING:
-    from gateway.detect import DetectionEngine
+    from gateway.detect import DetectionEngine, Finding
     from gateway.exchange import Exchange
     from gateway.policy import CompiledPolicy
 
@@ -39,7 +46,12 @@ class Extract:
 
     async def _extract(self, exchange: Exchange) -> None:
         endpoint = exchange.endpoint
-        query = query_segments(exchange.query)
+        provider = exchange.provider
+        # Without an injected key the caller's credential parameters go upstream.
+        forwarded = provider is not None and provider.auth_header_value() is None
+        # The URL path reaches the provider too (endpoints match on their suffix).
+        query = query_segments(exchange.query, credentials_forwarded=forwarded)
+        query.insert(0, _path_segment(exchange.upstream_path))
         if endpoint is None or endpoint.dialect is None:
             # A read-only listing has nothing to inspect, so it may carry nothing:
             # a body here would leave unscanned.
@@ -59,6 +71,9 @@ class Extract:
             raise BadRequest("the request body must be a JSON object")
         found = endpoint.dialect.extract(document)
         exchange.segments = found.segments + query
+        model = document.get("model")
+        if isinstance(model, str) and model:  # structural, but free text all the same
+            exchange.segments.append(Segment(("model",), model, "model"))
         exchange.attachments = found.attachments
         exchange.server_references = found.server_references
         exchange.document = document
@@ -84,6 +99,7 @@ class Detect:
 
     async def __call__(self, exchange: Exchange) -> None:
         if not exchange.segments:
+            exchange.scanned = True
             return
         engine = self._engine_for(exchange.policy)
         texts = [segment.text for segment in exchange.segments]
@@ -91,6 +107,28 @@ class Detect:
             findings = await asyncio.to_thread(engine.scan_segments, texts)
         else:
             findings = engine.scan_segments(texts)
+        segments = exchange.segments
+        path_found: list[str] = []
+        for index, segment in enumerate(segments):
+            found = findings[index]
+            if not found:
+                continue
+            if segment.form == "credential":  # the caller's own provider key is no finding
+                findings[index] = [f for f in found if not f.entity_type.startswith("SECRET_")]
+            elif segment.form == "model":
+                # the audit record and spans carry the model: never with what was found
+                exchange.audit_model = _masked(segment.text, found)
+            elif segment.form == "url" and not segment.path:
+                exchange.audit_path = _masked(segment.text, found)
+                path_found = [segment.text[f.start : f.end] for f in found]
+        if path_found and exchange.model and exchange.audit_model is None:
+            # a model named in the path (Gemini) is recorded without what was found there
+            model = unquote(exchange.model)
+            if any(value in model for value in path_found):
+                for value in sorted(path_found, key=len, reverse=True):
+                    model = model.replace(value, "<redacted>")
+                exchange.audit_model = model
+        exchange.scanned = True
         # thresholds and allow-lists: what does not count is dropped here, unreported
         screened = exchange.policy.screen(texts, findings)
         exchange.findings = screened.findings
@@ -167,8 +205,10 @@ class Transform:
             hits = [f for f in findings if f.entity_type in actions]
             if not hits:
                 continue
+            if segment.form in SCAN_ONLY:  # cannot be rewritten: refuse, never forward
+                raise BadRequest(_uneditable(segment, hits), code="uneditable_content")
             edited = editor.edit(segment.text, hits, actions)
-            if segment.form == "query":
+            if segment.form in ("query", "credential"):
                 query_edits[int(segment.path[1])] = edited
             else:
                 edits[segment.path] = segment.encode(edited)
@@ -180,3 +220,42 @@ class Transform:
         if query_edits:
             exchange.outgoing_query = rewrite_query(exchange.query, query_edits)
         exchange.restore_mapping = editor.restore_mapping
+
+
+_SCAN_ONLY_PLACES = {
+    "key": "a JSON object key",
+    "url": "the URL",
+    "model": "the model name",
+}
+
+
+def _uneditable(segment: Segment, hits: list[Finding]) -> str:
+    entities = ", ".join(sorted({f.entity_type for f in hits}))
+    return (
+        f"{_SCAN_ONLY_PLACES[segment.form]} ({segment.location}) holds {entities}, which the "
+        "policy would edit but which cannot be edited in place, so the request was not "
+        "forwarded; move the value into a text field"
+    )
+
+
+def _path_segment(path: str) -> Segment:
+    """The upstream URL path, percent-decoded, as one scan-only segment."""
+    try:
+        text = unquote_to_bytes(path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise UninspectableContent("the URL path is not UTF-8 text") from None
+    return Segment((), text, "url")
+
+
+def _masked(text: str, findings: list[Finding]) -> str:
+    """``text`` with every finding replaced by ``<ENTITY>`` (overlaps merged)."""
+    out: list[str] = []
+    end = 0
+    for finding in sorted(findings, key=lambda f: (f.start, -f.end)):
+        if finding.start < end:  # inside one already replaced
+            continue
+        out.append(text[end : finding.start])
+        out.append(f"<{finding.entity_type}>")
+        end = finding.end
+    out.append(text[end:])
+    return "".join(out)

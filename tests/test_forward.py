@@ -12,7 +12,7 @@ from gateway.settings import ForwardSettings, TimeoutSettings
 from gateway.upstream import (
     build_upstream,
     relayable_response_headers,
-    strip_query_key,
+    strip_query_credentials,
     upstream_request_headers,
 )
 
@@ -61,10 +61,14 @@ def test_request_headers_keep_the_callers_and_drop_the_rest() -> None:
         (b"key=abc", b""),
         (b"alt=sse&key=abc", b"alt=sse"),
         (b"keyword=1&alt=sse", b"keyword=1&alt=sse"),
+        # every credential parameter, by decoded name, in any case, for every family
+        (b"KEY=900101-1234568&alt=sse", b"alt=sse"),
+        (b"api_key=a&Api-Key=b&apikey=c&access_token=d&x-goog-api-key=e&n=1", b"n=1"),
+        (b"%6Bey=900101-1234568&n=1", b"n=1"),
     ],
 )
-def test_strip_query_key(query: bytes, expected: bytes) -> None:
-    assert strip_query_key(query) == expected
+def test_strip_query_credentials(query: bytes, expected: bytes) -> None:
+    assert strip_query_credentials(query) == expected
 
 
 def open_with(handler) -> None:

@@ -5,12 +5,18 @@ microseconds: no I/O, no JSON. Matched values are read only to feed a keyed
 HMAC (``Fingerprinter``); the record keeps the truncated digest, never the value.
 Strings the client chose (model, path, application) are bounded and stripped of
 NUL, which PostgreSQL refuses and which would otherwise wedge a whole batch.
+The path and the model are scanned like the body: the record carries them with
+every finding replaced by ``<ENTITY>``, and a path never scanned (the request was
+refused before Detect) keeps only its vocabulary-like segments (``*`` for the
+rest). Finding locations never carry a caller-chosen object key
+(``Segment.location``), nor a key in which something was found.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -84,9 +90,19 @@ def _evidence(exchange: Exchange) -> list[dict[str, Any]]:
     ]
 
 
+def _flagged_keys(exchange: Exchange) -> frozenset[str]:
+    """Object keys in which something was found: never written in a location."""
+    return frozenset(
+        segment.text
+        for segment, found in zip(exchange.segments, exchange.findings, strict=False)
+        if found and segment.form == "key"
+    )
+
+
 def _findings(exchange: Exchange, fingerprint: Fingerprinter | None) -> list[FindingSummary]:
     min_score = exchange.policy.min_score
     summaries: dict[tuple[str, str], FindingSummary] = {}
+    flagged: frozenset[str] | None = None
     for segment, found in zip(exchange.segments, exchange.findings, strict=False):
         if not found:
             continue
@@ -95,7 +111,9 @@ def _findings(exchange: Exchange, fingerprint: Fingerprinter | None) -> list[Fin
             if finding.score < min_score:
                 continue
             if location is None:
-                location = _clean(segment.location) or ""
+                if flagged is None:
+                    flagged = _flagged_keys(exchange)
+                location = _clean(segment.located(flagged)) or ""
             key = (finding.entity_type, location)
             summary = summaries.get(key)
             if summary is None:
@@ -138,9 +156,9 @@ def build_record(
         user=_clean(subject.user),
         provider=provider.id if provider else None,
         api=exchange.endpoint.api if exchange.endpoint else None,
-        model=_clean(exchange.model),
+        model=_clean(_recorded_model(exchange)),
         method=_clean(exchange.method) or "",
-        path=_clean(exchange.upstream_path or exchange.path[:200]) or "",
+        path=_clean(_recorded_path(exchange)) or "",
         decision=decision,
         status=status,
         upstream_status=exchange.upstream_status,
@@ -165,6 +183,28 @@ def build_record(
 
 
 _NO_KEYS = AuditKeys()
+
+#: a path segment recorded as itself though never scanned: a word or version
+#: (``v1beta``, ``gemini-2.0-flash:generateContent``), no run of three digits
+_PLAIN_SEGMENT = re.compile(r"(?!.*\d{3})[A-Za-z0-9._:-]{1,64}")
+
+
+def _recorded_path(exchange: Exchange) -> str:
+    if exchange.audit_path is not None:  # something was found in it
+        return exchange.audit_path
+    path = exchange.upstream_path or exchange.path[:200]
+    if exchange.scanned:
+        return path
+    # refused before Detect: nothing says what the path holds
+    return "/".join(
+        part if not part or _PLAIN_SEGMENT.fullmatch(part) else "*" for part in path.split("/")
+    )
+
+
+def _recorded_model(exchange: Exchange) -> str | None:
+    if exchange.audit_model is not None:  # something was found in it
+        return exchange.audit_model
+    return exchange.model if exchange.scanned else None
 
 
 def _request_details(exchange: Exchange) -> dict[str, Any] | None:

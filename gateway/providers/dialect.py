@@ -18,14 +18,17 @@ is inspected, not skipped; docs/dialects.md lists every dialect's fields.
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal, Protocol
 
 __all__ = [
+    "KNOWN_QUERY_PARAMS",
     "MIN_NUMBER_DIGITS",
     "REFERENCE_KEYS",
+    "SCAN_ONLY",
     "SCHEMA_KEYS",
     "Dialect",
     "Extraction",
@@ -48,6 +51,19 @@ JSONPath = tuple[str | int, ...]
 #: shorter ones are counts, sizes and ids that match nothing a policy acts on
 MIN_NUMBER_DIGITS = 6
 _MIN_SCANNED_NUMBER = 10 ** (MIN_NUMBER_DIGITS - 1)
+#: floats hold every integer below this exactly (2**53)
+_EXACT_FLOAT_LIMIT = 2**53
+
+#: JSON-Schema keywords: provider vocabulary, not scanned as keys in definitions
+_SCHEMA_WORDS = frozenset(
+    {
+        "type", "description", "properties", "items", "required", "enum", "default",
+        "examples", "example", "title", "additionalProperties", "anyOf", "oneOf", "allOf",
+        "not", "const", "minimum", "maximum", "minLength", "maxLength", "minItems",
+        "maxItems", "pattern", "format", "nullable", "parameters", "function", "definitions",
+        "$defs", "input_schema", "strict", "name", "propertyOrdering", "response",
+    }
+)  # fmt: skip
 
 #: JSON-Schema keys whose scalar values are vocabulary, not data (descriptions,
 #: enum values, defaults and examples are data and are scanned)
@@ -70,8 +86,21 @@ REFERENCE_KEYS: Mapping[str, str] = MappingProxyType(
     }
 )
 
-#: how a segment's text sits in the JSON value at its path
-Form = Literal["text", "number", "base64", "base64url", "query"]
+#: how a segment's text sits in the JSON value at its path. ``key`` (a JSON object
+#: key), ``url`` (the URL path or a query parameter's name) and ``model`` (the
+#: model a body names) are scanned but cannot be edited in place (``SCAN_ONLY``)
+Form = Literal[
+    "text", "number", "base64", "base64url", "query", "credential", "key", "url", "model"
+]
+
+#: forms whose findings count for the policy but which an edit cannot rewrite:
+#: a request the policy would edit there is refused, not forwarded
+SCAN_ONLY: frozenset[str] = frozenset({"key", "url", "model"})
+
+#: a caller-chosen key shown as itself in a location: a plain identifier with few
+#: digits (``note``, ``user_location``); anything else (an e-mail, a number, a
+#: phrase) is written ``*``, so a location never carries a key's data
+_READABLE_KEY = re.compile(r"(?!(?:[^0-9]*[0-9]){5})[A-Za-z_][A-Za-z0-9_]{0,39}")
 
 
 class UninspectableContent(ValueError):
@@ -99,12 +128,38 @@ class Segment:
     form: Form = "text"
     prefix: str = ""
     charset: str = "utf-8"
+    #: how many leading path parts the dialect defines; keys from there on were
+    #: chosen by the caller (free-form JSON) and are masked in ``location``
+    free_from: int | None = None
 
     @property
     def location(self) -> str:
-        if self.form == "query":
-            return f"?{self.path[0]}"
-        return format_location(self.path)
+        """Where the text sits, safe to record: never a caller-chosen key's text.
+
+        Keys below a free-form entry point that are not plain identifiers become
+        ``*``; a query parameter is named only when it is a known one (``?*``
+        otherwise); the URL path and the model are ``(path)`` and ``model``.
+        """
+        if self.form in ("query", "credential", "url"):
+            if not self.path:
+                return "(path)"
+            return f"?{_query_name(str(self.path[0]))}"
+        if self.form == "model":
+            return "model"
+        if self.form == "key":  # the key itself, whatever it is
+            return format_location((*self.path[:-1], "*"), self.free_from)
+        return format_location(self.path, self.free_from)
+
+    def located(self, hidden: frozenset[str]) -> str:
+        """``location``, with the caller's keys in ``hidden`` also written ``*``
+        (keys in which something was found, however plain they look)."""
+        if self.free_from is None or not hidden or self.form in SCAN_ONLY:
+            return self.location
+        path = tuple(
+            "*" if index >= self.free_from and part in hidden else part
+            for index, part in enumerate(self.path)
+        )
+        return format_location(path, self.free_from)
 
     def encode(self, edited: str) -> str:
         """The JSON value that replaces this segment once its text is edited.
@@ -164,22 +219,31 @@ class Extraction:
             raise UninspectableContent(f"{format_location(path)} is not text")
 
     def free(self, value: Any, path: JSONPath, structural: frozenset[str] | None = None) -> None:
-        """Every string and long integer inside an arbitrary JSON value.
+        """Every string, long integer and object key inside an arbitrary JSON value.
 
         Used for tool arguments and results, schemas, metadata and fields the
-        dialect does not know. Object keys are not yielded: they are schema, and
-        editing them would change what the call means. ``structural=None`` reads
-        data someone wrote (tool arguments): every value counts. A set reads an
-        object the provider defines (a tool definition, an unknown field): a key
-        in it whose value is a scalar (a type tag, a name) is skipped, and keys in
-        ``REFERENCE_KEYS`` are recorded as server references instead of scanned.
+        dialect does not know. Object keys are scanned as ``key`` segments (scan
+        only: an edit cannot rename a key without changing what the call means,
+        so a request the policy would edit there is refused), and are masked in
+        locations (``Segment.free_from``). ``structural=None`` reads data someone
+        wrote (tool arguments): every value counts. A set reads an object the
+        provider defines (a tool definition, an unknown field): a key in it whose
+        value is a scalar (a type tag, a name) is skipped, keys in
+        ``REFERENCE_KEYS`` are recorded as server references instead of scanned,
+        and the set's own keys and JSON-Schema keywords are not scanned as keys.
         """
+        self._free(value, path, structural, len(path))
+
+    def _free(
+        self, value: Any, path: JSONPath, structural: frozenset[str] | None, free_from: int
+    ) -> None:
         # Exact type checks: orjson builds plain types, and this walk runs for every
         # tool schema of every request (``bool`` is not ``int`` here, as wanted).
         kind = type(value)
+        segments = self.segments
         if kind is str:
             if value:
-                self.segments.append(Segment(path, value))
+                segments.append(Segment(path, value, free_from=free_from))
         elif kind is dict:
             for key, item in value.items():
                 if structural is not None:
@@ -189,16 +253,31 @@ class Extraction:
                         continue
                     if key in structural and type(item) is not dict and type(item) is not list:
                         continue
+                    if key not in structural and key not in _SCHEMA_WORDS and key:
+                        segments.append(Segment((*path, key), key, "key", free_from=free_from))
+                elif key:
+                    segments.append(Segment((*path, key), key, "key", free_from=free_from))
                 if type(item) is str:  # the common leaf, without a call
                     if item:
-                        self.segments.append(Segment((*path, key), item))
+                        segments.append(Segment((*path, key), item, free_from=free_from))
                 else:
-                    self.free(item, (*path, key), structural)
+                    self._free(item, (*path, key), structural, free_from)
         elif kind is list:
             for index, item in enumerate(value):
-                self.free(item, (*path, index), structural)
-        elif kind is int and (value >= _MIN_SCANNED_NUMBER or value <= -_MIN_SCANNED_NUMBER):
-            self.segments.append(Segment(path, str(value), "number"))
+                self._free(item, (*path, index), structural, free_from)
+        elif kind is int:
+            if value >= _MIN_SCANNED_NUMBER or value <= -_MIN_SCANNED_NUMBER:
+                segments.append(Segment(path, str(value), "number", free_from=free_from))
+        elif kind is float and value.is_integer() and abs(value) >= _MIN_SCANNED_NUMBER:
+            # orjson reads an integer beyond 64 bits (or one written ``123456.0``) as a
+            # float: its digits are scanned like an integer's while a float holds them
+            # exactly; beyond that the digits sent cannot be known, so it is refused
+            if abs(value) >= _EXACT_FLOAT_LIMIT:
+                raise UninspectableContent(
+                    f"{format_location(path, free_from)} holds a number too long to inspect; "
+                    "send it as a JSON string"
+                )
+            segments.append(Segment(path, str(int(value)), "number", free_from=free_from))
 
     def fields(
         self,
@@ -221,7 +300,10 @@ class Extraction:
                 if value:
                     self.refer(REFERENCE_KEYS[key])
             elif key not in structural:
-                self.free(value, (*path, key), frozenset())
+                # a key the dialect does not know is the caller's: scanned, and masked
+                if key:
+                    self.segments.append(Segment((*path, key), key, "key", free_from=len(path)))
+                self._free(value, (*path, key), frozenset(), len(path))
 
     def text_or_items(self, value: Any, path: JSONPath, handler: Handler) -> None:
         """A field that is a string, or a list whose every element ``handler`` reads."""
@@ -294,15 +376,54 @@ class JSONBodyDialect:
         return isinstance(body, dict) and body.get("stream") is True
 
 
-def format_location(path: JSONPath) -> str:
-    """``("messages", 3, "content")`` → ``messages[3].content``."""
+def format_location(path: JSONPath, free_from: int | None = None) -> str:
+    """``("messages", 3, "content")`` → ``messages[3].content``.
+
+    From index ``free_from`` on, keys are the caller's: each that is not a plain
+    identifier is written ``*`` (``metadata.*``), so no data shows through.
+    """
     out: list[str] = []
-    for part in path:
+    for index, part in enumerate(path):
         if isinstance(part, int):
             out.append(f"[{part}]")
-        else:
-            out.append(f".{part}" if out else part)
+            continue
+        if free_from is not None and index >= free_from and not _READABLE_KEY.fullmatch(part):
+            part = "*"
+        out.append(f".{part}" if out else part)
     return "".join(out)
+
+
+#: query parameters named in locations; any other name is the caller's (``?*``)
+KNOWN_QUERY_PARAMS = frozenset(
+    {
+        "alt",
+        "$alt",
+        "api-version",
+        "beta",
+        "uploadtype",
+        "upload_type",
+        "$.xgafv",
+        "prettyprint",
+        "key",
+        "api_key",
+        "api-key",
+        "apikey",
+        "access_token",
+        "x-goog-api-key",
+        "after",
+        "before",
+        "limit",
+        "order",
+        "pagesize",
+        "page_size",
+        "pagetoken",
+        "page_token",
+    }
+)
+
+
+def _query_name(name: str) -> str:
+    return name if name.lower() in KNOWN_QUERY_PARAMS else "*"
 
 
 def read_text(value: Any, path: JSONPath, found: Extraction) -> None:

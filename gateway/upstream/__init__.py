@@ -17,7 +17,7 @@ from gateway.upstream.base import Upstream, UpstreamResponse
 from gateway.upstream.headers import (
     HOP_BY_HOP,
     relayable_response_headers,
-    strip_query_key,
+    strip_query_credentials,
     upstream_request_headers,
 )
 
@@ -27,7 +27,7 @@ __all__ = [
     "UpstreamResponse",
     "build_upstream",
     "relayable_response_headers",
-    "strip_query_key",
+    "strip_query_credentials",
     "upstream_request_headers",
 ]
 

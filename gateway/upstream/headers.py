@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from gateway.providers.query import CREDENTIAL_PARAMS, decode_query_part
+
 __all__ = [
     "HOP_BY_HOP",
     "relayable_response_headers",
-    "strip_query_key",
+    "strip_query_credentials",
     "upstream_request_headers",
 ]
 
@@ -78,7 +80,21 @@ def relayable_response_headers(raw: Iterable[tuple[bytes, bytes]]) -> list[tuple
     return [(name, value) for name, value in lowered if name not in dropped]
 
 
-def strip_query_key(query: bytes) -> bytes:
-    """Drop a ``key=`` parameter (Gemini's query-string API key) from a raw query."""
-    kept = [part for part in query.split(b"&") if part and not part.startswith(b"key=")]
+def strip_query_credentials(query: bytes) -> bytes:
+    """``query`` without any credential parameter (by decoded name, any case).
+
+    Used when the gateway injects the provider key: the caller's credential
+    parameters are neither needed nor scanned, so none may leave. A name that is
+    not UTF-8 cannot be a credential name and is kept (Extract refuses it anyway).
+    """
+    kept = []
+    for part in query.split(b"&"):
+        if not part:
+            continue
+        try:
+            name = decode_query_part(part.partition(b"=")[0]).lower()
+        except ValueError:  # UninspectableContent
+            name = ""
+        if name not in CREDENTIAL_PARAMS:
+            kept.append(part)
     return b"&".join(kept)

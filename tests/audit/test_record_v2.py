@@ -162,3 +162,31 @@ def test_attachments_references_and_ignored_identity_headers_are_recorded_by_kin
     }
     assert record.user is None
     assert "mallory" not in orjson.dumps(record.to_dict()).decode()
+
+
+def test_caller_chosen_keys_paths_and_models_never_reach_the_record(gateway) -> None:
+    """A finding in an object key, the URL or the model: located, counted, never quoted."""
+    server, url = gateway
+    body = {
+        "model": f"gpt-4o {RRN}",
+        "messages": [{"role": "user", "content": "hello"}],
+        "metadata": {EMAIL: "x", "note": f"mail {EMAIL}"},
+    }
+    response = httpx.post(
+        server.url(f"/openai/v1/{RRN}/chat/completions?{RRN}=1"),
+        content=orjson.dumps(body),
+        timeout=10,
+    )
+    assert response.status_code == 403
+    record = _record(url, response.headers["x-haetae-request-id"])
+    assert (record.path, record.model) == ("/v1/<KR_RRN>/chat/completions", "gpt-4o <KR_RRN>")
+    assert {f.location for f in record.findings} == {
+        "metadata.*",
+        "metadata.note",
+        "?*",
+        "(path)",
+        "model",
+    }
+    database = Path(url.removeprefix("sqlite:///"))
+    raw = b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
+    assert RRN.encode() not in raw and b"kim.minsu" not in raw

@@ -47,9 +47,12 @@ def test_attachments_references_and_query_land_on_the_exchange() -> None:
     }
     exchange = _exchange("anthropic", "POST", "/v1/messages", body, b"beta=true&note=kim")
     asyncio.run(Extract()(exchange))
-    assert [(s.location, s.text) for s in exchange.segments] == [
-        ("messages[0].content[0].text", "hi"),
-        ("?note", "kim"),
+    assert [(s.location, s.text, s.form) for s in exchange.segments] == [
+        ("messages[0].content[0].text", "hi", "text"),
+        ("(path)", "/v1/messages", "url"),  # the URL path and the model: scan-only
+        ("?*", "note", "url"),  # a parameter name that is not a known one
+        ("?*", "kim", "query"),
+        ("model", "claude-sonnet-4-6", "model"),
     ]
     assert exchange.attachments == ("image", "document")
     assert exchange.server_references == ("container_id", "file_id")
@@ -59,7 +62,18 @@ def test_attachments_references_and_query_land_on_the_exchange() -> None:
 def test_read_only_listings_have_their_query_scanned() -> None:
     exchange = _exchange("openai", "GET", "/v1/models", None, b"after=kim%40corp.kr")
     asyncio.run(Extract()(exchange))
-    assert [(s.location, s.text) for s in exchange.segments] == [("?after", "kim@corp.kr")]
+    assert [(s.location, s.text) for s in exchange.segments] == [
+        ("(path)", "/v1/models"),
+        ("?after", "kim@corp.kr"),
+    ]
+
+
+def test_the_url_path_is_scanned_percent_decoded() -> None:
+    exchange = _exchange("openai", "GET", "/v1/models/900101%2D1234568", None)
+    asyncio.run(Extract()(exchange))
+    assert [(s.location, s.text) for s in exchange.segments] == [
+        ("(path)", "/v1/models/900101-1234568")
+    ]
 
 
 @pytest.mark.parametrize(

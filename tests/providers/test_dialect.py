@@ -16,6 +16,7 @@ from gateway.providers.dialect import (
     apply_edits,
     walk_strings,
 )
+from gateway.providers.gemini import GeminiGenerateContent
 from gateway.providers.openai_chat import OpenAIChat
 
 
@@ -28,7 +29,11 @@ from gateway.providers.openai_chat import OpenAIChat
         (100000, [("n", "100000", "number")]),
         (99999, []),  # five digits: a count or a port, never scanned
         (True, []),
-        (9001011234568.0, []),  # floats are measurements, not identifiers
+        # a whole float is an integer orjson could not hold in 64 bits (or one
+        # written 123456.0): its digits are scanned; other floats are measurements
+        (9001011234568.0, [("n", "9001011234568", "number")]),
+        (1234567.5, []),
+        (99999.0, []),
         (None, []),
         ("", []),
     ],
@@ -39,7 +44,8 @@ def test_long_integers_are_scanned_as_their_digits(value: Any, expected: list[An
 
 def test_an_edited_number_becomes_a_string_in_valid_json() -> None:
     body = {"input": {"card": 4111111111111111, "qty": 2, "ok": True}}
-    (segment,) = walk_strings(body["input"], ("input",))
+    key, segment = walk_strings(body["input"], ("input",))[:2]
+    assert (key.form, key.text, key.location) == ("key", "card", "input.*")
     apply_edits(body, {segment.path: segment.encode("<CREDIT_CARD>")})
     assert orjson.loads(orjson.dumps(body)) == {
         "input": {"card": "<CREDIT_CARD>", "qty": 2, "ok": True}
@@ -71,7 +77,12 @@ def test_model_written_arguments_keep_every_key() -> None:
     """Tool arguments are data: an ``id`` or ``type`` key there may hold anything."""
     found = Extraction()
     found.free({"type": "kim@corp.kr", "file_id": "x"}, ("args",))
-    assert [s.text for s in found.segments] == ["kim@corp.kr", "x"]
+    assert [(s.form, s.text) for s in found.segments] == [
+        ("key", "type"),
+        ("text", "kim@corp.kr"),
+        ("key", "file_id"),
+        ("text", "x"),
+    ]
     assert found.server_references == ()
 
 
@@ -85,6 +96,8 @@ def test_fields_scan_unknown_keys_skip_structural_ones_and_record_references() -
     }
     found.fields(body, {"text": lambda v, p, f: f.text(v, p)}, (), frozenset({"model"}))
     assert [(s.location, s.text) for s in found.segments] == [
+        ("*", "future_field"),  # a key the dialect does not know is the caller's
+        ("future_field.*", "note"),  # JSON-Schema words (type, name) are not scanned as keys
         ("future_field.note", "call 010-1234-5678"),
         ("future_field.type", "tag"),  # an unknown field: even its type tag is scanned
         ("future_field.name", "Hong Gildong"),
@@ -142,11 +155,80 @@ def test_segments_encode_edits_the_way_they_were_stored(
     assert segment.encode(edited) == stored
 
 
-def test_query_segments_are_located_by_parameter_name() -> None:
-    assert Segment(("note", 2), "x", "query").location == "?note"
+def test_query_segments_are_located_by_known_parameter_names_only() -> None:
+    assert Segment(("alt", 2), "x", "query").location == "?alt"
+    assert Segment(("note", 2), "x", "query").location == "?*"
+    assert Segment(("900101-1234568", 0), "1", "query").location == "?*"
+    assert Segment(("kim@corp.kr", 0), "kim@corp.kr", "url").location == "?*"
+    assert Segment((), "/v1/chat/completions", "url").location == "(path)"
+    assert Segment(("model",), "gpt-4o", "model").location == "model"
+
+
+def test_a_whole_float_beyond_exact_digits_is_refused() -> None:
+    """``12345678901234567890123`` arrives as a float: its digits are lost, so refuse."""
+    body = orjson.loads(b'{"acct": 12345678901234567890123}')
+    with pytest.raises(UninspectableContent, match="too long to inspect"):
+        walk_strings(body, ("input",))
+
+
+@pytest.mark.parametrize(
+    ("key", "location"),
+    [
+        ("kim.minsu@example.com", "metadata.*"),
+        ("900101-1234568", "metadata.*"),
+        ("주민번호", "metadata.*"),
+        ("call 010 1234 5678", "metadata.*"),
+        ("acct12345", "metadata.*"),  # five digits or more: maybe a number
+        ("note", "metadata.note"),
+        ("user_id", "metadata.user_id"),
+    ],
+)
+def test_locations_never_carry_a_caller_chosen_key(key: str, location: str) -> None:
+    found = Extraction()
+    found.free({"metadata": {key: "value"}}, ())
+    values = [s for s in found.segments if s.form == "text"]
+    assert [s.location for s in values] == [location]
+    # the key itself is scanned, scan-only, and always written *
+    keys = [s for s in found.segments if s.form == "key" and s.text == key]
+    assert [(s.location, s.path) for s in keys] == [("metadata.*", ("metadata", key))]
+
+
+def test_keys_below_a_dialect_entry_point_are_masked_the_dialect_part_is_not() -> None:
+    body = {
+        "contents": [
+            {
+                "role": "user",
+                "parts": [
+                    {
+                        "functionResponse": {
+                            "name": "lookup",
+                            "response": {"kim.minsu@example.com": {"note": "mail x"}},
+                        }
+                    }
+                ],
+            }
+        ]
+    }
+    segments = GeminiGenerateContent().extract(body).segments
+    assert [(s.location, s.form) for s in segments] == [
+        ("contents[0].parts[0].functionResponse.response.*", "key"),
+        ("contents[0].parts[0].functionResponse.response.*.*", "key"),
+        ("contents[0].parts[0].functionResponse.response.*.note", "text"),
+    ]
 
 
 def test_extract_segments_is_the_texts_of_extract() -> None:
     body = {"messages": [{"role": "user", "content": "hi"}], "user": "kim"}
     dialect = OpenAIChat()
     assert dialect.extract_segments(body) == dialect.extract(body).segments
+
+
+def test_a_plain_key_in_which_something_was_found_is_hidden_too() -> None:
+    """``KimMinsu`` looks like an identifier; once a finding names it, it is ``*``."""
+    found = Extraction()
+    found.free({"KimMinsu": "note"}, ("metadata",))
+    key, value = found.segments
+    assert value.location == "metadata.KimMinsu"
+    assert value.located(frozenset({"KimMinsu"})) == "metadata.*"
+    assert key.located(frozenset({"KimMinsu"})) == "metadata.*"
+    assert value.located(frozenset()) == "metadata.KimMinsu"

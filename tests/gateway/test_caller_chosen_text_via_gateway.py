@@ -1,0 +1,216 @@
+"""Text the caller chose outside the text fields, end to end through a real gateway.
+
+Object keys, the URL path, the model name, query parameter names and credential
+parameters all reach the provider, so each is scanned: a finding there counts for
+the policy (a block rule blocks), an edit the policy would make there refuses the
+request (a key cannot be rewritten in place), and the audit record names where a
+finding was without ever writing the caller's key, path or model text.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.parse
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+from secrets_fixtures import EMAIL, RRN
+
+from gateway.audit import AuditRecord
+
+CHAT = "/openai/v1/chat/completions"
+GEMINI = "/gemini/v1beta/models/gemini-2.5-flash:generateContent"
+GEMINI_BODY = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}
+CHAT_BODY = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hello"}]}
+
+
+def _send(stack, path: str, body: object | None = None, raw: bytes | None = None):
+    content = raw if raw is not None else orjson.dumps(body) if body is not None else None
+    method = "POST" if content is not None else "GET"
+    return httpx.request(
+        method,
+        stack.url(path),
+        content=content,
+        headers={"content-type": "application/json"},
+        timeout=10,
+    )
+
+
+def _record(stack, response: httpx.Response) -> AuditRecord:
+    """The audit record of ``response`` (written once its answer has ended)."""
+    request_id = response.headers["x-haetae-request-id"]
+    for _ in range(200):
+        found = [r for r in stack.audit_tail(50) if r.request_id == request_id]
+        if found:
+            return found[0]
+        time.sleep(0.025)
+    raise AssertionError("no audit record")
+
+
+def _store_bytes(stack) -> bytes:
+    database = Path(stack.audit_url.removeprefix("sqlite:///"))
+    return b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
+
+
+def _no_raw_values(stack) -> None:
+    raw = _store_bytes(stack)
+    assert RRN.encode() not in raw
+    assert EMAIL.encode() not in raw
+    assert RRN.replace("-", "").encode() not in raw
+
+
+def test_an_email_key_refuses_the_redaction_and_is_never_recorded(fake, stack) -> None:
+    body = {**CHAT_BODY, "metadata": {EMAIL: f"write to {EMAIL}"}}
+    response = _send(stack, CHAT, body)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "uneditable_content"
+    assert "a JSON object key" in error["message"] and "EMAIL_ADDRESS" in error["message"]
+    assert EMAIL not in error["message"]
+    assert fake.received == []  # nothing left
+    record = _record(stack, response)
+    assert record.error == "uneditable_content"
+    assert {f.location for f in record.findings} == {"metadata.*"}
+    _no_raw_values(stack)
+
+
+def test_a_gemini_function_response_keyed_by_an_email_is_refused(fake, stack) -> None:
+    part = {"functionResponse": {"name": "lookup", "response": {EMAIL: {"note": f"mail {EMAIL}"}}}}
+    body = {"contents": [{"role": "user", "parts": [part]}]}
+    response = _send(stack, GEMINI, body)
+    assert response.status_code == 400
+    assert fake.received == []
+    locations = {f.location for f in _record(stack, response).findings}
+    assert locations == {
+        "contents[0].parts[0].functionResponse.response.*",
+        "contents[0].parts[0].functionResponse.response.*.note",
+    }
+    _no_raw_values(stack)
+
+
+def test_an_rrn_key_is_blocked_by_the_rule_on_rrns(fake, stack) -> None:
+    response = _send(stack, CHAT, {**CHAT_BODY, "metadata": {RRN: "x"}})
+    assert response.status_code == 403
+    assert fake.received == []
+    record = _record(stack, response)
+    assert record.rule_ids == ["pipa-resident-number"]
+    assert [f.location for f in record.findings] == ["metadata.*"]
+    _no_raw_values(stack)
+
+
+def test_a_plain_key_stays_readable_and_its_value_is_edited(fake, stack) -> None:
+    response = _send(stack, CHAT, {**CHAT_BODY, "metadata": {"note": f"write to {EMAIL}"}})
+    assert response.status_code == 200
+    (received,) = fake.received
+    assert orjson.loads(received.body)["metadata"] == {"note": "write to <EMAIL_ADDRESS>"}
+    assert [f.location for f in _record(stack, response).findings] == ["metadata.note"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "recorded_path", "recorded_model"),
+    [
+        (
+            f"/openai/v1/{RRN}/chat/completions",
+            CHAT_BODY,
+            "/v1/<KR_RRN>/chat/completions",
+            "gpt-4o",
+        ),
+        (f"/openai/v1/models/{RRN}", None, "/v1/models/<KR_RRN>", None),
+        (
+            f"/openai/v1/models/{urllib.parse.quote(RRN, safe='')}".replace("-", "%2D"),
+            None,
+            "/v1/models/<KR_RRN>",
+            None,
+        ),
+        (
+            f"/gemini/v1beta/models/{RRN}:generateContent",
+            GEMINI_BODY,
+            "/v1beta/models/<KR_RRN>:generateContent",
+            "<redacted>",
+        ),
+        (CHAT, {**CHAT_BODY, "model": f"gpt-4o {RRN}"}, "/v1/chat/completions", "gpt-4o <KR_RRN>"),
+    ],
+    ids=["path-prefix", "read-only-listing", "percent-encoded", "gemini-model", "body-model"],
+)
+def test_the_path_and_the_model_are_scanned_and_recorded_without_findings(
+    fake, stack, path: str, body: object, recorded_path: str, recorded_model: str | None
+) -> None:
+    response = _send(stack, path, body)
+    assert response.status_code == 403
+    assert fake.received == []
+    record = _record(stack, response)
+    assert (record.path, record.model) == (recorded_path, recorded_model)
+    assert record.rule_ids == ["pipa-resident-number"]
+    _no_raw_values(stack)
+
+
+def test_an_unrouted_path_is_recorded_without_its_unscanned_segments(fake, stack) -> None:
+    response = _send(stack, f"/openai/v1/{RRN}", CHAT_BODY)
+    assert response.status_code == 403  # not an inspected endpoint
+    assert _record(stack, response).path == "/v1/*"
+    _no_raw_values(stack)
+
+
+def test_a_query_parameter_name_is_scanned_and_never_recorded(fake, stack) -> None:
+    response = _send(stack, f"{CHAT}?{RRN}=1", CHAT_BODY)
+    assert response.status_code == 403
+    assert fake.received == []
+    assert [f.location for f in _record(stack, response).findings] == ["?*"]
+    fake.reset()
+    # a name the policy would redact cannot be rewritten: refused
+    response = _send(stack, f"{CHAT}?{urllib.parse.quote(EMAIL)}=x", CHAT_BODY)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "uneditable_content"
+    assert fake.received == []
+    _no_raw_values(stack)
+
+
+@pytest.mark.parametrize("name", ["key", "KEY", "api_key", "%6Bey", "access_token"])
+def test_injected_providers_never_forward_a_credential_parameter(fake, stack, name) -> None:
+    response = _send(stack, f"{GEMINI}?{name}={RRN}&alt=sse", GEMINI_BODY)
+    assert response.status_code == 200
+    (received,) = fake.received
+    assert received.query == "alt=sse"
+
+
+def test_passthrough_credential_parameters_are_scanned_except_for_secrets(fake, stack) -> None:
+    response = _send(stack, f"{CHAT}?api_key={RRN}", CHAT_BODY)  # openai: no injected key
+    assert response.status_code == 403
+    assert fake.received == []
+    assert [f.location for f in _record(stack, response).findings] == ["?api_key"]
+    # the caller's own provider key goes upstream as sent, never flagged
+    own_key = "sk-proj-" + "A1b2C3d4E5f6G7h8I9j0" * 2
+    response = _send(stack, f"{CHAT}?api_key={own_key}", CHAT_BODY)
+    assert response.status_code == 200
+    (received,) = fake.received
+    assert received.query == f"api_key={own_key}"
+    fake.reset()
+    # anything else in it is edited like any query value
+    response = _send(stack, f"{CHAT}?api_key={urllib.parse.quote(EMAIL)}&n=1", CHAT_BODY)
+    assert response.status_code == 200
+    (received,) = fake.received
+    assert received.query == "api_key=%3CEMAIL_ADDRESS%3E&n=1"
+    assert orjson.loads(received.body) == CHAT_BODY
+    _no_raw_values(stack)
+
+
+def test_a_structural_parameter_holding_data_is_scanned(fake, stack) -> None:
+    response = _send(stack, f"{CHAT}?api-version={RRN}", CHAT_BODY)
+    assert response.status_code == 403
+    assert fake.received == []
+    fake.reset()
+    ok = _send(stack, f"{CHAT}?api-version=2024-10-21", CHAT_BODY)
+    assert ok.status_code == 200 and fake.received[0].query == "api-version=2024-10-21"
+
+
+def test_an_integer_beyond_64_bits_is_refused_not_forwarded(fake, stack) -> None:
+    raw = (
+        b'{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],'
+        b'"metadata":{"acct":12345678901234567890123}}'
+    )
+    response = _send(stack, CHAT, raw=raw)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "uninspectable_content"
+    assert fake.received == []
