@@ -249,6 +249,7 @@ def _sample_exchange() -> Any:
     exchange.provider = provider
     exchange.endpoint = Endpoint("inspect", None, "chat")
     exchange.model = "gpt-4o"
+    exchange.scanned = True  # as after Detect: the model and path are recorded as they are
     exchange.segments = [
         Segment(("system",), "be brief"),
         Segment(("messages", 0, "content"), text),
