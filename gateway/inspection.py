@@ -183,7 +183,7 @@ class Decide:
 
 
 class Transform:
-    """Write the policy's edits back into the body; an untouched body is forwarded as received."""
+    """Write the policy's edits back into the body; the body forwarded is the one scanned."""
 
     name = "transform"
 
@@ -194,7 +194,7 @@ class Transform:
     async def __call__(self, exchange: Exchange) -> None:
         decision = exchange.decision
         if decision is None or not decision.edits:
-            exchange.outgoing_body = exchange.body
+            exchange.outgoing_body = _as_scanned(exchange)
             return
         actions = decision.edits
         editor = RequestEditor(self._key, self._pseudonymizer)
@@ -216,10 +216,23 @@ class Transform:
             apply_edits(exchange.document, edits)
             exchange.outgoing_body = orjson.dumps(exchange.document)
         else:
-            exchange.outgoing_body = exchange.body
+            exchange.outgoing_body = _as_scanned(exchange)
         if query_edits:
             exchange.outgoing_query = rewrite_query(exchange.query, query_edits)
         exchange.restore_mapping = editor.restore_mapping
+
+
+def _as_scanned(exchange: Exchange) -> bytes:
+    """The body as it was scanned: the parsed document, written out again.
+
+    Forwarding the received bytes would forward what a different parser might read
+    differently: with a key given twice, the parser here keeps the last copy and a
+    provider may keep the first, which was never scanned. Re-serialising costs ~2 µs
+    per KB; a body without a document (a listing) is forwarded as received.
+    """
+    if exchange.document is None:
+        return exchange.body
+    return orjson.dumps(exchange.document)
 
 
 _SCAN_ONLY_PLACES = {

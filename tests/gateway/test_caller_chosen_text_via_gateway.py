@@ -214,3 +214,18 @@ def test_an_integer_beyond_64_bits_is_refused_not_forwarded(fake, stack) -> None
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "uninspectable_content"
     assert fake.received == []
+
+
+def test_a_key_given_twice_is_forwarded_as_scanned(fake, stack) -> None:
+    """The parser keeps the last copy; a provider keeping the first would read unscanned text,
+    so the body forwarded is the document that was scanned, not the bytes received."""
+    raw = (
+        b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "my RRN is '
+        + RRN.encode()
+        + b'"}], "messages": [{"role": "user", "content": "hello"}]}'
+    )
+    reply = _send(stack, CHAT, raw=raw)
+    assert reply.status_code == 200, reply.text
+    (received,) = fake.received
+    assert RRN.encode() not in received.body
+    assert received.body.count(b'"messages"') == 1
