@@ -119,8 +119,9 @@ class Detect:
                 # the audit record and spans carry the model: never with what was found
                 exchange.audit_model = _masked(segment.text, found)
             elif segment.form == "url" and not segment.path:
-                exchange.audit_path = _masked(segment.text, found)
-                path_found = [segment.text[f.start : f.end] for f in found]
+                path = _decoded_path(exchange.upstream_path)  # as sent, slashes and all
+                exchange.audit_path = _masked(path, found)
+                path_found = [path[f.start : f.end] for f in found]
         if path_found and exchange.model and exchange.audit_model is None:
             # a model named in the path (Gemini) is recorded without what was found there
             model = unquote(exchange.model)
@@ -252,12 +253,20 @@ def _uneditable(segment: Segment, hits: list[Finding]) -> str:
 
 
 def _path_segment(path: str) -> Segment:
-    """The upstream URL path, percent-decoded, as one scan-only segment."""
+    """The upstream URL path, percent-decoded, as one scan-only segment.
+
+    Its slashes are scanned as spaces (offsets unchanged): no identifier spans a path
+    separator, and a slash-separated text sends the scanner through its URL views,
+    which cost ~35 µs a request for nothing.
+    """
+    return Segment((), _decoded_path(path).replace("/", " "), "url")
+
+
+def _decoded_path(path: str) -> str:
     try:
-        text = unquote_to_bytes(path).decode("utf-8")
+        return unquote_to_bytes(path).decode("utf-8")
     except UnicodeDecodeError:
         raise UninspectableContent("the URL path is not UTF-8 text") from None
-    return Segment((), text, "url")
 
 
 def _masked(text: str, findings: list[Finding]) -> str:

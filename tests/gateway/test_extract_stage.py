@@ -49,7 +49,7 @@ def test_attachments_references_and_query_land_on_the_exchange() -> None:
     asyncio.run(Extract()(exchange))
     assert [(s.location, s.text, s.form) for s in exchange.segments] == [
         ("messages[0].content[0].text", "hi", "text"),
-        ("(path)", "/v1/messages", "url"),  # the URL path and the model: scan-only
+        ("(path)", " v1 messages", "url"),  # the URL path (slashes as spaces), model: scan-only
         ("?*", "note", "url"),  # a parameter name that is not a known one
         ("?*", "kim", "query"),
         ("model", "claude-sonnet-4-6", "model"),
@@ -63,7 +63,7 @@ def test_read_only_listings_have_their_query_scanned() -> None:
     exchange = _exchange("openai", "GET", "/v1/models", None, b"after=kim%40corp.kr")
     asyncio.run(Extract()(exchange))
     assert [(s.location, s.text) for s in exchange.segments] == [
-        ("(path)", "/v1/models"),
+        ("(path)", " v1 models"),
         ("?after", "kim@corp.kr"),
     ]
 
@@ -72,7 +72,7 @@ def test_the_url_path_is_scanned_percent_decoded() -> None:
     exchange = _exchange("openai", "GET", "/v1/models/900101%2D1234568", None)
     asyncio.run(Extract()(exchange))
     assert [(s.location, s.text) for s in exchange.segments] == [
-        ("(path)", "/v1/models/900101-1234568")
+        ("(path)", " v1 models 900101-1234568")
     ]
 
 
