@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from pathlib import Path
 
 from gateway.detect.transforms import MIN_KEY_BYTES
 from gateway.errors import ConfigError
 from gateway.settings import DetectionSettings
 
-__all__ = ["load_edit_key"]
+__all__ = ["load_edit_key", "read_configured_key"]
 
 log = logging.getLogger("haetae")
 
@@ -22,24 +23,35 @@ def load_edit_key(settings: DetectionSettings, environ: Mapping[str, str] | None
     stable within this process, not across replicas or restarts.
     """
     env = os.environ if environ is None else environ
-    if settings.key_file is not None:
-        try:
-            key = settings.key_file.read_bytes().strip()
-        except OSError as exc:
-            raise ConfigError(
-                f"detection.key_file: cannot read {settings.key_file}: {exc.strerror}"
-            ) from None
-        source = f"detection.key_file ({settings.key_file})"
-    elif env.get(settings.key_env):
-        key = env[settings.key_env].encode()
-        source = f"environment variable {settings.key_env}"
-    else:
+    key = read_configured_key("detection.key_file", settings.key_file, settings.key_env, env)
+    if key is None:
         log.warning(
             "no pseudonym key configured (%s or detection.key_file): pseudonyms and hashes "
             "are stable only within this process",
             settings.key_env,
         )
         return os.urandom(32)
+    return key
+
+
+def read_configured_key(
+    setting: str, file: Path | None, variable: str, environ: Mapping[str, str]
+) -> bytes | None:
+    """A secret key from its file (``setting`` names it), else its variable; None if neither.
+
+    Errors name where the key should come from, never the key.
+    """
+    if file is not None:
+        try:
+            key = file.read_bytes().strip()
+        except OSError as exc:
+            raise ConfigError(f"{setting}: cannot read {file}: {exc.strerror}") from None
+        source = f"{setting} ({file})"
+    elif environ.get(variable):
+        key = environ[variable].encode()
+        source = f"environment variable {variable}"
+    else:
+        return None
     if len(key) < MIN_KEY_BYTES:
         raise ConfigError(f"the key from {source} must be at least {MIN_KEY_BYTES} bytes")
     return key

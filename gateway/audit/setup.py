@@ -10,8 +10,8 @@ from gateway.audit.build import AuditKeys, Fingerprinter
 from gateway.audit.chain import CheckpointSigner, load_private_key
 from gateway.audit.sqlstore import SQLAuditStore
 from gateway.audit.store import open_audit_store
-from gateway.detect.transforms import MIN_KEY_BYTES
 from gateway.errors import ConfigError
+from gateway.keys import read_configured_key
 from gateway.settings import AuditSettings
 
 __all__ = ["configured_fingerprinter", "configured_keys", "configured_store", "spool_path"]
@@ -66,18 +66,12 @@ def configured_fingerprinter(
     Deriving (rather than reusing) keeps a fingerprint from ever equalling a
     pseudonym or ``hash`` output made from the same value.
     """
-    if settings.fingerprint_key_file is not None:
-        try:
-            key = settings.fingerprint_key_file.read_bytes().strip()
-        except OSError as exc:
-            raise ConfigError(
-                f"audit.fingerprint_key_file: cannot read {settings.fingerprint_key_file}: "
-                f"{exc.strerror}"
-            ) from None
-    elif environ.get(settings.fingerprint_key_env):
-        key = environ[settings.fingerprint_key_env].encode()
-    else:
+    key = read_configured_key(
+        "audit.fingerprint_key_file",
+        settings.fingerprint_key_file,
+        settings.fingerprint_key_env,
+        environ,
+    )
+    if key is None:
         key = hmac.new(edit_key, b"haetae audit fingerprint", hashlib.sha256).digest()
-    if len(key) < MIN_KEY_BYTES:
-        raise ConfigError(f"the audit fingerprint key must be at least {MIN_KEY_BYTES} bytes")
     return Fingerprinter(key)
