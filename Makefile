@@ -1,19 +1,30 @@
 # Two commands matter: `make run` starts the gateway, `make test` runs the tests.
-# Both create the virtual environment on first use.
+# Both create the virtual environment on first use, from uv.lock (every
+# dependency pinned and hash-checked), with every extra and the dev tools.
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
+# uv installs into $(VENV), never downloads a Python, and never edits uv.lock on its own.
+UV = UV_PROJECT_ENVIRONMENT=$(VENV) UV_PYTHON_DOWNLOADS=never $(BIN)/uv
 
-.PHONY: install run demo test lint format bench clean
+.PHONY: install lock lock-upgrade run demo test test-fast lint format bench clean
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml uv.lock requirements/bootstrap.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Haetae needs Python 3.11 or newer"'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/bootstrap.txt
+	$(UV) sync --locked --all-extras --inexact --python $(BIN)/python
 	touch $@
+
+# After editing dependencies in pyproject.toml: resolve again, keeping every other pin.
+lock: install
+	$(UV) lock
+
+# Move every pin to the newest release pyproject.toml allows.
+lock-upgrade: install
+	$(UV) lock --upgrade
 
 run: install
 	$(BIN)/haetae serve
@@ -24,7 +35,11 @@ demo: install
 test: install
 	$(BIN)/python -m pytest
 
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow" -p no:cacheprovider -q
+
 lint: install
+	$(UV) lock --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -37,4 +52,4 @@ bench: install
 	$(BIN)/haetae bench
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

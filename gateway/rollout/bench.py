@@ -125,8 +125,7 @@ def _pubsub_delivery(redis_url: str, channel: str, count: int) -> list[float]:
     import redis
 
     publisher = redis.Redis.from_url(redis_url)
-    # redis-py's sync pubsub() has no annotations
-    subscriber = redis.Redis.from_url(redis_url).pubsub()  # type: ignore[no-untyped-call]
+    subscriber = redis.Redis.from_url(redis_url).pubsub()
     subscriber.subscribe(channel)
     delays = []
     try:
