@@ -131,7 +131,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from gateway.demo import run_demo
+    from gateway.dev.demo import run_demo
 
     _configure_logging("warning")
     return run_demo(port=args.port, policy=args.policy, exit_after_examples=args.exit)
@@ -184,13 +184,13 @@ def _findings_json(engine: Any, text: str, explain: bool) -> list[dict[str, Any]
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from gateway.detect.evaluation.report import run_evaluation
+    from gateway.dev.evaluation.report import run_evaluation
 
     return run_evaluation(output=args.output, jsonl=args.jsonl, speed=not args.no_speed)
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from gateway.bench import run_benchmark
+    from gateway.dev.bench.proxy import run_benchmark
 
     transports = ["httpx", "aiohttp"] if args.transport == "both" else [args.transport]
     return run_benchmark(

@@ -312,7 +312,7 @@ def _evidence(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from gateway.audit.bench import run_search_benchmark
+    from gateway.dev.bench.audit import run_search_benchmark
 
     url = args.url or _settings(args).audit.url
     return run_search_benchmark(url, records=args.records, repeat=args.repeat)

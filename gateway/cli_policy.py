@@ -150,6 +150,6 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from gateway.policy.bench import run_policy_bench
+    from gateway.dev.bench.policy import run_policy_bench
 
     return run_policy_bench(quick=args.quick)

@@ -10,7 +10,7 @@ __all__ = ["register"]
 
 def register(commands: Any) -> None:
     """Add the ``rollout`` command group to the ``haetae`` parser."""
-    from gateway.rollout.bench import add_arguments
+    from gateway.dev.bench.rollout import add_arguments
 
     rollout = commands.add_parser("rollout", help="policy rollout across replicas")
     sub = rollout.add_subparsers(title="rollout commands")
@@ -25,7 +25,7 @@ def register(commands: Any) -> None:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from gateway.rollout.bench import run_rollout_bench
+    from gateway.dev.bench.rollout import run_rollout_bench
 
     if args.activations < 1:
         raise SystemExit("haetae rollout bench: --activations must be at least 1")

@@ -15,10 +15,10 @@ from gateway.app import build_app
 from gateway.audit import open_audit_store
 from gateway.audit.evidence import EvidenceError, EvidenceSealer, open_evidence
 from gateway.cli import main
+from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.errors import ConfigError
 from gateway.providers.catalog import load_catalog
 from gateway.settings import load_settings
-from gateway.testing import FakeUpstream, ServerThread
 
 ROOT = Path(__file__).resolve().parents[2]
 EMAIL = "kim.minsu@example.co.kr"

@@ -150,9 +150,9 @@ def test_a_gateway_records_into_postgres(postgres_url: str) -> None:
     import orjson
 
     from gateway.app import build_app
+    from gateway.dev.testing import FakeUpstream, ServerThread
     from gateway.providers.catalog import load_catalog
     from gateway.settings import load_settings
-    from gateway.testing import FakeUpstream, ServerThread
 
     root = Path(__file__).resolve().parents[2]
     with ServerThread(FakeUpstream()) as upstream:

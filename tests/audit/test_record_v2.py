@@ -14,9 +14,9 @@ import pytest
 from gateway.app import build_app
 from gateway.audit import SCHEMA_VERSION, AuditRecord, open_audit_store
 from gateway.audit.build import Fingerprinter
+from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.providers.catalog import load_catalog
 from gateway.settings import load_settings
-from gateway.testing import FakeUpstream, ServerThread
 
 ROOT = Path(__file__).resolve().parents[2]
 RRN = "900101-1234568"

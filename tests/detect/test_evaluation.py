@@ -17,7 +17,7 @@ import orjson
 import pytest
 
 from gateway.detect import SUPPORTED_ENTITIES, DetectionEngine, Finding
-from gateway.detect.evaluation import (
+from gateway.dev.evaluation import (
     DEFAULT_SEED,
     ENTITIES,
     STRUCTURED_ENTITIES,
@@ -31,8 +31,8 @@ from gateway.detect.evaluation import (
     presidio_baseline,
     write_corpus,
 )
-from gateway.detect.evaluation import values as gen
-from gateway.detect.evaluation.checks import (
+from gateway.dev.evaluation import values as gen
+from gateway.dev.evaluation.checks import (
     brn_is_valid,
     crn_is_valid,
     frn_is_valid,
@@ -40,7 +40,7 @@ from gateway.detect.evaluation.checks import (
     luhn_is_valid,
     rrn_is_valid,
 )
-from gateway.detect.evaluation.report import render_markdown
+from gateway.dev.evaluation.report import render_markdown
 
 #: Entities (and "FALSE_ALARMS") that currently miss the CI threshold, with the reason. The
 #: threshold tests xfail for these and fail once they pass, so this list cannot go stale.
@@ -136,7 +136,7 @@ def test_corpus_is_deterministic_and_fast() -> None:
 
 
 _DIGEST_SCRIPT = (
-    "from gateway.detect.evaluation import build_corpus, corpus_digest\n"
+    "from gateway.dev.evaluation import build_corpus, corpus_digest\n"
     "print(corpus_digest(build_corpus()))\n"
 )
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from presidio_analyzer import PatternRecognizer
 
-from gateway.detect.evaluation.speed import code_and_logs
 from gateway.detect.recognizers.generic import IpAddressRecognizer
+from gateway.dev.evaluation.speed import code_and_logs
 
 
 @pytest.mark.parametrize(

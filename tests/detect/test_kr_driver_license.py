@@ -7,7 +7,7 @@ import random
 import pytest
 
 from gateway.detect import DetectionEngine
-from gateway.detect.evaluation.values import DRIVER_LICENSE_REGIONS, driver_license
+from gateway.dev.evaluation.values import DRIVER_LICENSE_REGIONS, driver_license
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ sys.addaudithook(refuse)
 import base64
 import tldextract
 from gateway.detect import DetectionEngine
-from gateway.detect.evaluation.score import presidio_baseline
+from gateway.dev.evaluation.score import presidio_baseline
 
 engine = DetectionEngine()  # every entity, PERSON included
 assert engine.warm_up() == ["KrPersonRecognizer"]  # Kiwi's model comes from a package

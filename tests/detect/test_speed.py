@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.detect import DetectionEngine
-from gateway.detect.evaluation.speed import (
+from gateway.dev.evaluation.speed import (
     code_and_logs,
     default_policy_entities,
     measure_speed,

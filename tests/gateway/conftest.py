@@ -11,9 +11,9 @@ import pytest
 
 from gateway.app import Gateway, build_app
 from gateway.audit import open_audit_store
+from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.providers.catalog import load_catalog
 from gateway.settings import load_settings
-from gateway.testing import FakeUpstream, ServerThread
 
 ROOT = Path(__file__).resolve().parents[2]
 UNREACHABLE = "http://127.0.0.1:9"  # discard port: nothing listens on loopback

@@ -15,8 +15,8 @@ from google.genai import types
 from secrets_fixtures import EMAIL, RRN
 
 from gateway.app import build_app
+from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.settings import load_settings
-from gateway.testing import FakeUpstream, ServerThread
 
 POLICY = """
 policy: edits

@@ -12,10 +12,10 @@ import pytest
 from proxy_helpers import LoopbackProxy
 
 from gateway.app import build_app
+from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.errors import ConfigError
 from gateway.providers.catalog import load_catalog
 from gateway.settings import load_settings
-from gateway.testing import FakeUpstream, ServerThread
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "mail kim@example.com"}]}

@@ -12,8 +12,8 @@ import pytest
 
 from gateway.app import build_app
 from gateway.audit import open_audit_store
+from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.settings import load_settings
-from gateway.testing import FakeUpstream, ServerThread
 
 POLICY = """
 policy: provider-facts

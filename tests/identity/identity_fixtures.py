@@ -16,10 +16,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from gateway.app import Gateway, build_app
 from gateway.audit import AuditRecord, open_audit_store
+from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.exchange import Exchange
 from gateway.providers.catalog import load_catalog
 from gateway.settings import load_settings
-from gateway.testing import FakeUpstream, ServerThread
 
 ROOT = Path(__file__).resolve().parents[2]
 ISSUER = "https://login.example.test"

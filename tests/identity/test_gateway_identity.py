@@ -21,9 +21,9 @@ from google.genai import errors as genai_errors
 from google.genai import types
 from identity_fixtures import AUDIENCE, INJECTED, ISSUER, Issuer, JwksServer, identity_gateway
 
+from gateway.dev.testing import ServerThread
 from gateway.identity import Admit, Subject
 from gateway.identity.api_keys import KeyFile
-from gateway.testing import ServerThread
 
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hello"}]}
 

@@ -8,12 +8,12 @@ import orjson
 import pytest
 from identity_fixtures import AUDIENCE, ISSUER, Issuer, JwksServer
 
+from gateway.dev.testing import ServerThread
 from gateway.errors import ConfigError
 from gateway.identity.errors import IdentityUnavailable, Unauthenticated
 from gateway.identity.jwks import JwksSource, parse_jwks
 from gateway.identity.oidc import TokenVerifier
 from gateway.settings import JwtSettings
-from gateway.testing import ServerThread
 
 
 class Clock:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.policy.bench import run_policy_bench
+from gateway.dev.bench.policy import run_policy_bench
 
 
 def test_bench_prints_every_case_against_the_baseline(capsys: pytest.CaptureFixture[str]) -> None:

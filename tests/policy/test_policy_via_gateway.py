@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from gateway.app import build_app
+from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.providers.catalog import load_catalog
 from gateway.settings import load_settings
-from gateway.testing import FakeUpstream, ServerThread
 
 POLICY = """
 policy: language-e2e

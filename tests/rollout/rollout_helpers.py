@@ -16,9 +16,9 @@ from typing import Any
 import httpx
 
 from gateway.app import Gateway, build_app
+from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.providers.catalog import load_catalog
 from gateway.settings import load_settings
-from gateway.testing import FakeUpstream, ServerThread
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/0"

@@ -6,7 +6,7 @@ import contextlib
 import socket
 import threading
 
-from gateway.rollout.replicas import Replica, free_port, replicas
+from gateway.dev.testing.replicas import Replica, free_port, replicas
 
 __all__ = ["Replica", "TcpLink", "replicas"]
 

@@ -18,7 +18,7 @@ from rollout_helpers import (
 )
 
 from gateway.app import Gateway
-from gateway.testing import ServerThread
+from gateway.dev.testing import ServerThread
 
 KEY_VARIABLE = "INTERNAL_LLM_KEY"
 

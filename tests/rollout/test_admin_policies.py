@@ -12,9 +12,9 @@ from rollout_helpers import ADMIN, BASE_POLICY, STRICT_POLICY, chat, ready, roll
 
 from gateway.app import Gateway
 from gateway.detect import SUPPORTED_ENTITIES
+from gateway.dev.testing import ServerThread
 from gateway.errors import ConfigError
 from gateway.policy import parse_policy
-from gateway.testing import ServerThread
 
 RRN_TEXT = "my number is 900101-1234568"
 

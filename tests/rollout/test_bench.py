@@ -10,9 +10,9 @@ from rollout_helpers import REDIS_HOST, closed_port
 
 from gateway.cli import main
 from gateway.detect import SUPPORTED_ENTITIES
+from gateway.dev.bench.rollout import FIRST_NAMES, bench_policies, run_rollout_bench
 from gateway.policy import parse_policy
 from gateway.policy.active import detector_spec
-from gateway.rollout.bench import FIRST_NAMES, bench_policies, run_rollout_bench
 
 
 def test_the_bench_prints_a_row_per_measurement_and_leaves_no_keys(redis_url: str) -> None:

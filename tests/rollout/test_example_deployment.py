@@ -18,8 +18,8 @@ import yaml
 from rollout_helpers import ADMIN, TOKEN, chat, ready, wait_for
 from rollout_replicas import replicas
 
+from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.identity.api_keys import KeyFile
-from gateway.testing import FakeUpstream, ServerThread
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = yaml.safe_load((ROOT / "deploy" / "haetae.example.yaml").read_text(encoding="utf-8"))

@@ -22,9 +22,9 @@ from rollout_helpers import (
 )
 from rollout_replicas import Replica, TcpLink, replicas
 
+from gateway.dev.bench.rollout import measure_switches
+from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.providers.catalog import load_catalog
-from gateway.rollout.bench import measure_switches
-from gateway.testing import FakeUpstream, ServerThread
 
 RRN_TEXT = "my number is 900101-1234568"
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from telemetry_stack import Traced, build_traced_app
 
-from gateway.testing import FakeUpstream, ServerThread
+from gateway.dev.testing import FakeUpstream, ServerThread
 
 
 @pytest.fixture(scope="session")

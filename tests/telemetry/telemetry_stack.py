@@ -11,10 +11,10 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from gateway.app import Gateway, build_app
+from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.providers.catalog import load_catalog
 from gateway.settings import TelemetrySettings, load_settings
 from gateway.telemetry import build_telemetry
-from gateway.testing import FakeUpstream, ServerThread
 
 ROOT = Path(__file__).resolve().parents[2]
 UNREACHABLE = "http://127.0.0.1:9"  # discard port: nothing listens on loopback

@@ -12,9 +12,9 @@ import orjson
 import pytest
 from telemetry_stack import CHAT, Traced, build_traced_app
 
+from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.inspection import Extract
 from gateway.telemetry import configure_logging
-from gateway.testing import FakeUpstream, ServerThread
 
 RRN = "900101-1234568"
 EMAIL = "kim.minsu@example.co.kr"

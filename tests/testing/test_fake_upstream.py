@@ -15,8 +15,8 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types as genai_types
 
-from gateway.testing import FakeUpstream, ReceivedRequest, ServerThread
-from gateway.testing.fake_replies import split_reply
+from gateway.dev.testing import FakeUpstream, ReceivedRequest, ServerThread
+from gateway.dev.testing.fake_replies import split_reply
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -159,7 +159,7 @@ import json, sys, time
 began = time.perf_counter()
 spec = json.loads(sys.argv[1])
 if spec["presidio"]:
-    from gateway.detect.evaluation.score import presidio_baseline
+    from gateway.dev.evaluation.score import presidio_baseline
     scan = presidio_baseline()
     count = len(scan.supported)
 else:

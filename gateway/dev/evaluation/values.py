@@ -12,7 +12,7 @@ import random
 import string
 from collections.abc import Callable
 
-from gateway.detect.evaluation.checks import (
+from gateway.dev.evaluation.checks import (
     brn_is_valid,
     crn_is_valid,
     frn_is_valid,
@@ -20,8 +20,8 @@ from gateway.detect.evaluation.checks import (
     rrn_is_valid,
     with_check_digit,
 )
-from gateway.detect.evaluation.people import kr_address, person_name
-from gateway.detect.evaluation.secret_values import SECRET_GENERATORS
+from gateway.dev.evaluation.people import kr_address, person_name
+from gateway.dev.evaluation.secret_values import SECRET_GENERATORS
 
 __all__ = ["BANK_NAMES", "DRIVER_LICENSE_REGIONS", "GENERATORS", "Generator", "bank_name_for"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 
-from gateway.detect.evaluation.templates import Language
+from gateway.dev.evaluation.templates import Language
 
 __all__ = [
     "ADDRESS_LOOKALIKES",

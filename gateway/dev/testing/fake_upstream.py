@@ -31,8 +31,8 @@ from typing import Any
 
 import orjson
 
-from gateway.testing import fake_prompts as fp
-from gateway.testing import fake_replies as fr
+from gateway.dev.testing import fake_prompts as fp
+from gateway.dev.testing import fake_replies as fr
 
 __all__ = ["FakeUpstream", "ReceivedRequest"]
 

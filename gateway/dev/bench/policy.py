@@ -18,7 +18,7 @@ from gateway.policy.loader import load_policy, parse_policy
 
 __all__ = ["run_policy_bench"]
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 BUDGET_US = 100.0
 
 

@@ -19,14 +19,14 @@ from typing import Literal
 
 import orjson
 
-from gateway.detect.evaluation.negatives import clear_negatives, hard_negatives
-from gateway.detect.evaluation.templates import (
+from gateway.dev.evaluation.negatives import clear_negatives, hard_negatives
+from gateway.dev.evaluation.templates import (
     TEMPLATE_NAMES,
     Language,
     fill_particles,
     templates_for,
 )
-from gateway.detect.evaluation.values import GENERATORS, bank_name_for
+from gateway.dev.evaluation.values import GENERATORS, bank_name_for
 
 __all__ = [
     "DEFAULT_SEED",

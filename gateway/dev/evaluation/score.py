@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from gateway.detect.evaluation.corpus import ENTITIES, Sample, Span
+from gateway.dev.evaluation.corpus import ENTITIES, Sample, Span
 
 __all__ = [
     "Alarm",

@@ -28,7 +28,7 @@ import orjson
 
 __all__ = ["run_benchmark"]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 _SENTENCE = (
     "이번 분기 판매 실적을 요약하고 다음 달 마케팅 계획 초안을 작성해 주세요. "
     "Please also list three risks for the launch and how to mitigate them. "
@@ -196,8 +196,8 @@ def _start_gateway(upstream_url: str, transport: str, workers: int, workdir: Pat
 def _serve_upstream() -> None:
     import uvicorn
 
+    from gateway.dev.testing import FakeUpstream
     from gateway.server import uvicorn_config
-    from gateway.testing import FakeUpstream
 
     # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets created with it.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -218,7 +218,7 @@ def run_benchmark(
     extra_runs = [("aiohttp", workers)] if workers > 1 else []
     scale = 0.1 if quick else 1.0
     cases = [(1024, 1, 2000), (1024, 32, 4000), (32 * 1024, 1, 500), (32 * 1024, 32, 1000)]
-    upstream = _Child(["gateway.bench", "serve-upstream"])
+    upstream = _Child(["gateway.dev.bench.proxy", "serve-upstream"])
     workdir = Path(tempfile.mkdtemp(prefix="haetae-bench-"))
     lines = [
         "| transport | prompt | conc. | direct rps | gateway rps | direct p50 | gateway p50 "

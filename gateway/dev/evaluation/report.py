@@ -11,9 +11,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from gateway.detect.evaluation.corpus import DEFAULT_SEED, build_corpus, corpus_digest
-from gateway.detect.evaluation.corpus import write_corpus as write_jsonl
-from gateway.detect.evaluation.score import (
+from gateway.dev.evaluation.corpus import DEFAULT_SEED, build_corpus, corpus_digest
+from gateway.dev.evaluation.corpus import write_corpus as write_jsonl
+from gateway.dev.evaluation.score import (
     Alarm,
     EntityScore,
     NamedDetector,
@@ -22,7 +22,7 @@ from gateway.detect.evaluation.score import (
     haetae_detector,
     presidio_baseline,
 )
-from gateway.detect.evaluation.speed import (
+from gateway.dev.evaluation.speed import (
     default_policy_entities,
     measure_speed,
     measure_startup,

@@ -16,14 +16,14 @@ import string
 import uuid
 from collections.abc import Callable
 
-from gateway.detect.evaluation.checks import (
+from gateway.dev.evaluation.checks import (
     crn_is_valid,
     luhn_is_valid,
     rrn_is_valid,
     with_check_digit,
 )
-from gateway.detect.evaluation.people import ADDRESS_LOOKALIKES, NAME_LOOKALIKES
-from gateway.detect.evaluation.templates import Language
+from gateway.dev.evaluation.people import ADDRESS_LOOKALIKES, NAME_LOOKALIKES
+from gateway.dev.evaluation.templates import Language
 
 __all__ = ["Family", "clear_negatives", "hard_negatives"]
 

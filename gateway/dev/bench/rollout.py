@@ -17,7 +17,7 @@ activate on one replica); the floors are Redis' pub/sub delivery and one
 replicas re-read the shared pointer only every 30 s, so the figures are the
 push path's, not the periodic re-read's.
 
-    python -m gateway.rollout.bench --activations 20
+    python -m gateway.dev.bench.rollout --activations 20
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from typing import Any
 
 import httpx
 
-from gateway.rollout.replicas import Replica, replicas
+from gateway.dev.testing.replicas import Replica, replicas
 
 __all__ = ["Switch", "bench_policies", "measure_switches", "run_rollout_bench"]
 
@@ -304,7 +304,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gateway.rollout.bench", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m gateway.dev.bench.rollout", description=__doc__
+    )
     add_arguments(parser)
     args = parser.parse_args(argv)
     if args.activations < 1:

@@ -14,10 +14,10 @@ from pathlib import Path
 import httpx
 
 from gateway.app import build_app
+from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.errors import ConfigError
 from gateway.providers.catalog import load_catalog
 from gateway.settings import load_settings
-from gateway.testing import FakeUpstream, ServerThread
 
 __all__ = ["run_demo"]
 

@@ -1,6 +1,6 @@
 """Labelled evaluation corpus and scorer: Haetae's engine against out-of-the-box Presidio."""
 
-from gateway.detect.evaluation.corpus import (
+from gateway.dev.evaluation.corpus import (
     DEFAULT_SEED,
     ENTITIES,
     STRUCTURED_ENTITIES,
@@ -10,7 +10,7 @@ from gateway.detect.evaluation.corpus import (
     corpus_digest,
     write_corpus,
 )
-from gateway.detect.evaluation.score import (
+from gateway.dev.evaluation.score import (
     NamedDetector,
     Report,
     evaluate,

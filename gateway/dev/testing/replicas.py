@@ -23,7 +23,7 @@ import yaml
 __all__ = ["Replica", "free_port", "replicas"]
 
 #: the folder holding the ``gateway`` package, so a checkout runs without installing
-_SOURCE_ROOT = Path(__file__).resolve().parents[2]
+_SOURCE_ROOT = Path(__file__).resolve().parents[3]
 
 
 class Replica:

@@ -1,6 +1,6 @@
 """What tracing and metrics add per request, in CPU time, measured in one run.
 
-``python -m gateway.telemetry.bench`` builds the gateway five times in this
+``python -m gateway.dev.bench.telemetry`` builds the gateway five times in this
 process — telemetry off, metrics only, tracing (every request, or one in ten
 sampled), both — in front of an
 in-process upstream (httpx ``MockTransport``), and drives the same requests
@@ -35,7 +35,7 @@ from gateway.telemetry import Telemetry, build_telemetry
 
 __all__ = ["main"]
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 _BODY = orjson.dumps(
     {
         "model": "gpt-4o-mini",
@@ -161,7 +161,9 @@ async def _measure(apps: dict[str, Gateway], count: int, rounds: int) -> dict[st
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gateway.telemetry.bench", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m gateway.dev.bench.telemetry", description=__doc__
+    )
     parser.add_argument("--requests", type=int, default=100, help="requests per round")
     parser.add_argument("--rounds", type=int, default=40)
     args = parser.parse_args(argv)
