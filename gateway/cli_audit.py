@@ -127,8 +127,8 @@ def _filter_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _store(args: argparse.Namespace) -> Any:
+    from gateway.audit.open import open_audit_store
     from gateway.audit.setup import configured_store
-    from gateway.audit.store import open_audit_store
 
     if args.url:
         try:
