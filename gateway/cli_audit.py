@@ -18,8 +18,8 @@ from typing import IO, Any
 
 import orjson
 
+from gateway.config_file import CONFIG_FILE_VARIABLE
 from gateway.errors import ConfigError
-from gateway.settings import CONFIG_FILE_VARIABLE, load_settings
 
 __all__ = ["add_audit_commands"]
 
@@ -142,6 +142,8 @@ def _store(args: argparse.Namespace) -> Any:
 
 
 def _settings(args: argparse.Namespace) -> Any:
+    from gateway.settings import load_settings
+
     return load_settings(Path(args.config) if args.config else None)
 
 

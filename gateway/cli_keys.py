@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gateway.config_file import CONFIG_FILE_VARIABLE
 from gateway.errors import ConfigError
 from gateway.identity.api_keys import KeyEntry, KeyFile
-from gateway.settings import CONFIG_FILE_VARIABLE, load_settings
 
 __all__ = ["register"]
 
@@ -58,6 +58,8 @@ def _file_options(parser: argparse.ArgumentParser) -> None:
 def _key_file(args: argparse.Namespace) -> KeyFile:
     if args.file is not None:
         return KeyFile(args.file)
+    from gateway.settings import load_settings
+
     path = load_settings(Path(args.config) if args.config else None).identity.api_keys.file
     if path is None:
         raise ConfigError("no key file: pass --file, or set identity.api_keys.file in the config")
