@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from gateway.extras import require
 from gateway.rollout.manager import Rollout, RolloutConflict, UnknownVersion
 from gateway.rollout.store import ChangeRecord, LocalPolicyStore, PolicyStore, StoredVersion
 
@@ -31,6 +32,7 @@ def build_rollout(settings: Settings, holder: PolicyHolder) -> Rollout:
     config = settings.rollout
     store: PolicyStore
     if config.redis_url:
+        require("redis", "rollout.redis_url")
         from gateway.rollout.redis_store import RedisPolicyStore
 
         store = RedisPolicyStore(config.redis_url, config.key_prefix)

@@ -6,6 +6,10 @@ pipeline's parts — the request handler, the stages, the upstream client, the
 audit store — only for the signals that are on; with everything off each
 ``wrap_*`` hands back the very object it was given, so the request path is
 exactly the untraced one.
+
+OpenTelemetry's SDK and exporters are the ``otel`` extra: this module imports
+them, and the tracing and metrics modules built on them, only once a signal
+is on, so a gateway without the extra starts as long as none is asked for.
 """
 
 from __future__ import annotations
@@ -16,11 +20,9 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, cast
 
-from gateway.telemetry.audit import ObservedAuditStore
+from gateway.extras import require
 from gateway.telemetry.config import ExporterChoice, choose_exporters
 from gateway.telemetry.logs import bind_request_id, configure_logging
-from gateway.telemetry.metrics import CountedScan, GatewayMetrics, PrometheusEndpoint
-from gateway.telemetry.tracing import RequestTracer, TracedRequests, TracedStage, TracedUpstream
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.metrics.export import MetricReader
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
     from gateway.audit import AuditStore
     from gateway.pipeline import Stage
     from gateway.settings import TelemetrySettings
+    from gateway.telemetry.metrics import GatewayMetrics
+    from gateway.telemetry.tracing import RequestTracer
     from gateway.types import ASGIApp
     from gateway.upstream import Upstream
 
@@ -43,6 +47,15 @@ __all__ = [
 
 log = logging.getLogger("haetae.telemetry")
 
+#: the standard variables that turn an exporter on (see ``config``)
+_ASKING = (
+    "OTEL_TRACES_EXPORTER",
+    "OTEL_METRICS_EXPORTER",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+)
+
 
 @dataclass(slots=True)
 class Telemetry:
@@ -55,9 +68,18 @@ class Telemetry:
     _providers: tuple[Any, ...] = ()
 
     def wrap_requests(self, app: ASGIApp) -> ASGIApp:
-        return app if self.tracer is None else TracedRequests(app, self.tracer)
+        if self.tracer is None:
+            return app
+        from gateway.telemetry.tracing import TracedRequests
+
+        return TracedRequests(app, self.tracer)
 
     def wrap_stages(self, *stages: Stage) -> list[Stage]:
+        if self.tracer is None and self.metrics is None:
+            return list(stages)
+        from gateway.telemetry.metrics import CountedScan
+        from gateway.telemetry.tracing import TracedStage
+
         wrapped: list[Stage] = []
         for stage in stages:
             if self.metrics is not None and stage.name == "detect":
@@ -68,11 +90,17 @@ class Telemetry:
         return wrapped
 
     def wrap_upstream(self, upstream: Upstream) -> Upstream:
-        return upstream if self.tracer is None else TracedUpstream(upstream, self.tracer)
+        if self.tracer is None:
+            return upstream
+        from gateway.telemetry.tracing import TracedUpstream
+
+        return TracedUpstream(upstream, self.tracer)
 
     def wrap_audit(self, store: AuditStore) -> AuditStore:
         if self.tracer is None and self.metrics is None:
             return store
+        from gateway.telemetry.audit import ObservedAuditStore
+
         if self.metrics is not None:
             self.metrics.watch_audit(store)
         return cast("AuditStore", ObservedAuditStore(store, self.tracer, self.metrics))
@@ -109,7 +137,11 @@ def build_telemetry(
     choice = choose_exporters(environ, prometheus=settings.prometheus)
     if not (choice.traces or choice.metrics or span_exporters or metric_readers):
         return Telemetry()
+    require("otel", _asked_by(settings, environ))
     from opentelemetry.sdk.resources import Resource
+
+    from gateway.telemetry.metrics import GatewayMetrics, PrometheusEndpoint
+    from gateway.telemetry.tracing import RequestTracer
 
     resource = Resource.create({"service.name": choice.service_name, "service.version": _version()})
     telemetry = Telemetry()
@@ -145,6 +177,14 @@ def build_telemetry(
         choice.service_name,
     )
     return telemetry
+
+
+def _asked_by(settings: TelemetrySettings, environ: Mapping[str, str]) -> str:
+    """What turned telemetry on, in the operator's words (for a missing extra)."""
+    if settings.prometheus:
+        return "telemetry.prometheus"
+    named = [name for name in _ASKING if environ.get(name, "").strip().lower() not in ("", "none")]
+    return f"telemetry export ({', '.join(named) or 'test exporters'})"
 
 
 def _tracer_provider(resource: Any, names: Sequence[str], extra: Sequence[SpanExporter]) -> Any:
