@@ -276,3 +276,14 @@ def test_a_setting_that_needs_a_missing_extra_stops_start_up(children: dict[str,
     assert err.strip().splitlines()[-1] == (
         "haetae: rollout.redis_url needs the 'redis' extra: pip install 'haetae[redis]'"
     )
+
+
+def test_the_wheel_ships_every_policy_file(installed: Path) -> None:
+    """Policies, shared fragments, term files and the schema: what a policy may include."""
+
+    def files(folder: Path) -> set[str]:
+        return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+
+    shipped = files(ROOT / "gateway" / "policies")
+    assert {"default.yaml", "shared/jurisdiction.yaml", "finance-codenames.txt"} <= shipped
+    assert files(installed / "site" / "gateway" / "policies") == shipped
