@@ -19,6 +19,7 @@ from gateway.audit import AuditStore
 from gateway.audit.setup import configured_keys, configured_store
 from gateway.body import ReadBody
 from gateway.detect.recognizers.kr.person import preload_name_model
+from gateway.extras import require
 from gateway.forward import Forward
 from gateway.identity import Admit, Identify
 from gateway.inspection import Decide, Detect, Extract, Transform
@@ -136,8 +137,9 @@ def build_app(
             provider_id,
             policy.name,
         )
-    if settings.detection.preload_name_model and not preload_name_model():
-        log.warning("detection.preload_name_model: kiwipiepy is not installed; names load lazily")
+    if settings.detection.preload_name_model:
+        require("ko-names", "detection.preload_name_model")
+        preload_name_model()
     holder = PolicyHolder.from_policy(
         policy, start.source, settings.detection.language, providers=providers
     )

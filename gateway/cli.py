@@ -46,7 +46,9 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="run the gateway")
     _config_options(serve)
-    serve.add_argument("--policy", type=Path, help="policy file (default policies/default.yaml)")
+    serve.add_argument(
+        "--policy", type=Path, help="policy file (default: the shipped policies/default.yaml)"
+    )
     serve.add_argument("--host", help="listen address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="listen port (default 8080)")
     serve.set_defaults(run=_serve)
@@ -55,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
         "demo", help="run the gateway against a built-in fake provider and show each decision"
     )
     demo.add_argument("--port", type=int, default=8080, help="gateway port (default 8080)")
-    demo.add_argument("--policy", type=Path, default=Path("policies/default.yaml"))
+    demo.add_argument("--policy", type=Path, help="policy file (default: the shipped default)")
     demo.add_argument(
         "--exit", action="store_true", help="exit after the examples instead of serving"
     )
@@ -141,9 +143,11 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from gateway.dev.demo import run_demo
+    from gateway.settings import shipped_policy
 
     _configure_logging("warning")
-    return run_demo(port=args.port, policy=args.policy, exit_after_examples=args.exit)
+    policy = args.policy or shipped_policy()
+    return run_demo(port=args.port, policy=policy, exit_after_examples=args.exit)
 
 
 def _scan(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -40,9 +41,27 @@ __all__ = [
     "TelemetrySettings",
     "TimeoutSettings",
     "load_settings",
+    "shipped_policy",
 ]
 
 ENV_PREFIX = "HAETAE_"
+
+
+def shipped_policy(name: str = "default.yaml") -> Path:
+    """A policy that ships inside the package (``gateway/policies/``), as a file path.
+
+    The default policy comes from here, so an installed wheel serves without a
+    source checkout (whose ``policies/`` is a link to the same folder). A path,
+    not a resource stream: includes and term files are read relative to it, and
+    hot reload watches it. Wheels install as plain files, so it always is one.
+    """
+    folder = resources.files("gateway").joinpath("policies")
+    if not isinstance(folder, Path):
+        raise ConfigError(
+            "the shipped policies are not plain files (is Haetae installed inside a zip?); "
+            "set 'policy:' to a policy file"
+        )
+    return folder / name
 
 
 class _Strict(BaseModel):
@@ -270,7 +289,8 @@ class TelemetrySettings(_Strict):
 
 class Settings(_Strict):
     listen: ListenSettings = ListenSettings()
-    policy: Path = Path("policies/default.yaml")
+    # The shipped default policy unless a file is named (setting or --policy).
+    policy: Path = Field(default_factory=shipped_policy)
     audit: AuditSettings = AuditSettings()
     limits: LimitSettings = LimitSettings()
     timeouts: TimeoutSettings = TimeoutSettings()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from gateway.extras import require
+
 if TYPE_CHECKING:
     from gateway.audit.chain import CheckpointSigner
     from gateway.audit.sqlstore import SQLAuditStore
@@ -42,6 +44,9 @@ def open_audit_store(
         raise ValueError(f"audit store URL has no scheme; supported: {supported}")
     options: dict[str, Any] = {"spool": spool, "signer": signer}
     if scheme in ("postgresql", "postgres"):
+        # Checked here, not when ``start()`` first imports psycopg: a missing extra
+        # stops start-up with the setting's name instead of failing the lifespan.
+        require("postgres", f"audit.url {scheme}://")
         from gateway.audit.postgres import PostgresAuditStore
 
         if not rest.strip("/"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from gateway.extras import require
 from gateway.lazy import lazy_exports
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ def build_rollout(settings: Settings, holder: PolicyHolder) -> Rollout:
     config = settings.rollout
     store: PolicyStore
     if config.redis_url:
+        require("redis", "rollout.redis_url")
         from gateway.rollout.redis_store import RedisPolicyStore
 
         store = RedisPolicyStore(config.redis_url, config.key_prefix)

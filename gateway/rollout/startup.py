@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from gateway.detect import SUPPORTED_ENTITIES
 from gateway.errors import ConfigError
+from gateway.extras import require
 from gateway.policy.active import ProviderBuilder
 from gateway.policy.evaluate import CompiledPolicy
 from gateway.policy.loader import load_policy
@@ -64,6 +65,7 @@ def starting_policy(settings: Settings, providers: ProviderBuilder) -> StartingP
 def _shared_policy(
     url: str, settings: Settings, providers: ProviderBuilder, file_error: str
 ) -> CompiledPolicy:
+    require("redis", "rollout.redis_url")
     from gateway.rollout.redis_store import read_active_blocking
 
     try:

@@ -7,7 +7,9 @@ audit store — only for the signals that are on; with everything off each
 ``wrap_*`` hands back the very object it was given, so the request path is
 exactly the untraced one. The modules that need OpenTelemetry (``tracing``,
 ``metrics``, ``audit``) are imported only once a signal is on, so importing this
-package, as the pipeline and the CLI do, costs nothing.
+package, as the pipeline and the CLI do, costs nothing, and a gateway without
+the ``otel`` extra (OpenTelemetry's SDK and exporters) starts as long as no
+signal is asked for.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, cast
 
+from gateway.extras import require
 from gateway.telemetry.config import ExporterChoice, choose_exporters
 from gateway.telemetry.logs import bind_request_id, configure_logging
 
@@ -43,6 +46,15 @@ __all__ = [
 ]
 
 log = logging.getLogger("haetae.telemetry")
+
+#: the standard variables that turn an exporter on (see ``config``)
+_ASKING = (
+    "OTEL_TRACES_EXPORTER",
+    "OTEL_METRICS_EXPORTER",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+)
 
 
 @dataclass(slots=True)
@@ -125,6 +137,7 @@ def build_telemetry(
     choice = choose_exporters(environ, prometheus=settings.prometheus)
     if not (choice.traces or choice.metrics or span_exporters or metric_readers):
         return Telemetry()
+    require("otel", _asked_by(settings, environ))
     from opentelemetry.sdk.resources import Resource
 
     from gateway.telemetry.metrics import GatewayMetrics, PrometheusEndpoint
@@ -164,6 +177,14 @@ def build_telemetry(
         choice.service_name,
     )
     return telemetry
+
+
+def _asked_by(settings: TelemetrySettings, environ: Mapping[str, str]) -> str:
+    """What turned telemetry on, in the operator's words (for a missing extra)."""
+    if settings.prometheus:
+        return "telemetry.prometheus"
+    named = [name for name in _ASKING if environ.get(name, "").strip().lower() not in ("", "none")]
+    return f"telemetry export ({', '.join(named) or 'test exporters'})"
 
 
 def _tracer_provider(resource: Any, names: Sequence[str], extra: Sequence[SpanExporter]) -> Any:

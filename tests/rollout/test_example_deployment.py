@@ -43,7 +43,6 @@ def replica_config(
     folder: Path, upstream: str, redis_url: str, key_prefix: str, postgres_url: str, keys: Path
 ) -> dict[str, Any]:
     config: dict[str, Any] = copy.deepcopy(EXAMPLE)
-    config["policy"] = str(ROOT / config["policy"])
     config["rollout"] |= {"redis_url": redis_url, "key_prefix": key_prefix}
     config["audit"] |= {"url": postgres_url, "spool": str(folder / "audit-spool.jsonl")}
     config["identity"]["api_keys"]["file"] = str(keys)

@@ -233,12 +233,13 @@ def _sample_exchange() -> Any:
     from gateway.providers.catalog import build_providers, load_catalog
     from gateway.providers.dialect import Segment
     from gateway.providers.endpoints import Endpoint
+    from gateway.settings import shipped_policy
     from gateway.subject import Subject
 
     async def receive() -> Any:
         return {}
 
-    policy = load_policy(Path("policies/default.yaml"), SUPPORTED_ENTITIES)
+    policy = load_policy(shipped_policy(), SUPPORTED_ENTITIES)
     provider = build_providers(load_catalog(), {}, {})["openai"]
     text = "mail kim.minsu@example.co.kr or call 010-1234-5678, kim.minsu@example.co.kr"
     exchange = Exchange(
