@@ -112,8 +112,9 @@ async def _under_attack(
     return good, await hostile
 
 
-def _start_gateway(upstream_url: str, workdir: Path) -> _Child:
+def _start_gateway(upstream_url: str, workdir: Path, max_event_bytes: int | None) -> _Child:
     port = _free_port()
+    forward = {} if max_event_bytes is None else {"max_event_bytes": max_event_bytes}
     policy = workdir / "policy.yaml"
     policy.write_text(POLICY)
     config = workdir / "gateway.yaml"
@@ -125,6 +126,7 @@ def _start_gateway(upstream_url: str, workdir: Path) -> _Child:
                 "audit": {"url": f"sqlite:///{workdir}/audit.db"},
                 "providers": {"openai": {"base_url": upstream_url}},
                 "log_level": "error",
+                **({"forward": forward} if forward else {}),
             }
         ).decode()
     )
@@ -157,12 +159,13 @@ def run_hostile_benchmark(
     clients: int = 4,
     baseline_seconds: float = 5.0,
     output: Path | None = None,
+    max_event_bytes: int | None = None,
 ) -> int:
     """Print (and optionally write) the table; the baseline is measured in the same run."""
     size = int(megabytes * 1024 * 1024)
     upstream = _Child(["gateway.dev.bench.hostile", "serve-upstream"])
     workdir = Path(tempfile.mkdtemp(prefix="haetae-bench-hostile-"))
-    gateway = _start_gateway(upstream.base_url, workdir)
+    gateway = _start_gateway(upstream.base_url, workdir, max_event_bytes)
     url = gateway.base_url + PATH
     rows = []
     try:
@@ -180,7 +183,8 @@ def run_hostile_benchmark(
         [
             f"Haetae hostile-upstream benchmark — {time.strftime('%Y-%m-%d %H:%M')} — "
             f"{os.cpu_count()} CPUs — {clients} well-behaved streaming clients, "
-            "pseudonymizing policy",
+            "pseudonymizing policy, forward.max_event_bytes: "
+            f"{'default' if max_event_bytes is None else max_event_bytes}",
             "",
             "| well-behaved clients | requests | p50 ms | p99 ms | max ms | p50 × base "
             "| p99 × base | errors | hostile stream: seconds, bytes relayed, end |",
@@ -217,9 +221,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=4, help="well-behaved clients")
     parser.add_argument("--seconds", type=float, default=5.0, help="minimum time per phase")
     parser.add_argument("--output", type=Path, help="also write the table to this file")
+    parser.add_argument(
+        "--max-event-bytes",
+        type=int,
+        help="the gateway's forward.max_event_bytes (default: its own)",
+    )
     args = parser.parse_args(argv)
     return run_hostile_benchmark(
-        args.mb, tuple(args.modes.split(",")), args.clients, args.seconds, args.output
+        args.mb,
+        tuple(args.modes.split(",")),
+        args.clients,
+        args.seconds,
+        args.output,
+        args.max_event_bytes,
     )
 
 
