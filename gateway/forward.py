@@ -150,7 +150,7 @@ class Forward:
                 except OSError:
                     raise ClientGone from None
                 if event_stream and not exchange.restore_mapping:
-                    at_boundary = chunk.endswith((b"\n\n", b"\r\r"))
+                    at_boundary = chunk.endswith(_EVENT_ENDS)
         except Refusal as failure:
             # Restored streams are relayed in whole events; a passed-through one may have
             # stopped mid-event, where an error event would be glued to the broken one.
@@ -160,8 +160,11 @@ class Forward:
             if isinstance(failure, UpstreamProtocolError):
                 message = protocol_error_message(exchange, failure.reason)
             error = stream_error_event(exchange.family, failure.status, failure.code, message)
-            await send({"type": "http.response.body", "body": error, "more_body": True})
-            await send({"type": "http.response.body", "body": b""})
+            try:
+                await send({"type": "http.response.body", "body": error, "more_body": True})
+                await send({"type": "http.response.body", "body": b""})
+            except OSError:
+                raise ClientGone from None
             raise StreamAborted(failure.code, reported=True) from None
         await send({"type": "http.response.body", "body": b""})
 
@@ -198,6 +201,10 @@ async def restored(
     rest = restorer.feed(decoder.decode(b"", final=True)) + restorer.flush()
     if rest:
         yield rest.encode()
+
+
+#: how a relayed chunk ends when it ends on an event boundary
+_EVENT_ENDS = (b"\n\n", b"\r\n\r\n", b"\r\r")
 
 
 def _content_encoding(headers: list[tuple[bytes, bytes]]) -> bytes:

@@ -44,7 +44,6 @@ class EventStreamRestorer:
     """Feed raw SSE bytes, get restored SSE bytes; ``flush`` at the end of the stream."""
 
     def __init__(self, mapping: Mapping[str, str], max_event_bytes: int = 16 << 20) -> None:
-        self._mapping = mapping
         self.framer = EventFramer(max_event_bytes)
         self._template = StreamRestorer(mapping)  # validates and compiles the mapping once
         self._fields: dict[JSONPath, StreamRestorer] = {}  # fields holding a prefix

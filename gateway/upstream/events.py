@@ -15,7 +15,6 @@ or not.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -24,9 +23,12 @@ from gateway.errors import UpstreamProtocolError
 __all__ = ["EventFramer", "StreamLimits", "progressing"]
 
 #: the blank line that ends an event, in each of the line-end styles providers use
-_EVENT_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")
+#: (at one position at most one of them can match: they differ by their second byte)
+_TERMINATORS = (b"\r\n\r\n", b"\n\n", b"\r\r")
 #: a terminator is at most this long, so a search resumes this far before the old end
 _OVERLAP = 3
+#: substring search (memchr-fast, unlike a regular expression); a name tests can wrap
+_find = bytearray.find
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +67,20 @@ class EventFramer:
         found: list[tuple[bytes, bytes]] = []
         start = 0
         position = max(self._searched - _OVERLAP, 0)
-        while (match := _EVENT_END.search(buffer, position)) is not None:
-            found.append((bytes(buffer[start : match.start()]), match.group()))
-            start = position = match.end()
+        # The next place of each terminator; one is searched again only once passed, so
+        # many events in one chunk still cost one pass over it per terminator. Bytes
+        # without any line end (the bulk of a huge event) are passed over by memchr.
+        if _find(buffer, b"\n", position) < 0 and _find(buffer, b"\r", position) < 0:
+            places = [-1, -1, -1]
+        else:
+            places = [_find(buffer, terminator, position) for terminator in _TERMINATORS]
+        while (at := _earliest(places)) >= 0:
+            terminator = _TERMINATORS[places.index(at)]
+            found.append((bytes(buffer[start:at]), terminator))
+            start = at + len(terminator)
+            for index, place in enumerate(places):
+                if 0 <= place < start:
+                    places[index] = _find(buffer, _TERMINATORS[index], start)
         if start:
             del buffer[:start]  # O(1) at the front of a bytearray
             self.events += len(found)
@@ -87,6 +100,11 @@ class EventFramer:
         self._buffer.clear()
         self._searched = 0
         return rest
+
+
+def _earliest(places: list[int]) -> int:
+    found = [at for at in places if at >= 0]
+    return min(found) if found else -1
 
 
 async def progressing(

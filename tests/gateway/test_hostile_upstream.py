@@ -39,6 +39,7 @@ rules:
 """
 MAX_EVENT = 256 * 1024
 IDLE = 1.5
+READ_TIMEOUT = 2.0
 CHAT = "/openai/v1/chat/completions"
 
 
@@ -86,7 +87,7 @@ def hostile(
             "forward.transport": request.param,
             "forward.max_event_bytes": MAX_EVENT,
             "forward.stream_idle_timeout": IDLE,
-            "timeouts.read": 5.0,
+            "timeouts.read": READ_TIMEOUT,
         }
         app = build_app(
             load_settings(environ={}, overrides=overrides),
@@ -219,6 +220,30 @@ def test_other_clients_are_served_while_a_hostile_stream_is_open(hostile: Hostil
     assert thread.is_alive(), "the hostile stream ended before the other requests were served"
     thread.join(30)
     assert isinstance(outcome[0], openai.APIError)
+
+
+@pytest.mark.parametrize("prompt", [f"write to {EMAIL}", "nothing to restore"])
+def test_silence_mid_stream_ends_in_an_error_event_restored_or_passed_through(
+    hostile: Hostile, prompt: str
+) -> None:
+    model = hostile.model()
+    stream = hostile.openai().chat.completions.create(
+        model=model,
+        messages=[{"role": "user", "content": prompt}],
+        stream=True,
+        extra_headers={
+            "x-fake-chunks": "3",
+            "x-fake-chunk-delay-ms": str(int(READ_TIMEOUT * 2000)),
+        },
+    )
+    received = []
+    with pytest.raises(openai.APIError) as raised:
+        for chunk in stream:
+            received.append(chunk)
+    assert received  # what came before the silence was relayed
+    assert raised.value.code == "upstream_timeout"
+    record = hostile.record_for(model)
+    assert (record.error, record.status) == ("upstream_timeout", 200)
 
 
 # --- headers ------------------------------------------------------------------------------------

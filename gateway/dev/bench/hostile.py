@@ -1,12 +1,14 @@
 """``haetae bench --hostile``: what well-behaved clients see while one upstream stream misbehaves.
 
-A hostile provider (``gateway.dev.testing.hostile_upstream``) and the gateway
-(``haetae serve``, a policy that pseudonymizes e-mail addresses, so every
-answer goes through restoration) run in their own processes. Well-behaved
-clients send streamed chat completions that carry an e-mail address, first
-alone (the baseline), then while one hostile stream of N MB is being served to
-another client on the same gateway. Both phases are measured in the same run,
-so the table's ratios compare like with like on a shared machine.
+A well-behaved provider (``openai``), a hostile one (``mistral``, served by
+``gateway.dev.testing.hostile_upstream``) and the gateway (``haetae serve``, a
+policy that pseudonymizes e-mail addresses, so every answer goes through
+restoration) run in their own processes, so the providers' own work does not
+show up as the gateway's. Well-behaved clients send streamed chat completions
+that carry an e-mail address, first alone (the baseline), then while one
+hostile stream of N MB is being served to another client on the same gateway.
+Both phases are measured in the same run, so the table's ratios compare like
+with like on a shared machine.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ rules:
   - {id: pseudo-mail, when: {entities: [EMAIL_ADDRESS]}, action: pseudonymize}
 """
 PATH = "/openai/v1/chat/completions"
+HOSTILE_PATH = "/mistral/v1/chat/completions"
 _HEADERS = {"content-type": "application/json", "authorization": "Bearer sk-bench"}
 
 
@@ -66,10 +69,12 @@ async def _good_clients(
 
         async def loop() -> None:
             nonlocal errors
+            sent = 0
             while True:
                 elapsed = time.perf_counter() - began
-                if elapsed >= minimum and (until is None or until.done()):
+                if sent and elapsed >= minimum and (until is None or until.done()):
                     return
+                sent += 1
                 start = time.perf_counter()
                 try:
                     async with session.post(url, data=GOOD, headers=_HEADERS) as response:
@@ -103,16 +108,18 @@ async def _hostile_client(url: str, mode: str, size: int) -> HostileOutcome:
 
 
 async def _under_attack(
-    url: str, mode: str, size: int, clients: int
+    url: str, hostile_url: str, mode: str, size: int, clients: int
 ) -> tuple[Sample, HostileOutcome]:
-    hostile = asyncio.ensure_future(_hostile_client(url, mode, size))
+    hostile = asyncio.ensure_future(_hostile_client(hostile_url, mode, size))
     await asyncio.sleep(0.05)  # the hostile stream is open before the others start
     # Only requests sent while the hostile stream is open count (at least one per client).
     good = await _good_clients(url, clients, hostile, 0.0)
     return good, await hostile
 
 
-def _start_gateway(upstream_url: str, workdir: Path, max_event_bytes: int | None) -> _Child:
+def _start_gateway(
+    upstream_url: str, hostile_url: str, workdir: Path, max_event_bytes: int | None
+) -> _Child:
     port = _free_port()
     forward = {} if max_event_bytes is None else {"max_event_bytes": max_event_bytes}
     policy = workdir / "policy.yaml"
@@ -124,7 +131,10 @@ def _start_gateway(upstream_url: str, workdir: Path, max_event_bytes: int | None
                 "listen": {"host": "127.0.0.1", "port": port},
                 "policy": str(policy),
                 "audit": {"url": f"sqlite:///{workdir}/audit.db"},
-                "providers": {"openai": {"base_url": upstream_url}},
+                "providers": {
+                    "openai": {"base_url": upstream_url},
+                    "mistral": {"base_url": hostile_url},
+                },
                 "log_level": "error",
                 **({"forward": forward} if forward else {}),
             }
@@ -164,21 +174,23 @@ def run_hostile_benchmark(
     """Print (and optionally write) the table; the baseline is measured in the same run."""
     size = int(megabytes * 1024 * 1024)
     upstream = _Child(["gateway.dev.bench.hostile", "serve-upstream"])
+    attacker = _Child(["gateway.dev.bench.hostile", "serve-upstream"])
     workdir = Path(tempfile.mkdtemp(prefix="haetae-bench-hostile-"))
-    gateway = _start_gateway(upstream.base_url, workdir, max_event_bytes)
-    url = gateway.base_url + PATH
+    gateway = _start_gateway(upstream.base_url, attacker.base_url, workdir, max_event_bytes)
+    url, hostile_url = gateway.base_url + PATH, gateway.base_url + HOSTILE_PATH
     rows = []
     try:
         asyncio.run(_good_clients(url, clients, None, 1.0))  # warm up
         base = asyncio.run(_good_clients(url, clients, None, baseline_seconds))
         rows.append(_row("baseline (no hostile stream)", base, base, None))
         for mode in modes:
-            good, outcome = asyncio.run(_under_attack(url, mode, size, clients))
+            good, outcome = asyncio.run(_under_attack(url, hostile_url, mode, size, clients))
             rows.append(_row(f"while one `{mode}` stream of {megabytes:g} MB", good, base, outcome))
             print(rows[-1], file=sys.stderr, flush=True)
     finally:
         gateway.stop()
         upstream.stop()
+        attacker.stop()
     report = "\n".join(
         [
             f"Haetae hostile-upstream benchmark — {time.strftime('%Y-%m-%d %H:%M')} — "
