@@ -36,6 +36,7 @@ from gateway.settings import Settings
 from gateway.telemetry import Telemetry, build_telemetry
 from gateway.types import ASGIApp, Receive, Scope, Send
 from gateway.upstream import Upstream, build_upstream
+from gateway.upstream.events import StreamLimits
 
 __all__ = ["Gateway", "build_app"]
 
@@ -161,7 +162,10 @@ def build_app(
             Decide(),
             Transform(edit_key),
         ),
-        forward=Forward(telemetry.wrap_upstream(upstream)),
+        forward=Forward(
+            telemetry.wrap_upstream(upstream),
+            StreamLimits(settings.forward.max_event_bytes, settings.forward.stream_idle_timeout),
+        ),
         audit=telemetry.wrap_audit(audit),
         current_policy=holder.current,
         audit_keys=configured_keys(settings.audit, edit_key, env),

@@ -101,6 +101,12 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--workers", type=int, default=1, help="also measure aiohttp with this many workers"
     )
+    bench.add_argument(
+        "--hostile",
+        action="store_true",
+        help="instead: latency of well-behaved clients while a hostile upstream streams",
+    )
+    bench.add_argument("--mb", type=float, default=20.0, help="with --hostile: its stream's size")
     bench.set_defaults(run=_bench)
     cli_keys.register(commands)
     register_policy_commands(commands)
@@ -203,6 +209,10 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    if args.hostile:
+        from gateway.dev.bench.hostile import run_hostile_benchmark
+
+        return run_hostile_benchmark(megabytes=args.mb, output=args.output)
     from gateway.dev.bench.proxy import run_benchmark
 
     transports = ["httpx", "aiohttp"] if args.transport == "both" else [args.transport]

@@ -13,6 +13,9 @@
         ├── AuditUnavailable   503  the audit store cannot record (fail closed)
         ├── ProviderNotReady   503  provider has no base URL or credential configured
         ├── UpstreamUnreachable 502 connecting to the provider failed
+        ├── UpstreamProtocolError 502 the provider's answer broke the limits the gateway
+        │                           relays under (an event too large, a stalled event,
+        │                           an encoding that was not asked for)
         └── UpstreamTimeout    504  the provider did not answer in time
 
 Every ``Refusal`` carries what the client is told: a status, a stable ``code``
@@ -34,6 +37,7 @@ __all__ = [
     "ProviderNotReady",
     "Refusal",
     "UnsupportedMedia",
+    "UpstreamProtocolError",
     "UpstreamTimeout",
     "UpstreamUnreachable",
 ]
@@ -114,3 +118,14 @@ class UpstreamUnreachable(Refusal):
 class UpstreamTimeout(Refusal):
     status = 504
     code = "upstream_timeout"
+
+
+class UpstreamProtocolError(Refusal):
+    """The answer cannot be relayed safely; ``reason`` names the broken limit, not content."""
+
+    status = 502
+    code = "upstream_protocol_error"
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason

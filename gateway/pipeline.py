@@ -24,7 +24,7 @@ from gateway.audit.build import AuditKeys, build_record
 from gateway.audit.usage import UsageMeter
 from gateway.errors import AuditUnavailable, InspectionFailed, PolicyBlock, Refusal
 from gateway.exchange import Exchange, Stage, new_request_id
-from gateway.forward import ClientGone, Forward
+from gateway.forward import ClientGone, Forward, StreamAborted
 from gateway.policy.messages import warning_header
 from gateway.responses import send_refusal
 from gateway.telemetry.logs import bind_request_id
@@ -131,18 +131,22 @@ class Pipeline:
         exchange.timings_ms["upstream_head"] = _ms(began)
         response = meter = UsageMeter(response)
         error = None
+        status = response.status_code
         try:
             await self._forward.relay(
                 exchange, response, send, self._gateway_headers(exchange, decision)
             )
         except ClientGone:
             error = "client_disconnected"
-        except Refusal as refusal:  # the upstream failed after the head was relayed
-            error = refusal.code
-            raise
+        except StreamAborted as aborted:  # the upstream failed after the head was relayed
+            error = aborted.code
+            if not aborted.reported:
+                raise  # only a broken connection tells the client the body is incomplete
+        except Refusal as refusal:  # refused before anything was relayed
+            error, status = refusal.code, refusal.status
+            await self._send_refusal(exchange, refusal, decision, send)
         finally:
             exchange.timings_ms["upstream"] = _ms(began)
-            status = response.status_code
             self._audit.append(self._record(exchange, decision, status, error, meter.usage))
 
     def _record(

@@ -119,6 +119,13 @@ class ForwardSettings(_Strict):
     # Idle pooled connections are dropped after this many seconds; keep it below
     # the providers' own idle timeout so a request never races their close.
     keepalive_expiry: float = Field(default=30.0, gt=0)
+    # Limits on streamed answers the gateway has to read (to restore pseudonyms):
+    # one server-sent event may hold at most this many bytes (images arrive base64
+    # in a single event: see docs/security.md), and an event that has begun must
+    # end within `stream_idle_timeout` seconds. Either breach ends the answer
+    # with the provider's error event (`upstream_protocol_error`).
+    max_event_bytes: int = Field(default=16 * 1024 * 1024, ge=64 * 1024)
+    stream_idle_timeout: float = Field(default=60.0, gt=0)
 
     @field_validator("proxy")
     @classmethod
