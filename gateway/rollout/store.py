@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -71,6 +71,9 @@ class ChangeRecord:
     from_version: str | None
     to_version: str
     diff: dict[str, Any] = field(default_factory=dict)
+    # Set by the store: higher than every earlier change, so an old (validly
+    # signed) activation written back into Redis is recognised as a replay.
+    seq: int = 0
 
     def to_json(self) -> bytes:
         return orjson.dumps(asdict(self))
@@ -96,8 +99,11 @@ class PolicyStore(Protocol):
 
     async def active_version(self) -> str | None: ...
 
-    async def set_active(self, change: ChangeRecord) -> None:
-        """Point at ``change.to_version``, log the change and tell the other replicas."""
+    async def set_active(self, change: ChangeRecord) -> ChangeRecord:
+        """Point at ``change.to_version``, log the change and tell the other replicas.
+
+        Returns the change as recorded, with its sequence number.
+        """
         ...
 
     async def history(self, limit: int = 100) -> list[ChangeRecord]:
@@ -164,16 +170,19 @@ class LocalPolicyStore:
             return raw.decode().strip() if raw else None
         return self._active
 
-    async def set_active(self, change: ChangeRecord) -> None:
+    async def set_active(self, change: ChangeRecord) -> ChangeRecord:
+        latest = await self.history(1)
+        change = replace(change, seq=(latest[0].seq if latest else 0) + 1)
         self._active = change.to_version
         if self._dir is None:
             self._history.append(change)
             del self._history[: -self._history_limit]
-            return
+            return change
         self._dir.mkdir(parents=True, exist_ok=True)
         with (self._dir / "history.jsonl").open("ab") as log:
             log.write(change.to_json() + b"\n")
         self._write("active", change.to_version.encode())
+        return change
 
     async def history(self, limit: int = 100) -> list[ChangeRecord]:
         if self._dir is None:

@@ -8,9 +8,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from rollout_helpers import closed_port
+from rollout_helpers import closed_port, rollout_keys
 
-from gateway.rollout.redis_store import RedisPolicyStore, redact_url
+from gateway.rollout.redis_connect import RedisTarget, redact_url
+from gateway.rollout.redis_store import RedisPolicyStore
+from gateway.rollout.signing import RolloutKeys, load_rollout_keys
 from gateway.rollout.store import (
     ChangeRecord,
     LocalPolicyStore,
@@ -18,6 +20,18 @@ from gateway.rollout.store import (
     StoredVersion,
     StoreUnavailable,
 )
+from gateway.settings import RolloutSettings
+
+
+def keys() -> RolloutKeys:
+    config = RolloutSettings(signing_key_file=rollout_keys()[0])
+    loaded = load_rollout_keys(config, {}, required=True)
+    assert loaded is not None
+    return loaded
+
+
+def redis_store(url: str, prefix: str) -> RedisPolicyStore:
+    return RedisPolicyStore(RedisTarget.plain(url), prefix, keys())
 
 
 def version(name: str, at: float) -> StoredVersion:
@@ -39,13 +53,14 @@ async def exercise(store: PolicyStore) -> None:
     assert await store.get_version("zzzz") is None
     assert [v.version for v in await store.list_versions()] == ["aaaa", "bbbb"]
 
-    await store.set_active(change(None, "aaaa"))
-    await store.set_active(change("aaaa", "bbbb", by="bob"))
+    first = await store.set_active(change(None, "aaaa"))
+    second = await store.set_active(change("aaaa", "bbbb", by="bob"))
+    assert second.seq == first.seq + 1  # numbered by the store, always upwards
     assert await store.active_version() == "bbbb"
     history = await store.history()
-    assert [(c.by, c.from_version, c.to_version) for c in history] == [
-        ("bob", "aaaa", "bbbb"),
-        ("alice", None, "aaaa"),
+    assert [(c.by, c.from_version, c.to_version, c.seq) for c in history] == [
+        ("bob", "aaaa", "bbbb", second.seq),
+        ("alice", None, "aaaa", first.seq),
     ]
     assert await store.claim_file_version("f1") is True
     assert await store.claim_file_version("f1") is False
@@ -75,7 +90,7 @@ def test_directory_store_is_shared_by_processes_and_survives_restarts(tmp_path: 
 
 def test_redis_store(redis_url: str, key_prefix: str) -> None:
     async def go() -> None:
-        store = RedisPolicyStore(redis_url, key_prefix)
+        store = redis_store(redis_url, key_prefix)
         try:
             await exercise(store)
         finally:
@@ -87,8 +102,8 @@ def test_redis_store(redis_url: str, key_prefix: str) -> None:
 def test_redis_activation_is_pushed_to_a_waiting_replica(redis_url: str, key_prefix: str) -> None:
     async def go() -> None:
         listener, writer = (
-            RedisPolicyStore(redis_url, key_prefix),
-            RedisPolicyStore(redis_url, key_prefix),
+            redis_store(redis_url, key_prefix),
+            redis_store(redis_url, key_prefix),
         )
         try:
             await listener.wait_for_change(5)  # subscribes, then returns at once
@@ -106,7 +121,7 @@ def test_redis_activation_is_pushed_to_a_waiting_replica(redis_url: str, key_pre
 
 def test_unreachable_redis_raises_store_unavailable_without_the_password() -> None:
     async def go() -> None:
-        store = RedisPolicyStore(f"redis://:hunter2@127.0.0.1:{closed_port()}/0", "p:")
+        store = redis_store(f"redis://:hunter2@127.0.0.1:{closed_port()}/0", "p:")
         try:
             with pytest.raises(StoreUnavailable) as caught:
                 await store.active_version()
@@ -120,3 +135,5 @@ def test_unreachable_redis_raises_store_unavailable_without_the_password() -> No
     run(go)
     assert redact_url("redis://u:pw@h:1/0") == "redis://***@h:1/0"
     assert redact_url("redis://h:1/0") == "redis://h:1/0"
+    assert redact_url("rediss://h:1/0?password=pw") == "rediss://h:1/0"
+    assert redact_url("unix://:pw@/run/redis.sock?db=0") == "unix://***@/run/redis.sock"

@@ -35,6 +35,7 @@ from typing import Any
 import httpx
 
 from gateway.dev.testing.replicas import Replica, replicas
+from gateway.rollout.signing import generate_key_pair
 
 __all__ = ["Switch", "bench_policies", "measure_switches", "run_rollout_bench"]
 
@@ -241,6 +242,7 @@ def _run(
 ) -> tuple[list[Switch], list[float], list[float]]:
     policy = folder / "policy.yaml"
     policy.write_text(_BASE.format(n="start"), encoding="utf-8")
+    signing_key, _verify_key = generate_key_pair(folder / "keys")  # one key for both replicas
     specs = []
     for name in ("a", "b"):
         config = {
@@ -251,6 +253,7 @@ def _run(
                 "key_prefix": prefix,
                 "poll_interval": poll_interval,
                 "file_poll_interval": 0,
+                "signing_key_file": str(signing_key),
             },
             "log_level": "warning",
         }
