@@ -49,6 +49,7 @@ __all__ = [
     "RolloutKeys",
     "UntrustedState",
     "generate_key_pair",
+    "key_id",
     "load_rollout_keys",
 ]
 
