@@ -24,13 +24,17 @@ from rollout_helpers import (
     ADMIN,
     BASE_POLICY,
     STRICT_POLICY,
+    TOKEN,
     chat,
     ready,
     rollout_gateway,
     rollout_keys,
     wait_for,
 )
+from rollout_replicas import replicas
 
+from gateway.dev.testing import FakeUpstream, ServerThread
+from gateway.providers.catalog import load_catalog
 from gateway.rollout.signing import RolloutKeys, generate_key_pair, load_rollout_keys
 from gateway.rollout.versions import compile_candidate
 from gateway.settings import RolloutSettings
@@ -218,3 +222,55 @@ def _admin(base_url: str, path: str, status: int = 200) -> Any:
     reply = httpx.get(f"{base_url}/admin/v1{path}", headers=ADMIN, timeout=5)
     assert reply.status_code == status, reply.text
     return reply.json()
+
+
+def test_real_replicas_refuse_a_forgery_and_still_follow_a_signed_activation(
+    tmp_path: Path, redis_url: str, key_prefix: str
+) -> None:
+    """Two ``haetae serve`` processes; B holds only the verification key."""
+    signing, verify = rollout_keys()
+    with ServerThread(FakeUpstream()) as upstream:
+        specs = []
+        for name, key in (("a", {"signing_key_file": str(signing)}), ("b", {})):
+            folder = tmp_path / name
+            folder.mkdir()
+            (folder / "policy.yaml").write_text(STRICT_POLICY, encoding="utf-8")
+            rollout = {"redis_url": redis_url, "key_prefix": key_prefix, "poll_interval": 0.2}
+            specs.append(
+                (
+                    folder,
+                    {
+                        "policy": str(folder / "policy.yaml"),
+                        "audit": {"url": f"sqlite:///{folder / 'audit.db'}"},
+                        "providers": {p: {"base_url": upstream.base_url} for p in load_catalog()},
+                        "rollout": rollout | {"verify_key_file": str(verify)} | key,
+                    },
+                )
+            )
+        with replicas(*specs, token=TOKEN) as (a, b):
+            wait_for(lambda: ready(b.base_url)["policy_source"] == "redis", timeout=30)
+            before = ready(b.base_url)["policy_version"]
+            # The follower cannot change the policy, whatever its admin token.
+            with httpx.Client(base_url=f"{b.base_url}/admin/v1", headers=ADMIN) as api:
+                refused = api.post("/policies", content=BASE_POLICY)
+            assert refused.status_code == 403 and "verification key" in refused.text
+
+            forged = version_of(FORGED, tmp_path)
+            client = redis.Redis.from_url(redis_url)
+            unsigned(client, key_prefix, forged, tmp_path)
+            client.publish(f"{key_prefix}activated", forged)
+            status = wait_for(lambda: (s := ready(b.base_url)).get("policy_rejected") and s)
+            assert status["policy_version"] == before
+            assert chat(b.base_url, RRN).status_code == 403
+            assert MARKER not in (b.folder / "gateway.log").read_text()
+
+            # A legitimately signed activation on A reaches B, and repairs the pointer.
+            with httpx.Client(base_url=f"{a.base_url}/admin/v1", headers=ADMIN) as api:
+                base = api.post("/policies", content=BASE_POLICY).json()["version"]
+                assert api.post(f"/policies/{base}/activate").status_code == 200
+            wait_for(lambda: ready(b.base_url)["policy_version"] == base)
+            assert chat(b.base_url, RRN).status_code == 200  # BASE does not block it
+            history = httpx.get(f"{b.base_url}/admin/v1/policies/history", headers=ADMIN)
+            targets = [c["to"] for c in history.json()["changes"]]
+            assert targets[0] == base and forged not in targets
+            client.close()
