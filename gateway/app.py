@@ -151,6 +151,7 @@ def build_app(
     upstream = build_upstream(settings.forward, settings.timeouts, transport)
     if telemetry is None:
         telemetry = build_telemetry(settings.telemetry, env)
+    telemetry.watch_rollout(getattr(rollout.store, "rejections", None))
     pipeline = Pipeline(
         stages=telemetry.wrap_stages(
             Identify(settings.identity),

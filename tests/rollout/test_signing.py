@@ -161,3 +161,32 @@ def test_the_documented_openssl_commands_make_a_usable_pair(tmp_path: Path) -> N
     )
     signer, follower = keys(signing=signing, verify=verify), keys(verify=verify)
     assert follower.open("version", signer.seal("version", PAYLOAD), "k") == PAYLOAD
+
+
+def test_rejections_are_counted_once_per_value_and_exported_as_a_metric() -> None:
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+    from gateway.rollout.signing import Rejections
+    from gateway.telemetry.metrics import GatewayMetrics
+
+    reader = InMemoryMetricReader()
+    metrics = GatewayMetrics(MeterProvider(metric_readers=[reader]).get_meter("test"))
+    rejections = Rejections()
+    metrics.watch_rollout(rejections)
+    refused = UntrustedState("p:active", "unsigned (no signature envelope)")
+    for _ in range(3):  # the same forged pointer, re-read every poll interval
+        rejections.record(refused, b"forged")
+    rejections.record(refused, b"another forgery")
+    assert rejections.status() == {"count": 2} | (rejections.last or {})
+    data = reader.get_metrics_data()
+    assert data is not None
+    values = [
+        getattr(point, "value", None)
+        for resource in data.resource_metrics
+        for scope in resource.scope_metrics
+        for metric in scope.metrics
+        if metric.name == "haetae.rollout.rejected"
+        for point in metric.data.data_points
+    ]
+    assert values == [2]
