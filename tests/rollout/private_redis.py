@@ -56,13 +56,18 @@ def redis_server_binary() -> str:
 
 
 @contextlib.contextmanager
-def private_redis(folder: Path, password: str, *, tls: bool = False) -> Iterator[PrivateRedis]:
-    """Start ``redis-server`` requiring ``password`` (and TLS), stop it at the end."""
+def private_redis(
+    folder: Path, password: str, *, tls: bool = False, extra: tuple[str, ...] = ()
+) -> Iterator[PrivateRedis]:
+    """Start ``redis-server`` requiring ``password`` (and TLS), stop it at the end.
+
+    ``extra``: more configuration lines (an ACL ``user`` line, say).
+    """
     binary = redis_server_binary()
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     lines = [f"requirepass {password}", 'save ""', "appendonly no", f"dir {folder}"]
-    lines += ["bind 127.0.0.1", "protected-mode yes"]
+    lines += ["bind 127.0.0.1", "protected-mode yes", *extra]
     ca_file = None
     if tls:
         ca_file, cert, key = _certificates(folder)

@@ -89,3 +89,33 @@ def test_redis_settings_that_cannot_work_are_one_start_up_error(tmp_path: Path) 
             ),
             {},
         )
+
+
+#: the ACL docs/rollout.md gives the gateway's Redis user: its keys, its channel, its commands
+ACL_COMMANDS = (
+    "+get +set +hget +hset +hsetnx +hgetall +lpush +ltrim +lrange +publish +subscribe "
+    "+unsubscribe +watch +unwatch +multi +exec +discard +ping"
+)
+
+
+def test_an_acl_user_limited_to_the_rollout_keys_is_enough(tmp_path: Path) -> None:
+    user = f"user haetae on >{PASSWORD} resetchannels ~p:* &p:activated {ACL_COMMANDS}"
+    with private_redis(tmp_path / "redis", "default-user-password", extra=(user,)) as server:
+        environ = {"HAETAE_REDIS_PASSWORD": PASSWORD}
+        shared: dict[str, Any] = {
+            "redis_url": server.url,
+            "key_prefix": "p:",
+            "redis_username": "haetae",
+        }
+        with (
+            rollout_gateway(tmp_path / "a", environ=environ, **shared) as (a, _app, _f),
+            rollout_gateway(tmp_path / "b", environ=environ, **shared) as (b, _app2, _f2),
+        ):
+            wait_for(lambda: ready(a.base_url)["policy_source"] == "redis")
+            with httpx.Client(base_url=f"{a.base_url}/admin/v1", headers=ADMIN) as api:
+                version = api.post("/policies", content=STRICT_POLICY).json()["version"]
+                assert api.post(f"/policies/{version}/activate").status_code == 200
+                assert api.post("/policies/rollback").status_code == 200
+                assert len(api.get("/policies/history").json()["changes"]) == 3
+            wait_for(lambda: ready(b.base_url)["policy_version"] != version)
+            assert ready(b.base_url)["redis"] == "ok"
