@@ -34,6 +34,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import orjson
 import redis
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError, WatchError
@@ -95,13 +96,18 @@ class RedisPolicyStore:
         sealed = self._keys.seal("version", dataclasses.asdict(version))
         if await self._call(lambda: self._redis.hsetnx(key, version.version, sealed)):
             return True
+        raw = await self._call(lambda: self._redis.hget(key, version.version))
         try:
-            await self.get_version(version.version)
+            existing = None if raw is None else self._open_version(raw, version.version)
         except UntrustedState:
-            # Whatever sat under this name was not ours: replace it with the real thing.
-            await self._call(lambda: self._redis.hset(key, version.version, sealed))
-            return True
-        return False
+            existing = None  # whatever sat under this name was not ours: replace it
+        if existing is not None and _signer(raw) == self._keys.signer_id:
+            return False
+        # New, or signed by a key being rotated out: (re-)sign it with the current key,
+        # keeping who first stored it.
+        resealed = self._keys.seal("version", dataclasses.asdict(existing or version))
+        await self._call(lambda: self._redis.hset(key, version.version, resealed))
+        return existing is None
 
     async def get_version(self, version: str) -> StoredVersion | None:
         key = f"{self._prefix}versions"
@@ -306,6 +312,15 @@ def read_active_blocking(
     if stored.version != version or stored.origin not in _ORIGINS:
         raise UntrustedState(where, "a signed version filed under another version's name")
     return stored
+
+
+def _signer(raw: object) -> str | None:
+    """The key id an envelope names (already verified by the caller)."""
+    try:
+        envelope = orjson.loads(raw) if isinstance(raw, bytes | str) else None
+    except orjson.JSONDecodeError:
+        return None
+    return str(envelope.get("key")) if isinstance(envelope, dict) else None
 
 
 def _text(value: object) -> str:

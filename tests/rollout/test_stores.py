@@ -12,7 +12,12 @@ from rollout_helpers import closed_port, rollout_keys
 
 from gateway.rollout.redis_connect import RedisTarget, redact_url
 from gateway.rollout.redis_store import RedisPolicyStore
-from gateway.rollout.signing import RolloutKeys, load_rollout_keys
+from gateway.rollout.signing import (
+    RolloutKeys,
+    UntrustedState,
+    generate_key_pair,
+    load_rollout_keys,
+)
 from gateway.rollout.store import (
     ChangeRecord,
     LocalPolicyStore,
@@ -137,3 +142,44 @@ def test_unreachable_redis_raises_store_unavailable_without_the_password() -> No
     assert redact_url("redis://h:1/0") == "redis://h:1/0"
     assert redact_url("rediss://h:1/0?password=pw") == "rediss://h:1/0"
     assert redact_url("unix://:pw@/run/redis.sock?db=0") == "unix://***@/run/redis.sock"
+
+
+def test_a_key_rotation_keeps_what_was_signed_again(
+    redis_url: str, key_prefix: str, tmp_path: Path
+) -> None:
+    """docs/rollout.md's rotation without a restart of the shared state, step by step."""
+    old_signing, old_verify = generate_key_pair(tmp_path / "old")
+    new_signing, new_verify = generate_key_pair(tmp_path / "new")
+    bundle = tmp_path / "both.pem"
+    bundle.write_text(old_verify.read_text() + new_verify.read_text())
+
+    def store(signing: Path, verify: Path | None = None) -> RedisPolicyStore:
+        config = RolloutSettings(signing_key_file=signing, verify_key_file=verify)
+        loaded = load_rollout_keys(config, {}, required=True)
+        assert loaded is not None
+        return RedisPolicyStore(RedisTarget.plain(redis_url), key_prefix, loaded)
+
+    async def go() -> None:
+        before = store(old_signing)
+        await before.put_version(version("aaaa", 1.0))
+        await before.put_version(version("bbbb", 2.0))
+        await before.set_active(change(None, "aaaa"))
+        await before.aclose()
+
+        during = store(new_signing, bundle)  # steps 1 and 2: both trusted, new signs
+        assert await during.active_version() == "aaaa"
+        assert await during.put_version(version("aaaa", 5.0)) is False  # re-signed, kept
+        await during.set_active(change("aaaa", "aaaa"))
+        await during.aclose()
+
+        after = store(new_signing, new_verify)  # step 4: the old key is gone
+        try:
+            assert await after.active_version() == "aaaa"
+            assert await after.get_version("aaaa") == version("aaaa", 1.0)  # who, when kept
+            with pytest.raises(UntrustedState, match="does not trust"):
+                await after.get_version("bbbb")  # not signed again: refused
+            assert [c.seq for c in await after.history()] == [2]
+        finally:
+            await after.aclose()
+
+    run(go)
