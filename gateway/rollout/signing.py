@@ -61,7 +61,7 @@ _LABEL = b"haetae-rollout-v1\n"
 _PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z ]+)-----.+?-----END \1-----", re.S)
 
 KEYGEN_HINT = (
-    "make a key pair with `haetae rollout keygen --out DIR` (or `openssl genpkey -algorithm "
+    "Make a key pair with `haetae rollout keygen --out DIR` (or `openssl genpkey -algorithm "
     "ed25519 -out rollout-signing.pem` and `openssl pkey -in rollout-signing.pem -pubout -out "
     "rollout-verify.pem`) and set rollout.signing_key_file on replicas that change the policy, "
     "rollout.verify_key_file on all; see docs/rollout.md"

@@ -190,3 +190,16 @@ def test_rejections_are_counted_once_per_value_and_exported_as_a_metric() -> Non
         for point in metric.data.data_points
     ]
     assert values == [2]
+
+
+def test_a_gateway_with_redis_and_no_rollout_key_does_not_start(tmp_path: Path) -> None:
+    from gateway.app import build_app
+    from gateway.settings import load_settings
+
+    overrides = {
+        "rollout.redis_url": "redis://:hunter2@127.0.0.1:6379/0",
+        "audit.url": f"sqlite:///{tmp_path / 'audit.db'}",
+    }
+    with pytest.raises(ConfigError, match="no rollout signing or verification key") as refused:
+        build_app(load_settings(environ={}, overrides=overrides), environ={})
+    assert "hunter2" not in str(refused.value)
