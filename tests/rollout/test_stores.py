@@ -142,6 +142,7 @@ def test_unreachable_redis_raises_store_unavailable_without_the_password() -> No
     assert redact_url("redis://h:1/0") == "redis://h:1/0"
     assert redact_url("rediss://h:1/0?password=pw") == "rediss://h:1/0"
     assert redact_url("unix://:pw@/run/redis.sock?db=0") == "unix://***@/run/redis.sock"
+    assert redact_url("unix:///run/redis.sock?db=0") == "unix:///run/redis.sock"
 
 
 def test_a_key_rotation_keeps_what_was_signed_again(
