@@ -33,7 +33,13 @@ from gateway.policy.active import PolicyHolder
 from gateway.policy.diff import diff_policies
 from gateway.policy.evaluate import CompiledPolicy
 from gateway.rollout.signing import UntrustedState
-from gateway.rollout.store import ChangeRecord, PolicyStore, StoredVersion, StoreUnavailable
+from gateway.rollout.store import (
+    ChangeRecord,
+    PointerTaken,
+    PolicyStore,
+    StoredVersion,
+    StoreUnavailable,
+)
 from gateway.rollout.versions import compile_candidate, compile_stored
 
 __all__ = ["ReadOnlyReplica", "Rollout", "RolloutConflict", "UnknownVersion"]
@@ -208,8 +214,13 @@ class Rollout:
         by: str,
         action: str = "activate",
         compiled: CompiledPolicy | None = None,
+        *,
+        only_if_unset: bool = False,
     ) -> ChangeRecord:
-        """Make ``version`` active everywhere; this replica switches before returning."""
+        """Make ``version`` active everywhere; this replica switches before returning.
+
+        ``only_if_unset``: a seed; raises ``PointerTaken`` if another replica set one.
+        """
         self._require_signing()
         async with self.holder.lock:
             current = version == self.holder.active.version
@@ -230,7 +241,7 @@ class Rollout:
                 diff=diff_policies(previous, compiled).to_dict(),
             )
             # The store first: if it fails nothing changed anywhere, not even here.
-            change = await self.store.set_active(change)
+            change = await self.store.set_active(change, only_if_unset=only_if_unset)
             self._shared_untrusted = False
             self.holder.swap(ready)
         log.info("policy %s (version %s) activated by %s", compiled.name, version, by)
@@ -305,7 +316,10 @@ class Rollout:
                 await self.store.put_version(stored)
         if await self.store.get_version(policy.version) is None:
             raise ConfigError("the store is empty and this replica's policy is not stored")
-        await self.activate(policy.version, self._file_principal, "reload", compiled=policy)
+        with contextlib.suppress(PointerTaken):  # another replica seeded first: follow it
+            await self.activate(
+                policy.version, self._file_principal, "reload", compiled=policy, only_if_unset=True
+            )
 
     async def _adopt(self, version: str) -> None:
         async with self.holder.lock:
@@ -369,7 +383,14 @@ class Rollout:
         except UntrustedState:
             shared = None  # a pointer that does not verify is replaced by the file's
         if shared != stored.version:
-            await self.activate(stored.version, self._file_principal, "reload", compiled=compiled)
+            with contextlib.suppress(PointerTaken):  # another replica seeded it meanwhile
+                await self.activate(
+                    stored.version,
+                    self._file_principal,
+                    "reload",
+                    compiled=compiled,
+                    only_if_unset=shared is None,
+                )
 
     # -- helpers -----------------------------------------------------------
 

@@ -41,7 +41,7 @@ from redis.exceptions import RedisError, WatchError
 
 from gateway.rollout.redis_connect import RedisTarget, describe_redis_error
 from gateway.rollout.signing import Rejections, RolloutKeys, UntrustedState
-from gateway.rollout.store import ChangeRecord, StoredVersion, StoreUnavailable
+from gateway.rollout.store import ChangeRecord, PointerTaken, StoredVersion, StoreUnavailable
 
 __all__ = ["RedisPolicyStore", "read_active_blocking"]
 
@@ -166,7 +166,9 @@ class RedisPolicyStore:
         change = await self.active_change()
         return None if change is None else change.to_version
 
-    async def set_active(self, change: ChangeRecord) -> ChangeRecord:
+    async def set_active(
+        self, change: ChangeRecord, *, only_if_unset: bool = False
+    ) -> ChangeRecord:
         active, history = f"{self._prefix}active", f"{self._prefix}history"
 
         async def transaction() -> ChangeRecord:
@@ -175,10 +177,13 @@ class RedisPolicyStore:
                     try:
                         await pipe.watch(active)
                         current = await pipe.get(active)
-                        latest = self.seen_seq
+                        latest, valid = self.seen_seq, False
                         if current is not None:
                             with contextlib.suppress(UntrustedState):
                                 latest = max(latest, self._open_change(current, active).seq)
+                                valid = True
+                        if only_if_unset and valid:
+                            raise PointerTaken(change.to_version)
                         record = dataclasses.replace(change, seq=latest + 1)
                         sealed = self._keys.seal("change", dataclasses.asdict(record))
                         pipe.multi()  # type: ignore[no-untyped-call]

@@ -26,6 +26,7 @@ import orjson
 __all__ = [
     "ChangeRecord",
     "LocalPolicyStore",
+    "PointerTaken",
     "PolicyStore",
     "StoreUnavailable",
     "StoredVersion",
@@ -34,6 +35,10 @@ __all__ = [
 
 class StoreUnavailable(RuntimeError):
     """The shared store cannot be reached; the message names an error kind only."""
+
+
+class PointerTaken(RuntimeError):
+    """``set_active(only_if_unset=True)`` found a valid active pointer: another replica won."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,10 +104,14 @@ class PolicyStore(Protocol):
 
     async def active_version(self) -> str | None: ...
 
-    async def set_active(self, change: ChangeRecord) -> ChangeRecord:
+    async def set_active(
+        self, change: ChangeRecord, *, only_if_unset: bool = False
+    ) -> ChangeRecord:
         """Point at ``change.to_version``, log the change and tell the other replicas.
 
-        Returns the change as recorded, with its sequence number.
+        Returns the change as recorded, with its sequence number. ``only_if_unset``
+        (seeding an empty store): raise ``PointerTaken`` instead if a valid
+        pointer is there, so replicas starting together record one seed, not two.
         """
         ...
 
@@ -170,7 +179,11 @@ class LocalPolicyStore:
             return raw.decode().strip() if raw else None
         return self._active
 
-    async def set_active(self, change: ChangeRecord) -> ChangeRecord:
+    async def set_active(
+        self, change: ChangeRecord, *, only_if_unset: bool = False
+    ) -> ChangeRecord:
+        if only_if_unset and await self.active_version() is not None:
+            raise PointerTaken(change.to_version)
         latest = await self.history(1)
         change = replace(change, seq=(latest[0].seq if latest else 0) + 1)
         self._active = change.to_version

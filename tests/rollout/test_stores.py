@@ -21,6 +21,7 @@ from gateway.rollout.signing import (
 from gateway.rollout.store import (
     ChangeRecord,
     LocalPolicyStore,
+    PointerTaken,
     PolicyStore,
     StoredVersion,
     StoreUnavailable,
@@ -184,3 +185,31 @@ def test_a_key_rotation_keeps_what_was_signed_again(
             await after.aclose()
 
     run(go)
+
+
+def test_of_two_replicas_seeding_an_empty_store_only_one_records_a_seed(
+    redis_url: str, key_prefix: str
+) -> None:
+    async def go() -> None:
+        first, second = redis_store(redis_url, key_prefix), redis_store(redis_url, key_prefix)
+        try:
+            await first.set_active(change(None, "aaaa"), only_if_unset=True)
+            with pytest.raises(PointerTaken):
+                await second.set_active(change(None, "aaaa"), only_if_unset=True)
+            # A pointer that does not verify does not count as set: a seed replaces it.
+            await first._redis.set(f"{key_prefix}active", b"forged")
+            await second.set_active(change(None, "bbbb"), only_if_unset=True)
+            assert await first.active_version() == "bbbb"
+            assert [c.to_version for c in await first.history()] == ["bbbb", "aaaa"]
+        finally:
+            await first.aclose()
+            await second.aclose()
+
+    run(go)
+    with pytest.raises(PointerTaken):
+        run(lambda: _seed_twice(LocalPolicyStore()))
+
+
+async def _seed_twice(store: PolicyStore) -> None:
+    await store.set_active(change(None, "aaaa"), only_if_unset=True)
+    await store.set_active(change(None, "aaaa"), only_if_unset=True)
