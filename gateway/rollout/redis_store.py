@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -48,6 +49,7 @@ __all__ = ["RedisPolicyStore", "read_active_blocking"]
 T = TypeVar("T")
 
 _HISTORY_LIMIT = 1000
+_VERSION_ID = re.compile(r"[0-9a-f]{1,64}")
 _ORIGINS = frozenset({"upload", "file"})
 _ACTIONS = frozenset({"activate", "rollback", "reload"})
 
@@ -127,7 +129,7 @@ class RedisPolicyStore:
         return sorted(versions, key=lambda v: v.uploaded_at)
 
     def _open_version(self, raw: bytes | str, name: str) -> StoredVersion:
-        where = f"{self._prefix}versions[{name[:64]}]"
+        where = f"{self._prefix}versions[{_shown(name)}]"
         try:
             payload = self._keys.open("version", raw, where)
             stored = StoredVersion(**payload)
@@ -309,7 +311,7 @@ def read_active_blocking(
         client.close()
     if raw is None:
         return None
-    where = f"{prefix}versions[{version[:64]}]"
+    where = f"{prefix}versions[{_shown(version)}]"
     try:
         stored = StoredVersion(**keys.open("version", raw, where))
     except TypeError:
@@ -317,6 +319,14 @@ def read_active_blocking(
     if stored.version != version or stored.origin not in _ORIGINS:
         raise UntrustedState(where, "a signed version filed under another version's name")
     return stored
+
+
+def _shown(name: str) -> str:
+    """A hash field's name as logs may show it: a version id, or not at all.
+
+    The name is whatever a writer to Redis chose, so it could carry any text.
+    """
+    return name if _VERSION_ID.fullmatch(name) else "<not a version id>"
 
 
 def _signer(raw: object) -> str | None:

@@ -213,3 +213,28 @@ def test_of_two_replicas_seeding_an_empty_store_only_one_records_a_seed(
 async def _seed_twice(store: PolicyStore) -> None:
     await store.set_active(change(None, "aaaa"), only_if_unset=True)
     await store.set_active(change(None, "aaaa"), only_if_unset=True)
+
+
+def test_a_forged_entry_is_left_out_and_reported_without_its_name_or_value(
+    redis_url: str, key_prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The hash field's name is a writer's choice too: only a version id is ever shown."""
+
+    async def go() -> None:
+        store = redis_store(redis_url, key_prefix)
+        try:
+            await store.put_version(version("aaaa", 1.0))
+            await store._redis.hset(f"{key_prefix}versions", "900101-1234567", b"{}")
+            assert [v.version for v in await store.list_versions()] == ["aaaa"]
+            assert store.rejections.status() == {
+                "count": 1,
+                "at": (store.rejections.last or {})["at"],
+                "where": f"{key_prefix}versions[<not a version id>]",
+                "reason": "unsigned (no signature envelope)",
+            }
+        finally:
+            await store.aclose()
+
+    run(go)
+    assert "900101-1234567" not in caplog.text
+    assert "refused shared rollout state" in caplog.text
