@@ -30,6 +30,7 @@ from gateway.policy.active import PolicyHolder, ProviderBuilder
 from gateway.providers.catalog import Provider
 from gateway.responses import send_json
 from gateway.rollout import Rollout, build_rollout
+from gateway.rollout.redis_connect import redis_access
 from gateway.rollout.startup import starting_policy
 from gateway.routing import Route
 from gateway.settings import Settings
@@ -129,7 +130,9 @@ def build_app(
 ) -> Gateway:
     """Everything expensive (catalog, policy, detector) is built here, once."""
     providers = ProviderBuilder(settings.providers, environ)
-    start = starting_policy(settings, providers)  # the file's, or Redis's if the file is bad
+    # Redis's address, credentials and the keys that sign what travels through it.
+    redis = redis_access(settings.rollout, os.environ if environ is None else environ)
+    start = starting_policy(settings, providers, redis)  # the file's, or Redis's if it is bad
     policy = start.policy
     for provider_id in providers.unused_settings(policy):
         log.warning(
@@ -144,13 +147,14 @@ def build_app(
     holder = PolicyHolder.from_policy(
         policy, start.source, settings.detection.language, providers=providers
     )
-    rollout = build_rollout(settings, holder)
+    rollout = build_rollout(settings, holder, redis)
     audit = configured_store(settings.audit)
     edit_key = load_edit_key(settings.detection, environ)
     env = os.environ if environ is None else environ
     upstream = build_upstream(settings.forward, settings.timeouts, transport)
     if telemetry is None:
         telemetry = build_telemetry(settings.telemetry, env)
+    telemetry.watch_rollout(getattr(rollout.store, "rejections", None))
     pipeline = Pipeline(
         stages=telemetry.wrap_stages(
             Identify(settings.identity),

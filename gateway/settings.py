@@ -270,8 +270,26 @@ class IdentitySettings(_Strict):
 class RolloutSettings(_Strict):
     """How replicas share the active policy; see docs/rollout.md."""
 
-    # redis://[:password@]host:port/db; unset = one replica, versions kept locally
+    # redis://host:port/db, or rediss:// for TLS; unset = one replica, versions kept
+    # locally. A password may sit in the URL, but is better kept out of the config:
     redis_url: str | None = None
+    # An ACL user (Redis 6+); unset: the URL's user, else the default user.
+    redis_username: str | None = None
+    # The password: from this file, else this variable, else the URL's.
+    redis_password_file: Path | None = None
+    redis_password_env: str = "HAETAE_REDIS_PASSWORD"
+    # TLS (rediss://): the CA that signed the server's certificate (unset: the
+    # system's), and a client certificate and key when Redis asks for one.
+    redis_ca_file: Path | None = None
+    redis_cert_file: Path | None = None
+    redis_key_file: Path | None = None
+    # Ed25519 keys (PEM) that sign and check everything shared through Redis;
+    # required with redis_url. A replica with only the verification key follows
+    # the fleet but cannot change the policy. See docs/rollout.md.
+    signing_key_file: Path | None = None
+    signing_key_env: str = "HAETAE_ROLLOUT_SIGNING_KEY"
+    verify_key_file: Path | None = None
+    verify_key_env: str = "HAETAE_ROLLOUT_VERIFY_KEY"
     key_prefix: str = Field(default="haetae:policy:", min_length=1)
     # Re-read of the shared active pointer, behind the pub/sub push (seconds).
     poll_interval: float = Field(default=1.0, gt=0, le=300)
@@ -283,6 +301,14 @@ class RolloutSettings(_Strict):
     # Answer /readyz with 503 while Redis is unreachable or the shared version
     # cannot be adopted (default: keep serving the last good policy, say so).
     unready_when_unreachable: bool = False
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+            # The value itself is not echoed: it may carry the password.
+            raise ValueError("rollout.redis_url must be a redis://, rediss:// or unix:// URL")
+        return value
 
 
 class TelemetrySettings(_Strict):

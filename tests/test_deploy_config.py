@@ -100,7 +100,12 @@ def test_compose_runs_two_replicas_on_one_redis_and_one_postgres() -> None:
 
 def test_compose_needs_every_secret_from_the_environment() -> None:
     text = COMPOSE.read_text(encoding="utf-8")
-    for variable in ("POSTGRES_PASSWORD", "HAETAE_ADMIN_TOKEN", "HAETAE_PSEUDONYM_KEY"):
+    for variable in (
+        "POSTGRES_PASSWORD",
+        "HAETAE_ADMIN_TOKEN",
+        "HAETAE_PSEUDONYM_KEY",
+        "REDIS_PASSWORD",
+    ):
         assert f"${{{variable}:?" in text  # compose refuses to start without it
 
 
@@ -161,3 +166,30 @@ def test_the_image_config_serves_one_container_with_sqlite_on_the_volume() -> No
     assert settings.policy == shipped_policy()
     volumes = [args for op, args in final_stage() if op == "VOLUME"]
     assert volumes == ["/data"]
+
+
+def test_compose_redis_requires_the_password_the_replicas_send() -> None:
+    services = compose()["services"]
+    redis = services["redis"]
+    assert "requirepass" in " ".join(redis["command"])
+    assert "$$REDIS_PASSWORD" in " ".join(redis["command"])  # read from stdin, not argv
+    assert "REDISCLI_AUTH" in " ".join(redis["healthcheck"]["test"])
+    assert interpolated(redis["environment"])["REDIS_PASSWORD"] == "<REDIS_PASSWORD>"
+    for name in REPLICAS:
+        settings = replica_settings(services[name])
+        assert urlsplit(settings.rollout.redis_url or "").password is None  # not in the URL
+        environment = interpolated(services[name]["environment"])
+        assert environment[settings.rollout.redis_password_env] == "<REDIS_PASSWORD>"
+
+
+def test_compose_gives_every_replica_the_rollout_keys_the_config_names() -> None:
+    services, secrets = compose()["services"], compose()["secrets"]
+    for name in REPLICAS:
+        settings = replica_settings(services[name])
+        mounted = {f"/run/secrets/{secret}" for secret in services[name]["secrets"]}
+        assert str(settings.rollout.signing_key_file) in mounted
+        assert str(settings.rollout.verify_key_file) in mounted
+    assert {s["file"] for s in secrets.values()} == {
+        "./secrets/rollout-signing.pem",
+        "./secrets/rollout-verify.pem",
+    }

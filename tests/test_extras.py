@@ -23,10 +23,9 @@ from gateway.app import build_app
 from gateway.audit.open import open_audit_store
 from gateway.detect import SUPPORTED_ENTITIES
 from gateway.extras import EXTRAS, MissingExtra
-from gateway.policy.active import PolicyHolder, ProviderBuilder
+from gateway.policy.active import PolicyHolder
 from gateway.policy.loader import load_policy
-from gateway.rollout import build_rollout
-from gateway.rollout.startup import starting_policy
+from gateway.rollout.redis_connect import redis_access
 from gateway.settings import TelemetrySettings, load_settings
 from gateway.telemetry import build_telemetry
 
@@ -75,7 +74,7 @@ def test_redis_url_without_redis(without: Remove, tmp_path: Path) -> None:
     )
     without("redis")
     with pytest.raises(MissingExtra) as raised:
-        build_rollout(settings, holder=None)  # type: ignore[arg-type]
+        redis_access(settings.rollout, environ={})
     assert str(raised.value) == message("redis", "rollout.redis_url")
 
 
@@ -90,7 +89,7 @@ def test_a_broken_policy_file_does_not_fall_back_to_redis_without_redis(
     )
     without("redis")
     with pytest.raises(MissingExtra) as raised:
-        starting_policy(settings, ProviderBuilder())
+        build_app(settings, environ={})
     assert str(raised.value) == message("redis", "rollout.redis_url")
 
 

@@ -105,6 +105,11 @@ class Telemetry:
             self.metrics.watch_audit(store)
         return cast("AuditStore", ObservedAuditStore(store, self.tracer, self.metrics))
 
+    def watch_rollout(self, rejections: object | None) -> None:
+        """Count what the rollout refused from the shared store (when metrics are on)."""
+        if self.metrics is not None and rejections is not None:
+            self.metrics.watch_rollout(rejections)
+
     def shutdown(self) -> None:
         """Export what is buffered and stop the exporters (bounded by their timeouts)."""
         for provider in self._providers:

@@ -7,7 +7,9 @@ conftest was imported first when several test folders run together.
 from __future__ import annotations
 
 import contextlib
+import functools
 import socket
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,6 +20,7 @@ import httpx
 from gateway.app import Gateway, build_app
 from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.providers.catalog import load_catalog
+from gateway.rollout.signing import generate_key_pair
 from gateway.settings import load_settings
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
@@ -58,6 +61,16 @@ def with_internal_provider(base_url: str, jurisdiction: str = "KR") -> str:
         f"    jurisdiction: {jurisdiction}\n"
         "    regions: [KR]\n"
     )
+
+
+@functools.cache
+def rollout_keys() -> tuple[Path, Path]:
+    """One rollout key pair (signing, verify) for every gateway of this test process.
+
+    Replicas of one fleet share it, as in production; a test that needs another
+    key (a forger's, a rotation) makes its own with ``generate_key_pair``.
+    """
+    return generate_key_pair(Path(tempfile.mkdtemp(prefix="haetae-rollout-keys-")))
 
 
 def redis_reachable() -> bool:
@@ -101,6 +114,7 @@ def rollout_gateway(
     ``settings``: more dotted overrides (``{upstream}`` in a value is the fake provider's
     URL); ``environ``: variables the gateway sees.
     """
+    folder.mkdir(parents=True, exist_ok=True)
     policy = folder / "policy.yaml"
     if not policy.exists():
         policy.write_text(policy_text, encoding="utf-8")
@@ -116,6 +130,8 @@ def rollout_gateway(
             "rollout.poll_interval": 0.2,
         }
         overrides |= {f"rollout.{key}": value for key, value in rollout.items()}
+        if "redis_url" in rollout and not {"signing_key_file", "verify_key_file"} & set(rollout):
+            overrides["rollout.signing_key_file"] = str(rollout_keys()[0])
         overrides |= {  # "{upstream}" in a setting stands for the fake provider's URL
             key: value.replace("{upstream}", upstream.base_url) if isinstance(value, str) else value
             for key, value in (settings or {}).items()

@@ -18,6 +18,7 @@ from rollout_helpers import (
     chat,
     closed_port,
     ready,
+    rollout_keys,
     wait_for,
 )
 from rollout_replicas import Replica, TcpLink, replicas
@@ -43,7 +44,12 @@ def config(folder: Path, upstream: ServerThread, redis_url: str, **rollout: Any)
         "policy": str(policy),
         "audit": {"url": f"sqlite:///{folder / 'audit.db'}"},
         "providers": {pid: {"base_url": upstream.base_url} for pid in load_catalog()},
-        "rollout": {"redis_url": redis_url, "file_poll_interval": 0} | rollout,
+        "rollout": {
+            "redis_url": redis_url,
+            "file_poll_interval": 0,
+            "signing_key_file": str(rollout_keys()[0]),
+        }
+        | rollout,
         "log_level": "info",
     }
 

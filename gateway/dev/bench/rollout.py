@@ -245,7 +245,11 @@ def _run(
     policies: Sequence[tuple[str, str]],
 ) -> tuple[list[Switch], list[float], list[float]]:
     policy = folder / "policy.yaml"
+    from gateway.dev.testing.replicas import replicas
+    from gateway.rollout.signing import generate_key_pair
+
     policy.write_text(_BASE.format(n="start"), encoding="utf-8")
+    signing_key, _verify_key = generate_key_pair(folder / "keys")  # one key for both replicas
     specs = []
     for name in ("a", "b"):
         config = {
@@ -256,12 +260,11 @@ def _run(
                 "key_prefix": prefix,
                 "poll_interval": poll_interval,
                 "file_poll_interval": 0,
+                "signing_key_file": str(signing_key),
             },
             "log_level": "warning",
         }
         specs.append((folder / name, config))
-    from gateway.dev.testing.replicas import replicas
-
     with replicas(*specs, token=_TOKEN) as (a, b):
         _wait_for_agreement(a, b)
         pubsub = _pubsub_delivery(redis_url, f"{prefix}bench", 50)
