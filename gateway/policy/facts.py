@@ -5,18 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from gateway.identity import Subject
-
 __all__ = ["PolicyInput"]
 
 
 @dataclass(frozen=True, slots=True)
 class PolicyInput:
-    """The request as the policy sees it.
+    """The request as the policy sees it: one field per fact of ``fact_table.FACTS``.
 
-    The first six fields are what every caller knows (a dry run over audit
-    records has exactly these); the rest default to "nothing known", which
+    The first five fields are what every caller knows (a dry run over audit
+    records has at least these); the rest default to "nothing known", which
     never satisfies a positive test such as ``groups`` or ``attachments``.
+    ``fact_table`` says how each is read from a live request, rebuilt from an
+    audit record or set by a test case.
     """
 
     provider: str
@@ -32,7 +32,12 @@ class PolicyInput:
     host: str | None = None
     #: countries of the addresses the host resolves to, or "unresolved" / "unknown" / "private"
     endpoint_countries: tuple[str, ...] = ()
-    subject: Subject = field(default_factory=Subject)
+    # the caller: no identity unless one was established
+    user: str | None = None
+    groups: tuple[str, ...] = ()
+    source: str | None = None  # the caller's address
+    client_app: str | None = None
+    anonymous: bool = True
     prompt_chars: int = 0
     attachments: tuple[str, ...] = ()
     server_references: tuple[str, ...] = ()
