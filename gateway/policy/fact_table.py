@@ -28,7 +28,7 @@ every entry through each of those uses.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -491,7 +491,7 @@ _READ_BY_ATTR = {
     for f in FACTS
     for attr, read in ((f.attr, f.read), *((a.attr, a.read) for a in f.also))
 }
-_READERS: tuple[Reader, ...] = tuple(_READ_BY_ATTR[f.name] for f in fields(PolicyInput))
+_READERS: tuple[Reader, ...] = tuple(_READ_BY_ATTR[name] for name in PolicyInput._fields)
 _REBUILDERS: tuple[tuple[str, Rebuilder], ...] = tuple(
     (f.attr, f.rebuild) for f in FACTS if f.rebuild is not None
 )
