@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 from gateway.errors import ConfigError
 from gateway.policy.evaluate import CompiledPolicy, Decision
-from gateway.policy.fact_table import SketchContext, sketch_input
-from gateway.policy.facts import PolicyInput
+from gateway.policy.fact_table import sketch_input
+from gateway.policy.facts import PolicyInput, SketchContext
 from gateway.policy.loader import load_policy
 from gateway.policy.providers import policy_catalog
 from gateway.policy.schema import EntityCountSketch, PolicyTest, RequestSketch

@@ -16,7 +16,7 @@ code needs, so none of it names a fact:
   when the record does not keep it, and then a dry run judges the request as
   if it had none (the field's default), a limit ``rollout/dryrun.py`` lists;
 - ``sketch``: the key a policy's test case sets and how it becomes the value
-  (``schema.RequestSketch`` and ``cases.Sketcher`` are generated from it).
+  (``schema.RequestSketch`` is generated from it; ``cases.Sketcher`` uses it).
 
 Like Presidio's recognizer registry and Cedar's schema, the table declares
 what exists; the compiler, explain, lint, test cases and dry run only use it.
@@ -27,13 +27,13 @@ every entry through each of those uses.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.policy.facts import PolicyInput
+from gateway.policy.facts import Live, PolicyInput, Reader, Rebuilder, Recorded, SketchContext
 from gateway.policy.hosts import upstream_host
 from gateway.policy.matchers import (
     MATCHERS,
@@ -54,106 +54,19 @@ from gateway.policy.matchers import (
 from gateway.policy.source import KeyPath
 
 if TYPE_CHECKING:
-    from gateway.providers.catalog import CatalogEntry, Provider
-    from gateway.providers.endpoints import Endpoint
+    from gateway.providers.catalog import Provider
 
 __all__ = [
     "FACTS",
     "Also",
     "EntityCountSketch",
     "Fact",
-    "Live",
-    "Recorded",
     "Sketch",
-    "SketchContext",
     "by_field",
     "read_input",
     "rebuild_input",
     "sketch_input",
 ]
-
-Group = Literal["caller", "destination", "content"]
-
-
-class Caller(Protocol):
-    """Who is calling, as the identify stage established it (``identity.Subject``)."""
-
-    @property
-    def user(self) -> str | None: ...
-    @property
-    def groups(self) -> tuple[str, ...]: ...
-    @property
-    def address(self) -> str | None: ...
-    @property
-    def application(self) -> str | None: ...
-    @property
-    def anonymous(self) -> bool: ...
-
-
-class _Text(Protocol):
-    @property
-    def text(self) -> str: ...
-
-
-class Live(Protocol):
-    """What the Decide stage reads of a request (``gateway.exchange.Exchange``)."""
-
-    @property
-    def subject(self) -> Caller: ...
-    @property
-    def endpoint(self) -> Endpoint | None: ...
-    @property
-    def model(self) -> str | None: ...
-    @property
-    def segments(self) -> Sequence[_Text]: ...
-    @property
-    def entity_counts(self) -> dict[str, int]: ...
-    @property
-    def entity_scores(self) -> dict[str, list[float]]: ...
-    @property
-    def endpoint_country(self) -> str | None:
-        """The resolved endpoint's countries, comma-joined, when a rule asked for them."""
-
-    @property
-    def attachments(self) -> tuple[str, ...]: ...
-    @property
-    def server_references(self) -> tuple[str, ...]: ...
-
-
-class Recorded(Protocol):
-    """What a dry run reads of an audit record (``gateway.audit.AuditRecord``)."""
-
-    @property
-    def user(self) -> str | None: ...
-    @property
-    def groups(self) -> list[str]: ...
-    @property
-    def client_address(self) -> str | None: ...
-    @property
-    def client_application(self) -> str | None: ...
-    @property
-    def host(self) -> str | None: ...
-    @property
-    def api(self) -> str | None: ...
-    @property
-    def model(self) -> str | None: ...
-    @property
-    def entities(self) -> dict[str, int]: ...
-    @property
-    def endpoint_country(self) -> str | None: ...
-    @property
-    def details(self) -> dict[str, Any] | None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class SketchContext:
-    """What a test case's keys are resolved against: the catalog and the scanned text."""
-
-    entry: CatalogEntry | None  # the sketch's provider in the catalog, if it is there
-    declared_groups: Sequence[str] | None
-    entity_counts: Mapping[str, int]
-    entity_scores: Mapping[str, Sequence[float]]
-    text_chars: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,10 +82,6 @@ class Sketch:
     default: Any  # a pydantic ``Field(...)``
     value: Callable[[Any, SketchContext], Any]
     key: str | None = None  # default: the fact's field name
-
-
-Reader = Callable[[Live, "Provider"], Any]
-Rebuilder = Callable[[Recorded, "Provider"], Any]
 
 
 class EntityCountSketch(BaseModel):
@@ -196,7 +105,6 @@ class Fact:
     """One condition key: how it is written, tested, read, rebuilt and sketched."""
 
     key: str
-    group: Group
     kind: FactKind
     value: Any  # the type of the condition's value, as pydantic validates it
     read: Reader
@@ -254,7 +162,6 @@ FACTS: tuple[Fact, ...] = (
     # -- caller: who is calling (the identify stage) ------------------------------
     Fact(
         "user",
-        "caller",
         "globs",
         list[str],
         read=lambda x, p: x.subject.user,
@@ -264,7 +171,6 @@ FACTS: tuple[Fact, ...] = (
     ),
     Fact(
         "groups",
-        "caller",
         "values",
         list[str],
         read=lambda x, p: x.subject.groups,
@@ -275,7 +181,6 @@ FACTS: tuple[Fact, ...] = (
     ),
     Fact(
         "source",
-        "caller",
         "networks",
         list[str],
         read=lambda x, p: x.subject.address,
@@ -286,7 +191,6 @@ FACTS: tuple[Fact, ...] = (
     ),
     Fact(
         "client_app",
-        "caller",
         "globs",
         list[str],
         read=lambda x, p: x.subject.application,
@@ -296,7 +200,6 @@ FACTS: tuple[Fact, ...] = (
     ),
     Fact(
         "anonymous",
-        "caller",
         "flag",
         bool,
         read=lambda x, p: x.subject.anonymous,
@@ -313,7 +216,6 @@ FACTS: tuple[Fact, ...] = (
     # -- destination: where the request goes (route, and the deciding policy's catalog) --
     Fact(
         "provider",
-        "destination",
         "value",
         list[str],
         read=lambda x, p: p.id,
@@ -322,7 +224,6 @@ FACTS: tuple[Fact, ...] = (
     ),
     Fact(
         "provider.jurisdiction",
-        "destination",
         "value",
         list[str],
         read=lambda x, p: p.entry.jurisdiction,
@@ -337,7 +238,6 @@ FACTS: tuple[Fact, ...] = (
     ),
     Fact(
         "provider.parent_jurisdiction",
-        "destination",
         "value",
         list[str],
         read=lambda x, p: p.entry.parent_jurisdiction,
@@ -352,7 +252,6 @@ FACTS: tuple[Fact, ...] = (
     ),
     Fact(
         "provider.regions",
-        "destination",
         "values",
         list[str],
         read=lambda x, p: tuple(p.entry.regions),
@@ -368,7 +267,6 @@ FACTS: tuple[Fact, ...] = (
     ),
     Fact(
         "host",
-        "destination",
         "globs",
         list[str],
         read=lambda x, p: upstream_host(p.base_url),
@@ -382,7 +280,6 @@ FACTS: tuple[Fact, ...] = (
     ),
     Fact(
         "endpoint.ip_country",
-        "destination",
         "values",
         list[str],
         attr="endpoint_countries",
@@ -404,7 +301,6 @@ FACTS: tuple[Fact, ...] = (
     ),
     Fact(
         "api",
-        "destination",
         "value",
         list[str],
         read=lambda x, p: x.endpoint.api if x.endpoint is not None else "",
@@ -413,7 +309,6 @@ FACTS: tuple[Fact, ...] = (
     ),
     Fact(
         "model",
-        "destination",
         "globs",
         list[str],
         read=lambda x, p: x.model,
@@ -425,7 +320,6 @@ FACTS: tuple[Fact, ...] = (
     # -- content: what the request carries (extract and detect) -------------------
     Fact(
         "entities",
-        "content",
         "entities",
         list[str] | dict[str, EntityThreshold],
         attr="entity_counts",
@@ -443,7 +337,6 @@ FACTS: tuple[Fact, ...] = (
     ),
     Fact(
         "prompt_chars",
-        "content",
         "range",
         Range,
         read=lambda x, p: sum(len(segment.text) for segment in x.segments),
@@ -458,7 +351,6 @@ FACTS: tuple[Fact, ...] = (
     ),
     Fact(
         "attachments",
-        "content",
         "kinds",
         bool | list[str],
         read=lambda x, p: x.attachments,
@@ -469,7 +361,6 @@ FACTS: tuple[Fact, ...] = (
     ),
     Fact(
         "server_references",
-        "content",
         "kinds",
         bool | list[str],
         read=lambda x, p: x.server_references,

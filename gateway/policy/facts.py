@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-__all__ = ["PolicyInput"]
+if TYPE_CHECKING:
+    from gateway.providers.catalog import CatalogEntry, Provider
+    from gateway.providers.endpoints import Endpoint
+
+__all__ = [
+    "Caller",
+    "Live",
+    "PolicyInput",
+    "Reader",
+    "Rebuilder",
+    "Recorded",
+    "SketchContext",
+]
 
 _NOTHING: Mapping[str, int] = MappingProxyType({})
 _NO_SCORES: Mapping[str, Sequence[float]] = MappingProxyType({})
@@ -49,3 +62,93 @@ class PolicyInput(NamedTuple):
     prompt_chars: int = 0
     attachments: tuple[str, ...] = ()
     server_references: tuple[str, ...] = ()
+
+
+# -- where the facts come from (see fact_table.FACTS) -----------------------------
+
+
+class Caller(Protocol):
+    """Who is calling, as the identify stage established it (``identity.Subject``)."""
+
+    @property
+    def user(self) -> str | None: ...
+    @property
+    def groups(self) -> tuple[str, ...]: ...
+    @property
+    def address(self) -> str | None: ...
+    @property
+    def application(self) -> str | None: ...
+    @property
+    def anonymous(self) -> bool: ...
+
+
+class _Text(Protocol):
+    @property
+    def text(self) -> str: ...
+
+
+class Live(Protocol):
+    """What the Decide stage reads of a request (``gateway.exchange.Exchange``)."""
+
+    @property
+    def subject(self) -> Caller: ...
+    @property
+    def endpoint(self) -> Endpoint | None: ...
+    @property
+    def model(self) -> str | None: ...
+    @property
+    def segments(self) -> Sequence[_Text]: ...
+    @property
+    def entity_counts(self) -> dict[str, int]: ...
+    @property
+    def entity_scores(self) -> dict[str, list[float]]: ...
+    @property
+    def endpoint_country(self) -> str | None:
+        """The resolved endpoint's countries, comma-joined, when a rule asked for them."""
+
+    @property
+    def attachments(self) -> tuple[str, ...]: ...
+    @property
+    def server_references(self) -> tuple[str, ...]: ...
+
+
+class Recorded(Protocol):
+    """What a dry run reads of an audit record (``gateway.audit.AuditRecord``)."""
+
+    @property
+    def user(self) -> str | None: ...
+    @property
+    def groups(self) -> list[str]: ...
+    @property
+    def client_address(self) -> str | None: ...
+    @property
+    def client_application(self) -> str | None: ...
+    @property
+    def host(self) -> str | None: ...
+    @property
+    def api(self) -> str | None: ...
+    @property
+    def model(self) -> str | None: ...
+    @property
+    def entities(self) -> dict[str, int]: ...
+    @property
+    def endpoint_country(self) -> str | None: ...
+    @property
+    def details(self) -> dict[str, Any] | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SketchContext:
+    """What a test case's keys are resolved against: the catalog and the scanned text."""
+
+    entry: CatalogEntry | None  # the sketch's provider in the catalog, if it is there
+    declared_groups: Sequence[str] | None
+    entity_counts: Mapping[str, int]
+    entity_scores: Mapping[str, Sequence[float]]
+    text_chars: int
+
+
+#: reads a fact from a live request going to a provider (as the policy's catalog states it)
+Reader = Callable[[Live, "Provider"], Any]
+#: reads a fact from an audit record of a request that went to a provider
+Rebuilder = Callable[[Recorded, "Provider"], Any]

@@ -38,8 +38,10 @@ __all__ = [
     "check_entity_names",
     "check_ip_countries",
     "check_networks",
+    "declared_groups",
     "expand_entities",
     "globs",
+    "resolved_countries",
 ]
 
 Predicate = Callable[[PolicyInput], bool]
