@@ -11,6 +11,12 @@ hold::
 
 One model describes both a policy and a fragment it includes; the loader
 checks which keys only the including (top-level) file may set.
+
+The tests (``Condition``'s keys besides the combinators) and a test case's
+request sketch (``RequestSketch``) are generated from the table of facts
+(``fact_table.FACTS``), so a new fact is written, validated and shown by
+``haetae policy schema`` without an edit here. Type checkers see the
+hand-written bases, whose generated fields they read as ``Any``.
 """
 
 from __future__ import annotations
@@ -86,6 +92,8 @@ class _ConditionBase(_Strict):
 
 
 def _leaf(fact: Fact) -> tuple[Any, Any]:
+    """A fact's field: absent by default; its check runs after pydantic's own, so its
+    error carries the key's location like any schema error."""
     annotation: Any = fact.value | None
     if fact.check is not None:
         check = fact.check
