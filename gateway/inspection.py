@@ -13,7 +13,8 @@ from gateway.detect.actions import RequestEditor
 from gateway.detect.transforms import Pseudonymizer
 from gateway.errors import BadRequest, PolicyBlock
 from gateway.geo import UNRESOLVED, EndpointResolver
-from gateway.policy import PolicyInput, refusal_message, warning_message
+from gateway.policy import refusal_message, warning_message
+from gateway.policy.fact_table import read_input
 from gateway.policy.hosts import upstream_host
 from gateway.policy.messages import choose_language
 from gateway.providers.dialect import (
@@ -148,29 +149,11 @@ class Decide:
     async def __call__(self, exchange: Exchange) -> None:
         provider, endpoint, policy = exchange.provider, exchange.endpoint, exchange.policy
         assert provider is not None and endpoint is not None
-        host = upstream_host(provider.base_url)
-        countries: tuple[str, ...] = ()
         if policy.needs_endpoint_country:
+            host = upstream_host(provider.base_url)
             countries = await self._resolver.countries(host) if host else (UNRESOLVED,)
             exchange.endpoint_country = ",".join(countries)
-        decision = policy.decide(
-            PolicyInput(
-                provider=provider.id,
-                provider_jurisdiction=provider.entry.jurisdiction,
-                provider_parent_jurisdiction=provider.entry.parent_jurisdiction,
-                api=endpoint.api,
-                model=exchange.model,
-                entity_counts=exchange.entity_counts,
-                entity_scores=exchange.entity_scores,
-                provider_regions=tuple(provider.entry.regions),
-                host=host,
-                endpoint_countries=countries,
-                subject=exchange.subject,
-                prompt_chars=sum(len(segment.text) for segment in exchange.segments),
-                attachments=exchange.attachments,
-                server_references=exchange.server_references,
-            )
-        )
+        decision = policy.decide(read_input(exchange, provider))
         exchange.decision = decision
         if decision.action == "block" or decision.warning_rules:
             accept = exchange.header(b"accept-language")
