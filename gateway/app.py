@@ -23,6 +23,7 @@ from gateway.forward import Forward
 from gateway.identity import Admit, Identify
 from gateway.inspection import Decide, Detect, Extract, Transform
 from gateway.keys import load_edit_key
+from gateway.labels import LabelScan
 from gateway.pipeline import Pipeline
 from gateway.policy import CompiledPolicy
 from gateway.policy.active import PolicyHolder, ProviderBuilder
@@ -163,6 +164,7 @@ def build_app(
         audit=telemetry.wrap_audit(audit),
         current_policy=holder.current,
         audit_keys=configured_keys(settings.audit, edit_key, env),
+        labels=LabelScan(holder.engine_for),
     )
     admin_auth = AdminAuth(
         load_admin_tokens(

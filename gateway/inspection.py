@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, unquote_to_bytes
+from urllib.parse import unquote
 
 import orjson
 
@@ -13,6 +13,7 @@ from gateway.detect.actions import RequestEditor
 from gateway.detect.transforms import Pseudonymizer
 from gateway.errors import BadRequest, PolicyBlock
 from gateway.geo import UNRESOLVED, EndpointResolver
+from gateway.labels import decoded_path, label_segments, masked, note_finding
 from gateway.policy import PolicyInput, refusal_message, warning_message
 from gateway.policy.hosts import upstream_host
 from gateway.policy.messages import choose_language
@@ -52,6 +53,9 @@ class Extract:
         # The URL path reaches the provider too (endpoints match on their suffix).
         query = query_segments(exchange.query, credentials_forwarded=forwarded)
         query.insert(0, _path_segment(exchange.upstream_path))
+        # The client application's headers: labels the record names (gateway/labels.py)
+        exchange.label_segments = label_segments(exchange)
+        query.extend(exchange.label_segments)
         if endpoint is None or endpoint.dialect is None:
             # A read-only listing has nothing to inspect, so it may carry nothing:
             # a body here would leave unscanned.
@@ -117,11 +121,13 @@ class Detect:
                 findings[index] = [f for f in found if not f.entity_type.startswith("SECRET_")]
             elif segment.form == "model":
                 # the audit record and spans carry the model: never with what was found
-                exchange.audit_model = _masked(segment.text, found)
+                exchange.audit_model = masked(segment.text, found)
             elif segment.form == "url" and not segment.path:
                 path = _decoded_path(exchange.upstream_path)  # as sent, slashes and all
-                exchange.audit_path = _masked(path, found)
+                exchange.audit_path = masked(path, found)
                 path_found = [path[f.start : f.end] for f in found]
+            elif segment.form == "header":
+                note_finding(exchange, segment, found)
         if path_found and exchange.model and exchange.audit_model is None:
             # a model named in the path (Gemini) is recorded without what was found there
             model = unquote(exchange.model)
@@ -202,6 +208,7 @@ class Transform:
         edits: dict[JSONPath, str] = {}
         # exchange.findings holds only findings that count (Detect screened them)
         query_edits: dict[int, str] = {}
+        header_edits: dict[bytes, bytes] = {}
         for segment, findings in zip(exchange.segments, exchange.findings, strict=True):
             hits = [f for f in findings if f.entity_type in actions]
             if not hits:
@@ -211,8 +218,16 @@ class Transform:
             edited = editor.edit(segment.text, hits, actions)
             if segment.form in ("query", "credential"):
                 query_edits[int(segment.path[1])] = edited
+            elif segment.form == "header":
+                header_edits[str(segment.path[0]).encode("latin-1")] = _header_value(
+                    segment, hits, edited
+                )
             else:
                 edits[segment.path] = segment.encode(edited)
+        if header_edits:
+            exchange.headers = [
+                (name, header_edits.get(name, value)) for name, value in exchange.headers
+            ]
         if edits:
             apply_edits(exchange.document, edits)
             exchange.outgoing_body = orjson.dumps(exchange.document)
@@ -252,6 +267,20 @@ def _uneditable(segment: Segment, hits: list[Finding]) -> str:
     )
 
 
+def _header_value(segment: Segment, hits: list[Finding], edited: str) -> bytes:
+    """An edited header label as header bytes; one that cannot be a header value refuses."""
+    value = edited.encode("utf-8", "surrogateescape")
+    if any(byte < 0x20 or byte == 0x7F for byte in value):
+        entities = ", ".join(sorted({f.entity_type for f in hits}))
+        raise BadRequest(
+            f"a request header ({segment.location}) holds {entities}, which the policy would "
+            "edit but whose edited value cannot be sent as a header, so the request was not "
+            "forwarded",
+            code="uneditable_content",
+        )
+    return value
+
+
 def _path_segment(path: str) -> Segment:
     """The upstream URL path, percent-decoded, as one scan-only segment.
 
@@ -263,21 +292,7 @@ def _path_segment(path: str) -> Segment:
 
 
 def _decoded_path(path: str) -> str:
-    try:
-        return unquote_to_bytes(path).decode("utf-8")
-    except UnicodeDecodeError:
-        raise UninspectableContent("the URL path is not UTF-8 text") from None
-
-
-def _masked(text: str, findings: list[Finding]) -> str:
-    """``text`` with every finding replaced by ``<ENTITY>`` (overlaps merged)."""
-    out: list[str] = []
-    end = 0
-    for finding in sorted(findings, key=lambda f: (f.start, -f.end)):
-        if finding.start < end:  # inside one already replaced
-            continue
-        out.append(text[end : finding.start])
-        out.append(f"<{finding.entity_type}>")
-        end = finding.end
-    out.append(text[end:])
-    return "".join(out)
+    decoded = decoded_path(path)
+    if decoded is None:
+        raise UninspectableContent("the URL path is not UTF-8 text")
+    return decoded

@@ -5,27 +5,36 @@ The official SDKs name themselves in the User-Agent (``OpenAI/Python 1.52.0``,
 those become stable names a policy can match (``openai-python``,
 ``anthropic-python``, ``google-genai-python``). Any other agent is named by its
 first product token, lower-cased (``curl``, ``python-httpx``).
+
+The caller chooses both headers, so the name is a label, not a fact: the same
+function is applied again to the headers' *scanned* text (``gateway/labels.py``),
+where a finding has become ``<ENTITY>``, and a placeholder is kept as it is
+(``<KR_RRN>``) so that the record says what the label held, never the value.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["application_name"]
+__all__ = ["MAX_APPLICATION", "application_name"]
 
-_MAX = 64
+MAX_APPLICATION = 64
 _LANGUAGES = {"python": "python", "js": "node", "node": "node", "go": "go", "java": "java"}
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
+_PLACEHOLDER = r"<[A-Z][A-Z0-9_]*>"
+_TOKEN = re.compile(rf"(?:{_PLACEHOLDER}|[A-Za-z0-9])(?:{_PLACEHOLDER}|[A-Za-z0-9._+-])*")
+_PLACEHOLDERS = re.compile(rf"({_PLACEHOLDER})")
 _SDK = re.compile(r"(?:Async)?(?:Azure)?(OpenAI|Anthropic)/(\w+)")
 
 
-def application_name(client_header: bytes | None, user_agent: bytes | None) -> str | None:
-    """A short, safe name: letters, digits and ``._+-``, at most 64 characters."""
+def application_name(
+    client_header: bytes | str | None, user_agent: bytes | str | None
+) -> str | None:
+    """A short, safe name: letters, digits, ``._+-`` and placeholders, at most 64 characters."""
     if client_header:
-        return _clean(client_header.decode("latin-1"))
+        return _clean(_text(client_header))
     if not user_agent:
         return None
-    agent = user_agent.decode("latin-1").strip()
+    agent = _text(user_agent).strip()
     sdk = _SDK.match(agent)
     if sdk:
         vendor, language = sdk.group(1).lower(), sdk.group(2).lower()
@@ -36,6 +45,15 @@ def application_name(client_header: bytes | None, user_agent: bytes | None) -> s
     return _clean(agent.split("/", 1)[0])
 
 
+def _text(value: bytes | str) -> str:
+    return value.decode("latin-1") if isinstance(value, bytes) else value
+
+
 def _clean(value: str) -> str | None:
     token = _TOKEN.match(value.strip())
-    return token.group(0)[:_MAX].lower() if token else None
+    if not token:
+        return None
+    # lower-case the name, not the placeholders (they name entity types)
+    parts = _PLACEHOLDERS.split(token.group(0))
+    name = "".join(part if index % 2 else part.lower() for index, part in enumerate(parts))
+    return name[:MAX_APPLICATION]

@@ -73,9 +73,10 @@ class Identify:
         self._client_header = settings.client_header.lower().encode("latin-1")
 
     async def __call__(self, exchange: Exchange) -> None:
-        application = application_name(
-            exchange.header(self._client_header), exchange.header(b"user-agent")
-        )
+        client, agent = exchange.header(self._client_header), exchange.header(b"user-agent")
+        application = application_name(client, agent)
+        # Both are the caller's words: scanned with the request, masked in the record.
+        exchange.label_headers = (self._client_header, b"user-agent")
         anonymous = Subject(address=exchange.client_address, application=application)
         exchange.subject = anonymous
         header_identity = self._headers.take(exchange)  # strips them whatever comes next

@@ -1,0 +1,211 @@
+"""Caller-chosen labels: the text outside the body that records, logs and spans name.
+
+The URL path, the model, the client application (from ``X-Haetae-Client`` or the
+``User-Agent``) and the HTTP method are chosen by whoever sends the request, and
+each would otherwise be written, as sent, into the audit store and the spans. So
+they are treated like any other text the caller sends:
+
+- **scanned**, as segments of the request's one scan (Extract adds them, Detect
+  scans them with the body), so a finding in a label counts for the policy like
+  a finding anywhere else: a rule that blocks resident numbers blocks a request
+  whose User-Agent carries one;
+- **masked** where they are recorded: a label that holds a finding is recorded
+  with each finding replaced by ``<ENTITY>`` (``masked``), and the client
+  application is then named from the masked text (``<KR_RRN>``);
+- **scanned on refusal too**: a request refused before Detect (unknown provider,
+  identity failure, bad body, uninspected path) has its labels scanned by
+  ``LabelScan`` just before its record is made, with the same engine, bounded in
+  length so an invented path cannot cost more than a short text;
+- **bounded and shaped**: a path that was never forwarded keeps only word-like
+  segments, the rest ``*`` (``plain``), and an application name that looks like
+  a token (a long run of letters and digits) is recorded as ``*``, because a
+  policy that does not scan for a credential cannot recognise one.
+
+The HTTP method is not scanned but reduced to the standard ones (``_OTHER``
+otherwise, as OpenTelemetry names it).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+from urllib.parse import unquote_to_bytes
+
+from gateway.identity.application import application_name
+from gateway.providers.dialect import Segment
+
+if TYPE_CHECKING:
+    from gateway.detect import DetectionEngine, Finding
+    from gateway.exchange import Exchange
+    from gateway.policy import CompiledPolicy
+
+__all__ = [
+    "LabelScan",
+    "decoded_path",
+    "label_segments",
+    "masked",
+    "note_finding",
+    "plain",
+    "recorded_application",
+    "recorded_method",
+    "recorded_path",
+]
+
+log = logging.getLogger("haetae.labels")
+
+#: characters of a label scanned for a request that is refused (nothing is
+#: forwarded, and the record keeps at most 512): an invented 60 KB path costs no
+#: more than a short one
+_SCANNED_ON_REFUSAL = 1024
+_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
+)
+_PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*>")
+#: a word or version (``v1beta``, ``gemini-2.0-flash:generateContent``): no run of
+#: three digits, ...
+_WORDLIKE = re.compile(r"(?!.*\d{3})[A-Za-z0-9._:-]{1,64}")
+#: ... no run of 12 letters and digits with a digit in it, nor of 24 letters
+#: (``ghp_…``, ``AKIA…``, ``sk-proj-…`` are token-shaped)
+_RUN = re.compile(r"[A-Za-z0-9]{12,}")
+
+
+def masked(text: str, findings: Iterable[Finding]) -> str:
+    """``text`` with every finding replaced by ``<ENTITY>`` (overlaps merged)."""
+    out: list[str] = []
+    end = 0
+    for finding in sorted(findings, key=lambda f: (f.start, -f.end)):
+        if finding.start < end:  # inside one already replaced
+            continue
+        out.append(text[end : finding.start])
+        out.append(f"<{finding.entity_type}>")
+        end = finding.end
+    out.append(text[end:])
+    return "".join(out)
+
+
+def plain(label: str) -> bool:
+    """True for a label safe to record unscanned: word-like, not token-shaped.
+
+    Placeholders (``<KR_RRN>``) count as words: they are what the scan left.
+    """
+    text = _PLACEHOLDER.sub("x", label) if "<" in label else label
+    if not _WORDLIKE.fullmatch(text):
+        return False
+    return not any(len(run) >= 24 or not run.isalpha() for run in _RUN.findall(text))
+
+
+def label_segments(exchange: Exchange) -> list[Segment]:
+    """The label headers Identify named, each present one as a segment to scan.
+
+    A value is decoded as UTF-8 with undecodable bytes kept as surrogates, so an
+    edit is written back byte for byte (``Transform``). Its location is the
+    header's name (``(header:user-agent)``), which the gateway chose.
+    """
+    segments = []
+    for name in exchange.label_headers:
+        value = exchange.header(name)
+        if value:
+            text = value.decode("utf-8", "surrogateescape")
+            segments.append(Segment((name.decode("latin-1"),), text, "header"))
+    return segments
+
+
+def note_finding(exchange: Exchange, segment: Segment, found: list[Finding]) -> None:
+    """Record how a header label reads with ``found`` masked (Detect and ``LabelScan``)."""
+    exchange.masked_labels[str(segment.path[0])] = masked(segment.text, found)
+
+
+def recorded_application(exchange: Exchange) -> str | None:
+    """The client application as the record and spans may hold it.
+
+    Derived again from the header texts with their findings masked; None while the
+    headers are unscanned (a label scan failed), ``*`` when it looks like a token.
+    """
+    if not (exchange.scanned or exchange.labels_scanned):
+        return None
+    if exchange.masked_labels:
+        client = agent = None
+        for segment in exchange.label_segments:
+            name = str(segment.path[0])
+            text = exchange.masked_labels.get(name, segment.text)
+            if name == "user-agent":
+                agent = text
+            else:
+                client = text
+        name_ = application_name(client, agent)
+    else:
+        name_ = exchange.subject.application
+    if name_ is None:
+        return None
+    return name_ if plain(name_) else "*"
+
+
+def recorded_path(exchange: Exchange) -> str:
+    """The path as recorded: as forwarded (findings masked), else only its word-like parts."""
+    path = exchange.upstream_path or exchange.path[:200]
+    if exchange.scanned:  # forwarded, or refused by the policy: the path was judged
+        return exchange.audit_path if exchange.audit_path is not None else path
+    if exchange.audit_path is not None:  # scanned on refusal and something found
+        path = exchange.audit_path
+    return "/".join(part if not part or plain(part) else "*" for part in path.split("/"))
+
+
+def recorded_method(method: str) -> str:
+    """The method, or ``_OTHER``: a server may accept any token as a method."""
+    return method if method in _METHODS else "_OTHER"
+
+
+def decoded_path(path: str) -> str | None:
+    """The path percent-decoded as UTF-8, or None when it is not UTF-8 text."""
+    try:
+        return unquote_to_bytes(path).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+class LabelScan:
+    """Scans the labels of a request refused before Detect, just before its record.
+
+    ``engine`` is the engine (or a function giving the engine for the request's
+    policy) that Detect uses, so a label is judged by the same recognizers as the
+    body would have been. A scan that fails leaves the labels unscanned, and the
+    record then keeps only what is safe unscanned (no application, a path of
+    word-like segments): the refusal itself is never held up.
+    """
+
+    def __init__(
+        self, engine: DetectionEngine | Callable[[CompiledPolicy], DetectionEngine]
+    ) -> None:
+        self._engine_for = engine if callable(engine) else lambda _policy: engine
+
+    def __call__(self, exchange: Exchange) -> None:
+        if exchange.scanned or exchange.labels_scanned:
+            return
+        path = decoded_path(exchange.upstream_path or exchange.path)
+        exchange.label_segments = label_segments(exchange)
+        segments = [
+            Segment(segment.path, segment.text[:_SCANNED_ON_REFUSAL], segment.form)
+            for segment in exchange.label_segments
+        ]
+        if path is not None:
+            segments.insert(0, Segment((), path[:_SCANNED_ON_REFUSAL].replace("/", " "), "url"))
+        try:
+            engine = self._engine_for(exchange.policy)
+            findings = engine.scan_segments([segment.text for segment in segments])
+        except Exception as exc:  # the type only: the message could quote the label
+            log.error(
+                "label scan failed request_id=%s error=%s",
+                exchange.request_id,
+                type(exc).__name__,
+            )
+            return
+        for segment, found in zip(segments, findings, strict=True):
+            if not found:
+                continue
+            if segment.form == "url" and path is not None:
+                exchange.audit_path = masked(path[:_SCANNED_ON_REFUSAL], found)
+            elif segment.form == "header":
+                note_finding(exchange, segment, found)
+        exchange.labels_scanned = True
