@@ -59,6 +59,9 @@ class Exchange:
     provider: Provider | None = None
     upstream_path: str = ""
     endpoint: Endpoint | None = None
+    #: names of the trailer fields the server kept apart, filled as the body ends;
+    #: None when the server does not separate them (``gateway/trailers.py``)
+    trailers: list[str] | None = None
     # read body and extract
     body: bytes = b""
     document: Any = None

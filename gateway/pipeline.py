@@ -29,6 +29,7 @@ from gateway.labels import LabelScan
 from gateway.policy.messages import warning_header
 from gateway.responses import send_refusal
 from gateway.telemetry.logs import bind_request_id
+from gateway.trailers import request_trailers
 
 if TYPE_CHECKING:
     from gateway.policy import CompiledPolicy
@@ -73,6 +74,7 @@ class Pipeline:
             client_address=client[0] if client else None,
             receive=receive,
             policy=self._current_policy(),
+            trailers=request_trailers(scope),
         )
         bind_request_id(exchange.request_id)
         try:

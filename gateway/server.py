@@ -17,6 +17,7 @@ import uvicorn
 from gateway.app import build_app
 from gateway.settings import Settings
 from gateway.telemetry import Telemetry, choose_exporters, configure_logging
+from gateway.trailers import http_protocol
 
 __all__ = ["app_from_environment", "run_gateway", "uvicorn_config"]
 
@@ -26,13 +27,17 @@ _SETTINGS_VARIABLE = "HAETAE_WORKER_SETTINGS_JSON"
 def uvicorn_config(
     app: object, host: str, port: int, log_level: str = "warning", **extra: Any
 ) -> uvicorn.Config:
-    """uvloop and httptools where available; no access log, since URLs can carry keys."""
+    """uvloop and httptools where available; no access log, since URLs can carry keys.
+
+    The httptools protocol is the gateway's own, which keeps request trailers out of
+    the headers (``gateway/trailers.py``); without httptools, chunked bodies are refused.
+    """
     return uvicorn.Config(
         app,  # type: ignore[arg-type]
         host=host,
         port=port,
         loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
-        http="httptools" if importlib.util.find_spec("httptools") else "h11",
+        http=http_protocol(),
         lifespan="on",
         access_log=False,
         log_level=log_level,
