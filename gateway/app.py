@@ -149,6 +149,7 @@ def build_app(
     upstream = build_upstream(settings.forward, settings.timeouts, transport)
     if telemetry is None:
         telemetry = build_telemetry(settings.telemetry, env)
+    labels = LabelScan(holder.engine_for)  # Detect's and the refusals' (gateway/labels.py)
     pipeline = Pipeline(
         stages=telemetry.wrap_stages(
             Identify(settings.identity),
@@ -156,7 +157,7 @@ def build_app(
             Admit(settings.identity),
             ReadBody(settings.limits.max_body_bytes),
             Extract(),
-            Detect(holder.engine_for, settings.detection.offload_threshold_chars),
+            Detect(holder.engine_for, settings.detection.offload_threshold_chars, labels),
             Decide(),
             Transform(edit_key),
         ),
@@ -164,7 +165,7 @@ def build_app(
         audit=telemetry.wrap_audit(audit),
         current_policy=holder.current,
         audit_keys=configured_keys(settings.audit, edit_key, env),
-        labels=LabelScan(holder.engine_for),
+        labels=labels,
     )
     admin_auth = AdminAuth(
         load_admin_tokens(

@@ -13,7 +13,7 @@ from gateway.detect.actions import RequestEditor
 from gateway.detect.transforms import Pseudonymizer
 from gateway.errors import BadRequest, PolicyBlock
 from gateway.geo import UNRESOLVED, EndpointResolver
-from gateway.labels import decoded_path, label_segments, masked, note_finding
+from gateway.labels import LabelScan, decoded_path, label_segments, masked, note_finding
 from gateway.policy import PolicyInput, refusal_message, warning_message
 from gateway.policy.hosts import upstream_host
 from gateway.policy.messages import choose_language
@@ -53,15 +53,15 @@ class Extract:
         # The URL path reaches the provider too (endpoints match on their suffix).
         query = query_segments(exchange.query, credentials_forwarded=forwarded)
         query.insert(0, _path_segment(exchange.upstream_path))
-        # The client application's headers: labels the record names (gateway/labels.py)
-        exchange.label_segments = label_segments(exchange)
-        query.extend(exchange.label_segments)
+        # The client application's headers: labels the record names (gateway/labels.py),
+        # always the last segments (Detect scans them apart from the rest)
+        labels = exchange.label_segments = label_segments(exchange)
         if endpoint is None or endpoint.dialect is None:
             # A read-only listing has nothing to inspect, so it may carry nothing:
             # a body here would leave unscanned.
             if exchange.body:
                 raise BadRequest("this read-only endpoint takes no request body")
-            exchange.segments = query
+            exchange.segments = query + labels
             return
         if not exchange.body:
             raise BadRequest("the request body is empty; this API expects a JSON object")
@@ -78,6 +78,7 @@ class Extract:
         model = document.get("model")
         if isinstance(model, str) and model:  # structural, but free text all the same
             exchange.segments.append(Segment(("model",), model, "model"))
+        exchange.segments += labels
         exchange.attachments = found.attachments
         exchange.server_references = found.server_references
         exchange.document = document
@@ -97,9 +98,11 @@ class Detect:
         self,
         engine: DetectionEngine | Callable[[CompiledPolicy], DetectionEngine],
         offload_threshold_chars: int,
+        labels: LabelScan | None = None,
     ) -> None:
         self._engine_for = engine if callable(engine) else lambda _policy: engine
         self._threshold = offload_threshold_chars
+        self._labels = labels or LabelScan(engine)
 
     async def __call__(self, exchange: Exchange) -> None:
         if not exchange.segments:
@@ -107,10 +110,19 @@ class Detect:
             return
         engine = self._engine_for(exchange.policy)
         texts = [segment.text for segment in exchange.segments]
-        if sum(map(len, texts)) > self._threshold:
-            findings = await asyncio.to_thread(engine.scan_segments, texts)
+        labels = len(exchange.label_segments)  # the last segments, scanned on their own
+        body = texts[: len(texts) - labels] if labels else texts
+        if sum(map(len, body)) > self._threshold:
+            findings = await asyncio.to_thread(engine.scan_segments, body)
         else:
-            findings = engine.scan_segments(texts)
+            findings = engine.scan_segments(body)
+        if labels:
+            found = self._labels.findings
+            label_texts = texts[-labels:]
+            if sum(map(len, label_texts)) > self._threshold:  # a header of invented size
+                findings += await asyncio.to_thread(found, engine, label_texts)
+            else:
+                findings += found(engine, label_texts)
         segments = exchange.segments
         path_found: list[str] = []
         for index, segment in enumerate(segments):
