@@ -142,3 +142,29 @@ def test_a_long_label_is_scanned_only_as_far_as_it_is_recorded(engine) -> None:
     record = build_record(exchange, "error", 404, None)
     assert len(record.path) <= 513 and RRN not in record.path
     assert record.client_application == "*"  # 64 x's: a run no word has
+
+
+def test_a_label_s_findings_are_remembered_per_engine_within_a_bound(engine) -> None:
+    class Counting(DetectionEngine):
+        scans = 0
+
+        def scan_segments(self, texts, language=None):  # type: ignore[no-untyped-def]
+            Counting.scans += len(texts)
+            return super().scan_segments(texts, language)
+
+    counting = Counting(sorted(POLICY.scanned_entities))
+    labels = LabelScan(counting)
+    first = labels.findings(counting, [f"curl/8.5 {RRN}", "OpenAI/Python 1.52.0"])
+    again = labels.findings(counting, [f"curl/8.5 {RRN}", "OpenAI/Python 1.52.0"])
+    assert Counting.scans == 2 and first == again
+    assert [f.entity_type for f in again[0]] == ["KR_RRN"] and again[1] == []
+    again[0].clear()  # a caller's copy: the remembered findings stay whole
+    assert labels.findings(counting, [f"curl/8.5 {RRN}"])[0] != []
+    labels.findings(engine, [f"curl/8.5 {RRN}"])  # another policy's engine starts afresh
+    labels.findings(counting, [f"curl/8.5 {RRN}"])
+    assert Counting.scans == 3
+    for index in range(1100):  # invented labels do not grow the memory
+        labels.findings(counting, [f"tool-{index}"])
+    assert len(labels._known) <= 1024
+    labels.findings(counting, ["x" * 300, "x" * 300])  # long labels are not remembered
+    assert "x" * 300 not in labels._known
