@@ -27,6 +27,7 @@ otherwise, as OpenTelemetry names it).
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -99,6 +100,10 @@ def plain(label: str) -> bool:
     return not any(len(run) >= 24 or not run.isalpha() for run in _RUN.findall(text))
 
 
+#: ``plain`` for application names, which repeat: ~0.1 µs instead of ~2 µs a record
+_plain_name = functools.lru_cache(maxsize=1024)(plain)
+
+
 def label_segments(exchange: Exchange) -> list[Segment]:
     """The label headers Identify named, each present one as a segment to scan.
 
@@ -142,7 +147,7 @@ def recorded_application(exchange: Exchange) -> str | None:
         name_ = exchange.subject.application
     if name_ is None:
         return None
-    return name_ if plain(name_) else "*"
+    return name_ if _plain_name(name_) else "*"
 
 
 def recorded_path(exchange: Exchange) -> str:
@@ -212,13 +217,13 @@ class LabelScan:
     def __call__(self, exchange: Exchange) -> None:
         if exchange.scanned or exchange.labels_scanned:
             return
-        path = decoded_path(exchange.upstream_path or exchange.path)
-        exchange.label_segments = label_segments(exchange)
-        segments = [
-            Segment(segment.path, segment.text[:_SCANNED_ON_REFUSAL], segment.form)
-            for segment in exchange.label_segments
-        ]
         try:
+            path = decoded_path(exchange.upstream_path or exchange.path)
+            exchange.label_segments = label_segments(exchange)
+            segments = [
+                Segment(segment.path, segment.text[:_SCANNED_ON_REFUSAL], segment.form)
+                for segment in exchange.label_segments
+            ]
             engine = self._engine_for(exchange.policy)
             findings = self.findings(engine, [segment.text for segment in segments])
             if path is not None:
