@@ -1,5 +1,9 @@
 """The ``haetae`` command: serve, demo, scan, audit, bench, policy."""
 
+# Building the parser imports only the ``cli_*`` modules, which declare their options
+# with the standard library; each command imports what it runs when it runs, so that
+# ``haetae --help`` answers without loading Presidio, pydantic or the web stack.
+
 from __future__ import annotations
 
 import argparse
@@ -7,13 +11,16 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gateway import cli_keys, cli_rollout
 from gateway.cli_audit import add_audit_commands
 from gateway.cli_policy import register as register_policy_commands
+from gateway.config_file import CONFIG_FILE_VARIABLE
 from gateway.errors import ConfigError
-from gateway.settings import CONFIG_FILE_VARIABLE, Settings, load_settings
+
+if TYPE_CHECKING:
+    from gateway.settings import Settings
 
 __all__ = ["main"]
 
@@ -109,6 +116,8 @@ def _config_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
+    from gateway.settings import load_settings
+
     config = Path(args.config) if getattr(args, "config", None) else None
     return load_settings(config, overrides={k: v for k, v in overrides.items() if v is not None})
 
@@ -140,7 +149,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _scan(args: argparse.Namespace) -> int:
     import orjson
 
-    from gateway.detect import DetectionEngine
+    from gateway.detect.engine import DetectionEngine
 
     entities = args.entities.split(",") if args.entities else None
     try:

@@ -4,10 +4,11 @@
     ├── ConfigError            settings, catalog or policy file invalid (start-up, CLI)
     └── Refusal                a request is answered by the gateway, not the upstream
         ├── BadRequest         400  malformed JSON, uninspectable content, request trailers
-        ├── NotFound           404  unknown provider or path outside the allow-list
+        ├── NotFound           404  unknown provider prefix
         ├── PayloadTooLarge    413  body over the configured limit
         ├── UnsupportedMedia   415  Content-Encoding the gateway cannot inspect
-        ├── PolicyBlock        403  a policy rule refused the request
+        ├── PolicyBlock        403  a policy rule refused the request, or the path is
+        │                           outside the inspected APIs (builtin.uninspected-endpoint)
         ├── InspectionFailed   500  scanning or policy evaluation raised (fail closed)
         ├── AuditUnavailable   503  the audit store cannot record (fail closed)
         ├── ProviderNotReady   503  provider has no base URL or credential configured

@@ -10,20 +10,20 @@ import itertools
 import os
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from gateway.identity import Subject
+from gateway.subject import Subject
 
 if TYPE_CHECKING:
-    from gateway.detect import Finding
-    from gateway.identity import IdentityCheck
-    from gateway.policy import CompiledPolicy, Decision
+    from gateway.detect.findings import Finding
+    from gateway.errors import Refusal
+    from gateway.policy.evaluate import CompiledPolicy, Decision
     from gateway.providers.catalog import Provider
     from gateway.providers.dialect import Segment
     from gateway.providers.endpoints import Endpoint
     from gateway.types import Receive
 
-__all__ = ["Exchange", "new_request_id"]
+__all__ = ["Exchange", "IdentityCheck", "Stage", "new_request_id"]
 
 
 # A random per-process prefix plus a counter: unique across replicas without a
@@ -34,6 +34,15 @@ _id_counter = itertools.count(1)
 
 def new_request_id() -> str:
     return f"{_ID_PREFIX}{next(_id_counter):012x}"
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityCheck:
+    """What Identify leaves for Admit: a refusal to deliver, and where the credential was."""
+
+    refusal: Refusal | None = None
+    credential_place: str | None = None
+    in_provider_header: bool = False
 
 
 @dataclass(slots=True)
@@ -109,3 +118,15 @@ class Exchange:
     def family(self) -> str:
         """Error-format family: the provider's, or OpenAI's before routing."""
         return self.provider.family if self.provider is not None else "openai"
+
+
+class Stage(Protocol):
+    """One step of the request path (``gateway.pipeline`` lists them in order).
+
+    It is declared here, beside what it acts on, so that the code that wraps stages
+    (telemetry) needs the exchange and not the pipeline that runs them.
+    """
+
+    name: str
+
+    async def __call__(self, exchange: Exchange) -> None: ...

@@ -17,13 +17,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from gateway.audit import AuditRecord, AuditStore
 from gateway.audit.build import AuditKeys, build_record
 from gateway.audit.usage import UsageMeter
 from gateway.errors import AuditUnavailable, InspectionFailed, PolicyBlock, Refusal
-from gateway.exchange import Exchange, new_request_id
+from gateway.exchange import Exchange, Stage, new_request_id
 from gateway.forward import ClientGone, Forward
 from gateway.labels import LabelScan
 from gateway.policy.messages import warning_header
@@ -38,12 +38,6 @@ if TYPE_CHECKING:
 __all__ = ["Pipeline", "Stage"]
 
 log = logging.getLogger("haetae.pipeline")
-
-
-class Stage(Protocol):
-    name: str
-
-    async def __call__(self, exchange: Exchange) -> None: ...
 
 
 class Pipeline:

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from gateway.config_file import CONFIG_FILE_VARIABLE
 from gateway.errors import ConfigError
 from gateway.validation import describe_validation_error
 
@@ -42,8 +43,6 @@ __all__ = [
 ]
 
 ENV_PREFIX = "HAETAE_"
-#: names the config file itself (read by the CLI), so it is not a setting
-CONFIG_FILE_VARIABLE = "HAETAE_CONFIG"
 
 
 class _Strict(BaseModel):

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gateway.errors import ConfigError
-from gateway.identity import Subject
 from gateway.policy.evaluate import CompiledPolicy, Decision
 from gateway.policy.facts import PolicyInput
 from gateway.policy.hosts import upstream_host
 from gateway.policy.loader import load_policy
 from gateway.policy.providers import policy_catalog
 from gateway.policy.schema import EntityCountSketch, PolicyTest, RequestSketch
+from gateway.subject import Subject
 
 if TYPE_CHECKING:
     from gateway.detect import DetectionEngine

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from gateway.identity import Subject
+from gateway.subject import Subject
 
 __all__ = ["PolicyInput"]
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from gateway.rollout.manager import Rollout, RolloutConflict, UnknownVersion
-from gateway.rollout.store import ChangeRecord, LocalPolicyStore, PolicyStore, StoredVersion
+from gateway.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from gateway.policy.active import PolicyHolder
+    from gateway.rollout.manager import Rollout, RolloutConflict, UnknownVersion
+    from gateway.rollout.store import ChangeRecord, LocalPolicyStore, PolicyStore, StoredVersion
     from gateway.settings import Settings
 
 __all__ = [
@@ -23,11 +24,27 @@ __all__ = [
     "build_rollout",
 ]
 
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "Rollout": "gateway.rollout.manager",
+        "RolloutConflict": "gateway.rollout.manager",
+        "UnknownVersion": "gateway.rollout.manager",
+        "ChangeRecord": "gateway.rollout.store",
+        "LocalPolicyStore": "gateway.rollout.store",
+        "PolicyStore": "gateway.rollout.store",
+        "StoredVersion": "gateway.rollout.store",
+    },
+)
+
 log = logging.getLogger("haetae.rollout")
 
 
 def build_rollout(settings: Settings, holder: PolicyHolder) -> Rollout:
     """Redis when a URL is configured, else this host's store; nothing connects yet."""
+    from gateway.rollout.manager import Rollout
+    from gateway.rollout.store import LocalPolicyStore
+
     config = settings.rollout
     store: PolicyStore
     if config.redis_url:

@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.audit import AuditRecord
-from gateway.identity import Subject
 from gateway.policy.evaluate import CompiledPolicy, Decision, PolicyInput
 from gateway.providers.catalog import Provider
+from gateway.subject import Subject
 
 __all__ = ["UNKNOWN_PROVIDER_RULE", "DryRunReport", "dry_run", "reconstruct"]
 

@@ -5,7 +5,9 @@ the gateway's ``telemetry`` settings once at start-up. What it returns wraps the
 pipeline's parts — the request handler, the stages, the upstream client, the
 audit store — only for the signals that are on; with everything off each
 ``wrap_*`` hands back the very object it was given, so the request path is
-exactly the untraced one.
+exactly the untraced one. The modules that need OpenTelemetry (``tracing``,
+``metrics``, ``audit``) are imported only once a signal is on, so importing this
+package, as the pipeline and the CLI do, costs nothing.
 """
 
 from __future__ import annotations
@@ -16,21 +18,20 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, cast
 
-from gateway.telemetry.audit import ObservedAuditStore
 from gateway.telemetry.config import ExporterChoice, choose_exporters
 from gateway.telemetry.logs import bind_request_id, configure_logging
-from gateway.telemetry.metrics import CountedScan, GatewayMetrics, PrometheusEndpoint
-from gateway.telemetry.tracing import RequestTracer, TracedRequests, TracedStage, TracedUpstream
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.metrics.export import MetricReader
     from opentelemetry.sdk.trace.export import SpanExporter
 
-    from gateway.audit import AuditStore
-    from gateway.pipeline import Stage
+    from gateway.audit.store import AuditStore
+    from gateway.exchange import Stage
     from gateway.settings import TelemetrySettings
+    from gateway.telemetry.metrics import GatewayMetrics
+    from gateway.telemetry.tracing import RequestTracer
     from gateway.types import ASGIApp
-    from gateway.upstream import Upstream
+    from gateway.upstream.base import Upstream
 
 __all__ = [
     "ExporterChoice",
@@ -55,9 +56,18 @@ class Telemetry:
     _providers: tuple[Any, ...] = ()
 
     def wrap_requests(self, app: ASGIApp) -> ASGIApp:
-        return app if self.tracer is None else TracedRequests(app, self.tracer)
+        if self.tracer is None:
+            return app
+        from gateway.telemetry.tracing import TracedRequests
+
+        return TracedRequests(app, self.tracer)
 
     def wrap_stages(self, *stages: Stage) -> list[Stage]:
+        if self.tracer is None and self.metrics is None:
+            return list(stages)
+        from gateway.telemetry.metrics import CountedScan
+        from gateway.telemetry.tracing import TracedStage
+
         wrapped: list[Stage] = []
         for stage in stages:
             if self.metrics is not None and stage.name == "detect":
@@ -68,11 +78,17 @@ class Telemetry:
         return wrapped
 
     def wrap_upstream(self, upstream: Upstream) -> Upstream:
-        return upstream if self.tracer is None else TracedUpstream(upstream, self.tracer)
+        if self.tracer is None:
+            return upstream
+        from gateway.telemetry.tracing import TracedUpstream
+
+        return TracedUpstream(upstream, self.tracer)
 
     def wrap_audit(self, store: AuditStore) -> AuditStore:
         if self.tracer is None and self.metrics is None:
             return store
+        from gateway.telemetry.audit import ObservedAuditStore
+
         if self.metrics is not None:
             self.metrics.watch_audit(store)
         return cast("AuditStore", ObservedAuditStore(store, self.tracer, self.metrics))
@@ -110,6 +126,9 @@ def build_telemetry(
     if not (choice.traces or choice.metrics or span_exporters or metric_readers):
         return Telemetry()
     from opentelemetry.sdk.resources import Resource
+
+    from gateway.telemetry.metrics import GatewayMetrics, PrometheusEndpoint
+    from gateway.telemetry.tracing import RequestTracer
 
     resource = Resource.create({"service.name": choice.service_name, "service.version": _version()})
     telemetry = Telemetry()

@@ -21,8 +21,7 @@ if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
 
     from gateway.audit import AuditRecord
-    from gateway.exchange import Exchange
-    from gateway.pipeline import Stage
+    from gateway.exchange import Exchange, Stage
     from gateway.types import Receive, Scope, Send
 
 __all__ = ["CountedScan", "GatewayMetrics", "PrometheusEndpoint"]

@@ -36,8 +36,7 @@ if TYPE_CHECKING:
     from opentelemetry.trace import Span, Tracer
 
     from gateway.audit import AuditRecord
-    from gateway.exchange import Exchange
-    from gateway.pipeline import Stage
+    from gateway.exchange import Exchange, Stage
     from gateway.types import ASGIApp, Receive, Scope, Send
     from gateway.upstream import Upstream, UpstreamResponse
 

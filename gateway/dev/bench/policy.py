@@ -11,10 +11,10 @@ import timeit
 from collections.abc import Callable
 from pathlib import Path
 
-from gateway.identity import Subject
 from gateway.policy.evaluate import CompiledPolicy
 from gateway.policy.facts import PolicyInput
 from gateway.policy.loader import load_policy, parse_policy
+from gateway.subject import Subject
 
 __all__ = ["run_policy_bench"]
 
