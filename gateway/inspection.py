@@ -117,12 +117,12 @@ class Detect:
         else:
             findings = engine.scan_segments(body)
         if labels:
-            found = self._labels.findings
+            scan_labels = self._labels.findings
             label_texts = texts[-labels:]
             if sum(map(len, label_texts)) > self._threshold:  # a header of invented size
-                findings += await asyncio.to_thread(found, engine, label_texts)
+                findings += await asyncio.to_thread(scan_labels, engine, label_texts)
             else:
-                findings += found(engine, label_texts)
+                findings += scan_labels(engine, label_texts)
         segments = exchange.segments
         path_found: list[str] = []
         for index, segment in enumerate(segments):

@@ -23,6 +23,16 @@ they are treated like any other text the caller sends:
 
 The HTTP method is not scanned but reduced to the standard ones (``_OTHER``
 otherwise, as OpenTelemetry names it).
+
+**The client application** is named here too, once from the headers as sent
+(``application_name``, for Identify and the policy's ``client_app``) and once
+from their scanned text for the record. The official SDKs name themselves in
+the User-Agent (``OpenAI/Python 1.52.0``, ``AsyncAnthropic/Python 0.40.0``,
+``google-genai-sdk/1.0 gl-python/3.12``); those become stable names a policy can
+match (``openai-python``, ``anthropic-python``, ``google-genai-python``). Any
+other agent is named by its first product token, lower-cased (``curl``,
+``python-httpx``). In scanned text a placeholder is kept as it is
+(``<KR_RRN>``), so the record says what the label held, never the value.
 """
 
 from __future__ import annotations
@@ -34,7 +44,6 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import unquote_to_bytes
 
-from gateway.identity.application import application_name
 from gateway.providers.dialect import Segment
 
 if TYPE_CHECKING:
@@ -43,7 +52,9 @@ if TYPE_CHECKING:
     from gateway.policy import CompiledPolicy
 
 __all__ = [
+    "MAX_APPLICATION",
     "LabelScan",
+    "application_name",
     "decoded_path",
     "label_segments",
     "masked",
@@ -66,13 +77,61 @@ _REMEMBERED_CHARS = 256
 _METHODS = frozenset(
     {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
 )
-_PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*>")
+_PLACEHOLDER_TEXT = r"<[A-Z][A-Z0-9_]*>"  # what a finding becomes: <KR_RRN>
+_PLACEHOLDER = re.compile(_PLACEHOLDER_TEXT)
 #: a word or version (``v1beta``, ``gemini-2.0-flash:generateContent``): no run of
 #: three digits, ...
 _WORDLIKE = re.compile(r"(?!.*\d{3})[A-Za-z0-9._:-]{1,64}")
 #: ... no run of 12 letters and digits with a digit in it, nor of 24 letters
 #: (``ghp_…``, ``AKIA…``, ``sk-proj-…`` are token-shaped)
 _RUN = re.compile(r"[A-Za-z0-9]{12,}")
+
+
+# -- the client application's name --------------------------------------------
+
+MAX_APPLICATION = 64
+_LANGUAGES = {"python": "python", "js": "node", "node": "node", "go": "go", "java": "java"}
+_APP_TOKEN = re.compile(
+    rf"(?:{_PLACEHOLDER_TEXT}|[A-Za-z0-9])(?:{_PLACEHOLDER_TEXT}|[A-Za-z0-9._+-])*"
+)
+_PLACEHOLDERS = re.compile(rf"({_PLACEHOLDER_TEXT})")
+_SDK = re.compile(r"(?:Async)?(?:Azure)?(OpenAI|Anthropic)/(\w+)")
+
+
+def application_name(
+    client_header: bytes | str | None, user_agent: bytes | str | None
+) -> str | None:
+    """A short, safe name: letters, digits, ``._+-`` and placeholders, at most 64 characters."""
+    if client_header:
+        return _clean(_text(client_header))
+    if not user_agent:
+        return None
+    agent = _text(user_agent).strip()
+    sdk = _SDK.match(agent)
+    if sdk:
+        vendor, language = sdk.group(1).lower(), sdk.group(2).lower()
+        return f"{vendor}-{_LANGUAGES.get(language, language)}"
+    if agent.startswith("google-genai-sdk/"):
+        language = re.search(r"\bgl-(\w+)/", agent)
+        return "google-genai-" + (language.group(1).lower() if language else "sdk")
+    return _clean(agent.split("/", 1)[0])
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("latin-1") if isinstance(value, bytes) else value
+
+
+def _clean(value: str) -> str | None:
+    token = _APP_TOKEN.match(value.strip())
+    if not token:
+        return None
+    # lower-case the name, not the placeholders (they name entity types)
+    parts = _PLACEHOLDERS.split(token.group(0))
+    name = "".join(part if index % 2 else part.lower() for index, part in enumerate(parts))
+    return name[:MAX_APPLICATION]
+
+
+# -- scanning and recording -------------------------------------------------------
 
 
 def masked(text: str, findings: Iterable[Finding]) -> str:

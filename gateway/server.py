@@ -7,6 +7,7 @@ worker builds its own app (policy, detector, pools) from exactly those.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import logging
 import os
@@ -17,9 +18,8 @@ import uvicorn
 from gateway.app import build_app
 from gateway.settings import Settings
 from gateway.telemetry import Telemetry, choose_exporters, configure_logging
-from gateway.trailers import http_protocol
 
-__all__ = ["app_from_environment", "run_gateway", "uvicorn_config"]
+__all__ = ["app_from_environment", "http_protocol", "run_gateway", "uvicorn_config"]
 
 _SETTINGS_VARIABLE = "HAETAE_WORKER_SETTINGS_JSON"
 
@@ -50,6 +50,15 @@ def uvicorn_config(
         timeout_keep_alive=75,
         **extra,
     )
+
+
+def http_protocol() -> type[asyncio.Protocol] | str:
+    """The gateway's HTTP protocol class for uvicorn, or ``"h11"`` without httptools."""
+    if importlib.util.find_spec("httptools") is None:
+        return "h11"
+    from gateway.http_protocol import TrailerSeparatingProtocol
+
+    return TrailerSeparatingProtocol
 
 
 def run_gateway(settings: Settings) -> None:

@@ -26,30 +26,18 @@ request body it delivers is refused too: fail closed.
 
 from __future__ import annotations
 
-import importlib.util
 from typing import TYPE_CHECKING, Any
 
 from gateway.errors import BadRequest
 from gateway.policy.messages import choose_language
 
 if TYPE_CHECKING:
-    import asyncio
-
     from gateway.exchange import Exchange
 
-__all__ = ["TRAILERS", "check_trailers", "http_protocol", "request_trailers"]
+__all__ = ["TRAILERS", "check_trailers", "request_trailers"]
 
 #: the scope extension listing a request's trailer names (absent: the server does not say)
 TRAILERS = "haetae.request_trailers"
-
-
-def http_protocol() -> type[asyncio.Protocol] | str:
-    """The gateway's HTTP protocol class for uvicorn, or ``"h11"`` without httptools."""
-    if importlib.util.find_spec("httptools") is None:
-        return "h11"
-    from gateway.http_protocol import TrailerSeparatingProtocol
-
-    return TrailerSeparatingProtocol
 
 
 def request_trailers(scope: Any) -> list[str] | None:

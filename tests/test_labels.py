@@ -11,8 +11,7 @@ from gateway.audit.build import build_record
 from gateway.detect import SUPPORTED_ENTITIES, DetectionEngine, Finding
 from gateway.exchange import Exchange
 from gateway.identity import Subject
-from gateway.identity.application import application_name
-from gateway.labels import LabelScan, masked, plain, recorded_method
+from gateway.labels import LabelScan, application_name, masked, plain, recorded_method
 from gateway.policy import load_policy
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,12 +17,12 @@ import logging
 from gateway.errors import Refusal
 from gateway.exchange import Exchange, IdentityCheck
 from gateway.identity.api_keys import KeyStore
-from gateway.identity.application import application_name
 from gateway.identity.credentials import CredentialFinder, Presented
 from gateway.identity.errors import Unauthenticated
 from gateway.identity.jwks import JwksSource
 from gateway.identity.oidc import TokenVerifier
 from gateway.identity.trusted_headers import TrustedHeaders
+from gateway.labels import application_name
 from gateway.settings import IdentitySettings
 from gateway.subject import Subject
 

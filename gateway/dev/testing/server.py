@@ -18,7 +18,7 @@ from typing import Any, Literal, Self
 
 import uvicorn
 
-from gateway.trailers import http_protocol
+from gateway.server import http_protocol
 
 __all__ = ["ServerThread"]
 
