@@ -5,10 +5,11 @@ The URL path, the model, the client application (from ``X-Haetae-Client`` or the
 each would otherwise be written, as sent, into the audit store and the spans. So
 they are treated like any other text the caller sends:
 
-- **scanned**, as segments of the request's one scan (Extract adds them, Detect
-  scans them with the body), so a finding in a label counts for the policy like
-  a finding anywhere else: a rule that blocks resident numbers blocks a request
-  whose User-Agent carries one;
+- **scanned**, as segments of the request (Extract adds them; Detect scans the
+  path and model with the body and the label headers on their own, see
+  ``LabelScan``), so a finding in a label counts for the policy like a finding
+  anywhere else: a rule that blocks resident numbers blocks a request whose
+  User-Agent carries one, and an edit rewrites the forwarded header;
 - **masked** where they are recorded: a label that holds a finding is recorded
   with each finding replaced by ``<ENTITY>`` (``masked``), and the client
   application is then named from the masked text (``<KR_RRN>``);
@@ -185,7 +186,7 @@ def note_finding(exchange: Exchange, segment: Segment, found: list[Finding]) -> 
 
 
 def recorded_application(exchange: Exchange) -> str | None:
-    """The client application as the record and spans may hold it.
+    """The client application as the record may hold it.
 
     Derived again from the header texts with their findings masked; None while the
     headers are unscanned (a label scan failed), ``*`` when it looks like a token.
