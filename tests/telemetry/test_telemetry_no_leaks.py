@@ -116,6 +116,8 @@ def test_no_raw_value_reaches_logs_spans_or_metrics(
         # labels: the caller names its application, and the path of a refused request
         "agent rrn": _post(stack, CHAT, _chat(PROMPT), **{"user-agent": RRN}),
         "client key": _post(stack, CHAT, _chat(PROMPT), **{"x-haetae-client": AWS_KEY}),
+        "agent token": _post(stack, CHAT, _chat(PROMPT), **{"user-agent": f"{GITHUB}/1.0"}),
+        "client rrn": _post(stack, CHAT, _chat(PROMPT), **{"x-haetae-client": RRN}),
         "agent email": _post(stack, CHAT, _chat(PROMPT), **{"user-agent": f"tool/1 {EMAIL}"}),
         "refused path": _post(
             stack, f"/openai/v1/{GITHUB}/files", b"{}", **{"x-haetae-client": GITHUB}
@@ -126,7 +128,8 @@ def test_no_raw_value_reaches_logs_spans_or_metrics(
     assert statuses == {
         "allow": 200, "redact": 200, "stream": 200, "block rrn": 403, "block key": 403,
         "bad json": 400, "failure": 500, "gemini": 200, "unreachable": 502, "unknown": 404,
-        "agent rrn": 403, "client key": 403, "agent email": 200, "refused path": 403,
+        "agent rrn": 403, "client key": 403, "agent token": 403, "client rrn": 403,
+        "agent email": 200, "refused path": 403,
         "unknown labels": 404,
     }  # fmt: skip
     # Every request is traced to its end (the server span closes just after the answer).
