@@ -24,6 +24,7 @@ from gateway.forward import Forward
 from gateway.identity import Admit, Identify
 from gateway.inspection import Decide, Detect, Extract, Transform
 from gateway.keys import load_edit_key
+from gateway.labels import LabelScan
 from gateway.pipeline import Pipeline
 from gateway.policy import CompiledPolicy
 from gateway.policy.active import PolicyHolder, ProviderBuilder
@@ -155,6 +156,7 @@ def build_app(
     if telemetry is None:
         telemetry = build_telemetry(settings.telemetry, env)
     telemetry.watch_rollout(getattr(rollout.store, "rejections", None))
+    labels = LabelScan(holder.engine_for)  # Detect's and the refusals' (gateway/labels.py)
     pipeline = Pipeline(
         stages=telemetry.wrap_stages(
             Identify(settings.identity),
@@ -162,7 +164,7 @@ def build_app(
             Admit(settings.identity),
             ReadBody(settings.limits.max_body_bytes),
             Extract(),
-            Detect(holder.engine_for, settings.detection.offload_threshold_chars),
+            Detect(holder.engine_for, settings.detection.offload_threshold_chars, labels),
             Decide(),
             Transform(edit_key),
         ),
@@ -173,6 +175,7 @@ def build_app(
         audit=telemetry.wrap_audit(audit),
         current_policy=holder.current,
         audit_keys=configured_keys(settings.audit, edit_key, env),
+        labels=labels,
     )
     admin_auth = AdminAuth(
         load_admin_tokens(

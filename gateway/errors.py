@@ -3,7 +3,7 @@
     HaetaeError
     ├── ConfigError            settings, catalog or policy file invalid (start-up, CLI)
     └── Refusal                a request is answered by the gateway, not the upstream
-        ├── BadRequest         400  malformed JSON, uninspectable content
+        ├── BadRequest         400  malformed JSON, uninspectable content, request trailers
         ├── NotFound           404  unknown provider prefix
         ├── PayloadTooLarge    413  body over the configured limit
         ├── UnsupportedMedia   415  Content-Encoding the gateway cannot inspect
@@ -19,8 +19,10 @@
         └── UpstreamTimeout    504  the provider did not answer in time
 
 Every ``Refusal`` carries what the client is told: a status, a stable ``code``
-and a message for people. Messages name rules, entity types and providers —
-never the request's content, so they are safe to log.
+and a message for people. Messages name rules, entity types and providers, and
+some quote back what the caller sent for them to correct it (an unknown provider
+prefix, a path that is not forwarded, a field's location): so a message goes to
+the caller only, and logs, spans and records keep the ``code``.
 """
 
 from __future__ import annotations

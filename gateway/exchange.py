@@ -62,10 +62,15 @@ class Exchange:
     #: identity headers (by name) ignored and stripped because an untrusted address sent them
     ignored_identity_headers: tuple[str, ...] = ()
     identity_check: IdentityCheck | None = None  # identify's hand-off to admit
+    #: the headers the client application is named from: caller's labels (labels.py)
+    label_headers: tuple[bytes, ...] = ()
     # route
     provider: Provider | None = None
     upstream_path: str = ""
     endpoint: Endpoint | None = None
+    #: names of the trailer fields the server kept apart, filled as the body ends;
+    #: None when the server does not separate them (``gateway/trailers.py``)
+    trailers: list[str] | None = None
     # read body and extract
     body: bytes = b""
     document: Any = None
@@ -86,6 +91,12 @@ class Exchange:
     #: the path / model as recorded when something was found in them (``<ENTITY>`` in place)
     audit_path: str | None = None
     audit_model: str | None = None
+    #: the label headers as segments, once Extract or a refusal's label scan made them
+    label_segments: list[Segment] = field(default_factory=list)
+    #: header labels in which something was found, by name, with ``<ENTITY>`` in place
+    masked_labels: dict[str, str] = field(default_factory=dict)
+    #: the labels alone were scanned, for the record of a request refused before Detect
+    labels_scanned: bool = False
     # decide and transform
     decision: Decision | None = None
     outgoing_body: bytes | None = None

@@ -25,9 +25,11 @@ from gateway.audit.usage import UsageMeter
 from gateway.errors import AuditUnavailable, InspectionFailed, PolicyBlock, Refusal
 from gateway.exchange import Exchange, Stage, new_request_id
 from gateway.forward import ClientGone, Forward, StreamAborted
+from gateway.labels import LabelScan
 from gateway.policy.messages import warning_header
 from gateway.responses import send_refusal
 from gateway.telemetry.logs import bind_request_id
+from gateway.trailers import request_trailers
 
 if TYPE_CHECKING:
     from gateway.policy import CompiledPolicy
@@ -46,8 +48,10 @@ class Pipeline:
         audit: AuditStore,
         current_policy: Callable[[], CompiledPolicy],
         audit_keys: AuditKeys | None = None,
+        labels: LabelScan | None = None,
     ) -> None:
         self._audit_keys = audit_keys
+        self._labels = labels
         self._stages = tuple(stages)
         self._forward = forward
         self._audit = audit
@@ -64,6 +68,7 @@ class Pipeline:
             client_address=client[0] if client else None,
             receive=receive,
             policy=self._current_policy(),
+            trailers=request_trailers(scope),
         )
         bind_request_id(exchange.request_id)
         try:
@@ -159,6 +164,8 @@ class Pipeline:
         rule_ids: list[str] | None = None,
     ) -> AuditRecord:
         exchange.timings_ms["total"] = _ms(exchange.started)
+        if self._labels is not None and not exchange.scanned:  # refused before Detect
+            self._labels(exchange)
         return build_record(
             exchange,
             decision,

@@ -17,12 +17,12 @@ import logging
 from gateway.errors import Refusal
 from gateway.exchange import Exchange, IdentityCheck
 from gateway.identity.api_keys import KeyStore
-from gateway.identity.application import application_name
 from gateway.identity.credentials import CredentialFinder, Presented
 from gateway.identity.errors import Unauthenticated
 from gateway.identity.jwks import JwksSource
 from gateway.identity.oidc import TokenVerifier
 from gateway.identity.trusted_headers import TrustedHeaders
+from gateway.labels import application_name
 from gateway.settings import IdentitySettings
 from gateway.subject import Subject
 
@@ -60,9 +60,10 @@ class Identify:
         self._client_header = settings.client_header.lower().encode("latin-1")
 
     async def __call__(self, exchange: Exchange) -> None:
-        application = application_name(
-            exchange.header(self._client_header), exchange.header(b"user-agent")
-        )
+        client, agent = exchange.header(self._client_header), exchange.header(b"user-agent")
+        application = application_name(client, agent)
+        # Both are the caller's words: scanned with the request, masked in the record.
+        exchange.label_headers = (self._client_header, b"user-agent")
         anonymous = Subject(address=exchange.client_address, application=application)
         exchange.subject = anonymous
         header_identity = self._headers.take(exchange)  # strips them whatever comes next

@@ -91,9 +91,20 @@ REFERENCE_KEYS: Mapping[str, str] = MappingProxyType(
 
 #: how a segment's text sits in the JSON value at its path. ``key`` (a JSON object
 #: key), ``url`` (the URL path or a query parameter's name) and ``model`` (the
-#: model a body names) are scanned but cannot be edited in place (``SCAN_ONLY``)
+#: model a body names) are scanned but cannot be edited in place (``SCAN_ONLY``);
+#: ``header`` is a request header's value (``path`` is its lower-case name), a
+#: caller-chosen label such as the User-Agent (``gateway/labels.py``)
 Form = Literal[
-    "text", "number", "base64", "base64url", "query", "credential", "key", "url", "model"
+    "text",
+    "number",
+    "base64",
+    "base64url",
+    "query",
+    "credential",
+    "key",
+    "url",
+    "model",
+    "header",
 ]
 
 #: forms whose findings count for the policy but which an edit cannot rewrite:
@@ -149,6 +160,8 @@ class Segment:
             return f"?{_query_name(str(self.path[0]))}"
         if self.form == "model":
             return "model"
+        if self.form == "header":  # a name the gateway chose to read, never the caller
+            return f"(header:{self.path[0]})"
         if self.form == "key":  # the key itself, whatever it is
             return format_location((*self.path[:-1], "*"), self.free_from)
         return format_location(self.path, self.free_from)
