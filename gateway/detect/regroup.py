@@ -1,0 +1,130 @@
+"""Digit groups split by dots, spaces, tabs, line breaks or a mix: offered in the shapes
+the recognizers know.
+
+People regroup an identifier to slip it past a scanner: ``900101.1234568``,
+``900101 - 1234568``, ``900101<TAB>1234568``, one group per line, ``9001 01-12 34568``.
+The normalized view keeps such separators, because elsewhere they mean something (a dot in
+an IP address or a decimal, a line break between two numbers of a list), so each run of
+digit groups is offered in two separate views instead, and only findings on a rewritten run
+that the plain view did not already have are kept (``engine._only_regrouped``):
+
+1. groups joined by hyphens (``900101-1234568``, ``11-19-123456-78``): group structure
+   kept, for formats that have one (RRN, BRN, licences, accounts, phones);
+2. closed up (``9001011234568``): for a value whose groups were cut anywhere, which only
+   the unseparated forms of the patterns (checksums, Luhn, a mobile prefix) then accept.
+
+Groups holding letters (IBAN, passport: ``S731 D512 9``, ``GB28.RUQP.1504…``) are closed
+up in the first view. Only runs of at least nine digits (eight plus a letter) are touched:
+dates, versions and IPv4 addresses are not.
+"""
+
+from __future__ import annotations
+
+import re
+
+from gateway.detect.offsets import Edit, NormalizedText, apply_edits
+
+__all__ = ["regroup_digits"]
+
+_BEFORE = r"(?<![0-9A-Za-z_.,@/:+\-])"
+_AFTER = r"(?![0-9A-Za-z_@]|[.,\-/:+][0-9A-Za-z])"
+# Two to eight groups of digits (and capitals: IBAN, passport) split by one kind of
+# separator, a dot or a single space, standing alone.
+_GROUPED = re.compile(
+    rf"{_BEFORE}[0-9A-Z]{{1,7}}(?P<sep>[. ])[0-9A-Z]{{1,7}}(?:(?P=sep)[0-9A-Z]{{1,7}}){{0,6}}{_AFTER}"
+)
+# Two to eight digit groups split by any separator: a hyphen, dot or middle dot with up to
+# three spaces or tabs around it, a line break with the same, or one to three spaces/tabs.
+# Every alternative is bounded and the groups are digits only, so a failed match costs a
+# bounded number of steps from each start: linear overall.
+_SEPARATOR = r"(?:[ \t]{0,3}[-.·\n][ \t]{0,3}|[ \t]{1,3})"
+_LOOSE = re.compile(rf"{_BEFORE}[0-9]{{1,8}}(?:{_SEPARATOR}[0-9]{{1,8}}){{1,7}}{_AFTER}")
+_SEPARATORS = re.compile(_SEPARATOR)
+_GROUPED_PROBE = re.compile(r"[0-9][. ][0-9A-Z]{2}")
+_LOOSE_PROBE = re.compile(r"[0-9][ \t]{0,3}[-.·\n\t][ \t]{0,3}[0-9]")
+_IPV4_LIKE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
+# Hyphen-joined groups are what the recognizers read already (and a hyphenated chain is
+# not closed up: an ISBN or order number must not turn into a bare identifier).
+_SIMPLE = frozenset("-. ")
+
+Regrouped = tuple[NormalizedText, tuple[tuple[int, int], ...]]
+
+
+def regroup_digits(view: NormalizedText) -> list[Regrouped]:
+    """The hyphen-joined and closed-up views of ``view.text``'s digit-group runs.
+
+    Each entry is a view over ``view.text`` and the rewritten runs' spans in ``view.text``;
+    the list is empty when there is nothing to regroup.
+    """
+    text = view.text
+    if not view.shaped:
+        return []
+    grouped = _GROUPED_PROBE.search(text) is not None
+    if not grouped and _LOOSE_PROBE.search(text) is None:
+        return []
+    joined: dict[int, Edit] = {}
+    closed: dict[int, Edit] = {}
+    if grouped:
+        for match in _GROUPED.finditer(text):
+            _add_grouped(match, joined, closed)
+    for match in _LOOSE.finditer(text):
+        if match.start() not in joined:
+            _add_loose(match, joined, closed)
+    views: list[Regrouped] = []
+    for edits in (joined, closed):
+        if edits:
+            ordered = [edits[start] for start in sorted(edits)]
+            runs = tuple((start, end) for start, end, _ in ordered)
+            views.append((apply_edits(text, _disjoint(ordered)), runs))
+    return views
+
+
+def _add_grouped(match: re.Match[str], joined: dict[int, Edit], closed: dict[int, Edit]) -> None:
+    """A run with one kind of separator, a dot or a single space."""
+    run = match.group()
+    digits = sum(char.isdigit() for char in run)
+    letters = len(run) - digits - run.count(match.group("sep"))
+    if digits + letters < 9 or _IPV4_LIKE.fullmatch(run) or not run[-1].isdigit():
+        return
+    if letters and not (run[0].isalpha() and digits >= 7 and letters <= digits // 2):
+        return
+    start, end = match.span()
+    if letters:
+        joined[start] = (start, end, _joined(run, ""))
+        return
+    joined[start] = (start, end, _joined(run, "-"))
+    closed[start] = (start, end, _joined(run, ""))
+
+
+def _add_loose(match: re.Match[str], joined: dict[int, Edit], closed: dict[int, Edit]) -> None:
+    """A digit-only run with any separators; already-plain hyphenated runs are left alone."""
+    run = match.group()
+    if sum(char.isdigit() for char in run) < 9 or _IPV4_LIKE.fullmatch(run):
+        return
+    separators = {found.group() for found in _SEPARATORS.finditer(run)}
+    if len(separators) == 1 and separators <= _SIMPLE:
+        return  # one plain separator: read as it is, or regrouped by _GROUPED
+    start, end = match.span()
+    joined[start] = (start, end, _joined(run, "-"))
+    closed[start] = (start, end, _joined(run, ""))
+
+
+def _joined(run: str, joiner: str) -> list[tuple[int, str]]:
+    """The run's letters and digits, each separator replaced by ``joiner``."""
+    parts: list[tuple[int, str]] = []
+    for index, char in enumerate(run):
+        if char.isalnum():
+            parts.append((index, char))
+        elif joiner and index and run[index - 1].isalnum():
+            parts.append((index, joiner))
+    return parts
+
+
+def _disjoint(edits: list[Edit]) -> list[Edit]:
+    """``edits`` (sorted) without those overlapping an earlier one."""
+    kept: list[Edit] = []
+    for start, end, parts in edits:
+        if kept and start < kept[-1][1]:
+            continue
+        kept.append((start, end, parts))
+    return kept

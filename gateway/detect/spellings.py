@@ -1,0 +1,179 @@
+"""Other ways of writing a digit: Unicode digit characters and digits written as words.
+
+Two tables, both built from data rather than from examples:
+
+- ``DIGIT_CHARS``: every character Unicode gives a digit value (``unicodedata.digit``): the
+  decimal digits of every script (category Nd: Arabic-Indic ``٩``, Devanagari ``९``, Thai
+  ``๙``, full-width ``９``, mathematical ``𝟗`` …) plus superscript, subscript, circled and
+  parenthesized digits (``⁹``, ``₉``, ``⑨``, ``⑼``, ``❾``). Each becomes its ASCII digit.
+  Unicode spaces (category Zs, and the line and paragraph separators) become ``" "``.
+- ``NUMBER_WORDS``: digits written as words, in Sino-Korean (공/영/일/이 …), native Korean
+  (하나/둘/셋 …), Hanja (〇/零/一/二 …, and the financial 壹/貳/參 …) and English (zero/oh/one …).
+
+Number words are common words ("이" is a particle, "one" a pronoun), so they become digits
+only in a *run* of at least ``MIN_WORDS`` of them with nothing but spaces, commas, dots or
+hyphens between: the shape of an identifier read aloud (``구공공일공일 일이삼사오육팔``,
+``nine zero zero one zero one …``), which prose does not have. A run then stands for a digit
+string that only a recognizer's pattern (with its checksum, date or prefix checks) can turn
+into a finding; "하나 둘 셋" stays prose.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import unicodedata
+from collections.abc import Iterable
+
+from gateway.detect.offsets import Edit, NormalizedText, rewrite
+
+__all__ = [
+    "DIGIT_CHARS",
+    "MIN_WORDS",
+    "NUMBER_WORDS",
+    "SPACE_CHARS",
+    "fold_char",
+    "number_word_runs",
+]
+
+
+def _ranges(codes: Iterable[int]) -> str:
+    """A regex character-class body for ``codes`` (sorted), as ranges."""
+    out: list[str] = []
+    run: list[int] = []
+    for code in codes:
+        if run and code == run[-1] + 1:
+            run.append(code)
+            continue
+        if run:
+            out.append(_range(run[0], run[-1]))
+        run = [code]
+    if run:
+        out.append(_range(run[0], run[-1]))
+    return "".join(out)
+
+
+def _range(first: int, last: int) -> str:
+    return re.escape(chr(first)) + ("" if first == last else "-" + re.escape(chr(last)))
+
+
+# Every digit character lies below U+20000 (the last are the segmented digits U+1FBF0-9);
+# scanning that far costs ~30 ms once at import, and follows each Unicode upgrade for free.
+_DIGIT_CODES = [
+    code
+    for code in range(min(sys.maxunicode, 0x1FFFF) + 1)
+    if not 0x30 <= code <= 0x39 and unicodedata.digit(chr(code), None) is not None
+]
+#: Character-class body: every non-ASCII character with a digit value.
+DIGIT_CHARS = _ranges(_DIGIT_CODES)
+#: Character-class body: Unicode spaces other than " " (NBSP, thin, ideographic …, U+2028/9).
+SPACE_CHARS = _ranges(
+    sorted(
+        code
+        for code in range(0x3001)
+        if code != 0x20 and unicodedata.category(chr(code)) in ("Zs", "Zl", "Zp")
+    )
+)
+_SPACE = re.compile(f"[{SPACE_CHARS}]")
+
+
+def fold_char(char: str) -> str | None:
+    """The ASCII digit or space ``char`` stands for, None if it is neither."""
+    digit = unicodedata.digit(char, None)
+    if digit is not None:
+        return str(digit)
+    return " " if _SPACE.match(char) else None
+
+
+#: Digit words of each language, by the digit they spell.
+NUMBER_WORDS: dict[str, tuple[str, ...]] = {
+    "0": ("공", "영", "〇", "零", "zero", "oh"),
+    "1": ("일", "하나", "一", "壹", "壱", "one"),
+    "2": ("이", "둘", "二", "貳", "贰", "弐", "two"),
+    "3": ("삼", "셋", "三", "參", "叁", "参", "three"),
+    "4": ("사", "넷", "四", "肆", "four"),
+    "5": ("오", "다섯", "五", "伍", "five"),
+    "6": ("육", "륙", "여섯", "六", "陸", "陆", "six"),
+    "7": ("칠", "일곱", "七", "柒", "seven"),
+    "8": ("팔", "여덟", "八", "捌", "eight"),
+    "9": ("구", "아홉", "九", "玖", "nine"),
+}
+_DIGIT_OF = {word: digit for digit, words in NUMBER_WORDS.items() for word in words}
+#: Fewer words than this are prose ("하나 둘 셋", "one or two"); more, an identifier read out.
+MIN_WORDS = 6
+
+# One token: a number word (longest first, so 일곱 is not 일 + 곱) or an ASCII digit, which a
+# run may mix in (``9 공 0 1 …``). English words are matched on lower-cased text.
+_TOKEN = "|".join(sorted((*_DIGIT_OF, *"0123456789"), key=lambda word: (-len(word), word)))
+# Between tokens: up to three spaces, tabs, commas, dots or hyphens; never a line break.
+_GAP = r"[ \t,.\-·]{0,3}"
+_LETTER = "A-Za-z가-힣"
+# A run starts where no letter or syllable precedes it (a Sino-Korean syllable inside a word
+# is part of the word), and English words end at a non-letter. Every repetition consumes a
+# token drawn from a set disjoint from the gap's characters, so the match is linear.
+_WORD = "|".join(sorted(_DIGIT_OF, key=lambda word: (-len(word), word)))
+# A run may open with a digit or two (``9 공 0 1 …``), but its first word comes early: a
+# plain number never starts one, so dates and amounts cost one failed look each.
+_RUN = re.compile(
+    rf"(?<![{_LETTER}])(?:[0-9]{_GAP}){{0,2}}(?:{_WORD})(?:{_GAP}(?:{_TOKEN})){{{MIN_WORDS - 3},}}"
+)
+_EACH = re.compile(rf"({_TOKEN})({_GAP})")
+_ENGLISH_TAIL = re.compile("[a-z]")
+_SYLLABLE = re.compile("[가-힣]")
+
+
+def number_word_runs(view: NormalizedText, lowered: str) -> Iterable[Edit]:
+    """Runs of number words in ``view.text`` as digit edits; ``lowered`` is its lower case.
+
+    A whitespace gap between two words is closed up when the run spells one digit per word
+    (``nine zero zero …``, ``구 공 공 …``), and kept as a group break when the run glues
+    syllables into groups (``구공공일공일 일이삼사오육팔`` → ``900101 1234568``). A hyphen
+    always stays (``… 일 - 일이삼 …`` → ``…1-123…``).
+    """
+    for match in _RUN.finditer(lowered):
+        tokens = _tokens(lowered, match.start(), match.end())
+        # English words must end at a word boundary: "sixteen" is not 6 + "teen".
+        while tokens and _ENGLISH_TAIL.match(lowered, tokens[-1][1] - 1) and _letter_at(
+            lowered, tokens[-1][1]
+        ):
+            tokens.pop()
+        # 이 right before a syllable is the copula (…팔이고, …팔이에요), not a 2.
+        if tokens and lowered[tokens[-1][0] : tokens[-1][1]] == "이" and _syllable_at(
+            lowered, tokens[-1][1]
+        ):
+            tokens.pop()
+        words = sum(1 for start, end, _ in tokens if not lowered[start:end].isdigit())
+        if len(tokens) < MIN_WORDS or words == 0:
+            continue
+        yield rewrite(view, tokens[0][0], tokens[-1][1], _digits(lowered, tokens))
+
+
+def _tokens(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    """(start, end, gap after) of each token of a run."""
+    return [
+        (found.start(1), found.end(1), found.group(2)) for found in _EACH.finditer(text, start, end)
+    ]
+
+
+def _letter_at(text: str, position: int) -> bool:
+    return position < len(text) and (text[position].isalpha())
+
+
+def _syllable_at(text: str, position: int) -> bool:
+    return position < len(text) and _SYLLABLE.match(text, position) is not None
+
+
+def _digits(text: str, tokens: list[tuple[int, int, str]]) -> list[tuple[int, str]]:
+    """(view offset, char) of the run's digits and the group breaks kept between them."""
+    glued = any(gap == "" for _, _, gap in tokens[:-1])
+    parts: list[tuple[int, str]] = []
+    for index, (start, end, gap) in enumerate(tokens):
+        word = text[start:end]
+        parts.append((start, _DIGIT_OF.get(word, word)))
+        if index == len(tokens) - 1 or not gap:
+            continue
+        if "-" in gap:
+            parts.append((end, "-"))
+        elif glued:
+            parts.append((end, " "))
+    return parts
