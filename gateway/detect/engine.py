@@ -257,7 +257,7 @@ class DetectionEngine:
         blobs = encoded_blobs(view.text) if view.shaped else []
         if blobs:
             if view.changed:
-                blobs = [(*view.original_span(start, end), decoded) for start, end, decoded in blobs]
+                blobs = [(*view.original_span(start, end), found) for start, end, found in blobs]
             results.extend(self._analyze_blobs(blobs, explain, choice))
         return results
 

@@ -263,5 +263,3 @@ def _spaced_digits(view: NormalizedText) -> Iterable[Edit]:
     for match in _SPACED_DIGITS.finditer(text):
         digits = [(i, text[i]) for i in range(match.start(), match.end()) if text[i].isdigit()]
         yield rewrite(view, match.start(), match.end(), digits)
-
-

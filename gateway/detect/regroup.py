@@ -31,7 +31,8 @@ _AFTER = r"(?![0-9A-Za-z_@]|[.,\-/:+][0-9A-Za-z])"
 # Two to eight groups of digits (and capitals: IBAN, passport) split by one kind of
 # separator, a dot or a single space, standing alone.
 _GROUPED = re.compile(
-    rf"{_BEFORE}[0-9A-Z]{{1,7}}(?P<sep>[. ])[0-9A-Z]{{1,7}}(?:(?P=sep)[0-9A-Z]{{1,7}}){{0,6}}{_AFTER}"
+    rf"{_BEFORE}[0-9A-Z]{{1,7}}(?P<sep>[. ])[0-9A-Z]{{1,7}}"
+    rf"(?:(?P=sep)[0-9A-Z]{{1,7}}){{0,6}}{_AFTER}"
 )
 # Two to eight digit groups split by any separator: a hyphen, dot or middle dot with up to
 # three spaces or tabs around it, a line break with the same, or one to three spaces/tabs.

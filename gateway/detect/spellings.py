@@ -133,13 +133,17 @@ def number_word_runs(view: NormalizedText, lowered: str) -> Iterable[Edit]:
     for match in _RUN.finditer(lowered):
         tokens = _tokens(lowered, match.start(), match.end())
         # English words must end at a word boundary: "sixteen" is not 6 + "teen".
-        while tokens and _ENGLISH_TAIL.match(lowered, tokens[-1][1] - 1) and _letter_at(
-            lowered, tokens[-1][1]
+        while (
+            tokens
+            and _ENGLISH_TAIL.match(lowered, tokens[-1][1] - 1)
+            and _letter_at(lowered, tokens[-1][1])
         ):
             tokens.pop()
         # 이 right before a syllable is the copula (…팔이고, …팔이에요), not a 2.
-        if tokens and lowered[tokens[-1][0] : tokens[-1][1]] == "이" and _syllable_at(
-            lowered, tokens[-1][1]
+        if (
+            tokens
+            and lowered[tokens[-1][0] : tokens[-1][1]] == "이"
+            and _syllable_at(lowered, tokens[-1][1])
         ):
             tokens.pop()
         words = sum(1 for start, end, _ in tokens if not lowered[start:end].isdigit())
