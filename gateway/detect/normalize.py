@@ -42,7 +42,13 @@ from dataclasses import replace
 
 from gateway.detect.offsets import Edit, NormalizedText, apply_edits, merge_edits, rewrite
 from gateway.detect.regroup import regroup_digits
-from gateway.detect.spellings import DIGIT_CHARS, SPACE_CHARS, fold_char, number_word_runs
+from gateway.detect.spellings import (
+    ASTRAL_DIGITS,
+    DIGIT_CHARS,
+    SPACE_CHARS,
+    fold_char,
+    number_word_runs,
+)
 
 __all__ = ["NormalizedText", "normalize_for_scan", "regroup_digits"]
 
@@ -51,11 +57,15 @@ _FOLDABLE = (
     "\u2010-\u2015\u2212\ufe58\ufe63"  # dashes and minus signs
     "\u3000\uff01-\uff5e"  # ideographic space, full-width ASCII
     "\u2460-\u24ff"  # circled and parenthesized digits and letters
-    "\U0001d7ce-\U0001d7ff"  # mathematical digits
-    + DIGIT_CHARS  # every other digit character
+    + DIGIT_CHARS  # every other digit character in the BMP
     + SPACE_CHARS  # no-break and other Unicode spaces
 )
+# Characters above the BMP (mathematical digits, but also emoji) are looked for apart and
+# checked against ASTRAL_DIGITS one by one: a class holding any of them is compiled to a list
+# of ranges tried one after another for each character, a class of BMP characters alone to
+# one bitmap lookup.
 _SUSPICIOUS = re.compile(f"[{_INVISIBLE}{_FOLDABLE}]")
+_ASTRAL_PROBE = re.compile("[\U00010000-\U0010ffff]")
 # The fast path's two looks at plain text. Each starts with a character class, so the regex
 # engine skips ahead in C; an alternation of the two would try every position (3x slower).
 # _PROBE: a character that some disguise needs (escapes, brackets, "@", "+").
@@ -114,14 +124,14 @@ _LETTER_TLD = re.compile(r"[A-Za-z]{2,63}")
 def normalize_for_scan(text: str) -> NormalizedText:
     """The scan view of ``text``; the text itself when there is nothing to undo."""
     shaped = _SHAPED.search(text) is not None
-    lowered = _lower(text)
     if (
         _PROBE.search(text) is None
+        and (text.isascii() or _ASTRAL_PROBE.search(text) is None)
         and " dot " not in text
         and " DOT " not in text
         and "&#" not in text
         and (not shaped or _SPACED_PROBE.search(text) is None)
-        and next(iter(number_word_runs(NormalizedText(text), lowered)), None) is None
+        and next(iter(number_word_runs(NormalizedText(text))), None) is None
     ):
         return NormalizedText(text, shaped=shaped)
     edits = _disguises(text)
@@ -132,11 +142,6 @@ def normalize_for_scan(text: str) -> NormalizedText:
         return view
     # Folding made digit groups where there were none (``٩٠٠١٠١ ١٢٣…``, number words).
     return replace(view, shaped=True)
-
-
-def _lower(text: str) -> str:
-    """``text`` in lower case, the same length (İ is the one letter whose lower case grows)."""
-    return (text.replace("\u0130", "i") if "\u0130" in text else text).lower()
 
 
 _ESCAPE_HINTS = ("%", "\\u", "\\x", "&#", "[.]", "(.)", "[:]", "(:)")
@@ -164,7 +169,11 @@ def _may_have_email(text: str) -> bool:
 def _disguises(text: str) -> list[Edit]:
     """Non-overlapping (start, end, [(source offset, replacement)]) edits, in order."""
     edits: list[Edit] = []
-    for match in _SUSPICIOUS.finditer(text):
+    suspicious = list(_SUSPICIOUS.finditer(text))
+    if not text.isascii() and _ASTRAL_PROBE.search(text) is not None:
+        astral = (m for m in _ASTRAL_PROBE.finditer(text) if m.group() in ASTRAL_DIGITS)
+        suspicious = sorted([*suspicious, *astral], key=lambda match: match.start())
+    for match in suspicious:
         char = match.group()
         if _INVISIBLE_CHAR.match(char):
             folded = ""
@@ -182,7 +191,7 @@ def _disguises(text: str) -> list[Edit]:
     folded_view = apply_edits(text, edits)
     rewrites = [
         *_emails(folded_view),
-        *number_word_runs(folded_view, _lower(folded_view.text)),
+        *number_word_runs(folded_view),
         *_spaced_digits(folded_view),
     ]
     if not rewrites:

@@ -39,10 +39,18 @@ _GROUPED = re.compile(
 # Every alternative is bounded and the groups are digits only, so a failed match costs a
 # bounded number of steps from each start: linear overall.
 _SEPARATOR = r"(?:[ \t]{0,3}[-.·\n][ \t]{0,3}|[ \t]{1,3})"
-_LOOSE = re.compile(rf"{_BEFORE}[0-9]{{1,8}}(?:{_SEPARATOR}[0-9]{{1,8}}){{1,7}}{_AFTER}")
+# No look-behind in front: a leading digit lets the engine skip ahead in C; the character
+# before a match is checked in Python (``_NOT_BEFORE``).
+_LOOSE = re.compile(rf"[0-9]{{1,8}}(?:{_SEPARATOR}[0-9]{{1,8}}){{1,7}}{_AFTER}")
+_NOT_BEFORE = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_.,@/:+-")
 _SEPARATORS = re.compile(_SEPARATOR)
 _GROUPED_PROBE = re.compile(r"[0-9][. ][0-9A-Z]{2}")
-_LOOSE_PROBE = re.compile(r"[0-9][ \t]{0,3}[-.·\n\t][ \t]{0,3}[0-9]")
+# A separator other than one plain hyphen, dot or space (a tab, a line break, spaces around a
+# mark, two or more spaces), or two different plain ones in a row of groups (``9001 01-12``).
+_LOOSE_PROBE = re.compile(
+    r"[0-9](?:[ \t]{0,3}[\t\n]|[ \t]{1,3}[-.·]|[-.·][ \t]{1,3}| {2,3}"
+    r"|-[0-9]{1,8}[. ]|\.[0-9]{1,8}[- ]| [0-9]{1,8}[-.])[ \t]{0,3}[0-9]"
+)
 _IPV4_LIKE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
 # Hyphen-joined groups are what the recognizers read already (and a hyphenated chain is
 # not closed up: an ISBN or order number must not turn into a bare identifier).
@@ -61,15 +69,17 @@ def regroup_digits(view: NormalizedText) -> list[Regrouped]:
     if not view.shaped:
         return []
     grouped = _GROUPED_PROBE.search(text) is not None
-    if not grouped and _LOOSE_PROBE.search(text) is None:
-        return []
+    loose = _LOOSE_PROBE.search(text) is not None
+    if not grouped and not loose:
+        return []  # the usual case: nothing but plain separators, read as they are
     joined: dict[int, Edit] = {}
     closed: dict[int, Edit] = {}
     if grouped:
         for match in _GROUPED.finditer(text):
             _add_grouped(match, joined, closed)
-    for match in _LOOSE.finditer(text):
-        if match.start() not in joined:
+    for match in _LOOSE.finditer(text) if loose else ():
+        start = match.start()
+        if start not in joined and (start == 0 or text[start - 1] not in _NOT_BEFORE):
             _add_loose(match, joined, closed)
     views: list[Regrouped] = []
     for edits in (joined, closed):

@@ -28,11 +28,13 @@ from collections.abc import Iterable
 from gateway.detect.offsets import Edit, NormalizedText, rewrite
 
 __all__ = [
+    "ASTRAL_DIGITS",
     "DIGIT_CHARS",
     "MIN_WORDS",
     "NUMBER_WORDS",
     "SPACE_CHARS",
     "fold_char",
+    "lower",
     "number_word_runs",
 ]
 
@@ -64,8 +66,13 @@ _DIGIT_CODES = [
     for code in range(min(sys.maxunicode, 0x1FFFF) + 1)
     if not 0x30 <= code <= 0x39 and unicodedata.digit(chr(code), None) is not None
 ]
-#: Character-class body: every non-ASCII character with a digit value.
-DIGIT_CHARS = _ranges(_DIGIT_CODES)
+#: Character-class body: every non-ASCII character with a digit value in the BMP. Kept apart
+#: from the few above it (mathematical, Osmanya, … digits) because a class of BMP characters
+#: alone compiles to one bitmap lookup per character; each range above the BMP would add a
+#: comparison for every character of every text.
+DIGIT_CHARS = _ranges(code for code in _DIGIT_CODES if code <= 0xFFFF)
+#: The digit characters above the BMP (for an exact test once any such character is seen).
+ASTRAL_DIGITS = frozenset(chr(code) for code in _DIGIT_CODES if code > 0xFFFF)
 #: Character-class body: Unicode spaces other than " " (NBSP, thin, ideographic …, U+2028/9).
 SPACE_CHARS = _ranges(
     sorted(
@@ -102,35 +109,53 @@ _DIGIT_OF = {word: digit for digit, words in NUMBER_WORDS.items() for word in wo
 #: Fewer words than this are prose ("하나 둘 셋", "one or two"); more, an identifier read out.
 MIN_WORDS = 6
 
-# One token: a number word (longest first, so 일곱 is not 일 + 곱) or an ASCII digit, which a
-# run may mix in (``9 공 0 1 …``). English words are matched on lower-cased text.
-_TOKEN = "|".join(sorted((*_DIGIT_OF, *"0123456789"), key=lambda word: (-len(word), word)))
+# One token: a number word, longest first (일곱 is not 일 + 곱). English words are matched on
+# lower-cased text.
+_WORD = "|".join(sorted(_DIGIT_OF, key=lambda word: (-len(word), word)))
 # Between tokens: up to three spaces, tabs, commas, dots or hyphens; never a line break.
-_GAP = r"[ \t,.\-·]{0,3}"
+_GAP_CHARS = " \t,.·-"  # the hyphen last: literal in a class
+_GAP = rf"[{_GAP_CHARS}]{{0,3}}"
 _LETTER = "A-Za-z가-힣"
 # A run starts where no letter or syllable precedes it (a Sino-Korean syllable inside a word
-# is part of the word), and English words end at a non-letter. Every repetition consumes a
-# token drawn from a set disjoint from the gap's characters, so the match is linear.
-_WORD = "|".join(sorted(_DIGIT_OF, key=lambda word: (-len(word), word)))
-# A run may open with a digit or two (``9 공 0 1 …``), but its first word comes early: a
-# plain number never starts one, so dates and amounts cost one failed look each.
-_RUN = re.compile(
-    rf"(?<![{_LETTER}])(?:[0-9]{_GAP}){{0,2}}(?:{_WORD})(?:{_GAP}(?:{_TOKEN})){{{MIN_WORDS - 3},}}"
+# is part of the word). Every repetition consumes a word, drawn from characters disjoint from
+# the gap's, so a match is linear in its length.
+_RUN = re.compile(rf"(?<![{_LETTER}])(?:{_WORD})(?:{_GAP}(?:{_WORD})){{{MIN_WORDS - 1},}}")
+_EACH = re.compile(rf"({_WORD})({_GAP})")
+
+# Cheap first looks, so that the run pattern (an alternation tried at every position) only
+# runs where a run may be.
+# English: a stretch of 17 or more characters drawn only from the letters of the digit words
+# and the gap ("oh oh oh oh oh oh" is the shortest run); 'a', 'l', 'd', 'c', 'm', 'y', 'p' …
+# cut prose short. Found with two C-speed passes: the text encoded to one byte per character
+# (anything else becomes "?") and translated to "s" (may be in a run) or "x" (may not), then
+# searched for "s" * 17.
+_ENGLISH_LETTERS = {char for word in _DIGIT_OF if word.isascii() for char in word}
+_IN_RUN_BYTE = bytes(
+    ord("s") if chr(code).lower() in _ENGLISH_LETTERS or chr(code) in _GAP_CHARS else ord("x")
+    for code in range(256)
 )
-_EACH = re.compile(rf"({_TOKEN})({_GAP})")
+_ENGLISH_STRETCH = b"s" * 17
+# Korean and Hanja: six syllables of digit words with gaps between; one character class, so
+# the regex engine skips ahead in C. Only looked for in text that is not pure ASCII.
+_CJK_CHARS = "".join(sorted({char for word in _DIGIT_OF if not word.isascii() for char in word}))
+_CJK_CANDIDATE = re.compile(rf"[{_CJK_CHARS}][{_CJK_CHARS}{_GAP_CHARS}]{{5,}}")
 _ENGLISH_TAIL = re.compile("[a-z]")
 _SYLLABLE = re.compile("[가-힣]")
 
 
-def number_word_runs(view: NormalizedText, lowered: str) -> Iterable[Edit]:
-    """Runs of number words in ``view.text`` as digit edits; ``lowered`` is its lower case.
+def number_word_runs(view: NormalizedText) -> Iterable[Edit]:
+    """Runs of number words in ``view.text`` as digit edits.
 
     A whitespace gap between two words is closed up when the run spells one digit per word
     (``nine zero zero …``, ``구 공 공 …``), and kept as a group break when the run glues
     syllables into groups (``구공공일공일 일이삼사오육팔`` → ``900101 1234568``). A hyphen
     always stays (``… 일 - 일이삼 …`` → ``…1-123…``).
     """
-    for match in _RUN.finditer(lowered):
+    candidates = _candidates(view.text)
+    if not candidates:
+        return
+    lowered = lower(view.text)
+    for match in _runs(lowered, candidates):
         tokens = _tokens(lowered, match.start(), match.end())
         # English words must end at a word boundary: "sixteen" is not 6 + "teen".
         while (
@@ -146,10 +171,44 @@ def number_word_runs(view: NormalizedText, lowered: str) -> Iterable[Edit]:
             and _syllable_at(lowered, tokens[-1][1])
         ):
             tokens.pop()
-        words = sum(1 for start, end, _ in tokens if not lowered[start:end].isdigit())
-        if len(tokens) < MIN_WORDS or words == 0:
+        if len(tokens) < MIN_WORDS:
             continue
         yield rewrite(view, tokens[0][0], tokens[-1][1], _digits(lowered, tokens))
+
+
+def lower(text: str) -> str:
+    """``text`` in lower case, the same length (İ is the one letter whose lower case grows)."""
+    return (text.replace("\u0130", "i") if "\u0130" in text else text).lower()
+
+
+def _candidates(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` that a cheap look says may hold a run, in order."""
+    candidates = list(_english_candidates(text))
+    if not text.isascii():
+        candidates += [found.span() for found in _CJK_CANDIDATE.finditer(text)]
+        candidates.sort()
+    return candidates
+
+
+def _runs(text: str, candidates: list[tuple[int, int]]) -> Iterable[re.Match[str]]:
+    """The runs of number words in the ``candidates`` spans of ``text`` (lower case)."""
+    searched = 0
+    for start, end in candidates:
+        start = max(start, searched)
+        if end > start:
+            yield from _RUN.finditer(text, start, end)
+            searched = end
+
+
+def _english_candidates(text: str) -> Iterable[tuple[int, int]]:
+    """Spans of ``text`` that may hold a run of English digit words."""
+    marks = text.encode("ascii", "replace").translate(_IN_RUN_BYTE)
+    at = marks.find(_ENGLISH_STRETCH)
+    while at != -1:
+        end = marks.find(b"x", at)
+        end = len(marks) if end == -1 else end
+        yield at, end
+        at = marks.find(_ENGLISH_STRETCH, end)
 
 
 def _tokens(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
@@ -173,7 +232,7 @@ def _digits(text: str, tokens: list[tuple[int, int, str]]) -> list[tuple[int, st
     parts: list[tuple[int, str]] = []
     for index, (start, end, gap) in enumerate(tokens):
         word = text[start:end]
-        parts.append((start, _DIGIT_OF.get(word, word)))
+        parts.append((start, _DIGIT_OF[word]))
         if index == len(tokens) - 1 or not gap:
             continue
         if "-" in gap:
