@@ -70,9 +70,13 @@ _ASTRAL_PROBE = re.compile("[\U00010000-\U0010ffff]")
 # engine skips ahead in C; an alternation of the two would try every position (3x slower).
 # _PROBE: a character that some disguise needs (escapes, brackets, "@", "+").
 _PROBE = re.compile(f"[{_INVISIBLE}{_FOLDABLE}%\\\\\\[(<{{@+]")
-# _SHAPED: a digit group followed by a separator, or a long base64-alphabet run (a blob of 16+
-# characters has a capital or digit followed by 11 more unless it is nearly all lower case).
-_SHAPED = re.compile(r"[0-9A-Z](?:[ .·•\t\n][0-9A-Z]|[ \t]{1,3}[-.·][ \t]|[A-Za-z0-9+/_-]{11})")
+# _SHAPED: a digit group followed by a separator (spaces and tabs around it included), or a
+# long base64-alphabet run (a blob of 16+ characters has a capital or digit followed by 11
+# more unless it is nearly all lower case).
+_SHAPED = re.compile(
+    r"[0-9A-Z](?:[ .·•\t\n][0-9A-Z]|[ \t]{1,3}[-.·\n]?[ \t]{0,3}[0-9A-Z]|[-.·][ \t]{1,3}[0-9A-Z]"
+    r"|[A-Za-z0-9+/_-]{11})"
+)
 _INVISIBLE_CHAR = re.compile(f"[{_INVISIBLE}]")
 _DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63]")
 # Eight or more digits, each separated from the next by exactly one space or dot-like mark.
