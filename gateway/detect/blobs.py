@@ -25,7 +25,8 @@ __all__ = ["MAX_BASE64_BLOBS", "MAX_BASE64_BYTES", "base64_blobs", "encoded_blob
 
 #: Base64 or hex long enough to hide an identifier. Hex digits are in the base64 alphabet,
 #: so one pattern finds both and the decoder tells them apart.
-_BLOB = re.compile(r"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/_=-])")
+#: An "=" may come before one (``payload=…``, ``?data=…``): padding only ever ends a blob.
+_BLOB = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/_=-])")
 _HEX = re.compile(r"(?:[0-9a-f]{2})+|(?:[0-9A-F]{2})+")
 #: Bounds on the work one request can cause: decoded bytes and blobs decoded.
 MAX_BASE64_BYTES = 64 * 1024

@@ -10,10 +10,11 @@ Before matching, the scanner sees a *normalized* view of the text:
   full-width and compatibility forms are folded by NFKC (``－`` becomes ``-``), and the many
   Unicode dashes become ``-``;
 - escapes are decoded: URL percent escapes of printable ASCII (``%40`` → ``@``), also when
-  encoded twice (``%2539`` → ``9``), JSON ``\\u002d`` and C ``\\x39`` escapes, HTML character
-  references (``&#57;``, ``&#x39;``), and a ``+`` between digits or capitals in a URL query
-  value (a space: ``?iban=NL55+BSSE+7583…``) unless the value holds an ``@``, where a ``+``
-  is far more likely an e-mail sub-address (``kim+tag@…``) pasted unencoded;
+  encoded twice (``%2539`` → ``9``), and of UTF-8 (``%EC%A3%BC`` → ``주``); JSON
+  ``\\u002d`` and C ``\\x39`` escapes; HTML character references (``&#57;``, ``&#x39;``);
+  and a ``+`` between digits or capitals in a URL query value (a space:
+  ``?iban=NL55+BSSE+7583…``) unless the value holds an ``@``, where a ``+`` is far more
+  likely an e-mail sub-address (``kim+tag@…``) pasted unencoded;
 - defanged separators (``[.]``, ``(:)``) lose their brackets;
 - obfuscated e-mail addresses (``kim at example dot com``, ``kim[at]example[dot]com``,
   ``kim @ example . com``) are written as ``kim@example.com``;
@@ -86,6 +87,9 @@ _SPACED_PROBE = re.compile(r"\d[ ·•]\d[ ·•]\d[ ·•]\d")
 
 # Printable ASCII, percent-encoded once or twice (``%39``, ``%2539``).
 _PERCENT = re.compile(r"%(?:25)?([2-7][0-9A-Fa-f])")
+# A character beyond ASCII, percent-encoded as UTF-8 (``%EC%A3%BC`` is 주): undecoded, it
+# hides the context words around a value and leaves hex digits touching it.
+_PERCENT_UTF8 = re.compile(r"%[C-Fc-f][0-9A-Fa-f](?:%[89ABab][0-9A-Fa-f]){1,3}")
 _JSON_ESCAPE = re.compile(r"(?<!\\)\\u([0-9A-Fa-f]{4})")
 _HEX_ESCAPE = re.compile(r"(?<!\\)\\x([2-7][0-9A-Fa-f])")
 _HTML_REFERENCE = re.compile(r"&#(?:[xX]([0-9A-Fa-f]{1,6})|([0-9]{1,7}));")
@@ -212,6 +216,13 @@ def _escapes(text: str) -> Iterable[Edit]:
     if "%" in text:
         for match in _PERCENT.finditer(text):
             char = chr(int(match.group(1), 16))
+            if char.isprintable():
+                yield match.start(), match.end(), [(0, char)]
+        for match in _PERCENT_UTF8.finditer(text):
+            try:
+                char = bytes.fromhex(match.group().replace("%", "")).decode("utf-8")
+            except UnicodeDecodeError:
+                continue
             if char.isprintable():
                 yield match.start(), match.end(), [(0, char)]
     if "\\u" in text:

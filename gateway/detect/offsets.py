@@ -95,6 +95,11 @@ def apply_edits(text: str, edits: list[Edit], shaped: bool = True) -> Normalized
         origins.append(cursor)
         ends.append(_COPIED)
         pieces.append(text[cursor:])
+    if edits and not view_starts:
+        # Everything was removed (a text of zero-width characters): still a changed view.
+        view_starts.append(0)
+        origins.append(0)
+        ends.append(len(text))
     return NormalizedText(
         "".join(pieces), tuple(view_starts), tuple(origins), tuple(ends), shaped=shaped
     )

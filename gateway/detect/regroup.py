@@ -14,8 +14,8 @@ that the plain view did not already have are kept (``engine._only_regrouped``):
    the unseparated forms of the patterns (checksums, Luhn, a mobile prefix) then accept.
 
 Groups holding letters (IBAN, passport: ``S731 D512 9``, ``GB28.RUQP.1504…``) are closed
-up in the first view. Only runs of at least nine digits (eight plus a letter) are touched:
-dates, versions and IPv4 addresses are not.
+up in the first view. Only runs of at least nine digits (eight plus a letter; eight with a
+separator other than one dot or space) are touched: versions and IPv4 addresses are not.
 """
 
 from __future__ import annotations
@@ -110,7 +110,8 @@ def _add_grouped(match: re.Match[str], joined: dict[int, Edit], closed: dict[int
 def _add_loose(match: re.Match[str], joined: dict[int, Edit], closed: dict[int, Edit]) -> None:
     """A digit-only run with any separators; already-plain hyphenated runs are left alone."""
     run = match.group()
-    if sum(char.isdigit() for char in run) < 9 or _IPV4_LIKE.fullmatch(run):
+    # Eight digits: a 1588-xxxx number written "1588  4772" or with a tab is one.
+    if sum(char.isdigit() for char in run) < 8 or _IPV4_LIKE.fullmatch(run):
         return
     separators = {found.group() for found in _SEPARATORS.finditer(run)}
     if len(separators) == 1 and separators <= _SIMPLE:

@@ -115,11 +115,11 @@ _WORD = "|".join(sorted(_DIGIT_OF, key=lambda word: (-len(word), word)))
 # Between tokens: up to three spaces, tabs, commas, dots or hyphens; never a line break.
 _GAP_CHARS = " \t,.·-"  # the hyphen last: literal in a class
 _GAP = rf"[{_GAP_CHARS}]{{0,3}}"
-_LETTER = "A-Za-z가-힣"
-# A run starts where no letter or syllable precedes it (a Sino-Korean syllable inside a word
-# is part of the word). Every repetition consumes a word, drawn from characters disjoint from
-# the gap's, so a match is linear in its length.
-_RUN = re.compile(rf"(?<![{_LETTER}])(?:{_WORD})(?:{_GAP}(?:{_WORD})){{{MIN_WORDS - 1},}}")
+# A run starts where no Latin letter precedes it ("someone" holds no "one"). A syllable may
+# precede it: Korean glues a value to the word before (``번호는구공공…``), and six digit
+# syllables in a row do not occur inside ordinary words. Every repetition consumes a word,
+# drawn from characters disjoint from the gap's, so a match is linear in its length.
+_RUN = re.compile(rf"(?<![A-Za-z])(?:{_WORD})(?:{_GAP}(?:{_WORD})){{{MIN_WORDS - 1},}}")
 _EACH = re.compile(rf"({_WORD})({_GAP})")
 
 # Cheap first looks, so that the run pattern (an alternation tried at every position) only
@@ -140,6 +140,7 @@ _ENGLISH_STRETCH = b"s" * 17
 _CJK_CHARS = "".join(sorted({char for word in _DIGIT_OF if not word.isascii() for char in word}))
 _CJK_CANDIDATE = re.compile(rf"[{_CJK_CHARS}][{_CJK_CHARS}{_GAP_CHARS}]{{5,}}")
 _ENGLISH_TAIL = re.compile("[a-z]")
+_PAUSE = re.compile("[,.·]")
 _SYLLABLE = re.compile("[가-힣]")
 
 
@@ -149,7 +150,8 @@ def number_word_runs(view: NormalizedText) -> Iterable[Edit]:
     A whitespace gap between two words is closed up when the run spells one digit per word
     (``nine zero zero …``, ``구 공 공 …``), and kept as a group break when the run glues
     syllables into groups (``구공공일공일 일이삼사오육팔`` → ``900101 1234568``). A hyphen
-    always stays (``… 일 - 일이삼 …`` → ``…1-123…``).
+    always stays (``… 일 - 일이삼 …`` → ``…1-123…``), and so does a comma or dot among
+    spaces (``five seven zero, six one, …`` → ``570-61-…``).
     """
     candidates = _candidates(view.text)
     if not candidates:
@@ -228,14 +230,18 @@ def _syllable_at(text: str, position: int) -> bool:
 
 def _digits(text: str, tokens: list[tuple[int, int, str]]) -> list[tuple[int, str]]:
     """(view offset, char) of the run's digits and the group breaks kept between them."""
-    glued = any(gap == "" for _, _, gap in tokens[:-1])
+    gaps = [gap for _, _, gap in tokens[:-1]]
+    glued = "" in gaps
+    # In words read one by one, a comma or dot is a pause between groups (``five seven
+    # zero, six one, …``), unless every word has one (a list: ``nine, zero, zero, …``).
+    pauses = not glued and not all(_PAUSE.search(gap) for gap in gaps)
     parts: list[tuple[int, str]] = []
     for index, (start, end, gap) in enumerate(tokens):
         word = text[start:end]
         parts.append((start, _DIGIT_OF[word]))
         if index == len(tokens) - 1 or not gap:
             continue
-        if "-" in gap:
+        if "-" in gap or (pauses and _PAUSE.search(gap)):
             parts.append((end, "-"))
         elif glued:
             parts.append((end, " "))
