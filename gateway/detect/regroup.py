@@ -8,10 +8,18 @@ an IP address or a decimal, a line break between two numbers of a list), so each
 digit groups is offered in two separate views instead, and only findings on a rewritten run
 that the plain view did not already have are kept (``engine._only_regrouped``):
 
-1. groups joined by hyphens (``900101-1234568``, ``11-19-123456-78``): group structure
-   kept, for formats that have one (RRN, BRN, licences, accounts, phones);
-2. closed up (``9001011234568``): for a value whose groups were cut anywhere, which only
-   the unseparated forms of the patterns (checksums, Luhn, a mobile prefix) then accept.
+1. groups joined by hyphens (``900101-1234568``, ``11-19-123456-78``; eight digits split by
+   whitespace alone by one space, as a space-split run reads): the writer's group structure
+   kept, for formats that have one (RRN, BRN, licences, accounts, phones, cards);
+2. closed up (``9001011234568``), only for a run that mixes kinds of separator
+   (``9001 01-12 34568``, ``4111 1111<TAB>1111-1111``) or is cut by plain dots
+   (``9001.01.1234.568``): its groups were cut anywhere, and only the unseparated forms of
+   the patterns (checksums, Luhn, a mobile prefix) accept it. A run with one kind of space,
+   tab or spaced mark throughout keeps its groups: a table of numbers (``336<TAB>140<TAB>720
+   …``) closed up would be a random long number, a card one time in a few dozen.
+
+A line break joins two groups only (a value broken once across lines), never a column of
+numbers.
 
 Groups holding letters (IBAN, passport: ``S731 D512 9``, ``GB28.RUQP.1504…``) are closed
 up in the first view. Only runs of at least nine digits (eight plus a letter; eight with a
@@ -100,11 +108,10 @@ def _add_grouped(match: re.Match[str], joined: dict[int, Edit], closed: dict[int
     if letters and not (run[0].isalpha() and digits >= 7 and letters <= digits // 2):
         return
     start, end = match.span()
-    if letters:
-        joined[start] = (start, end, _joined(run, ""))
-        return
-    joined[start] = (start, end, _joined(run, "-"))
-    closed[start] = (start, end, _joined(run, ""))
+    joined[start] = (start, end, _joined(run, "" if letters else "-"))
+    if not letters and match.group("sep") == ".":
+        # Dots cut an identifier anywhere (``9001.01.1234.568``); tables are not written so.
+        closed[start] = (start, end, _joined(run, ""))
 
 
 def _add_loose(match: re.Match[str], joined: dict[int, Edit], closed: dict[int, Edit]) -> None:
@@ -113,12 +120,26 @@ def _add_loose(match: re.Match[str], joined: dict[int, Edit], closed: dict[int, 
     # Eight digits: a 1588-xxxx number written "1588  4772" or with a tab is one.
     if sum(char.isdigit() for char in run) < 8 or _IPV4_LIKE.fullmatch(run):
         return
-    separators = {found.group() for found in _SEPARATORS.finditer(run)}
-    if len(separators) == 1 and separators <= _SIMPLE:
+    separators = [found.group() for found in _SEPARATORS.finditer(run)]
+    if len(set(separators)) == 1 and separators[0] in _SIMPLE:
         return  # one plain separator: read as it is, or regrouped by _GROUPED
+    if len(separators) > 1 and any("\n" in separator for separator in separators):
+        return  # one value broken across two lines, not a column of numbers
     start, end = match.span()
-    joined[start] = (start, end, _joined(run, "-"))
-    closed[start] = (start, end, _joined(run, ""))
+    kinds = {_kind(separator) for separator in separators}
+    # Whitespace reads as one space would: eight digits stay ``1588 4772`` (a context word
+    # is needed, as it always was), longer runs are hyphen-joined as _GROUPED joins them.
+    short = sum(char.isdigit() for char in run) < 9
+    joiner = " " if short and kinds <= {" ", "\t", "\n"} else "-"
+    joined[start] = (start, end, _joined(run, joiner))
+    if len(kinds) > 1:
+        closed[start] = (start, end, _joined(run, ""))
+
+
+def _kind(separator: str) -> str:
+    """A separator's mark (hyphen, dot), else its first whitespace character (space, tab)."""
+    mark = separator.strip(" \t")
+    return mark or separator[0]
 
 
 def _joined(run: str, joiner: str) -> list[tuple[int, str]]:

@@ -85,7 +85,6 @@ def _separated(value: str, separator: str) -> str:
 
 SEPARATORS: dict[str, Spelling] = {
     "tab": lambda v: _separated(v, "\t"),
-    "newline": lambda v: _separated(v, "\n"),
     "no-break space": lambda v: _separated(v, "\u00a0"),
     "thin space": lambda v: _separated(v, "\u2009"),
     "narrow no-break space": lambda v: _separated(v, "\u202f"),
@@ -99,6 +98,7 @@ SEPARATORS: dict[str, Spelling] = {
 
 # Mixed separators and regrouping inside one identifier.
 MIXED = [
+    ("KR_RRN", "900101\n1234568"),  # broken once across lines
     ("KR_RRN", "900101 - 1234568"),
     ("KR_RRN", "900101\t1234568"),
     ("KR_RRN", "9001 01-12 34568"),

@@ -54,7 +54,10 @@ def spelled(rng: random.Random, entity: str, value: str, style: str) -> tuple[La
     if style == "digits" and any(char.isdigit() for char in value):
         return _in_template(rng, entity, _other_digits(rng, value))
     if style == "separators" and digits_only and len(groups) > 1:
-        return _in_template(rng, entity, rng.choice(_SEPARATORS).join(groups))
+        separator = rng.choice(_SEPARATORS)
+        if separator == "\n" and len(groups) > 2:
+            separator = "\t"  # a value broken once across lines; more is a split (§3)
+        return _in_template(rng, entity, separator.join(groups))
     if style == "words" and digits_only:
         return _in_template(rng, entity, _words(rng, groups))
     if style in ("percent", "digits", "separators", "words"):
