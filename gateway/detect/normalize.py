@@ -48,6 +48,7 @@ from gateway.detect.spellings import (
     DIGIT_CHARS,
     SPACE_CHARS,
     fold_char,
+    may_hold_number_words,
     number_word_runs,
 )
 
@@ -139,7 +140,7 @@ def normalize_for_scan(text: str) -> NormalizedText:
         and " DOT " not in text
         and "&#" not in text
         and (not shaped or _SPACED_PROBE.search(text) is None)
-        and next(iter(number_word_runs(NormalizedText(text))), None) is None
+        and not may_hold_number_words(text)
     ):
         return NormalizedText(text, shaped=shaped)
     edits = _disguises(text)

@@ -35,6 +35,7 @@ __all__ = [
     "SPACE_CHARS",
     "fold_char",
     "lower",
+    "may_hold_number_words",
     "number_word_runs",
 ]
 
@@ -176,6 +177,11 @@ def number_word_runs(view: NormalizedText) -> Iterable[Edit]:
         if len(tokens) < MIN_WORDS:
             continue
         yield rewrite(view, tokens[0][0], tokens[-1][1], _digits(lowered, tokens))
+
+
+def may_hold_number_words(text: str) -> bool:
+    """False when a cheap look rules out any run of number words in ``text``."""
+    return bool(_candidates(text))
 
 
 def lower(text: str) -> str:
