@@ -52,7 +52,7 @@ KNOWN_GAPS: dict[str, str] = {
 }
 
 RECALL_THRESHOLD = 0.99
-DISGUISED_RECALL_THRESHOLD = 0.95
+DISGUISED_RECALL_THRESHOLD = 0.99
 FALSE_ALARM_THRESHOLD = 0.01
 #: Free text: names, addresses and markings are not held to the identifiers' 0.99.
 FREE_TEXT = ("CONFIDENTIAL_MARKER", "PERSON", "KR_ADDRESS")
