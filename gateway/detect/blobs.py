@@ -27,6 +27,7 @@ __all__ = ["MAX_BASE64_BLOBS", "MAX_BASE64_BYTES", "base64_blobs", "encoded_blob
 #: so one pattern finds both and the decoder tells them apart.
 #: An "=" may come before one (``payload=…``, ``?data=…``): padding only ever ends a blob.
 _BLOB = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/_=-])")
+_CAPITAL_OR_DIGIT = re.compile("[A-Z0-9]")
 _HEX = re.compile(r"(?:[0-9a-f]{2})+|(?:[0-9A-F]{2})+")
 #: Bounds on the work one request can cause: decoded bytes and blobs decoded.
 MAX_BASE64_BYTES = 64 * 1024
@@ -55,6 +56,10 @@ def _blobs(text: str, budget: list[int], depth: int) -> list[tuple[int, int, str
         if budget[1] <= 0:
             break
         blob = match.group()
+        if _CAPITAL_OR_DIGIT.search(blob) is None:
+            # snake_case names and words: base64 of 12+ bytes is all lower case one time in
+            # half a million, hex always has digits.
+            continue
         size = len(blob) * 3 // 4  # decoded bytes at most, known before decoding
         if size > budget[0]:
             continue
@@ -72,10 +77,10 @@ def _blobs(text: str, budget: list[int], depth: int) -> list[tuple[int, int, str
 
 def _decode_text(blob: str) -> str | None:
     """The blob's decoded text (hex first, then base64), or None when it holds no text."""
-    if len(blob) % 2 == 0 and _HEX.fullmatch(blob):
-        decoded = _text(bytes.fromhex(blob))
-        if decoded is not None:
-            return decoded
+    if _HEX.fullmatch(blob):
+        # Base64 of text is never hex digits alone (its capitals and digits come mixed), so
+        # a trace id or a hash costs one decode, not two.
+        return _text(bytes.fromhex(blob)) if len(blob) % 2 == 0 else None
     body = blob.rstrip("=")
     url_safe = "-" in body or "_" in body
     if (url_safe and ("+" in body or "/" in body)) or len(body) % 4 == 1:

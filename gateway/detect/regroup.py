@@ -53,12 +53,31 @@ _LOOSE = re.compile(rf"[0-9]{{1,8}}(?:{_SEPARATOR}[0-9]{{1,8}}){{1,7}}{_AFTER}")
 _NOT_BEFORE = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_.,@/:+-")
 _SEPARATORS = re.compile(_SEPARATOR)
 _GROUPED_PROBE = re.compile(r"[0-9][. ][0-9A-Z]{2}")
-# A separator other than one plain hyphen, dot or space (a tab, a line break, spaces around a
-# mark, two or more spaces), or two different plain ones in a row of groups (``9001 01-12``).
-_LOOSE_PROBE = re.compile(
-    r"[0-9](?:[ \t]{0,3}[\t\n]|[ \t]{1,3}[-.·]|[-.·][ \t]{1,3}| {2,3}"
-    r"|-[0-9]{1,8}[. ]|\.[0-9]{1,8}[- ]| [0-9]{1,8}[-.])[ \t]{0,3}[0-9]"
+# Probes for a separator other than one plain hyphen, dot or space (a tab, spaces around a
+# mark, two or more spaces), or two different plain ones in a row of groups (``9001 01-12``)
+# that is not a date and time (``2024-05-01 12:00``: every log line has one). Each starts
+# with the separator and looks back for the digit: led by a rarer character than a digit,
+# the regex engine skips ahead in C over most of a log.
+_NOT_TIME = r"(?![0-9]{0,8}:)"
+_LOOSE_PROBES = (
+    re.compile(r"\t(?:(?<=[0-9]\t)|(?<=[0-9] \t)|(?<=[0-9]  \t))[ \t]{0,3}[0-9]"),
+    re.compile(
+        r"[-.·](?:(?<=[0-9] [-.·])|(?<=[0-9]  [-.·])|(?<=[0-9]   [-.·])|(?<=[0-9]\t[-.·]))"
+        r"[ \t]{0,3}[0-9]|[-.·](?<=[0-9][-.·])[ \t]{1,3}[0-9]"
+    ),
+    re.compile(r"  (?<=[0-9]  ) ?[0-9]"),
+    re.compile(
+        rf"-(?<=[0-9]-)[0-9]{{1,8}}[. ][0-9]{_NOT_TIME}"
+        rf"|\.(?<=[0-9]\.)[0-9]{{1,8}}[- ][0-9]{_NOT_TIME}"
+        rf"| (?<=[0-9] )[0-9]{{1,8}}[-.][0-9]{_NOT_TIME}"
+    ),
 )
+# A line break between a number ending a line and one making up the next line alone (a value
+# broken once across lines), not the date opening the next line of a log.
+_BREAK_PROBE = re.compile(r"\n(?<=[0-9]\n)[ \t]{0,3}[0-9]{1,8}(?![0-9]|[-.·:/][0-9A-Za-z])")
+# A run is at most 8 groups of 8 digits and 7 separators of 7 characters: the window around a
+# probe hit that holds every run through it.
+_REACH = 8 * 8 + 7 * 7
 _IPV4_LIKE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
 # Hyphen-joined groups are what the recognizers read already (and a hyphenated chain is
 # not closed up: an ISBN or order number must not turn into a bare identifier).
@@ -77,15 +96,15 @@ def regroup_digits(view: NormalizedText) -> list[Regrouped]:
     if not view.shaped:
         return []
     grouped = _GROUPED_PROBE.search(text) is not None
-    loose = _LOOSE_PROBE.search(text) is not None
-    if not grouped and not loose:
+    hits = [hit for probe in (*_LOOSE_PROBES, _BREAK_PROBE) for hit in probe.finditer(text)]
+    if not grouped and not hits:
         return []  # the usual case: nothing but plain separators, read as they are
     joined: dict[int, Edit] = {}
     closed: dict[int, Edit] = {}
     if grouped:
         for match in _GROUPED.finditer(text):
             _add_grouped(match, joined, closed)
-    for match in _LOOSE.finditer(text) if loose else ():
+    for match in _loose_runs(text, hits):
         start = match.start()
         if start not in joined and (start == 0 or text[start - 1] not in _NOT_BEFORE):
             _add_loose(match, joined, closed)
@@ -96,6 +115,22 @@ def regroup_digits(view: NormalizedText) -> list[Regrouped]:
             runs = tuple((start, end) for start, end, _ in ordered)
             views.append((apply_edits(text, _disjoint(ordered)), runs))
     return views
+
+
+def _loose_runs(text: str, hits: list[re.Match[str]]) -> list[re.Match[str]]:
+    """Loose runs in windows around the probe hits only: a log has numbers everywhere."""
+    runs: list[re.Match[str]] = []
+    searched = 0
+    for hit in sorted(hits, key=lambda found: found.start()):
+        start, end = max(hit.start() - _REACH, searched), min(hit.end() + _REACH, len(text))
+        if end <= searched:
+            continue
+        for match in _LOOSE.finditer(text, start, end):
+            cut = match.end() == end < len(text)  # may run on past the window: not whole
+            if not cut and (not runs or match.start() >= runs[-1].end()):
+                runs.append(match)
+        searched = end
+    return runs
 
 
 def _add_grouped(match: re.Match[str], joined: dict[int, Edit], closed: dict[int, Edit]) -> None:
