@@ -227,7 +227,8 @@ def _tokens(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
 
 
 def _letter_at(text: str, position: int) -> bool:
-    return position < len(text) and (text[position].isalpha())
+    """A Latin letter at ``position``: an English word runs on (a particle may follow)."""
+    return _ENGLISH_TAIL.match(text, position) is not None
 
 
 def _syllable_at(text: str, position: int) -> bool:
