@@ -10,9 +10,11 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gateway.detect import DetectionEngine
 from gateway.detect.blobs import MAX_BASE64_BLOBS, encoded_blobs
 from gateway.detect.normalize import normalize_for_scan
 from gateway.detect.offsets import NormalizedText
@@ -134,3 +136,18 @@ def test_long_runs_of_every_kind_finish() -> None:
         assert len(view.text) <= len(text)
         for grouped, _ in regroup_digits(view):
             assert len(grouped.text) <= len(view.text) + 1
+
+
+@pytest.fixture(scope="module")
+def engine() -> DetectionEngine:
+    return DetectionEngine(
+        entities=["KR_RRN", "CREDIT_CARD", "PHONE_NUMBER", "SECRET_AWS_ACCESS_KEY"]
+    )
+
+
+@_SETTINGS
+@given(text=texts)
+def test_findings_stay_inside_the_original_text(engine: DetectionEngine, text: str) -> None:
+    """The whole pipeline (views, regrouped views, blobs) maps every finding back in bounds."""
+    for finding in engine.scan(text):
+        assert 0 <= finding.start < finding.end <= len(text)
