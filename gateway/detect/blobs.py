@@ -6,7 +6,7 @@ printable UTF-8 text:
 
 - base64 (standard or URL-safe alphabet) of 16 characters or more: enough for a 12-byte
   value such as a bare RRN (``OTAwMTAxLTEyMzQ1Njg=``);
-- hex of 16 digits or more (``3930303130312d…``), in either case.
+- hex of 16 digits or more (``3930303130312d…``, ``0x3930…``), in either case.
 
 A decoded text is scanned like any other (its own normalization undoes percent escapes and
 the like), and a blob inside it is decoded once more, so base64 of hex or of base64 is seen
@@ -77,6 +77,8 @@ def _blobs(text: str, budget: list[int], depth: int) -> list[tuple[int, int, str
 
 def _decode_text(blob: str) -> str | None:
     """The blob's decoded text (hex first, then base64), or None when it holds no text."""
+    if blob[:2] in ("0x", "0X") and _HEX.fullmatch(blob, 2):
+        blob = blob[2:]  # a C-style hex literal
     if _HEX.fullmatch(blob):
         # Base64 of text is never hex digits alone (its capitals and digits come mixed), so
         # a trace id or a hash costs one decode, not two.

@@ -160,6 +160,7 @@ ENCODINGS: dict[str, Spelling] = {
     "json escapes": lambda v: "".join(f"\\u{ord(c):04x}" for c in v),
     "hex": lambda v: v.encode().hex(),
     "hex upper": lambda v: v.encode().hex().upper(),
+    "hex literal": lambda v: "0x" + v.encode().hex(),
     "base64": _b64,
     "base64 url-safe": lambda v: base64.urlsafe_b64encode(v.encode()).decode().rstrip("="),
     "base64 padding percent-encoded": lambda v: _b64(v).replace("=", "%3D"),
