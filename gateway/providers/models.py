@@ -96,9 +96,11 @@ class ModelFacts:
 
     ``operators`` and ``jurisdictions`` hold one entry per model the request
     may use (OpenRouter's ``models`` adds fallbacks), ``unknown`` for a model
-    no developer entry recognises. ``routed_to_developer``: the prompt may
-    reach a developer's own API — the provider is that API, or a router that
-    may pass it there because the request does not pin other hosts.
+    no developer entry recognises. ``routed_to_developer``: the provider is a
+    router that may pass the prompt on to the developer's own API, because the
+    request does not pin it to hosts the catalog lists. A request sent to the
+    developer's own API directly is not *routed*: the provider facts say where
+    it goes.
     """
 
     operators: tuple[str, ...] = ()
@@ -152,6 +154,7 @@ class ModelCatalog:
         """
         serving = self.serving.get(provider_id)
         if serving is None or serving.serves != "router" or not isinstance(body, dict):
+            # memoized: everything but a router's body options is a function of the two
             return self._direct(provider_id, model) if model else _NONE
         models = [model] if model else []
         fallbacks = body.get("models")
@@ -163,19 +166,18 @@ class ModelCatalog:
         pinned = self._pinned(serving, body.get("provider"))
         return ModelFacts(
             operators=tuple(dict.fromkeys(d.id if d else UNKNOWN for d in developers)),
-            jurisdictions=tuple(dict.fromkeys(d.jurisdiction if d else UNKNOWN for d in developers)),
-            routed_to_developer=not pinned or any(d and provider_id in d.apis for d in developers),
+            jurisdictions=tuple(
+                dict.fromkeys(d.jurisdiction if d else UNKNOWN for d in developers)
+            ),
+            routed_to_developer=not pinned,
         )
 
     def _facts(self, provider_id: str, model: str) -> ModelFacts:
         developer = self.developer(model)
         serving = self.serving.get(provider_id)
+        routed = serving is not None and serving.serves == "router"
         if developer is None:
-            routed = serving is not None and serving.serves == "router"
             return ModelFacts((UNKNOWN,), (UNKNOWN,), routed)
-        routed = provider_id in developer.apis or (
-            serving is not None and serving.serves == "router"
-        )
         return ModelFacts((developer.id,), (developer.jurisdiction,), routed)
 
     @staticmethod
