@@ -247,7 +247,8 @@ def test_a_valid_minimal_catalog_loads() -> None:
         (
             _ONE.replace(
                 "serving: {}",
-                "  - {id: b, name: B, jurisdiction: US, source: s, orgs: [a], names: [b]}\nserving: {}",
+                "  - {id: b, name: B, jurisdiction: US, source: s, orgs: [a], names: [b]}\n"
+                "serving: {}",
             ),
             "twice",
         ),
