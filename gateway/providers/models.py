@@ -141,6 +141,7 @@ class ModelCatalog:
         self.serving = dict(serving)
         self._lookup = lru_cache(maxsize=4096)(self._identify)
         self._direct = lru_cache(maxsize=4096)(self._facts)
+        self._routed = lru_cache(maxsize=4096)(self._route)
 
     def developer(self, model: str) -> Developer | None:
         """The developer of ``model`` as some provider names it; None if not recognised."""
@@ -156,19 +157,25 @@ class ModelCatalog:
         if serving is None or serving.serves != "router" or not isinstance(body, dict):
             # memoized: everything but a router's body options is a function of the two
             return self._direct(provider_id, model) if model else _NONE
-        models = [model] if model else []
-        fallbacks = body.get("models")
-        if isinstance(fallbacks, list):
-            models += [m for m in fallbacks if isinstance(m, str) and m and m not in models]
-        if not models:
+        fallbacks = body.get("models")  # OpenRouter: models tried when the first fails
+        extra = (
+            tuple(m for m in fallbacks if isinstance(m, str) and m)
+            if isinstance(fallbacks, list)
+            else ()
+        )
+        if not model and not extra:
             return _NONE
+        return self._routed(model, extra, self._pinned(serving, body.get("provider")))
+
+    def _route(self, model: str | None, fallbacks: tuple[str, ...], pinned: bool) -> ModelFacts:
+        """A router's request: every model it may use; memoized like the rest."""
+        models = list(dict.fromkeys([model, *fallbacks] if model else fallbacks))
         developers = [self.developer(m) for m in models]
-        pinned = self._pinned(serving, body.get("provider"))
+        operators = (d.id if d else UNKNOWN for d in developers)
+        countries = (d.jurisdiction if d else UNKNOWN for d in developers)
         return ModelFacts(
-            operators=tuple(dict.fromkeys(d.id if d else UNKNOWN for d in developers)),
-            jurisdictions=tuple(
-                dict.fromkeys(d.jurisdiction if d else UNKNOWN for d in developers)
-            ),
+            operators=tuple(dict.fromkeys(operators)),
+            jurisdictions=tuple(dict.fromkeys(countries)),
             routed_to_developer=not pinned,
         )
 
