@@ -171,7 +171,8 @@ class Decide:
             host = upstream_host(provider.base_url)
             countries = await self._resolver.countries(host) if host else (UNRESOLVED,)
             exchange.endpoint_country = ",".join(countries)
-        decision = policy.decide(read_input(exchange, provider))
+        request = read_input(exchange, provider)
+        decision = policy.decide(request)
         exchange.decision = decision
         if decision.action == "block" or decision.warning_rules:
             accept = exchange.header(b"accept-language")
@@ -179,7 +180,9 @@ class Decide:
                 accept.decode("latin-1") if accept else None, policy.document.default_language
             )
             if decision.action == "block":
-                message = refusal_message(policy, decision, exchange.entity_counts, language)
+                message = refusal_message(
+                    policy, decision, exchange.entity_counts, language, request
+                )
                 raise PolicyBlock(message, rule_ids=list(decision.rule_ids) or ["default"])
             exchange.warning = warning_message(policy, decision, language)
 

@@ -51,6 +51,13 @@ from gateway.policy.matchers import (
     globs,
     resolved_countries,
 )
+from gateway.policy.model_facts import (
+    check_model_countries,
+    check_operators,
+    recorded_model,
+    request_model,
+    sketched_model,
+)
 from gateway.policy.source import KeyPath
 
 if TYPE_CHECKING:
@@ -117,6 +124,9 @@ class Fact:
     description: str | None = None
     #: other PolicyInput fields this fact's test reads (``entities``: the scores)
     also: tuple[Also, ...] = ()
+    #: its value comes from the catalogs, never from the request's text, so a rule's
+    #: message may name it (``{model.operator}``) without quoting the request
+    quotable: bool = False
     field: str = field(init=False)  # the Condition model's attribute
 
     def __post_init__(self) -> None:
@@ -221,6 +231,7 @@ FACTS: tuple[Fact, ...] = (
         read=lambda x, p: p.id,
         rebuild=lambda r, p: p.id,
         sketch=Sketch(str, Field(default="openai"), lambda s, c: s.provider),
+        quotable=True,
     ),
     Fact(
         "provider.jurisdiction",
@@ -235,6 +246,7 @@ FACTS: tuple[Fact, ...] = (
             key="jurisdiction",
         ),
         check=check_countries,
+        quotable=True,
     ),
     Fact(
         "provider.parent_jurisdiction",
@@ -316,6 +328,63 @@ FACTS: tuple[Fact, ...] = (
         sketch=Sketch(str | None, Field(default="gpt-4o"), lambda s, c: s.model),
         match=globs(case_sensitive=True),
         description="glob patterns",
+    ),
+    # -- model: whose model it is, and whether the prompt may reach its developer -----
+    Fact(
+        "model.operator",
+        "values",
+        list[str],
+        read=lambda x, p: request_model(x, p).operators,
+        rebuild=lambda r, p: recorded_model(r, p).operators,
+        sketch=Sketch(
+            str | None,
+            Field(default=None, description="default: from the model catalog"),
+            lambda s, c: (
+                (s.model_operator,) if s.model_operator else sketched_model(s, c).operators
+            ),
+            key="model_operator",
+        ),
+        check=check_operators,
+        quotable=True,
+        description="the model's developer (deepseek, alibaba, meta …), or unknown",
+    ),
+    Fact(
+        "model.jurisdiction",
+        "values",
+        list[str],
+        read=lambda x, p: request_model(x, p).jurisdictions,
+        rebuild=lambda r, p: recorded_model(r, p).jurisdictions,
+        sketch=Sketch(
+            str | None,
+            Field(default=None, description="default: from the model catalog"),
+            lambda s, c: (
+                (s.model_jurisdiction,)
+                if s.model_jurisdiction
+                else sketched_model(s, c).jurisdictions
+            ),
+            key="model_jurisdiction",
+        ),
+        check=check_model_countries,
+        quotable=True,
+        description="the country of the model's developer (ISO 3166), or unknown",
+    ),
+    Fact(
+        "model.routed_to_developer",
+        "flag",
+        bool,
+        read=lambda x, p: request_model(x, p).routed_to_developer,
+        rebuild=lambda r, p: recorded_model(r, p).routed_to_developer,
+        sketch=Sketch(
+            dict[str, Any] | None,
+            Field(
+                default=None,
+                description="a router's options as the body sends them (OpenRouter: 'provider')",
+            ),
+            lambda s, c: sketched_model(s, c).routed_to_developer,
+            key="routing",
+        ),
+        min_length=None,
+        description="a router may pass the prompt on to the developer's own API (not pinned)",
     ),
     # -- content: what the request carries (extract and detect) -------------------
     Fact(

@@ -35,7 +35,7 @@ class PolicyInput(NamedTuple):
     audit record or set by a test case.
 
     A named tuple rather than a frozen dataclass: one is built per request, and
-    a frozen dataclass's ``__init__`` sets each of its 18 fields through
+    a frozen dataclass's ``__init__`` sets each of its fields through
     ``object.__setattr__`` (~6 µs against ~0.6 µs, measured on the development
     machine); reading a field costs the same.
     """
@@ -62,6 +62,11 @@ class PolicyInput(NamedTuple):
     prompt_chars: int = 0
     attachments: tuple[str, ...] = ()
     server_references: tuple[str, ...] = ()
+    # the model's developer (``providers/models.yaml``): one per model the request may use
+    model_operator: tuple[str, ...] = ()
+    model_jurisdiction: tuple[str, ...] = ()
+    #: a router may pass the prompt on to the developer's own API (not pinned elsewhere)
+    model_routed_to_developer: bool = False
 
 
 # -- where the facts come from (see fact_table.FACTS) -----------------------------
@@ -110,6 +115,9 @@ class Live(Protocol):
     def attachments(self) -> tuple[str, ...]: ...
     @property
     def server_references(self) -> tuple[str, ...]: ...
+    @property
+    def document(self) -> Any:
+        """The parsed body: a router's options (fallback models, pinned hosts)."""
 
 
 class Recorded(Protocol):

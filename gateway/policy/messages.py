@@ -7,6 +7,8 @@ from typing import Literal
 from urllib.parse import quote
 
 from gateway.policy.evaluate import CompiledPolicy, Decision
+from gateway.policy.fact_table import FACTS
+from gateway.policy.facts import PolicyInput
 
 __all__ = ["Language", "choose_language", "refusal_message", "warning_header", "warning_message"]
 
@@ -63,13 +65,35 @@ def choose_language(accept_language: str | None, default: Language) -> Language:
     return best or default
 
 
+#: ``{key}`` in a message → the PolicyInput field of a fact whose value is the catalogs'
+_QUOTABLE = {"{" + fact.key + "}": fact.attr for fact in FACTS if fact.quotable}
+
+
+def _fill(text: str, request: PolicyInput | None) -> str:
+    """A message naming catalog facts (``{model.operator}``): never the request's text."""
+    if request is None or "{" not in text:
+        return text
+    for placeholder, attr in _QUOTABLE.items():
+        if placeholder in text:
+            value = getattr(request, attr)
+            shown = ", ".join(value) if isinstance(value, tuple) else str(value or "")
+            text = text.replace(placeholder, shown)
+    return text
+
+
 def refusal_message(
     policy: CompiledPolicy,
     decision: Decision,
     entity_counts: Mapping[str, int],
     language: Language,
+    request: PolicyInput | None = None,
 ) -> str:
-    """Names the rules and entity types that blocked; never quotes the request."""
+    """Names the rules and entity types that blocked; never quotes the request.
+
+    A rule's message may name facts that come from the catalogs, not from the
+    request's text (``{provider}``, ``{model.operator}``, ``{model.jurisdiction}``):
+    ``request`` supplies them.
+    """
     rules = ", ".join(decision.rule_ids)
     reasons: list[str] = []
     for compiled in decision.blocking_rules:
@@ -80,6 +104,7 @@ def refusal_message(
             found = sorted(e for e in compiled.entities if entity_counts.get(e))
             template = _CONTAINS[language] if found else _GENERIC[language]
             text = template.format(entities=", ".join(found))
+        text = _fill(text, request)
         if text not in reasons:
             reasons.append(text)
     prefix = _PREFIX[language].format(policy=policy.name, rules=rules)

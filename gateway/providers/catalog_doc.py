@@ -1,8 +1,9 @@
-"""The provider table in ``docs/providers.md``, generated from ``catalog.yaml``.
+"""The provider and model tables in ``docs/providers.md``, generated from
+``catalog.yaml`` and ``models.yaml``.
 
-The catalog is the one place facts are written; the document is rebuilt from it
-(``python -m gateway.providers.catalog_doc --write docs/providers.md``) and a
-test fails when the two disagree.
+The catalogs are the one place facts are written; the document is rebuilt from
+them (``python -m gateway.providers.catalog_doc --write docs/providers.md``)
+and a test fails when the two disagree.
 """
 
 from __future__ import annotations
@@ -13,11 +14,22 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from gateway.providers.catalog import CatalogEntry, Fact, load_catalog
+from gateway.providers.models import ModelCatalog, load_models
 
-__all__ = ["BEGIN", "END", "render", "replace_block"]
+__all__ = [
+    "BEGIN",
+    "END",
+    "MODELS_BEGIN",
+    "MODELS_END",
+    "render",
+    "render_models",
+    "replace_block",
+]
 
 BEGIN = "<!-- generated from gateway/providers/catalog.yaml: begin -->"
 END = "<!-- generated from gateway/providers/catalog.yaml: end -->"
+MODELS_BEGIN = "<!-- generated from gateway/providers/models.yaml: begin -->"
+MODELS_END = "<!-- generated from gateway/providers/models.yaml: end -->"
 
 
 def render(catalog: Mapping[str, CatalogEntry]) -> str:
@@ -50,13 +62,60 @@ def render(catalog: Mapping[str, CatalogEntry]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def replace_block(document: str, block: str) -> str:
+def render_models(models: ModelCatalog) -> str:
+    """The developers a model id is recognised as, then how aggregators serve them."""
+    lines = [
+        "| developer | company | jurisdiction | own API | organisations | names start with "
+        "| source |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for d in models.developers.values():
+        unverified = f" (unverified: {', '.join(d.unverified)})" if d.unverified else ""
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    f"`{d.id}`",
+                    _cell(d.name) + unverified,
+                    d.jurisdiction,
+                    ", ".join(f"`{api}`" for api in d.apis) or "-",
+                    ", ".join(f"`{org}/`" for org in d.orgs),
+                    ", ".join(f"`{name}`" for name in d.names),
+                    f"[source]({d.source})",
+                ]
+            )
+            + " |"
+        )
+    lines += [
+        "",
+        "| provider | serves others' models | hosts a request may pin | source |",
+        "| --- | --- | --- | --- |",
+    ]
+    for provider_id, serving in models.serving.items():
+        serves = (
+            "router: may pass the prompt to the developer's own API"
+            if serving.serves == "router"
+            else "on its own infrastructure"
+        )
+        hosts = ", ".join(f"`{h}` ({c})" for h, c in serving.hosts.items()) or "-"
+        if "hosts" in serving.unverified:
+            hosts += " (unverified)"
+        if "serves" in serving.unverified:
+            serves += " (unverified)"
+        lines.append(f"| `{provider_id}` | {serves} | {hosts} | [source]({serving.source}) |")
+    notes = [f"- `{p}`: {_cell(s.notes)}" for p, s in models.serving.items() if s.notes]
+    if notes:
+        lines += ["", *notes]
+    return "\n".join(lines) + "\n"
+
+
+def replace_block(document: str, block: str, begin: str = BEGIN, end: str = END) -> str:
     """``document`` with the text between the markers replaced by ``block``."""
-    head, found, rest = document.partition(BEGIN)
-    _, found_end, tail = rest.partition(END)
+    head, found, rest = document.partition(begin)
+    _, found_end, tail = rest.partition(end)
     if not found or not found_end:
-        raise ValueError(f"the document lacks the markers {BEGIN!r} and {END!r}")
-    return f"{head}{BEGIN}\n{block}{END}{tail}"
+        raise ValueError(f"the document lacks the markers {begin!r} and {end!r}")
+    return f"{head}{begin}\n{block}{end}{tail}"
 
 
 def _cell(text: str) -> str:
@@ -95,10 +154,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", type=Path, help="update the generated block in this file")
     args = parser.parse_args(argv)
     block = render(load_catalog())
+    models = render_models(load_models())
     if args.write is None:
-        sys.stdout.write(block)
+        sys.stdout.write(f"{block}\n{models}")
         return 0
-    args.write.write_text(replace_block(args.write.read_text("utf-8"), block), "utf-8")
+    document = replace_block(args.write.read_text("utf-8"), block)
+    if MODELS_BEGIN in document:
+        document = replace_block(document, models, MODELS_BEGIN, MODELS_END)
+    args.write.write_text(document, "utf-8")
     return 0
 
 

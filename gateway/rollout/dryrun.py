@@ -23,7 +23,9 @@ What a record cannot give back, and so what a dry run cannot see:
   ``gateway.policy.fact_table.FACTS``; today ``prompt_chars``), and the scores
   of findings: rules on those are judged as if the request had none (a
   ``min_score`` is met by every recorded finding);
-- how the caller signed in: a recorded user counts as signed in.
+- how the caller signed in: a recorded user counts as signed in;
+- a router's options in the body (OpenRouter's pinned hosts, fallback models):
+  ``model.routed_to_developer`` is judged as if nothing was pinned.
 """
 
 from __future__ import annotations

@@ -93,6 +93,31 @@ ROWS: dict[str, Row] = {
         {"api": "embeddings"},
     ),
     "model": Row(["o3*"], {"model": "o3-mini"}, {"model": "o3-mini"}, {"model": "o3-mini"}),
+    "model.operator": Row(
+        ["deepseek"],
+        {"model": "deepseek/deepseek-chat"},
+        {"model": "deepseek/deepseek-chat"},
+        {"model": "deepseek/deepseek-chat"},
+        provider="openrouter",
+    ),
+    "model.jurisdiction": Row(
+        ["CN"],
+        {"model": "Qwen/Qwen2.5-72B-Instruct"},
+        {"model": "Qwen/Qwen2.5-72B-Instruct"},
+        {"model": "Qwen/Qwen2.5-72B-Instruct"},
+        provider="together",
+    ),
+    "model.routed_to_developer": Row(
+        True,
+        {"model": "deepseek/deepseek-chat", "document": {"provider": {"order": ["together"]}}},
+        {"model": "deepseek/deepseek-chat"},
+        {
+            "provider": "openrouter",
+            "model": "deepseek/deepseek-chat",
+            "routing": {"order": ["together"]},  # fallbacks stay on: not pinned
+        },
+        provider="openrouter",
+    ),
     "entities": Row(
         ["KR_RRN"],
         {"entity_counts": {"KR_RRN": 1}},

@@ -7,7 +7,17 @@ from pathlib import Path
 import pytest
 
 from gateway.providers.catalog import load_catalog
-from gateway.providers.catalog_doc import BEGIN, END, main, render, replace_block
+from gateway.providers.catalog_doc import (
+    BEGIN,
+    END,
+    MODELS_BEGIN,
+    MODELS_END,
+    main,
+    render,
+    render_models,
+    replace_block,
+)
+from gateway.providers.models import load_models
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "providers.md"
 
@@ -18,6 +28,18 @@ def test_the_provider_doc_matches_the_catalog() -> None:
         "docs/providers.md is stale: run "
         "python -m gateway.providers.catalog_doc --write docs/providers.md"
     )
+
+
+def test_the_provider_doc_matches_the_model_catalog() -> None:
+    document = DOC.read_text("utf-8")
+    models = render_models(load_models())
+    assert replace_block(document, models, MODELS_BEGIN, MODELS_END) == document, (
+        "docs/providers.md is stale: run "
+        "python -m gateway.providers.catalog_doc --write docs/providers.md"
+    )
+    deepseek = next(line for line in models.splitlines() if line.startswith("| `deepseek` |"))
+    assert "| CN |" in deepseek and "`deepseek-ai/`" in deepseek
+    assert "| `openrouter` | router" in models and "| `together` | on its own" in models
 
 
 def test_the_table_lists_every_provider_with_its_facts() -> None:
