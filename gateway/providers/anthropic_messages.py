@@ -149,6 +149,16 @@ def _container(container: Any, path: JSONPath, found: Extraction) -> None:
         found.free(container.get("skills"), (*path, "skills"), skill_keys)
 
 
+def _mcp_servers(servers: Any, path: JSONPath, found: Extraction) -> None:
+    """Remote MCP servers: recorded; their names and URLs are swept, their tokens not."""
+    if servers:
+        found.refer("mcp_server")
+    if isinstance(servers, list):
+        for index, server in enumerate(servers):
+            if isinstance(server, dict) and "authorization_token" in server:
+                found.skip((*path, index, "authorization_token"))
+
+
 def _definitions(value: Any, path: JSONPath, found: Extraction) -> None:
     """Output schemas and citations: their descriptions and quotes are data, tags are not."""
     found.free(value, path, _TOOL_KEYS)
@@ -161,7 +171,7 @@ _BODY_FIELDS: dict[str, Handler] = {
     # Remote MCP servers: their URLs and tokens go to the server by design. A token
     # is a credential handed over on purpose, so it is neither scanned (it would
     # always match) nor edited; a policy can refuse the use of a remote server.
-    "mcp_servers": refers_to("mcp_server"),
+    "mcp_servers": _mcp_servers,
     "container": _container,
     "thread": refers_to("previous_message_id", "previous_message_id"),  # server-held state
     "output_config": _definitions,

@@ -27,6 +27,14 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal, Protocol
 
+from gateway.providers.sweep import (
+    MIN_NUMBER_DIGITS,
+    joined_numbers,
+    number_key,
+    number_text,
+    sweep,
+)
+
 __all__ = [
     "KNOWN_QUERY_PARAMS",
     "MIN_NUMBER_DIGITS",
@@ -50,9 +58,6 @@ __all__ = [
 
 JSONPath = tuple[str | int, ...]
 
-#: integers with at least this many digits are scanned (RRNs, card and account numbers);
-#: shorter ones are counts, sizes and ids that match nothing a policy acts on
-MIN_NUMBER_DIGITS = 6
 _MIN_SCANNED_NUMBER = 10 ** (MIN_NUMBER_DIGITS - 1)
 #: floats hold every integer below this exactly (2**53)
 _EXACT_FLOAT_LIMIT = 2**53
@@ -105,11 +110,14 @@ Form = Literal[
     "url",
     "model",
     "header",
+    "fixed",
 ]
 
 #: forms whose findings count for the policy but which an edit cannot rewrite:
-#: a request the policy would edit there is refused, not forwarded
-SCAN_ONLY: frozenset[str] = frozenset({"key", "url", "model"})
+#: a request the policy would edit there is refused, not forwarded. ``fixed`` is a
+#: value the provider defines or checks (a tool name, an id, a setting, signed
+#: state, a run of numbers read as one text): see ``providers/sweep.py``
+SCAN_ONLY: frozenset[str] = frozenset({"key", "url", "model", "fixed"})
 
 #: a caller-chosen key shown as itself in a location: a plain identifier with few
 #: digits (``note``, ``user_location``); anything else (an e-mail, a number, a
@@ -203,10 +211,13 @@ class Extraction:
     Handlers of every dialect take ``(value, path, extraction)``.
     """
 
-    __slots__ = ("_attachments", "_references", "decoded_bytes", "segments")
+    __slots__ = ("_attachments", "_references", "decoded_bytes", "segments", "skipped")
 
     def __init__(self) -> None:
         self.segments: list[Segment] = []
+        #: subtrees the sweep passes over: binary media recorded as attachments, and
+        #: credentials handed to a third party on purpose (``skip``)
+        self.skipped: set[JSONPath] = set()
         self._attachments: dict[str, None] = {}
         self._references: dict[str, None] = {}
         #: bytes of attached text documents decoded so far (see ``attachments.py``)
@@ -225,6 +236,26 @@ class Extraction:
 
     def refer(self, kind: str) -> None:
         self._references.setdefault(kind)
+
+    def skip(self, path: JSONPath) -> None:
+        """Leave the value at ``path`` out of the sweep (``sweep``): binary media the
+        dialect recorded, or a credential meant for the server it is sent to."""
+        self.skipped.add(path)
+
+    def sweep(self, document: Any, also_covered: tuple[JSONPath, ...] = ()) -> None:
+        """Add every value of ``document`` no segment covers yet, scan-only.
+
+        Run once, after the dialect read the body: ids, names, settings, signed
+        state and unknown keys of provider objects reach the provider too
+        (``providers/sweep.py`` says what is passed over and why).
+        """
+        covered = {s.path for s in self.segments if s.form != "key"}
+        covered.update(also_covered)
+        keys = {s.path for s in self.segments if s.form == "key"}
+        self.segments += [
+            Segment(path, text, form, free_from=0)
+            for path, text, form in sweep(document, covered, keys, self.skipped)
+        ]
 
     def text(self, value: Any, path: JSONPath) -> None:
         """A field that must be a string (or absent); any other shape is refused."""
@@ -262,6 +293,10 @@ class Extraction:
                 segments.append(Segment(path, value, free_from=free_from))
         elif kind is dict:
             for key, item in value.items():
+                if type(item) in (int, float) and key and number_key(key):
+                    # a number keyed by a number: one value split in two, read joined
+                    joined = f"{key} {item}"
+                    segments.append(Segment((*path, key), joined, "fixed", free_from=free_from))
                 if structural is not None:
                     if key in REFERENCE_KEYS:
                         if item:
@@ -279,12 +314,28 @@ class Extraction:
                 else:
                     self._free(item, (*path, key), structural, free_from)
         elif kind is list:
+            in_runs: set[int] = set()
+            if len(value) > 1:
+                # adjacent numbers are read as one text, scan-only: a value split
+                # into numbers ([900101, -1234568]) is seen whole
+                for start, end, text in joined_numbers(value):
+                    in_runs.update(range(start, end))
+                    segments.append(
+                        Segment((*path, start), text, "fixed", free_from=free_from)
+                    )
             for index, item in enumerate(value):
-                self._free(item, (*path, index), structural, free_from)
+                if index not in in_runs:
+                    self._free(item, (*path, index), structural, free_from)
         elif kind is int:
-            if value >= _MIN_SCANNED_NUMBER or value <= -_MIN_SCANNED_NUMBER:
-                segments.append(Segment(path, str(value), "number", free_from=free_from))
-        elif kind is float and value.is_integer() and abs(value) >= _MIN_SCANNED_NUMBER:
+            text = number_text(value)
+            if text is not None:
+                segments.append(Segment(path, text, "number", free_from=free_from))
+        elif kind is float and not value.is_integer():
+            # a fractional number is text too (900101.1234568), written as it reads
+            text = number_text(value)
+            if text is not None:
+                segments.append(Segment(path, text, "number", free_from=free_from))
+        elif kind is float and abs(value) >= _MIN_SCANNED_NUMBER:
             # orjson reads an integer beyond 64 bits (or one written ``123456.0``) as a
             # float: its digits are scanned like an integer's while a float holds them
             # exactly; beyond that the digits sent cannot be known, so it is refused
@@ -378,6 +429,8 @@ class JSONBodyDialect:
             raise UninspectableContent("request body must be a JSON object")
         found = Extraction()
         found.fields(body, self.body_fields, (), self.structural_fields)
+        # the model is scanned by the Extract stage (scan-only, and recorded masked)
+        found.sweep(body, (("model",),) if isinstance(body.get("model"), str) else ())
         return found
 
     def extract_segments(self, body: Any) -> list[Segment]:

@@ -208,6 +208,8 @@ def _tool(tool: Any, path: JSONPath, found: Extraction) -> None:
     tool = require_object(tool, path, "tool")
     if tool.get("type") == "mcp":
         found.refer("mcp_server")
+        for key in _MCP_CREDENTIALS.intersection(tool):
+            found.skip((*path, key))  # credentials for that server, sent on purpose
         tool = {key: value for key, value in tool.items() if key not in _MCP_CREDENTIALS}
     container = tool.get("container")
     if isinstance(container, str) and container:
