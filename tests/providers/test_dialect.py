@@ -33,7 +33,7 @@ from gateway.providers.openai_chat import OpenAIChat
         # written 123456.0): its digits are scanned; a fractional one with 6+ digits as written
         (9001011234568.0, [("n", "9001011234568", "number")]),
         (1234567.5, [("n", "1234567.5", "number")]),  # 900101.1234568 is an RRN
-        (37.5665, []),
+        (0.25, []),  # too few digits to carry a value alone
         (99999.0, []),
         (None, []),
         ("", []),
