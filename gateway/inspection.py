@@ -13,7 +13,14 @@ from gateway.detect.actions import RequestEditor
 from gateway.detect.transforms import Pseudonymizer
 from gateway.errors import BadRequest, PolicyBlock
 from gateway.geo import UNRESOLVED, EndpointResolver
-from gateway.labels import LabelScan, decoded_path, label_segments, masked, note_finding
+from gateway.labels import (
+    LabelScan,
+    decoded_path,
+    label_segments,
+    masked,
+    note_finding,
+    own_credential,
+)
 from gateway.policy import refusal_message, warning_message
 from gateway.policy.fact_table import read_input
 from gateway.policy.hosts import upstream_host
@@ -54,9 +61,10 @@ class Extract:
         # The URL path reaches the provider too (endpoints match on their suffix).
         query = query_segments(exchange.query, credentials_forwarded=forwarded)
         query.insert(0, _path_segment(exchange.upstream_path))
-        # The client application's headers: labels the record names (gateway/labels.py),
-        # always the last segments (Detect scans them apart from the rest)
-        labels = exchange.label_segments = label_segments(exchange)
+        # Every header value that goes upstream as sent, the labels the record names
+        # among them (gateway/labels.py): always the last segments (Detect scans them
+        # apart from the rest, remembering repeated values)
+        labels = exchange.label_segments = label_segments(exchange, every=True)
         if endpoint is None or endpoint.dialect is None:
             # A read-only listing has nothing to inspect, so it may carry nothing:
             # a body here would leave unscanned.
@@ -140,6 +148,8 @@ class Detect:
                 exchange.audit_path = masked(path, found)
                 path_found = [path[f.start : f.end] for f in found]
             elif segment.form == "header":
+                family = exchange.provider.family if exchange.provider else None
+                found = findings[index] = own_credential(family, segment, found)
                 note_finding(exchange, segment, found)
         if path_found and exchange.model and exchange.audit_model is None:
             # a model named in the path (Gemini) is recorded without what was found there
@@ -203,7 +213,7 @@ class Transform:
         edits: dict[JSONPath, str] = {}
         # exchange.findings holds only findings that count (Detect screened them)
         query_edits: dict[int, str] = {}
-        header_edits: dict[bytes, bytes] = {}
+        header_edits: dict[int, bytes] = {}
         for segment, findings in zip(exchange.segments, exchange.findings, strict=True):
             hits = [f for f in findings if f.entity_type in actions]
             if not hits:
@@ -214,14 +224,13 @@ class Transform:
             if segment.form in ("query", "credential"):
                 query_edits[int(segment.path[1])] = edited
             elif segment.form == "header":
-                header_edits[str(segment.path[0]).encode("latin-1")] = _header_value(
-                    segment, hits, edited
-                )
+                header_edits[int(segment.path[1])] = _header_value(segment, hits, edited)
             else:
                 edits[segment.path] = segment.encode(edited)
         if header_edits:
             exchange.headers = [
-                (name, header_edits.get(name, value)) for name, value in exchange.headers
+                (name, header_edits.get(index, value))
+                for index, (name, value) in enumerate(exchange.headers)
             ]
         if edits:
             apply_edits(exchange.document, edits)
@@ -250,6 +259,7 @@ _SCAN_ONLY_PLACES = {
     "key": "a JSON object key",
     "url": "the URL",
     "model": "the model name",
+    "fixed": "a value the provider defines or checks (a name, id, setting or signed state)",
 }
 
 

@@ -125,6 +125,10 @@ SCAN_ONLY: frozenset[str] = frozenset({"key", "url", "model", "fixed"})
 _READABLE_KEY = re.compile(r"(?!(?:[^0-9]*[0-9]){5})[A-Za-z_][A-Za-z0-9_]{0,39}")
 
 
+#: a header name shown in a location: lower-case letters and dashes (``x-request-source``)
+_HEADER_NAME = re.compile(r"[a-z][a-z-]{0,47}")
+
+
 class UninspectableContent(ValueError):
     """A body holds content the dialect cannot turn into text (e.g. token ids).
 
@@ -168,8 +172,9 @@ class Segment:
             return f"?{_query_name(str(self.path[0]))}"
         if self.form == "model":
             return "model"
-        if self.form == "header":  # a name the gateway chose to read, never the caller
-            return f"(header:{self.path[0]})"
+        if self.form == "header":  # a custom header's name is the caller's: shown if plain
+            name = str(self.path[0])
+            return f"(header:{name if _HEADER_NAME.fullmatch(name) else '*'})"
         if self.form == "key":  # the key itself, whatever it is
             return format_location((*self.path[:-1], "*"), self.free_from)
         return format_location(self.path, self.free_from)
@@ -318,11 +323,9 @@ class Extraction:
             if len(value) > 1:
                 # adjacent numbers are read as one text, scan-only: a value split
                 # into numbers ([900101, -1234568]) is seen whole
-                for start, end, text in joined_numbers(value):
+                for start, end, run in joined_numbers(value):
                     in_runs.update(range(start, end))
-                    segments.append(
-                        Segment((*path, start), text, "fixed", free_from=free_from)
-                    )
+                    segments.append(Segment((*path, start), run, "fixed", free_from=free_from))
             for index, item in enumerate(value):
                 if index not in in_runs:
                     self._free(item, (*path, index), structural, free_from)

@@ -192,17 +192,16 @@ def _walk(
             _walk(item, where, out, covered, keys, skipped)
     elif kind is list:
         in_runs: set[int] = set()
-        for start, end, text in joined_numbers(value):
+        for start, end, run in joined_numbers(value):
             in_runs.update(range(start, end))
             if (*path, start) not in covered:
-                out.append(((*path, start), text, "fixed"))
+                out.append(((*path, start), run, "fixed"))
         for index, item in enumerate(value):
             if index not in in_runs:
                 where = (*path, index)
                 if where not in skipped:
                     _walk(item, where, out, covered, keys, skipped)
-    elif kind is int or kind is float:
-        if path not in covered:
-            text = number_text(value)
-            if text is not None:
-                out.append((path, text, "fixed"))
+    elif (kind is int or kind is float) and path not in covered:
+        text = number_text(value)
+        if text is not None:
+            out.append((path, text, "fixed"))
