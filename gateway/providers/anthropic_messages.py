@@ -3,8 +3,10 @@
 Content is a tree of typed blocks: documents and search results nest inside tool
 results, and server-tool results nest documents of their own, so one recursive
 reader handles every level. ``thinking`` and ``redacted_thinking`` blocks are
-signed by the upstream and must come back byte-for-byte, so they are never
-scanned or edited. Unknown block types raise ``UninspectableContent``. Tool
+signed by the upstream and must come back byte-for-byte: they are not read as
+text here, so the sweep scans them scan-only (a finding counts, an edit refuses;
+base64 of text is decoded by the detector). Unknown block types raise
+``UninspectableContent``. Tool
 definitions (descriptions, input schemas), metadata, stop sequences and output
 schemas are scanned; images and PDFs are recorded as attachments; files,
 containers, MCP servers and server-held threads are recorded as references.
@@ -30,7 +32,8 @@ from gateway.providers.dialect import (
 
 __all__ = ["AnthropicMessages"]
 
-#: blocks whose content is signed or encrypted by the upstream: never scanned or edited
+#: blocks whose content is signed or encrypted by the upstream: never edited, so
+#: left to the sweep, which scans them scan-only (``Extraction.sweep``)
 _OPAQUE_BLOCKS = frozenset(
     {
         "thinking",

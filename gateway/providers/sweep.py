@@ -80,6 +80,11 @@ VOCABULARY = frozenset(
         "message.output_text.logprobs", "message.input_image.image_url",
         "computer_call_output.output.image_url", "code_interpreter_call.outputs",
         "web_search_call.action.sources", "web_search_call.results",
+        # media types
+        "image/png", "image/jpeg", "image/gif", "image/webp", "image/heic", "image/heif",
+        "application/pdf", "audio/wav", "audio/mpeg", "audio/mp3", "audio/ogg",
+        "audio/flac", "audio/webm", "video/mp4", "video/webm", "text/html", "text/csv",
+        "text/markdown",
         # Gemini enums
         "AUTO", "ANY", "NONE", "VALIDATED", "MODE_UNSPECIFIED", "TEXT", "IMAGE", "AUDIO",
         "HARM_CATEGORY_HARASSMENT", "HARM_CATEGORY_HATE_SPEECH",
