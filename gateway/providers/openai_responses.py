@@ -3,8 +3,9 @@
 ``input`` replays whole conversations, tool calls and tool outputs, so every item
 type that can carry user data is read. ``reasoning`` and ``compaction`` items are
 the model's own encrypted state, and editing them makes the upstream reject the
-request: they are left to the sweep, scanned scan-only. An item type this module does not know raises
-``UninspectableContent``; a new item kind is refused rather than leaked. Tool
+request: they are left to the sweep, scanned scan-only. An item type this module
+does not know raises ``UninspectableContent``; a new item kind is refused rather
+than leaked. Tool
 definitions, output schemas, metadata and end-user fields are scanned; state the
 provider already holds (previous responses, conversations, files, containers,
 stored prompts) is recorded as a server reference.
