@@ -7,13 +7,16 @@ goes back to exactly those places. How a provider family spells an error is not
 the dialect's job: ``providers/refusals.py`` renders refusals per family. Adding a
 provider format means adding one module that implements ``Dialect``.
 
-Every field of a body falls in one of five classes, and a dialect says which:
-*text* (scanned, edits written back), *scan-only* (object keys in free-form JSON,
-the ``model``: scanned, and a request whose finding there would be edited is
-refused, since it cannot be rewritten in place), *structural* (ids, type tags,
-enum values, numbers that tune sampling: never scanned), *recorded* (attachments
-and references to server-side state, for policies to decide on) or *refused*
-(content the gateway cannot read, e.g. token ids). A field a dialect does not
+Every string and number of a body is a segment. A dialect says which places are
+*text* (scanned, edits written back); everything it does not read as text is
+*scan-only* (object keys in free-form JSON, the ``model``, and every value the
+sweep adds: ids, names, settings, signed state; scanned, and a request whose
+finding there would be edited is refused, since it cannot be rewritten in
+place). Besides, content is *recorded* (attachments and references to
+server-side state, for policies to decide on) or *refused* (content the gateway
+cannot read, e.g. token ids). "Structural" only says a dialect does not read a
+field as text: the sweep (``providers/sweep.py``) still scans it unless it is
+vocabulary, a boolean or a short number. A field a dialect does not
 know is scanned as free-form JSON (``Extraction.free``), so a new provider field
 is inspected, not skipped; docs/dialects.md lists every dialect's fields.
 """
@@ -280,9 +283,10 @@ class Extraction:
         locations (``Segment.free_from``). ``structural=None`` reads data someone
         wrote (tool arguments): every value counts. A set reads an object the
         provider defines (a tool definition, an unknown field): a key in it whose
-        value is a scalar (a type tag, a name) is skipped, keys in
-        ``REFERENCE_KEYS`` are recorded as server references instead of scanned,
-        and the set's own keys and JSON-Schema keywords are not scanned as keys.
+        value is a scalar (a type tag, a name) is left to the sweep (scan-only),
+        keys in ``REFERENCE_KEYS`` are recorded as server references (their ids
+        swept), and the set's own keys and JSON-Schema keywords are not scanned
+        as keys. Adjacent numbers of a list are read joined, scan-only.
         """
         self._free(value, path, structural, len(path))
 
@@ -358,9 +362,9 @@ class Extraction:
     ) -> None:
         """Visit the keys of ``obj`` in the order the client wrote them.
 
-        A key with a handler goes to it; a key in ``structural`` is skipped, one in
-        ``REFERENCE_KEYS`` recorded; any other key is scanned as free-form JSON, so
-        an unknown field is inspected.
+        A key with a handler goes to it; a key in ``structural`` is left to the
+        sweep (scan-only), one in ``REFERENCE_KEYS`` recorded (its id swept); any
+        other key is scanned as free-form JSON, so an unknown field is inspected.
         """
         for key, value in obj.items():
             handler = handlers.get(key)
@@ -424,7 +428,7 @@ class JSONBodyDialect:
     api: str = ""
     #: top-level fields that hold text (or nest it), by name
     body_fields: Mapping[str, Handler] = {}
-    #: top-level fields that tune or route the call: never scanned
+    #: top-level fields that tune or route the call: not text, swept scan-only
     structural_fields: frozenset[str] = frozenset()
 
     def extract(self, body: Any) -> Extraction:
