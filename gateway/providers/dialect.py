@@ -128,6 +128,8 @@ SCAN_ONLY: frozenset[str] = frozenset({"key", "url", "model", "fixed"})
 _READABLE_KEY = re.compile(r"(?!(?:[^0-9]*[0-9]){5})[A-Za-z_][A-Za-z0-9_]{0,39}")
 
 
+#: scan-only forms whose location already hides every caller-chosen part
+_WHOLE_PLACES = frozenset({"key", "url", "model"})
 #: a header name shown in a location: lower-case letters and dashes (``x-request-source``)
 _HEADER_NAME = re.compile(r"[a-z][a-z-]{0,47}")
 
@@ -185,7 +187,7 @@ class Segment:
     def located(self, hidden: frozenset[str]) -> str:
         """``location``, with the caller's keys in ``hidden`` also written ``*``
         (keys in which something was found, however plain they look)."""
-        if self.free_from is None or not hidden or self.form in SCAN_ONLY:
+        if self.free_from is None or not hidden or self.form in _WHOLE_PLACES:
             return self.location
         path = tuple(
             "*" if index >= self.free_from and part in hidden else part
