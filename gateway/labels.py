@@ -22,6 +22,12 @@ they are treated like any other text the caller sends:
   a token (a long run of letters and digits) is recorded as ``*``, because a
   policy that does not scan for a credential cannot recognise one.
 
+Every other header value that goes upstream as sent is scanned the same way
+(``label_segments(every=True)``): a custom ``x-*`` header can carry anything, and
+so can the caller's own ``Authorization`` when the gateway does not inject the
+key; only a credential shaped like the destination's key is no finding
+(``own_credential``).
+
 The HTTP method is not scanned but reduced to the standard ones (``_OTHER``
 otherwise, as OpenTelemetry names it).
 
@@ -41,7 +47,8 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 from urllib.parse import unquote_to_bytes
 
@@ -199,25 +206,27 @@ def label_segments(exchange: Exchange, every: bool = False) -> list[Segment]:
 #: forwarded as the caller sent it, a finding of one of these covering the whole
 #: credential is the caller's own key for the destination, not a leak. Anything
 #: else there (an AWS key, another vendor's key, a resident number) counts.
-DESTINATION_KEYS: dict[str, frozenset[str]] = {
-    "openai": frozenset(
-        {
-            "SECRET_OPENAI_KEY",
-            "SECRET_DEEPSEEK_KEY",
-            "SECRET_MISTRAL_KEY",
-            "SECRET_COHERE_KEY",
-            "SECRET_GROQ_KEY",
-            "SECRET_XAI_KEY",
-            "SECRET_PERPLEXITY_KEY",
-            "SECRET_HF_TOKEN",
-            "SECRET_REPLICATE_TOKEN",
-            "SECRET_GENERIC_API_KEY",
-            "SECRET_JWT",  # Azure AD access tokens
-        }
-    ),
-    "anthropic": frozenset({"SECRET_ANTHROPIC_KEY"}),
-    "gemini": frozenset({"SECRET_GOOGLE_API_KEY", "SECRET_JWT"}),
-}
+DESTINATION_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "openai": frozenset(
+            {
+                "SECRET_OPENAI_KEY",
+                "SECRET_DEEPSEEK_KEY",
+                "SECRET_MISTRAL_KEY",
+                "SECRET_COHERE_KEY",
+                "SECRET_GROQ_KEY",
+                "SECRET_XAI_KEY",
+                "SECRET_PERPLEXITY_KEY",
+                "SECRET_HF_TOKEN",
+                "SECRET_REPLICATE_TOKEN",
+                "SECRET_GENERIC_API_KEY",
+                "SECRET_JWT",  # Azure AD access tokens
+            }
+        ),
+        "anthropic": frozenset({"SECRET_ANTHROPIC_KEY"}),
+        "gemini": frozenset({"SECRET_GOOGLE_API_KEY", "SECRET_JWT"}),
+    }
+)
 _SCHEME = re.compile(r"\s*(?:[A-Za-z]+\s+)?")  # "Bearer ", "Token "
 
 
