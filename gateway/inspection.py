@@ -219,7 +219,8 @@ class Transform:
             if not hits:
                 continue
             if segment.form in SCAN_ONLY:  # cannot be rewritten: refuse, never forward
-                raise BadRequest(_uneditable(segment, hits), code="uneditable_content")
+                language = _language(exchange)
+                raise BadRequest(_uneditable(segment, hits, language), code="uneditable_content")
             edited = editor.edit(segment.text, hits, actions)
             if segment.form in ("query", "credential"):
                 query_edits[int(segment.path[1])] = edited
@@ -255,18 +256,35 @@ def _as_scanned(exchange: Exchange) -> bytes:
     return orjson.dumps(exchange.document)
 
 
+#: each scan-only place, named for the caller in English and Korean
 _SCAN_ONLY_PLACES = {
-    "key": "a JSON object key",
-    "url": "the URL",
-    "model": "the model name",
-    "fixed": "a value the provider defines or checks (a name, id, setting or signed state)",
+    "key": ("a JSON object key", "JSON 객체 키"),
+    "url": ("the URL", "URL"),
+    "model": ("the model name", "모델 이름"),
+    "fixed": (
+        "a value the provider defines or checks (a name, id, setting or signed state)",
+        "제공자가 정의하거나 검증하는 값(이름, ID, 설정 또는 서명된 상태)",
+    ),
 }
 
 
-def _uneditable(segment: Segment, hits: list[Finding]) -> str:
+def _language(exchange: Exchange) -> str:
+    accept = exchange.header(b"accept-language")
+    default = exchange.policy.document.default_language
+    return choose_language(accept.decode("latin-1") if accept else None, default)
+
+
+def _uneditable(segment: Segment, hits: list[Finding], language: str = "en") -> str:
+    """Where the policy would edit but cannot, with the entity types: never the value."""
     entities = ", ".join(sorted({f.entity_type for f in hits}))
+    english, korean = _SCAN_ONLY_PLACES[segment.form]
+    if language == "ko":
+        return (
+            f"{korean}({segment.location})에 정책이 편집해야 하는 {entities}이(가) 있지만 "
+            "그 자리에서 편집할 수 없어 요청을 전달하지 않았습니다. 값을 텍스트 필드로 옮기세요."
+        )
     return (
-        f"{_SCAN_ONLY_PLACES[segment.form]} ({segment.location}) holds {entities}, which the "
+        f"{english} ({segment.location}) holds {entities}, which the "
         "policy would edit but which cannot be edited in place, so the request was not "
         "forwarded; move the value into a text field"
     )

@@ -352,3 +352,17 @@ def test_a_split_number_is_refused_not_edited(redact) -> None:
     assert response.json()["error"]["code"] == "uneditable_content"
     assert "900101" not in response.text
     assert fake.received == []
+
+
+def test_the_refusal_speaks_korean_when_asked(redact) -> None:
+    gateway, fake = redact
+    body = {"model": "g", "messages": [USER], "tools": [_tool(RRN)]}
+    headers = {"accept-language": "ko-KR,ko;q=0.9,en;q=0.5"}
+    response = httpx.post(gateway.url(CHAT), content=orjson.dumps(body), headers=headers)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "uneditable_content"
+    assert "제공자가 정의하거나 검증하는 값" in error["message"]
+    assert "tools[0].function.name" in error["message"] and "KR_RRN" in error["message"]
+    assert RRN not in response.text
+    assert fake.received == []
