@@ -13,7 +13,14 @@ from gateway.detect.actions import RequestEditor
 from gateway.detect.transforms import Pseudonymizer
 from gateway.errors import BadRequest, PolicyBlock
 from gateway.geo import UNRESOLVED, EndpointResolver
-from gateway.labels import LabelScan, decoded_path, label_segments, masked, note_finding
+from gateway.labels import (
+    LabelScan,
+    decoded_path,
+    label_segments,
+    masked,
+    note_finding,
+    own_credential,
+)
 from gateway.policy import refusal_message, warning_message
 from gateway.policy.fact_table import read_input
 from gateway.policy.hosts import upstream_host
@@ -54,9 +61,10 @@ class Extract:
         # The URL path reaches the provider too (endpoints match on their suffix).
         query = query_segments(exchange.query, credentials_forwarded=forwarded)
         query.insert(0, _path_segment(exchange.upstream_path))
-        # The client application's headers: labels the record names (gateway/labels.py),
-        # always the last segments (Detect scans them apart from the rest)
-        labels = exchange.label_segments = label_segments(exchange)
+        # Every header value that goes upstream as sent, the labels the record names
+        # among them (gateway/labels.py): always the last segments (Detect scans them
+        # apart from the rest, remembering repeated values)
+        labels = exchange.label_segments = label_segments(exchange, every=True)
         if endpoint is None or endpoint.dialect is None:
             # A read-only listing has nothing to inspect, so it may carry nothing:
             # a body here would leave unscanned.
@@ -140,6 +148,8 @@ class Detect:
                 exchange.audit_path = masked(path, found)
                 path_found = [path[f.start : f.end] for f in found]
             elif segment.form == "header":
+                family = exchange.provider.family if exchange.provider else None
+                found = findings[index] = own_credential(family, segment, found)
                 note_finding(exchange, segment, found)
         if path_found and exchange.model and exchange.audit_model is None:
             # a model named in the path (Gemini) is recorded without what was found there
@@ -206,25 +216,25 @@ class Transform:
         edits: dict[JSONPath, str] = {}
         # exchange.findings holds only findings that count (Detect screened them)
         query_edits: dict[int, str] = {}
-        header_edits: dict[bytes, bytes] = {}
+        header_edits: dict[int, bytes] = {}
         for segment, findings in zip(exchange.segments, exchange.findings, strict=True):
             hits = [f for f in findings if f.entity_type in actions]
             if not hits:
                 continue
             if segment.form in SCAN_ONLY:  # cannot be rewritten: refuse, never forward
-                raise BadRequest(_uneditable(segment, hits), code="uneditable_content")
+                language = _language(exchange)
+                raise BadRequest(_uneditable(segment, hits, language), code="uneditable_content")
             edited = editor.edit(segment.text, hits, actions)
             if segment.form in ("query", "credential"):
                 query_edits[int(segment.path[1])] = edited
             elif segment.form == "header":
-                header_edits[str(segment.path[0]).encode("latin-1")] = _header_value(
-                    segment, hits, edited
-                )
+                header_edits[int(segment.path[1])] = _header_value(segment, hits, edited)
             else:
                 edits[segment.path] = segment.encode(edited)
         if header_edits:
             exchange.headers = [
-                (name, header_edits.get(name, value)) for name, value in exchange.headers
+                (name, header_edits.get(index, value))
+                for index, (name, value) in enumerate(exchange.headers)
             ]
         if edits:
             apply_edits(exchange.document, edits)
@@ -249,17 +259,35 @@ def _as_scanned(exchange: Exchange) -> bytes:
     return orjson.dumps(exchange.document)
 
 
+#: each scan-only place, named for the caller in English and Korean
 _SCAN_ONLY_PLACES = {
-    "key": "a JSON object key",
-    "url": "the URL",
-    "model": "the model name",
+    "key": ("a JSON object key", "JSON 객체 키"),
+    "url": ("the URL", "URL"),
+    "model": ("the model name", "모델 이름"),
+    "fixed": (
+        "a value the provider defines or checks (a name, id, setting or signed state)",
+        "제공자가 정의하거나 검증하는 값(이름, ID, 설정 또는 서명된 상태)",
+    ),
 }
 
 
-def _uneditable(segment: Segment, hits: list[Finding]) -> str:
+def _language(exchange: Exchange) -> str:
+    accept = exchange.header(b"accept-language")
+    default = exchange.policy.document.default_language
+    return choose_language(accept.decode("latin-1") if accept else None, default)
+
+
+def _uneditable(segment: Segment, hits: list[Finding], language: str = "en") -> str:
+    """Where the policy would edit but cannot, with the entity types: never the value."""
     entities = ", ".join(sorted({f.entity_type for f in hits}))
+    english, korean = _SCAN_ONLY_PLACES[segment.form]
+    if language == "ko":
+        return (
+            f"{korean}({segment.location})에 정책이 편집해야 하는 {entities}이(가) 있지만 "
+            "그 자리에서 편집할 수 없어 요청을 전달하지 않았습니다. 값을 텍스트 필드로 옮기세요."
+        )
     return (
-        f"{_SCAN_ONLY_PLACES[segment.form]} ({segment.location}) holds {entities}, which the "
+        f"{english} ({segment.location}) holds {entities}, which the "
         "policy would edit but which cannot be edited in place, so the request was not "
         "forwarded; move the value into a text field"
     )

@@ -22,6 +22,12 @@ they are treated like any other text the caller sends:
   a token (a long run of letters and digits) is recorded as ``*``, because a
   policy that does not scan for a credential cannot recognise one.
 
+Every other header value that goes upstream as sent is scanned the same way
+(``label_segments(every=True)``): a custom ``x-*`` header can carry anything, and
+so can the caller's own ``Authorization`` when the gateway does not inject the
+key; only a credential shaped like the destination's key is no finding
+(``own_credential``).
+
 The HTTP method is not scanned but reduced to the standard ones (``_OTHER``
 otherwise, as OpenTelemetry names it).
 
@@ -41,11 +47,13 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 from urllib.parse import unquote_to_bytes
 
 from gateway.providers.dialect import Segment
+from gateway.upstream.headers import CREDENTIAL_HEADERS, forwarded_header
 
 if TYPE_CHECKING:
     from gateway.detect import DetectionEngine, Finding
@@ -53,6 +61,7 @@ if TYPE_CHECKING:
     from gateway.policy import CompiledPolicy
 
 __all__ = [
+    "DESTINATION_KEYS",
     "MAX_APPLICATION",
     "LabelScan",
     "application_name",
@@ -60,6 +69,7 @@ __all__ = [
     "label_segments",
     "masked",
     "note_finding",
+    "own_credential",
     "plain",
     "recorded_application",
     "recorded_method",
@@ -164,25 +174,83 @@ def plain(label: str) -> bool:
 _plain_name = functools.lru_cache(maxsize=1024)(plain)
 
 
-def label_segments(exchange: Exchange) -> list[Segment]:
-    """The label headers Identify named, each present one as a segment to scan.
+def label_segments(exchange: Exchange, every: bool = False) -> list[Segment]:
+    """Header values as segments to scan: the label headers, or every forwarded one.
 
-    A value is decoded as UTF-8 with undecodable bytes kept as surrogates, so an
-    edit is written back byte for byte (``Transform``). Its location is the
-    header's name (``(header:user-agent)``), which the gateway chose.
+    With ``every`` (the Extract stage), each header that goes upstream as sent is
+    a segment (``upstream.headers.forwarded_header``): a custom ``x-*`` header, the
+    ``User-Agent``, and the caller's credential headers when the gateway does not
+    inject its own key (``own_credential`` then drops the destination's key
+    itself). Without it (a refused request's record), only the label headers
+    Identify named. A value is decoded as UTF-8 with undecodable bytes kept as
+    surrogates, so an edit is written back byte for byte (``Transform``). The path
+    is ``(name, index in exchange.headers)``; the location names the header when
+    its name is vocabulary-shaped (``(header:user-agent)``), ``(header:*)`` else.
     """
+    labels = exchange.label_headers
+    injected = True
+    if every:
+        provider = exchange.provider
+        injected = provider is None or provider.auth_header_value() is not None
     segments = []
-    for name in exchange.label_headers:
-        value = exchange.header(name)
-        if value:
+    for index, (name, value) in enumerate(exchange.headers):
+        if not value:
+            continue
+        if name in labels or (every and forwarded_header(name, injected)):
             text = value.decode("utf-8", "surrogateescape")
-            segments.append(Segment((name.decode("latin-1"),), text, "header"))
+            segments.append(Segment((name.decode("latin-1"), index), text, "header"))
     return segments
 
 
+#: the key shapes each provider family is called with; in a credential header
+#: forwarded as the caller sent it, a finding of one of these covering the whole
+#: credential is the caller's own key for the destination, not a leak. Anything
+#: else there (an AWS key, another vendor's key, a resident number) counts.
+DESTINATION_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "openai": frozenset(
+            {
+                "SECRET_OPENAI_KEY",
+                "SECRET_DEEPSEEK_KEY",
+                "SECRET_MISTRAL_KEY",
+                "SECRET_COHERE_KEY",
+                "SECRET_GROQ_KEY",
+                "SECRET_XAI_KEY",
+                "SECRET_PERPLEXITY_KEY",
+                "SECRET_HF_TOKEN",
+                "SECRET_REPLICATE_TOKEN",
+                "SECRET_GENERIC_API_KEY",
+                "SECRET_JWT",  # Azure AD access tokens
+            }
+        ),
+        "anthropic": frozenset({"SECRET_ANTHROPIC_KEY"}),
+        "gemini": frozenset({"SECRET_GOOGLE_API_KEY", "SECRET_JWT"}),
+    }
+)
+_SCHEME = re.compile(r"\s*(?:[A-Za-z]+\s+)?")  # "Bearer ", "Token "
+
+
+def own_credential(family: str | None, segment: Segment, found: list[Finding]) -> list[Finding]:
+    """``found`` without the destination's own key, when ``segment`` is a credential header."""
+    if segment.form != "header" or str(segment.path[0]).encode() not in CREDENTIAL_HEADERS:
+        return found
+    shapes = DESTINATION_KEYS.get(family or "", frozenset())
+    text = segment.text
+    start = _SCHEME.match(text)
+    begin = start.end() if start else 0
+    end = len(text.rstrip())
+    return [f for f in found if not (f.entity_type in shapes and f.start <= begin and f.end >= end)]
+
+
 def note_finding(exchange: Exchange, segment: Segment, found: list[Finding]) -> None:
-    """Record how a header label reads with ``found`` masked (Detect and ``LabelScan``)."""
-    exchange.masked_labels[str(segment.path[0])] = masked(segment.text, found)
+    """Record how a header label reads with ``found`` masked (Detect and ``LabelScan``).
+
+    Only the label headers are recorded (they name the client application); a
+    finding in any other header is recorded by its location alone.
+    """
+    name = str(segment.path[0])
+    if name.encode("latin-1") in exchange.label_headers:
+        exchange.masked_labels[name] = masked(segment.text, found)
 
 
 def recorded_application(exchange: Exchange) -> str | None:
@@ -197,6 +265,8 @@ def recorded_application(exchange: Exchange) -> str | None:
         client = agent = None
         for segment in exchange.label_segments:
             name = str(segment.path[0])
+            if name.encode("latin-1") not in exchange.label_headers:
+                continue
             text = exchange.masked_labels.get(name, segment.text)
             if name == "user-agent":
                 agent = text

@@ -3,8 +3,10 @@
 Content is a tree of typed blocks: documents and search results nest inside tool
 results, and server-tool results nest documents of their own, so one recursive
 reader handles every level. ``thinking`` and ``redacted_thinking`` blocks are
-signed by the upstream and must come back byte-for-byte, so they are never
-scanned or edited. Unknown block types raise ``UninspectableContent``. Tool
+signed by the upstream and must come back byte-for-byte: they are not read as
+text here, so the sweep scans them scan-only (a finding counts, an edit refuses;
+base64 of text is decoded by the detector). Unknown block types raise
+``UninspectableContent``. Tool
 definitions (descriptions, input schemas), metadata, stop sequences and output
 schemas are scanned; images and PDFs are recorded as attachments; files,
 containers, MCP servers and server-held threads are recorded as references.
@@ -30,7 +32,8 @@ from gateway.providers.dialect import (
 
 __all__ = ["AnthropicMessages"]
 
-#: blocks whose content is signed or encrypted by the upstream: never scanned or edited
+#: blocks whose content is signed or encrypted by the upstream: never edited, so
+#: left to the sweep, which scans them scan-only (``Extraction.sweep``)
 _OPAQUE_BLOCKS = frozenset(
     {
         "thinking",
@@ -149,6 +152,16 @@ def _container(container: Any, path: JSONPath, found: Extraction) -> None:
         found.free(container.get("skills"), (*path, "skills"), skill_keys)
 
 
+def _mcp_servers(servers: Any, path: JSONPath, found: Extraction) -> None:
+    """Remote MCP servers: recorded; their names and URLs are swept, their tokens not."""
+    if servers:
+        found.refer("mcp_server")
+    if isinstance(servers, list):
+        for index, server in enumerate(servers):
+            if isinstance(server, dict) and "authorization_token" in server:
+                found.skip((*path, index, "authorization_token"))
+
+
 def _definitions(value: Any, path: JSONPath, found: Extraction) -> None:
     """Output schemas and citations: their descriptions and quotes are data, tags are not."""
     found.free(value, path, _TOOL_KEYS)
@@ -161,7 +174,7 @@ _BODY_FIELDS: dict[str, Handler] = {
     # Remote MCP servers: their URLs and tokens go to the server by design. A token
     # is a credential handed over on purpose, so it is neither scanned (it would
     # always match) nor edited; a policy can refuse the use of a remote server.
-    "mcp_servers": refers_to("mcp_server"),
+    "mcp_servers": _mcp_servers,
     "container": _container,
     "thread": refers_to("previous_message_id", "previous_message_id"),  # server-held state
     "output_config": _definitions,

@@ -155,6 +155,8 @@ def _inline(
         segment = _decode_text(payload, charset or "utf-8", prefix, path, found)
         if segment.text:
             found.segments.append(segment)
+    else:  # binary media, recorded: its base64 is not text for the sweep either
+        found.skip(path)
 
 
 def _data_url(

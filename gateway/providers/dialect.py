@@ -7,13 +7,16 @@ goes back to exactly those places. How a provider family spells an error is not
 the dialect's job: ``providers/refusals.py`` renders refusals per family. Adding a
 provider format means adding one module that implements ``Dialect``.
 
-Every field of a body falls in one of five classes, and a dialect says which:
-*text* (scanned, edits written back), *scan-only* (object keys in free-form JSON,
-the ``model``: scanned, and a request whose finding there would be edited is
-refused, since it cannot be rewritten in place), *structural* (ids, type tags,
-enum values, numbers that tune sampling: never scanned), *recorded* (attachments
-and references to server-side state, for policies to decide on) or *refused*
-(content the gateway cannot read, e.g. token ids). A field a dialect does not
+Every string and number of a body is a segment. A dialect says which places are
+*text* (scanned, edits written back); everything it does not read as text is
+*scan-only* (object keys in free-form JSON, the ``model``, and every value the
+sweep adds: ids, names, settings, signed state; scanned, and a request whose
+finding there would be edited is refused, since it cannot be rewritten in
+place). Besides, content is *recorded* (attachments and references to
+server-side state, for policies to decide on) or *refused* (content the gateway
+cannot read, e.g. token ids). "Structural" only says a dialect does not read a
+field as text: the sweep (``providers/sweep.py``) still scans it unless it is
+vocabulary, a boolean or a short number. A field a dialect does not
 know is scanned as free-form JSON (``Extraction.free``), so a new provider field
 is inspected, not skipped; docs/dialects.md lists every dialect's fields.
 """
@@ -26,6 +29,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal, Protocol
+
+from gateway.providers.sweep import (
+    MIN_NUMBER_DIGITS,
+    joined_numbers,
+    number_key,
+    number_text,
+    sweep,
+)
 
 __all__ = [
     "KNOWN_QUERY_PARAMS",
@@ -50,9 +61,6 @@ __all__ = [
 
 JSONPath = tuple[str | int, ...]
 
-#: integers with at least this many digits are scanned (RRNs, card and account numbers);
-#: shorter ones are counts, sizes and ids that match nothing a policy acts on
-MIN_NUMBER_DIGITS = 6
 _MIN_SCANNED_NUMBER = 10 ** (MIN_NUMBER_DIGITS - 1)
 #: floats hold every integer below this exactly (2**53)
 _EXACT_FLOAT_LIMIT = 2**53
@@ -105,16 +113,25 @@ Form = Literal[
     "url",
     "model",
     "header",
+    "fixed",
 ]
 
 #: forms whose findings count for the policy but which an edit cannot rewrite:
-#: a request the policy would edit there is refused, not forwarded
-SCAN_ONLY: frozenset[str] = frozenset({"key", "url", "model"})
+#: a request the policy would edit there is refused, not forwarded. ``fixed`` is a
+#: value the provider defines or checks (a tool name, an id, a setting, signed
+#: state, a run of numbers read as one text): see ``providers/sweep.py``
+SCAN_ONLY: frozenset[str] = frozenset({"key", "url", "model", "fixed"})
 
 #: a caller-chosen key shown as itself in a location: a plain identifier with few
 #: digits (``note``, ``user_location``); anything else (an e-mail, a number, a
 #: phrase) is written ``*``, so a location never carries a key's data
 _READABLE_KEY = re.compile(r"(?!(?:[^0-9]*[0-9]){5})[A-Za-z_][A-Za-z0-9_]{0,39}")
+
+
+#: scan-only forms whose location already hides every caller-chosen part
+_WHOLE_PLACES = frozenset({"key", "url", "model"})
+#: a header name shown in a location: lower-case letters and dashes (``x-request-source``)
+_HEADER_NAME = re.compile(r"[a-z][a-z-]{0,47}")
 
 
 class UninspectableContent(ValueError):
@@ -160,8 +177,9 @@ class Segment:
             return f"?{_query_name(str(self.path[0]))}"
         if self.form == "model":
             return "model"
-        if self.form == "header":  # a name the gateway chose to read, never the caller
-            return f"(header:{self.path[0]})"
+        if self.form == "header":  # a custom header's name is the caller's: shown if plain
+            name = str(self.path[0])
+            return f"(header:{name if _HEADER_NAME.fullmatch(name) else '*'})"
         if self.form == "key":  # the key itself, whatever it is
             return format_location((*self.path[:-1], "*"), self.free_from)
         return format_location(self.path, self.free_from)
@@ -169,7 +187,7 @@ class Segment:
     def located(self, hidden: frozenset[str]) -> str:
         """``location``, with the caller's keys in ``hidden`` also written ``*``
         (keys in which something was found, however plain they look)."""
-        if self.free_from is None or not hidden or self.form in SCAN_ONLY:
+        if self.free_from is None or not hidden or self.form in _WHOLE_PLACES:
             return self.location
         path = tuple(
             "*" if index >= self.free_from and part in hidden else part
@@ -203,10 +221,13 @@ class Extraction:
     Handlers of every dialect take ``(value, path, extraction)``.
     """
 
-    __slots__ = ("_attachments", "_references", "decoded_bytes", "segments")
+    __slots__ = ("_attachments", "_references", "decoded_bytes", "segments", "skipped")
 
     def __init__(self) -> None:
         self.segments: list[Segment] = []
+        #: subtrees the sweep passes over: binary media recorded as attachments, and
+        #: credentials handed to a third party on purpose (``skip``)
+        self.skipped: set[JSONPath] = set()
         self._attachments: dict[str, None] = {}
         self._references: dict[str, None] = {}
         #: bytes of attached text documents decoded so far (see ``attachments.py``)
@@ -226,6 +247,26 @@ class Extraction:
     def refer(self, kind: str) -> None:
         self._references.setdefault(kind)
 
+    def skip(self, path: JSONPath) -> None:
+        """Leave the value at ``path`` out of the sweep (``sweep``): binary media the
+        dialect recorded, or a credential meant for the server it is sent to."""
+        self.skipped.add(path)
+
+    def sweep(self, document: Any, also_covered: tuple[JSONPath, ...] = ()) -> None:
+        """Add every value of ``document`` no segment covers yet, scan-only.
+
+        Run once, after the dialect read the body: ids, names, settings, signed
+        state and unknown keys of provider objects reach the provider too
+        (``providers/sweep.py`` says what is passed over and why).
+        """
+        covered = {s.path for s in self.segments if s.form != "key"}
+        covered.update(also_covered)
+        keys = {s.path for s in self.segments if s.form == "key"}
+        self.segments += [
+            Segment(path, text, form, free_from=0)
+            for path, text, form in sweep(document, covered, keys, self.skipped)
+        ]
+
     def text(self, value: Any, path: JSONPath) -> None:
         """A field that must be a string (or absent); any other shape is refused."""
         if isinstance(value, str):
@@ -244,9 +285,10 @@ class Extraction:
         locations (``Segment.free_from``). ``structural=None`` reads data someone
         wrote (tool arguments): every value counts. A set reads an object the
         provider defines (a tool definition, an unknown field): a key in it whose
-        value is a scalar (a type tag, a name) is skipped, keys in
-        ``REFERENCE_KEYS`` are recorded as server references instead of scanned,
-        and the set's own keys and JSON-Schema keywords are not scanned as keys.
+        value is a scalar (a type tag, a name) is left to the sweep (scan-only),
+        keys in ``REFERENCE_KEYS`` are recorded as server references (their ids
+        swept), and the set's own keys and JSON-Schema keywords are not scanned
+        as keys. Adjacent numbers of a list are read joined, scan-only.
         """
         self._free(value, path, structural, len(path))
 
@@ -262,6 +304,10 @@ class Extraction:
                 segments.append(Segment(path, value, free_from=free_from))
         elif kind is dict:
             for key, item in value.items():
+                if type(item) in (int, float) and key and number_key(key):
+                    # a number keyed by a number: one value split in two, read joined
+                    joined = f"{key} {item}"
+                    segments.append(Segment((*path, key), joined, "fixed", free_from=free_from))
                 if structural is not None:
                     if key in REFERENCE_KEYS:
                         if item:
@@ -279,12 +325,26 @@ class Extraction:
                 else:
                     self._free(item, (*path, key), structural, free_from)
         elif kind is list:
+            in_runs: set[int] = set()
+            if len(value) > 1:
+                # adjacent numbers are read as one text, scan-only: a value split
+                # into numbers ([900101, -1234568]) is seen whole
+                for start, end, run in joined_numbers(value):
+                    in_runs.update(range(start, end))
+                    segments.append(Segment((*path, start), run, "fixed", free_from=free_from))
             for index, item in enumerate(value):
-                self._free(item, (*path, index), structural, free_from)
+                if index not in in_runs:
+                    self._free(item, (*path, index), structural, free_from)
         elif kind is int:
-            if value >= _MIN_SCANNED_NUMBER or value <= -_MIN_SCANNED_NUMBER:
-                segments.append(Segment(path, str(value), "number", free_from=free_from))
-        elif kind is float and value.is_integer() and abs(value) >= _MIN_SCANNED_NUMBER:
+            text = number_text(value)
+            if text is not None:
+                segments.append(Segment(path, text, "number", free_from=free_from))
+        elif kind is float and not value.is_integer():
+            # a fractional number is text too (900101.1234568), written as it reads
+            text = number_text(value)
+            if text is not None:
+                segments.append(Segment(path, text, "number", free_from=free_from))
+        elif kind is float and abs(value) >= _MIN_SCANNED_NUMBER:
             # orjson reads an integer beyond 64 bits (or one written ``123456.0``) as a
             # float: its digits are scanned like an integer's while a float holds them
             # exactly; beyond that the digits sent cannot be known, so it is refused
@@ -304,9 +364,9 @@ class Extraction:
     ) -> None:
         """Visit the keys of ``obj`` in the order the client wrote them.
 
-        A key with a handler goes to it; a key in ``structural`` is skipped, one in
-        ``REFERENCE_KEYS`` recorded; any other key is scanned as free-form JSON, so
-        an unknown field is inspected.
+        A key with a handler goes to it; a key in ``structural`` is left to the
+        sweep (scan-only), one in ``REFERENCE_KEYS`` recorded (its id swept); any
+        other key is scanned as free-form JSON, so an unknown field is inspected.
         """
         for key, value in obj.items():
             handler = handlers.get(key)
@@ -370,7 +430,7 @@ class JSONBodyDialect:
     api: str = ""
     #: top-level fields that hold text (or nest it), by name
     body_fields: Mapping[str, Handler] = {}
-    #: top-level fields that tune or route the call: never scanned
+    #: top-level fields that tune or route the call: not text, swept scan-only
     structural_fields: frozenset[str] = frozenset()
 
     def extract(self, body: Any) -> Extraction:
@@ -378,6 +438,8 @@ class JSONBodyDialect:
             raise UninspectableContent("request body must be a JSON object")
         found = Extraction()
         found.fields(body, self.body_fields, (), self.structural_fields)
+        # the model is scanned by the Extract stage (scan-only, and recorded masked)
+        found.sweep(body, (("model",),) if isinstance(body.get("model"), str) else ())
         return found
 
     def extract_segments(self, body: Any) -> list[Segment]:

@@ -2,9 +2,10 @@
 
 ``input`` replays whole conversations, tool calls and tool outputs, so every item
 type that can carry user data is read. ``reasoning`` and ``compaction`` items are
-skipped: they are the model's own encrypted state, and editing them makes the
-upstream reject the request. An item type this module does not know raises
-``UninspectableContent``; a new item kind is refused rather than leaked. Tool
+the model's own encrypted state, and editing them makes the upstream reject the
+request: they are left to the sweep, scanned scan-only. An item type this module
+does not know raises ``UninspectableContent``; a new item kind is refused rather
+than leaked. Tool
 definitions, output schemas, metadata and end-user fields are scanned; state the
 provider already holds (previous responses, conversations, files, containers,
 stored prompts) is recorded as a server reference.
@@ -144,7 +145,8 @@ def _reference(item: dict[str, Any], path: JSONPath, found: Extraction) -> None:
 
 
 def _opaque(item: dict[str, Any], path: JSONPath, found: Extraction) -> None:
-    """The model's own state, encrypted or signed: never scanned, never edited."""
+    """The model's own state, encrypted or signed: never edited, so left to the sweep,
+    which scans it scan-only (a finding counts; an edit refuses the request)."""
 
 
 _ItemReader = Callable[[dict[str, Any], JSONPath, Extraction], None]
@@ -208,6 +210,8 @@ def _tool(tool: Any, path: JSONPath, found: Extraction) -> None:
     tool = require_object(tool, path, "tool")
     if tool.get("type") == "mcp":
         found.refer("mcp_server")
+        for key in _MCP_CREDENTIALS.intersection(tool):
+            found.skip((*path, key))  # credentials for that server, sent on purpose
         tool = {key: value for key, value in tool.items() if key not in _MCP_CREDENTIALS}
     container = tool.get("container")
     if isinstance(container, str) and container:

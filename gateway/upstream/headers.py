@@ -7,9 +7,11 @@ from collections.abc import Iterable
 from gateway.providers.query import CREDENTIAL_PARAMS, decode_query_part
 
 __all__ = [
+    "CREDENTIAL_HEADERS",
     "HOP_BY_HOP",
     "RELAYED_RESPONSE_HEADERS",
     "RELAYED_RESPONSE_PREFIXES",
+    "forwarded_header",
     "relayable_response_headers",
     "strip_query_credentials",
     "upstream_request_headers",
@@ -45,8 +47,22 @@ _NOT_FORWARDED = HOP_BY_HOP | {
     b"tracestate",
     b"baggage",
 }
-_CREDENTIAL_HEADERS = frozenset({b"authorization", b"x-api-key", b"api-key", b"x-goog-api-key"})
+#: where SDKs send the provider key; replaced when the gateway injects its own
+CREDENTIAL_HEADERS = frozenset({b"authorization", b"x-api-key", b"api-key", b"x-goog-api-key"})
 _GATEWAY_HEADER_PREFIX = b"x-haetae-"
+
+
+def forwarded_header(name: bytes, injected: bool) -> bool:
+    """Whether a request header (lower-case ``name``) goes upstream as the caller sent it.
+
+    The Extract stage scans exactly these (``labels.header_segments``), so what
+    leaves is what was judged.
+    """
+    return (
+        name not in _NOT_FORWARDED
+        and not name.startswith(_GATEWAY_HEADER_PREFIX)
+        and not (injected and name in CREDENTIAL_HEADERS)
+    )
 
 
 def upstream_request_headers(
@@ -57,13 +73,8 @@ def upstream_request_headers(
     Gateway headers (``x-haetae-*``) and the caller's network details never
     leave; with an injected key every caller credential is replaced by it.
     """
-    out = [
-        (name, value)
-        for name, value in headers
-        if name not in _NOT_FORWARDED
-        and not name.startswith(_GATEWAY_HEADER_PREFIX)
-        and not (injected is not None and name in _CREDENTIAL_HEADERS)
-    ]
+    replaced = injected is not None
+    out = [(name, value) for name, value in headers if forwarded_header(name, replaced)]
     if injected is not None:
         out.append(injected)
     return out

@@ -49,6 +49,9 @@ def test_attachments_references_and_query_land_on_the_exchange() -> None:
     asyncio.run(Extract()(exchange))
     assert [(s.location, s.text, s.form) for s in exchange.segments] == [
         ("messages[0].content[0].text", "hi", "text"),
+        # ids of server-held state reach the provider too: scanned, scan-only
+        ("container", "container_1", "fixed"),
+        ("messages[0].content[2].source.file_id", "file_1", "fixed"),
         ("(path)", " v1 messages", "url"),  # the URL path (slashes as spaces), model: scan-only
         ("?*", "note", "url"),  # a parameter name that is not a known one
         ("?*", "kim", "query"),

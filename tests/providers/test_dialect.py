@@ -30,9 +30,10 @@ from gateway.providers.openai_chat import OpenAIChat
         (99999, []),  # five digits: a count or a port, never scanned
         (True, []),
         # a whole float is an integer orjson could not hold in 64 bits (or one
-        # written 123456.0): its digits are scanned; other floats are measurements
+        # written 123456.0): its digits are scanned; a fractional one with 6+ digits as written
         (9001011234568.0, [("n", "9001011234568", "number")]),
-        (1234567.5, []),
+        (1234567.5, [("n", "1234567.5", "number")]),  # 900101.1234568 is an RRN
+        (0.25, []),  # too few digits to carry a value alone
         (99999.0, []),
         (None, []),
         ("", []),
@@ -214,6 +215,7 @@ def test_keys_below_a_dialect_entry_point_are_masked_the_dialect_part_is_not() -
         ("contents[0].parts[0].functionResponse.response.*", "key"),
         ("contents[0].parts[0].functionResponse.response.*.*", "key"),
         ("contents[0].parts[0].functionResponse.response.*.note", "text"),
+        ("contents[0].parts[0].functionResponse.name", "fixed"),  # swept, scan-only
     ]
 
 
