@@ -135,8 +135,11 @@ class NaverCloudKeyRecognizer(SecretRecognizer):
         Pattern("NCP IAM key", prefixed("ncp_iam_", "[A-Za-z0-9]{20,60}"), 0.95),
         Pattern(
             "NCP key near vendor name",
+            # The ASCII names must start a word (or a camelCase part): "ncp" turns up inside
+            # random base64 (about one 2 KB blob in 300: encrypted reasoning state, images),
+            # and a 20-character run after it then read as a key.
             after_keyword(
-                "ncloud|ncp|naver|네이버",
+                "(?<![A-Za-z0-9])(?:ncloud|ncp|naver)|(?<=[a-z])(?-i:Ncloud|Ncp|Naver)|네이버",
                 r"(?=[A-Za-z0-9]*[0-9])(?=[A-Za-z0-9]*[A-Z])(?:[A-Za-z0-9]{40}|[A-Za-z0-9]{20})",
             ),
             0.75,
