@@ -144,7 +144,8 @@ class NaverCloudKeyRecognizer(SecretRecognizer):
             "NCP key near vendor name",
             after_keyword(
                 "ncloud|ncp|naver|네이버",
-                r"(?=[A-Za-z0-9]*[0-9])(?=[A-Za-z0-9]*[A-Z])(?:[A-Za-z0-9]{40}|[A-Za-z0-9]{20})",
+                r"(?=[A-Za-z0-9]{0,39}[0-9])(?=[A-Za-z0-9]{0,39}[A-Z])"
+                r"(?:[A-Za-z0-9]{40}|[A-Za-z0-9]{20})",
             ),
             0.75,
         ),
@@ -185,7 +186,8 @@ class CloudflareTokenRecognizer(SecretRecognizer):
             "Cloudflare token",
             after_keyword(
                 r"cloudflare|cf_api_(?:token|key)|cf_(?:auth|account)_?key",
-                r"(?=[A-Za-z0-9_-]*[0-9])[A-Za-z0-9_-]{40}|[0-9a-f]{37}",
+                # bounded look-ahead: the digit is one of the token's own 40 characters
+                r"(?=[A-Za-z0-9_-]{0,39}[0-9])[A-Za-z0-9_-]{40}|[0-9a-f]{37}",
             ),
             0.8,
         )
