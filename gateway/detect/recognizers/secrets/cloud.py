@@ -58,7 +58,7 @@ class AzureConnectionStringRecognizer(SecretRecognizer):
         ),
         Pattern(
             "Azure shared key",
-            rf"(?<![A-Za-z])(?:AccountKey|SharedAccessKey)=\K[A-Za-z0-9+/]{{20,}}+={{0,2}}+"
+            r"(?<![A-Za-z])(?:AccountKey|SharedAccessKey)=\K[A-Za-z0-9+/]{20,}+={0,2}+"
             r"(?![A-Za-z0-9+/=])",
             0.9,
         ),
