@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import aiohttp
 import orjson
@@ -128,7 +129,8 @@ async def _under_attack(
 ) -> tuple[Sample, AttackOutcome]:
     attack = asyncio.gather(*(_attacker(url, body, minimum, limit) for _ in range(attackers)))
     await asyncio.sleep(0.05)  # the attack is under way before the others start
-    good = await _good_clients(url, 4, attack, 0.0)
+    # _good_clients only asks the future whether it is done
+    good = await _good_clients(url, 4, cast("asyncio.Future[Any]", attack), 0.0)
     outcomes = await attack
     seconds = [s for outcome in outcomes for s in outcome.seconds]
     statuses: dict[int, int] = {}
