@@ -51,7 +51,7 @@ class Extract:
 
     def __init__(
         self,
-        offload_threshold_bytes: int = 16_384,
+        offload_threshold_bytes: int = 2_048,
         max_depth: int = 128,
         max_segments: int = 100_000,
     ) -> None:
@@ -405,25 +405,22 @@ def _limit_message(exchange: Exchange, limit: str, value: float) -> str:
 def json_depth(document: Any, stop_after: int) -> int:
     """How deeply ``document`` nests (a scalar is 0), counting no further than ``stop_after + 1``.
 
-    Iterative, so a document too deep for a recursive walk is measured, not crashed on.
+    Level by level, not recursively, so a document too deep for a recursive walk is
+    measured rather than crashed on; each level's children are gathered by ``extend``
+    (C speed), so a million small objects take ~0.1 s, not a second.
     """
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(document, 0)]
-    while stack:
-        value, depth = stack.pop()
-        if isinstance(value, dict):
-            children: Any = value.values()
-        elif isinstance(value, list):
-            children = value
-        else:
-            continue
+    depth = 0
+    level: list[Any] = [document]
+    while True:
+        containers = [value for value in level if isinstance(value, (dict, list))]
+        if not containers:
+            return depth
         depth += 1
-        if depth > deepest:
-            deepest = depth
-            if deepest > stop_after:
-                return deepest
-        stack.extend((child, depth) for child in children if isinstance(child, (dict, list)))
-    return deepest
+        if depth > stop_after:
+            return depth
+        level = []
+        for container in containers:
+            level.extend(container.values() if isinstance(container, dict) else container)
 
 
 def _path_segment(path: str) -> Segment:

@@ -27,6 +27,7 @@ from gateway.detect.recognizers.secrets.cloud import (
     AzureConnectionStringRecognizer,
     CloudflareTokenRecognizer,
 )
+from gateway.detect.recognizers.secrets.tokens import PrivateKeyRecognizer
 
 _SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 #: Characters patterns consume or stop at: separators, key-value punctuation, digits, Hangul.
@@ -108,6 +109,14 @@ def test_real_azure_connection_string_is_still_found_whole() -> None:
         and text[r.start : r.end].endswith("core.windows.net")
         for r in results
     )
+
+
+def test_many_pem_headers_are_read_once() -> None:
+    recognizer = PrivateKeyRecognizer()
+    began = time.monotonic()
+    for unit in ("-----BEGIN RSA PRIVATE KEY-----\n", "-----BEGIN PRIVATE KEY-----"):
+        _analyze(recognizer, unit * 6_000)
+    assert time.monotonic() - began < _DEADLINE
 
 
 def test_keyword_runs_do_not_reread_the_text() -> None:
