@@ -167,6 +167,7 @@ def build_app(
                 settings.detection.offload_threshold_chars,
                 settings.limits.max_json_depth,
                 settings.limits.max_segments,
+                settings.limits.max_json_values,
             ),
             Detect(
                 holder.engine_for,

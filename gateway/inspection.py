@@ -44,7 +44,9 @@ class Extract:
     parsing 16 MB or listing 500,000 content parts takes seconds of CPU, which on the
     event loop every other request would wait for. ``max_depth`` refuses a document
     nested deeper than any API needs before a recursive walk could exhaust the stack;
-    ``max_segments`` refuses more text positions than any real request has.
+    ``max_segments`` refuses more text positions than any real request has, and
+    ``max_values`` more JSON values, counted in the bytes before parsing: the parse is
+    one C call that holds the GIL, so the event loop waits for it even on a thread.
     """
 
     name = "extract"
@@ -54,10 +56,12 @@ class Extract:
         offload_threshold_bytes: int = 2_048,
         max_depth: int = 128,
         max_segments: int = 100_000,
+        max_values: int = 200_000,
     ) -> None:
         self._threshold = offload_threshold_bytes
         self._max_depth = max_depth
         self._max_segments = max_segments
+        self._max_values = max_values
 
     async def __call__(self, exchange: Exchange) -> None:
         try:
@@ -101,6 +105,14 @@ class Extract:
 
     def _parse(self, exchange: Exchange, dialect: Dialect) -> tuple[dict[str, Any], Extraction]:
         """The document and its text positions, within the depth and segment limits."""
+        body = exchange.body
+        # Every value but the first of a container follows a comma: an upper bound.
+        values = body.count(b",") + body.count(b"{") + body.count(b"[")
+        if values > self._max_values:
+            raise PayloadTooLarge(
+                _limit_message(exchange, "values", self._max_values),
+                code="uninspectable_content",
+            )
         try:
             document = orjson.loads(exchange.body)
         except orjson.JSONDecodeError as exc:
@@ -376,6 +388,12 @@ _LIMITS = {
         "the request holds more than {limit} text fields (limits.max_segments); the gateway "
         "cannot inspect it, so it was not forwarded",
         "요청에 텍스트 필드가 {limit}개보다 많아(limits.max_segments) 검사할 수 없으므로 "
+        "전달하지 않았습니다",
+    ),
+    "values": (
+        "the request body holds more than {limit} JSON values (limits.max_json_values); the "
+        "gateway cannot inspect it, so it was not forwarded",
+        "요청 본문의 JSON 값이 {limit}개보다 많아(limits.max_json_values) 검사할 수 없으므로 "
         "전달하지 않았습니다",
     ),
     "scan": (

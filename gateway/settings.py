@@ -104,6 +104,12 @@ class LimitSettings(_Strict):
     # More text positions than this in one request (500,000 one-letter content
     # parts) are refused (413): each costs work around the scan.
     max_segments: int = Field(default=100_000, gt=0)
+    # More JSON values than this (counted before parsing, as the body's commas,
+    # `{` and `[`: an upper bound, so a text dense in commas counts them too) are
+    # refused (413). Parsing is one C call that holds the GIL for the whole body,
+    # ~0.3 µs a value: 200,000 values hold every other request for up to ~60 ms,
+    # 500,000 tiny content parts held them for 0.3-0.5 s.
+    max_json_values: int = Field(default=200_000, gt=0)
 
 
 class TimeoutSettings(_Strict):

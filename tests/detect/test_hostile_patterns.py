@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from presidio_analyzer import EntityRecognizer
 
+from gateway.detect.normalize import normalize_for_scan, regroup_digits
 from gateway.detect.recognizers import build_recognizers
 from gateway.detect.recognizers.markings import confidential
 from gateway.detect.recognizers.markings.confidential import ConfidentialMarkerRecognizer
@@ -174,3 +175,15 @@ def test_marking_scored_the_same_with_a_long_line_around_it() -> None:
     short = _analyze(recognizer, "본 문서는 대외비입니다.")
     long = _analyze(recognizer, padding + "본 문서는 대외비입니다." + padding)
     assert [r.score for r in short] == [r.score for r in long]
+
+
+@pytest.mark.parametrize("unit", ["1 - 2 . 3  4\t", "12 34 ", "9001 01-12 34568\n", "1.2.3.4 "])
+def test_digit_regrouping_and_normalization_are_linear(unit: str) -> None:
+    """200 KB of digits and odd separators: normalized and regrouped well inside the deadline."""
+    text = unit * (200_000 // len(unit))
+    began = time.monotonic()
+    view = normalize_for_scan(text)
+    for grouped, runs in regroup_digits(view):
+        assert len(grouped.text) <= 2 * len(text)
+        assert all(0 <= start < end <= len(view.text) for start, end in runs)
+    assert time.monotonic() - began < _DEADLINE

@@ -50,6 +50,7 @@ def hostile(
             "policy": str(policy),
             "audit.url": f"sqlite:///{folder / 'audit.db'}",
             "limits.max_segments": 1_000,
+            "limits.max_json_values": 5_000,
             "limits.max_json_depth": 64,
             "detection.max_scan_chars": 300_000,
         }
@@ -95,10 +96,19 @@ def test_deeply_nested_body_is_refused_in_anthropic_format_and_korean(hostile) -
 def test_too_many_content_parts_are_refused_as_uninspectable(hostile) -> None:
     gateway, fake = hostile
     fake.reset()
-    response = _post(gateway, _chat([{"type": "text", "text": "a"}] * 5_000))
+    response = _post(gateway, _chat([{"type": "text", "text": "a"}] * 1_500))
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "uninspectable_content"
     assert "limits.max_segments" in response.json()["error"]["message"]
+    assert fake.received == []
+
+
+def test_too_many_json_values_are_refused_before_parsing(hostile) -> None:
+    gateway, fake = hostile
+    fake.reset()
+    response = _post(gateway, _chat([{"type": "text", "text": "a"}] * 2_000))
+    assert response.status_code == 413
+    assert "limits.max_json_values" in response.json()["error"]["message"]
     assert fake.received == []
 
 
