@@ -163,8 +163,20 @@ def build_app(
             Route(holder.providers_for),  # after the pipeline picked the request's policy
             Admit(settings.identity),
             ReadBody(settings.limits.max_body_bytes),
-            Extract(),
-            Detect(holder.engine_for, settings.detection.offload_threshold_chars, labels),
+            Extract(
+                settings.detection.offload_threshold_chars,
+                settings.limits.max_json_depth,
+                settings.limits.max_segments,
+                settings.limits.max_json_values,
+            ),
+            Detect(
+                holder.engine_for,
+                settings.detection.offload_threshold_chars,
+                labels,
+                max_scan_chars=settings.detection.max_scan_chars,
+                scan_timeout=settings.detection.scan_timeout_seconds,
+                max_concurrent_scans=settings.detection.max_concurrent_scans,
+            ),
             Decide(),
             Transform(edit_key),
         ),

@@ -106,7 +106,16 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="instead: latency of well-behaved clients while a hostile upstream streams",
     )
-    bench.add_argument("--mb", type=float, default=20.0, help="with --hostile: its stream's size")
+    bench.add_argument(
+        "--attacks",
+        action="store_true",
+        help="instead: latency of other clients while attackers send crafted input",
+    )
+    bench.add_argument(
+        "--mb",
+        type=float,
+        help="with --hostile: its stream's size (20); with --attacks: the digits prompt's (10)",
+    )
     bench.set_defaults(run=_bench)
     cli_keys.register(commands)
     register_policy_commands(commands)
@@ -212,7 +221,11 @@ def _bench(args: argparse.Namespace) -> int:
     if args.hostile:
         from gateway.dev.bench.hostile import run_hostile_benchmark
 
-        return run_hostile_benchmark(megabytes=args.mb, output=args.output)
+        return run_hostile_benchmark(megabytes=args.mb or 20.0, output=args.output)
+    if args.attacks:
+        from gateway.dev.bench.attacks import run_attack_benchmark
+
+        return run_attack_benchmark(megabytes=args.mb or 10.0, output=args.output)
     from gateway.dev.bench.proxy import run_benchmark
 
     transports = ["httpx", "aiohttp"] if args.transport == "both" else [args.transport]

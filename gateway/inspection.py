@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import orjson
 
 from gateway.detect.actions import RequestEditor
 from gateway.detect.transforms import Pseudonymizer
-from gateway.errors import BadRequest, PolicyBlock
+from gateway.errors import BadRequest, PayloadTooLarge, PolicyBlock
 from gateway.geo import UNRESOLVED, EndpointResolver
 from gateway.labels import (
     LabelScan,
@@ -27,6 +27,7 @@ from gateway.policy.hosts import upstream_host
 from gateway.policy.messages import choose_language
 from gateway.providers.dialect import (
     SCAN_ONLY,
+    Extraction,
     JSONPath,
     Segment,
     UninspectableContent,
@@ -38,14 +39,36 @@ if TYPE_CHECKING:
     from gateway.detect import DetectionEngine, Finding
     from gateway.exchange import Exchange
     from gateway.policy import CompiledPolicy
+    from gateway.providers.dialect import Dialect
 
-__all__ = ["Decide", "Detect", "Extract", "Transform"]
+__all__ = ["Decide", "Detect", "Extract", "Transform", "json_depth"]
 
 
 class Extract:
-    """Parse the body once and list every text-bearing position, query string included."""
+    """Parse the body once and list every text-bearing position, query string included.
+
+    A body over ``offload_threshold_bytes`` is parsed and walked on a worker thread:
+    parsing 16 MB or listing 500,000 content parts takes seconds of CPU, which on the
+    event loop every other request would wait for. ``max_depth`` refuses a document
+    nested deeper than any API needs before a recursive walk could exhaust the stack;
+    ``max_segments`` refuses more text positions than any real request has, and
+    ``max_values`` more JSON values, counted in the bytes before parsing: the parse is
+    one C call that holds the GIL, so the event loop waits for it even on a thread.
+    """
 
     name = "extract"
+
+    def __init__(
+        self,
+        offload_threshold_bytes: int = 2_048,
+        max_depth: int = 128,
+        max_segments: int = 100_000,
+        max_values: int = 200_000,
+    ) -> None:
+        self._threshold = offload_threshold_bytes
+        self._max_depth = max_depth
+        self._max_segments = max_segments
+        self._max_values = max_values
 
     async def __call__(self, exchange: Exchange) -> None:
         try:
@@ -74,15 +97,10 @@ class Extract:
             return
         if not exchange.body:
             raise BadRequest("the request body is empty; this API expects a JSON object")
-        try:
-            document = orjson.loads(exchange.body)
-        except orjson.JSONDecodeError as exc:
-            raise BadRequest(
-                f"the request body is not valid JSON (at character {exc.pos})"
-            ) from None
-        if not isinstance(document, dict):
-            raise BadRequest("the request body must be a JSON object")
-        found = endpoint.dialect.extract(document)
+        if len(exchange.body) > self._threshold:
+            document, found = await asyncio.to_thread(self._parse, exchange, endpoint.dialect)
+        else:
+            document, found = self._parse(exchange, endpoint.dialect)
         exchange.segments = found.segments + query
         model = document.get("model")
         if isinstance(model, str) and model:  # structural, but free text all the same
@@ -92,6 +110,36 @@ class Extract:
         exchange.server_references = found.server_references
         exchange.document = document
         exchange.model = endpoint.dialect.model(document, exchange.upstream_path)
+
+    def _parse(self, exchange: Exchange, dialect: Dialect) -> tuple[dict[str, Any], Extraction]:
+        """The document and its text positions, within the depth and segment limits."""
+        body = exchange.body
+        # Every value but the first of a container follows a comma: an upper bound.
+        values = body.count(b",") + body.count(b"{") + body.count(b"[")
+        if values > self._max_values:
+            raise PayloadTooLarge(
+                _limit_message(exchange, "values", self._max_values),
+                code="uninspectable_content",
+            )
+        try:
+            document = orjson.loads(exchange.body)
+        except orjson.JSONDecodeError as exc:
+            raise BadRequest(
+                f"the request body is not valid JSON (at character {exc.pos})"
+            ) from None
+        if not isinstance(document, dict):
+            raise BadRequest("the request body must be a JSON object")
+        if json_depth(document, self._max_depth) > self._max_depth:
+            raise BadRequest(
+                _limit_message(exchange, "depth", self._max_depth), code="uninspectable_content"
+            )
+        found = dialect.extract(document)
+        if len(found.segments) > self._max_segments:
+            raise PayloadTooLarge(
+                _limit_message(exchange, "segments", self._max_segments),
+                code="uninspectable_content",
+            )
+        return document, found
 
 
 class Detect:
@@ -108,10 +156,16 @@ class Detect:
         engine: DetectionEngine | Callable[[CompiledPolicy], DetectionEngine],
         offload_threshold_chars: int,
         labels: LabelScan | None = None,
+        max_scan_chars: int = 1024 * 1024,
+        scan_timeout: float = 10.0,
+        max_concurrent_scans: int = 2,
     ) -> None:
         self._engine_for = engine if callable(engine) else lambda _policy: engine
         self._threshold = offload_threshold_chars
         self._labels = labels or LabelScan(engine)
+        self._max_chars = max_scan_chars
+        self._timeout = scan_timeout
+        self._slots = asyncio.Semaphore(max_concurrent_scans)
 
     async def __call__(self, exchange: Exchange) -> None:
         if not exchange.segments:
@@ -121,15 +175,23 @@ class Detect:
         texts = [segment.text for segment in exchange.segments]
         labels = len(exchange.label_segments)  # the last segments, scanned on their own
         body = texts[: len(texts) - labels] if labels else texts
-        if sum(map(len, body)) > self._threshold:
-            findings = await asyncio.to_thread(engine.scan_segments, body)
+        # The scan budget, in characters: deterministic, and it bounds the work, since
+        # every view the scanner builds (normalized, regrouped, decoded) is at most a
+        # small multiple of its text. What is over it is refused, never forwarded unread.
+        size = sum(map(len, texts))
+        if size > self._max_chars:
+            raise PayloadTooLarge(
+                _limit_message(exchange, "scan", self._max_chars), code="uninspectable_content"
+            )
+        if size > self._threshold or len(texts) > _INLINE_SEGMENTS:
+            findings = await self._off_loop(exchange, engine.scan_segments, body)
         else:
             findings = engine.scan_segments(body)
         if labels:
             scan_labels = self._labels.findings
             label_texts = texts[-labels:]
             if sum(map(len, label_texts)) > self._threshold:  # a header of invented size
-                findings += await asyncio.to_thread(scan_labels, engine, label_texts)
+                findings += await self._off_loop(exchange, scan_labels, engine, label_texts)
             else:
                 findings += scan_labels(engine, label_texts)
         segments = exchange.segments
@@ -164,6 +226,41 @@ class Detect:
         exchange.findings = screened.findings
         exchange.entity_counts = screened.counts
         exchange.entity_scores = screened.scores or {}
+
+    async def _off_loop(
+        self, exchange: Exchange, scan: Callable[..., list[list[Finding]]], *args: Any
+    ) -> list[list[Finding]]:
+        """Run ``scan`` on a worker thread; past the wall-clock backstop, refuse.
+
+        The character budget already bounds the work; the deadline is for what it cannot
+        foresee (a pattern that backtracks on a shape no test tried). A thread cannot be
+        stopped: a scan past its deadline finishes on its own and keeps its slot until
+        then, so abandoned scans never outnumber ``max_concurrent_scans`` either; the
+        request itself is answered at once and never forwarded.
+        """
+        deadline = asyncio.get_running_loop().time() + self._timeout
+        try:
+            async with asyncio.timeout_at(deadline):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise self._too_slow(exchange) from None
+        task = asyncio.ensure_future(asyncio.to_thread(scan, *args))
+        task.add_done_callback(self._release)
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await asyncio.shield(task)
+        except TimeoutError:
+            raise self._too_slow(exchange) from None
+
+    def _release(self, task: asyncio.Future[list[list[Finding]]]) -> None:
+        self._slots.release()
+        if not task.cancelled():
+            task.exception()  # retrieved: an abandoned scan's error is not logged as lost
+
+    def _too_slow(self, exchange: Exchange) -> PayloadTooLarge:
+        return PayloadTooLarge(
+            _limit_message(exchange, "time", self._timeout), code="uninspectable_content"
+        )
 
 
 class Decide:
@@ -305,6 +402,74 @@ def _header_value(segment: Segment, hits: list[Finding], edited: str) -> bytes:
             code="uneditable_content",
         )
     return value
+
+
+#: Above this many segments a request is scanned off the loop whatever its size: the
+#: per-segment work around the scan (joining, mapping findings back) adds up.
+_INLINE_SEGMENTS = 2_000
+
+_LIMITS = {
+    "depth": (
+        "the request body is nested more than {limit} levels deep (limits.max_json_depth); "
+        "the gateway cannot inspect it, so it was not forwarded",
+        "요청 본문이 {limit}단계보다 깊게 중첩되어 있어(limits.max_json_depth) 검사할 수 없으므로 "
+        "전달하지 않았습니다",
+    ),
+    "segments": (
+        "the request holds more than {limit} text fields (limits.max_segments); the gateway "
+        "cannot inspect it, so it was not forwarded",
+        "요청에 텍스트 필드가 {limit}개보다 많아(limits.max_segments) 검사할 수 없으므로 "
+        "전달하지 않았습니다",
+    ),
+    "values": (
+        "the request body holds more than {limit} JSON values (limits.max_json_values); the "
+        "gateway cannot inspect it, so it was not forwarded",
+        "요청 본문의 JSON 값이 {limit}개보다 많아(limits.max_json_values) 검사할 수 없으므로 "
+        "전달하지 않았습니다",
+    ),
+    "scan": (
+        "the request holds more than {limit} characters of text to inspect "
+        "(detection.max_scan_chars); it was not forwarded. Send less text per request",
+        "검사할 텍스트가 {limit}자를 넘어(detection.max_scan_chars) 요청을 전달하지 않았습니다. "
+        "요청당 텍스트를 줄여 보내세요",
+    ),
+    "time": (
+        "inspecting the request took longer than {limit:g} s (detection.scan_timeout_seconds); "
+        "it was not forwarded",
+        "요청 검사가 {limit:g}초를 넘어(detection.scan_timeout_seconds) 요청을 전달하지 않았습니다",
+    ),
+}
+
+
+def _limit_message(exchange: Exchange, limit: str, value: float) -> str:
+    """A refusal for a request over a limit, in the caller's language (ko or en)."""
+    accept = exchange.header(b"accept-language")
+    language = choose_language(
+        accept.decode("latin-1") if accept else None, exchange.policy.document.default_language
+    )
+    english, korean = _LIMITS[limit]
+    return (korean if language == "ko" else english).format(limit=value)
+
+
+def json_depth(document: Any, stop_after: int) -> int:
+    """How deeply ``document`` nests (a scalar is 0), counting no further than ``stop_after + 1``.
+
+    Level by level, not recursively, so a document too deep for a recursive walk is
+    measured rather than crashed on; each level's children are gathered by ``extend``
+    (C speed), so a million small objects take ~0.1 s, not a second.
+    """
+    depth = 0
+    level: list[Any] = [document]
+    while True:
+        containers = [value for value in level if isinstance(value, (dict, list))]
+        if not containers:
+            return depth
+        depth += 1
+        if depth > stop_after:
+            return depth
+        level = []
+        for container in containers:
+            level.extend(container.values() if isinstance(container, dict) else container)
 
 
 def _path_segment(path: str) -> Segment:

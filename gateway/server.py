@@ -11,6 +11,7 @@ import asyncio
 import importlib.util
 import logging
 import os
+import sys
 from typing import Any
 
 import uvicorn
@@ -61,7 +62,15 @@ def http_protocol() -> type[asyncio.Protocol] | str:
     return TrailerSeparatingProtocol
 
 
+#: How long a thread may hold the GIL while another waits for it (Python's default: 5 ms).
+#: Large requests are parsed and scanned on worker threads; while one runs, the event loop
+#: waits up to this long every time it needs the GIL back, several times per request, so
+#: with 5 ms one attacker's scan added tens of milliseconds to every small request.
+GIL_SWITCH_INTERVAL = 0.0005
+
+
 def run_gateway(settings: Settings) -> None:
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     listen = settings.listen
     log = logging.getLogger("haetae")
     if listen.workers == 1:
@@ -94,5 +103,6 @@ def run_gateway(settings: Settings) -> None:
 def app_from_environment() -> object:
     """The worker-side factory: settings as the parent validated them."""
     settings = Settings.model_validate_json(os.environ[_SETTINGS_VARIABLE])
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     configure_logging(settings.log_level, settings.log_format)  # a fresh process
     return build_app(settings)

@@ -97,6 +97,19 @@ class AuditSettings(_Strict):
 
 class LimitSettings(_Strict):
     max_body_bytes: int = Field(default=16 * 1024 * 1024, gt=0)
+    # A JSON body nested deeper than this is refused (400) before anything walks it:
+    # no provider API nests near it, and a recursive walk of ~1,000 levels would
+    # exhaust Python's stack. orjson itself stops at 1,024 (and writes at most 254).
+    max_json_depth: int = Field(default=128, ge=8, le=250)
+    # More text positions than this in one request (500,000 one-letter content
+    # parts) are refused (413): each costs work around the scan.
+    max_segments: int = Field(default=100_000, gt=0)
+    # More JSON values than this (counted before parsing, as the body's commas,
+    # `{` and `[`: an upper bound, so a text dense in commas counts them too) are
+    # refused (413). Parsing is one C call that holds the GIL for the whole body,
+    # ~0.3 µs a value: 200,000 values hold every other request for up to ~60 ms,
+    # 500,000 tiny content parts held them for 0.3-0.5 s.
+    max_json_values: int = Field(default=200_000, gt=0)
 
 
 class TimeoutSettings(_Strict):
@@ -140,9 +153,25 @@ class ForwardSettings(_Strict):
 
 
 class DetectionSettings(_Strict):
-    # Above this many characters a request is scanned on a worker thread so that
-    # one large paste does not stall every other request on the event loop.
-    offload_threshold_chars: int = Field(default=16_384, ge=0)
+    # Above this many characters (or body bytes) a request is parsed and scanned on
+    # a worker thread so that it does not stall every other request on the event
+    # loop. Crafted text costs up to ~7 µs a character to scan (a marking word
+    # repeated), so 2,048 keeps any request's time on the loop near 10 ms or less;
+    # ordinary prompts of 1 KB stay on the loop, where they take ~0.2 ms.
+    offload_threshold_chars: int = Field(default=2_048, ge=0)
+    # The scan budget: a request with more characters of text than this is refused
+    # as uninspectable (413), never forwarded unscanned. Characters, not seconds, so
+    # the same request gets the same answer on every replica; 1 Mi characters is
+    # ~250,000 tokens. Crafted text (every digit group a phone number) scans at
+    # ~14 s per Mi characters, so the default keeps one request's CPU bounded.
+    max_scan_chars: int = Field(default=1024 * 1024, gt=0)
+    # The wall-clock backstop for a scan on a worker thread (queueing included):
+    # past it the request is refused as uninspectable.
+    scan_timeout_seconds: float = Field(default=10.0, gt=0)
+    # At most this many requests are scanned on worker threads at once; the others
+    # wait (within their timeout). Each scan holds the GIL most of the time, so more
+    # of them would take the event loop's turn from every small request.
+    max_concurrent_scans: int = Field(default=2, gt=0)
     # The HMAC key behind `hash` and `pseudonymize`: replicas that share it give a
     # value the same placeholder. Without one, a random key per process is used.
     key_env: str = "HAETAE_PSEUDONYM_KEY"

@@ -200,6 +200,10 @@ _LEVEL_KEY_BEFORE: Final = re.compile(
     r"비밀[ \t]?등급|등급)[ \t]*[:：=][*_ \t]*$|\bclassified[ \t]+as[ \t]+$",
     re.IGNORECASE,
 )
+#: Characters either side of a candidate that its tests read (the rest of a long line is
+#: not looked at, so scoring a candidate costs a bounded amount whatever the line's length).
+_WINDOW: Final = 128
+_JOINED: Final = "; joined with the adjacent marking"
 #: What may stand between two markings that are one: ``CONFIDENTIAL - do not distribute``.
 _JOINER: Final = re.compile(r"[ \t]*(?:[-–—/|·,]|and|&)?[ \t]*", re.IGNORECASE)
 
@@ -261,12 +265,9 @@ def _joined(
         if out and _JOINER.fullmatch(text, out[-1][1], start):
             first_start, _, first_score, first_reason = out[-1]
             best = first_reason if first_score >= score else reason
-            out[-1] = (
-                first_start,
-                end,
-                max(first_score, score),
-                best + "; joined with the adjacent marking",
-            )
+            if not best.endswith(_JOINED):  # once: a run of markings must not grow it
+                best += _JOINED
+            out[-1] = (first_start, end, max(first_score, score), best)
         else:
             out.append((start, end, score, reason))
     return out
@@ -283,10 +284,13 @@ def _score(text: str, match: re.Match[str]) -> tuple[float, str] | None:
     english = match.group("en") is not None
     key = _canonical(word)
     compact = key.replace(" ", "")
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
+    # The line around the word, cut to _WINDOW characters either side: every test below
+    # reads a few words next to the word, and an unbounded line would make a text of many
+    # candidates on one line cost its length squared (`대외비 ` x 4,000: 5 s).
+    line_start = text.rfind("\n", max(0, start - _WINDOW), start) + 1 or max(0, start - _WINDOW)
+    line_end = text.find("\n", end, end + _WINDOW)
     if line_end == -1:
-        line_end = len(text)
+        line_end = min(len(text), end + _WINDOW)
     before = text[line_start:start]
     after = text[end:line_end]
 

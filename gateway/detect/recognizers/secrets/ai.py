@@ -27,7 +27,9 @@ __all__ = [
 ]
 
 # Random 30+ character keys contain both cases; camelCase identifiers rarely reach that.
-_MIXED = r"(?=[A-Za-z0-9]*[a-z])(?=[A-Za-z0-9]*[A-Z])"
+# The look-aheads read at most the 40 characters a key here can have: unbounded, each try
+# in a long run of letters read the whole run again (quadratic after a repeated keyword).
+_MIXED = r"(?=[A-Za-z0-9]{0,39}[a-z])(?=[A-Za-z0-9]{0,39}[A-Z])"
 
 
 class HuggingFaceTokenRecognizer(SecretRecognizer):

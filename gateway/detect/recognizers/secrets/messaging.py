@@ -135,7 +135,9 @@ class KakaoRestKeyRecognizer(SecretRecognizer):
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern(
             "Kakao REST API key",
-            after_keyword("kakao|카카오", r"(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{32}"),
+            after_keyword(
+                "kakao|카카오", r"(?=[0-9a-f]{0,31}[a-f])(?=[0-9a-f]{0,31}[0-9])[0-9a-f]{32}"
+            ),
             0.85,
         )
     ]

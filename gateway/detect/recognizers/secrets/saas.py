@@ -95,7 +95,7 @@ class NotionTokenRecognizer(SecretRecognizer):
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern(
             "Notion token",
-            prefixed("secret_", "(?=[A-Za-z0-9]*[0-9])[A-Za-z0-9]{43}")
+            prefixed("secret_", "(?=[A-Za-z0-9]{0,42}[0-9])[A-Za-z0-9]{43}")
             + "|"
             + prefixed("ntn_", "[0-9]{11}[A-Za-z0-9]{35}"),
             0.9,

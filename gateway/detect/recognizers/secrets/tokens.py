@@ -336,7 +336,9 @@ class PrivateKeyRecognizer(SecretRecognizer):
             "PEM private key",
             r"-----BEGIN "
             + _PEM_LABEL
-            + r"(?:[^\x00]{0,16384}?-----END "
+            # A block ends before the next header: without the look-ahead, each of many
+            # headers would read the next 16 K characters again (quadratic up to 16 K).
+            + r"(?:(?:(?!-----BEGIN )[^\x00]){0,16384}?-----END "
             + _PEM_LABEL
             # No END line (truncated paste): take the base64 lines that follow the header.
             + r"|(?:[ \t]*\r?\n[ \t]*[A-Za-z0-9+/=]{16,})*)",

@@ -1,0 +1,247 @@
+"""``haetae bench --attacks``: what other clients see while an attacker sends crafted input.
+
+One row per input of issue 10 §5: a crafted Azure connection string, a marking word
+repeated thousands of times, megabytes of digits and separators, half a million tiny
+content parts and a deeply nested body. A fake provider and the gateway (``haetae
+serve``, a policy that blocks markings, secrets and identifiers and pseudonymizes
+contacts, as the shipped ones do) run in their own processes. Four well-behaved
+clients send small chat completions, first alone (the baseline), then while two
+attackers send one crafted input over and over; only requests sent while an attack
+runs count, and the ratios compare them with the baseline of the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import aiohttp
+import orjson
+
+from gateway.dev.bench.hostile import _good_clients
+from gateway.dev.bench.proxy import Sample, _Child, _free_port
+
+__all__ = ["ATTACKS", "run_attack_benchmark"]
+
+POLICY = """\
+policy: bench-attacks
+default_language: en
+rules:
+  - {id: markings, when: {entities: [CONFIDENTIAL_MARKER]}, action: block}
+  - id: secrets
+    when: {entities: [SECRET_AZURE_CONNECTION_STRING, SECRET_AWS_ACCESS_KEY]}
+    action: block
+  - {id: identifiers, when: {entities: [KR_RRN, CREDIT_CARD]}, action: block}
+  - {id: contacts, when: {entities: [EMAIL_ADDRESS, PHONE_NUMBER]}, action: pseudonymize}
+"""
+PATH = "/openai/v1/chat/completions"
+_HEADERS = {"content-type": "application/json", "authorization": "Bearer sk-bench"}
+
+
+def _chat(content: object) -> bytes:
+    return orjson.dumps(
+        {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": content}]}
+    )
+
+
+def azure(_: float) -> bytes:
+    """16,000 characters of connection-string parts with a key name and no key."""
+    return _chat("Endpoint=x;" * 1450 + "AccountKey=")
+
+
+def markings(_: float) -> bytes:
+    """``대외비 `` written 4,000 times on one line."""
+    return _chat("대외비 " * 4000)
+
+
+def digits(megabytes: float) -> bytes:
+    """Groups of 2-4 digits joined by ordinary and unusual separators."""
+    rng = random.Random(20261207)
+    separators = [" ", "-", ".", "  ", "\t", " - ", "\n"]
+    parts: list[str] = []
+    size = 0
+    target = int(megabytes * 1_000_000)
+    while size < target:
+        group = str(rng.randrange(10, 10_000)) + rng.choice(separators)
+        parts.append(group)
+        size += len(group)
+    return _chat("".join(parts))
+
+
+def parts(_: float) -> bytes:
+    """500,000 one-letter text parts in one message."""
+    return _chat([{"type": "text", "text": "a"}] * 500_000)
+
+
+def nested(_: float) -> bytes:
+    """A metadata value nested 1,000 levels deep (orjson reads up to 1,024)."""
+    return b'{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"metadata":' + (
+        b'{"a":' * 1000 + b'"x"' + b"}" * 1000 + b"}"
+    )
+
+
+ATTACKS: dict[str, tuple[str, Callable[[float], bytes]]] = {
+    "azure": ("crafted Azure connection string, 16,000 chars", azure),
+    "markings": ("`대외비 ` × 4,000", markings),
+    "digits": ("{mb:g} MB of digits and separators", digits),
+    "parts": ("500,000 tiny content parts", parts),
+    "nested": ("body nested 1,000 levels", nested),
+}
+
+
+@dataclass
+class AttackOutcome:
+    seconds: list[float]
+    statuses: dict[int, int]
+
+
+async def _attacker(url: str, body: bytes, minimum: float, limit: float) -> AttackOutcome:
+    """Send ``body`` again and again for ``minimum`` seconds (at least once)."""
+    seconds: list[float] = []
+    statuses: dict[int, int] = {}
+    began = time.perf_counter()
+    client_timeout = aiohttp.ClientTimeout(total=limit)
+    async with aiohttp.ClientSession(timeout=client_timeout) as session:
+        while not seconds or time.perf_counter() - began < minimum:
+            start = time.perf_counter()
+            try:
+                async with session.post(url, data=body, headers=_HEADERS) as response:
+                    await response.read()
+                    status = response.status
+            except (aiohttp.ClientError, TimeoutError):
+                status = 0  # timed out or the connection broke
+            seconds.append(time.perf_counter() - start)
+            statuses[status] = statuses.get(status, 0) + 1
+    return AttackOutcome(seconds, statuses)
+
+
+async def _under_attack(
+    url: str, body: bytes, attackers: int, minimum: float, limit: float
+) -> tuple[Sample, AttackOutcome]:
+    attack = asyncio.gather(*(_attacker(url, body, minimum, limit) for _ in range(attackers)))
+    await asyncio.sleep(0.05)  # the attack is under way before the others start
+    # _good_clients only asks the future whether it is done
+    good = await _good_clients(url, 4, cast("asyncio.Future[Any]", attack), 0.0)
+    outcomes = await attack
+    seconds = [s for outcome in outcomes for s in outcome.seconds]
+    statuses: dict[int, int] = {}
+    for outcome in outcomes:
+        for status, count in outcome.statuses.items():
+            statuses[status] = statuses.get(status, 0) + count
+    return good, AttackOutcome(seconds, statuses)
+
+
+def _start_gateway(upstream_url: str, workdir: Path) -> _Child:
+    port = _free_port()
+    policy = workdir / "policy.yaml"
+    policy.write_text(POLICY)
+    config = workdir / "gateway.yaml"
+    config.write_text(
+        orjson.dumps(
+            {
+                "listen": {"host": "127.0.0.1", "port": port},
+                "policy": str(policy),
+                "audit": {"url": f"sqlite:///{workdir}/audit.db"},
+                "providers": {"openai": {"base_url": upstream_url}},
+                "log_level": "error",
+            }
+        ).decode()
+    )
+    os.environ.setdefault("HAETAE_PSEUDONYM_KEY", "bench-" + "k" * 32)
+    return _Child(
+        ["gateway.cli", "serve", "--config", str(config)], base_url=f"http://127.0.0.1:{port}"
+    )
+
+
+def run_attack_benchmark(
+    names: tuple[str, ...] = tuple(ATTACKS),
+    megabytes: float = 10.0,
+    attackers: int = 2,
+    seconds: float = 5.0,
+    timeout: float = 180.0,
+    output: Path | None = None,
+) -> int:
+    """Print (and optionally write) the table; the baseline is measured in the same run."""
+    upstream = _Child(["gateway.dev.bench.hostile", "serve-upstream"])
+    workdir = Path(tempfile.mkdtemp(prefix="haetae-bench-attacks-"))
+    gateway = _start_gateway(upstream.base_url, workdir)
+    url = gateway.base_url + PATH
+    rows = []
+    try:
+        asyncio.run(_good_clients(url, 4, None, 1.0))  # warm up
+        base = asyncio.run(_good_clients(url, 4, None, seconds))
+        rows.append(_row("baseline (no attacker)", base, base, None))
+        for name in names:
+            label, build = ATTACKS[name]
+            body = build(megabytes)
+            good, outcome = asyncio.run(_under_attack(url, body, attackers, seconds, timeout))
+            rows.append(_row(label.format(mb=megabytes), good, base, outcome))
+            print(rows[-1], file=sys.stderr, flush=True)
+    finally:
+        gateway.stop()
+        upstream.stop()
+    report = "\n".join(
+        [
+            f"Haetae attack benchmark — {time.strftime('%Y-%m-%d %H:%M')} — "
+            f"{os.cpu_count()} CPUs — 4 well-behaved clients, {attackers} attackers",
+            "",
+            "| input | requests | p50 ms | p99 ms | max ms | p50 × base | p99 × base "
+            "| errors | attacker: requests, median s, max s, statuses |",
+            "|---|---|---|---|---|---|---|---|---|",
+            *rows,
+        ]
+    )
+    print(report)
+    if output is not None:
+        output.write_text(report + "\n", encoding="utf-8")
+    return 0
+
+
+def _row(label: str, sample: Sample, base: Sample, outcome: AttackOutcome | None) -> str:
+    attack = "—"
+    if outcome is not None:
+        times = sorted(outcome.seconds)
+        statuses = ", ".join(
+            f"{count}× {status or 'timeout'}" for status, count in sorted(outcome.statuses.items())
+        )
+        attack = f"{len(times)}, {times[len(times) // 2]:.2f}, {times[-1]:.2f}, {statuses}"
+    worst = max(sample.latencies_ms, default=float("nan"))
+    return (
+        f"| {label} | {len(sample.latencies_ms)} | {sample.pct(0.5):.1f} | "
+        f"{sample.pct(0.99):.1f} | {worst:.1f} | {sample.pct(0.5) / base.pct(0.5):.2f} | "
+        f"{sample.pct(0.99) / base.pct(0.99):.2f} | {sample.errors} | {attack} |"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m gateway.dev.bench.attacks", description=__doc__
+    )
+    parser.add_argument("--attacks", default=",".join(ATTACKS), help="comma list of inputs")
+    parser.add_argument("--mb", type=float, default=10.0, help="size of the digits prompt")
+    parser.add_argument("--attackers", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=5.0, help="minimum time per phase")
+    parser.add_argument("--timeout", type=float, default=180.0, help="per attacker request")
+    parser.add_argument("--output", type=Path, help="also write the table to this file")
+    args = parser.parse_args(argv)
+    return run_attack_benchmark(
+        tuple(args.attacks.split(",")),
+        args.mb,
+        args.attackers,
+        args.seconds,
+        args.timeout,
+        args.output,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
