@@ -16,9 +16,9 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
-from secrets_fixtures import EMAIL, RRN
 
 from gateway.audit import AuditRecord
+from tests.support.values import EMAIL, RRN
 
 CHAT = "/openai/v1/chat/completions"
 GEMINI = "/gemini/v1beta/models/gemini-2.5-flash:generateContent"

@@ -10,16 +10,15 @@ import httpx
 import openai
 import pytest
 
-from gateway.app import build_app
 from gateway.audit import open_audit_store
 from gateway.dev.testing import FakeUpstream, ServerThread
-from gateway.settings import load_settings
+from tests.support.stack import gateway_stack
 
 POLICY = """
 policy: provider-facts
 rules:
   - id: no-cn
-    when: {{any: [{{provider.jurisdiction: [CN]}}, {{provider.parent_jurisdiction: [CN]}}]}}
+    when: {any: [{provider.jurisdiction: [CN]}, {provider.parent_jurisdiction: [CN]}]}
     action: block
 providers:
   internal-llm:                 # the company's own vLLM, on the fake upstream
@@ -45,20 +44,15 @@ def gateway_and_fake(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[ServerThread, FakeUpstream, Path]]:
     folder = tmp_path_factory.mktemp("provider-facts")
-    fake = FakeUpstream()
-    with ServerThread(fake) as upstream:
-        policy = folder / "policy.yaml"
-        policy.write_text(POLICY.format(upstream=upstream.base_url))
-        overrides = {
-            "policy": str(policy),
-            "audit.url": f"sqlite:///{folder / 'audit.db'}",
-            # upstage keeps its catalog host; this deployment reaches it through the fake
-            "providers.upstage.base_url": upstream.base_url,
-            # azure-openai is left unconfigured on purpose
-        }
-        app = build_app(load_settings(environ={}, overrides=overrides), environ={})
-        with ServerThread(app, lifespan="on") as gateway:
-            yield gateway, fake, folder
+    settings = {
+        # upstage keeps its catalog host; this deployment reaches it through the fake
+        "providers.upstage.base_url": "{upstream}",
+        # azure-openai is left unconfigured on purpose
+    }
+    with gateway_stack(
+        folder, policy_text=POLICY, settings=settings, catalog_to_fake=False
+    ) as stack:
+        yield stack.server, stack.fake, folder
 
 
 def chat(gateway: ServerThread, provider: str) -> str:

@@ -19,11 +19,11 @@ import pytest
 from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
-from identity_fixtures import AUDIENCE, INJECTED, ISSUER, Issuer, JwksServer, identity_gateway
 
 from gateway.dev.testing import ServerThread
 from gateway.identity import Admit, Subject
 from gateway.identity.api_keys import KeyFile
+from tests.support.identity import AUDIENCE, INJECTED, ISSUER, Issuer, JwksServer, identity_gateway
 
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hello"}]}
 

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rollout_helpers import BASE_POLICY, STRICT_POLICY
 
 from gateway.detect import SUPPORTED_ENTITIES
 from gateway.policy import load_policy
 from gateway.policy.active import PolicyHolder
 from gateway.rollout import Rollout, RolloutConflict
 from gateway.rollout.store import LocalPolicyStore, StoreUnavailable
+from tests.support.rollout import BASE_POLICY, STRICT_POLICY
 
 
 class FlakyStore(LocalPolicyStore):

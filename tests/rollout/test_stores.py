@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from rollout_helpers import closed_port
 
 from gateway.rollout.redis_store import RedisPolicyStore, redact_url
 from gateway.rollout.store import (
@@ -18,6 +17,7 @@ from gateway.rollout.store import (
     StoredVersion,
     StoreUnavailable,
 )
+from tests.support.services import closed_port
 
 
 def version(name: str, at: float) -> StoredVersion:

@@ -10,15 +10,12 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
-from telemetry_stack import CHAT, Traced, build_traced_app
 
-from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.inspection import Extract
 from gateway.telemetry import configure_logging
+from tests.support.telemetry import CHAT, Traced, traced_stack
+from tests.support.values import AWS_KEY, EMAIL, RRN
 
-RRN = "900101-1234568"
-EMAIL = "kim.minsu@example.co.kr"
-AWS_KEY = "AKIAZ3MSK2PLQW7RTX4N"
 BEARER = "sk-proj-Qm9vTHeakTest7fa1c2b3d4e5f6a7b8c9"
 GEMINI_KEY = "AIzaSyLeakTest-0123456789abcdefghijk"
 PROMPT = "Nightingale-7731 merger memo for the board"
@@ -34,13 +31,8 @@ def any_stack(request: pytest.FixtureRequest, traced: Traced, tmp_path: Path) ->
         traced.fake.reset()
         yield traced
         return
-    fake = FakeUpstream()
-    with ServerThread(fake) as upstream:
-        app, spans, metrics = build_traced_app(
-            upstream.base_url, tmp_path / "audit.db", transport="httpx"
-        )
-        with ServerThread(app, lifespan="on") as gateway:
-            yield Traced(gateway, app, fake, spans, metrics)
+    with traced_stack(tmp_path, transport="httpx") as built:
+        yield built
 
 
 @pytest.fixture

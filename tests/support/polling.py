@@ -1,0 +1,39 @@
+"""The suite's one way to wait: poll a predicate until it holds, within a deadline.
+
+A deadline bounds the wait; it is not what the test checks. A test that needs
+something to have happened asserts the thing itself (a record, a version, a
+closed stream), and ``wait_for`` only gives it the time to happen.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+__all__ = ["wait_for"]
+
+T = TypeVar("T")
+
+
+def wait_for(
+    predicate: Callable[[], T],
+    timeout: float = 10.0,
+    *,
+    interval: float = 0.02,
+    message: str | Callable[[], str] | None = None,
+) -> T:
+    """Return ``predicate()``'s first truthy value; fail the test after ``timeout`` seconds.
+
+    ``message`` (a string, or a function called at the deadline to describe what
+    was seen instead) goes into the AssertionError.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            said = message() if callable(message) else message
+            raise AssertionError(said or f"condition not met within {timeout:g} s")
+        time.sleep(interval)
