@@ -8,7 +8,6 @@ import random
 import re
 import subprocess
 import sys
-import time
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -127,10 +126,8 @@ def _fold(value: str) -> str:
     return value[:1] + value[1:].replace("+", " ")  # a URL's "+" is a space; "+82" stays
 
 
-def test_corpus_is_deterministic_and_fast() -> None:
-    began = time.perf_counter()
-    first = build_corpus(seed=7)
-    assert time.perf_counter() - began < 1.0
+def test_corpus_is_deterministic() -> None:
+    first = build_corpus(seed=7)  # how long it takes is `haetae eval`'s to show, not a test's
     assert first == build_corpus(seed=7)
     assert first != build_corpus(seed=8)
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import httpx
 import orjson
-from secrets_fixtures import EMAIL, RRN
+
+from tests.support.values import EMAIL, RRN
 
 CHAT = "/openai/v1/chat/completions"
 
@@ -19,18 +20,18 @@ def stream_body(text: str = "one two three four five") -> bytes:
 
 
 def test_stream_events_are_relayed_as_they_arrive(stack, fake) -> None:
-    arrivals: list[float] = []
-    headers = {"x-fake-chunk-delay-ms": "150", "x-fake-chunks": "4"}
+    """Events reach the client while the provider is still streaming, not in one burst
+    at the end: this stream would last 1000 × 100 ms, and three events arrive long before."""
+    assert fake.wait_for_no_streams(timeout=5.0)  # earlier tests' streams have ended
+    headers = {"x-fake-chunk-delay-ms": "100", "x-fake-chunks": "1000"}
     with httpx.stream(
         "POST", stack.url(CHAT), content=stream_body(), headers=headers, timeout=10
     ) as response:
         assert response.status_code == 200
-        for chunk in response.iter_raw():
-            if chunk:
-                arrivals.append(time.monotonic())
-    # Each delayed event arrives on its own, not coalesced into one final burst.
-    assert len(arrivals) >= 4
-    assert arrivals[-1] - arrivals[0] >= 0.3
+        events = (line for line in response.iter_lines() if line.startswith("data: "))
+        for _ in range(3):
+            assert next(events).startswith('data: {"id":')
+            assert fake.active_streams == 1  # the provider has not finished
 
 
 def test_client_leaving_mid_stream_closes_the_upstream_stream(stack, fake) -> None:
