@@ -32,9 +32,12 @@ run: install
 demo: install
 	$(BIN)/haetae demo
 
+# Every test, with line and branch coverage of gateway/ (the floor is in pyproject.toml).
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --cov --cov-report=term
 
+# The edit loop: no coverage, and no test marked slow (real processes, fresh
+# interpreters, timeouts, benchmarks).
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow" -p no:cacheprovider -q
 
