@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 from gateway.audit import SCHEMA_VERSION, AuditRecord, open_audit_store
 from gateway.audit.build import Fingerprinter
 from gateway.dev.testing import ServerThread
+from tests.support.polling import wait_for
 from tests.support.stack import gateway_stack
 
 RRN = "900101-1234568"
@@ -35,13 +35,10 @@ def _post(server: ServerThread, body: dict[str, object]) -> str:
 
 
 def _record(url: str, request_id: str) -> AuditRecord:
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        found = [r for r in open_audit_store(url).tail(50) if r.request_id == request_id]
-        if found:
-            return found[0]
-        time.sleep(0.05)
-    raise AssertionError("no audit record")
+    def found() -> AuditRecord | None:
+        return next((r for r in open_audit_store(url).tail(50) if r.request_id == request_id), None)
+
+    return wait_for(found, 5.0, message=f"no audit record for {request_id}")
 
 
 def test_a_redacted_request_records_where_what_and_usage(gateway) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 
 from gateway.audit import open_audit_store
 from gateway.dev.testing import FakeUpstream, ServerThread
+from tests.support.polling import wait_for
 from tests.support.stack import gateway_stack
 
 POLICY = """
@@ -78,12 +78,7 @@ def test_a_policy_added_provider_is_routed_to_its_declared_upstream(gateway_and_
 def audited_providers(folder: Path) -> set[str]:
     """Providers in the audit log, once the writer has caught up (bounded wait)."""
     store = open_audit_store(f"sqlite:///{folder / 'audit.db'}")
-    deadline = time.monotonic() + 5
-    while True:
-        seen = {record.provider for record in store.tail(20)}
-        if seen or time.monotonic() > deadline:
-            return seen
-        time.sleep(0.05)
+    return wait_for(lambda: {record.provider for record in store.tail(20)}, 5.0)
 
 
 def test_a_policy_added_provider_is_judged_by_its_declared_jurisdiction(gateway_and_fake) -> None:
