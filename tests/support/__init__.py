@@ -4,7 +4,8 @@
   real gateway in front of a fake provider on loopback, as a context manager
   yielding a ``GatewayStack`` (``url()``, ``fake``, ``app``, ``audit_tail()``,
   ``record(request_id)``);
-* ``polling``: ``wait_for(predicate, timeout)``, the one deadline-bounded wait;
+* ``polling``: ``wait_for(predicate, timeout)``, the one deadline-bounded wait
+  (``wait_for_async`` inside an event loop);
 * ``services``: the ``redis_url``, ``key_prefix`` and ``postgres_url`` fixtures
   (registered in ``tests/conftest.py``), each test in a namespace of its own;
 * ``values``: synthetic personal data and secrets for prompts;
@@ -33,6 +34,7 @@ __all__ = [
     "gateway_stack",
     "unavailable",
     "wait_for",
+    "wait_for_async",
 ]
 
 _HOME = {
@@ -46,6 +48,7 @@ _HOME = {
     "closed_port": "services",
     "unavailable": "services",
     "wait_for": "polling",
+    "wait_for_async": "polling",
 }
 
 
