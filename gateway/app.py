@@ -19,22 +19,26 @@ from gateway.audit import AuditStore
 from gateway.audit.setup import configured_keys, configured_store
 from gateway.body import ReadBody
 from gateway.detect.recognizers.kr.person import preload_name_model
+from gateway.extras import require
 from gateway.forward import Forward
 from gateway.identity import Admit, Identify
 from gateway.inspection import Decide, Detect, Extract, Transform
 from gateway.keys import load_edit_key
+from gateway.labels import LabelScan
 from gateway.pipeline import Pipeline
 from gateway.policy import CompiledPolicy
 from gateway.policy.active import PolicyHolder, ProviderBuilder
 from gateway.providers.catalog import Provider
 from gateway.responses import send_json
 from gateway.rollout import Rollout, build_rollout
+from gateway.rollout.redis_connect import redis_access
 from gateway.rollout.startup import starting_policy
 from gateway.routing import Route
 from gateway.settings import Settings
 from gateway.telemetry import Telemetry, build_telemetry
 from gateway.types import ASGIApp, Receive, Scope, Send
 from gateway.upstream import Upstream, build_upstream
+from gateway.upstream.events import StreamLimits
 
 __all__ = ["Gateway", "build_app"]
 
@@ -127,7 +131,9 @@ def build_app(
 ) -> Gateway:
     """Everything expensive (catalog, policy, detector) is built here, once."""
     providers = ProviderBuilder(settings.providers, environ)
-    start = starting_policy(settings, providers)  # the file's, or Redis's if the file is bad
+    # Redis's address, credentials and the keys that sign what travels through it.
+    redis = redis_access(settings.rollout, os.environ if environ is None else environ)
+    start = starting_policy(settings, providers, redis)  # the file's, or Redis's if it is bad
     policy = start.policy
     for provider_id in providers.unused_settings(policy):
         log.warning(
@@ -136,18 +142,21 @@ def build_app(
             provider_id,
             policy.name,
         )
-    if settings.detection.preload_name_model and not preload_name_model():
-        log.warning("detection.preload_name_model: kiwipiepy is not installed; names load lazily")
+    if settings.detection.preload_name_model:
+        require("ko-names", "detection.preload_name_model")
+        preload_name_model()
     holder = PolicyHolder.from_policy(
         policy, start.source, settings.detection.language, providers=providers
     )
-    rollout = build_rollout(settings, holder)
+    rollout = build_rollout(settings, holder, redis)
     audit = configured_store(settings.audit)
     edit_key = load_edit_key(settings.detection, environ)
     env = os.environ if environ is None else environ
     upstream = build_upstream(settings.forward, settings.timeouts, transport)
     if telemetry is None:
         telemetry = build_telemetry(settings.telemetry, env)
+    telemetry.watch_rollout(getattr(rollout.store, "rejections", None))
+    labels = LabelScan(holder.engine_for)  # Detect's and the refusals' (gateway/labels.py)
     pipeline = Pipeline(
         stages=telemetry.wrap_stages(
             Identify(settings.identity),
@@ -155,14 +164,18 @@ def build_app(
             Admit(settings.identity),
             ReadBody(settings.limits.max_body_bytes),
             Extract(),
-            Detect(holder.engine_for, settings.detection.offload_threshold_chars),
+            Detect(holder.engine_for, settings.detection.offload_threshold_chars, labels),
             Decide(),
             Transform(edit_key),
         ),
-        forward=Forward(telemetry.wrap_upstream(upstream)),
+        forward=Forward(
+            telemetry.wrap_upstream(upstream),
+            StreamLimits(settings.forward.max_event_bytes, settings.forward.stream_idle_timeout),
+        ),
         audit=telemetry.wrap_audit(audit),
         current_policy=holder.current,
         audit_keys=configured_keys(settings.audit, edit_key, env),
+        labels=labels,
     )
     admin_auth = AdminAuth(
         load_admin_tokens(

@@ -3,6 +3,7 @@
 Compressed bodies are decompressed here (bounded, so a small gzip bomb cannot
 expand past the limit) because what is forwarded must be exactly what was
 scanned; encodings Haetae cannot decode are refused rather than passed blind.
+A body that ended with trailer fields is refused (``gateway/trailers.py``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import zlib
 from typing import TYPE_CHECKING
 
 from gateway.errors import BadRequest, PayloadTooLarge, UnsupportedMedia
+from gateway.trailers import check_trailers
 
 if TYPE_CHECKING:
     from gateway.exchange import Exchange
@@ -49,6 +51,7 @@ class ReadBody:
                 raise self._too_large()
             chunks.append(chunk)
             more = message.get("more_body", False)
+        check_trailers(exchange)  # the server has read them by the body's end
         body = b"".join(chunks)
         if encoding in _ZLIB_WBITS and body:
             body = self._decompress(body, _ZLIB_WBITS[encoding])

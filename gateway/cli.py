@@ -1,5 +1,9 @@
 """The ``haetae`` command: serve, demo, scan, audit, bench, policy."""
 
+# Building the parser imports only the ``cli_*`` modules, which declare their options
+# with the standard library; each command imports what it runs when it runs, so that
+# ``haetae --help`` answers without loading Presidio, pydantic or the web stack.
+
 from __future__ import annotations
 
 import argparse
@@ -7,13 +11,16 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gateway import cli_keys, cli_rollout
 from gateway.cli_audit import add_audit_commands
 from gateway.cli_policy import register as register_policy_commands
+from gateway.config_file import CONFIG_FILE_VARIABLE
 from gateway.errors import ConfigError
-from gateway.settings import CONFIG_FILE_VARIABLE, Settings, load_settings
+
+if TYPE_CHECKING:
+    from gateway.settings import Settings
 
 __all__ = ["main"]
 
@@ -39,7 +46,9 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="run the gateway")
     _config_options(serve)
-    serve.add_argument("--policy", type=Path, help="policy file (default policies/default.yaml)")
+    serve.add_argument(
+        "--policy", type=Path, help="policy file (default: the shipped policies/default.yaml)"
+    )
     serve.add_argument("--host", help="listen address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="listen port (default 8080)")
     serve.set_defaults(run=_serve)
@@ -48,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
         "demo", help="run the gateway against a built-in fake provider and show each decision"
     )
     demo.add_argument("--port", type=int, default=8080, help="gateway port (default 8080)")
-    demo.add_argument("--policy", type=Path, default=Path("policies/default.yaml"))
+    demo.add_argument("--policy", type=Path, help="policy file (default: the shipped default)")
     demo.add_argument(
         "--exit", action="store_true", help="exit after the examples instead of serving"
     )
@@ -92,6 +101,12 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--workers", type=int, default=1, help="also measure aiohttp with this many workers"
     )
+    bench.add_argument(
+        "--hostile",
+        action="store_true",
+        help="instead: latency of well-behaved clients while a hostile upstream streams",
+    )
+    bench.add_argument("--mb", type=float, default=20.0, help="with --hostile: its stream's size")
     bench.set_defaults(run=_bench)
     cli_keys.register(commands)
     register_policy_commands(commands)
@@ -109,6 +124,8 @@ def _config_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
+    from gateway.settings import load_settings
+
     config = Path(args.config) if getattr(args, "config", None) else None
     return load_settings(config, overrides={k: v for k, v in overrides.items() if v is not None})
 
@@ -132,15 +149,17 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from gateway.dev.demo import run_demo
+    from gateway.settings import shipped_policy
 
     _configure_logging("warning")
-    return run_demo(port=args.port, policy=args.policy, exit_after_examples=args.exit)
+    policy = args.policy or shipped_policy()
+    return run_demo(port=args.port, policy=policy, exit_after_examples=args.exit)
 
 
 def _scan(args: argparse.Namespace) -> int:
     import orjson
 
-    from gateway.detect import DetectionEngine
+    from gateway.detect.engine import DetectionEngine
 
     entities = args.entities.split(",") if args.entities else None
     try:
@@ -190,6 +209,10 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    if args.hostile:
+        from gateway.dev.bench.hostile import run_hostile_benchmark
+
+        return run_hostile_benchmark(megabytes=args.mb, output=args.output)
     from gateway.dev.bench.proxy import run_benchmark
 
     transports = ["httpx", "aiohttp"] if args.transport == "both" else [args.transport]

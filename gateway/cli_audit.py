@@ -18,8 +18,8 @@ from typing import IO, Any
 
 import orjson
 
+from gateway.config_file import CONFIG_FILE_VARIABLE
 from gateway.errors import ConfigError
-from gateway.settings import CONFIG_FILE_VARIABLE, load_settings
 
 __all__ = ["add_audit_commands"]
 
@@ -127,8 +127,8 @@ def _filter_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _store(args: argparse.Namespace) -> Any:
+    from gateway.audit.open import open_audit_store
     from gateway.audit.setup import configured_store
-    from gateway.audit.store import open_audit_store
 
     if args.url:
         try:
@@ -142,6 +142,8 @@ def _store(args: argparse.Namespace) -> Any:
 
 
 def _settings(args: argparse.Namespace) -> Any:
+    from gateway.settings import load_settings
+
     return load_settings(Path(args.config) if args.config else None)
 
 

@@ -11,11 +11,13 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from gateway.config_file import CONFIG_FILE_VARIABLE
 from gateway.errors import ConfigError
-from gateway.identity.api_keys import KeyEntry, KeyFile
-from gateway.settings import CONFIG_FILE_VARIABLE, load_settings
+
+if TYPE_CHECKING:
+    from gateway.identity.api_keys import KeyEntry, KeyFile
 
 __all__ = ["register"]
 
@@ -56,8 +58,13 @@ def _file_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _key_file(args: argparse.Namespace) -> KeyFile:
+    # Here, not at the top: the key store (and asyncio with it) is not needed for --help.
+    from gateway.identity.api_keys import KeyFile
+
     if args.file is not None:
         return KeyFile(args.file)
+    from gateway.settings import load_settings
+
     path = load_settings(Path(args.config) if args.config else None).identity.api_keys.file
     if path is None:
         raise ConfigError("no key file: pass --file, or set identity.api_keys.file in the config")

@@ -3,20 +3,26 @@
     HaetaeError
     ├── ConfigError            settings, catalog or policy file invalid (start-up, CLI)
     └── Refusal                a request is answered by the gateway, not the upstream
-        ├── BadRequest         400  malformed JSON, uninspectable content
-        ├── NotFound           404  unknown provider or path outside the allow-list
+        ├── BadRequest         400  malformed JSON, uninspectable content, request trailers
+        ├── NotFound           404  unknown provider prefix
         ├── PayloadTooLarge    413  body over the configured limit
         ├── UnsupportedMedia   415  Content-Encoding the gateway cannot inspect
-        ├── PolicyBlock        403  a policy rule refused the request
+        ├── PolicyBlock        403  a policy rule refused the request, or the path is
+        │                           outside the inspected APIs (builtin.uninspected-endpoint)
         ├── InspectionFailed   500  scanning or policy evaluation raised (fail closed)
         ├── AuditUnavailable   503  the audit store cannot record (fail closed)
         ├── ProviderNotReady   503  provider has no base URL or credential configured
         ├── UpstreamUnreachable 502 connecting to the provider failed
+        ├── UpstreamProtocolError 502 the provider's answer broke the limits the gateway
+        │                           relays under (an event too large, a stalled event,
+        │                           an encoding that was not asked for)
         └── UpstreamTimeout    504  the provider did not answer in time
 
 Every ``Refusal`` carries what the client is told: a status, a stable ``code``
-and a message for people. Messages name rules, entity types and providers —
-never the request's content, so they are safe to log.
+and a message for people. Messages name rules, entity types and providers, and
+some quote back what the caller sent for them to correct it (an unknown provider
+prefix, a path that is not forwarded, a field's location): so a message goes to
+the caller only, and logs, spans and records keep the ``code``.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ __all__ = [
     "ProviderNotReady",
     "Refusal",
     "UnsupportedMedia",
+    "UpstreamProtocolError",
     "UpstreamTimeout",
     "UpstreamUnreachable",
 ]
@@ -113,3 +120,14 @@ class UpstreamUnreachable(Refusal):
 class UpstreamTimeout(Refusal):
     status = 504
     code = "upstream_timeout"
+
+
+class UpstreamProtocolError(Refusal):
+    """The answer cannot be relayed safely; ``reason`` names the broken limit, not content."""
+
+    status = 502
+    code = "upstream_protocol_error"
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason

@@ -10,20 +10,20 @@ import itertools
 import os
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from gateway.identity import Subject
+from gateway.subject import Subject
 
 if TYPE_CHECKING:
-    from gateway.detect import Finding
-    from gateway.identity import IdentityCheck
-    from gateway.policy import CompiledPolicy, Decision
+    from gateway.detect.findings import Finding
+    from gateway.errors import Refusal
+    from gateway.policy.evaluate import CompiledPolicy, Decision
     from gateway.providers.catalog import Provider
     from gateway.providers.dialect import Segment
     from gateway.providers.endpoints import Endpoint
     from gateway.types import Receive
 
-__all__ = ["Exchange", "new_request_id"]
+__all__ = ["Exchange", "IdentityCheck", "Stage", "new_request_id"]
 
 
 # A random per-process prefix plus a counter: unique across replicas without a
@@ -34,6 +34,15 @@ _id_counter = itertools.count(1)
 
 def new_request_id() -> str:
     return f"{_ID_PREFIX}{next(_id_counter):012x}"
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityCheck:
+    """What Identify leaves for Admit: a refusal to deliver, and where the credential was."""
+
+    refusal: Refusal | None = None
+    credential_place: str | None = None
+    in_provider_header: bool = False
 
 
 @dataclass(slots=True)
@@ -53,10 +62,15 @@ class Exchange:
     #: identity headers (by name) ignored and stripped because an untrusted address sent them
     ignored_identity_headers: tuple[str, ...] = ()
     identity_check: IdentityCheck | None = None  # identify's hand-off to admit
+    #: the headers the client application is named from: caller's labels (labels.py)
+    label_headers: tuple[bytes, ...] = ()
     # route
     provider: Provider | None = None
     upstream_path: str = ""
     endpoint: Endpoint | None = None
+    #: names of the trailer fields the server kept apart, filled as the body ends;
+    #: None when the server does not separate them (``gateway/trailers.py``)
+    trailers: list[str] | None = None
     # read body and extract
     body: bytes = b""
     document: Any = None
@@ -77,6 +91,12 @@ class Exchange:
     #: the path / model as recorded when something was found in them (``<ENTITY>`` in place)
     audit_path: str | None = None
     audit_model: str | None = None
+    #: the label headers as segments, once Extract or a refusal's label scan made them
+    label_segments: list[Segment] = field(default_factory=list)
+    #: header labels in which something was found, by name, with ``<ENTITY>`` in place
+    masked_labels: dict[str, str] = field(default_factory=dict)
+    #: the labels alone were scanned, for the record of a request refused before Detect
+    labels_scanned: bool = False
     # decide and transform
     decision: Decision | None = None
     outgoing_body: bytes | None = None
@@ -98,3 +118,15 @@ class Exchange:
     def family(self) -> str:
         """Error-format family: the provider's, or OpenAI's before routing."""
         return self.provider.family if self.provider is not None else "openai"
+
+
+class Stage(Protocol):
+    """One step of the request path (``gateway.pipeline`` lists them in order).
+
+    It is declared here, beside what it acts on, so that the code that wraps stages
+    (telemetry) needs the exchange and not the pipeline that runs them.
+    """
+
+    name: str
+
+    async def __call__(self, exchange: Exchange) -> None: ...

@@ -4,6 +4,13 @@ Each upstream chunk becomes one ASGI body message at once (no coalescing, so
 server-sent events keep their timing), and ``send`` awaiting the client gives
 backpressure. A watcher on ``receive`` notices the client leaving and closes
 the upstream response, so no abandoned stream keeps generating (and billing).
+
+The answer is the upstream's to shape, so nothing about it is trusted: only
+allow-listed headers cross (``upstream/headers.py``); an answer that must be
+read to restore pseudonyms is read in bounded memory and time
+(``upstream/events.py``); and when the upstream breaks a limit after the head
+has gone out, the client still gets an error it can parse — the provider's own
+stream error event — before the stream ends (:class:`StreamAborted`).
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 from gateway.detect.restore import StreamRestorer
+from gateway.errors import Refusal, UpstreamProtocolError
+from gateway.responses import protocol_error_message, stream_error_event
 from gateway.restore_events import EventStreamRestorer
 from gateway.upstream import (
     Upstream,
@@ -23,23 +32,39 @@ from gateway.upstream import (
     strip_query_credentials,
     upstream_request_headers,
 )
+from gateway.upstream.events import StreamLimits, progressing
 
 if TYPE_CHECKING:
     from gateway.exchange import Exchange
     from gateway.types import Receive, Send
 
-__all__ = ["ClientGone", "Forward"]
+__all__ = ["ClientGone", "Forward", "StreamAborted"]
 
 
 class ClientGone(Exception):
     """The client disconnected before the whole answer was relayed."""
 
 
+class StreamAborted(Exception):
+    """The upstream failed after the response head was relayed; ``code`` is the error kind.
+
+    ``reported`` says whether the client got the provider's stream error event
+    (an event stream, cut at an event boundary). Otherwise only closing the
+    connection mid-body tells it that the answer is incomplete.
+    """
+
+    def __init__(self, code: str, *, reported: bool) -> None:
+        super().__init__(code)
+        self.code = code
+        self.reported = reported
+
+
 class Forward:
     name = "forward"
 
-    def __init__(self, upstream: Upstream) -> None:
+    def __init__(self, upstream: Upstream, limits: StreamLimits | None = None) -> None:
         self._upstream = upstream
+        self._limits = limits or StreamLimits()
 
     async def open(self, exchange: Exchange) -> UpstreamResponse:
         """Connect and send; returns at the response head (errors are Refusals)."""
@@ -67,10 +92,20 @@ class Forward:
         send: Send,
         extra_headers: list[tuple[bytes, bytes]],
     ) -> None:
-        """Stream the response to the client; raises ClientGone if it left."""
+        """Stream the response to the client.
+
+        Raises ``ClientGone`` if it left, a ``Refusal`` before anything was sent
+        (an answer that cannot be restored), ``StreamAborted`` after.
+        """
         assert exchange.provider is not None
         headers = relayable_response_headers(response.raw_headers())
         if exchange.restore_mapping:
+            encoding = _content_encoding(headers)
+            if encoding not in (b"", b"identity"):
+                # Asked for identity; a compressed answer cannot be read to restore.
+                await response.aclose()
+                reason = "unrequested_encoding"
+                raise UpstreamProtocolError(protocol_error_message(exchange, reason), reason=reason)
             # Restored values change the length; uvicorn then uses chunked encoding.
             headers = [(k, v) for k, v in headers if k != b"content-length"]
         headers.extend(extra_headers)
@@ -100,33 +135,58 @@ class Forward:
             {"type": "http.response.start", "status": response.status_code, "headers": headers}
         )
         first = True
+        event_stream = _is_event_stream(headers)
         chunks = response.chunks()
         if exchange.restore_mapping:
-            chunks = restored(chunks, exchange.restore_mapping, _is_event_stream(headers))
-        async for chunk in chunks:
-            if first:
-                exchange.timings_ms["first_byte"] = _since(exchange.started)
-                first = False
+            chunks = restored(chunks, exchange.restore_mapping, event_stream, self._limits)
+        at_boundary = True  # whether the client has whole events only (nothing half-sent)
+        try:
+            async for chunk in chunks:
+                if first:
+                    exchange.timings_ms["first_byte"] = _since(exchange.started)
+                    first = False
+                try:
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                except OSError:
+                    raise ClientGone from None
+                if event_stream and not exchange.restore_mapping:
+                    at_boundary = chunk.endswith(_EVENT_ENDS)
+        except Refusal as failure:
+            # Restored streams are relayed in whole events; a passed-through one may have
+            # stopped mid-event, where an error event would be glued to the broken one.
+            if not (event_stream and at_boundary):
+                raise StreamAborted(failure.code, reported=False) from None
+            message = failure.message
+            if isinstance(failure, UpstreamProtocolError):
+                message = protocol_error_message(exchange, failure.reason)
+            error = stream_error_event(exchange.family, failure.status, failure.code, message)
             try:
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                await send({"type": "http.response.body", "body": error, "more_body": True})
+                await send({"type": "http.response.body", "body": b""})
             except OSError:
                 raise ClientGone from None
+            raise StreamAborted(failure.code, reported=True) from None
         await send({"type": "http.response.body", "body": b""})
 
 
 async def restored(
-    chunks: AsyncIterator[bytes], mapping: dict[str, str], event_stream: bool
+    chunks: AsyncIterator[bytes],
+    mapping: dict[str, str],
+    event_stream: bool,
+    limits: StreamLimits,
 ) -> AsyncIterator[bytes]:
     """The body with this request's pseudonyms turned back into their values.
 
-    Event streams are restored field by field across events (``restore_events``).
-    Other bodies are restored as text: placeholders are plain ASCII, found in the
-    raw JSON, and the values go back JSON-escaped since they land inside JSON
-    strings. Only a tail that could begin a placeholder is held between chunks.
+    Event streams are restored field by field across events (``restore_events``),
+    holding at most one event (``limits``). Other bodies are restored as text:
+    placeholders are plain ASCII, found in the raw JSON, and the values go back
+    JSON-escaped since they land inside JSON strings. Only a tail that could begin
+    a placeholder is held between chunks, so a JSON body of any size streams
+    through in constant memory and is never buffered whole.
     """
     if event_stream:
-        events = EventStreamRestorer(mapping)
-        async for chunk in chunks:
+        events = EventStreamRestorer(mapping, limits.max_event_bytes)
+        async for chunk in progressing(chunks, events.framer, limits.idle_timeout):
             if out := events.feed(chunk):
                 yield out
         if out := events.flush():
@@ -141,6 +201,17 @@ async def restored(
     rest = restorer.feed(decoder.decode(b"", final=True)) + restorer.flush()
     if rest:
         yield rest.encode()
+
+
+#: how a relayed chunk ends when it ends on an event boundary
+_EVENT_ENDS = (b"\n\n", b"\r\n\r\n", b"\r\r")
+
+
+def _content_encoding(headers: list[tuple[bytes, bytes]]) -> bytes:
+    for name, value in headers:
+        if name == b"content-encoding":
+            return value.strip().lower()
+    return b""
 
 
 def _is_event_stream(headers: list[tuple[bytes, bytes]]) -> bool:

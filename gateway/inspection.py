@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, unquote_to_bytes
+from urllib.parse import unquote
 
 import orjson
 
@@ -13,7 +13,9 @@ from gateway.detect.actions import RequestEditor
 from gateway.detect.transforms import Pseudonymizer
 from gateway.errors import BadRequest, PolicyBlock
 from gateway.geo import UNRESOLVED, EndpointResolver
-from gateway.policy import PolicyInput, refusal_message, warning_message
+from gateway.labels import LabelScan, decoded_path, label_segments, masked, note_finding
+from gateway.policy import refusal_message, warning_message
+from gateway.policy.fact_table import read_input
 from gateway.policy.hosts import upstream_host
 from gateway.policy.messages import choose_language
 from gateway.providers.dialect import (
@@ -52,12 +54,15 @@ class Extract:
         # The URL path reaches the provider too (endpoints match on their suffix).
         query = query_segments(exchange.query, credentials_forwarded=forwarded)
         query.insert(0, _path_segment(exchange.upstream_path))
+        # The client application's headers: labels the record names (gateway/labels.py),
+        # always the last segments (Detect scans them apart from the rest)
+        labels = exchange.label_segments = label_segments(exchange)
         if endpoint is None or endpoint.dialect is None:
             # A read-only listing has nothing to inspect, so it may carry nothing:
             # a body here would leave unscanned.
             if exchange.body:
                 raise BadRequest("this read-only endpoint takes no request body")
-            exchange.segments = query
+            exchange.segments = query + labels
             return
         if not exchange.body:
             raise BadRequest("the request body is empty; this API expects a JSON object")
@@ -74,6 +79,7 @@ class Extract:
         model = document.get("model")
         if isinstance(model, str) and model:  # structural, but free text all the same
             exchange.segments.append(Segment(("model",), model, "model"))
+        exchange.segments += labels
         exchange.attachments = found.attachments
         exchange.server_references = found.server_references
         exchange.document = document
@@ -93,9 +99,11 @@ class Detect:
         self,
         engine: DetectionEngine | Callable[[CompiledPolicy], DetectionEngine],
         offload_threshold_chars: int,
+        labels: LabelScan | None = None,
     ) -> None:
         self._engine_for = engine if callable(engine) else lambda _policy: engine
         self._threshold = offload_threshold_chars
+        self._labels = labels or LabelScan(engine)
 
     async def __call__(self, exchange: Exchange) -> None:
         if not exchange.segments:
@@ -103,10 +111,19 @@ class Detect:
             return
         engine = self._engine_for(exchange.policy)
         texts = [segment.text for segment in exchange.segments]
-        if sum(map(len, texts)) > self._threshold:
-            findings = await asyncio.to_thread(engine.scan_segments, texts)
+        labels = len(exchange.label_segments)  # the last segments, scanned on their own
+        body = texts[: len(texts) - labels] if labels else texts
+        if sum(map(len, body)) > self._threshold:
+            findings = await asyncio.to_thread(engine.scan_segments, body)
         else:
-            findings = engine.scan_segments(texts)
+            findings = engine.scan_segments(body)
+        if labels:
+            scan_labels = self._labels.findings
+            label_texts = texts[-labels:]
+            if sum(map(len, label_texts)) > self._threshold:  # a header of invented size
+                findings += await asyncio.to_thread(scan_labels, engine, label_texts)
+            else:
+                findings += scan_labels(engine, label_texts)
         segments = exchange.segments
         path_found: list[str] = []
         for index, segment in enumerate(segments):
@@ -117,11 +134,13 @@ class Detect:
                 findings[index] = [f for f in found if not f.entity_type.startswith("SECRET_")]
             elif segment.form == "model":
                 # the audit record and spans carry the model: never with what was found
-                exchange.audit_model = _masked(segment.text, found)
+                exchange.audit_model = masked(segment.text, found)
             elif segment.form == "url" and not segment.path:
                 path = _decoded_path(exchange.upstream_path)  # as sent, slashes and all
-                exchange.audit_path = _masked(path, found)
+                exchange.audit_path = masked(path, found)
                 path_found = [path[f.start : f.end] for f in found]
+            elif segment.form == "header":
+                note_finding(exchange, segment, found)
         if path_found and exchange.model and exchange.audit_model is None:
             # a model named in the path (Gemini) is recorded without what was found there
             model = unquote(exchange.model)
@@ -148,29 +167,11 @@ class Decide:
     async def __call__(self, exchange: Exchange) -> None:
         provider, endpoint, policy = exchange.provider, exchange.endpoint, exchange.policy
         assert provider is not None and endpoint is not None
-        host = upstream_host(provider.base_url)
-        countries: tuple[str, ...] = ()
         if policy.needs_endpoint_country:
+            host = upstream_host(provider.base_url)
             countries = await self._resolver.countries(host) if host else (UNRESOLVED,)
             exchange.endpoint_country = ",".join(countries)
-        decision = policy.decide(
-            PolicyInput(
-                provider=provider.id,
-                provider_jurisdiction=provider.entry.jurisdiction,
-                provider_parent_jurisdiction=provider.entry.parent_jurisdiction,
-                api=endpoint.api,
-                model=exchange.model,
-                entity_counts=exchange.entity_counts,
-                entity_scores=exchange.entity_scores,
-                provider_regions=tuple(provider.entry.regions),
-                host=host,
-                endpoint_countries=countries,
-                subject=exchange.subject,
-                prompt_chars=sum(len(segment.text) for segment in exchange.segments),
-                attachments=exchange.attachments,
-                server_references=exchange.server_references,
-            )
-        )
+        decision = policy.decide(read_input(exchange, provider))
         exchange.decision = decision
         if decision.action == "block" or decision.warning_rules:
             accept = exchange.header(b"accept-language")
@@ -202,6 +203,7 @@ class Transform:
         edits: dict[JSONPath, str] = {}
         # exchange.findings holds only findings that count (Detect screened them)
         query_edits: dict[int, str] = {}
+        header_edits: dict[bytes, bytes] = {}
         for segment, findings in zip(exchange.segments, exchange.findings, strict=True):
             hits = [f for f in findings if f.entity_type in actions]
             if not hits:
@@ -211,8 +213,16 @@ class Transform:
             edited = editor.edit(segment.text, hits, actions)
             if segment.form in ("query", "credential"):
                 query_edits[int(segment.path[1])] = edited
+            elif segment.form == "header":
+                header_edits[str(segment.path[0]).encode("latin-1")] = _header_value(
+                    segment, hits, edited
+                )
             else:
                 edits[segment.path] = segment.encode(edited)
+        if header_edits:
+            exchange.headers = [
+                (name, header_edits.get(name, value)) for name, value in exchange.headers
+            ]
         if edits:
             apply_edits(exchange.document, edits)
             exchange.outgoing_body = orjson.dumps(exchange.document)
@@ -252,6 +262,20 @@ def _uneditable(segment: Segment, hits: list[Finding]) -> str:
     )
 
 
+def _header_value(segment: Segment, hits: list[Finding], edited: str) -> bytes:
+    """An edited header label as header bytes; one that cannot be a header value refuses."""
+    value = edited.encode("utf-8", "surrogateescape")
+    if any(byte < 0x20 or byte == 0x7F for byte in value):
+        entities = ", ".join(sorted({f.entity_type for f in hits}))
+        raise BadRequest(
+            f"a request header ({segment.location}) holds {entities}, which the policy would "
+            "edit but whose edited value cannot be sent as a header, so the request was not "
+            "forwarded",
+            code="uneditable_content",
+        )
+    return value
+
+
 def _path_segment(path: str) -> Segment:
     """The upstream URL path, percent-decoded, as one scan-only segment.
 
@@ -263,21 +287,7 @@ def _path_segment(path: str) -> Segment:
 
 
 def _decoded_path(path: str) -> str:
-    try:
-        return unquote_to_bytes(path).decode("utf-8")
-    except UnicodeDecodeError:
-        raise UninspectableContent("the URL path is not UTF-8 text") from None
-
-
-def _masked(text: str, findings: list[Finding]) -> str:
-    """``text`` with every finding replaced by ``<ENTITY>`` (overlaps merged)."""
-    out: list[str] = []
-    end = 0
-    for finding in sorted(findings, key=lambda f: (f.start, -f.end)):
-        if finding.start < end:  # inside one already replaced
-            continue
-        out.append(text[end : finding.start])
-        out.append(f"<{finding.entity_type}>")
-        end = finding.end
-    out.append(text[end:])
-    return "".join(out)
+    decoded = decoded_path(path)
+    if decoded is None:
+        raise UninspectableContent("the URL path is not UTF-8 text")
+    return decoded

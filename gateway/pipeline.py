@@ -17,17 +17,19 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from gateway.audit import AuditRecord, AuditStore
 from gateway.audit.build import AuditKeys, build_record
 from gateway.audit.usage import UsageMeter
 from gateway.errors import AuditUnavailable, InspectionFailed, PolicyBlock, Refusal
-from gateway.exchange import Exchange, new_request_id
-from gateway.forward import ClientGone, Forward
+from gateway.exchange import Exchange, Stage, new_request_id
+from gateway.forward import ClientGone, Forward, StreamAborted
+from gateway.labels import LabelScan
 from gateway.policy.messages import warning_header
 from gateway.responses import send_refusal
 from gateway.telemetry.logs import bind_request_id
+from gateway.trailers import request_trailers
 
 if TYPE_CHECKING:
     from gateway.policy import CompiledPolicy
@@ -38,12 +40,6 @@ __all__ = ["Pipeline", "Stage"]
 log = logging.getLogger("haetae.pipeline")
 
 
-class Stage(Protocol):
-    name: str
-
-    async def __call__(self, exchange: Exchange) -> None: ...
-
-
 class Pipeline:
     def __init__(
         self,
@@ -52,8 +48,10 @@ class Pipeline:
         audit: AuditStore,
         current_policy: Callable[[], CompiledPolicy],
         audit_keys: AuditKeys | None = None,
+        labels: LabelScan | None = None,
     ) -> None:
         self._audit_keys = audit_keys
+        self._labels = labels
         self._stages = tuple(stages)
         self._forward = forward
         self._audit = audit
@@ -70,6 +68,7 @@ class Pipeline:
             client_address=client[0] if client else None,
             receive=receive,
             policy=self._current_policy(),
+            trailers=request_trailers(scope),
         )
         bind_request_id(exchange.request_id)
         try:
@@ -137,18 +136,22 @@ class Pipeline:
         exchange.timings_ms["upstream_head"] = _ms(began)
         response = meter = UsageMeter(response)
         error = None
+        status = response.status_code
         try:
             await self._forward.relay(
                 exchange, response, send, self._gateway_headers(exchange, decision)
             )
         except ClientGone:
             error = "client_disconnected"
-        except Refusal as refusal:  # the upstream failed after the head was relayed
-            error = refusal.code
-            raise
+        except StreamAborted as aborted:  # the upstream failed after the head was relayed
+            error = aborted.code
+            if not aborted.reported:
+                raise  # only a broken connection tells the client the body is incomplete
+        except Refusal as refusal:  # refused before anything was relayed
+            error, status = refusal.code, refusal.status
+            await self._send_refusal(exchange, refusal, decision, send)
         finally:
             exchange.timings_ms["upstream"] = _ms(began)
-            status = response.status_code
             self._audit.append(self._record(exchange, decision, status, error, meter.usage))
 
     def _record(
@@ -161,6 +164,8 @@ class Pipeline:
         rule_ids: list[str] | None = None,
     ) -> AuditRecord:
         exchange.timings_ms["total"] = _ms(exchange.started)
+        if self._labels is not None and not exchange.scanned:  # refused before Detect
+            self._labels(exchange)
         return build_record(
             exchange,
             decision,

@@ -13,6 +13,13 @@ copy of its last event, sent just before the event that ended it.
 This works for every dialect without knowing its delta fields, because the
 placeholder grammar (``[[NAME_hex]]``) never occurs in ids, models or other
 fields — those pass through unchanged.
+
+The upstream chooses how the stream is cut, so framing is bounded
+(:class:`gateway.upstream.events.EventFramer`: each byte searched about once,
+at most ``max_event_bytes`` held), and an event that cannot touch a placeholder
+(no ``[[``, no string ending in ``[``, while no field holds a prefix) is passed
+on without being parsed: a large base64 image costs one byte scan, not a JSON
+round trip on the event loop.
 """
 
 from __future__ import annotations
@@ -25,37 +32,37 @@ import orjson
 
 from gateway.detect.restore import StreamRestorer
 from gateway.providers.dialect import JSONPath, apply_edits
+from gateway.upstream.events import EventFramer
 
 __all__ = ["EventStreamRestorer"]
 
-_EVENT_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")
+#: what a placeholder (or a string ending in its first ``[``) needs in raw JSON
+_MAY_RESTORE = re.compile(rb'\[\[|\["|\\u005[bB]')
 
 
 class EventStreamRestorer:
     """Feed raw SSE bytes, get restored SSE bytes; ``flush`` at the end of the stream."""
 
-    def __init__(self, mapping: Mapping[str, str]) -> None:
-        self._mapping = mapping
-        self._pending = b""
-        self._fields: dict[JSONPath, StreamRestorer] = {}
+    def __init__(self, mapping: Mapping[str, str], max_event_bytes: int = 16 << 20) -> None:
+        self.framer = EventFramer(max_event_bytes)
+        self._template = StreamRestorer(mapping)  # validates and compiles the mapping once
+        self._fields: dict[JSONPath, StreamRestorer] = {}  # fields holding a prefix
         # path → (the event's non-data lines, its JSON as last sent) to copy when flushing
         self._last_event: dict[JSONPath, tuple[list[bytes], bytes]] = {}
 
     def feed(self, chunk: bytes) -> bytes:
-        self._pending += chunk
-        out: list[bytes] = []
-        while (match := _EVENT_END.search(self._pending)) is not None:
-            event, self._pending = self._pending[: match.start()], self._pending[match.end() :]
-            out.append(self._event(event, match.group()))
-        return b"".join(out)
+        """Restored whole events; raises ``UpstreamProtocolError`` for an oversized one."""
+        return b"".join(self._event(event, end) for event, end in self.framer.feed(chunk))
 
     def flush(self) -> bytes:
         """The end of the stream: a last unterminated event, then anything still held."""
-        out = self._event(self._pending, b"\n\n") if self._pending.strip() else self._pending
-        self._pending = b""
+        rest = self.framer.rest()
+        out = self._event(rest, b"\n\n") if rest.strip() else rest
         return out + self._flush_fields(set())
 
     def _event(self, raw: bytes, end: bytes) -> bytes:
+        if _MAY_RESTORE.search(raw) is None and not self._holding():
+            return raw + end  # nothing in it can be, or finish, a placeholder
         lines = raw.splitlines()
         data = [line[5:].removeprefix(b" ") for line in lines if line.startswith(b"data:")]
         other = [line for line in lines if not line.startswith(b"data:")]
@@ -70,7 +77,7 @@ class EventStreamRestorer:
             if restorer is None:
                 if "[" not in text:
                     continue  # the common case: nothing to hold, nothing to restore
-                restorer = self._fields[path] = StreamRestorer(self._mapping)
+                restorer = self._fields[path] = self._template.spawn()
             restored = restorer.feed(text)
             if restored != text:
                 edits[path] = restored
@@ -80,9 +87,20 @@ class EventStreamRestorer:
         else:
             apply_edits(document, edits)
             body = _serialize(other, orjson.dumps(document), end)
-        for path in seen & self._fields.keys():
-            self._last_event[path] = (other, orjson.dumps(document))
+        # Only fields holding a prefix are kept, so per-event work stays bounded by the
+        # event's own size however many different fields a stream has touched.
+        sent: bytes | None = None
+        for path in list(self._fields):
+            if not self._fields[path].held:
+                del self._fields[path]
+                self._last_event.pop(path, None)
+            elif path in seen:
+                sent = sent if sent is not None else orjson.dumps(document)
+                self._last_event[path] = (other, sent)
         return before + body
+
+    def _holding(self) -> bool:
+        return bool(self._fields)  # only fields that hold a prefix are kept
 
     def _flush_fields(self, still_streaming: set[JSONPath]) -> bytes:
         out: list[bytes] = []
@@ -90,7 +108,8 @@ class EventStreamRestorer:
             if path in still_streaming or not restorer.held:
                 continue
             rest = restorer.flush()
-            template = self._last_event.get(path)
+            del self._fields[path]
+            template = self._last_event.pop(path, None)
             if template is None:
                 continue
             other, last = template

@@ -7,6 +7,7 @@ worker builds its own app (policy, detector, pools) from exactly those.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import logging
 import os
@@ -18,7 +19,7 @@ from gateway.app import build_app
 from gateway.settings import Settings
 from gateway.telemetry import Telemetry, choose_exporters, configure_logging
 
-__all__ = ["app_from_environment", "run_gateway", "uvicorn_config"]
+__all__ = ["app_from_environment", "http_protocol", "run_gateway", "uvicorn_config"]
 
 _SETTINGS_VARIABLE = "HAETAE_WORKER_SETTINGS_JSON"
 
@@ -26,13 +27,17 @@ _SETTINGS_VARIABLE = "HAETAE_WORKER_SETTINGS_JSON"
 def uvicorn_config(
     app: object, host: str, port: int, log_level: str = "warning", **extra: Any
 ) -> uvicorn.Config:
-    """uvloop and httptools where available; no access log, since URLs can carry keys."""
+    """uvloop and httptools where available; no access log, since URLs can carry keys.
+
+    The httptools protocol is the gateway's own, which keeps request trailers out of
+    the headers (``gateway/trailers.py``); without httptools, chunked bodies are refused.
+    """
     return uvicorn.Config(
         app,  # type: ignore[arg-type]
         host=host,
         port=port,
         loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
-        http="httptools" if importlib.util.find_spec("httptools") else "h11",
+        http=http_protocol(),
         lifespan="on",
         access_log=False,
         log_level=log_level,
@@ -45,6 +50,15 @@ def uvicorn_config(
         timeout_keep_alive=75,
         **extra,
     )
+
+
+def http_protocol() -> type[asyncio.Protocol] | str:
+    """The gateway's HTTP protocol class for uvicorn, or ``"h11"`` without httptools."""
+    if importlib.util.find_spec("httptools") is None:
+        return "h11"
+    from gateway.http_protocol import TrailerSeparatingProtocol
+
+    return TrailerSeparatingProtocol
 
 
 def run_gateway(settings: Settings) -> None:

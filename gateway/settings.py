@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -21,6 +22,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from gateway.config_file import CONFIG_FILE_VARIABLE
 from gateway.errors import ConfigError
 from gateway.validation import describe_validation_error
 
@@ -39,11 +41,27 @@ __all__ = [
     "TelemetrySettings",
     "TimeoutSettings",
     "load_settings",
+    "shipped_policy",
 ]
 
 ENV_PREFIX = "HAETAE_"
-#: names the config file itself (read by the CLI), so it is not a setting
-CONFIG_FILE_VARIABLE = "HAETAE_CONFIG"
+
+
+def shipped_policy(name: str = "default.yaml") -> Path:
+    """A policy that ships inside the package (``gateway/policies/``), as a file path.
+
+    The default policy comes from here, so an installed wheel serves without a
+    source checkout (whose ``policies/`` is a link to the same folder). A path,
+    not a resource stream: includes and term files are read relative to it, and
+    hot reload watches it. Wheels install as plain files, so it always is one.
+    """
+    folder = resources.files("gateway").joinpath("policies")
+    if not isinstance(folder, Path):
+        raise ConfigError(
+            "the shipped policies are not plain files (is Haetae installed inside a zip?); "
+            "set 'policy:' to a policy file"
+        )
+    return folder / name
 
 
 class _Strict(BaseModel):
@@ -101,6 +119,13 @@ class ForwardSettings(_Strict):
     # Idle pooled connections are dropped after this many seconds; keep it below
     # the providers' own idle timeout so a request never races their close.
     keepalive_expiry: float = Field(default=30.0, gt=0)
+    # Limits on streamed answers the gateway has to read (to restore pseudonyms):
+    # one server-sent event may hold at most this many bytes (images arrive base64
+    # in a single event: see docs/security.md), and an event that has begun must
+    # end within `stream_idle_timeout` seconds. Either breach ends the answer
+    # with the provider's error event (`upstream_protocol_error`).
+    max_event_bytes: int = Field(default=16 * 1024 * 1024, ge=64 * 1024)
+    stream_idle_timeout: float = Field(default=60.0, gt=0)
 
     @field_validator("proxy")
     @classmethod
@@ -245,8 +270,26 @@ class IdentitySettings(_Strict):
 class RolloutSettings(_Strict):
     """How replicas share the active policy; see docs/rollout.md."""
 
-    # redis://[:password@]host:port/db; unset = one replica, versions kept locally
+    # redis://host:port/db, or rediss:// for TLS; unset = one replica, versions kept
+    # locally. A password may sit in the URL, but is better kept out of the config:
     redis_url: str | None = None
+    # An ACL user (Redis 6+); unset: the URL's user, else the default user.
+    redis_username: str | None = None
+    # The password: from this file, else this variable, else the URL's.
+    redis_password_file: Path | None = None
+    redis_password_env: str = "HAETAE_REDIS_PASSWORD"
+    # TLS (rediss://): the CA that signed the server's certificate (unset: the
+    # system's), and a client certificate and key when Redis asks for one.
+    redis_ca_file: Path | None = None
+    redis_cert_file: Path | None = None
+    redis_key_file: Path | None = None
+    # Ed25519 keys (PEM) that sign and check everything shared through Redis;
+    # required with redis_url. A replica with only the verification key follows
+    # the fleet but cannot change the policy. See docs/rollout.md.
+    signing_key_file: Path | None = None
+    signing_key_env: str = "HAETAE_ROLLOUT_SIGNING_KEY"
+    verify_key_file: Path | None = None
+    verify_key_env: str = "HAETAE_ROLLOUT_VERIFY_KEY"
     key_prefix: str = Field(default="haetae:policy:", min_length=1)
     # Re-read of the shared active pointer, behind the pub/sub push (seconds).
     poll_interval: float = Field(default=1.0, gt=0, le=300)
@@ -258,6 +301,14 @@ class RolloutSettings(_Strict):
     # Answer /readyz with 503 while Redis is unreachable or the shared version
     # cannot be adopted (default: keep serving the last good policy, say so).
     unready_when_unreachable: bool = False
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+            # The value itself is not echoed: it may carry the password.
+            raise ValueError("rollout.redis_url must be a redis://, rediss:// or unix:// URL")
+        return value
 
 
 class TelemetrySettings(_Strict):
@@ -271,7 +322,8 @@ class TelemetrySettings(_Strict):
 
 class Settings(_Strict):
     listen: ListenSettings = ListenSettings()
-    policy: Path = Path("policies/default.yaml")
+    # The shipped default policy unless a file is named (setting or --policy).
+    policy: Path = Field(default_factory=shipped_policy)
     audit: AuditSettings = AuditSettings()
     limits: LimitSettings = LimitSettings()
     timeouts: TimeoutSettings = TimeoutSettings()

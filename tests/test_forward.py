@@ -35,6 +35,33 @@ def test_hop_by_hop_and_connection_named_headers_are_not_relayed() -> None:
     ]
 
 
+def test_response_headers_cross_only_from_the_allow_list() -> None:
+    raw = [
+        (b"Content-Type", b"text/event-stream"),
+        (b"X-Haetae-Request-Id", b"forged"),
+        (b"x-haetae-decision", b"allow"),
+        (b"Set-Cookie", b"a=b"),
+        (b"Access-Control-Allow-Origin", b"*"),
+        (b"Server", b"evil"),
+        (b"Date", b"Mon, 01 Jan 2001 00:00:00 GMT"),  # the gateway's server sets its own
+        (b"request-id", b"req_a"),
+        (b"anthropic-ratelimit-requests-remaining", b"9"),
+        (b"openai-processing-ms", b"12"),
+        (b"x-ratelimit-remaining-tokens", b"100"),
+        (b"retry-after-ms", b"20"),
+        (b"x-should-retry", b"false"),
+    ]
+    assert [name for name, _ in relayable_response_headers(raw)] == [
+        b"content-type",
+        b"request-id",
+        b"anthropic-ratelimit-requests-remaining",
+        b"openai-processing-ms",
+        b"x-ratelimit-remaining-tokens",
+        b"retry-after-ms",
+        b"x-should-retry",
+    ]
+
+
 def test_request_headers_keep_the_callers_and_drop_the_rest() -> None:
     headers = [
         (b"host", b"gateway:8080"),

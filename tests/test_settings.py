@@ -2,16 +2,27 @@ from pathlib import Path
 
 import pytest
 
+import gateway
 from gateway.errors import ConfigError
 from gateway.providers.catalog import build_providers, load_catalog
 from gateway.settings import CredentialSettings, ProviderSettings, load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_defaults_listen_on_loopback_with_the_default_policy() -> None:
     settings = load_settings(environ={})
     assert (settings.listen.host, settings.listen.port) == ("127.0.0.1", 8080)
-    assert settings.policy == Path("policies/default.yaml")
     assert settings.audit.url == "sqlite:///var/audit.db"
+
+
+def test_the_default_policy_is_the_one_shipped_in_the_package() -> None:
+    """Read from the installed package, not the working directory: it serves from anywhere."""
+    settings = load_settings(environ={})
+    assert settings.policy == Path(gateway.__file__).parent / "policies" / "default.yaml"
+    assert settings.policy.is_absolute() and settings.policy.is_file()
+    # A checkout's policies/ is the same folder, for paths written before the move.
+    assert (ROOT / "policies" / "default.yaml").resolve() == settings.policy.resolve()
 
 
 def test_file_then_environment_then_overrides(tmp_path: Path) -> None:

@@ -5,8 +5,15 @@ of proxied traffic. Each area contributes one ``APIRouter``; ``auth`` holds the
 token check every route depends on.
 """
 
-from gateway.admin.app import build_admin_app
-from gateway.admin.auth import AdminAuth, AdminPrincipal, current_principal, load_admin_tokens
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gateway.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from gateway.admin.app import build_admin_app
+    from gateway.admin.auth import AdminAuth, AdminPrincipal, current_principal, load_admin_tokens
 
 __all__ = [
     "AdminAuth",
@@ -15,3 +22,14 @@ __all__ = [
     "current_principal",
     "load_admin_tokens",
 ]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "build_admin_app": "gateway.admin.app",
+        "AdminAuth": "gateway.admin.auth",
+        "AdminPrincipal": "gateway.admin.auth",
+        "current_principal": "gateway.admin.auth",
+        "load_admin_tokens": "gateway.admin.auth",
+    },
+)

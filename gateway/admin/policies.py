@@ -22,7 +22,8 @@ from gateway.errors import ConfigError
 from gateway.policy.diff import diff_policies
 from gateway.policy.evaluate import CompiledPolicy
 from gateway.rollout.dryrun import dry_run
-from gateway.rollout.manager import Rollout, RolloutConflict, UnknownVersion
+from gateway.rollout.manager import ReadOnlyReplica, Rollout, RolloutConflict, UnknownVersion
+from gateway.rollout.signing import UntrustedState
 from gateway.rollout.store import ChangeRecord, StoreUnavailable
 
 __all__ = ["MAX_POLICY_BYTES", "policies_router"]
@@ -39,7 +40,12 @@ def policies_router(rollout: Rollout, audit: AuditStore) -> APIRouter:
     @router.get("")
     async def list_versions() -> dict[str, Any]:
         active = rollout.holder.active.version
-        shared = await _store(rollout.store.active_version())
+        try:
+            shared = await _store(rollout.store.active_version())
+        except HTTPException as exc:
+            if exc.status_code != 409:
+                raise
+            shared = None  # refused (see "replica"): list what does verify
         versions = await _store(rollout.store.list_versions())
         return {
             "active": shared or active,
@@ -62,6 +68,8 @@ def policies_router(rollout: Rollout, audit: AuditStore) -> APIRouter:
             stored, compiled, created = await _store(rollout.upload(raw, principal.name))
         except ConfigError as exc:
             raise HTTPException(422, str(exc)) from None
+        except ReadOnlyReplica as exc:
+            raise HTTPException(403, str(exc)) from None
         body = stored.summary() | {
             "created": created,
             "diff_from_active": diff_policies(rollout.holder.active.policy, compiled).to_dict(),
@@ -181,6 +189,11 @@ async def _store(operation: Awaitable[T]) -> T:
         return await operation
     except StoreUnavailable as exc:
         raise HTTPException(503, f"the policy store is unreachable ({exc})") from None
+    except UntrustedState as exc:
+        # A forged or replayed value in the shared store: refused, never used.
+        raise HTTPException(
+            409, f"refused shared state that does not verify: {exc} (see docs/security.md)"
+        ) from None
 
 
 async def _change(operation: Awaitable[ChangeRecord], version: str | None) -> dict[str, Any]:
@@ -191,6 +204,8 @@ async def _change(operation: Awaitable[ChangeRecord], version: str | None) -> di
         raise HTTPException(404, f"no stored policy has version {version}") from None
     except RolloutConflict as exc:
         raise HTTPException(409, str(exc)) from None
+    except ReadOnlyReplica as exc:
+        raise HTTPException(403, str(exc)) from None
     except ConfigError as exc:  # the stored policy does not compile on this replica
         raise HTTPException(422, str(exc)) from None
     return _change_dict(change)
@@ -204,4 +219,5 @@ def _change_dict(change: ChangeRecord) -> dict[str, Any]:
         "from": change.from_version,
         "to": change.to_version,
         "diff": change.diff,
+        "seq": change.seq,
     }

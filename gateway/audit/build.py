@@ -3,26 +3,27 @@
 Everything here runs once per request on the event loop, so it stays a few
 microseconds: no I/O, no JSON. Matched values are read only to feed a keyed
 HMAC (``Fingerprinter``); the record keeps the truncated digest, never the value.
-Strings the client chose (model, path, application) are bounded and stripped of
-NUL, which PostgreSQL refuses and which would otherwise wedge a whole batch.
-The path and the model are scanned like the body: the record carries them with
-every finding replaced by ``<ENTITY>``, and a path never scanned (the request was
-refused before Detect) keeps only its vocabulary-like segments (``*`` for the
-rest). Finding locations never carry a caller-chosen object key
-(``Segment.location``), nor a key in which something was found.
+Strings the client chose (model, path, application, method) are bounded and
+stripped of NUL, which PostgreSQL refuses and which would otherwise wedge a whole
+batch. They are the caller's labels (``gateway/labels.py``): scanned like the
+body, recorded with every finding replaced by ``<ENTITY>``; a path that was not
+forwarded keeps only its word-like segments (``*`` for the rest), an application
+name shaped like a token is ``*``, a method outside the standard ones ``_OTHER``.
+Finding locations never carry a caller-chosen object key (``Segment.location``),
+nor a key in which something was found.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from gateway.audit.record import AuditRecord, FindingSummary
+from gateway.labels import recorded_application, recorded_method, recorded_path
 
 if TYPE_CHECKING:
     from gateway.audit.evidence import EvidenceSealer
@@ -157,8 +158,8 @@ def build_record(
         provider=provider.id if provider else None,
         api=exchange.endpoint.api if exchange.endpoint else None,
         model=_clean(_recorded_model(exchange)),
-        method=_clean(exchange.method) or "",
-        path=_clean(_recorded_path(exchange)) or "",
+        method=recorded_method(exchange.method),
+        path=_clean(recorded_path(exchange)) or "",
         decision=decision,
         status=status,
         upstream_status=exchange.upstream_status,
@@ -169,7 +170,7 @@ def build_record(
         error=error,
         timings_ms=dict(exchange.timings_ms),
         groups=[g for g in (_clean(g) for g in subject.groups) if g],
-        client_application=_clean(subject.application),
+        client_application=recorded_application(exchange),
         host=_host(provider.base_url) if provider else None,
         jurisdiction=provider.entry.jurisdiction if provider else None,
         # Resolved only when the policy tests `endpoint.ip_country`.
@@ -183,22 +184,6 @@ def build_record(
 
 
 _NO_KEYS = AuditKeys()
-
-#: a path segment recorded as itself though never scanned: a word or version
-#: (``v1beta``, ``gemini-2.0-flash:generateContent``), no run of three digits
-_PLAIN_SEGMENT = re.compile(r"(?!.*\d{3})[A-Za-z0-9._:-]{1,64}")
-
-
-def _recorded_path(exchange: Exchange) -> str:
-    if exchange.audit_path is not None:  # something was found in it
-        return exchange.audit_path
-    path = exchange.upstream_path or exchange.path[:200]
-    if exchange.scanned:
-        return path
-    # refused before Detect: nothing says what the path holds
-    return "/".join(
-        part if not part or _PLAIN_SEGMENT.fullmatch(part) else "*" for part in path.split("/")
-    )
 
 
 def _recorded_model(exchange: Exchange) -> str | None:

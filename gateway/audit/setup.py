@@ -8,8 +8,8 @@ from collections.abc import Mapping
 
 from gateway.audit.build import AuditKeys, Fingerprinter
 from gateway.audit.chain import CheckpointSigner, load_private_key
+from gateway.audit.open import open_audit_store
 from gateway.audit.sqlstore import SQLAuditStore
-from gateway.audit.store import open_audit_store
 from gateway.errors import ConfigError
 from gateway.keys import read_configured_key
 from gateway.settings import AuditSettings

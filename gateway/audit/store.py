@@ -1,4 +1,4 @@
-"""The audit store contract, and the factory that picks a backend from a URL.
+"""The audit store contract; ``gateway.audit.open`` picks a backend from a URL.
 
 The gateway appends one record per request on its event loop, so ``append`` must
 never touch the disk; a backend owns a writer thread instead. Before a refusal is
@@ -9,21 +9,12 @@ decision is worse than a refused request.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from gateway.audit.chain import CheckpointSigner
     from gateway.audit.record import AuditRecord
-    from gateway.audit.sqlstore import SQLAuditStore
 
-__all__ = ["SUPPORTED_URLS", "AuditStore", "AuditStoreError", "open_audit_store"]
-
-SUPPORTED_URLS = (
-    "sqlite:///relative/path.db",
-    "sqlite:////absolute/path.db",
-    "sqlite://:memory:",
-    "postgresql://user@host:5432/database[?schema=NAME]",
-)
+__all__ = ["AuditStore", "AuditStoreError"]
 
 
 class AuditStoreError(RuntimeError):
@@ -79,42 +70,3 @@ class AuditStore(Protocol):
     def spool_depth(self) -> int:
         """Records waiting in the local spool for the store to come back."""
         ...
-
-
-def open_audit_store(
-    url: str,
-    *,
-    spool: str | None = None,
-    signer: CheckpointSigner | None = None,
-) -> SQLAuditStore:
-    """Build (but do not start) the store a configuration URL names.
-
-    No I/O happens here: ``start()`` creates the database (file, schema) so
-    that every open failure surfaces in one place. The URL itself is never
-    echoed in errors, since it may carry a password.
-    """
-    scheme, sep, rest = url.partition("://")
-    scheme = scheme.lower()
-    supported = ", ".join(SUPPORTED_URLS)
-    if not sep:
-        raise ValueError(f"audit store URL has no scheme; supported: {supported}")
-    options: dict[str, Any] = {"spool": spool, "signer": signer}
-    if scheme in ("postgresql", "postgres"):
-        from gateway.audit.postgres import PostgresAuditStore
-
-        if not rest.strip("/"):
-            raise ValueError(f"malformed postgresql audit store URL; supported: {supported}")
-        return PostgresAuditStore(url, **options)
-    if scheme != "sqlite":
-        raise ValueError(f"unsupported audit store scheme {scheme!r}; supported: {supported}")
-    from gateway.audit.sqlite import MEMORY, SQLiteAuditStore
-
-    if rest in (":memory:", "/:memory:"):
-        return SQLiteAuditStore(MEMORY, **options)
-    if not rest.startswith("/") or len(rest) < 2:
-        raise ValueError(
-            f"malformed sqlite audit store URL: expected a path after 'sqlite:///'; "
-            f"supported: {supported}"
-        )
-    # "sqlite:///rel.db" leaves "/rel.db"; "sqlite:////abs.db" leaves "//abs.db".
-    return SQLiteAuditStore(rest[1:], **options)

@@ -5,8 +5,10 @@ lemmas of the tokens around a match. ``NoOpNlpEngine`` produces no tokens, so th
 never boosts anything (it only deep-copies every result, which costs time). Lemmas would not
 help Korean anyway: context words arrive glued to particles ("주민번호는", "메일:").
 
-This enhancer looks for the recognizer's ``context`` words as case-insensitive substrings of a
-character window around the match, which handles both languages with no model at all.
+This enhancer looks for the recognizer's ``context`` words as substrings of a character window
+around the match, which handles both languages with no model at all. Case and the separators
+between words do not count (``keynames.fold_key``): ``client_secret`` is found as
+``CLIENT-SECRET`` or ``client  secret``.
 
 Field names count as context too. A value pasted as data sits behind its key
 (``{"account": "110-123-456789"}``, ``?acct_no=…``, ``bankAccount: …``), and the key, or a
@@ -25,6 +27,8 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from gateway.detect.keynames import fold_key
+
 __all__ = ["WindowContextEnhancer", "field_names"]
 
 _ID_KEY = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
@@ -37,6 +41,8 @@ _KEY = re.compile(r"""["']([^"'\n\x00]{1,40})["']\s*[:=]|(?<![\w.-])([^\W\d][\w.
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _KEY_SEPARATORS = re.compile(r"[\s_.-]+")
 _HANGUL = re.compile("[가-힣]")
+# Between the text before and after a match in a window: a character no context word holds.
+_HALVES = "\x00"
 
 
 def field_names(window: str) -> list[str]:
@@ -88,7 +94,7 @@ class WindowContextEnhancer(ContextAwareEnhancer):
         if not raw_results:
             return raw_results
         by_id = {rec.id: rec for rec in recognizers if rec.context}
-        extra = " ".join(context).lower() if context else ""
+        extra = fold_key(" ".join(context)) if context else ""
         for result in raw_results:
             meta = result.recognition_metadata or {}
             recognizer = by_id.get(meta.get(_ID_KEY, ""))
@@ -110,21 +116,24 @@ class WindowContextEnhancer(ContextAwareEnhancer):
 
     def window(self, text: str, start: int, end: int) -> str:
         """Return the lower-cased text around ``[start, end)`` that may hold context."""
-        return self._raw_window(text, start, end).lower()
+        return self._raw_window(text, start, end).replace(_HALVES, "\n").lower()
 
     def _raw_window(self, text: str, start: int, end: int) -> str:
         head = text[max(0, start - self.context_prefix_count) : start]
         tail = text[end : end + self.context_suffix_count]
         head = head.rpartition(self.stop)[2]
         tail = tail.partition(self.stop)[0]
-        return f"{head}\n{tail}"
+        return f"{head}{_HALVES}{tail}"
 
     def _find_word(
         self, text: str, result: RecognizerResult, recognizer: EntityRecognizer, extra: str
     ) -> str | None:
         words, fields = self._context_words(recognizer)
         raw = self._raw_window(text, result.start, result.end)
-        haystack = raw.lower()
+        # Case and separators do not matter: "CLIENT-SECRET" is the context word client_secret.
+        # Before and after are folded apart, so no word is made of the two halves.
+        head, _, tail = raw.rpartition(_HALVES)
+        haystack = f"{fold_key(head)}{_HALVES}{fold_key(tail)}"
         for word in words:
             if word in haystack or (extra and word in extra):
                 return word
@@ -151,5 +160,5 @@ class WindowContextEnhancer(ContextAwareEnhancer):
         return cached
 
     def _usable(self, words: Iterable[str]) -> tuple[str, ...]:
-        lowered = (w.lower() for w in words if w)
+        lowered = (fold_key(w) for w in words if w)
         return tuple(w for w in lowered if self.korean or not _HANGUL.search(w))

@@ -29,7 +29,7 @@ from presidio_analyzer import (
 )
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from gateway.detect.blobs import MAX_BASE64_BLOBS, MAX_BASE64_BYTES, base64_blobs
+from gateway.detect.blobs import MAX_BASE64_BLOBS, MAX_BASE64_BYTES, encoded_blobs
 from gateway.detect.context import WindowContextEnhancer
 from gateway.detect.findings import Finding
 from gateway.detect.normalize import NormalizedText, normalize_for_scan, regroup_digits
@@ -253,8 +253,11 @@ class DetectionEngine:
         view = normalize_for_scan(text)
         rules: Language = detect_language(view.text) if choice == "auto" else choice
         results = self._analyze_view(view, explain, rules)
-        blobs = base64_blobs(text) if view.shaped else []
+        # Blobs are looked for in the view: base64 with percent-encoded padding is still base64.
+        blobs = encoded_blobs(view.text) if view.shaped else []
         if blobs:
+            if view.changed:
+                blobs = [(*view.original_span(start, end), found) for start, end, found in blobs]
             results.extend(self._analyze_blobs(blobs, explain, choice))
         return results
 
@@ -263,9 +266,7 @@ class DetectionEngine:
     ) -> list[RecognizerResult]:
         """Results on the normalized view, plus those only its digit-group view shows."""
         results = self._presidio(view.text, explain, rules)
-        regrouped = regroup_digits(view)
-        if regrouped is not None:
-            grouped_view, runs = regrouped
+        for grouped_view, runs in regroup_digits(view):
             grouped = self._presidio(grouped_view.text, explain, rules)
             results.extend(_only_regrouped(results, grouped_view, runs, grouped))
         if view.changed:

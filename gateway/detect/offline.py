@@ -18,14 +18,18 @@ from __future__ import annotations
 
 import os
 from functools import cache
+from typing import TYPE_CHECKING
 
 PSL_URLS_ENV = "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS"
 # An empty value means "no HTTP": tldextract falls back to the snapshot bundled in its wheel.
 # An operator may still point the variable at a local file; setdefault keeps that choice.
 os.environ.setdefault(PSL_URLS_ENV, "")
 
-import tldextract  # noqa: E402  (must follow the environment default above)
-from presidio_analyzer.nlp_engine import NoOpNlpEngine  # noqa: E402
+# tldextract and Presidio are imported where they are used, after the default above, so
+# that this module (which ``gateway.detect`` imports first) costs nothing to import.
+if TYPE_CHECKING:
+    import tldextract
+    from presidio_analyzer.nlp_engine import NoOpNlpEngine
 
 __all__ = ["NLP_LANGUAGES", "build_nlp_engine", "configure_offline", "offline_tld_extractor"]
 
@@ -41,6 +45,8 @@ def offline_tld_extractor() -> tldextract.TLDExtract:
     snapshot as the only source. The snapshot is parsed here, once, instead of on the first
     request that happens to contain an e-mail address.
     """
+    import tldextract
+
     extractor = tldextract.TLDExtract(
         cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True
     )
@@ -57,6 +63,8 @@ def configure_offline() -> None:
     """
     if os.environ.get(PSL_URLS_ENV, "").strip():
         return
+    import tldextract
+
     shared = tldextract.tldextract.TLD_EXTRACTOR
     if shared.suffix_list_urls:
         shared.suffix_list_urls = ()
@@ -68,6 +76,8 @@ def build_nlp_engine(languages: tuple[str, ...] = NLP_LANGUAGES) -> NoOpNlpEngin
     Every recognizer here is a pattern recognizer, so tokens and lemmas would only feed
     Presidio's lemma-based context enhancer, which we replace with a character window.
     """
+    from presidio_analyzer.nlp_engine import NoOpNlpEngine
+
     engine = NoOpNlpEngine(
         models=[{"lang_code": lang, "model_name": "no-op"} for lang in languages]
     )

@@ -100,6 +100,13 @@ class StreamRestorer:
         self._table = _Table(mapping, json_escape)
         self._held = ""
 
+    def spawn(self) -> StreamRestorer:
+        """A fresh restorer for another text, sharing this one's checked, compiled mapping."""
+        fresh = StreamRestorer.__new__(StreamRestorer)
+        fresh._table = self._table
+        fresh._held = ""
+        return fresh
+
     @property
     def held(self) -> str:
         """The tail currently withheld because it may be the start of a placeholder."""

@@ -13,37 +13,24 @@ the subject is already on the exchange for the records of routing's refusals.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from gateway.errors import Refusal
+from gateway.exchange import Exchange, IdentityCheck
 from gateway.identity.api_keys import KeyStore
-from gateway.identity.application import application_name
 from gateway.identity.credentials import CredentialFinder, Presented
 from gateway.identity.errors import Unauthenticated
 from gateway.identity.jwks import JwksSource
 from gateway.identity.oidc import TokenVerifier
-from gateway.identity.subject import Subject
 from gateway.identity.trusted_headers import TrustedHeaders
+from gateway.labels import application_name
 from gateway.settings import IdentitySettings
+from gateway.subject import Subject
 
-if TYPE_CHECKING:
-    from gateway.exchange import Exchange
-
-__all__ = ["Admit", "Identify", "IdentityCheck"]
+__all__ = ["Admit", "Identify"]
 
 log = logging.getLogger("haetae.identity")
 
 _PROVIDER_CREDENTIALS = frozenset({b"authorization", b"x-api-key", b"api-key", b"x-goog-api-key"})
-
-
-@dataclass(frozen=True, slots=True)
-class IdentityCheck:
-    """What Identify leaves for Admit: a refusal to deliver, and where the credential was."""
-
-    refusal: Refusal | None = None
-    credential_place: str | None = None
-    in_provider_header: bool = False
 
 
 class Identify:
@@ -73,9 +60,10 @@ class Identify:
         self._client_header = settings.client_header.lower().encode("latin-1")
 
     async def __call__(self, exchange: Exchange) -> None:
-        application = application_name(
-            exchange.header(self._client_header), exchange.header(b"user-agent")
-        )
+        client, agent = exchange.header(self._client_header), exchange.header(b"user-agent")
+        application = application_name(client, agent)
+        # Both are the caller's words: scanned with the request, masked in the record.
+        exchange.label_headers = (self._client_header, b"user-agent")
         anonymous = Subject(address=exchange.client_address, application=application)
         exchange.subject = anonymous
         header_identity = self._headers.take(exchange)  # strips them whatever comes next

@@ -25,6 +25,7 @@ from gateway.detect import SUPPORTED_ENTITIES, DetectionEngine
 from gateway.detect.engine import LanguageChoice
 from gateway.detect.recognizers.dictionary import DictionaryRecognizer
 from gateway.errors import ConfigError
+from gateway.extras import require
 from gateway.policy.evaluate import CompiledPolicy, DictionaryTerms
 from gateway.policy.providers import policy_catalog
 from gateway.providers.catalog import Provider, build_providers, load_catalog
@@ -136,6 +137,10 @@ class EngineCache:
         engine = self._engines.get(spec)
         if engine is None:
             entities, dictionaries = spec
+            if "PERSON" in entities:
+                # Without Kiwi only names next to an honorific or label are found; a
+                # policy that asks for names would silently miss the bare ones.
+                require("ko-names", f"policy '{policy.name}' (it scans PERSON)")
             engine = DetectionEngine(
                 entities=entities,
                 extra_recognizers=[

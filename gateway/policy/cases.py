@@ -1,8 +1,9 @@
 """A policy's own test cases: request sketch → expected decision.
 
 ``haetae policy test`` and the CI test of the shipped policies both call
-``run_policy_tests``. A sketch names only what a policy can see; provider
-facts default to the catalog's, and a sketch's ``text`` is scanned by the real
+``run_policy_tests``. A sketch names only what a policy can see (its keys and
+how each becomes a fact are ``fact_table.FACTS``' ``sketch``); provider facts
+default to the catalog's, and a sketch's ``text`` is scanned by the real
 detector with the policy's dictionaries, thresholds and allow-lists, exactly
 as a served request is.
 """
@@ -15,10 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gateway.errors import ConfigError
-from gateway.identity import Subject
 from gateway.policy.evaluate import CompiledPolicy, Decision
-from gateway.policy.facts import PolicyInput
-from gateway.policy.hosts import upstream_host
+from gateway.policy.fact_table import sketch_input
+from gateway.policy.facts import PolicyInput, SketchContext
 from gateway.policy.loader import load_policy
 from gateway.policy.providers import policy_catalog
 from gateway.policy.schema import EntityCountSketch, PolicyTest, RequestSketch
@@ -80,10 +80,6 @@ class Sketcher:
                 f"provider '{sketch.provider}' is not in the catalog; "
                 "give its 'jurisdiction' and 'host'"
             )
-        declared = self._policy.document.groups
-        for group in sketch.groups:
-            if declared is not None and group not in declared:
-                raise ValueError(f"group '{group}' is not in the policy's 'groups' list")
         counts: dict[str, int] = {}
         scores: dict[str, list[float]] = {}
         chars = 0
@@ -102,36 +98,8 @@ class Sketcher:
             if found.count:
                 counts[entity] = counts.get(entity, 0) + found.count
                 scores.setdefault(entity, []).extend([found.score] * found.count)
-        anonymous = sketch.user is None if sketch.anonymous is None else sketch.anonymous
-        country = sketch.endpoint_country
-        return PolicyInput(
-            provider=sketch.provider,
-            provider_jurisdiction=(sketch.jurisdiction or (entry.jurisdiction if entry else "")),
-            provider_parent_jurisdiction=(
-                sketch.parent_jurisdiction
-                if sketch.parent_jurisdiction is not None or entry is None
-                else entry.parent_jurisdiction
-            ),
-            api=sketch.api,
-            model=sketch.model,
-            entity_counts=counts,
-            entity_scores=scores,
-            provider_regions=tuple(
-                sketch.regions if sketch.regions is not None else (entry.regions if entry else ())
-            ),
-            host=sketch.host or (upstream_host(entry.base_url) if entry else None),
-            endpoint_countries=(country,) if isinstance(country, str) else tuple(country or ()),
-            subject=Subject(
-                user=sketch.user,
-                groups=tuple(sketch.groups),
-                address=sketch.source,
-                application=sketch.client_app,
-                method=None if anonymous else "sketch",
-            ),
-            prompt_chars=sketch.prompt_chars if sketch.prompt_chars is not None else chars,
-            attachments=tuple(sketch.attachments),
-            server_references=tuple(sketch.server_references),
-        )
+        context = SketchContext(entry, self._policy.document.groups, counts, scores, chars)
+        return sketch_input(sketch, context)
 
     def _scanner(self) -> DetectionEngine:
         if self._engine is None:

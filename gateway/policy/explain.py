@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from typing import Any
 
-from gateway.policy.conditions import CompileContext, compile_leaf, leaves
+from gateway.policy.conditions import CompileContext, leaves
 from gateway.policy.evaluate import CompiledPolicy, Decision
 from gateway.policy.facts import PolicyInput
 from gateway.policy.schema import Condition
 
 __all__ = ["explain"]
-
-_SEEN: dict[str, Callable[[PolicyInput], Any]] = {
-    "user": lambda r: r.subject.user,
-    "groups": lambda r: list(r.subject.groups),
-    "source": lambda r: r.subject.address,
-    "client_app": lambda r: r.subject.application,
-    "anonymous": lambda r: r.subject.anonymous,
-    "provider": lambda r: r.provider,
-    "provider_jurisdiction": lambda r: r.provider_jurisdiction,
-    "provider_parent_jurisdiction": lambda r: r.provider_parent_jurisdiction,
-    "provider_regions": lambda r: list(r.provider_regions),
-    "host": lambda r: r.host,
-    "endpoint_ip_country": lambda r: list(r.endpoint_countries),
-    "api": lambda r: r.api,
-    "model": lambda r: r.model,
-    "entities": lambda r: dict(r.entity_counts),
-    "prompt_chars": lambda r: r.prompt_chars,
-    "attachments": lambda r: list(r.attachments),
-    "server_references": lambda r: list(r.server_references),
-}
 
 
 def explain(policy: CompiledPolicy, request: PolicyInput) -> tuple[Decision, str]:
@@ -76,8 +56,8 @@ def _condition(
         lines.extend(_condition(f"all[{index}]", part, request, known, inner))
     if condition.not_ is not None:
         lines.extend(_condition("not", condition.not_, request, known, inner))
-    for name, key, value in leaves(condition):
-        test = compile_leaf(name, value, CompileContext(known), (key,))
+    for fact, value in leaves(condition):
+        test = fact.compile(value, CompileContext(known), (fact.key,))
         mark = "✓" if test(request) else "✗"
         written = value.model_dump(exclude_none=True) if hasattr(value, "model_dump") else value
         if isinstance(written, dict):
@@ -85,18 +65,18 @@ def _condition(
                 k: v.model_dump(exclude_none=True) if hasattr(v, "model_dump") else v
                 for k, v in written.items()
             }
-        seen = _SEEN[name](request)
-        lines.append(f"{'    ' * inner}{mark} {key}: {_show(written)}  (request: {_show(seen)})")
+        seen = _show(fact.seen(request))
+        lines.append(f"{'    ' * inner}{mark} {fact.key}: {_show(written)}  (request: {seen})")
     return lines
 
 
 def _show(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if value is None or value == [] or value == {}:
+    if value is None or (not isinstance(value, int | float | str) and not value):
         return "none"
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return "[" + ", ".join(map(str, value)) + "]"
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in value.items()) + "}"
     return str(value)

@@ -19,6 +19,7 @@ from typing import Any
 
 from gateway.policy.conditions import expand_entities, leaves
 from gateway.policy.evaluate import CompiledPolicy, CompiledRule
+from gateway.policy.fact_table import FACTS, Fact, by_field
 from gateway.policy.schema import EDIT_ACTIONS, Condition
 
 __all__ = ["KNOWN_APIS", "Finding", "lint_policy"]
@@ -39,9 +40,6 @@ KNOWN_APIS = frozenset(
         "moderations",
     }
 )
-_SINGLE = ("provider", "api", "provider_jurisdiction", "provider_parent_jurisdiction")
-_SETS = (*_SINGLE, "groups", "provider_regions", "endpoint_ip_country")
-_GLOBS = ("user", "client_app", "host", "model")
 _MAX_TERMS = 256
 
 Leaf = tuple[str, Any]
@@ -163,8 +161,8 @@ def _leaf_names(compiled: CompiledRule) -> Iterable[str]:
 def _all_leaf_names(condition: Condition | None) -> Iterable[str]:
     if condition is None:
         return
-    for name, _, _ in leaves(condition):
-        yield name
+    for leaf, _ in leaves(condition):
+        yield leaf.field
     for part in (*(condition.any_of or ()), *(condition.all_of or ()), condition.not_):
         yield from _all_leaf_names(part)
 
@@ -173,7 +171,8 @@ def _references(
     condition: Condition, path: tuple[str | int, ...], providers: Mapping[str, Any]
 ) -> list[Finding]:
     found = []
-    for name, key, value in leaves(condition):
+    for leaf, value in leaves(condition):
+        name, key = leaf.field, leaf.key
         if name == "provider":
             for i, pid in enumerate(value):
                 if pid not in providers:
@@ -208,8 +207,8 @@ def _dnf(condition: Condition | None, known: frozenset[str]) -> list[Conjunction
     if condition is None:
         return None
     factors: list[list[Conjunction]] = []
-    for name, _, value in leaves(condition):
-        factors.append([frozenset({_leaf(name, value, known)})])
+    for leaf, value in leaves(condition):
+        factors.append([frozenset({_leaf(leaf, value, known)})])
     if condition.any_of is not None:
         union: list[Conjunction] = []
         for part in condition.any_of:
@@ -234,28 +233,39 @@ def _dnf(condition: Condition | None, known: frozenset[str]) -> list[Conjunction
     return terms
 
 
-def _leaf(name: str, value: Any, known: frozenset[str]) -> Leaf:
-    if name == "entities":
+def _leaf(leaf: Fact, value: Any, known: frozenset[str]) -> Leaf:
+    name = leaf.field
+    if leaf.kind == "entities":
         if isinstance(value, list):
             return name, expand_entities(value, known, ())
-        return "entities_counted", tuple(
+        # counts and scores are compared only as written
+        return f"{name}_counted", tuple(
             sorted((k, v.min_count, v.min_score) for k, v in value.items())
         )
-    if name == "prompt_chars":
+    if leaf.kind == "range":
         return name, (value.min or 0, value.max if value.max is not None else float("inf"))
     if isinstance(value, list):
         return name, frozenset(value)
     return name, value
 
 
+_KIND = {f.field: f.kind for f in FACTS}
+
+
 def _unsatisfiable(conj: Conjunction, facts: _Facts) -> str | None:
     by_name: dict[str, list[Any]] = {}
     for name, value in conj:
         by_name.setdefault(name, []).append(value)
-    for name in _SINGLE:
-        values = by_name.get(name, [])
-        if len(values) > 1 and not frozenset.intersection(*values):
-            return f"'{name}' would need to be in disjoint lists at once"
+    for name, values in by_name.items():
+        kind = _KIND.get(name)
+        if kind == "value" and len(values) > 1 and not frozenset.intersection(*values):
+            return f"'{by_field(name).key}' would need to be in disjoint lists at once"
+        if kind == "flag" and len(set(values)) > 1:
+            return f"'{by_field(name).key}' would need to be true and false at once"
+        if kind == "range" and max(r[0] for r in values) > min(r[1] for r in values):
+            return f"the '{by_field(name).key}' ranges do not overlap"
+        if kind == "kinds" and False in values and any(v is not False for v in values):
+            return f"'{by_field(name).key}' would need to be absent and present at once"
     providers = frozenset.intersection(*by_name["provider"]) if "provider" in by_name else None
     if providers and all(p in facts.jurisdiction for p in providers):
         for name, table in (
@@ -270,15 +280,6 @@ def _unsatisfiable(conj: Conjunction, facts: _Facts) -> str | None:
                     )
     if True in by_name.get("anonymous", []) and "user" in by_name:
         return "anonymous callers have no user"
-    if len(set(by_name.get("anonymous", []))) > 1:
-        return "'anonymous' would need to be true and false at once"
-    ranges = by_name.get("prompt_chars", [])
-    if ranges and max(r[0] for r in ranges) > min(r[1] for r in ranges):
-        return "the 'prompt_chars' ranges do not overlap"
-    for name in ("attachments", "server_references"):
-        values = by_name.get(name, [])
-        if False in values and any(v is not False for v in values):
-            return f"'{name}' would need to be absent and present at once"
     return None
 
 
@@ -298,19 +299,20 @@ def _leaf_implies(x: Leaf, y: Leaf, facts: _Facts) -> bool:
         return all(p in table and table[p] in yv for p in xv)
     if xn != yn:
         return False
-    if xn in _SETS or xn == "entities":
+    kind = _KIND.get(xn)
+    if kind in ("value", "values", "entities"):
         return bool(xv <= yv)
-    if xn in _GLOBS:
+    if kind == "globs":
         return all(g in yv or any(fnmatch.fnmatchcase(g, w) for w in yv) for g in xv)
-    if xn == "source":
+    if kind == "networks":
         nets = [ipaddress.ip_network(v, strict=False) for v in yv]
         return all(
             any(n.version == w.version and n.subnet_of(w) for w in nets)  # type: ignore[arg-type]
             for n in (ipaddress.ip_network(v, strict=False) for v in xv)
         )
-    if xn == "prompt_chars":
+    if kind == "range":
         return bool(yv[0] <= xv[0] and xv[1] <= yv[1])
-    if xn in ("attachments", "server_references"):
+    if kind == "kinds":
         if yv is True:
             return xv is True or isinstance(xv, frozenset)
         if isinstance(xv, frozenset) and isinstance(yv, frozenset):

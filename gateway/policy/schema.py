@@ -11,17 +11,32 @@ hold::
 
 One model describes both a policy and a fragment it includes; the loader
 checks which keys only the including (top-level) file may set.
+
+The tests (``Condition``'s keys besides the combinators) and a test case's
+request sketch (``RequestSketch``) are generated from the table of facts
+(``fact_table.FACTS``), so a new fact is written, validated and shown by
+``haetae policy schema`` without an edit here. Type checkers see the
+hand-written bases, whose generated fields they read as ``Any``.
 """
 
 from __future__ import annotations
 
 import datetime
-import ipaddress
-import re
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictStr,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
+from gateway.policy.fact_table import FACTS, EntityCountSketch, Fact
+from gateway.policy.matchers import EntityThreshold, Range
 from gateway.policy.providers import ProviderId, ProviderSpec
 
 __all__ = [
@@ -31,6 +46,7 @@ __all__ = [
     "Condition",
     "DetectionPolicy",
     "Dictionary",
+    "EntityCountSketch",
     "EntityThreshold",
     "Expectation",
     "PolicyDocument",
@@ -49,146 +65,58 @@ Language = Literal["en", "ko"]
 #: want different edits of the same entity type, the earlier one here wins.
 EDIT_ACTIONS: tuple[str, ...] = ("redact", "hash", "pseudonymize", "mask")
 
-_ENTITY = re.compile(r"^[A-Z*?][A-Z0-9_*?]*$")
-
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-class EntityThreshold(_Strict):
-    """How many findings of a type (at what score) make an ``entities`` test hold."""
+class _ConditionBase(_Strict):
+    """The combinators; every other key of ``Condition`` is a fact of ``FACTS``."""
 
-    min_count: int = Field(default=1, ge=1)
-    min_score: float | None = Field(default=None, ge=0.0, le=1.0)
-
-
-class Range(_Strict):
-    """An inclusive range; either end may be left open."""
-
-    min: int | None = Field(default=None, ge=0)
-    max: int | None = Field(default=None, ge=0)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Range:
-        if self.min is None and self.max is None:
-            raise ValueError("give 'min', 'max' or both")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"'min' ({self.min}) is above 'max' ({self.max}): nothing fits")
-        return self
-
-
-def _countries(values: list[str] | None) -> list[str] | None:
-    if values is None:
-        return None
-    return [v.upper() if len(v) == 2 else v for v in values]
-
-
-class Condition(_Strict):
     any_of: list[Condition] | None = Field(default=None, alias="any", min_length=1)
     all_of: list[Condition] | None = Field(default=None, alias="all", min_length=1)
     not_: Condition | None = Field(default=None, alias="not")
 
-    # subject: who is calling
-    user: list[str] | None = Field(default=None, min_length=1, description="user id globs")
-    groups: list[str] | None = Field(
-        default=None, min_length=1, description="the caller is in at least one"
-    )
-    source: list[str] | None = Field(
-        default=None, min_length=1, description="caller address networks (CIDR)"
-    )
-    client_app: list[str] | None = Field(
-        default=None, min_length=1, description="client application globs"
-    )
-    anonymous: bool | None = Field(default=None, description="no identity was established")
-
-    # destination: where the request goes
-    provider: list[str] | None = Field(default=None, min_length=1)
-    provider_jurisdiction: list[str] | None = Field(
-        default=None, alias="provider.jurisdiction", min_length=1
-    )
-    provider_parent_jurisdiction: list[str] | None = Field(
-        default=None, alias="provider.parent_jurisdiction", min_length=1
-    )
-    provider_regions: list[str] | None = Field(
-        default=None,
-        alias="provider.regions",
-        min_length=1,
-        description="the provider says it processes data in at least one of these countries",
-    )
-    host: list[str] | None = Field(default=None, min_length=1, description="upstream host globs")
-    endpoint_ip_country: list[str] | None = Field(
-        default=None,
-        alias="endpoint.ip_country",
-        min_length=1,
-        description="country of an address the host resolves to; also unresolved|unknown|private",
-    )
-    api: list[str] | None = Field(default=None, min_length=1)
-    model: list[str] | None = Field(default=None, min_length=1, description="glob patterns")
-
-    # content
-    entities: list[str] | dict[str, EntityThreshold] | None = Field(
-        default=None,
-        min_length=1,
-        description="entity types or globs such as SECRET_*; a mapping sets min_count/min_score",
-    )
-    prompt_chars: Range | None = Field(default=None, description="characters of inspected text")
-    attachments: bool | list[str] | None = Field(
-        default=None, description="true: any attachment; or the kinds (image, file, audio, …)"
-    )
-    server_references: bool | list[str] | None = Field(
-        default=None,
-        description="true: any; or the kinds (file_id, previous_response_id, cachedContent, …)",
-    )
-
-    _check_countries = field_validator(
-        "provider_jurisdiction", "provider_parent_jurisdiction", "provider_regions"
-    )(_countries)
-
-    @field_validator("endpoint_ip_country")
-    @classmethod
-    def _ip_countries(cls, values: list[str] | None) -> list[str] | None:
-        values = _countries(values)
-        for value in values or ():
-            if not (len(value) == 2 and value.isalpha()) and value not in (
-                "unresolved",
-                "unknown",
-                "private",
-            ):
-                raise ValueError(
-                    f"'{value}' is not a two-letter country code, 'unresolved', "
-                    "'unknown' or 'private'"
-                )
-        return values
-
-    @field_validator("source")
-    @classmethod
-    def _networks(cls, values: list[str] | None) -> list[str] | None:
-        for value in values or ():
-            try:
-                ipaddress.ip_network(value, strict=False)
-            except ValueError:
-                raise ValueError(f"'{value}' is not an address or network (CIDR)") from None
-        return values
-
-    @field_validator("entities")
-    @classmethod
-    def _entity_names(
-        cls, value: list[str] | dict[str, EntityThreshold] | None
-    ) -> list[str] | dict[str, EntityThreshold] | None:
-        for name in value or ():
-            if not _ENTITY.match(name):
-                raise ValueError(f"'{name}' is not an entity type (upper case, globs allowed)")
-        return value
-
     @model_validator(mode="after")
-    def _not_empty(self) -> Condition:
+    def _not_empty(self) -> Self:
         combinators = [self.any_of, self.all_of, self.not_]
         if all(getattr(self, key) is None for key in type(self).model_fields):
             raise ValueError("a condition needs at least one test")
         if sum(value is not None for value in combinators) > 1:
             raise ValueError("use one of 'any', 'all', 'not' per mapping; nest them instead")
         return self
+
+    if TYPE_CHECKING:  # the fact fields, generated below
+
+        def __getattr__(self, name: str) -> Any: ...
+
+
+def _leaf(fact: Fact) -> tuple[Any, Any]:
+    """A fact's field: absent by default; its check runs after pydantic's own, so its
+    error carries the key's location like any schema error."""
+    annotation: Any = fact.value | None
+    if fact.check is not None:
+        check = fact.check
+        annotation = Annotated[
+            annotation, AfterValidator(lambda v: None if v is None else check(v))
+        ]
+    return annotation, Field(
+        default=None,
+        alias=fact.key if fact.key != fact.field else None,
+        min_length=fact.min_length,
+        description=fact.description,
+    )
+
+
+if TYPE_CHECKING:
+    Condition: TypeAlias = _ConditionBase
+else:
+    Condition = create_model(
+        "Condition",
+        __base__=_ConditionBase,
+        __module__=__name__,
+        **{fact.field: _leaf(fact) for fact in FACTS},
+    )
 
 
 class Rule(_Strict):
@@ -261,34 +189,29 @@ class DetectionPolicy(_Strict):
         return value
 
 
-class RequestSketch(_Strict):
+class _SketchBase(_Strict):
     """What a test case sends: only the facts a policy can see."""
 
-    provider: str = "openai"
-    api: str = "chat"
-    model: str | None = "gpt-4o"
-    jurisdiction: str | None = Field(default=None, description="default: from the catalog")
-    parent_jurisdiction: str | None = None
-    regions: list[str] | None = None
-    host: str | None = Field(default=None, description="default: the catalog's host")
-    endpoint_country: str | list[str] | None = Field(
-        default=None, description="default: not resolved (no country)"
-    )
-    user: str | None = None
-    groups: list[str] = Field(default_factory=list)
-    source: str | None = None
-    client_app: str | None = None
-    anonymous: bool | None = Field(default=None, description="default: anonymous unless a user")
-    entities: dict[str, int | EntityCountSketch] = Field(default_factory=dict)
     text: str | None = Field(default=None, description="scanned by the detector, as in serving")
-    prompt_chars: int | None = Field(default=None, ge=0, description="default: len(text)")
-    attachments: list[str] = Field(default_factory=list)
-    server_references: list[str] = Field(default_factory=list)
+
+    if TYPE_CHECKING:  # one key per fact, generated below
+
+        def __getattr__(self, name: str) -> Any: ...
 
 
-class EntityCountSketch(_Strict):
-    count: int = Field(default=1, ge=0)
-    score: float = Field(default=1.0, ge=0.0, le=1.0)
+if TYPE_CHECKING:
+    RequestSketch: TypeAlias = _SketchBase
+else:
+    RequestSketch = create_model(
+        "RequestSketch",
+        __base__=_SketchBase,
+        __module__=__name__,
+        __doc__=_SketchBase.__doc__,
+        **{
+            fact.sketch.key or fact.field: (fact.sketch.annotation, fact.sketch.default)
+            for fact in FACTS
+        },
+    )
 
 
 class Expectation(_Strict):
@@ -331,7 +254,7 @@ class PolicyDocument(_Strict):
         return self
 
 
-RequestSketch.model_rebuild()
+Condition.model_rebuild()
 
 
 def json_schema() -> dict[str, Any]:

@@ -1,15 +1,18 @@
-"""What every provider dialect provides: segments out, edits in, refusals rendered.
+"""What every provider dialect provides: segments, attachments and references out, edits in.
 
 A *dialect* is one wire format (OpenAI Chat Completions, Anthropic Messages,
-...). It knows where text lives in a parsed request body, how to write edited
-text back to exactly those places, and how the provider spells an error, so that
-the official SDKs raise their usual exception when Haetae refuses a request.
-Adding a provider format means adding one module that implements ``Dialect``.
+...). It knows where text lives in a parsed request body, the model the body
+names, whether the answer streams, and (through ``apply_edits``) how edited text
+goes back to exactly those places. How a provider family spells an error is not
+the dialect's job: ``providers/refusals.py`` renders refusals per family. Adding a
+provider format means adding one module that implements ``Dialect``.
 
-Every field of a body falls in one of four classes, and a dialect says which:
-*text* (scanned, edits written back), *structural* (ids, type tags, enum values,
-numbers that tune sampling: never scanned), *recorded* (attachments and
-references to server-side state, for policies to decide on) or *refused*
+Every field of a body falls in one of five classes, and a dialect says which:
+*text* (scanned, edits written back), *scan-only* (object keys in free-form JSON,
+the ``model``: scanned, and a request whose finding there would be edited is
+refused, since it cannot be rewritten in place), *structural* (ids, type tags,
+enum values, numbers that tune sampling: never scanned), *recorded* (attachments
+and references to server-side state, for policies to decide on) or *refused*
 (content the gateway cannot read, e.g. token ids). A field a dialect does not
 know is scanned as free-form JSON (``Extraction.free``), so a new provider field
 is inspected, not skipped; docs/dialects.md lists every dialect's fields.
@@ -88,9 +91,20 @@ REFERENCE_KEYS: Mapping[str, str] = MappingProxyType(
 
 #: how a segment's text sits in the JSON value at its path. ``key`` (a JSON object
 #: key), ``url`` (the URL path or a query parameter's name) and ``model`` (the
-#: model a body names) are scanned but cannot be edited in place (``SCAN_ONLY``)
+#: model a body names) are scanned but cannot be edited in place (``SCAN_ONLY``);
+#: ``header`` is a request header's value (``path`` is its lower-case name), a
+#: caller-chosen label such as the User-Agent (``gateway/labels.py``)
 Form = Literal[
-    "text", "number", "base64", "base64url", "query", "credential", "key", "url", "model"
+    "text",
+    "number",
+    "base64",
+    "base64url",
+    "query",
+    "credential",
+    "key",
+    "url",
+    "model",
+    "header",
 ]
 
 #: forms whose findings count for the policy but which an edit cannot rewrite:
@@ -146,6 +160,8 @@ class Segment:
             return f"?{_query_name(str(self.path[0]))}"
         if self.form == "model":
             return "model"
+        if self.form == "header":  # a name the gateway chose to read, never the caller
+            return f"(header:{self.path[0]})"
         if self.form == "key":  # the key itself, whatever it is
             return format_location((*self.path[:-1], "*"), self.free_from)
         return format_location(self.path, self.free_from)

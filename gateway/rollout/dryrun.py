@@ -19,8 +19,11 @@ What a record cannot give back, and so what a dry run cannot see:
 - dictionary terms the candidate adds (the texts are not kept, by design);
 - requests refused before the policy ran (bad JSON, unknown provider, audit
   outage): they have no decision to compare;
-- prompt size and how the caller signed in (a recorded user counts as signed
-  in): rules on those are judged as if the request had none.
+- facts the record does not keep (declared with ``rebuild=None`` in
+  ``gateway.policy.fact_table.FACTS``; today ``prompt_chars``), and the scores
+  of findings: rules on those are judged as if the request had none (a
+  ``min_score`` is met by every recorded finding);
+- how the caller signed in: a recorded user counts as signed in.
 """
 
 from __future__ import annotations
@@ -31,8 +34,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.audit import AuditRecord
-from gateway.identity import Subject
 from gateway.policy.evaluate import CompiledPolicy, Decision, PolicyInput
+from gateway.policy.fact_table import rebuild_input
 from gateway.providers.catalog import Provider
 
 __all__ = ["UNKNOWN_PROVIDER_RULE", "DryRunReport", "dry_run", "reconstruct"]
@@ -49,31 +52,7 @@ def reconstruct(record: AuditRecord, providers: Mapping[str, Provider]) -> Polic
     provider = providers.get(record.provider)
     if provider is None:  # a provider since removed from the catalog
         return None
-    # Who called, and where the request went, as recorded; the record cannot say how
-    # the user was established, so a named user counts as signed in.
-    subject = Subject(
-        user=record.user,
-        groups=tuple(record.groups),
-        address=record.client_address,
-        application=record.client_application,
-        method="recorded" if record.user else None,
-    )
-    countries = tuple(record.endpoint_country.split(",")) if record.endpoint_country else ()
-    details = record.details or {}
-    return PolicyInput(
-        provider=provider.id,
-        provider_jurisdiction=provider.entry.jurisdiction,
-        provider_parent_jurisdiction=provider.entry.parent_jurisdiction,
-        api=record.api,
-        model=record.model,
-        entity_counts=dict(record.entities),
-        provider_regions=tuple(provider.entry.regions),
-        host=record.host,
-        endpoint_countries=countries,
-        subject=subject,
-        attachments=tuple(details.get("attachments", ())),
-        server_references=tuple(details.get("server_references", ())),
-    )
+    return rebuild_input(record, provider)
 
 
 @dataclass(slots=True)

@@ -12,6 +12,9 @@ compile, build the engine off the event loop, then swap in one assignment:
 
 When the store cannot be reached the replica keeps serving its last good
 policy, reports it in ``status()``, and catches up once the store is back.
+The same when the store holds something that does not verify (a forged or
+replayed value in Redis, see ``redis_store.py``): it is refused, reported
+(``policy_rejected``), and the last good policy keeps serving.
 """
 
 from __future__ import annotations
@@ -29,10 +32,17 @@ from gateway.errors import ConfigError
 from gateway.policy.active import PolicyHolder
 from gateway.policy.diff import diff_policies
 from gateway.policy.evaluate import CompiledPolicy
-from gateway.rollout.store import ChangeRecord, PolicyStore, StoredVersion, StoreUnavailable
+from gateway.rollout.signing import UntrustedState
+from gateway.rollout.store import (
+    ChangeRecord,
+    PointerTaken,
+    PolicyStore,
+    StoredVersion,
+    StoreUnavailable,
+)
 from gateway.rollout.versions import compile_candidate, compile_stored
 
-__all__ = ["Rollout", "RolloutConflict", "UnknownVersion"]
+__all__ = ["ReadOnlyReplica", "Rollout", "RolloutConflict", "UnknownVersion"]
 
 log = logging.getLogger("haetae.rollout")
 
@@ -49,6 +59,10 @@ class RolloutConflict(RuntimeError):
     """The request makes no sense in the current state (e.g. nothing to roll back to)."""
 
 
+class ReadOnlyReplica(RuntimeError):
+    """This replica holds only the verification key: it follows, it cannot change."""
+
+
 class Rollout:
     """The active-policy lifecycle of one replica; start it from the app's lifespan."""
 
@@ -61,6 +75,7 @@ class Rollout:
         poll_interval: float = 1.0,
         file_poll_interval: float = 1.0,
         unready_when_unreachable: bool = False,
+        can_sign: bool = True,
     ) -> None:
         self.holder = holder
         self.store = store
@@ -76,6 +91,10 @@ class Rollout:
         self._pending_file: tuple[StoredVersion, CompiledPolicy] | None = None
         self._file_version = holder.active.version
         self._file_principal = f"file:{policy_file}"
+        self.can_sign = can_sign
+        # The shared pointer did not verify at the last read: re-activating the
+        # version this replica serves is then a repair, not a conflict.
+        self._shared_untrusted = False
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -95,6 +114,8 @@ class Rollout:
             self._store_ok()
         except StoreUnavailable as exc:
             self._store_down(str(exc))
+        except UntrustedState:
+            self._shared_untrusted = True  # recorded by the store; serve what we have
         except (ConfigError, OSError, UnicodeDecodeError) as exc:
             self._sync_error = {"at": time.time(), "message": str(exc)}
             log.error("policy sync at start-up failed: %s", exc)
@@ -137,6 +158,9 @@ class Rollout:
             status["policy_reload_error"] = self._reload_error
         if self._sync_error is not None:
             status["policy_sync_error"] = self._sync_error
+        rejections = getattr(self.store, "rejections", None)
+        if rejections is not None and (rejected := rejections.status()) is not None:
+            status["policy_rejected"] = rejected
         return status
 
     # -- admin operations --------------------------------------------------
@@ -155,6 +179,7 @@ class Rollout:
 
     async def upload(self, raw: bytes, by: str) -> tuple[StoredVersion, CompiledPolicy, bool]:
         """Store a validated candidate (not active yet); raises ConfigError with the reason."""
+        self._require_signing()
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -189,10 +214,17 @@ class Rollout:
         by: str,
         action: str = "activate",
         compiled: CompiledPolicy | None = None,
+        *,
+        only_if_unset: bool = False,
     ) -> ChangeRecord:
-        """Make ``version`` active everywhere; this replica switches before returning."""
+        """Make ``version`` active everywhere; this replica switches before returning.
+
+        ``only_if_unset``: a seed; raises ``PointerTaken`` if another replica set one.
+        """
+        self._require_signing()
         async with self.holder.lock:
-            if version == self.holder.active.version and action != "reload":
+            current = version == self.holder.active.version
+            if current and action != "reload" and not self._shared_untrusted:
                 raise RolloutConflict(f"version {version} is already active")
             if compiled is None:
                 compiled = await self.compiled_version(version)
@@ -209,13 +241,18 @@ class Rollout:
                 diff=diff_policies(previous, compiled).to_dict(),
             )
             # The store first: if it fails nothing changed anywhere, not even here.
-            await self.store.set_active(change)
+            change = await self.store.set_active(change, only_if_unset=only_if_unset)
+            self._shared_untrusted = False
             self.holder.swap(ready)
         log.info("policy %s (version %s) activated by %s", compiled.name, version, by)
         return change
 
     async def rollback(self, by: str, to: str | None = None) -> ChangeRecord:
-        """Re-activate ``to``, or the version that was active before the current one."""
+        """Re-activate ``to``, or the version that was active before the current one.
+
+        Only changes whose signature checks are consulted (``store.history``).
+        """
+        self._require_signing()
         if to is None:
             current = self.holder.active.version
             for change in await self.store.history(1000):
@@ -237,6 +274,11 @@ class Rollout:
             except StoreUnavailable as exc:
                 self._store_down(str(exc))
                 await asyncio.sleep(self._poll)
+            except UntrustedState:
+                # Recorded (log line, count, /readyz) by the store; keep the last good policy.
+                self._store_ok()
+                self._shared_untrusted = True
+                await asyncio.sleep(self._poll)
             except (ConfigError, UnicodeDecodeError) as exc:
                 self._report_sync_error(str(exc))
                 await asyncio.sleep(self._poll)
@@ -250,8 +292,14 @@ class Rollout:
             await self._roll_out_file(stored, compiled)
             self._pending_file = None
         shared = await self.store.active_version()
+        self._shared_untrusted = False
         active = self.holder.active
         if shared is None:  # an empty store: this replica's policy becomes the shared one
+            if not self.can_sign:
+                raise ConfigError(
+                    "the shared store holds no active version, and this replica (verification "
+                    "key only) cannot sign one: start a replica with rollout.signing_key_file"
+                )
             await self._seed(active.policy)
             return
         if shared != active.version:
@@ -268,7 +316,10 @@ class Rollout:
                 await self.store.put_version(stored)
         if await self.store.get_version(policy.version) is None:
             raise ConfigError("the store is empty and this replica's policy is not stored")
-        await self.activate(policy.version, self._file_principal, "reload", compiled=policy)
+        with contextlib.suppress(PointerTaken):  # another replica seeded first: follow it
+            await self.activate(
+                policy.version, self._file_principal, "reload", compiled=policy, only_if_unset=True
+            )
 
     async def _adopt(self, version: str) -> None:
         async with self.holder.lock:
@@ -315,18 +366,55 @@ class Rollout:
 
     async def _roll_out_file(self, stored: StoredVersion, compiled: CompiledPolicy) -> None:
         """Store the file's version and activate it, unless it was already rolled out."""
+        if not self.can_sign:
+            # A follower's file is only its start-up policy; the fleet's comes signed.
+            log.warning(
+                "policy file %s (version %s) is not rolled out: this replica has only the "
+                "rollout verification key",
+                self._file,
+                stored.version,
+            )
+            return
         await self.store.put_version(stored)
         if not await self.store.claim_file_version(stored.version):
             return  # another replica (or an earlier start) already acted on this file
-        if await self.store.active_version() != stored.version:
-            await self.activate(stored.version, self._file_principal, "reload", compiled=compiled)
+        try:
+            shared = await self.store.active_version()
+        except UntrustedState:
+            shared = None  # a pointer that does not verify is replaced by the file's
+        if shared != stored.version:
+            with contextlib.suppress(PointerTaken):  # another replica seeded it meanwhile
+                await self.activate(
+                    stored.version,
+                    self._file_principal,
+                    "reload",
+                    compiled=compiled,
+                    only_if_unset=shared is None,
+                )
 
     # -- helpers -----------------------------------------------------------
 
     def _compile_stored(self, stored: StoredVersion) -> CompiledPolicy:
+        """Checked like an upload, unless it is the version of this replica's own file.
+
+        Only the file on this replica's disk earns the file's trust (references
+        outside the policy directory); a claimed ``origin: file`` earns nothing.
+        """
+        if stored.origin == "file" and stored.version == self._file_version:
+            with contextlib.suppress(ConfigError, OSError, UnicodeDecodeError):
+                _own, compiled = self._read_file()
+                if compiled.version == stored.version:
+                    return compiled
         compiled = compile_stored(stored, self._file)
         self.holder.candidate_providers(compiled)
         return compiled
+
+    def _require_signing(self) -> None:
+        if not self.can_sign:
+            raise ReadOnlyReplica(
+                "this replica has only the rollout verification key: change the policy "
+                "through a replica that holds rollout.signing_key_file"
+            )
 
     def _read_file(self) -> tuple[StoredVersion, CompiledPolicy]:
         """The policy file as it is now, validated; blocking."""

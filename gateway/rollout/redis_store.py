@@ -1,12 +1,23 @@
-"""The policy store shared by replicas, in Redis.
+"""The policy store shared by replicas, in Redis, every value signed.
 
 Keys, all under the configured prefix (default ``haetae:policy:``)::
 
-    {prefix}versions      hash   content hash → StoredVersion JSON
-    {prefix}active        string the active content hash
-    {prefix}history       list   ChangeRecord JSON, newest first (trimmed)
-    {prefix}file-version  string the last policy-file version a replica rolled out
+    {prefix}versions      hash   content hash → signed StoredVersion
+    {prefix}active        string the signed ChangeRecord that made the active version
+    {prefix}history       list   signed ChangeRecords, newest first (trimmed)
+    {prefix}file-version  string signed: the last policy-file version a replica rolled out
     {prefix}activated     pub/sub channel: the new active hash, on every change
+
+Redis is storage and transport, never authority: each value is sealed with
+the rollout signing key (``signing.py``) and opened before use. A value that
+does not verify is refused (``UntrustedState``), recorded in ``Rejections``
+and never acted on. The pub/sub message is only a doorbell: a replica that
+hears it re-reads and verifies the pointer.
+
+Each change carries a sequence number one above the highest this store has
+seen, assigned under ``WATCH`` so concurrent activations cannot share one; a
+replica refuses a pointer whose number is below one it has already accepted
+(an old, validly signed activation written back: a replay).
 
 An activation writes the pointer and the log entry and publishes in one
 MULTI/EXEC, so a replica that hears the message always finds the pointer set.
@@ -18,96 +29,221 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import re
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import orjson
 import redis
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, WatchError
 
-from gateway.rollout.store import ChangeRecord, StoredVersion, StoreUnavailable
+from gateway.rollout.redis_connect import RedisTarget, describe_redis_error
+from gateway.rollout.signing import Rejections, RolloutKeys, UntrustedState
+from gateway.rollout.store import ChangeRecord, PointerTaken, StoredVersion, StoreUnavailable
 
-__all__ = ["RedisPolicyStore", "read_active_blocking", "redact_url"]
+__all__ = ["RedisPolicyStore", "read_active_blocking"]
 
 T = TypeVar("T")
 
 _HISTORY_LIMIT = 1000
-
-
-def redact_url(url: str) -> str:
-    """``redis://user:secret@host`` → ``redis://***@host``: URLs can carry passwords."""
-    scheme, sep, rest = url.partition("://")
-    if sep and "@" in rest:
-        return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
-    return url
+_VERSION_ID = re.compile(r"[0-9a-f]{1,64}")
+_ORIGINS = frozenset({"upload", "file"})
+_ACTIONS = frozenset({"activate", "rollback", "reload"})
 
 
 class RedisPolicyStore:
     kind = "redis"
 
-    def __init__(self, url: str, prefix: str, *, timeout: float = 1.0) -> None:
+    def __init__(
+        self,
+        target: RedisTarget,
+        prefix: str,
+        keys: RolloutKeys,
+        *,
+        rejections: Rejections | None = None,
+        timeout: float = 1.0,
+    ) -> None:
         # Short timeouts: an unreachable Redis must be noticed in about a second,
         # and the serving path never waits on it anyway.
         self._redis = aioredis.Redis.from_url(
-            url,
+            target.url,
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
             health_check_interval=30,
+            **target.options,
         )
         self._prefix = prefix
         self._channel = f"{prefix}activated"
         self._pubsub: Any = None
-        self.url = redact_url(url)
+        self._keys = keys
+        self.rejections = rejections if rejections is not None else Rejections()
+        #: the highest change sequence number this replica accepted or wrote
+        self.seen_seq = 0
+        self.url = target.display
 
     async def _call(self, operation: Callable[[], Awaitable[T]]) -> T:
         try:
             return await operation()
         except (RedisError, OSError) as exc:
             await self._drop_pubsub()  # resubscribe on a fresh connection next time
-            raise StoreUnavailable(f"redis {self.url}: {type(exc).__name__}") from None
+            raise StoreUnavailable(f"redis {self.url}: {describe_redis_error(exc)}") from None
+
+    # -- versions ------------------------------------------------------------
 
     async def put_version(self, version: StoredVersion) -> bool:
         key = f"{self._prefix}versions"
-        added = await self._call(
-            lambda: self._redis.hsetnx(key, version.version, version.to_json())
-        )
-        return bool(added)
+        sealed = self._keys.seal("version", dataclasses.asdict(version))
+        if await self._call(lambda: self._redis.hsetnx(key, version.version, sealed)):
+            return True
+        raw = await self._call(lambda: self._redis.hget(key, version.version))
+        try:
+            existing = None if raw is None else self._open_version(raw, version.version)
+        except UntrustedState:
+            existing = None  # whatever sat under this name was not ours: replace it
+        if existing is not None and _signer(raw) == self._keys.signer_id:
+            return False
+        # New, or signed by a key being rotated out: (re-)sign it with the current key,
+        # keeping who first stored it.
+        resealed = self._keys.seal("version", dataclasses.asdict(existing or version))
+        await self._call(lambda: self._redis.hset(key, version.version, resealed))
+        return existing is None
 
     async def get_version(self, version: str) -> StoredVersion | None:
         key = f"{self._prefix}versions"
         raw = await self._call(lambda: self._redis.hget(key, version))
-        return StoredVersion.from_json(raw) if raw is not None else None
+        if raw is None:
+            return None
+        return self._open_version(raw, version)
 
     async def list_versions(self) -> list[StoredVersion]:
+        """The versions that verify; the others are recorded as rejections and left out."""
         key = f"{self._prefix}versions"
-        raw = await self._call(lambda: self._redis.hvals(key))
-        return sorted((StoredVersion.from_json(r) for r in raw), key=lambda v: v.uploaded_at)
+        raw = await self._call(lambda: self._redis.hgetall(key))
+        versions = []
+        for name, value in raw.items():
+            with contextlib.suppress(UntrustedState):
+                versions.append(self._open_version(value, _text(name)))
+        return sorted(versions, key=lambda v: v.uploaded_at)
+
+    def _open_version(self, raw: bytes | str, name: str) -> StoredVersion:
+        where = f"{self._prefix}versions[{_shown(name)}]"
+        try:
+            payload = self._keys.open("version", raw, where)
+            stored = StoredVersion(**payload)
+            if stored.version != name:
+                raise UntrustedState(where, "a signed version filed under another version's name")
+            if stored.origin not in _ORIGINS:
+                raise UntrustedState(where, "an origin no replica writes")
+        except TypeError:
+            self.rejections.record(UntrustedState(where, "malformed signed version"), raw)
+            raise UntrustedState(where, "malformed signed version") from None
+        except UntrustedState as exc:
+            self.rejections.record(exc, raw)
+            raise
+        return stored
+
+    # -- the active pointer and the change log -------------------------------
+
+    async def active_change(self) -> ChangeRecord | None:
+        """The verified change that made the active version, None if there is none."""
+        raw = await self._call(lambda: self._redis.get(f"{self._prefix}active"))
+        if raw is None:
+            return None
+        change = self._open_change(raw, f"{self._prefix}active")
+        if change.seq < self.seen_seq:
+            exc = UntrustedState(
+                f"{self._prefix}active",
+                f"an older activation (sequence {change.seq}, this replica has accepted "
+                f"{self.seen_seq}) written back: a replay",
+            )
+            self.rejections.record(exc, raw)
+            raise exc
+        self.seen_seq = change.seq
+        return change
 
     async def active_version(self) -> str | None:
-        raw = await self._call(lambda: self._redis.get(f"{self._prefix}active"))
-        return _text(raw) if raw is not None else None
+        change = await self.active_change()
+        return None if change is None else change.to_version
 
-    async def set_active(self, change: ChangeRecord) -> None:
-        async def transaction() -> None:
+    async def set_active(
+        self, change: ChangeRecord, *, only_if_unset: bool = False
+    ) -> ChangeRecord:
+        active, history = f"{self._prefix}active", f"{self._prefix}history"
+
+        async def transaction() -> ChangeRecord:
             async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.set(f"{self._prefix}active", change.to_version)
-                pipe.lpush(f"{self._prefix}history", change.to_json())
-                pipe.ltrim(f"{self._prefix}history", 0, _HISTORY_LIMIT - 1)
-                pipe.publish(self._channel, change.to_version)
-                await pipe.execute()
+                while True:
+                    try:
+                        await pipe.watch(active)
+                        current = await pipe.get(active)
+                        latest, valid = self.seen_seq, False
+                        if current is not None:
+                            with contextlib.suppress(UntrustedState):
+                                latest = max(latest, self._open_change(current, active).seq)
+                                valid = True
+                        if only_if_unset and valid:
+                            raise PointerTaken(change.to_version)
+                        record = dataclasses.replace(change, seq=latest + 1)
+                        sealed = self._keys.seal("change", dataclasses.asdict(record))
+                        pipe.multi()  # type: ignore[no-untyped-call]
+                        pipe.set(active, sealed)
+                        pipe.lpush(history, sealed)
+                        pipe.ltrim(history, 0, _HISTORY_LIMIT - 1)
+                        pipe.publish(self._channel, record.to_version)
+                        await pipe.execute()
+                    except WatchError:
+                        continue  # another replica activated meanwhile: number after it
+                    self.seen_seq = record.seq
+                    return record
 
-        await self._call(transaction)
+        return await self._call(transaction)
 
     async def history(self, limit: int = 100) -> list[ChangeRecord]:
+        """Newest first; entries that do not verify are recorded and left out."""
         key = f"{self._prefix}history"
         raw = await self._call(lambda: self._redis.lrange(key, 0, limit - 1))
-        return [ChangeRecord.from_json(r) for r in raw]
+        changes = []
+        for value in raw:
+            with contextlib.suppress(UntrustedState):
+                changes.append(self._open_change(value, key))
+        return changes
+
+    def _open_change(self, raw: bytes | str, where: str) -> ChangeRecord:
+        try:
+            change = ChangeRecord(**self._keys.open("change", raw, where))
+            if change.action not in _ACTIONS or not isinstance(change.seq, int):
+                raise UntrustedState(where, "a change no replica writes")
+        except TypeError:
+            self.rejections.record(UntrustedState(where, "malformed signed change"), raw)
+            raise UntrustedState(where, "malformed signed change") from None
+        except UntrustedState as exc:
+            self.rejections.record(exc, raw)
+            raise
+        return change
+
+    # -- the policy file's last rolled-out version ---------------------------
 
     async def claim_file_version(self, version: str) -> bool:
         key = f"{self._prefix}file-version"
+        sealed = self._keys.seal("file-version", {"version": version, "at": time.time()})
         # SET ... GET is atomic: of several replicas seeing the same new file, one wins.
-        previous = await self._call(lambda: self._redis.set(key, version, get=True))
-        return previous is None or _text(previous) != version
+        previous = await self._call(lambda: self._redis.set(key, sealed, get=True))
+        if previous is None:
+            return True
+        if not isinstance(previous, bytes | str):
+            previous = b""  # SET ... GET answers the old value; anything else is not ours
+        try:
+            claimed = self._keys.open("file-version", previous, key)
+        except UntrustedState as exc:
+            # Not ours: treat the file as new, so the operator's own policy file wins.
+            self.rejections.record(exc, previous)
+            return True
+        return bool(claimed.get("version") != version)
+
+    # -- push, lifecycle ---------------------------------------------------
 
     async def wait_for_change(self, timeout: float) -> None:  # noqa: ASYNC109
         """Wait for an activation message; raises StoreUnavailable if the link is down."""
@@ -126,7 +262,7 @@ class RedisPolicyStore:
                     return
         except (RedisError, OSError) as exc:
             await self._drop_pubsub()
-            raise StoreUnavailable(f"redis {self.url}: {type(exc).__name__}") from None
+            raise StoreUnavailable(f"redis {self.url}: {describe_redis_error(exc)}") from None
 
     async def _drop_pubsub(self) -> None:
         pubsub, self._pubsub = self._pubsub, None
@@ -150,23 +286,56 @@ class RedisPolicyStore:
         await self._call(delete)
 
 
-def read_active_blocking(url: str, prefix: str, *, timeout: float = 1.0) -> StoredVersion | None:
-    """The shared active version, read once without an event loop (start-up only).
+def read_active_blocking(
+    target: RedisTarget, prefix: str, keys: RolloutKeys, *, timeout: float = 1.0
+) -> StoredVersion | None:
+    """The shared active version, read once and verified, without an event loop (start-up).
 
-    Raises ``StoreUnavailable`` when Redis cannot be reached, and returns None
-    when it holds no active version (or the pointer names a version it lacks).
+    Raises ``StoreUnavailable`` when Redis cannot be reached and ``UntrustedState``
+    when the pointer or the version does not verify; returns None when Redis
+    holds no active version (or the pointer names a version it lacks).
     """
-    client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+    client = redis.Redis.from_url(
+        target.url, socket_timeout=timeout, socket_connect_timeout=timeout, **target.options
+    )
     try:
-        active = client.get(f"{prefix}active")
-        if active is None:
+        raw_active = client.get(f"{prefix}active")
+        if raw_active is None:
             return None
-        raw = client.hget(f"{prefix}versions", _text(active))
+        payload = keys.open("change", raw_active, f"{prefix}active")
+        version = str(payload.get("to_version"))
+        raw = client.hget(f"{prefix}versions", version)
     except (RedisError, OSError) as exc:
-        raise StoreUnavailable(f"redis {redact_url(url)}: {type(exc).__name__}") from None
+        raise StoreUnavailable(f"redis {target.display}: {describe_redis_error(exc)}") from None
     finally:
         client.close()
-    return StoredVersion.from_json(raw) if raw is not None else None
+    if raw is None:
+        return None
+    where = f"{prefix}versions[{_shown(version)}]"
+    try:
+        stored = StoredVersion(**keys.open("version", raw, where))
+    except TypeError:
+        raise UntrustedState(where, "malformed signed version") from None
+    if stored.version != version or stored.origin not in _ORIGINS:
+        raise UntrustedState(where, "a signed version filed under another version's name")
+    return stored
+
+
+def _shown(name: str) -> str:
+    """A hash field's name as logs may show it: a version id, or not at all.
+
+    The name is whatever a writer to Redis chose, so it could carry any text.
+    """
+    return name if _VERSION_ID.fullmatch(name) else "<not a version id>"
+
+
+def _signer(raw: object) -> str | None:
+    """The key id an envelope names (already verified by the caller)."""
+    try:
+        envelope = orjson.loads(raw) if isinstance(raw, bytes | str) else None
+    except orjson.JSONDecodeError:
+        return None
+    return str(envelope.get("key")) if isinstance(envelope, dict) else None
 
 
 def _text(value: object) -> str:

@@ -19,9 +19,12 @@ from dataclasses import dataclass
 
 from gateway.detect import SUPPORTED_ENTITIES
 from gateway.errors import ConfigError
+from gateway.extras import require
 from gateway.policy.active import ProviderBuilder
 from gateway.policy.evaluate import CompiledPolicy
 from gateway.policy.loader import load_policy
+from gateway.rollout.redis_connect import RedisAccess
+from gateway.rollout.signing import UntrustedState
 from gateway.rollout.store import StoreUnavailable
 from gateway.rollout.versions import compile_stored
 from gateway.settings import Settings
@@ -38,8 +41,14 @@ class StartingPolicy:
     file_error: str | None = None  # why the file's policy was not used
 
 
-def starting_policy(settings: Settings, providers: ProviderBuilder) -> StartingPolicy:
-    """The policy file's policy, else Redis's active one; blocking (start-up only)."""
+def starting_policy(
+    settings: Settings, providers: ProviderBuilder, redis: RedisAccess | None = None
+) -> StartingPolicy:
+    """The policy file's policy, else Redis's active one; blocking (start-up only).
+
+    Redis's version must verify like any shared one (``redis_store``), and is
+    checked like an upload: its file references stay inside the policy directory.
+    """
     try:
         policy = load_policy(settings.policy, SUPPORTED_ENTITIES)
         providers(policy)
@@ -47,10 +56,9 @@ def starting_policy(settings: Settings, providers: ProviderBuilder) -> StartingP
         file_error = str(exc)
     else:
         return StartingPolicy(policy, "file")
-    url = settings.rollout.redis_url
-    if url is None:
+    if redis is None:
         raise ConfigError(file_error)
-    shared = _shared_policy(url, settings, providers, file_error)
+    shared = _shared_policy(redis, settings, providers, file_error)
     log.error(
         "policy file %s cannot be used, so this replica starts with the shared active version "
         "%s from Redis: %s",
@@ -62,15 +70,21 @@ def starting_policy(settings: Settings, providers: ProviderBuilder) -> StartingP
 
 
 def _shared_policy(
-    url: str, settings: Settings, providers: ProviderBuilder, file_error: str
+    redis: RedisAccess, settings: Settings, providers: ProviderBuilder, file_error: str
 ) -> CompiledPolicy:
+    require("redis", "rollout.redis_url")
     from gateway.rollout.redis_store import read_active_blocking
 
     try:
-        stored = read_active_blocking(url, settings.rollout.key_prefix)
+        stored = read_active_blocking(redis.target, settings.rollout.key_prefix, redis.keys)
     except StoreUnavailable as exc:
         raise ConfigError(
             f"{file_error}\n(and no shared policy to start with instead: {exc})"
+        ) from None
+    except UntrustedState as exc:
+        log.error("refused shared rollout state %s: %s", exc.where, exc.reason)
+        raise ConfigError(
+            f"{file_error}\n(and Redis's active version was refused: {exc})"
         ) from None
     if stored is None:
         raise ConfigError(

@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,6 +26,7 @@ import orjson
 __all__ = [
     "ChangeRecord",
     "LocalPolicyStore",
+    "PointerTaken",
     "PolicyStore",
     "StoreUnavailable",
     "StoredVersion",
@@ -34,6 +35,10 @@ __all__ = [
 
 class StoreUnavailable(RuntimeError):
     """The shared store cannot be reached; the message names an error kind only."""
+
+
+class PointerTaken(RuntimeError):
+    """``set_active(only_if_unset=True)`` found a valid active pointer: another replica won."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +76,9 @@ class ChangeRecord:
     from_version: str | None
     to_version: str
     diff: dict[str, Any] = field(default_factory=dict)
+    # Set by the store: higher than every earlier change, so an old (validly
+    # signed) activation written back into Redis is recognised as a replay.
+    seq: int = 0
 
     def to_json(self) -> bytes:
         return orjson.dumps(asdict(self))
@@ -96,8 +104,15 @@ class PolicyStore(Protocol):
 
     async def active_version(self) -> str | None: ...
 
-    async def set_active(self, change: ChangeRecord) -> None:
-        """Point at ``change.to_version``, log the change and tell the other replicas."""
+    async def set_active(
+        self, change: ChangeRecord, *, only_if_unset: bool = False
+    ) -> ChangeRecord:
+        """Point at ``change.to_version``, log the change and tell the other replicas.
+
+        Returns the change as recorded, with its sequence number. ``only_if_unset``
+        (seeding an empty store): raise ``PointerTaken`` instead if a valid
+        pointer is there, so replicas starting together record one seed, not two.
+        """
         ...
 
     async def history(self, limit: int = 100) -> list[ChangeRecord]:
@@ -164,16 +179,23 @@ class LocalPolicyStore:
             return raw.decode().strip() if raw else None
         return self._active
 
-    async def set_active(self, change: ChangeRecord) -> None:
+    async def set_active(
+        self, change: ChangeRecord, *, only_if_unset: bool = False
+    ) -> ChangeRecord:
+        if only_if_unset and await self.active_version() is not None:
+            raise PointerTaken(change.to_version)
+        latest = await self.history(1)
+        change = replace(change, seq=(latest[0].seq if latest else 0) + 1)
         self._active = change.to_version
         if self._dir is None:
             self._history.append(change)
             del self._history[: -self._history_limit]
-            return
+            return change
         self._dir.mkdir(parents=True, exist_ok=True)
         with (self._dir / "history.jsonl").open("ab") as log:
             log.write(change.to_json() + b"\n")
         self._write("active", change.to_version.encode())
+        return change
 
     async def history(self, limit: int = 100) -> list[ChangeRecord]:
         if self._dir is None:

@@ -1,8 +1,8 @@
 """Compiling policies that did not come from this replica's own file.
 
 An upload and a version stored by another replica are compiled the same way
-as the policy file, with two extra guards: an upload may name files only
-inside the policy directory (``references.py``), and a stored version must
+as the policy file, with two extra guards: both may name files only inside
+the policy directory (``references.py``), and a stored version must
 hash to the version it was stored under here too; otherwise this replica's
 dictionary or included files differ from the uploader's and it would enforce
 something else under the same name.
@@ -37,12 +37,14 @@ def compile_candidate(
 
 
 def compile_stored(stored: StoredVersion, policy_file: Path) -> CompiledPolicy:
-    """A stored version, compiled here and checked to be the same version; blocking."""
+    """A stored version, compiled here and checked to be the same version; blocking.
+
+    Checked like an upload whatever its claimed ``origin``: a version from
+    another replica's policy file may name files only inside the policy
+    directory here (this replica's own file is read from disk, not from here).
+    """
     compiled = compile_candidate(
-        stored.yaml.encode("utf-8"),
-        policy_file,
-        f"<stored {stored.version}>",
-        confined=stored.origin != "file",  # only uploads came through the admin API
+        stored.yaml.encode("utf-8"), policy_file, f"<stored {stored.version}>", confined=True
     )
     if compiled.version != stored.version:
         raise ConfigError(

@@ -5,7 +5,11 @@ the gateway's ``telemetry`` settings once at start-up. What it returns wraps the
 pipeline's parts — the request handler, the stages, the upstream client, the
 audit store — only for the signals that are on; with everything off each
 ``wrap_*`` hands back the very object it was given, so the request path is
-exactly the untraced one.
+exactly the untraced one. The modules that need OpenTelemetry (``tracing``,
+``metrics``, ``audit``) are imported only once a signal is on, so importing this
+package, as the pipeline and the CLI do, costs nothing, and a gateway without
+the ``otel`` extra (OpenTelemetry's SDK and exporters) starts as long as no
+signal is asked for.
 """
 
 from __future__ import annotations
@@ -16,21 +20,21 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, cast
 
-from gateway.telemetry.audit import ObservedAuditStore
+from gateway.extras import require
 from gateway.telemetry.config import ExporterChoice, choose_exporters
 from gateway.telemetry.logs import bind_request_id, configure_logging
-from gateway.telemetry.metrics import CountedScan, GatewayMetrics, PrometheusEndpoint
-from gateway.telemetry.tracing import RequestTracer, TracedRequests, TracedStage, TracedUpstream
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.metrics.export import MetricReader
     from opentelemetry.sdk.trace.export import SpanExporter
 
-    from gateway.audit import AuditStore
-    from gateway.pipeline import Stage
+    from gateway.audit.store import AuditStore
+    from gateway.exchange import Stage
     from gateway.settings import TelemetrySettings
+    from gateway.telemetry.metrics import GatewayMetrics
+    from gateway.telemetry.tracing import RequestTracer
     from gateway.types import ASGIApp
-    from gateway.upstream import Upstream
+    from gateway.upstream.base import Upstream
 
 __all__ = [
     "ExporterChoice",
@@ -42,6 +46,15 @@ __all__ = [
 ]
 
 log = logging.getLogger("haetae.telemetry")
+
+#: the standard variables that turn an exporter on (see ``config``)
+_ASKING = (
+    "OTEL_TRACES_EXPORTER",
+    "OTEL_METRICS_EXPORTER",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+)
 
 
 @dataclass(slots=True)
@@ -55,9 +68,18 @@ class Telemetry:
     _providers: tuple[Any, ...] = ()
 
     def wrap_requests(self, app: ASGIApp) -> ASGIApp:
-        return app if self.tracer is None else TracedRequests(app, self.tracer)
+        if self.tracer is None:
+            return app
+        from gateway.telemetry.tracing import TracedRequests
+
+        return TracedRequests(app, self.tracer)
 
     def wrap_stages(self, *stages: Stage) -> list[Stage]:
+        if self.tracer is None and self.metrics is None:
+            return list(stages)
+        from gateway.telemetry.metrics import CountedScan
+        from gateway.telemetry.tracing import TracedStage
+
         wrapped: list[Stage] = []
         for stage in stages:
             if self.metrics is not None and stage.name == "detect":
@@ -68,14 +90,25 @@ class Telemetry:
         return wrapped
 
     def wrap_upstream(self, upstream: Upstream) -> Upstream:
-        return upstream if self.tracer is None else TracedUpstream(upstream, self.tracer)
+        if self.tracer is None:
+            return upstream
+        from gateway.telemetry.tracing import TracedUpstream
+
+        return TracedUpstream(upstream, self.tracer)
 
     def wrap_audit(self, store: AuditStore) -> AuditStore:
         if self.tracer is None and self.metrics is None:
             return store
+        from gateway.telemetry.audit import ObservedAuditStore
+
         if self.metrics is not None:
             self.metrics.watch_audit(store)
         return cast("AuditStore", ObservedAuditStore(store, self.tracer, self.metrics))
+
+    def watch_rollout(self, rejections: object | None) -> None:
+        """Count what the rollout refused from the shared store (when metrics are on)."""
+        if self.metrics is not None and rejections is not None:
+            self.metrics.watch_rollout(rejections)
 
     def shutdown(self) -> None:
         """Export what is buffered and stop the exporters (bounded by their timeouts)."""
@@ -109,7 +142,11 @@ def build_telemetry(
     choice = choose_exporters(environ, prometheus=settings.prometheus)
     if not (choice.traces or choice.metrics or span_exporters or metric_readers):
         return Telemetry()
+    require("otel", _asked_by(settings, environ))
     from opentelemetry.sdk.resources import Resource
+
+    from gateway.telemetry.metrics import GatewayMetrics, PrometheusEndpoint
+    from gateway.telemetry.tracing import RequestTracer
 
     resource = Resource.create({"service.name": choice.service_name, "service.version": _version()})
     telemetry = Telemetry()
@@ -145,6 +182,14 @@ def build_telemetry(
         choice.service_name,
     )
     return telemetry
+
+
+def _asked_by(settings: TelemetrySettings, environ: Mapping[str, str]) -> str:
+    """What turned telemetry on, in the operator's words (for a missing extra)."""
+    if settings.prometheus:
+        return "telemetry.prometheus"
+    named = [name for name in _ASKING if environ.get(name, "").strip().lower() not in ("", "none")]
+    return f"telemetry export ({', '.join(named) or 'test exporters'})"
 
 
 def _tracer_provider(resource: Any, names: Sequence[str], extra: Sequence[SpanExporter]) -> Any:

@@ -62,7 +62,12 @@ def _safe_exception(exc_info: _ExcInfo) -> tuple[str, list[str]]:
 
 def _trace_ids() -> tuple[str, str] | None:
     # Imported lazily: the API is tiny, but text logs without tracing need none of it.
-    from opentelemetry import trace
+    # It comes with FastAPI today, not from Haetae's own requirements: without it
+    # there is no tracing, so there are no ids to add.
+    try:
+        from opentelemetry import trace
+    except ImportError:
+        return None
 
     context = trace.get_current_span().get_span_context()
     if not context.is_valid:

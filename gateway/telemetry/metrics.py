@@ -21,8 +21,7 @@ if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
 
     from gateway.audit import AuditRecord
-    from gateway.exchange import Exchange
-    from gateway.pipeline import Stage
+    from gateway.exchange import Exchange, Stage
     from gateway.types import Receive, Scope, Send
 
 __all__ = ["CountedScan", "GatewayMetrics", "PrometheusEndpoint"]
@@ -164,6 +163,24 @@ class GatewayMetrics:
                 unit="{record}",
                 description="Audit records lost to a failed write or a full backlog",
             )
+
+    def watch_rollout(self, rejections: object) -> None:
+        """``haetae.rollout.rejected``: values refused from the shared store (forged or replayed).
+
+        ``rejections`` is the rollout's ``Rejections`` (its ``count`` is read when
+        metrics are collected); anything above zero deserves an alert.
+        """
+
+        def callback(_options: CallbackOptions) -> Iterable[Observation]:
+            count = getattr(rejections, "count", None)
+            return [Observation(count)] if isinstance(count, int) else []
+
+        self._meter.create_observable_counter(
+            "haetae.rollout.rejected",
+            callbacks=[callback],
+            unit="{value}",
+            description="Values in the shared policy store that failed their signature check",
+        )
 
 
 class CountedScan:

@@ -30,13 +30,13 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from gateway.errors import Refusal
+from gateway.labels import recorded_method
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Span, Tracer
 
     from gateway.audit import AuditRecord
-    from gateway.exchange import Exchange
-    from gateway.pipeline import Stage
+    from gateway.exchange import Exchange, Stage
     from gateway.types import ASGIApp, Receive, Scope, Send
     from gateway.upstream import Upstream, UpstreamResponse
 
@@ -113,7 +113,7 @@ class TracedRequests:
             if name == b"traceparent":
                 parent = _PROPAGATOR.extract(headers, getter=_GETTER)
                 break
-        method = scope["method"]
+        method = recorded_method(scope["method"])  # any token, for some servers
         span = self._tracer.start_span(
             method,
             context=parent,

@@ -10,16 +10,21 @@ undecoded, as it arrives.
 
 from __future__ import annotations
 
-import httpx
+from typing import TYPE_CHECKING
 
-from gateway.settings import ForwardSettings, TimeoutSettings
-from gateway.upstream.base import Upstream, UpstreamResponse
-from gateway.upstream.headers import (
-    HOP_BY_HOP,
-    relayable_response_headers,
-    strip_query_credentials,
-    upstream_request_headers,
-)
+from gateway.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    import httpx
+
+    from gateway.settings import ForwardSettings, TimeoutSettings
+    from gateway.upstream.base import Upstream, UpstreamResponse
+    from gateway.upstream.headers import (
+        HOP_BY_HOP,
+        relayable_response_headers,
+        strip_query_credentials,
+        upstream_request_headers,
+    )
 
 __all__ = [
     "HOP_BY_HOP",
@@ -30,6 +35,18 @@ __all__ = [
     "strip_query_credentials",
     "upstream_request_headers",
 ]
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "Upstream": "gateway.upstream.base",
+        "UpstreamResponse": "gateway.upstream.base",
+        "HOP_BY_HOP": "gateway.upstream.headers",
+        "relayable_response_headers": "gateway.upstream.headers",
+        "strip_query_credentials": "gateway.upstream.headers",
+        "upstream_request_headers": "gateway.upstream.headers",
+    },
+)
 
 
 def build_upstream(

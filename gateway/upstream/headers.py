@@ -8,6 +8,8 @@ from gateway.providers.query import CREDENTIAL_PARAMS, decode_query_part
 
 __all__ = [
     "HOP_BY_HOP",
+    "RELAYED_RESPONSE_HEADERS",
+    "RELAYED_RESPONSE_PREFIXES",
     "relayable_response_headers",
     "strip_query_credentials",
     "upstream_request_headers",
@@ -67,9 +69,40 @@ def upstream_request_headers(
     return out
 
 
+#: response headers relayed by exact name: the body's framing and the ones the official
+#: SDKs read (openai, anthropic and google-genai: request ids, retry advice)
+RELAYED_RESPONSE_HEADERS = frozenset(
+    {
+        b"content-type",
+        b"content-length",  # dropped again when restoration changes the body
+        b"content-encoding",  # the body is relayed undecoded
+        b"cache-control",  # event streams say no-cache, so proxies do not hold them
+        b"x-request-id",  # OpenAI (and most compatible APIs): the SDKs' `request_id`
+        b"request-id",  # Anthropic: the SDK's `_request_id`
+        b"retry-after",  # all three SDKs: how long to wait before a retry
+        b"retry-after-ms",  # openai and anthropic SDKs, preferred over retry-after
+        b"x-should-retry",  # openai and anthropic SDKs: retry or not, whatever the status
+    }
+)
+#: response headers relayed by prefix: rate limits and provider metadata
+#: (`openai-organization`, `openai-processing-ms`, `openai-poll-after-ms`,
+#: `anthropic-ratelimit-*`, `anthropic-organization-id`, `x-ratelimit-*`, ...)
+RELAYED_RESPONSE_PREFIXES = (b"openai-", b"anthropic-", b"x-ratelimit-")
+
+
+def _relayed(name: bytes) -> bool:
+    return name in RELAYED_RESPONSE_HEADERS or name.startswith(RELAYED_RESPONSE_PREFIXES)
+
+
 def relayable_response_headers(raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """Upstream response headers, lower-cased, minus hop-by-hop ones and those
-    the ``Connection`` header names."""
+    """The upstream response headers the client may see, names lower-cased.
+
+    An allow-list, not a deny-list: a provider (or whoever answers in its name)
+    cannot set cookies, security policies or CORS on the gateway's origin, nor
+    pass its own ``x-haetae-*`` headers off as the gateway's (those are added by
+    the gateway afterwards, and never come from upstream). Hop-by-hop headers,
+    and any the ``Connection`` header names, are dropped even when allowed.
+    """
     lowered = [(name.lower(), value) for name, value in raw]
     dropped = HOP_BY_HOP | {
         token.strip().lower().encode("latin-1")
@@ -77,7 +110,11 @@ def relayable_response_headers(raw: Iterable[tuple[bytes, bytes]]) -> list[tuple
         if name == b"connection"
         for token in value.decode("latin-1").split(",")
     }
-    return [(name, value) for name, value in lowered if name not in dropped]
+    return [
+        (name, value)
+        for name, value in lowered
+        if _relayed(name) and name not in dropped and not name.startswith(_GATEWAY_HEADER_PREFIX)
+    ]
 
 
 def strip_query_credentials(query: bytes) -> bytes:

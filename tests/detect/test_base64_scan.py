@@ -75,6 +75,10 @@ def test_decoding_is_bounded(engine: DetectionEngine) -> None:
     assert len(found) == MAX_BASE64_BLOBS
 
 
-def test_nested_base64_is_decoded_once(engine: DetectionEngine) -> None:
+def test_nested_base64_is_decoded_one_level_deep(engine: DetectionEngine) -> None:
     inner = _b64("RRN 900101-1234568")
-    assert not [f for f in engine.scan(f"x {_b64(inner)} y") if f.entity_type == "KR_RRN"]
+    text = f"x {_b64(inner)} y"
+    found = [f for f in engine.scan(text) if f.entity_type == "KR_RRN"]
+    assert [(f.start, f.end) for f in found] == [(2, len(text) - 2)]
+    # Three layers: deeper than the one level of nesting that is followed.
+    assert not [f for f in engine.scan(f"x {_b64(_b64(inner))} y") if f.entity_type == "KR_RRN"]

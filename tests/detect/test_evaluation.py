@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import os
 import random
@@ -9,6 +10,7 @@ import re
 import subprocess
 import sys
 import unicodedata
+import urllib.parse
 from collections import Counter
 from pathlib import Path
 
@@ -49,7 +51,7 @@ KNOWN_GAPS: dict[str, str] = {
 }
 
 RECALL_THRESHOLD = 0.99
-DISGUISED_RECALL_THRESHOLD = 0.95
+DISGUISED_RECALL_THRESHOLD = 0.99
 FALSE_ALARM_THRESHOLD = 0.01
 #: Free text: names, addresses and markings are not held to the identifiers' 0.99.
 FREE_TEXT = ("CONFIDENTIAL_MARKER", "PERSON", "KR_ADDRESS")
@@ -126,6 +128,69 @@ def _fold(value: str) -> str:
     return value[:1] + value[1:].replace("+", " ")  # a URL's "+" is a space; "+82" stays
 
 
+# The corpus' number words, read independently of the detector's tables.
+_NUMBER_WORDS = {
+    **{word: str(d) for d, word in enumerate("공일이삼사오육칠팔구")},
+    **{word: str(d) for d, word in enumerate("〇一二三四五六七八九")},
+    **{
+        word: str(d)
+        for d, word in enumerate(
+            ["영", "하나", "둘", "셋", "넷", "다섯", "여섯", "일곱", "여덟", "아홉"]
+        )
+    },
+    **{
+        word: str(d)
+        for d, word in enumerate(
+            ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+        )
+    },
+}
+_WORD = re.compile("|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)))
+
+
+def _plain_values(entity: str, value: str) -> list[str]:
+    """The plain values of ``entity``'s shape a disguised value spells or encodes."""
+    shape = SHAPES[entity]
+    folded = _fold(value)
+    spellings = [folded, folded.replace(" ", ""), *_respell(value)]
+    plain = [spelling for spelling in spellings if re.fullmatch(shape, spelling)]
+    for message in _decoded(value):
+        plain += [found.group() for found in re.finditer(shape, _fold(message))]
+    return plain
+
+
+def _respell(value: str) -> tuple[str, str]:
+    """Digits of any script, other separators and number words, written plainly: with the
+    spaces between groups kept, and closed up."""
+    value = "".join(
+        str(unicodedata.digit(ch)) if unicodedata.digit(ch, None) is not None else ch
+        for ch in value
+    )
+    value = _WORD.sub(lambda m: _NUMBER_WORDS[m.group()], value)
+    value = " ".join(value.split())  # tabs, line breaks, Unicode spaces
+    value = re.sub(r" ?([-.,]) ?", r"\1", value).replace(",", "-")
+    return value, re.sub(r"(?<=\d) (?=\d)", "", value)
+
+
+def _decoded(value: str) -> list[str]:
+    """What a percent-, hex- or base64-encoded value holds, nested once."""
+    out: list[str] = []
+    for text in (value, urllib.parse.unquote(value)):
+        for decode in (bytes.fromhex, base64.b64decode):
+            try:
+                inner = decode(text).decode("utf-8")
+            except ValueError:
+                continue
+            out.append(urllib.parse.unquote(inner))
+            for decode_again in (bytes.fromhex, base64.b64decode):
+                try:
+                    out.append(urllib.parse.unquote(decode_again(inner).decode("utf-8")))
+                except ValueError:
+                    continue
+    out.append(urllib.parse.unquote(value))
+    return out
+
+
 def test_corpus_is_deterministic() -> None:
     first = build_corpus(seed=7)  # how long it takes is `haetae eval`'s to show, not a test's
     assert first == build_corpus(seed=7)
@@ -199,7 +264,10 @@ def test_every_span_is_its_value(corpus: list[Sample]) -> None:
                 assert re.fullmatch(shape, value), (sample.id, value)
             else:  # "M123 4567 8": grouped with spaces
                 folded = _fold(value)
-                assert re.fullmatch(shape, folded) or re.fullmatch(shape, folded.replace(" ", ""))
+                if re.fullmatch(shape, folded) or re.fullmatch(shape, folded.replace(" ", "")):
+                    continue
+                # Another spelling (digits, separators, words) or an encoded message holding it.
+                assert _plain_values(span.entity, value), (sample.id, value)
 
 
 def test_checksummed_values_in_the_corpus_validate(corpus: list[Sample]) -> None:
@@ -213,8 +281,10 @@ def test_checksummed_values_in_the_corpus_validate(corpus: list[Sample]) -> None
     for sample in corpus:
         for span in sample.spans:
             if span.entity in checks:
-                value = _fold(sample.text[span.start : span.end])
-                assert checks[span.entity](value), (sample.id, value)
+                value = sample.text[span.start : span.end]
+                plain = [_fold(value)] if sample.kind == "positive" else []
+                plain += _plain_values(span.entity, value) if sample.kind == "disguised" else []
+                assert any(checks[span.entity](v) for v in plain), (sample.id, value)
 
 
 def test_generators_produce_valid_numbers() -> None:

@@ -139,10 +139,10 @@ def test_the_path_and_the_model_are_scanned_and_recorded_without_findings(
     _no_raw_values(stack)
 
 
-def test_an_unrouted_path_is_recorded_without_its_unscanned_segments(fake, stack) -> None:
+def test_an_unrouted_path_is_scanned_and_recorded_without_what_was_found(fake, stack) -> None:
     response = _send(stack, f"/openai/v1/{RRN}", CHAT_BODY)
     assert response.status_code == 403  # not an inspected endpoint
-    assert _record(stack, response).path == "/v1/*"
+    assert _record(stack, response).path == "/v1/<KR_RRN>"
     _no_raw_values(stack)
 
 
@@ -222,3 +222,121 @@ def test_a_key_given_twice_is_forwarded_as_scanned(fake, stack) -> None:
     (received,) = fake.received
     assert RRN.encode() not in received.body
     assert received.body.count(b'"messages"') == 1
+
+
+# -- labels: the client application's headers ------------------------------------------
+
+GITHUB = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
+AWS_KEY = "AKIAZ3MSK2PLQW7RTX4N"
+LABEL_VALUES = [RRN, GITHUB, AWS_KEY]
+
+
+def _no_raw_labels(stack) -> None:
+    raw = _store_bytes(stack)
+    leaked = [value for value in LABEL_VALUES if value.encode() in raw]
+    leaked += [value for value in LABEL_VALUES if value.lower().encode() in raw]
+    assert not leaked, f"the audit store holds {leaked}"
+
+
+def _send_with(stack, path: str, body: object | None, **headers: str) -> httpx.Response:
+    content = orjson.dumps(body) if body is not None else None
+    return httpx.request(
+        "POST" if content is not None else "GET",
+        stack.url(path),
+        content=content,
+        headers={"content-type": "application/json", **headers},
+        timeout=10,
+    )
+
+
+@pytest.mark.parametrize("header", ["user-agent", "x-haetae-client"])
+@pytest.mark.parametrize(
+    ("value", "rule", "recorded"),
+    [
+        (RRN, "pipa-resident-number", "<KR_RRN>"),
+        (GITHUB, "no-secrets", "<SECRET_GITHUB_TOKEN>"),
+        (AWS_KEY, "no-secrets", "<SECRET_AWS_ACCESS_KEY>"),
+        (f"curl/8.5 {RRN}", "pipa-resident-number", "curl"),
+    ],
+    ids=["rrn", "github-token", "aws-key", "after-the-product"],
+)
+def test_a_label_holding_what_the_policy_blocks_is_blocked_and_recorded_masked(
+    fake, stack, header: str, value: str, rule: str, recorded: str
+) -> None:
+    """Every string the caller sends is seen: a label is judged like a prompt."""
+    response = _send_with(stack, CHAT, CHAT_BODY, **{header: value})
+    assert response.status_code == 403
+    assert rule in response.json()["error"]["message"]
+    assert fake.received == []
+    record = _record(stack, response)
+    assert record.rule_ids == [rule]
+    if header == "x-haetae-client" and value.startswith("curl/"):
+        recorded = "curl"  # the header's first token names the application
+    assert record.client_application == recorded
+    assert {f.location for f in record.findings} == {f"(header:{header})"}
+    _no_raw_labels(stack)
+
+
+def test_a_label_the_policy_would_edit_is_edited_where_it_is_forwarded(fake, stack) -> None:
+    response = _send_with(stack, CHAT, CHAT_BODY, **{"user-agent": f"mytool/1.0 (mailto {EMAIL})"})
+    assert response.status_code == 200
+    (received,) = fake.received
+    assert received.headers["user-agent"] == "mytool/1.0 (mailto <EMAIL_ADDRESS>)"
+    record = _record(stack, response)
+    assert (record.client_application, record.edits) == ("mytool", {"EMAIL_ADDRESS": "redact"})
+    assert [f.location for f in record.findings] == ["(header:user-agent)"]
+    _no_raw_values(stack)
+
+
+def test_an_ordinary_label_is_recorded_as_it_is(fake, stack) -> None:
+    response = _send_with(stack, CHAT, CHAT_BODY, **{"x-haetae-client": "Cursor"})
+    assert response.status_code == 200
+    assert _record(stack, response).client_application == "cursor"
+    assert fake.received[0].headers["user-agent"].startswith("python-httpx/")
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "headers", "status", "recorded_path"),
+    [
+        (f"/{GITHUB}/v1/chat", CHAT_BODY, {}, 404, "/<SECRET_GITHUB_TOKEN>/v1/chat"),
+        (f"/openai/v1/{GITHUB}/files", CHAT_BODY, {}, 403, "/v1/<SECRET_GITHUB_TOKEN>/files"),
+        (f"/openai/v1/files/{AWS_KEY}", None, {}, 403, "/v1/files/<SECRET_AWS_ACCESS_KEY>"),
+        (
+            f"/openai/v1/{GITHUB}/chat/completions",
+            "not json",
+            {},
+            400,
+            "/v1/<SECRET_GITHUB_TOKEN>/chat/completions",
+        ),
+        (
+            f"/openai/v1/{RRN}/chat/completions",
+            CHAT_BODY,
+            {"x-haetae-key": "hk_" + "a" * 43},
+            401,
+            "/v1/<KR_RRN>/chat/completions",
+        ),
+    ],
+    ids=["unknown-provider", "uninspected-path", "read-only-method", "bad-body", "bad-key"],
+)
+def test_a_refused_path_is_masked_like_a_forwarded_one(
+    fake, stack, path: str, body: object, headers: dict[str, str], status: int, recorded_path: str
+) -> None:
+    """Refused before Detect: the path and the labels are scanned for the record alone."""
+    response = _send_with(stack, path, body, **{"user-agent": f"{RRN}/1.0", **headers})
+    assert response.status_code == status
+    assert fake.received == []
+    record = _record(stack, response)
+    assert record.path == recorded_path
+    assert record.client_application == "<KR_RRN>"
+    _no_raw_labels(stack)
+
+
+def test_an_upstream_failure_s_record_carries_the_labels_masked(fake, stack) -> None:
+    response = _send_with(
+        stack, "/mistral/v1/chat/completions", CHAT_BODY, **{"user-agent": f"tool/1 {EMAIL}"}
+    )
+    assert response.status_code == 502
+    record = _record(stack, response)
+    assert (record.path, record.client_application) == ("/v1/chat/completions", "tool")
+    assert record.error == "upstream_unreachable"
+    _no_raw_values(stack)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.identity.application import application_name
+from gateway.labels import application_name
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from gateway.policy import PolicyInput, parse_policy
 KNOWN = {"KR_RRN", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "SECRET_AWS_ACCESS_KEY"}
 
 
-def request(**facts) -> PolicyInput:
+def request(subject: Subject | None = None, **facts) -> PolicyInput:
     base = {
         "provider": "openai",
         "provider_jurisdiction": "US",
@@ -18,6 +18,14 @@ def request(**facts) -> PolicyInput:
         "api": "chat",
         "model": "gpt-4o",
     }
+    if subject is not None:  # the caller's facts, as identify would establish them
+        base |= {
+            "user": subject.user,
+            "groups": subject.groups,
+            "source": subject.address,
+            "client_app": subject.application,
+            "anonymous": subject.anonymous,
+        }
     return PolicyInput(**(base | facts))
 
 

@@ -17,6 +17,7 @@ from tests.support.rollout import (
     chat,
     ready,
     rollout_gateway,
+    rollout_keys,
     rollout_stack,
     with_internal_provider,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "closed_port",
     "ready",
     "rollout_gateway",
+    "rollout_keys",
     "rollout_stack",
     "wait_for",
     "with_internal_provider",

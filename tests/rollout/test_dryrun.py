@@ -116,7 +116,7 @@ def test_the_caller_and_what_was_attached_are_rebuilt_from_the_record() -> None:
     staff.details = {"attachments": ["image"]}
     rebuilt = reconstruct(sent_files, PROVIDERS)
     assert rebuilt is not None
-    assert rebuilt.subject.groups == ("interns",) and not rebuilt.subject.anonymous
+    assert rebuilt.groups == ("interns",) and not rebuilt.anonymous
     assert rebuilt.attachments == ("file",)
     report = dry_run(
         [sent_files, text_only, staff], ACTIVE, candidate, PROVIDERS, since=0, until=2000

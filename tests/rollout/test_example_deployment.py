@@ -2,7 +2,8 @@
 
 Compose reaches Redis and PostgreSQL by service name; here the same config runs
 as two real processes with only those addresses (and the paths inside the
-image) pointed at this machine.
+image) pointed at this machine. Redis requires a password, as in compose: a
+private redis-server of this test's own, since the shared one has none.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.identity.api_keys import KeyFile
 from tests.rollout.rollout_replicas import replicas
 from tests.support.polling import wait_for
-from tests.support.rollout import ADMIN, TOKEN, chat, ready
+from tests.support.redis_server import private_redis
+from tests.support.rollout import ADMIN, TOKEN, chat, ready, rollout_keys
 
 pytestmark = pytest.mark.slow  # real gateway processes
 
@@ -43,11 +45,17 @@ def upstream() -> Iterator[ServerThread]:
 
 
 def replica_config(
-    folder: Path, upstream: str, redis_url: str, key_prefix: str, postgres_url: str, keys: Path
+    folder: Path, upstream: str, redis_url: str, password: Path, postgres_url: str, keys: Path
 ) -> dict[str, Any]:
     config: dict[str, Any] = copy.deepcopy(EXAMPLE)
-    config["policy"] = str(ROOT / config["policy"])
-    config["rollout"] |= {"redis_url": redis_url, "key_prefix": key_prefix}
+    signing, verify = rollout_keys()
+    config["rollout"] |= {
+        "redis_url": redis_url,
+        # compose passes it as HAETAE_REDIS_PASSWORD; test replicas see no HAETAE_* variable
+        "redis_password_file": str(password),
+        "signing_key_file": str(signing),
+        "verify_key_file": str(verify),
+    }
     config["audit"] |= {"url": postgres_url, "spool": str(folder / "audit-spool.jsonl")}
     config["identity"]["api_keys"]["file"] = str(keys)
     config["providers"]["openai"]["base_url"] = upstream
@@ -55,17 +63,24 @@ def replica_config(
 
 
 def test_two_replicas_share_policy_keys_and_audit_trail(
-    tmp_path: Path, upstream: ServerThread, redis_url: str, key_prefix: str, postgres_url: str
+    tmp_path: Path, upstream: ServerThread, postgres_url: str
 ) -> None:
     keys = tmp_path / "keys" / "keys.jsonl"
     keys.parent.mkdir()
     alice, _entry = KeyFile(keys).create("alice", ["eng"])
-    specs = []
-    for name in ("a", "b"):
-        folder = tmp_path / name
-        shared = (upstream.base_url, redis_url, key_prefix, postgres_url, keys)
-        specs.append((folder, replica_config(folder, *shared)))
-    caller = {"x-haetae-key": alice}
+    password = tmp_path / "redis-password"
+    password.write_text("example-deployment-redis-password\n", encoding="utf-8")
+    redis = private_redis(tmp_path / "redis", "example-deployment-redis-password")
+    with redis as server:
+        specs = []
+        for name in ("a", "b"):
+            folder = tmp_path / name
+            shared = (upstream.base_url, server.url, password, postgres_url, keys)
+            specs.append((folder, replica_config(folder, *shared)))
+        _run_both(specs, {"x-haetae-key": alice})
+
+
+def _run_both(specs: list[tuple[Path, dict[str, Any]]], caller: dict[str, str]) -> None:
     with replicas(*specs, token=TOKEN) as (a, b):
         for replica in (a, b):
             status = ready(replica.base_url)

@@ -15,7 +15,15 @@ from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.providers.catalog import load_catalog
 from tests.rollout.rollout_replicas import Replica, TcpLink, replicas
 from tests.support.polling import wait_for
-from tests.support.rollout import ADMIN, BASE_POLICY, STRICT_POLICY, TOKEN, chat, ready
+from tests.support.rollout import (
+    ADMIN,
+    BASE_POLICY,
+    STRICT_POLICY,
+    TOKEN,
+    chat,
+    ready,
+    rollout_keys,
+)
 from tests.support.services import closed_port
 
 pytestmark = pytest.mark.slow  # real gateway processes
@@ -37,7 +45,12 @@ def config(folder: Path, upstream: ServerThread, redis_url: str, **rollout: Any)
         "policy": str(policy),
         "audit": {"url": f"sqlite:///{folder / 'audit.db'}"},
         "providers": {pid: {"base_url": upstream.base_url} for pid in load_catalog()},
-        "rollout": {"redis_url": redis_url, "file_poll_interval": 0} | rollout,
+        "rollout": {
+            "redis_url": redis_url,
+            "file_poll_interval": 0,
+            "signing_key_file": str(rollout_keys()[0]),
+        }
+        | rollout,
         "log_level": "info",
     }
 

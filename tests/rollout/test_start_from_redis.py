@@ -12,7 +12,14 @@ from gateway.app import build_app
 from gateway.errors import ConfigError
 from gateway.settings import load_settings
 from tests.support.polling import wait_for
-from tests.support.rollout import BASE_POLICY, STRICT_POLICY, chat, ready, rollout_gateway
+from tests.support.rollout import (
+    BASE_POLICY,
+    STRICT_POLICY,
+    chat,
+    ready,
+    rollout_gateway,
+    rollout_keys,
+)
 from tests.support.services import closed_port
 
 RRN_TEXT = "my number is 900101-1234568"
@@ -81,6 +88,8 @@ def test_a_broken_file_starts_with_the_shared_version_and_reports_the_file(
 def start(folder: Path, **rollout: object) -> None:
     overrides = {"policy": str(folder / "policy.yaml"), "audit.url": f"sqlite:///{folder}/a.db"}
     overrides |= {f"rollout.{key}": value for key, value in rollout.items()}
+    if "redis_url" in rollout:
+        overrides["rollout.signing_key_file"] = str(rollout_keys()[0])
     build_app(load_settings(environ={}, overrides=overrides), environ={})
 
 
@@ -100,6 +109,23 @@ def test_an_empty_redis_does_not_save_a_broken_file(
     message = str(refused.value)
     assert message.startswith(file_error(tmp_path))
     assert "Redis holds no active version" in message
+
+
+def test_a_forged_shared_version_does_not_save_a_broken_file(
+    tmp_path: Path, redis_url: str, key_prefix: str
+) -> None:
+    import redis
+
+    seed(tmp_path / "a", redis_url, key_prefix)
+    client = redis.Redis.from_url(redis_url)
+    client.set(f"{key_prefix}active", b"0123456789abcdef")  # unsigned, as an attacker writes
+    client.close()
+    write(tmp_path / "b" / "policy.yaml", BROKEN)
+    with pytest.raises(ConfigError) as refused:
+        start(tmp_path / "b", redis_url=redis_url, key_prefix=key_prefix)
+    message = str(refused.value)
+    assert message.startswith(file_error(tmp_path / "b"))
+    assert "Redis's active version was refused" in message and "not a signed envelope" in message
 
 
 def test_an_unreachable_redis_does_not_save_a_broken_file(tmp_path: Path) -> None:

@@ -9,15 +9,36 @@ from pathlib import Path
 
 import pytest
 
-from gateway.rollout.redis_store import RedisPolicyStore, redact_url
+from gateway.rollout.redis_connect import RedisTarget, redact_url
+from gateway.rollout.redis_store import RedisPolicyStore
+from gateway.rollout.signing import (
+    RolloutKeys,
+    UntrustedState,
+    generate_key_pair,
+    load_rollout_keys,
+)
 from gateway.rollout.store import (
     ChangeRecord,
     LocalPolicyStore,
+    PointerTaken,
     PolicyStore,
     StoredVersion,
     StoreUnavailable,
 )
+from gateway.settings import RolloutSettings
+from tests.support.rollout import rollout_keys
 from tests.support.services import closed_port
+
+
+def keys() -> RolloutKeys:
+    config = RolloutSettings(signing_key_file=rollout_keys()[0])
+    loaded = load_rollout_keys(config, {}, required=True)
+    assert loaded is not None
+    return loaded
+
+
+def redis_store(url: str, prefix: str) -> RedisPolicyStore:
+    return RedisPolicyStore(RedisTarget.plain(url), prefix, keys())
 
 
 def version(name: str, at: float) -> StoredVersion:
@@ -39,13 +60,14 @@ async def exercise(store: PolicyStore) -> None:
     assert await store.get_version("zzzz") is None
     assert [v.version for v in await store.list_versions()] == ["aaaa", "bbbb"]
 
-    await store.set_active(change(None, "aaaa"))
-    await store.set_active(change("aaaa", "bbbb", by="bob"))
+    first = await store.set_active(change(None, "aaaa"))
+    second = await store.set_active(change("aaaa", "bbbb", by="bob"))
+    assert second.seq == first.seq + 1  # numbered by the store, always upwards
     assert await store.active_version() == "bbbb"
     history = await store.history()
-    assert [(c.by, c.from_version, c.to_version) for c in history] == [
-        ("bob", "aaaa", "bbbb"),
-        ("alice", None, "aaaa"),
+    assert [(c.by, c.from_version, c.to_version, c.seq) for c in history] == [
+        ("bob", "aaaa", "bbbb", second.seq),
+        ("alice", None, "aaaa", first.seq),
     ]
     assert await store.claim_file_version("f1") is True
     assert await store.claim_file_version("f1") is False
@@ -75,7 +97,7 @@ def test_directory_store_is_shared_by_processes_and_survives_restarts(tmp_path: 
 
 def test_redis_store(redis_url: str, key_prefix: str) -> None:
     async def go() -> None:
-        store = RedisPolicyStore(redis_url, key_prefix)
+        store = redis_store(redis_url, key_prefix)
         try:
             await exercise(store)
         finally:
@@ -87,8 +109,8 @@ def test_redis_store(redis_url: str, key_prefix: str) -> None:
 def test_redis_activation_is_pushed_to_a_waiting_replica(redis_url: str, key_prefix: str) -> None:
     async def go() -> None:
         listener, writer = (
-            RedisPolicyStore(redis_url, key_prefix),
-            RedisPolicyStore(redis_url, key_prefix),
+            redis_store(redis_url, key_prefix),
+            redis_store(redis_url, key_prefix),
         )
         try:
             await listener.wait_for_change(5)  # subscribes, then returns at once
@@ -106,7 +128,7 @@ def test_redis_activation_is_pushed_to_a_waiting_replica(redis_url: str, key_pre
 
 def test_unreachable_redis_raises_store_unavailable_without_the_password() -> None:
     async def go() -> None:
-        store = RedisPolicyStore(f"redis://:hunter2@127.0.0.1:{closed_port()}/0", "p:")
+        store = redis_store(f"redis://:hunter2@127.0.0.1:{closed_port()}/0", "p:")
         try:
             with pytest.raises(StoreUnavailable) as caught:
                 await store.active_version()
@@ -120,3 +142,100 @@ def test_unreachable_redis_raises_store_unavailable_without_the_password() -> No
     run(go)
     assert redact_url("redis://u:pw@h:1/0") == "redis://***@h:1/0"
     assert redact_url("redis://h:1/0") == "redis://h:1/0"
+    assert redact_url("rediss://h:1/0?password=pw") == "rediss://h:1/0"
+    assert redact_url("unix://:pw@/run/redis.sock?db=0") == "unix://***@/run/redis.sock"
+    assert redact_url("unix:///run/redis.sock?db=0") == "unix:///run/redis.sock"
+
+
+def test_a_key_rotation_keeps_what_was_signed_again(
+    redis_url: str, key_prefix: str, tmp_path: Path
+) -> None:
+    """docs/rollout.md's rotation without a restart of the shared state, step by step."""
+    old_signing, old_verify = generate_key_pair(tmp_path / "old")
+    new_signing, new_verify = generate_key_pair(tmp_path / "new")
+    bundle = tmp_path / "both.pem"
+    bundle.write_text(old_verify.read_text() + new_verify.read_text())
+
+    def store(signing: Path, verify: Path | None = None) -> RedisPolicyStore:
+        config = RolloutSettings(signing_key_file=signing, verify_key_file=verify)
+        loaded = load_rollout_keys(config, {}, required=True)
+        assert loaded is not None
+        return RedisPolicyStore(RedisTarget.plain(redis_url), key_prefix, loaded)
+
+    async def go() -> None:
+        before = store(old_signing)
+        await before.put_version(version("aaaa", 1.0))
+        await before.put_version(version("bbbb", 2.0))
+        await before.set_active(change(None, "aaaa"))
+        await before.aclose()
+
+        during = store(new_signing, bundle)  # steps 1 and 2: both trusted, new signs
+        assert await during.active_version() == "aaaa"
+        assert await during.put_version(version("aaaa", 5.0)) is False  # re-signed, kept
+        await during.set_active(change("aaaa", "aaaa"))
+        await during.aclose()
+
+        after = store(new_signing, new_verify)  # step 4: the old key is gone
+        try:
+            assert await after.active_version() == "aaaa"
+            assert await after.get_version("aaaa") == version("aaaa", 1.0)  # who, when kept
+            with pytest.raises(UntrustedState, match="does not trust"):
+                await after.get_version("bbbb")  # not signed again: refused
+            assert [c.seq for c in await after.history()] == [2]
+        finally:
+            await after.aclose()
+
+    run(go)
+
+
+def test_of_two_replicas_seeding_an_empty_store_only_one_records_a_seed(
+    redis_url: str, key_prefix: str
+) -> None:
+    async def go() -> None:
+        first, second = redis_store(redis_url, key_prefix), redis_store(redis_url, key_prefix)
+        try:
+            await first.set_active(change(None, "aaaa"), only_if_unset=True)
+            with pytest.raises(PointerTaken):
+                await second.set_active(change(None, "aaaa"), only_if_unset=True)
+            # A pointer that does not verify does not count as set: a seed replaces it.
+            await first._redis.set(f"{key_prefix}active", b"forged")
+            await second.set_active(change(None, "bbbb"), only_if_unset=True)
+            assert await first.active_version() == "bbbb"
+            assert [c.to_version for c in await first.history()] == ["bbbb", "aaaa"]
+        finally:
+            await first.aclose()
+            await second.aclose()
+
+    run(go)
+    with pytest.raises(PointerTaken):
+        run(lambda: _seed_twice(LocalPolicyStore()))
+
+
+async def _seed_twice(store: PolicyStore) -> None:
+    await store.set_active(change(None, "aaaa"), only_if_unset=True)
+    await store.set_active(change(None, "aaaa"), only_if_unset=True)
+
+
+def test_a_forged_entry_is_left_out_and_reported_without_its_name_or_value(
+    redis_url: str, key_prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The hash field's name is a writer's choice too: only a version id is ever shown."""
+
+    async def go() -> None:
+        store = redis_store(redis_url, key_prefix)
+        try:
+            await store.put_version(version("aaaa", 1.0))
+            await store._redis.hset(f"{key_prefix}versions", "900101-1234567", b"{}")
+            assert [v.version for v in await store.list_versions()] == ["aaaa"]
+            assert store.rejections.status() == {
+                "count": 1,
+                "at": (store.rejections.last or {})["at"],
+                "where": f"{key_prefix}versions[<not a version id>]",
+                "reason": "unsigned (no signature envelope)",
+            }
+        finally:
+            await store.aclose()
+
+    run(go)
+    assert "900101-1234567" not in caplog.text
+    assert "refused shared rollout state" in caplog.text

@@ -11,7 +11,9 @@
 * ``values``: synthetic personal data and secrets for prompts;
 * presets on top of the stack: ``identity`` (an OIDC issuer, a JWKS server,
   ``identity_gateway``), ``rollout`` (policies, ``rollout_gateway``, ``chat``,
-  ``ready``), ``telemetry`` (``traced_stack`` with in-memory exporters).
+  ``ready``, ``rollout_keys``), ``redis_server`` (``private_redis``: a
+  ``redis-server`` of a test's own, with a password and optionally TLS),
+  ``telemetry`` (``traced_stack`` with in-memory exporters).
 
 The most used names are importable from here: ``from tests.support import
 gateway_stack, wait_for``. They load on first use, so importing this package

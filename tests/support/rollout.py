@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ import httpx
 
 from gateway.app import Gateway
 from gateway.dev.testing import FakeUpstream, ServerThread
+from gateway.rollout.signing import generate_key_pair
 from tests.support.stack import GatewayStack, gateway_stack
 
 __all__ = [
@@ -21,6 +24,7 @@ __all__ = [
     "chat",
     "ready",
     "rollout_gateway",
+    "rollout_keys",
     "rollout_stack",
     "with_internal_provider",
 ]
@@ -63,6 +67,16 @@ def with_internal_provider(base_url: str, jurisdiction: str = "KR") -> str:
     )
 
 
+@functools.cache
+def rollout_keys() -> tuple[Path, Path]:
+    """One rollout key pair (signing, verify) for every gateway of this test process.
+
+    Replicas of one fleet share it, as in production; a test that needs another
+    key (a forger's, a rotation) makes its own with ``generate_key_pair``.
+    """
+    return generate_key_pair(Path(tempfile.mkdtemp(prefix="haetae-rollout-keys-")))
+
+
 @contextlib.contextmanager
 def rollout_stack(
     folder: Path,
@@ -81,6 +95,9 @@ def rollout_stack(
     policy = folder / "policy.yaml"
     overrides: dict[str, Any] = {"rollout.file_poll_interval": 0.05, "rollout.poll_interval": 0.2}
     overrides |= {f"rollout.{key}": value for key, value in rollout.items()}
+    if "redis_url" in rollout and not {"signing_key_file", "verify_key_file"} & set(rollout):
+        # state in Redis is signed: replicas of one test share this process's key pair
+        overrides["rollout.signing_key_file"] = str(rollout_keys()[0])
     overrides |= settings or {}
     variables = {"HAETAE_ADMIN_TOKEN": f"tester:{TOKEN}"} | (environ or {})
     with gateway_stack(

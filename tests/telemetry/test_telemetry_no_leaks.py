@@ -11,8 +11,10 @@ import httpx
 import orjson
 import pytest
 
+from gateway.audit import AuditRecord
 from gateway.inspection import Extract
 from gateway.telemetry import configure_logging
+from tests.support.polling import wait_for
 from tests.support.telemetry import CHAT, Traced, traced_stack
 from tests.support.values import AWS_KEY, EMAIL, RRN
 
@@ -21,7 +23,9 @@ GEMINI_KEY = "AIzaSyLeakTest-0123456789abcdefghijk"
 PROMPT = "Nightingale-7731 merger memo for the board"
 BAGGAGE = "baggage-secret-9182"
 FAILING = "failing-trigger-5521"
-VALUES = [RRN, EMAIL, AWS_KEY, BEARER, GEMINI_KEY, PROMPT, BAGGAGE, FAILING, "Nightingale"]
+GITHUB = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
+VALUES = [RRN, EMAIL, AWS_KEY, BEARER, GEMINI_KEY, PROMPT, BAGGAGE, FAILING, "Nightingale", GITHUB]
+VALUES += [AWS_KEY.lower(), GITHUB.lower()]  # application names used to be lower-cased
 
 
 @pytest.fixture(params=["aiohttp", "httpx"])
@@ -57,6 +61,16 @@ def _post(stack: Traced, path: str, body: object, **headers: str) -> httpx.Respo
     return httpx.post(stack.url(path), content=content, headers=headers, timeout=10)
 
 
+def _records(stack: Traced, request_ids: list[str]) -> list[AuditRecord]:
+    """The audit records of these requests, once the writer has stored them all."""
+
+    def stored() -> list[AuditRecord] | None:
+        found = [r for r in stack.app.audit.tail(1000) if r.request_id in request_ids]
+        return found if len(found) == len(request_ids) else None
+
+    return wait_for(stored, message="some audit records never arrived")
+
+
 def _chat(text: str, stream: bool = False) -> dict[str, object]:
     return {"model": "gpt-4o", "stream": stream, "messages": [{"role": "user", "content": text}]}
 
@@ -90,11 +104,24 @@ def test_no_raw_value_reaches_logs_spans_or_metrics(
         ),
         "unreachable": _post(stack, "/mistral/v1/chat/completions", _chat(PROMPT), **auth),
         "unknown": _post(stack, f"/nope/{GEMINI_KEY}?token={BEARER}", b"{}"),
+        # labels: the caller names its application, and the path of a refused request
+        "agent rrn": _post(stack, CHAT, _chat(PROMPT), **{"user-agent": RRN}),
+        "client key": _post(stack, CHAT, _chat(PROMPT), **{"x-haetae-client": AWS_KEY}),
+        "agent token": _post(stack, CHAT, _chat(PROMPT), **{"user-agent": f"{GITHUB}/1.0"}),
+        "client rrn": _post(stack, CHAT, _chat(PROMPT), **{"x-haetae-client": RRN}),
+        "agent email": _post(stack, CHAT, _chat(PROMPT), **{"user-agent": f"tool/1 {EMAIL}"}),
+        "refused path": _post(
+            stack, f"/openai/v1/{GITHUB}/files", b"{}", **{"x-haetae-client": GITHUB}
+        ),
+        "unknown labels": _post(stack, f"/nope/{AWS_KEY}", b"{}", **{"user-agent": RRN}),
     }
     statuses = {name: response.status_code for name, response in outcomes.items()}
     assert statuses == {
         "allow": 200, "redact": 200, "stream": 200, "block rrn": 403, "block key": 403,
         "bad json": 400, "failure": 500, "gemini": 200, "unreachable": 502, "unknown": 404,
+        "agent rrn": 403, "client key": 403, "agent token": 403, "client rrn": 403,
+        "agent email": 200, "refused path": 403,
+        "unknown labels": 404,
     }  # fmt: skip
     # Every request is traced to its end (the server span closes just after the answer).
     for response in outcomes.values():
@@ -112,8 +139,9 @@ def test_no_raw_value_reaches_logs_spans_or_metrics(
     data = stack.metrics.get_metrics_data()
     metrics = data.to_json() if data else ""
     scraped = httpx.get(stack.url("/metrics")).text
+    records = repr(_records(stack, [r.headers["x-haetae-request-id"] for r in outcomes.values()]))
     for where, text in [("logs", logs), ("spans", spans), ("metrics", metrics),
-                        ("/metrics", scraped)]:  # fmt: skip
+                        ("/metrics", scraped), ("audit records", records)]:  # fmt: skip
         leaked = [value for value in VALUES if value in text]
         assert not leaked, f"{where} contain {leaked}"
     assert "pipa-resident-number" in spans and "KR_RRN" in metrics  # what they should carry

@@ -76,7 +76,7 @@ def generate_records(
 
 
 def _scratch_store(url: str) -> tuple[SQLAuditStore, Callable[[], None]]:
-    from gateway.audit.store import open_audit_store
+    from gateway.audit.open import open_audit_store
 
     if url.startswith("sqlite"):
         folder = tempfile.TemporaryDirectory(prefix="haetae-audit-bench-")
@@ -229,16 +229,17 @@ def _print_append_cost(url: str, requests: int = 20_000) -> None:
 def _sample_exchange() -> Any:
     from gateway.detect import SUPPORTED_ENTITIES, Finding
     from gateway.exchange import Exchange
-    from gateway.identity import Subject
     from gateway.policy import load_policy
     from gateway.providers.catalog import build_providers, load_catalog
     from gateway.providers.dialect import Segment
     from gateway.providers.endpoints import Endpoint
+    from gateway.settings import shipped_policy
+    from gateway.subject import Subject
 
     async def receive() -> Any:
         return {}
 
-    policy = load_policy(Path("policies/default.yaml"), SUPPORTED_ENTITIES)
+    policy = load_policy(shipped_policy(), SUPPORTED_ENTITIES)
     provider = build_providers(load_catalog(), {}, {})["openai"]
     text = "mail kim.minsu@example.co.kr or call 010-1234-5678, kim.minsu@example.co.kr"
     exchange = Exchange(

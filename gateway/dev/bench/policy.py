@@ -11,7 +11,6 @@ import timeit
 from collections.abc import Callable
 from pathlib import Path
 
-from gateway.identity import Subject
 from gateway.policy.evaluate import CompiledPolicy
 from gateway.policy.facts import PolicyInput
 from gateway.policy.loader import load_policy, parse_policy
@@ -32,7 +31,11 @@ def _request(provider: str = "openai", jurisdiction: str = "US", **counts: int) 
         counts,
         host="api.openai.com",
         endpoint_countries=("US",),
-        subject=Subject("kim", ("retail-banking",), "10.1.2.3", "openai-python", "api_key"),
+        user="kim",
+        groups=("retail-banking",),
+        source="10.1.2.3",
+        client_app="openai-python",
+        anonymous=False,
         prompt_chars=1800,
     )
 

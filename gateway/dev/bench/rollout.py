@@ -30,11 +30,12 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from gateway.dev.testing.replicas import Replica, replicas
+# httpx and the replica harness are imported where they are used: ``haetae --help``
+# imports this module for ``add_arguments`` and should load nothing more.
+if TYPE_CHECKING:
+    from gateway.dev.testing.replicas import Replica
 
 __all__ = ["Switch", "bench_policies", "measure_switches", "run_rollout_bench"]
 
@@ -99,6 +100,8 @@ def measure_switches(
     a_url: str, b_url: str, policies: Sequence[tuple[str, str]], token: str, timeout: float = 10.0
 ) -> list[Switch]:
     """Activate each policy on A; time when B serves it. Raises if B lags past ``timeout``."""
+    import httpx
+
     switches = []
     headers = {"authorization": f"Bearer {token}"}
     with (
@@ -151,6 +154,8 @@ def _next_message(subscriber: Any, kind: str, timeout: float = 5.0) -> None:
 
 
 def _probe_round_trips(url: str, count: int) -> list[float]:
+    import httpx
+
     with httpx.Client(base_url=url, timeout=5) as client:
         times = []
         for _ in range(count):
@@ -246,7 +251,11 @@ def _run(
     policies: Sequence[tuple[str, str]],
 ) -> tuple[list[Switch], list[float], list[float]]:
     policy = folder / "policy.yaml"
+    from gateway.dev.testing.replicas import replicas
+    from gateway.rollout.signing import generate_key_pair
+
     policy.write_text(_BASE.format(n="start"), encoding="utf-8")
+    signing_key, _verify_key = generate_key_pair(folder / "keys")  # one key for both replicas
     specs = []
     for name in ("a", "b"):
         config = {
@@ -257,6 +266,7 @@ def _run(
                 "key_prefix": prefix,
                 "poll_interval": poll_interval,
                 "file_poll_interval": 0,
+                "signing_key_file": str(signing_key),
             },
             "log_level": "warning",
         }
@@ -271,6 +281,8 @@ def _run(
 
 def _wait_for_agreement(a: Replica, b: Replica, timeout: float = 30.0) -> None:
     """Both replicas serve the same, Redis-confirmed version (the seed is settled)."""
+    import httpx
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         states = [httpx.get(f"{r.base_url}/readyz", timeout=5).json() for r in (a, b)]

@@ -20,6 +20,7 @@ from typing import Literal
 import orjson
 
 from gateway.dev.evaluation.negatives import clear_negatives, hard_negatives
+from gateway.dev.evaluation.spellings import SPELLING_STYLES, spelled
 from gateway.dev.evaluation.templates import (
     TEMPLATE_NAMES,
     Language,
@@ -47,6 +48,8 @@ POSITIVES_PER_ENTITY = 24
 #: Free-text entities vary more than identifiers (bare names are the hard case): more samples.
 POSITIVES_OF: dict[str, int] = {"PERSON": 60, "KR_ADDRESS": 48, "CONFIDENTIAL_MARKER": 40}
 DISGUISED_PER_ENTITY = 14
+#: Further disguised variants per identifier: two of each other spelling (``spellings``).
+SPELLED_PER_ENTITY = 14
 
 #: Every entity the corpus labels, whether or not a recognizer exists for it yet.
 ENTITIES: tuple[str, ...] = tuple(GENERATORS)
@@ -180,6 +183,14 @@ def _disguised(rng: random.Random, entity: str, index: int, value: str) -> Sampl
     return Sample(f"dis-{entity}-{index:03d}", text, (span,), "disguised", language)
 
 
+def _spelled(rng: random.Random, entity: str, index: int, value: str) -> Sample:
+    """The value spelt another way (digits, separators, words, encodings); label as above."""
+    style = SPELLING_STYLES[(index - DISGUISED_PER_ENTITY) % len(SPELLING_STYLES)]
+    language, template, disguised = spelled(rng, entity, value, style)
+    text, span = _embed(template, disguised, entity)
+    return Sample(f"dis-{entity}-{index:03d}", text, (span,), "disguised", language)
+
+
 def _stream(seed: int, part: str) -> random.Random:
     """An independent random stream per part of the corpus.
 
@@ -206,6 +217,9 @@ def build_corpus(seed: int = DEFAULT_SEED) -> list[Sample]:
         generate = GENERATORS[entity]
         for index in range(DISGUISED_PER_ENTITY):
             samples.append(_disguised(rng, entity, index, generate(rng)))
+        # Drawn after the first kind, from the same stream: those samples stay as they were.
+        for index in range(DISGUISED_PER_ENTITY, DISGUISED_PER_ENTITY + SPELLED_PER_ENTITY):
+            samples.append(_spelled(rng, entity, index, generate(rng)))
     for index, (family, language, text) in enumerate(clear_negatives(_stream(seed, "negative"))):
         samples.append(Sample(f"neg-{family}-{index:03d}", text, (), "negative", language))
     hard = hard_negatives(_stream(seed, "hard_negative"))

@@ -8,6 +8,7 @@ server starts and there is no bind race between parallel test runs.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 import threading
@@ -16,6 +17,8 @@ from types import TracebackType
 from typing import Any, Literal, Self
 
 import uvicorn
+
+from gateway.server import http_protocol
 
 __all__ = ["ServerThread"]
 
@@ -35,7 +38,7 @@ class ServerThread:
         host: str = "127.0.0.1",
         port: int = 0,
         loop: str = "auto",
-        http: str = "httptools",
+        http: str | type[asyncio.Protocol] | None = None,
         lifespan: Literal["auto", "on", "off"] = "off",
         log_level: str = "warning",
         graceful_shutdown: int = 1,
@@ -48,7 +51,7 @@ class ServerThread:
         config = uvicorn.Config(  # built first: a bad option must not leak the socket
             app,
             loop=loop,
-            http=http,
+            http=http or http_protocol(),  # the gateway's own, which keeps trailers apart
             ws="none",
             lifespan=lifespan,
             log_level=log_level,

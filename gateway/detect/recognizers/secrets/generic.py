@@ -20,6 +20,7 @@ from typing import ClassVar
 
 from presidio_analyzer import Pattern
 
+from gateway.detect.keynames import key_pattern
 from gateway.detect.recognizers.secrets import prefilter
 from gateway.detect.recognizers.secrets.common import shannon_entropy, variants
 from gateway.detect.recognizers.secrets.tokens import SecretRecognizer, looks_like_placeholder
@@ -213,14 +214,25 @@ def _random_letters(value: str) -> bool:
     )
 
 
-_API_KEY_NAMES = (
-    r"api[_.-]?key|apikey|api[_.-]?secret|access[_.-]?token|auth[_.-]?token|secret[_.-]?key"
-    r"|client[_.-]?secret|app[_.-]?secret|private[_.-]?token|token|secret"
+# In any case and spacing (``API Key``, ``api-key``, ``apiKey``): ``keynames.key_pattern``.
+_API_KEY_NAMES = key_pattern(
+    "api key",
+    "api secret",
+    "access token",
+    "auth token",
+    "secret key",
+    "client secret",
+    "app secret",
+    "private token",
+    "token",
+    "secret",
 )
+_AWS_SECRET_NAME = key_pattern("secret access key")  # SECRET_AWS_SECRET_KEY's
 _KEY_VALUE = r"[A-Za-z0-9_+/=.~-]"
 _IDENTIFIER_PART = re.compile(r"[A-Za-z]{1,12}|[0-9]{1,12}")
+# Gate words match in any case; "api" opens the gate for "API  Key" spelt with spaces.
 _GENERIC_WORDS = (
-    *variants("api_key", "apikey", "api-key", "api.key", "token", "secret", "bearer"),
+    *variants("api", "api_key", "apikey", "api-key", "api.key", "token", "secret", "bearer"),
     "ApiKey",
     "apiKey",
     "accessToken",
@@ -240,7 +252,7 @@ class GenericApiKeyRecognizer(SecretRecognizer):
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern(
             "API key assignment",
-            rf"(?i:{_API_KEY_NAMES})[A-Za-z0-9_.-]{{0,20}}?(?<!(?i:secret_?access_?key))"
+            rf"{_API_KEY_NAMES}[A-Za-z0-9_.-]{{0,20}}?(?<!{_AWS_SECRET_NAME})"
             + _ASSIGN
             + rf"\K{_KEY_VALUE}{{20,200}}+",
             0.6,

@@ -20,6 +20,11 @@ because each ASCII needle is searched in a UCS-2 string separately. The rest of 
 cost is Presidio's per-recognizer loop. Keyword kinds whose word is frequent ("token")
 additionally match only at the automaton's hit offsets (``SecretRecognizer.WINDOW``).
 
+Markers (token prefixes such as ``AKIA``, ``sk-``) are matched in their exact case; keywords
+(key and vendor names) in any case, so ``aCCess key`` opens the same gate as ``access key``.
+One pass serves both: the automaton runs over the lower-cased text and a marker hit is
+confirmed against the original characters.
+
 The cache is a single slot holding the last text *object* (compared with ``is``; holding it
 keeps its id from being reused). Threads scanning different texts at once only cost each
 other a recomputation, never a wrong answer.
@@ -38,7 +43,7 @@ __all__ = ["Hits", "find_words", "register", "words_present"]
 #: word → start offsets of its occurrences in the text
 Hits = Mapping[str, list[int]]
 
-_words: dict[str, None] = {}  # insertion-ordered set of every registered word
+_words: dict[str, bool] = {}  # every registered word → whether its case must match
 _lock = threading.Lock()
 _automaton: Any = None
 _EMPTY: frozenset[str] = frozenset()
@@ -46,15 +51,21 @@ _NO_HITS: Hits = {}
 _last: tuple[str | None, Hits] = (None, _NO_HITS)
 
 
-def register(words: Iterable[str]) -> None:
-    """Add a recognizer's gate words; the automaton is rebuilt on next use."""
+def register(words: Iterable[str], case_sensitive: bool = True) -> None:
+    """Add a recognizer's gate words; the automaton is rebuilt on next use.
+
+    A word registered both ways is matched in any case: a wider gate only runs a pattern
+    that then decides.
+    """
     global _automaton
-    new = [word for word in words if word and word not in _words]
+    # New words, and case-sensitive ones now also wanted in any case.
+    new = [w for w in words if w and _words.get(w, not case_sensitive) and not case_sensitive]
+    new += [w for w in words if w and w not in _words and case_sensitive]
     if not new:
         return
     with _lock:
         for word in new:
-            _words[word] = None
+            _words[word] = case_sensitive
         _automaton = None
 
 
@@ -62,22 +73,37 @@ def _build() -> Any:
     global _automaton
     with _lock:
         if _automaton is None:
+            spellings: dict[str, list[tuple[str, bool]]] = {}
+            for word, case_sensitive in _words.items():
+                spellings.setdefault(word.lower(), []).append((word, case_sensitive))
             automaton = ahocorasick.Automaton()
-            for word in _words:
-                automaton.add_word(word, word)
+            for lowered, words in spellings.items():
+                automaton.add_word(lowered, (len(lowered), tuple(words)))
             automaton.make_automaton()
             _automaton = automaton
         return _automaton
 
 
+def _lower(text: str) -> str:
+    """``text`` in lower case, the same length (İ is the one letter whose lower case grows)."""
+    return (text.replace("\u0130", "i") if "\u0130" in text else text).lower()
+
+
+def _hits(text: str) -> Iterable[tuple[str, int]]:
+    """(registered word, start) of each occurrence in ``text``."""
+    automaton = _automaton if _automaton is not None else _build()
+    for end, (size, words) in automaton.iter(_lower(text)):
+        start = end - size + 1
+        for word, case_sensitive in words:
+            if not case_sensitive or text.startswith(word, start):
+                yield word, start
+
+
 def find_words(text: str) -> frozenset[str]:
     """Return the registered words occurring in ``text`` (uncached)."""
-    automaton = _automaton if _automaton is not None else _build()
     if not text:
         return _EMPTY
-    found: set[str] = set()
-    for _, word in automaton.iter(text):
-        found.add(word)
+    found = {word for word, _ in _hits(text)}
     return frozenset(found) if found else _EMPTY
 
 
@@ -87,10 +113,8 @@ def words_present(text: str) -> Hits:
     last = _last
     if last[0] is text:
         return last[1]
-    automaton = _automaton if _automaton is not None else _build()
     hits: dict[str, list[int]] = {}
-    for end, word in automaton.iter(text):
-        start = end - len(word) + 1
+    for word, start in _hits(text):
         if word in hits:
             hits[word].append(start)
         else:

@@ -15,6 +15,7 @@ import regex
 from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from gateway.detect.keynames import key_pattern
 from gateway.detect.recognizers.base import NOT_ALNUM_AFTER, NOT_ALNUM_BEFORE, MarkerGate
 from gateway.detect.recognizers.secrets import prefilter
 from gateway.detect.recognizers.secrets.common import TOKEN_AFTER as _NOT_TOKEN_AFTER
@@ -54,8 +55,8 @@ class SecretRecognizer(MarkerGate):
     """Base for one secret kind: subclasses only declare constants.
 
     ``ENTITY`` the entity name; ``PATTERNS`` the regexes and their scores; ``MARKERS``
-    literal prefixes, one of which every match contains (cheap pre-filter); ``KEYWORDS``
-    case-sensitive gate words for kinds without such a literal (vendor names next to a
+    literal prefixes, one of which every match contains (cheap pre-filter, exact case); ``KEYWORDS``
+    gate words, matched in any case, for kinds without such a literal (vendor names next to a
     loose value): when set, the patterns run whenever one of them is in the text, and with
     ``WINDOW`` (every match starts at a keyword and is at most that long) anchored at each
     keyword occurrence only;
@@ -78,7 +79,8 @@ class SecretRecognizer(MarkerGate):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._GATE = frozenset(cls.MARKERS + cls.KEYWORDS)
-        prefilter.register(cls.MARKERS + cls.KEYWORDS)
+        prefilter.register(cls.MARKERS)
+        prefilter.register(cls.KEYWORDS, case_sensitive=False)
 
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(
@@ -204,21 +206,24 @@ class AwsAccessKeyRecognizer(SecretRecognizer):
 class AwsSecretKeyRecognizer(SecretRecognizer):
     """AWS secret access key: 40 base64 characters, recognisable only by the key name.
 
-    ``\\K`` (``regex`` module) starts the reported match at the value, so the span covers
-    the secret alone and ``aws_secret_access_key=`` stays readable after redaction. It is
-    40x faster here than the equivalent variable-length look-behind.
+    The key name is read in any case and spacing (``SECRET_ACCESS_KEY``, ``secret-access-key``,
+    ``Secret Access Key``: ``keynames.key_pattern``). ``\\K`` (``regex`` module) starts the
+    reported match at the value, so the span covers the secret alone and
+    ``aws_secret_access_key=`` stays readable after redaction. It is 40x faster here than
+    the equivalent variable-length look-behind.
     """
 
     ENTITY = "SECRET_AWS_SECRET_KEY"
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern(
             "AWS secret access key assignment",
-            r"(?i:secret_?access_?key)[\"']?\s{0,3}(?::=|=>|=|:)\s{0,3}[\"']?"
-            r"\K[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])",
+            key_pattern("secret access key")
+            + r"[\"']?\s{0,3}(?::=|=>|=|:)\s{0,3}[\"']?"
+            + r"\K[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])",
             0.9,
         )
     ]
-    MARKERS = ("ccess", "CCESS")
+    KEYWORDS = ("access",)
     ALLOW_LIST = frozenset({"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"})
 
 

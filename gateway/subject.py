@@ -1,4 +1,9 @@
-"""The subject: who is calling, as the policy and the audit record see it."""
+"""The subject: who is calling, as the policy and the audit record see it.
+
+``gateway.identity`` establishes it; the policy, the exchange, dry runs and the
+audit trail only read it. It lives below all of them so that none has to import
+the identity stages (which act on the whole exchange) to name it.
+"""
 
 from __future__ import annotations
 
