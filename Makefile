@@ -32,11 +32,19 @@ run: install
 demo: install
 	$(BIN)/haetae demo
 
-test: install
-	$(BIN)/python -m pytest
+# Tests run in TEST_WORKERS processes (pytest-xdist): much of a test's time is
+# waiting on sockets and child processes, so two workers halve the wall time even
+# on two cores. TEST_WORKERS=0 runs them in this process (for pdb).
+TEST_WORKERS ?= 2
 
+# Every test, with line and branch coverage of gateway/ (the floor is in pyproject.toml).
+test: install
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --cov --cov-report=term
+
+# The edit loop: no coverage, and no test marked slow (real processes, fresh
+# interpreters, timeouts, benchmarks).
 test-fast: install
-	$(BIN)/python -m pytest -m "not slow" -p no:cacheprovider -q
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not slow" -p no:cacheprovider -q
 
 lint: install
 	$(UV) lock --check

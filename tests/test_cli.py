@@ -73,6 +73,7 @@ def test_scan_prints_findings_with_offsets(
     }
 
 
+@pytest.mark.slow
 def test_bench_prints_the_comparison_table_without_errors(tmp_path: Path) -> None:
     output = tmp_path / "bench.md"
     assert main(["bench", "--quick", "--transport", "aiohttp", "--output", str(output)]) == 0

@@ -19,8 +19,7 @@ import sqlite3
 import subprocess
 import sys
 import sysconfig
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,6 +30,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from gateway.dev.testing.replicas import free_port
+from tests.support.polling import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -71,18 +71,6 @@ from gateway.cli import main
 
 sys.exit(main(sys.argv[2:]))
 """
-
-
-def wait_for(condition: Callable[[], T | None], timeout: float, what: Callable[[], str]) -> T:
-    """Poll until ``condition`` returns something truthy, or fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what()}")
-        time.sleep(0.05)
 
 
 def _applicable(name: str, extras: Iterable[str]) -> list[Requirement]:
@@ -238,7 +226,9 @@ def _ready(base: str) -> bool:
 
 def test_a_plain_install_serves_the_default_policy(children: dict[str, Any]) -> None:
     base, audit_db, log = children["base"], children["audit"], children["log"]
-    wait_for(lambda: _ready(base), 60, lambda: f"/readyz; the gateway said:\n{log.read_text()}")
+    wait_for(
+        lambda: _ready(base), 60, message=lambda: f"/readyz; the gateway said:\n{log.read_text()}"
+    )
     # The policy came from the installed package: the run directory has no policies/.
     site_default = children["site"] / "gateway" / "policies" / "default.yaml"
     assert f"activated by file:{site_default}" in log.read_text()
@@ -262,7 +252,7 @@ def test_a_plain_install_serves_the_default_policy(children: dict[str, Any]) -> 
             db.row_factory = sqlite3.Row
             return db.execute("SELECT decision, rule_ids, entities FROM audit_records").fetchall()
 
-    (record,) = wait_for(recorded, 10, lambda: "the audit record")
+    (record,) = wait_for(recorded, 10, message="no audit record")
     assert record["decision"] == "block"
     assert json.loads(record["rule_ids"]) == ["pipa-resident-number"]
     assert json.loads(record["entities"]) == {"KR_RRN": 1}

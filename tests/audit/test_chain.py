@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from gateway.audit import AuditRecord, SQLiteAuditStore
 from gateway.audit.chain import GENESIS, CheckpointSigner, record_hash
 from gateway.audit.verify import verify_chain
+from tests.support.polling import wait_for
 
 KEY = Ed25519PrivateKey.generate()
 
@@ -181,9 +181,7 @@ def test_a_quiet_tail_is_signed_once_the_interval_is_up(tmp_path: Path) -> None:
         await store.flush()
 
     asyncio.run(scenario())
-    deadline = time.monotonic() + 10
-    while not store.checkpoints() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(store.checkpoints, 10.0)
     store.close()
     assert [c.seq for c in store.checkpoints()] == [3]
     assert verify(store).unanchored == 0

@@ -149,6 +149,7 @@ def test_a_bad_time_is_a_clear_error(config, capsys) -> None:
     assert code == 2 and "not a time" in err
 
 
+@pytest.mark.slow
 def test_an_unreachable_store_is_one_line_without_the_password(capsys) -> None:
     code = main(["audit", "tail", "--url", "postgresql://postgres:hunter2@127.0.0.1:9/test"])
     err = capsys.readouterr().err

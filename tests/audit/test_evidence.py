@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import httpx
@@ -11,16 +10,12 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from gateway.app import build_app
-from gateway.audit import open_audit_store
 from gateway.audit.evidence import EvidenceError, EvidenceSealer, open_evidence
 from gateway.cli import main
-from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.errors import ConfigError
-from gateway.providers.catalog import load_catalog
 from gateway.settings import load_settings
+from tests.support.stack import gateway_stack
 
-ROOT = Path(__file__).resolve().parents[2]
 EMAIL = "kim.minsu@example.co.kr"
 KEY = X25519PrivateKey.generate()
 
@@ -64,25 +59,15 @@ def write_keys(folder: Path) -> tuple[Path, Path]:
 
 def test_a_gateway_seals_the_values_and_the_cli_opens_them(tmp_path: Path, capsys) -> None:
     private, public = write_keys(tmp_path)
-    url = f"sqlite:///{tmp_path / 'audit.db'}"
-    with ServerThread(FakeUpstream()) as upstream:
-        overrides = {f"providers.{pid}.base_url": upstream.base_url for pid in load_catalog()}
-        overrides |= {
-            "policy": str(ROOT / "policies" / "default.yaml"),
-            "audit.url": url,
-            "audit.evidence_public_key_file": str(public),
-        }
-        app = build_app(load_settings(environ={}, overrides=overrides), environ={})
-        with ServerThread(app, lifespan="on") as gateway:
-            body = {"model": "gpt-4o", "messages": [{"role": "user", "content": f"to {EMAIL}"}]}
-            reply = httpx.post(
-                gateway.url("/openai/v1/chat/completions"), content=orjson.dumps(body), timeout=10
-            )
-            request_id = reply.headers["x-haetae-request-id"]
-            deadline = time.monotonic() + 5
-            while not open_audit_store(url).tail(1) and time.monotonic() < deadline:
-                time.sleep(0.05)
-    (record,) = open_audit_store(url).tail(5)
+    settings = {"audit.evidence_public_key_file": str(public)}
+    with gateway_stack(tmp_path, settings=settings) as gateway:
+        body = {"model": "gpt-4o", "messages": [{"role": "user", "content": f"to {EMAIL}"}]}
+        reply = httpx.post(
+            gateway.url("/openai/v1/chat/completions"), content=orjson.dumps(body), timeout=10
+        )
+        request_id = reply.headers["x-haetae-request-id"]
+        record = gateway.record(request_id)
+    url = gateway.audit_url
     assert record.evidence is not None
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("audit.db*"))
     assert EMAIL.encode() not in raw

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -112,6 +113,7 @@ def test_tampering_in_postgres_is_found(postgres_url: str) -> None:
     assert (30, "checkpoint") in problems()
 
 
+@pytest.mark.slow
 def test_an_unreachable_server_with_no_spool_refuses_to_start() -> None:
     store = open_audit_store("postgresql://postgres@127.0.0.1:9/test")  # discard port
     with pytest.raises(AuditStoreError, match="cannot open audit database") as info:
@@ -143,40 +145,24 @@ def test_purge_in_postgres_keeps_the_chain_verifiable(postgres_url: str) -> None
     assert report.ok and (report.first_seq, report.last_seq) == (11, 21)
 
 
-def test_a_gateway_records_into_postgres(postgres_url: str) -> None:
-    from pathlib import Path
-
+def test_a_gateway_records_into_postgres(postgres_url: str, tmp_path: Path) -> None:
     import httpx
     import orjson
 
-    from gateway.app import build_app
-    from gateway.dev.testing import FakeUpstream, ServerThread
-    from gateway.providers.catalog import load_catalog
-    from gateway.settings import load_settings
+    from tests.support.stack import gateway_stack
 
-    root = Path(__file__).resolve().parents[2]
-    with ServerThread(FakeUpstream()) as upstream:
-        overrides = {f"providers.{pid}.base_url": upstream.base_url for pid in load_catalog()}
-        overrides |= {
-            "policy": str(root / "policies" / "default.yaml"),
-            "audit.url": postgres_url,
-            "audit.spool": "off",
-        }
-        app = build_app(load_settings(environ={}, overrides=overrides), environ={})
-        with ServerThread(app, lifespan="on") as gateway:
-            body = {
-                "model": "gpt-4o",
-                "messages": [{"role": "user", "content": "id 900101-1234568"}],
-            }
-            reply = httpx.post(
-                gateway.url("/openai/v1/chat/completions"), content=orjson.dumps(body), timeout=10
-            )
-            assert reply.status_code == 403
-            request_id = reply.headers["x-haetae-request-id"]
-            # Read while the gateway still runs: a refusal's record is committed first.
-            store = open_audit_store(postgres_url)
-            (record,) = [r for r in store.tail(10) if r.request_id == request_id]
-            store.close()
+    settings = {"audit.url": postgres_url, "audit.spool": "off"}
+    with gateway_stack(tmp_path, settings=settings) as gateway:
+        body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "id 900101-1234568"}]}
+        reply = httpx.post(
+            gateway.url("/openai/v1/chat/completions"), content=orjson.dumps(body), timeout=10
+        )
+        assert reply.status_code == 403
+        request_id = reply.headers["x-haetae-request-id"]
+        # Read while the gateway still runs: a refusal's record is committed first.
+        store = open_audit_store(postgres_url)
+        (record,) = [r for r in store.tail(10) if r.request_id == request_id]
+        store.close()
     assert (record.decision, record.rule_ids) == ("block", ["pipa-resident-number"])
 
 

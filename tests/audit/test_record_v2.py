@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,14 +10,12 @@ import httpx
 import orjson
 import pytest
 
-from gateway.app import build_app
 from gateway.audit import SCHEMA_VERSION, AuditRecord, open_audit_store
 from gateway.audit.build import Fingerprinter
-from gateway.dev.testing import FakeUpstream, ServerThread
-from gateway.providers.catalog import load_catalog
-from gateway.settings import load_settings
+from gateway.dev.testing import ServerThread
+from tests.support.polling import wait_for
+from tests.support.stack import gateway_stack
 
-ROOT = Path(__file__).resolve().parents[2]
 RRN = "900101-1234568"
 EMAIL = "kim.minsu@example.co.kr"
 CHAT = "/openai/v1/chat/completions"
@@ -28,14 +25,8 @@ AUDIT_KEY = "audit-fingerprint-key-for-tests-0123456789"
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerThread, str]]:
     folder = tmp_path_factory.mktemp("audit-v2")
-    url = f"sqlite:///{folder / 'audit.db'}"
-    with ServerThread(FakeUpstream()) as upstream:
-        overrides = {f"providers.{pid}.base_url": upstream.base_url for pid in load_catalog()}
-        overrides |= {"policy": str(ROOT / "policies" / "default.yaml"), "audit.url": url}
-        settings = load_settings(environ={}, overrides=overrides)
-        app = build_app(settings, environ={"HAETAE_AUDIT_KEY": AUDIT_KEY})
-        with ServerThread(app, lifespan="on") as server:
-            yield server, url
+    with gateway_stack(folder, environ={"HAETAE_AUDIT_KEY": AUDIT_KEY}) as stack:
+        yield stack.server, stack.audit_url
 
 
 def _post(server: ServerThread, body: dict[str, object]) -> str:
@@ -44,13 +35,10 @@ def _post(server: ServerThread, body: dict[str, object]) -> str:
 
 
 def _record(url: str, request_id: str) -> AuditRecord:
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        found = [r for r in open_audit_store(url).tail(50) if r.request_id == request_id]
-        if found:
-            return found[0]
-        time.sleep(0.05)
-    raise AssertionError("no audit record")
+    def found() -> AuditRecord | None:
+        return next((r for r in open_audit_store(url).tail(50) if r.request_id == request_id), None)
+
+    return wait_for(found, 5.0, message=f"no audit record for {request_id}")
 
 
 def test_a_redacted_request_records_where_what_and_usage(gateway) -> None:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from gateway.audit import AuditRecord, AuditStoreError, SQLiteAuditStore, open_audit_store
+from gateway.audit.postgres import split_schema
 from gateway.audit.spool import Spool
 from gateway.audit.verify import verify_chain
+from tests.support.polling import wait_for
+from tests.support.services import closed_port
 
 
 def make(i: int) -> AuditRecord:
@@ -35,13 +38,6 @@ def disk_error(records: list[AuditRecord]) -> None:
     exc = sqlite3.OperationalError("disk I/O error")
     exc.sqlite_errorname = "SQLITE_IOERR"  # type: ignore[attr-defined]
     raise exc
-
-
-def wait_for(condition, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 def test_a_failing_store_spools_then_replays_in_order(tmp_path: Path, monkeypatch) -> None:
@@ -105,7 +101,8 @@ def test_a_torn_last_line_is_skipped(tmp_path: Path) -> None:
 
 
 def test_postgres_down_at_start_spools_and_replays_when_back(tmp_path: Path, postgres_url) -> None:
-    down = postgres_url.replace("127.0.0.1:5432", "127.0.0.1:9")  # discard port: refused
+    server = urlsplit(postgres_url).netloc.rpartition("@")[2]  # host:port of the live server
+    down = postgres_url.replace(server, f"127.0.0.1:{closed_port()}", 1)  # refused
     store = open_audit_store(down, spool=str(tmp_path / "spool.jsonl"))
     store._replay_interval = 0.05
     store._connect_timeout = 1.0
@@ -114,7 +111,7 @@ def test_postgres_down_at_start_spools_and_replays_when_back(tmp_path: Path, pos
     append_and_flush(store, range(4))
     assert store.spool_depth == 4
     # The server "comes back": point the store at the reachable address.
-    store._conninfo = store._conninfo.replace("127.0.0.1:9", "127.0.0.1:5432")
+    store._conninfo = split_schema(postgres_url)[0]
     wait_for(lambda: store.spool_depth == 0)
     append_and_flush(store, [4])
     assert [r.record_id for r in store.tail(10)] == [f"rec-{i}" for i in range(5)]

@@ -9,7 +9,6 @@ import random
 import re
 import subprocess
 import sys
-import time
 import unicodedata
 import urllib.parse
 from collections import Counter
@@ -192,10 +191,8 @@ def _decoded(value: str) -> list[str]:
     return out
 
 
-def test_corpus_is_deterministic_and_fast() -> None:
-    began = time.perf_counter()
-    first = build_corpus(seed=7)
-    assert time.perf_counter() - began < 1.0
+def test_corpus_is_deterministic() -> None:
+    first = build_corpus(seed=7)  # how long it takes is `haetae eval`'s to show, not a test's
     assert first == build_corpus(seed=7)
     assert first != build_corpus(seed=8)
 

@@ -12,6 +12,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 _SCRIPT = """
@@ -51,6 +53,7 @@ print("ok")
 """
 
 
+@pytest.mark.slow
 def test_no_network_from_start_up_to_scan(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
     done = subprocess.run(

@@ -55,6 +55,7 @@ def test_table_has_every_detector_and_ratios_to_the_baseline() -> None:
     assert table.count("×") == 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("entities", "presidio"), [({"KR_RRN"}, False), (None, True)])
 def test_startup_is_measured_in_a_fresh_interpreter(
     entities: set[str] | None, presidio: bool

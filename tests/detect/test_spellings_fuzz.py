@@ -68,6 +68,7 @@ def test_regroup_never_raises_and_maps_back(text: str) -> None:
             assert 0 <= start < end <= len(view.text)
 
 
+@pytest.mark.slow  # hypothesis examples of long blobs
 @_SETTINGS
 @given(st.text(max_size=200) | st.binary(max_size=120).map(lambda b: base64.b64encode(b).decode()))
 def test_blobs_never_raise_and_stay_in_bounds(text: str) -> None:
@@ -128,6 +129,7 @@ def test_worst_case_repetitions_finish_and_map_back(unit: str, times: int, tail:
         _check_map(view.text, grouped)
 
 
+@pytest.mark.slow  # worst-case inputs, seconds by design
 def test_long_runs_of_every_kind_finish() -> None:
     """Runs far longer than any identifier: each step stays linear (no timeout here)."""
     for unit in ("one ", "구", "구 ", "아홉", "九", "1 - ", "1\t", "1 ", "%2539", "&#57;", "\\x39"):

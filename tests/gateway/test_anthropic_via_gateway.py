@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import anthropic
 import pytest
-from secrets_fixtures import AWS_KEY, EMAIL, RRN
+
+from tests.support.values import AWS_KEY, EMAIL, RRN
 
 
 @pytest.fixture

@@ -7,10 +7,11 @@ import logging
 
 import httpx
 import orjson
-from conftest import READ_TIMEOUT
-from secrets_fixtures import AWS_KEY, RRN
+import pytest
 
 from gateway.detect import DetectionEngine
+from tests.gateway.e2e import READ_TIMEOUT
+from tests.support.values import AWS_KEY, RRN
 
 CHAT = "/openai/v1/chat/completions"
 
@@ -93,6 +94,7 @@ def test_unreachable_upstream_is_502(stack) -> None:
     assert "could not reach provider 'mistral'" in response.json()["error"]["message"]
 
 
+@pytest.mark.slow
 def test_upstream_timeout_is_504(stack, fake) -> None:
     delay_ms = int((READ_TIMEOUT + 1) * 1000)
     response = post(stack, CHAT, chat_body(), **{"x-fake-delay-ms": str(delay_ms)})

@@ -9,16 +9,15 @@ finding was without ever writing the caller's key, path or model text.
 
 from __future__ import annotations
 
-import time
 import urllib.parse
 from pathlib import Path
 
 import httpx
 import orjson
 import pytest
-from secrets_fixtures import EMAIL, RRN
 
 from gateway.audit import AuditRecord
+from tests.support.values import EMAIL, RRN
 
 CHAT = "/openai/v1/chat/completions"
 GEMINI = "/gemini/v1beta/models/gemini-2.5-flash:generateContent"
@@ -40,13 +39,7 @@ def _send(stack, path: str, body: object | None = None, raw: bytes | None = None
 
 def _record(stack, response: httpx.Response) -> AuditRecord:
     """The audit record of ``response`` (written once its answer has ended)."""
-    request_id = response.headers["x-haetae-request-id"]
-    for _ in range(200):
-        found = [r for r in stack.audit_tail(50) if r.request_id == request_id]
-        if found:
-            return found[0]
-        time.sleep(0.025)
-    raise AssertionError("no audit record")
+    return stack.record(response.headers["x-haetae-request-id"])
 
 
 def _store_bytes(stack) -> bytes:

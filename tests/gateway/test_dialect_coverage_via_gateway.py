@@ -17,7 +17,8 @@ import openai
 import pytest
 from google import genai
 from google.genai import errors, types
-from secrets_fixtures import EMAIL, RRN
+
+from tests.support.values import EMAIL, RRN
 
 RRN_NUMBER = int(RRN.replace("-", ""))  # valid checksum: blocked even without context
 CARD_NUMBER = 4111111111111111  # Luhn-valid test card

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import openai
 import pytest
-from conftest import custom_gateway
 
 from gateway.detect import SUPPORTED_ENTITIES
 from gateway.errors import ConfigError
 from gateway.policy import load_policy
+from tests.support.stack import gateway_stack
 
 POLICY = """
 policy: company-terms
@@ -32,9 +32,8 @@ rules:
 def gateway_and_fake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
     folder = tmp_path_factory.mktemp("terms")
     (folder / "codenames.txt").write_text("Nightingale\n\nBlue Heron\n")
-    (folder / "policy.yaml").write_text(POLICY)
-    with custom_gateway(folder / "policy.yaml", folder) as pair:
-        yield pair
+    with gateway_stack(folder, policy_text=POLICY) as stack:
+        yield stack.server, stack.fake
 
 
 def ask(gateway, text: str) -> str:

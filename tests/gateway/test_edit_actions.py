@@ -9,14 +9,14 @@ from pathlib import Path
 import anthropic
 import openai
 import pytest
-from conftest import custom_gateway
 from google import genai
 from google.genai import types
-from secrets_fixtures import EMAIL, RRN
 
 from gateway.app import build_app
 from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.settings import load_settings
+from tests.support.stack import gateway_stack
+from tests.support.values import EMAIL, RRN
 
 POLICY = """
 policy: edits
@@ -40,10 +40,8 @@ class EditStack:
 @pytest.fixture(scope="module")
 def edits(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EditStack]:
     folder = tmp_path_factory.mktemp("edits")
-    policy = folder / "policy.yaml"
-    policy.write_text(POLICY)
-    with custom_gateway(policy, folder, {"HAETAE_PSEUDONYM_KEY": KEY}) as (gateway, fake):
-        yield EditStack(gateway, fake)
+    with gateway_stack(folder, policy_text=POLICY, environ={"HAETAE_PSEUDONYM_KEY": KEY}) as stack:
+        yield EditStack(stack.server, stack.fake)
 
 
 @pytest.fixture(autouse=True)

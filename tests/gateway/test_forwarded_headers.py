@@ -5,10 +5,10 @@ from __future__ import annotations
 import httpx
 import orjson
 import pytest
-from conftest import INJECTED_KEY
-from secrets_fixtures import RRN
 
 from gateway.audit import SQLiteAuditStore
+from tests.gateway.e2e import INJECTED_KEY
+from tests.support.values import RRN
 
 BODY = orjson.dumps({"model": "solar-pro", "messages": [{"role": "user", "content": "hi"}]})
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import INJECTED_KEY
 from google import genai
 from google.genai import errors, types
-from secrets_fixtures import EMAIL, RRN
+
+from tests.gateway.e2e import INJECTED_KEY
+from tests.support.values import EMAIL, RRN
 
 
 @pytest.fixture

@@ -7,8 +7,7 @@ every prompt carries one), which is where the gateway has to read the stream.
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,6 @@ import pytest
 from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types as genai_types
-from secrets_fixtures import EMAIL
 
 from gateway.app import build_app
 from gateway.audit import open_audit_store
@@ -29,6 +27,8 @@ from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.dev.testing.hostile_upstream import SPOOFED_HEADERS, HostileUpstream
 from gateway.providers.catalog import load_catalog
 from gateway.settings import load_settings
+from tests.support.polling import wait_for
+from tests.support.values import EMAIL
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -58,13 +58,11 @@ class Hostile:
         return f"{base}-t{self._count}"
 
     def record_for(self, model: str) -> Any:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            for record in open_audit_store(self.audit_url).tail(50):
-                if record.model == model:
-                    return record
-            time.sleep(0.05)
-        raise AssertionError(f"no audit record for model {model}")
+        def found() -> Any:
+            tail = open_audit_store(self.audit_url).tail(50)
+            return next((record for record in tail if record.model == model), None)
+
+        return wait_for(found, message=f"no audit record for model {model}")
 
     def __post_init__(self) -> None:
         self._count = 0
@@ -183,6 +181,7 @@ def test_the_message_is_in_the_callers_language(hostile: Hostile) -> None:
         chat_stream(hostile.openai(), attack("endless") | {"accept-language": "ko-KR,ko;q=0.9"})
 
 
+@pytest.mark.slow  # waits out the idle timeout
 def test_a_drip_that_never_finishes_its_event_is_cut_after_the_idle_timeout(
     hostile: Hostile,
 ) -> None:
@@ -210,7 +209,7 @@ def test_other_clients_are_served_while_a_hostile_stream_is_open(hostile: Hostil
     served_before = len(hostile.upstream.served)
     thread = threading.Thread(target=hostile_client)
     thread.start()
-    wait_until(lambda: len(hostile.upstream.served) > served_before)
+    wait_for(lambda: len(hostile.upstream.served) > served_before)
     for _ in range(3):  # well-behaved, restored answers, streamed and not
         assert chat_stream(hostile.openai(), {}) == f"echo: write to {EMAIL}"
         answer = hostile.openai().chat.completions.create(
@@ -223,6 +222,7 @@ def test_other_clients_are_served_while_a_hostile_stream_is_open(hostile: Hostil
 
 
 @pytest.mark.parametrize("prompt", [f"write to {EMAIL}", "nothing to restore"])
+@pytest.mark.slow  # waits out the idle timeout
 def test_silence_mid_stream_ends_in_an_error_event_restored_or_passed_through(
     hostile: Hostile, prompt: str
 ) -> None:
@@ -308,11 +308,3 @@ def test_without_pseudonyms_a_compressed_answer_passes_through_untouched(hostile
     assert response.status_code == 200
     assert response.headers["content-encoding"] == "gzip"
     assert orjson.loads(response.content)["choices"][0]["message"]["content"].startswith("lorem")
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.01)

@@ -6,7 +6,8 @@ import json
 
 import openai
 import pytest
-from secrets_fixtures import AWS_KEY, EMAIL, RRN, RRN_POST_2020
+
+from tests.support.values import AWS_KEY, EMAIL, RRN, RRN_POST_2020
 
 
 @pytest.fixture

@@ -9,15 +9,13 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
-from proxy_helpers import LoopbackProxy
 
-from gateway.app import build_app
 from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.errors import ConfigError
-from gateway.providers.catalog import load_catalog
 from gateway.settings import load_settings
+from tests.gateway.proxy_helpers import LoopbackProxy
+from tests.support.stack import gateway_stack
 
-ROOT = Path(__file__).resolve().parents[2]
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "mail kim@example.com"}]}
 
 
@@ -25,19 +23,13 @@ CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "mail k
 def gateway_behind(
     proxy: LoopbackProxy, folder: Path, transport: str, no_proxy: list[str] | None = None
 ) -> Iterator[tuple[ServerThread, FakeUpstream]]:
-    fake = FakeUpstream()
-    with ServerThread(fake) as upstream:
-        overrides = {f"providers.{pid}.base_url": upstream.base_url for pid in load_catalog()}
-        overrides |= {
-            "policy": str(ROOT / "policies" / "default.yaml"),
-            "audit.url": f"sqlite:///{folder / 'audit.db'}",
-            "forward.transport": transport,
-            "forward.proxy": f"http://egress:s3cret@127.0.0.1:{proxy.port}",
-            "forward.no_proxy": no_proxy or [],
-        }
-        app = build_app(load_settings(environ={}, overrides=overrides), environ={})
-        with ServerThread(app, lifespan="on") as gateway:
-            yield gateway, fake
+    settings = {
+        "forward.transport": transport,
+        "forward.proxy": f"http://egress:s3cret@127.0.0.1:{proxy.port}",
+        "forward.no_proxy": no_proxy or [],
+    }
+    with gateway_stack(folder, settings=settings) as stack:
+        yield stack.server, stack.fake
 
 
 @pytest.mark.parametrize("transport", ["aiohttp", "httpx"])

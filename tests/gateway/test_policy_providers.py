@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,16 +9,16 @@ import httpx
 import openai
 import pytest
 
-from gateway.app import build_app
 from gateway.audit import open_audit_store
 from gateway.dev.testing import FakeUpstream, ServerThread
-from gateway.settings import load_settings
+from tests.support.polling import wait_for
+from tests.support.stack import gateway_stack
 
 POLICY = """
 policy: provider-facts
 rules:
   - id: no-cn
-    when: {{any: [{{provider.jurisdiction: [CN]}}, {{provider.parent_jurisdiction: [CN]}}]}}
+    when: {any: [{provider.jurisdiction: [CN]}, {provider.parent_jurisdiction: [CN]}]}
     action: block
 providers:
   internal-llm:                 # the company's own vLLM, on the fake upstream
@@ -45,20 +44,15 @@ def gateway_and_fake(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[ServerThread, FakeUpstream, Path]]:
     folder = tmp_path_factory.mktemp("provider-facts")
-    fake = FakeUpstream()
-    with ServerThread(fake) as upstream:
-        policy = folder / "policy.yaml"
-        policy.write_text(POLICY.format(upstream=upstream.base_url))
-        overrides = {
-            "policy": str(policy),
-            "audit.url": f"sqlite:///{folder / 'audit.db'}",
-            # upstage keeps its catalog host; this deployment reaches it through the fake
-            "providers.upstage.base_url": upstream.base_url,
-            # azure-openai is left unconfigured on purpose
-        }
-        app = build_app(load_settings(environ={}, overrides=overrides), environ={})
-        with ServerThread(app, lifespan="on") as gateway:
-            yield gateway, fake, folder
+    settings = {
+        # upstage keeps its catalog host; this deployment reaches it through the fake
+        "providers.upstage.base_url": "{upstream}",
+        # azure-openai is left unconfigured on purpose
+    }
+    with gateway_stack(
+        folder, policy_text=POLICY, settings=settings, catalog_to_fake=False
+    ) as stack:
+        yield stack.server, stack.fake, folder
 
 
 def chat(gateway: ServerThread, provider: str) -> str:
@@ -84,12 +78,7 @@ def test_a_policy_added_provider_is_routed_to_its_declared_upstream(gateway_and_
 def audited_providers(folder: Path) -> set[str]:
     """Providers in the audit log, once the writer has caught up (bounded wait)."""
     store = open_audit_store(f"sqlite:///{folder / 'audit.db'}")
-    deadline = time.monotonic() + 5
-    while True:
-        seen = {record.provider for record in store.tail(20)}
-        if seen or time.monotonic() > deadline:
-            return seen
-        time.sleep(0.05)
+    return wait_for(lambda: {record.provider for record in store.tail(20)}, 5.0)
 
 
 def test_a_policy_added_provider_is_judged_by_its_declared_jurisdiction(gateway_and_fake) -> None:

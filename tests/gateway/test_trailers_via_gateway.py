@@ -15,12 +15,12 @@ from typing import Any
 
 import orjson
 import pytest
-from secrets_fixtures import RRN
 
 from gateway.app import build_app
 from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.providers.catalog import load_catalog
 from gateway.settings import load_settings
+from tests.support.values import RRN
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,15 +85,6 @@ def _store_bytes(stack) -> bytes:
     return b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
 
 
-def _record(stack, request_id: str):
-    for _ in range(200):
-        found = [r for r in stack.audit_tail(50) if r.request_id == request_id]
-        if found:
-            return found[0]
-        time.sleep(0.025)
-    raise AssertionError("no audit record")
-
-
 def test_a_stock_httptools_server_merges_trailers_into_the_headers() -> None:
     """What the gateway defends against (uvicorn 0.55, httptools 0.9)."""
     seen: list[list[tuple[bytes, bytes]]] = []
@@ -120,14 +111,14 @@ def test_a_trailer_is_refused_and_nothing_is_forwarded(fake, stack, split: bool)
         [f"X-Smuggled: {RRN}".encode(), b"X-Forwarded-User: ceo"],
         split=split,
     )
-    status, headers, body = _exchange(stack.gateway, parts)
+    status, headers, body = _exchange(stack.server, parts)
     assert status == 400
     error = orjson.loads(body)["error"]
     assert error["code"] == "request_trailers" and error["type"] == "invalid_request_error"
     assert "does not accept request trailers" in error["message"]
     assert "smuggled" not in error["message"].lower()  # a field's name is the caller's text
     assert fake.received == []
-    record = _record(stack, headers["x-haetae-request-id"])
+    record = stack.record(headers["x-haetae-request-id"])
     assert (record.decision, record.status, record.error) == ("error", 400, "request_trailers")
     assert RRN.encode() not in _store_bytes(stack)
 
@@ -140,7 +131,7 @@ def test_the_refusal_speaks_the_provider_s_format_and_the_caller_s_language(fake
         b"Accept-Language: ko-KR,ko;q=0.9,en;q=0.5",
         b"anthropic-version: 2023-06-01",
     )
-    status, _, body = _exchange(stack.gateway, parts)
+    status, _, body = _exchange(stack.server, parts)
     assert status == 400
     answer = orjson.loads(body)
     assert answer["type"] == "error" and answer["error"]["type"] == "invalid_request_error"
@@ -150,13 +141,14 @@ def test_the_refusal_speaks_the_provider_s_format_and_the_caller_s_language(fake
 
 def test_a_chunked_body_without_trailers_is_forwarded_as_scanned(fake, stack) -> None:
     parts = _chunked("/openai/v1/chat/completions", BODY, [])
-    status, _, _ = _exchange(stack.gateway, parts)
+    status, _, _ = _exchange(stack.server, parts)
     assert status == 200
     (received,) = fake.received
     assert orjson.loads(received.body) == orjson.loads(BODY)
     assert "x-smuggled" not in received.headers
 
 
+@pytest.mark.slow  # a second gateway with its own fake provider, in threads
 def test_served_by_a_stock_protocol_a_chunked_body_is_refused(tmp_path: Path) -> None:
     """The stock protocol cannot say which fields came after the body: fail closed."""
     fake = FakeUpstream()

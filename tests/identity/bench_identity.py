@@ -11,7 +11,6 @@ verification). Not collected by pytest: timings are not assertions.
 from __future__ import annotations
 
 import asyncio
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,12 +18,10 @@ from pathlib import Path
 import jwt
 import orjson
 
-sys.path.insert(0, str(Path(__file__).parent))
-from identity_fixtures import AUDIENCE, ISSUER, Issuer, exchange
-
 from gateway.identity import Identify
 from gateway.identity.api_keys import KeyFile
 from gateway.settings import IdentitySettings
+from tests.support.identity import AUDIENCE, ISSUER, Issuer, exchange
 
 HEADERS = {
     "content-type": "application/json",

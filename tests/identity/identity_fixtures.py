@@ -1,164 +1,27 @@
-"""Test helpers: a company identity provider (keys, tokens, a JWKS on loopback) and a
-gateway configured with an ``identity:`` section in front of a fake provider."""
+"""Old home of the identity tests' helpers; they live in ``tests.support.identity`` now."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import time
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from tests.support.identity import (
+    AUDIENCE,
+    INJECTED,
+    ISSUER,
+    Issuer,
+    JwksServer,
+    exchange,
+    identity_gateway,
+)
+from tests.support.stack import ROOT
+from tests.support.stack import GatewayStack as GatewayUnderTest
 
-import jwt
-import orjson
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-
-from gateway.app import Gateway, build_app
-from gateway.audit import AuditRecord, open_audit_store
-from gateway.dev.testing import FakeUpstream, ServerThread
-from gateway.exchange import Exchange
-from gateway.providers.catalog import load_catalog
-from gateway.settings import load_settings
-
-ROOT = Path(__file__).resolve().parents[2]
-ISSUER = "https://login.example.test"
-AUDIENCE = "haetae"
-INJECTED = "provider-key-held-by-gateway"
-
-
-class Issuer:
-    """Signs tokens like the company's OIDC provider, with keys made for this test."""
-
-    def __init__(self) -> None:
-        self.keys: dict[str, Any] = {}
-        self.add_rsa("rsa-1")
-
-    def add_rsa(self, kid: str) -> None:
-        self.keys[kid] = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-    def add_ec(self, kid: str) -> None:
-        self.keys[kid] = ec.generate_private_key(ec.SECP256R1())
-
-    def jwks(self) -> dict[str, Any]:
-        out = []
-        for kid, private in self.keys.items():
-            algorithm = jwt.algorithms.RSAAlgorithm if kid.startswith("rsa") else None
-            if algorithm is None:
-                data = orjson.loads(jwt.algorithms.ECAlgorithm.to_jwk(private.public_key()))
-            else:
-                data = orjson.loads(algorithm.to_jwk(private.public_key()))
-            data["kid"] = kid
-            out.append(data)
-        return {"keys": out}
-
-    def token(
-        self,
-        user: str = "alice",
-        groups: list[str] | None = None,
-        *,
-        kid: str = "rsa-1",
-        expires_in: float = 300,
-        **claims: Any,
-    ) -> str:
-        now = int(time.time())
-        payload: dict[str, Any] = {
-            "iss": ISSUER,
-            "aud": AUDIENCE,
-            "sub": user,
-            "groups": groups if groups is not None else ["eng"],
-            "iat": now,
-            "exp": now + int(expires_in),
-        }
-        payload.update(claims)
-        payload = {k: v for k, v in payload.items() if v is not None}
-        algorithm = "RS256" if kid.startswith("rsa") else "ES256"
-        return jwt.encode(payload, self.keys[kid], algorithm=algorithm, headers={"kid": kid})
-
-
-class JwksServer:
-    """Serves the issuer's JWKS (pure ASGI), counting requests; can stall or fail."""
-
-    def __init__(self, issuer: Issuer) -> None:
-        self.issuer = issuer
-        self.hits = 0
-        self.delay = 0.0
-        self.status = 200
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return
-        self.hits += 1
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        body = orjson.dumps(self.issuer.jwks()) if self.status == 200 else b"{}"
-        headers = [(b"content-type", b"application/json")]
-        await send({"type": "http.response.start", "status": self.status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
-
-
-class GatewayUnderTest:
-    def __init__(self, server: ServerThread, app: Gateway, fake: FakeUpstream, audit_url: str):
-        self.server, self.app, self.fake, self.audit_url = server, app, fake, audit_url
-
-    def url(self, path: str) -> str:
-        return self.server.url(path)
-
-    def record(self, request_id: str) -> AuditRecord:
-        """The audit record of a request; written just after the answer, so polled (≤ 5 s)."""
-        store = open_audit_store(self.audit_url)
-        for _ in range(100):
-            found = [r for r in store.tail(50) if r.request_id == request_id]
-            if found:
-                return found[0]
-            time.sleep(0.05)
-        raise AssertionError(f"no audit record for request {request_id}")
-
-
-@contextlib.contextmanager
-def identity_gateway(
-    folder: Path, identity: dict[str, Any], *, passthrough: tuple[str, ...] = ()
-) -> Iterator[GatewayUnderTest]:
-    """A gateway with ``identity`` settings; providers inject INJECTED except ``passthrough``."""
-    fake = FakeUpstream()
-    with ServerThread(fake) as upstream:
-        overrides: dict[str, Any] = {}
-        for pid in load_catalog():
-            overrides[f"providers.{pid}.base_url"] = upstream.base_url
-            if pid not in passthrough:
-                overrides[f"providers.{pid}.credentials.mode"] = "inject"
-                overrides[f"providers.{pid}.credentials.env"] = "PROVIDER_KEY"
-        overrides |= {
-            "policy": str(ROOT / "policies" / "default.yaml"),
-            "audit.url": f"sqlite:///{folder / 'audit.db'}",
-            "identity": identity,
-        }
-        settings = load_settings(environ={}, overrides=overrides)
-        app = build_app(settings, environ={"PROVIDER_KEY": INJECTED})
-        with ServerThread(app, lifespan="on") as gateway:
-            yield GatewayUnderTest(gateway, app, fake, f"sqlite:///{folder / 'audit.db'}")
-
-
-def exchange(
-    headers: dict[str, str] | list[tuple[str, str]] | None = None,
-    *,
-    query: bytes = b"",
-    address: str | None = "127.0.0.1",
-    path: str = "/openai/v1/chat/completions",
-) -> Exchange:
-    """An exchange as the pipeline builds it (header names lower-case bytes)."""
-    items = list(headers.items()) if isinstance(headers, dict) else list(headers or [])
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.disconnect"}
-
-    return Exchange(
-        request_id="test",
-        method="POST",
-        path=path,
-        query=query,
-        headers=[(k.lower().encode(), v.encode()) for k, v in items],
-        client_address=address,
-        receive=receive,
-        policy=None,  # type: ignore[arg-type]  # identity never reads the policy
-    )
+__all__ = [
+    "AUDIENCE",
+    "INJECTED",
+    "ISSUER",
+    "ROOT",
+    "GatewayUnderTest",
+    "Issuer",
+    "JwksServer",
+    "exchange",
+    "identity_gateway",
+]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from identity_fixtures import exchange
 
 from gateway.identity.credentials import CredentialFinder
 from gateway.identity.errors import Unauthenticated
+from tests.support.identity import exchange
 
 KEY = "hk_" + "A" * 43
 JWT = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2ln"

@@ -6,7 +6,6 @@ import asyncio
 
 import orjson
 import pytest
-from identity_fixtures import AUDIENCE, ISSUER, Issuer, JwksServer
 
 from gateway.dev.testing import ServerThread
 from gateway.errors import ConfigError
@@ -14,6 +13,7 @@ from gateway.identity.errors import IdentityUnavailable, Unauthenticated
 from gateway.identity.jwks import JwksSource, parse_jwks
 from gateway.identity.oidc import TokenVerifier
 from gateway.settings import JwtSettings
+from tests.support.identity import AUDIENCE, ISSUER, Issuer, JwksServer
 
 
 class Clock:

@@ -10,12 +10,12 @@ import jwt
 import orjson
 import pytest
 from cryptography.hazmat.primitives import serialization
-from identity_fixtures import AUDIENCE, ISSUER, Issuer
 
 from gateway.identity.errors import Unauthenticated
 from gateway.identity.jwks import JwksSource
 from gateway.identity.oidc import TokenVerifier
 from gateway.settings import JwtSettings
+from tests.support.identity import AUDIENCE, ISSUER, Issuer
 
 
 @pytest.fixture(scope="module")

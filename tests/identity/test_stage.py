@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from identity_fixtures import exchange
 
 from gateway.identity import Admit, Identify
 from gateway.identity.api_keys import KeyFile
 from gateway.identity.errors import Unauthenticated
 from gateway.settings import IdentitySettings
+from tests.support.identity import exchange
 
 PROXY = {"x-forwarded-user": "from-proxy", "x-forwarded-groups": "ops"}
 

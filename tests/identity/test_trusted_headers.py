@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from identity_fixtures import exchange
-
 from gateway.identity.trusted_headers import TrustedHeaders
 from gateway.settings import TrustedHeaderSettings
+from tests.support.identity import exchange
 
 HEADERS = {"x-forwarded-user": "alice", "x-forwarded-groups": "eng, legal,,eng", "accept": "*/*"}
 

@@ -7,6 +7,7 @@ import pytest
 from gateway.dev.bench.policy import run_policy_bench
 
 
+@pytest.mark.slow
 def test_bench_prints_every_case_against_the_baseline(capsys: pytest.CaptureFixture[str]) -> None:
     status = run_policy_bench(quick=True)
     out = capsys.readouterr().out

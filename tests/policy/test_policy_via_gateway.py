@@ -8,10 +8,8 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
-from gateway.app import build_app
 from gateway.dev.testing import FakeUpstream, ServerThread
-from gateway.providers.catalog import load_catalog
-from gateway.settings import load_settings
+from tests.support.stack import gateway_stack
 
 POLICY = """
 policy: language-e2e
@@ -37,18 +35,8 @@ rules:
 def gateway(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[ServerThread, FakeUpstream]]:
-    folder = tmp_path_factory.mktemp("language")
-    (folder / "policy.yaml").write_text(POLICY)
-    fake = FakeUpstream()
-    with ServerThread(fake) as upstream:
-        overrides = {f"providers.{pid}.base_url": upstream.base_url for pid in load_catalog()}
-        overrides |= {
-            "policy": str(folder / "policy.yaml"),
-            "audit.url": f"sqlite:///{folder / 'audit.db'}",
-        }
-        app = build_app(load_settings(environ={}, overrides=overrides), environ={})
-        with ServerThread(app, lifespan="on") as server:
-            yield server, fake
+    with gateway_stack(tmp_path_factory.mktemp("language"), policy_text=POLICY) as stack:
+        yield stack.server, stack.fake
 
 
 def chat(

@@ -7,10 +7,10 @@ from typing import Any
 import anthropic
 import orjson
 import pytest
-from dialect_tables import located, recording_client, table_tests
 
 from gateway.providers.anthropic_messages import AnthropicMessages
 from gateway.providers.dialect import UninspectableContent
+from tests.providers.dialect_tables import located, recording_client, table_tests
 
 DIALECT = AnthropicMessages()
 

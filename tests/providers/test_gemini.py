@@ -7,11 +7,11 @@ from typing import Any
 
 import orjson
 import pytest
-from dialect_tables import located, recording_client, table_tests
 from google import genai
 from google.genai import errors, types
 
 from gateway.providers.gemini import GeminiGenerateContent
+from tests.providers.dialect_tables import located, recording_client, table_tests
 
 DIALECT = GeminiGenerateContent()
 

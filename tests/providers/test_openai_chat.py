@@ -8,9 +8,9 @@ from typing import Any
 import openai
 import orjson
 import pytest
-from dialect_tables import located, recording_client, table_tests
 
 from gateway.providers.openai_chat import OpenAIChat
+from tests.providers.dialect_tables import located, recording_client, table_tests
 
 DIALECT = OpenAIChat()
 

@@ -7,10 +7,10 @@ from typing import Any
 import openai
 import orjson
 import pytest
-from dialect_tables import located, recording_client, table_tests
 
 from gateway.providers.dialect import UninspectableContent
 from gateway.providers.openai_embeddings import OpenAIEmbeddings
+from tests.providers.dialect_tables import located, recording_client, table_tests
 
 DIALECT = OpenAIEmbeddings()
 

@@ -7,18 +7,18 @@ import time
 from pathlib import Path
 
 import httpx
-from rollout_helpers import (
+
+from gateway.app import Gateway
+from gateway.dev.testing import ServerThread
+from tests.support.polling import wait_for
+from tests.support.rollout import (
     ADMIN,
     BASE_POLICY,
     chat,
     ready,
     rollout_gateway,
-    wait_for,
     with_internal_provider,
 )
-
-from gateway.app import Gateway
-from gateway.dev.testing import ServerThread
 
 KEY_VARIABLE = "INTERNAL_LLM_KEY"
 

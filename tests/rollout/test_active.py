@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from rollout_helpers import BASE_POLICY, STRICT_POLICY, with_internal_provider
 
 from gateway.detect import SUPPORTED_ENTITIES
 from gateway.errors import ConfigError, NotFound
@@ -15,6 +14,7 @@ from gateway.policy import parse_policy
 from gateway.policy.active import PolicyHolder, ProviderBuilder
 from gateway.routing import Route
 from gateway.settings import ProviderSettings
+from tests.support.rollout import BASE_POLICY, STRICT_POLICY, with_internal_provider
 
 RRN_TEXT = "주민등록번호 900101-1234568 입니다"
 

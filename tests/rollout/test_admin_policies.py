@@ -8,13 +8,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from rollout_helpers import ADMIN, BASE_POLICY, STRICT_POLICY, chat, ready, rollout_gateway
 
 from gateway.app import Gateway
 from gateway.detect import SUPPORTED_ENTITIES
 from gateway.dev.testing import ServerThread
 from gateway.errors import ConfigError
 from gateway.policy import parse_policy
+from tests.support.rollout import ADMIN, BASE_POLICY, STRICT_POLICY, chat, ready, rollout_gateway
 
 RRN_TEXT = "my number is 900101-1234568"
 

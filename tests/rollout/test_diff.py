@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rollout_helpers import BASE_POLICY, STRICT_POLICY
-
 from gateway.detect import SUPPORTED_ENTITIES
 from gateway.policy import parse_policy
 from gateway.policy.diff import diff_policies
+from tests.support.rollout import BASE_POLICY, STRICT_POLICY
 
 
 def compile_text(text: str, base_dir: Path | None = None):

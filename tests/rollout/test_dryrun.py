@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import itertools
 
-from rollout_helpers import BASE_POLICY, STRICT_POLICY
-
 from gateway.audit import AuditRecord
 from gateway.detect import SUPPORTED_ENTITIES
 from gateway.policy import parse_policy
 from gateway.providers.catalog import build_providers, load_catalog
 from gateway.rollout.dryrun import dry_run, reconstruct
+from tests.support.rollout import BASE_POLICY, STRICT_POLICY
 
 PROVIDERS = build_providers(load_catalog(), {}, {})
 _ids = itertools.count()

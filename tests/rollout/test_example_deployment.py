@@ -16,12 +16,15 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from private_redis import private_redis
-from rollout_helpers import ADMIN, TOKEN, chat, ready, rollout_keys, wait_for
-from rollout_replicas import replicas
 
 from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.identity.api_keys import KeyFile
+from tests.rollout.rollout_replicas import replicas
+from tests.support.polling import wait_for
+from tests.support.redis_server import private_redis
+from tests.support.rollout import ADMIN, TOKEN, chat, ready, rollout_keys
+
+pytestmark = pytest.mark.slow  # real gateway processes
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = yaml.safe_load((ROOT / "deploy" / "haetae.example.yaml").read_text(encoding="utf-8"))

@@ -20,7 +20,15 @@ import httpx
 import orjson
 import pytest
 import redis
-from rollout_helpers import (
+
+from gateway.dev.testing import FakeUpstream, ServerThread
+from gateway.providers.catalog import load_catalog
+from gateway.rollout.signing import RolloutKeys, generate_key_pair, load_rollout_keys
+from gateway.rollout.versions import compile_candidate
+from gateway.settings import RolloutSettings
+from tests.rollout.rollout_replicas import replicas
+from tests.support.polling import wait_for
+from tests.support.rollout import (
     ADMIN,
     BASE_POLICY,
     STRICT_POLICY,
@@ -29,15 +37,7 @@ from rollout_helpers import (
     ready,
     rollout_gateway,
     rollout_keys,
-    wait_for,
 )
-from rollout_replicas import replicas
-
-from gateway.dev.testing import FakeUpstream, ServerThread
-from gateway.providers.catalog import load_catalog
-from gateway.rollout.signing import RolloutKeys, generate_key_pair, load_rollout_keys
-from gateway.rollout.versions import compile_candidate
-from gateway.settings import RolloutSettings
 
 RRN = "주민번호 900101-1234567 입니다"
 MARKER = "forged-by-mallory-7f3a"
@@ -110,6 +110,7 @@ def cross_kind(client: redis.Redis, prefix: str, version: str, folder: Path) -> 
     client.set(f"{prefix}active", legit_version)
 
 
+@pytest.mark.slow  # gateways polling Redis until the forgery is seen and refused
 @pytest.mark.parametrize("forge", [unsigned, wrong_key, tampered, cross_kind])
 def test_a_forged_write_into_redis_is_refused_and_the_last_good_policy_serves(
     tmp_path: Path,
@@ -224,6 +225,7 @@ def _admin(base_url: str, path: str, status: int = 200) -> Any:
     return reply.json()
 
 
+@pytest.mark.slow  # real gateway processes
 def test_real_replicas_refuse_a_forgery_and_still_follow_a_signed_activation(
     tmp_path: Path, redis_url: str, key_prefix: str
 ) -> None:

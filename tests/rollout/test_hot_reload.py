@@ -7,19 +7,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from rollout_helpers import (
-    ADMIN,
-    BASE_POLICY,
-    STRICT_POLICY,
-    chat,
-    ready,
-    rollout_gateway,
-    wait_for,
-)
 
 from gateway.detect import SUPPORTED_ENTITIES
 from gateway.errors import ConfigError
 from gateway.policy import load_policy
+from tests.support.polling import wait_for
+from tests.support.rollout import ADMIN, BASE_POLICY, STRICT_POLICY, chat, ready, rollout_gateway
 
 RRN_TEXT = "my number is 900101-1234568"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from rollout_helpers import ADMIN, STRICT_POLICY, chat, rollout_gateway
+
+from tests.support.rollout import ADMIN, STRICT_POLICY, chat, rollout_gateway
 
 RRN_TEXT = "my number is 900101-1234568"
 THIRD = STRICT_POLICY.replace("policy: base", "policy: third")

@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rollout_helpers import BASE_POLICY, STRICT_POLICY
 
 from gateway.detect import SUPPORTED_ENTITIES
 from gateway.policy import load_policy
 from gateway.policy.active import PolicyHolder
 from gateway.rollout import Rollout, RolloutConflict
 from gateway.rollout.store import LocalPolicyStore, StoreUnavailable
+from tests.support.polling import wait_for_async
+from tests.support.rollout import BASE_POLICY, STRICT_POLICY
 
 
 class FlakyStore(LocalPolicyStore):
@@ -56,14 +57,6 @@ def rollout_for(tmp_path: Path, store: LocalPolicyStore) -> Rollout:
     return Rollout(holder, store, policy, poll_interval=0.02, file_poll_interval=0.02)
 
 
-async def until(condition: Any, limit: float = 10.0) -> None:
-    for _ in range(int(limit / 0.01)):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("condition not met in time")
-
-
 def test_a_file_change_made_while_the_store_is_down_is_published_when_it_returns(
     tmp_path: Path,
 ) -> None:
@@ -76,12 +69,12 @@ def test_a_file_change_made_while_the_store_is_down_is_published_when_it_returns
             assert rollout.status()["redis"] == "unreachable"
             first = rollout.holder.active.version
             os.replace(_written(tmp_path / "new.yaml", STRICT_POLICY), tmp_path / "policy.yaml")
-            await until(lambda: rollout.holder.active.version != first)
+            await wait_for_async(lambda: rollout.holder.active.version != first)
             assert rollout.status()["policy_source"] == "file"
 
             store.down = False
             new = rollout.holder.active.version
-            await until(lambda: store._active == new and rollout.status()["redis"] == "ok")
+            await wait_for_async(lambda: store._active == new and rollout.status()["redis"] == "ok")
             assert rollout.status()["policy_source"] == "redis"
             (change,) = [c for c in await store.history() if c.to_version == new]
             assert change.action == "reload" and change.by.startswith("file:")

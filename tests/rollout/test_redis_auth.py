@@ -9,12 +9,15 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from private_redis import private_redis
-from rollout_helpers import ADMIN, STRICT_POLICY, ready, rollout_gateway, wait_for
 
 from gateway.errors import ConfigError
 from gateway.rollout.redis_connect import redis_target
 from gateway.settings import RolloutSettings
+from tests.support.polling import wait_for
+from tests.support.redis_server import private_redis
+from tests.support.rollout import ADMIN, STRICT_POLICY, ready, rollout_gateway
+
+pytestmark = pytest.mark.slow  # a redis-server process of its own per test
 
 PASSWORD = "s3cret-redis-password-0042"
 

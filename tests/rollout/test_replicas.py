@@ -5,27 +5,28 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from rollout_helpers import (
-    ADMIN,
-    BASE_POLICY,
-    REDIS_HOST,
-    REDIS_PORT,
-    STRICT_POLICY,
-    TOKEN,
-    chat,
-    closed_port,
-    ready,
-    rollout_keys,
-    wait_for,
-)
-from rollout_replicas import Replica, TcpLink, replicas
 
 from gateway.dev.bench.rollout import measure_switches
 from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.providers.catalog import load_catalog
+from tests.rollout.rollout_replicas import Replica, TcpLink, replicas
+from tests.support.polling import wait_for
+from tests.support.rollout import (
+    ADMIN,
+    BASE_POLICY,
+    STRICT_POLICY,
+    TOKEN,
+    chat,
+    ready,
+    rollout_keys,
+)
+from tests.support.services import closed_port
+
+pytestmark = pytest.mark.slow  # real gateway processes
 
 RRN_TEXT = "my number is 900101-1234568"
 
@@ -92,7 +93,7 @@ def test_activation_on_one_replica_reaches_the_other_by_push(
 def test_a_replica_without_redis_keeps_serving_and_says_so(
     tmp_path: Path, upstream: ServerThread, redis_url: str, key_prefix: str
 ) -> None:
-    nowhere = f"redis://{REDIS_HOST}:{closed_port()}/0"
+    nowhere = f"redis://127.0.0.1:{closed_port()}/0"
     spec = (tmp_path / "c", config(tmp_path / "c", upstream, nowhere, key_prefix=key_prefix))
     with replicas(spec, token=TOKEN) as (c,):
         status = ready(c.base_url)
@@ -110,7 +111,8 @@ def test_a_replica_without_redis_keeps_serving_and_says_so(
 def test_a_replica_cut_off_from_redis_keeps_its_last_good_policy_then_catches_up(
     tmp_path: Path, upstream: ServerThread, redis_url: str, key_prefix: str
 ) -> None:
-    link = TcpLink((REDIS_HOST, REDIS_PORT))
+    redis_at = urlsplit(redis_url)
+    link = TcpLink((redis_at.hostname or "127.0.0.1", redis_at.port or 6379))
     via_link = f"redis://127.0.0.1:{link.port}/0"
     settings = {"key_prefix": key_prefix, "poll_interval": 0.2}
     a_spec = (tmp_path / "a", config(tmp_path / "a", upstream, redis_url, **settings))

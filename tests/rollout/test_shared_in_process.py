@@ -5,16 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from rollout_helpers import (
-    BASE_POLICY,
-    REDIS_HOST,
-    STRICT_POLICY,
-    chat,
-    closed_port,
-    ready,
-    rollout_gateway,
-    wait_for,
-)
+from tests.support.polling import wait_for
+from tests.support.rollout import BASE_POLICY, STRICT_POLICY, chat, ready, rollout_gateway
+from tests.support.services import closed_port
 
 RRN_TEXT = "my number is 900101-1234568"
 
@@ -43,7 +36,7 @@ def test_a_changed_policy_file_is_rolled_out_to_every_replica(
 
 
 def test_strict_readiness_answers_503_while_redis_is_unreachable(tmp_path: Path) -> None:
-    nowhere = f"redis://{REDIS_HOST}:{closed_port()}/0"
+    nowhere = f"redis://127.0.0.1:{closed_port()}/0"
     with rollout_gateway(tmp_path, redis_url=nowhere, unready_when_unreachable=True) as (
         gateway,
         _app,
@@ -55,7 +48,7 @@ def test_strict_readiness_answers_503_while_redis_is_unreachable(tmp_path: Path)
 
 
 def test_a_file_change_while_redis_is_unreachable_is_served_here(tmp_path: Path) -> None:
-    nowhere = f"redis://{REDIS_HOST}:{closed_port()}/0"
+    nowhere = f"redis://127.0.0.1:{closed_port()}/0"
     with rollout_gateway(tmp_path, BASE_POLICY, redis_url=nowhere) as (gateway, app, _):
         first = app.policy.version
         aside = tmp_path / "new.yaml"

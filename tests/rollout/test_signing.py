@@ -139,6 +139,7 @@ def test_key_settings_that_cannot_work_are_start_up_errors(
         keys(signing=tmp_path / "missing.pem")
 
 
+@pytest.mark.slow  # runs the CLI in fresh interpreters
 def test_keygen_writes_a_private_file_and_never_overwrites(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "gateway.cli", "rollout", "keygen", "--out", str(tmp_path)]
     made = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)

@@ -7,21 +7,20 @@ import os
 from pathlib import Path
 
 import pytest
-from rollout_helpers import (
-    BASE_POLICY,
-    REDIS_HOST,
-    STRICT_POLICY,
-    chat,
-    closed_port,
-    ready,
-    rollout_gateway,
-    rollout_keys,
-    wait_for,
-)
 
 from gateway.app import build_app
 from gateway.errors import ConfigError
 from gateway.settings import load_settings
+from tests.support.polling import wait_for
+from tests.support.rollout import (
+    BASE_POLICY,
+    STRICT_POLICY,
+    chat,
+    ready,
+    rollout_gateway,
+    rollout_keys,
+)
+from tests.support.services import closed_port
 
 RRN_TEXT = "my number is 900101-1234568"
 #: a rule without `when`: the loader's message names the file, line and key
@@ -58,6 +57,7 @@ def seed(folder: Path, redis_url: str, key_prefix: str, text: str = STRICT_POLIC
         return app.policy.version
 
 
+@pytest.mark.slow
 def test_a_broken_file_starts_with_the_shared_version_and_reports_the_file(
     tmp_path: Path, redis_url: str, key_prefix: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -130,7 +130,7 @@ def test_a_forged_shared_version_does_not_save_a_broken_file(
 
 def test_an_unreachable_redis_does_not_save_a_broken_file(tmp_path: Path) -> None:
     write(tmp_path / "policy.yaml", BROKEN)
-    nowhere = f"redis://{REDIS_HOST}:{closed_port()}/0"
+    nowhere = f"redis://127.0.0.1:{closed_port()}/0"
     with pytest.raises(ConfigError) as refused:
         start(tmp_path, redis_url=nowhere)
     message = str(refused.value)
@@ -139,6 +139,7 @@ def test_an_unreachable_redis_does_not_save_a_broken_file(tmp_path: Path) -> Non
     assert "ConnectionError" in message
 
 
+@pytest.mark.slow
 def test_a_shared_version_unusable_here_does_not_save_a_broken_file(
     tmp_path: Path, redis_url: str, key_prefix: str
 ) -> None:

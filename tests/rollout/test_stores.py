@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from rollout_helpers import closed_port, rollout_keys
 
 from gateway.rollout.redis_connect import RedisTarget, redact_url
 from gateway.rollout.redis_store import RedisPolicyStore
@@ -27,6 +26,8 @@ from gateway.rollout.store import (
     StoreUnavailable,
 )
 from gateway.settings import RolloutSettings
+from tests.support.rollout import rollout_keys
+from tests.support.services import closed_port
 
 
 def keys() -> RolloutKeys:

@@ -6,9 +6,9 @@ from typing import Any
 
 import httpx
 import orjson
-from telemetry_stack import CHAT, Traced
 
 from gateway.providers.catalog import load_catalog
+from tests.support.telemetry import CHAT, Traced
 
 RRN = "900101-1234568"
 EMAIL = "kim.minsu@example.co.kr"
@@ -107,14 +107,13 @@ def test_no_provider_is_shadowed_by_the_gateways_own_paths() -> None:
 def test_without_the_setting_metrics_is_just_an_unknown_provider(tmp_path) -> None:
     import asyncio
 
-    from telemetry_stack import ROOT
-
     from gateway.app import build_app
     from gateway.settings import load_settings
     from gateway.telemetry import Telemetry
+    from tests.support.stack import DEFAULT_POLICY
 
     overrides = {
-        "policy": str(ROOT / "policies" / "default.yaml"),
+        "policy": str(DEFAULT_POLICY),
         "audit.url": f"sqlite:///{tmp_path / 'audit.db'}",
     }
     app = build_app(load_settings(environ={}, overrides=overrides), environ={})

@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import io
 import logging
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import orjson
 import pytest
-from telemetry_stack import CHAT, Traced, build_traced_app
 
 from gateway.audit import AuditRecord
-from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.inspection import Extract
 from gateway.telemetry import configure_logging
+from tests.support.polling import wait_for
+from tests.support.telemetry import CHAT, Traced, traced_stack
+from tests.support.values import AWS_KEY, EMAIL, RRN
 
-RRN = "900101-1234568"
-EMAIL = "kim.minsu@example.co.kr"
-AWS_KEY = "AKIAZ3MSK2PLQW7RTX4N"
 BEARER = "sk-proj-Qm9vTHeakTest7fa1c2b3d4e5f6a7b8c9"
 GEMINI_KEY = "AIzaSyLeakTest-0123456789abcdefghijk"
 PROMPT = "Nightingale-7731 merger memo for the board"
@@ -38,13 +35,8 @@ def any_stack(request: pytest.FixtureRequest, traced: Traced, tmp_path: Path) ->
         traced.fake.reset()
         yield traced
         return
-    fake = FakeUpstream()
-    with ServerThread(fake) as upstream:
-        app, spans, metrics = build_traced_app(
-            upstream.base_url, tmp_path / "audit.db", transport="httpx"
-        )
-        with ServerThread(app, lifespan="on") as gateway:
-            yield Traced(gateway, app, fake, spans, metrics)
+    with traced_stack(tmp_path, transport="httpx") as built:
+        yield built
 
 
 @pytest.fixture
@@ -71,13 +63,12 @@ def _post(stack: Traced, path: str, body: object, **headers: str) -> httpx.Respo
 
 def _records(stack: Traced, request_ids: list[str]) -> list[AuditRecord]:
     """The audit records of these requests, once the writer has stored them all."""
-    deadline = time.monotonic() + 10
-    while True:
+
+    def stored() -> list[AuditRecord] | None:
         found = [r for r in stack.app.audit.tail(1000) if r.request_id in request_ids]
-        if len(found) >= len(request_ids) or time.monotonic() > deadline:
-            assert len(found) == len(request_ids), "some audit records never arrived"
-            return found
-        time.sleep(0.02)
+        return found if len(found) == len(request_ids) else None
+
+    return wait_for(stored, message="some audit records never arrived")
 
 
 def _chat(text: str, stream: bool = False) -> dict[str, object]:

@@ -16,10 +16,11 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
     ExportMetricsServiceRequest,
 )
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from telemetry_stack import CHAT, ROOT
 
 from gateway.app import build_app
 from gateway.settings import load_settings
+from tests.support.stack import DEFAULT_POLICY
+from tests.support.telemetry import CHAT
 
 RRN = "900101-1234568"
 BEARER = "sk-proj-OtlpLeakTest0123456789abcdef"
@@ -67,7 +68,7 @@ def test_a_configured_endpoint_receives_spans_and_metrics_without_values(
     for name, value in environ.items():
         monkeypatch.setenv(name, value)  # the exporters read the process environment
     overrides = {
-        "policy": str(ROOT / "policies" / "default.yaml"),
+        "policy": str(DEFAULT_POLICY),
         "audit.url": f"sqlite:///{tmp_path / 'audit.db'}",
     }
     app = build_app(load_settings(environ={}, overrides=overrides), environ=environ)

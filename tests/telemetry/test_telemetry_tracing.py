@@ -12,12 +12,12 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
-from telemetry_stack import CHAT, Traced
 
 from gateway.errors import PolicyBlock
 from gateway.settings import TelemetrySettings
 from gateway.telemetry import Telemetry, build_telemetry
 from gateway.telemetry.tracing import RequestTracer, TracedStage, TracedUpstream
+from tests.support.telemetry import CHAT, Traced
 
 STAGES = ["identify", "route", "admit", "read_body", "extract", "detect", "decide", "transform"]
 RRN = "900101-1234568"

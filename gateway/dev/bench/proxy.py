@@ -150,20 +150,28 @@ class _Child:
         self._fail()
 
     def _fail(self) -> None:
-        self.stop()
+        self.process.terminate()
+        self.process.wait(15)
         self._log.seek(0)
-        raise RuntimeError(f"benchmark server failed to start:\n{self._log.read().decode()}")
+        log = self._log.read().decode()
+        self.stop()
+        raise RuntimeError(f"benchmark server failed to start:\n{log}")
 
     @property
     def pid(self) -> int:
         return self.process.pid
 
     def stop(self) -> None:
+        """End the process and close what we held of it (its stdout pipe, its log)."""
         self.process.terminate()
         try:
             self.process.wait(15)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait(5)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        self._log.close()
 
 
 def _free_port() -> int:

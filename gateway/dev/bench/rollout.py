@@ -188,8 +188,13 @@ def run_rollout_bench(
     redis_url: str = "redis://127.0.0.1:6379/0",
     poll_interval: float = 30.0,
     out: Callable[[str], Any] = print,
+    key_prefix: str | None = None,
 ) -> int:
-    """Start two replicas, measure, print the table (and whether each lag met the budget)."""
+    """Start two replicas, measure, print the table (and whether each lag met the budget).
+
+    The replicas keep their keys under ``key_prefix`` (default: ``haetae-bench:`` and a
+    random id), and every key under it is deleted at the end.
+    """
     import redis
     from redis.exceptions import RedisError
 
@@ -199,8 +204,9 @@ def run_rollout_bench(
     except (RedisError, OSError) as exc:
         out(f"rollout bench: Redis at {redis_url} is not reachable ({type(exc).__name__})")
         return 2
-    prefix = f"haetae-bench:{uuid.uuid4().hex[:12]}:"
-    policies = bench_policies(activations, prefix.split(":")[1])
+    seed = uuid.uuid4().hex[:12]
+    prefix = key_prefix if key_prefix is not None else f"haetae-bench:{seed}:"
+    policies = bench_policies(activations, seed)
     try:
         with tempfile.TemporaryDirectory(prefix="haetae-rollout-bench-") as temporary:
             folder = Path(temporary)
