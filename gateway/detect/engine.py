@@ -32,11 +32,13 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from gateway.detect.blobs import MAX_BASE64_BLOBS, MAX_BASE64_BYTES, encoded_blobs
 from gateway.detect.context import WindowContextEnhancer
 from gateway.detect.findings import Finding
+from gateway.detect.joined import JoinedView, joined_view
 from gateway.detect.normalize import NormalizedText, normalize_for_scan, regroup_digits
 from gateway.detect.offline import build_nlp_engine, configure_offline, offline_tld_extractor
 from gateway.detect.recognizers import SUPPORTED_ENTITIES, build_recognizers, languages_of
 
 __all__ = [
+    "JOINED_EXCLUDED",
     "MAX_BASE64_BLOBS",
     "MAX_BASE64_BYTES",
     "SCAN_LANGUAGE",
@@ -51,6 +53,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SCAN_LANGUAGE = "en"
+
+#: What the joined view (values split across places) does not look for: names, addresses
+#: and markings are prose, which two unrelated places put side by side all the time.
+#: Policy dictionaries (``extra_recognizers``) are left out for the same reason.
+JOINED_EXCLUDED = frozenset({"PERSON", "KR_ADDRESS", "CONFIDENTIAL_MARKER"})
 
 #: Joins segments for the single analyze call. No recognizer's pattern can consume NUL, so
 #: no match can run from one segment into the next; the newlines keep ``^``/``$`` and the
@@ -145,18 +152,31 @@ class DetectionEngine:
         # A policy may scan for nothing (or nothing English); Presidio would load its whole
         # predefined set into an empty registry, so such a language gets no analyzer at all.
         self._analyzers: dict[Language, AnalyzerEngine] = {}
+        # The joined view's rules: structured identifiers and secrets only.
+        self._joined_analyzers: dict[Language, AnalyzerEngine] = {}
+        structured = [
+            r
+            for r in recognizers[: len(recognizers) - len(extra_recognizers)]
+            if not JOINED_EXCLUDED.intersection(r.supported_entities)
+        ]
         for rules in get_args(Language):
-            chosen = [r for r in recognizers if rules in languages_of(r)]
-            if chosen:
-                self._analyzers[rules] = _FixedAnalyzerEngine(
-                    registry=RecognizerRegistry(
-                        recognizers=chosen, supported_languages=[SCAN_LANGUAGE]
-                    ),
-                    nlp_engine=nlp_engine,
-                    supported_languages=[SCAN_LANGUAGE],
-                    default_score_threshold=score_threshold,
-                    context_aware_enhancer=WindowContextEnhancer(stop=_STOP, korean=rules == "ko"),
-                )
+            for chosen_from, analyzers in (
+                (recognizers, self._analyzers),
+                (structured, self._joined_analyzers),
+            ):
+                chosen = [r for r in chosen_from if rules in languages_of(r)]
+                if chosen:
+                    analyzers[rules] = _FixedAnalyzerEngine(
+                        registry=RecognizerRegistry(
+                            recognizers=chosen, supported_languages=[SCAN_LANGUAGE]
+                        ),
+                        nlp_engine=nlp_engine,
+                        supported_languages=[SCAN_LANGUAGE],
+                        default_score_threshold=score_threshold,
+                        context_aware_enhancer=WindowContextEnhancer(
+                            stop=_STOP, korean=rules == "ko"
+                        ),
+                    )
         if self._analyzers:
             self.scan(_WARM_UP, language="ko")
             self.scan(_WARM_UP, language="en")
@@ -182,31 +202,41 @@ class DetectionEngine:
                 loaded.append(type(recognizer).__name__)
         return loaded
 
-    def scan(self, text: str, language: LanguageChoice | None = None) -> list[Finding]:
+    def scan(
+        self, text: str, language: LanguageChoice | None = None, joined: bool = True
+    ) -> list[Finding]:
         """Return the findings in ``text``, ordered by start offset.
 
         ``language`` overrides the engine's choice (``auto``: by the text's script).
+        ``joined``: also read values broken across two lines (see ``detect/joined.py``).
         """
         if not text:
             return []
         findings = [_finding(result, 0) for result in self._analyze(text, language=language)]
+        if joined:
+            self._add_joined([text], [findings], language)
         findings.sort(key=_order)
         return findings
 
     def scan_segments(
-        self, texts: Sequence[str], language: LanguageChoice | None = None
+        self, texts: Sequence[str], language: LanguageChoice | None = None, joined: bool = True
     ) -> list[list[Finding]]:
         """Scan several texts with one analyze call; offsets are local to each text.
 
         The gateway passes every text-bearing position of a request (system prompt, each
         message, tool arguments...). Per-call overhead dominates for short texts, so one
         call over the joined texts is much cheaper than one call per text.
+
+        ``joined`` (the default): values split across consecutive texts, or across two lines
+        of one, are found too, by one more analyze call over the windows around each
+        plausible boundary (``detect/joined.py``). Such a finding is reported in parts, one
+        in each text it spans, sharing a ``Finding.joined`` number.
         """
         out: list[list[Finding]] = [[] for _ in texts]
         if not self._analyzers or not any(texts):
             return out
         if len(texts) == 1:
-            out[0] = self.scan(texts[0], language)
+            out[0] = self.scan(texts[0], language, joined)
             return out
         starts: list[int] = []
         position = 0
@@ -224,9 +254,49 @@ class DetectionEngine:
                 log.debug("dropping %s spanning a segment boundary", result.entity_type)
                 continue
             out[index].append(_finding(result, offset))
+        if joined:
+            self._add_joined(texts, out, language)
         for findings in out:
             findings.sort(key=_order)
         return out
+
+    def _add_joined(
+        self,
+        texts: Sequence[str],
+        found: list[list[Finding]],
+        language: LanguageChoice | None,
+    ) -> None:
+        """Add to ``found`` the findings only the joined view has, in parts, one per text.
+
+        A candidate is kept only if it crosses a boundary and no part of it overlaps a
+        finding of the same type already there (from the plain scan or a better-scored
+        candidate: the joiners give several readings of one cut value).
+        """
+        if not self._joined_analyzers:
+            return
+        view = joined_view(texts, SEGMENT_SEPARATOR)
+        if view is None:
+            return
+        results = self._analyze(view.text, language=language, joined=True)
+        results.sort(key=lambda result: (-result.score, result.start))
+        number = max((f.joined for findings in found for f in findings), default=0)
+        for result in results:
+            parts = _joined_parts(view, result, found)
+            if parts is None:
+                continue
+            if len(parts) > 1:
+                number += 1
+            for segment, start, end in parts:
+                found[segment].append(
+                    Finding(
+                        entity_type=result.entity_type,
+                        start=start,
+                        end=end,
+                        score=float(result.score),
+                        recognizer=_recognizer_name(result) + " (joined)",
+                        joined=number if len(parts) > 1 else 0,
+                    )
+                )
 
     def explain(
         self, text: str, language: LanguageChoice | None = None
@@ -244,30 +314,37 @@ class DetectionEngine:
         return explained
 
     def _analyze(
-        self, text: str, explain: bool = False, language: LanguageChoice | None = None
+        self,
+        text: str,
+        explain: bool = False,
+        language: LanguageChoice | None = None,
+        joined: bool = False,
     ) -> list[RecognizerResult]:
-        """Presidio's results on ``text``'s scan views and base64 blobs, offsets into ``text``."""
+        """Presidio's results on ``text``'s scan views and base64 blobs, offsets into ``text``.
+
+        ``joined``: with the joined view's rules (structured identifiers and secrets).
+        """
         if not self._analyzers:
             return []
         choice = self.language if language is None else _checked_language(language)
         view = normalize_for_scan(text)
         rules: Language = detect_language(view.text) if choice == "auto" else choice
-        results = self._analyze_view(view, explain, rules)
+        results = self._analyze_view(view, explain, rules, joined)
         # Blobs are looked for in the view: base64 with percent-encoded padding is still base64.
         blobs = encoded_blobs(view.text) if view.shaped else []
         if blobs:
             if view.changed:
                 blobs = [(*view.original_span(start, end), found) for start, end, found in blobs]
-            results.extend(self._analyze_blobs(blobs, explain, choice))
+            results.extend(self._analyze_blobs(blobs, explain, choice, joined))
         return results
 
     def _analyze_view(
-        self, view: NormalizedText, explain: bool, rules: Language
+        self, view: NormalizedText, explain: bool, rules: Language, joined: bool = False
     ) -> list[RecognizerResult]:
         """Results on the normalized view, plus those only its digit-group view shows."""
-        results = self._presidio(view.text, explain, rules)
+        results = self._presidio(view.text, explain, rules, joined)
         for grouped_view, runs in regroup_digits(view):
-            grouped = self._presidio(grouped_view.text, explain, rules)
+            grouped = self._presidio(grouped_view.text, explain, rules, joined)
             results.extend(_only_regrouped(results, grouped_view, runs, grouped))
         if view.changed:
             for result in results:
@@ -275,7 +352,11 @@ class DetectionEngine:
         return results
 
     def _analyze_blobs(
-        self, blobs: list[tuple[int, int, str]], explain: bool, choice: LanguageChoice
+        self,
+        blobs: list[tuple[int, int, str]],
+        explain: bool,
+        choice: LanguageChoice,
+        joined: bool = False,
     ) -> list[RecognizerResult]:
         """Findings in decoded base64 text, each reported on its whole blob."""
         starts: list[int] = []
@@ -283,11 +364,11 @@ class DetectionEngine:
         for _, _, decoded in blobs:
             starts.append(position)
             position += len(decoded) + len(SEGMENT_SEPARATOR)
-        joined = SEGMENT_SEPARATOR.join(decoded for _, _, decoded in blobs)
+        decoded_texts = SEGMENT_SEPARATOR.join(decoded for _, _, decoded in blobs)
         best: dict[tuple[int, str], RecognizerResult] = {}
-        view = normalize_for_scan(joined)
+        view = normalize_for_scan(decoded_texts)
         rules: Language = detect_language(view.text) if choice == "auto" else choice
-        for result in self._analyze_view(view, explain, rules):
+        for result in self._analyze_view(view, explain, rules, joined):
             index = bisect_right(starts, result.start) - 1
             key = (index, result.entity_type)
             if key not in best or result.score > best[key].score:
@@ -304,9 +385,11 @@ class DetectionEngine:
             )
         return found
 
-    def _presidio(self, text: str, explain: bool, rules: Language) -> list[RecognizerResult]:
+    def _presidio(
+        self, text: str, explain: bool, rules: Language, joined: bool = False
+    ) -> list[RecognizerResult]:
         """One analyze call with the rules of one language (none registered: no findings)."""
-        analyzer = self._analyzers.get(rules)
+        analyzer = (self._joined_analyzers if joined else self._analyzers).get(rules)
         if analyzer is None:
             return []
         # entities=None: the registry holds only the wanted recognizers, and Presidio's
@@ -353,14 +436,32 @@ def _only_regrouped(
     return kept
 
 
-def _finding(result: RecognizerResult, offset: int) -> Finding:
+def _joined_parts(
+    view: JoinedView, result: RecognizerResult, found: list[list[Finding]]
+) -> list[tuple[int, int, int]] | None:
+    """A joined-view result's parts, or None: within one place, or already found there."""
+    parts = view.parts(result.start, result.end)
+    if parts is None:
+        return None
+    entity = result.entity_type
+    for segment, start, end in parts:
+        if any(f.entity_type == entity and f.start < end and start < f.end for f in found[segment]):
+            return None
+    return parts
+
+
+def _recognizer_name(result: RecognizerResult) -> str:
     metadata = result.recognition_metadata or {}
+    return str(metadata.get(_NAME_KEY, ""))
+
+
+def _finding(result: RecognizerResult, offset: int) -> Finding:
     return Finding(
         entity_type=result.entity_type,
         start=result.start - offset,
         end=result.end - offset,
         score=float(result.score),
-        recognizer=str(metadata.get(_NAME_KEY, "")),
+        recognizer=_recognizer_name(result),
     )
 
 

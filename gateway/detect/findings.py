@@ -13,6 +13,11 @@ class Finding:
 
     Offsets index the text that was scanned, so that redaction can edit exactly
     those characters; audit records keep only ``entity_type`` and counts.
+
+    A value split across places (two messages, a name and a text, two lines) is one
+    finding in several parts, one per text, each with that text's offsets: the parts
+    share a ``joined`` number (unique within one scan, 0 for a finding in one place),
+    so each place receives its share of an edit while the value is counted once.
     """
 
     entity_type: str
@@ -20,3 +25,4 @@ class Finding:
     end: int
     score: float
     recognizer: str
+    joined: int = 0

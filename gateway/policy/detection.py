@@ -45,10 +45,17 @@ class Screen:
         return self.thresholds.get(entity, self.min_score)
 
     def __call__(self, texts: Sequence[str], findings: Sequence[Sequence[Finding]]) -> Screened:
+        """Keep what counts; a value found in parts (``Finding.joined``) counts once.
+
+        A split value is judged whole: its parts share one score, and its allow-list check
+        reads the parts put together, so every part is kept or dropped alike.
+        """
         thresholds, min_score, allowed = self.thresholds, self.min_score, self.allowed
         everywhere = allowed.get("*")
         counts: dict[str, int] = {}
         scores: dict[str, list[float]] | None = {} if self.keep_scores else None
+        wholes = _joined_values(texts, findings) if allowed else {}
+        counted: set[int] = set()
         kept: list[list[Finding]] = []
         for text, per_segment in zip(texts, findings, strict=True):
             survivors: list[Finding] = []
@@ -57,15 +64,30 @@ class Screen:
                 if finding.score < thresholds.get(entity, min_score):
                     continue
                 if allowed:
-                    value = text[finding.start : finding.end]
+                    value = wholes.get(finding.joined) or text[finding.start : finding.end]
                     listed = allowed.get(entity)
                     if (listed is not None and value in listed) or (
                         everywhere is not None and value in everywhere
                     ):
                         continue
                 survivors.append(finding)
+                if finding.joined:
+                    if finding.joined in counted:
+                        continue
+                    counted.add(finding.joined)
                 counts[entity] = counts.get(entity, 0) + 1
                 if scores is not None:
                     scores.setdefault(entity, []).append(finding.score)
             kept.append(survivors)
         return Screened(kept, counts, scores)
+
+
+def _joined_values(texts: Sequence[str], findings: Sequence[Sequence[Finding]]) -> dict[int, str]:
+    """Each split value's parts put together, in text order, by ``Finding.joined``."""
+    wholes: dict[int, str] = {}
+    for text, per_segment in zip(texts, findings, strict=True):
+        for finding in per_segment:
+            if finding.joined:
+                part = text[finding.start : finding.end]
+                wholes[finding.joined] = wholes.get(finding.joined, "") + part
+    return wholes
