@@ -113,10 +113,16 @@ class Detect:
         texts = [segment.text for segment in exchange.segments]
         labels = len(exchange.label_segments)  # the last segments, scanned on their own
         body = texts[: len(texts) - labels] if labels else texts
+        # the body's places come first, in document order, and are read joined too (a
+        # value split across two messages); the URL path, query and model follow them
+        places = next(
+            (i for i, s in enumerate(exchange.segments) if s.form == "url" and not s.path),
+            len(body),
+        )
         if sum(map(len, body)) > self._threshold:
-            findings = await asyncio.to_thread(engine.scan_segments, body)
+            findings = await asyncio.to_thread(engine.scan_segments, body, None, True, places)
         else:
-            findings = engine.scan_segments(body)
+            findings = engine.scan_segments(body, places=places)
         if labels:
             scan_labels = self._labels.findings
             label_texts = texts[-labels:]

@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 
 SCAN_LANGUAGE = "en"
 
-#: What the joined view (values split across places) does not look for: names, addresses
+#: What the joined view (values split across places) does not report: names, addresses
 #: and markings are prose, which two unrelated places put side by side all the time.
 #: Policy dictionaries (``extra_recognizers``) are left out for the same reason.
 JOINED_EXCLUDED = frozenset({"PERSON", "KR_ADDRESS", "CONFIDENTIAL_MARKER"})
@@ -147,36 +147,29 @@ class DetectionEngine:
             entity for recognizer in recognizers for entity in recognizer.supported_entities
         )
         self.score_threshold = score_threshold
+        builtin = {
+            e
+            for r in recognizers[: len(recognizers) - len(extra_recognizers)]
+            for e in r.supported_entities
+        }
+        self._not_joined = JOINED_EXCLUDED | (self.entities - builtin)
         # NoOp artifacts do not depend on the text: make them once, not once per call.
         self._nlp_artifacts = nlp_engine.process_text("", SCAN_LANGUAGE)
         # A policy may scan for nothing (or nothing English); Presidio would load its whole
         # predefined set into an empty registry, so such a language gets no analyzer at all.
         self._analyzers: dict[Language, AnalyzerEngine] = {}
-        # The joined view's rules: structured identifiers and secrets only.
-        self._joined_analyzers: dict[Language, AnalyzerEngine] = {}
-        structured = [
-            r
-            for r in recognizers[: len(recognizers) - len(extra_recognizers)]
-            if not JOINED_EXCLUDED.intersection(r.supported_entities)
-        ]
         for rules in get_args(Language):
-            for chosen_from, analyzers in (
-                (recognizers, self._analyzers),
-                (structured, self._joined_analyzers),
-            ):
-                chosen = [r for r in chosen_from if rules in languages_of(r)]
-                if chosen:
-                    analyzers[rules] = _FixedAnalyzerEngine(
-                        registry=RecognizerRegistry(
-                            recognizers=chosen, supported_languages=[SCAN_LANGUAGE]
-                        ),
-                        nlp_engine=nlp_engine,
-                        supported_languages=[SCAN_LANGUAGE],
-                        default_score_threshold=score_threshold,
-                        context_aware_enhancer=WindowContextEnhancer(
-                            stop=_STOP, korean=rules == "ko"
-                        ),
-                    )
+            chosen = [r for r in recognizers if rules in languages_of(r)]
+            if chosen:
+                self._analyzers[rules] = _FixedAnalyzerEngine(
+                    registry=RecognizerRegistry(
+                        recognizers=chosen, supported_languages=[SCAN_LANGUAGE]
+                    ),
+                    nlp_engine=nlp_engine,
+                    supported_languages=[SCAN_LANGUAGE],
+                    default_score_threshold=score_threshold,
+                    context_aware_enhancer=WindowContextEnhancer(stop=_STOP, korean=rules == "ko"),
+                )
         if self._analyzers:
             self.scan(_WARM_UP, language="ko")
             self.scan(_WARM_UP, language="en")
@@ -208,18 +201,16 @@ class DetectionEngine:
         """Return the findings in ``text``, ordered by start offset.
 
         ``language`` overrides the engine's choice (``auto``: by the text's script).
-        ``joined``: also read values broken across two lines (see ``detect/joined.py``).
+        ``joined``: also read values broken across two lines (see ``scan_segments``).
         """
-        if not text:
-            return []
-        findings = [_finding(result, 0) for result in self._analyze(text, language=language)]
-        if joined:
-            self._add_joined([text], [findings], language)
-        findings.sort(key=_order)
-        return findings
+        return self.scan_segments([text], language, joined)[0]
 
     def scan_segments(
-        self, texts: Sequence[str], language: LanguageChoice | None = None, joined: bool = True
+        self,
+        texts: Sequence[str],
+        language: LanguageChoice | None = None,
+        joined: bool = True,
+        places: int | None = None,
     ) -> list[list[Finding]]:
         """Scan several texts with one analyze call; offsets are local to each text.
 
@@ -227,25 +218,34 @@ class DetectionEngine:
         message, tool arguments...). Per-call overhead dominates for short texts, so one
         call over the joined texts is much cheaper than one call per text.
 
-        ``joined`` (the default): values split across consecutive texts, or across two lines
-        of one, are found too, by one more analyze call over the windows around each
-        plausible boundary (``detect/joined.py``). Such a finding is reported in parts, one
-        in each text it spans, sharing a ``Finding.joined`` number.
+        ``joined`` (the default): values split across consecutive texts, or across two
+        lines of one, are found too. The windows around each plausible boundary
+        (``detect/joined.py``) are appended to the same analyze call, so they cost their
+        characters, not another call. A value found there is reported in parts, one in
+        each text it spans, sharing a ``Finding.joined`` number. ``places``: only the first
+        ``places`` texts are places of one document, in its order (the gateway appends the
+        URL path, query and model, which are not read joined); None: all of them.
         """
         out: list[list[Finding]] = [[] for _ in texts]
         if not self._analyzers or not any(texts):
-            return out
-        if len(texts) == 1:
-            out[0] = self.scan(texts[0], language, joined)
             return out
         starts: list[int] = []
         position = 0
         for text in texts:
             starts.append(position)
             position += len(text) + len(SEGMENT_SEPARATOR)
+        view = joined_view(texts[:places], SEGMENT_SEPARATOR) if joined else None
+        scanned = SEGMENT_SEPARATOR.join(texts)
+        if view is not None:
+            scanned += SEGMENT_SEPARATOR + view.text
+        plain_end = position - len(SEGMENT_SEPARATOR)
+        from_view: list[RecognizerResult] = []
         # Auto-detecting on the joined text is per-segment detection: Korean-only rules find
         # nothing in a segment without Hangul, and context never crosses a separator.
-        for result in self._analyze(SEGMENT_SEPARATOR.join(texts), language=language):
+        for result in self._analyze(scanned, language=language):
+            if result.start >= plain_end:
+                from_view.append(result)
+                continue
             index = bisect_right(starts, result.start) - 1
             offset = starts[index]
             if result.end - offset > len(texts[index]):
@@ -254,34 +254,32 @@ class DetectionEngine:
                 log.debug("dropping %s spanning a segment boundary", result.entity_type)
                 continue
             out[index].append(_finding(result, offset))
-        if joined:
-            self._add_joined(texts, out, language)
+        if view is not None and from_view:
+            self._add_joined(view, from_view, plain_end + len(SEGMENT_SEPARATOR), out)
         for findings in out:
             findings.sort(key=_order)
         return out
 
     def _add_joined(
         self,
-        texts: Sequence[str],
+        view: JoinedView,
+        results: list[RecognizerResult],
+        offset: int,
         found: list[list[Finding]],
-        language: LanguageChoice | None,
     ) -> None:
         """Add to ``found`` the findings only the joined view has, in parts, one per text.
 
-        A candidate is kept only if it crosses a boundary and no part of it overlaps a
-        finding of the same type already there (from the plain scan or a better-scored
-        candidate: the joiners give several readings of one cut value).
+        A candidate is kept only if it crosses a boundary, is a structured identifier or a
+        secret, and no part of it overlaps a finding of the same type already there (from
+        the plain scan, or a better-scored reading of the same cut value: the joiners give
+        several).
         """
-        if not self._joined_analyzers:
-            return
-        view = joined_view(texts, SEGMENT_SEPARATOR)
-        if view is None:
-            return
-        results = self._analyze(view.text, language=language, joined=True)
         results.sort(key=lambda result: (-result.score, result.start))
-        number = max((f.joined for findings in found for f in findings), default=0)
+        number = 0
         for result in results:
-            parts = _joined_parts(view, result, found)
+            if result.entity_type in self._not_joined:
+                continue
+            parts = _joined_parts(view, result, offset, found)
             if parts is None:
                 continue
             if len(parts) > 1:
@@ -314,37 +312,30 @@ class DetectionEngine:
         return explained
 
     def _analyze(
-        self,
-        text: str,
-        explain: bool = False,
-        language: LanguageChoice | None = None,
-        joined: bool = False,
+        self, text: str, explain: bool = False, language: LanguageChoice | None = None
     ) -> list[RecognizerResult]:
-        """Presidio's results on ``text``'s scan views and base64 blobs, offsets into ``text``.
-
-        ``joined``: with the joined view's rules (structured identifiers and secrets).
-        """
+        """Presidio's results on ``text``'s scan views and base64 blobs, offsets into ``text``."""
         if not self._analyzers:
             return []
         choice = self.language if language is None else _checked_language(language)
         view = normalize_for_scan(text)
         rules: Language = detect_language(view.text) if choice == "auto" else choice
-        results = self._analyze_view(view, explain, rules, joined)
+        results = self._analyze_view(view, explain, rules)
         # Blobs are looked for in the view: base64 with percent-encoded padding is still base64.
         blobs = encoded_blobs(view.text) if view.shaped else []
         if blobs:
             if view.changed:
                 blobs = [(*view.original_span(start, end), found) for start, end, found in blobs]
-            results.extend(self._analyze_blobs(blobs, explain, choice, joined))
+            results.extend(self._analyze_blobs(blobs, explain, choice))
         return results
 
     def _analyze_view(
-        self, view: NormalizedText, explain: bool, rules: Language, joined: bool = False
+        self, view: NormalizedText, explain: bool, rules: Language
     ) -> list[RecognizerResult]:
         """Results on the normalized view, plus those only its digit-group view shows."""
-        results = self._presidio(view.text, explain, rules, joined)
+        results = self._presidio(view.text, explain, rules)
         for grouped_view, runs in regroup_digits(view):
-            grouped = self._presidio(grouped_view.text, explain, rules, joined)
+            grouped = self._presidio(grouped_view.text, explain, rules)
             results.extend(_only_regrouped(results, grouped_view, runs, grouped))
         if view.changed:
             for result in results:
@@ -352,11 +343,7 @@ class DetectionEngine:
         return results
 
     def _analyze_blobs(
-        self,
-        blobs: list[tuple[int, int, str]],
-        explain: bool,
-        choice: LanguageChoice,
-        joined: bool = False,
+        self, blobs: list[tuple[int, int, str]], explain: bool, choice: LanguageChoice
     ) -> list[RecognizerResult]:
         """Findings in decoded base64 text, each reported on its whole blob."""
         starts: list[int] = []
@@ -364,11 +351,11 @@ class DetectionEngine:
         for _, _, decoded in blobs:
             starts.append(position)
             position += len(decoded) + len(SEGMENT_SEPARATOR)
-        decoded_texts = SEGMENT_SEPARATOR.join(decoded for _, _, decoded in blobs)
+        joined = SEGMENT_SEPARATOR.join(decoded for _, _, decoded in blobs)
         best: dict[tuple[int, str], RecognizerResult] = {}
-        view = normalize_for_scan(decoded_texts)
+        view = normalize_for_scan(joined)
         rules: Language = detect_language(view.text) if choice == "auto" else choice
-        for result in self._analyze_view(view, explain, rules, joined):
+        for result in self._analyze_view(view, explain, rules):
             index = bisect_right(starts, result.start) - 1
             key = (index, result.entity_type)
             if key not in best or result.score > best[key].score:
@@ -385,11 +372,9 @@ class DetectionEngine:
             )
         return found
 
-    def _presidio(
-        self, text: str, explain: bool, rules: Language, joined: bool = False
-    ) -> list[RecognizerResult]:
+    def _presidio(self, text: str, explain: bool, rules: Language) -> list[RecognizerResult]:
         """One analyze call with the rules of one language (none registered: no findings)."""
-        analyzer = (self._joined_analyzers if joined else self._analyzers).get(rules)
+        analyzer = self._analyzers.get(rules)
         if analyzer is None:
             return []
         # entities=None: the registry holds only the wanted recognizers, and Presidio's
@@ -437,10 +422,10 @@ def _only_regrouped(
 
 
 def _joined_parts(
-    view: JoinedView, result: RecognizerResult, found: list[list[Finding]]
+    view: JoinedView, result: RecognizerResult, offset: int, found: list[list[Finding]]
 ) -> list[tuple[int, int, int]] | None:
     """A joined-view result's parts, or None: within one place, or already found there."""
-    parts = view.parts(result.start, result.end)
+    parts = view.parts(result.start - offset, result.end - offset)
     if parts is None:
         return None
     entity = result.entity_type

@@ -3,23 +3,28 @@
 An insider can split a value across two messages, two content parts, a name and a
 text, two tool calls' arguments, or two lines (``900101`` here, ``1234568`` there).
 Each place alone holds no identifier, so the engine also reads, for every plausible
-boundary, the last ``WIDTH`` characters before it and the first ``WIDTH`` after it,
-joined without a separator and with the separators a writer would have put there
-(``JOINERS``). Only findings that cross a boundary are kept, so this view never
-reports what the segments alone would not have let through, and never an identifier
-that lies wholly inside one place.
+boundary, a window on each side of it, joined without a separator and with the
+separator a writer would have put there (``JOINERS``: closed up, or a space between two
+digit groups, which every recognizer of grouped digits reads as a group separator).
+Only findings that cross a boundary are kept: this view never reports an identifier
+that lies wholly inside one place (the plain scan's business).
 
 A boundary is plausible when a value could continue across it: the characters on
 both sides are value characters (letters, digits, ``-+=_/%@``), not the end of a
-sentence, a colon or a bracket. In a JSON-shaped text (tool arguments) the edges are
-its first and last values, so ``{"q": "900101"}`` then ``{"q": "1234568"}`` joins the
-two values. Inside one text, a line break is a boundary only between two runs of
-value characters long enough to be parts of a key or an identifier (``LINE_RUN``), and
-is joined without a separator: a column of short numbers is not one value.
+sentence, a colon or a bracket, and the runs of value characters meeting there hold a
+digit (or an ``@``): words meeting words cut no identifier. In a JSON-shaped text (tool
+arguments) the edges are its first and last values, so ``{"q": "900101"}`` then
+``{"q": "1234568"}`` joins the
+two values. Inside one text, a line break is a boundary only when one of its two lines
+holds nothing but a short value part with a digit (``AKIAZ3MHQ4RB`` then
+``5TX7LD2Q`` on the next line): prose, logs and code lines never join.
 
-Cost: windows that meet are merged, so the view holds at most ``2 * WIDTH`` characters
-per boundary and never more than the texts themselves per joiner; a request whose
-boundaries are all sentence ends or brackets adds no scan at all.
+Cost: the window before a boundary is at most ``WIDTH`` characters (the value's first
+part and the context words before it), the one after it only the rest of the value (its
+run of non-blank characters and the digit groups that follow), windows that meet are
+merged, and only digit groups get a second copy (with a space). Boundaries are found
+by two regular-expression passes over the texts as the engine joins them anyway, so a
+request whose boundaries are all sentence ends or words costs those passes only.
 """
 
 from __future__ import annotations
@@ -28,47 +33,36 @@ import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 
-__all__ = ["JOINERS", "LINE_RUN", "WIDTH", "Fragment", "JoinedView", "joined_view"]
+__all__ = ["JOINERS", "NEAR", "WIDTH", "Fragment", "JoinedView", "joined_view"]
 
-#: characters read on each side of a boundary: the longest identifier or key with room
-WIDTH = 72
+#: characters read before a boundary: the longest identifier's first part and context
+WIDTH = 40
+#: how far from a boundary the runs of value characters meeting there are looked at
+NEAR = 16
 #: what a writer puts between the parts of a value cut at a boundary between places
-JOINERS: tuple[str, ...] = ("", "-", " ")
-#: a line break inside one text joins two runs of value characters at least this long
-LINE_RUN = 4
+JOINERS: tuple[str, ...] = ("", " ")
 
-_VALUE_PUNCTUATION = frozenset("-+=_/%@")
-# the key and opening quote of a JSON text's first value, its closing quote and brackets
-_JSON_HEAD = re.compile(r'\s*[\[{]\s*(?:"[^"\\]{0,64}"\s*:\s*)?"?')
-_JSON_TAIL = re.compile(r'"?\s*[\]}]+\s*$')
-_RUN_BEFORE = re.compile(rf"[\w+=/%-]{{{LINE_RUN}}}")
-_RUN_AFTER = _RUN_BEFORE
-_BLANK = " \t\r"
+#: ``(segment, start, end, at)``: ``texts[segment][start:end]``, found at ``at`` in the view
+Fragment = tuple[int, int, int, int]
+#: a fragment in the making: ``(segment, start, end, how it joins the previous one)``
+_Link = tuple[int, int, int, int]
+_LINE, _TEXT, _DIGITS = 0, 1, 2
 
-
-def _value_char(char: str) -> bool:
-    return char.isalnum() or char in _VALUE_PUNCTUATION
-
-
-@dataclass(frozen=True, slots=True)
-class Fragment:
-    """``texts[segment][start:end]``, found at ``at`` in the joined text."""
-
-    segment: int
-    start: int
-    end: int
-    at: int
-
-
-@dataclass(frozen=True, slots=True)
-class _Piece:
-    """A stretch of one text between boundaries (a text, or a line of it)."""
-
-    segment: int
-    start: int
-    end: int
+_VALUE = r"[\w+=/%@-]"
+_VALUE_CHAR = re.compile(_VALUE)
+_RUN_BEFORE = re.compile(rf"{_VALUE}+$")
+_RUN_AFTER = re.compile(rf"{_VALUE}+")
+# a JSON text's opening bracket, first key and quote: tool arguments join by their values
+_OPENING = re.compile(r"""[\[{]\s*(?:"[^"\\\n]{0,64}"\s*:\s*)?["']?[ \t]*""")
+_CLOSERS = " \t\r\n\"'}]"
+_VALUE_PUNCTUATION = "-+=_/%@"
+_EDGE = 80  # how far from a text's end its last value is looked for
+_VALUE_LINE = re.compile(rf"{_VALUE}+(?: {_VALUE}+)*")
+_DIGIT = re.compile(r"\d")
+# a digit of any script (superscript, subscript and circled ones too) or the @ of an address
+_NUMERIC = re.compile(r"[\d@\u00b2\u00b3\u00b9\u2070-\u2089\u2460-\u24ff\u2776-\u2793]")
+_REST = re.compile(r"\S*(?:[ \t]+\d\S*)*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,111 +79,203 @@ class JoinedView:
         None when the span does not cross a boundary: it lies in one fragment (what the
         plain scan reads) or only touches a joiner.
         """
-        index = bisect_right(self.ats, start) - 1
-        touched: list[Fragment] = []
-        for fragment in self.fragments[max(index, 0) :]:
-            if fragment.at >= end:
-                break
-            if fragment.at + fragment.end - fragment.start > start:
-                touched.append(fragment)
-        if len(touched) < 2:
-            return None
+        index = max(bisect_right(self.ats, start) - 1, 0)
         parts: dict[int, tuple[int, int]] = {}
-        for fragment in touched:
-            low = fragment.start + max(start, fragment.at) - fragment.at
-            high = (
-                fragment.start
-                + min(end, fragment.at + fragment.end - fragment.start)
-                - (fragment.at)
-            )
-            if fragment.segment in parts:  # a line break inside one text
-                first, _ = parts[fragment.segment]
-                parts[fragment.segment] = (first, high)
-            else:
-                parts[fragment.segment] = (low, high)
-        return [(segment, low, high) for segment, (low, high) in parts.items()]
+        touched = 0
+        for segment, low, high, at in self.fragments[index:]:
+            if at >= end:
+                break
+            if at + high - low <= start:
+                continue
+            touched += 1
+            first = low + max(start, at) - at
+            last = low + min(end, at + high - low) - at
+            if segment in parts:  # a line break inside one text
+                first = parts[segment][0]
+            parts[segment] = (first, last)
+        if touched < 2:
+            return None
+        return [(segment, first, last) for segment, (first, last) in parts.items()]
 
 
-def _edges(text: str) -> tuple[int, int]:
-    """Where a text's first value starts and its last value ends (JSON punctuation off)."""
-    head, tail = len(text) - len(text.lstrip()), len(text.rstrip())
-    if text[head : head + 1] in ("{", "[") and text[tail - 1 : tail] in ("}", "]"):
-        opening = _JSON_HEAD.match(text, head)
-        closing = _JSON_TAIL.search(text, head, tail)
-        if opening and closing and opening.end() <= closing.start():
-            return opening.end(), closing.start()
-    return head, tail
+def _value_line(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` (one line, blanks trimmed) is a value part on its own:
+    short, value characters and single spaces only, with a digit (``AKIAZ3MH``, ``4532 0``)."""
+    return (
+        end - start <= WIDTH
+        and _VALUE_LINE.fullmatch(text, start, end) is not None
+        and _DIGIT.search(text, start, end) is not None
+    )
 
 
-def _pieces(texts: Sequence[str]) -> list[tuple[_Piece, bool]]:
-    """Every text, cut at its plausible line breaks; the flag: a line of the previous text."""
-    pieces: list[tuple[_Piece, bool]] = []
+def _line_joins(text: str, start: int, left: int, right: int, end: int) -> bool:
+    """Whether a line break (``text[left:right]``, blanks included) may cut a value.
+
+    One of its two lines holds nothing but a value part: a key or a number continued on
+    (or begun on) a line of its own, or written in a narrow column. Prose, logs and
+    code (long lines, brackets, colons) never join.
+    """
+    line_start = text.rfind("\n", start, left) + 1
+    while text[line_start] in " \t":
+        line_start += 1
+    if _value_line(text, max(line_start, start), left):
+        return True
+    line_end = text.find("\n", right, end)
+    line_end = end if line_end < 0 else line_end
+    while line_end > right and text[line_end - 1] in " \t\r":
+        line_end -= 1
+    return _value_line(text, right, line_end)
+
+
+def _value_char(char: str) -> bool:
+    return char.isalnum() or char in _VALUE_PUNCTUATION
+
+
+def _numeric_runs(before: str, after: str) -> bool:
+    """Whether the runs of value characters meeting at a boundary are there, and hold a
+    digit or an ``@``: words meeting words cut no identifier (and rarely a key)."""
+    run_before = _RUN_BEFORE.search(before)
+    run_after = _RUN_AFTER.match(after)
+    return bool(
+        run_before
+        and run_after
+        and (_NUMERIC.search(run_before.group()) or _NUMERIC.search(run_after.group()))
+    )
+
+
+def _text_cuts(texts: Sequence[str], starts: Sequence[int]) -> list[tuple[int, int, int]]:
+    """The plausible boundaries between consecutive texts (blank texts are stepped over).
+
+    Most texts end with a sentence's punctuation, which no value continues: that is
+    found from the last character alone, so an ordinary conversation costs a few string
+    operations per message.
+    """
+    cuts: list[tuple[int, int, int]] = []
+    previous: tuple[int, str] | None = None  # where the last value ended, and its text
     for segment, text in enumerate(texts):
-        start, end = _edges(text)
-        if start >= end:
+        if not text:
             continue
-        cursor = start
-        newline = text.find("\n", start, end)
+        if previous is not None:
+            head = _head(text)
+            if head >= len(text):
+                continue  # blank: the texts around it still meet
+            left, before = previous
+            after = text[head : head + NEAR]
+            if _numeric_runs(before, after):
+                digits = before[-1].isdigit() and after[0].isdigit()
+                cuts.append((left, starts[segment] + head, _DIGITS if digits else _TEXT))
+        last = text[-1]
+        if _value_char(last):
+            previous = (starts[segment] + len(text), text[-NEAR:])
+        elif last in _CLOSERS:
+            tail = text[-_EDGE:].rstrip(_CLOSERS)
+            end = len(text) - len(text[-_EDGE:]) + len(tail)
+            if not tail:
+                continue  # blank: the texts around it still meet
+            previous = (starts[segment] + end, tail[-NEAR:]) if tail else None
+        else:
+            previous = None
+    return cuts
+
+
+def _head(text: str) -> int:
+    """Where a text's first value starts: blanks, a quote, a JSON text's key stepped over."""
+    head = len(text) - len(text[:_EDGE].lstrip())
+    if head < len(text) and text[head] in "[{":
+        opening = _OPENING.match(text, head, head + _EDGE)
+        head = opening.end() if opening else head
+    elif head < len(text) and text[head] in "\"'":
+        head += 1
+    return head
+
+
+def _line_cuts(
+    joined: str, texts: Sequence[str], starts: Sequence[int]
+) -> list[tuple[int, int, int]]:
+    """The plausible line breaks inside texts (``_line_joins``)."""
+    cuts: list[tuple[int, int, int]] = []
+    for segment, text in enumerate(texts):
+        newline = text.find("\n")
         while newline >= 0:
             left, right = newline, newline + 1
-            while left > cursor and text[left - 1] in _BLANK:
+            while left > 0 and text[left - 1] in " \t\r":
                 left -= 1
-            while right < end and text[right] in _BLANK:
+            while right < len(text) and text[right] in " \t":
                 right += 1
             if (
-                left - LINE_RUN >= cursor
-                and _RUN_BEFORE.fullmatch(text, left - LINE_RUN, left)
-                and _RUN_AFTER.match(text, right, min(end, right + LINE_RUN))
+                left > 0
+                and right < len(text)
+                and _value_char(text[left - 1])
+                and _value_char(text[right])
+                and _numeric_runs(text[max(0, left - NEAR) : left], text[right : right + NEAR])
+                and _line_joins(text, 0, left, right, len(text))
             ):
-                pieces.append((_Piece(segment, cursor, left), cursor != start))
-                cursor = right
-            newline = text.find("\n", right, end)
-        pieces.append((_Piece(segment, cursor, end), cursor != start))
-    return pieces
+                cuts.append((starts[segment] + left, starts[segment] + right, _LINE))
+            newline = text.find("\n", right)
+    return cuts
 
 
 def joined_view(texts: Sequence[str], separator: str, width: int = WIDTH) -> JoinedView | None:
     """The windows around every plausible boundary of ``texts``, or None when there is none.
 
-    ``separator`` is what no pattern can cross; it stands between unrelated windows and
-    between the copies made with each joiner.
+    ``separator`` is what no pattern can cross (it contains no value character); it
+    stands between unrelated windows and between the copies made with each joiner.
     """
-    pieces = _pieces(texts)
-    # chains of (fragment start, fragment end, piece, joined to the previous across a text)
-    chains: list[list[tuple[int, int, _Piece, bool]]] = []
-    chain: list[tuple[int, int, _Piece, bool]] = []
-    for (left, _), (right, is_line) in pairwise(pieces):
-        left_text, right_text = texts[left.segment], texts[right.segment]
-        if not (_value_char(left_text[left.end - 1]) and _value_char(right_text[right.start])):
-            continue
-        tail_start = max(left.start, left.end - width)
-        if chain and chain[-1][2] == left and chain[-1][1] >= tail_start:
-            start, _, piece, crossed = chain[-1]
-            chain[-1] = (start, left.end, piece, crossed)
+    if len(texts) < 2 and not any("\n" in text for text in texts):
+        return None
+    starts: list[int] = []
+    position = 0
+    for text in texts:
+        starts.append(position)
+        position += len(text) + len(separator)
+    joined = separator.join(texts)
+    chains: list[list[_Link]] = []
+    chain: list[_Link] = []
+    piece_start = 0  # in joined: where the text (or line) left of the boundary begins
+    cuts = _text_cuts(texts, starts)
+    if any("\n" in text for text in texts):
+        cuts = sorted(cuts + _line_cuts(joined, texts, starts))
+    for left, right, kind in cuts:
+        segment = bisect_right(starts, left - 1) - 1
+        piece_start = max(piece_start, starts[segment])
+        tail = max(piece_start, left - width)
+        if chain and chain[-1][0] == segment and chain[-1][2] >= tail - starts[segment]:
+            first_segment, first, _, how = chain[-1]
+            chain[-1] = (first_segment, first, left - starts[segment], how)
         else:
             if len(chain) > 1:
                 chains.append(chain)
-            chain = [(tail_start, left.end, left, False)]
-        chain.append((right.start, min(right.end, right.start + width), right, not is_line))
+            chain = [(segment, tail - starts[segment], left - starts[segment], _LINE)]
+        segment = bisect_right(starts, right) - 1
+        text_end = starts[segment] + len(texts[segment])
+        rest = _REST.match(joined, right, min(text_end, right + width))
+        stop = rest.end() if rest and rest.end() > right else right + 1
+        chain.append((segment, right - starts[segment], stop - starts[segment], kind))
+        piece_start = right
     if len(chain) > 1:
         chains.append(chain)
     if not chains:
         return None
+    return _render(texts, chains, separator)
+
+
+def _render(texts: Sequence[str], chains: list[list[_Link]], separator: str) -> JoinedView:
+    """One copy of every chain per joiner; digit groups alone get a joiner other than ''."""
     out: list[str] = []
     fragments: list[Fragment] = []
     position = 0
     for joiner in JOINERS:
         for links in chains:
-            if joiner and not any(crossed for *_, crossed in links):
-                continue  # line breaks are only ever closed up
+            if joiner and not any(how == _DIGITS for *_, how in links):
+                continue
             if out:
                 out.append(separator)
                 position += len(separator)
-            for number, (start, end, piece, crossed) in enumerate(links):
-                if number and crossed and joiner:
+            for number, (segment, start, end, how) in enumerate(links):
+                if number and how == _DIGITS and joiner:
                     out.append(joiner)
                     position += len(joiner)
-                fragments.append(Fragment(piece.segment, start, end, position))
-                out.append(texts[piece.segment][start:end])
+                fragments.append((segment, start, end, position))
+                out.append(texts[segment][start:end])
                 position += end - start
-    return JoinedView("".join(out), tuple(fragments), tuple(f.at for f in fragments))
+    return JoinedView("".join(out), tuple(fragments), tuple(f[3] for f in fragments))
