@@ -203,7 +203,7 @@ class DetectionEngine:
         ``language`` overrides the engine's choice (``auto``: by the text's script).
         ``joined``: also read values broken across two lines (see ``scan_segments``).
         """
-        return self.scan_segments([text], language, joined)[0]
+        return self._scan([text], language, joined, None)[0]
 
     def scan_segments(
         self,
@@ -226,6 +226,15 @@ class DetectionEngine:
         ``places`` texts are places of one document, in its order (the gateway appends the
         URL path, query and model, which are not read joined); None: all of them.
         """
+        return self._scan(texts, language, joined, places)
+
+    def _scan(
+        self,
+        texts: Sequence[str],
+        language: LanguageChoice | None,
+        joined: bool,
+        places: int | None,
+    ) -> list[list[Finding]]:
         out: list[list[Finding]] = [[] for _ in texts]
         if not self._analyzers or not any(texts):
             return out
