@@ -58,6 +58,7 @@ _OPENING = re.compile(r"""[\[{]\s*(?:"[^"\\\n]{0,64}"\s*:\s*)?["']?[ \t]*""")
 _CLOSERS = " \t\r\n\"'}]"
 _VALUE_PUNCTUATION = "-+=_/%@"
 _EDGE = 80  # how far from a text's end its last value is looked for
+_SHORT = 4  # a piece this short without letters is read with the boundaries on both sides
 _VALUE_LINE = re.compile(rf"{_VALUE}+(?: {_VALUE}+)*")
 _DIGIT = re.compile(r"\d")
 # a digit of any script (superscript, subscript and circled ones too) or the @ of an address
@@ -229,31 +230,41 @@ def joined_view(texts: Sequence[str], separator: str, width: int = WIDTH) -> Joi
         starts.append(position)
         position += len(text) + len(separator)
     joined = separator.join(texts)
-    chains: list[list[_Link]] = []
-    chain: list[_Link] = []
-    piece_start = 0  # in joined: where the text (or line) left of the boundary begins
     cuts = _text_cuts(texts, starts)
     if any("\n" in text for text in texts):
         cuts = sorted(cuts + _line_cuts(joined, texts, starts))
-    for left, right, kind in cuts:
+    # one chain of windows per boundary: neighbouring boundaries are read apart, so a
+    # word before a value on the previous line is not glued to it
+    chains: list[list[_Link]] = []
+    piece_start = 0  # in joined: where the text (or line) left of the boundary begins
+    for number, (left, right, kind) in enumerate(cuts):
         segment = bisect_right(starts, left - 1) - 1
-        piece_start = max(piece_start, starts[segment])
+        base = starts[segment]
+        piece_start = max(piece_start, base)
         tail = max(piece_start, left - width)
-        if chain and chain[-1][0] == segment and chain[-1][2] >= tail - starts[segment]:
-            first_segment, first, _, how = chain[-1]
-            chain[-1] = (first_segment, first, left - starts[segment], how)
+        previous = cuts[number - 1] if number else None
+        if (
+            previous is not None
+            and previous[1] == piece_start
+            and left - piece_start <= _SHORT
+            and not any(char.isalpha() for char in joined[piece_start:left])
+        ):
+            # a short piece between two boundaries (a lone separator, a digit or two):
+            # read with the boundary before it, ``900101`` | ``-`` | ``1234568``
+            # (and on its own: it may be the value's first part, ``4`` | ``532 0151 …``)
+            heads = [
+                [*chains[-1][:-1], (segment, piece_start - base, left - base, previous[2])],
+                [(segment, tail - base, left - base, _LINE)],
+            ]
         else:
-            if len(chain) > 1:
-                chains.append(chain)
-            chain = [(segment, tail - starts[segment], left - starts[segment], _LINE)]
+            heads = [[(segment, tail - base, left - base, _LINE)]]
         segment = bisect_right(starts, right) - 1
         text_end = starts[segment] + len(texts[segment])
         rest = _REST.match(joined, right, min(text_end, right + width))
         stop = rest.end() if rest and rest.end() > right else right + 1
-        chain.append((segment, right - starts[segment], stop - starts[segment], kind))
+        after = (segment, right - starts[segment], stop - starts[segment], kind)
+        chains.extend([*head, after] for head in heads)
         piece_start = right
-    if len(chain) > 1:
-        chains.append(chain)
     if not chains:
         return None
     return _render(texts, chains, separator)
