@@ -58,6 +58,7 @@ _OPENING = re.compile(r"""[\[{]\s*(?:"[^"\\\n]{0,64}"\s*:\s*)?["']?[ \t]*""")
 _CLOSERS = " \t\r\n\"'}]"
 _VALUE_PUNCTUATION = "-+=_/%@"
 _EDGE = 80  # how far from a text's end its last value is looked for
+_LONG = WIDTH + 8  # a line longer than this (blanks and all) is no value part on its own
 _SHORT = 4  # a piece this short without letters is read with the boundaries on both sides
 _VALUE_LINE = re.compile(rf"{_VALUE}+(?: {_VALUE}+)*")
 _DIGIT = re.compile(r"\d")
@@ -135,6 +136,8 @@ def _value_char(char: str) -> bool:
 def _numeric_runs(before: str, after: str) -> bool:
     """Whether the runs of value characters meeting at a boundary are there, and hold a
     digit or an ``@``: words meeting words cut no identifier (and rarely a key)."""
+    if not (_NUMERIC.search(before) or _NUMERIC.search(after)):
+        return False  # most boundaries between prose
     run_before = _RUN_BEFORE.search(before)
     run_after = _RUN_AFTER.match(after)
     return bool(
@@ -190,30 +193,44 @@ def _head(text: str) -> int:
     return head
 
 
-def _line_cuts(
-    joined: str, texts: Sequence[str], starts: Sequence[int]
-) -> list[tuple[int, int, int]]:
-    """The plausible line breaks inside texts (``_line_joins``)."""
+def _line_cuts(texts: Sequence[str], starts: Sequence[int]) -> list[tuple[int, int, int]]:
+    """The plausible line breaks inside texts (``_line_joins``).
+
+    One of the two lines must be short, which is known from where the line breaks
+    are: a log or code text of long lines costs one ``find`` per line.
+    """
     cuts: list[tuple[int, int, int]] = []
     for segment, text in enumerate(texts):
+        line_start = 0
         newline = text.find("\n")
         while newline >= 0:
-            left, right = newline, newline + 1
-            while left > 0 and text[left - 1] in " \t\r":
-                left -= 1
-            while right < len(text) and text[right] in " \t":
-                right += 1
-            if (
-                left > 0
-                and right < len(text)
-                and _value_char(text[left - 1])
-                and _value_char(text[right])
-                and _numeric_runs(text[max(0, left - NEAR) : left], text[right : right + NEAR])
-                and _line_joins(text, 0, left, right, len(text))
-            ):
-                cuts.append((starts[segment] + left, starts[segment] + right, _LINE))
-            newline = text.find("\n", right)
+            following = text.find("\n", newline + 1)
+            line_end = len(text) if following < 0 else following
+            if newline - line_start <= _LONG or line_end - newline <= _LONG:
+                cut = _line_cut(text, newline)
+                if cut is not None:
+                    cuts.append((starts[segment] + cut[0], starts[segment] + cut[1], _LINE))
+            line_start, newline = newline + 1, following
     return cuts
+
+
+def _line_cut(text: str, newline: int) -> tuple[int, int] | None:
+    """The break at ``newline`` with its blanks, if it may cut a value."""
+    left, right = newline, newline + 1
+    while left > 0 and text[left - 1] in " \t\r":
+        left -= 1
+    while right < len(text) and text[right] in " \t":
+        right += 1
+    if (
+        left > 0
+        and right < len(text)
+        and _value_char(text[left - 1])
+        and _value_char(text[right])
+        and _line_joins(text, 0, left, right, len(text))
+        and _numeric_runs(text[max(0, left - NEAR) : left], text[right : right + NEAR])
+    ):
+        return left, right
+    return None
 
 
 def joined_view(texts: Sequence[str], separator: str, width: int = WIDTH) -> JoinedView | None:
@@ -222,7 +239,8 @@ def joined_view(texts: Sequence[str], separator: str, width: int = WIDTH) -> Joi
     ``separator`` is what no pattern can cross (it contains no value character); it
     stands between unrelated windows and between the copies made with each joiner.
     """
-    if len(texts) < 2 and not any("\n" in text for text in texts):
+    lines = any("\n" in text for text in texts)
+    if len(texts) < 2 and not lines:
         return None
     starts: list[int] = []
     position = 0
@@ -231,8 +249,8 @@ def joined_view(texts: Sequence[str], separator: str, width: int = WIDTH) -> Joi
         position += len(text) + len(separator)
     joined = separator.join(texts)
     cuts = _text_cuts(texts, starts)
-    if any("\n" in text for text in texts):
-        cuts = sorted(cuts + _line_cuts(joined, texts, starts))
+    if lines:
+        cuts = sorted(cuts + _line_cuts(texts, starts))
     # one chain of windows per boundary: neighbouring boundaries are read apart, so a
     # word before a value on the previous line is not glued to it
     chains: list[list[_Link]] = []
