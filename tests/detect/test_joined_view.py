@@ -156,3 +156,20 @@ def test_the_view_is_bounded_by_its_windows() -> None:
 def test_sentences_that_end_add_no_view() -> None:
     texts = ["Hello there.", "How are you?", "Fine, thanks!", "Great 2024.", "Ok"]
     assert joined_view(texts, SEGMENT_SEPARATOR) is None
+
+
+def test_a_masked_part_shows_nothing_of_the_value() -> None:
+    from gateway.detect.actions import RequestEditor
+    from gateway.detect.transforms import Pseudonymizer
+
+    key = b"k" * 32
+    editor = RequestEditor(key, Pseudonymizer(key))
+    parts = [
+        Finding("KR_RRN", 9, 15, 1.0, "joined", joined=1),
+        Finding("KR_RRN", 0, 8, 1.0, "joined", joined=1),
+    ]
+    actions = {"KR_RRN": "mask"}
+    assert editor.edit("my id is 900101", [parts[0]], actions) == "my id is ******"
+    assert editor.edit("-1234568 ok", [parts[1]], actions) == "-******* ok"
+    whole = Finding("KR_RRN", 0, 14, 1.0, "r")
+    assert editor.edit("900101-1234568", [whole], actions).startswith("900101-1")
