@@ -50,7 +50,6 @@ _Link = tuple[int, int, int, int]
 _LINE, _TEXT, _DIGITS = 0, 1, 2
 
 _VALUE = r"[\w+=/%@-]"
-_VALUE_CHAR = re.compile(_VALUE)
 _RUN_BEFORE = re.compile(rf"{_VALUE}+$")
 _RUN_AFTER = re.compile(rf"{_VALUE}+")
 # a JSON text's opening bracket, first key and quote: tool arguments join by their values
