@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Finding"]
+__all__ = ["Finding", "joined_values"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,3 +27,18 @@ class Finding:
     score: float
     recognizer: str
     joined: int = 0
+
+
+def joined_values(texts: Sequence[str], findings: Sequence[Sequence[Finding]]) -> dict[int, str]:
+    """Each split value's parts put together, in text order, by ``Finding.joined``.
+
+    For what judges or records a value whole (allow-lists, audit fingerprints); a part
+    alone is not the value.
+    """
+    wholes: dict[int, str] = {}
+    for text, per_text in zip(texts, findings, strict=False):
+        for finding in per_text:
+            if finding.joined:
+                part = text[finding.start : finding.end]
+                wholes[finding.joined] = wholes.get(finding.joined, "") + part
+    return wholes

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from gateway.detect.findings import Finding
+from gateway.detect.findings import Finding, joined_values
 
 __all__ = ["AllowedValues", "Screen", "Screened"]
 
@@ -54,7 +54,7 @@ class Screen:
         everywhere = allowed.get("*")
         counts: dict[str, int] = {}
         scores: dict[str, list[float]] | None = {} if self.keep_scores else None
-        wholes = _joined_values(texts, findings) if allowed else {}
+        wholes = joined_values(texts, findings) if allowed else {}
         counted: set[int] = set()
         kept: list[list[Finding]] = []
         for text, per_segment in zip(texts, findings, strict=True):
@@ -80,14 +80,3 @@ class Screen:
                     scores.setdefault(entity, []).append(finding.score)
             kept.append(survivors)
         return Screened(kept, counts, scores)
-
-
-def _joined_values(texts: Sequence[str], findings: Sequence[Sequence[Finding]]) -> dict[int, str]:
-    """Each split value's parts put together, in text order, by ``Finding.joined``."""
-    wholes: dict[int, str] = {}
-    for text, per_segment in zip(texts, findings, strict=True):
-        for finding in per_segment:
-            if finding.joined:
-                part = text[finding.start : finding.end]
-                wholes[finding.joined] = wholes.get(finding.joined, "") + part
-    return wholes
