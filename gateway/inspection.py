@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -10,6 +11,7 @@ from urllib.parse import unquote
 import orjson
 
 from gateway.detect.actions import RequestEditor
+from gateway.detect.joined import JoinedViewTooLarge
 from gateway.detect.transforms import Pseudonymizer
 from gateway.errors import BadRequest, PayloadTooLarge, PolicyBlock
 from gateway.geo import UNRESOLVED, EndpointResolver
@@ -183,10 +185,25 @@ class Detect:
             raise PayloadTooLarge(
                 _limit_message(exchange, "scan", self._max_chars), code="uninspectable_content"
             )
-        if size > self._threshold or len(texts) > _INLINE_SEGMENTS:
-            findings = await self._off_loop(exchange, engine.scan_segments, body)
-        else:
-            findings = engine.scan_segments(body)
+        # the body's places come first, in document order, and are read joined too (a
+        # value split across two messages); the URL path, query and model follow them.
+        # The joined view spends what is left of the budget.
+        places = next(
+            (i for i, s in enumerate(exchange.segments) if s.form == "url" and not s.path),
+            len(body),
+        )
+        scan = functools.partial(
+            engine.scan_segments, places=places, max_view_chars=self._max_chars - size
+        )
+        try:
+            if size > self._threshold or len(texts) > _INLINE_SEGMENTS:
+                findings = await self._off_loop(exchange, scan, body)
+            else:
+                findings = scan(body)
+        except JoinedViewTooLarge:
+            raise PayloadTooLarge(
+                _limit_message(exchange, "scan", self._max_chars), code="uninspectable_content"
+            ) from None
         if labels:
             scan_labels = self._labels.findings
             label_texts = texts[-labels:]

@@ -335,7 +335,8 @@ class LabelScan:
         found: list[list[Finding] | None] = [known.get(text) for text in texts]
         missing = [index for index, hits in enumerate(found) if hits is None]
         if missing:
-            fresh = engine.scan_segments([texts[index] for index in missing])
+            # each label on its own (joined=False): findings are remembered per text
+            fresh = engine.scan_segments([texts[index] for index in missing], joined=False)
             if len(known) + len(missing) > _REMEMBERED:
                 known.clear()  # invented labels must not grow the memory
             for index, hits in zip(missing, fresh, strict=True):

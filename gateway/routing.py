@@ -1,7 +1,8 @@
 """Route: which provider, which API, and where upstream the request goes.
 
-The first path segment is the provider id; the rest of the path is appended,
-untouched, to that provider's base URL. Only endpoints a dialect can inspect,
+The first path segment is the provider id; the rest of the path is appended to that
+provider's base URL as it was classified: percent escapes decoded once and re-escaped
+canonically (``providers/endpoints.py: canonical_path``). Only endpoints a dialect can inspect,
 plus a short list of read-only ones, are routed: anything else is refused,
 because a path Haetae cannot read is a path it cannot guard.
 
@@ -16,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from gateway.errors import NotFound, PolicyBlock, ProviderNotReady
-from gateway.providers.endpoints import resolve_endpoint
+from gateway.providers.endpoints import canonical_path, resolve_endpoint
 
 if TYPE_CHECKING:
     from gateway.exchange import Exchange
@@ -54,7 +55,14 @@ class Route:
             )
         exchange.provider = provider
         exchange.upstream_path = "/" + rest
-        endpoint = resolve_endpoint(provider.family, exchange.method, exchange.upstream_path)
+        # Classified decoded, and forwarded as classified: an escaped ``:`` or ``/`` cannot
+        # make a generate call look like a read-only listing.
+        canonical = canonical_path(exchange.upstream_path)
+        endpoint = (
+            None
+            if canonical is None
+            else resolve_endpoint(provider.family, exchange.method, canonical)
+        )
         if endpoint is None:
             raise PolicyBlock(
                 f"Haetae does not forward {exchange.method} {exchange.upstream_path[:80]} "
@@ -62,6 +70,7 @@ class Route:
                 "through the gateway",
                 rule_ids=[UNINSPECTED_ENDPOINT_RULE],
             )
+        exchange.upstream_path = canonical or exchange.upstream_path
         exchange.endpoint = endpoint
         if provider.base_url is None:
             raise ProviderNotReady(

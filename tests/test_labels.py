@@ -147,9 +147,9 @@ def test_a_label_s_findings_are_remembered_per_engine_within_a_bound(engine) -> 
     class Counting(DetectionEngine):
         scans = 0
 
-        def scan_segments(self, texts, language=None):  # type: ignore[no-untyped-def]
+        def scan_segments(self, texts, language=None, **options):  # type: ignore[no-untyped-def]
             Counting.scans += len(texts)
-            return super().scan_segments(texts, language)
+            return super().scan_segments(texts, language, **options)
 
     counting = Counting(sorted(POLICY.scanned_entities))
     labels = LabelScan(counting)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from gateway.audit.record import AuditRecord, FindingSummary
+from gateway.detect.findings import joined_values
 from gateway.labels import recorded_application, recorded_method, recorded_path
 
 if TYPE_CHECKING:
@@ -103,6 +104,9 @@ def _flagged_keys(exchange: Exchange) -> frozenset[str]:
 def _findings(exchange: Exchange, fingerprint: Fingerprinter | None) -> list[FindingSummary]:
     min_score = exchange.policy.min_score
     summaries: dict[tuple[str, str], FindingSummary] = {}
+    # a value split across places is fingerprinted whole, at each place it was found
+    split = fingerprint is not None and any(f.joined for found in exchange.findings for f in found)
+    wholes = joined_values([s.text for s in exchange.segments], exchange.findings) if split else {}
     flagged: frozenset[str] | None = None
     for segment, found in zip(exchange.segments, exchange.findings, strict=False):
         if not found:
@@ -122,7 +126,8 @@ def _findings(exchange: Exchange, fingerprint: Fingerprinter | None) -> list[Fin
             summary.count += 1
             summary.max_score = max(summary.max_score, round(finding.score, 4))
             if fingerprint is not None and len(summary.fingerprints) < MAX_FINGERPRINTS:
-                digest = fingerprint(segment.text[finding.start : finding.end])
+                value = wholes.get(finding.joined) or segment.text[finding.start : finding.end]
+                digest = fingerprint(value)
                 if digest not in summary.fingerprints:
                     summary.fingerprints.append(digest)
     return list(summaries.values())

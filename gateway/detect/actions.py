@@ -42,7 +42,14 @@ class RequestEditor:
                 return self._pseudonym(entity, value)
             return f"<{entity}>"
 
-        return replace_spans(text, findings, replace)
+        def replace_part(entity: str, value: str) -> str:
+            # A mask keeps the ends of a value; kept on each part, it would show the middle
+            # of a split one (``9001**`` and ``-12345**``): a part is masked whole.
+            if actions.get(entity, "redact") == "mask":
+                return "".join("*" if char.isalnum() else char for char in value)
+            return replace(entity, value)
+
+        return replace_spans(text, findings, replace, replace_part)
 
     def _pseudonym(self, entity: str, value: str) -> str:
         tag = self._pseudonymizer.placeholder(entity, value)

@@ -32,11 +32,13 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from gateway.detect.blobs import MAX_BASE64_BLOBS, MAX_BASE64_BYTES, encoded_blobs
 from gateway.detect.context import WindowContextEnhancer
 from gateway.detect.findings import Finding
+from gateway.detect.joined import JoinedView, JoinedViewTooLarge, joined_view
 from gateway.detect.normalize import NormalizedText, normalize_for_scan, regroup_digits
 from gateway.detect.offline import build_nlp_engine, configure_offline, offline_tld_extractor
 from gateway.detect.recognizers import SUPPORTED_ENTITIES, build_recognizers, languages_of
 
 __all__ = [
+    "JOINED_EXCLUDED",
     "MAX_BASE64_BLOBS",
     "MAX_BASE64_BYTES",
     "SCAN_LANGUAGE",
@@ -51,6 +53,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SCAN_LANGUAGE = "en"
+
+#: What the joined view (values split across places) does not report: names, addresses
+#: and markings are prose, which two unrelated places put side by side all the time.
+#: Policy dictionaries (``extra_recognizers``) are left out for the same reason.
+JOINED_EXCLUDED = frozenset({"PERSON", "KR_ADDRESS", "CONFIDENTIAL_MARKER"})
 
 #: Joins segments for the single analyze call. No recognizer's pattern can consume NUL, so
 #: no match can run from one segment into the next; the newlines keep ``^``/``$`` and the
@@ -140,6 +147,12 @@ class DetectionEngine:
             entity for recognizer in recognizers for entity in recognizer.supported_entities
         )
         self.score_threshold = score_threshold
+        builtin = {
+            e
+            for r in recognizers[: len(recognizers) - len(extra_recognizers)]
+            for e in r.supported_entities
+        }
+        self._not_joined = JOINED_EXCLUDED | (self.entities - builtin)
         # NoOp artifacts do not depend on the text: make them once, not once per call.
         self._nlp_artifacts = nlp_engine.process_text("", SCAN_LANGUAGE)
         # A policy may scan for nothing (or nothing English); Presidio would load its whole
@@ -182,40 +195,72 @@ class DetectionEngine:
                 loaded.append(type(recognizer).__name__)
         return loaded
 
-    def scan(self, text: str, language: LanguageChoice | None = None) -> list[Finding]:
+    def scan(
+        self, text: str, language: LanguageChoice | None = None, joined: bool = True
+    ) -> list[Finding]:
         """Return the findings in ``text``, ordered by start offset.
 
         ``language`` overrides the engine's choice (``auto``: by the text's script).
+        ``joined``: also read values broken across two lines (see ``scan_segments``).
         """
-        if not text:
-            return []
-        findings = [_finding(result, 0) for result in self._analyze(text, language=language)]
-        findings.sort(key=_order)
-        return findings
+        return self._scan([text], language, joined, None)[0]
 
     def scan_segments(
-        self, texts: Sequence[str], language: LanguageChoice | None = None
+        self,
+        texts: Sequence[str],
+        language: LanguageChoice | None = None,
+        joined: bool = True,
+        places: int | None = None,
+        max_view_chars: int | None = None,
     ) -> list[list[Finding]]:
         """Scan several texts with one analyze call; offsets are local to each text.
 
         The gateway passes every text-bearing position of a request (system prompt, each
         message, tool arguments...). Per-call overhead dominates for short texts, so one
         call over the joined texts is much cheaper than one call per text.
+
+        ``joined`` (the default): values split across consecutive texts, or across two
+        lines of one, are found too. The windows around each plausible boundary
+        (``detect/joined.py``) are appended to the same analyze call, so they cost their
+        characters, not another call. A value found there is reported in parts, one in
+        each text it spans, sharing a ``Finding.joined`` number. ``places``: only the first
+        ``places`` texts are places of one document, in its order (the gateway appends the
+        URL path, query and model, which are not read joined); None: all of them.
+        ``max_view_chars``: the most characters the joined view may add, else
+        ``JoinedViewTooLarge``; None: no limit.
         """
+        return self._scan(texts, language, joined, places, max_view_chars)
+
+    def _scan(
+        self,
+        texts: Sequence[str],
+        language: LanguageChoice | None,
+        joined: bool,
+        places: int | None,
+        max_view_chars: int | None = None,
+    ) -> list[list[Finding]]:
         out: list[list[Finding]] = [[] for _ in texts]
         if not self._analyzers or not any(texts):
-            return out
-        if len(texts) == 1:
-            out[0] = self.scan(texts[0], language)
             return out
         starts: list[int] = []
         position = 0
         for text in texts:
             starts.append(position)
             position += len(text) + len(SEGMENT_SEPARATOR)
+        view = joined_view(texts[:places], SEGMENT_SEPARATOR) if joined else None
+        if view is not None and max_view_chars is not None and len(view.text) > max_view_chars:
+            raise JoinedViewTooLarge(len(view.text))
+        scanned = SEGMENT_SEPARATOR.join(texts)
+        if view is not None:
+            scanned += SEGMENT_SEPARATOR + view.text
+        plain_end = position - len(SEGMENT_SEPARATOR)
+        from_view: list[RecognizerResult] = []
         # Auto-detecting on the joined text is per-segment detection: Korean-only rules find
         # nothing in a segment without Hangul, and context never crosses a separator.
-        for result in self._analyze(SEGMENT_SEPARATOR.join(texts), language=language):
+        for result in self._analyze(scanned, language=language):
+            if result.start >= plain_end:
+                from_view.append(result)
+                continue
             index = bisect_right(starts, result.start) - 1
             offset = starts[index]
             if result.end - offset > len(texts[index]):
@@ -224,9 +269,47 @@ class DetectionEngine:
                 log.debug("dropping %s spanning a segment boundary", result.entity_type)
                 continue
             out[index].append(_finding(result, offset))
+        if view is not None and from_view:
+            self._add_joined(view, from_view, plain_end + len(SEGMENT_SEPARATOR), out)
         for findings in out:
             findings.sort(key=_order)
         return out
+
+    def _add_joined(
+        self,
+        view: JoinedView,
+        results: list[RecognizerResult],
+        offset: int,
+        found: list[list[Finding]],
+    ) -> None:
+        """Add to ``found`` the findings only the joined view has, in parts, one per text.
+
+        A candidate is kept only if it crosses a boundary, is a structured identifier or a
+        secret, and no part of it overlaps a finding of the same type already there (from
+        the plain scan, or a better-scored reading of the same cut value: the joiners give
+        several).
+        """
+        results.sort(key=lambda result: (-result.score, result.start))
+        number = 0
+        for result in results:
+            if result.entity_type in self._not_joined:
+                continue
+            parts = _joined_parts(view, result, offset, found)
+            if parts is None:
+                continue
+            if len(parts) > 1:
+                number += 1
+            for segment, start, end in parts:
+                found[segment].append(
+                    Finding(
+                        entity_type=result.entity_type,
+                        start=start,
+                        end=end,
+                        score=float(result.score),
+                        recognizer=_recognizer_name(result) + " (joined)",
+                        joined=number if len(parts) > 1 else 0,
+                    )
+                )
 
     def explain(
         self, text: str, language: LanguageChoice | None = None
@@ -353,14 +436,32 @@ def _only_regrouped(
     return kept
 
 
-def _finding(result: RecognizerResult, offset: int) -> Finding:
+def _joined_parts(
+    view: JoinedView, result: RecognizerResult, offset: int, found: list[list[Finding]]
+) -> list[tuple[int, int, int]] | None:
+    """A joined-view result's parts, or None: within one place, or already found there."""
+    parts = view.parts(result.start - offset, result.end - offset)
+    if parts is None:
+        return None
+    entity = result.entity_type
+    for segment, start, end in parts:
+        if any(f.entity_type == entity and f.start < end and start < f.end for f in found[segment]):
+            return None
+    return parts
+
+
+def _recognizer_name(result: RecognizerResult) -> str:
     metadata = result.recognition_metadata or {}
+    return str(metadata.get(_NAME_KEY, ""))
+
+
+def _finding(result: RecognizerResult, offset: int) -> Finding:
     return Finding(
         entity_type=result.entity_type,
         start=result.start - offset,
         end=result.end - offset,
         score=float(result.score),
-        recognizer=str(metadata.get(_NAME_KEY, "")),
+        recognizer=_recognizer_name(result),
     )
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Finding"]
+__all__ = ["Finding", "joined_values"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,6 +14,11 @@ class Finding:
 
     Offsets index the text that was scanned, so that redaction can edit exactly
     those characters; audit records keep only ``entity_type`` and counts.
+
+    A value split across places (two messages, a name and a text, two lines) is one
+    finding in several parts, one per text, each with that text's offsets: the parts
+    share a ``joined`` number (unique within one scan, 0 for a finding in one place),
+    so each place receives its share of an edit while the value is counted once.
     """
 
     entity_type: str
@@ -20,3 +26,19 @@ class Finding:
     end: int
     score: float
     recognizer: str
+    joined: int = 0
+
+
+def joined_values(texts: Sequence[str], findings: Sequence[Sequence[Finding]]) -> dict[int, str]:
+    """Each split value's parts put together, in text order, by ``Finding.joined``.
+
+    For what judges or records a value whole (allow-lists, audit fingerprints); a part
+    alone is not the value.
+    """
+    wholes: dict[int, str] = {}
+    for text, per_text in zip(texts, findings, strict=False):
+        for finding in per_text:
+            if finding.joined:
+                part = text[finding.start : finding.end]
+                wholes[finding.joined] = wholes.get(finding.joined, "") + part
+    return wholes

@@ -73,14 +73,21 @@ def merge_findings(findings: Iterable[Finding]) -> list[Span]:
 
 
 def replace_spans(
-    text: str, findings: Iterable[Finding], replace: Callable[[str, str], str]
+    text: str,
+    findings: Iterable[Finding],
+    replace: Callable[[str, str], str],
+    replace_part: Callable[[str, str], str] | None = None,
 ) -> str:
     """Replace each merged span by ``replace(entity_type, value)``.
 
     Offsets out of range raise instead of being clamped: a finding that does not fit the text
     was computed on another text, and editing the wrong characters could leak the right ones.
     Pieces are joined left to right, which is equivalent to right-to-left in-place edits.
+    ``replace_part``, when given, replaces a span holding part of a value split across
+    places (``Finding.joined``) instead.
     """
+    findings = list(findings)
+    split = [(f.start, f.end) for f in findings if f.joined] if replace_part else []
     spans = merge_findings(findings)
     parts: list[str] = []
     cursor = 0
@@ -88,7 +95,10 @@ def replace_spans(
         if not 0 <= span.start <= span.end <= len(text):
             raise ValueError(f"finding {span.start}:{span.end} outside text of {len(text)}")
         parts.append(text[cursor : span.start])
-        parts.append(replace(span.entity_type, text[span.start : span.end]))
+        chosen = replace
+        if replace_part and any(a < span.end and span.start < b for a, b in split):
+            chosen = replace_part
+        parts.append(chosen(span.entity_type, text[span.start : span.end]))
         cursor = span.end
     parts.append(text[cursor:])
     return "".join(parts)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from gateway.detect.findings import Finding
+from gateway.detect.findings import Finding, joined_values
 
 __all__ = ["AllowedValues", "Screen", "Screened"]
 
@@ -45,10 +45,17 @@ class Screen:
         return self.thresholds.get(entity, self.min_score)
 
     def __call__(self, texts: Sequence[str], findings: Sequence[Sequence[Finding]]) -> Screened:
+        """Keep what counts; a value found in parts (``Finding.joined``) counts once.
+
+        A split value is judged whole: its parts share one score, and its allow-list check
+        reads the parts put together, so every part is kept or dropped alike.
+        """
         thresholds, min_score, allowed = self.thresholds, self.min_score, self.allowed
         everywhere = allowed.get("*")
         counts: dict[str, int] = {}
         scores: dict[str, list[float]] | None = {} if self.keep_scores else None
+        wholes = joined_values(texts, findings) if allowed else {}
+        counted: set[int] = set()
         kept: list[list[Finding]] = []
         for text, per_segment in zip(texts, findings, strict=True):
             survivors: list[Finding] = []
@@ -57,13 +64,17 @@ class Screen:
                 if finding.score < thresholds.get(entity, min_score):
                     continue
                 if allowed:
-                    value = text[finding.start : finding.end]
+                    value = wholes.get(finding.joined) or text[finding.start : finding.end]
                     listed = allowed.get(entity)
                     if (listed is not None and value in listed) or (
                         everywhere is not None and value in everywhere
                     ):
                         continue
                 survivors.append(finding)
+                if finding.joined:
+                    if finding.joined in counted:
+                        continue
+                    counted.add(finding.joined)
                 counts[entity] = counts.get(entity, 0) + 1
                 if scores is not None:
                     scores.setdefault(entity, []).append(finding.score)

@@ -6,6 +6,12 @@ Anything unlisted resolves to ``None`` and is refused: a body the gateway cannot
 read must not reach the upstream. Paths that an upstream or an intermediary could
 normalise into a different route (``..``, encoded slashes, smuggled queries) are
 refused before matching, so ``/v1/models/../chat/completions`` is never "read-only".
+
+Routes are matched on the percent-decoded path, decoded once (``canonical_path``), and
+the upstream receives that same path re-escaped canonically: ``models/x%3AgenerateContent``
+is Gemini's ``generateContent``, never a model listing, whatever the client escaped.
+An escape that would decode into routing syntax (``%2F``, ``%2E``, ``%25``, ...) is
+refused rather than decoded, so no second decoding upstream can see another route.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import quote, unquote
 
 from gateway.providers.anthropic_messages import AnthropicMessages
 from gateway.providers.dialect import Dialect
@@ -22,7 +29,14 @@ from gateway.providers.openai_chat import OpenAIChat
 from gateway.providers.openai_embeddings import OpenAIEmbeddings
 from gateway.providers.openai_responses import OpenAIResponses
 
-__all__ = ["FAMILIES", "REFUSAL_FAMILIES", "Endpoint", "refusal_family", "resolve_endpoint"]
+__all__ = [
+    "FAMILIES",
+    "REFUSAL_FAMILIES",
+    "Endpoint",
+    "canonical_path",
+    "refusal_family",
+    "resolve_endpoint",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +100,8 @@ REFUSAL_FAMILIES: Mapping[str, str] = {family: family for family in FAMILIES}
 _DANGEROUS_ESCAPE = re.compile(r"%(?:2[eEfF5]|5[cC]|3[bBfF]|23|[01][0-9a-fA-F]|7[fF])")
 _BAD_PERCENT = re.compile(r"%(?![0-9a-fA-F]{2})")
 _FORBIDDEN_CHARS = frozenset("?#\\;")
+#: characters a path segment may carry unescaped (RFC 3986 pchar, without ``;``)
+_SEGMENT_SAFE = "!$&'()*+,:=@-._~"
 
 
 def refusal_family(family: str) -> str:
@@ -101,11 +117,29 @@ def _segments(path: str) -> list[str] | None:
         return None
     if "%" in path and (_DANGEROUS_ESCAPE.search(path) or _BAD_PERCENT.search(path)):
         return None
-    segments = path[1:].split("/")
+    try:
+        segments = [unquote(segment, errors="strict") for segment in path[1:].split("/")]
+    except UnicodeDecodeError:  # an escape of a byte that is not UTF-8 text
+        return None
     for segment in segments:
         if segment in ("", ".", ".."):
             return None
     return segments
+
+
+def canonical_path(path: str) -> str | None:
+    """``path`` as it is classified and forwarded, or ``None`` when it must be refused.
+
+    Escapes are decoded once and only what a path segment cannot carry is escaped again,
+    so ``/v1beta/models/x%3AgenerateContent`` becomes ``/v1beta/models/x:generateContent``:
+    the route the gateway chose is the one the upstream reads, whichever escapes the
+    client used. ``None`` for what ``resolve_endpoint`` would refuse anyway (escapes of
+    routing syntax such as ``%2F`` or ``%253A``, empty, ``.`` and ``..`` segments, ``;``).
+    """
+    segments = _segments(path)
+    if segments is None:
+        return None
+    return "/" + "/".join(quote(segment, safe=_SEGMENT_SAFE) for segment in segments)
 
 
 def _ends_with(segments: list[str], suffix: tuple[str, ...]) -> bool:
@@ -128,7 +162,7 @@ def resolve_endpoint(family: str, method: str, path: str) -> Endpoint | None:
     """The endpoint ``method path`` names for ``family``, or ``None`` to refuse it.
 
     ``path`` is what remains after the gateway stripped its provider prefix, without
-    the query string.
+    the query string; it is matched percent-decoded (see ``canonical_path``).
     """
     routes = _ROUTES.get(family)
     if routes is None:

@@ -178,3 +178,17 @@ def test_caller_chosen_keys_paths_and_models_never_reach_the_record(gateway) -> 
     database = Path(url.removeprefix("sqlite:///"))
     raw = b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
     assert RRN.encode() not in raw and b"kim.minsu" not in raw
+
+
+def test_an_address_split_across_messages_is_fingerprinted_whole_at_both_places(gateway) -> None:
+    server, url = gateway
+    local, domain = EMAIL.split("@")
+    messages = [
+        {"role": "user", "content": f"write to {local}"},
+        {"role": "user", "content": f"@{domain} today"},
+    ]
+    record = _record(url, _post(server, {"model": "gpt-4o", "messages": messages}))
+    assert record.entities == {"EMAIL_ADDRESS": 1}
+    whole = [Fingerprinter(AUDIT_KEY.encode())(EMAIL)]
+    found = {f.location: f.fingerprints for f in record.findings}
+    assert found == {"messages[0].content": whole, "messages[1].content": whole}

@@ -103,7 +103,7 @@ def test_upstream_timeout_is_504(stack, fake) -> None:
 
 
 def test_scanner_failure_fails_closed_and_is_recorded(stack, fake, monkeypatch) -> None:
-    def explode(self, texts):
+    def explode(self, texts, *args, **options):
         raise RuntimeError(f"boom {texts}")
 
     monkeypatch.setattr(DetectionEngine, "scan_segments", explode)
@@ -122,7 +122,7 @@ def test_nothing_raw_reaches_logs_or_error_messages(stack, fake, caplog, monkeyp
     assert response.status_code == 403
     assert RRN not in response.text and AWS_KEY not in response.text
 
-    def explode(self, texts):
+    def explode(self, texts, *args, **options):
         raise ValueError(f"leaky {texts}")
 
     monkeypatch.setattr(DetectionEngine, "scan_segments", explode)

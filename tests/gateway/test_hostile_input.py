@@ -196,3 +196,16 @@ def test_json_depth_stops_early_and_never_recurses() -> None:
     for _ in range(100_000):
         deep = [deep]
     assert json_depth(deep, 64) == 65
+
+
+def test_a_joined_view_past_the_scan_budget_is_refused_never_forwarded(hostile) -> None:
+    # Each part is under the budget's share, but every boundary meets digit to digit, so
+    # the joined view (values split across places) would push the scan past the budget.
+    gateway, fake = hostile
+    fake.reset()
+    part = "1234 " + "a" * 290 + " 5678"
+    response = _post(gateway, _chat([{"type": "text", "text": part}] * 900))
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "uninspectable_content"
+    assert "detection.max_scan_chars" in response.json()["error"]["message"]
+    assert fake.received == []

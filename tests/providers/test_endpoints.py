@@ -9,6 +9,7 @@ from gateway.providers.endpoints import (
     FAMILIES,
     REFUSAL_FAMILIES,
     Endpoint,
+    canonical_path,
     refusal_family,
     resolve_endpoint,
 )
@@ -181,6 +182,36 @@ def test_everything_else_is_refused(family: str, method: str, path: str) -> None
 def test_harmless_percent_escapes_still_match() -> None:
     endpoint = resolve_endpoint("openai", "GET", "/v1/models/ft%3Agpt-4o%3Aacme")
     assert endpoint is not None and endpoint.kind == "read_only"
+
+
+def test_routes_are_matched_decoded() -> None:
+    # an escaped ':' names Gemini's method: a generate call, never a listing
+    assert resolve_endpoint("gemini", "GET", "/v1beta/models/x%3AgenerateContent") is None
+    endpoint = resolve_endpoint("gemini", "POST", "/v1beta/models/x%3AgenerateContent")
+    assert endpoint is not None and endpoint.kind == "inspect"
+    endpoint = resolve_endpoint("openai", "POST", "/v1/%63hat/completions")
+    assert endpoint is not None and endpoint.kind == "inspect"
+
+
+@pytest.mark.parametrize(
+    ("path", "canonical"),
+    [
+        ("/v1beta/models/x%3AgenerateContent", "/v1beta/models/x:generateContent"),
+        ("/v1/%63hat/completion%73", "/v1/chat/completions"),
+        ("/v1/models/ft%3Agpt-4o%3Aacme", "/v1/models/ft:gpt-4o:acme"),
+        ("/v1/models/a%20b", "/v1/models/a%20b"),
+        ("/v1/models/%ED%95%9C", "/v1/models/%ED%95%9C"),
+        ("/v1/models/gpt-4o", "/v1/models/gpt-4o"),
+        ("/v1/models/x%253A", None),  # encoded twice: refused, not guessed
+        ("/v1/models/a%2Fb", None),
+        ("/v1/models/%FF", None),  # not UTF-8
+        ("/v1//models", None),
+        ("/v1/models/", None),
+        ("/v1/models;x", None),
+    ],
+)
+def test_canonical_path_is_decoded_once_and_reescaped(path: str, canonical: str | None) -> None:
+    assert canonical_path(path) == canonical
 
 
 def test_refusal_families() -> None:
