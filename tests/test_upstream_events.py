@@ -52,6 +52,15 @@ def test_a_hostile_event_is_refused_once_it_passes_the_limit(dialect: str, mode:
     assert framer.buffered == 0  # what it held is let go
 
 
+@pytest.mark.parametrize("chunk", [LIMIT - 1, 2 * LIMIT, 100 * LIMIT])
+def test_an_event_over_the_limit_is_refused_however_it_is_chunked(chunk: int) -> None:
+    """Whole in one read, or finished by the read that crosses the limit: same answer."""
+    body = b"".join(hostile_body("giant", "openai", total=2 * LIMIT, chunk=4096))
+    with pytest.raises(UpstreamProtocolError) as raised:
+        frame(body, chunk)
+    assert raised.value.reason == "event_too_large"
+
+
 def test_an_event_at_the_limit_passes() -> None:
     body = b"".join(hostile_body("giant", "openai", total=LIMIT - 200, chunk=1000))
     found = frame(body, 1000)

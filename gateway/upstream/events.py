@@ -75,6 +75,16 @@ class EventFramer:
         else:
             places = [_find(buffer, terminator, position) for terminator in _TERMINATORS]
         while (at := _earliest(places)) >= 0:
+            if at - start > self._limit:
+                # A whole event over the limit can arrive in one read, or finish in the
+                # read that crosses it: judged by its size, not by how it was chunked.
+                buffer.clear()
+                self._searched = 0
+                raise UpstreamProtocolError(
+                    f"the provider sent an event of more than {self._limit} bytes "
+                    f"({at - start} bytes)",
+                    reason="event_too_large",
+                )
             terminator = _TERMINATORS[places.index(at)]
             found.append((bytes(buffer[start:at]), terminator))
             start = at + len(terminator)
