@@ -114,6 +114,7 @@ def test_a_begun_event_followed_by_silence_is_cut_too() -> None:
         asyncio.run(_drain([(0.0, b"data: {"), (30.0, b"}\n\n")], idle=0.2))
 
 
+@pytest.mark.slow
 def test_slow_but_steady_events_and_silence_between_events_are_not_cut() -> None:
     """Only an unfinished event is timed: finishing one restarts the clock."""
     steady = [(0.0, b"data: 1")] + [(0.05, b"\n\ndata: 1")] * 10 + [(0.0, b"\n\n")]

@@ -65,6 +65,7 @@ def _analyze(recognizer: EntityRecognizer, text: str) -> list:
 
 
 @pytest.mark.parametrize("recognizer", RECOGNIZERS, ids=lambda r: type(r).__name__)
+@pytest.mark.slow
 def test_repeated_markers_finish_with_sane_results(recognizer: EntityRecognizer) -> None:
     """Every marker with every filler, 8,000 characters each: done well inside the deadline."""
     began = time.monotonic()
@@ -159,6 +160,7 @@ def test_marking_tests_read_a_bounded_window(monkeypatch: pytest.MonkeyPatch) ->
     assert max(r.longest for r in recorders) <= confidential._WINDOW
 
 
+@pytest.mark.slow
 def test_marking_words_on_one_long_line_are_linear() -> None:
     recognizer = ConfidentialMarkerRecognizer()
     began = time.monotonic()

@@ -66,6 +66,7 @@ def test_a_refusal_that_cannot_be_recorded_is_still_refused_and_nothing_passes_a
 
 
 @pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
+@pytest.mark.slow
 def test_an_upstream_failing_after_the_head_ends_the_stream_in_error_and_is_recorded(
     tmp_path: Path, transport: str
 ) -> None:

@@ -130,6 +130,7 @@ def test_crafted_inputs_get_the_right_answer(hostile) -> None:
     assert len(fake.received) == 1
 
 
+@pytest.mark.slow
 def test_other_clients_are_served_while_attackers_send_crafted_input(hostile) -> None:
     """Two attackers loop on crafted input; a small request meanwhile still takes < 2 s."""
     gateway, _ = hostile
@@ -161,6 +162,7 @@ def test_other_clients_are_served_while_attackers_send_crafted_input(hostile) ->
     assert slowest < 2.0
 
 
+@pytest.mark.slow
 def test_a_scan_past_its_deadline_is_refused(tmp_path: Path) -> None:
     from gateway.app import build_app
 

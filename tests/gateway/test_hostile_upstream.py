@@ -193,6 +193,7 @@ def test_a_drip_that_never_finishes_its_event_is_cut_after_the_idle_timeout(
     assert hostile.record_for(model).error == "upstream_protocol_error"
 
 
+@pytest.mark.slow
 def test_other_clients_are_served_while_a_hostile_stream_is_open(hostile: Hostile) -> None:
     outcome: list[BaseException | str] = []
 

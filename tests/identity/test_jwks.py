@@ -84,6 +84,7 @@ def test_made_up_key_ids_cannot_hammer_the_identity_provider(served) -> None:
     assert server.hits == 2
 
 
+@pytest.mark.slow
 def test_a_stalled_identity_provider_is_bounded_and_does_not_block_the_loop(served) -> None:
     issuer, server, url = served
     server.delay = 2.0

@@ -68,6 +68,7 @@ def test_an_invalid_file_is_reported_and_never_activated(tmp_path: Path) -> None
         assert "policy_reload_error" not in ready(gateway.base_url)
 
 
+@pytest.mark.slow
 def test_a_changed_dictionary_file_is_noticed_through_the_loader(tmp_path: Path) -> None:
     policy = (
         "policy: terms\ndetection:\n  dictionaries:\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.support.rollout import ADMIN, STRICT_POLICY, chat, rollout_gateway
 
@@ -19,6 +20,7 @@ def activate(base_url: str, text: str) -> str:
     return version
 
 
+@pytest.mark.slow
 def test_a_restart_keeps_an_api_activation_but_a_new_file_wins(tmp_path: Path) -> None:
     store = tmp_path / "var-policies"
     with rollout_gateway(tmp_path, local_dir=str(store)) as (gateway, _app, _):

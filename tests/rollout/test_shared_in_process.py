@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from tests.support.polling import wait_for
 from tests.support.rollout import BASE_POLICY, STRICT_POLICY, chat, ready, rollout_gateway
 from tests.support.services import closed_port
@@ -12,6 +14,7 @@ from tests.support.services import closed_port
 RRN_TEXT = "my number is 900101-1234568"
 
 
+@pytest.mark.slow
 def test_a_changed_policy_file_is_rolled_out_to_every_replica(
     tmp_path: Path, redis_url: str, key_prefix: str
 ) -> None:
@@ -60,6 +63,7 @@ def test_a_file_change_while_redis_is_unreachable_is_served_here(tmp_path: Path)
         assert chat(gateway.base_url, RRN_TEXT).status_code == 403
 
 
+@pytest.mark.slow
 def test_a_replica_whose_term_files_differ_refuses_the_shared_version(
     tmp_path: Path, redis_url: str, key_prefix: str
 ) -> None:
