@@ -214,12 +214,7 @@ def _row(label: str, sample: Sample, base: Sample, outcome: AttackOutcome | None
             f"{count}× {status or 'timeout'}" for status, count in sorted(outcome.statuses.items())
         )
         attack = f"{len(times)}, {times[len(times) // 2]:.2f}, {times[-1]:.2f}, {statuses}"
-    worst = max(sample.latencies_ms, default=float("nan"))
-    return (
-        f"| {label} | {len(sample.latencies_ms)} | {sample.pct(0.5):.1f} | "
-        f"{sample.pct(0.99):.1f} | {worst:.1f} | {sample.pct(0.5) / base.pct(0.5):.2f} | "
-        f"{sample.pct(0.99) / base.pct(0.99):.2f} | {sample.errors} | {attack} |"
-    )
+    return f"| {label} | {sample.cells(base)} | {attack} |"
 
 
 def main(argv: list[str] | None = None) -> int:

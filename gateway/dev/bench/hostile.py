@@ -216,12 +216,7 @@ def _row(label: str, sample: Sample, base: Sample, outcome: HostileOutcome | Non
         hostile = (
             f"{outcome.seconds:.1f} s, {outcome.bytes_received / 1e6:.2f} MB, {outcome.ended_with}"
         )
-    worst = max(sample.latencies_ms, default=float("nan"))
-    return (
-        f"| {label} | {len(sample.latencies_ms)} | {sample.pct(0.5):.1f} | "
-        f"{sample.pct(0.99):.1f} | {worst:.1f} | {sample.pct(0.5) / base.pct(0.5):.2f} | "
-        f"{sample.pct(0.99) / base.pct(0.99):.2f} | {sample.errors} | {hostile} |"
-    )
+    return f"| {label} | {sample.cells(base)} | {hostile} |"
 
 
 def main(argv: list[str] | None = None) -> int:

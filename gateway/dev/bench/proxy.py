@@ -70,6 +70,15 @@ class Sample:
         ordered = sorted(self.latencies_ms)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
+    def cells(self, base: Sample) -> str:
+        """Markdown cells: requests, p50, p99 and max ms, p50 and p99 × ``base``, errors."""
+        worst = max(self.latencies_ms, default=float("nan"))
+        return (
+            f"{len(self.latencies_ms)} | {self.pct(0.5):.1f} | {self.pct(0.99):.1f} | "
+            f"{worst:.1f} | {self.pct(0.5) / base.pct(0.5):.2f} | "
+            f"{self.pct(0.99) / base.pct(0.99):.2f} | {self.errors}"
+        )
+
 
 async def _load(url: str, body: bytes, total: int, concurrency: int, ttfb: bool = False) -> Sample:
     latencies: list[float] = []
