@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from gateway.detect.findings import Finding
     from gateway.errors import Refusal
     from gateway.policy.evaluate import CompiledPolicy, Decision
+    from gateway.policy.messages import Language
     from gateway.providers.catalog import Provider
     from gateway.providers.dialect import Segment
     from gateway.providers.endpoints import Endpoint
@@ -113,6 +114,17 @@ class Exchange:
             if key == name:
                 return value
         return None
+
+    def language(self) -> Language:
+        """``ko`` or ``en``: what the caller reads, by Accept-Language, else the policy's."""
+        # Imported here: the messages pull in the policy engine, and importing the
+        # exchange must stay light.
+        from gateway.policy.messages import choose_language
+
+        accept = self.header(b"accept-language")
+        return choose_language(
+            accept.decode("latin-1") if accept else None, self.policy.document.default_language
+        )
 
     @property
     def family(self) -> str:

@@ -26,7 +26,6 @@ from gateway.labels import (
 from gateway.policy import refusal_message, warning_message
 from gateway.policy.fact_table import read_input
 from gateway.policy.hosts import upstream_host
-from gateway.policy.messages import choose_language
 from gateway.providers.dialect import (
     SCAN_ONLY,
     Extraction,
@@ -299,10 +298,7 @@ class Decide:
         decision = policy.decide(request)
         exchange.decision = decision
         if decision.action == "block" or decision.warning_rules:
-            accept = exchange.header(b"accept-language")
-            language = choose_language(
-                accept.decode("latin-1") if accept else None, policy.document.default_language
-            )
+            language = exchange.language()
             if decision.action == "block":
                 message = refusal_message(
                     policy, decision, exchange.entity_counts, language, request
@@ -336,7 +332,7 @@ class Transform:
             if not hits:
                 continue
             if segment.form in SCAN_ONLY:  # cannot be rewritten: refuse, never forward
-                language = _language(exchange)
+                language = exchange.language()
                 raise BadRequest(_uneditable(segment, hits, language), code="uneditable_content")
             edited = editor.edit(segment.text, hits, actions)
             if segment.form in ("query", "credential"):
@@ -383,12 +379,6 @@ _SCAN_ONLY_PLACES = {
         "제공자가 정의하거나 검증하는 값(이름, ID, 설정 또는 서명된 상태)",
     ),
 }
-
-
-def _language(exchange: Exchange) -> str:
-    accept = exchange.header(b"accept-language")
-    default = exchange.policy.document.default_language
-    return choose_language(accept.decode("latin-1") if accept else None, default)
 
 
 def _uneditable(segment: Segment, hits: list[Finding], language: str = "en") -> str:
@@ -460,12 +450,8 @@ _LIMITS = {
 
 def _limit_message(exchange: Exchange, limit: str, value: float) -> str:
     """A refusal for a request over a limit, in the caller's language (ko or en)."""
-    accept = exchange.header(b"accept-language")
-    language = choose_language(
-        accept.decode("latin-1") if accept else None, exchange.policy.document.default_language
-    )
     english, korean = _LIMITS[limit]
-    return (korean if language == "ko" else english).format(limit=value)
+    return (korean if exchange.language() == "ko" else english).format(limit=value)
 
 
 def json_depth(document: Any, stop_after: int) -> int:

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from gateway.policy.messages import choose_language
 from gateway.providers.refusals import render_error
 from gateway.types import Send
 
@@ -70,10 +69,7 @@ def json_bytes(value: object) -> bytes:
 
 def protocol_error_message(exchange: Exchange, reason: str) -> str:
     """What the client reads when an upstream's answer broke a limit, in its language."""
-    accept = exchange.header(b"accept-language")
-    language = choose_language(
-        accept.decode("latin-1") if accept else None, exchange.policy.document.default_language
-    )
+    language = exchange.language()
     reasons = _PROTOCOL_REASONS.get(reason) or _PROTOCOL_REASONS["event_too_large"]
     provider = exchange.provider.id if exchange.provider is not None else "?"
     return _PROTOCOL_MESSAGE[language].format(

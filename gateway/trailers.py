@@ -29,7 +29,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from gateway.errors import BadRequest
-from gateway.policy.messages import choose_language
 
 if TYPE_CHECKING:
     from gateway.exchange import Exchange
@@ -73,12 +72,7 @@ def check_trailers(exchange: Exchange) -> None:
         words = _UNSEPARATED
     else:
         return
-    accept = exchange.header(b"accept-language")
-    language = choose_language(
-        accept.decode("latin-1") if accept else None,
-        exchange.policy.document.default_language,
-    )
-    raise BadRequest(words[language], code="request_trailers")
+    raise BadRequest(words[exchange.language()], code="request_trailers")
 
 
 def _chunked(exchange: Exchange) -> bool:
