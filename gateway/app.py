@@ -35,6 +35,8 @@ from gateway.rollout.redis_connect import redis_access
 from gateway.rollout.startup import starting_policy
 from gateway.routing import Route
 from gateway.settings import Settings
+from gateway.siem.runner import SiemRunner
+from gateway.siem.setup import build_delivery
 from gateway.telemetry import Telemetry, build_telemetry
 from gateway.types import ASGIApp, Receive, Scope, Send
 from gateway.upstream import Upstream, build_upstream
@@ -55,6 +57,8 @@ class Gateway:
     rollout: Rollout
     admin: ASGIApp
     telemetry: Telemetry = field(default_factory=Telemetry)
+    #: audit records to the SIEM, from this process (siem.deliver_in_gateway)
+    siem: SiemRunner | None = None
     _handle: ASGIApp = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -112,8 +116,12 @@ class Gateway:
                 # keeps the collector to what requests allocate.
                 gc.collect()
                 gc.freeze()
+                if self.siem is not None:
+                    self.siem.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self.siem is not None:
+                    await self.siem.stop()
                 await self.rollout.stop()
                 await self.upstream.aclose()
                 await asyncio.to_thread(self.audit.close)
@@ -206,4 +214,7 @@ def build_app(
         len(policy.rules),
         ", ".join(sorted(policy.scanned_entities)) or "nothing",
     )
-    return Gateway(pipeline, audit, upstream, rollout, admin, telemetry)
+    siem = None
+    if settings.siem.deliver_in_gateway:
+        siem = SiemRunner(build_delivery(settings.siem, audit, env), settings.siem.poll_seconds)
+    return Gateway(pipeline, audit, upstream, rollout, admin, telemetry, siem)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gateway import cli_keys, cli_rollout
+from gateway import cli_keys, cli_rollout, cli_siem
 from gateway.cli_audit import add_audit_commands
 from gateway.cli_policy import register as register_policy_commands
 from gateway.config_file import CONFIG_FILE_VARIABLE
@@ -120,6 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_keys.register(commands)
     register_policy_commands(commands)
     cli_rollout.register(commands)
+    cli_siem.register(commands, _config_options)
     return parser
 
 

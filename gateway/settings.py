@@ -16,7 +16,7 @@ import os
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
@@ -38,6 +38,7 @@ __all__ = [
     "ProviderSettings",
     "RolloutSettings",
     "Settings",
+    "SiemSettings",
     "TelemetrySettings",
     "TimeoutSettings",
     "load_settings",
@@ -210,6 +211,96 @@ class ProviderSettings(_Strict):
         return value.rstrip("/") if value else value
 
 
+class _SinkBase(_Strict):
+    name: str = Field(min_length=1, max_length=64)
+    # Only records with these decisions (e.g. [block, error]); unset: every record.
+    decisions: list[str] | None = None
+    # The CA that signed the receiver's certificate (unset: the system's CAs).
+    ca_file: Path | None = None
+
+
+class SyslogSinkSettings(_SinkBase):
+    """RFC 5424 over TCP, or over TLS (RFC 5425) with ``tls: true``."""
+
+    kind: Literal["syslog"]
+    address: str  # host:port
+    tls: bool = False
+    cert_file: Path | None = None  # a client certificate, when the receiver asks for one
+    key_file: Path | None = None
+    format: Literal["json", "cef"] = "json"
+    facility: int = Field(default=13, ge=0, le=23)  # 13: log audit
+    app_name: str = "haetae"
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("expected host:port, e.g. siem.corp.example:6514")
+        return value
+
+
+def _https_unless_loopback(value: str) -> str:
+    parts = urlsplit(value)
+    loopback = parts.hostname in ("127.0.0.1", "::1", "localhost")
+    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        raise ValueError("must be an https:// URL (http:// only to a loopback address)")
+    return value
+
+
+class SplunkHecSinkSettings(_SinkBase):
+    """Splunk's HTTP Event Collector; the token from ``token_file`` or ``token_env``."""
+
+    kind: Literal["splunk_hec"]
+    url: str  # e.g. https://splunk.corp.example:8088/services/collector/event
+    token_env: str = "HAETAE_SPLUNK_HEC_TOKEN"
+    token_file: Path | None = None
+    index: str | None = None
+    sourcetype: str = "haetae:audit"
+    source: str = "haetae"
+
+    _url = field_validator("url")(_https_unless_loopback)
+
+
+class WebhookSinkSettings(_SinkBase):
+    """JSON batches signed with HMAC-SHA256 (the secret from ``secret_file`` or ``secret_env``)."""
+
+    kind: Literal["webhook"]
+    url: str
+    secret_env: str = "HAETAE_WEBHOOK_SECRET"
+    secret_file: Path | None = None
+
+    _url = field_validator("url")(_https_unless_loopback)
+
+
+SinkSettings = Annotated[
+    SyslogSinkSettings | SplunkHecSinkSettings | WebhookSinkSettings,
+    Field(discriminator="kind"),
+]
+
+
+class SiemSettings(_Strict):
+    """Audit records delivered to a SIEM; see docs/siem.md."""
+
+    sinks: list[SinkSettings] = Field(default_factory=list)
+    # Each sink's cursor (the last record it acknowledged) lives here.
+    state_dir: Path = Path("var/siem")
+    batch_size: int = Field(default=200, ge=1, le=10_000)
+    poll_seconds: float = Field(default=1.0, gt=0, le=300)
+    timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # Deliver from `haetae serve` itself. Off: run `haetae siem deliver`, once
+    # per audit store (replicas sharing PostgreSQL would each deliver everything).
+    deliver_in_gateway: bool = False
+
+    @field_validator("sinks")
+    @classmethod
+    def _unique_names(cls, value: list[Any]) -> list[Any]:
+        names = [sink.name for sink in value]
+        if len(names) != len(set(names)):
+            raise ValueError("every sink needs its own name (its cursor is kept by name)")
+        return value
+
+
 class AdminSettings(_Strict):
     """Tokens for ``/admin/v1``: a comma-separated variable and/or ``name:token`` lines."""
 
@@ -365,6 +456,7 @@ class Settings(_Strict):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["text", "json"] = "text"
     telemetry: TelemetrySettings = TelemetrySettings()
+    siem: SiemSettings = SiemSettings()
 
 
 def load_settings(
