@@ -20,7 +20,14 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from gateway.config_file import CONFIG_FILE_VARIABLE
 from gateway.errors import ConfigError
@@ -29,6 +36,8 @@ from gateway.validation import describe_validation_error
 __all__ = [
     "CONFIG_FILE_VARIABLE",
     "AdminSettings",
+    "AlertRuleSettings",
+    "AlertSettings",
     "AuditSettings",
     "CredentialSettings",
     "ForwardSettings",
@@ -231,12 +240,27 @@ class SyslogSinkSettings(_SinkBase):
     facility: int = Field(default=13, ge=0, le=23)  # 13: log audit
     app_name: str = "haetae"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _address_scheme(cls, data: Any) -> Any:
+        # tcp://host:port and tls://host:port say the transport in the address.
+        if isinstance(data, dict) and isinstance(data.get("address"), str):
+            scheme, sep, rest = data["address"].partition("://")
+            if sep:
+                if scheme not in ("tcp", "tls"):
+                    raise ValueError(
+                        f"syslog address scheme {scheme!r}: use tcp:// or tls:// "
+                        "(UDP cannot acknowledge, so records could be lost)"
+                    )
+                data = {**data, "address": rest, "tls": data.get("tls", scheme == "tls")}
+        return data
+
     @field_validator("address")
     @classmethod
     def _address(cls, value: str) -> str:
         host, sep, port = value.rpartition(":")
         if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError("expected host:port, e.g. siem.corp.example:6514")
+            raise ValueError("expected tcp://host:port or tls://host:port")
         return value
 
 
@@ -273,14 +297,55 @@ class WebhookSinkSettings(_SinkBase):
     _url = field_validator("url")(_https_unless_loopback)
 
 
+#: the kinds of SIEM sink, which are also the short-form keys under ``siem:``
+SINK_KINDS = ("syslog", "splunk_hec", "webhook")
+
 SinkSettings = Annotated[
     SyslogSinkSettings | SplunkHecSinkSettings | WebhookSinkSettings,
     Field(discriminator="kind"),
 ]
 
 
+class AlertRuleSettings(_Strict):
+    """Fires when ``count`` matching records share a key within ``window_seconds``.
+
+    Every filter given must match; patterns are shell-style (``SECRET_*``).
+    """
+
+    name: str = Field(min_length=1, max_length=64)
+    decisions: list[str] | None = None
+    entities: list[str] | None = None  # entity types, e.g. [KR_RRN] or ["SECRET_*"]
+    rules: list[str] | None = None  # rule ids, e.g. ["no-cn-*"]
+    jurisdictions: list[str] | None = None  # the provider operator's country, e.g. [CN]
+    count: int = Field(default=1, ge=1, le=100_000)
+    window_seconds: float = Field(default=600.0, gt=0, le=30 * 86400)
+    per: Literal["user", "client_address", "provider", "none"] = "user"
+    # After firing, the same rule and key stay quiet this long.
+    cooldown_seconds: float = Field(default=600.0, ge=0)
+
+
+class AlertSettings(_Strict):
+    """Alert rules, posted to a Slack- or Teams-compatible incoming webhook."""
+
+    rules: list[AlertRuleSettings] = Field(default_factory=list)
+    # The webhook URL is a credential (anyone holding it can post): from a file or
+    # a variable, never this file.
+    url_env: str = "HAETAE_ALERT_WEBHOOK_URL"
+    url_file: Path | None = None
+    format: Literal["slack", "teams"] = "slack"
+    ca_file: Path | None = None
+
+    @field_validator("rules")
+    @classmethod
+    def _unique_rule_names(cls, value: list[AlertRuleSettings]) -> list[AlertRuleSettings]:
+        names = [rule.name for rule in value]
+        if len(names) != len(set(names)):
+            raise ValueError("every alert rule needs its own name")
+        return value
+
+
 class SiemSettings(_Strict):
-    """Audit records delivered to a SIEM; see docs/siem.md."""
+    """Audit records delivered to a SIEM; see docs/governance.md."""
 
     sinks: list[SinkSettings] = Field(default_factory=list)
     # Each sink's cursor (the last record it acknowledged) lives here.
@@ -291,6 +356,25 @@ class SiemSettings(_Strict):
     # Deliver from `haetae serve` itself. Off: run `haetae siem deliver`, once
     # per audit store (replicas sharing PostgreSQL would each deliver everything).
     deliver_in_gateway: bool = False
+    alerts: AlertSettings = AlertSettings()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_sink_per_kind(cls, data: Any) -> Any:
+        """``siem: {syslog: {...}, splunk_hec: {...}, webhook: {...}}``: the short form
+        for one sink of a kind, named after it; ``sinks:`` lists any number."""
+        if not isinstance(data, dict):
+            return data
+        short = {kind: data[kind] for kind in SINK_KINDS if kind in data}
+        if not short:
+            return data
+        rest = {key: value for key, value in data.items() if key not in short}
+        listed = list(rest.get("sinks") or [])
+        for kind, sink in short.items():
+            if not isinstance(sink, dict):
+                raise ValueError(f"siem.{kind} must be a mapping of its settings")
+            listed.append({"name": kind, **sink, "kind": kind})
+        return {**rest, "sinks": listed}
 
     @field_validator("sinks")
     @classmethod
@@ -298,6 +382,8 @@ class SiemSettings(_Strict):
         names = [sink.name for sink in value]
         if len(names) != len(set(names)):
             raise ValueError("every sink needs its own name (its cursor is kept by name)")
+        if "alerts" in names:
+            raise ValueError("'alerts' is the alert rules' cursor name; name the sink otherwise")
         return value
 
 

@@ -2,5 +2,5 @@
 
 ``formats`` shapes records, ``sinks`` sends batches, ``cursor`` remembers what
 each sink acknowledged, ``delivery`` runs them, ``setup`` builds them from
-settings. docs/siem.md explains the guarantees.
+settings. docs/governance.md explains the guarantees.
 """

@@ -189,7 +189,7 @@ def signature(secret: bytes, timestamp: str, body: bytes) -> str:
     """HMAC-SHA256 over ``timestamp.body``, as ``sha256=<hex>``.
 
     The timestamp is inside the MAC so a receiver can refuse an old batch
-    replayed to it; docs/siem.md shows the check.
+    replayed to it; docs/governance.md shows the check.
     """
     mac = hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
     return f"sha256={mac}"

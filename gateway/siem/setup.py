@@ -8,20 +8,23 @@ import socket
 from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from gateway.errors import ConfigError
 from gateway.keys import read_configured_key
 from gateway.settings import (
+    AlertSettings,
     SiemSettings,
     SinkSettings,
     SplunkHecSinkSettings,
     SyslogSinkSettings,
     WebhookSinkSettings,
 )
+from gateway.siem.alerts import AlertSink
 from gateway.siem.delivery import Delivery, RecordSource
 from gateway.siem.sinks import Sink, SplunkHecSink, SyslogSink, WebhookSink, client_tls
 
-__all__ = ["KNOWN_DECISIONS", "build_delivery", "build_sink"]
+__all__ = ["KNOWN_DECISIONS", "build_alerts", "build_delivery", "build_sink"]
 
 log = logging.getLogger("haetae.siem")
 
@@ -45,16 +48,19 @@ def _secret(what: str, file: Path | None, variable: str, environ: Mapping[str, s
     return key
 
 
+def _check_decisions(where: str, decisions: list[str] | None) -> None:
+    unknown = set(decisions or ()) - KNOWN_DECISIONS
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown decisions {sorted(unknown)}; known: {sorted(KNOWN_DECISIONS)}"
+        )
+
+
 def build_sink(
     settings: SinkSettings, *, timeout: float, environ: Mapping[str, str] | None = None
 ) -> Sink:
     env = os.environ if environ is None else environ
-    unknown = set(settings.decisions or ()) - KNOWN_DECISIONS
-    if unknown:
-        raise ConfigError(
-            f"siem sink {settings.name!r}: unknown decisions {sorted(unknown)}; "
-            f"known: {sorted(KNOWN_DECISIONS)}"
-        )
+    _check_decisions(f"siem sink {settings.name!r}", settings.decisions)
     if isinstance(settings, SyslogSinkSettings):
         host, _, port = settings.address.rpartition(":")
         return SyslogSink(
@@ -99,15 +105,36 @@ def build_sink(
     )
 
 
+def build_alerts(
+    settings: AlertSettings, *, timeout: float, environ: Mapping[str, str] | None = None
+) -> AlertSink:
+    env = os.environ if environ is None else environ
+    for rule in settings.rules:
+        _check_decisions(f"siem alert rule {rule.name!r}", rule.decisions)
+    url = _secret("siem.alerts webhook URL", settings.url_file, settings.url_env, env).decode()
+    if urlsplit(url).scheme not in ("https", "http"):
+        raise ConfigError(f"siem.alerts: the URL in {settings.url_env} is not an http(s) URL")
+    return AlertSink(
+        settings.rules,
+        url=url,
+        chat_format=settings.format,
+        tls=client_tls(settings.ca_file),
+        timeout=timeout,
+    )
+
+
 def build_delivery(
     settings: SiemSettings, store: RecordSource, environ: Mapping[str, str] | None = None
 ) -> Delivery:
-    if not settings.sinks:
-        raise ConfigError("no SIEM sinks are configured (siem.sinks)")
-    sinks = [
+    if not settings.sinks and not settings.alerts.rules:
+        raise ConfigError("no SIEM sinks or alert rules are configured (siem.sinks, siem.alerts)")
+    sinks: list[tuple[Sink, list[str] | None]] = [
         (build_sink(sink, timeout=settings.timeout_seconds, environ=environ), sink.decisions)
         for sink in settings.sinks
     ]
+    if settings.alerts.rules:
+        alerts = build_alerts(settings.alerts, timeout=settings.timeout_seconds, environ=environ)
+        sinks.append((alerts, None))
     return Delivery.build(
         store, sinks, state_dir=settings.state_dir, batch_size=settings.batch_size
     )
