@@ -57,9 +57,18 @@ def add_audit_commands(commands: Any) -> None:
     export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
     export.add_argument("--output", type=Path, help="file to write (default: stdout)")
 
-    verify = _command(sub, "verify", "check the hash chain and signed checkpoints", _verify)
+    verify = _command(
+        sub, "verify", "check the hash chain, signed checkpoints and the witness", _verify
+    )
     verify.add_argument(
-        "--public-key", type=Path, help="Ed25519 public key (PEM); default: audit.signing_key_file"
+        "--public-key",
+        type=Path,
+        help="Ed25519 public key (PEM); default: audit.signing_key_file's .pub, else the key",
+    )
+    verify.add_argument(
+        "--witness",
+        help="witness to check against (a path, file:PATH, redis://…?key=NAME, off); "
+        "default: audit.witness",
     )
 
     purge = _command(
@@ -244,29 +253,72 @@ class _stdout:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from gateway.audit.chain import load_public_key
     from gateway.audit.verify import verify_chain
 
-    key_file = args.public_key
-    if key_file is None and not args.url:
-        key_file = _settings(args).audit.signing_key_file
-    public_key = load_public_key(key_file) if key_file else None
+    public_key = _verify_key(args)
+    witness = _verify_witness(args)
     store = _store(args)
     checkpoints = store.checkpoints()
-    report = verify_chain(store.iter_chain(), checkpoints, public_key)
-    for problem in report.problems:
-        print(f"TAMPERED  {problem}")
+    entries = None if witness is None else witness.entries()
+    report = verify_chain(store.iter_chain(), checkpoints, public_key, witnessed=entries)
+    for line in describe_report(report, public_key is not None, len(checkpoints), witness):
+        print(line)
+    return 0 if report.ok else 1
+
+
+def describe_report(report: Any, keyed: bool, checkpoints: int, witness: Any | None) -> list[str]:
+    """The lines ``verify`` prints: problems, totals, warnings, then the verdict."""
+    lines = [f"TAMPERED  {problem}" for problem in report.problems]
     span = f"seq {report.first_seq}–{report.last_seq}" if report.records else "no records"
-    print(f"{report.records} records ({span}), {report.checkpoints} signed checkpoints verified")
-    if public_key is None and checkpoints:
-        print(f"note: {len(checkpoints)} checkpoints not checked: pass --public-key")
+    lines.append(
+        f"{report.records} records ({span}), {report.checkpoints} signed checkpoints verified"
+    )
+    if not keyed and checkpoints:
+        lines.append(f"note: {checkpoints} checkpoints not checked: pass --public-key")
     elif report.unanchored:
-        print(f"note: the last {report.unanchored} records are after the last checkpoint")
+        lines.append(f"note: the last {report.unanchored} records are after the last checkpoint")
+    if witness is None:
+        lines.append("note: no witness checked (audit.witness is off): a deleted tail goes unseen")
+    else:
+        lines.append(f"{report.witnessed} witnessed checkpoints match ({witness.label})")
+        if report.unwitnessed:
+            lines.append(
+                f"warning: {report.unwitnessed} records are newer than the last witnessed "
+                "checkpoint (the live tail: protected by the chain alone until the next one)"
+            )
     if report.ok:
-        print("OK: the chain is intact")
-        return 0
-    print(f"FAILED: {len(report.problems)} problem(s)")
-    return 1
+        lines.append("OK: the chain is intact")
+    else:
+        lines.append(f"FAILED: {len(report.problems)} problem(s)")
+    return lines
+
+
+def _verify_key(args: argparse.Namespace) -> Any:
+    from gateway.audit.chain import load_public_key
+    from gateway.audit.signing_key import public_key_path
+
+    if args.public_key is not None:
+        return load_public_key(args.public_key)
+    if args.url:
+        return None
+    private = _settings(args).audit.signing_key_file
+    if private is None:
+        return None
+    for candidate in (public_key_path(private), private):
+        if candidate.exists():
+            return load_public_key(candidate)
+    return None
+
+
+def _verify_witness(args: argparse.Namespace) -> Any:
+    from gateway.audit.witness import open_witness
+
+    if args.witness is not None:
+        return open_witness(args.witness, args.url or "")
+    if args.url:
+        return None
+    audit = _settings(args).audit
+    return open_witness(audit.witness, audit.url)
 
 
 def _purge(args: argparse.Namespace) -> int:

@@ -7,9 +7,11 @@ import hmac
 from collections.abc import Mapping
 
 from gateway.audit.build import AuditKeys, Fingerprinter
-from gateway.audit.chain import CheckpointSigner, load_private_key
+from gateway.audit.chain import CheckpointSigner
 from gateway.audit.open import open_audit_store
+from gateway.audit.signing_key import ensure_signing_key
 from gateway.audit.sqlstore import SQLAuditStore
+from gateway.audit.witness import open_witness
 from gateway.errors import ConfigError
 from gateway.keys import read_configured_key
 from gateway.settings import AuditSettings
@@ -35,16 +37,26 @@ def configured_store(settings: AuditSettings, *, writer: bool = True) -> SQLAudi
     try:
         if not writer:
             return open_audit_store(settings.url)
-        signer = None
-        if settings.signing_key_file is not None:
-            signer = CheckpointSigner(
-                load_private_key(settings.signing_key_file),
-                every=settings.checkpoint_every,
-                interval=settings.checkpoint_seconds,
-            )
-        return open_audit_store(settings.url, spool=spool_path(settings), signer=signer)
+        return open_audit_store(settings.url, spool=spool_path(settings), signer=_signer(settings))
     except ValueError as exc:
         raise ConfigError(f"audit.url: {exc}") from None
+
+
+def _in_memory(url: str) -> bool:
+    return url.partition("://")[2] in (":memory:", "/:memory:")
+
+
+def _signer(settings: AuditSettings) -> CheckpointSigner | None:
+    """Signed and witnessed checkpoints; an in-memory trail has nothing to anchor."""
+    path = settings.signing_key_file
+    if path is None or (_in_memory(settings.url) and not path.exists()):
+        return None
+    return CheckpointSigner(
+        ensure_signing_key(path, create=settings.create_signing_key),
+        every=settings.checkpoint_every,
+        interval=settings.checkpoint_seconds,
+        witness=open_witness(settings.witness, settings.url),
+    )
 
 
 def configured_keys(

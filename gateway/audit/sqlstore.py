@@ -101,9 +101,15 @@ class SQLAuditStore(ThreadedAuditStore):
 
     def _write_batch(self, records: list[AuditRecord]) -> None:
         with self._transaction() as conn:
-            self._append_chained(conn, records)
+            checkpoint = self._append_chained(conn, records)
+        self._witness(checkpoint)
 
-    def _append_chained(self, conn: Connection, records: list[AuditRecord]) -> None:
+    def _witness(self, checkpoint: Checkpoint | None) -> None:
+        """After the commit: a checkpoint rolled back must never reach the witness."""
+        if checkpoint is not None and self._signer is not None:
+            self._signer.publish(checkpoint)
+
+    def _append_chained(self, conn: Connection, records: list[AuditRecord]) -> Checkpoint | None:
         row = conn.execute(
             "SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1"
         ).fetchone()
@@ -118,6 +124,8 @@ class SQLAuditStore(ThreadedAuditStore):
             conn.execute(
                 self._insert_checkpoint, (cp.seq, cp.hash, cp.time, cp.key_id, cp.signature)
             )
+            return cp
+        return None
 
     def _idle_timeout(self) -> float | None:
         signer = self._signer
@@ -144,6 +152,8 @@ class SQLAuditStore(ThreadedAuditStore):
                 )
         except Exception as exc:  # a checkpoint can wait; the next write reports a real outage
             log.warning("audit checkpoint failed: %s", self._error_kind(exc))
+            return
+        self._witness(cp)
 
     def _to_row(self, record: AuditRecord) -> tuple[object, ...]:
         data = record.to_dict()
@@ -278,10 +288,11 @@ class SQLAuditStore(ThreadedAuditStore):
             purged_hash, deleted = (found[0], int(found[1])) if found else (None, 0)
             record = _purge_record(before, actor, through, purged_hash, deleted)
             # Chain first: the purge record follows the current tail, which may be deleted next.
-            self._append_chained(conn, [record])
+            checkpoint = self._append_chained(conn, [record])
             if deleted:
                 conn.execute(f"DELETE FROM audit_records WHERE seq <= {p}", (through,))
                 conn.execute(f"DELETE FROM audit_checkpoints WHERE seq <= {p}", (through,))
+        self._witness(checkpoint)
         return PurgeResult(deleted, through if deleted else 0, record)
 
 

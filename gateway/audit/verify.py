@@ -13,14 +13,28 @@ each break is:
   rewritten wholesale), or a signature is invalid.
 
 A prefix removed by ``purge`` is accepted only if a purge record names its last
-number and hash. Records after the last checkpoint are protected by the chain
-alone: someone able to rewrite the database could drop or replace that tail.
+number and hash.
+
+With a witness (``gateway/audit/witness.py``), its copies of the checkpoints
+are held against the store, which catches what a database administrator can
+do without the signing key:
+
+- *truncated*: records the witness saw are gone (or the store is empty);
+- *tail deleted*: the newest records were deleted together with their
+  checkpoints, so the store alone looks whole;
+- *rewritten*: the chain was rewritten and re-hashed: a witnessed hash differs;
+- *witness*: a witness entry is unreadable or its signature is invalid.
+
+Records after the last witnessed checkpoint are protected by the chain alone
+(someone able to rewrite the database could drop or replace that tail): that
+count is a warning, not a failure, since the live tail is always there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -33,7 +47,9 @@ __all__ = ["Problem", "VerifyReport", "verify_chain"]
 @dataclass(frozen=True, slots=True)
 class Problem:
     seq: int | None
-    kind: str  # modified | missing | out_of_order | broken_link | checkpoint | start
+    # modified | missing | out_of_order | broken_link | checkpoint | truncated |
+    # tail_deleted | rewritten | witness
+    kind: str
     message: str
 
     def __str__(self) -> str:
@@ -49,6 +65,8 @@ class VerifyReport:
     checkpoints: int = 0  # verified, signature and hash
     last_checkpoint_seq: int | None = None
     problems: list[Problem] = field(default_factory=list)
+    witnessed: int | None = None  # witness entries that matched; None: no witness
+    last_witnessed_seq: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -61,18 +79,28 @@ class VerifyReport:
             return 0
         return self.last_seq - (self.last_checkpoint_seq or 0)
 
+    @property
+    def unwitnessed(self) -> int:
+        """Records after the last checkpoint the witness confirmed (0 without a witness)."""
+        if self.last_seq is None or self.witnessed is None:
+            return 0
+        return max(0, self.last_seq - (self.last_witnessed_seq or (self.first_seq or 1) - 1))
+
 
 def verify_chain(
     records: Iterable[AuditRecord],
     checkpoints: Iterable[Checkpoint] = (),
     public_key: Ed25519PublicKey | None = None,
     *,
+    witnessed: Iterable[Checkpoint | None] | None = None,
     max_problems: int = 100,
 ) -> VerifyReport:
+    """Check ``records`` (in ``seq`` order), the store's checkpoints and the witness's."""
     report = VerifyReport()
     problems = report.problems
     checkpoints = list(checkpoints)
-    signed = {c.seq for c in checkpoints}
+    witness = None if witnessed is None else list(witnessed)
+    signed = {c.seq for c in checkpoints} | {c.seq for c in witness or () if c is not None}
     hashes: dict[int, str] = {}  # seq → stored hash of the signed records only
     purges: list[AuditRecord] = []
     first: AuditRecord | None = None
@@ -105,6 +133,8 @@ def verify_chain(
         report.first_seq, report.last_seq = first.seq, prev.seq if prev else None
         _check_start(first, purges, problems)
     _check_checkpoints(report, hashes, checkpoints, public_key)
+    if witness is not None:
+        _check_witness(report, hashes, checkpoints, witness, public_key)
     return report
 
 
@@ -158,3 +188,94 @@ def _check_checkpoints(
             continue
         report.checkpoints += 1
         report.last_checkpoint_seq = checkpoint.seq
+
+
+def _check_witness(
+    report: VerifyReport,
+    hashes: dict[int, str],
+    checkpoints: list[Checkpoint],
+    entries: list[Checkpoint | None],
+    public_key: Ed25519PublicKey | None,
+) -> None:
+    """Hold the store to the witness: what it saw must still be there, as it was."""
+    problems = report.problems
+    expected_key = key_id(public_key) if public_key is not None else None
+    seen: dict[int, Checkpoint] = {}
+    for entry in entries:
+        if entry is None:
+            problems.append(Problem(None, "witness", "a witness entry cannot be read"))
+        elif public_key is not None and (
+            entry.key_id != expected_key or not verify_checkpoint(entry, public_key)
+        ):
+            problems.append(
+                Problem(entry.seq, "witness", "a witness entry's signature is not valid")
+            )
+        else:
+            seen.setdefault(entry.seq, entry)
+    report.witnessed = 0
+    in_store = {c.seq for c in checkpoints}
+    first, last = report.first_seq, report.last_seq
+    rewritten: list[Checkpoint] = []
+    beyond: list[Checkpoint] = []
+    for seq in sorted(seen):
+        entry = seen[seq]
+        if last is None or seq > last:
+            beyond.append(entry)
+        elif first is not None and seq < first:
+            continue  # purged; the purge record vouches for the start
+        elif seq not in hashes:
+            continue  # the record is gone: the chain check names the hole
+        elif hashes[seq] != entry.hash:
+            rewritten.append(entry)
+        else:
+            report.witnessed += 1
+            report.last_witnessed_seq = seq
+            if seq not in in_store:
+                problems.append(
+                    Problem(seq, "checkpoint", "the store's checkpoint here was deleted")
+                )
+    if rewritten:
+        earliest = rewritten[0]
+        problems.append(
+            Problem(
+                earliest.seq,
+                "rewritten",
+                f"the chain was rewritten and re-hashed: {len(rewritten)} witnessed "
+                f"checkpoint(s) from seq {earliest.seq} on do not match the store "
+                f"(witnessed hash {earliest.hash[:16]}…, stored {hashes[earliest.seq][:16]}…)",
+            )
+        )
+    if beyond:
+        _name_missing_tail(report, beyond, checkpoints)
+
+
+def _name_missing_tail(
+    report: VerifyReport, beyond: list[Checkpoint], checkpoints: list[Checkpoint]
+) -> None:
+    newest, last = beyond[-1], report.last_seq
+    seen_at = _utc(newest.time)
+    if last is None:
+        report.problems.append(
+            Problem(
+                None,
+                "truncated",
+                f"the store holds no records, but the witness saw seq {newest.seq} at {seen_at}",
+            )
+        )
+        return
+    gone = f"records {last + 1}–{newest.seq}" if newest.seq > last + 1 else f"record {last + 1}"
+    if any(c.seq > last for c in checkpoints):
+        kind, how = "truncated", "deleted; their signed checkpoints are still in the store"
+    else:
+        kind, how = "tail_deleted", "deleted together with their checkpoints"
+    report.problems.append(
+        Problem(
+            last + 1,
+            kind,
+            f"{gone} were {how} (the witness saw seq {newest.seq} at {seen_at})",
+        )
+    )
+
+
+def _utc(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, tz=UTC).isoformat(timespec="seconds")

@@ -155,3 +155,16 @@ def test_an_unreachable_store_is_one_line_without_the_password(capsys) -> None:
     err = capsys.readouterr().err
     assert code == 1 and "cannot use audit store postgresql 127.0.0.1:9/test" in err
     assert "hunter2" not in err and "Traceback" not in err
+
+
+def test_verify_names_a_tail_deleted_with_its_checkpoints(config, capsys, tmp_path) -> None:
+    conn = sqlite3.connect(tmp_path / "audit.db")
+    with conn:
+        conn.execute("DELETE FROM audit_records WHERE seq > 25")
+        conn.execute("DELETE FROM audit_checkpoints WHERE seq > 25")
+    conn.close()
+    code, out, _ = run(capsys, "audit", "verify", "--config", str(config))
+    assert code == 1
+    assert "TAMPERED  seq 26: tail_deleted: records 26–" in out and "FAILED" in out
+    code, out, _ = run(capsys, "audit", "verify", "--config", str(config), "--witness", "off")
+    assert code == 0 and "no witness checked" in out
