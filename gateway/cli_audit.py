@@ -23,7 +23,9 @@ from gateway.errors import ConfigError
 
 __all__ = ["add_audit_commands"]
 
-_FILTERS = ("user", "group", "provider", "jurisdiction", "decision", "rule", "entity")
+_FILTERS = (
+    "user", "group", "provider", "jurisdiction", "decision", "rule", "entity", "fingerprint",
+)  # fmt: skip
 
 
 def add_audit_commands(commands: Any) -> None:
@@ -84,6 +86,14 @@ def add_audit_commands(commands: Any) -> None:
     _filter_options(evidence)
     evidence.add_argument("--private-key", type=Path, required=True, help="X25519 key (PEM)")
     evidence.add_argument("--request-id", help="only this request")
+
+    fingerprint = _command(
+        sub, "fingerprint", "print a value's audit fingerprint(s), to search with", _fingerprint
+    )
+    fingerprint.add_argument("--entity", required=True, help="entity type (KR_RRN, EMAIL_ADDRESS…)")
+    fingerprint.add_argument(
+        "value", nargs="?", help="the value (default: read from standard input, not echoed)"
+    )
 
     bench = _command(sub, "bench", "time searches over many generated records", _bench)
     bench.add_argument("--records", type=int, default=1_000_000)
@@ -363,6 +373,36 @@ def _evidence(args: argparse.Namespace) -> int:
         opened += 1
     print(f"opened {opened} records' evidence, {failed} failed", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _fingerprint(args: argparse.Namespace) -> int:
+    """The canonical fingerprint, and the as-written one older records may hold if different."""
+    from gateway.audit.setup import configured_fingerprinter
+    from gateway.keys import read_configured_key
+
+    settings, environ = _settings(args), dict(os.environ)
+    detection = settings.detection
+    edit_key = read_configured_key(
+        "detection.key_file", detection.key_file, detection.key_env, environ
+    )
+    audit = settings.audit
+    keyless = audit.fingerprint_key_file is None and not environ.get(audit.fingerprint_key_env)
+    if edit_key is None and keyless:
+        raise ConfigError(
+            f"no audit key ({audit.fingerprint_key_env} or audit.fingerprint_key_file) and no "
+            f"pseudonym key ({detection.key_env} or detection.key_file): the gateway's "
+            "fingerprints were made with a per-process key and can't be recomputed"
+        )
+    fingerprint = configured_fingerprinter(audit, edit_key or b"", environ)
+    value = args.value
+    if value is None:
+        value = getpass.getpass("value: ") if sys.stdin.isatty() else sys.stdin.readline()
+        value = value.rstrip("\r\n")
+    canonical, written = fingerprint(value, args.entity), fingerprint(value)
+    print(canonical)
+    if written != canonical:
+        print(f"{written}  (as written: records made before canonical fingerprints)")
+    return 0
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -31,6 +32,7 @@ __all__ = [
     "stats_sql",
 ]
 
+_FINGERPRINT = re.compile(r"[0-9a-fA-F]{32}")
 STATS_DIMENSIONS = ("decision", "rule", "monitored_rule", "entity", "provider", "user")
 BUCKETS = {"hour": 3600, "day": 86400}
 Order = Literal["desc", "asc"]
@@ -49,6 +51,7 @@ class AuditFilter:
     decision: str | None = None
     rule: str | None = None  # enforced or monitored
     entity: str | None = None
+    fingerprint: str | None = None  # 32 hex digits, as ``haetae audit fingerprint`` prints
 
 
 @dataclass(slots=True)
@@ -125,6 +128,12 @@ def _where(f: AuditFilter, d: Dialect) -> tuple[list[str], list[object]]:
     if f.entity is not None:
         clauses.append(d.object_has_key.format(col="entities"))
         params.append(f.entity)
+    if f.fingerprint is not None:
+        # Hex only, so the pattern holds no LIKE wildcard; the same SQL on both stores.
+        if not _FINGERPRINT.fullmatch(f.fingerprint):
+            raise ValueError("a fingerprint is 32 hex digits, as `haetae audit fingerprint` prints")
+        clauses.append(f"CAST(findings AS TEXT) LIKE {p}")
+        params.append(f'%"{f.fingerprint.lower()}"%')
     return clauses, params
 
 

@@ -168,3 +168,45 @@ def test_verify_names_a_tail_deleted_with_its_checkpoints(config, capsys, tmp_pa
     assert "TAMPERED  seq 26: tail_deleted: records 26–" in out and "FAILED" in out
     code, out, _ = run(capsys, "audit", "verify", "--config", str(config), "--witness", "off")
     assert code == 0 and "no witness checked" in out
+
+
+def test_an_auditor_follows_one_value_by_its_fingerprint(tmp_path, capsys, monkeypatch) -> None:
+    from gateway.audit import FindingSummary
+    from gateway.audit.build import Fingerprinter
+
+    key = "fingerprint-key-for-the-cli-test-0123"
+    config = tmp_path / "haetae.yaml"
+    config.write_text(f"audit:\n  url: 'sqlite:///{tmp_path}/audit.db'\n")
+    monkeypatch.setenv("HAETAE_AUDIT_KEY", key)
+    fingerprint = Fingerprinter(key.encode())
+    store = configured_store(load_settings(config, environ={}).audit)
+    store.start()
+
+    async def fill() -> None:
+        for i, value in enumerate(["900101-1234568", "900101 1234568", "850505-2345678"]):
+            record = make(i)
+            found = [fingerprint(value, "KR_RRN")]
+            record.findings = [FindingSummary("KR_RRN", "messages[0].content", 1, 0.9, found)]
+            store.append(record)
+        await store.flush()
+
+    asyncio.run(fill())
+    store.close()
+    code, out, _ = run(capsys, "audit", "fingerprint", "--config", str(config),
+                       "--entity", "KR_RRN", "9001011234568")  # fmt: skip
+    assert code == 0 and out.splitlines() == [fingerprint("9001011234568")]
+    code, out, _ = run(capsys, "audit", "fingerprint", "--config", str(config),
+                       "--entity", "KR_RRN", "900101-1234568")  # fmt: skip
+    canonical, written = out.splitlines()
+    assert canonical == fingerprint("9001011234568") and written.startswith(
+        fingerprint("900101-1234568") + "  (as written"
+    )
+    code, out, _ = run(capsys, "audit", "search", "--config", str(config), "--json",
+                       "--fingerprint", canonical.upper())  # fmt: skip
+    assert code == 0
+    assert sorted(orjson.loads(line)["record_id"] for line in out.splitlines()) == [
+        "rec-0",
+        "rec-1",
+    ]
+    code, _, err = run(capsys, "audit", "search", "--config", str(config), "--fingerprint", "1%")
+    assert code != 0 and "a fingerprint is 32 hex digits" in err
