@@ -38,6 +38,7 @@ def add_audit_commands(commands: Any) -> None:
     tail.add_argument("-f", "--follow", action="store_true", help="keep printing new records")
     tail.add_argument("--interval", type=float, default=1.0, help="seconds between polls (-f)")
     tail.add_argument("--json", action="store_true", help="one JSON object per line")
+    _zone_option(tail)
 
     search = _command(sub, "search", "find records by time, who, where and what", _search)
     _filter_options(search)
@@ -46,18 +47,31 @@ def add_audit_commands(commands: Any) -> None:
     search.add_argument("--order", choices=["desc", "asc"], default="desc")
     search.add_argument("--json", action="store_true", help="one JSON object per line")
 
-    stats = _command(sub, "stats", "count decisions per hour or day", _stats)
+    stats = _command(sub, "stats", "count decisions per hour or day, or cross-tabulate", _stats)
     _filter_options(stats)
+    from gateway.audit.export import CSV_ENCODINGS
     from gateway.audit.query import BUCKETS, STATS_DIMENSIONS
 
-    stats.add_argument("--by", choices=STATS_DIMENSIONS, default="decision")
-    stats.add_argument("--per", choices=list(BUCKETS), default="day")
+    stats.add_argument(
+        "--by",
+        default="decision",
+        help=f"one or more of {', '.join(STATS_DIMENSIONS)}, comma-separated (user,provider)",
+    )
+    stats.add_argument(
+        "--per", choices=list(BUCKETS), default="day", help="bucket; 'all': one for the range"
+    )
     stats.add_argument("--json", action="store_true")
 
     export = _command(sub, "export", "write matching records as JSON lines or CSV", _export)
     _filter_options(export)
     export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
     export.add_argument("--output", type=Path, help="file to write (default: stdout)")
+    export.add_argument(
+        "--encoding",
+        choices=list(CSV_ENCODINGS),
+        default="utf-8-sig",
+        help="CSV encoding: utf-8-sig (UTF-8 with BOM, for Excel; default), cp949, utf-8",
+    )
 
     verify = _command(
         sub, "verify", "check the hash chain, signed checkpoints and the witness", _verify
@@ -139,10 +153,34 @@ def _reporting_store_errors(
 
 
 def _filter_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--since", help="from this time (ISO 8601 or unix seconds)")
-    parser.add_argument("--until", help="before this time (exclusive)")
+    parser.add_argument(
+        "--since", help="from this time: ISO 8601, unix seconds, or ago (7d, 12h, 30m)"
+    )
+    parser.add_argument("--until", help="before this time (exclusive), in the same forms")
     for name in _FILTERS:
         parser.add_argument(f"--{name}")
+    _zone_option(parser)
+
+
+def _zone_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--tz",
+        help="time zone to show times, read dates and cut days in (Asia/Seoul); "
+        "default: audit.timezone",
+    )
+
+
+def _zone(args: argparse.Namespace) -> Any:
+    """``--tz``, else ``audit.timezone`` from the config (UTC with only --url)."""
+    from gateway.audit.timezone import resolve_zone
+
+    name = getattr(args, "tz", None)
+    if name is None and not args.url:
+        name = _settings(args).audit.timezone
+    try:
+        return resolve_zone(name)
+    except ValueError as exc:
+        raise ConfigError(f"--tz: {exc}") from None
 
 
 def _store(args: argparse.Namespace) -> Any:
@@ -169,28 +207,29 @@ def _settings(args: argparse.Namespace) -> Any:
 def _filter(args: argparse.Namespace) -> Any:
     from gateway.audit.query import AuditFilter, parse_time
 
+    zone = _zone(args)
     try:
-        start = parse_time(args.since) if args.since else None
-        end = parse_time(args.until) if args.until else None
+        start = parse_time(args.since, zone) if args.since else None
+        end = parse_time(args.until, zone) if args.until else None
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     return AuditFilter(start=start, end=end, **{n: getattr(args, n) for n in _FILTERS})
 
 
-def _print_record(record: Any, as_json: bool) -> None:
+def _print_record(record: Any, as_json: bool, zone: Any) -> None:
     from gateway.audit.format import format_record_line
 
     if as_json:
         sys.stdout.write(orjson.dumps(record.to_dict()).decode() + "\n")
     else:
-        sys.stdout.write(format_record_line(record) + "\n")
+        sys.stdout.write(format_record_line(record, zone) + "\n")
 
 
 def _tail(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store, zone = _store(args), _zone(args)
     records = store.tail(args.lines)
     for record in records:
-        _print_record(record, args.json)
+        _print_record(record, args.json, zone)
     if not args.follow:
         return 0
     seq = records[-1].seq if records else 0
@@ -198,7 +237,7 @@ def _tail(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         time.sleep(args.interval)
         for record in store.after(seq or 0):
-            _print_record(record, args.json)
+            _print_record(record, args.json, zone)
             seq = record.seq
 
 
@@ -208,8 +247,9 @@ def _search(args: argparse.Namespace) -> int:
         page = store.search(_filter(args), limit=args.limit, cursor=args.cursor, order=args.order)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+    zone = _zone(args)
     for record in page.records:
-        _print_record(record, args.json)
+        _print_record(record, args.json, zone)
     if page.next_cursor:
         print(f"more: --cursor {page.next_cursor}", file=sys.stderr)
     return 0
@@ -217,16 +257,28 @@ def _search(args: argparse.Namespace) -> int:
 
 def _stats(args: argparse.Namespace) -> int:
     from gateway.audit.format import iso_time
+    from gateway.audit.review import count
 
-    rows = _store(args).stats(_filter(args), by=args.by, per=args.per)
-    for row in rows:
+    zone = _zone(args)
+    try:
+        counts = count(_store(args), _filter(args), by=args.by, per=args.per, zone=zone)
+    except ValueError as exc:
+        raise ConfigError(f"--by: {exc}") from None
+    for row in counts.rows:
+        start = iso_time(row.bucket, zone) if args.per != "all" else "all"
         if args.json:
-            item = {"start": iso_time(row.bucket), "key": row.key, "count": row.count}
+            keys = dict(zip(counts.by, row.keys, strict=True))
+            item = {"start": start, "key": row.key, "keys": keys, "count": row.count}
             print(orjson.dumps(item).decode())
         else:
-            print(
-                f"{iso_time(row.bucket)}  {row.count:>8}  {row.key if row.key is not None else '-'}"
-            )
+            keys_text = "  ".join(k if k is not None else "-" for k in row.keys)
+            print(f"{start}  {row.count:>8}  {keys_text}")
+    if len(counts.by) > 1 and not args.json:
+        print("totals:")
+        for keys_found, n in counts.totals():
+            print(f"  {n:>8}  " + "  ".join(k if k is not None else "-" for k in keys_found))
+    # stderr, so that --json output stays one row per line
+    print(f"total: {counts.records} records", file=sys.stderr)
     return 0
 
 
@@ -241,15 +293,41 @@ def _all_pages(store: Any, where: Any, page_size: int = 1000) -> Iterator[Any]:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from gateway.audit.export import write_csv, write_jsonl
+    from gateway.audit.export import csv_lines, encode_lines, write_jsonl
 
-    store, where = _store(args), _filter(args)
+    store, where, zone = _store(args), _filter(args), _zone(args)
+    records = _all_pages(store, where)
+    if args.format == "csv":
+        written = 0
+
+        def counted() -> Iterator[Any]:
+            nonlocal written
+            for record in records:
+                written += 1
+                yield record
+
+        lines = encode_lines(csv_lines(counted(), zone), args.encoding)
+        with args.output.open("wb") if args.output else _stdout_bytes() as binary:
+            for chunk in lines:
+                binary.write(chunk)
+        print(f"exported {written} records", file=sys.stderr)
+        return 0
     out: IO[str]
     with args.output.open("w", encoding="utf-8", newline="") if args.output else _stdout() as out:
-        records = _all_pages(store, where)
-        count = write_csv(records, out) if args.format == "csv" else write_jsonl(records, out)
+        count = write_jsonl(records, out)
     print(f"exported {count} records", file=sys.stderr)
     return 0
+
+
+class _stdout_bytes:
+    """stdout's bytes, for an export in an encoding of its own."""
+
+    def __enter__(self) -> IO[bytes]:
+        sys.stdout.flush()
+        return sys.stdout.buffer
+
+    def __exit__(self, *exc: object) -> None:
+        sys.stdout.buffer.flush()
 
 
 class _stdout:

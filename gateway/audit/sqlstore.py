@@ -24,6 +24,7 @@ from gateway.audit.query import (
     encode_cursor,
     search_sql,
     stats_sql,
+    where_sql,
 )
 from gateway.audit.record import AuditRecord
 from gateway.audit.writer import ThreadedAuditStore
@@ -244,12 +245,26 @@ class SQLAuditStore(ThreadedAuditStore):
         next_cursor = encode_cursor(last.time, last.seq or 0) if more and last else None
         return Page(records, next_cursor)
 
-    def stats(self, where: AuditFilter, *, by: str, per: str) -> list[StatsRow]:
-        sql, params = stats_sql(where, self.dialect, by, per)
-        return [
-            StatsRow(float(b), None if k is None else str(k), int(n))
-            for b, k, n in self._select(sql, params)
-        ]
+    def stats(
+        self, where: AuditFilter, *, by: str | tuple[str, ...], per: str, offset: int = 0
+    ) -> list[StatsRow]:
+        """Counts per bucket and key(s); ``by`` may name several (``"user,provider"``)."""
+        sql, params = stats_sql(where, self.dialect, by, per, offset=offset)
+        rows = []
+        for bucket, *found, n in self._select(sql, params):
+            keys = tuple(None if k is None else str(k) for k in found)
+            rows.append(StatsRow(float(bucket), keys[0], int(n), keys))
+        return rows
+
+    def time_range(self, where: AuditFilter) -> tuple[int, float, float] | None:
+        """How many records ``where`` matches, and the first and last one's time (None: none)."""
+        clauses, params = where_sql(where, self.dialect)
+        condition = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        sql = f"SELECT COUNT(*), MIN(time), MAX(time) FROM audit_records{condition}"
+        rows = self._select(sql, params)
+        if not rows or not rows[0][0]:
+            return None
+        return int(rows[0][0]), float(rows[0][1]), float(rows[0][2])
 
     def checkpoints(self) -> list[Checkpoint]:
         rows = self._select(f"SELECT {_CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY seq", ())

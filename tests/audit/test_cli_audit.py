@@ -106,8 +106,9 @@ def test_export_jsonl_and_csv(config, capsys, tmp_path) -> None:
         "--output",
         str(target),
     )
-    rows = list(csv.DictReader(io.StringIO(target.read_text())))
-    assert len(rows) == 48 and rows[0]["time"] == "2026-01-01T00:00:00.000Z"
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+    assert len(rows) == 48 and rows[0]["time"] == "2026-01-01 00:00:00"
+    assert rows[0]["utc_offset"] == "UTC+00:00"
     assert rows[3]["model"].startswith("'=")  # a spreadsheet will not run it as a formula
 
 
@@ -210,3 +211,81 @@ def test_an_auditor_follows_one_value_by_its_fingerprint(tmp_path, capsys, monke
     ]
     code, _, err = run(capsys, "audit", "search", "--config", str(config), "--fingerprint", "1%")
     assert code != 0 and "a fingerprint is 32 hex digits" in err
+
+
+def test_times_follow_the_zone_asked_for_or_configured(config, capsys) -> None:
+    _, out, _ = run(capsys, "audit", "search", "--config", str(config), "--tz", "Asia/Seoul",
+                    "--since", "2026-01-01T10:00", "--until", "2026-01-01T12:00",
+                    "--order", "asc")  # fmt: skip
+    # 10:00 in Seoul is 01:00 UTC: records 1 and 2, shown in Seoul time
+    assert [line.split()[0] for line in out.splitlines()] == [
+        "2026-01-01T10:00:00.000+09:00",
+        "2026-01-01T11:00:00.000+09:00",
+    ]
+    config.write_text(config.read_text() + "  timezone: Asia/Seoul\n")
+    _, out, err = run(capsys, "audit", "stats", "--config", str(config), "--json")
+    days = {}
+    for line in out.splitlines():
+        row = orjson.loads(line)
+        days[row["start"]] = days.get(row["start"], 0) + row["count"]
+    # Seoul days: the first 15 hours of UTC Jan 1 are Jan 1 there; the last 9 of Jan 2 are Jan 3
+    assert days == {
+        "2026-01-01T00:00:00.000+09:00": 15,
+        "2026-01-02T00:00:00.000+09:00": 24,
+        "2026-01-03T00:00:00.000+09:00": 9,
+    }
+    assert "total: 48 records" in err
+    code, _, err = run(capsys, "audit", "stats", "--config", str(config), "--tz", "Seoul")
+    assert code != 0 and "Asia/Seoul" in err
+
+
+def test_relative_times_count_back_from_now(config, capsys, monkeypatch) -> None:
+    import gateway.audit.timezone as timezone
+
+    monkeypatch.setattr(timezone.time, "time", lambda: T0 + 48 * 3600.0)
+    _, out, _ = run(capsys, "audit", "search", "--config", str(config), "--since", "12h", "--json")
+    assert len(out.splitlines()) == 12
+    _, out, _ = run(capsys, "audit", "search", "--config", str(config), "--since", "1d",
+                    "--until", "12h", "--json")  # fmt: skip
+    assert len(out.splitlines()) == 12
+
+
+def test_a_cross_tab_counts_each_combination_with_totals(config, capsys) -> None:
+    code, out, err = run(capsys, "audit", "stats", "--config", str(config),
+                         "--by", "user,decision", "--per", "all")  # fmt: skip
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[:4] == [
+        "all        16  alice  allow",
+        "all        16  bob  allow",
+        "all         8  alice  block",
+        "all         8  bob  block",
+    ]
+    assert "totals:" in lines and "total: 48 records" in err
+    code, _, err = run(capsys, "audit", "stats", "--config", str(config), "--by", "rule,entity")
+    assert code != 0 and "only one of rule, monitored_rule and entity" in err
+
+
+@pytest.mark.parametrize(("encoding", "codec"), [("utf-8-sig", "utf-8-sig"), ("cp949", "cp949")])
+def test_csv_opens_in_excel_with_korean_text(tmp_path, capsys, encoding, codec) -> None:
+    config = tmp_path / "haetae.yaml"
+    config.write_text(f"audit:\n  url: 'sqlite:///{tmp_path}/audit.db'\n  timezone: Asia/Seoul\n")
+    store = configured_store(load_settings(config, environ={}).audit)
+    store.start()
+
+    async def fill() -> None:
+        record = make(1)
+        record.user, record.groups = "김민수", ["보안팀"]
+        store.append(record)
+        await store.flush()
+
+    asyncio.run(fill())
+    store.close()
+    target = tmp_path / "out.csv"
+    run(capsys, "audit", "export", "--config", str(config), "--format", "csv",
+        "--encoding", encoding, "--output", str(target))  # fmt: skip
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") == (encoding == "utf-8-sig")
+    (row,) = csv.DictReader(io.StringIO(raw.decode(codec)))
+    assert (row["user"], row["groups"]) == ("김민수", "보안팀")
+    assert (row["time"], row["utc_offset"]) == ("2026-01-01 10:00:00", "UTC+09:00")

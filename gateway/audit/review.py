@@ -1,0 +1,79 @@
+"""Counting for reviewers: buckets in their time zone, cross-tabs and totals.
+
+``SQLAuditStore.stats`` counts with one fixed shift from UTC. A zone with
+daylight saving has two shifts a year, so the range is cut where the offset
+changes (``offset_spans``), each piece counted with its own shift, and the
+pieces' buckets merged by local start: a day that changes offset is one day.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, tzinfo
+from typing import TYPE_CHECKING
+
+from gateway.audit.query import AuditFilter, StatsRow, parse_dimensions
+from gateway.audit.timezone import offset_spans
+
+if TYPE_CHECKING:
+    from gateway.audit.sqlstore import SQLAuditStore
+
+__all__ = ["Counts", "count"]
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    by: tuple[str, ...]
+    per: str
+    rows: list[StatsRow]
+    #: records matched (each once, however many rules or entity types it has)
+    records: int
+
+    def totals(self) -> list[tuple[tuple[str | None, ...], int]]:
+        """Per key combination over every bucket, most first."""
+        summed: Counter[tuple[str | None, ...]] = Counter()
+        for row in self.rows:
+            summed[row.keys] += row.count
+        return sorted(summed.items(), key=lambda item: (-item[1], [k or "" for k in item[0]]))
+
+
+def count(
+    store: SQLAuditStore,
+    where: AuditFilter,
+    *,
+    by: str | tuple[str, ...],
+    per: str,
+    zone: tzinfo = UTC,
+) -> Counts:
+    """Counts per bucket (local to ``zone``) and key combination, with the record total."""
+    dimensions = parse_dimensions(by)
+    found = store.time_range(where)
+    if found is None:
+        return Counts(dimensions, per, [], 0)
+    records, first, last = found
+    start = where.start if where.start is not None else first
+    end = where.end if where.end is not None else last + 1
+    spans = [(start, end, 0)] if zone is UTC else offset_spans(start, end, zone)
+    if per == "all" or len(spans) == 1:
+        offset = 0 if per == "all" else spans[0][2]
+        rows = store.stats(where, by=dimensions, per=per, offset=offset)
+        return Counts(dimensions, per, rows, records)
+    merged: Counter[tuple[float, tuple[str | None, ...]]] = Counter()
+    for piece_start, piece_end, offset in spans:
+        piece = replace(where, start=piece_start, end=piece_end)
+        for row in store.stats(piece, by=dimensions, per=per, offset=offset):
+            merged[(_local_start(row.bucket, offset, zone), row.keys)] += row.count
+    rows = [
+        StatsRow(bucket, keys[0], n, keys)
+        for (bucket, keys), n in sorted(
+            merged.items(), key=lambda item: (item[0][0], -item[1], [k or "" for k in item[0][1]])
+        )
+    ]
+    return Counts(dimensions, per, rows, records)
+
+
+def _local_start(bucket: float, offset: int, zone: tzinfo) -> float:
+    """The instant of a bucket's local start, whichever offset it was counted with."""
+    wall = datetime.fromtimestamp(bucket + offset, tz=UTC).replace(tzinfo=None)
+    return wall.replace(tzinfo=zone).timestamp()
