@@ -282,21 +282,17 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
-def _all_pages(store: Any, where: Any, page_size: int = 1000) -> Iterator[Any]:
-    cursor = None
-    while True:
-        page = store.search(where, limit=page_size, cursor=cursor, order="asc")
-        yield from page.records
-        if page.next_cursor is None:
-            return
-        cursor = page.next_cursor
+def _matching(store: Any, where: Any) -> Iterator[Any]:
+    from gateway.audit.export import matching
+
+    return matching(store, where)
 
 
 def _export(args: argparse.Namespace) -> int:
     from gateway.audit.export import csv_lines, encode_lines, write_jsonl
 
     store, where, zone = _store(args), _filter(args), _zone(args)
-    records = _all_pages(store, where)
+    records = _matching(store, where)
     if args.format == "csv":
         written = 0
 
@@ -383,19 +379,11 @@ def describe_report(report: Any, keyed: bool, checkpoints: int, witness: Any | N
 
 def _verify_key(args: argparse.Namespace) -> Any:
     from gateway.audit.chain import load_public_key
-    from gateway.audit.signing_key import public_key_path
+    from gateway.audit.setup import verify_key
 
     if args.public_key is not None:
         return load_public_key(args.public_key)
-    if args.url:
-        return None
-    private = _settings(args).audit.signing_key_file
-    if private is None:
-        return None
-    for candidate in (public_key_path(private), private):
-        if candidate.exists():
-            return load_public_key(candidate)
-    return None
+    return None if args.url else verify_key(_settings(args).audit)
 
 
 def _verify_witness(args: argparse.Namespace) -> Any:
@@ -437,7 +425,7 @@ def _evidence(args: argparse.Namespace) -> int:
 
     key = load_evidence_private_key(args.private_key)
     opened = failed = 0
-    for record in _all_pages(_store(args), _filter(args)):
+    for record in _matching(_store(args), _filter(args)):
         if record.evidence is None or (args.request_id and record.request_id != args.request_id):
             continue
         try:

@@ -20,14 +20,26 @@ import io
 import itertools
 from collections.abc import Iterable, Iterator
 from datetime import UTC, tzinfo
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import orjson
 
 from gateway.audit.record import AuditRecord
 from gateway.audit.timezone import excel_time
 
-__all__ = ["CSV_COLUMNS", "CSV_ENCODINGS", "csv_lines", "encode_lines", "write_csv", "write_jsonl"]
+if TYPE_CHECKING:
+    from gateway.audit.query import AuditFilter
+    from gateway.audit.sqlstore import SQLAuditStore
+
+__all__ = [
+    "CSV_COLUMNS",
+    "CSV_ENCODINGS",
+    "csv_lines",
+    "encode_lines",
+    "matching",
+    "write_csv",
+    "write_jsonl",
+]
 
 #: what ``--encoding``/``encoding=`` accept: the codec, and how unencodable text is written
 CSV_ENCODINGS = {"utf-8-sig": "strict", "utf-8": "strict", "cp949": "replace"}
@@ -39,6 +51,17 @@ CSV_COLUMNS = (
     "monitored_rule_ids", "entities", "findings", "edits", "input_tokens", "output_tokens",
     "policy_version", "error", "total_ms", "schema_version", "hash",
 )  # fmt: skip
+
+
+def matching(store: SQLAuditStore, where: AuditFilter, page: int = 1000) -> Iterator[AuditRecord]:
+    """Every record ``where`` matches, oldest first, read a page at a time."""
+    cursor = None
+    while True:
+        found = store.search(where, limit=page, cursor=cursor, order="asc")
+        yield from found.records
+        if found.next_cursor is None:
+            return
+        cursor = found.next_cursor
 
 
 def write_jsonl(records: Iterable[AuditRecord], out: IO[str]) -> int:

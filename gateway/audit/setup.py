@@ -6,17 +6,25 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from gateway.audit.build import AuditKeys, Fingerprinter
-from gateway.audit.chain import CheckpointSigner
+from gateway.audit.chain import CheckpointSigner, load_public_key
 from gateway.audit.open import open_audit_store
-from gateway.audit.signing_key import ensure_signing_key
+from gateway.audit.signing_key import ensure_signing_key, public_key_path
 from gateway.audit.sqlstore import SQLAuditStore
 from gateway.audit.witness import open_witness
 from gateway.errors import ConfigError
 from gateway.keys import read_configured_key
 from gateway.settings import AuditSettings
 
-__all__ = ["configured_fingerprinter", "configured_keys", "configured_store", "spool_path"]
+__all__ = [
+    "configured_fingerprinter",
+    "configured_keys",
+    "configured_store",
+    "spool_path",
+    "verify_key",
+]
 
 
 def spool_path(settings: AuditSettings) -> str | None:
@@ -87,3 +95,15 @@ def configured_fingerprinter(
     if key is None:
         key = hmac.new(edit_key, b"haetae audit fingerprint", hashlib.sha256).digest()
     return Fingerprinter(key)
+
+
+def verify_key(settings: AuditSettings) -> Ed25519PublicKey | None:
+    """The public key checkpoints are checked with: the ``.pub`` beside the signing key,
+    else the signing key's own public half; None if neither exists yet."""
+    private = settings.signing_key_file
+    if private is None:
+        return None
+    for candidate in (public_key_path(private), private):
+        if candidate.exists():
+            return load_public_key(candidate)
+    return None

@@ -75,12 +75,12 @@ def _local(seconds: float, zone: tzinfo) -> datetime | None:
         return None
 
 
-def local_iso(seconds: float, zone: tzinfo = UTC) -> str:
-    """ISO 8601 with the zone's offset (``Z`` for UTC), to the millisecond."""
+def local_iso(seconds: float, zone: tzinfo = UTC, timespec: str = "milliseconds") -> str:
+    """ISO 8601 with the zone's offset (``Z`` for UTC), to the millisecond by default."""
     stamp = _local(seconds, zone)
     if stamp is None:
         return str(seconds)
-    return stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return stamp.isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
 def excel_time(seconds: float, zone: tzinfo = UTC) -> tuple[str, str]:
