@@ -139,6 +139,15 @@ class SQLAuditStore(ThreadedAuditStore):
         signer = self._signer
         if signer is None or not signer.pending or signer.seconds_left() > 0:
             return
+        self._sign_tail(signer)
+
+    def _before_close(self) -> None:
+        """Anchor the tail on a clean stop, so a stopped gateway leaves no unsigned records."""
+        signer = self._signer
+        if signer is not None and signer.pending and self._backend_error is None:
+            self._sign_tail(signer)
+
+    def _sign_tail(self, signer: CheckpointSigner) -> None:
         try:
             with self._transaction() as conn:
                 row = conn.execute(
