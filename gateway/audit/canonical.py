@@ -14,29 +14,34 @@ table keeps its value as written: a secret or a name has no spelling to undo.
 from __future__ import annotations
 
 import ipaddress
+import re
 import unicodedata
 from collections.abc import Callable, Mapping
 
 __all__ = ["CANONICAL_FORMS", "canonical_value"]
 
-#: the region a phone number without a country code is read in
-PHONE_REGION = "KR"
+#: the country a phone number written with the national trunk prefix 0 belongs to
+PHONE_COUNTRY_CODE = "82"
+_NOT_DIGIT = re.compile(r"[^0-9]+")
+_NOT_ALNUM = re.compile(r"[^0-9A-Za-z]+")
+_IPV4 = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
 
 
 def _text(value: str) -> str:
-    return unicodedata.normalize("NFKC", value).strip()
+    # NFKC only when needed: most values are ASCII, and it is the costliest step.
+    return value.strip() if value.isascii() else unicodedata.normalize("NFKC", value).strip()
 
 
 def _digits(value: str) -> str:
     """Separators and spacing dropped: only the digits identify the number."""
-    digits = "".join(ch for ch in _text(value) if ch.isdigit())
-    return digits or _text(value)
+    text = _text(value)
+    return _NOT_DIGIT.sub("", text) or text
 
 
 def _letters_and_digits(value: str) -> str:
     """Upper-case, separators dropped (passports, IBANs)."""
-    kept = "".join(ch for ch in _text(value) if ch.isalnum()).upper()
-    return kept or _text(value)
+    text = _text(value)
+    return _NOT_ALNUM.sub("", text).upper() or text
 
 
 def _email(value: str) -> str:
@@ -48,23 +53,34 @@ def _email(value: str) -> str:
 
 
 def _phone(value: str) -> str:
-    """E.164 (``+821012345678``); a number it can't read keeps its digits and a leading ``+``."""
-    import phonenumbers
-
+    """E.164 where the writing says the country: ``+82 10-1234-5678``, ``0082 …`` and the
+    national ``010-1234-5678`` all give ``+821012345678``; a redundant trunk ``0`` after
+    the country code (``+82 (0)10 …``) is dropped. Without a country (``1234-5678``):
+    the digits alone. A rule, not libphonenumber: this runs per finding on the
+    request path, and libphonenumber took ~60 µs a number here (this: ~3 µs).
+    """
     text = _text(value)
-    try:
-        number = phonenumbers.parse(text, PHONE_REGION)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is not None and phonenumbers.is_possible_number(number):
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    digits = "".join(ch for ch in text if ch.isdigit())
-    return ("+" if text.startswith("+") else "") + digits if digits else text
+    digits = _NOT_DIGIT.sub("", text)
+    if not digits:
+        return text
+    if text.startswith("+"):
+        international = digits
+    elif digits.startswith("00"):
+        international = digits[2:]
+    elif digits.startswith("0"):
+        international = PHONE_COUNTRY_CODE + digits[1:]
+    else:
+        return digits
+    if international.startswith(PHONE_COUNTRY_CODE + "0"):
+        international = PHONE_COUNTRY_CODE + international[len(PHONE_COUNTRY_CODE) + 1 :]
+    return "+" + international
 
 
 def _ip(value: str) -> str:
-    """The address's compressed form (``::1``, no leading zeros in IPv6 groups)."""
+    """IPv4 as four decimal numbers without leading zeros; IPv6 in its compressed form."""
     text = _text(value).strip("[]")
+    if _IPV4.fullmatch(text):
+        return ".".join(str(int(octet)) for octet in text.split("."))
     try:
         return ipaddress.ip_address(text).compressed
     except ValueError:

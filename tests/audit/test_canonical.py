@@ -26,6 +26,7 @@ SAME = [
     ("US_SSN", ["078-05-1120", "078051120"]),
     ("IBAN_CODE", ["DE89 3704 0044 0532 0130 00", "de89370400440532013000"]),
     ("IP_ADDRESS", ["2001:db8::1", "2001:0DB8:0000:0000:0000:0000:0000:0001", "[2001:db8::1]"]),
+    ("IP_ADDRESS", ["10.0.0.1", "010.000.000.001", " 10.0.0.1 "]),
 ]  # fmt: skip
 
 
@@ -42,7 +43,11 @@ def test_every_spelling_gives_one_fingerprint(entity: str, spellings: list[str])
         ("PHONE_NUMBER", "010-1234-5678", "+821012345678"),
         ("PHONE_NUMBER", "+1 (415) 555-0100", "+14155550100"),
         ("EMAIL_ADDRESS", "Kim@Example.com", "kim@example.com"),
-        ("IP_ADDRESS", "010.1.1.1", "010.1.1.1"),  # not an address Python reads: kept as written
+        ("PHONE_NUMBER", "0082-10-1234-5678", "+821012345678"),
+        ("PHONE_NUMBER", "+82 (0)10 1234 5678", "+821012345678"),
+        ("PHONE_NUMBER", "1234-5678", "12345678"),  # no country written: the digits alone
+        ("IP_ADDRESS", "010.001.1.1", "10.1.1.1"),
+        ("IP_ADDRESS", "not-an-address", "not-an-address"),
     ],
 )
 def test_the_canonical_form_is_the_one_documented(entity: str, value: str, form: str) -> None:
