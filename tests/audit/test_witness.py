@@ -94,18 +94,26 @@ class Trail:
 def trail(store_url: str, tmp_path: Path) -> Trail:
     """100 records, checkpoints signed every 10 and witnessed in a file."""
     witness_file = tmp_path / "witness" / "audit.witness"
+    settings, store = written(store_url, tmp_path, f"file:{witness_file}", 100)
+    return Trail(store_url, settings, store, FileWitness(witness_file))
+
+
+def written(
+    url: str, tmp_path: Path, witness: str, records: int
+) -> tuple[AuditSettings, SQLAuditStore]:
+    """A trail of ``records``, signed every 10 with a key made in ``tmp_path``, witnessed."""
     settings = AuditSettings(
-        url=store_url,
+        url=url,
         signing_key_file=tmp_path / "keys" / "audit-signing.pem",
-        witness=f"file:{witness_file}",
+        witness=witness,
         checkpoint_every=10,
         checkpoint_seconds=3600,
     )
     store = configured_store(settings)
     store.start()
-    write(store, 0, 100)
+    write(store, 0, records)
     store.close()
-    return Trail(store_url, settings, store, FileWitness(witness_file))
+    return settings, store
 
 
 def kinds(report: VerifyReport) -> list[tuple[int | None, str]]:
@@ -186,17 +194,7 @@ def test_the_redis_witness_catches_a_deleted_tail(
     tmp_path: Path, redis_url: str, key_prefix: str
 ) -> None:
     witness = f"{redis_url}?key={key_prefix}witness"
-    settings = AuditSettings(
-        url=f"sqlite:///{tmp_path / 'audit.db'}",
-        signing_key_file=tmp_path / "keys" / "audit-signing.pem",
-        witness=witness,
-        checkpoint_every=10,
-        checkpoint_seconds=3600,
-    )
-    store = configured_store(settings)
-    store.start()
-    write(store, 0, 30)
-    store.close()
+    settings, store = written(f"sqlite:///{tmp_path / 'audit.db'}", tmp_path, witness, 30)
     trail = Trail(settings.url, settings, store, FileWitness(tmp_path / "unused"))
     trail.sql("DELETE FROM audit_records WHERE seq > 15")
     trail.sql("DELETE FROM audit_checkpoints WHERE seq > 15")
