@@ -10,8 +10,9 @@ A witness has one job (``append`` a checkpoint; ``entries`` reads them back),
 so new kinds plug in as one class each. ``audit.witness`` picks one:
 
 - ``auto`` (default): an append-only file in a ``witness/`` folder beside a
-  SQLite store (``var/witness/audit.db.witness``), ``var/witness/audit.witness``
-  for PostgreSQL; none for an in-memory store. Mount that folder from another
+  SQLite store (``var/witness/audit.db.witness``); for PostgreSQL
+  ``var/witness/<host>-<port>-<database>-<schema>.witness``; none for an
+  in-memory store. Mount that folder from another
   volume, or make the file append-only (``chattr +a``), to keep it out of the
   database administrator's hands;
 - ``file:PATH`` or a path: that file;
@@ -28,8 +29,10 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 from gateway.audit.chain import Checkpoint, Witness, decode_entry, encode_entry
 from gateway.errors import ConfigError
@@ -65,13 +68,20 @@ class FileWitness:
                     yield decode_entry(line)
 
 
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
 def witness_spec(spec: str, store_url: str) -> str:
     """``auto`` made concrete for ``store_url``; any other spec unchanged."""
     if spec != "auto":
         return spec
     scheme, _, rest = store_url.partition("://")
     if scheme.lower() != "sqlite":
-        return "file:var/witness/audit.witness"
+        # one file per database and schema: two trails must never share a witness
+        parts = urlsplit(store_url)
+        schema = next((v for k, v in parse_qsl(parts.query) if k == "schema"), "public")
+        where = f"{parts.hostname or 'local'}-{parts.port or 5432}-{parts.path.strip('/')}-{schema}"
+        return f"file:var/witness/{_UNSAFE.sub('_', where)}.witness"
     if rest in (":memory:", "/:memory:"):
         return "off"
     database = Path(rest[1:])

@@ -73,3 +73,18 @@ def test_an_unknown_witness_is_refused_with_what_to_use(spec: str, message: str)
 def test_an_unknown_time_zone_is_refused() -> None:
     with pytest.raises(ValueError, match="use an IANA name such as Asia/Seoul"):
         AuditSettings(timezone="Seoul")
+
+
+@pytest.mark.parametrize(
+    ("url", "spec"),
+    [
+        ("sqlite:///var/audit.db", "file:var/witness/audit.db.witness"),
+        ("sqlite://:memory:", "off"),
+        ("postgresql://u:pw@db.corp:5433/audit?schema=haetae",
+         "file:var/witness/db.corp-5433-audit-haetae.witness"),
+        ("postgresql:///audit", "file:var/witness/local-5432-audit-public.witness"),
+    ],
+)  # fmt: skip
+def test_auto_gives_each_trail_a_witness_of_its_own(url: str, spec: str) -> None:
+    assert witness_spec("auto", url) == spec
+    assert "pw" not in spec
