@@ -17,7 +17,7 @@ from gateway.admin.audit import audit_router
 from gateway.admin.audit_review import audit_review_router
 from gateway.admin.policies import policies_router
 from gateway.audit import AuditStore
-from gateway.audit.setup import configured_keys, configured_store, verify_key
+from gateway.audit.setup import configured_keys, configured_store, verify_keys
 from gateway.audit.timezone import resolve_zone
 from gateway.audit.witness import open_witness
 from gateway.body import ReadBody
@@ -202,7 +202,7 @@ def build_app(
     zone = resolve_zone(settings.audit.timezone)
     review = audit_review_router(
         audit,
-        public_key=verify_key(settings.audit),
+        public_keys=verify_keys(settings.audit),
         witness=open_witness(settings.audit.witness, settings.audit.url),
         zone=zone,
     )

@@ -79,7 +79,9 @@ def add_audit_commands(commands: Any) -> None:
     verify.add_argument(
         "--public-key",
         type=Path,
-        help="Ed25519 public key (PEM); default: audit.signing_key_file's .pub, else the key",
+        action="append",
+        help="Ed25519 public key (PEM), repeatable for rotated or per-replica keys; default: "
+        "audit.signing_key_file's .pub and audit.verify_key_files",
     )
     verify.add_argument(
         "--witness",
@@ -339,13 +341,13 @@ class _stdout:
 def _verify(args: argparse.Namespace) -> int:
     from gateway.audit.verify import verify_chain
 
-    public_key = _verify_key(args)
+    keys = _verify_keys(args)
     witness = _verify_witness(args)
     store = _store(args)
     checkpoints = store.checkpoints()
     entries = None if witness is None else witness.entries()
-    report = verify_chain(store.iter_chain(), checkpoints, public_key, witnessed=entries)
-    for line in describe_report(report, public_key is not None, len(checkpoints), witness):
+    report = verify_chain(store.iter_chain(), checkpoints, keys or None, witnessed=entries)
+    for line in describe_report(report, bool(keys), len(checkpoints), witness):
         print(line)
     return 0 if report.ok else 1
 
@@ -377,13 +379,13 @@ def describe_report(report: Any, keyed: bool, checkpoints: int, witness: Any | N
     return lines
 
 
-def _verify_key(args: argparse.Namespace) -> Any:
+def _verify_keys(args: argparse.Namespace) -> list[Any]:
     from gateway.audit.chain import load_public_key
-    from gateway.audit.setup import verify_key
+    from gateway.audit.setup import verify_keys
 
-    if args.public_key is not None:
-        return load_public_key(args.public_key)
-    return None if args.url else verify_key(_settings(args).audit)
+    if args.public_key:
+        return [load_public_key(path) for path in args.public_key]
+    return [] if args.url else verify_keys(_settings(args).audit)
 
 
 def _verify_witness(args: argparse.Namespace) -> Any:

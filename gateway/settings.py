@@ -91,6 +91,9 @@ class AuditSettings(_Strict):
     # missing and `create_signing_key` is on. null: chain only (not recommended).
     signing_key_file: Path | None = Path("var/keys/audit-signing.pem")
     create_signing_key: bool = True
+    # Public keys (PEM) verify also trusts: a rotated-out signing key, or the keys
+    # of replicas that sign with keys of their own. Each checkpoint names its key.
+    verify_key_files: list[Path] = Field(default_factory=list)
     checkpoint_every: int = Field(default=1000, ge=1)
     checkpoint_seconds: float = Field(default=60.0, gt=0)
     # Where each signed checkpoint is also copied, out of the store's reach:

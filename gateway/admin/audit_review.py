@@ -41,7 +41,7 @@ def _unreadable(exc: Exception) -> HTTPException:
 def audit_review_router(
     store: SQLAuditStore,
     *,
-    public_key: Ed25519PublicKey | None,
+    public_keys: list[Ed25519PublicKey],
     witness: Witness | None,
     zone: tzinfo = UTC,
 ) -> APIRouter:
@@ -85,11 +85,13 @@ def audit_review_router(
         try:
             checkpoints = store.checkpoints()
             entries = None if witness is None else list(witness.entries())
-            report = verify_chain(store.iter_chain(), checkpoints, public_key, witnessed=entries)
+            report = verify_chain(
+                store.iter_chain(), checkpoints, public_keys or None, witnessed=entries
+            )
         except Exception as exc:
             raise _unreadable(exc) from None
         warnings = []
-        if public_key is None:
+        if not public_keys:
             warnings.append("no public key: signatures were not checked")
         if witness is None:
             warnings.append("no witness: a tail deleted with its checkpoints goes unseen")

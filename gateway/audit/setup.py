@@ -23,7 +23,7 @@ __all__ = [
     "configured_keys",
     "configured_store",
     "spool_path",
-    "verify_key",
+    "verify_keys",
 ]
 
 
@@ -97,13 +97,14 @@ def configured_fingerprinter(
     return Fingerprinter(key)
 
 
-def verify_key(settings: AuditSettings) -> Ed25519PublicKey | None:
-    """The public key checkpoints are checked with: the ``.pub`` beside the signing key,
-    else the signing key's own public half; None if neither exists yet."""
+def verify_keys(settings: AuditSettings) -> list[Ed25519PublicKey]:
+    """The public keys checkpoints are checked with: the ``.pub`` beside the signing key
+    (else the signing key's own public half), and ``audit.verify_key_files``."""
+    keys = [load_public_key(path) for path in settings.verify_key_files]
     private = settings.signing_key_file
-    if private is None:
-        return None
-    for candidate in (public_key_path(private), private):
-        if candidate.exists():
-            return load_public_key(candidate)
-    return None
+    if private is not None:
+        for candidate in (public_key_path(private), private):
+            if candidate.exists():
+                keys.append(load_public_key(candidate))
+                break
+    return keys

@@ -32,7 +32,7 @@ count is a warning, not a failure, since the live tail is always there.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -90,12 +90,17 @@ class VerifyReport:
 def verify_chain(
     records: Iterable[AuditRecord],
     checkpoints: Iterable[Checkpoint] = (),
-    public_key: Ed25519PublicKey | None = None,
+    public_key: Ed25519PublicKey | Sequence[Ed25519PublicKey] | None = None,
     *,
     witnessed: Iterable[Checkpoint | None] | None = None,
     max_problems: int = 100,
 ) -> VerifyReport:
-    """Check ``records`` (in ``seq`` order), the store's checkpoints and the witness's."""
+    """Check ``records`` (in ``seq`` order), the store's checkpoints and the witness's.
+
+    ``public_key`` may be several keys (a rotated key, replicas with keys of
+    their own): each checkpoint is checked with the key its ``key_id`` names.
+    """
+    keys = _trusted(public_key)
     report = VerifyReport()
     problems = report.problems
     checkpoints = list(checkpoints)
@@ -132,9 +137,9 @@ def verify_chain(
     if first is not None:
         report.first_seq, report.last_seq = first.seq, prev.seq if prev else None
         _check_start(first, purges, problems)
-    _check_checkpoints(report, hashes, checkpoints, public_key)
+    _check_checkpoints(report, hashes, checkpoints, keys)
     if witness is not None:
-        _check_witness(report, hashes, checkpoints, witness, public_key)
+        _check_witness(report, hashes, checkpoints, witness, keys)
     return report
 
 
@@ -155,20 +160,37 @@ def _check_start(first: AuditRecord, purges: list[AuditRecord], problems: list[P
     )
 
 
+def _trusted(
+    public_key: Ed25519PublicKey | Sequence[Ed25519PublicKey] | None,
+) -> dict[str, Ed25519PublicKey] | None:
+    """The keys to check with, by key id; None when no key was given (nothing is checked)."""
+    if public_key is None:
+        return None
+    listed = [public_key] if isinstance(public_key, Ed25519PublicKey) else list(public_key)
+    return {key_id(key): key for key in listed} or None
+
+
+def _signed(checkpoint: Checkpoint, keys: dict[str, Ed25519PublicKey]) -> bool:
+    key = keys.get(checkpoint.key_id)
+    return key is not None and verify_checkpoint(checkpoint, key)
+
+
 def _check_checkpoints(
     report: VerifyReport,
     hashes: dict[int, str],
     checkpoints: Iterable[Checkpoint],
-    public_key: Ed25519PublicKey | None,
+    keys: dict[str, Ed25519PublicKey] | None,
 ) -> None:
-    expected_key = key_id(public_key) if public_key is not None else None
     for checkpoint in checkpoints:
-        if public_key is None:
+        if keys is None:
             continue  # without the key a checkpoint proves nothing; the CLI says so
-        if checkpoint.key_id != expected_key or not verify_checkpoint(checkpoint, public_key):
-            report.problems.append(
-                Problem(checkpoint.seq, "checkpoint", "signature is not valid for this key")
+        if not _signed(checkpoint, keys):
+            reason = (
+                "signature is not valid for this key"
+                if checkpoint.key_id in keys
+                else f"signed by key {checkpoint.key_id[:16]}, which is not one given to verify"
             )
+            report.problems.append(Problem(checkpoint.seq, "checkpoint", reason))
             continue
         stored = hashes.get(checkpoint.seq)
         if stored is None:
@@ -195,18 +217,15 @@ def _check_witness(
     hashes: dict[int, str],
     checkpoints: list[Checkpoint],
     entries: list[Checkpoint | None],
-    public_key: Ed25519PublicKey | None,
+    keys: dict[str, Ed25519PublicKey] | None,
 ) -> None:
     """Hold the store to the witness: what it saw must still be there, as it was."""
     problems = report.problems
-    expected_key = key_id(public_key) if public_key is not None else None
     seen: dict[int, Checkpoint] = {}
     for entry in entries:
         if entry is None:
             problems.append(Problem(None, "witness", "a witness entry cannot be read"))
-        elif public_key is not None and (
-            entry.key_id != expected_key or not verify_checkpoint(entry, public_key)
-        ):
+        elif keys is not None and not _signed(entry, keys):
             problems.append(
                 Problem(entry.seq, "witness", "a witness entry's signature is not valid")
             )

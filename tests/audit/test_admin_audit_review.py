@@ -16,7 +16,7 @@ from gateway.admin import AdminAuth, build_admin_app, load_admin_tokens
 from gateway.admin.audit import audit_router
 from gateway.admin.audit_review import audit_review_router
 from gateway.audit import AuditRecord
-from gateway.audit.setup import configured_store, verify_key
+from gateway.audit.setup import configured_store, verify_keys
 from gateway.audit.timezone import resolve_zone
 from gateway.audit.witness import open_witness
 from gateway.settings import AuditSettings
@@ -55,7 +55,7 @@ def trail(tmp_path: Path):
     zone = resolve_zone(settings.timezone)
     review = audit_review_router(
         store,
-        public_key=verify_key(settings),
+        public_keys=verify_keys(settings),
         witness=open_witness(settings.witness, settings.url),
         zone=zone,
     )

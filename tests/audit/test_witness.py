@@ -227,3 +227,31 @@ def test_a_failing_witness_does_not_stop_the_trail(tmp_path: Path) -> None:
         "NotADirectoryError",
     )
     assert len(store.checkpoints()) == 2 and store.tail(1)[0].seq == 20
+
+
+def test_a_rotated_key_is_trusted_once_named(tmp_path: Path) -> None:
+    from gateway.audit.setup import verify_keys
+
+    url = f"sqlite:///{tmp_path / 'audit.db'}"
+    witness = f"file:{tmp_path / 'witness' / 'w'}"
+    old, _ = written(url, tmp_path / "old", witness, 20)
+    new = AuditSettings(
+        url=url, signing_key_file=tmp_path / "new" / "k.pem", witness=witness, checkpoint_every=10
+    )
+    store = configured_store(new)
+    store.start()
+    write(store, 20, 20)
+    store.close()
+    entries = list(FileWitness(tmp_path / "witness" / "w").entries())
+
+    def check(settings: AuditSettings) -> VerifyReport:
+        keys = verify_keys(settings)
+        return verify_chain(store.iter_chain(), store.checkpoints(), keys, witnessed=entries)
+
+    report = check(new)
+    assert [p.kind for p in report.problems] == ["checkpoint"] * 2 + ["witness"] * 2
+    assert "which is not one given to verify" in report.problems[0].message
+    assert old.signing_key_file is not None
+    rotated = new.model_copy(update={"verify_key_files": [old.signing_key_file]})
+    report = check(rotated)
+    assert report.ok and report.checkpoints == 4 and report.witnessed == 4
