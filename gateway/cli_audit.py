@@ -367,6 +367,11 @@ def describe_report(report: Any, keyed: bool, checkpoints: int, witness: Any | N
         lines.append("note: no witness checked (audit.witness is off): a deleted tail goes unseen")
     else:
         lines.append(f"{report.witnessed} witnessed checkpoints match ({witness.label})")
+        if report.witnessed == 0 and report.checkpoints:
+            lines.append(
+                "warning: the witness holds none of the store's checkpoints: it was emptied, "
+                "replaced, or only just configured"
+            )
         if report.unwitnessed:
             lines.append(
                 f"warning: {report.unwitnessed} records are newer than the last witnessed "

@@ -95,6 +95,8 @@ def audit_review_router(
             warnings.append("no public key: signatures were not checked")
         if witness is None:
             warnings.append("no witness: a tail deleted with its checkpoints goes unseen")
+        elif report.witnessed == 0 and report.checkpoints:
+            warnings.append("the witness holds none of the store's checkpoints")
         elif report.unwitnessed:
             warnings.append(
                 f"{report.unwitnessed} records are newer than the last witnessed checkpoint"

@@ -289,3 +289,10 @@ def test_csv_opens_in_excel_with_korean_text(tmp_path, capsys, encoding, codec) 
     (row,) = csv.DictReader(io.StringIO(raw.decode(codec)))
     assert (row["user"], row["groups"]) == ("김민수", "보안팀")
     assert (row["time"], row["utc_offset"]) == ("2026-01-01 10:00:00", "UTC+09:00")
+
+
+def test_an_emptied_witness_is_a_warning(config, capsys, tmp_path) -> None:
+    (tmp_path / "witness" / "audit.db.witness").write_bytes(b"")
+    code, out, _ = run(capsys, "audit", "verify", "--config", str(config))
+    assert code == 0 and "warning: the witness holds none of the store's checkpoints" in out
+    assert "warning: 48 records are newer than the last witnessed checkpoint" in out
