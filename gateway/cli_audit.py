@@ -94,6 +94,7 @@ def add_audit_commands(commands: Any) -> None:
     )
     purge.add_argument("--before", required=True, help="ISO date/time or unix seconds")
     purge.add_argument("--yes", action="store_true", help="really delete (otherwise a dry run)")
+    _zone_option(purge)
 
     evidence = _command(
         sub, "evidence", "open the sealed evidence of matching records (needs the private key)",
@@ -408,15 +409,19 @@ def _purge(args: argparse.Namespace) -> int:
     from gateway.audit.format import iso_time
     from gateway.audit.query import AuditFilter, parse_time
 
+    zone = _zone(args)
     try:
-        before = parse_time(args.before)
+        before = parse_time(args.before, zone)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     store = _store(args)
     if not args.yes:
         older = store.stats(AuditFilter(end=before), by="decision", per="day")
         total = sum(row.count for row in older)
-        print(f"would delete up to {total} records before {iso_time(before)}; add --yes to do it")
+        print(
+            f"would delete up to {total} records before {iso_time(before, zone)}; "
+            "add --yes to do it"
+        )
         return 0
     result = store.purge(before, actor=getpass.getuser())
     print(

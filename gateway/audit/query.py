@@ -21,6 +21,7 @@ from gateway.audit.timezone import parse_time
 __all__ = [
     "BUCKETS",
     "STATS_DIMENSIONS",
+    "UNNESTED",
     "AuditFilter",
     "Dialect",
     "Page",
@@ -39,7 +40,7 @@ STATS_DIMENSIONS = ("decision", "rule", "monitored_rule", "entity", "provider", 
 #: bucket widths in seconds; "all" is one bucket for the whole range (a plain cross-tab)
 BUCKETS = {"hour": 3600, "day": 86400, "all": 0}
 #: dimensions that unnest a list: a cross-tab may hold one of them
-_UNNESTED = frozenset({"rule", "monitored_rule", "entity"})
+UNNESTED = frozenset({"rule", "monitored_rule", "entity"})
 Order = Literal["desc", "asc"]
 
 
@@ -176,7 +177,7 @@ def parse_dimensions(by: str | tuple[str, ...]) -> tuple[str, ...]:
     for name in names:
         if name not in STATS_DIMENSIONS:
             raise ValueError(f"cannot count by {name!r}; choose from {', '.join(STATS_DIMENSIONS)}")
-    if len(_UNNESTED.intersection(names)) > 1:
+    if len(UNNESTED.intersection(names)) > 1:
         raise ValueError("a cross-tab may hold only one of rule, monitored_rule and entity")
     return names
 

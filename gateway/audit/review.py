@@ -8,13 +8,15 @@ pieces' buckets merged by local start: a day that changes offset is one day.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING
 
+from gateway.audit.query import UNNESTED as _UNNESTED
 from gateway.audit.query import AuditFilter, StatsRow, parse_dimensions
-from gateway.audit.timezone import offset_spans
+from gateway.audit.timezone import offset_at, offset_spans
 
 if TYPE_CHECKING:
     from gateway.audit.sqlstore import SQLAuditStore
@@ -46,21 +48,31 @@ def count(
     per: str,
     zone: tzinfo = UTC,
 ) -> Counts:
-    """Counts per bucket (local to ``zone``) and key combination, with the record total."""
+    """Counts per bucket (local to ``zone``) and key combination, with the record total.
+
+    One query for UTC, ``per="all"`` or a zone without daylight saving (the
+    total is then the rows' sum, or one more count when a dimension unnests
+    lists); a zone with daylight saving first reads the range's bounds, then
+    counts each piece of constant offset.
+    """
     dimensions = parse_dimensions(by)
+    if per == "all" or _fixed_offset(zone):
+        offset = 0 if per == "all" else offset_at(time.time(), zone)
+        rows = store.stats(where, by=dimensions, per=per, offset=offset)
+        if _UNNESTED.isdisjoint(dimensions):
+            records = sum(row.count for row in rows)
+        else:
+            found = store.time_range(where)
+            records = found[0] if found else 0
+        return Counts(dimensions, per, rows, records)
     found = store.time_range(where)
     if found is None:
         return Counts(dimensions, per, [], 0)
     records, first, last = found
     start = where.start if where.start is not None else first
     end = where.end if where.end is not None else last + 1
-    spans = [(start, end, 0)] if zone is UTC else offset_spans(start, end, zone)
-    if per == "all" or len(spans) == 1:
-        offset = 0 if per == "all" else spans[0][2]
-        rows = store.stats(where, by=dimensions, per=per, offset=offset)
-        return Counts(dimensions, per, rows, records)
     merged: Counter[tuple[float, tuple[str | None, ...]]] = Counter()
-    for piece_start, piece_end, offset in spans:
+    for piece_start, piece_end, offset in offset_spans(start, end, zone):
         piece = replace(where, start=piece_start, end=piece_end)
         for row in store.stats(piece, by=dimensions, per=per, offset=offset):
             merged[(_local_start(row.bucket, offset, zone), row.keys)] += row.count
@@ -71,6 +83,20 @@ def count(
         )
     ]
     return Counts(dimensions, per, rows, records)
+
+
+def _fixed_offset(zone: tzinfo) -> bool:
+    """No daylight saving this year (UTC, Asia/Seoul): one shift fits every bucket.
+
+    Checked at both solstices' months; a zone's history before that (Korea kept
+    summer time in 1987-88) is not looked at.
+    """
+    if zone is UTC:
+        return True
+    year = datetime.now(UTC).year
+    winter = datetime(year, 1, 15, tzinfo=UTC).timestamp()
+    summer = datetime(year, 7, 15, tzinfo=UTC).timestamp()
+    return offset_at(winter, zone) == offset_at(summer, zone)
 
 
 def _local_start(bucket: float, offset: int, zone: tzinfo) -> float:
