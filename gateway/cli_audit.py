@@ -355,29 +355,20 @@ def _verify(args: argparse.Namespace) -> int:
 
 def describe_report(report: Any, keyed: bool, checkpoints: int, witness: Any | None) -> list[str]:
     """The lines ``verify`` prints: problems, totals, warnings, then the verdict."""
+    from gateway.audit.verify import report_warnings
+
     lines = [f"TAMPERED  {problem}" for problem in report.problems]
     span = f"seq {report.first_seq}–{report.last_seq}" if report.records else "no records"
     lines.append(
         f"{report.records} records ({span}), {report.checkpoints} signed checkpoints verified"
     )
-    if not keyed and checkpoints:
-        lines.append(f"note: {checkpoints} checkpoints not checked: pass --public-key")
-    elif report.unanchored:
-        lines.append(f"note: the last {report.unanchored} records are after the last checkpoint")
-    if witness is None:
-        lines.append("note: no witness checked (audit.witness is off): a deleted tail goes unseen")
-    else:
+    if witness is not None:
         lines.append(f"{report.witnessed} witnessed checkpoints match ({witness.label})")
-        if report.witnessed == 0 and report.checkpoints:
-            lines.append(
-                "warning: the witness holds none of the store's checkpoints: it was emptied, "
-                "replaced, or only just configured"
-            )
-        if report.unwitnessed:
-            lines.append(
-                f"warning: {report.unwitnessed} records are newer than the last witnessed "
-                "checkpoint (the live tail: protected by the chain alone until the next one)"
-            )
+    if keyed and report.unanchored:
+        lines.append(f"note: the last {report.unanchored} records are after the last checkpoint")
+    label = witness.label if witness is not None else None
+    warnings = report_warnings(report, keyed=keyed, stored_checkpoints=checkpoints, witness=label)
+    lines += [f"warning: {warning}" for warning in warnings]
     if report.ok:
         lines.append("OK: the chain is intact")
     else:

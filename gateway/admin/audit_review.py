@@ -20,7 +20,7 @@ from fastapi.responses import StreamingResponse
 
 from gateway.admin.audit import FILTERS, parse_filter, parse_zone
 from gateway.audit.export import CSV_ENCODINGS, csv_lines, encode_lines, matching
-from gateway.audit.verify import verify_chain
+from gateway.audit.verify import report_warnings, verify_chain
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -90,17 +90,10 @@ def audit_review_router(
             )
         except Exception as exc:
             raise _unreadable(exc) from None
-        warnings = []
-        if not public_keys:
-            warnings.append("no public key: signatures were not checked")
-        if witness is None:
-            warnings.append("no witness: a tail deleted with its checkpoints goes unseen")
-        elif report.witnessed == 0 and report.checkpoints:
-            warnings.append("the witness holds none of the store's checkpoints")
-        elif report.unwitnessed:
-            warnings.append(
-                f"{report.unwitnessed} records are newer than the last witnessed checkpoint"
-            )
+        label = witness.label if witness is not None else None
+        warnings = report_warnings(
+            report, keyed=bool(public_keys), stored_checkpoints=len(checkpoints), witness=label
+        )
         return {
             "ok": report.ok,
             "records": report.records,
@@ -108,7 +101,7 @@ def audit_review_router(
             "last_seq": report.last_seq,
             "checkpoints": report.checkpoints,
             "unanchored": report.unanchored,
-            "witness": witness.label if witness is not None else None,
+            "witness": label,
             "witnessed": report.witnessed,
             "unwitnessed": report.unwitnessed,
             "problems": [

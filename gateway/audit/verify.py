@@ -41,7 +41,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from gateway.audit.chain import GENESIS, Checkpoint, key_id, record_hash, verify_checkpoint
 from gateway.audit.record import AuditRecord
 
-__all__ = ["Problem", "VerifyReport", "verify_chain"]
+__all__ = ["Problem", "VerifyReport", "report_warnings", "verify_chain"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +158,35 @@ def _check_start(first: AuditRecord, purges: list[AuditRecord], problems: list[P
             first.seq, "missing", f"records 1–{before} are gone and no purge record covers them"
         )
     )
+
+
+def report_warnings(
+    report: VerifyReport, *, keyed: bool, stored_checkpoints: int, witness: str | None
+) -> list[str]:
+    """What an auditor must know beyond the problems (the CLI and the admin API say the same).
+
+    ``witness`` is the witness's label, None when none was checked.
+    """
+    warnings = []
+    if not keyed and stored_checkpoints:
+        warnings.append(
+            f"{stored_checkpoints} checkpoints not checked: no public key (--public-key, "
+            "the signing key's .pub, audit.verify_key_files)"
+        )
+    if witness is None:
+        warnings.append("no witness checked: a tail deleted with its checkpoints goes unseen")
+        return warnings
+    if report.witnessed == 0 and report.checkpoints:
+        warnings.append(
+            "the witness holds none of the store's checkpoints: it was emptied, replaced, "
+            "or only just configured"
+        )
+    if report.unwitnessed:
+        warnings.append(
+            f"{report.unwitnessed} records are newer than the last witnessed checkpoint "
+            "(the live tail: protected by the chain alone until the next one)"
+        )
+    return warnings
 
 
 def _trusted(
