@@ -19,6 +19,8 @@ so new kinds plug in as one class each. ``audit.witness`` picks one:
 - ``redis://…`` / ``rediss://…`` (``?key=NAME``, default ``haetae:audit:witness``):
   a Redis list, appended with ``RPUSH`` (an ACL user limited to ``RPUSH`` and
   ``LRANGE`` on that key cannot rewrite it);
+- ``postgresql://…[?schema=NAME]``: a table in a second database, for a role
+  that may only ``INSERT`` and ``SELECT`` there;
 - ``off``: none (``verify`` then relies on signatures alone).
 
 Entries are the signed checkpoints themselves (JSON lines), so a forged entry
@@ -98,10 +100,14 @@ def open_witness(spec: str, store_url: str) -> Witness | None:
         from gateway.audit.witness_redis import RedisWitness
 
         return RedisWitness(spec)
+    if scheme in ("postgresql", "postgres"):
+        from gateway.audit.witness_postgres import PostgresWitness
+
+        return PostgresWitness(spec)
     if scheme:
         raise ConfigError(
             f"audit.witness: {scheme}:// is not a witness Haetae has; use a file path, "
-            "file:PATH, redis://host:port/db?key=NAME, auto or off"
+            "file:PATH, redis://host:port/db?key=NAME, postgresql://…, auto or off"
         )
     path = spec.removeprefix("file:")
     if not path:

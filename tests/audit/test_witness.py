@@ -255,3 +255,19 @@ def test_a_rotated_key_is_trusted_once_named(tmp_path: Path) -> None:
     rotated = new.model_copy(update={"verify_key_files": [old.signing_key_file]})
     report = check(rotated)
     assert report.ok and report.checkpoints == 4 and report.witnessed == 4
+
+
+def test_a_second_database_witness_catches_a_deleted_tail(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    settings, store = written(f"sqlite:///{tmp_path / 'audit.db'}", tmp_path, postgres_url, 30)
+    trail = Trail(settings.url, settings, store, FileWitness(tmp_path / "unused"))
+    trail.sql("DELETE FROM audit_records WHERE seq > 12")
+    trail.sql("DELETE FROM audit_checkpoints WHERE seq > 12")
+    witness = open_witness(postgres_url, settings.url)
+    assert witness is not None and witness.label.endswith("table haetae_audit_witness")
+    entries = list(witness.entries())
+    assert [e.seq for e in entries if e is not None] == [10, 20, 30]
+    key = load_public_key(public_key_path(tmp_path / "keys" / "audit-signing.pem"))
+    report = verify_chain(store.iter_chain(), store.checkpoints(), key, witnessed=entries)
+    assert kinds(report) == [(13, "tail_deleted")]
