@@ -66,6 +66,7 @@ class VerifyReport:
     last_checkpoint_seq: int | None = None
     problems: list[Problem] = field(default_factory=list)
     witnessed: int | None = None  # witness entries that matched; None: no witness
+    stopped: bool = False  # the walk stopped at ``max_problems``, before the last record
     last_witnessed_seq: int | None = None
 
     @property
@@ -133,6 +134,7 @@ def verify_chain(
             hashes[record.seq] = record.hash
         prev = record
         if len(problems) >= max_problems:
+            report.stopped = True  # what lies after was not read: nothing is said of it
             break
     if first is not None:
         report.first_seq, report.last_seq = first.seq, prev.seq if prev else None
@@ -168,6 +170,11 @@ def report_warnings(
     ``witness`` is the witness's label, None when none was checked.
     """
     warnings = []
+    if report.stopped:
+        warnings.append(
+            f"stopped after {len(report.problems)} problems at seq {report.last_seq}: "
+            "the records after it were not checked"
+        )
     if not keyed and stored_checkpoints:
         warnings.append(
             f"{stored_checkpoints} checkpoints not checked: no public key (--public-key, "
@@ -223,7 +230,8 @@ def _check_checkpoints(
             continue
         stored = hashes.get(checkpoint.seq)
         if stored is None:
-            if report.first_seq is not None and checkpoint.seq >= report.first_seq:
+            unread = report.stopped and checkpoint.seq > (report.last_seq or 0)
+            if report.first_seq is not None and checkpoint.seq >= report.first_seq and not unread:
                 report.problems.append(
                     Problem(checkpoint.seq, "checkpoint", "the signed record is missing")
                 )
@@ -267,6 +275,8 @@ def _check_witness(
     beyond: list[Checkpoint] = []
     for seq in sorted(seen):
         entry = seen[seq]
+        if report.stopped and last is not None and seq > last:
+            continue  # not read: the walk stopped at max_problems
         if last is None or seq > last:
             beyond.append(entry)
         elif first is not None and seq < first:

@@ -271,3 +271,19 @@ def test_a_second_database_witness_catches_a_deleted_tail(
     key = load_public_key(public_key_path(tmp_path / "keys" / "audit-signing.pem"))
     report = verify_chain(store.iter_chain(), store.checkpoints(), key, witnessed=entries)
     assert kinds(report) == [(13, "tail_deleted")]
+
+
+def test_a_walk_stopped_at_max_problems_says_nothing_of_what_it_did_not_read(
+    trail: Trail,
+) -> None:
+    trail.sql("UPDATE audit_records SET decision = 'error' WHERE seq <= 30")
+    assert trail.settings.signing_key_file is not None
+    key = load_public_key(public_key_path(trail.settings.signing_key_file))
+    report = verify_chain(
+        trail.store.iter_chain(),
+        trail.store.checkpoints(),
+        key,
+        witnessed=trail.witness.entries(),
+        max_problems=5,
+    )
+    assert report.stopped and {p.kind for p in report.problems} == {"modified"}
