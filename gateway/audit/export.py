@@ -37,7 +37,6 @@ __all__ = [
     "csv_lines",
     "encode_lines",
     "matching",
-    "write_csv",
     "write_jsonl",
 ]
 
@@ -117,14 +116,3 @@ def encode_lines(lines: Iterable[str], encoding: str) -> Iterator[bytes]:
         encoding = "utf-8"
     for line in lines:
         yield line.encode(encoding, errors)
-
-
-def write_csv(records: Iterable[AuditRecord], out: IO[str], zone: tzinfo = UTC) -> int:
-    """CSV to a text stream (its encoding is the caller's); returns the records written."""
-    lines = csv_lines(records, zone)
-    out.write(next(lines))
-    count = 0
-    for line in lines:
-        out.write(line)
-        count += 1
-    return count
