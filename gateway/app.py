@@ -14,9 +14,12 @@ import orjson
 
 from gateway.admin import AdminAuth, build_admin_app, load_admin_tokens
 from gateway.admin.audit import audit_router
+from gateway.admin.audit_review import audit_review_router
 from gateway.admin.policies import policies_router
 from gateway.audit import AuditStore
-from gateway.audit.setup import configured_keys, configured_store
+from gateway.audit.setup import configured_keys, configured_store, verify_keys
+from gateway.audit.timezone import resolve_zone
+from gateway.audit.witness import open_witness
 from gateway.body import ReadBody
 from gateway.detect.recognizers.kr.person import preload_name_model
 from gateway.extras import require
@@ -204,8 +207,16 @@ def build_app(
             environ=env,
         )
     )
+    zone = resolve_zone(settings.audit.timezone)
+    review = audit_review_router(
+        audit,
+        public_keys=verify_keys(settings.audit),
+        witness=open_witness(settings.audit.witness, settings.audit.url),
+        zone=zone,
+    )
     admin = build_admin_app(
-        routers=[policies_router(rollout, audit), audit_router(audit)], auth=admin_auth
+        routers=[policies_router(rollout, audit), audit_router(audit, zone), review],
+        auth=admin_auth,
     )
     log.info(
         "policy %s (version %s): %d rules, scanning %s",

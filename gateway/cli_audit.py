@@ -23,7 +23,9 @@ from gateway.errors import ConfigError
 
 __all__ = ["add_audit_commands"]
 
-_FILTERS = ("user", "group", "provider", "jurisdiction", "decision", "rule", "entity")
+_FILTERS = (
+    "user", "group", "provider", "jurisdiction", "decision", "rule", "entity", "fingerprint",
+)  # fmt: skip
 
 
 def add_audit_commands(commands: Any) -> None:
@@ -36,6 +38,7 @@ def add_audit_commands(commands: Any) -> None:
     tail.add_argument("-f", "--follow", action="store_true", help="keep printing new records")
     tail.add_argument("--interval", type=float, default=1.0, help="seconds between polls (-f)")
     tail.add_argument("--json", action="store_true", help="one JSON object per line")
+    _zone_option(tail)
 
     search = _command(sub, "search", "find records by time, who, where and what", _search)
     _filter_options(search)
@@ -44,22 +47,46 @@ def add_audit_commands(commands: Any) -> None:
     search.add_argument("--order", choices=["desc", "asc"], default="desc")
     search.add_argument("--json", action="store_true", help="one JSON object per line")
 
-    stats = _command(sub, "stats", "count decisions per hour or day", _stats)
+    stats = _command(sub, "stats", "count decisions per hour or day, or cross-tabulate", _stats)
     _filter_options(stats)
+    from gateway.audit.export import CSV_ENCODINGS
     from gateway.audit.query import BUCKETS, STATS_DIMENSIONS
 
-    stats.add_argument("--by", choices=STATS_DIMENSIONS, default="decision")
-    stats.add_argument("--per", choices=list(BUCKETS), default="day")
+    stats.add_argument(
+        "--by",
+        default="decision",
+        help=f"one or more of {', '.join(STATS_DIMENSIONS)}, comma-separated (user,provider)",
+    )
+    stats.add_argument(
+        "--per", choices=list(BUCKETS), default="day", help="bucket; 'all': one for the range"
+    )
     stats.add_argument("--json", action="store_true")
 
     export = _command(sub, "export", "write matching records as JSON lines or CSV", _export)
     _filter_options(export)
     export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
     export.add_argument("--output", type=Path, help="file to write (default: stdout)")
+    export.add_argument(
+        "--encoding",
+        choices=list(CSV_ENCODINGS),
+        default="utf-8-sig",
+        help="CSV encoding: utf-8-sig (UTF-8 with BOM, for Excel; default), cp949, utf-8",
+    )
 
-    verify = _command(sub, "verify", "check the hash chain and signed checkpoints", _verify)
+    verify = _command(
+        sub, "verify", "check the hash chain, signed checkpoints and the witness", _verify
+    )
     verify.add_argument(
-        "--public-key", type=Path, help="Ed25519 public key (PEM); default: audit.signing_key_file"
+        "--public-key",
+        type=Path,
+        action="append",
+        help="Ed25519 public key (PEM), repeatable for rotated or per-replica keys; default: "
+        "audit.signing_key_file's .pub and audit.verify_key_files",
+    )
+    verify.add_argument(
+        "--witness",
+        help="witness to check against (a path, file:PATH, redis://…?key=NAME, off); "
+        "default: audit.witness",
     )
 
     purge = _command(
@@ -67,6 +94,7 @@ def add_audit_commands(commands: Any) -> None:
     )
     purge.add_argument("--before", required=True, help="ISO date/time or unix seconds")
     purge.add_argument("--yes", action="store_true", help="really delete (otherwise a dry run)")
+    _zone_option(purge)
 
     evidence = _command(
         sub, "evidence", "open the sealed evidence of matching records (needs the private key)",
@@ -75,6 +103,14 @@ def add_audit_commands(commands: Any) -> None:
     _filter_options(evidence)
     evidence.add_argument("--private-key", type=Path, required=True, help="X25519 key (PEM)")
     evidence.add_argument("--request-id", help="only this request")
+
+    fingerprint = _command(
+        sub, "fingerprint", "print a value's audit fingerprint(s), to search with", _fingerprint
+    )
+    fingerprint.add_argument("--entity", required=True, help="entity type (KR_RRN, EMAIL_ADDRESS…)")
+    fingerprint.add_argument(
+        "value", nargs="?", help="the value (default: read from standard input, not echoed)"
+    )
 
     bench = _command(sub, "bench", "time searches over many generated records", _bench)
     bench.add_argument("--records", type=int, default=1_000_000)
@@ -120,10 +156,34 @@ def _reporting_store_errors(
 
 
 def _filter_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--since", help="from this time (ISO 8601 or unix seconds)")
-    parser.add_argument("--until", help="before this time (exclusive)")
+    parser.add_argument(
+        "--since", help="from this time: ISO 8601, unix seconds, or ago (7d, 12h, 30m)"
+    )
+    parser.add_argument("--until", help="before this time (exclusive), in the same forms")
     for name in _FILTERS:
         parser.add_argument(f"--{name}")
+    _zone_option(parser)
+
+
+def _zone_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--tz",
+        help="time zone to show times, read dates and cut days in (Asia/Seoul); "
+        "default: audit.timezone",
+    )
+
+
+def _zone(args: argparse.Namespace) -> Any:
+    """``--tz``, else ``audit.timezone`` from the config (UTC with only --url)."""
+    from gateway.audit.timezone import resolve_zone
+
+    name = getattr(args, "tz", None)
+    if name is None and not args.url:
+        name = _settings(args).audit.timezone
+    try:
+        return resolve_zone(name)
+    except ValueError as exc:
+        raise ConfigError(f"--tz: {exc}") from None
 
 
 def _store(args: argparse.Namespace) -> Any:
@@ -150,28 +210,29 @@ def _settings(args: argparse.Namespace) -> Any:
 def _filter(args: argparse.Namespace) -> Any:
     from gateway.audit.query import AuditFilter, parse_time
 
+    zone = _zone(args)
     try:
-        start = parse_time(args.since) if args.since else None
-        end = parse_time(args.until) if args.until else None
+        start = parse_time(args.since, zone) if args.since else None
+        end = parse_time(args.until, zone) if args.until else None
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     return AuditFilter(start=start, end=end, **{n: getattr(args, n) for n in _FILTERS})
 
 
-def _print_record(record: Any, as_json: bool) -> None:
+def _print_record(record: Any, as_json: bool, zone: Any) -> None:
     from gateway.audit.format import format_record_line
 
     if as_json:
         sys.stdout.write(orjson.dumps(record.to_dict()).decode() + "\n")
     else:
-        sys.stdout.write(format_record_line(record) + "\n")
+        sys.stdout.write(format_record_line(record, zone) + "\n")
 
 
 def _tail(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store, zone = _store(args), _zone(args)
     records = store.tail(args.lines)
     for record in records:
-        _print_record(record, args.json)
+        _print_record(record, args.json, zone)
     if not args.follow:
         return 0
     seq = records[-1].seq if records else 0
@@ -179,7 +240,7 @@ def _tail(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         time.sleep(args.interval)
         for record in store.after(seq or 0):
-            _print_record(record, args.json)
+            _print_record(record, args.json, zone)
             seq = record.seq
 
 
@@ -189,8 +250,9 @@ def _search(args: argparse.Namespace) -> int:
         page = store.search(_filter(args), limit=args.limit, cursor=args.cursor, order=args.order)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+    zone = _zone(args)
     for record in page.records:
-        _print_record(record, args.json)
+        _print_record(record, args.json, zone)
     if page.next_cursor:
         print(f"more: --cursor {page.next_cursor}", file=sys.stderr)
     return 0
@@ -198,39 +260,73 @@ def _search(args: argparse.Namespace) -> int:
 
 def _stats(args: argparse.Namespace) -> int:
     from gateway.audit.format import iso_time
+    from gateway.audit.review import count
 
-    rows = _store(args).stats(_filter(args), by=args.by, per=args.per)
-    for row in rows:
+    zone = _zone(args)
+    try:
+        counts = count(_store(args), _filter(args), by=args.by, per=args.per, zone=zone)
+    except ValueError as exc:
+        raise ConfigError(f"--by: {exc}") from None
+    for row in counts.rows:
+        start = iso_time(row.bucket, zone) if args.per != "all" else "all"
         if args.json:
-            item = {"start": iso_time(row.bucket), "key": row.key, "count": row.count}
+            keys = dict(zip(counts.by, row.keys, strict=True))
+            item = {"start": start, "key": row.key, "keys": keys, "count": row.count}
             print(orjson.dumps(item).decode())
         else:
-            print(
-                f"{iso_time(row.bucket)}  {row.count:>8}  {row.key if row.key is not None else '-'}"
-            )
+            keys_text = "  ".join(k if k is not None else "-" for k in row.keys)
+            print(f"{start}  {row.count:>8}  {keys_text}")
+    if len(counts.by) > 1 and not args.json:
+        print("totals:")
+        for keys_found, n in counts.totals():
+            print(f"  {n:>8}  " + "  ".join(k if k is not None else "-" for k in keys_found))
+    # stderr, so that --json output stays one row per line
+    print(f"total: {counts.records} records", file=sys.stderr)
     return 0
 
 
-def _all_pages(store: Any, where: Any, page_size: int = 1000) -> Iterator[Any]:
-    cursor = None
-    while True:
-        page = store.search(where, limit=page_size, cursor=cursor, order="asc")
-        yield from page.records
-        if page.next_cursor is None:
-            return
-        cursor = page.next_cursor
+def _matching(store: Any, where: Any) -> Iterator[Any]:
+    from gateway.audit.export import matching
+
+    return matching(store, where)
 
 
 def _export(args: argparse.Namespace) -> int:
-    from gateway.audit.export import write_csv, write_jsonl
+    from gateway.audit.export import csv_lines, encode_lines, write_jsonl
 
-    store, where = _store(args), _filter(args)
+    store, where, zone = _store(args), _filter(args), _zone(args)
+    records = _matching(store, where)
+    if args.format == "csv":
+        written = 0
+
+        def counted() -> Iterator[Any]:
+            nonlocal written
+            for record in records:
+                written += 1
+                yield record
+
+        lines = encode_lines(csv_lines(counted(), zone), args.encoding)
+        with args.output.open("wb") if args.output else _stdout_bytes() as binary:
+            for chunk in lines:
+                binary.write(chunk)
+        print(f"exported {written} records", file=sys.stderr)
+        return 0
     out: IO[str]
     with args.output.open("w", encoding="utf-8", newline="") if args.output else _stdout() as out:
-        records = _all_pages(store, where)
-        count = write_csv(records, out) if args.format == "csv" else write_jsonl(records, out)
+        count = write_jsonl(records, out)
     print(f"exported {count} records", file=sys.stderr)
     return 0
+
+
+class _stdout_bytes:
+    """stdout's bytes, for an export in an encoding of its own."""
+
+    def __enter__(self) -> IO[bytes]:
+        sys.stdout.flush()
+        return sys.stdout.buffer
+
+    def __exit__(self, *exc: object) -> None:
+        sys.stdout.buffer.flush()
 
 
 class _stdout:
@@ -244,44 +340,79 @@ class _stdout:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from gateway.audit.chain import load_public_key
     from gateway.audit.verify import verify_chain
 
-    key_file = args.public_key
-    if key_file is None and not args.url:
-        key_file = _settings(args).audit.signing_key_file
-    public_key = load_public_key(key_file) if key_file else None
+    keys = _verify_keys(args)
+    witness = _verify_witness(args)
     store = _store(args)
     checkpoints = store.checkpoints()
-    report = verify_chain(store.iter_chain(), checkpoints, public_key)
-    for problem in report.problems:
-        print(f"TAMPERED  {problem}")
+    entries = None if witness is None else witness.entries()
+    report = verify_chain(store.iter_chain(), checkpoints, keys or None, witnessed=entries)
+    for line in describe_report(report, bool(keys), len(checkpoints), witness):
+        print(line)
+    return 0 if report.ok else 1
+
+
+def describe_report(report: Any, keyed: bool, checkpoints: int, witness: Any | None) -> list[str]:
+    """The lines ``verify`` prints: problems, totals, warnings, then the verdict."""
+    from gateway.audit.verify import report_warnings
+
+    lines = [f"TAMPERED  {problem}" for problem in report.problems]
     span = f"seq {report.first_seq}–{report.last_seq}" if report.records else "no records"
-    print(f"{report.records} records ({span}), {report.checkpoints} signed checkpoints verified")
-    if public_key is None and checkpoints:
-        print(f"note: {len(checkpoints)} checkpoints not checked: pass --public-key")
-    elif report.unanchored:
-        print(f"note: the last {report.unanchored} records are after the last checkpoint")
+    lines.append(
+        f"{report.records} records ({span}), {report.checkpoints} signed checkpoints verified"
+    )
+    if witness is not None:
+        lines.append(f"{report.witnessed} witnessed checkpoints match ({witness.label})")
+    if keyed and report.unanchored:
+        lines.append(f"note: the last {report.unanchored} records are after the last checkpoint")
+    label = witness.label if witness is not None else None
+    warnings = report_warnings(report, keyed=keyed, stored_checkpoints=checkpoints, witness=label)
+    lines += [f"warning: {warning}" for warning in warnings]
     if report.ok:
-        print("OK: the chain is intact")
-        return 0
-    print(f"FAILED: {len(report.problems)} problem(s)")
-    return 1
+        lines.append("OK: the chain is intact")
+    else:
+        lines.append(f"FAILED: {len(report.problems)} problem(s)")
+    return lines
+
+
+def _verify_keys(args: argparse.Namespace) -> list[Any]:
+    from gateway.audit.chain import load_public_key
+    from gateway.audit.setup import verify_keys
+
+    if args.public_key:
+        return [load_public_key(path) for path in args.public_key]
+    return [] if args.url else verify_keys(_settings(args).audit)
+
+
+def _verify_witness(args: argparse.Namespace) -> Any:
+    from gateway.audit.witness import open_witness
+
+    if args.witness is not None:
+        return open_witness(args.witness, args.url or "")
+    if args.url:
+        return None
+    audit = _settings(args).audit
+    return open_witness(audit.witness, audit.url)
 
 
 def _purge(args: argparse.Namespace) -> int:
     from gateway.audit.format import iso_time
     from gateway.audit.query import AuditFilter, parse_time
 
+    zone = _zone(args)
     try:
-        before = parse_time(args.before)
+        before = parse_time(args.before, zone)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     store = _store(args)
     if not args.yes:
         older = store.stats(AuditFilter(end=before), by="decision", per="day")
         total = sum(row.count for row in older)
-        print(f"would delete up to {total} records before {iso_time(before)}; add --yes to do it")
+        print(
+            f"would delete up to {total} records before {iso_time(before, zone)}; "
+            "add --yes to do it"
+        )
         return 0
     result = store.purge(before, actor=getpass.getuser())
     print(
@@ -297,7 +428,7 @@ def _evidence(args: argparse.Namespace) -> int:
 
     key = load_evidence_private_key(args.private_key)
     opened = failed = 0
-    for record in _all_pages(_store(args), _filter(args)):
+    for record in _matching(_store(args), _filter(args)):
         if record.evidence is None or (args.request_id and record.request_id != args.request_id):
             continue
         try:
@@ -311,6 +442,36 @@ def _evidence(args: argparse.Namespace) -> int:
         opened += 1
     print(f"opened {opened} records' evidence, {failed} failed", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _fingerprint(args: argparse.Namespace) -> int:
+    """The canonical fingerprint, and the as-written one older records may hold if different."""
+    from gateway.audit.setup import configured_fingerprinter
+    from gateway.keys import read_configured_key
+
+    settings, environ = _settings(args), dict(os.environ)
+    detection = settings.detection
+    edit_key = read_configured_key(
+        "detection.key_file", detection.key_file, detection.key_env, environ
+    )
+    audit = settings.audit
+    keyless = audit.fingerprint_key_file is None and not environ.get(audit.fingerprint_key_env)
+    if edit_key is None and keyless:
+        raise ConfigError(
+            f"no audit key ({audit.fingerprint_key_env} or audit.fingerprint_key_file) and no "
+            f"pseudonym key ({detection.key_env} or detection.key_file): the gateway's "
+            "fingerprints were made with a per-process key and can't be recomputed"
+        )
+    fingerprint = configured_fingerprinter(audit, edit_key or b"", environ)
+    value = args.value
+    if value is None:
+        value = getpass.getpass("value: ") if sys.stdin.isatty() else sys.stdin.readline()
+        value = value.rstrip("\r\n")
+    canonical, written = fingerprint(value, args.entity), fingerprint(value)
+    print(canonical)
+    if written != canonical:
+        print(f"{written}  (as written: records made before canonical fingerprints)")
+    return 0
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -96,10 +96,37 @@ class AuditSettings(_Strict):
     # detection (pseudonym) key, so it is as stable as that key.
     fingerprint_key_env: str = "HAETAE_AUDIT_KEY"
     fingerprint_key_file: Path | None = None
-    # Ed25519 private key (PEM) that signs chain checkpoints; unset: chain only.
-    signing_key_file: Path | None = None
+    # Ed25519 private key (PEM) that signs chain checkpoints, kept apart from the
+    # store; created at start-up (mode 0600, public half beside it as .pub) when
+    # missing and `create_signing_key` is on. null: chain only (not recommended).
+    signing_key_file: Path | None = Path("var/keys/audit-signing.pem")
+    create_signing_key: bool = True
+    # Public keys (PEM) verify also trusts: a rotated-out signing key, or the keys
+    # of replicas that sign with keys of their own. Each checkpoint names its key.
+    verify_key_files: list[Path] = Field(default_factory=list)
     checkpoint_every: int = Field(default=1000, ge=1)
     checkpoint_seconds: float = Field(default=60.0, gt=0)
+    # Where each signed checkpoint is also copied, out of the store's reach:
+    # "auto" (a file in a witness/ folder beside a SQLite store), a path or
+    # file:PATH, redis://host:port/db?key=NAME, or "off". See docs/audit.md.
+    witness: str = "auto"
+    # The time zone review commands, the admin API and exports show times in
+    # and cut day buckets by (an IANA name: Asia/Seoul); a request may override it.
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}: use an IANA name such as Asia/Seoul or UTC"
+            ) from None
+        return value
+
     # X25519 public key (PEM): seal matched values to it for incident response.
     # Unset (the default): no values are kept, not even encrypted.
     evidence_public_key_file: Path | None = None

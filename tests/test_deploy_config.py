@@ -189,7 +189,10 @@ def test_compose_gives_every_replica_the_rollout_keys_the_config_names() -> None
         mounted = {f"/run/secrets/{secret}" for secret in services[name]["secrets"]}
         assert str(settings.rollout.signing_key_file) in mounted
         assert str(settings.rollout.verify_key_file) in mounted
+        assert str(settings.audit.signing_key_file) in mounted  # one key on both replicas
+        assert settings.audit.create_signing_key is False
     assert {s["file"] for s in secrets.values()} == {
         "./secrets/rollout-signing.pem",
         "./secrets/rollout-verify.pem",
+        "./secrets/audit-signing.pem",
     }

@@ -8,30 +8,41 @@ pool, so a slow database never blocks the gateway's event loop.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, tzinfo
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 
 from gateway.audit.query import BUCKETS, STATS_DIMENSIONS, AuditFilter, parse_time
+from gateway.audit.review import count
 from gateway.audit.sqlstore import SQLAuditStore
+from gateway.audit.timezone import local_iso, resolve_zone
 
-__all__ = ["MAX_PAGE", "audit_router"]
+__all__ = ["FILTERS", "MAX_PAGE", "audit_router", "parse_filter", "parse_zone"]
 
 MAX_PAGE = 1000
-_FILTERS = ("user", "group", "provider", "jurisdiction", "decision", "rule", "entity")
+FILTERS = (
+    "user", "group", "provider", "jurisdiction", "decision", "rule", "entity", "fingerprint",
+)  # fmt: skip
 
 
-def _iso(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, tz=UTC).isoformat().replace("+00:00", "Z")
+def parse_zone(params: dict[str, str], default: tzinfo) -> tzinfo:
+    """``tz=Asia/Seoul``, else the configured ``audit.timezone``."""
+    if not params.get("tz"):
+        return default
+    try:
+        return resolve_zone(params["tz"])
+    except ValueError as exc:
+        raise HTTPException(400, f"tz: {exc}") from None
 
 
-def _filter(params: dict[str, str]) -> AuditFilter:
-    values: dict[str, Any] = {name: params.get(name) or None for name in _FILTERS}
+def parse_filter(params: dict[str, str], zone: tzinfo = UTC) -> AuditFilter:
+    """The filters; ``start``/``end`` without an offset are read in ``zone``."""
+    values: dict[str, Any] = {name: params.get(name) or None for name in FILTERS}
     for name in ("start", "end"):
         if params.get(name):
             try:
-                values[name] = parse_time(params[name])
+                values[name] = parse_time(params[name], zone)
             except ValueError as exc:
                 raise HTTPException(400, f"{name}: {exc}") from None
     return AuditFilter(**values)
@@ -53,10 +64,11 @@ def _unknown(params: dict[str, str], allowed: set[str]) -> None:
         )
 
 
-def audit_router(store: SQLAuditStore) -> APIRouter:
+def audit_router(store: SQLAuditStore, zone: tzinfo = UTC) -> APIRouter:
+    """Search and counts; ``zone`` (``audit.timezone``) reads dates and cuts day buckets."""
     router = APIRouter()
-    search_params = {*_FILTERS, "start", "end", "limit", "cursor", "order"}
-    stats_params = {*_FILTERS, "start", "end", "by", "per"}
+    search_params = {*FILTERS, "start", "end", "limit", "cursor", "order", "tz", "total"}
+    stats_params = {*FILTERS, "start", "end", "by", "per", "tz"}
 
     @router.get("/audit")
     def search(request: Request) -> dict[str, Any]:
@@ -65,7 +77,10 @@ def audit_router(store: SQLAuditStore) -> APIRouter:
         order = params.get("order", "desc")
         if order not in ("desc", "asc"):
             raise HTTPException(400, "order must be 'desc' (newest first) or 'asc'")
-        where, limit = _filter(params), _limit(params.get("limit"))
+        if params.get("total", "false") not in ("true", "false"):
+            raise HTTPException(400, "total must be 'true' (count every match) or 'false'")
+        where = parse_filter(params, parse_zone(params, zone))
+        limit = _limit(params.get("limit"))
         try:
             page = store.search(
                 where,
@@ -73,34 +88,58 @@ def audit_router(store: SQLAuditStore) -> APIRouter:
                 cursor=params.get("cursor") or None,
                 order="asc" if order == "asc" else "desc",
             )
+            found = store.time_range(where) if params.get("total") == "true" else None
         except ValueError as exc:
             raise HTTPException(400, str(exc)) from None
         except Exception as exc:
             raise HTTPException(
                 503, f"the audit store cannot be read ({type(exc).__name__})"
             ) from None
-        return {"records": [r.to_dict() for r in page.records], "next_cursor": page.next_cursor}
+        body: dict[str, Any] = {
+            "records": [r.to_dict() for r in page.records],
+            "next_cursor": page.next_cursor,
+        }
+        if params.get("total") == "true":
+            body["total"] = found[0] if found else 0
+        return body
 
     @router.get("/audit/stats")
     def stats(request: Request) -> dict[str, Any]:
         params = dict(request.query_params)
         _unknown(params, stats_params)
         by, per = params.get("by", "decision"), params.get("per", "hour")
-        if by not in STATS_DIMENSIONS:
-            raise HTTPException(400, f"by must be one of {', '.join(STATS_DIMENSIONS)}")
         if per not in BUCKETS:
             raise HTTPException(400, f"per must be one of {', '.join(BUCKETS)}")
-        where = _filter(params)
+        local = parse_zone(params, zone)
+        where = parse_filter(params, local)
         try:
-            rows = store.stats(where, by=by, per=per)
+            counts = count(store, where, by=by, per=per, zone=local)
+        except ValueError as exc:
+            raise HTTPException(
+                400, f"by must be one of {', '.join(STATS_DIMENSIONS)}, or several: {exc}"
+            ) from None
         except Exception as exc:
             raise HTTPException(
                 503, f"the audit store cannot be read ({type(exc).__name__})"
             ) from None
         return {
-            "by": by,
+            "by": ",".join(counts.by),
             "per": per,
-            "buckets": [{"start": _iso(r.bucket), "key": r.key, "count": r.count} for r in rows],
+            "tz": str(local),
+            "buckets": [
+                {
+                    "start": local_iso(r.bucket, local, "seconds") if per != "all" else None,
+                    "key": r.key,
+                    "keys": dict(zip(counts.by, r.keys, strict=True)),
+                    "count": r.count,
+                }
+                for r in counts.rows
+            ],
+            "totals": [
+                {"keys": dict(zip(counts.by, keys, strict=True)), "count": n}
+                for keys, n in counts.totals()
+            ],
+            "total": counts.records,
         }
 
     return router

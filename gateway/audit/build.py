@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from gateway.audit.canonical import canonical_value
 from gateway.audit.record import AuditRecord, FindingSummary
 from gateway.detect.findings import joined_values
 from gateway.labels import recorded_application, recorded_method, recorded_path
@@ -41,13 +42,17 @@ class Fingerprinter:
     """HMAC-SHA256 of a matched value under the audit key, as 32 hex digits.
 
     Without the key nobody can test a guess against a fingerprint, which a
-    plain hash of a phone number or ID would allow in seconds.
+    plain hash of a phone number or ID would allow in seconds. Given its
+    entity type, the value is first put in canonical form (``canonical.py``),
+    so every spelling of one number gives one fingerprint.
     """
 
     def __init__(self, key: bytes) -> None:
         self._key = key
 
-    def __call__(self, value: str) -> str:
+    def __call__(self, value: str, entity_type: str | None = None) -> str:
+        if entity_type is not None:
+            value = canonical_value(entity_type, value)
         return hmac.new(self._key, value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
@@ -127,7 +132,7 @@ def _findings(exchange: Exchange, fingerprint: Fingerprinter | None) -> list[Fin
             summary.max_score = max(summary.max_score, round(finding.score, 4))
             if fingerprint is not None and len(summary.fingerprints) < MAX_FINGERPRINTS:
                 value = wholes.get(finding.joined) or segment.text[finding.start : finding.end]
-                digest = fingerprint(value)
+                digest = fingerprint(value, finding.entity_type)
                 if digest not in summary.fingerprints:
                     summary.fingerprints.append(digest)
     return list(summaries.values())

@@ -12,10 +12,12 @@ signed hashes, and the key is not in the database.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 from cryptography.exceptions import InvalidSignature
@@ -27,12 +29,17 @@ from gateway.errors import ConfigError
 if TYPE_CHECKING:
     from gateway.audit.record import AuditRecord
 
+log = logging.getLogger("haetae.audit")
+
 __all__ = [
     "GENESIS",
     "Checkpoint",
     "CheckpointSigner",
+    "Witness",
     "canonical_bytes",
     "chain_records",
+    "decode_entry",
+    "encode_entry",
     "key_id",
     "load_private_key",
     "load_public_key",
@@ -85,6 +92,50 @@ def _payload(seq: int, record_hash: str, at: float, kid: str) -> bytes:
     return b"haetae-audit-checkpoint\n" + orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
 
 
+class Witness(Protocol):
+    """Somewhere checkpoints are copied to that the store's administrators can't rewrite.
+
+    The kinds there are live in ``witness.py``; a new one is one class with these
+    two methods.
+    """
+
+    #: where it is, for messages (never a password)
+    label: str
+
+    def append(self, checkpoint: Checkpoint) -> None:
+        """Store one checkpoint durably; raise on failure (the writer logs and carries on)."""
+
+    def entries(self) -> Iterator[Checkpoint | None]:
+        """Every checkpoint stored, oldest first; None for an entry that can't be read."""
+
+
+def encode_entry(checkpoint: Checkpoint) -> bytes:
+    """A checkpoint as one line of JSON, the form witnesses keep."""
+    fields = {
+        "seq": checkpoint.seq,
+        "hash": checkpoint.hash,
+        "time": checkpoint.time,
+        "key_id": checkpoint.key_id,
+        "signature": checkpoint.signature,
+    }
+    return orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
+
+
+def decode_entry(raw: bytes | str) -> Checkpoint | None:
+    """The checkpoint a witness entry holds; None if it is not one."""
+    try:
+        data = orjson.loads(raw)
+        seq, digest, at = data["seq"], data["hash"], data["time"]
+        kid, signature = data["key_id"], data["signature"]
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return None
+    if not (isinstance(seq, int) and not isinstance(seq, bool) and isinstance(at, int | float)):
+        return None
+    if not all(isinstance(v, str) for v in (digest, kid, signature)):
+        return None
+    return Checkpoint(seq, digest, float(at), kid, signature)
+
+
 def key_id(public_key: Ed25519PublicKey) -> str:
     """A short name for a key, stored with checkpoints so a verifier knows which to use."""
     raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
@@ -92,10 +143,25 @@ def key_id(public_key: Ed25519PublicKey) -> str:
 
 
 class CheckpointSigner:
-    """Signs a checkpoint after ``every`` records or ``interval`` seconds, whichever first."""
+    """Signs a checkpoint after ``every`` records or ``interval`` seconds, whichever first.
 
-    def __init__(self, key: Ed25519PrivateKey, *, every: int, interval: float) -> None:
+    With a witness, ``publish`` copies a committed checkpoint there. A witness
+    that fails is logged (its kind only) and shown in ``witness_error``; the
+    records are safe in the store, and ``verify`` counts those after the last
+    witnessed checkpoint, so an outage is seen rather than stopping the gateway.
+    """
+
+    def __init__(
+        self,
+        key: Ed25519PrivateKey,
+        *,
+        every: int,
+        interval: float,
+        witness: Witness | None = None,
+    ) -> None:
         self._key = key
+        self._witness = witness
+        self.witness_error: str | None = None
         self.key_id = key_id(key.public_key())
         self._every = every
         self._interval = interval
@@ -120,6 +186,25 @@ class CheckpointSigner:
         at = round(time.time(), 6)
         signature = self._key.sign(_payload(seq, record_hash, at, self.key_id)).hex()
         return Checkpoint(seq, record_hash, at, self.key_id, signature)
+
+    def publish(self, checkpoint: Checkpoint) -> None:
+        """Copy a checkpoint, once its transaction has committed, to the witness."""
+        if self._witness is None:
+            return
+        try:
+            self._witness.append(checkpoint)
+        except Exception as exc:
+            if self.witness_error is None:
+                log.error(
+                    "audit witness %s failed (%s); checkpoints are not witnessed until it is back",
+                    self._witness.label,
+                    type(exc).__name__,
+                )
+            self.witness_error = type(exc).__name__
+            return
+        if self.witness_error is not None:
+            log.warning("audit witness %s is back", self._witness.label)
+        self.witness_error = None
 
 
 def verify_checkpoint(checkpoint: Checkpoint, public_key: Ed25519PublicKey) -> bool:

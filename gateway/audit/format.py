@@ -6,9 +6,10 @@ escaped so that a crafted value can't smuggle control sequences into a terminal.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, tzinfo
 
 from gateway.audit.record import AuditRecord
+from gateway.audit.timezone import local_iso
 
 __all__ = ["format_record_line", "iso_time"]
 
@@ -23,23 +24,20 @@ def _clean(value: object) -> str:
     return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
-def iso_time(seconds: float) -> str:
-    try:
-        stamp = datetime.fromtimestamp(seconds, tz=UTC)
-    except (ValueError, OverflowError, OSError):
-        return _clean(seconds)
-    return stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def iso_time(seconds: float, zone: tzinfo = UTC) -> str:
+    """ISO 8601 in ``zone`` (``Z`` for UTC), to the millisecond."""
+    return _clean(local_iso(seconds, zone))
 
 
 def _or_dash(value: object | None) -> str:
     return "-" if value is None or value == "" else _clean(value)
 
 
-def format_record_line(record: AuditRecord) -> str:
+def format_record_line(record: AuditRecord, zone: tzinfo = UTC) -> str:
     """Time, decision, status, route, rules, entity counts, client, request id, total ms."""
     route = "/".join(_or_dash(v) for v in (record.provider, record.api, record.model))
     parts = [
-        iso_time(record.time),
+        iso_time(record.time, zone),
         _clean(record.decision).ljust(_DECISION_WIDTH),
         _or_dash(record.status).rjust(3),
         route,

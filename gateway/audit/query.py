@@ -9,30 +9,38 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Literal
 
 import orjson
 
 from gateway.audit.record import AuditRecord
+from gateway.audit.timezone import parse_time
 
 __all__ = [
     "BUCKETS",
     "STATS_DIMENSIONS",
+    "UNNESTED",
     "AuditFilter",
     "Dialect",
     "Page",
     "StatsRow",
     "decode_cursor",
     "encode_cursor",
+    "parse_dimensions",
     "parse_time",
     "search_sql",
     "stats_sql",
+    "where_sql",
 ]
 
+_FINGERPRINT = re.compile(r"[0-9a-fA-F]{32}")
 STATS_DIMENSIONS = ("decision", "rule", "monitored_rule", "entity", "provider", "user")
-BUCKETS = {"hour": 3600, "day": 86400}
+#: bucket widths in seconds; "all" is one bucket for the whole range (a plain cross-tab)
+BUCKETS = {"hour": 3600, "day": 86400, "all": 0}
+#: dimensions that unnest a list: a cross-tab may hold one of them
+UNNESTED = frozenset({"rule", "monitored_rule", "entity"})
 Order = Literal["desc", "asc"]
 
 
@@ -49,6 +57,7 @@ class AuditFilter:
     decision: str | None = None
     rule: str | None = None  # enforced or monitored
     entity: str | None = None
+    fingerprint: str | None = None  # 32 hex digits, as ``haetae audit fingerprint`` prints
 
 
 @dataclass(slots=True)
@@ -59,9 +68,10 @@ class Page:
 
 @dataclass(frozen=True, slots=True)
 class StatsRow:
-    bucket: float  # start of the hour or day, unix seconds UTC
-    key: str | None
+    bucket: float  # start of the hour or day (local, for a zone), unix seconds; 0 for "all"
+    key: str | None  # the first dimension's value
     count: int
+    keys: tuple[str | None, ...] = ()  # every dimension's value, in the order asked for
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +104,7 @@ def decode_cursor(cursor: str) -> tuple[float, int]:
         raise ValueError("the cursor is not one this API returned") from None
 
 
-def _where(f: AuditFilter, d: Dialect) -> tuple[list[str], list[object]]:
+def where_sql(f: AuditFilter, d: Dialect) -> tuple[list[str], list[object]]:
     p = d.param
     clauses: list[str] = []
     params: list[object] = []
@@ -125,6 +135,12 @@ def _where(f: AuditFilter, d: Dialect) -> tuple[list[str], list[object]]:
     if f.entity is not None:
         clauses.append(d.object_has_key.format(col="entities"))
         params.append(f.entity)
+    if f.fingerprint is not None:
+        # Hex only, so the pattern holds no LIKE wildcard; the same SQL on both stores.
+        if not _FINGERPRINT.fullmatch(f.fingerprint):
+            raise ValueError("a fingerprint is 32 hex digits, as `haetae audit fingerprint` prints")
+        clauses.append(f"CAST(findings AS TEXT) LIKE {p}")
+        params.append(f'%"{f.fingerprint.lower()}"%')
     return clauses, params
 
 
@@ -138,7 +154,7 @@ def search_sql(
     order: Order = "desc",
 ) -> tuple[str, list[object]]:
     """Newest first by default; the cursor continues after the last record of a page."""
-    clauses, params = _where(f, d)
+    clauses, params = where_sql(f, d)
     if cursor is not None:
         time, seq = decode_cursor(cursor)
         op = "<" if order == "desc" else ">"
@@ -153,51 +169,56 @@ def search_sql(
     return sql, [*params, limit + 1]  # one more tells whether a next page exists
 
 
-def stats_sql(f: AuditFilter, d: Dialect, by: str, per: str) -> tuple[str, list[object]]:
-    """Record counts per bucket and key; for rules and entities a record counts once per key."""
-    if by not in STATS_DIMENSIONS:
-        raise ValueError(f"cannot count by {by!r}; choose one of {', '.join(STATS_DIMENSIONS)}")
+def parse_dimensions(by: str | tuple[str, ...]) -> tuple[str, ...]:
+    """``"user,provider"`` → ``("user", "provider")``; ValueError names what is allowed."""
+    names = tuple(n.strip() for n in by.split(",")) if isinstance(by, str) else by
+    if not names or len(set(names)) != len(names):
+        raise ValueError(f"by needs distinct dimensions from {', '.join(STATS_DIMENSIONS)}")
+    for name in names:
+        if name not in STATS_DIMENSIONS:
+            raise ValueError(f"cannot count by {name!r}; choose from {', '.join(STATS_DIMENSIONS)}")
+    if len(UNNESTED.intersection(names)) > 1:
+        raise ValueError("a cross-tab may hold only one of rule, monitored_rule and entity")
+    return names
+
+
+def stats_sql(
+    f: AuditFilter, d: Dialect, by: str | tuple[str, ...], per: str, *, offset: int = 0
+) -> tuple[str, list[object]]:
+    """Record counts per bucket and key(s); for rules and entities a record counts once per key.
+
+    ``offset`` (seconds east of UTC) shifts buckets to start at local midnight or
+    hour; the bucket returned is that local start as unix seconds.
+    """
+    dimensions = parse_dimensions(by)
     if per not in BUCKETS:
         raise ValueError(f"bucket must be one of {', '.join(BUCKETS)}, not {per!r}")
-    clauses, params = _where(f, d)
+    clauses, params = where_sql(f, d)
     source = "audit_records"
-    if by == "rule":
-        source += ", " + d.array_elements.format(col="rule_ids")
-        key = "j.value"
-    elif by == "monitored_rule":
-        source += ", " + d.array_elements.format(col="monitored_rule_ids")
-        key = "j.value"
-    elif by == "entity":
-        source += ", " + d.object_keys.format(col="entities")
-        key = d.object_key
-    else:
-        key = '"user"' if by == "user" else by
+    keys: list[str] = []
+    for name in dimensions:
+        if name in ("rule", "monitored_rule"):
+            column = "rule_ids" if name == "rule" else "monitored_rule_ids"
+            source += ", " + d.array_elements.format(col=column)
+            keys.append("j.value")
+        elif name == "entity":
+            source += ", " + d.object_keys.format(col="entities")
+            keys.append(d.object_key)
+        else:
+            keys.append('"user"' if name == "user" else name)
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-    bucket = d.bucket.format(seconds=BUCKETS[per])
+    seconds = BUCKETS[per]
+    if seconds == 0:
+        bucket = "0"
+    else:
+        shift = int(offset)  # an int from the zone database, never caller text
+        shifted = d.bucket.format(seconds=seconds).replace("time", f"(time + {shift})")
+        bucket = f"({shifted}) - {shift}"
+    selected = ", ".join(f"{k} AS k{i}" for i, k in enumerate(keys))
+    groups = ", ".join(str(i + 2) for i in range(len(keys)))
+    count = len(keys) + 2
     sql = (
-        f"SELECT {bucket} AS bucket, {key} AS key, COUNT(*) AS n FROM {source}{where} "
-        "GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2"
+        f"SELECT {bucket} AS bucket, {selected}, COUNT(*) AS n FROM {source}{where} "
+        f"GROUP BY 1, {groups} ORDER BY 1, {count} DESC, {groups}"
     )
     return sql, params
-
-
-def parse_time(text: str) -> float:
-    """Unix seconds, or an ISO 8601 date or date-time (UTC unless it names an offset).
-
-    Raises ValueError with a message meant for the caller.
-    """
-    text = text.strip()
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    try:
-        stamp = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise ValueError(
-            f"{text!r} is not a time: use ISO 8601 (2026-01-31 or 2026-01-31T09:00:00Z) "
-            "or unix seconds"
-        ) from None
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=UTC)
-    return stamp.timestamp()

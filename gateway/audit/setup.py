@@ -6,15 +6,25 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from gateway.audit.build import AuditKeys, Fingerprinter
-from gateway.audit.chain import CheckpointSigner, load_private_key
+from gateway.audit.chain import CheckpointSigner, load_public_key
 from gateway.audit.open import open_audit_store
+from gateway.audit.signing_key import ensure_signing_key, public_key_path
 from gateway.audit.sqlstore import SQLAuditStore
+from gateway.audit.witness import open_witness
 from gateway.errors import ConfigError
 from gateway.keys import read_configured_key
 from gateway.settings import AuditSettings
 
-__all__ = ["configured_fingerprinter", "configured_keys", "configured_store", "spool_path"]
+__all__ = [
+    "configured_fingerprinter",
+    "configured_keys",
+    "configured_store",
+    "spool_path",
+    "verify_keys",
+]
 
 
 def spool_path(settings: AuditSettings) -> str | None:
@@ -35,16 +45,26 @@ def configured_store(settings: AuditSettings, *, writer: bool = True) -> SQLAudi
     try:
         if not writer:
             return open_audit_store(settings.url)
-        signer = None
-        if settings.signing_key_file is not None:
-            signer = CheckpointSigner(
-                load_private_key(settings.signing_key_file),
-                every=settings.checkpoint_every,
-                interval=settings.checkpoint_seconds,
-            )
-        return open_audit_store(settings.url, spool=spool_path(settings), signer=signer)
+        return open_audit_store(settings.url, spool=spool_path(settings), signer=_signer(settings))
     except ValueError as exc:
         raise ConfigError(f"audit.url: {exc}") from None
+
+
+def _in_memory(url: str) -> bool:
+    return url.partition("://")[2] in (":memory:", "/:memory:")
+
+
+def _signer(settings: AuditSettings) -> CheckpointSigner | None:
+    """Signed and witnessed checkpoints; an in-memory trail has nothing to anchor."""
+    path = settings.signing_key_file
+    if path is None or (_in_memory(settings.url) and not path.exists()):
+        return None
+    return CheckpointSigner(
+        ensure_signing_key(path, create=settings.create_signing_key),
+        every=settings.checkpoint_every,
+        interval=settings.checkpoint_seconds,
+        witness=open_witness(settings.witness, settings.url),
+    )
 
 
 def configured_keys(
@@ -75,3 +95,16 @@ def configured_fingerprinter(
     if key is None:
         key = hmac.new(edit_key, b"haetae audit fingerprint", hashlib.sha256).digest()
     return Fingerprinter(key)
+
+
+def verify_keys(settings: AuditSettings) -> list[Ed25519PublicKey]:
+    """The public keys checkpoints are checked with: the ``.pub`` beside the signing key
+    (else the signing key's own public half), and ``audit.verify_key_files``."""
+    keys = [load_public_key(path) for path in settings.verify_key_files]
+    private = settings.signing_key_file
+    if private is not None:
+        for candidate in (public_key_path(private), private):
+            if candidate.exists():
+                keys.append(load_public_key(candidate))
+                break
+    return keys

@@ -24,6 +24,7 @@ from gateway.audit.query import (
     encode_cursor,
     search_sql,
     stats_sql,
+    where_sql,
 )
 from gateway.audit.record import AuditRecord
 from gateway.audit.writer import ThreadedAuditStore
@@ -101,9 +102,15 @@ class SQLAuditStore(ThreadedAuditStore):
 
     def _write_batch(self, records: list[AuditRecord]) -> None:
         with self._transaction() as conn:
-            self._append_chained(conn, records)
+            checkpoint = self._append_chained(conn, records)
+        self._witness(checkpoint)
 
-    def _append_chained(self, conn: Connection, records: list[AuditRecord]) -> None:
+    def _witness(self, checkpoint: Checkpoint | None) -> None:
+        """After the commit: a checkpoint rolled back must never reach the witness."""
+        if checkpoint is not None and self._signer is not None:
+            self._signer.publish(checkpoint)
+
+    def _append_chained(self, conn: Connection, records: list[AuditRecord]) -> Checkpoint | None:
         row = conn.execute(
             "SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1"
         ).fetchone()
@@ -118,6 +125,8 @@ class SQLAuditStore(ThreadedAuditStore):
             conn.execute(
                 self._insert_checkpoint, (cp.seq, cp.hash, cp.time, cp.key_id, cp.signature)
             )
+            return cp
+        return None
 
     def _idle_timeout(self) -> float | None:
         signer = self._signer
@@ -130,6 +139,15 @@ class SQLAuditStore(ThreadedAuditStore):
         signer = self._signer
         if signer is None or not signer.pending or signer.seconds_left() > 0:
             return
+        self._sign_tail(signer)
+
+    def _before_close(self) -> None:
+        """Anchor the tail on a clean stop, so a stopped gateway leaves no unsigned records."""
+        signer = self._signer
+        if signer is not None and signer.pending and self._backend_error is None:
+            self._sign_tail(signer)
+
+    def _sign_tail(self, signer: CheckpointSigner) -> None:
         try:
             with self._transaction() as conn:
                 row = conn.execute(
@@ -144,6 +162,8 @@ class SQLAuditStore(ThreadedAuditStore):
                 )
         except Exception as exc:  # a checkpoint can wait; the next write reports a real outage
             log.warning("audit checkpoint failed: %s", self._error_kind(exc))
+            return
+        self._witness(cp)
 
     def _to_row(self, record: AuditRecord) -> tuple[object, ...]:
         data = record.to_dict()
@@ -234,12 +254,26 @@ class SQLAuditStore(ThreadedAuditStore):
         next_cursor = encode_cursor(last.time, last.seq or 0) if more and last else None
         return Page(records, next_cursor)
 
-    def stats(self, where: AuditFilter, *, by: str, per: str) -> list[StatsRow]:
-        sql, params = stats_sql(where, self.dialect, by, per)
-        return [
-            StatsRow(float(b), None if k is None else str(k), int(n))
-            for b, k, n in self._select(sql, params)
-        ]
+    def stats(
+        self, where: AuditFilter, *, by: str | tuple[str, ...], per: str, offset: int = 0
+    ) -> list[StatsRow]:
+        """Counts per bucket and key(s); ``by`` may name several (``"user,provider"``)."""
+        sql, params = stats_sql(where, self.dialect, by, per, offset=offset)
+        rows = []
+        for bucket, *found, n in self._select(sql, params):
+            keys = tuple(None if k is None else str(k) for k in found)
+            rows.append(StatsRow(float(bucket), keys[0], int(n), keys))
+        return rows
+
+    def time_range(self, where: AuditFilter) -> tuple[int, float, float] | None:
+        """How many records ``where`` matches, and the first and last one's time (None: none)."""
+        clauses, params = where_sql(where, self.dialect)
+        condition = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        sql = f"SELECT COUNT(*), MIN(time), MAX(time) FROM audit_records{condition}"
+        rows = self._select(sql, params)
+        if not rows or not rows[0][0]:
+            return None
+        return int(rows[0][0]), float(rows[0][1]), float(rows[0][2])
 
     def checkpoints(self) -> list[Checkpoint]:
         rows = self._select(f"SELECT {_CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY seq", ())
@@ -278,10 +312,11 @@ class SQLAuditStore(ThreadedAuditStore):
             purged_hash, deleted = (found[0], int(found[1])) if found else (None, 0)
             record = _purge_record(before, actor, through, purged_hash, deleted)
             # Chain first: the purge record follows the current tail, which may be deleted next.
-            self._append_chained(conn, [record])
+            checkpoint = self._append_chained(conn, [record])
             if deleted:
                 conn.execute(f"DELETE FROM audit_records WHERE seq <= {p}", (through,))
                 conn.execute(f"DELETE FROM audit_checkpoints WHERE seq <= {p}", (through,))
+        self._witness(checkpoint)
         return PurgeResult(deleted, through if deleted else 0, record)
 
 

@@ -120,6 +120,9 @@ class ThreadedAuditStore:
     def _idle(self) -> None:
         """Housekeeping when no record came for ``_idle_timeout`` seconds."""
 
+    def _before_close(self) -> None:
+        """On the writer thread, once a close has drained the queue (a final checkpoint)."""
+
     def _error_kind(self, exc: BaseException) -> str:
         return type(exc).__name__
 
@@ -223,6 +226,7 @@ class ThreadedAuditStore:
     def _run(self) -> None:
         try:
             self._drain_forever()
+            self._before_close()
         except BaseException as exc:  # never die silently: healthy must turn False
             self._fail(f"WriterCrashed:{self._error_kind(exc)}")
             raise

@@ -69,9 +69,11 @@ def test_stats_per_hour(http) -> None:
     )
     buckets = reply.json()["buckets"]
     assert buckets[:2] == [
-        {"start": "2026-01-01T00:00:00Z", "key": "allow", "count": 4},
-        {"start": "2026-01-01T00:00:00Z", "key": "block", "count": 2},
-    ]
+        {"start": "2026-01-01T00:00:00Z", "key": "allow", "keys": {"decision": "allow"},
+         "count": 4},
+        {"start": "2026-01-01T00:00:00Z", "key": "block", "keys": {"decision": "block"},
+         "count": 2},
+    ]  # fmt: skip
     assert sum(b["count"] for b in buckets) == 30
 
 

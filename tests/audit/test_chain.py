@@ -64,7 +64,8 @@ def kinds(report) -> list[tuple[int | None, str]]:
 def test_an_untouched_chain_verifies_with_its_checkpoints(store) -> None:
     report = verify(store)
     assert report.ok and report.records == 10 and (report.first_seq, report.last_seq) == (1, 10)
-    assert report.checkpoints == 2 and report.last_checkpoint_seq == 8 and report.unanchored == 2
+    # every 4 records, and the tail when the writer closed
+    assert report.checkpoints == 3 and report.last_checkpoint_seq == 10 and report.unanchored == 0
     first, second = store.tail(10)[:2]
     assert first.prev_hash == GENESIS and second.prev_hash == first.hash
     assert first.hash == record_hash(first)
@@ -117,19 +118,23 @@ def test_a_rewritten_chain_is_caught_by_the_signed_checkpoints(store) -> None:
         sql(path, "UPDATE audit_records SET decision = ?, prev_hash = ?, hash = ? WHERE seq = ?",
             record.decision, record.prev_hash, record.hash, record.seq)  # fmt: skip
     assert verify(store, key=None).ok  # the chain alone now looks whole...
-    assert kinds(verify(store)) == [(4, "checkpoint"), (8, "checkpoint")]  # ...the signatures don't
+    assert kinds(verify(store)) == [(4, "checkpoint"), (8, "checkpoint"), (10, "checkpoint")]
 
 
 def test_a_forged_checkpoint_signature_is_rejected(store) -> None:
     sql(Path(store.path), "UPDATE audit_checkpoints SET hash = ? WHERE seq = 4", "00" * 32)
     assert kinds(verify(store)) == [(4, "checkpoint")]
     other = Ed25519PrivateKey.generate()
-    assert kinds(verify(store, key=other)) == [(4, "checkpoint"), (8, "checkpoint")]
+    assert kinds(verify(store, key=other)) == [
+        (4, "checkpoint"),
+        (8, "checkpoint"),
+        (10, "checkpoint"),
+    ]
 
 
 def test_a_truncated_tail_up_to_a_checkpoint_is_found(store) -> None:
     sql(Path(store.path), "DELETE FROM audit_records WHERE seq >= 8")
-    assert kinds(verify(store)) == [(8, "checkpoint")]
+    assert kinds(verify(store)) == [(8, "checkpoint"), (10, "checkpoint")]
 
 
 def test_a_deleted_prefix_needs_a_purge_record(store) -> None:

@@ -106,8 +106,9 @@ def test_export_jsonl_and_csv(config, capsys, tmp_path) -> None:
         "--output",
         str(target),
     )
-    rows = list(csv.DictReader(io.StringIO(target.read_text())))
-    assert len(rows) == 48 and rows[0]["time"] == "2026-01-01T00:00:00.000Z"
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+    assert len(rows) == 48 and rows[0]["time"] == "2026-01-01 00:00:00"
+    assert rows[0]["utc_offset"] == "UTC+00:00"
     assert rows[3]["model"].startswith("'=")  # a spreadsheet will not run it as a formula
 
 
@@ -128,7 +129,7 @@ def test_verify_by_url_without_a_key_says_checkpoints_were_not_checked(
     config, capsys, tmp_path
 ) -> None:
     code, out, _ = run(capsys, "audit", "verify", "--url", f"sqlite:///{tmp_path}/audit.db")
-    assert code == 0 and "not checked: pass --public-key" in out
+    assert code == 0 and "checkpoints not checked: no public key (--public-key" in out
 
 
 def test_purge_is_a_dry_run_until_yes_and_is_recorded(config, capsys) -> None:
@@ -155,3 +156,143 @@ def test_an_unreachable_store_is_one_line_without_the_password(capsys) -> None:
     err = capsys.readouterr().err
     assert code == 1 and "cannot use audit store postgresql 127.0.0.1:9/test" in err
     assert "hunter2" not in err and "Traceback" not in err
+
+
+def test_verify_names_a_tail_deleted_with_its_checkpoints(config, capsys, tmp_path) -> None:
+    conn = sqlite3.connect(tmp_path / "audit.db")
+    with conn:
+        conn.execute("DELETE FROM audit_records WHERE seq > 25")
+        conn.execute("DELETE FROM audit_checkpoints WHERE seq > 25")
+    conn.close()
+    code, out, _ = run(capsys, "audit", "verify", "--config", str(config))
+    assert code == 1
+    assert "TAMPERED  seq 26: tail_deleted: records 26–" in out and "FAILED" in out
+    code, out, _ = run(capsys, "audit", "verify", "--config", str(config), "--witness", "off")
+    assert code == 0 and "no witness checked" in out
+
+
+def test_an_auditor_follows_one_value_by_its_fingerprint(tmp_path, capsys, monkeypatch) -> None:
+    from gateway.audit import FindingSummary
+    from gateway.audit.build import Fingerprinter
+
+    key = "fingerprint-key-for-the-cli-test-0123"
+    config = tmp_path / "haetae.yaml"
+    config.write_text(f"audit:\n  url: 'sqlite:///{tmp_path}/audit.db'\n")
+    monkeypatch.setenv("HAETAE_AUDIT_KEY", key)
+    fingerprint = Fingerprinter(key.encode())
+    store = configured_store(load_settings(config, environ={}).audit)
+    store.start()
+
+    async def fill() -> None:
+        for i, value in enumerate(["900101-1234568", "900101 1234568", "850505-2345678"]):
+            record = make(i)
+            found = [fingerprint(value, "KR_RRN")]
+            record.findings = [FindingSummary("KR_RRN", "messages[0].content", 1, 0.9, found)]
+            store.append(record)
+        await store.flush()
+
+    asyncio.run(fill())
+    store.close()
+    code, out, _ = run(capsys, "audit", "fingerprint", "--config", str(config),
+                       "--entity", "KR_RRN", "9001011234568")  # fmt: skip
+    assert code == 0 and out.splitlines() == [fingerprint("9001011234568")]
+    code, out, _ = run(capsys, "audit", "fingerprint", "--config", str(config),
+                       "--entity", "KR_RRN", "900101-1234568")  # fmt: skip
+    canonical, written = out.splitlines()
+    assert canonical == fingerprint("9001011234568") and written.startswith(
+        fingerprint("900101-1234568") + "  (as written"
+    )
+    code, out, _ = run(capsys, "audit", "search", "--config", str(config), "--json",
+                       "--fingerprint", canonical.upper())  # fmt: skip
+    assert code == 0
+    assert sorted(orjson.loads(line)["record_id"] for line in out.splitlines()) == [
+        "rec-0",
+        "rec-1",
+    ]
+    code, _, err = run(capsys, "audit", "search", "--config", str(config), "--fingerprint", "1%")
+    assert code != 0 and "a fingerprint is 32 hex digits" in err
+
+
+def test_times_follow_the_zone_asked_for_or_configured(config, capsys) -> None:
+    _, out, _ = run(capsys, "audit", "search", "--config", str(config), "--tz", "Asia/Seoul",
+                    "--since", "2026-01-01T10:00", "--until", "2026-01-01T12:00",
+                    "--order", "asc")  # fmt: skip
+    # 10:00 in Seoul is 01:00 UTC: records 1 and 2, shown in Seoul time
+    assert [line.split()[0] for line in out.splitlines()] == [
+        "2026-01-01T10:00:00.000+09:00",
+        "2026-01-01T11:00:00.000+09:00",
+    ]
+    config.write_text(config.read_text() + "  timezone: Asia/Seoul\n")
+    _, out, err = run(capsys, "audit", "stats", "--config", str(config), "--json")
+    days = {}
+    for line in out.splitlines():
+        row = orjson.loads(line)
+        days[row["start"]] = days.get(row["start"], 0) + row["count"]
+    # Seoul days: the first 15 hours of UTC Jan 1 are Jan 1 there; the last 9 of Jan 2 are Jan 3
+    assert days == {
+        "2026-01-01T00:00:00.000+09:00": 15,
+        "2026-01-02T00:00:00.000+09:00": 24,
+        "2026-01-03T00:00:00.000+09:00": 9,
+    }
+    assert "total: 48 records" in err
+    code, _, err = run(capsys, "audit", "stats", "--config", str(config), "--tz", "Seoul")
+    assert code != 0 and "Asia/Seoul" in err
+
+
+def test_relative_times_count_back_from_now(config, capsys, monkeypatch) -> None:
+    import gateway.audit.timezone as timezone
+
+    monkeypatch.setattr(timezone.time, "time", lambda: T0 + 48 * 3600.0)
+    _, out, _ = run(capsys, "audit", "search", "--config", str(config), "--since", "12h", "--json")
+    assert len(out.splitlines()) == 12
+    _, out, _ = run(capsys, "audit", "search", "--config", str(config), "--since", "1d",
+                    "--until", "12h", "--json")  # fmt: skip
+    assert len(out.splitlines()) == 12
+
+
+def test_a_cross_tab_counts_each_combination_with_totals(config, capsys) -> None:
+    code, out, err = run(capsys, "audit", "stats", "--config", str(config),
+                         "--by", "user,decision", "--per", "all")  # fmt: skip
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[:4] == [
+        "all        16  alice  allow",
+        "all        16  bob  allow",
+        "all         8  alice  block",
+        "all         8  bob  block",
+    ]
+    assert "totals:" in lines and "total: 48 records" in err
+    code, _, err = run(capsys, "audit", "stats", "--config", str(config), "--by", "rule,entity")
+    assert code != 0 and "only one of rule, monitored_rule and entity" in err
+
+
+@pytest.mark.parametrize(("encoding", "codec"), [("utf-8-sig", "utf-8-sig"), ("cp949", "cp949")])
+def test_csv_opens_in_excel_with_korean_text(tmp_path, capsys, encoding, codec) -> None:
+    config = tmp_path / "haetae.yaml"
+    config.write_text(f"audit:\n  url: 'sqlite:///{tmp_path}/audit.db'\n  timezone: Asia/Seoul\n")
+    store = configured_store(load_settings(config, environ={}).audit)
+    store.start()
+
+    async def fill() -> None:
+        record = make(1)
+        record.user, record.groups = "김민수", ["보안팀"]
+        store.append(record)
+        await store.flush()
+
+    asyncio.run(fill())
+    store.close()
+    target = tmp_path / "out.csv"
+    run(capsys, "audit", "export", "--config", str(config), "--format", "csv",
+        "--encoding", encoding, "--output", str(target))  # fmt: skip
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") == (encoding == "utf-8-sig")
+    (row,) = csv.DictReader(io.StringIO(raw.decode(codec)))
+    assert (row["user"], row["groups"]) == ("김민수", "보안팀")
+    assert (row["time"], row["utc_offset"]) == ("2026-01-01 10:00:00", "UTC+09:00")
+
+
+def test_an_emptied_witness_is_a_warning(config, capsys, tmp_path) -> None:
+    (tmp_path / "witness" / "audit.db.witness").write_bytes(b"")
+    code, out, _ = run(capsys, "audit", "verify", "--config", str(config))
+    assert code == 0 and "warning: the witness holds none of the store's checkpoints" in out
+    assert "warning: 48 records are newer than the last witnessed checkpoint" in out

@@ -192,3 +192,19 @@ def test_an_address_split_across_messages_is_fingerprinted_whole_at_both_places(
     whole = [Fingerprinter(AUDIT_KEY.encode())(EMAIL)]
     found = {f.location: f.fingerprints for f in record.findings}
     assert found == {"messages[0].content": whole, "messages[1].content": whole}
+
+
+def test_every_spelling_of_one_resident_number_gives_one_fingerprint(gateway) -> None:
+    server, url = gateway
+    prints = []
+    for spelling in (
+        "900101-1234568",
+        "9001011234568",
+        "900101 1234568",
+        "９００１０１-１２３４５６８",
+    ):
+        messages = [{"role": "user", "content": f"주민번호 {spelling} 확인 부탁드립니다"}]
+        record = _record(url, _post(server, {"model": "gpt-4o", "messages": messages}))
+        assert record.decision == "block"
+        prints += [f.fingerprints for f in record.findings if f.entity_type == "KR_RRN"]
+    assert prints == [[Fingerprinter(AUDIT_KEY.encode())("9001011234568")]] * 4
