@@ -183,7 +183,12 @@ def test_the_pods_run_the_gateway_with_settings_that_load_and_match_the_manifest
         claim["metadata"]["name"]
         for claim in _one(rendered, "StatefulSet")["spec"]["volumeClaimTemplates"]
     }, "the spool must outlive the pod"
-    for key_file in (settings.rollout.signing_key_file, settings.rollout.verify_key_file):
+    assert settings.audit.create_signing_key is False  # one shared key, not one per pod
+    for key_file in (
+        settings.rollout.signing_key_file,
+        settings.rollout.verify_key_file,
+        settings.audit.signing_key_file,
+    ):
         assert _mounted(container, key_file).get("readOnly") is True
     assert _mounted(container, settings.identity.api_keys.file)["name"] == "keys"
     assert _mounted(container, "/etc/haetae/haetae.yaml")["name"] == "config"
