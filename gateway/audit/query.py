@@ -15,6 +15,7 @@ from typing import Literal
 
 import orjson
 
+from gateway.audit.phases import COMPLETE
 from gateway.audit.record import AuditRecord
 
 __all__ = [
@@ -154,12 +155,16 @@ def search_sql(
 
 
 def stats_sql(f: AuditFilter, d: Dialect, by: str, per: str) -> tuple[str, list[object]]:
-    """Record counts per bucket and key; for rules and entities a record counts once per key."""
+    """Request counts per bucket and key; for rules and entities a record counts once per key.
+
+    A forwarded request's completion is not counted: its opening already is.
+    """
     if by not in STATS_DIMENSIONS:
         raise ValueError(f"cannot count by {by!r}; choose one of {', '.join(STATS_DIMENSIONS)}")
     if per not in BUCKETS:
         raise ValueError(f"bucket must be one of {', '.join(BUCKETS)}, not {per!r}")
     clauses, params = _where(f, d)
+    clauses.append(f"decision <> '{COMPLETE}'")
     source = "audit_records"
     if by == "rule":
         source += ", " + d.array_elements.format(col="rule_ids")

@@ -14,7 +14,13 @@ from gateway.errors import ConfigError
 from gateway.keys import read_configured_key
 from gateway.settings import AuditSettings
 
-__all__ = ["configured_fingerprinter", "configured_keys", "configured_store", "spool_path"]
+__all__ = [
+    "configured_fingerprinter",
+    "configured_keys",
+    "configured_store",
+    "spool_path",
+    "writers_path",
+]
 
 
 def spool_path(settings: AuditSettings) -> str | None:
@@ -30,6 +36,22 @@ def spool_path(settings: AuditSettings) -> str | None:
     return "var/audit-spool.jsonl"
 
 
+def writers_path(settings: AuditSettings) -> str | None:
+    """Where this machine's writers hold their lock files (``audit/writers.py``).
+
+    Beside a SQLite file, which every process writing it can see; for
+    PostgreSQL beside the spool (``var/`` without one), so each machine closes
+    what its own dead processes left open.
+    """
+    scheme, _, rest = settings.url.partition("://")
+    if scheme.lower() == "sqlite":
+        if rest in (":memory:", "/:memory:"):
+            return None
+        return rest[1:] + ".writer"
+    spool = spool_path(settings)
+    return (spool or "var/audit") + ".writer"
+
+
 def configured_store(settings: AuditSettings, *, writer: bool = True) -> SQLAuditStore:
     """The store for ``settings``; ``writer=False`` (the CLI) skips the spool and signer."""
     try:
@@ -42,7 +64,9 @@ def configured_store(settings: AuditSettings, *, writer: bool = True) -> SQLAudi
                 every=settings.checkpoint_every,
                 interval=settings.checkpoint_seconds,
             )
-        return open_audit_store(settings.url, spool=spool_path(settings), signer=signer)
+        return open_audit_store(
+            settings.url, spool=spool_path(settings), signer=signer, writers=writers_path(settings)
+        )
     except ValueError as exc:
         raise ConfigError(f"audit.url: {exc}") from None
 

@@ -14,6 +14,7 @@ review indexes, and chains the rows already there when it migrates.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ from gateway.audit.query import Dialect
 from gateway.audit.record import AuditRecord
 from gateway.audit.sqlstore import COLUMNS, JSON_COLUMNS, SQLAuditStore
 from gateway.audit.store import AuditStoreError
+from gateway.audit.writer import StoreReplaced
 
 __all__ = ["MEMORY", "SCHEMA_VERSION", "SQLiteAuditStore"]
 
@@ -118,6 +120,7 @@ class SQLiteAuditStore(SQLAuditStore):
     """
 
     dialect = _DIALECT
+    details_writer = "json_extract({table}.details, '$.writer')"
 
     def __init__(self, path: str | Path, *, busy_timeout: float = 1.0, **options: Any) -> None:
         self.path = str(path)
@@ -125,6 +128,7 @@ class SQLiteAuditStore(SQLAuditStore):
         self._memory = self.path == MEMORY
         self._busy_timeout = busy_timeout
         self._conn: sqlite3.Connection | None = None
+        self._identity: tuple[int, int] | None = None  # (device, inode) of the file we opened
         self._conn_lock = threading.Lock()  # the shared connection, in-memory mode only
         super().__init__(**options)
 
@@ -133,6 +137,9 @@ class SQLiteAuditStore(SQLAuditStore):
     def _open(self) -> None:
         try:
             self._conn = self._connect_and_migrate()
+            if not self._memory:
+                found = os.stat(self.path)
+                self._identity = (found.st_dev, found.st_ino)
         except AuditStoreError:
             raise
         except (OSError, sqlite3.Error) as exc:
@@ -182,6 +189,7 @@ class SQLiteAuditStore(SQLAuditStore):
             with self._lock_shared():
                 conn.execute("BEGIN IMMEDIATE")
                 try:
+                    self._check_same_file()
                     yield conn
                     conn.execute("COMMIT")
                 except BaseException:
@@ -194,6 +202,22 @@ class SQLiteAuditStore(SQLAuditStore):
         finally:
             if own:
                 self._close_backend()
+
+    def _check_same_file(self) -> None:
+        """Raise StoreReplaced if the path no longer names the file we hold open.
+
+        Our connection would go on writing into a deleted (or renamed) file that
+        nobody can ever read, so it is checked inside every write transaction,
+        before the commit: one ``stat``, about a microsecond.
+        """
+        if self._memory or self._identity is None:
+            return
+        try:
+            found = os.stat(self.path)
+        except OSError:
+            raise StoreReplaced(f"audit database {self.path!r} is gone") from None
+        if (found.st_dev, found.st_ino) != self._identity:
+            raise StoreReplaced(f"audit database {self.path!r} was replaced by another file")
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[Any]:
