@@ -13,7 +13,7 @@ import httpx
 import orjson
 import pytest
 
-from gateway.audit import AuditRecord, open_audit_store
+from gateway.audit import AuditRecord, AuditStore, open_audit_store
 from gateway.audit.phases import (
     COMPLETE,
     completion,
@@ -39,7 +39,7 @@ def request(i: int) -> AuditRecord:
     )  # fmt: skip
 
 
-def write(store, records: list[AuditRecord]) -> None:
+def write(store: AuditStore, records: list[AuditRecord]) -> None:
     async def scenario() -> None:
         for record in records:
             store.append(record)
