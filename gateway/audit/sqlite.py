@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 
 from gateway.audit.chain import GENESIS, record_hash
+from gateway.audit.checkpointer import WalCheckpointer
 from gateway.audit.query import Dialect
 from gateway.audit.record import AuditRecord
 from gateway.audit.sqlstore import COLUMNS, JSON_COLUMNS, SQLAuditStore
@@ -129,6 +130,9 @@ class SQLiteAuditStore(SQLAuditStore):
         self._busy_timeout = busy_timeout
         self._conn: sqlite3.Connection | None = None
         self._identity: tuple[int, int] | None = None  # (device, inode) of the file we opened
+        # the writer's log is checkpointed on a thread of its own (checkpointer.py)
+        self._checkpointer = None if self._memory else WalCheckpointer(self.path)
+        self._started_writing = False  # the CLI's one-off transactions keep SQLite's own
         self._conn_lock = threading.Lock()  # the shared connection, in-memory mode only
         super().__init__(**options)
 
@@ -137,6 +141,8 @@ class SQLiteAuditStore(SQLAuditStore):
     def _open(self) -> None:
         try:
             self._conn = self._connect_and_migrate()
+            if self._checkpointer is not None and self._started_writing:
+                self._conn.execute("PRAGMA wal_autocheckpoint=0")
             if not self._memory:
                 found = os.stat(self.path)
                 self._identity = (found.st_dev, found.st_ino)
@@ -152,8 +158,16 @@ class SQLiteAuditStore(SQLAuditStore):
         if conn is not None and not self._memory:
             conn.close()
 
+    def start(self) -> None:
+        self._started_writing = True
+        super().start()
+        if self._checkpointer is not None:
+            self._checkpointer.start()
+
     def close(self) -> None:
         super().close()
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         thread = self._thread
         if self._memory and self._conn is not None and (thread is None or not thread.is_alive()):
             with self._conn_lock:

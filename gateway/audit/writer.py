@@ -114,6 +114,7 @@ class ThreadedAuditStore:
         self._backend_error: str | None = None  # the store is down; records go to the spool
         self._next_retry = 0.0
         self.dropped = 0  # records lost to a failed write or a full backlog
+        self.commits = 0  # batches written to the store (records per commit: group commit)
 
     # -- what a backend provides -------------------------------------------------
 
@@ -342,6 +343,7 @@ class ThreadedAuditStore:
             self._store_down(kind)
             self._to_spool(records)
             return
+        self.commits += 1
         if self._dead:
             self._close_dead_writers()
 
