@@ -54,10 +54,21 @@ class _Waiter:
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[None]
 
-    def resolve(self, error: str | None) -> None:
+
+def _resolve(waiters: list[_Waiter], error: str | None) -> None:
+    """Wake each event loop once for all of its waiters in a batch (one self-pipe write)."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
+    for waiter in waiters:
+        by_loop.setdefault(waiter.loop, []).append(waiter.future)
+    for loop, futures in by_loop.items():
         # The loop may be gone if the waiter timed out during shutdown.
         with contextlib.suppress(RuntimeError):
-            self.loop.call_soon_threadsafe(_settle, self.future, error)
+            loop.call_soon_threadsafe(_settle_all, futures, error)
+
+
+def _settle_all(futures: list[asyncio.Future[None]], error: str | None) -> None:
+    for future in futures:
+        _settle(future, error)
 
 
 class StoreReplaced(AuditStoreError):
@@ -317,9 +328,9 @@ class ThreadedAuditStore:
             stopping = stopping or any(i is _STOP for i in items)
             if records:
                 self._commit(records)
-            for item in items:
-                if isinstance(item, _Waiter):
-                    item.resolve(self._failure)
+            waiters = [item for item in items if isinstance(item, _Waiter)]
+            if waiters:
+                _resolve(waiters, self._failure)
             # After the waiters: a reconnect attempt may take seconds, and a
             # refusal waiting on its flush should not wait for it.
             if self._waiting_on_spool() and not stopping:
