@@ -16,6 +16,7 @@ with the status and token usage when the answer ends.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -128,6 +129,9 @@ class Pipeline:
         self._audit.append(opening)
         try:
             await self._audit.flush()  # one group commit, shared with concurrent requests
+        except asyncio.CancelledError:  # the server gave up on the request: close it too
+            self._complete(opening, exchange, None, "client_disconnected")
+            raise
         except Exception as exc:
             log.error("audit flush failed before forwarding: %s", type(exc).__name__)
             refusal = _audit_unavailable(exchange)
@@ -168,7 +172,7 @@ class Pipeline:
         self,
         opening: AuditRecord,
         exchange: Exchange,
-        status: int,
+        status: int | None,
         error: str | None,
         usage: dict[str, int] | None = None,
     ) -> None:
