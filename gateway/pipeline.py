@@ -136,7 +136,7 @@ class Pipeline:
             log.error("audit flush failed before forwarding: %s", type(exc).__name__)
             refusal = _audit_unavailable(exchange)
             self._complete(opening, exchange, refusal.status, refusal.code)
-            await self._send_refusal(exchange, refusal, decision, send)
+            await self._send_refusal(exchange, refusal, refusal.decision, send)
             return
         began = time.perf_counter()
         try:

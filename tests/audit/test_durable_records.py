@@ -188,6 +188,7 @@ def test_store_and_spool_both_failing_refuses_before_forwarding(tmp_path: Path, 
                 stack.url(CHAT), content=BODY, headers={"accept-language": language}, timeout=10
             )
             assert reply.status_code == 503
+            assert reply.headers["x-haetae-decision"] == "error"
             error = reply.json()["error"]
             assert error["code"] == "audit_unavailable" and words in error["message"]
         assert stack.fake.received == []  # nothing left without a record
