@@ -218,3 +218,17 @@ def test_a_failed_postgresql_connection_refuses_without_a_spool(
         assert reply.status_code == 503
         assert reply.json()["error"]["code"] == "audit_unavailable"
         assert stack.fake.received == []
+
+
+def test_the_log_is_moved_into_the_database_file_by_the_checkpointer(tmp_path: Path) -> None:
+    """The writer never checkpoints itself (a commit an opening waits for would pay two
+    fsyncs): the checkpointer's thread moves the log's pages into the file instead."""
+    database = tmp_path / "audit.db"
+    store = open_audit_store(f"sqlite:///{database}")
+    store.start()
+    empty = database.stat().st_size
+    for i in range(0, 400, 20):  # 20 commits: pages that only the log holds at first
+        write(store, [mark_opening(request(j)) for j in range(i, i + 20)])
+    wait_for(lambda: database.stat().st_size > empty, 5.0)
+    store.close()
+    assert len(store.tail(500)) == 400
