@@ -7,13 +7,16 @@ Each stage is a small object with one async ``__call__(exchange)``; they share
 only the ``Exchange``. A stage refuses a request by raising a ``Refusal``, and
 then no later stage runs: in particular nothing is forwarded. Any other
 exception before forwarding is a failure to inspect, and the request is refused
-too (fail closed). Every request, refused or not, leaves one audit record; for
-a refusal the record is written before the refusal is sent, for a forwarded
-request when its response ends (so that it carries the status and token usage).
+too (fail closed). A refusal leaves one audit record, durable before the
+refusal is sent. A forwarded request leaves two (``gateway/audit/phases.py``):
+its opening, durable before the first byte goes upstream (if neither store nor
+spool can take it, the request is refused with 503 instead), and a completion
+with the status and token usage when the answer ends.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -21,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from gateway.audit import AuditRecord, AuditStore
 from gateway.audit.build import AuditKeys, build_record
+from gateway.audit.phases import completion, mark_opening
 from gateway.audit.usage import UsageMeter
 from gateway.errors import AuditUnavailable, InspectionFailed, PolicyBlock, Refusal
 from gateway.exchange import Exchange, Stage, new_request_id
@@ -73,9 +77,7 @@ class Pipeline:
         bind_request_id(exchange.request_id)
         try:
             if not self._audit.healthy:
-                raise AuditUnavailable(
-                    "the audit log cannot be written, so no request is forwarded"
-                )
+                raise _audit_unavailable(exchange)
             for stage in self._stages:
                 began = time.perf_counter()
                 await stage(exchange)
@@ -123,13 +125,25 @@ class Pipeline:
 
     async def _forward_and_record(self, exchange: Exchange, send: Send) -> None:
         decision = exchange.decision.action if exchange.decision else "allow"
+        opening = mark_opening(self._record(exchange, decision, None, None))
+        self._audit.append(opening)
+        try:
+            await self._audit.flush()  # one group commit, shared with concurrent requests
+        except asyncio.CancelledError:  # the server gave up on the request: close it too
+            self._complete(opening, exchange, None, "client_disconnected")
+            raise
+        except Exception as exc:
+            log.error("audit flush failed before forwarding: %s", type(exc).__name__)
+            refusal = _audit_unavailable(exchange)
+            self._complete(opening, exchange, refusal.status, refusal.code)
+            await self._send_refusal(exchange, refusal, refusal.decision, send)
+            return
         began = time.perf_counter()
         try:
             response = await self._forward.open(exchange)
         except Refusal as refusal:  # upstream unreachable or timed out
             exchange.timings_ms["upstream"] = _ms(began)
-            record = self._record(exchange, decision, refusal.status, refusal.code)
-            self._audit.append(record)
+            self._complete(opening, exchange, refusal.status, refusal.code)
             await self._send_refusal(exchange, refusal, decision, send)
             return
         exchange.upstream_status = response.status_code
@@ -152,13 +166,34 @@ class Pipeline:
             await self._send_refusal(exchange, refusal, decision, send)
         finally:
             exchange.timings_ms["upstream"] = _ms(began)
-            self._audit.append(self._record(exchange, decision, status, error, meter.usage))
+            self._complete(opening, exchange, status, error, meter.usage)
+
+    def _complete(
+        self,
+        opening: AuditRecord,
+        exchange: Exchange,
+        status: int | None,
+        error: str | None,
+        usage: dict[str, int] | None = None,
+    ) -> None:
+        exchange.timings_ms["total"] = _ms(exchange.started)
+        self._audit.append(
+            completion(
+                opening,
+                record_id=new_request_id(),
+                status=status,
+                upstream_status=exchange.upstream_status,
+                usage=usage,
+                error=error,
+                timings_ms=exchange.timings_ms,
+            )
+        )
 
     def _record(
         self,
         exchange: Exchange,
         decision: str,
-        status: int,
+        status: int | None,
         error: str | None,
         usage: dict[str, int] | None = None,
         rule_ids: list[str] | None = None,
@@ -185,6 +220,17 @@ class Pipeline:
         if exchange.warning is not None:
             headers.append((b"x-haetae-warning", warning_header(exchange.warning)))
         return headers
+
+
+def _audit_unavailable(exchange: Exchange) -> AuditUnavailable:
+    korean = exchange.language() == "ko"
+    return AuditUnavailable(
+        "감사 기록을 남길 수 없어 요청을 전달하지 않았습니다. "
+        f"잠시 후 다시 시도하세요. 요청 ID: {exchange.request_id}"
+        if korean
+        else "The audit log cannot be written, so the request was not forwarded. "
+        f"Try again shortly. Request id: {exchange.request_id}"
+    )
 
 
 def _ms(began: float) -> float:

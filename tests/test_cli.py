@@ -28,8 +28,9 @@ def test_demo_shows_allowed_redacted_and_blocked_then_audit_tail_lists_them(
     assert "900101-1234568" in shown  # the demo prints its own prompt...
     assert main(["audit", "tail", "--url", "sqlite:///var/demo-audit.db"]) == 0
     tail = capsys.readouterr().out.splitlines()
-    assert len(tail) == 4
-    assert [line.split()[1] for line in tail] == ["allow", "redact", "block", "block"]
+    # a forwarded request: its opening, then its completion; a refusal: one record
+    decisions = [line.split()[1] for line in tail]
+    assert decisions == ["allow", "complete", "redact", "complete", "block", "block"]
     assert "900101-1234568" not in "\n".join(tail)  # ...but the audit log never does
 
 

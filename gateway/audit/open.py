@@ -30,6 +30,7 @@ def open_audit_store(
     *,
     spool: str | None = None,
     signer: CheckpointSigner | None = None,
+    writers: str | None = None,
 ) -> SQLAuditStore:
     """Build (but do not start) the store a configuration URL names.
 
@@ -42,7 +43,7 @@ def open_audit_store(
     supported = ", ".join(SUPPORTED_URLS)
     if not sep:
         raise ValueError(f"audit store URL has no scheme; supported: {supported}")
-    options: dict[str, Any] = {"spool": spool, "signer": signer}
+    options: dict[str, Any] = {"spool": spool, "signer": signer, "writers": writers}
     if scheme in ("postgresql", "postgres"):
         # Checked here, not when ``start()`` first imports psycopg: a missing extra
         # stops start-up with the setting's name instead of failing the lifespan.
@@ -57,7 +58,7 @@ def open_audit_store(
     from gateway.audit.sqlite import MEMORY, SQLiteAuditStore
 
     if rest in (":memory:", "/:memory:"):
-        return SQLiteAuditStore(MEMORY, **options)
+        return SQLiteAuditStore(MEMORY, **options | {"writers": None})  # dies with us
     if not rest.startswith("/") or len(rest) < 2:
         raise ValueError(
             f"malformed sqlite audit store URL: expected a path after 'sqlite:///'; "

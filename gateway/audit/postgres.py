@@ -117,6 +117,7 @@ class PostgresAuditStore(SQLAuditStore):
     """An AuditStore in a PostgreSQL database (psycopg 3 and psycopg_pool)."""
 
     dialect = _DIALECT
+    details_writer = "{table}.details->>'writer'"
 
     def __init__(
         self,

@@ -15,6 +15,7 @@ from typing import Literal
 
 import orjson
 
+from gateway.audit.phases import COMPLETE
 from gateway.audit.record import AuditRecord
 from gateway.audit.timezone import parse_time
 
@@ -185,7 +186,8 @@ def parse_dimensions(by: str | tuple[str, ...]) -> tuple[str, ...]:
 def stats_sql(
     f: AuditFilter, d: Dialect, by: str | tuple[str, ...], per: str, *, offset: int = 0
 ) -> tuple[str, list[object]]:
-    """Record counts per bucket and key(s); for rules and entities a record counts once per key.
+    """Request counts per bucket and key(s); for rules and entities a record counts once
+    per key. A forwarded request's completion is not counted: its opening already is.
 
     ``offset`` (seconds east of UTC) shifts buckets to start at local midnight or
     hour; the bucket returned is that local start as unix seconds.
@@ -194,6 +196,7 @@ def stats_sql(
     if per not in BUCKETS:
         raise ValueError(f"bucket must be one of {', '.join(BUCKETS)}, not {per!r}")
     clauses, params = where_sql(f, d)
+    clauses.append(f"decision <> '{COMPLETE}'")
     source = "audit_records"
     keys: list[str] = []
     for name in dimensions:

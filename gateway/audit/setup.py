@@ -24,6 +24,7 @@ __all__ = [
     "configured_store",
     "spool_path",
     "verify_keys",
+    "writers_path",
 ]
 
 
@@ -40,12 +41,33 @@ def spool_path(settings: AuditSettings) -> str | None:
     return "var/audit-spool.jsonl"
 
 
+def writers_path(settings: AuditSettings) -> str | None:
+    """Where this machine's writers hold their lock files (``audit/writers.py``).
+
+    Beside a SQLite file, which every process writing it can see; for
+    PostgreSQL beside the spool (``var/`` without one), so each machine closes
+    what its own dead processes left open.
+    """
+    scheme, _, rest = settings.url.partition("://")
+    if scheme.lower() == "sqlite":
+        if rest in (":memory:", "/:memory:"):
+            return None
+        return rest[1:] + ".writer"
+    spool = spool_path(settings)
+    return (spool or "var/audit") + ".writer"
+
+
 def configured_store(settings: AuditSettings, *, writer: bool = True) -> SQLAuditStore:
     """The store for ``settings``; ``writer=False`` (the CLI) skips the spool and signer."""
     try:
         if not writer:
             return open_audit_store(settings.url)
-        return open_audit_store(settings.url, spool=spool_path(settings), signer=_signer(settings))
+        return open_audit_store(
+            settings.url,
+            spool=spool_path(settings),
+            signer=_signer(settings),
+            writers=writers_path(settings),
+        )
     except ValueError as exc:
         raise ConfigError(f"audit.url: {exc}") from None
 

@@ -14,6 +14,7 @@ review indexes, and chains the rows already there when it migrates.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -23,10 +24,12 @@ from typing import Any
 import orjson
 
 from gateway.audit.chain import GENESIS, record_hash
+from gateway.audit.checkpointer import WalCheckpointer
 from gateway.audit.query import Dialect
 from gateway.audit.record import AuditRecord
 from gateway.audit.sqlstore import COLUMNS, JSON_COLUMNS, SQLAuditStore
 from gateway.audit.store import AuditStoreError
+from gateway.audit.writer import StoreReplaced
 
 __all__ = ["MEMORY", "SCHEMA_VERSION", "SQLiteAuditStore"]
 
@@ -118,6 +121,7 @@ class SQLiteAuditStore(SQLAuditStore):
     """
 
     dialect = _DIALECT
+    details_writer = "json_extract({table}.details, '$.writer')"
 
     def __init__(self, path: str | Path, *, busy_timeout: float = 1.0, **options: Any) -> None:
         self.path = str(path)
@@ -125,6 +129,10 @@ class SQLiteAuditStore(SQLAuditStore):
         self._memory = self.path == MEMORY
         self._busy_timeout = busy_timeout
         self._conn: sqlite3.Connection | None = None
+        self._identity: tuple[int, int] | None = None  # (device, inode) of the file we opened
+        # the writer's log is checkpointed on a thread of its own (checkpointer.py)
+        self._checkpointer = None if self._memory else WalCheckpointer(self.path)
+        self._started_writing = False  # the CLI's one-off transactions keep SQLite's own
         self._conn_lock = threading.Lock()  # the shared connection, in-memory mode only
         super().__init__(**options)
 
@@ -133,6 +141,11 @@ class SQLiteAuditStore(SQLAuditStore):
     def _open(self) -> None:
         try:
             self._conn = self._connect_and_migrate()
+            if self._checkpointer is not None and self._started_writing:
+                self._conn.execute("PRAGMA wal_autocheckpoint=0")
+            if not self._memory:
+                found = os.stat(self.path)
+                self._identity = (found.st_dev, found.st_ino)
         except AuditStoreError:
             raise
         except (OSError, sqlite3.Error) as exc:
@@ -145,8 +158,16 @@ class SQLiteAuditStore(SQLAuditStore):
         if conn is not None and not self._memory:
             conn.close()
 
+    def start(self) -> None:
+        self._started_writing = True
+        super().start()
+        if self._checkpointer is not None:
+            self._checkpointer.start()
+
     def close(self) -> None:
         super().close()
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         thread = self._thread
         if self._memory and self._conn is not None and (thread is None or not thread.is_alive()):
             with self._conn_lock:
@@ -182,6 +203,7 @@ class SQLiteAuditStore(SQLAuditStore):
             with self._lock_shared():
                 conn.execute("BEGIN IMMEDIATE")
                 try:
+                    self._check_same_file()
                     yield conn
                     conn.execute("COMMIT")
                 except BaseException:
@@ -194,6 +216,22 @@ class SQLiteAuditStore(SQLAuditStore):
         finally:
             if own:
                 self._close_backend()
+
+    def _check_same_file(self) -> None:
+        """Raise StoreReplaced if the path no longer names the file we hold open.
+
+        Our connection would go on writing into a deleted (or renamed) file that
+        nobody can ever read, so it is checked inside every write transaction,
+        before the commit: one ``stat``, about a microsecond.
+        """
+        if self._memory or self._identity is None:
+            return
+        try:
+            found = os.stat(self.path)
+        except OSError:
+            raise StoreReplaced(f"audit database {self.path!r} is gone") from None
+        if (found.st_dev, found.st_ino) != self._identity:
+            raise StoreReplaced(f"audit database {self.path!r} was replaced by another file")
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[Any]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from gateway.audit.chain import GENESIS, Checkpoint, CheckpointSigner, chain_records
+from gateway.audit.phases import COMPLETE, completion
 from gateway.audit.query import (
     AuditFilter,
     Dialect,
@@ -66,6 +67,8 @@ class PurgeResult:
 
 class SQLAuditStore(ThreadedAuditStore):
     dialect: Dialect
+    #: SQL for the writer id in an opening's ``details``, with {table} for its alias
+    details_writer: str
 
     def __init__(self, *, signer: CheckpointSigner | None = None, **options: Any) -> None:
         super().__init__(**options)
@@ -127,6 +130,37 @@ class SQLAuditStore(ThreadedAuditStore):
             )
             return cp
         return None
+
+    def _close_open_records(self, writer_id: str, since: float) -> int:
+        """One transaction: find the writer's openings without a completion, complete them.
+
+        ``since`` (the writer's start) lets the time index narrow the search to
+        that process's lifetime.
+        """
+        from gateway.exchange import new_request_id
+
+        p = self.dialect.param
+        columns = ", ".join(f"o.{c}" for c in SELECT_LIST.split(", "))
+        sql = (
+            f"SELECT {columns} FROM audit_records o WHERE o.time >= {p} AND o.status IS NULL "
+            f"AND {self.details_writer.format(table='o')} = {p} AND NOT EXISTS ("
+            "SELECT 1 FROM audit_records c WHERE c.request_id = o.request_id "
+            f"AND c.decision = '{COMPLETE}') ORDER BY o.seq"
+        )
+        now = time.time()
+        with self._transaction() as conn:
+            rows = conn.execute(sql, (since - 1.0, writer_id)).fetchall()
+            openings = [self._from_row(r) for r in rows]
+            closing = [
+                completion(
+                    o, record_id=new_request_id(), status=None, error="gateway_exited",
+                    outcome="unknown", at=now,
+                )
+                for o in openings
+            ]  # fmt: skip
+            if closing:
+                self._append_chained(conn, closing)
+        return len(closing)
 
     def _idle_timeout(self) -> float | None:
         signer = self._signer

@@ -7,10 +7,21 @@ before it is durable. A backend supplies ``_open``/``_write_batch`` and its
 error mapping; chaining happens inside ``_write_batch``, under the store's
 write lock, so several gateway processes can share one chain.
 
+Group commit: a flush marker ends the batch at once, so a request waiting
+for its opening record (``gateway/audit/phases.py``) waits for one commit,
+and every record and marker that arrived while that commit ran shares the
+next one: one transaction for all of them, however many requests wait.
+
 When a write fails and a spool is configured, the batch goes to the spool
 instead (fsync'd), the store keeps retrying in the background, and the spool
 is replayed, in order, once it answers again. Without a spool, or if the spool
 fails too, ``healthy`` turns False for good and the gateway stops serving.
+A store that was replaced under the gateway (``StoreReplaced``) is never
+reconnected to by this process: its records stay in the spool.
+
+With ``writers`` (a file name prefix), each process registers as a writer there
+(``gateway/audit/writers.py``) and, once the store and spool allow, closes the
+openings that dead writers left without a completion, as ``outcome: unknown``.
 """
 
 from __future__ import annotations
@@ -23,11 +34,13 @@ import threading
 import time
 from dataclasses import dataclass
 
+from gateway.audit.phases import is_completion, is_opening
 from gateway.audit.record import AuditRecord
 from gateway.audit.spool import Spool
 from gateway.audit.store import AuditStoreError
+from gateway.audit.writers import DeadWriter, WriterRegistry
 
-__all__ = ["ThreadedAuditStore"]
+__all__ = ["StoreReplaced", "ThreadedAuditStore"]
 
 log = logging.getLogger("haetae.audit")
 
@@ -41,10 +54,25 @@ class _Waiter:
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[None]
 
-    def resolve(self, error: str | None) -> None:
+
+def _resolve(waiters: list[_Waiter], error: str | None) -> None:
+    """Wake each event loop once for all of its waiters in a batch (one self-pipe write)."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
+    for waiter in waiters:
+        by_loop.setdefault(waiter.loop, []).append(waiter.future)
+    for loop, futures in by_loop.items():
         # The loop may be gone if the waiter timed out during shutdown.
         with contextlib.suppress(RuntimeError):
-            self.loop.call_soon_threadsafe(_settle, self.future, error)
+            loop.call_soon_threadsafe(_settle_all, futures, error)
+
+
+def _settle_all(futures: list[asyncio.Future[None]], error: str | None) -> None:
+    for future in futures:
+        _settle(future, error)
+
+
+class StoreReplaced(AuditStoreError):
+    """The store's file is not the one the writer opened: deleted, moved or swapped."""
 
 
 def _settle(future: asyncio.Future[None], error: str | None) -> None:
@@ -73,6 +101,7 @@ class ThreadedAuditStore:
         max_pending: int = 100_000,
         close_timeout: float = 5.0,
         replay_interval: float = 5.0,
+        writers: str | None = None,
     ) -> None:
         self._batch_size = batch_size
         # Waiting briefly for more records turns one commit per request into one
@@ -84,6 +113,10 @@ class ThreadedAuditStore:
         self._close_timeout = close_timeout
         self._replay_interval = replay_interval
         self._spool = Spool(spool) if spool else None
+        self._writers = WriterRegistry(writers) if writers else None
+        self._dead: list[DeadWriter] = []  # their openings wait to be closed
+        self._open_requests = 0  # openings appended and not yet completed
+        self._replaced = False  # the store was swapped under us: never reconnect
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._started = False
@@ -92,6 +125,7 @@ class ThreadedAuditStore:
         self._backend_error: str | None = None  # the store is down; records go to the spool
         self._next_retry = 0.0
         self.dropped = 0  # records lost to a failed write or a full backlog
+        self.commits = 0  # batches written to the store (records per commit: group commit)
 
     # -- what a backend provides -------------------------------------------------
 
@@ -126,6 +160,10 @@ class ThreadedAuditStore:
     def _error_kind(self, exc: BaseException) -> str:
         return type(exc).__name__
 
+    def _close_open_records(self, writer_id: str, since: float) -> int:
+        """Complete, as outcome unknown, the openings ``writer_id`` left; how many."""
+        raise NotImplementedError
+
     # -- lifecycle ---------------------------------------------------------------
 
     def start(self) -> None:
@@ -157,6 +195,7 @@ class ThreadedAuditStore:
                 kind = self._error_kind(exc)
                 raise AuditStoreError(f"cannot open audit database {self.label}: {kind}") from exc
             self._store_down(self._error_kind(exc))
+        self._register_writer()
         self._thread = threading.Thread(target=self._run, name="haetae-audit", daemon=True)
         self._started = True
         self._thread.start()
@@ -172,11 +211,21 @@ class ThreadedAuditStore:
         self._thread.join(self._close_timeout)
         if self._thread.is_alive():
             log.error("audit writer did not stop within %.1fs", self._close_timeout)
+        if self._writers is not None:
+            # Anything still open is closed as unknown by the next writer to start.
+            clean = self._open_requests == 0 and not self._thread.is_alive()
+            self._writers.close(clean=clean and self._failure is None)
 
     # -- the caller's side ---------------------------------------------------------
 
     def append(self, record: AuditRecord) -> None:
         """Queue one record: a lock-free put, no I/O."""
+        if is_opening(record):
+            assert record.details is not None
+            record.details["writer"] = self.writer_id
+            self._open_requests += 1
+        elif is_completion(record):
+            self._open_requests -= 1
         if self._closed:
             self.dropped += 1
             return
@@ -194,6 +243,11 @@ class ThreadedAuditStore:
         self._queue.put(waiter)
         async with asyncio.timeout(timeout):
             await waiter.future
+
+    @property
+    def writer_id(self) -> str | None:
+        """This process's name in its openings, for closing them after a crash."""
+        return self._writers.writer_id if self._writers is not None else None
 
     @property
     def healthy(self) -> bool:
@@ -225,6 +279,7 @@ class ThreadedAuditStore:
 
     def _run(self) -> None:
         try:
+            self._close_dead_writers()
             self._drain_forever()
             self._before_close()
         except BaseException as exc:  # never die silently: healthy must turn False
@@ -277,9 +332,9 @@ class ThreadedAuditStore:
             stopping = stopping or any(i is _STOP for i in items)
             if records:
                 self._commit(records)
-            for item in items:
-                if isinstance(item, _Waiter):
-                    item.resolve(self._failure)
+            waiters = [item for item in items if isinstance(item, _Waiter)]
+            if waiters:
+                _resolve(waiters, self._failure)
             # After the waiters: a reconnect attempt may take seconds, and a
             # refusal waiting on its flush should not wait for it.
             if self._waiting_on_spool() and not stopping:
@@ -293,12 +348,19 @@ class ThreadedAuditStore:
             self._write_with_retries(records)
         except Exception as exc:
             kind = self._error_kind(exc)
+            if isinstance(exc, StoreReplaced) and not self._replaced:
+                self._replaced = True
+                log.error("audit store %s was replaced or deleted under the gateway", self.label)
             if self._spool is None:
                 self.dropped += len(records)
                 self._fail(kind)
                 return
             self._store_down(kind)
             self._to_spool(records)
+            return
+        self.commits += 1
+        if self._dead:
+            self._close_dead_writers()
 
     def _write_with_retries(self, records: list[AuditRecord]) -> None:
         for attempt in range(self._busy_retries + 1):
@@ -329,6 +391,9 @@ class ThreadedAuditStore:
         """Reconnect if needed and replay the spool, oldest first; at most once per interval."""
         if self._spool is None or time.monotonic() < self._next_retry or self._failure:
             return
+        if self._replaced:  # an operator must look first; a restart opens what is there
+            self._next_retry = time.monotonic() + self._replay_interval
+            return
         try:
             if self._backend_error is not None:
                 with contextlib.suppress(Exception):
@@ -348,6 +413,43 @@ class ThreadedAuditStore:
         if replayed or self._backend_error:
             log.warning("audit store %s is back; %d spooled records replayed", self.label, replayed)
         self._backend_error = None
+        self._close_dead_writers()
+
+    # -- after a crash -------------------------------------------------------------
+
+    def _register_writer(self) -> None:
+        if self._writers is None:
+            return
+        try:
+            self._writers.register()
+            self._dead = self._writers.dead()
+        except OSError as exc:
+            raise AuditStoreError(
+                f"cannot register the audit writer in {self._writers.folder}: {type(exc).__name__}"
+            ) from exc
+
+    def _close_dead_writers(self) -> None:
+        """Close what dead writers left open, once their spooled records are stored."""
+        if not self._dead or self._waiting_on_spool() or self._failure:
+            return
+        assert self._writers is not None
+        while self._dead:
+            dead = self._dead[0]
+            try:
+                closed = self._close_open_records(dead.writer_id, dead.started)
+            except Exception as exc:  # the store's next write says whether it is down
+                log.warning(
+                    "closing a dead writer's open records failed: %s", self._error_kind(exc)
+                )
+                return
+            self._writers.release(dead)
+            self._dead.pop(0)
+            if closed:
+                log.warning(
+                    "audit: %d requests forwarded by a gateway process that ended before "
+                    "their answers did are recorded with outcome unknown",
+                    closed,
+                )
 
     def _fail(self, kind: str) -> None:
         if self._failure is None:

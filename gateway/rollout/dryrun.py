@@ -19,6 +19,8 @@ What a record cannot give back, and so what a dry run cannot see:
 - dictionary terms the candidate adds (the texts are not kept, by design);
 - requests refused before the policy ran (bad JSON, unknown provider, audit
   outage): they have no decision to compare;
+- a forwarded request's completion record (``gateway/audit/phases.py``): its
+  opening holds the decision, and is judged once;
 - facts the record does not keep (declared with ``rebuild=None`` in
   ``gateway.policy.fact_table.FACTS``; today ``prompt_chars``), and the scores
   of findings: rules on those are judged as if the request had none (a
@@ -36,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.audit import AuditRecord
+from gateway.audit.phases import is_completion
 from gateway.policy.evaluate import CompiledPolicy, Decision, PolicyInput
 from gateway.policy.fact_table import rebuild_input
 from gateway.providers.catalog import Provider
@@ -149,6 +152,8 @@ def dry_run(
     if candidate_providers is None:
         candidate_providers = providers
     for record in records:
+        if is_completion(record):  # the end of a forwarded request; its opening is judged
+            continue
         report.records += 1
         request = reconstruct(record, providers)
         if request is None:

@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 
+from gateway.audit.phases import is_completion
 from gateway.audit.record import AuditRecord
 from gateway.settings import AlertRuleSettings
 from gateway.siem.sinks import SinkError
@@ -58,6 +59,8 @@ class _RuleState:
 
     def wants(self, record: AuditRecord) -> bool:
         rule = self.settings
+        if is_completion(record):
+            return False  # a forwarded request counts once, by its opening
         return (
             (rule.decisions is None or record.decision in rule.decisions)
             and _matches(rule.entities, list(record.entities))

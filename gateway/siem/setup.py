@@ -10,6 +10,7 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from gateway.audit.phases import COMPLETE
 from gateway.errors import ConfigError
 from gateway.keys import read_configured_key
 from gateway.settings import (
@@ -30,7 +31,7 @@ log = logging.getLogger("haetae.siem")
 
 #: the decisions records carry (docs/audit.md); a filter naming another matches nothing
 KNOWN_DECISIONS = frozenset(
-    {"allow", "redact", "pseudonymize", "hash", "mask", "block", "error", "purge"}
+    {"allow", "redact", "pseudonymize", "hash", "mask", "block", "error", "purge", COMPLETE}
 )
 
 

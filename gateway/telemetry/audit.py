@@ -5,12 +5,18 @@ with its outcome settled (allowed, blocked, failed, relayed), and the record is
 already stripped of raw values. So this is where the ``record`` span is made,
 the request span is annotated and the metrics are counted: traces, metrics and
 the audit log describe the same requests with the same facts.
+
+A forwarded request is handed over twice (an opening before it leaves, a
+completion when its answer ends: ``gateway/audit/phases.py``); it is observed
+once, at its completion, as the two records merged, so that metrics count
+requests, not records.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from gateway.audit.phases import is_completion, is_opening, merged, opening_id
 from gateway.telemetry.tracing import annotate_request, record_span
 
 if TYPE_CHECKING:
@@ -30,8 +36,21 @@ class ObservedAuditStore:
         self._store = store
         self._tracer = tracer
         self._metrics = metrics
+        self._open: dict[str, AuditRecord] = {}  # openings in flight, by record id
 
     def append(self, record: AuditRecord) -> None:
+        if is_opening(record):
+            self._open[record.record_id] = record
+            self._store.append(record)
+            return
+        if is_completion(record):
+            opening = self._open.pop(opening_id(record) or "", None)
+            self._observe(record, merged(opening, record) if opening else record)
+            return
+        self._observe(record, record)
+
+    def _observe(self, record: AuditRecord, request: AuditRecord) -> None:
+        """Append ``record``; spans and metrics describe ``request`` (the request as it ended)."""
         if self._tracer is None:
             self._store.append(record)
         else:
@@ -39,11 +58,11 @@ class ObservedAuditStore:
             try:
                 self._store.append(record)
             finally:
-                span.set_attribute("haetae.decision", record.decision)
+                span.set_attribute("haetae.decision", request.decision)
                 span.end()
-            annotate_request(record)
+            annotate_request(request)
         if self._metrics is not None:
-            self._metrics.observe(record)
+            self._metrics.observe(request)
 
     async def flush(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109 (contract)
         if self._tracer is None:

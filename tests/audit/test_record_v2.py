@@ -12,6 +12,7 @@ import pytest
 
 from gateway.audit import SCHEMA_VERSION, AuditRecord, open_audit_store
 from gateway.audit.build import Fingerprinter
+from gateway.audit.phases import ended_request
 from gateway.dev.testing import ServerThread
 from tests.support.polling import wait_for
 from tests.support.stack import gateway_stack
@@ -36,7 +37,7 @@ def _post(server: ServerThread, body: dict[str, object]) -> str:
 
 def _record(url: str, request_id: str) -> AuditRecord:
     def found() -> AuditRecord | None:
-        return next((r for r in open_audit_store(url).tail(50) if r.request_id == request_id), None)
+        return ended_request(open_audit_store(url).tail(50), request_id)
 
     return wait_for(found, 5.0, message=f"no audit record for {request_id}")
 

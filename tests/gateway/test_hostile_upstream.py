@@ -23,6 +23,7 @@ from google.genai import types as genai_types
 
 from gateway.app import build_app
 from gateway.audit import open_audit_store
+from gateway.audit.phases import ended_request
 from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.dev.testing.hostile_upstream import SPOOFED_HEADERS, HostileUpstream
 from gateway.providers.catalog import load_catalog
@@ -60,7 +61,8 @@ class Hostile:
     def record_for(self, model: str) -> Any:
         def found() -> Any:
             tail = open_audit_store(self.audit_url).tail(50)
-            return next((record for record in tail if record.model == model), None)
+            first = next((record for record in tail if record.model == model), None)
+            return None if first is None else ended_request(tail, first.request_id)
 
         return wait_for(found, message=f"no audit record for model {model}")
 

@@ -155,7 +155,8 @@ def test_a_dry_run_judges_the_candidate_with_its_own_provider_facts(tmp_path: Pa
             # Upstage is Korean in the catalog, so the no-cn rule lets this through.
             assert chat(gateway.base_url, "hello", provider="upstage").status_code == 200
             assert chat(gateway.base_url, "hello", provider="internal-llm").status_code == 200
-            wait_for(lambda: len(app.audit.records_between(0, time.time() + 1)) == 2)
+            # two requests: each an opening and, once answered, a completion
+            wait_for(lambda: len(app.audit.records_between(0, time.time() + 1)) == 4)
 
             # The candidate corrects upstage's jurisdiction and no longer declares internal-llm.
             candidate = BASE_POLICY + "providers:\n  upstage: { jurisdiction: CN }\n"

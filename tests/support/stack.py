@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from gateway.app import Gateway, build_app
 from gateway.audit import AuditRecord, open_audit_store
+from gateway.audit.phases import ended_request
 from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.providers.catalog import load_catalog
 from gateway.settings import load_settings
@@ -68,11 +69,12 @@ class GatewayStack:
         return open_audit_store(self.audit_url).tail(limit)
 
     def record(self, request_id: str, timeout: float = 5.0) -> AuditRecord:
-        """The audit record of one request. A forwarded request is recorded when its
-        answer ends, just after the client has it, so this waits (up to ``timeout``)."""
+        """The audit record of one request, its opening and completion merged for a
+        forwarded one. The completion is written when the answer ends, just after the
+        client has it, so this waits (up to ``timeout``)."""
 
         def found() -> AuditRecord | None:
-            return next((r for r in self.audit_tail(50) if r.request_id == request_id), None)
+            return ended_request(self.audit_tail(50), request_id)
 
         return wait_for(found, timeout, message=f"no audit record for request {request_id}")
 

@@ -12,6 +12,7 @@ import orjson
 import pytest
 
 from gateway.audit import AuditRecord
+from gateway.audit.phases import ended_request
 from gateway.inspection import Extract
 from gateway.telemetry import configure_logging
 from tests.support.polling import wait_for
@@ -65,8 +66,9 @@ def _records(stack: Traced, request_ids: list[str]) -> list[AuditRecord]:
     """The audit records of these requests, once the writer has stored them all."""
 
     def stored() -> list[AuditRecord] | None:
-        found = [r for r in stack.app.audit.tail(1000) if r.request_id in request_ids]
-        return found if len(found) == len(request_ids) else None
+        tail = stack.app.audit.tail(1000)
+        found = [ended_request(tail, request_id) for request_id in request_ids]
+        return None if None in found else [r for r in found if r is not None]
 
     return wait_for(stored, message="some audit records never arrived")
 

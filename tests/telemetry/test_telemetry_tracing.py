@@ -35,7 +35,8 @@ def test_an_allowed_request_is_one_trace_with_a_span_per_stage(stack: Traced) ->
     spans = stack.trace_of(response.headers["x-haetae-request-id"])
     (root,) = [s for s in spans if s.parent is None]
     children = sorted((s for s in spans if s.parent is not None), key=lambda s: s.start_time or 0)
-    assert [s.name for s in children] == [*STAGES, "forward", "record"]
+    # the opening is durable (record.flush) before anything is forwarded
+    assert [s.name for s in children] == [*STAGES, "record.flush", "forward", "record"]
     assert all(s.parent is not None and s.parent.span_id == root.context.span_id for s in children)
     assert root.kind is SpanKind.SERVER
     assert root.name == "POST openai:chat"

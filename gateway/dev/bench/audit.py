@@ -10,6 +10,7 @@ every query would cost without the review indexes.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import statistics
 import tempfile
@@ -112,6 +113,7 @@ def _time(run: Callable[[], Any], repeat: int) -> tuple[float, float, float]:
 
 def run_search_benchmark(url: str, *, records: int, repeat: int) -> int:
     _print_append_cost(url)
+    _print_flush_cost(url)
     store, cleanup = _scratch_store(url)
     try:
         store._open()
@@ -224,6 +226,69 @@ def _print_append_cost(url: str, requests: int = 20_000) -> None:
         p50 = samples[len(samples) // 2] / 1000
         p99 = samples[len(samples) * 99 // 100] / 1000
         print(f"| {name} | {p50:.1f} | {p99:.1f} | {p50 / 300:.1%} |")
+
+
+def _print_flush_cost(url: str, requests: int = 4_000) -> None:
+    """What a forwarded request waits for before it leaves: its opening, committed.
+
+    Each simulated request builds its opening, appends it and awaits ``flush``,
+    as the pipeline does before forwarding. The openings that arrive while one
+    commit runs share the next (group commit), so commits per request fall as
+    concurrency rises. The baseline is the record appended without waiting,
+    which is all a forwarded request paid before openings existed.
+    """
+    from gateway.audit.build import AuditKeys, Fingerprinter
+
+    keys = AuditKeys(Fingerprinter(b"k" * 32))
+    exchange = _sample_exchange()
+    print(f"\n{url.split(':', 1)[0]}: opening durable before forwarding, {requests:,} requests\n")
+    print("| requests in flight | waits for commit | p50 ms | p99 ms | requests/s | per commit |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: |")
+    for concurrency, wait in ((1, False), (1, True), (8, True), (32, False), (32, True)):
+        store, cleanup = _scratch_store(url)
+        try:
+            store.start()
+            samples, seconds = asyncio.run(
+                _openings(store, exchange, keys, requests, concurrency, wait=wait)
+            )
+            store.close()
+            per_commit = requests / max(1, store.commits)
+        finally:
+            cleanup()
+        samples.sort()
+        p50, p99 = samples[len(samples) // 2], samples[len(samples) * 99 // 100]
+        print(
+            f"| {concurrency} | {'yes' if wait else 'no (baseline)'} | {p50:.3f} | {p99:.3f} "
+            f"| {requests / seconds:,.0f} | {per_commit:.1f} |"
+        )
+
+
+async def _openings(
+    store: SQLAuditStore, exchange: Any, keys: Any, total: int, concurrency: int, *, wait: bool
+) -> tuple[list[float], float]:
+    from gateway.audit.build import build_record
+    from gateway.audit.phases import mark_opening
+
+    remaining = total
+    samples: list[float] = []
+
+    async def client() -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            began = time.perf_counter()
+            store.append(mark_opening(build_record(exchange, "allow", None, None, keys=keys)))
+            if wait:
+                await store.flush()
+            else:
+                await asyncio.sleep(0)  # let the others run, as a forwarded request would
+            samples.append((time.perf_counter() - began) * 1000)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    if not wait:
+        await store.flush(timeout=60)  # the same records written, for the same commit count
+    return samples, time.perf_counter() - began
 
 
 def _sample_exchange() -> Any:

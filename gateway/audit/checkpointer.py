@@ -1,0 +1,67 @@
+"""Moving SQLite's write-ahead log into the database file, on a thread of its own.
+
+By default the connection that commits also checkpoints, once the log passes
+1,000 pages: that commit then copies the pages and fsyncs the file, and every
+request waiting for it (an opening must be durable before its request is
+forwarded) waits 5–10 ms on this machine instead of 50 µs. The writer turns
+that off (``PRAGMA wal_autocheckpoint=0``) and this thread runs a ``PASSIVE``
+checkpoint every ``interval`` seconds on its own connection; a passive
+checkpoint never blocks the writer nor waits for it, and the ``sqlite3``
+module releases the GIL while it runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+import threading
+
+__all__ = ["WalCheckpointer"]
+
+log = logging.getLogger("haetae.audit")
+
+
+class WalCheckpointer:
+    """A daemon thread checkpointing one database file until ``stop``."""
+
+    def __init__(self, path: str, *, interval: float = 1.0, busy_timeout: float = 1.0) -> None:
+        self._path = path
+        self._interval = interval
+        self._busy_timeout = busy_timeout
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._run, name="haetae-audit-checkpoint", daemon=True
+            )
+            self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        conn: sqlite3.Connection | None = None
+        try:
+            while not self._stopping.wait(self._interval):
+                try:
+                    if conn is None:
+                        conn = sqlite3.connect(
+                            self._path, timeout=self._busy_timeout, isolation_level=None
+                        )
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error as exc:  # the next round tries again; commits go on
+                    log.debug("audit WAL checkpoint failed: %s", type(exc).__name__)
+                    if conn is not None:
+                        conn.close()
+                        conn = None
+            if conn is not None:  # leave a short log behind for the next start
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        finally:
+            if conn is not None:
+                conn.close()
