@@ -81,6 +81,8 @@ class Exchange:
     attachments: tuple[str, ...] = ()
     #: server-side state the request refers to (e.g. "file_id", "previous_response_id")
     server_references: tuple[str, ...] = ()
+    #: uploaded files as the record names them: kind, size, purpose (never name or content)
+    uploads: tuple[dict[str, Any], ...] = ()
     # detect
     findings: list[list[Finding]] = field(default_factory=list)
     entity_counts: dict[str, int] = field(default_factory=dict)

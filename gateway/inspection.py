@@ -13,7 +13,7 @@ import orjson
 from gateway.detect.actions import RequestEditor
 from gateway.detect.joined import JoinedViewTooLarge
 from gateway.detect.transforms import Pseudonymizer
-from gateway.errors import BadRequest, PayloadTooLarge, PolicyBlock
+from gateway.errors import BadRequest, PayloadTooLarge, PolicyBlock, UnsupportedMedia
 from gateway.geo import UNRESOLVED, EndpointResolver
 from gateway.labels import (
     LabelScan,
@@ -34,7 +34,10 @@ from gateway.providers.dialect import (
     UninspectableContent,
     apply_edits,
 )
+from gateway.providers.joins import UploadJoins
 from gateway.providers.query import query_segments, rewrite_query
+from gateway.providers.upload_reader import UninspectableAttachment
+from gateway.providers.uploads import UneditableUpload, UploadDocument
 
 if TYPE_CHECKING:
     from gateway.detect import DetectionEngine, Finding
@@ -65,7 +68,9 @@ class Extract:
         max_depth: int = 128,
         max_segments: int = 100_000,
         max_values: int = 200_000,
+        joins: UploadJoins | None = None,
     ) -> None:
+        self._joins = joins or UploadJoins()
         self._threshold = offload_threshold_bytes
         self._max_depth = max_depth
         self._max_segments = max_segments
@@ -74,6 +79,8 @@ class Extract:
     async def __call__(self, exchange: Exchange) -> None:
         try:
             await self._extract(exchange)
+        except UninspectableAttachment as exc:
+            raise UnsupportedMedia(exc.message(exchange.language()), code=exc.reason) from None
         except UninspectableContent as exc:
             raise BadRequest(str(exc), code="uninspectable_content") from None
 
@@ -89,6 +96,9 @@ class Extract:
         # among them (gateway/labels.py): always the last segments (Detect scans them
         # apart from the rest, remembering repeated values)
         labels = exchange.label_segments = label_segments(exchange, every=True)
+        if endpoint is not None and endpoint.upload is not None:
+            await self._extract_upload(exchange, query, labels)
+            return
         if endpoint is None or endpoint.dialect is None:
             # A read-only listing has nothing to inspect, so it may carry nothing:
             # a body here would leave unscanned.
@@ -111,6 +121,42 @@ class Extract:
         exchange.server_references = found.server_references
         exchange.document = document
         exchange.model = endpoint.dialect.model(document, exchange.upstream_path)
+        if endpoint.joins == "complete":
+            part_ids = document.get("part_ids")
+            count = len(part_ids) if isinstance(part_ids, list) else 0
+            windows = self._joins.completion(_upload_id(exchange), count)
+            exchange.segments[: len(found.segments)] = found.segments + _join_segments(windows)
+
+    async def _extract_upload(
+        self, exchange: Exchange, query: list[Segment], labels: list[Segment]
+    ) -> None:
+        """A file upload: its body read by the endpoint's upload format, not as JSON."""
+        endpoint = exchange.endpoint
+        assert endpoint is not None and endpoint.upload is not None
+        if not exchange.body and endpoint.joins is not None:
+            raise BadRequest("the request body is empty; this API expects a file")
+        headers = dict(reversed(exchange.headers))  # the first of a repeated header
+        document = await endpoint.upload.read(
+            exchange.body, headers, exchange.query.decode("latin-1")
+        )
+        found = document.found
+        segments = found.segments
+        piece = document.extra.get("piece")
+        if endpoint.joins == "part" and isinstance(piece, bytes):
+            self._joins.part(_upload_id(exchange), piece)
+        elif document.chunk is not None and isinstance(piece, bytes):
+            upload_id, offset = document.chunk
+            segments = segments + _join_segments(self._joins.chunk(upload_id, offset, piece))
+        if len(segments) > self._max_segments:
+            raise PayloadTooLarge(
+                _limit_message(exchange, "segments", self._max_segments),
+                code="uninspectable_content",
+            )
+        exchange.segments = segments + query + labels
+        exchange.attachments = found.attachments
+        exchange.server_references = found.server_references
+        exchange.uploads = tuple(upload.record() for upload in document.files)
+        exchange.document = document
 
     def _parse(self, exchange: Exchange, dialect: Dialect) -> tuple[dict[str, Any], Extraction]:
         """The document and its text positions, within the depth and segment limits."""
@@ -141,6 +187,17 @@ class Extract:
                 code="uninspectable_content",
             )
         return document, found
+
+
+def _upload_id(exchange: Exchange) -> str:
+    """The upload a part or completion belongs to: the path segment after ``uploads``."""
+    parts = exchange.upstream_path.split("/")
+    return parts[-2] if len(parts) >= 2 else ""
+
+
+def _join_segments(windows: list[str]) -> list[Segment]:
+    """Where the pieces of one file meet (``providers/joins.py``): scan-only text."""
+    return [Segment(("(join)", index), text, "fixed") for index, text in enumerate(windows)]
 
 
 class Detect:
@@ -303,6 +360,10 @@ class Decide:
                 message = refusal_message(
                     policy, decision, exchange.entity_counts, language, request
                 )
+                if isinstance(exchange.document, UploadDocument):
+                    lines = exchange.document.where(exchange.segments, exchange.findings)
+                    if lines is not None:
+                        message += _BATCH_LINES[language].format(lines=lines)
                 raise PolicyBlock(message, rule_ids=list(decision.rule_ids) or ["default"])
             exchange.warning = warning_message(policy, decision, language)
 
@@ -346,7 +407,12 @@ class Transform:
                 (name, header_edits.get(index, value))
                 for index, (name, value) in enumerate(exchange.headers)
             ]
-        if edits:
+        if isinstance(exchange.document, UploadDocument):
+            try:
+                exchange.outgoing_body = exchange.document.render(edits)
+            except UneditableUpload as exc:
+                raise BadRequest(str(exc), code="uneditable_content") from None
+        elif edits:
             apply_edits(exchange.document, edits)
             exchange.outgoing_body = orjson.dumps(exchange.document)
         else:
@@ -366,8 +432,16 @@ def _as_scanned(exchange: Exchange) -> bytes:
     """
     if exchange.document is None:
         return exchange.body
+    if isinstance(exchange.document, UploadDocument):
+        return exchange.document.render({})
     return orjson.dumps(exchange.document)
 
+
+#: where a refusal of a batch input file says the findings are
+_BATCH_LINES = {
+    "en": " (batch file lines {lines})",
+    "ko": " (배치 파일 {lines}번째 줄)",
+}
 
 #: each scan-only place, named for the caller in English and Korean
 _SCAN_ONLY_PLACES = {

@@ -31,6 +31,7 @@ from typing import Any
 
 import orjson
 
+from gateway.dev.testing import fake_files
 from gateway.dev.testing import fake_prompts as fp
 from gateway.dev.testing import fake_replies as fr
 
@@ -55,6 +56,7 @@ _DIALECT_OF_KIND = {
     "generateContent": "gemini",
     "streamGenerateContent": "gemini",
     "countTokens": "gemini",
+    "file": "openai",
 }
 MAX_CHUNKS = 100_000
 
@@ -289,6 +291,11 @@ class FakeUpstream:
             return _Reply(body=fr.model_list(dialect))
         if kind == "model":
             return _Reply(body=fr.model_info(dialect, arg))
+        if kind == "file":
+            status, body, headers = fake_files.file_reply(
+                req.method, req.path, req.headers, req.body
+            )
+            return _Reply(status, body, None, headers)
         try:
             body = orjson.loads(req.body) if req.body else {}
         except orjson.JSONDecodeError:
@@ -317,7 +324,11 @@ def _route(method: str, path: str) -> tuple[str, str]:
         match = _GEMINI_ACTION.search(path)
         if match:
             return match.group(2), match.group(1)
-    elif method == "GET":
+        if fake_files.file_reply(method, path, {}, b"") is not None:
+            return "file", ""
+    elif fake_files.file_reply(method, path, {}, b"") is not None:
+        return "file", ""
+    if method == "GET":
         if path.endswith("/models"):
             return "models", ""
         _, sep, model_id = path.rpartition("/models/")

@@ -1,0 +1,136 @@
+"""Gemini file upload (``POST /upload/v1beta/files``): simple, multipart and resumable.
+
+* **simple** (``uploadType=media``, or ``X-Goog-Upload-Protocol: raw``): the body is
+  the file; edited in place when it is text.
+* **multipart** (``multipart/related``): a JSON metadata part (the file's display
+  name, scanned) and the file.
+* **resumable**: ``X-Goog-Upload-Command: start`` sends the metadata as JSON; the
+  answer's ``X-Goog-Upload-URL`` is rewritten to come back through the gateway
+  (``upload_url``); each ``upload`` chunk is then judged on its own and where it meets
+  the chunk before it (``joins.py``). A chunk cannot be edited: the file's size was
+  declared at ``start``, so an edit the policy asks for refuses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+import orjson
+
+from gateway.providers.dialect import Extraction, JSONPath, UninspectableContent
+from gateway.providers.uploads import (
+    UploadDocument,
+    file_segments,
+    metadata_segments,
+    parse_form,
+    piece_of_file,
+)
+
+__all__ = ["GeminiUpload", "through_gateway", "upload_command"]
+
+_FILE = ("file",)
+
+
+def upload_command(headers: Mapping[bytes, bytes]) -> set[str]:
+    """The resumable protocol's commands (``start``, ``upload``, ``finalize``, ...)."""
+    raw = headers.get(b"x-goog-upload-command", b"").decode("latin-1").lower()
+    return {word.strip() for word in raw.split(",") if word.strip()}
+
+
+@dataclass(frozen=True, slots=True)
+class GeminiUpload:
+    api: str = "files"
+
+    async def read(self, body: bytes, headers: Mapping[bytes, bytes], query: str) -> UploadDocument:
+        found = Extraction()
+        commands = upload_command(headers)
+        protocol = headers.get(b"x-goog-upload-protocol", b"").decode("latin-1").lower()
+        content_type = headers.get(b"content-type")
+        if commands:
+            return await self._resumable(commands, body, headers, query, found)
+        if protocol == "multipart" or (content_type or b"").lower().startswith(b"multipart/"):
+            return await self._multipart(body, content_type, found)
+        media_type = (content_type or b"").split(b";")[0].strip().decode("latin-1") or None
+        upload = await file_segments(body, _FILE, found, media_type=media_type, filename=None)
+
+        def write(replaced: Mapping[JSONPath, bytes]) -> bytes:
+            return replaced.get(_FILE, body)
+
+        return UploadDocument(found, [upload], write)
+
+    async def _multipart(
+        self, body: bytes, content_type: bytes | None, found: Extraction
+    ) -> UploadDocument:
+        multipart = parse_form(body, content_type, (b"related", b"form-data"))
+        if len(multipart.parts) != 2:
+            raise UninspectableContent(
+                "a multipart upload must have two parts: the metadata, then the file"
+            )
+        metadata, data = multipart.parts
+        metadata_segments(metadata.data, found, ("metadata",))
+        upload = await file_segments(
+            data.data, _FILE, found, media_type=data.media_type, filename=None
+        )
+
+        def write(replaced: Mapping[JSONPath, bytes]) -> bytes:
+            new = replaced.get(_FILE)
+            return multipart.render({1: new} if new is not None else None)
+
+        return UploadDocument(found, [upload], write)
+
+    async def _resumable(
+        self,
+        commands: set[str],
+        body: bytes,
+        headers: Mapping[bytes, bytes],
+        query: str,
+        found: Extraction,
+    ) -> UploadDocument:
+        if "start" in commands:
+            document = metadata_segments(body, found, ())
+            rendered = b"" if document is None else orjson.dumps(document)
+            return UploadDocument(found, [], lambda _replaced: rendered)
+        if "upload" not in commands:  # query, cancel, or a bare finalize: no content
+            if body:
+                raise UninspectableContent("this upload command takes no body")
+            return UploadDocument(found, [], lambda _replaced: b"")
+        upload_id = parse_qs(query).get("upload_id", [""])[0]
+        offset = headers.get(b"x-goog-upload-offset", b"0").decode("latin-1").strip()
+        if not upload_id or not offset.isdigit():
+            raise UninspectableContent(
+                "an upload chunk needs the session's upload_id and an X-Goog-Upload-Offset"
+            )
+        upload = await file_segments(
+            piece_of_file(body), _FILE, found, media_type=None, filename=None
+        )
+        upload.size = len(body)
+        upload.fixed_size = True
+        document = UploadDocument(found, [upload], lambda _replaced: body)
+        document.chunk = (upload_id, int(offset))
+        document.extra["piece"] = body
+        return document
+
+
+def through_gateway(
+    headers: list[tuple[bytes, bytes]], base_url: str, provider_id: str, host: bytes | None
+) -> list[tuple[bytes, bytes]]:
+    """The answer's headers with ``X-Goog-Upload-URL`` pointing back at the gateway.
+
+    The provider answers a resumable ``start`` with the URL the chunks go to; sent
+    as is, the client would upload the file straight to the provider, unjudged. A
+    URL under the provider's base becomes the same path under ``/{provider_id}`` on
+    the gateway (``http://`` and the request's Host: the SDKs keep their own scheme
+    and host and take the path); any other URL is dropped.
+    """
+    out: list[tuple[bytes, bytes]] = []
+    for name, value in headers:
+        if name == b"x-goog-upload-url":
+            url = value.decode("latin-1")
+            if not url.startswith(base_url.rstrip("/") + "/") or not host:
+                continue
+            rest = url[len(base_url.rstrip("/")) :]
+            value = b"http://" + host + f"/{provider_id}{rest}".encode("latin-1")
+        out.append((name, value))
+    return out

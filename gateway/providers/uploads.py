@@ -1,0 +1,289 @@
+"""File uploads: bodies that are files, not JSON, judged like any other content.
+
+An upload format reads a request body (multipart, or the file's bytes themselves)
+into an ``UploadDocument``: the segments to scan (each file's text through
+``read_upload``, the one seam every file's bytes pass; its name, the form fields and
+metadata scan-only), what the audit record names (kind, size, purpose; never
+content), and how the body is written out again with edits. A text file is edited
+in place and re-encoded in its charset; a batch file line by line; a file that
+cannot be edited refuses an edit, naming the file.
+
+Formats: ``MultipartFiles`` (OpenAI and Anthropic Files, OpenAI Upload parts) and
+``GeminiUpload`` (simple, multipart and resumable). Chunks of a file sent in several
+requests are judged by ``joins.py`` as well, where the pieces meet.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import orjson
+
+from gateway.providers.batch_file import BatchFile, read_batch_file
+from gateway.providers.dialect import (
+    Dialect,
+    Extraction,
+    JSONPath,
+    Segment,
+    UninspectableContent,
+)
+from gateway.providers.multipart import (
+    MalformedMultipart,
+    MultipartBody,
+    Part,
+    boundary_of,
+    parse_multipart,
+)
+from gateway.providers.upload_reader import ReadUpload, read_upload, written_back
+
+__all__ = [
+    "PURPOSES",
+    "MultipartFiles",
+    "UneditableUpload",
+    "UploadDocument",
+    "UploadFormat",
+    "UploadedFile",
+    "file_segments",
+    "metadata_segments",
+    "parse_form",
+    "piece_of_file",
+]
+
+#: purposes recorded as they are; any other value is recorded as ``other``
+PURPOSES = frozenset(
+    {"assistants", "batch", "fine-tune", "vision", "user_data", "evals", "responses"}
+)
+
+
+class UneditableUpload(UninspectableContent):
+    """The policy would edit a file that cannot be rewritten in place; names the file."""
+
+
+@dataclass(slots=True)
+class UploadedFile:
+    """One file of an upload: what the record says about it, and how it was read."""
+
+    field: JSONPath
+    kind: str
+    size: int
+    filename: str | None = None
+    purpose: str | None = None
+    read: ReadUpload | None = None
+    batch: BatchFile | None = None
+    #: why an edit cannot be written back (a chunk of a file whose size was declared)
+    fixed_size: bool = False
+
+    def record(self) -> dict[str, Any]:
+        """Kinds and sizes only: never the name (the caller's text) nor the content."""
+        entry: dict[str, Any] = {"kind": self.kind, "bytes": self.size}
+        if self.purpose is not None:
+            entry["purpose"] = self.purpose
+        if self.batch is not None:
+            entry["lines"] = len(self.batch.documents)
+        return entry
+
+    def rewritten(self, edits: Mapping[JSONPath, str]) -> bytes:
+        """The file's bytes with ``edits`` (paths below ``field``) applied."""
+        shown = f"'{self.filename[:80]}'" if self.filename else "(unnamed)"
+        if self.fixed_size or self.read is None or not self.read.editable:
+            why = (
+                "its size was declared when the upload began"
+                if self.fixed_size
+                else f"a {self.kind} file cannot be rewritten safely"
+            )
+            raise UneditableUpload(
+                f"the policy would edit the uploaded file {shown}, but {why}, so the request "
+                "was not forwarded; remove the values from the file and upload it again"
+            )
+        if self.batch is not None:
+            return self.batch.render(edits)
+        texts = dict(self.read.texts)
+        for path, value in edits.items():
+            texts[str(path[0]) if path else ""] = value
+        return written_back(self.read, tuple(texts[location] for location, _ in self.read.texts))
+
+
+@dataclass(slots=True)
+class UploadDocument:
+    """A parsed upload body; ``render`` writes it out with edits applied."""
+
+    found: Extraction
+    files: list[UploadedFile]
+    write: Callable[[Mapping[JSONPath, bytes]], bytes]
+    #: the upload's id and the offset of this chunk, when the body is one piece of a file
+    chunk: tuple[str, int] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def render(self, edits: Mapping[JSONPath, str]) -> bytes:
+        """The body to forward: as scanned, each edited file rewritten."""
+        replaced: dict[JSONPath, bytes] = {}
+        for upload in self.files:
+            width = len(upload.field)
+            mine = {p[width:]: v for p, v in edits.items() if p[:width] == upload.field}
+            if mine:
+                replaced[upload.field] = upload.rewritten(mine)
+        return self.write(replaced)
+
+    def where(self, segments: list[Segment], findings: list[list[Any]]) -> str | None:
+        """The batch lines holding findings, for a refusal (``None`` if not a batch)."""
+        for upload in self.files:
+            if upload.batch is None:
+                continue
+            width = len(upload.field)
+            lines = sorted(
+                {
+                    int(s.path[width])
+                    for s, f in zip(segments, findings, strict=False)
+                    if f and s.path[:width] == upload.field and len(s.path) > width
+                }
+            )
+            if lines:
+                return upload.batch.describe(lines)
+        return None
+
+
+class UploadFormat(Protocol):
+    """How one upload endpoint's body is read (the counterpart of ``Dialect``)."""
+
+    @property
+    def api(self) -> str: ...
+
+    async def read(
+        self, body: bytes, headers: Mapping[bytes, bytes], query: str
+    ) -> UploadDocument: ...
+
+
+async def file_segments(
+    data: bytes,
+    at: JSONPath,
+    found: Extraction,
+    *,
+    media_type: str | None,
+    filename: str | None,
+    charset: str | None = None,
+    purpose: str | None = None,
+    batch_dialect: Callable[[str], Dialect | None] | None = None,
+) -> UploadedFile:
+    """Read one file into ``found`` under path ``at``; the file as the record names it."""
+    if media_type is None and filename:
+        media_type = mimetypes.guess_type(filename, strict=False)[0]
+    read = await read_upload(data, media_type=media_type, filename=filename, charset=charset)
+    upload = UploadedFile(at, read.kind, len(data), filename, purpose, read)
+    found.attach("file")
+    if batch_dialect is not None and read.texts:
+        upload.batch = read_batch_file(read.texts[0][1], at, batch_dialect, found)
+        return upload
+    for location, text in read.texts:
+        path = (*at, location) if location else at
+        found.segments.append(Segment(path, text))
+    if filename:
+        found.segments.append(Segment((*at, "filename"), filename, "fixed"))
+    return upload
+
+
+@dataclass(frozen=True, slots=True)
+class MultipartFiles:
+    """A ``multipart/form-data`` upload: one file field, the other fields scan-only.
+
+    ``file_field`` names the part holding the file (``file``; ``data`` for an Upload
+    part). Field names may not repeat: a provider reading the other copy would store
+    a file that was never judged. With ``purpose=batch`` the file is a batch input
+    file and each line is judged by the dialect its ``url`` names (``batch_dialect``).
+    """
+
+    api: str
+    file_field: str = "file"
+    batch_dialect: Callable[[str], Dialect | None] | None = None
+    #: an Upload part: a piece of a file whose size was declared, never edited
+    piece: bool = False
+
+    async def read(self, body: bytes, headers: Mapping[bytes, bytes], query: str) -> UploadDocument:
+        multipart = parse_form(body, headers.get(b"content-type"), (b"form-data",))
+        found = Extraction()
+        fields: dict[str, int] = {}
+        for index, part in enumerate(multipart.parts):
+            name = part.name
+            if not name:
+                raise UninspectableContent("every part of a multipart form needs a field name")
+            if name in fields:
+                raise UninspectableContent(f"the form field '{name[:40]}' is given twice")
+            fields[name] = index
+        if self.file_field not in fields:
+            raise UninspectableContent(f"the form has no '{self.file_field}' field")
+        purpose = None
+        for name, index in fields.items():
+            if name != self.file_field:
+                value = _field_text(multipart.parts[index], name)
+                if name == "purpose":
+                    purpose = value if value in PURPOSES else "other"
+                if value:
+                    found.segments.append(Segment((name,), value, "fixed", free_from=0))
+        part = multipart.parts[fields[self.file_field]]
+        batch = self.batch_dialect if purpose == "batch" else None
+        upload = await file_segments(
+            piece_of_file(part.data) if self.piece else part.data,
+            (self.file_field,),
+            found,
+            media_type=part.media_type,
+            filename=part.filename,
+            charset=part.charset,
+            purpose=purpose,
+            batch_dialect=batch,
+        )
+        upload.size = len(part.data)
+        upload.fixed_size = self.piece
+        file_index = fields[self.file_field]
+
+        def write(replaced: Mapping[JSONPath, bytes]) -> bytes:
+            new = replaced.get((self.file_field,))
+            return multipart.render({file_index: new} if new is not None else None)
+
+        document = UploadDocument(found, [upload], write)
+        if self.piece:
+            document.extra["piece"] = part.data
+        return document
+
+
+def parse_form(
+    body: bytes, content_type: bytes | None, subtypes: tuple[bytes, ...]
+) -> MultipartBody:
+    try:
+        return parse_multipart(body, boundary_of(content_type, subtypes))
+    except MalformedMultipart as exc:
+        raise UninspectableContent(str(exc)) from None
+
+
+def _field_text(part: Part, name: str) -> str:
+    try:
+        return part.data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UninspectableContent(f"the form field '{name[:40]}' is not UTF-8 text") from None
+
+
+def piece_of_file(data: bytes) -> bytes:
+    """A piece of a file cut anywhere: up to 3 bytes of a character cut at either end
+    are left out of the text read here (``joins.py`` reads them where pieces meet)."""
+    for start in range(4):
+        for end in range(4):
+            candidate = data[start : len(data) - end]
+            try:
+                candidate.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            return candidate
+    return data  # not UTF-8 text: read_upload decides (another charset, or binary)
+
+
+def metadata_segments(body: bytes, found: Extraction, at: JSONPath) -> Any:
+    """A JSON metadata part or body (a file's display name, mime type): scanned free."""
+    if not body.strip():
+        return None
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise UninspectableContent("the upload's metadata is not valid JSON") from None
+    found.free(document, at, frozenset({"mimeType", "mime_type", "sizeBytes", "size_bytes"}))
+    return document

@@ -1,0 +1,264 @@
+"""File uploads through the official SDKs: judged like any content, never refused outright."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+
+import anthropic
+import httpx
+import openai
+import orjson
+import pytest
+from google import genai
+from google.genai import errors as genai_errors
+from google.genai import types
+
+from tests.support.values import AWS_KEY, EMAIL, RRN
+
+CLEAN_CSV = "이름,부서\n김민수,재무팀\n박지영,인사팀\n".encode("cp949")
+
+
+@pytest.fixture
+def oai(stack) -> openai.OpenAI:
+    return openai.OpenAI(api_key="sk-test", base_url=stack.url("/openai/v1"), max_retries=0)
+
+
+@pytest.fixture
+def claude(stack) -> anthropic.Anthropic:
+    return anthropic.Anthropic(
+        api_key="sk-ant-test", base_url=stack.url("/anthropic"), max_retries=0
+    )
+
+
+@pytest.fixture
+def gem(stack) -> genai.Client:
+    return genai.Client(
+        api_key="gemini-test-key",
+        http_options=types.HttpOptions(
+            base_url=stack.url("/gemini"), retry_options=types.HttpRetryOptions(attempts=1)
+        ),
+    )
+
+
+def _file_part(body: bytes) -> bytes:
+    """The bytes of the ``file`` part of a multipart body the fake provider received."""
+    rest = body.partition(b'name="file"')[2]
+    content = rest.split(b"\r\n\r\n", 1)[1]
+    return content.rsplit(b"\r\n--", 1)[0]
+
+
+def test_clean_cp949_csv_reaches_the_provider_byte_exact(stack, fake, oai) -> None:
+    raw = oai.files.with_raw_response.create(
+        file=("staff.csv", CLEAN_CSV, "text/csv"), purpose="user_data"
+    )
+    assert raw.parse().object == "file"
+    (received,) = fake.received
+    assert received.path.endswith("/v1/files")
+    assert _file_part(received.body) == CLEAN_CSV
+    record = stack.record(raw.headers["x-haetae-request-id"])
+    assert record.decision == "allow"
+    assert record.details["uploads"] == [
+        {"kind": "text/csv", "bytes": len(CLEAN_CSV), "purpose": "user_data"}
+    ]
+
+
+def test_resident_number_in_a_text_file_is_refused_and_recorded(stack, fake, oai) -> None:
+    data = f"고객 메모\n주민번호: {RRN}\n".encode("cp949")
+    with pytest.raises(openai.PermissionDeniedError) as refused:
+        oai.files.create(file=("memo.txt", data, "text/plain"), purpose="assistants")
+    assert "pipa-resident-number" in refused.value.message
+    assert fake.received == []
+    record = stack.record(refused.value.response.headers["x-haetae-request-id"])
+    assert record.decision == "block"
+    assert record.details["uploads"][0]["kind"] == "text/plain"
+    assert RRN not in orjson.dumps(record.to_dict()).decode()
+
+
+def test_email_in_a_text_file_is_redacted_in_place(fake, oai) -> None:
+    data = f"contact: {EMAIL}\n끝\n".encode("euc-kr")
+    oai.files.create(file=("contact.txt", data, "text/plain"), purpose="assistants")
+    (received,) = fake.received
+    assert _file_part(received.body) == "contact: <EMAIL_ADDRESS>\n끝\n".encode("euc-kr")
+
+
+def test_binary_file_is_uninspectable(fake, oai) -> None:
+    pdf = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+    with pytest.raises(openai.APIStatusError) as refused:
+        oai.files.create(file=("scan.pdf", pdf, "application/pdf"), purpose="assistants")
+    assert refused.value.status_code == 415
+    assert "uninspectable_attachment" in refused.value.message
+    assert "scan.pdf" in refused.value.message
+    assert fake.received == []
+
+
+def _batch_line(custom_id: str, text: str, url: str = "/v1/chat/completions") -> bytes:
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": text}]}
+    if url == "/v1/embeddings":
+        body = {"model": "text-embedding-3-small", "input": text}
+    line = {"custom_id": custom_id, "method": "POST", "url": url, "body": body}
+    return orjson.dumps(line) + b"\n"
+
+
+def test_batch_file_lines_are_judged_by_their_api(stack, fake, oai) -> None:
+    clean = _batch_line("req-1", "Summarise Q3") + _batch_line("req-2", "hi", "/v1/embeddings")
+    created = oai.files.create(file=("batch.jsonl", clean), purpose="batch")
+    assert _file_part(fake.received[0].body) == clean
+    batch = oai.batches.create(
+        input_file_id=created.id, endpoint="/v1/chat/completions", completion_window="24h"
+    )
+    assert batch.object == "batch"
+    leaky = clean + _batch_line("req-3", f"key {AWS_KEY}", "/v1/responses")
+    fake.reset()
+    with pytest.raises(openai.PermissionDeniedError) as refused:
+        oai.files.create(file=("batch.jsonl", leaky), purpose="batch")
+    assert "line" in refused.value.message and "3 (custom_id req-3)" in refused.value.message
+    assert fake.received == []
+    record = stack.record(refused.value.response.headers["x-haetae-request-id"])
+    assert record.details["uploads"][0]["lines"] == 3
+
+
+def test_batch_line_email_is_redacted_in_that_line_only(fake, oai) -> None:
+    first = _batch_line("a", "plain")
+    data = first + _batch_line("b", f"mail {EMAIL}")
+    oai.files.create(file=("batch.jsonl", data), purpose="batch")
+    lines = _file_part(fake.received[0].body).splitlines(keepends=True)
+    assert lines[0] == first
+    assert orjson.loads(lines[1])["body"]["messages"][0]["content"] == "mail <EMAIL_ADDRESS>"
+
+
+def test_batch_line_for_an_uninspected_api_is_refused(fake, oai) -> None:
+    data = _batch_line("a", "plain", "/v1/images/generations")
+    with pytest.raises(openai.BadRequestError):
+        oai.files.create(file=("batch.jsonl", data), purpose="batch")
+    assert fake.received == []
+
+
+def test_upload_parts_and_a_value_split_across_two_parts(fake, oai) -> None:
+    upload = oai.uploads.create(
+        filename="notes.txt", purpose="assistants", bytes=40, mime_type="text/plain"
+    )
+    first = oai.uploads.parts.create(upload_id=upload.id, data=b"customer number 900101-")
+    second = oai.uploads.parts.create(upload_id=upload.id, data=b"1234568 end\n")
+    with pytest.raises(openai.PermissionDeniedError):
+        oai.uploads.complete(upload_id=upload.id, part_ids=[first.id, second.id])
+    assert not any(r.path.endswith("/complete") for r in fake.received)
+
+
+def test_upload_parts_complete_when_clean(fake, oai) -> None:
+    upload = oai.uploads.create(
+        filename="notes.txt", purpose="assistants", bytes=20, mime_type="text/plain"
+    )
+    part = oai.uploads.parts.create(upload_id=upload.id, data=b"quarterly figures\n")
+    done = oai.uploads.complete(upload_id=upload.id, part_ids=[part.id])
+    assert done.status == "completed"
+
+
+def test_completing_parts_the_gateway_never_saw_is_refused(fake, oai) -> None:
+    with pytest.raises(openai.BadRequestError):
+        oai.uploads.complete(upload_id="upload_unknown", part_ids=["part_a", "part_b"])
+    assert fake.received == []
+
+
+def test_file_metadata_endpoints_pass_with_a_record(stack, fake) -> None:
+    for method, path in (("GET", "/openai/v1/files"), ("DELETE", "/openai/v1/files/file-1")):
+        response = httpx.request(method, stack.url(path), headers={"authorization": "Bearer k"})
+        assert response.status_code == 200
+        assert response.headers["x-haetae-decision"] == "allow"
+        assert stack.record(response.headers["x-haetae-request-id"]).api == "files"
+    assert len(fake.received) == 2
+
+
+def test_malformed_multipart_is_refused_in_openai_format(stack, fake) -> None:
+    response = httpx.post(
+        stack.url("/openai/v1/files"),
+        content=b'--XX\r\nContent-Disposition: form-data; name="file"\r\n\r\ncut off',
+        headers={"content-type": "multipart/form-data; boundary=XX", "accept-language": "ko"},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["type"] == "invalid_request_error"
+    assert fake.received == []
+
+
+def test_anthropic_file_upload(fake, claude) -> None:
+    clean = b"meeting at 10\n"
+    uploaded = claude.beta.files.upload(file=("notes.txt", clean, "text/plain"))
+    assert uploaded.type == "file"
+    assert _file_part(fake.received[0].body) == clean
+    fake.reset()
+    with pytest.raises(anthropic.PermissionDeniedError):
+        claude.beta.files.upload(file=("keys.txt", f"aws {AWS_KEY}\n".encode(), "text/plain"))
+    assert fake.received == []
+
+
+def test_anthropic_message_batch_params_are_judged_as_messages(fake, claude) -> None:
+    def request(custom_id: str, text: str) -> dict[str, object]:
+        params = {
+            "model": "claude-sonnet-4-6",
+            "max_tokens": 16,
+            "messages": [{"role": "user", "content": text}],
+        }
+        return {"custom_id": custom_id, "params": params}
+
+    batch = claude.messages.batches.create(requests=[request("a", "hello")])
+    assert batch.type == "message_batch"
+    fake.reset()
+    with pytest.raises(anthropic.PermissionDeniedError):
+        claude.messages.batches.create(requests=[request("a", "hi"), request("b", f"RRN {RRN}")])
+    assert fake.received == []
+    claude.messages.batches.create(requests=[request("a", f"mail {EMAIL}")])
+    sent = fake.received[0].json()
+    assert sent["requests"][0]["params"]["messages"][0]["content"] == "mail <EMAIL_ADDRESS>"
+
+
+def test_gemini_resumable_upload(stack, fake, gem) -> None:
+    clean = "보고서 초안\n".encode()
+    uploaded = gem.files.upload(file=io.BytesIO(clean), config={"mime_type": "text/plain"})
+    assert uploaded.name.startswith("files/")
+    start, chunk = fake.received
+    assert start.headers["x-goog-upload-command"] == "start"
+    assert chunk.body == clean
+    fake.reset()
+    with pytest.raises(genai_errors.ClientError):
+        gem.files.upload(
+            file=io.BytesIO(f"주민번호 {RRN}\n".encode()), config={"mime_type": "text/plain"}
+        )
+    assert len(fake.received) == 1  # the start; the chunk holding the number never left
+
+
+def test_gemini_simple_and_multipart_uploads(stack, fake) -> None:
+    url = stack.url("/gemini/upload/v1beta/files?uploadType=media")
+    simple = httpx.post(
+        url, content=f"mail {EMAIL}".encode(), headers={"content-type": "text/plain"}
+    )
+    assert simple.status_code == 200
+    assert fake.received[0].body == b"mail <EMAIL_ADDRESS>"
+    body = (
+        b"--B\r\nContent-Type: application/json\r\n\r\n"
+        + orjson.dumps({"file": {"displayName": f"rrn {RRN}"}})
+        + b"\r\n--B\r\nContent-Type: text/plain\r\n\r\nhello\r\n--B--\r\n"
+    )
+    refused = httpx.post(
+        stack.url("/gemini/upload/v1beta/files?uploadType=multipart"),
+        content=body,
+        headers={
+            "content-type": "multipart/related; boundary=B",
+            "x-goog-upload-protocol": "multipart",
+        },
+    )
+    assert refused.status_code == 403
+    assert refused.json()["error"]["status"] == "PERMISSION_DENIED"
+
+
+_EXTRACTION = importlib.util.find_spec("gateway.attachments") is not None
+
+
+@pytest.mark.skipif(not _EXTRACTION, reason="needs the attachment extraction library (PDF)")
+def test_pdf_with_a_resident_number_is_refused(fake, oai) -> None:  # pragma: no cover
+    from tests.support.documents import pdf_with_text  # type: ignore[import-not-found]
+
+    with pytest.raises(openai.PermissionDeniedError):
+        oai.files.create(
+            file=("memo.pdf", pdf_with_text(f"RRN {RRN}"), "application/pdf"), purpose="assistants"
+        )
+    assert fake.received == []
