@@ -36,8 +36,9 @@ from gateway.providers.dialect import (
 )
 from gateway.providers.joins import UploadJoins
 from gateway.providers.query import query_segments, rewrite_query
+from gateway.providers.upload_errors import UneditableUpload, UploadProblem
 from gateway.providers.upload_reader import UninspectableAttachment
-from gateway.providers.uploads import UneditableUpload, UploadDocument
+from gateway.providers.uploads import UploadDocument
 
 if TYPE_CHECKING:
     from gateway.detect import DetectionEngine, Finding
@@ -80,7 +81,9 @@ class Extract:
         try:
             await self._extract(exchange)
         except UninspectableAttachment as exc:
-            raise UnsupportedMedia(exc.message(exchange.language()), code=exc.reason) from None
+            raise UnsupportedMedia(exc.message(exchange.language()), code=exc.code) from None
+        except UploadProblem as exc:
+            raise BadRequest(exc.message(exchange.language()), code=exc.code) from None
         except UninspectableContent as exc:
             raise BadRequest(str(exc), code="uninspectable_content") from None
 
@@ -134,7 +137,11 @@ class Extract:
         endpoint = exchange.endpoint
         assert endpoint is not None and endpoint.upload is not None
         if not exchange.body and endpoint.joins is not None:
-            raise BadRequest("the request body is empty; this API expects a file")
+            raise BadRequest(
+                "the request body is empty; this API expects a file"
+                if exchange.language() != "ko"
+                else "요청 본문이 비어 있습니다. 이 API에는 파일이 필요합니다"
+            )
         headers = dict(reversed(exchange.headers))  # the first of a repeated header
         document = await endpoint.upload.read(
             exchange.body, headers, exchange.query.decode("latin-1")
@@ -411,7 +418,7 @@ class Transform:
             try:
                 exchange.outgoing_body = exchange.document.render(edits)
             except UneditableUpload as exc:
-                raise BadRequest(str(exc), code="uneditable_content") from None
+                raise BadRequest(exc.message(exchange.language()), code=exc.code) from None
         elif edits:
             apply_edits(exchange.document, edits)
             exchange.outgoing_body = orjson.dumps(exchange.document)

@@ -26,6 +26,7 @@ from gateway.providers.dialect import (
     UninspectableContent,
     apply_edits,
 )
+from gateway.providers.upload_errors import UploadProblem
 
 __all__ = ["BatchFile", "read_batch_file"]
 
@@ -90,24 +91,33 @@ def read_batch_file(
         if not raw.strip():
             continue
         where = f"line {index + 1} of the batch file"
+        korean = f"배치 파일 {index + 1}번째 줄"
         try:
             # duplicate keys are refused: a provider keeping the other copy would run
             # a request that was never judged
             line = json.loads(raw, object_pairs_hook=_no_duplicates)
         except ValueError:
-            raise UninspectableContent(
-                f"{where} is not one JSON object (or gives a key twice)"
+            raise UploadProblem(
+                f"{where} is not one JSON object (or gives a key twice)",
+                f"{korean}이(가) JSON 객체 하나가 아니거나 같은 키가 두 번 있습니다",
             ) from None
         if not isinstance(line, dict) or not isinstance(line.get("body"), dict):
-            raise UninspectableContent(f"{where} has no request body object")
+            raise UploadProblem(
+                f"{where} has no request body object", f"{korean}에 요청 본문(body) 객체가 없습니다"
+            )
         url = line.get("url")
         dialect = dialect_for(url) if isinstance(url, str) else None
         if dialect is None:
-            raise UninspectableContent(
+            raise UploadProblem(
                 f"{where} names an API the gateway does not inspect; batch lines may call "
-                "/v1/chat/completions, /v1/responses or /v1/embeddings"
+                "/v1/chat/completions, /v1/responses or /v1/embeddings",
+                f"{korean}의 url은 게이트웨이가 검사하지 않는 API입니다. 배치 줄은 "
+                "/v1/chat/completions, /v1/responses, /v1/embeddings만 호출할 수 있습니다",
             )
-        body = dialect.extract(line["body"])
+        try:
+            body = dialect.extract(line["body"])
+        except UninspectableContent as exc:  # the dialect's reason, in English
+            raise UploadProblem(f"{where}: {exc}", f"{korean}: {exc}") from None
         at = (*prefix, index)
         for segment in body.segments:
             found.segments.append(_moved(segment, (*at, "body")))

@@ -19,7 +19,8 @@ from urllib.parse import parse_qs
 
 import orjson
 
-from gateway.providers.dialect import Extraction, JSONPath, UninspectableContent
+from gateway.providers.dialect import Extraction, JSONPath
+from gateway.providers.upload_errors import UploadProblem
 from gateway.providers.uploads import (
     UploadDocument,
     file_segments,
@@ -65,8 +66,9 @@ class GeminiUpload:
     ) -> UploadDocument:
         multipart = parse_form(body, content_type, (b"related", b"form-data"))
         if len(multipart.parts) != 2:
-            raise UninspectableContent(
-                "a multipart upload must have two parts: the metadata, then the file"
+            raise UploadProblem(
+                "a multipart upload must have two parts: the metadata, then the file",
+                "multipart 업로드는 메타데이터와 파일, 두 파트여야 합니다",
             )
         metadata, data = multipart.parts
         metadata_segments(metadata.data, found, ("metadata",))
@@ -94,13 +96,16 @@ class GeminiUpload:
             return UploadDocument(found, [], lambda _replaced: rendered)
         if "upload" not in commands:  # query, cancel, or a bare finalize: no content
             if body:
-                raise UninspectableContent("this upload command takes no body")
+                raise UploadProblem(
+                    "this upload command takes no body", "이 업로드 명령에는 본문이 없어야 합니다"
+                )
             return UploadDocument(found, [], lambda _replaced: b"")
         upload_id = parse_qs(query).get("upload_id", [""])[0]
         offset = headers.get(b"x-goog-upload-offset", b"0").decode("latin-1").strip()
         if not upload_id or not offset.isdigit():
-            raise UninspectableContent(
-                "an upload chunk needs the session's upload_id and an X-Goog-Upload-Offset"
+            raise UploadProblem(
+                "an upload chunk needs the session's upload_id and an X-Goog-Upload-Offset",
+                "업로드 조각에는 세션의 upload_id와 X-Goog-Upload-Offset이 있어야 합니다",
             )
         upload = await file_segments(
             piece_of_file(body), _FILE, found, media_type=None, filename=None

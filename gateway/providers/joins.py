@@ -24,7 +24,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from gateway.providers.dialect import UninspectableContent
+from gateway.providers.upload_errors import UploadProblem
 
 __all__ = ["EDGE_BYTES", "MAX_PIECES", "MAX_UPLOADS", "UploadJoins"]
 
@@ -68,9 +68,11 @@ class UploadJoins:
             upload = self._upload(upload_id)
             before = next((p for p in upload.pieces if p.offset + p.size == offset), None)
             if offset > 0 and before is None:
-                raise UninspectableContent(
+                raise UploadProblem(
                     "this chunk continues an upload whose earlier chunks did not pass this "
-                    "gateway, so the text where they meet cannot be inspected; restart the upload"
+                    "gateway, so the text where they meet cannot be inspected; restart the upload",
+                    "앞선 조각이 이 게이트웨이를 거치지 않은 업로드의 조각이라 이어지는 부분을 "
+                    "검사할 수 없습니다. 업로드를 처음부터 다시 하세요",
                 )
             self._add(upload, offset, data)
         if before is None:
@@ -92,10 +94,13 @@ class UploadJoins:
         with self._lock:
             upload = self._uploads.pop(upload_id, None)
         if upload is None or upload.overflow or len(upload.pieces) != part_count:
-            raise UninspectableContent(
+            raise UploadProblem(
                 "the parts of this upload did not all pass this gateway (or there are more "
                 f"than {MAX_PIECES}), so the text where they meet cannot be inspected and the "
-                "upload was not completed; upload the file again through the gateway"
+                "upload was not completed; upload the file again through the gateway",
+                "이 업로드의 파트가 모두 이 게이트웨이를 거치지 않았거나 "
+                f"{MAX_PIECES}개를 넘어, 이어지는 부분을 검사할 수 없으므로 업로드를 완료하지 "
+                "않았습니다. 게이트웨이를 통해 파일을 다시 올리세요",
             )
         pieces = upload.pieces
         return [

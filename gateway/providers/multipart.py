@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 
+from gateway.providers.upload_errors import UploadProblem
+
 __all__ = [
     "MAX_HEADERS",
     "MAX_HEADER_BYTES",
@@ -35,14 +37,21 @@ MAX_HEADERS = 8
 MAX_HEADER_BYTES = 4096
 _MAX_BOUNDARY = 70  # RFC 2046
 
-# python-multipart logs a parse error with the offending byte's value: a byte of the
-# upload. Its logger stays silent; the refusal says what was wrong instead.
-_PARSER_LOG = logging.getLogger("python_multipart.multipart")
-_PARSER_LOG.addHandler(logging.NullHandler())
-_PARSER_LOG.propagate = False
 
 
-class MalformedMultipart(ValueError):
+class _Silent(logging.LoggerAdapter[logging.Logger]):
+    """python-multipart logs a parse error with the offending byte's value, a byte of the
+    upload; each parser is given this logger instead, which drops everything (the
+    refusal says what was wrong). Set per parser, so no logging configuration undoes it."""
+
+    def log(self, level: int, msg: object, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_SILENT = _Silent(logging.getLogger("haetae.multipart"))
+
+
+class MalformedMultipart(UploadProblem):
     """The body is not a multipart body the gateway can read; the message says why.
 
     The message is shown to the caller and never quotes the body.
@@ -122,14 +131,22 @@ class MultipartBody:
 def boundary_of(content_type: bytes | None, subtypes: tuple[bytes, ...]) -> bytes:
     """The boundary a ``multipart/<subtype>`` Content-Type declares; refuses anything else."""
     if not content_type:
-        raise MalformedMultipart("the request has no Content-Type; expected a multipart body")
+        raise MalformedMultipart(
+            "the request has no Content-Type; expected a multipart body",
+            "요청에 Content-Type이 없습니다. multipart 본문이어야 합니다",
+        )
     media_type, params = parse_options_header(content_type)
     if media_type not in tuple(b"multipart/" + subtype for subtype in subtypes):
         wanted = " or ".join(f"multipart/{s.decode()}" for s in subtypes)
-        raise MalformedMultipart(f"the Content-Type must be {wanted}")
+        raise MalformedMultipart(
+            f"the Content-Type must be {wanted}", f"Content-Type은 {wanted}이어야 합니다"
+        )
     boundary = params.get(b"boundary", b"")
     if not boundary or len(boundary) > _MAX_BOUNDARY or b"\r" in boundary or b"\n" in boundary:
-        raise MalformedMultipart("the multipart Content-Type has no valid boundary")
+        raise MalformedMultipart(
+            "the multipart Content-Type has no valid boundary",
+            "multipart Content-Type에 올바른 boundary가 없습니다",
+        )
     return boundary
 
 
@@ -146,7 +163,10 @@ class _Collector:
 
     def part_begin(self) -> None:
         if len(self.parts) >= MAX_PARTS:
-            raise MalformedMultipart(f"the multipart body has more than {MAX_PARTS} parts")
+            raise MalformedMultipart(
+                f"the multipart body has more than {MAX_PARTS} parts",
+                f"multipart 본문의 파트가 {MAX_PARTS}개를 넘습니다",
+            )
         self._headers, self._data = [], []
 
     def header_field(self, data: bytes, start: int, end: int) -> None:
@@ -183,6 +203,7 @@ def parse_multipart(body: bytes, boundary: bytes) -> MultipartBody:
         max_header_count=MAX_HEADERS,
         max_header_size=MAX_HEADER_BYTES,
     )
+    parser.logger = _SILENT  # type: ignore[assignment]
     # The body may not start with CRLF before the first delimiter (python-multipart
     # reads a preamble strictly); a leading blank line is common enough to allow.
     view = body[2:] if body.startswith(b"\r\n--") else body
@@ -192,10 +213,17 @@ def parse_multipart(body: bytes, boundary: bytes) -> MultipartBody:
     except MultipartParseError:
         raise MalformedMultipart(
             "the multipart body is malformed, or a part has too many or too long headers "
-            f"(at most {MAX_HEADERS} of {MAX_HEADER_BYTES} bytes)"
+            f"(at most {MAX_HEADERS} of {MAX_HEADER_BYTES} bytes)",
+            "multipart 본문의 형식이 잘못되었거나 파트의 헤더가 너무 많거나 깁니다"
+            f"(최대 {MAX_HEADERS}개, 각 {MAX_HEADER_BYTES}바이트)",
         ) from None
     if parser.state != MultipartState.END:
-        raise MalformedMultipart("the multipart body ends before its closing boundary")
+        raise MalformedMultipart(
+            "the multipart body ends before its closing boundary",
+            "multipart 본문이 닫는 boundary 전에 끝났습니다",
+        )
     if not collector.parts:
-        raise MalformedMultipart("the multipart body has no parts")
+        raise MalformedMultipart(
+            "the multipart body has no parts", "multipart 본문에 파트가 없습니다"
+        )
     return MultipartBody(boundary, collector.parts)

@@ -16,7 +16,7 @@ import asyncio
 import codecs
 from dataclasses import dataclass
 
-from gateway.providers.dialect import UninspectableContent
+from gateway.providers.upload_errors import UploadProblem
 
 __all__ = [
     "ReadUpload",
@@ -74,21 +74,13 @@ class ReadUpload:
     charset: str | None = None
 
 
-class UninspectableAttachment(UninspectableContent):
-    """A file the gateway cannot read; ``reason`` is the stable code recorded.
+class UninspectableAttachment(UploadProblem):
+    """A file the gateway cannot read; ``code`` is the stable reason recorded.
 
     Carries its message in English and Korean (``message``); neither quotes the file.
     """
 
-    reason = "uninspectable_attachment"
-
-    def __init__(self, english: str, korean: str) -> None:
-        super().__init__(english)
-        self.english = english
-        self.korean = korean
-
-    def message(self, language: str) -> str:
-        return self.korean if language == "ko" else self.english
+    code = "uninspectable_attachment"
 
 
 async def read_upload(
@@ -116,10 +108,10 @@ def read_upload_sync(
     declared = (media_type or "").lower()
     decoded = _decode(data, charset)
     if decoded is None:
-        raise _uninspectable(filename, declared or "binary")
+        raise _uninspectable(filename, "binary")
     text, used = decoded
     if text.translate(_CONTROL_TABLE) != text:
-        raise _uninspectable(filename, declared or "binary")
+        raise _uninspectable(filename, "binary")
     kind = declared if declared and not declared.startswith("application/octet") else "text"
     editable = text.encode(used) == data
     return ReadUpload(kind, ((("", text),) if text else ()), editable, used)

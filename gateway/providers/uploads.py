@@ -23,26 +23,19 @@ from typing import Any, Protocol
 import orjson
 
 from gateway.providers.batch_file import BatchFile, read_batch_file
-from gateway.providers.dialect import (
-    Dialect,
-    Extraction,
-    JSONPath,
-    Segment,
-    UninspectableContent,
-)
+from gateway.providers.dialect import Dialect, Extraction, JSONPath, Segment
 from gateway.providers.multipart import (
-    MalformedMultipart,
     MultipartBody,
     Part,
     boundary_of,
     parse_multipart,
 )
+from gateway.providers.upload_errors import UneditableUpload, UploadProblem
 from gateway.providers.upload_reader import ReadUpload, read_upload, written_back
 
 __all__ = [
     "PURPOSES",
     "MultipartFiles",
-    "UneditableUpload",
     "UploadDocument",
     "UploadFormat",
     "UploadedFile",
@@ -56,10 +49,6 @@ __all__ = [
 PURPOSES = frozenset(
     {"assistants", "batch", "fine-tune", "vision", "user_data", "evals", "responses"}
 )
-
-
-class UneditableUpload(UninspectableContent):
-    """The policy would edit a file that cannot be rewritten in place; names the file."""
 
 
 @dataclass(slots=True)
@@ -89,14 +78,18 @@ class UploadedFile:
         """The file's bytes with ``edits`` (paths below ``field``) applied."""
         shown = f"'{self.filename[:80]}'" if self.filename else "(unnamed)"
         if self.fixed_size or self.read is None or not self.read.editable:
-            why = (
-                "its size was declared when the upload began"
-                if self.fixed_size
-                else f"a {self.kind} file cannot be rewritten safely"
-            )
+            if self.fixed_size:
+                why = (
+                    "its size was declared when the upload began",
+                    "업로드 시작 때 크기가 정해져",
+                )
+            else:
+                why = (f"a {self.kind} file cannot be rewritten safely", f"{self.kind} 파일은")
             raise UneditableUpload(
-                f"the policy would edit the uploaded file {shown}, but {why}, so the request "
-                "was not forwarded; remove the values from the file and upload it again"
+                f"the policy would edit the uploaded file {shown}, but {why[0]}, so the request "
+                "was not forwarded; remove the values from the file and upload it again",
+                f"정책상 업로드한 파일 {shown}의 값을 편집해야 하지만 {why[1]} 안전하게 고쳐 쓸 수 "
+                "없어 요청을 전달하지 않았습니다. 파일에서 값을 지우고 다시 올리세요",
             )
         if self.batch is not None:
             return self.batch.render(edits)
@@ -207,12 +200,21 @@ class MultipartFiles:
         for index, part in enumerate(multipart.parts):
             name = part.name
             if not name:
-                raise UninspectableContent("every part of a multipart form needs a field name")
+                raise UploadProblem(
+                    "every part of a multipart form needs a field name",
+                    "multipart 폼의 모든 파트에는 필드 이름이 있어야 합니다",
+                )
             if name in fields:
-                raise UninspectableContent(f"the form field '{name[:40]}' is given twice")
+                raise UploadProblem(
+                    f"the form field '{name[:40]}' is given twice",
+                    f"폼 필드 '{name[:40]}'이(가) 두 번 있습니다",
+                )
             fields[name] = index
         if self.file_field not in fields:
-            raise UninspectableContent(f"the form has no '{self.file_field}' field")
+            raise UploadProblem(
+                f"the form has no '{self.file_field}' field",
+                f"폼에 '{self.file_field}' 필드가 없습니다",
+            )
         purpose = None
         for name, index in fields.items():
             if name != self.file_field:
@@ -250,17 +252,17 @@ class MultipartFiles:
 def parse_form(
     body: bytes, content_type: bytes | None, subtypes: tuple[bytes, ...]
 ) -> MultipartBody:
-    try:
-        return parse_multipart(body, boundary_of(content_type, subtypes))
-    except MalformedMultipart as exc:
-        raise UninspectableContent(str(exc)) from None
+    return parse_multipart(body, boundary_of(content_type, subtypes))
 
 
 def _field_text(part: Part, name: str) -> str:
     try:
         return part.data.decode("utf-8")
     except UnicodeDecodeError:
-        raise UninspectableContent(f"the form field '{name[:40]}' is not UTF-8 text") from None
+        raise UploadProblem(
+            f"the form field '{name[:40]}' is not UTF-8 text",
+            f"폼 필드 '{name[:40]}'이(가) UTF-8 텍스트가 아닙니다",
+        ) from None
 
 
 def piece_of_file(data: bytes) -> bytes:
@@ -284,6 +286,8 @@ def metadata_segments(body: bytes, found: Extraction, at: JSONPath) -> Any:
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError:
-        raise UninspectableContent("the upload's metadata is not valid JSON") from None
+        raise UploadProblem(
+            "the upload's metadata is not valid JSON", "업로드 메타데이터가 올바른 JSON이 아닙니다"
+        ) from None
     found.free(document, at, frozenset({"mimeType", "mime_type", "sizeBytes", "size_bytes"}))
     return document

@@ -169,6 +169,16 @@ def test_file_metadata_endpoints_pass_with_a_record(stack, fake) -> None:
     assert len(fake.received) == 2
 
 
+def test_an_edit_in_an_upload_part_refuses_it_naming_the_file(fake, oai) -> None:
+    upload = oai.uploads.create(
+        filename="notes.txt", purpose="assistants", bytes=40, mime_type="text/plain"
+    )
+    with pytest.raises(openai.BadRequestError) as refused:
+        oai.uploads.parts.create(upload_id=upload.id, data=f"mail {EMAIL}\n".encode())
+    assert "size was declared" in refused.value.message
+    assert not any(r.path.endswith("/parts") for r in fake.received)
+
+
 def test_malformed_multipart_is_refused_in_openai_format(stack, fake) -> None:
     response = httpx.post(
         stack.url("/openai/v1/files"),
@@ -176,7 +186,9 @@ def test_malformed_multipart_is_refused_in_openai_format(stack, fake) -> None:
         headers={"content-type": "multipart/form-data; boundary=XX", "accept-language": "ko"},
     )
     assert response.status_code == 400
-    assert response.json()["error"]["type"] == "invalid_request_error"
+    error = response.json()["error"]
+    assert error["type"] == "invalid_request_error"
+    assert "boundary" in error["message"] and "닫는" in error["message"]  # in Korean
     assert fake.received == []
 
 
@@ -224,6 +236,29 @@ def test_gemini_resumable_upload(stack, fake, gem) -> None:
             file=io.BytesIO(f"주민번호 {RRN}\n".encode()), config={"mime_type": "text/plain"}
         )
     assert len(fake.received) == 1  # the start; the chunk holding the number never left
+
+
+def _chunk(stack, url: str, offset: int, data: bytes, finalize: bool) -> httpx.Response:
+    command = "upload, finalize" if finalize else "upload"
+    headers = {"x-goog-upload-command": command, "x-goog-upload-offset": str(offset)}
+    return httpx.post(url, content=data, headers={**headers, "x-goog-api-key": "k"})
+
+
+def test_gemini_value_split_across_resumable_chunks_is_refused(stack, fake) -> None:
+    start = httpx.post(
+        stack.url("/gemini/upload/v1beta/files"),
+        json={"file": {"display_name": "notes"}},
+        headers={"x-goog-upload-protocol": "resumable", "x-goog-upload-command": "start"},
+    )
+    url = start.headers["x-goog-upload-url"]
+    assert url.startswith(stack.url("/gemini/upload/v1beta/files?upload_id="))
+    first = "앞부분 주민번호 900101-".encode()
+    assert _chunk(stack, url, 0, first, finalize=False).status_code == 200
+    refused = _chunk(stack, url, len(first), b"1234568 end\n", finalize=True)
+    assert refused.status_code == 403
+    assert len(fake.received) == 2  # the start and the first chunk; never the second
+    unseen = _chunk(stack, url.replace("upload_id=", "upload_id=other"), 64, b"x", True)
+    assert unseen.status_code == 400
 
 
 def test_gemini_simple_and_multipart_uploads(stack, fake) -> None:
