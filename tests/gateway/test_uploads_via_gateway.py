@@ -82,14 +82,16 @@ def test_email_in_a_text_file_is_redacted_in_place(fake, oai) -> None:
     assert _file_part(received.body) == "contact: <EMAIL_ADDRESS>\n끝\n".encode("euc-kr")
 
 
-def test_binary_file_is_uninspectable(fake, oai) -> None:
-    pdf = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+def test_binary_file_is_uninspectable(stack, fake, oai) -> None:
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64)
     with pytest.raises(openai.APIStatusError) as refused:
-        oai.files.create(file=("scan.pdf", pdf, "application/pdf"), purpose="assistants")
+        oai.files.create(file=("scan.png", png, "image/png"), purpose="vision")
     assert refused.value.status_code == 415
     assert "uninspectable_attachment" in refused.value.message
-    assert "scan.pdf" in refused.value.message
+    assert "scan.png" in refused.value.message
     assert fake.received == []
+    record = stack.record(refused.value.response.headers["x-haetae-request-id"])
+    assert record.error == "uninspectable_attachment"
 
 
 def _batch_line(custom_id: str, text: str, url: str = "/v1/chat/completions") -> bytes:
@@ -285,15 +287,56 @@ def test_gemini_simple_and_multipart_uploads(stack, fake) -> None:
     assert refused.json()["error"]["status"] == "PERMISSION_DENIED"
 
 
-_EXTRACTION = importlib.util.find_spec("gateway.attachments") is not None
+def _pdf(text: str) -> bytes:
+    """A one-page PDF whose page shows ``text`` in Helvetica (xref offsets computed)."""
+    stream = f"BT /F1 12 Tf 72 712 Td ({text}) Tj ET".encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
 
 
-@pytest.mark.skipif(not _EXTRACTION, reason="needs the attachment extraction library (PDF)")
-def test_pdf_with_a_resident_number_is_refused(fake, oai) -> None:  # pragma: no cover
-    from tests.support.documents import pdf_with_text  # type: ignore[import-not-found]
+#: the attachment extraction library reads PDFs with pypdf; without it the seam
+#: (providers/upload_reader.py: read_upload) refuses every PDF as uninspectable
+_PDF_EXTRACTION = importlib.util.find_spec("pypdf") is not None
 
+
+@pytest.mark.skipif(not _PDF_EXTRACTION, reason="needs the attachment extraction library (pypdf)")
+def test_pdf_with_a_resident_number_is_refused(fake, oai) -> None:
+    memo = _pdf(f"RRN {RRN}")
     with pytest.raises(openai.PermissionDeniedError):
-        oai.files.create(
-            file=("memo.pdf", pdf_with_text(f"RRN {RRN}"), "application/pdf"), purpose="assistants"
-        )
+        oai.files.create(file=("memo.pdf", memo, "application/pdf"), purpose="assistants")
+    assert fake.received == []
+
+
+@pytest.mark.skipif(not _PDF_EXTRACTION, reason="needs the attachment extraction library (pypdf)")
+def test_clean_pdf_reaches_the_provider_byte_exact(fake, oai) -> None:
+    memo = _pdf("Quarterly figures are final")
+    oai.files.create(file=("memo.pdf", memo, "application/pdf"), purpose="assistants")
+    assert _file_part(fake.received[0].body) == memo
+
+
+def test_pdf_is_uninspectable_without_the_extraction_library(fake, oai) -> None:
+    if _PDF_EXTRACTION:
+        pytest.skip("the extraction library reads PDFs: the two tests above apply")
+    with pytest.raises(openai.APIStatusError) as refused:
+        oai.files.create(file=("memo.pdf", _pdf(f"RRN {RRN}"), "application/pdf"), purpose="batch")
+    assert refused.value.status_code == 415
     assert fake.received == []
