@@ -38,7 +38,6 @@ MAX_HEADER_BYTES = 4096
 _MAX_BOUNDARY = 70  # RFC 2046
 
 
-
 class _Silent(logging.LoggerAdapter[logging.Logger]):
     """python-multipart logs a parse error with the offending byte's value, a byte of the
     upload; each parser is given this logger instead, which drops everything (the

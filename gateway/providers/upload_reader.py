@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import re
 from dataclasses import dataclass
 
 from gateway.providers.upload_errors import UploadProblem
@@ -53,8 +54,7 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 #: control characters text files do not hold (tab, newlines, form feed, ESC allowed)
-_CONTROL = frozenset(chr(c) for c in range(32)) - set("\t\n\r\f\x0b\x1b")
-_CONTROL_TABLE = dict.fromkeys(map(ord, _CONTROL))
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +110,7 @@ def read_upload_sync(
     if decoded is None:
         raise _uninspectable(filename, "binary")
     text, used = decoded
-    if text.translate(_CONTROL_TABLE) != text:
+    if _CONTROL.search(text):
         raise _uninspectable(filename, "binary")
     kind = declared if declared and not declared.startswith("application/octet") else "text"
     editable = text.encode(used) == data

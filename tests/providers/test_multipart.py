@@ -71,7 +71,12 @@ def test_malformed_bodies_are_refused(body: bytes, why: str) -> None:
 
 @pytest.mark.parametrize(
     "content_type",
-    [None, b"application/json", b"multipart/form-data", b"multipart/form-data; boundary=" + b"x" * 71],
+    [
+        None,
+        b"application/json",
+        b"multipart/form-data",
+        b"multipart/form-data; boundary=" + b"x" * 71,
+    ],
 )
 def test_content_types_without_a_usable_boundary_are_refused(content_type: bytes | None) -> None:
     with pytest.raises(MalformedMultipart):
