@@ -1,4 +1,4 @@
-"""``haetae bench --uploads``: what reading an uploaded file costs over the same text sent as a prompt.
+"""``haetae bench --uploads``: what reading an uploaded file costs over the same prompt text.
 
 An uploaded file's text is scanned by the same engine as a prompt's, so the scan
 costs the same for the same characters; what uploads add is reading the body: the
@@ -43,8 +43,10 @@ def _batch(text: str, lines: int) -> bytes:
     step = max(1, len(text) // lines)
     out = []
     for index in range(lines):
-        body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": text[index * step : (index + 1) * step]}]}  # fmt: skip
-        line = {"custom_id": f"r{index}", "method": "POST", "url": "/v1/chat/completions", "body": body}  # fmt: skip
+        piece = text[index * step : (index + 1) * step]
+        body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": piece}]}
+        url = "/v1/chat/completions"
+        line = {"custom_id": f"r{index}", "method": "POST", "url": url, "body": body}
         out.append(orjson.dumps(line))
     return b"\n".join(out) + b"\n"
 
