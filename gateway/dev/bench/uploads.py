@@ -99,21 +99,14 @@ def run_upload_benchmark(quick: bool = False, output: Path | None = None) -> int
         chat = orjson.dumps(
             {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": text}]}
         )
+        utf8 = _multipart(text.encode(), "user_data", "a.txt")
+        cp949 = _multipart(text.encode("cp949"), "user_data", "a.txt")
+        batch = _multipart(_batch(text, 20), "batch", "b.jsonl")
         cases = [
             ("prompt (baseline)", "/v1/chat/completions", chat, b"application/json"),
-            ("file, UTF-8", "/v1/files", _multipart(text.encode(), "user_data", "a.txt"), None),
-            (
-                "file, CP949",
-                "/v1/files",
-                _multipart(text.encode("cp949"), "user_data", "a.txt"),
-                None,
-            ),  # fmt: skip
-            (
-                "batch file, 20 lines",
-                "/v1/files",
-                _multipart(_batch(text, 20), "batch", "b.jsonl"),
-                None,
-            ),  # fmt: skip
+            ("file, UTF-8", "/v1/files", utf8, None),
+            ("file, CP949", "/v1/files", cp949, None),
+            ("batch file, 20 lines", "/v1/files", batch, None),
         ]
         baseline = 0.0
         number = max(3, min(200, 2_000_000 // size)) // (4 if quick else 1)
