@@ -38,7 +38,7 @@ from gateway.providers.joins import UploadJoins
 from gateway.providers.query import query_segments, rewrite_query
 from gateway.providers.upload_errors import UneditableUpload, UploadProblem
 from gateway.providers.upload_reader import UninspectableAttachment
-from gateway.providers.uploads import UploadDocument
+from gateway.providers.uploads import UploadDocument, upload_headers
 
 if TYPE_CHECKING:
     from gateway.detect import DetectionEngine, Finding
@@ -142,16 +142,15 @@ class Extract:
                 if exchange.language() != "ko"
                 else "요청 본문이 비어 있습니다. 이 API에는 파일이 필요합니다"
             )
-        headers = dict(reversed(exchange.headers))  # the first of a repeated header
         document = await endpoint.upload.read(
-            exchange.body, headers, exchange.query.decode("latin-1")
+            exchange.body, upload_headers(exchange.headers), exchange.query.decode("latin-1")
         )
         found = document.found
         segments = found.segments
-        piece = document.extra.get("piece")
-        if endpoint.joins == "part" and isinstance(piece, bytes):
+        piece = document.piece
+        if endpoint.joins == "part" and piece is not None:
             self._joins.part(_upload_id(exchange), piece)
-        elif document.chunk is not None and isinstance(piece, bytes):
+        elif document.chunk is not None and piece is not None:
             upload_id, offset = document.chunk
             segments = segments + _join_segments(self._joins.chunk(upload_id, offset, piece))
         if len(segments) > self._max_segments:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
@@ -31,7 +32,8 @@ from gateway.providers.uploads import (
 
 __all__ = ["GeminiUpload", "through_gateway", "upload_command"]
 
-_FILE = ("file",)
+_FILE: JSONPath = ("file",)
+_METADATA: JSONPath = ("metadata",)
 
 
 def upload_command(headers: Mapping[bytes, bytes]) -> set[str]:
@@ -71,16 +73,19 @@ class GeminiUpload:
                 "multipart 업로드는 메타데이터와 파일, 두 파트여야 합니다",
             )
         metadata, data = multipart.parts
-        metadata_segments(metadata.data, found, ("metadata",))
+        document = metadata_segments(metadata.data, found, _METADATA)
         upload = await file_segments(
             data.data, _FILE, found, media_type=data.media_type, filename=None
         )
 
         def write(replaced: Mapping[JSONPath, bytes]) -> bytes:
-            new = replaced.get(_FILE)
-            return multipart.render({1: new} if new is not None else None)
+            parts = {1: replaced[_FILE]} if _FILE in replaced else {}
+            if _METADATA in replaced:
+                parts[0] = replaced[_METADATA]
+            return multipart.render(parts)
 
-        return UploadDocument(found, [upload], write)
+        json_parts: dict[JSONPath, Any] = {_METADATA: document} if document is not None else {}
+        return UploadDocument(found, [upload], write, json_parts)
 
     async def _resumable(
         self,
@@ -92,8 +97,12 @@ class GeminiUpload:
     ) -> UploadDocument:
         if "start" in commands:
             document = metadata_segments(body, found, ())
-            rendered = b"" if document is None else orjson.dumps(document)
-            return UploadDocument(found, [], lambda _replaced: rendered)
+            if document is None:
+                return UploadDocument(found, [], lambda _replaced: b"")
+            rendered = orjson.dumps(document)  # as scanned, like any JSON body
+            return UploadDocument(
+                found, [], lambda replaced: replaced.get((), rendered), {(): document}
+            )
         if "upload" not in commands:  # query, cancel, or a bare finalize: no content
             if body:
                 raise UploadProblem(
@@ -112,10 +121,9 @@ class GeminiUpload:
         )
         upload.size = len(body)
         upload.fixed_size = True
-        document = UploadDocument(found, [upload], lambda _replaced: body)
-        document.chunk = (upload_id, int(offset))
-        document.extra["piece"] = body
-        return document
+        chunk = UploadDocument(found, [upload], lambda _replaced: body, piece=body)
+        chunk.chunk = (upload_id, int(offset))
+        return chunk
 
 
 def through_gateway(

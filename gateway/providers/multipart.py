@@ -36,6 +36,8 @@ MAX_PARTS = 32
 MAX_HEADERS = 8
 MAX_HEADER_BYTES = 4096
 _MAX_BOUNDARY = 70  # RFC 2046
+#: transfer encodings that leave the bytes as they are (RFC 7578 deprecates the rest)
+_IDENTITY_ENCODINGS = frozenset({b"7bit", b"8bit", b"binary"})
 
 
 class _Silent(logging.LoggerAdapter[logging.Logger]):
@@ -225,4 +227,12 @@ def parse_multipart(body: bytes, boundary: bytes) -> MultipartBody:
         raise MalformedMultipart(
             "the multipart body has no parts", "multipart 본문에 파트가 없습니다"
         )
+    for part in collector.parts:
+        encoding = part.header(b"content-transfer-encoding")
+        if encoding is not None and encoding.strip().lower() not in _IDENTITY_ENCODINGS:
+            # a server decoding it would store what was never scanned
+            raise MalformedMultipart(
+                "a multipart part declares a Content-Transfer-Encoding; send the bytes as they are",
+                "multipart 파트에 Content-Transfer-Encoding이 있습니다. 바이트를 그대로 보내세요",
+            )
     return MultipartBody(boundary, collector.parts)

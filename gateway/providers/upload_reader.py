@@ -2,8 +2,8 @@
 
 Files sent to a provider's Files, Uploads or Batch APIs are content like any
 prompt, so their text is extracted here and scanned by the same engine. Today this
-reads text files in any charset (a byte-order mark, strict UTF-8, else
-charset-normalizer's best guess, EUC-KR/CP949 included) and treats every other
+reads text files in any charset (a byte-order mark, the declared charset, strict
+UTF-8, CP949 when it reads as Korean, else charset-normalizer's best guess) and treats every other
 format as uninspectable: a file the gateway cannot read is a file it cannot guard,
 so it is refused (``uninspectable_attachment``). The attachment extraction library
 (PDF, Office, HWP, OCR) takes this seam over unchanged: same arguments, same
@@ -128,7 +128,7 @@ def written_back(read: ReadUpload, texts: tuple[str, ...]) -> bytes:
 
 
 def _decode(data: bytes, declared: str | None) -> tuple[str, str] | None:
-    """(text, charset) by BOM, declared charset, UTF-8, then detection; ``None``: not text."""
+    """(text, charset) by BOM, declared charset, UTF-8, Korean CP949, then detection."""
     for bom, charset in _BOMS:
         if data.startswith(bom):
             return _strict(data, charset)
@@ -141,12 +141,24 @@ def _decode(data: bytes, declared: str | None) -> tuple[str, str] | None:
     decoded = _strict(data, "utf-8")
     if decoded is not None:
         return decoded
+    decoded = _strict(data, "cp949")
+    if decoded is not None and _mostly_hangul(decoded[0]):
+        return decoded
     import charset_normalizer  # only for files that are not UTF-8
 
     best = charset_normalizer.from_bytes(data).best()
     if best is None or best.encoding is None:
         return None
     return _strict(data, best.encoding)
+
+
+def _mostly_hangul(text: str) -> bool:
+    """Whether most non-ASCII characters are Hangul: CP949 read right, not bytes of
+    another charset that happen to decode (detection guesses wrong on short Korean
+    texts, and Korean files that are not UTF-8 are CP949 or its subset EUC-KR)."""
+    foreign = [ch for ch in text if ord(ch) > 0x7F]
+    hangul = sum(1 for ch in foreign if "\uac00" <= ch <= "\ud7a3" or "\u3131" <= ch <= "\u318e")
+    return bool(foreign) and hangul >= 0.8 * len(foreign)
 
 
 def _strict(data: bytes, charset: str) -> tuple[str, str] | None:

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import orjson
 
 from gateway.providers.batch_file import BatchFile, read_batch_file
-from gateway.providers.dialect import Dialect, Extraction, JSONPath, Segment
+from gateway.providers.dialect import Dialect, Extraction, JSONPath, Segment, apply_edits
 from gateway.providers.multipart import (
     MultipartBody,
     Part,
@@ -35,6 +35,7 @@ from gateway.providers.upload_reader import ReadUpload, read_upload, written_bac
 
 __all__ = [
     "PURPOSES",
+    "UPLOAD_HEADERS",
     "MultipartFiles",
     "UploadDocument",
     "UploadFormat",
@@ -43,6 +44,7 @@ __all__ = [
     "metadata_segments",
     "parse_form",
     "piece_of_file",
+    "upload_headers",
 ]
 
 #: purposes recorded as they are; any other value is recorded as ``other``
@@ -105,19 +107,42 @@ class UploadDocument:
 
     found: Extraction
     files: list[UploadedFile]
+    #: the body from the bytes of its edited places (a file's field, a JSON part's path)
     write: Callable[[Mapping[JSONPath, bytes]], bytes]
-    #: the upload's id and the offset of this chunk, when the body is one piece of a file
+    #: JSON parts (a file's metadata) by path: their text segments are edited in them
+    json_parts: dict[JSONPath, Any] = field(default_factory=dict)
+    #: the body is one piece of a file: its bytes, and (for a resumable chunk) the
+    #: upload's id and the piece's offset
+    piece: bytes | None = None
     chunk: tuple[str, int] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def render(self, edits: Mapping[JSONPath, str]) -> bytes:
-        """The body to forward: as scanned, each edited file rewritten."""
+        """The body to forward: as scanned, each edited file or JSON part rewritten.
+
+        An edit no file or JSON part takes refuses the request (``UneditableUpload``):
+        dropping it would forward the value the policy meant to remove.
+        """
         replaced: dict[JSONPath, bytes] = {}
+        taken: set[JSONPath] = set()
         for upload in self.files:
             width = len(upload.field)
             mine = {p[width:]: v for p, v in edits.items() if p[:width] == upload.field}
             if mine:
                 replaced[upload.field] = upload.rewritten(mine)
+                taken.update((*upload.field, *p) for p in mine)
+        for at, document in self.json_parts.items():
+            width = len(at)
+            mine = {p[width:]: v for p, v in edits.items() if p[:width] == at and p not in taken}
+            if mine:
+                apply_edits(document, mine)
+                replaced[at] = orjson.dumps(document)
+                taken.update((*at, *p) for p in mine)
+        if len(taken) != len(edits):
+            raise UneditableUpload(
+                "the policy would edit a part of the upload that cannot be rewritten, so the "
+                "request was not forwarded",
+                "정책상 업로드의 고쳐 쓸 수 없는 부분을 편집해야 해서 요청을 전달하지 않았습니다",
+            )
         return self.write(replaced)
 
     def where(self, segments: list[Segment], findings: list[list[Any]]) -> str | None:
@@ -245,8 +270,31 @@ class MultipartFiles:
 
         document = UploadDocument(found, [upload], write)
         if self.piece:
-            document.extra["piece"] = part.data
+            document.piece = part.data
         return document
+
+
+#: request headers an upload format reads: each must be given once, since a provider
+#: reading the other copy (another boundary, another offset) would read another body
+UPLOAD_HEADERS = (
+    b"content-type",
+    b"x-goog-upload-protocol",
+    b"x-goog-upload-command",
+    b"x-goog-upload-offset",
+)
+
+
+def upload_headers(headers: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
+    """The request's headers by name; one an upload format reads, given twice, refuses."""
+    found: dict[bytes, bytes] = {}
+    for name, value in headers:
+        if name in found and name in UPLOAD_HEADERS:
+            shown = name.decode("latin-1")
+            raise UploadProblem(
+                f"the header {shown} is given twice", f"{shown} 헤더가 두 번 있습니다"
+            )
+        found.setdefault(name, value)
+    return found
 
 
 def parse_form(
@@ -280,7 +328,11 @@ def piece_of_file(data: bytes) -> bytes:
 
 
 def metadata_segments(body: bytes, found: Extraction, at: JSONPath) -> Any:
-    """A JSON metadata part or body (a file's display name, mime type): scanned free."""
+    """A JSON metadata part or body (a file's display name, mime type), ``None`` if empty.
+
+    Every value is scanned as text someone wrote (a name, a type, a size alike): the
+    document is edited in place through ``UploadDocument.json_parts``.
+    """
     if not body.strip():
         return None
     try:
@@ -289,5 +341,5 @@ def metadata_segments(body: bytes, found: Extraction, at: JSONPath) -> Any:
         raise UploadProblem(
             "the upload's metadata is not valid JSON", "업로드 메타데이터가 올바른 JSON이 아닙니다"
         ) from None
-    found.free(document, at, frozenset({"mimeType", "mime_type", "sizeBytes", "size_bytes"}))
+    found.free(document, at)
     return document

@@ -263,6 +263,46 @@ def test_gemini_value_split_across_resumable_chunks_is_refused(stack, fake) -> N
     assert unseen.status_code == 400
 
 
+def test_gemini_metadata_is_redacted_in_place(stack, fake) -> None:
+    start = httpx.post(
+        stack.url("/gemini/upload/v1beta/files"),
+        json={"file": {"display_name": f"from {EMAIL}", "mime_type": "text/plain"}},
+        headers={"x-goog-upload-protocol": "resumable", "x-goog-upload-command": "start"},
+    )
+    assert start.status_code == 200
+    assert fake.received[0].json()["file"]["display_name"] == "from <EMAIL_ADDRESS>"
+    fake.reset()
+    body = (
+        b"--B\r\nContent-Type: application/json\r\n\r\n"
+        + orjson.dumps({"file": {"displayName": f"to {EMAIL}"}})
+        + b"\r\n--B\r\nContent-Type: text/plain\r\n\r\nclean words\r\n--B--\r\n"
+    )
+    response = httpx.post(
+        stack.url("/gemini/upload/v1beta/files?uploadType=multipart"),
+        content=body,
+        headers={"content-type": "multipart/related; boundary=B"},
+    )
+    assert response.status_code == 200
+    sent = fake.received[0].body
+    assert EMAIL.encode() not in sent and b"to <EMAIL_ADDRESS>" in sent
+    assert b"\r\n\r\nclean words\r\n--B--" in sent
+
+
+def test_a_repeated_content_type_is_refused(stack, fake) -> None:
+    body = b'--A\r\nContent-Disposition: form-data; name="file"\r\n\r\nx\r\n--A--\r\n'
+    response = httpx.post(
+        stack.url("/openai/v1/files"),
+        content=body,
+        headers=[
+            ("content-type", "multipart/form-data; boundary=A"),
+            ("content-type", "multipart/form-data; boundary=B"),
+        ],
+    )
+    assert response.status_code == 400
+    assert "given twice" in response.json()["error"]["message"]
+    assert fake.received == []
+
+
 def test_gemini_simple_and_multipart_uploads(stack, fake) -> None:
     url = stack.url("/gemini/upload/v1beta/files?uploadType=media")
     simple = httpx.post(

@@ -59,8 +59,19 @@ def test_an_epilogue_is_not_written_back_and_a_preamble_is_refused() -> None:
         (b"--XX\r\n" + b"X-A: b\r\n" * (MAX_HEADERS + 1) + b"\r\nz\r\n--XX--\r\n", "headers"),
         (b"--XX\r\nX-A: " + b"b" * 5000 + b"\r\n\r\nz\r\n--XX--\r\n", "headers"),
         (b"--XX\r\n\r\nz\r\n" * (MAX_PARTS + 1) + b"--XX--\r\n", f"more than {MAX_PARTS}"),
+        (
+            b"--XX\r\nContent-Transfer-Encoding: base64\r\n\r\nOTAwMTAx\r\n--XX--\r\n",
+            "Content-Transfer-Encoding",
+        ),
     ],
-    ids=["cut-off", "no-boundary", "too-many-headers", "header-too-long", "too-many-parts"],
+    ids=[
+        "cut-off",
+        "no-boundary",
+        "too-many-headers",
+        "header-too-long",
+        "too-many-parts",
+        "transfer-encoded",
+    ],
 )
 def test_malformed_bodies_are_refused(body: bytes, why: str) -> None:
     with pytest.raises(MalformedMultipart) as refused:

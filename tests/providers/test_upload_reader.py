@@ -75,3 +75,26 @@ def test_large_files_are_read_off_the_event_loop() -> None:
     data = ("가나다라 " * 40_000).encode("cp949")
     read = asyncio.run(read_upload(data, media_type=None, filename=None))
     assert read.charset == "cp949" and len(read.texts[0][1]) == 200_000
+
+
+@pytest.mark.parametrize(
+    ("text", "charset"),
+    [
+        ("日本語のテキストです。来週の会議の資料を送ります。\n" * 3, "shift_jis"),
+        ("메일 주소", "cp949"),  # short: detection alone guesses another charset
+    ],
+    ids=["shift-jis", "short-korean"],
+)
+def test_other_charsets_are_not_mistaken_for_korean(text: str, charset: str) -> None:
+    read = read_upload_sync(text.encode(charset), None, None)
+    assert read.texts == (("", text),)
+
+
+def test_a_single_byte_charset_keeps_every_ascii_character() -> None:
+    # detection may pick a sibling of latin-1; the digits and letters values are made of
+    # read the same in all of them, and it is never read as Korean
+    text = "Le café, déjà vu: compte 900101-1234568, à Paris.\n" * 3
+    read = read_upload_sync(text.encode("latin-1"), None, None)
+    assert read.charset != "cp949"
+    scanned = read.texts[0][1]
+    assert [c for c in scanned if c.isascii()] == [c for c in text if c.isascii()]
