@@ -446,7 +446,7 @@ def _as_scanned(exchange: Exchange) -> bytes:
 #: where a refusal of a batch input file says the findings are
 _BATCH_LINES = {
     "en": " (batch file lines {lines})",
-    "ko": " (배치 파일 {lines}번째 줄)",
+    "ko": " (배치 파일의 줄: {lines})",
 }
 
 #: each scan-only place, named for the caller in English and Korean

@@ -25,6 +25,7 @@ from gateway.providers.upload_errors import UploadProblem
 from gateway.providers.uploads import (
     UploadDocument,
     file_segments,
+    header_segments,
     metadata_segments,
     parse_form,
     piece_of_file,
@@ -73,6 +74,8 @@ class GeminiUpload:
                 "multipart 업로드는 메타데이터와 파일, 두 파트여야 합니다",
             )
         metadata, data = multipart.parts
+        header_segments(metadata, _METADATA, found)
+        header_segments(data, _FILE, found)
         document = metadata_segments(metadata.data, found, _METADATA)
         upload = await file_segments(
             data.data, _FILE, found, media_type=data.media_type, filename=None

@@ -16,6 +16,7 @@ requests are judged by ``joins.py`` as well, where the pieces meet.
 from __future__ import annotations
 
 import mimetypes
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -41,11 +42,15 @@ __all__ = [
     "UploadFormat",
     "UploadedFile",
     "file_segments",
+    "header_segments",
     "metadata_segments",
     "parse_form",
     "piece_of_file",
     "upload_headers",
 ]
+
+#: a media type as recorded: plain tokens, no run of digits (``text/csv``, ``application/x-ndjson``)
+_MEDIA_TYPE = re.compile(r"(?![^0-9]*[0-9]{3})[a-z]{1,20}/[a-z][a-z0-9.+-]{0,60}")
 
 #: purposes recorded as they are; any other value is recorded as ``other``
 PURPOSES = frozenset(
@@ -68,8 +73,13 @@ class UploadedFile:
     fixed_size: bool = False
 
     def record(self) -> dict[str, Any]:
-        """Kinds and sizes only: never the name (the caller's text) nor the content."""
-        entry: dict[str, Any] = {"kind": self.kind, "bytes": self.size}
+        """Kinds and sizes only: never the name (the caller's text) nor the content.
+
+        A declared media type is the caller's text too: recorded only when it reads as
+        one (``text/csv``), else as ``text``.
+        """
+        kind = self.kind if _MEDIA_TYPE.fullmatch(self.kind) else "text"
+        entry: dict[str, Any] = {"kind": kind, "bytes": self.size}
         if self.purpose is not None:
             entry["purpose"] = self.purpose
         if self.batch is not None:
@@ -97,7 +107,15 @@ class UploadedFile:
             return self.batch.render(edits)
         texts = dict(self.read.texts)
         for path, value in edits.items():
-            texts[str(path[0]) if path else ""] = value
+            location = str(path[0]) if path else ""
+            if location not in texts or len(path) > 1:
+                raise UneditableUpload(
+                    f"the policy would edit the uploaded file {shown} outside its text, so the "
+                    "request was not forwarded",
+                    f"정책상 업로드한 파일 {shown}의 텍스트 밖을 편집해야 해서 요청을 전달하지 "
+                    "않았습니다",
+                )
+            texts[location] = value
         return written_back(self.read, tuple(texts[location] for location, _ in self.read.texts))
 
 
@@ -197,9 +215,15 @@ async def file_segments(
     for location, text in read.texts:
         path = (*at, location) if location else at
         found.segments.append(Segment(path, text))
-    if filename:
-        found.segments.append(Segment((*at, "filename"), filename, "fixed"))
     return upload
+
+
+def header_segments(part: Part, at: JSONPath, found: Extraction) -> None:
+    """Every header line of a multipart part, scan-only: they reach the provider too
+    (a file's name in Content-Disposition, parameters of its Content-Type)."""
+    for index, (name, value) in enumerate(part.headers):
+        line = (name + b": " + value).decode("utf-8", "replace")
+        found.segments.append(Segment((*at, "headers", index), line, "fixed"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +266,7 @@ class MultipartFiles:
             )
         purpose = None
         for name, index in fields.items():
+            header_segments(multipart.parts[index], (name,), found)
             if name != self.file_field:
                 value = _field_text(multipart.parts[index], name)
                 if name == "purpose":

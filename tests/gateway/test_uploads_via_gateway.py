@@ -75,6 +75,16 @@ def test_resident_number_in_a_text_file_is_refused_and_recorded(stack, fake, oai
     assert RRN not in orjson.dumps(record.to_dict()).decode()
 
 
+def test_a_file_name_and_part_headers_are_scanned_and_never_recorded(stack, fake, oai) -> None:
+    with pytest.raises(openai.PermissionDeniedError) as refused:
+        oai.files.create(file=(f"고객_{RRN}.txt", b"plain", f"text/{RRN}"), purpose="assistants")
+    assert fake.received == []
+    record = stack.record(refused.value.response.headers["x-haetae-request-id"])
+    assert record.details["uploads"][0]["kind"] == "text"
+    assert RRN not in orjson.dumps(record.to_dict()).decode()
+    assert {f.location for f in record.findings} >= {"file.headers[0]", "file.headers[1]"}
+
+
 def test_email_in_a_text_file_is_redacted_in_place(fake, oai) -> None:
     data = f"contact: {EMAIL}\n끝\n".encode("euc-kr")
     oai.files.create(file=("contact.txt", data, "text/plain"), purpose="assistants")
