@@ -96,7 +96,7 @@ def read_batch_file(
             # duplicate keys are refused: a provider keeping the other copy would run
             # a request that was never judged
             line = json.loads(raw, object_pairs_hook=_no_duplicates)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise UploadProblem(
                 f"{where} is not one JSON object (or gives a key twice)",
                 f"{korean}이(가) JSON 객체 하나가 아니거나 같은 키가 두 번 있습니다",
@@ -118,6 +118,11 @@ def read_batch_file(
             body = dialect.extract(line["body"])
         except UninspectableContent as exc:  # the dialect's reason, in English
             raise UploadProblem(f"{where}: {exc}", f"{korean}: {exc}") from None
+        except RecursionError:
+            raise UploadProblem(
+                f"{where} is nested too deeply to inspect",
+                f"{korean}의 중첩이 너무 깊어 검사할 수 없습니다",
+            ) from None
         at = (*prefix, index)
         for segment in body.segments:
             found.segments.append(_moved(segment, (*at, "body")))

@@ -36,6 +36,7 @@ __all__ = [
     "FAMILIES",
     "REFUSAL_FAMILIES",
     "Endpoint",
+    "batch_line_dialect",
     "canonical_path",
     "refusal_family",
     "resolve_endpoint",
@@ -70,7 +71,7 @@ _BATCHES = Endpoint("read_only", None, "batches")
 _ANY = "*"  # one path segment, any value
 
 
-def _batch_line_dialect(url: str) -> Dialect | None:
+def batch_line_dialect(url: str) -> Dialect | None:
     """The dialect judging a batch file line that calls ``url`` (``/v1/chat/completions``)."""
     endpoint = resolve_endpoint("openai", "POST", url) if url.startswith("/v1/") else None
     if endpoint is None or endpoint.kind != "inspect" or endpoint.api not in _BATCH_APIS:
@@ -79,7 +80,7 @@ def _batch_line_dialect(url: str) -> Dialect | None:
 
 
 _BATCH_APIS = frozenset({"chat", "responses", "embeddings"})
-_OPENAI_FILE = MultipartFiles("files", batch_dialect=_batch_line_dialect)
+_OPENAI_FILE = MultipartFiles("files", batch_dialect=batch_line_dialect)
 _OPENAI_PART = MultipartFiles("files", file_field="data", piece=True)
 _ANTHROPIC_FILE = MultipartFiles("files")
 _GEMINI_UPLOAD = GeminiUpload()

@@ -67,7 +67,7 @@ class GeminiUpload:
     async def _multipart(
         self, body: bytes, content_type: bytes | None, found: Extraction
     ) -> UploadDocument:
-        multipart = parse_form(body, content_type, (b"related", b"form-data"))
+        multipart = await parse_form(body, content_type, (b"related", b"form-data"))
         if len(multipart.parts) != 2:
             raise UploadProblem(
                 "a multipart upload must have two parts: the metadata, then the file",

@@ -15,6 +15,7 @@ requests are judged by ``joins.py`` as well, where the pieces meet.
 
 from __future__ import annotations
 
+import asyncio
 import mimetypes
 import re
 from collections.abc import Callable, Mapping
@@ -35,6 +36,7 @@ from gateway.providers.upload_errors import UneditableUpload, UploadProblem
 from gateway.providers.upload_reader import ReadUpload, read_upload, written_back
 
 __all__ = [
+    "OFFLOAD_BYTES",
     "PURPOSES",
     "UPLOAD_HEADERS",
     "MultipartFiles",
@@ -51,6 +53,9 @@ __all__ = [
 
 #: a media type as recorded: plain tokens, no run of digits (``text/csv``, ``application/x-ndjson``)
 _MEDIA_TYPE = re.compile(r"(?![^0-9]*[0-9]{3})[a-z]{1,20}/[a-z][a-z0-9.+-]{0,60}")
+
+#: above this many bytes a body is parsed, and a batch file read, on a worker thread
+OFFLOAD_BYTES = 256 * 1024
 
 #: purposes recorded as they are; any other value is recorded as ``other``
 PURPOSES = frozenset(
@@ -210,7 +215,11 @@ async def file_segments(
     upload = UploadedFile(at, read.kind, len(data), filename, purpose, read)
     found.attach("file")
     if batch_dialect is not None and read.texts:
-        upload.batch = read_batch_file(read.texts[0][1], at, batch_dialect, found)
+        text = read.texts[0][1]
+        if len(text) > OFFLOAD_BYTES:  # a line a few µs to parse, a large file a second
+            upload.batch = await asyncio.to_thread(read_batch_file, text, at, batch_dialect, found)
+        else:
+            upload.batch = read_batch_file(text, at, batch_dialect, found)
         return upload
     for location, text in read.texts:
         path = (*at, location) if location else at
@@ -243,7 +252,7 @@ class MultipartFiles:
     piece: bool = False
 
     async def read(self, body: bytes, headers: Mapping[bytes, bytes], query: str) -> UploadDocument:
-        multipart = parse_form(body, headers.get(b"content-type"), (b"form-data",))
+        multipart = await parse_form(body, headers.get(b"content-type"), (b"form-data",))
         found = Extraction()
         fields: dict[str, int] = {}
         for index, part in enumerate(multipart.parts):
@@ -322,10 +331,14 @@ def upload_headers(headers: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
     return found
 
 
-def parse_form(
+async def parse_form(
     body: bytes, content_type: bytes | None, subtypes: tuple[bytes, ...]
 ) -> MultipartBody:
-    return parse_multipart(body, boundary_of(content_type, subtypes))
+    """The multipart body, parsed on a worker thread when it is large."""
+    boundary = boundary_of(content_type, subtypes)
+    if len(body) > OFFLOAD_BYTES:
+        return await asyncio.to_thread(parse_multipart, body, boundary)
+    return parse_multipart(body, boundary)
 
 
 def _field_text(part: Part, name: str) -> str:

@@ -7,7 +7,7 @@ import pytest
 
 from gateway.providers.batch_file import read_batch_file
 from gateway.providers.dialect import Extraction
-from gateway.providers.endpoints import _batch_line_dialect
+from gateway.providers.endpoints import batch_line_dialect
 from gateway.providers.upload_errors import UploadProblem
 
 
@@ -29,7 +29,7 @@ def test_every_line_is_read_by_its_apis_dialect() -> None:
         + _line("c", "/v1/embeddings", EMBED)
     )
     found = Extraction()
-    batch = read_batch_file(text, ("file",), _batch_line_dialect, found)
+    batch = read_batch_file(text, ("file",), batch_line_dialect, found)
     texts = {s.location: s.text for s in found.segments if s.form == "text"}
     assert texts == {
         "file[0].body.messages[0].content": "hello there",
@@ -49,7 +49,7 @@ def test_every_line_is_read_by_its_apis_dialect() -> None:
 def test_an_edit_rewrites_only_its_line() -> None:
     first = _line("a", "/v1/chat/completions", CHAT)
     second = _line("b", "/v1/embeddings", EMBED).replace("\n", "\r\n")
-    batch = read_batch_file(first + second, ("file",), _batch_line_dialect, Extraction())
+    batch = read_batch_file(first + second, ("file",), batch_line_dialect, Extraction())
     out = batch.render({(1, "body", "input", 0): "<EMAIL_ADDRESS>"}).decode()
     kept, edited = out.splitlines(keepends=True)
     assert kept == first
@@ -61,7 +61,7 @@ def test_lines_are_named_by_number_and_plain_custom_id() -> None:
     text = _line("req-1", "/v1/chat/completions", CHAT) + _line(
         "900101-1234568", "/v1/chat/completions", CHAT
     )
-    batch = read_batch_file(text, ("file",), _batch_line_dialect, Extraction())
+    batch = read_batch_file(text, ("file",), batch_line_dialect, Extraction())
     assert batch.describe([0, 1]) == "1 (custom_id req-1), 2"
 
 
@@ -74,10 +74,11 @@ def test_lines_are_named_by_number_and_plain_custom_id() -> None:
         (_line("a", "/v1/images/generations", {"prompt": "x"}), "does not inspect"),
         (_line("a", "/v1/files", {"purpose": "x"}), "does not inspect"),
         (_line("a", "/v1/chat/completions", {"messages": 3}), "line 1 of the batch file:"),
+        ('{"body": ' + "[" * 100_000 + "]" * 100_000 + "}\n", "not one JSON object"),
     ],
-    ids=["not-json", "duplicate-key", "no-body", "images", "files", "bad-body"],
+    ids=["not-json", "duplicate-key", "no-body", "images", "files", "bad-body", "too-deep"],
 )
 def test_lines_that_cannot_be_judged_refuse_the_file(line: str, why: str) -> None:
     with pytest.raises(UploadProblem) as refused:
-        read_batch_file(line, ("file",), _batch_line_dialect, Extraction())
+        read_batch_file(line, ("file",), batch_line_dialect, Extraction())
     assert why in refused.value.english and "배치 파일 1번째 줄" in refused.value.korean

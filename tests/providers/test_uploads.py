@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import asyncio
 
+import orjson
 import pytest
 
 from gateway.providers.dialect import Extraction
 from gateway.providers.gemini_files import GeminiUpload, through_gateway
 from gateway.providers.upload_errors import UneditableUpload, UploadProblem
-from gateway.providers.uploads import MultipartFiles, UploadDocument, upload_headers
+from gateway.providers.endpoints import batch_line_dialect
+from gateway.providers.uploads import (
+    OFFLOAD_BYTES,
+    MultipartFiles,
+    UploadDocument,
+    upload_headers,
+)
 
 
 def _form(*parts: tuple[str, str | None, bytes]) -> bytes:
@@ -61,6 +68,24 @@ def test_forms_the_gateway_cannot_judge_are_refused(body: bytes, why: str) -> No
     with pytest.raises(UploadProblem) as refused:
         _read(MultipartFiles("files"), body)
     assert why in refused.value.english
+
+
+def test_a_large_batch_file_is_read_whole() -> None:
+    line = orjson.dumps(
+        {
+            "custom_id": "r",
+            "method": "POST",
+            "url": "/v1/embeddings",
+            "body": {"model": "text-embedding-3-small", "input": "words " * 100},
+        }
+    )
+    data = (line + b"\n") * 600  # over the size read on a worker thread
+    body = _form(("purpose", None, b"batch"), ("file", "b.jsonl", data))
+    document = _read(MultipartFiles("files", batch_dialect=batch_line_dialect), body)
+    assert len(data) > OFFLOAD_BYTES
+    assert document.files[0].record()["lines"] == 600
+    assert sum(s.form == "text" for s in document.found.segments) == 600
+    assert document.render({}) == body
 
 
 def test_an_edit_nothing_can_take_refuses_rather_than_being_dropped() -> None:
