@@ -8,9 +8,9 @@ import orjson
 import pytest
 
 from gateway.providers.dialect import Extraction
+from gateway.providers.endpoints import batch_line_dialect
 from gateway.providers.gemini_files import GeminiUpload, through_gateway
 from gateway.providers.upload_errors import UneditableUpload, UploadProblem
-from gateway.providers.endpoints import batch_line_dialect
 from gateway.providers.uploads import (
     OFFLOAD_BYTES,
     MultipartFiles,
