@@ -81,6 +81,7 @@ class Extract:
         try:
             await self._extract(exchange)
         except UninspectableAttachment as exc:
+            exchange.uploads = (exc.upload,)
             raise UnsupportedMedia(exc.message(exchange.language()), code=exc.code) from None
         except UploadProblem as exc:
             raise BadRequest(exc.message(exchange.language()), code=exc.code) from None

@@ -82,6 +82,11 @@ class UninspectableAttachment(UploadProblem):
 
     code = "uninspectable_attachment"
 
+    def __init__(self, english: str, korean: str, kind: str = "binary") -> None:
+        super().__init__(english, korean)
+        #: what the record names: the format's family, the file's size and purpose
+        self.upload: dict[str, object] = {"kind": kind}
+
 
 async def read_upload(
     data: bytes, *, media_type: str | None, filename: str | None, charset: str | None = None
@@ -177,6 +182,7 @@ def _uninspectable(filename: str | None, kind: str) -> UninspectableAttachment:
         "inspected and was not forwarded (uninspectable_attachment); upload its text instead",
         f"업로드한 파일 {shown}({kind})을(를) 게이트웨이가 읽을 수 없어 검사할 수 없으므로 "
         "전달하지 않았습니다(uninspectable_attachment). 텍스트로 변환해 올리세요",
+        kind,
     )
 
 

@@ -33,7 +33,12 @@ from gateway.providers.multipart import (
     parse_multipart,
 )
 from gateway.providers.upload_errors import UneditableUpload, UploadProblem
-from gateway.providers.upload_reader import ReadUpload, read_upload, written_back
+from gateway.providers.upload_reader import (
+    ReadUpload,
+    UninspectableAttachment,
+    read_upload,
+    written_back,
+)
 
 __all__ = [
     "OFFLOAD_BYTES",
@@ -211,7 +216,13 @@ async def file_segments(
     """Read one file into ``found`` under path ``at``; the file as the record names it."""
     if media_type is None and filename:
         media_type = mimetypes.guess_type(filename, strict=False)[0]
-    read = await read_upload(data, media_type=media_type, filename=filename, charset=charset)
+    try:
+        read = await read_upload(data, media_type=media_type, filename=filename, charset=charset)
+    except UninspectableAttachment as refused:  # the record still names the file
+        refused.upload["bytes"] = len(data)
+        if purpose is not None:
+            refused.upload["purpose"] = purpose
+        raise
     upload = UploadedFile(at, read.kind, len(data), filename, purpose, read)
     found.attach("file")
     if batch_dialect is not None and read.texts:

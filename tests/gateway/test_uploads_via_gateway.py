@@ -102,6 +102,15 @@ def test_binary_file_is_uninspectable(stack, fake, oai) -> None:
     assert fake.received == []
     record = stack.record(refused.value.response.headers["x-haetae-request-id"])
     assert record.error == "uninspectable_attachment"
+    assert record.details["uploads"] == [{"kind": "image", "bytes": len(png), "purpose": "vision"}]
+    korean = httpx.post(
+        stack.url("/openai/v1/files"),
+        files={"file": ("scan.png", png, "image/png")},
+        data={"purpose": "vision"},
+        headers={"accept-language": "ko"},
+    )
+    assert korean.status_code == 415
+    assert "업로드한 파일 'scan.png'" in korean.json()["error"]["message"]
 
 
 def _batch_line(custom_id: str, text: str, url: str = "/v1/chat/completions") -> bytes:
