@@ -13,9 +13,9 @@ SDKs' ``extra_headers``:
 * ``x-fake-chunk-delay-ms: N`` - wait between stream events;
 * ``x-fake-chunks: N`` - number of content chunks in a stream (default 4).
 
-Every reply is ``"echo: " + <last user text>``; file uploads, Upload parts, batches and
-Gemini's resumable upload get the objects their SDKs expect (``fake_files.py``). Pure ASGI (no framework) keeps
-it fast enough to be the benchmark's baseline upstream.
+Every reply is ``"echo: " + <last user text>``; file uploads, Upload parts, batches
+and Gemini's resumable upload get the objects their SDKs expect (``fake_files.py``).
+Pure ASGI (no framework) keeps it fast enough to be the benchmark's baseline upstream.
 """
 
 from __future__ import annotations
