@@ -10,35 +10,11 @@ import httpx
 import openai
 import orjson
 import pytest
-from google import genai
 from google.genai import errors as genai_errors
-from google.genai import types
 
 from tests.support.values import AWS_KEY, EMAIL, RRN
 
 CLEAN_CSV = "이름,부서\n김민수,재무팀\n박지영,인사팀\n".encode("cp949")
-
-
-@pytest.fixture
-def oai(stack) -> openai.OpenAI:
-    return openai.OpenAI(api_key="sk-test", base_url=stack.url("/openai/v1"), max_retries=0)
-
-
-@pytest.fixture
-def claude(stack) -> anthropic.Anthropic:
-    return anthropic.Anthropic(
-        api_key="sk-ant-test", base_url=stack.url("/anthropic"), max_retries=0
-    )
-
-
-@pytest.fixture
-def gem(stack) -> genai.Client:
-    return genai.Client(
-        api_key="gemini-test-key",
-        http_options=types.HttpOptions(
-            base_url=stack.url("/gemini"), retry_options=types.HttpRetryOptions(attempts=1)
-        ),
-    )
 
 
 def _file_part(body: bytes) -> bytes:
@@ -48,8 +24,8 @@ def _file_part(body: bytes) -> bytes:
     return content.rsplit(b"\r\n--", 1)[0]
 
 
-def test_clean_cp949_csv_reaches_the_provider_byte_exact(stack, fake, oai) -> None:
-    raw = oai.files.with_raw_response.create(
+def test_clean_cp949_csv_reaches_the_provider_byte_exact(stack, fake, gpt) -> None:
+    raw = gpt.files.with_raw_response.create(
         file=("staff.csv", CLEAN_CSV, "text/csv"), purpose="user_data"
     )
     assert raw.parse().object == "file"
@@ -63,10 +39,10 @@ def test_clean_cp949_csv_reaches_the_provider_byte_exact(stack, fake, oai) -> No
     ]
 
 
-def test_resident_number_in_a_text_file_is_refused_and_recorded(stack, fake, oai) -> None:
+def test_resident_number_in_a_text_file_is_refused_and_recorded(stack, fake, gpt) -> None:
     data = f"고객 메모\n주민번호: {RRN}\n".encode("cp949")
     with pytest.raises(openai.PermissionDeniedError) as refused:
-        oai.files.create(file=("memo.txt", data, "text/plain"), purpose="assistants")
+        gpt.files.create(file=("memo.txt", data, "text/plain"), purpose="assistants")
     assert "pipa-resident-number" in refused.value.message
     assert fake.received == []
     record = stack.record(refused.value.response.headers["x-haetae-request-id"])
@@ -75,9 +51,9 @@ def test_resident_number_in_a_text_file_is_refused_and_recorded(stack, fake, oai
     assert RRN not in orjson.dumps(record.to_dict()).decode()
 
 
-def test_a_file_name_and_part_headers_are_scanned_and_never_recorded(stack, fake, oai) -> None:
+def test_a_file_name_and_part_headers_are_scanned_and_never_recorded(stack, fake, gpt) -> None:
     with pytest.raises(openai.PermissionDeniedError) as refused:
-        oai.files.create(file=(f"고객_{RRN}.txt", b"plain", f"text/{RRN}"), purpose="assistants")
+        gpt.files.create(file=(f"고객_{RRN}.txt", b"plain", f"text/{RRN}"), purpose="assistants")
     assert fake.received == []
     record = stack.record(refused.value.response.headers["x-haetae-request-id"])
     assert record.details["uploads"][0]["kind"] == "text"
@@ -85,17 +61,17 @@ def test_a_file_name_and_part_headers_are_scanned_and_never_recorded(stack, fake
     assert {f.location for f in record.findings} >= {"file.headers[0]", "file.headers[1]"}
 
 
-def test_email_in_a_text_file_is_redacted_in_place(fake, oai) -> None:
+def test_email_in_a_text_file_is_redacted_in_place(fake, gpt) -> None:
     data = f"contact: {EMAIL}\n끝\n".encode("euc-kr")
-    oai.files.create(file=("contact.txt", data, "text/plain"), purpose="assistants")
+    gpt.files.create(file=("contact.txt", data, "text/plain"), purpose="assistants")
     (received,) = fake.received
     assert _file_part(received.body) == "contact: <EMAIL_ADDRESS>\n끝\n".encode("euc-kr")
 
 
-def test_binary_file_is_uninspectable(stack, fake, oai) -> None:
+def test_binary_file_is_uninspectable(stack, fake, gpt) -> None:
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64)
     with pytest.raises(openai.APIStatusError) as refused:
-        oai.files.create(file=("scan.png", png, "image/png"), purpose="vision")
+        gpt.files.create(file=("scan.png", png, "image/png"), purpose="vision")
     assert refused.value.status_code == 415
     assert "uninspectable_attachment" in refused.value.message
     assert "scan.png" in refused.value.message
@@ -121,63 +97,63 @@ def _batch_line(custom_id: str, text: str, url: str = "/v1/chat/completions") ->
     return orjson.dumps(line) + b"\n"
 
 
-def test_batch_file_lines_are_judged_by_their_api(stack, fake, oai) -> None:
+def test_batch_file_lines_are_judged_by_their_api(stack, fake, gpt) -> None:
     clean = _batch_line("req-1", "Summarise Q3") + _batch_line("req-2", "hi", "/v1/embeddings")
-    created = oai.files.create(file=("batch.jsonl", clean), purpose="batch")
+    created = gpt.files.create(file=("batch.jsonl", clean), purpose="batch")
     assert _file_part(fake.received[0].body) == clean
-    batch = oai.batches.create(
+    batch = gpt.batches.create(
         input_file_id=created.id, endpoint="/v1/chat/completions", completion_window="24h"
     )
     assert batch.object == "batch"
     leaky = clean + _batch_line("req-3", f"key {AWS_KEY}", "/v1/responses")
     fake.reset()
     with pytest.raises(openai.PermissionDeniedError) as refused:
-        oai.files.create(file=("batch.jsonl", leaky), purpose="batch")
+        gpt.files.create(file=("batch.jsonl", leaky), purpose="batch")
     assert "line" in refused.value.message and "3 (custom_id req-3)" in refused.value.message
     assert fake.received == []
     record = stack.record(refused.value.response.headers["x-haetae-request-id"])
     assert record.details["uploads"][0]["lines"] == 3
 
 
-def test_batch_line_email_is_redacted_in_that_line_only(fake, oai) -> None:
+def test_batch_line_email_is_redacted_in_that_line_only(fake, gpt) -> None:
     first = _batch_line("a", "plain")
     data = first + _batch_line("b", f"mail {EMAIL}")
-    oai.files.create(file=("batch.jsonl", data), purpose="batch")
+    gpt.files.create(file=("batch.jsonl", data), purpose="batch")
     lines = _file_part(fake.received[0].body).splitlines(keepends=True)
     assert lines[0] == first
     assert orjson.loads(lines[1])["body"]["messages"][0]["content"] == "mail <EMAIL_ADDRESS>"
 
 
-def test_batch_line_for_an_uninspected_api_is_refused(fake, oai) -> None:
+def test_batch_line_for_an_uninspected_api_is_refused(fake, gpt) -> None:
     data = _batch_line("a", "plain", "/v1/images/generations")
     with pytest.raises(openai.BadRequestError):
-        oai.files.create(file=("batch.jsonl", data), purpose="batch")
+        gpt.files.create(file=("batch.jsonl", data), purpose="batch")
     assert fake.received == []
 
 
-def test_upload_parts_and_a_value_split_across_two_parts(fake, oai) -> None:
-    upload = oai.uploads.create(
+def test_upload_parts_and_a_value_split_across_two_parts(fake, gpt) -> None:
+    upload = gpt.uploads.create(
         filename="notes.txt", purpose="assistants", bytes=40, mime_type="text/plain"
     )
-    first = oai.uploads.parts.create(upload_id=upload.id, data=b"customer number 900101-")
-    second = oai.uploads.parts.create(upload_id=upload.id, data=b"1234568 end\n")
+    first = gpt.uploads.parts.create(upload_id=upload.id, data=b"customer number 900101-")
+    second = gpt.uploads.parts.create(upload_id=upload.id, data=b"1234568 end\n")
     with pytest.raises(openai.PermissionDeniedError):
-        oai.uploads.complete(upload_id=upload.id, part_ids=[first.id, second.id])
+        gpt.uploads.complete(upload_id=upload.id, part_ids=[first.id, second.id])
     assert not any(r.path.endswith("/complete") for r in fake.received)
 
 
-def test_upload_parts_complete_when_clean(fake, oai) -> None:
-    upload = oai.uploads.create(
+def test_upload_parts_complete_when_clean(fake, gpt) -> None:
+    upload = gpt.uploads.create(
         filename="notes.txt", purpose="assistants", bytes=20, mime_type="text/plain"
     )
-    part = oai.uploads.parts.create(upload_id=upload.id, data=b"quarterly figures\n")
-    done = oai.uploads.complete(upload_id=upload.id, part_ids=[part.id])
+    part = gpt.uploads.parts.create(upload_id=upload.id, data=b"quarterly figures\n")
+    done = gpt.uploads.complete(upload_id=upload.id, part_ids=[part.id])
     assert done.status == "completed"
 
 
-def test_completing_parts_the_gateway_never_saw_is_refused(fake, oai) -> None:
+def test_completing_parts_the_gateway_never_saw_is_refused(fake, gpt) -> None:
     with pytest.raises(openai.BadRequestError):
-        oai.uploads.complete(upload_id="upload_unknown", part_ids=["part_a", "part_b"])
+        gpt.uploads.complete(upload_id="upload_unknown", part_ids=["part_a", "part_b"])
     assert fake.received == []
 
 
@@ -190,12 +166,12 @@ def test_file_metadata_endpoints_pass_with_a_record(stack, fake) -> None:
     assert len(fake.received) == 2
 
 
-def test_an_edit_in_an_upload_part_refuses_it_naming_the_file(fake, oai) -> None:
-    upload = oai.uploads.create(
+def test_an_edit_in_an_upload_part_refuses_it_naming_the_file(fake, gpt) -> None:
+    upload = gpt.uploads.create(
         filename="notes.txt", purpose="assistants", bytes=40, mime_type="text/plain"
     )
     with pytest.raises(openai.BadRequestError) as refused:
-        oai.uploads.parts.create(upload_id=upload.id, data=f"mail {EMAIL}\n".encode())
+        gpt.uploads.parts.create(upload_id=upload.id, data=f"mail {EMAIL}\n".encode())
     assert "size was declared" in refused.value.message
     assert not any(r.path.endswith("/parts") for r in fake.received)
 
@@ -244,16 +220,16 @@ def test_anthropic_message_batch_params_are_judged_as_messages(fake, claude) -> 
     assert sent["requests"][0]["params"]["messages"][0]["content"] == "mail <EMAIL_ADDRESS>"
 
 
-def test_gemini_resumable_upload(stack, fake, gem) -> None:
+def test_gemini_resumable_upload(stack, fake, gemini) -> None:
     clean = "보고서 초안\n".encode()
-    uploaded = gem.files.upload(file=io.BytesIO(clean), config={"mime_type": "text/plain"})
+    uploaded = gemini.files.upload(file=io.BytesIO(clean), config={"mime_type": "text/plain"})
     assert uploaded.name.startswith("files/")
     start, chunk = fake.received
     assert start.headers["x-goog-upload-command"] == "start"
     assert chunk.body == clean
     fake.reset()
     with pytest.raises(genai_errors.ClientError):
-        gem.files.upload(
+        gemini.files.upload(
             file=io.BytesIO(f"주민번호 {RRN}\n".encode()), config={"mime_type": "text/plain"}
         )
     assert len(fake.received) == 1  # the start; the chunk holding the number never left
@@ -282,6 +258,17 @@ def test_gemini_value_split_across_resumable_chunks_is_refused(stack, fake) -> N
     assert unseen.status_code == 400
 
 
+def _related(metadata: dict[str, object], text: bytes) -> bytes:
+    """A Gemini multipart upload body: the metadata part, then the file."""
+    return (
+        b"--B\r\nContent-Type: application/json\r\n\r\n"
+        + orjson.dumps({"file": metadata})
+        + b"\r\n--B\r\nContent-Type: text/plain\r\n\r\n"
+        + text
+        + b"\r\n--B--\r\n"
+    )
+
+
 def test_gemini_metadata_is_redacted_in_place(stack, fake) -> None:
     start = httpx.post(
         stack.url("/gemini/upload/v1beta/files"),
@@ -291,11 +278,7 @@ def test_gemini_metadata_is_redacted_in_place(stack, fake) -> None:
     assert start.status_code == 200
     assert fake.received[0].json()["file"]["display_name"] == "from <EMAIL_ADDRESS>"
     fake.reset()
-    body = (
-        b"--B\r\nContent-Type: application/json\r\n\r\n"
-        + orjson.dumps({"file": {"displayName": f"to {EMAIL}"}})
-        + b"\r\n--B\r\nContent-Type: text/plain\r\n\r\nclean words\r\n--B--\r\n"
-    )
+    body = _related({"displayName": f"to {EMAIL}"}, b"clean words")
     response = httpx.post(
         stack.url("/gemini/upload/v1beta/files?uploadType=multipart"),
         content=body,
@@ -329,11 +312,7 @@ def test_gemini_simple_and_multipart_uploads(stack, fake) -> None:
     )
     assert simple.status_code == 200
     assert fake.received[0].body == b"mail <EMAIL_ADDRESS>"
-    body = (
-        b"--B\r\nContent-Type: application/json\r\n\r\n"
-        + orjson.dumps({"file": {"displayName": f"rrn {RRN}"}})
-        + b"\r\n--B\r\nContent-Type: text/plain\r\n\r\nhello\r\n--B--\r\n"
-    )
+    body = _related({"displayName": f"rrn {RRN}"}, b"hello")
     refused = httpx.post(
         stack.url("/gemini/upload/v1beta/files?uploadType=multipart"),
         content=body,
@@ -378,24 +357,24 @@ _PDF_EXTRACTION = importlib.util.find_spec("pypdf") is not None
 
 
 @pytest.mark.skipif(not _PDF_EXTRACTION, reason="needs the attachment extraction library (pypdf)")
-def test_pdf_with_a_resident_number_is_refused(fake, oai) -> None:
+def test_pdf_with_a_resident_number_is_refused(fake, gpt) -> None:
     memo = _pdf(f"RRN {RRN}")
     with pytest.raises(openai.PermissionDeniedError):
-        oai.files.create(file=("memo.pdf", memo, "application/pdf"), purpose="assistants")
+        gpt.files.create(file=("memo.pdf", memo, "application/pdf"), purpose="assistants")
     assert fake.received == []
 
 
 @pytest.mark.skipif(not _PDF_EXTRACTION, reason="needs the attachment extraction library (pypdf)")
-def test_clean_pdf_reaches_the_provider_byte_exact(fake, oai) -> None:
+def test_clean_pdf_reaches_the_provider_byte_exact(fake, gpt) -> None:
     memo = _pdf("Quarterly figures are final")
-    oai.files.create(file=("memo.pdf", memo, "application/pdf"), purpose="assistants")
+    gpt.files.create(file=("memo.pdf", memo, "application/pdf"), purpose="assistants")
     assert _file_part(fake.received[0].body) == memo
 
 
-def test_pdf_is_uninspectable_without_the_extraction_library(fake, oai) -> None:
+def test_pdf_is_uninspectable_without_the_extraction_library(fake, gpt) -> None:
     if _PDF_EXTRACTION:
         pytest.skip("the extraction library reads PDFs: the two tests above apply")
     with pytest.raises(openai.APIStatusError) as refused:
-        oai.files.create(file=("memo.pdf", _pdf(f"RRN {RRN}"), "application/pdf"), purpose="batch")
+        gpt.files.create(file=("memo.pdf", _pdf(f"RRN {RRN}"), "application/pdf"), purpose="batch")
     assert refused.value.status_code == 415
     assert fake.received == []
