@@ -53,6 +53,10 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+#: Hangul syllables and compatibility jamo; how much text decides a charset
+_HANGUL = re.compile("[\uac00-\ud7a3\u3131-\u318e]")
+_SAMPLE_CHARS = 64 * 1024
+
 #: control characters text files do not hold (tab, newlines, form feed, ESC allowed)
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
 
@@ -160,10 +164,12 @@ def _decode(data: bytes, declared: str | None) -> tuple[str, str] | None:
 def _mostly_hangul(text: str) -> bool:
     """Whether most non-ASCII characters are Hangul: CP949 read right, not bytes of
     another charset that happen to decode (detection guesses wrong on short Korean
-    texts, and Korean files that are not UTF-8 are CP949 or its subset EUC-KR)."""
-    foreign = [ch for ch in text if ord(ch) > 0x7F]
-    hangul = sum(1 for ch in foreign if "\uac00" <= ch <= "\ud7a3" or "\u3131" <= ch <= "\u318e")
-    return bool(foreign) and hangul >= 0.8 * len(foreign)
+    texts, and Korean files that are not UTF-8 are CP949 or its subset EUC-KR).
+    The first ``_SAMPLE_CHARS`` decide, counted in C."""
+    sample = text[:_SAMPLE_CHARS]
+    foreign = len(sample) - len(sample.encode("ascii", "ignore"))
+    hangul = _HANGUL.subn("", sample)[1]
+    return foreign > 0 and hangul >= 0.8 * foreign
 
 
 def _strict(data: bytes, charset: str) -> tuple[str, str] | None:
