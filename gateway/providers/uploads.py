@@ -2,11 +2,12 @@
 
 An upload format reads a request body (multipart, or the file's bytes themselves)
 into an ``UploadDocument``: the segments to scan (each file's text through
-``read_upload``, the one seam every file's bytes pass; its name, the form fields and
-metadata scan-only), what the audit record names (kind, size, purpose; never
-content), and how the body is written out again with edits. A text file is edited
-in place and re-encoded in its charset; a batch file line by line; a file that
-cannot be edited refuses an edit, naming the file.
+``read_upload``, the one seam every file's bytes pass; JSON metadata as text; part
+headers, which carry the file's name, and the other form fields scan-only), what the
+audit record names (kind, size, purpose; never content), and how the body is written
+out again with edits. A text file is edited in place and re-encoded in its charset; a
+batch file line by line; JSON metadata in place; a file that cannot be edited refuses
+an edit, naming the file, and so does an edit nothing can take.
 
 Formats: ``MultipartFiles`` (OpenAI and Anthropic Files, OpenAI Upload parts) and
 ``GeminiUpload`` (simple, multipart and resumable). Chunks of a file sent in several
