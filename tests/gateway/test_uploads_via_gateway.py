@@ -12,6 +12,7 @@ import orjson
 import pytest
 from google.genai import errors as genai_errors
 
+from tests.support.stack import gateway_stack
 from tests.support.values import AWS_KEY, EMAIL, RRN
 
 CLEAN_CSV = "이름,부서\n김민수,재무팀\n박지영,인사팀\n".encode("cp949")
@@ -378,3 +379,22 @@ def test_pdf_is_uninspectable_without_the_extraction_library(fake, gpt) -> None:
         gpt.files.create(file=("memo.pdf", _pdf(f"RRN {RRN}"), "application/pdf"), purpose="batch")
     assert refused.value.status_code == 415
     assert fake.received == []
+
+
+NO_UPLOADS = """
+policy: no-uploads
+default_action: allow
+rules:
+  - id: no-file-uploads
+    when: { api: [files] }
+    action: block
+"""
+
+
+def test_a_policy_can_refuse_uploads_by_api(tmp_path) -> None:
+    with gateway_stack(tmp_path, policy_text=NO_UPLOADS) as stack:
+        client = openai.OpenAI(api_key="k", base_url=stack.url("/openai/v1"), max_retries=0)
+        with pytest.raises(openai.PermissionDeniedError) as refused:
+            client.files.create(file=("a.txt", b"plain"), purpose="assistants")
+        assert "no-file-uploads" in refused.value.message
+        assert stack.fake.received == []
