@@ -58,6 +58,8 @@ class Exchange:
     receive: Receive
     policy: CompiledPolicy  # the version this request is judged by, start to end
     started: float = field(default_factory=time.perf_counter)
+    #: how the client reached the gateway (``http``/``https``), for URLs that lead back to it
+    scheme: str = "http"
     # identify
     subject: Subject = field(default_factory=Subject)
     #: identity headers (by name) ignored and stripped because an untrusted address sent them

@@ -101,8 +101,9 @@ class Forward:
         assert exchange.provider is not None
         headers = relayable_response_headers(response.raw_headers())
         if exchange.provider.family == "gemini" and exchange.provider.base_url:
+            gateway = (exchange.scheme, exchange.header(b"host"))
             headers = through_gateway(
-                headers, exchange.provider.base_url, exchange.provider.id, exchange.header(b"host")
+                headers, exchange.provider.base_url, exchange.provider.id, gateway
             )
         if exchange.restore_mapping:
             encoding = _content_encoding(headers)

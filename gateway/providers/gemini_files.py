@@ -130,16 +130,21 @@ class GeminiUpload:
 
 
 def through_gateway(
-    headers: list[tuple[bytes, bytes]], base_url: str, provider_id: str, host: bytes | None
+    headers: list[tuple[bytes, bytes]],
+    base_url: str,
+    provider_id: str,
+    gateway: tuple[str, bytes | None],
 ) -> list[tuple[bytes, bytes]]:
     """The answer's headers with ``X-Goog-Upload-URL`` pointing back at the gateway.
 
     The provider answers a resumable ``start`` with the URL the chunks go to; sent
     as is, the client would upload the file straight to the provider, unjudged. A
     URL under the provider's base becomes the same path under ``/{provider_id}`` on
-    the gateway (``http://`` and the request's Host: the SDKs keep their own scheme
-    and host and take the path); any other URL is dropped.
+    the gateway, as the client reached it (``gateway``: the scheme and Host header;
+    google-genai keeps its own scheme and host and takes the path); any other URL is
+    dropped.
     """
+    scheme, host = gateway
     out: list[tuple[bytes, bytes]] = []
     for name, value in headers:
         if name == b"x-goog-upload-url":
@@ -147,6 +152,6 @@ def through_gateway(
             if not url.startswith(base_url.rstrip("/") + "/") or not host:
                 continue
             rest = url[len(base_url.rstrip("/")) :]
-            value = b"http://" + host + f"/{provider_id}{rest}".encode("latin-1")
+            value = f"{scheme}://".encode() + host + f"/{provider_id}{rest}".encode("latin-1")
         out.append((name, value))
     return out

@@ -148,7 +148,9 @@ def test_gemini_chunk_commands() -> None:
 def test_the_upload_url_comes_back_through_the_gateway(url: bytes, expected: bytes | None) -> None:
     headers = [(b"x-goog-upload-url", url), (b"x-goog-upload-status", b"active")]
     out = dict(
-        through_gateway(headers, "https://generativelanguage.googleapis.com", "gemini", b"gw:8080")
+        through_gateway(
+            headers, "https://generativelanguage.googleapis.com", "gemini", ("http", b"gw:8080")
+        )
     )
     assert out.get(b"x-goog-upload-url") == expected
     assert out[b"x-goog-upload-status"] == b"active"
@@ -156,3 +158,14 @@ def test_the_upload_url_comes_back_through_the_gateway(url: bytes, expected: byt
 
 def test_found_segments_are_plain_extractions() -> None:
     assert isinstance(_read(MultipartFiles("files"), _form(("file", None, b"x"))).found, Extraction)
+
+
+def test_the_upload_url_keeps_the_scheme_the_client_used() -> None:
+    url = b"https://generativelanguage.googleapis.com/upload/v1beta/files?upload_id=x"
+    (header,) = through_gateway(
+        [(b"x-goog-upload-url", url)],
+        "https://generativelanguage.googleapis.com",
+        "gemini",
+        ("https", b"ai-gw.corp.example"),
+    )
+    assert header[1] == b"https://ai-gw.corp.example/gemini/upload/v1beta/files?upload_id=x"
