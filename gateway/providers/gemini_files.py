@@ -113,7 +113,7 @@ class GeminiUpload:
                 )
             return UploadDocument(found, [], lambda _replaced: b"")
         upload_id = parse_qs(query).get("upload_id", [""])[0]
-        offset = headers.get(b"x-goog-upload-offset", b"0").decode("latin-1").strip()
+        offset = headers.get(b"x-goog-upload-offset", b"").decode("latin-1").strip()
         if not upload_id or not offset.isdigit():
             raise UploadProblem(
                 "an upload chunk needs the session's upload_id and an X-Goog-Upload-Offset",

@@ -128,6 +128,7 @@ def test_gemini_chunk_commands() -> None:
     for headers, query in (
         ({b"x-goog-upload-command": b"upload", b"x-goog-upload-offset": b"x"}, "upload_id=u"),
         ({b"x-goog-upload-command": b"upload"}, ""),
+        ({b"x-goog-upload-command": b"upload"}, "upload_id=u"),  # no offset: not assumed 0
         ({b"x-goog-upload-command": b"query"}, "upload_id=u"),
     ):
         with pytest.raises(UploadProblem):
