@@ -136,7 +136,7 @@ def test_upload_parts_and_a_value_split_across_two_parts(fake, gpt) -> None:
     upload = gpt.uploads.create(
         filename="notes.txt", purpose="assistants", bytes=40, mime_type="text/plain"
     )
-    first = gpt.uploads.parts.create(upload_id=upload.id, data=b"customer number 900101-")
+    first = gpt.uploads.parts.create(upload_id=upload.id, data=b"x" * 300 + b" number 900101-")
     second = gpt.uploads.parts.create(upload_id=upload.id, data=b"1234568 end\n")
     with pytest.raises(openai.PermissionDeniedError):
         gpt.uploads.complete(upload_id=upload.id, part_ids=[first.id, second.id])
