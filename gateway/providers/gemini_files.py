@@ -135,7 +135,8 @@ def through_gateway(
     provider_id: str,
     gateway: tuple[str, bytes | None],
 ) -> list[tuple[bytes, bytes]]:
-    """The answer's headers with ``X-Goog-Upload-URL`` pointing back at the gateway.
+    """The answer's headers with ``X-Goog-Upload-URL`` (and ``-Control-URL``) pointing
+    back at the gateway.
 
     The provider answers a resumable ``start`` with the URL the chunks go to; sent
     as is, the client would upload the file straight to the provider, unjudged. A
@@ -147,7 +148,7 @@ def through_gateway(
     scheme, host = gateway
     out: list[tuple[bytes, bytes]] = []
     for name, value in headers:
-        if name == b"x-goog-upload-url":
+        if name.startswith(b"x-goog-upload-") and name.endswith(b"-url"):
             url = value.decode("latin-1")
             if not url.startswith(base_url.rstrip("/") + "/") or not host:
                 continue

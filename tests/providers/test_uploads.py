@@ -147,13 +147,18 @@ def test_gemini_chunk_commands() -> None:
     ],
 )
 def test_the_upload_url_comes_back_through_the_gateway(url: bytes, expected: bytes | None) -> None:
-    headers = [(b"x-goog-upload-url", url), (b"x-goog-upload-status", b"active")]
+    headers = [
+        (b"x-goog-upload-url", url),
+        (b"x-goog-upload-control-url", url),
+        (b"x-goog-upload-status", b"active"),
+    ]
     out = dict(
         through_gateway(
             headers, "https://generativelanguage.googleapis.com", "gemini", ("http", b"gw:8080")
         )
     )
     assert out.get(b"x-goog-upload-url") == expected
+    assert out.get(b"x-goog-upload-control-url") == expected
     assert out[b"x-goog-upload-status"] == b"active"
 
 
