@@ -34,11 +34,11 @@ from gateway.providers.dialect import (
     UninspectableContent,
     apply_edits,
 )
-from gateway.providers.joins import UploadJoins
 from gateway.providers.query import query_segments, rewrite_query
 from gateway.providers.upload_errors import UneditableUpload, UploadProblem
 from gateway.providers.upload_reader import UninspectableAttachment
-from gateway.providers.uploads import UploadDocument, upload_headers
+from gateway.providers.upload_requests import UploadRequests
+from gateway.providers.uploads import UploadDocument
 
 if TYPE_CHECKING:
     from gateway.detect import DetectionEngine, Finding
@@ -69,9 +69,9 @@ class Extract:
         max_depth: int = 128,
         max_segments: int = 100_000,
         max_values: int = 200_000,
-        joins: UploadJoins | None = None,
+        uploads: UploadRequests | None = None,
     ) -> None:
-        self._joins = joins or UploadJoins()
+        self._uploads = uploads or UploadRequests()
         self._threshold = offload_threshold_bytes
         self._max_depth = max_depth
         self._max_segments = max_segments
@@ -125,35 +125,24 @@ class Extract:
         exchange.server_references = found.server_references
         exchange.document = document
         exchange.model = endpoint.dialect.model(document, exchange.upstream_path)
-        if endpoint.joins == "complete":
-            part_ids = document.get("part_ids")
-            count = len(part_ids) if isinstance(part_ids, list) else 0
-            windows = self._joins.completion(_upload_id(exchange), count)
-            exchange.segments[: len(found.segments)] = found.segments + _join_segments(windows)
+        if endpoint.joins == "complete":  # where the Upload's parts meet, in body order
+            windows = self._uploads.completion(document, exchange.upstream_path)
+            exchange.segments[: len(found.segments)] = found.segments + windows
 
     async def _extract_upload(
         self, exchange: Exchange, query: list[Segment], labels: list[Segment]
     ) -> None:
         """A file upload: its body read by the endpoint's upload format, not as JSON."""
-        endpoint = exchange.endpoint
-        assert endpoint is not None and endpoint.upload is not None
-        if not exchange.body and endpoint.joins is not None:
-            raise BadRequest(
-                "the request body is empty; this API expects a file"
-                if exchange.language() != "ko"
-                else "요청 본문이 비어 있습니다. 이 API에는 파일이 필요합니다"
-            )
-        document = await endpoint.upload.read(
-            exchange.body, upload_headers(exchange.headers), exchange.query.decode("latin-1")
+        assert exchange.endpoint is not None
+        document = await self._uploads.read(
+            exchange.endpoint,
+            exchange.body,
+            exchange.headers,
+            exchange.query,
+            exchange.upstream_path,
         )
         found = document.found
         segments = found.segments
-        piece = document.piece
-        if endpoint.joins == "part" and piece is not None:
-            self._joins.part(_upload_id(exchange), piece)
-        elif document.chunk is not None and piece is not None:
-            upload_id, offset = document.chunk
-            segments = segments + _join_segments(self._joins.chunk(upload_id, offset, piece))
         if len(segments) > self._max_segments:
             raise PayloadTooLarge(
                 _limit_message(exchange, "segments", self._max_segments),
@@ -194,17 +183,6 @@ class Extract:
                 code="uninspectable_content",
             )
         return document, found
-
-
-def _upload_id(exchange: Exchange) -> str:
-    """The upload a part or completion belongs to: the path segment after ``uploads``."""
-    parts = exchange.upstream_path.split("/")
-    return parts[-2] if len(parts) >= 2 else ""
-
-
-def _join_segments(windows: list[str]) -> list[Segment]:
-    """Where the pieces of one file meet (``providers/joins.py``): scan-only text."""
-    return [Segment(("(join)", index), text, "fixed") for index, text in enumerate(windows)]
 
 
 class Detect:
@@ -368,9 +346,9 @@ class Decide:
                     policy, decision, exchange.entity_counts, language, request
                 )
                 if isinstance(exchange.document, UploadDocument):
-                    lines = exchange.document.where(exchange.segments, exchange.findings)
-                    if lines is not None:
-                        message += _BATCH_LINES[language].format(lines=lines)
+                    message += exchange.document.where(
+                        exchange.segments, exchange.findings, language
+                    )
                 raise PolicyBlock(message, rule_ids=list(decision.rule_ids) or ["default"])
             exchange.warning = warning_message(policy, decision, language)
 
@@ -443,12 +421,6 @@ def _as_scanned(exchange: Exchange) -> bytes:
         return exchange.document.render({})
     return orjson.dumps(exchange.document)
 
-
-#: where a refusal of a batch input file says the findings are
-_BATCH_LINES = {
-    "en": " (batch file lines {lines})",
-    "ko": " (배치 파일의 줄: {lines})",
-}
 
 #: each scan-only place, named for the caller in English and Korean
 _SCAN_ONLY_PLACES = {

@@ -63,6 +63,9 @@ _MEDIA_TYPE = re.compile(r"(?![^0-9]*[0-9]{3})[a-z]{1,20}/[a-z][a-z0-9.+-]{0,60}
 #: above this many bytes a body is parsed, and a batch file read, on a worker thread
 OFFLOAD_BYTES = 256 * 1024
 
+#: where a refusal of a batch input file says the findings are (English, Korean)
+_BATCH_LINES = (" (batch file lines {lines})", " (배치 파일의 줄: {lines})")
+
 #: purposes recorded as they are; any other value is recorded as ``other``
 PURPOSES = frozenset(
     {"assistants", "batch", "fine-tune", "vision", "user_data", "evals", "responses"}
@@ -174,8 +177,8 @@ class UploadDocument:
             )
         return self.write(replaced)
 
-    def where(self, segments: list[Segment], findings: list[list[Any]]) -> str | None:
-        """The batch lines holding findings, for a refusal (``None`` if not a batch)."""
+    def where(self, segments: list[Segment], findings: list[list[Any]], language: str) -> str:
+        """For a refusal: the batch lines holding findings (``""`` if not a batch)."""
         for upload in self.files:
             if upload.batch is None:
                 continue
@@ -188,8 +191,8 @@ class UploadDocument:
                 }
             )
             if lines:
-                return upload.batch.describe(lines)
-        return None
+                return _BATCH_LINES[language == "ko"].format(lines=upload.batch.describe(lines))
+        return ""
 
 
 class UploadFormat(Protocol):
