@@ -112,6 +112,11 @@ def _parser() -> argparse.ArgumentParser:
         help="instead: latency of other clients while attackers send crafted input",
     )
     bench.add_argument(
+        "--uploads",
+        action="store_true",
+        help="instead: what reading an uploaded file costs over the same text as a prompt",
+    )
+    bench.add_argument(
         "--mb",
         type=float,
         help="with --hostile: its stream's size (20); with --attacks: the digits prompt's (10)",
@@ -223,6 +228,10 @@ def _bench(args: argparse.Namespace) -> int:
         from gateway.dev.bench.hostile import run_hostile_benchmark
 
         return run_hostile_benchmark(megabytes=args.mb or 20.0, output=args.output)
+    if args.uploads:
+        from gateway.dev.bench.uploads import run_upload_benchmark
+
+        return run_upload_benchmark(quick=args.quick, output=args.output)
     if args.attacks:
         from gateway.dev.bench.attacks import run_attack_benchmark
 

@@ -58,6 +58,8 @@ class Exchange:
     receive: Receive
     policy: CompiledPolicy  # the version this request is judged by, start to end
     started: float = field(default_factory=time.perf_counter)
+    #: how the client reached the gateway (``http``/``https``), for URLs that lead back to it
+    scheme: str = "http"
     # identify
     subject: Subject = field(default_factory=Subject)
     #: identity headers (by name) ignored and stripped because an untrusted address sent them
@@ -81,6 +83,8 @@ class Exchange:
     attachments: tuple[str, ...] = ()
     #: server-side state the request refers to (e.g. "file_id", "previous_response_id")
     server_references: tuple[str, ...] = ()
+    #: uploaded files as the record names them: kind, size, purpose (never name or content)
+    uploads: tuple[dict[str, Any], ...] = ()
     # detect
     findings: list[list[Finding]] = field(default_factory=list)
     entity_counts: dict[str, int] = field(default_factory=dict)

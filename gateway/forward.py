@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from gateway.detect.restore import StreamRestorer
 from gateway.errors import Refusal, UpstreamProtocolError
+from gateway.providers.gemini_files import through_gateway
 from gateway.responses import protocol_error_message, stream_error_event
 from gateway.restore_events import EventStreamRestorer
 from gateway.upstream import (
@@ -99,6 +100,11 @@ class Forward:
         """
         assert exchange.provider is not None
         headers = relayable_response_headers(response.raw_headers())
+        if exchange.provider.family == "gemini" and exchange.provider.base_url:
+            gateway = (exchange.scheme, exchange.header(b"host"))
+            headers = through_gateway(
+                headers, exchange.provider.base_url, exchange.provider.id, gateway
+            )
         if exchange.restore_mapping:
             encoding = _content_encoding(headers)
             if encoding not in (b"", b"identity"):

@@ -13,7 +13,7 @@ import orjson
 from gateway.detect.actions import RequestEditor
 from gateway.detect.joined import JoinedViewTooLarge
 from gateway.detect.transforms import Pseudonymizer
-from gateway.errors import BadRequest, PayloadTooLarge, PolicyBlock
+from gateway.errors import BadRequest, PayloadTooLarge, PolicyBlock, UnsupportedMedia
 from gateway.geo import UNRESOLVED, EndpointResolver
 from gateway.labels import (
     LabelScan,
@@ -35,6 +35,10 @@ from gateway.providers.dialect import (
     apply_edits,
 )
 from gateway.providers.query import query_segments, rewrite_query
+from gateway.providers.upload_errors import UneditableUpload, UploadProblem
+from gateway.providers.upload_reader import UninspectableAttachment
+from gateway.providers.upload_requests import UploadRequests
+from gateway.providers.uploads import UploadDocument
 
 if TYPE_CHECKING:
     from gateway.detect import DetectionEngine, Finding
@@ -65,7 +69,9 @@ class Extract:
         max_depth: int = 128,
         max_segments: int = 100_000,
         max_values: int = 200_000,
+        uploads: UploadRequests | None = None,
     ) -> None:
+        self._uploads = uploads or UploadRequests()
         self._threshold = offload_threshold_bytes
         self._max_depth = max_depth
         self._max_segments = max_segments
@@ -74,6 +80,11 @@ class Extract:
     async def __call__(self, exchange: Exchange) -> None:
         try:
             await self._extract(exchange)
+        except UninspectableAttachment as exc:
+            exchange.uploads = (exc.upload,)
+            raise UnsupportedMedia(exc.message(exchange.language()), code=exc.code) from None
+        except UploadProblem as exc:
+            raise BadRequest(exc.message(exchange.language()), code=exc.code) from None
         except UninspectableContent as exc:
             raise BadRequest(str(exc), code="uninspectable_content") from None
 
@@ -89,6 +100,9 @@ class Extract:
         # among them (gateway/labels.py): always the last segments (Detect scans them
         # apart from the rest, remembering repeated values)
         labels = exchange.label_segments = label_segments(exchange, every=True)
+        if endpoint is not None and endpoint.upload is not None:
+            await self._extract_upload(exchange, query, labels)
+            return
         if endpoint is None or endpoint.dialect is None:
             # A read-only listing has nothing to inspect, so it may carry nothing:
             # a body here would leave unscanned.
@@ -111,6 +125,34 @@ class Extract:
         exchange.server_references = found.server_references
         exchange.document = document
         exchange.model = endpoint.dialect.model(document, exchange.upstream_path)
+        if endpoint.joins == "complete":  # where the Upload's parts meet, in body order
+            windows = self._uploads.completion(document, exchange.upstream_path)
+            exchange.segments[: len(found.segments)] = found.segments + windows
+
+    async def _extract_upload(
+        self, exchange: Exchange, query: list[Segment], labels: list[Segment]
+    ) -> None:
+        """A file upload: its body read by the endpoint's upload format, not as JSON."""
+        assert exchange.endpoint is not None
+        document = await self._uploads.read(
+            exchange.endpoint,
+            exchange.body,
+            exchange.headers,
+            exchange.query,
+            exchange.upstream_path,
+        )
+        found = document.found
+        segments = found.segments
+        if len(segments) > self._max_segments:
+            raise PayloadTooLarge(
+                _limit_message(exchange, "segments", self._max_segments),
+                code="uninspectable_content",
+            )
+        exchange.segments = segments + query + labels
+        exchange.attachments = found.attachments
+        exchange.server_references = found.server_references
+        exchange.uploads = tuple(upload.record() for upload in document.files)
+        exchange.document = document
 
     def _parse(self, exchange: Exchange, dialect: Dialect) -> tuple[dict[str, Any], Extraction]:
         """The document and its text positions, within the depth and segment limits."""
@@ -303,6 +345,10 @@ class Decide:
                 message = refusal_message(
                     policy, decision, exchange.entity_counts, language, request
                 )
+                if isinstance(exchange.document, UploadDocument):
+                    message += exchange.document.where(
+                        exchange.segments, exchange.findings, language
+                    )
                 raise PolicyBlock(message, rule_ids=list(decision.rule_ids) or ["default"])
             exchange.warning = warning_message(policy, decision, language)
 
@@ -346,7 +392,12 @@ class Transform:
                 (name, header_edits.get(index, value))
                 for index, (name, value) in enumerate(exchange.headers)
             ]
-        if edits:
+        if isinstance(exchange.document, UploadDocument):
+            try:
+                exchange.outgoing_body = exchange.document.render(edits)
+            except UneditableUpload as exc:
+                raise BadRequest(exc.message(exchange.language()), code=exc.code) from None
+        elif edits:
             apply_edits(exchange.document, edits)
             exchange.outgoing_body = orjson.dumps(exchange.document)
         else:
@@ -366,6 +417,8 @@ def _as_scanned(exchange: Exchange) -> bytes:
     """
     if exchange.document is None:
         return exchange.body
+    if isinstance(exchange.document, UploadDocument):
+        return exchange.document.render({})
     return orjson.dumps(exchange.document)
 
 

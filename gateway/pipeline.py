@@ -73,6 +73,7 @@ class Pipeline:
             receive=receive,
             policy=self._current_policy(),
             trailers=request_trailers(scope),
+            scheme=scope.get("scheme", "http"),
         )
         bind_request_id(exchange.request_id)
         try:

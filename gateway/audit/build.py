@@ -203,8 +203,9 @@ def _recorded_model(exchange: Exchange) -> str | None:
 
 
 def _request_details(exchange: Exchange) -> dict[str, Any] | None:
-    """Kinds only: what was attached or referred to, and identity headers ignored."""
-    details = {
+    """Kinds only: what was attached, uploaded or referred to, identity headers ignored."""
+    details: dict[str, Any] = {
+        "uploads": list(exchange.uploads),
         "attachments": sorted(set(exchange.attachments)),
         "server_references": sorted(set(exchange.server_references)),
         "ignored_identity_headers": sorted(set(exchange.ignored_identity_headers)),

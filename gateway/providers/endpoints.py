@@ -24,15 +24,19 @@ from urllib.parse import quote, unquote
 
 from gateway.providers.anthropic_messages import AnthropicMessages
 from gateway.providers.dialect import Dialect
+from gateway.providers.file_objects import AnthropicMessageBatches, FileObjects
 from gateway.providers.gemini import GeminiGenerateContent
+from gateway.providers.gemini_files import GeminiUpload
 from gateway.providers.openai_chat import OpenAIChat
 from gateway.providers.openai_embeddings import OpenAIEmbeddings
 from gateway.providers.openai_responses import OpenAIResponses
+from gateway.providers.uploads import MultipartFiles, UploadFormat
 
 __all__ = [
     "FAMILIES",
     "REFUSAL_FAMILIES",
     "Endpoint",
+    "batch_line_dialect",
     "canonical_path",
     "refusal_family",
     "resolve_endpoint",
@@ -41,11 +45,18 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
-    """A recognised route: bodies of ``inspect`` routes are scanned with ``dialect``."""
+    """A recognised route: bodies of ``inspect`` routes are scanned with ``dialect``,
+    bodies of ``upload`` routes read by ``upload`` (``providers/uploads.py``).
 
-    kind: Literal["inspect", "read_only"]
+    ``joins`` marks a piece of a file sent in several requests (``providers/joins.py``):
+    an Upload ``part``, a resumable ``chunk`` or the Upload's ``complete``.
+    """
+
+    kind: Literal["inspect", "read_only", "upload"]
     dialect: Dialect | None
     api: str
+    upload: UploadFormat | None = None
+    joins: Literal["part", "complete"] | None = None
 
 
 _CHAT = OpenAIChat()
@@ -55,7 +66,27 @@ _MESSAGES = AnthropicMessages()
 _GEMINI = GeminiGenerateContent()
 
 _MODELS = Endpoint("read_only", None, "models")
+_FILES = Endpoint("read_only", None, "files")  # listings, metadata, deletions, cancels
+_BATCHES = Endpoint("read_only", None, "batches")
 _ANY = "*"  # one path segment, any value
+
+
+def batch_line_dialect(url: str) -> Dialect | None:
+    """The dialect judging a batch file line that calls ``url`` (``/v1/chat/completions``)."""
+    endpoint = resolve_endpoint("openai", "POST", url) if url.startswith("/v1/") else None
+    if endpoint is None or endpoint.kind != "inspect" or endpoint.api not in _BATCH_APIS:
+        return None
+    return endpoint.dialect
+
+
+_BATCH_APIS = frozenset({"chat", "responses", "embeddings"})
+_OPENAI_FILE = MultipartFiles("files", batch_dialect=batch_line_dialect)
+_OPENAI_PART = MultipartFiles("files", file_field="data", piece=True)
+_ANTHROPIC_FILE = MultipartFiles("files")
+_GEMINI_UPLOAD = GeminiUpload()
+_FILE_OBJECTS = FileObjects("files")
+_BATCH_OBJECTS = FileObjects("batches")
+_MESSAGE_BATCHES = AnthropicMessageBatches()
 
 #: family → method → (suffix segments, endpoint); first match wins
 _Route = tuple[tuple[str, ...], Endpoint]
@@ -66,18 +97,60 @@ _ROUTES: Mapping[str, Mapping[str, tuple[_Route, ...]]] = {
             (("responses",), Endpoint("inspect", _RESPONSES, _RESPONSES.api)),
             (("responses", "input_tokens"), Endpoint("inspect", _RESPONSES, _RESPONSES.api)),
             (("embeddings",), Endpoint("inspect", _EMBEDDINGS, _EMBEDDINGS.api)),
+            (("files",), Endpoint("upload", None, "files", _OPENAI_FILE)),
+            (("uploads",), Endpoint("inspect", _FILE_OBJECTS, "files")),
+            (("uploads", _ANY, "parts"), Endpoint("upload", None, "files", _OPENAI_PART, "part")),
+            (
+                ("uploads", _ANY, "complete"),
+                Endpoint("inspect", _FILE_OBJECTS, "files", joins="complete"),
+            ),
+            (("uploads", _ANY, "cancel"), _FILES),
+            (("batches",), Endpoint("inspect", _BATCH_OBJECTS, "batches")),
+            (("batches", _ANY, "cancel"), _BATCHES),
         ),
-        "GET": ((("models",), _MODELS), (("models", _ANY), _MODELS)),
+        "GET": (
+            (("models",), _MODELS),
+            (("models", _ANY), _MODELS),
+            (("files",), _FILES),
+            (("files", _ANY), _FILES),
+            (("files", _ANY, "content"), _FILES),
+            (("batches",), _BATCHES),
+            (("batches", _ANY), _BATCHES),
+        ),
+        "DELETE": ((("files", _ANY), _FILES),),
     },
     "anthropic": {
         "POST": (
             (("v1", "messages"), Endpoint("inspect", _MESSAGES, _MESSAGES.api)),
             (("v1", "messages", "count_tokens"), Endpoint("inspect", _MESSAGES, _MESSAGES.api)),
+            (("v1", "files"), Endpoint("upload", None, "files", _ANTHROPIC_FILE)),
+            (("v1", "messages", "batches"), Endpoint("inspect", _MESSAGE_BATCHES, "batches")),
+            (("v1", "messages", "batches", _ANY, "cancel"), _BATCHES),
         ),
-        "GET": ((("v1", "models"), _MODELS), (("v1", "models", _ANY), _MODELS)),
+        "GET": (
+            (("v1", "models"), _MODELS),
+            (("v1", "models", _ANY), _MODELS),
+            (("v1", "files"), _FILES),
+            (("v1", "files", _ANY), _FILES),
+            (("v1", "files", _ANY, "content"), _FILES),
+            (("v1", "messages", "batches"), _BATCHES),
+            (("v1", "messages", "batches", _ANY), _BATCHES),
+            (("v1", "messages", "batches", _ANY, "results"), _BATCHES),
+        ),
+        "DELETE": (
+            (("v1", "files", _ANY), _FILES),
+            (("v1", "messages", "batches", _ANY), _BATCHES),
+        ),
     },
-    "gemini": {  # POST routes are ``models/{model}:{method}``, see ``_GEMINI_METHODS``
-        "GET": ((("models",), _MODELS), (("models", _ANY), _MODELS)),
+    "gemini": {  # other POST routes are ``models/{model}:{method}``, see ``_GEMINI_METHODS``
+        "POST": ((("upload", _ANY, "files"), Endpoint("upload", None, "files", _GEMINI_UPLOAD)),),
+        "GET": (
+            (("models",), _MODELS),
+            (("models", _ANY), _MODELS),
+            (("files",), _FILES),
+            (("files", _ANY), _FILES),
+        ),
+        "DELETE": ((("files", _ANY), _FILES),),
     },
 }
 
@@ -172,7 +245,7 @@ def resolve_endpoint(family: str, method: str, path: str) -> Endpoint | None:
         return None
     method = method.upper()
     if family == "gemini":
-        if method == "POST":
+        if method == "POST" and segments[0] != "upload":
             return _gemini_method(segments)
         if ":" in segments[-1]:  # a method path, never a model id
             return None

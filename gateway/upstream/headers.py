@@ -98,7 +98,9 @@ RELAYED_RESPONSE_HEADERS = frozenset(
 #: response headers relayed by prefix: rate limits and provider metadata
 #: (`openai-organization`, `openai-processing-ms`, `openai-poll-after-ms`,
 #: `anthropic-ratelimit-*`, `anthropic-organization-id`, `x-ratelimit-*`, ...)
-RELAYED_RESPONSE_PREFIXES = (b"openai-", b"anthropic-", b"x-ratelimit-")
+#: and Gemini's resumable upload protocol (`x-goog-upload-status`, `-url`, `-size-received`;
+#: the gateway rewrites the URL so that the chunks come back through it: `forward.py`)
+RELAYED_RESPONSE_PREFIXES = (b"openai-", b"anthropic-", b"x-ratelimit-", b"x-goog-upload-")
 
 
 def _relayed(name: bytes) -> bool:

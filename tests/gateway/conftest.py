@@ -6,7 +6,11 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import anthropic
+import openai
 import pytest
+from google import genai
+from google.genai import types
 
 from gateway.dev.testing import FakeUpstream, ServerThread
 from tests.gateway.e2e import INJECTED_KEY, READ_TIMEOUT
@@ -43,6 +47,31 @@ def stack(
 def fake(stack: GatewayStack) -> FakeUpstream:
     stack.fake.reset()
     return stack.fake
+
+
+# The official SDKs pointed at the gateway, without retries (a refusal is final).
+
+
+@pytest.fixture
+def claude(stack: GatewayStack) -> anthropic.Anthropic:
+    return anthropic.Anthropic(
+        api_key="sk-ant-test", base_url=stack.url("/anthropic"), max_retries=0
+    )
+
+
+@pytest.fixture
+def gpt(stack: GatewayStack) -> openai.OpenAI:
+    return openai.OpenAI(api_key="sk-test", base_url=stack.url("/openai/v1"), max_retries=0)
+
+
+@pytest.fixture
+def gemini(stack: GatewayStack) -> genai.Client:
+    return genai.Client(
+        api_key="gemini-test-key",
+        http_options=types.HttpOptions(
+            base_url=stack.url("/gemini"), retry_options=types.HttpRetryOptions(attempts=1)
+        ),
+    )
 
 
 @contextlib.contextmanager

@@ -71,12 +71,12 @@ def test_unknown_provider_is_404(stack, fake) -> None:
 
 
 def test_paths_outside_the_allow_list_are_refused(stack, fake) -> None:
-    response = post(stack, "/openai/v1/files", b"data")
+    response = post(stack, "/openai/v1/audio/transcriptions", b"data")
     assert response.status_code == 403
     assert "builtin.uninspected-endpoint" in response.headers.get("x-haetae-decision", "") or (
         "only inspected APIs" in response.json()["error"]["message"]
     )
-    traversal = httpx.get(stack.url("/openai/v1/models/../files"), timeout=5)
+    traversal = httpx.get(stack.url("/openai/v1/models/../chat/completions"), timeout=5)
     assert traversal.status_code == 403
     assert fake.received == []
 

@@ -299,7 +299,13 @@ def test_an_ordinary_label_is_recorded_as_it_is(fake, stack) -> None:
     ("path", "body", "headers", "status", "recorded_path"),
     [
         (f"/{GITHUB}/v1/chat", CHAT_BODY, {}, 404, "/<SECRET_GITHUB_TOKEN>/v1/chat"),
-        (f"/openai/v1/{GITHUB}/files", CHAT_BODY, {}, 403, "/v1/<SECRET_GITHUB_TOKEN>/files"),
+        (
+            f"/openai/v1/{GITHUB}/assistants",
+            CHAT_BODY,
+            {},
+            403,
+            "/v1/<SECRET_GITHUB_TOKEN>/assistants",
+        ),
         (f"/openai/v1/files/{AWS_KEY}", None, {}, 403, "/v1/files/<SECRET_AWS_ACCESS_KEY>"),
         (
             f"/openai/v1/{GITHUB}/chat/completions",

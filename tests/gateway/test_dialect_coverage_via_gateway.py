@@ -15,7 +15,6 @@ import anthropic
 import httpx
 import openai
 import pytest
-from google import genai
 from google.genai import errors, types
 
 from tests.support.values import EMAIL, RRN
@@ -23,28 +22,6 @@ from tests.support.values import EMAIL, RRN
 RRN_NUMBER = int(RRN.replace("-", ""))  # valid checksum: blocked even without context
 CARD_NUMBER = 4111111111111111  # Luhn-valid test card
 GEMINI_KEY_LIKE = "AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW"
-
-
-@pytest.fixture
-def claude(stack) -> anthropic.Anthropic:
-    return anthropic.Anthropic(
-        api_key="sk-ant-test", base_url=stack.url("/anthropic"), max_retries=0
-    )
-
-
-@pytest.fixture
-def gpt(stack) -> openai.OpenAI:
-    return openai.OpenAI(api_key="sk-test", base_url=stack.url("/openai/v1"), max_retries=0)
-
-
-@pytest.fixture
-def gemini(stack) -> genai.Client:
-    return genai.Client(
-        api_key="gemini-test-key",
-        http_options=types.HttpOptions(
-            base_url=stack.url("/gemini"), retry_options=types.HttpRetryOptions(attempts=1)
-        ),
-    )
 
 
 def _tool_turn(tool_input: dict[str, object]) -> list[anthropic.types.MessageParam]:

@@ -123,8 +123,8 @@ def test_read_only_endpoints(family: str, path: str) -> None:
     [
         # not on the allow-list
         ("openai", "POST", "/v1/completions"),
-        ("openai", "POST", "/v1/files"),
-        ("openai", "POST", "/v1/batches"),
+        ("openai", "POST", "/v1/fine_tuning/jobs"),
+        ("openai", "POST", "/v1/vector_stores"),
         ("openai", "POST", "/v1/audio/transcriptions"),
         ("openai", "POST", "/v1/images/generations"),
         ("openai", "POST", "/v1/responses/resp_1/cancel"),
@@ -133,10 +133,10 @@ def test_read_only_endpoints(family: str, path: str) -> None:
         ("openai", "DELETE", "/v1/models/ft:gpt-4o:acme::x"),
         ("openai", "POST", "/v1/models"),
         ("openai", "POST", "/v1/chat/completions/extra"),
-        ("anthropic", "POST", "/v1/messages/batches"),
+        ("anthropic", "POST", "/v1/messages/batches/msgbatch_1"),
         ("anthropic", "POST", "/v1/complete"),
         ("anthropic", "POST", "/messages"),  # the Anthropic suffix includes /v1
-        ("anthropic", "GET", "/v1/messages/batches/msgbatch_1"),
+        ("anthropic", "GET", "/v1/messages/batches/msgbatch_1/extra"),
         ("anthropic", "POST", "/v1/chat/completions"),  # another family's route
         ("gemini", "POST", "/v1beta/cachedContents"),
         ("gemini", "POST", "/v1beta/models/gemini-2.5-flash:predict"),

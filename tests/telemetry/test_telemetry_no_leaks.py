@@ -113,7 +113,7 @@ def test_no_raw_value_reaches_logs_spans_or_metrics(
         "client rrn": _post(stack, CHAT, _chat(PROMPT), **{"x-haetae-client": RRN}),
         "agent email": _post(stack, CHAT, _chat(PROMPT), **{"user-agent": f"tool/1 {EMAIL}"}),
         "refused path": _post(
-            stack, f"/openai/v1/{GITHUB}/files", b"{}", **{"x-haetae-client": GITHUB}
+            stack, f"/openai/v1/{GITHUB}/assistants", b"{}", **{"x-haetae-client": GITHUB}
         ),
         "unknown labels": _post(stack, f"/nope/{AWS_KEY}", b"{}", **{"user-agent": RRN}),
     }

@@ -13,8 +13,9 @@ SDKs' ``extra_headers``:
 * ``x-fake-chunk-delay-ms: N`` - wait between stream events;
 * ``x-fake-chunks: N`` - number of content chunks in a stream (default 4).
 
-Every reply is ``"echo: " + <last user text>``. Pure ASGI (no framework) keeps
-it fast enough to be the benchmark's baseline upstream.
+Every reply is ``"echo: " + <last user text>``; file uploads, Upload parts, batches
+and Gemini's resumable upload get the objects their SDKs expect (``fake_files.py``).
+Pure ASGI (no framework) keeps it fast enough to be the benchmark's baseline upstream.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import Any
 
 import orjson
 
+from gateway.dev.testing import fake_files
 from gateway.dev.testing import fake_prompts as fp
 from gateway.dev.testing import fake_replies as fr
 
@@ -55,6 +57,7 @@ _DIALECT_OF_KIND = {
     "generateContent": "gemini",
     "streamGenerateContent": "gemini",
     "countTokens": "gemini",
+    "file": "openai",
 }
 MAX_CHUNKS = 100_000
 
@@ -289,6 +292,11 @@ class FakeUpstream:
             return _Reply(body=fr.model_list(dialect))
         if kind == "model":
             return _Reply(body=fr.model_info(dialect, arg))
+        if kind == "file":
+            status, body, headers = fake_files.file_reply(
+                req.method, req.path, req.headers, req.body
+            )
+            return _Reply(status, body, None, headers)
         try:
             body = orjson.loads(req.body) if req.body else {}
         except orjson.JSONDecodeError:
@@ -317,7 +325,11 @@ def _route(method: str, path: str) -> tuple[str, str]:
         match = _GEMINI_ACTION.search(path)
         if match:
             return match.group(2), match.group(1)
-    elif method == "GET":
+        if fake_files.file_reply(method, path, {}, b"") is not None:
+            return "file", ""
+    elif fake_files.file_reply(method, path, {}, b"") is not None:
+        return "file", ""
+    if method == "GET":
         if path.endswith("/models"):
             return "models", ""
         _, sep, model_id = path.rpartition("/models/")
