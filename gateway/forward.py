@@ -21,6 +21,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
+from gateway.answers.inspect import AnswerInspection
 from gateway.detect.restore import StreamRestorer
 from gateway.errors import Refusal, UpstreamProtocolError
 from gateway.responses import protocol_error_message, stream_error_event
@@ -62,9 +63,21 @@ class StreamAborted(Exception):
 class Forward:
     name = "forward"
 
-    def __init__(self, upstream: Upstream, limits: StreamLimits | None = None) -> None:
+    def __init__(
+        self,
+        upstream: Upstream,
+        limits: StreamLimits | None = None,
+        answers: AnswerInspection | None = None,
+    ) -> None:
         self._upstream = upstream
         self._limits = limits or StreamLimits()
+        self._answers = answers
+
+    def _reads_answer(self, exchange: Exchange) -> bool:
+        """The answer must be read: to restore pseudonyms, or for rules that judge it."""
+        return bool(exchange.restore_mapping) or (
+            self._answers is not None and self._answers.applies(exchange)
+        )
 
     async def open(self, exchange: Exchange) -> UpstreamResponse:
         """Connect and send; returns at the response head (errors are Refusals)."""
@@ -79,8 +92,8 @@ class Forward:
             url += "?" + query.decode("latin-1")
         body = exchange.outgoing_body if exchange.outgoing_body is not None else exchange.body
         headers = upstream_request_headers(exchange.headers, injected)
-        if exchange.restore_mapping:
-            # Pseudonyms are restored in the answer, so it must arrive readable.
+        if self._reads_answer(exchange):
+            # Pseudonyms are restored or rules judge the answer: it must arrive readable.
             headers = [(k, v) for k, v in headers if k != b"accept-encoding"]
             headers.append((b"accept-encoding", b"identity"))
         return await self._upstream.open(provider.id, exchange.method, url, headers, body)
@@ -99,7 +112,7 @@ class Forward:
         """
         assert exchange.provider is not None
         headers = relayable_response_headers(response.raw_headers())
-        if exchange.restore_mapping:
+        if self._reads_answer(exchange):
             encoding = _content_encoding(headers)
             if encoding not in (b"", b"identity"):
                 # Asked for identity; a compressed answer cannot be read to restore.
@@ -131,14 +144,28 @@ class Forward:
         headers: list[tuple[bytes, bytes]],
     ) -> None:
         assert exchange.provider is not None
-        await send(
-            {"type": "http.response.start", "status": response.status_code, "headers": headers}
-        )
         first = True
         event_stream = _is_event_stream(headers)
         chunks = response.chunks()
-        if exchange.restore_mapping:
+        judge = self._answers.judge_for(exchange) if self._answers is not None else None
+        if judge is not None:
+            assert self._answers is not None
+            if not event_stream:  # read whole, judged before the head: a block is a refusal
+                body = await self._answers.read_whole(chunks)
+                began = time.perf_counter()
+                chunks = _one(await self._answers.whole(judge, body))
+                exchange.timings_ms["answer"] = _since(began)
+            else:  # judged as it flows; the time it takes is added up in "answer"
+                limits = self._limits
+                chunks = self._answers.stream(
+                    judge, exchange, chunks, limits.max_event_bytes, limits.idle_timeout
+                )
+        if exchange.restore_mapping:  # after the rules: the caller's own values are not judged
             chunks = restored(chunks, exchange.restore_mapping, event_stream, self._limits)
+        await send(
+            {"type": "http.response.start", "status": response.status_code, "headers": headers}
+        )
+        whole_events = judge is not None or bool(exchange.restore_mapping)
         at_boundary = True  # whether the client has whole events only (nothing half-sent)
         try:
             async for chunk in chunks:
@@ -149,7 +176,7 @@ class Forward:
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 except OSError:
                     raise ClientGone from None
-                if event_stream and not exchange.restore_mapping:
+                if event_stream and not whole_events:
                     at_boundary = chunk.endswith(_EVENT_ENDS)
         except Refusal as failure:
             # Restored streams are relayed in whole events; a passed-through one may have
@@ -201,6 +228,10 @@ async def restored(
     rest = restorer.feed(decoder.decode(b"", final=True)) + restorer.flush()
     if rest:
         yield rest.encode()
+
+
+async def _one(body: bytes) -> AsyncIterator[bytes]:
+    yield body
 
 
 #: how a relayed chunk ends when it ends on an event boundary

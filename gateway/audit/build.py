@@ -180,7 +180,7 @@ def build_record(
         jurisdiction=provider.entry.jurisdiction if provider else None,
         # Resolved only when the policy tests `endpoint.ip_country`.
         endpoint_country=exchange.endpoint_country,
-        findings=_findings(exchange, keys.fingerprint),
+        findings=_findings(exchange, keys.fingerprint) + _answer_findings(exchange, keys),
         edits=dict(chosen.edits) if chosen and decision != "block" else {},
         usage=usage,
         details=_request_details(exchange),
@@ -204,5 +204,37 @@ def _request_details(exchange: Exchange) -> dict[str, Any] | None:
         "server_references": sorted(set(exchange.server_references)),
         "ignored_identity_headers": sorted(set(exchange.ignored_identity_headers)),
     }
-    kept = {key: value for key, value in details.items() if value}
+    kept: dict[str, Any] = {key: value for key, value in details.items() if value}
+    answer = exchange.answer
+    if answer is not None:  # the rules judging answers read this one
+        judged: dict[str, Any] = {"action": answer.action}
+        for name, value in (
+            ("rule_ids", answer.rule_ids),
+            ("monitored_rule_ids", answer.monitored_rule_ids),
+            ("entities", answer.entity_counts),
+            ("edits", answer.edits),
+            ("blocked", answer.blocked),
+        ):
+            if value:
+                judged[name] = list(value) if isinstance(value, list) else value
+        kept["response"] = judged
     return kept or None
+
+
+def _answer_findings(exchange: Exchange, keys: AuditKeys) -> list[FindingSummary]:
+    """What was found in the answer, per type and place, fingerprinted like the request's."""
+    answer = exchange.answer
+    if answer is None or not answer.found:
+        return []
+    fingerprint = keys.fingerprint
+    return [
+        FindingSummary(
+            entity,
+            _clean(location) or "",
+            found.count,
+            found.max_score,
+            [fingerprint(value) for value in found.values] if fingerprint is not None else [],
+            direction="response",
+        )
+        for (entity, location), found in answer.found.items()
+    ]

@@ -1,0 +1,168 @@
+"""Answer inspection, as ``forward`` uses it: one judge per answer, whole or streamed.
+
+Built once by ``build_app``. For a request whose policy has rules judging
+answers (``direction: response`` or ``both``) on an API that has answers to read,
+``judge_for`` gives the answer its judge and puts an :class:`AnswerVerdict` on
+the exchange for the record. Then:
+
+* an event stream is judged as it flows (``answers/stream.py``);
+* any other answer — a JSON object, Gemini's JSON-array stream, a text error
+  page — is read whole, at most ``max_answer_bytes``, judged in one scan (on a
+  worker thread when large) and sent edited, or replaced before its head by the
+  provider's error format when a rule blocks it.
+
+Inspection comes before pseudonym restoration: the rules judge what the
+provider wrote, and the caller's own values, put back afterwards, are never
+judged as a leak of theirs (``docs/policies.md#answers``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
+
+import orjson
+
+from gateway.answers.judge import AnswerJudge, judge_texts
+from gateway.answers.readers import reader_for, strings
+from gateway.answers.stream import EventStreamInspector
+from gateway.detect.actions import RequestEditor
+from gateway.detect.transforms import Pseudonymizer
+from gateway.errors import AnswerBlocked, AnswerUninspectable, UpstreamProtocolError
+from gateway.exchange import AnswerVerdict
+from gateway.policy.fact_table import read_input
+from gateway.providers.dialect import apply_edits, format_location
+from gateway.upstream.events import progressing
+
+if TYPE_CHECKING:
+    from gateway.detect import DetectionEngine
+    from gateway.exchange import Exchange
+    from gateway.policy import CompiledPolicy
+
+__all__ = ["AnswerInspection"]
+
+
+class AnswerInspection:
+    def __init__(
+        self,
+        engine_for: Callable[[CompiledPolicy], DetectionEngine],
+        key: bytes,
+        offload_chars: int = 2_048,
+        max_scan_chars: int = 1 << 20,
+        max_answer_bytes: int = 16 << 20,
+    ) -> None:
+        self._engine_for = engine_for
+        self._key = key
+        self._pseudonymizer = Pseudonymizer(key)
+        self._offload = offload_chars
+        self._max_scan = max_scan_chars
+        self._max_bytes = max_answer_bytes
+
+    @staticmethod
+    def applies(exchange: Exchange) -> bool:
+        """The policy judges answers and this API has one to read."""
+        endpoint = exchange.endpoint
+        return (
+            exchange.policy.inspects_answers
+            and endpoint is not None
+            and endpoint.dialect is not None
+            and exchange.provider is not None
+        )
+
+    def judge_for(self, exchange: Exchange) -> AnswerJudge | None:
+        if not self.applies(exchange):
+            return None
+        assert exchange.provider is not None
+        policy = exchange.policy
+        verdict = exchange.answer = AnswerVerdict()
+        return AnswerJudge(
+            self._engine_for(policy),
+            policy,
+            read_input(exchange, exchange.provider),
+            RequestEditor(self._key, self._pseudonymizer),
+            exchange.language(),
+            verdict,
+        )
+
+    async def read_whole(self, chunks: AsyncIterator[bytes]) -> bytes:
+        """The whole answer, refused past ``max_answer_bytes`` (it is held in memory)."""
+        body = bytearray()
+        async for chunk in chunks:
+            body += chunk
+            if len(body) > self._max_bytes:
+                reason = "answer_too_large"
+                raise UpstreamProtocolError(
+                    f"the provider's answer is larger than {self._max_bytes} bytes",
+                    reason=reason,
+                )
+        return bytes(body)
+
+    async def whole(self, judge: AnswerJudge, body: bytes) -> bytes:
+        """``body`` as the caller may read it; raises ``AnswerBlocked`` before any byte."""
+        try:
+            document = orjson.loads(body) if body.strip() else None
+        except orjson.JSONDecodeError:
+            document = None
+        if isinstance(document, (dict, list)):
+            found = list(strings(document))
+            texts = [text for _, text in found]
+            locations = [format_location(path, free_from=0) for path, _ in found]
+        else:  # not JSON (an error page): judged as one text
+            texts, locations = [body.decode("utf-8", "replace")], ["(body)"]
+        judged = await self._judge(judge, texts, locations)
+        if judged == texts:
+            return body
+        if not isinstance(document, (dict, list)):
+            return judged[0].encode()
+        edits = {path: new for (path, old), new in zip(found, judged, strict=True) if new != old}
+        apply_edits(document, edits)
+        return orjson.dumps(document)
+
+    async def stream(
+        self,
+        judge: AnswerJudge,
+        exchange: Exchange,
+        chunks: AsyncIterator[bytes],
+        max_event_bytes: int,
+        idle_timeout: float,
+    ) -> AsyncIterator[bytes]:
+        """The event stream judged as it flows; a block ends it (``AnswerBlocked``)."""
+        api = exchange.endpoint.api if exchange.endpoint is not None else None
+        events = EventStreamInspector(
+            judge, reader_for(api), max_event_bytes, self._offload, self._max_scan
+        )
+        timings = exchange.timings_ms
+        timings["answer"] = 0.0
+        try:
+            async for chunk in progressing(chunks, events.framer, idle_timeout):
+                began = time.perf_counter()
+                out = await events.feed(chunk)
+                timings["answer"] += time.perf_counter() - began
+                if out:
+                    yield out
+            if out := await events.flush():
+                yield out
+        except AnswerBlocked:
+            judge.verdict.blocked = "mid_stream"
+            raise
+        finally:
+            timings["answer"] = round(timings["answer"] * 1000, 3)
+
+    async def _judge(self, judge: AnswerJudge, texts: list[str], locations: list[str]) -> list[str]:
+        size = sum(map(len, texts))
+        if size > self._max_scan:
+            raise AnswerUninspectable(
+                f"the answer holds more than {self._max_scan} characters to inspect "
+                "(detection.max_scan_chars); it was withheld"
+            )
+        if size > self._offload:
+            found = await asyncio.to_thread(judge.scan_many, texts)
+        else:
+            found = judge.scan_many(texts)
+        try:
+            return judge_texts(judge, texts, locations, found)
+        except AnswerBlocked:
+            judge.verdict.blocked = "before_relay"
+            raise

@@ -1,0 +1,170 @@
+"""Judging the texts of one answer: scan, decide with the answer rules, edit or block.
+
+One judge per answer. It scans with the engine built for the request's policy,
+counts what the policy's thresholds and allow-lists let count, and asks the
+policy's rules whose direction covers answers (``decide(..., "response")``),
+with the request's other facts (provider, user, groups) unchanged. A block
+raises :class:`AnswerBlocked` in the caller's language; edits are written with
+the same editor as requests (mask keeps a value's ends and layout, redact
+writes ``<ENTITY>``, hash a keyed tag), so the text stays valid wherever it
+sits — inside tool-call arguments' JSON too, since no edit writes a quote or a
+backslash. What was found is added to the exchange's :class:`AnswerVerdict`
+for the audit record: entity types, places and scores, never a value (values
+are kept only until the record fingerprints them).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from gateway.detect.actions import RequestEditor
+from gateway.errors import AnswerBlocked
+from gateway.exchange import AnswerFound, AnswerVerdict
+from gateway.policy import refusal_message
+from gateway.policy.schema import EDIT_ACTIONS
+
+if TYPE_CHECKING:
+    from gateway.detect import DetectionEngine
+    from gateway.detect.findings import Finding
+    from gateway.policy import CompiledPolicy
+    from gateway.policy.facts import PolicyInput
+    from gateway.policy.messages import Language
+
+__all__ = ["MAX_VALUES", "AnswerJudge", "Piece", "judge_texts"]
+
+#: values kept per entity type and place, for the record's fingerprints
+MAX_VALUES = 16
+#: most protective first: what the verdict reports when an answer had several
+_RANK = {action: rank for rank, action in enumerate(("block", *EDIT_ACTIONS, "allow"))}
+
+
+@dataclass(slots=True)
+class Piece:
+    """A text about to be sent, with the findings shown in it.
+
+    ``shown`` offsets index ``text``; a finding marked ``joined`` is part of a
+    value (begun in text already sent, or split across two places), edited as a
+    part. ``counted`` are the values first shown here, with the text their
+    offsets index: they are what the record counts.
+    """
+
+    text: str
+    shown: list[Finding]
+    counted: list[tuple[str, Finding]]
+    location: str
+
+
+class AnswerJudge:
+    def __init__(
+        self,
+        engine: DetectionEngine,
+        policy: CompiledPolicy,
+        facts: PolicyInput,
+        editor: RequestEditor,
+        language: Language,
+        verdict: AnswerVerdict,
+    ) -> None:
+        self._engine = engine
+        self._policy = policy
+        self._facts = facts
+        self._editor = editor
+        self._language = language
+        self.verdict = verdict
+
+    def scan(self, text: str) -> list[Finding]:
+        """The findings in ``text`` that count under the policy's thresholds and lists."""
+        return self.scan_many([text])[0]
+
+    def scan_many(self, texts: list[str]) -> list[list[Finding]]:
+        """One scan over several texts (a value split between two is found in parts)."""
+        if not any(texts):
+            return [[] for _ in texts]
+        found = self._engine.scan_segments(texts)
+        return self._policy.screen(texts, found).findings
+
+    def judge_piece(self, piece: Piece) -> str:
+        """``piece.text`` as the caller may read it; raises ``AnswerBlocked``."""
+        return self.judge_pieces([piece])[0]
+
+    def judge_pieces(self, pieces: list[Piece]) -> list[str]:
+        """Several texts judged as one answer: one decision over all they show."""
+        counts = Counter(f.entity_type for piece in pieces for f in piece.shown)
+        if not counts:
+            return [piece.text for piece in pieces]
+        scores: dict[str, list[float]] = {}
+        for piece in pieces:
+            for finding in piece.shown:
+                scores.setdefault(finding.entity_type, []).append(finding.score)
+        facts = self._facts._replace(entity_counts=dict(counts), entity_scores=scores)
+        decision = self._policy.decide(facts, "response")
+        for piece in pieces:
+            self._record(piece)
+        verdict = self.verdict
+        _add(verdict.rule_ids, decision.rule_ids)
+        _add(verdict.monitored_rule_ids, decision.monitored_rule_ids)
+        if decision.action == "block":
+            verdict.action = "block"
+            message = refusal_message(
+                self._policy, decision, counts, self._language, facts, "response"
+            )
+            raise AnswerBlocked(message, rule_ids=list(decision.rule_ids))
+        edits = decision.edits
+        if not edits:
+            return [piece.text for piece in pieces]
+        for entity, action in edits.items():
+            verdict.edits.setdefault(entity, action)
+            if _RANK[action] < _RANK[verdict.action]:
+                verdict.action = action
+        out: list[str] = []
+        for piece in pieces:
+            hits = [f for f in piece.shown if f.entity_type in edits]
+            out.append(self._editor.edit(piece.text, hits, edits) if hits else piece.text)
+        return out
+
+    def _record(self, piece: Piece) -> None:
+        verdict = self.verdict
+        for text, finding in piece.counted:
+            entity = finding.entity_type
+            verdict.entity_counts[entity] = verdict.entity_counts.get(entity, 0) + 1
+            found = verdict.found.get((entity, piece.location))
+            if found is None:
+                found = verdict.found[(entity, piece.location)] = AnswerFound()
+            found.count += 1
+            found.max_score = max(found.max_score, round(finding.score, 4))
+            value = text[finding.start : finding.end]
+            if len(found.values) < MAX_VALUES and value not in found.values:
+                found.values.append(value)
+
+
+def _add(into: list[str], ids: tuple[str, ...]) -> None:
+    for rule_id in ids:
+        if rule_id not in into:
+            into.append(rule_id)
+
+
+def judge_texts(
+    judge: AnswerJudge, texts: list[str], locations: list[str], found: list[list[Finding]]
+) -> list[str]:
+    """Whole texts of one answer (or event), judged together; a split value counts once."""
+    pieces: list[Piece] = []
+    places: list[int] = []
+    counted: set[int] = set()
+    for index, (text, findings) in enumerate(zip(texts, found, strict=True)):
+        if not findings:
+            continue
+        first = []
+        for finding in findings:
+            if finding.joined:
+                if finding.joined in counted:
+                    continue
+                counted.add(finding.joined)
+            first.append((text, finding))
+        pieces.append(Piece(text, findings, first, locations[index]))
+        places.append(index)
+    out = list(texts)
+    if pieces:
+        for index, edited in zip(places, judge.judge_pieces(pieces), strict=True):
+            out[index] = edited
+    return out

@@ -1,0 +1,172 @@
+"""Judging a server-sent event stream as it flows, event by event.
+
+Each event's JSON is parsed and its strings read as the API's reader says
+(``answers/readers.py``): a delta goes to its channel (``answers/channel.py``),
+which releases what can be sent and holds back the start of a value; every
+other string is judged whole, in one scan per event. An event nothing changed
+in goes out as the upstream's bytes; an edited one is written out again.
+
+A channel's held tail leaves in a copy of its last delta event with only that
+text, sent just before the first event that is not a delta (OpenAI's finish
+chunk, Anthropic's ``content_block_stop``, Responses' ``*.done``), before a
+non-JSON event (``[DONE]``) and at the end of the stream. Keep-alives (comments,
+Anthropic ``ping``) pass without releasing anything, and deltas of other
+channels (another choice, another tool call) neither, so interleaved texts keep
+their hold-back.
+
+A block raises ``AnswerBlocked`` from ``feed``: the events of that chunk are
+not sent, and ``forward`` ends the stream with the provider's error event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from gateway.answers.channel import TextChannel
+from gateway.answers.judge import AnswerJudge, judge_texts
+from gateway.answers.readers import AnswerReader, strings
+from gateway.detect.findings import Finding
+from gateway.errors import AnswerUninspectable
+from gateway.providers.dialect import JSONPath, apply_edits, format_location
+from gateway.upstream.events import EventFramer
+
+__all__ = ["EventStreamInspector"]
+
+#: event types that only keep the connection alive
+_KEEP_ALIVE = frozenset({"ping"})
+
+
+@dataclass(slots=True)
+class _Open:
+    """A channel with its path and its last event (non-data lines, JSON) to copy."""
+
+    channel: TextChannel
+    path: JSONPath
+    other: list[bytes]
+    last: bytes
+
+
+class EventStreamInspector:
+    """Feed raw SSE bytes, get judged SSE bytes; ``flush`` at the end of the stream."""
+
+    def __init__(
+        self,
+        judge: AnswerJudge,
+        reader: AnswerReader,
+        max_event_bytes: int,
+        offload_chars: int = 2_048,
+        max_scan_chars: int = 1 << 20,
+    ) -> None:
+        self.framer = EventFramer(max_event_bytes)
+        self._judge = judge
+        self._reader = reader
+        self._offload = offload_chars
+        self._max_scan = max_scan_chars
+        self._open: dict[Hashable, _Open] = {}
+
+    async def feed(self, chunk: bytes) -> bytes:
+        out = [await self._event(event, end) for event, end in self.framer.feed(chunk)]
+        return b"".join(out)
+
+    async def flush(self) -> bytes:
+        """The end of the stream: a last unterminated event, then every held tail."""
+        rest = self.framer.rest()
+        out = await self._event(rest, b"\n\n") if rest.strip() else rest
+        return out + await self._release_all()
+
+    async def _event(self, raw: bytes, end: bytes) -> bytes:
+        lines = raw.splitlines()
+        data = [line[5:].removeprefix(b" ") for line in lines if line.startswith(b"data:")]
+        if not data:
+            return raw + end  # a comment or keep-alive: nothing to judge, nothing released
+        document = _json_object(b"\n".join(data))
+        if document is None:  # `data: [DONE]` or other non-JSON: the texts have ended
+            return await self._release_all() + raw + end
+        kind = document.get("type")
+        if kind in _KEEP_ALIVE or kind in self._reader.binary_events:
+            return raw + end
+        other = [line for line in lines if not line.startswith(b"data:")]
+        deltas: list[tuple[Hashable, JSONPath, str]] = []
+        whole: list[tuple[JSONPath, str]] = []
+        for path, text in strings(document):
+            if self._reader.is_delta(path):
+                deltas.append((self._reader.channel(document, path), path, text))
+            elif text:
+                whole.append((path, text))
+        before = b"" if deltas else await self._release_all()
+        edits: dict[JSONPath, str] = {}
+        for key, path, text in deltas:
+            opened = self._open.get(key)
+            if opened is None:
+                channel = TextChannel(format_location(path, free_from=0))
+                opened = self._open[key] = _Open(channel, path, other, b"")
+            found = await self._scan([opened.channel.window(text)])
+            released = opened.channel.release(found[0], self._judge)
+            if released != text:
+                edits[path] = released
+        if whole:
+            texts = [text for _, text in whole]
+            locations = [format_location(path, free_from=0) for path, _ in whole]
+            judged = judge_texts(self._judge, texts, locations, await self._scan(texts))
+            for (path, old), new in zip(whole, judged, strict=True):
+                if new != old:
+                    edits[path] = new
+        body = raw + end
+        if edits:
+            apply_edits(document, edits)
+            body = _serialize(other, orjson.dumps(document), end)
+        if deltas:
+            sent: bytes | None = None
+            for key, _, _ in deltas:
+                opened = self._open[key]
+                if opened.channel.held:  # remember the event, to copy when it is released
+                    sent = sent if sent is not None else orjson.dumps(document)
+                    opened.other, opened.last = other, sent
+                else:
+                    del self._open[key]
+        return before + body
+
+    async def _release_all(self) -> bytes:
+        """Every held tail, each in a copy of its channel's last event."""
+        out: list[bytes] = []
+        for key, opened in list(self._open.items()):
+            del self._open[key]
+            if not opened.channel.held:
+                continue
+            found = await self._scan([opened.channel.window("")])
+            tail = opened.channel.release(found[0], self._judge, final=True)
+            copy = orjson.loads(opened.last)
+            apply_edits(copy, {opened.path: tail})
+            out.append(_serialize(opened.other, orjson.dumps(copy), b"\n\n"))
+        return b"".join(out)
+
+    async def _scan(self, texts: list[str]) -> list[list[Finding]]:
+        """Findings per text; a large event is scanned on a worker thread, within budget."""
+        size = sum(map(len, texts))
+        if size > self._max_scan:
+            raise AnswerUninspectable(
+                f"an event of the answer holds more than {self._max_scan} characters to "
+                "inspect (detection.max_scan_chars); the answer was stopped"
+            )
+        if size > self._offload:
+            return await asyncio.to_thread(self._judge.scan_many, texts)
+        return self._judge.scan_many(texts)
+
+
+def _json_object(data: bytes) -> Any:
+    if not data.lstrip().startswith(b"{"):
+        return None
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def _serialize(other: list[bytes], data: bytes, end: bytes) -> bytes:
+    return b"\n".join([*other, b"data: " + data]) + end
