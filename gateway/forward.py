@@ -153,7 +153,8 @@ class Forward:
             if not event_stream:  # read whole, judged before the head: a block is a refusal
                 body = await self._answers.read_whole(chunks)
                 began = time.perf_counter()
-                chunks = _one(await self._answers.whole(judge, body))
+                api = exchange.endpoint.api if exchange.endpoint is not None else None
+                chunks = _one(await self._answers.whole(judge, body, api))
                 exchange.timings_ms["answer"] = _since(began)
             else:  # judged as it flows; the time it takes is added up in "answer"
                 limits = self._limits

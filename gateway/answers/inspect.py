@@ -21,12 +21,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from gateway.answers.judge import AnswerJudge, judge_texts
-from gateway.answers.readers import reader_for, strings
+from gateway.answers.readers import AnswerReader, reader_for, strings
 from gateway.answers.stream import EventStreamInspector
 from gateway.detect.actions import RequestEditor
 from gateway.detect.transforms import Pseudonymizer
@@ -99,12 +99,15 @@ class AnswerInspection:
                 )
         return bytes(body)
 
-    async def whole(self, judge: AnswerJudge, body: bytes) -> bytes:
+    async def whole(self, judge: AnswerJudge, body: bytes, api: str | None = None) -> bytes:
         """``body`` as the caller may read it; raises ``AnswerBlocked`` before any byte."""
         try:
             document = orjson.loads(body) if body.strip() else None
         except orjson.JSONDecodeError:
             document = None
+        reader = reader_for(api)
+        if isinstance(document, list) and reader.deltas:
+            return await self._sequence(judge, document, reader, len(body))
         if isinstance(document, (dict, list)):
             found = list(strings(document))
             texts = [text for _, text in found]
@@ -119,6 +122,27 @@ class AnswerInspection:
         edits = {path: new for (path, old), new in zip(found, judged, strict=True) if new != old}
         apply_edits(document, edits)
         return orjson.dumps(document)
+
+    async def _sequence(
+        self, judge: AnswerJudge, chunks: list[Any], reader: AnswerReader, size: int
+    ) -> bytes:
+        """A stream sent as one JSON array (Gemini without ``alt=sse``): its elements are
+        judged as events, so a value cut between two chunks is caught as in SSE."""
+        events = EventStreamInspector(judge, reader, size + 1, self._offload, self._max_scan)
+        out: list[Any] = []
+        try:
+            for chunk in chunks:
+                if not isinstance(chunk, dict):
+                    out.append(chunk)
+                    continue
+                before, _ = await events.judge(chunk)
+                out.extend(copy for _, copy in before)
+                out.append(chunk)
+            out.extend(copy for _, copy in await events.release_all())
+        except AnswerBlocked:
+            judge.verdict.blocked = "before_relay"
+            raise
+        return orjson.dumps(out)
 
     async def stream(
         self,
@@ -138,10 +162,11 @@ class AnswerInspection:
         try:
             async for chunk in progressing(chunks, events.framer, idle_timeout):
                 began = time.perf_counter()
-                out = await events.feed(chunk)
-                timings["answer"] += time.perf_counter() - began
-                if out:
+                async for out in events.feed(chunk):
+                    timings["answer"] += time.perf_counter() - began
                     yield out
+                    began = time.perf_counter()
+                timings["answer"] += time.perf_counter() - began
             if out := await events.flush():
                 yield out
         except AnswerBlocked:

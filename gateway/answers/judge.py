@@ -72,6 +72,7 @@ class AnswerJudge:
         self._editor = editor
         self._language = language
         self.verdict = verdict
+        self._seen: set[tuple[str, str]] = set()  # (entity type, value) counted
 
     def scan(self, text: str) -> list[Finding]:
         """The findings in ``text`` that count under the policy's thresholds and lists."""
@@ -124,18 +125,23 @@ class AnswerJudge:
         return out
 
     def _record(self, piece: Piece) -> None:
+        """Count each distinct value once per answer and once per place: answers repeat
+        themselves (Responses' ``*.done`` events and ``response.completed``)."""
         verdict = self.verdict
         for text, finding in piece.counted:
             entity = finding.entity_type
-            verdict.entity_counts[entity] = verdict.entity_counts.get(entity, 0) + 1
+            value = text[finding.start : finding.end]
+            if (entity, value) not in self._seen:
+                self._seen.add((entity, value))
+                verdict.entity_counts[entity] = verdict.entity_counts.get(entity, 0) + 1
             found = verdict.found.get((entity, piece.location))
             if found is None:
                 found = verdict.found[(entity, piece.location)] = AnswerFound()
-            found.count += 1
             found.max_score = max(found.max_score, round(finding.score, 4))
-            value = text[finding.start : finding.end]
-            if len(found.values) < MAX_VALUES and value not in found.values:
-                found.values.append(value)
+            if value not in found.values:
+                found.count += 1
+                if len(found.values) < MAX_VALUES:
+                    found.values.append(value)
 
 
 def _add(into: list[str], ids: tuple[str, ...]) -> None:

@@ -14,14 +14,16 @@ Anthropic ``ping``) pass without releasing anything, and deltas of other
 channels (another choice, another tool call) neither, so interleaved texts keep
 their hold-back.
 
-A block raises ``AnswerBlocked`` from ``feed``: the events of that chunk are
-not sent, and ``forward`` ends the stream with the provider's error event.
+A block raises ``AnswerBlocked`` from ``feed``: the events judged before it
+have been sent, that one is not, and ``forward`` ends the stream with the
+provider's error event. Gemini's JSON-array stream goes through the same
+``judge``, element by element, once the array has been read.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Hashable
+from collections.abc import AsyncIterator, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,7 +54,8 @@ class _Open:
 
 
 class EventStreamInspector:
-    """Feed raw SSE bytes, get judged SSE bytes; ``flush`` at the end of the stream."""
+    """Judges a stream's events in order; SSE bytes (``feed``) or parsed documents
+    (``judge``, for Gemini's JSON array) alike. ``release_all`` at the end."""
 
     def __init__(
         self,
@@ -69,15 +72,18 @@ class EventStreamInspector:
         self._max_scan = max_scan_chars
         self._open: dict[Hashable, _Open] = {}
 
-    async def feed(self, chunk: bytes) -> bytes:
-        out = [await self._event(event, end) for event, end in self.framer.feed(chunk)]
-        return b"".join(out)
+    async def feed(self, chunk: bytes) -> AsyncIterator[bytes]:
+        """The judged events ``chunk`` completes, one at a time: those judged before a
+        block are sent before it."""
+        for event, end in self.framer.feed(chunk):
+            if out := await self._event(event, end):
+                yield out
 
     async def flush(self) -> bytes:
         """The end of the stream: a last unterminated event, then every held tail."""
         rest = self.framer.rest()
         out = await self._event(rest, b"\n\n") if rest.strip() else rest
-        return out + await self._release_all()
+        return out + _frames(await self.release_all())
 
     async def _event(self, raw: bytes, end: bytes) -> bytes:
         lines = raw.splitlines()
@@ -86,11 +92,21 @@ class EventStreamInspector:
             return raw + end  # a comment or keep-alive: nothing to judge, nothing released
         document = _json_object(b"\n".join(data))
         if document is None:  # `data: [DONE]` or other non-JSON: the texts have ended
-            return await self._release_all() + raw + end
+            return _frames(await self.release_all()) + raw + end
+        other = [line for line in lines if not line.startswith(b"data:")]
+        before, edited = await self.judge(document, other)
+        body = _serialize(other, orjson.dumps(document), end) if edited else raw + end
+        return _frames(before) + body
+
+    async def judge(
+        self, document: dict[str, Any], other: list[bytes] | None = None
+    ) -> tuple[list[_Copy], bool]:
+        """Judge one event in place: the held tails to send before it, and whether it
+        was edited. ``other``: its SSE lines besides ``data:``, kept for copies."""
         kind = document.get("type")
         if kind in _KEEP_ALIVE or kind in self._reader.binary_events:
-            return raw + end
-        other = [line for line in lines if not line.startswith(b"data:")]
+            return [], False
+        other = other or []
         deltas: list[tuple[Hashable, JSONPath, str]] = []
         whole: list[tuple[JSONPath, str]] = []
         for path, text in strings(document):
@@ -98,7 +114,7 @@ class EventStreamInspector:
                 deltas.append((self._reader.channel(document, path), path, text))
             elif text:
                 whole.append((path, text))
-        before = b"" if deltas else await self._release_all()
+        before = [] if deltas else await self.release_all()
         edits: dict[JSONPath, str] = {}
         for key, path, text in deltas:
             opened = self._open.get(key)
@@ -116,24 +132,21 @@ class EventStreamInspector:
             for (path, old), new in zip(whole, judged, strict=True):
                 if new != old:
                     edits[path] = new
-        body = raw + end
         if edits:
             apply_edits(document, edits)
-            body = _serialize(other, orjson.dumps(document), end)
-        if deltas:
-            sent: bytes | None = None
-            for key, _, _ in deltas:
-                opened = self._open[key]
-                if opened.channel.held:  # remember the event, to copy when it is released
-                    sent = sent if sent is not None else orjson.dumps(document)
-                    opened.other, opened.last = other, sent
-                else:
-                    del self._open[key]
-        return before + body
+        sent: bytes | None = None
+        for key, _, _ in deltas:
+            opened = self._open[key]
+            if opened.channel.held:  # remember the event, to copy when it is released
+                sent = sent if sent is not None else orjson.dumps(document)
+                opened.other, opened.last = other, sent
+            else:
+                del self._open[key]
+        return before, bool(edits)
 
-    async def _release_all(self) -> bytes:
+    async def release_all(self) -> list[_Copy]:
         """Every held tail, each in a copy of its channel's last event."""
-        out: list[bytes] = []
+        out: list[_Copy] = []
         for key, opened in list(self._open.items()):
             del self._open[key]
             if not opened.channel.held:
@@ -142,8 +155,8 @@ class EventStreamInspector:
             tail = opened.channel.release(found[0], self._judge, final=True)
             copy = orjson.loads(opened.last)
             apply_edits(copy, {opened.path: tail})
-            out.append(_serialize(opened.other, orjson.dumps(copy), b"\n\n"))
-        return b"".join(out)
+            out.append((opened.other, copy))
+        return out
 
     async def _scan(self, texts: list[str]) -> list[list[Finding]]:
         """Findings per text; a large event is scanned on a worker thread, within budget."""
@@ -156,6 +169,14 @@ class EventStreamInspector:
         if size > self._offload:
             return await asyncio.to_thread(self._judge.scan_many, texts)
         return self._judge.scan_many(texts)
+
+
+#: a held tail's event: its SSE lines besides ``data:``, and its JSON
+_Copy = tuple[list[bytes], dict[str, Any]]
+
+
+def _frames(copies: list[_Copy]) -> bytes:
+    return b"".join(_serialize(other, orjson.dumps(doc), b"\n\n") for other, doc in copies)
 
 
 def _json_object(data: bytes) -> Any:

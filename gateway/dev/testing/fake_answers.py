@@ -83,11 +83,12 @@ def scripted_chunks(model: str, answer: ScriptedAnswer) -> Iterator[JSON]:
     """Gemini stream chunks (SSE or the JSON array): the pieces, then the function call."""
     pieces = list(answer.pieces) or [""]
     chunks = list(fr.gemini_chunks(model, pieces, 1))
-    if answer.tool_name:
+    if answer.tool_name:  # the call comes last, in the chunk that finishes
         call = {"functionCall": {"name": answer.tool_name, "args": orjson.loads(answer.arguments)}}
-        chunks[-1]["candidates"][0]["content"]["parts"] = [call]
-        chunks.insert(-1, fr.gemini_response(model, "", 1, None, finished=False))
-        chunks[-2]["candidates"][0]["content"]["parts"] = [{"text": ""}]
+        last = orjson.loads(orjson.dumps(chunks[-1]))
+        last["candidates"][0]["content"]["parts"] = [call]
+        del chunks[-1]["candidates"][0]["finishReason"]
+        chunks.append(last)
     yield from chunks
 
 
