@@ -9,9 +9,10 @@ the start of a value are held back:
 * a run of value characters at the very end: ASCII letters and digits, the
   separators identifiers and keys use (``- _ . / + = : @ ~ %``), and a space
   between digit groups (``4111 1111``);
-* unless that run is a plain word — lower-case or capitalised letters only —
-  which no identifier or key is and which reveals nothing on its own: English
-  prose streams without delay, and Hangul is never held;
+* unless that run is a plain word — lower-case or capitalised letters only,
+  perhaps ending a sentence with ``.`` or ``:`` — which no identifier or key is
+  and which reveals nothing on its own: English prose streams without delay,
+  and Hangul is never held;
 * and at most ``MAX_HOLD`` characters, the longest identifier the policies
   name (a card number with separators is 23, an AWS secret key 40).
 
@@ -35,6 +36,8 @@ CONTEXT_CHARS = 64
 
 _VALUE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./+=:@~%")
 _DIGITS = frozenset("0123456789")
+#: what may end a plain word at the end of a sentence or clause
+_PUNCTUATION = frozenset(".:")
 
 
 def hold_from(text: str) -> int:
@@ -51,8 +54,9 @@ def hold_from(text: str) -> int:
         else:
             break
     run = text[start:]
-    if run.isalpha() and run.isascii() and (run[1:].islower() or len(run) == 1):
-        return end  # a plain word (or nothing): nothing to hold
+    word = run[:-1] if run[-1:] in _PUNCTUATION else run
+    if not word or (word.isalpha() and word.isascii() and (word[1:].islower() or len(word) == 1)):
+        return end  # a plain word (or nothing), perhaps ending a sentence: nothing to hold
     return start
 
 
