@@ -21,8 +21,10 @@ import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
+import orjson
+
 from gateway.answers.inspect import AnswerInspection
-from gateway.detect.restore import StreamRestorer
+from gateway.detect.restore import StreamRestorer, restore_document, restore_text
 from gateway.errors import Refusal, UpstreamProtocolError
 from gateway.responses import protocol_error_message, stream_error_event
 from gateway.restore_events import EventStreamRestorer
@@ -154,14 +156,18 @@ class Forward:
                 body = await self._answers.read_whole(chunks)
                 began = time.perf_counter()
                 api = exchange.endpoint.api if exchange.endpoint is not None else None
-                chunks = _one(await self._answers.whole(judge, body, api))
+                body = await self._answers.whole(judge, body, api)
                 exchange.timings_ms["answer"] = _since(began)
+                if exchange.restore_mapping:  # read whole anyway: restored field by field
+                    body = _restored_whole(body, exchange.restore_mapping)
+                chunks = _one(body)
             else:  # judged as it flows; the time it takes is added up in "answer"
                 limits = self._limits
                 chunks = self._answers.stream(
                     judge, exchange, chunks, limits.max_event_bytes, limits.idle_timeout
                 )
-        if exchange.restore_mapping:  # after the rules: the caller's own values are not judged
+        if exchange.restore_mapping and (judge is None or event_stream):
+            # after the rules: the caller's own values are not judged
             chunks = restored(chunks, exchange.restore_mapping, event_stream, self._limits)
         await send(
             {"type": "http.response.start", "status": response.status_code, "headers": headers}
@@ -233,6 +239,16 @@ async def restored(
 
 async def _one(body: bytes) -> AsyncIterator[bytes]:
     yield body
+
+
+def _restored_whole(body: bytes, mapping: dict[str, str]) -> bytes:
+    """A whole answer's pseudonyms restored in its parsed strings, so tool-call arguments
+    get their values JSON-escaped; a body that is not JSON is restored as text."""
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return restore_text(body.decode("utf-8", "replace"), mapping).encode()
+    return orjson.dumps(restore_document(document, mapping))
 
 
 #: how a relayed chunk ends when it ends on an event boundary

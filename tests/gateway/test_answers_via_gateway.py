@@ -397,3 +397,52 @@ def test_policy_file_cases_state_answers(tmp_path: Path) -> None:
     path.write_text(BLOCKING, encoding="utf-8")
     (report,) = run_policy_tests([path])
     assert report.ok, report.results
+
+
+QUOTED = """
+policy: quoted-client
+detection:
+  dictionaries:
+    - entity: KEY_CLIENT
+      terms: ['Hanbit "HQ" Corp']
+rules:
+  - id: pseudonymize-clients
+    when: { entities: [KEY_CLIENT] }
+    action: pseudonymize
+  - id: mask-rrn-in-answers
+    when: { entities: [KR_RRN] }
+    direction: response
+    action: mask
+tests:
+  - name: a client's name is pseudonymized
+    request: { text: 'Call Hanbit "HQ" Corp' }
+    expect: { action: pseudonymize }
+"""
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+def test_a_value_restored_into_tool_call_arguments_stays_inside_its_string(
+    tmp_path: Path, stream: bool
+) -> None:
+    """A restored value with a quote in it is JSON-escaped inside the arguments: it
+    cannot end the argument's string or add a key to the call."""
+    with gateway_stack(tmp_path, policy_text=QUOTED) as built:
+        built.fake.scripted = ScriptedAnswer(("Calling.",), "call", ('{"who": "', "{prompt}", '"}'))
+        prompt: Any = [{"role": "user", "content": 'Call Hanbit "HQ" Corp'}]
+        client = _openai(built)
+        if stream:
+            pieces = []
+            for chunk in client.chat.completions.create(
+                model="gpt-4o", messages=prompt, tools=TOOLS, stream=True
+            ):
+                for call in (chunk.choices[0].delta.tool_calls or []) if chunk.choices else []:
+                    if call.function is not None and call.function.arguments:
+                        pieces.append(call.function.arguments)
+            arguments = "".join(pieces)
+        else:
+            reply = client.chat.completions.create(model="gpt-4o", messages=prompt, tools=TOOLS)
+            calls = reply.choices[0].message.tool_calls or []
+            assert calls[0].type == "function"
+            arguments = calls[0].function.arguments
+        assert "Hanbit" not in built.fake.received[-1].text  # the provider saw a placeholder
+    assert orjson.loads(arguments) == {"who": 'Call Hanbit "HQ" Corp'}

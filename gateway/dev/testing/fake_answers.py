@@ -31,6 +31,15 @@ class ScriptedAnswer:
     tool_name: str | None = None
     tool_pieces: tuple[str, ...] = ()
 
+    def with_prompt(self, prompt: str) -> ScriptedAnswer:
+        """``{prompt}`` in any piece becomes the caller's last text, as the provider got it
+        (placeholders included): how a test makes a provider write a pseudonym back."""
+        return ScriptedAnswer(
+            tuple(piece.replace("{prompt}", prompt) for piece in self.pieces),
+            self.tool_name,
+            tuple(piece.replace("{prompt}", prompt) for piece in self.tool_pieces),
+        )
+
     @property
     def text(self) -> str:
         return "".join(self.pieces)

@@ -405,6 +405,9 @@ def _scripted(
     kind: str, model: str, body: dict[str, Any], answer: fa.ScriptedAnswer, sse: bool
 ) -> _Reply:
     model = str(body.get("model") or model or "fake-model")
+    prompts = {"chat": fp.chat_prompt, "responses": fp.responses_prompt}
+    prompt = prompts.get(kind, fp.anthropic_prompt if kind == "anthropic" else fp.gemini_prompt)
+    answer = answer.with_prompt(prompt(body))
     if kind == "generateContent":
         return _Reply(body=fa.scripted_body(kind, model, answer))
     if kind == "streamGenerateContent":
