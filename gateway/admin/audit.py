@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 
-from gateway.audit.query import BUCKETS, STATS_DIMENSIONS, AuditFilter, parse_time
+from gateway.audit.query import BUCKETS, DIRECTIONS, STATS_DIMENSIONS, AuditFilter, parse_time
 from gateway.audit.sqlstore import SQLAuditStore
 
 __all__ = ["MAX_PAGE", "audit_router"]
@@ -28,6 +28,10 @@ def _iso(seconds: float) -> str:
 
 def _filter(params: dict[str, str]) -> AuditFilter:
     values: dict[str, Any] = {name: params.get(name) or None for name in _FILTERS}
+    direction = params.get("direction") or None
+    if direction not in (None, *DIRECTIONS):
+        raise HTTPException(400, f"direction must be one of {', '.join(DIRECTIONS)}")
+    values["direction"] = direction
     for name in ("start", "end"):
         if params.get(name):
             try:
@@ -55,8 +59,8 @@ def _unknown(params: dict[str, str], allowed: set[str]) -> None:
 
 def audit_router(store: SQLAuditStore) -> APIRouter:
     router = APIRouter()
-    search_params = {*_FILTERS, "start", "end", "limit", "cursor", "order"}
-    stats_params = {*_FILTERS, "start", "end", "by", "per"}
+    search_params = {*_FILTERS, "direction", "start", "end", "limit", "cursor", "order"}
+    stats_params = {*_FILTERS, "direction", "start", "end", "by", "per"}
 
     @router.get("/audit")
     def search(request: Request) -> dict[str, Any]:

@@ -206,7 +206,8 @@ def _request_details(exchange: Exchange) -> dict[str, Any] | None:
     }
     kept: dict[str, Any] = {key: value for key, value in details.items() if value}
     answer = exchange.answer
-    if answer is not None:  # the rules judging answers read this one
+    # the rules judging answers read this one and found something (else nothing to say)
+    if answer is not None and (answer.entity_counts or answer.rule_ids or answer.blocked):
         judged: dict[str, Any] = {"action": answer.action}
         for name, value in (
             ("rule_ids", answer.rule_ids),

@@ -19,6 +19,7 @@ from gateway.audit.record import AuditRecord
 
 __all__ = [
     "BUCKETS",
+    "DIRECTIONS",
     "STATS_DIMENSIONS",
     "AuditFilter",
     "Dialect",
@@ -31,7 +32,19 @@ __all__ = [
     "stats_sql",
 ]
 
-STATS_DIMENSIONS = ("decision", "rule", "monitored_rule", "entity", "provider", "user")
+STATS_DIMENSIONS = (
+    "decision",
+    "rule",
+    "monitored_rule",
+    "entity",
+    "provider",
+    "user",
+    "answer_action",
+    "answer_entity",
+)
+#: which findings a filter reads: the request's, the answer's (``details.response``), or both
+Direction = Literal["request", "response"]
+DIRECTIONS: tuple[str, ...] = ("request", "response")
 BUCKETS = {"hour": 3600, "day": 86400}
 Order = Literal["desc", "asc"]
 
@@ -49,6 +62,9 @@ class AuditFilter:
     decision: str | None = None
     rule: str | None = None  # enforced or monitored
     entity: str | None = None
+    #: ``entity`` (and, with ``response``, ``decision``) read in the request or the answer;
+    #: None: an entity in either. Alone, ``response`` means "an answer held findings"
+    direction: Direction | None = None
 
 
 @dataclass(slots=True)
@@ -76,6 +92,13 @@ class Dialect:
     array_elements: str  # a FROM item yielding j.value for {col}
     object_keys: str  # a FROM item aliased j over the keys of {col}
     object_key: str  # the key's column in that item
+    object_not_empty: str  # SQL true when the JSON object {col} has a key
+    #: the answer's entity counts (``details.response.entities``), as a JSON object
+    answer_entities: str
+    #: what the rules judging the answer did (``details.response.action``), as text
+    answer_action: str
+    #: a FROM item aliased j over the keys of the answer's entities (key in ``object_key``)
+    answer_entity_keys: str
 
 
 def encode_cursor(time: float, seq: int) -> str:
@@ -104,11 +127,12 @@ def _where(f: AuditFilter, d: Dialect) -> tuple[list[str], list[object]]:
     if f.end is not None:
         clauses.append(f"time < {p}")
         params.append(f.end)
+    answers = f.direction == "response"
     for column, value in (
         ('"user"', f.user),
         ("provider", f.provider),
         ("jurisdiction", f.jurisdiction),
-        ("decision", f.decision),
+        (d.answer_action if answers else "decision", f.decision),
     ):
         if value is not None:
             clauses.append(f"{column} = {p}")
@@ -122,9 +146,18 @@ def _where(f: AuditFilter, d: Dialect) -> tuple[list[str], list[object]]:
         )
         clauses.append(f"({either})")
         params += [f.rule, f.rule]
+    in_request = d.object_has_key.format(col="entities")
+    in_answer = d.object_has_key.format(col=d.answer_entities)
     if f.entity is not None:
-        clauses.append(d.object_has_key.format(col="entities"))
-        params.append(f.entity)
+        if f.direction is None:
+            clauses.append(f"({in_request} OR {in_answer})")
+            params += [f.entity, f.entity]
+        else:
+            clauses.append(in_answer if answers else in_request)
+            params.append(f.entity)
+    elif f.direction is not None:  # records with findings in that direction
+        column = d.answer_entities if answers else "entities"
+        clauses.append(d.object_not_empty.format(col=column))
     return clauses, params
 
 
@@ -170,6 +203,12 @@ def stats_sql(f: AuditFilter, d: Dialect, by: str, per: str) -> tuple[str, list[
     elif by == "entity":
         source += ", " + d.object_keys.format(col="entities")
         key = d.object_key
+    elif by == "answer_entity":
+        source += ", " + d.answer_entity_keys
+        key = d.object_key
+    elif by == "answer_action":
+        clauses.append(f"{d.answer_action} IS NOT NULL")  # only answers the rules read
+        key = d.answer_action
     else:
         key = '"user"' if by == "user" else by
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""

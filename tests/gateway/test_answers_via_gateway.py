@@ -371,8 +371,7 @@ def test_the_callers_own_pseudonymized_values_are_restored_not_judged(
     sent = blocking.fake.received[-1].json()["messages"][0]["content"]
     assert EMAIL not in sent  # the provider saw placeholders only
     record = blocking.record(_id(raw.headers))
-    assert record.details is not None
-    assert record.details["response"] == {"action": "allow"}
+    assert "response" not in (record.details or {})  # nothing found in the answer
 
 
 def test_an_address_the_provider_writes_itself_is_judged(blocking: GatewayStack) -> None:
