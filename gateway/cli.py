@@ -112,6 +112,11 @@ def _parser() -> argparse.ArgumentParser:
         help="instead: latency of other clients while attackers send crafted input",
     )
     bench.add_argument(
+        "--answers",
+        action="store_true",
+        help="instead: what inspecting answers adds (first byte, per event, whole answer)",
+    )
+    bench.add_argument(
         "--mb",
         type=float,
         help="with --hostile: its stream's size (20); with --attacks: the digits prompt's (10)",
@@ -222,6 +227,10 @@ def _bench(args: argparse.Namespace) -> int:
         from gateway.dev.bench.hostile import run_hostile_benchmark
 
         return run_hostile_benchmark(megabytes=args.mb or 20.0, output=args.output)
+    if args.answers:
+        from gateway.dev.bench.answers import run_answers_benchmark
+
+        return run_answers_benchmark(rounds=20 if args.quick else 200, output=args.output)
     if args.attacks:
         from gateway.dev.bench.attacks import run_attack_benchmark
 
