@@ -19,8 +19,10 @@ judged as a leak of theirs (``docs/policies.md#answers``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -30,7 +32,13 @@ from gateway.answers.readers import AnswerReader, reader_for, strings
 from gateway.answers.stream import EventStreamInspector
 from gateway.detect.actions import RequestEditor
 from gateway.detect.transforms import Pseudonymizer
-from gateway.errors import AnswerBlocked, AnswerUninspectable, UpstreamProtocolError
+from gateway.errors import (
+    AnswerBlocked,
+    AnswerUninspectable,
+    InspectionFailed,
+    Refusal,
+    UpstreamProtocolError,
+)
 from gateway.exchange import AnswerVerdict
 from gateway.policy.fact_table import read_input
 from gateway.providers.dialect import apply_edits, format_location
@@ -42,6 +50,8 @@ if TYPE_CHECKING:
     from gateway.policy import CompiledPolicy
 
 __all__ = ["AnswerInspection"]
+
+log = logging.getLogger("haetae.answers")
 
 
 class AnswerInspection:
@@ -101,6 +111,10 @@ class AnswerInspection:
 
     async def whole(self, judge: AnswerJudge, body: bytes, api: str | None = None) -> bytes:
         """``body`` as the caller may read it; raises ``AnswerBlocked`` before any byte."""
+        with _fail_closed():
+            return await self._whole(judge, body, api)
+
+    async def _whole(self, judge: AnswerJudge, body: bytes, api: str | None) -> bytes:
         try:
             document = orjson.loads(body) if body.strip() else None
         except orjson.JSONDecodeError:
@@ -162,12 +176,14 @@ class AnswerInspection:
         try:
             async for chunk in progressing(chunks, events.framer, idle_timeout):
                 began = time.perf_counter()
-                async for out in events.feed(chunk):
+                async for out in _guarded(events.feed(chunk)):
                     timings["answer"] += time.perf_counter() - began
                     yield out
                     began = time.perf_counter()
                 timings["answer"] += time.perf_counter() - began
-            if out := await events.flush():
+            with _fail_closed():
+                out = await events.flush()
+            if out:
                 yield out
         except AnswerBlocked:
             judge.verdict.blocked = "mid_stream"
@@ -191,3 +207,28 @@ class AnswerInspection:
         except AnswerBlocked:
             judge.verdict.blocked = "before_relay"
             raise
+
+
+@contextlib.contextmanager
+def _fail_closed() -> Iterator[None]:
+    """A failure to judge withholds the answer (fail closed), as a refusal ``forward``
+    sends in the provider's format; the log names the error's type and place only."""
+    try:
+        yield
+    except Refusal:
+        raise
+    except Exception as exc:
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        where = f"{tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}" if tb else "?"
+        log.error("answer inspection failed error=%s at %s", type(exc).__name__, where)
+        raise InspectionFailed(
+            "Haetae could not inspect the provider's answer, so it was withheld (fail closed)"
+        ) from None
+
+
+async def _guarded(events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    with _fail_closed():
+        async for out in events:
+            yield out

@@ -5,7 +5,9 @@ caller may see (content, refusals, reasoning, tool-call arguments, Anthropic
 ``tool_use`` input and Gemini ``functionCall`` args, which are objects whose
 strings are walked), except the values of *structural* keys — ids, roles,
 enums, model names, signatures and binary payloads — which no model writes
-prose into and which the SDKs parse (an edited id would break them).
+prose into and which the SDKs parse (an edited id would break them). Below a
+tool call's own object (``input``, ``args``) every key is the model's, so
+nothing there is structural.
 
 A stream writes some texts in pieces: a **delta** is a field whose value
 continues in the next event of the same **channel** (OpenAI
@@ -25,7 +27,7 @@ from typing import Any
 
 from gateway.providers.dialect import JSONPath
 
-__all__ = ["STRUCTURAL_KEYS", "AnswerReader", "reader_for", "strings"]
+__all__ = ["FREE_FORM_KEYS", "STRUCTURAL_KEYS", "AnswerReader", "reader_for", "strings"]
 
 #: keys whose string values are structure, not text: never judged, never edited
 STRUCTURAL_KEYS = frozenset(
@@ -116,18 +118,23 @@ def reader_for(api: str | None) -> AnswerReader:
     return _READERS.get(api or "", _WHOLE)
 
 
-def strings(value: Any, path: JSONPath = ()) -> Iterator[tuple[JSONPath, str]]:
+#: keys whose object is the model's own (tool-call input and args): every key below is
+#: the model's choice, so none is structural (``{"id": "900101-…"}`` is read)
+FREE_FORM_KEYS = frozenset({"input", "args", "arguments"})
+
+
+def strings(value: Any, path: JSONPath = (), free: bool = False) -> Iterator[tuple[JSONPath, str]]:
     """Every string of an answer the caller may read, with its path, in document order."""
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, dict):
         for key, item in value.items():
-            if key in STRUCTURAL_KEYS and not isinstance(item, (dict, list)):
+            if not free and key in STRUCTURAL_KEYS and not isinstance(item, (dict, list)):
                 continue
-            yield from strings(item, (*path, key))
+            yield from strings(item, (*path, key), free or key in FREE_FORM_KEYS)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from strings(item, (*path, index))
+            yield from strings(item, (*path, index), free)
 
 
 def _matches(pattern: Pattern, path: JSONPath) -> bool:
