@@ -83,7 +83,8 @@ def expected(predicate) -> list[str]:
          lambda r: r.user == "bob" and r.decision == "block" and r.time >= T0 + HOUR),
         (AuditFilter(user="nobody"), lambda r: False),
         # findings per direction: an entity in the request, the answer, or either
-        (AuditFilter(entity="CREDIT_CARD"), lambda r: "CREDIT_CARD" in answer(r).get("entities", {})),
+        (AuditFilter(entity="CREDIT_CARD"),
+         lambda r: "CREDIT_CARD" in answer(r).get("entities", {})),
         (AuditFilter(entity="KR_RRN", direction="response"),
          lambda r: "KR_RRN" in answer(r).get("entities", {})),
         (AuditFilter(entity="KR_RRN", direction="request"), lambda r: "KR_RRN" in r.entities),
