@@ -18,7 +18,6 @@ judged as a leak of theirs (``docs/policies.md#answers``).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import time
@@ -34,7 +33,6 @@ from gateway.detect.actions import RequestEditor
 from gateway.detect.transforms import Pseudonymizer
 from gateway.errors import (
     AnswerBlocked,
-    AnswerUninspectable,
     InspectionFailed,
     Refusal,
     UpstreamProtocolError,
@@ -94,6 +92,8 @@ class AnswerInspection:
             RequestEditor(self._key, self._pseudonymizer),
             exchange.language(),
             verdict,
+            self._offload,
+            self._max_scan,
         )
 
     async def read_whole(self, chunks: AsyncIterator[bytes]) -> bytes:
@@ -142,7 +142,7 @@ class AnswerInspection:
     ) -> bytes:
         """A stream sent as one JSON array (Gemini without ``alt=sse``): its elements are
         judged as events, so a value cut between two chunks is caught as in SSE."""
-        events = EventStreamInspector(judge, reader, size + 1, self._offload, self._max_scan)
+        events = EventStreamInspector(judge, reader, size + 1)
         out: list[Any] = []
         try:
             for chunk in chunks:
@@ -168,9 +168,7 @@ class AnswerInspection:
     ) -> AsyncIterator[bytes]:
         """The event stream judged as it flows; a block ends it (``AnswerBlocked``)."""
         api = exchange.endpoint.api if exchange.endpoint is not None else None
-        events = EventStreamInspector(
-            judge, reader_for(api), max_event_bytes, self._offload, self._max_scan
-        )
+        events = EventStreamInspector(judge, reader_for(api), max_event_bytes)
         timings = exchange.timings_ms
         timings["answer"] = 0.0
         try:
@@ -192,16 +190,7 @@ class AnswerInspection:
             timings["answer"] = round(timings["answer"] * 1000, 3)
 
     async def _judge(self, judge: AnswerJudge, texts: list[str], locations: list[str]) -> list[str]:
-        size = sum(map(len, texts))
-        if size > self._max_scan:
-            raise AnswerUninspectable(
-                f"the answer holds more than {self._max_scan} characters to inspect "
-                "(detection.max_scan_chars); it was withheld"
-            )
-        if size > self._offload:
-            found = await asyncio.to_thread(judge.scan_many, texts)
-        else:
-            found = judge.scan_many(texts)
+        found = await judge.scan_within_budget(texts)
         try:
             return judge_texts(judge, texts, locations, found)
         except AnswerBlocked:

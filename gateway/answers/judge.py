@@ -15,12 +15,13 @@ are kept only until the record fingerprints them).
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gateway.detect.actions import RequestEditor
-from gateway.errors import AnswerBlocked
+from gateway.errors import AnswerBlocked, AnswerUninspectable
 from gateway.exchange import AnswerFound, AnswerVerdict
 from gateway.policy import refusal_message
 from gateway.policy.schema import EDIT_ACTIONS
@@ -65,7 +66,11 @@ class AnswerJudge:
         editor: RequestEditor,
         language: Language,
         verdict: AnswerVerdict,
+        offload_chars: int = 2_048,
+        max_scan_chars: int = 1 << 20,
     ) -> None:
+        self._offload = offload_chars
+        self._max_scan = max_scan_chars
         self._engine = engine
         self._policy = policy
         self._facts = facts
@@ -77,6 +82,19 @@ class AnswerJudge:
     def scan(self, text: str) -> list[Finding]:
         """The findings in ``text`` that count under the policy's thresholds and lists."""
         return self.scan_many([text])[0]
+
+    async def scan_within_budget(self, texts: list[str]) -> list[list[Finding]]:
+        """``scan_many`` within the scan budget (``detection.max_scan_chars``, else
+        ``AnswerUninspectable``), on a worker thread above ``offload_chars``."""
+        size = sum(map(len, texts))
+        if size > self._max_scan:
+            raise AnswerUninspectable(
+                f"the answer holds more than {self._max_scan} characters to inspect at once "
+                "(detection.max_scan_chars); it was withheld"
+            )
+        if size > self._offload:
+            return await asyncio.to_thread(self.scan_many, texts)
+        return self.scan_many(texts)
 
     def scan_many(self, texts: list[str]) -> list[list[Finding]]:
         """One scan over several texts (a value split between two is found in parts)."""

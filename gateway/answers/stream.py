@@ -22,7 +22,6 @@ provider's error event. Gemini's JSON-array stream goes through the same
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -32,8 +31,6 @@ import orjson
 from gateway.answers.channel import TextChannel
 from gateway.answers.judge import AnswerJudge, judge_texts
 from gateway.answers.readers import AnswerReader, strings
-from gateway.detect.findings import Finding
-from gateway.errors import AnswerUninspectable
 from gateway.providers.dialect import JSONPath, apply_edits, format_location
 from gateway.upstream.events import EventFramer
 
@@ -57,19 +54,10 @@ class EventStreamInspector:
     """Judges a stream's events in order; SSE bytes (``feed``) or parsed documents
     (``judge``, for Gemini's JSON array) alike. ``release_all`` at the end."""
 
-    def __init__(
-        self,
-        judge: AnswerJudge,
-        reader: AnswerReader,
-        max_event_bytes: int,
-        offload_chars: int = 2_048,
-        max_scan_chars: int = 1 << 20,
-    ) -> None:
+    def __init__(self, judge: AnswerJudge, reader: AnswerReader, max_event_bytes: int) -> None:
         self.framer = EventFramer(max_event_bytes)
         self._judge = judge
         self._reader = reader
-        self._offload = offload_chars
-        self._max_scan = max_scan_chars
         self._open: dict[Hashable, _Open] = {}
 
     async def feed(self, chunk: bytes) -> AsyncIterator[bytes]:
@@ -121,14 +109,16 @@ class EventStreamInspector:
             if opened is None:
                 channel = TextChannel(format_location(path, free_from=0))
                 opened = self._open[key] = _Open(channel, path, other, b"")
-            found = await self._scan([opened.channel.window(text)])
+            found = await self._judge.scan_within_budget([opened.channel.window(text)])
             released = opened.channel.release(found[0], self._judge)
             if released != text:
                 edits[path] = released
         if whole:
             texts = [text for _, text in whole]
             locations = [format_location(path, free_from=0) for path, _ in whole]
-            judged = judge_texts(self._judge, texts, locations, await self._scan(texts))
+            judged = judge_texts(
+                self._judge, texts, locations, await self._judge.scan_within_budget(texts)
+            )
             for (path, old), new in zip(whole, judged, strict=True):
                 if new != old:
                     edits[path] = new
@@ -151,24 +141,12 @@ class EventStreamInspector:
             del self._open[key]
             if not opened.channel.held:
                 continue
-            found = await self._scan([opened.channel.window("")])
+            found = await self._judge.scan_within_budget([opened.channel.window("")])
             tail = opened.channel.release(found[0], self._judge, final=True)
             copy = orjson.loads(opened.last)
             apply_edits(copy, {opened.path: tail})
             out.append((opened.other, copy))
         return out
-
-    async def _scan(self, texts: list[str]) -> list[list[Finding]]:
-        """Findings per text; a large event is scanned on a worker thread, within budget."""
-        size = sum(map(len, texts))
-        if size > self._max_scan:
-            raise AnswerUninspectable(
-                f"an event of the answer holds more than {self._max_scan} characters to "
-                "inspect (detection.max_scan_chars); the answer was stopped"
-            )
-        if size > self._offload:
-            return await asyncio.to_thread(self._judge.scan_many, texts)
-        return self._judge.scan_many(texts)
 
 
 #: a held tail's event: its SSE lines besides ``data:``, and its JSON

@@ -44,12 +44,13 @@ def engine(default_policy: CompiledPolicy) -> DetectionEngine:
 def make_judge(
     default_policy: CompiledPolicy, engine: DetectionEngine
 ) -> Callable[..., AnswerJudge]:
-    def make(blocking: bool = False) -> AnswerJudge:
+    def make(blocking: bool = False, max_scan_chars: int = 1 << 20) -> AnswerJudge:
         from gateway.detect import SUPPORTED_ENTITIES
 
         policy = parse_policy(BLOCKING, SUPPORTED_ENTITIES) if blocking else default_policy
         facts = PolicyInput("openai", "US", None, "chat", "gpt-4o")
         editor = RequestEditor(KEY, Pseudonymizer(KEY))
-        return AnswerJudge(engine, policy, facts, editor, "en", AnswerVerdict())
+        verdict = AnswerVerdict()
+        return AnswerJudge(engine, policy, facts, editor, "en", verdict, 2_048, max_scan_chars)
 
     return make

@@ -21,8 +21,8 @@ MASKED = TEXT.replace(RRN, mask_value("KR_RRN", RRN)).replace(
 )
 
 
-def inspection(engine, max_scan_chars: int = 1 << 20) -> AnswerInspection:
-    return AnswerInspection(lambda _policy: engine, b"k" * 32, max_scan_chars=max_scan_chars)
+def inspection(engine) -> AnswerInspection:
+    return AnswerInspection(lambda _policy: engine, b"k" * 32)
 
 
 @pytest.mark.parametrize("kind", ["chat", "responses", "anthropic", "generateContent"])
@@ -60,7 +60,7 @@ def test_a_block_is_raised_before_any_byte_and_recorded(make_judge, engine) -> N
 def test_an_answer_over_the_scan_budget_is_withheld(make_judge, engine) -> None:
     with pytest.raises(AnswerUninspectable):
         asyncio.run(
-            inspection(engine, max_scan_chars=10).whole(make_judge(), b'{"t": "a longer text"}')
+            inspection(engine).whole(make_judge(max_scan_chars=10), b'{"t": "a longer text"}')
         )
 
 

@@ -34,6 +34,7 @@ import orjson
 import yaml
 
 from gateway.app import Gateway, build_app
+from gateway.dev.bench.inprocess import chat_scope
 from gateway.settings import load_settings
 
 __all__ = ["run_answers_benchmark"]
@@ -117,17 +118,6 @@ def _build(policy: Path, folder: Path, name: str, stamps: list[float]) -> Gatewa
     )
 
 
-_SCOPE: dict[str, Any] = {
-    "type": "http",
-    "method": "POST",
-    "path": "/openai/v1/chat/completions",
-    "raw_path": b"/openai/v1/chat/completions",
-    "query_string": b"",
-    "headers": [(b"content-type", b"application/json"), (b"authorization", b"Bearer sk-x")],
-    "client": ("127.0.0.1", 50000),
-}
-
-
 async def _one(app: Gateway, stream: bool, stamps: list[float]) -> tuple[float, list[float], float]:
     """(time to first byte, each event's delay, whole time), in ms."""
     body = orjson.dumps(
@@ -162,7 +152,7 @@ async def _one(app: Gateway, stream: bool, stamps: list[float]) -> tuple[float, 
 
     stamps.clear()
     began = time.perf_counter()
-    await app(dict(_SCOPE), receive, send)
+    await app(chat_scope(), receive, send)
     ended = time.perf_counter()
     delays = [(out - arrived) * 1000 for arrived, out in zip(stamps, sent, strict=False)]
     return (sent[0] - began) * 1000, delays, (ended - began) * 1000
