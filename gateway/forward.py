@@ -158,6 +158,8 @@ class Forward:
                 api = exchange.endpoint.api if exchange.endpoint is not None else None
                 body = await self._answers.whole(judge, body, api)
                 exchange.timings_ms["answer"] = _since(began)
+                if judge.verdict.action != "allow":  # the head is not sent yet: say so
+                    headers.append((b"x-haetae-answer", judge.verdict.action.encode()))
                 if exchange.restore_mapping:  # read whole anyway: restored field by field
                     body = _restored_whole(body, exchange.restore_mapping)
                 chunks = _one(body)

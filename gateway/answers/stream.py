@@ -34,8 +34,11 @@ from gateway.answers.readers import AnswerReader, strings
 from gateway.providers.dialect import JSONPath, apply_edits, format_location
 from gateway.upstream.events import EventFramer
 
-__all__ = ["EventStreamInspector"]
+__all__ = ["MAX_OPEN_CHANNELS", "EventStreamInspector"]
 
+#: texts holding back at once; an upstream that interleaves more (one choice index after
+#: another) has its oldest released, so what is held stays bounded by this many events
+MAX_OPEN_CHANNELS = 16
 #: event types that only keep the connection alive
 _KEEP_ALIVE = frozenset({"ping"})
 
@@ -107,6 +110,8 @@ class EventStreamInspector:
         for key, path, text in deltas:
             opened = self._open.get(key)
             if opened is None:
+                if len(self._open) >= MAX_OPEN_CHANNELS:  # the oldest holding one goes now
+                    before += await self._release(next(iter(self._open)))
                 channel = TextChannel(format_location(path, free_from=0))
                 opened = self._open[key] = _Open(channel, path, other, b"")
             found = await self._judge.scan_within_budget([opened.channel.window(text)])
@@ -137,16 +142,19 @@ class EventStreamInspector:
     async def release_all(self) -> list[_Copy]:
         """Every held tail, each in a copy of its channel's last event."""
         out: list[_Copy] = []
-        for key, opened in list(self._open.items()):
-            del self._open[key]
-            if not opened.channel.held:
-                continue
-            found = await self._judge.scan_within_budget([opened.channel.window("")])
-            tail = opened.channel.release(found[0], self._judge, final=True)
-            copy = orjson.loads(opened.last)
-            apply_edits(copy, {opened.path: tail})
-            out.append((opened.other, copy))
+        for key in list(self._open):
+            out += await self._release(key)
         return out
+
+    async def _release(self, key: Hashable) -> list[_Copy]:
+        opened = self._open.pop(key)
+        if not opened.channel.held:
+            return []
+        found = await self._judge.scan_within_budget([opened.channel.window("")])
+        tail = opened.channel.release(found[0], self._judge, final=True)
+        copy = orjson.loads(opened.last)
+        apply_edits(copy, {opened.path: tail})
+        return [(opened.other, copy)]
 
 
 #: a held tail's event: its SSE lines besides ``data:``, and its JSON

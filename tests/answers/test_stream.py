@@ -94,3 +94,36 @@ def test_the_hold_back_is_bounded(make_judge) -> None:
     delivered = [len(s) for s in sent[1:-3]]  # the content events
     assert sum(1 for size in delivered if size) > 40  # the text kept flowing
     assert RRN not in texts(sent)
+
+
+def test_interleaved_texts_hold_back_a_bounded_number_of_events(make_judge) -> None:
+    """An upstream writing 100 choices side by side, each ending in digits, has the
+    oldest held tails released: the inspector never holds more than MAX_OPEN_CHANNELS."""
+    from gateway.answers.stream import MAX_OPEN_CHANNELS
+
+    def event(index: int, text: str) -> bytes:
+        choice = {"index": index, "delta": {"content": text}, "finish_reason": None}
+        return b"data: " + orjson.dumps({"id": "c", "choices": [choice]}) + b"\n\n"
+
+    inspector = EventStreamInspector(make_judge(), reader_for("chat"), 1 << 20)
+    most = 0
+
+    async def run() -> bytes:
+        nonlocal most
+        out = []
+        for index in range(100):
+            out += [sent async for sent in inspector.feed(event(index, f"order {index}00"))]
+            most = max(most, len(inspector._open))
+        out.append(await inspector.flush())
+        return b"".join(out)
+
+    sent = asyncio.run(run())
+    assert most <= MAX_OPEN_CHANNELS
+    contents: dict[int, str] = {}
+    for line in sent.splitlines():
+        if line.startswith(b"data: {"):
+            choice = orjson.loads(line[6:])["choices"][0]
+            contents[choice["index"]] = (
+                contents.get(choice["index"], "") + choice["delta"]["content"]
+            )
+    assert contents == {index: f"order {index}00" for index in range(100)}

@@ -124,6 +124,7 @@ def chat(stack: GatewayStack) -> Read:
         model="gpt-4o", messages=MESSAGES, tools=TOOLS
     )
     message = raw.parse().choices[0].message
+    assert raw.headers["x-haetae-answer"] == "mask"  # a whole answer says what was done
     assert message.tool_calls is not None
     call = message.tool_calls[0]
     assert call.type == "function"
