@@ -153,7 +153,11 @@ class Forward:
         if judge is not None:
             assert self._answers is not None
             if not event_stream:  # read whole, judged before the head: a block is a refusal
-                body = await self._answers.read_whole(chunks)
+                try:
+                    body = await self._answers.read_whole(chunks)
+                except UpstreamProtocolError as broken:  # in the caller's language
+                    message = protocol_error_message(exchange, broken.reason)
+                    raise UpstreamProtocolError(message, reason=broken.reason) from None
                 began = time.perf_counter()
                 api = exchange.endpoint.api if exchange.endpoint is not None else None
                 body = await self._answers.whole(judge, body, api)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from gateway.answers.judge import AnswerJudge, judge_texts
+from gateway.answers.judge import FAILED, AnswerJudge, judge_texts
 from gateway.answers.readers import AnswerReader, reader_for, strings
 from gateway.answers.stream import EventStreamInspector
 from gateway.detect.actions import RequestEditor
@@ -111,7 +111,7 @@ class AnswerInspection:
 
     async def whole(self, judge: AnswerJudge, body: bytes, api: str | None = None) -> bytes:
         """``body`` as the caller may read it; raises ``AnswerBlocked`` before any byte."""
-        with _fail_closed():
+        with _fail_closed(judge):
             return await self._whole(judge, body, api)
 
     async def _whole(self, judge: AnswerJudge, body: bytes, api: str | None) -> bytes:
@@ -174,12 +174,12 @@ class AnswerInspection:
         try:
             async for chunk in progressing(chunks, events.framer, idle_timeout):
                 began = time.perf_counter()
-                async for out in _guarded(events.feed(chunk)):
+                async for out in _guarded(judge, events.feed(chunk)):
                     timings["answer"] += time.perf_counter() - began
                     yield out
                     began = time.perf_counter()
                 timings["answer"] += time.perf_counter() - began
-            with _fail_closed():
+            with _fail_closed(judge):
                 out = await events.flush()
             if out:
                 yield out
@@ -199,7 +199,7 @@ class AnswerInspection:
 
 
 @contextlib.contextmanager
-def _fail_closed() -> Iterator[None]:
+def _fail_closed(judge: AnswerJudge) -> Iterator[None]:
     """A failure to judge withholds the answer (fail closed), as a refusal ``forward``
     sends in the provider's format; the log names the error's type and place only."""
     try:
@@ -212,12 +212,10 @@ def _fail_closed() -> Iterator[None]:
             tb = tb.tb_next
         where = f"{tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}" if tb else "?"
         log.error("answer inspection failed error=%s at %s", type(exc).__name__, where)
-        raise InspectionFailed(
-            "Haetae could not inspect the provider's answer, so it was withheld (fail closed)"
-        ) from None
+        raise InspectionFailed(FAILED[judge.language]) from None
 
 
-async def _guarded(events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    with _fail_closed():
+async def _guarded(judge: AnswerJudge, events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    with _fail_closed(judge):
         async for out in events:
             yield out

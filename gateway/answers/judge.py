@@ -33,10 +33,21 @@ if TYPE_CHECKING:
     from gateway.policy.facts import PolicyInput
     from gateway.policy.messages import Language
 
-__all__ = ["MAX_VALUES", "AnswerJudge", "Piece", "judge_texts"]
+__all__ = ["FAILED", "MAX_VALUES", "AnswerJudge", "Piece", "judge_texts"]
 
 #: values kept per entity type and place, for the record's fingerprints
 MAX_VALUES = 16
+_TOO_LARGE = {
+    "en": "the provider's answer holds more than {limit} characters to inspect at once "
+    "(detection.max_scan_chars), so it was withheld",
+    "ko": "공급자의 응답에 한 번에 검사할 텍스트가 {limit}자를 넘어(detection.max_scan_chars) "
+    "응답을 전달하지 않았습니다",
+}
+#: what the caller reads when judging the answer failed (fail closed)
+FAILED = {
+    "en": "Haetae could not inspect the provider's answer, so it was withheld (fail closed)",
+    "ko": "Haetae가 공급자의 응답을 검사하지 못해 전달하지 않았습니다(fail closed)",
+}
 #: most protective first: what the verdict reports when an answer had several
 _RANK = {action: rank for rank, action in enumerate(("block", *EDIT_ACTIONS, "allow"))}
 
@@ -79,6 +90,10 @@ class AnswerJudge:
         self.verdict = verdict
         self._seen: set[tuple[str, str]] = set()  # (entity type, value) counted
 
+    @property
+    def language(self) -> Language:
+        return self._language
+
     def scan(self, text: str) -> list[Finding]:
         """The findings in ``text`` that count under the policy's thresholds and lists."""
         return self.scan_many([text])[0]
@@ -88,10 +103,8 @@ class AnswerJudge:
         ``AnswerUninspectable``), on a worker thread above ``offload_chars``."""
         size = sum(map(len, texts))
         if size > self._max_scan:
-            raise AnswerUninspectable(
-                f"the answer holds more than {self._max_scan} characters to inspect at once "
-                "(detection.max_scan_chars); it was withheld"
-            )
+            message = _TOO_LARGE[self._language].format(limit=self._max_scan)
+            raise AnswerUninspectable(message)
         if size > self._offload:
             return await asyncio.to_thread(self.scan_many, texts)
         return self.scan_many(texts)

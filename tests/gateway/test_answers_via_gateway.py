@@ -446,3 +446,44 @@ def test_a_value_restored_into_tool_call_arguments_stays_inside_its_string(
             arguments = calls[0].function.arguments
         assert "Hanbit" not in built.fake.received[-1].text  # the provider saw a placeholder
     assert orjson.loads(arguments) == {"who": 'Call Hanbit "HQ" Corp'}
+
+
+def test_a_withheld_answer_speaks_the_callers_language(blocking: GatewayStack) -> None:
+    import httpx
+
+    blocking.fake.scripted = ScriptedAnswer(PIECES)
+    try:
+        body = {"model": "gpt-4o", "messages": MESSAGES}
+        response = httpx.post(
+            blocking.url("/openai/v1/chat/completions"),
+            json=body,
+            headers={"accept-language": "ko-KR,ko;q=0.9"},
+            timeout=10,
+        )
+    finally:
+        blocking.fake.scripted = None
+    assert response.status_code == 403
+    error = response.json()["error"]
+    assert error["code"] == "answer_blocked"
+    assert error["message"].startswith("Haetae 정책 'answers-blocked'에 의해 답변이 차단되었습니다")
+    assert "답변에 고유식별정보가 있습니다." in error["message"]
+    assert RRN not in response.text
+
+
+def test_an_answer_too_large_to_read_whole_is_refused_not_relayed(tmp_path: Path) -> None:
+    import httpx
+
+    settings = {"forward.max_event_bytes": 65536}
+    with gateway_stack(tmp_path, settings=settings) as built:
+        built.fake.scripted = ScriptedAnswer(("x" * 70000,))
+        response = httpx.post(
+            built.url("/openai/v1/chat/completions"),
+            json={"model": "gpt-4o", "messages": MESSAGES},
+            headers={"accept-language": "ko"},
+            timeout=10,
+        )
+        record = built.record(response.headers["x-haetae-request-id"])
+    assert response.status_code == 502
+    assert "검사를 위해 읽는 한도보다 큰 응답" in response.json()["error"]["message"]
+    assert "xxxx" not in response.text
+    assert record.error == "upstream_protocol_error"
