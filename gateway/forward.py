@@ -218,11 +218,14 @@ async def restored(
     """The body with this request's pseudonyms turned back into their values.
 
     Event streams are restored field by field across events (``restore_events``),
-    holding at most one event (``limits``). Other bodies are restored as text:
-    placeholders are plain ASCII, found in the raw JSON, and the values go back
-    JSON-escaped since they land inside JSON strings. Only a tail that could begin
-    a placeholder is held between chunks, so a JSON body of any size streams
-    through in constant memory and is never buffered whole.
+    holding at most one event (``limits``). Another body that ends within
+    ``max_event_bytes`` (every real answer) is restored in its parsed strings, so a
+    value restored into tool-call arguments is escaped for their JSON too. Past
+    that, it is restored as text: placeholders are plain ASCII, found in the raw
+    JSON, and the values go back JSON-escaped since they land inside JSON strings;
+    only a tail that could begin a placeholder is held between chunks, so a body
+    of any size streams through in constant memory beyond the first
+    ``max_event_bytes``.
     """
     if event_stream:
         events = EventStreamRestorer(mapping, limits.max_event_bytes)
@@ -232,9 +235,22 @@ async def restored(
         if out := events.flush():
             yield out
         return
+    iterator = aiter(chunks)
+    start = bytearray()
+    async for chunk in iterator:
+        start += chunk
+        if len(start) > limits.max_event_bytes:
+            break
+    else:  # the whole body, within the bound
+        if start:
+            yield _restored_whole(bytes(start), mapping)
+        return
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     restorer = StreamRestorer(mapping, json_escape=True)
-    async for chunk in chunks:
+    if text := restorer.feed(decoder.decode(bytes(start))):
+        yield text.encode()
+    del start
+    async for chunk in iterator:
         text = restorer.feed(decoder.decode(chunk))
         if text:
             yield text.encode()

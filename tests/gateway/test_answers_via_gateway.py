@@ -420,13 +420,20 @@ tests:
 """
 
 
+@pytest.mark.parametrize("answer_rules", [True, False], ids=["answers judged", "not judged"])
 @pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
 def test_a_value_restored_into_tool_call_arguments_stays_inside_its_string(
-    tmp_path: Path, stream: bool
+    tmp_path: Path, stream: bool, answer_rules: bool
 ) -> None:
     """A restored value with a quote in it is JSON-escaped inside the arguments: it
-    cannot end the argument's string or add a key to the call."""
-    with gateway_stack(tmp_path, policy_text=QUOTED) as built:
+    cannot end the argument's string or add a key to the call, whether or not the
+    policy judges answers."""
+    policy = (
+        QUOTED
+        if answer_rules
+        else QUOTED.split("  - id: mask-rrn-in-answers")[0] + ("tests:" + QUOTED.split("tests:")[1])
+    )
+    with gateway_stack(tmp_path, policy_text=policy) as built:
         built.fake.scripted = ScriptedAnswer(("Calling.",), "call", ('{"who": "', "{prompt}", '"}'))
         prompt: Any = [{"role": "user", "content": 'Call Hanbit "HQ" Corp'}]
         client = _openai(built)
