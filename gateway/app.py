@@ -16,6 +16,7 @@ from gateway.admin import AdminAuth, build_admin_app, load_admin_tokens
 from gateway.admin.audit import audit_router
 from gateway.admin.audit_review import audit_review_router
 from gateway.admin.policies import policies_router
+from gateway.answers.inspect import AnswerInspection
 from gateway.audit import AuditStore
 from gateway.audit.setup import configured_keys, configured_store, verify_keys
 from gateway.audit.timezone import resolve_zone
@@ -194,6 +195,13 @@ def build_app(
         forward=Forward(
             telemetry.wrap_upstream(upstream),
             StreamLimits(settings.forward.max_event_bytes, settings.forward.stream_idle_timeout),
+            AnswerInspection(
+                holder.engine_for,
+                edit_key,
+                settings.detection.offload_threshold_chars,
+                settings.detection.max_scan_chars,
+                settings.forward.max_event_bytes,
+            ),
         ),
         audit=telemetry.wrap_audit(audit),
         current_policy=holder.current,

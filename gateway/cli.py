@@ -117,6 +117,11 @@ def _parser() -> argparse.ArgumentParser:
         help="instead: what reading an uploaded file costs over the same text as a prompt",
     )
     bench.add_argument(
+        "--answers",
+        action="store_true",
+        help="instead: what inspecting answers adds (first byte, per event, whole answer)",
+    )
+    bench.add_argument(
         "--mb",
         type=float,
         help="with --hostile: its stream's size (20); with --attacks: the digits prompt's (10)",
@@ -232,6 +237,10 @@ def _bench(args: argparse.Namespace) -> int:
         from gateway.dev.bench.uploads import run_upload_benchmark
 
         return run_upload_benchmark(quick=args.quick, output=args.output)
+    if args.answers:
+        from gateway.dev.bench.answers import run_answers_benchmark
+
+        return run_answers_benchmark(rounds=20 if args.quick else 200, output=args.output)
     if args.attacks:
         from gateway.dev.bench.attacks import run_attack_benchmark
 

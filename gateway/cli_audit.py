@@ -162,6 +162,12 @@ def _filter_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--until", help="before this time (exclusive), in the same forms")
     for name in _FILTERS:
         parser.add_argument(f"--{name}")
+    parser.add_argument(
+        "--direction",
+        choices=("request", "response"),
+        help="--entity (and with response --decision) in the request or the answer; "
+        "alone: records with findings there",
+    )
     _zone_option(parser)
 
 
@@ -216,7 +222,12 @@ def _filter(args: argparse.Namespace) -> Any:
         end = parse_time(args.until, zone) if args.until else None
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    return AuditFilter(start=start, end=end, **{n: getattr(args, n) for n in _FILTERS})
+    return AuditFilter(
+        start=start,
+        end=end,
+        direction=args.direction,
+        **{n: getattr(args, n) for n in _FILTERS},
+    )
 
 
 def _print_record(record: Any, as_json: bool, zone: Any) -> None:

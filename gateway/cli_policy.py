@@ -40,6 +40,11 @@ def register(commands: Any) -> None:
         required=True,
         help='a request sketch as JSON (as in tests:), or @file: \'{"provider": "deepseek"}\'',
     )
+    explain.add_argument(
+        "--response",
+        metavar="TEXT",
+        help="explain the decision on this answer text (rules with direction response/both)",
+    )
     explain.set_defaults(run=_explain)
 
     diff = sub.add_parser("diff", help="what changed between two policies, rule by rule")
@@ -129,10 +134,14 @@ def _explain(args: argparse.Namespace) -> int:
     policy = load_policy(args.file, SUPPORTED_ENTITIES)
     try:
         catalog = policy_catalog(policy.name, policy.document.providers)
-        request = Sketcher(policy, catalog, SUPPORTED_ENTITIES)(sketch)
+        sketcher = Sketcher(policy, catalog, SUPPORTED_ENTITIES)
+        request = sketcher(sketch)
     except ValueError as exc:
         raise ConfigError(f"--request: {exc}") from None
-    _, report = explain(policy, request)
+    if args.response is not None:
+        _, report = explain(policy, sketcher.answer(request, args.response), "response")
+    else:
+        _, report = explain(policy, request)
     print(report)
     return 0
 

@@ -9,6 +9,8 @@
         ├── UnsupportedMedia   415  Content-Encoding the gateway cannot inspect
         ├── PolicyBlock        403  a policy rule refused the request, or the path is
         │                           outside the inspected APIs (builtin.uninspected-endpoint)
+        │   └── AnswerBlocked  403  a rule judging answers withheld the provider's answer
+        ├── AnswerUninspectable 502 an answer over the scan budget, withheld unread
         ├── InspectionFailed   500  scanning or policy evaluation raised (fail closed)
         ├── AuditUnavailable   503  the audit store cannot record (fail closed)
         ├── ProviderNotReady   503  provider has no base URL or credential configured
@@ -95,6 +97,21 @@ class PolicyBlock(Refusal):
     def __init__(self, message: str, *, rule_ids: list[str]) -> None:
         super().__init__(message)
         self.rule_ids = rule_ids
+
+
+class AnswerBlocked(PolicyBlock):
+    """A rule judging answers blocks this one: 403 like a blocked request, so the SDKs
+    raise their usual permission error; the provider did answer (and bill), but the
+    policy forbids showing it. Mid-stream it is the provider's own error event."""
+
+    code = "answer_blocked"
+
+
+class AnswerUninspectable(Refusal):
+    """An answer too large to judge within the scan budget: withheld, never relayed unread."""
+
+    status = 502
+    code = "uninspectable_answer"
 
 
 class InspectionFailed(Refusal):

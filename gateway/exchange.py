@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from gateway.providers.endpoints import Endpoint
     from gateway.types import Receive
 
-__all__ = ["Exchange", "IdentityCheck", "Stage", "new_request_id"]
+__all__ = ["AnswerFound", "AnswerVerdict", "Exchange", "IdentityCheck", "Stage", "new_request_id"]
 
 
 # A random per-process prefix plus a counter: unique across replicas without a
@@ -44,6 +44,32 @@ class IdentityCheck:
     refusal: Refusal | None = None
     credential_place: str | None = None
     in_provider_header: bool = False
+
+
+@dataclass(slots=True)
+class AnswerFound:
+    """One entity type at one place of an answer: how often, how sure, and (for the
+    record's keyed fingerprints only, at most 16) the values; never kept past the record."""
+
+    count: int = 0
+    max_score: float = 0.0
+    values: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class AnswerVerdict:
+    """What inspecting the answer found and did (``gateway/answers``), for the record."""
+
+    #: allow, or the most protective action taken: block, then redact, hash, mask
+    action: str = "allow"
+    rule_ids: list[str] = field(default_factory=list)
+    monitored_rule_ids: list[str] = field(default_factory=list)
+    entity_counts: dict[str, int] = field(default_factory=dict)
+    edits: dict[str, str] = field(default_factory=dict)  # entity type → action applied
+    #: (entity type, location) → what was found there
+    found: dict[tuple[str, str], AnswerFound] = field(default_factory=dict)
+    #: "before_relay" (a whole answer replaced by an error) or "mid_stream"; None: relayed
+    blocked: str | None = None
 
 
 @dataclass(slots=True)
@@ -110,6 +136,8 @@ class Exchange:
     warning: str | None = None  # a `warn` rule's message, sent as x-haetae-warning
     # forward
     upstream_status: int | None = None
+    #: set when the policy judges answers and this answer was read (``gateway/answers``)
+    answer: AnswerVerdict | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def header(self, name: bytes) -> bytes | None:

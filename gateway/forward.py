@@ -21,7 +21,10 @@ import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-from gateway.detect.restore import StreamRestorer
+import orjson
+
+from gateway.answers.inspect import AnswerInspection
+from gateway.detect.restore import StreamRestorer, restore_document, restore_text
 from gateway.errors import Refusal, UpstreamProtocolError
 from gateway.providers.gemini_files import through_gateway
 from gateway.responses import protocol_error_message, stream_error_event
@@ -63,9 +66,21 @@ class StreamAborted(Exception):
 class Forward:
     name = "forward"
 
-    def __init__(self, upstream: Upstream, limits: StreamLimits | None = None) -> None:
+    def __init__(
+        self,
+        upstream: Upstream,
+        limits: StreamLimits | None = None,
+        answers: AnswerInspection | None = None,
+    ) -> None:
         self._upstream = upstream
         self._limits = limits or StreamLimits()
+        self._answers = answers
+
+    def _reads_answer(self, exchange: Exchange) -> bool:
+        """The answer must be read: to restore pseudonyms, or for rules that judge it."""
+        return bool(exchange.restore_mapping) or (
+            self._answers is not None and self._answers.applies(exchange)
+        )
 
     async def open(self, exchange: Exchange) -> UpstreamResponse:
         """Connect and send; returns at the response head (errors are Refusals)."""
@@ -80,8 +95,8 @@ class Forward:
             url += "?" + query.decode("latin-1")
         body = exchange.outgoing_body if exchange.outgoing_body is not None else exchange.body
         headers = upstream_request_headers(exchange.headers, injected)
-        if exchange.restore_mapping:
-            # Pseudonyms are restored in the answer, so it must arrive readable.
+        if self._reads_answer(exchange):
+            # Pseudonyms are restored or rules judge the answer: it must arrive readable.
             headers = [(k, v) for k, v in headers if k != b"accept-encoding"]
             headers.append((b"accept-encoding", b"identity"))
         return await self._upstream.open(provider.id, exchange.method, url, headers, body)
@@ -105,7 +120,7 @@ class Forward:
             headers = through_gateway(
                 headers, exchange.provider.base_url, exchange.provider.id, gateway
             )
-        if exchange.restore_mapping:
+        if self._reads_answer(exchange):
             encoding = _content_encoding(headers)
             if encoding not in (b"", b"identity"):
                 # Asked for identity; a compressed answer cannot be read to restore.
@@ -137,14 +152,39 @@ class Forward:
         headers: list[tuple[bytes, bytes]],
     ) -> None:
         assert exchange.provider is not None
-        await send(
-            {"type": "http.response.start", "status": response.status_code, "headers": headers}
-        )
         first = True
         event_stream = _is_event_stream(headers)
         chunks = response.chunks()
-        if exchange.restore_mapping:
+        judge = self._answers.judge_for(exchange) if self._answers is not None else None
+        if judge is not None:
+            assert self._answers is not None
+            if not event_stream:  # read whole, judged before the head: a block is a refusal
+                try:
+                    body = await self._answers.read_whole(chunks)
+                except UpstreamProtocolError as broken:  # in the caller's language
+                    message = protocol_error_message(exchange, broken.reason)
+                    raise UpstreamProtocolError(message, reason=broken.reason) from None
+                began = time.perf_counter()
+                api = exchange.endpoint.api if exchange.endpoint is not None else None
+                body = await self._answers.whole(judge, body, api)
+                exchange.timings_ms["answer"] = _since(began)
+                if judge.verdict.action != "allow":  # the head is not sent yet: say so
+                    headers.append((b"x-haetae-answer", judge.verdict.action.encode()))
+                if exchange.restore_mapping:  # read whole anyway: restored field by field
+                    body = _restored_whole(body, exchange.restore_mapping)
+                chunks = _one(body)
+            else:  # judged as it flows; the time it takes is added up in "answer"
+                limits = self._limits
+                chunks = self._answers.stream(
+                    judge, exchange, chunks, limits.max_event_bytes, limits.idle_timeout
+                )
+        if exchange.restore_mapping and (judge is None or event_stream):
+            # after the rules: the caller's own values are not judged
             chunks = restored(chunks, exchange.restore_mapping, event_stream, self._limits)
+        await send(
+            {"type": "http.response.start", "status": response.status_code, "headers": headers}
+        )
+        whole_events = judge is not None or bool(exchange.restore_mapping)
         at_boundary = True  # whether the client has whole events only (nothing half-sent)
         try:
             async for chunk in chunks:
@@ -155,7 +195,7 @@ class Forward:
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 except OSError:
                     raise ClientGone from None
-                if event_stream and not exchange.restore_mapping:
+                if event_stream and not whole_events:
                     at_boundary = chunk.endswith(_EVENT_ENDS)
         except Refusal as failure:
             # Restored streams are relayed in whole events; a passed-through one may have
@@ -184,11 +224,14 @@ async def restored(
     """The body with this request's pseudonyms turned back into their values.
 
     Event streams are restored field by field across events (``restore_events``),
-    holding at most one event (``limits``). Other bodies are restored as text:
-    placeholders are plain ASCII, found in the raw JSON, and the values go back
-    JSON-escaped since they land inside JSON strings. Only a tail that could begin
-    a placeholder is held between chunks, so a JSON body of any size streams
-    through in constant memory and is never buffered whole.
+    holding at most one event (``limits``). Another body that ends within
+    ``max_event_bytes`` (every real answer) is restored in its parsed strings, so a
+    value restored into tool-call arguments is escaped for their JSON too. Past
+    that, it is restored as text: placeholders are plain ASCII, found in the raw
+    JSON, and the values go back JSON-escaped since they land inside JSON strings;
+    only a tail that could begin a placeholder is held between chunks, so a body
+    of any size streams through in constant memory beyond the first
+    ``max_event_bytes``.
     """
     if event_stream:
         events = EventStreamRestorer(mapping, limits.max_event_bytes)
@@ -198,15 +241,42 @@ async def restored(
         if out := events.flush():
             yield out
         return
+    iterator = aiter(chunks)
+    start = bytearray()
+    async for chunk in iterator:
+        start += chunk
+        if len(start) > limits.max_event_bytes:
+            break
+    else:  # the whole body, within the bound
+        if start:
+            yield _restored_whole(bytes(start), mapping)
+        return
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     restorer = StreamRestorer(mapping, json_escape=True)
-    async for chunk in chunks:
+    if text := restorer.feed(decoder.decode(bytes(start))):
+        yield text.encode()
+    del start
+    async for chunk in iterator:
         text = restorer.feed(decoder.decode(chunk))
         if text:
             yield text.encode()
     rest = restorer.feed(decoder.decode(b"", final=True)) + restorer.flush()
     if rest:
         yield rest.encode()
+
+
+async def _one(body: bytes) -> AsyncIterator[bytes]:
+    yield body
+
+
+def _restored_whole(body: bytes, mapping: dict[str, str]) -> bytes:
+    """A whole answer's pseudonyms restored in its parsed strings, so tool-call arguments
+    get their values JSON-escaped; a body that is not JSON is restored as text."""
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return restore_text(body.decode("utf-8", "replace"), mapping).encode()
+    return orjson.dumps(restore_document(document, mapping))
 
 
 #: how a relayed chunk ends when it ends on an event boundary

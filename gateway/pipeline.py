@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from gateway.audit import AuditRecord, AuditStore
-from gateway.audit.build import AuditKeys, build_record
+from gateway.audit.build import AuditKeys, answer_findings, answer_judgement, build_record
 from gateway.audit.phases import completion, mark_opening
 from gateway.audit.usage import UsageMeter
 from gateway.errors import AuditUnavailable, InspectionFailed, PolicyBlock, Refusal
@@ -187,6 +187,8 @@ class Pipeline:
                 usage=usage,
                 error=error,
                 timings_ms=exchange.timings_ms,
+                findings=answer_findings(exchange, self._audit_keys),
+                response=answer_judgement(exchange),
             )
         )
 

@@ -24,6 +24,10 @@ _PROTOCOL_REASONS = {
         "en": "it began a stream event and did not finish it in time",
         "ko": "스트림 이벤트를 시작한 뒤 제한 시간 안에 끝내지 않았습니다",
     },
+    "answer_too_large": {
+        "en": "its answer was larger than the gateway reads to inspect",
+        "ko": "게이트웨이가 검사를 위해 읽는 한도보다 큰 응답을 보냈습니다",
+    },
     "unrequested_encoding": {
         "en": "it compressed the answer although the gateway asked for it uncompressed",
         "ko": "게이트웨이가 압축하지 않은 응답을 요청했는데 압축된 응답을 보냈습니다",

@@ -10,6 +10,10 @@ then goes out re-serialized. A field that is holding back the start of a
 placeholder when its stream ends (the path stops appearing) is flushed in a
 copy of its last event, sent just before the event that ended it.
 
+In tool-call arguments (``arguments``, Anthropic's ``partial_json``), which
+stream JSON text, a value is restored JSON-escaped: a quote in it cannot end
+the argument's string or add a key.
+
 This works for every dialect without knowing its delta fields, because the
 placeholder grammar (``[[NAME_hex]]``) never occurs in ids, models or other
 fields — those pass through unchanged.
@@ -30,7 +34,7 @@ from typing import Any
 
 import orjson
 
-from gateway.detect.restore import StreamRestorer
+from gateway.detect.restore import JSON_TEXT_FIELDS, StreamRestorer
 from gateway.providers.dialect import JSONPath, apply_edits
 from gateway.upstream.events import EventFramer
 
@@ -46,6 +50,8 @@ class EventStreamRestorer:
     def __init__(self, mapping: Mapping[str, str], max_event_bytes: int = 16 << 20) -> None:
         self.framer = EventFramer(max_event_bytes)
         self._template = StreamRestorer(mapping)  # validates and compiles the mapping once
+        # tool-call arguments stream JSON text: values restored there are JSON-escaped
+        self._json_template = StreamRestorer(mapping, json_escape=True)
         self._fields: dict[JSONPath, StreamRestorer] = {}  # fields holding a prefix
         # path → (the event's non-data lines, its JSON as last sent) to copy when flushing
         self._last_event: dict[JSONPath, tuple[list[bytes], bytes]] = {}
@@ -77,7 +83,10 @@ class EventStreamRestorer:
             if restorer is None:
                 if "[" not in text:
                     continue  # the common case: nothing to hold, nothing to restore
-                restorer = self._fields[path] = self._template.spawn()
+                template = (
+                    self._json_template if path and path[-1] in JSON_TEXT_FIELDS else self._template
+                )
+                restorer = self._fields[path] = template.spawn()
             restored = restorer.feed(text)
             if restored != text:
                 edits[path] = restored

@@ -92,6 +92,21 @@ def test_bench_prints_the_comparison_table_without_errors(tmp_path: Path) -> Non
     assert len(rows) == 5  # plus the time-to-first-byte row
 
 
+@pytest.mark.slow
+def test_the_answers_bench_compares_inspection_on_and_off(tmp_path: Path) -> None:
+    output = tmp_path / "answers.md"
+    assert main(["bench", "--answers", "--quick", "--output", str(output)]) == 0
+    rows = [line.split("|") for line in output.read_text().splitlines() if line.startswith("| ")]
+    measures = [row[1].strip() for row in rows[2:]]
+    assert measures == [
+        "time to first byte, clean stream",
+        "delay per event, clean stream",
+        "non-streamed 2 KB answer, whole request",
+    ]
+    for row in rows[2:]:
+        assert float(row[2].split()[0]) > 0 and float(row[3].split()[0]) > 0
+
+
 def test_scan_jsonl_reads_a_corpus_line_by_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

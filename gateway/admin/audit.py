@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 
-from gateway.audit.query import BUCKETS, STATS_DIMENSIONS, AuditFilter, parse_time
+from gateway.audit.query import BUCKETS, DIRECTIONS, STATS_DIMENSIONS, AuditFilter, parse_time
 from gateway.audit.review import count
 from gateway.audit.sqlstore import SQLAuditStore
 from gateway.audit.timezone import local_iso, resolve_zone
@@ -39,6 +39,10 @@ def parse_zone(params: dict[str, str], default: tzinfo) -> tzinfo:
 def parse_filter(params: dict[str, str], zone: tzinfo = UTC) -> AuditFilter:
     """The filters; ``start``/``end`` without an offset are read in ``zone``."""
     values: dict[str, Any] = {name: params.get(name) or None for name in FILTERS}
+    direction = params.get("direction") or None
+    if direction not in (None, *DIRECTIONS):
+        raise HTTPException(400, f"direction must be one of {', '.join(DIRECTIONS)}")
+    values["direction"] = direction
     for name in ("start", "end"):
         if params.get(name):
             try:
@@ -67,8 +71,18 @@ def _unknown(params: dict[str, str], allowed: set[str]) -> None:
 def audit_router(store: SQLAuditStore, zone: tzinfo = UTC) -> APIRouter:
     """Search and counts; ``zone`` (``audit.timezone``) reads dates and cuts day buckets."""
     router = APIRouter()
-    search_params = {*FILTERS, "start", "end", "limit", "cursor", "order", "tz", "total"}
-    stats_params = {*FILTERS, "start", "end", "by", "per", "tz"}
+    search_params = {
+        *FILTERS,
+        "direction",
+        "start",
+        "end",
+        "limit",
+        "cursor",
+        "order",
+        "tz",
+        "total",
+    }
+    stats_params = {*FILTERS, "direction", "start", "end", "by", "per", "tz"}
 
     @router.get("/audit")
     def search(request: Request) -> dict[str, Any]:

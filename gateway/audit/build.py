@@ -31,7 +31,14 @@ if TYPE_CHECKING:
     from gateway.audit.evidence import EvidenceSealer
     from gateway.exchange import Exchange
 
-__all__ = ["MAX_FINGERPRINTS", "AuditKeys", "Fingerprinter", "build_record"]
+__all__ = [
+    "MAX_FINGERPRINTS",
+    "AuditKeys",
+    "Fingerprinter",
+    "answer_findings",
+    "answer_judgement",
+    "build_record",
+]
 
 #: distinct values fingerprinted per entity type and location
 MAX_FINGERPRINTS = 16
@@ -185,7 +192,7 @@ def build_record(
         jurisdiction=provider.entry.jurisdiction if provider else None,
         # Resolved only when the policy tests `endpoint.ip_country`.
         endpoint_country=exchange.endpoint_country,
-        findings=_findings(exchange, keys.fingerprint),
+        findings=_findings(exchange, keys.fingerprint) + _answer_findings(exchange, keys),
         edits=dict(chosen.edits) if chosen and decision != "block" else {},
         usage=usage,
         details=_request_details(exchange),
@@ -210,5 +217,51 @@ def _request_details(exchange: Exchange) -> dict[str, Any] | None:
         "server_references": sorted(set(exchange.server_references)),
         "ignored_identity_headers": sorted(set(exchange.ignored_identity_headers)),
     }
-    kept = {key: value for key, value in details.items() if value}
+    kept: dict[str, Any] = {key: value for key, value in details.items() if value}
+    judged = answer_judgement(exchange)
+    if judged is not None:
+        kept["response"] = judged
     return kept or None
+
+
+def answer_judgement(exchange: Exchange) -> dict[str, Any] | None:
+    """``details.response``: what the rules judging the answer found and did, if anything."""
+    answer = exchange.answer
+    # the rules judging answers read this one and found something (else nothing to say)
+    if answer is None or not (answer.entity_counts or answer.rule_ids or answer.blocked):
+        return None
+    judged: dict[str, Any] = {"action": answer.action}
+    for name, value in (
+        ("rule_ids", answer.rule_ids),
+        ("monitored_rule_ids", answer.monitored_rule_ids),
+        ("entities", answer.entity_counts),
+        ("edits", answer.edits),
+        ("blocked", answer.blocked),
+    ):
+        if value:
+            judged[name] = list(value) if isinstance(value, list) else value
+    return judged
+
+
+def answer_findings(exchange: Exchange, keys: AuditKeys | None = None) -> list[FindingSummary]:
+    """The answer's findings, for the completion of a forwarded request."""
+    return _answer_findings(exchange, keys or _NO_KEYS)
+
+
+def _answer_findings(exchange: Exchange, keys: AuditKeys) -> list[FindingSummary]:
+    """What was found in the answer, per type and place, fingerprinted like the request's."""
+    answer = exchange.answer
+    if answer is None or not answer.found:
+        return []
+    fingerprint = keys.fingerprint
+    return [
+        FindingSummary(
+            entity,
+            _clean(location) or "",
+            found.count,
+            found.max_score,
+            [fingerprint(value) for value in found.values] if fingerprint is not None else [],
+            direction="response",
+        )
+        for (entity, location), found in answer.found.items()
+    ]

@@ -34,7 +34,8 @@ def _or_dash(value: object | None) -> str:
 
 
 def format_record_line(record: AuditRecord, zone: tzinfo = UTC) -> str:
-    """Time, decision, status, route, rules, entity counts, client, request id, total ms."""
+    """Time, decision, status, route, rules, entity counts (the answer's after
+    ``answer=``), client, request id, total ms."""
     route = "/".join(_or_dash(v) for v in (record.provider, record.api, record.model))
     parts = [
         iso_time(record.time, zone),
@@ -47,6 +48,13 @@ def format_record_line(record: AuditRecord, zone: tzinfo = UTC) -> str:
         parts.append("monitored=" + ",".join(_clean(r) for r in record.monitored_rule_ids))
     if record.entities:
         parts.append(" ".join(f"{_clean(k)}×{n}" for k, n in record.entities.items()))
+    answer = (record.details or {}).get("response")
+    if isinstance(answer, dict):  # what the rules judging the answer found and did
+        found = answer.get("entities") or {}
+        counts = " ".join(f"{_clean(k)}×{n}" for k, n in found.items())
+        parts.append(
+            f"answer={_clean(answer.get('action', '-'))}" + (f" {counts}" if counts else "")
+        )
     if record.user:
         parts.append(f"user={_clean(record.user)}")
     parts.append(f"client={_or_dash(record.client_address)}")

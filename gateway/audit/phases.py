@@ -25,9 +25,9 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Literal
+from typing import Any, Literal
 
-from gateway.audit.record import AuditRecord
+from gateway.audit.record import AuditRecord, FindingSummary
 
 __all__ = [
     "COMPLETE",
@@ -79,8 +79,18 @@ def completion(
     timings_ms: dict[str, float] | None = None,
     outcome: Outcome = "completed",
     at: float | None = None,
+    findings: list[FindingSummary] | None = None,
+    response: dict[str, Any] | None = None,
 ) -> AuditRecord:
-    """The record that closes ``opening``: its end, and who and where it was again."""
+    """The record that closes ``opening``: its end, and who and where it was again.
+
+    What the rules judging the answer found (``findings`` with direction
+    ``response``, and ``response`` for ``details.response``) belongs here: the
+    answer did not exist when the opening was written.
+    """
+    details: dict[str, Any] = {"completes": opening.record_id, "outcome": outcome}
+    if response:
+        details["response"] = response
     return AuditRecord(
         record_id=record_id,
         time=time.time() if at is None else at,
@@ -104,7 +114,8 @@ def completion(
         jurisdiction=opening.jurisdiction,
         endpoint_country=opening.endpoint_country,
         usage=usage,
-        details={"completes": opening.record_id, "outcome": outcome},
+        findings=list(findings or ()),
+        details=details,
     )
 
 
@@ -120,6 +131,8 @@ def merged(opening: AuditRecord, completion: AuditRecord | None) -> AuditRecord:
     outcome = (completion.details or {}).get("outcome")
     if outcome != "completed":  # what the first release could not have said
         details["outcome"] = outcome
+    if (completion.details or {}).get("response"):
+        details["response"] = completion.details["response"]  # type: ignore[index]
     return replace(
         opening,
         status=completion.status,
@@ -127,6 +140,7 @@ def merged(opening: AuditRecord, completion: AuditRecord | None) -> AuditRecord:
         usage=completion.usage,
         error=completion.error,
         timings_ms={**opening.timings_ms, **completion.timings_ms},
+        findings=[*opening.findings, *completion.findings],
         details=details or None,
         seq=completion.seq,
         prev_hash=completion.prev_hash,

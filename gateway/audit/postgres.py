@@ -95,6 +95,12 @@ _DIALECT = Dialect(
     array_elements="jsonb_array_elements_text(audit_records.{col}) AS j(value)",
     object_keys="jsonb_object_keys(audit_records.{col}) AS j(value)",
     object_key="j.value",
+    object_not_empty="COALESCE({col} <> '{{}}'::jsonb, false)",
+    answer_entities="(audit_records.details -> 'response' -> 'entities')",
+    answer_action="(audit_records.details -> 'response' ->> 'action')",
+    answer_entity_keys=(
+        "jsonb_object_keys(audit_records.details -> 'response' -> 'entities') AS j(value)"
+    ),
 )
 
 

@@ -21,6 +21,7 @@ from gateway.audit.timezone import parse_time
 
 __all__ = [
     "BUCKETS",
+    "DIRECTIONS",
     "STATS_DIMENSIONS",
     "UNNESTED",
     "AuditFilter",
@@ -37,11 +38,23 @@ __all__ = [
 ]
 
 _FINGERPRINT = re.compile(r"[0-9a-fA-F]{32}")
-STATS_DIMENSIONS = ("decision", "rule", "monitored_rule", "entity", "provider", "user")
+STATS_DIMENSIONS = (
+    "decision",
+    "rule",
+    "monitored_rule",
+    "entity",
+    "provider",
+    "user",
+    "answer_action",
+    "answer_entity",
+)
+#: which findings a filter reads: the request's, the answer's (``details.response``), or both
+Direction = Literal["request", "response"]
+DIRECTIONS: tuple[str, ...] = ("request", "response")
 #: bucket widths in seconds; "all" is one bucket for the whole range (a plain cross-tab)
 BUCKETS = {"hour": 3600, "day": 86400, "all": 0}
 #: dimensions that unnest a list: a cross-tab may hold one of them
-UNNESTED = frozenset({"rule", "monitored_rule", "entity"})
+UNNESTED = frozenset({"rule", "monitored_rule", "entity", "answer_entity"})
 Order = Literal["desc", "asc"]
 
 
@@ -59,6 +72,9 @@ class AuditFilter:
     rule: str | None = None  # enforced or monitored
     entity: str | None = None
     fingerprint: str | None = None  # 32 hex digits, as ``haetae audit fingerprint`` prints
+    #: ``entity`` (and, with ``response``, ``decision``) read in the request or the answer;
+    #: None: an entity in either. Alone, ``response`` means "an answer held findings"
+    direction: Direction | None = None
 
 
 @dataclass(slots=True)
@@ -87,6 +103,13 @@ class Dialect:
     array_elements: str  # a FROM item yielding j.value for {col}
     object_keys: str  # a FROM item aliased j over the keys of {col}
     object_key: str  # the key's column in that item
+    object_not_empty: str  # SQL true when the JSON object {col} has a key
+    #: the answer's entity counts (``details.response.entities``), as a JSON object
+    answer_entities: str
+    #: what the rules judging the answer did (``details.response.action``), as text
+    answer_action: str
+    #: a FROM item aliased j over the keys of the answer's entities (key in ``object_key``)
+    answer_entity_keys: str
 
 
 def encode_cursor(time: float, seq: int) -> str:
@@ -115,11 +138,12 @@ def where_sql(f: AuditFilter, d: Dialect) -> tuple[list[str], list[object]]:
     if f.end is not None:
         clauses.append(f"time < {p}")
         params.append(f.end)
+    answers = f.direction == "response"
     for column, value in (
         ('"user"', f.user),
         ("provider", f.provider),
         ("jurisdiction", f.jurisdiction),
-        ("decision", f.decision),
+        (d.answer_action if answers else "decision", f.decision),
     ):
         if value is not None:
             clauses.append(f"{column} = {p}")
@@ -133,9 +157,18 @@ def where_sql(f: AuditFilter, d: Dialect) -> tuple[list[str], list[object]]:
         )
         clauses.append(f"({either})")
         params += [f.rule, f.rule]
+    in_request = d.object_has_key.format(col="entities")
+    in_answer = d.object_has_key.format(col=d.answer_entities)
     if f.entity is not None:
-        clauses.append(d.object_has_key.format(col="entities"))
-        params.append(f.entity)
+        if f.direction is None:
+            clauses.append(f"({in_request} OR {in_answer})")
+            params += [f.entity, f.entity]
+        else:
+            clauses.append(in_answer if answers else in_request)
+            params.append(f.entity)
+    elif f.direction is not None:  # records with findings in that direction
+        column = d.answer_entities if answers else "entities"
+        clauses.append(d.object_not_empty.format(col=column))
     if f.fingerprint is not None:
         # Hex only, so the pattern holds no LIKE wildcard; the same SQL on both stores.
         if not _FINGERPRINT.fullmatch(f.fingerprint):
@@ -196,7 +229,10 @@ def stats_sql(
     if per not in BUCKETS:
         raise ValueError(f"bucket must be one of {', '.join(BUCKETS)}, not {per!r}")
     clauses, params = where_sql(f, d)
-    clauses.append(f"decision <> '{COMPLETE}'")
+    if f.direction != "response" and not any(n.startswith("answer_") for n in dimensions):
+        # A forwarded request counts once, by its opening; what its answer held is
+        # in its completion, so answer counts read completions.
+        clauses.append(f"decision <> '{COMPLETE}'")
     source = "audit_records"
     keys: list[str] = []
     for name in dimensions:
@@ -207,6 +243,12 @@ def stats_sql(
         elif name == "entity":
             source += ", " + d.object_keys.format(col="entities")
             keys.append(d.object_key)
+        elif name == "answer_entity":
+            source += ", " + d.answer_entity_keys
+            keys.append(d.object_key)
+        elif name == "answer_action":
+            clauses.append(f"{d.answer_action} IS NOT NULL")  # only answers the rules read
+            keys.append(d.answer_action)
         else:
             keys.append('"user"' if name == "user" else name)
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""

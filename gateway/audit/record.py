@@ -30,15 +30,21 @@ class FindingSummary:
     count: int
     max_score: float
     fingerprints: list[str] = field(default_factory=list)
+    #: in the request, or in the provider's answer (``choices[0].message.content``)
+    direction: str = "request"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "entity_type": self.entity_type,
             "location": self.location,
             "count": self.count,
             "max_score": self.max_score,
             "fingerprints": list(self.fingerprints),
         }
+        # Written only for answers: a record without answer findings hashes as before.
+        if self.direction != "request":
+            data["direction"] = self.direction
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FindingSummary:
@@ -48,6 +54,7 @@ class FindingSummary:
             count=data["count"],
             max_score=data["max_score"],
             fingerprints=list(data.get("fingerprints", [])),
+            direction=data.get("direction", "request"),
         )
 
 
@@ -91,7 +98,8 @@ class AuditRecord:
     edits: dict[str, str] = field(default_factory=dict)  # entity type → edit action
     usage: dict[str, int] | None = None  # token counts, when the provider reports them
     #: administrative events (a purge); for requests, the kinds of attachments and
-    #: server references it carried and identity headers ignored (names, never values)
+    #: server references it carried and identity headers ignored (names, never values),
+    #: and ``response``: what the rules judging answers found and did (docs/audit.md)
     details: dict[str, Any] | None = None
     evidence: str | None = None  # matched values sealed to the responders' key (optional)
     schema_version: int = SCHEMA_VERSION

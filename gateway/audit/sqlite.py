@@ -101,6 +101,10 @@ _DIALECT = Dialect(
     array_elements="json_each(audit_records.{col}) AS j",
     object_keys="json_each(audit_records.{col}) AS j",
     object_key="j.key",
+    object_not_empty="EXISTS (SELECT 1 FROM json_each({col}))",
+    answer_entities="json_extract(audit_records.details, '$.response.entities')",
+    answer_action="json_extract(audit_records.details, '$.response.action')",
+    answer_entity_keys="json_each(json_extract(audit_records.details, '$.response.entities')) AS j",
 )
 
 

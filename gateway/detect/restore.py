@@ -21,8 +21,20 @@ import json
 import re
 from bisect import bisect_left
 from collections.abc import Mapping
+from typing import Any
 
-__all__ = ["StreamRestorer", "json_string_fragment", "restore_text"]
+__all__ = [
+    "JSON_TEXT_FIELDS",
+    "StreamRestorer",
+    "json_string_fragment",
+    "restore_document",
+    "restore_text",
+]
+
+#: answer fields whose string is itself JSON text (tool-call arguments): a value restored
+#: there is escaped for the inside of that JSON's strings, so it can neither break the
+#: arguments nor add a key to them
+JSON_TEXT_FIELDS = frozenset({"arguments", "partial_json"})
 
 _PLACEHOLDER_SHAPE = re.compile(r"\[\[[^\[\]]+\]\]")
 
@@ -84,6 +96,25 @@ def restore_text(text: str, mapping: Mapping[str, str], *, json_escape: bool = F
     Use ``json_escape=True`` when ``text`` is a raw JSON document rather than decoded content.
     """
     return _Table(mapping, json_escape).restore(text)
+
+
+def restore_document(document: Any, mapping: Mapping[str, str]) -> Any:
+    """A parsed answer with this request's placeholders restored in every string, in place;
+    in tool-call arguments (``JSON_TEXT_FIELDS``) each value is JSON-escaped."""
+    plain, escaped = _Table(mapping, False), _Table(mapping, True)
+
+    def walk(value: Any, key: object) -> Any:
+        if isinstance(value, str):
+            return (escaped if key in JSON_TEXT_FIELDS else plain).restore(value)
+        if isinstance(value, dict):
+            for name, item in value.items():
+                value[name] = walk(item, name)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                value[index] = walk(item, key)
+        return value
+
+    return walk(document, None)
 
 
 class StreamRestorer:

@@ -1,11 +1,12 @@
-"""A policy's own test cases: request sketch → expected decision.
+"""A policy's own test cases: request sketch (and answer) → expected decision.
 
 ``haetae policy test`` and the CI test of the shipped policies both call
 ``run_policy_tests``. A sketch names only what a policy can see (its keys and
 how each becomes a fact are ``fact_table.FACTS``' ``sketch``); provider facts
 default to the catalog's, and a sketch's ``text`` is scanned by the real
 detector with the policy's dictionaries, thresholds and allow-lists, exactly
-as a served request is.
+as a served request is. A case with a ``response`` judges that answer text
+with the rules whose direction covers answers, under the request's other facts.
 """
 
 from __future__ import annotations
@@ -101,6 +102,12 @@ class Sketcher:
         context = SketchContext(entry, self._policy.document.groups, counts, scores, chars)
         return sketch_input(sketch, context)
 
+    def answer(self, request: PolicyInput, text: str) -> PolicyInput:
+        """The facts an answer is judged by: the request's, with what ``text`` holds."""
+        texts = [text]
+        screened = self._policy.screen(texts, self._scanner().scan_segments(texts))
+        return request._replace(entity_counts=screened.counts, entity_scores=screened.scores or {})
+
     def _scanner(self) -> DetectionEngine:
         if self._engine is None:
             self._engine = build_engine(self._policy)
@@ -127,7 +134,10 @@ def check_case(policy: CompiledPolicy, case: PolicyTest, sketch: Sketcher) -> Ca
         request = sketch(case.request)
     except ValueError as exc:
         return CaseResult(case.name, [f"bad request sketch: {exc}"])
-    decision = policy.decide(request)
+    if case.response is None:
+        decision = policy.decide(request)
+    else:  # the case tests the answer: the request's facts, the answer's entities
+        decision = policy.decide(sketch.answer(request, case.response.text), "response")
     expect, problems = case.expect, []
     got_rules = ", ".join(decision.rule_ids) or "none"
     if decision.action != expect.action:

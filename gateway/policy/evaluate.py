@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from gateway.policy.conditions import (
     CompileContext,
@@ -20,12 +21,16 @@ from gateway.policy.facts import PolicyInput
 from gateway.policy.schema import EDIT_ACTIONS, PolicyDocument, Rule
 from gateway.policy.source import PolicyError
 
+#: what ``decide`` judges: the request, or the answer to it
+Judged = Literal["request", "response"]
+
 __all__ = [
     "AllowTerms",
     "CompiledPolicy",
     "CompiledRule",
     "Decision",
     "DictionaryTerms",
+    "Judged",
     "PolicyInput",
     "compile_policy",
 ]
@@ -89,12 +94,29 @@ class CompiledPolicy:
     #: the entity types rules could name: the detector's and the policy's dictionaries
     known_entities: frozenset[str] = frozenset()
 
-    #: (predicate, bucket, rule) per rule, so ``decide`` reads no rule attributes
+    #: (predicate, bucket, rule) per rule judging requests, so ``decide`` reads no rule
+    #: attributes; ``_answer_plan`` the same for the rules judging answers
     _plan: tuple[tuple[Predicate, int, CompiledRule], ...] = field(default=(), repr=False)
+    _answer_plan: tuple[tuple[Predicate, int, CompiledRule], ...] = field(default=(), repr=False)
 
     def __post_init__(self) -> None:
-        plan = tuple((rule.matches, _bucket(rule.rule), rule) for rule in self.rules)
+        plan = tuple(
+            (rule.matches, _bucket(rule.rule), rule)
+            for rule in self.rules
+            if rule.rule.judges_requests
+        )
+        answers = tuple(
+            (rule.matches, _bucket(rule.rule), rule)
+            for rule in self.rules
+            if rule.rule.judges_answers
+        )
         object.__setattr__(self, "_plan", plan)
+        object.__setattr__(self, "_answer_plan", answers)
+
+    @property
+    def inspects_answers(self) -> bool:
+        """Some rule judges answers: they must be read before they reach the caller."""
+        return bool(self._answer_plan)
 
     @property
     def name(self) -> str:
@@ -104,8 +126,13 @@ class CompiledPolicy:
     def min_score(self) -> float:
         return self.document.detection.min_score
 
-    def decide(self, request: PolicyInput) -> Decision:
+    def decide(self, request: PolicyInput, direction: Judged = "request") -> Decision:
         """Evaluate every rule and combine the matches; rule order never matters.
+
+        ``direction`` picks the rules: a request is judged by the rules whose
+        ``direction`` is ``request`` or ``both``; an answer (``response``: the
+        request's facts, with the entities found in the answer) by ``response``
+        and ``both`` rules, under the same combining rule.
 
         A rule matches when its ``when`` holds and its ``unless`` does not.
         Matches of ``mode: monitor`` rules are reported, never enforced. Among
@@ -122,7 +149,8 @@ class CompiledPolicy:
         allows: list[CompiledRule] = []
         monitored: list[str] = []
         enforced = (blocks, warnings, allows, editors)
-        for matches, bucket, compiled in self._plan:
+        plan = self._plan if direction == "request" else self._answer_plan
+        for matches, bucket, compiled in plan:
             if matches(request):
                 if bucket < 0:
                     monitored.append(compiled.id)
@@ -150,6 +178,8 @@ class CompiledPolicy:
             return Decision("warn", tuple(r.id for r in warned), watch, warning_rules=warned)
         if allows:
             return Decision("allow", tuple(rule.id for rule in allows), watch)
+        if direction != "request":  # an answer no rule judged is relayed as it is
+            return Decision("allow", (), watch)
         return Decision(self.document.default_action, (), watch)
 
 
@@ -179,6 +209,12 @@ def compile_policy(
             raise PolicyError(
                 f"action '{rule.action}' needs 'entities' in 'when': it edits those types",
                 (*path, "action"),
+            )
+        if rule.judges_answers and not entities:
+            raise PolicyError(
+                f"direction '{rule.direction}' needs 'entities' in 'when': a rule acts on "
+                "an answer for what is found in it",
+                (*path, "direction"),
             )
         rules.append(CompiledRule(rule, matches, entities))
         scanned |= ctx.referenced

@@ -6,19 +6,26 @@ from collections.abc import Mapping
 from typing import Any
 
 from gateway.policy.conditions import CompileContext, leaves
-from gateway.policy.evaluate import CompiledPolicy, Decision
+from gateway.policy.evaluate import CompiledPolicy, Decision, Judged
 from gateway.policy.facts import PolicyInput
 from gateway.policy.schema import Condition
 
 __all__ = ["explain"]
 
 
-def explain(policy: CompiledPolicy, request: PolicyInput) -> tuple[Decision, str]:
-    """The decision, and a report of every rule: matched or not, and each test's outcome."""
+def explain(
+    policy: CompiledPolicy, request: PolicyInput, direction: Judged = "request"
+) -> tuple[Decision, str]:
+    """The decision, and a report of every rule: matched or not, and each test's outcome.
+
+    ``direction`` says what is judged (an answer: the request's facts with the
+    answer's entities); a rule of the other direction is listed as not judging it.
+    """
     known = policy.known_entities
-    decision = policy.decide(request)
+    decision = policy.decide(request, direction)
     lines = [
-        f"policy {policy.name} (version {policy.version})",
+        f"policy {policy.name} (version {policy.version})"
+        + ("  judging the answer" if direction == "response" else ""),
         f"decision: {decision.action}"
         + (
             f"  rules: {', '.join(decision.rule_ids)}"
@@ -35,8 +42,12 @@ def explain(policy: CompiledPolicy, request: PolicyInput) -> tuple[Decision, str
     ]
     for compiled in policy.rules:
         rule = compiled.rule
-        matched = compiled.matches(request)
         mode = " (monitor)" if rule.mode == "monitor" else ""
+        judged = rule.judges_answers if direction == "response" else rule.judges_requests
+        if not judged:
+            lines.append(f"skip  {rule.id}: {rule.action}{mode} (direction {rule.direction})")
+            continue
+        matched = compiled.matches(request)
         lines.append(f"{'MATCH' if matched else 'no   '} {rule.id}: {rule.action}{mode}")
         lines.extend(_condition("when", rule.when, request, known, 1))
         if rule.unless is not None:

@@ -329,6 +329,11 @@ def _shadowed(
     """Why ``rule`` never changes a decision because of ``other``, or None."""
     if rule.rule.mode == "monitor" or other.rule.mode == "monitor" or other.rule.unless:
         return None
+    # a rule judging answers (or requests) only shadows one judging nothing else
+    if (rule.rule.judges_requests and not other.rule.judges_requests) or (
+        rule.rule.judges_answers and not other.rule.judges_answers
+    ):
+        return None
     when, _ = normal[rule.id]
     other_when, _ = normal[other.id]
     if when is None or other_when is None or not _implies(when, other_when, facts):

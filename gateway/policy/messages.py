@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Literal
 from urllib.parse import quote
 
-from gateway.policy.evaluate import CompiledPolicy, Decision
+from gateway.policy.evaluate import CompiledPolicy, Decision, Judged
 from gateway.policy.fact_table import FACTS
 from gateway.policy.facts import PolicyInput
 
@@ -25,6 +25,15 @@ _CONTAINS = {
 _PREFIX = {
     "en": "Blocked by Haetae policy '{policy}' (rule {rules}): ",
     "ko": "Haetae 정책 '{policy}'에 의해 차단되었습니다 (규칙 {rules}): ",
+}
+#: the same, for an answer the policy withheld from the caller
+_ANSWER_CONTAINS = {
+    "en": "the answer contains {entities}, which may not be shown",
+    "ko": "답변에 표시가 금지된 정보({entities})가 포함되어 있습니다",
+}
+_ANSWER_PREFIX = {
+    "en": "Answer withheld by Haetae policy '{policy}' (rule {rules}): ",
+    "ko": "Haetae 정책 '{policy}'에 의해 답변이 차단되었습니다 (규칙 {rules}): ",
 }
 
 
@@ -87,8 +96,11 @@ def refusal_message(
     entity_counts: Mapping[str, int],
     language: Language,
     request: PolicyInput | None = None,
+    direction: Judged = "request",
 ) -> str:
     """Names the rules and entity types that blocked; never quotes the request.
+
+    ``direction="response"``: the answer was withheld, and the message says so.
 
     A rule's message may name facts that come from the catalogs, not from the
     request's text (``{provider}``, ``{model.operator}``, ``{model.jurisdiction}``):
@@ -102,12 +114,14 @@ def refusal_message(
         )
         if text is None:
             found = sorted(e for e in compiled.entities if entity_counts.get(e))
-            template = _CONTAINS[language] if found else _GENERIC[language]
+            contains = _ANSWER_CONTAINS if direction == "response" else _CONTAINS
+            template = contains[language] if found else _GENERIC[language]
             text = template.format(entities=", ".join(found))
         text = _fill(text, request)
         if text not in reasons:
             reasons.append(text)
-    prefix = _PREFIX[language].format(policy=policy.name, rules=rules)
+    prefixes = _ANSWER_PREFIX if direction == "response" else _PREFIX
+    prefix = prefixes[language].format(policy=policy.name, rules=rules)
     return prefix + " / ".join(reasons)
 
 

@@ -41,8 +41,10 @@ from gateway.policy.providers import ProviderId, ProviderSpec
 
 __all__ = [
     "ACTIONS",
+    "ANSWER_ACTIONS",
     "EDIT_ACTIONS",
     "AllowList",
+    "AnswerSketch",
     "Condition",
     "DetectionPolicy",
     "Dictionary",
@@ -60,6 +62,12 @@ __all__ = [
 Action = Literal["allow", "block", "warn", "redact", "hash", "pseudonymize", "mask"]
 ACTIONS: tuple[str, ...] = ("allow", "block", "warn", "redact", "hash", "pseudonymize", "mask")
 Language = Literal["en", "ko"]
+Direction = Literal["request", "response", "both"]
+
+#: What a rule may do to an answer: it has already been produced, so it can only be
+#: withheld or edited where the caller reads it (a pseudonym would have nothing to
+#: restore it, a warning header has gone out before the first event).
+ANSWER_ACTIONS: tuple[str, ...] = ("block", "redact", "hash", "mask")
 
 #: Actions that edit the request, most protective first: when two matching rules
 #: want different edits of the same entity type, the earlier one here wins.
@@ -125,11 +133,32 @@ class Rule(_Strict):
     when: Condition
     unless: Condition | None = None
     action: Action
+    direction: Direction = Field(
+        default="request",
+        description="what the rule judges: the request (default), the answer, or both",
+    )
     mode: Literal["enforce", "monitor"] = "enforce"
     message: dict[Language, str] = Field(default_factory=dict)
     since: datetime.date | None = Field(
         default=None, description="when the rule was added; old monitor rules are flagged"
     )
+
+    @model_validator(mode="after")
+    def _answer_action(self) -> Self:
+        if self.direction != "request" and self.action not in ANSWER_ACTIONS:
+            raise ValueError(
+                f"action '{self.action}' cannot act on an answer (direction "
+                f"'{self.direction}'); use one of {', '.join(ANSWER_ACTIONS)}"
+            )
+        return self
+
+    @property
+    def judges_requests(self) -> bool:
+        return self.direction != "response"
+
+    @property
+    def judges_answers(self) -> bool:
+        return self.direction != "request"
 
 
 class Dictionary(_Strict):
@@ -221,9 +250,18 @@ class Expectation(_Strict):
     monitored: list[str] | None = None
 
 
+class AnswerSketch(_Strict):
+    """The answer a test case's provider gives; ``expect`` is then the decision on it."""
+
+    text: str = Field(description="scanned by the detector, as an answer is in serving")
+
+
 class PolicyTest(_Strict):
     name: str = Field(min_length=1)
     request: RequestSketch = RequestSketch()
+    response: AnswerSketch | None = Field(
+        default=None, description="an answer to judge; 'expect' then describes its decision"
+    )
     expect: Expectation
 
 

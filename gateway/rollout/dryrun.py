@@ -27,7 +27,11 @@ What a record cannot give back, and so what a dry run cannot see:
   ``min_score`` is met by every recorded finding);
 - how the caller signed in: a recorded user counts as signed in;
 - a router's options in the body (OpenRouter's pinned hosts, fallback models):
-  ``model.routed_to_developer`` is judged as if nothing was pinned.
+  ``model.routed_to_developer`` is judged as if nothing was pinned;
+- answers in which nothing was recorded: an answer is replayed (rules with
+  ``direction: response`` or ``both``, on the entity types its record's
+  ``details.response`` counts) only when the recording policy read answers and
+  found something there.
 """
 
 from __future__ import annotations
@@ -80,6 +84,9 @@ class DryRunReport:
         default_factory=Counter
     )  # active rules no longer blocking
     action_changes: Counter[str] = field(default_factory=Counter)  # "allow → redact": n
+    #: recorded answers with findings, re-decided by the answer rules of both policies
+    answers_evaluated: int = 0
+    answer_changes: Counter[str] = field(default_factory=Counter)  # "mask → block": n
     #: records made under the active version whose re-decision matches the record
     reconstruction_checked: int = 0
     reconstruction_matched: int = 0
@@ -102,6 +109,10 @@ class DryRunReport:
         changed = sum(self.action_changes.values()) - self.more_blocked - self.fewer_blocked
         if changed:
             parts.append(f"would have changed the edits of {changed} more")
+        if self.answer_changes:
+            changes = ", ".join(f"{k}: {n}" for k, n in self.answer_changes.most_common())
+            answers = sum(self.answer_changes.values())
+            parts.append(f"would have treated {answers} answer(s) differently ({changes})")
         if not parts:
             return f"no change in decisions over {self.evaluated} recorded request(s)"
         return f"Over {self.evaluated} recorded request(s), this change " + "; ".join(parts) + "."
@@ -124,6 +135,10 @@ class DryRunReport:
             "fewer_blocked_by_user": dict(self.fewer_blocked_by_user.most_common()),
             "fewer_blocked_by_rule": dict(self.fewer_blocked_by_rule.most_common()),
             "action_changes": dict(self.action_changes.most_common()),
+            "answers": {
+                "evaluated": self.answers_evaluated,
+                "changes": dict(self.answer_changes.most_common()),
+            },
             "reconstruction": {
                 "checked": self.reconstruction_checked,
                 "matched": self.reconstruction_matched,
@@ -178,7 +193,28 @@ def dry_run(
             report.fewer_blocked += 1
             report.fewer_blocked_by_user[user] += 1
             report.fewer_blocked_by_rule.update(_blamed(now))
+        _replay_answer(report, record, active, candidate, request)
     return report
+
+
+def _replay_answer(
+    report: DryRunReport,
+    record: AuditRecord,
+    active: CompiledPolicy,
+    candidate: CompiledPolicy,
+    request: PolicyInput,
+) -> None:
+    """Re-decide the recorded answer, when its record counts what was found in it."""
+    answer = (record.details or {}).get("response")
+    found = answer.get("entities") if isinstance(answer, dict) else None
+    if not isinstance(found, dict) or not found:
+        return
+    facts = request._replace(entity_counts=found, entity_scores={})
+    report.answers_evaluated += 1
+    now = active.decide(facts, "response").action
+    then = candidate.decide(facts, "response").action
+    if now != then:
+        report.answer_changes[f"{now} → {then}"] += 1
 
 
 def _candidate_decision(
@@ -222,5 +258,10 @@ def _caveats(active: CompiledPolicy, candidate: CompiledPolicy) -> list[str]:
         notes.append(
             f"the candidate raises min_score to {candidate.min_score}; recorded counts "
             "include weaker findings, so its decisions are estimated as stricter than real"
+        )
+    if candidate.inspects_answers and not active.inspects_answers:
+        notes.append(
+            "the active policy does not read answers, so no answer was recorded: the "
+            "candidate's answer rules are not counted"
         )
     return notes

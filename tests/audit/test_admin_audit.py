@@ -23,6 +23,7 @@ def make(i: int) -> AuditRecord:
         user="alice" if i % 2 else "bob", provider="openai", api="chat", model="gpt-4o",
         method="POST", path="/", decision="block" if i % 3 == 0 else "allow",
         rule_ids=["pipa-resident-number"] if i % 3 == 0 else [],
+        details={"response": {"action": "mask", "entities": {"KR_RRN": 1}}} if i % 5 == 0 else None,
     )  # fmt: skip
 
 
@@ -63,6 +64,15 @@ def test_search_by_time_rule_and_order(http) -> None:
     assert [r["record_id"] for r in records] == ["rec-6", "rec-9", "rec-12", "rec-15"]
 
 
+def test_findings_in_answers_are_searched_and_counted(http) -> None:
+    params = {"entity": "KR_RRN", "direction": "response", "limit": 100}
+    records = http.get("/admin/v1/audit", params=params, headers=AUTH).json()["records"]
+    assert [r["record_id"] for r in records] == [f"rec-{i}" for i in (25, 20, 15, 10, 5, 0)]
+    params = {"by": "answer_action", "per": "day"}
+    buckets = http.get("/admin/v1/audit/stats", params=params, headers=AUTH).json()["buckets"]
+    assert [(b["key"], b["count"]) for b in buckets] == [("mask", 6)]
+
+
 def test_stats_per_hour(http) -> None:
     reply = http.get(
         "/admin/v1/audit/stats", params={"by": "decision", "per": "hour"}, headers=AUTH
@@ -87,6 +97,7 @@ def test_stats_per_hour(http) -> None:
         ("/admin/v1/audit", {"order": "up"}, "order must be"),
         ("/admin/v1/audit/stats", {"by": "colour"}, "by must be one of"),
         ("/admin/v1/audit/stats", {"per": "week"}, "per must be one of hour, day"),
+        ("/admin/v1/audit", {"direction": "sideways"}, "direction must be one of"),
     ],
 )
 def test_bad_parameters_are_400_with_a_sentence(http, path, params, message) -> None:

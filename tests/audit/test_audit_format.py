@@ -51,6 +51,13 @@ def test_missing_values_show_as_dashes() -> None:
     assert "×" not in line
 
 
+def test_what_was_found_in_the_answer_follows_answer() -> None:
+    answer = {"response": {"action": "mask", "entities": {"CREDIT_CARD": 1}}}
+    line = format_record_line(record(decision="allow", details=answer))
+    assert "  answer=mask CREDIT_CARD×1  " in line
+    assert "answer=" not in format_record_line(record())
+
+
 def test_optional_fields_appear_only_when_set() -> None:
     line = format_record_line(
         record(decision="error", user="bob", error="ConnectError", monitored_rule_ids=["w.card"])

@@ -24,7 +24,20 @@ def make(i: int) -> AuditRecord:
         rule_ids=["pipa-resident-number"] if blocked else [],
         monitored_rule_ids=["watch-cards"] if i % 5 == 0 else [],
         entities={"KR_RRN": 1} if blocked else ({"EMAIL_ADDRESS": 2} if i % 3 == 0 else {}),
+        details=ANSWERS.get(i % 7),
     )  # fmt: skip
+
+
+#: what the rules judging answers did, every seventh record alike
+ANSWERS: dict[int, dict] = {
+    0: {"response": {"action": "mask", "entities": {"CREDIT_CARD": 1}}},
+    3: {"response": {"action": "block", "entities": {"KR_RRN": 1}, "blocked": "mid_stream"}},
+    5: {"response": {"action": "allow"}},
+}
+
+
+def answer(r: AuditRecord) -> dict:
+    return (r.details or {}).get("response", {})
 
 
 RECORDS = [make(i) for i in range(40)]  # ten hours
@@ -69,6 +82,18 @@ def expected(predicate) -> list[str]:
         (AuditFilter(user="bob", decision="block", start=T0 + HOUR),
          lambda r: r.user == "bob" and r.decision == "block" and r.time >= T0 + HOUR),
         (AuditFilter(user="nobody"), lambda r: False),
+        # findings per direction: an entity in the request, the answer, or either
+        (AuditFilter(entity="CREDIT_CARD"),
+         lambda r: "CREDIT_CARD" in answer(r).get("entities", {})),
+        (AuditFilter(entity="KR_RRN", direction="response"),
+         lambda r: "KR_RRN" in answer(r).get("entities", {})),
+        (AuditFilter(entity="KR_RRN", direction="request"), lambda r: "KR_RRN" in r.entities),
+        (AuditFilter(entity="KR_RRN"),
+         lambda r: "KR_RRN" in r.entities or "KR_RRN" in answer(r).get("entities", {})),
+        (AuditFilter(direction="response"), lambda r: bool(answer(r).get("entities"))),
+        (AuditFilter(direction="request"), lambda r: bool(r.entities)),
+        (AuditFilter(decision="block", direction="response"),
+         lambda r: answer(r).get("action") == "block"),
     ],
 )  # fmt: skip
 def test_filters(store, where, predicate) -> None:
@@ -111,6 +136,10 @@ def test_stats_per_hour_by_decision(store) -> None:
         ("entity", "EMAIL_ADDRESS", 10),  # i % 3 == 0 and not blocked
         ("provider", "deepseek", 20),
         ("user", "alice", 14),
+        ("answer_action", "mask", 6),  # i % 7 == 0
+        ("answer_action", "block", 6),
+        ("answer_action", "allow", 5),
+        ("answer_entity", "CREDIT_CARD", 6),
     ],
 )
 def test_stats_per_day_by_each_dimension(store, by, key, count) -> None:

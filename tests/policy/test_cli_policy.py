@@ -106,6 +106,19 @@ def test_explain_shows_each_rule_and_test(capsys: pytest.CaptureFixture[str]) ->
     assert "no    no-secrets: block" in out
 
 
+def test_explain_judges_an_answer_with_the_answer_rules(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    answer = "카드 4111 1111 1111 1111"
+    args = ["policy", "explain", DEFAULT, "--request", '{"provider": "openai"}']
+    assert main([*args, "--response", answer]) == 0
+    out = capsys.readouterr().out
+    assert "judging the answer" in out
+    assert "decision: mask  rules: answers-mask-identifiers  edits: {CREDIT_CARD: mask}" in out
+    assert "skip  redact-card-numbers: redact (direction request)" in out
+    assert "MATCH answers-mask-identifiers: mask" in out
+
+
 def test_explain_rejects_a_bad_request_sketch(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["policy", "explain", DEFAULT, "--request", '{"provder": "x"}']) == 2
     assert "provder" in capsys.readouterr().err

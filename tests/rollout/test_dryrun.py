@@ -123,3 +123,36 @@ def test_the_caller_and_what_was_attached_are_rebuilt_from_the_record() -> None:
     )
     assert report.more_blocked == 1
     assert report.more_blocked_by_user == {"kim": 1}
+
+
+MASKING = """
+policy: answers-masked
+rules:
+  - id: mask-cards-in-answers
+    when: { entities: [CREDIT_CARD] }
+    direction: response
+    action: mask
+"""
+
+
+def test_recorded_answers_are_replayed_by_the_answer_rules() -> None:
+    masking = parse_policy(MASKING.encode(), SUPPORTED_ENTITIES)
+    blocking = parse_policy(
+        MASKING.replace("action: mask", "action: block").replace("masked", "blocked").encode(),
+        SUPPORTED_ENTITIES,
+    )
+    answered = record("alice")
+    answered.details = {"response": {"action": "mask", "entities": {"CREDIT_CARD": 1}}}
+    quiet = record("bob")  # nothing found in its answer: nothing recorded, nothing replayed
+    report = dry_run([answered, quiet], masking, blocking, PROVIDERS, since=0, until=2000)
+    assert report.answers_evaluated == 1
+    assert dict(report.answer_changes) == {"mask → block": 1}
+    assert "would have treated 1 answer(s) differently (mask → block: 1)" in report.summary
+    assert report.to_dict()["answers"] == {"evaluated": 1, "changes": {"mask → block": 1}}
+    assert report.more_blocked == 0  # requests are judged as before
+
+
+def test_answer_rules_of_a_candidate_are_a_blind_spot_when_none_were_recorded() -> None:
+    masking = parse_policy(MASKING.encode(), SUPPORTED_ENTITIES)
+    report = dry_run([], ACTIVE, masking, PROVIDERS, since=0, until=1)
+    assert any("does not read answers" in caveat for caveat in report.caveats)

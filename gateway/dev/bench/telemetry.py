@@ -30,6 +30,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from gateway.app import Gateway, build_app
+from gateway.dev.bench.inprocess import chat_scope
 from gateway.settings import TelemetrySettings, load_settings
 from gateway.telemetry import Telemetry, build_telemetry
 
@@ -115,15 +116,6 @@ def _build(kind: str, folder: Path) -> Gateway:
 async def _requests(app: Gateway, count: int) -> float:
     """CPU seconds for ``count`` sequential requests through the ASGI app."""
     never = asyncio.Event()
-    scope: dict[str, Any] = {
-        "type": "http",
-        "method": "POST",
-        "path": "/openai/v1/chat/completions",
-        "raw_path": b"/openai/v1/chat/completions",
-        "query_string": b"",
-        "headers": [(b"content-type", b"application/json"), (b"authorization", b"Bearer sk-x")],
-        "client": ("127.0.0.1", 50000),
-    }
 
     async def send(message: Any) -> None:
         if message["type"] == "http.response.start" and message["status"] != 200:
@@ -141,7 +133,7 @@ async def _requests(app: Gateway, count: int) -> float:
             await never.wait()  # the client never leaves
             return {"type": "http.disconnect"}
 
-        await app(dict(scope), receive, send)
+        await app(chat_scope(), receive, send)
     return time.process_time() - began
 
 

@@ -13,9 +13,12 @@ SDKs' ``extra_headers``:
 * ``x-fake-chunk-delay-ms: N`` - wait between stream events;
 * ``x-fake-chunks: N`` - number of content chunks in a stream (default 4).
 
-Every reply is ``"echo: " + <last user text>``; file uploads, Upload parts, batches
-and Gemini's resumable upload get the objects their SDKs expect (``fake_files.py``).
-Pure ASGI (no framework) keeps it fast enough to be the benchmark's baseline upstream.
+Every reply is ``"echo: " + <last user text>``, unless a test set ``scripted``
+to a ``fake_answers.ScriptedAnswer``: then every answer is that text (and tool
+call), streamed in exactly its pieces. File uploads, Upload parts, batches and
+Gemini's resumable upload get the objects their SDKs expect (``fake_files.py``).
+Pure ASGI (no framework) keeps it fast enough to be the benchmark's baseline
+upstream.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from typing import Any
 
 import orjson
 
+from gateway.dev.testing import fake_answers as fa
 from gateway.dev.testing import fake_files
 from gateway.dev.testing import fake_prompts as fp
 from gateway.dev.testing import fake_replies as fr
@@ -147,6 +151,8 @@ class FakeUpstream:
         self._lock = threading.Lock()
         self._received: deque[ReceivedRequest] = deque(maxlen=max_recorded)
         self._active_streams = 0
+        #: what every answer says instead of the echo, when a test scripted it
+        self.scripted: fa.ScriptedAnswer | None = None
 
     # --- state read by tests ---------------------------------------------------------------
 
@@ -303,6 +309,8 @@ class FakeUpstream:
             body = None
         if not isinstance(body, dict):
             return _Reply(400, fr.error_body(dialect, 400, "Request body is not a JSON object"))
+        if self.scripted is not None and kind in _SCRIPTABLE:
+            return _scripted(kind, arg, body, self.scripted, "alt=sse" in req.query)
         if dialect == "openai":
             return _openai_reply(kind, body, controls.chunks)
         if dialect == "anthropic":
@@ -399,6 +407,31 @@ def _gemini_reply(kind: str, model: str, body: dict[str, Any], chunks: int, sse:
     if sse:
         return _Reply(events=(fr.sse(chunk, eol=b"\r\n") for chunk in parts))
     return _Reply(events=_json_array(parts), content_type=_JSON_TYPE)
+
+
+_SCRIPTABLE = frozenset(
+    {"chat", "responses", "anthropic", "generateContent", "streamGenerateContent"}
+)
+
+
+def _scripted(
+    kind: str, model: str, body: dict[str, Any], answer: fa.ScriptedAnswer, sse: bool
+) -> _Reply:
+    model = str(body.get("model") or model or "fake-model")
+    prompts = {"chat": fp.chat_prompt, "responses": fp.responses_prompt}
+    prompt = prompts.get(kind, fp.anthropic_prompt if kind == "anthropic" else fp.gemini_prompt)
+    answer = answer.with_prompt(prompt(body))
+    if kind == "generateContent":
+        return _Reply(body=fa.scripted_body(kind, model, answer))
+    if kind == "streamGenerateContent":
+        if sse:
+            return _Reply(events=fa.scripted_events(kind, model, answer))
+        return _Reply(
+            events=_json_array(fa.scripted_chunks(model, answer)), content_type=_JSON_TYPE
+        )
+    if body.get("stream") is True:
+        return _Reply(events=fa.scripted_events(kind, model, answer))
+    return _Reply(body=fa.scripted_body(kind, model, answer))
 
 
 def _json_array(items: Iterator[Any]) -> Iterator[bytes]:
