@@ -17,7 +17,7 @@ from gateway.policy import load_policy
 ROOT = Path(__file__).resolve().parents[1]
 RRN = "900101-1234568"
 AWS_KEY = "AKIAZ3MSK2PLQW7RTX4N"
-GITHUB = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
+GITHUB = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW11ySowm"
 POLICY = load_policy(ROOT / "policies" / "default.yaml", SUPPORTED_ENTITIES)
 
 

@@ -33,7 +33,7 @@ ANTHROPIC_ADMIN = (
     + "HgxzNNAL5wIScGebcy8F5n3_YNBDRzrZSgqbjG3uhkWKFLf6xuI5aHUQPFeNBTxaQWk8"
     + "JzFalHlsZfYcMMDktXP_tKsf2AA"
 )
-GITHUB = "ghp_" + "USZGi6HWGK10Zb0RLZ5TR9SPofbciOx9gy1C"
+GITHUB = "ghp_" + "USZGi6HWGK10Zb0RLZ5TR9SPofbciO46Sm9V"
 GITHUB_FINE = (
     "github_pat_"
     + "JdObOIRpFqaDZeV7G5IfQH_"
@@ -94,7 +94,7 @@ def test_secret_found(engine: DetectionEngine, text: str, entity: str, value: st
 
 @pytest.mark.parametrize(
     ("value", "score"),
-    [(OPENAI_LEGACY, 1.0), (OPENAI_PROJ, 0.9), (ANTHROPIC, 1.0), (PEM, 1.0), (GITHUB, 0.95)],
+    [(OPENAI_LEGACY, 1.0), (OPENAI_PROJ, 0.9), (ANTHROPIC, 1.0), (PEM, 1.0), (GITHUB, 1.0)],
 )
 def test_secret_scores(engine: DetectionEngine, value: str, score: float) -> None:
     assert [f.score for f in engine.scan(value)] == [score]

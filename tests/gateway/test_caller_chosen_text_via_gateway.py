@@ -226,7 +226,7 @@ def test_a_key_given_twice_is_forwarded_as_scanned(fake, stack) -> None:
 
 # -- labels: the client application's headers ------------------------------------------
 
-GITHUB = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
+GITHUB = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW11ySowm"
 AWS_KEY = "AKIAZ3MSK2PLQW7RTX4N"
 LABEL_VALUES = [RRN, GITHUB, AWS_KEY]
 

@@ -24,7 +24,7 @@ GEMINI_KEY = "AIzaSyLeakTest-0123456789abcdefghijk"
 PROMPT = "Nightingale-7731 merger memo for the board"
 BAGGAGE = "baggage-secret-9182"
 FAILING = "failing-trigger-5521"
-GITHUB = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
+GITHUB = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW11ySowm"
 VALUES = [RRN, EMAIL, AWS_KEY, BEARER, GEMINI_KEY, PROMPT, BAGGAGE, FAILING, "Nightingale", GITHUB]
 VALUES += [AWS_KEY.lower(), GITHUB.lower()]  # application names used to be lower-cased
 

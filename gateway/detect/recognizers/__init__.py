@@ -66,10 +66,18 @@ def build_recognizers(
             f"unsupported entities: {sorted(unknown)}; supported: {sorted(SUPPORTED_ENTITIES)}"
         )
     recognizers = []
+    built: set[RecognizerFactory] = set()
     for entity, factory in RECOGNIZER_FACTORIES.items():
-        if entity in wanted:
+        if entity not in wanted or factory in built:
+            continue
+        if getattr(factory, "MULTI_ENTITY", False):
+            # One instance for every wanted entity it serves (a table of formats); it is
+            # given all of them, since its rows may add variants to others' entities.
+            recognizer = factory(supported_language=language, entities=wanted)
+            built.add(factory)
+        else:
             recognizer = factory(supported_language=language)
-            if entity not in recognizer.supported_entities:
-                raise ValueError(f"{type(recognizer).__name__} does not report {entity}")
-            recognizers.append(recognizer)
+        if entity not in recognizer.supported_entities:
+            raise ValueError(f"{type(recognizer).__name__} does not report {entity}")
+        recognizers.append(recognizer)
     return recognizers

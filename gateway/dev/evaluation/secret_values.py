@@ -12,6 +12,8 @@ import random
 import string
 from collections.abc import Callable
 
+from gateway.detect.recognizers.secrets.checksums import with_base62_crc32
+
 __all__ = ["SECRET_GENERATORS"]
 
 _B64 = string.ascii_letters + string.digits + "+/"
@@ -128,7 +130,8 @@ def _openai(rng: random.Random) -> str:
 def _github(rng: random.Random) -> str:
     if rng.random() < 0.3:
         return f"github_pat_11{_pick(rng, _ALNUM, 20)}_{_pick(rng, _ALNUM, 59)}"
-    return f"gh{rng.choice('pousr')}_{_pick(rng, _ALNUM, 36)}"
+    # Issued tokens carry a CRC32 of their random part; without it they are not tokens.
+    return with_base62_crc32(f"gh{rng.choice('pousr')}_", _pick(rng, _ALNUM, 30))
 
 
 def _slack(rng: random.Random) -> str:
@@ -153,7 +156,7 @@ SECRET_GENERATORS: dict[str, Callable[[random.Random], str]] = {
         rng.choice(("sk_live_", "rk_live_")) + _pick(rng, _ALNUM, rng.choice((24, 99)))
     ),
     "SECRET_GITLAB_TOKEN": _token("glpat-", _B64URL, 20),
-    "SECRET_NPM_TOKEN": _token("npm_", _ALNUM, 36),
+    "SECRET_NPM_TOKEN": lambda rng: with_base62_crc32("npm_", _pick(rng, _ALNUM, 30)),
     "SECRET_HF_TOKEN": _token("hf_", string.ascii_letters, 34),
     "SECRET_PASSWORD": _password,
     "CONFIDENTIAL_MARKER": lambda rng: rng.choice(_MARKERS),

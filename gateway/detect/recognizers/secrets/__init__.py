@@ -3,6 +3,7 @@
 ``FACTORIES`` maps each entity to its recognizer class. Modules are grouped by theme:
 ``tokens`` (the base class and the first eight kinds), ``ai``, ``cloud``, ``vcs``,
 ``saas``, ``messaging`` and ``generic``; ``prefilter`` holds the Aho–Corasick gate they share.
+The long tail of vendor formats is data (``credentials.yaml``, read by ``table``).
 """
 
 from gateway.detect.recognizers.secrets.ai import (
@@ -52,6 +53,11 @@ from gateway.detect.recognizers.secrets.saas import (
     ShopifyTokenRecognizer,
     StripeKeyRecognizer,
 )
+from gateway.detect.recognizers.secrets.table import (
+    REPORTED_ENTITIES,
+    TABLE_ENTITIES,
+    CredentialTableRecognizer,
+)
 from gateway.detect.recognizers.secrets.tokens import (
     AnthropicKeyRecognizer,
     AwsAccessKeyRecognizer,
@@ -71,7 +77,7 @@ from gateway.detect.recognizers.secrets.vcs import (
     PyPiTokenRecognizer,
 )
 
-FACTORIES: dict[str, type[SecretRecognizer]] = {
+_CLASSES: dict[str, type[SecretRecognizer]] = {
     "SECRET_AWS_ACCESS_KEY": AwsAccessKeyRecognizer,
     "SECRET_AWS_SECRET_KEY": AwsSecretKeyRecognizer,
     "SECRET_OPENAI_KEY": OpenAiKeyRecognizer,
@@ -130,4 +136,25 @@ FACTORIES: dict[str, type[SecretRecognizer]] = {
     "SECRET_GENERIC_API_KEY": GenericApiKeyRecognizer,
 }
 
-__all__ = ["FACTORIES", "SecretRecognizer", *sorted({cls.__name__ for cls in FACTORIES.values()})]
+_CLAIMED_TWICE = TABLE_ENTITIES & set(_CLASSES)
+if _CLAIMED_TWICE:
+    raise ValueError(f"credentials.yaml: mark rows for {sorted(_CLAIMED_TWICE)} 'extends: true'")
+_ORPHANS = (REPORTED_ENTITIES - TABLE_ENTITIES) - set(_CLASSES)
+if _ORPHANS:
+    raise ValueError(f"credentials.yaml: 'extends' names no hand-written entity: {_ORPHANS}")
+
+#: The long tail of vendor formats comes from credentials.yaml: one recognizer for all of
+#: them (``MULTI_ENTITY``), listed before the loose generic kinds.
+_GENERIC = ("SECRET_JWT", "SECRET_DB_URL", "SECRET_PASSWORD", "SECRET_GENERIC_API_KEY")
+FACTORIES: dict[str, type[SecretRecognizer] | type[CredentialTableRecognizer]] = {
+    **{entity: cls for entity, cls in _CLASSES.items() if entity not in _GENERIC},
+    **{entity: CredentialTableRecognizer for entity in sorted(TABLE_ENTITIES)},
+    **{entity: _CLASSES[entity] for entity in _GENERIC},
+}
+
+__all__ = [
+    "FACTORIES",
+    "TABLE_ENTITIES",
+    "SecretRecognizer",
+    *sorted({cls.__name__ for cls in FACTORIES.values()}),
+]

@@ -21,7 +21,7 @@ from typing import ClassVar
 from presidio_analyzer import Pattern
 
 from gateway.detect.keynames import key_pattern
-from gateway.detect.recognizers.secrets import prefilter
+from gateway.detect.recognizers.secrets import prefilter, table
 from gateway.detect.recognizers.secrets.common import shannon_entropy, variants
 from gateway.detect.recognizers.secrets.tokens import SecretRecognizer, looks_like_placeholder
 
@@ -280,5 +280,6 @@ _LOOSE = frozenset(_LOOSE_WORDS + _GENERIC_WORDS)
 
 
 def _defers(value: str) -> bool:
-    """True when another secret kind's marker occurs in the value: that kind reports it."""
-    return bool(prefilter.find_words(value) - _LOOSE)
+    """True when another secret kind reports the value: its marker occurs in it, or a row
+    of the credential table matches in it (a table literal alone proves nothing)."""
+    return bool(prefilter.find_words(value) - _LOOSE - table.LITERALS) or table.claims(value)

@@ -18,6 +18,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from gateway.detect.keynames import key_pattern
 from gateway.detect.recognizers.base import NOT_ALNUM_AFTER, NOT_ALNUM_BEFORE, MarkerGate
 from gateway.detect.recognizers.secrets import prefilter
+from gateway.detect.recognizers.secrets.checksums import base62_crc32
 from gateway.detect.recognizers.secrets.common import TOKEN_AFTER as _NOT_TOKEN_AFTER
 from gateway.detect.recognizers.secrets.common import TOKEN_BEFORE as _NOT_TOKEN_BEFORE
 
@@ -288,6 +289,12 @@ class GitHubTokenRecognizer(SecretRecognizer):
         )
     ]
     MARKERS = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_")
+
+    def rescore(self, value: str, score: float) -> float | None:
+        """A classic token's last six characters are a CRC32 of the rest: decisive."""
+        if value.startswith("github_pat_") or len(value) != 40:
+            return score
+        return 1.0 if base62_crc32(value) else None
 
 
 class GoogleApiKeyRecognizer(SecretRecognizer):

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from presidio_analyzer import Pattern
 
+from gateway.detect.recognizers.secrets.checksums import base62_crc32
 from gateway.detect.recognizers.secrets.common import prefixed
 from gateway.detect.recognizers.secrets.tokens import SecretRecognizer
 
@@ -65,6 +66,10 @@ class NpmTokenRecognizer(SecretRecognizer):
     ]
     MARKERS = ("npm_",)
     SPACE_FREE = True
+
+    def rescore(self, value: str, score: float) -> float | None:
+        """The checksum decides: a typo or an invented token is not a finding."""
+        return 1.0 if base62_crc32(value) else None
 
 
 class PyPiTokenRecognizer(SecretRecognizer):
