@@ -29,6 +29,8 @@ from gateway.pipeline import Pipeline
 from gateway.policy import CompiledPolicy
 from gateway.policy.active import PolicyHolder, ProviderBuilder
 from gateway.providers.catalog import Provider
+from gateway.proxy.build import build_proxy
+from gateway.proxy.listener import ProxyListener
 from gateway.responses import send_json
 from gateway.rollout import Rollout, build_rollout
 from gateway.rollout.redis_connect import redis_access
@@ -55,6 +57,9 @@ class Gateway:
     rollout: Rollout
     admin: ASGIApp
     telemetry: Telemetry = field(default_factory=Telemetry)
+    #: the forward proxy (``proxy.listen``), started and stopped with the app
+    proxy: ProxyListener | None = None
+    pac: ASGIApp | None = None  # GET /proxy.pac, when the proxy is on
     _handle: ASGIApp = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -82,6 +87,8 @@ class Gateway:
                 await self.admin(scope, receive, send)
             elif path == "/metrics" and self.telemetry.prometheus is not None:
                 await self.telemetry.prometheus(scope, receive, send)
+            elif path == "/proxy.pac" and self.pac is not None:
+                await self.pac(scope, receive, send)
             else:
                 await self._handle(scope, receive, send)
         elif kind == "lifespan":
@@ -107,6 +114,13 @@ class Gateway:
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
                 await self.rollout.start()  # joins the shared policy before serving
+                if self.proxy is not None:
+                    try:
+                        await self.proxy.start()
+                    except OSError as exc:
+                        failure = f"proxy.listen {self.proxy.settings.listen}: {exc.strerror}"
+                        await send({"type": "lifespan.startup.failed", "message": failure})
+                        return
                 # Presidio and spaCy leave ~100k long-lived objects; a full GC pass
                 # over them takes ~70 ms and shows up as p99 latency. Freezing them
                 # keeps the collector to what requests allocate.
@@ -114,6 +128,8 @@ class Gateway:
                 gc.freeze()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self.proxy is not None:
+                    await self.proxy.stop()
                 await self.rollout.stop()
                 await self.upstream.aclose()
                 await asyncio.to_thread(self.audit.close)
@@ -206,4 +222,12 @@ def build_app(
         len(policy.rules),
         ", ".join(sorted(policy.scanned_entities)) or "nothing",
     )
-    return Gateway(pipeline, audit, upstream, rollout, admin, telemetry)
+    gateway = Gateway(pipeline, audit, upstream, rollout, admin, telemetry)
+    if settings.proxy.listen is not None:
+        gateway.proxy, gateway.pac = build_proxy(
+            settings,
+            gateway,
+            lambda: holder.active.providers,
+            lambda: holder.current().document.default_language,
+        )
+    return gateway

@@ -36,6 +36,7 @@ __all__ = [
     "LimitSettings",
     "ListenSettings",
     "ProviderSettings",
+    "ProxySettings",
     "RolloutSettings",
     "Settings",
     "TelemetrySettings",
@@ -349,6 +350,52 @@ class TelemetrySettings(_Strict):
     propagate_upstream: bool = False
 
 
+class ProxySettings(_Strict):
+    """The forward proxy (docs/network.md): off unless ``listen`` is set."""
+
+    # host:port of the proxy listener, e.g. 127.0.0.1:3128; unset: no proxy.
+    listen: str | None = None
+    # The company CA (PEM) that signs the per-host certificates for intercepted AI hosts.
+    ca_cert: Path | None = None
+    ca_key: Path | None = None
+    # Hosts that are neither AI APIs nor AI web applications: relayed untouched, or refused.
+    other_hosts: Literal["tunnel", "deny"] = "tunnel"
+    # The ports other hosts are tunnelled to; any other port is refused.
+    tunnel_ports: list[int] = Field(default_factory=lambda: [443])
+    # AI web applications no dialect can read (chatgpt.com, claude.ai, ...): a block
+    # page, or relayed untouched and logged.
+    web_apps: Literal["block", "tunnel"] = "block"
+    # The address the PAC file sends AI hosts to (what clients reach); default: listen.
+    pac_address: str | None = None
+    # Per-host certificates: how long each is valid, and how many are kept.
+    leaf_validity_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    leaf_cache_size: int = Field(default=1024, ge=1)
+    handshake_timeout: float = Field(default=10.0, gt=0)
+
+    @field_validator("listen", "pac_address")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError(f"'{value}' must be host:port, e.g. 127.0.0.1:3128")
+        return value
+
+    def model_post_init(self, _context: Any) -> None:
+        if self.listen is not None and (self.ca_cert is None or self.ca_key is None):
+            raise ValueError(
+                "proxy.listen needs proxy.ca_cert and proxy.ca_key: the company CA that "
+                "signs the certificates of intercepted AI hosts"
+            )
+
+    def address(self) -> tuple[str, int]:
+        """``listen`` as (host, port); only when it is set."""
+        assert self.listen is not None
+        host, _, port = self.listen.rpartition(":")
+        return host.strip("[]"), int(port)
+
+
 class Settings(_Strict):
     listen: ListenSettings = ListenSettings()
     # The shipped default policy unless a file is named (setting or --policy).
@@ -365,6 +412,7 @@ class Settings(_Strict):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["text", "json"] = "text"
     telemetry: TelemetrySettings = TelemetrySettings()
+    proxy: ProxySettings = ProxySettings()
 
 
 def load_settings(

@@ -1,0 +1,175 @@
+"""Per-host certificates signed by the company CA, for intercepted TLS.
+
+One leaf key per process signs nothing and is only proved to the client, so it
+is reused for every host (minting an EC key costs more than the certificate);
+each host gets its own short-lived certificate, backdated against clock skew,
+and the server ``SSLContext`` holding it is kept in a bounded LRU.
+"""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import logging
+import os
+import ssl
+import tempfile
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from gateway.errors import ConfigError
+
+__all__ = ["CompanyCA", "LeafContexts"]
+
+log = logging.getLogger("haetae.proxy")
+
+#: how far back a certificate's validity starts, for clients whose clocks run behind
+CLOCK_SKEW = datetime.timedelta(hours=1)
+
+
+class CompanyCA:
+    """The CA certificate and key that intercepted hosts' certificates are signed with."""
+
+    def __init__(self, certificate: x509.Certificate, key: Any) -> None:
+        if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+            raise ConfigError("proxy.ca_key must be an RSA or EC private key")
+        self.certificate = certificate
+        self.key = key
+
+    @classmethod
+    def from_files(cls, cert_path: Path, key_path: Path) -> CompanyCA:
+        try:
+            certificate = x509.load_pem_x509_certificate(cert_path.read_bytes())
+            key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+        except OSError as exc:
+            raise ConfigError(f"cannot read the proxy CA: {exc.strerror}") from None
+        except ValueError:
+            # Not the parser's message: it may quote the key file.
+            raise ConfigError(
+                "proxy.ca_cert / proxy.ca_key: not a PEM certificate and an unencrypted "
+                "PEM private key"
+            ) from None
+        if isinstance(key, ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey):
+            raise ConfigError("proxy.ca_key: Ed25519/Ed448 CAs are not accepted by most clients")
+        ca = cls(certificate, key)
+        if certificate.public_key().public_numbers() != key.public_key().public_numbers():  # type: ignore[union-attr]
+            raise ConfigError("proxy.ca_key does not belong to proxy.ca_cert")
+        return ca
+
+
+class LeafContexts:
+    """Server-side ``SSLContext`` per host, each with a certificate minted for that host."""
+
+    def __init__(
+        self,
+        ca: CompanyCA,
+        validity: datetime.timedelta = datetime.timedelta(hours=24),
+        capacity: int = 1024,
+    ) -> None:
+        self._ca = ca
+        self._validity = validity
+        self._capacity = capacity
+        self._key = ec.generate_private_key(ec.SECP256R1())
+        self._key_pem = self._key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        self._ca_pem = ca.certificate.public_bytes(serialization.Encoding.PEM)
+        self._cache: OrderedDict[str, tuple[ssl.SSLContext, datetime.datetime]] = OrderedDict()
+        self.minted = 0  # certificates made so far (the benches and tests read it)
+
+    def context_for(self, host: str) -> ssl.SSLContext:
+        """The context for ``host``; minted on first use or when its certificate nears expiry."""
+        host = host.lower()
+        now = datetime.datetime.now(datetime.UTC)
+        cached = self._cache.get(host)
+        if cached is not None and cached[1] - now > self._validity / 4:
+            self._cache.move_to_end(host)
+            return cached[0]
+        context, expires = self._mint(host, now)
+        self._cache[host] = (context, expires)
+        self._cache.move_to_end(host)
+        while len(self._cache) > self._capacity:
+            self._cache.popitem(last=False)
+        return context
+
+    def _mint(self, host: str, now: datetime.datetime) -> tuple[ssl.SSLContext, datetime.datetime]:
+        expires = now + self._validity
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host[:64])]))
+            .issuer_name(self._ca.certificate.subject)
+            .public_key(self._key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - CLOCK_SKEW)
+            .not_valid_after(expires)
+            .add_extension(x509.SubjectAlternativeName([_san(host)]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=False,
+                    crl_sign=False,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(self._ca.key.public_key()),
+                critical=False,
+            )
+            .sign(self._ca.key, hashes.SHA256())
+        )
+        chain = certificate.public_bytes(serialization.Encoding.PEM) + self._ca_pem
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        # HTTP/2 is not offered: the requests inside are served by the HTTP/1.1 protocol.
+        context.set_alpn_protocols(["http/1.1"])
+        _load_chain(context, chain, self._key_pem)
+        context.sni_callback = _expect_name(host)
+        self.minted += 1
+        return context, expires
+
+
+def _expect_name(host: str) -> Callable[[ssl.SSLObject, str | None, ssl.SSLContext], int | None]:
+    """Refuses a handshake whose SNI names another host than the CONNECT did."""
+
+    def check(_tls: ssl.SSLObject, name: str | None, _context: ssl.SSLContext) -> int | None:
+        if name is None or name.lower() == host:
+            return None
+        log.warning("TLS handshake refused host=%s reason=SNI names another host", host)
+        return ssl.ALERT_DESCRIPTION_UNRECOGNIZED_NAME
+
+    return check
+
+
+def _san(host: str) -> x509.GeneralName:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        return x509.DNSName(host)
+
+
+def _load_chain(context: ssl.SSLContext, chain: bytes, key: bytes) -> None:
+    """``load_cert_chain`` reads only files: give it ones that exist for a moment, privately."""
+    with tempfile.TemporaryDirectory(prefix="haetae-leaf-") as folder:  # mode 0700
+        cert_path, key_path = os.path.join(folder, "cert.pem"), os.path.join(folder, "key.pem")
+        for path, data in ((cert_path, chain), (key_path, key)):
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(data)
+        context.load_cert_chain(cert_path, key_path)
