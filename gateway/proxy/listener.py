@@ -20,7 +20,7 @@ import asyncio
 import logging
 import ssl
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import uvicorn
@@ -257,10 +257,9 @@ class _Opening(asyncio.Protocol):
         self._timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        self._transport = cast(asyncio.Transport, transport)  # uvloop's are not subclasses
         timeout = self._listener.settings.handshake_timeout
-        self._timer = asyncio.get_running_loop().call_later(timeout, transport.close)
+        self._timer = asyncio.get_running_loop().call_later(timeout, self._transport.close)
 
     def data_received(self, data: bytes) -> None:
         assert self._transport is not None

@@ -8,6 +8,7 @@ other side stops being read.
 from __future__ import annotations
 
 import asyncio
+from typing import cast
 
 __all__ = ["Held", "Relay"]
 
@@ -22,8 +23,7 @@ class Relay(asyncio.Protocol):
         self.bytes_in = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's are not subclasses
         if self.greeting:
             self.peer.write(self.greeting)
 
