@@ -151,7 +151,6 @@ def _expect_name(host: str) -> Callable[[ssl.SSLObject, str | None, ssl.SSLConte
     def check(_tls: ssl.SSLObject, name: str | None, _context: ssl.SSLContext) -> int | None:
         if name is None or name.lower() == host:
             return None
-        log.warning("TLS handshake refused host=%s reason=SNI names another host", host)
         return ssl.ALERT_DESCRIPTION_UNRECOGNIZED_NAME
 
     return check

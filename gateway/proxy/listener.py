@@ -54,6 +54,8 @@ _HANDSHAKE_REASONS = {
     "WRONG_VERSION_NUMBER": "the client did not start TLS",
     "UNSUPPORTED_PROTOCOL": "the client offered only TLS versions below 1.2",
     "NO_SHARED_CIPHER": "no cipher in common with the client",
+    # the certificate's SNI check (certificates.py) refused the name
+    "CALLBACK_FAILED": "the client named another host (SNI) than the one it CONNECTed to",
 }
 
 
@@ -116,6 +118,7 @@ class ProxyListener:
         self._state = ServerState()
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._relays: set[Relay] = set()  # both sides of each open tunnel
         self.address: tuple[str, int] | None = None  # bound address, once started
 
     async def start(self) -> None:
@@ -136,6 +139,8 @@ class ProxyListener:
         self._server.close()
         for connection in list(self._state.connections):
             connection.shutdown()
+        for relay in list(self._relays):
+            relay.close()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -231,15 +236,19 @@ class ProxyListener:
     ) -> None:
         loop = asyncio.get_running_loop()
         try:
-            upstream, _ = await asyncio.wait_for(
-                loop.create_connection(lambda: Relay(transport, _ESTABLISHED), host, port),
+            upstream, upstream_side = await asyncio.wait_for(
+                loop.create_connection(
+                    lambda: Relay(transport, _ESTABLISHED, self._relays.discard), host, port
+                ),
                 self._connect_timeout,
             )
         except (OSError, TimeoutError) as exc:
             log.warning("tunnel failed host=%s port=%d reason=%s", host, port, type(exc).__name__)
             _reply(transport, 502, refusal_text("upstream_failed", host, language))
             return
-        client_side = Relay(upstream)
+        client_side = Relay(upstream, on_close=self._relays.discard)
+        client_side.partner, upstream_side.partner = upstream_side, client_side
+        self._relays.update((client_side, upstream_side))
         transport.set_protocol(client_side)
         client_side.connection_made(transport)
         if rest:

@@ -8,6 +8,7 @@ other side stops being read.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import cast
 
 __all__ = ["Held", "Relay"]
@@ -16,11 +17,19 @@ __all__ = ["Held", "Relay"]
 class Relay(asyncio.Protocol):
     """One side of a tunnel: what arrives here is written to ``peer``."""
 
-    def __init__(self, peer: asyncio.Transport, greeting: bytes = b"") -> None:
+    def __init__(
+        self,
+        peer: asyncio.Transport,
+        greeting: bytes = b"",
+        on_close: Callable[[Relay], None] | None = None,
+    ) -> None:
         self.peer = peer
         self.greeting = greeting  # written to the peer as soon as this side connects
         self.transport: asyncio.Transport | None = None
+        self.partner: Relay | None = None  # the other side's relay, once both exist
+        self.ended = False  # this side sent its EOF
         self.bytes_in = 0
+        self._on_close = on_close
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's are not subclasses
@@ -32,12 +41,22 @@ class Relay(asyncio.Protocol):
         self.peer.write(data)
 
     def eof_received(self) -> bool:
+        self.ended = True
+        if self.partner is not None and self.partner.ended:
+            return False  # both directions are done: let the transport close
         if self.peer.can_write_eof():
             self.peer.write_eof()
             return True  # keep the other direction open (half-close)
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.peer.close()
+        if self._on_close is not None:
+            self._on_close(self)
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
         self.peer.close()
 
     def pause_writing(self) -> None:

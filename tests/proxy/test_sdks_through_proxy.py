@@ -8,7 +8,6 @@ here the fake provider on loopback. Nothing in these tests touches the network.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import anthropic
 import httpx
