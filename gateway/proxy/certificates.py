@@ -72,8 +72,10 @@ class LeafContexts:
         ca: CompanyCA,
         validity: datetime.timedelta = datetime.timedelta(hours=24),
         capacity: int = 1024,
+        clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC),
     ) -> None:
         self._ca = ca
+        self._clock = clock
         self._validity = validity
         self._capacity = capacity
         self._key = ec.generate_private_key(ec.SECP256R1())
@@ -87,9 +89,10 @@ class LeafContexts:
         self.minted = 0  # certificates made so far (the benches and tests read it)
 
     def context_for(self, host: str) -> ssl.SSLContext:
-        """The context for ``host``; minted on first use or when its certificate nears expiry."""
+        """The context for ``host``; minted on first use, or when the last quarter of its
+        certificate's validity has begun (a connection may outlive the check by hours)."""
         host = host.lower()
-        now = datetime.datetime.now(datetime.UTC)
+        now = self._clock()
         cached = self._cache.get(host)
         if cached is not None and cached[1] - now > self._validity / 4:
             self._cache.move_to_end(host)

@@ -33,7 +33,8 @@ def _fresh(proxied: ProxyStack) -> None:
 
 @pytest.fixture
 def openai_client(proxied: ProxyStack) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(api_key="sk-test", max_retries=0, http_client=proxied.client()) as client:
+    http = openai.DefaultHttpxClient(proxy=proxied.proxy_url, verify=proxied.verify())
+    with openai.OpenAI(api_key="sk-test", max_retries=0, http_client=http) as client:
         yield client
 
 
