@@ -199,7 +199,7 @@ class ProxyListener:
         if rest:  # a client that sends before the tunnel is answered is not speaking TLS to us
             _reply(transport, 400, refusal_text("bad_request", target.host, "en"))
             return
-        context = self.leaves.context_for(target.host)
+        context = await self.leaves.context(target.host)
         transport.write(_ESTABLISHED)
         held = Held()
         loop = asyncio.get_running_loop()
