@@ -8,6 +8,7 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import httpx
 import orjson
@@ -29,8 +30,6 @@ from gateway.pipeline import Pipeline
 from gateway.policy import CompiledPolicy
 from gateway.policy.active import PolicyHolder, ProviderBuilder
 from gateway.providers.catalog import Provider
-from gateway.proxy.build import build_proxy
-from gateway.proxy.listener import ProxyListener
 from gateway.responses import send_json
 from gateway.rollout import Rollout, build_rollout
 from gateway.rollout.redis_connect import redis_access
@@ -41,6 +40,9 @@ from gateway.telemetry import Telemetry, build_telemetry
 from gateway.types import ASGIApp, Receive, Scope, Send
 from gateway.upstream import Upstream, build_upstream
 from gateway.upstream.events import StreamLimits
+
+if TYPE_CHECKING:
+    from gateway.proxy.listener import ProxyListener
 
 __all__ = ["Gateway", "build_app"]
 
@@ -224,6 +226,10 @@ def build_app(
     )
     gateway = Gateway(pipeline, audit, upstream, rollout, admin, telemetry)
     if settings.proxy.listen is not None:
+        # Imported here: the proxy brings uvicorn's protocol and TLS, which the
+        # gateway without it never loads.
+        from gateway.proxy.build import build_proxy
+
         gateway.proxy, gateway.pac = build_proxy(
             settings,
             gateway,
