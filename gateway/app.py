@@ -175,11 +175,14 @@ def build_app(
         telemetry = build_telemetry(settings.telemetry, env)
     telemetry.watch_rollout(getattr(rollout.store, "rejections", None))
     labels = LabelScan(holder.engine_for)  # Detect's and the refusals' (gateway/labels.py)
+    identify, admit, decide = Identify(settings.identity), Admit(settings.identity), Decide()
+    audit_keys = configured_keys(settings.audit, edit_key, env)
+    recorded = telemetry.wrap_audit(audit)
     pipeline = Pipeline(
         stages=telemetry.wrap_stages(
-            Identify(settings.identity),
+            identify,
             Route(holder.providers_for),  # after the pipeline picked the request's policy
-            Admit(settings.identity),
+            admit,
             ReadBody(settings.limits.max_body_bytes),
             Extract(
                 settings.detection.offload_threshold_chars,
@@ -195,16 +198,16 @@ def build_app(
                 scan_timeout=settings.detection.scan_timeout_seconds,
                 max_concurrent_scans=settings.detection.max_concurrent_scans,
             ),
-            Decide(),
+            decide,
             Transform(edit_key),
         ),
         forward=Forward(
             telemetry.wrap_upstream(upstream),
             StreamLimits(settings.forward.max_event_bytes, settings.forward.stream_idle_timeout),
         ),
-        audit=telemetry.wrap_audit(audit),
+        audit=recorded,
         current_policy=holder.current,
-        audit_keys=configured_keys(settings.audit, edit_key, env),
+        audit_keys=audit_keys,
         labels=labels,
     )
     admin_auth = AdminAuth(
@@ -228,12 +231,15 @@ def build_app(
     if settings.proxy.listen is not None:
         # Imported here: the proxy brings uvicorn's protocol and TLS, which the
         # gateway without it never loads.
-        from gateway.proxy.build import build_proxy
+        from gateway.proxy.build import WebAppJudge, build_proxy
 
+        # Connections to AI web apps are judged by the pipeline's own stages and audit.
+        judge = WebAppJudge((identify, admit, decide), holder.current, recorded, audit_keys, labels)
         gateway.proxy, gateway.pac = build_proxy(
             settings,
             gateway,
             lambda: holder.active.providers,
             lambda: holder.current().document.default_language,
+            judge,
         )
     return gateway

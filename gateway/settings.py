@@ -362,9 +362,6 @@ class ProxySettings(_Strict):
     other_hosts: Literal["tunnel", "deny"] = "tunnel"
     # The ports other hosts are tunnelled to; any other port is refused.
     tunnel_ports: list[int] = Field(default_factory=lambda: [443])
-    # AI web applications no dialect can read (chatgpt.com, claude.ai, ...): a block
-    # page, or relayed untouched and logged.
-    web_apps: Literal["block", "tunnel"] = "block"
     # The address the PAC file sends AI hosts to (what clients reach); default: listen.
     pac_address: str | None = None
     # Per-host certificates: how long each is valid, and how many are kept.

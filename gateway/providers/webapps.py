@@ -14,9 +14,23 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gateway.errors import ConfigError
 from gateway.providers.catalog import PROVIDER_ID_PATTERN, host_allowed
+from gateway.providers.endpoints import Endpoint
 from gateway.validation import describe_validation_error
 
-__all__ = ["WebApp", "load_web_apps", "web_app_for"]
+__all__ = [
+    "WEB_APP_API",
+    "WEB_APP_ENDPOINT",
+    "WebApp",
+    "check_web_apps",
+    "load_web_apps",
+    "web_app_for",
+]
+
+#: the ``api`` of a connection to a web app: the forward proxy judges the connection,
+#: since no request inside it can be read
+WEB_APP_API = "web_app"
+#: the route of such a connection: nothing in it is read
+WEB_APP_ENDPOINT = Endpoint("read_only", None, WEB_APP_API)
 
 
 class WebApp(BaseModel):
@@ -51,3 +65,16 @@ def web_app_for(host: str) -> WebApp | None:
         if host_allowed(host, app.hosts):
             return app
     return None
+
+
+def check_web_apps(value: bool | list[str]) -> bool | list[str]:
+    """A policy's ``web_app`` test: ``true``/``false``, or ids from the table."""
+    if isinstance(value, bool):
+        return value
+    known = {app.id for app in load_web_apps()}
+    for name in value:
+        if name not in known:
+            raise ValueError(
+                f"'{name}' is not a web app in webapps.yaml (known: {', '.join(sorted(known))})"
+            )
+    return value

@@ -10,12 +10,13 @@ from gateway.providers.catalog import Provider
 from gateway.proxy.certificates import CompanyCA, LeafContexts
 from gateway.proxy.destinations import Destinations
 from gateway.proxy.front import ProxyFront
+from gateway.proxy.judge import WebAppJudge
 from gateway.proxy.listener import ProxyListener
 from gateway.proxy.pac import PacFile
 from gateway.settings import Settings
 from gateway.types import ASGIApp
 
-__all__ = ["build_proxy"]
+__all__ = ["WebAppJudge", "build_proxy"]
 
 
 def build_proxy(
@@ -23,8 +24,12 @@ def build_proxy(
     app: ASGIApp,
     providers: Callable[[], Mapping[str, Provider]],
     default_language: Callable[[], Language],
+    judge: WebAppJudge,
 ) -> tuple[ProxyListener, PacFile]:
-    """The listener (started with the app's lifespan) and its PAC file endpoint."""
+    """The listener (started with the app's lifespan) and its PAC file endpoint.
+
+    ``judge`` decides connections to AI web apps with the pipeline's own stages.
+    """
     proxy = settings.proxy
     assert proxy.listen is not None and proxy.ca_cert is not None and proxy.ca_key is not None
     ca = CompanyCA.from_files(proxy.ca_cert, proxy.ca_key)
@@ -55,6 +60,8 @@ def build_proxy(
         leaves,
         identity_headers,
         default_language,
+        judge,
+        settings.identity.key_header,
         connect_timeout=settings.timeouts.connect,
     )
     return listener, pac

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 
 from gateway.policy.messages import Language, choose_language
 from gateway.proxy.destinations import Destinations
+from gateway.proxy.judge import Verdict
 from gateway.proxy.pages import block_page, refusal_text
 from gateway.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["TARGET", "ProxyFront", "Target", "proxy_key"]
+__all__ = ["TARGET", "ProxyFront", "Target", "proxy_key", "with_proxy_key"]
 
 log = logging.getLogger("haetae.proxy")
 
@@ -40,6 +41,8 @@ class Target:
     tunnelled: bool
     #: from the CONNECT request: Proxy-Authorization and the trusted identity headers
     connect_headers: tuple[tuple[bytes, bytes], ...] = ()
+    #: a refused web-app connection: intercepted only to show why
+    verdict: Verdict | None = None
 
 
 def proxy_key(value: bytes) -> bytes | None:
@@ -56,6 +59,27 @@ def proxy_key(value: bytes) -> bytes | None:
             return None
         return password or user or None  # the key as the password, or as the user name
     return None
+
+
+Headers = list[tuple[bytes, bytes]]
+
+
+def with_proxy_key(headers: Headers, key_header: bytes) -> Headers:
+    """``headers`` with ``Proxy-Authorization`` turned into the gateway key header.
+
+    The proxy's credentials stand for the caller: a key found there replaces any
+    key header; without one, the headers stay as they are (less the proxy's own).
+    """
+    key: bytes | None = None
+    kept: list[tuple[bytes, bytes]] = []
+    for name, value in headers:
+        if name == b"proxy-authorization":
+            key = proxy_key(value) or key
+        else:
+            kept.append((name, value))
+    if key is None:
+        return kept
+    return [(n, v) for n, v in kept if n != key_header] + [(key_header, key)]
 
 
 class ProxyFront:
@@ -93,28 +117,18 @@ class ProxyFront:
             await self._app(self._rewritten(scope, target, destination.provider.id), receive, send)
         elif destination.web_app is not None:
             language = self._language_of(scope)
-            log.info("web app blocked app=%s host=%s", destination.web_app.id, target.host)
-            body = block_page(destination.web_app, target.host, language)
+            body = block_page(destination.web_app, target.host, language, target.verdict)
             await _send(send, 403, body, b"text/html; charset=utf-8", language)
         else:  # only plain HTTP reaches here: CONNECT to other hosts is settled earlier
             await self._refuse(scope, send, 403, "plain_http", target.host)
 
     def _rewritten(self, scope: Scope, target: Target, provider_id: str) -> Scope:
-        headers: list[tuple[bytes, bytes]] = []
-        key: bytes | None = None
-        for name, value in scope["headers"]:
-            if name == b"proxy-authorization":
-                key = proxy_key(value) or key
-            elif not (target.tunnelled and name in self._identity):
-                headers.append((name, value))
-        for name, value in target.connect_headers:
-            if name == b"proxy-authorization":
-                key = proxy_key(value) or key
-            else:
-                headers.append((name, value))
-        if key is not None:  # the proxy's credentials stand for the caller
-            headers = [(n, v) for n, v in headers if n != self._key_header]
-            headers.append((self._key_header, key))
+        headers = [
+            (name, value)
+            for name, value in scope["headers"]
+            if not (target.tunnelled and name in self._identity)
+        ]
+        headers = with_proxy_key(headers + list(target.connect_headers), self._key_header)
         prefix = "/" + provider_id
         raw_path = scope.get("raw_path") or scope["path"].encode("latin-1")
         return {

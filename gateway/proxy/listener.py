@@ -2,10 +2,13 @@
 
 Each connection starts by reading one request head. A CONNECT names a host:
 
-- an AI API (or, with ``proxy.web_apps: block``, an AI web app): the tunnel is
-  answered, TLS is terminated with a certificate minted for the host, and the
-  HTTP/1.1 requests inside are served by the gateway's own HTTP protocol over
-  the ``ProxyFront`` — the same pipeline as the reverse proxy;
+- an AI API: the tunnel is answered, TLS is terminated with a certificate
+  minted for the host, and the HTTP/1.1 requests inside are served by the
+  gateway's own HTTP protocol over the ``ProxyFront`` — the same pipeline as
+  the reverse proxy;
+- an AI web app: the connection is judged by the policy (``judge.py``) and
+  recorded; allowed, it is relayed untouched; refused, it is intercepted only
+  to answer every request with a block page;
 - any other host: relayed untouched (``proxy.other_hosts: tunnel``, on the
   ports in ``proxy.tunnel_ports``), or refused with 403.
 
@@ -30,7 +33,8 @@ from gateway.http_protocol import TrailerSeparatingProtocol
 from gateway.policy.messages import Language, choose_language
 from gateway.proxy.certificates import LeafContexts
 from gateway.proxy.destinations import Destinations
-from gateway.proxy.front import TARGET, ProxyFront, Target
+from gateway.proxy.front import TARGET, ProxyFront, Target, with_proxy_key
+from gateway.proxy.judge import WebAppJudge
 from gateway.proxy.pages import refusal_text
 from gateway.proxy.relay import Held, Relay
 from gateway.settings import ProxySettings
@@ -92,9 +96,13 @@ class ProxyListener:
         leaves: LeafContexts,
         identity_headers: tuple[str, ...],
         default_language: Callable[[], Language],
+        judge: WebAppJudge,
+        key_header: str,
         connect_timeout: float = 10.0,
     ) -> None:
         self.settings = settings
+        self._judge = judge
+        self._key_header = key_header.lower().encode("latin-1")
         self._destinations = destinations
         self.leaves = leaves
         self._connect_headers = frozenset(
@@ -169,18 +177,20 @@ class ProxyListener:
         host, port = authority
         client = _peer(transport)
         destination = self._destinations.classify(host)
-        intercept = destination.kind == "api" or (
-            destination.kind == "web_app" and self.settings.web_apps == "block"
-        )
-        if intercept:
+        if destination.kind == "api":
             kept = tuple((n, v) for n, v in headers if n in self._connect_headers)
             await self._intercept(transport, Target(host, port, True, kept), rest, client)
-        elif destination.kind == "web_app" or (
-            self.settings.other_hosts == "tunnel" and port in self.settings.tunnel_ports
-        ):
-            log.info(
-                "tunnel host=%s port=%d client=%s kind=%s", host, port, client, destination.kind
-            )
+        elif destination.web_app is not None:
+            identity = with_proxy_key(headers, self._key_header)
+            verdict = await self._judge(destination.web_app, host, identity, client)
+            if verdict.allowed:
+                log.info("tunnel host=%s port=%d client=%s kind=web_app", host, port, client)
+                await self._tunnel(transport, host, port, rest, language)
+            else:
+                refused = Target(host, port, True, verdict=verdict)
+                await self._intercept(transport, refused, rest, client)
+        elif self.settings.other_hosts == "tunnel" and port in self.settings.tunnel_ports:
+            log.info("tunnel host=%s port=%d client=%s kind=other", host, port, client)
             await self._tunnel(transport, host, port, rest, language)
         else:
             log.info("denied host=%s port=%d client=%s", host, port, client)

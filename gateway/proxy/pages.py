@@ -11,6 +11,7 @@ import html
 
 from gateway.policy.messages import Language
 from gateway.providers.webapps import WebApp
+from gateway.proxy.judge import Verdict
 
 __all__ = ["block_page", "refusal_text"]
 
@@ -18,14 +19,16 @@ _PAGE = {
     "en": (
         "Blocked by company policy",
         "{name} ({operator}) is an AI web application that Haetae, your company's AI "
-        "gateway, cannot inspect, so it is blocked on this network.",
+        "gateway, cannot inspect.",
         "Use the company's approved AI tools instead, or ask your security team. Host: {host}",
+        "Request id",
     ),
     "ko": (
         "회사 정책에 따라 차단되었습니다",
         "{name}({operator})은(는) 회사의 AI 게이트웨이 Haetae가 내용을 검사할 수 없는 "
-        "AI 웹 서비스이므로 이 네트워크에서 차단됩니다.",
+        "AI 웹 서비스입니다.",
         "회사에서 승인한 AI 도구를 사용하시거나 보안 담당 부서에 문의하세요. 호스트: {host}",
+        "요청 ID",
     ),
 }
 
@@ -55,19 +58,29 @@ _REFUSALS = {
 }
 
 
-def block_page(app: WebApp, host: str, language: Language) -> bytes:
-    title, reason, advice = _PAGE[language]
+def block_page(app: WebApp, host: str, language: Language, verdict: Verdict | None) -> bytes:
+    """The page, with the policy's own message and the request id when a verdict has them."""
+    title, reason, advice, request_id = _PAGE[language]
     values = {
         "name": html.escape(app.name),
         "operator": html.escape(app.operator),
         "host": html.escape(host),
     }
+    because = ""
+    if verdict is not None:
+        rules = ", ".join(verdict.rule_ids)
+        because = (
+            f"<p><strong>{html.escape(verdict.messages[language])}</strong></p>"
+            f"<p><small>{request_id}: {html.escape(verdict.request_id)}"
+            f"{' · ' + html.escape(rules) if rules else ''}</small></p>"
+        )
     return (
         f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width"><title>{title}</title>'
         "<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;"
         "padding:0 1rem;color:#222}h1{font-size:1.4rem}</style></head><body>"
-        f"<h1>{title}</h1><p>{reason.format(**values)}</p><p>{advice.format(**values)}</p>"
+        f"<h1>{title}</h1><p>{reason.format(**values)}</p>{because}"
+        f"<p>{advice.format(**values)}</p>"
         "<p><small>Haetae (해태)</small></p></body></html>"
     ).encode()
 

@@ -79,19 +79,53 @@ def test_ai_web_apps_get_a_block_page(tmp_path: Path, language: str, title: str)
     assert page.headers["content-type"].startswith("text/html")
     assert title in page.text
     assert "ChatGPT" in page.text
+    assert "no-uninspectable-web-apps" in page.text  # the rule that refused it
+    assert "chatgpt" in page.text  # the policy's own message names the app
     assert proxied.stack.fake.received == []
 
 
-def test_web_apps_can_be_tunnelled_instead(
+TRUSTS_COPILOT = """
+policy: trusts-copilot
+rules:
+  - id: no-uninspectable-web-apps
+    when: { web_app: true }
+    unless: { web_app: [copilot] }
+    action: block
+"""
+
+
+def test_a_web_app_the_policy_allows_is_relayed_and_recorded(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings = {"proxy.web_apps": "tunnel", "proxy.other_hosts": "deny"}
-    with caplog.at_level(logging.INFO, "haetae.proxy"), proxy_stack(tmp_path, settings) as proxied:
-        # claude.ai does not resolve offline: the tunnel is attempted and fails cleanly
-        sock, head = connect(proxied.port, b"CONNECT claude.ai:443 HTTP/1.1\r\n\r\n", timeout=15)
+    settings = {"proxy.other_hosts": "deny"}  # web apps are the policy's business, not this
+    with (
+        caplog.at_level(logging.INFO, "haetae.proxy"),
+        proxy_stack(tmp_path, settings, policy_text=TRUSTS_COPILOT) as proxied,
+    ):
+        request = b"CONNECT copilot.microsoft.com:443 HTTP/1.1\r\nUser-Agent: Edge\r\n\r\n"
+        sock, head = connect(proxied.port, request, timeout=15)
         sock.close()
+        (record,) = proxied.stack.audit_tail()
+    # offline, the host does not resolve: the relay is attempted and fails cleanly
     assert head.startswith((b"HTTP/1.1 200", b"HTTP/1.1 502"))
-    assert "tunnel host=claude.ai port=443" in caplog.text
+    assert "tunnel host=copilot.microsoft.com port=443" in caplog.text
+    assert (record.provider, record.api, record.decision) == ("copilot", "web_app", "allow")
+    assert record.host == "copilot.microsoft.com"
+    assert record.method == "CONNECT"
+
+
+def test_a_refused_web_app_connection_is_recorded_with_its_rule(tmp_path: Path) -> None:
+    with (
+        proxy_stack(tmp_path, policy_text=TRUSTS_COPILOT) as proxied,
+        proxied.client() as browser,
+    ):
+        page = browser.get("https://claude.ai/new", headers={"accept-language": "en"})
+        page_again = browser.get("https://claude.ai/other")
+        (record,) = proxied.stack.audit_tail()  # one connection, one decision
+    assert page.status_code == page_again.status_code == 403
+    assert (record.provider, record.api, record.decision) == ("claude", "web_app", "block")
+    assert record.rule_ids == ["no-uninspectable-web-apps"]
+    assert record.request_id in page.text
 
 
 def test_a_client_that_rejects_the_ca_is_logged(
