@@ -128,6 +128,9 @@ class ForwardSettings(_Strict):
     # reach the internet only through one; hosts matching a `no_proxy` glob go direct.
     proxy: str | None = None
     no_proxy: list[str] = Field(default_factory=list)
+    # CA certificates (PEM) trusted for providers besides the public roots: a
+    # TLS-inspecting corporate proxy's, or an in-house model server's.
+    ca_bundle: Path | None = None
     max_connections: int = Field(default=1000, gt=0)
     max_keepalive_connections: int = Field(default=200, ge=0)
     # Idle pooled connections are dropped after this many seconds; keep it below
