@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from gateway.client_tls import ClientCertificate
 from gateway.subject import Subject
 
 if TYPE_CHECKING:
@@ -58,6 +59,8 @@ class Exchange:
     receive: Receive
     policy: CompiledPolicy  # the version this request is judged by, start to end
     started: float = field(default_factory=time.perf_counter)
+    #: the connection's verified client certificate (mTLS), if any
+    client_certificate: ClientCertificate | None = None
     # identify
     subject: Subject = field(default_factory=Subject)
     #: identity headers (by name) ignored and stripped because an untrusted address sent them

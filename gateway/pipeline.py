@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from gateway.audit import AuditRecord, AuditStore
 from gateway.audit.build import AuditKeys, build_record
 from gateway.audit.usage import UsageMeter
+from gateway.client_tls import client_certificate
 from gateway.errors import AuditUnavailable, InspectionFailed, PolicyBlock, Refusal
 from gateway.exchange import Exchange, Stage, new_request_id
 from gateway.forward import ClientGone, Forward, StreamAborted
@@ -69,6 +70,7 @@ class Pipeline:
             receive=receive,
             policy=self._current_policy(),
             trailers=request_trailers(scope),
+            client_certificate=client_certificate(scope),
         )
         bind_request_id(exchange.request_id)
         try:

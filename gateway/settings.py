@@ -74,6 +74,22 @@ class ListenSettings(_Strict):
     port: int = Field(default=8080, ge=0, le=65535)
     # One event loop per process: on a machine with N cores, N workers use them all.
     workers: int = Field(default=1, ge=1, le=64)
+    # HTTPS on this listener (the reverse proxy and the admin API): PEM files.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    # Client certificates (mTLS): the CA that signs them; a verified certificate's
+    # subject names the caller (docs/identity.md). Unset: none are asked for.
+    tls_client_ca: Path | None = None
+    # true: a client without a valid certificate cannot connect at all.
+    tls_client_required: bool = False
+
+    def model_post_init(self, _context: Any) -> None:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("listen.tls_cert and listen.tls_key go together")
+        if self.tls_client_ca is not None and self.tls_cert is None:
+            raise ValueError("listen.tls_client_ca needs listen.tls_cert and listen.tls_key")
+        if self.tls_client_required and self.tls_client_ca is None:
+            raise ValueError("listen.tls_client_required needs listen.tls_client_ca")
 
 
 class AuditSettings(_Strict):

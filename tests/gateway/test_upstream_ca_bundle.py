@@ -21,7 +21,8 @@ CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hello"
 @pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
 def test_a_provider_behind_a_private_ca(tmp_path: Path, transport: str) -> None:
     ca, ca_key = make_ca(tmp_path / "ca", "Corp Egress CA")
-    tls = issue_certificate(ca, ca_key, "127.0.0.1", tmp_path / "server")
+    cert, key = issue_certificate(ca, ca_key, "127.0.0.1", tmp_path / "server")
+    tls = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
     fake = FakeUpstream()
     with ServerThread(fake, tls=tls) as provider:
         for bundle, expected in ((None, 502), (str(ca), 200)):

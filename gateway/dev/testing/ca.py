@@ -58,8 +58,11 @@ def make_ca(folder: Path, name: str = "Haetae Test CA") -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-def issue_certificate(ca_cert: Path, ca_key: Path, host: str, folder: Path) -> tuple[Path, Path]:
-    """A server certificate for ``host`` (an IP or a name) signed by the CA; the files."""
+def issue_certificate(
+    ca_cert: Path, ca_key: Path, host: str, folder: Path, units: tuple[str, ...] = ()
+) -> tuple[Path, Path]:
+    """A certificate for ``host`` (an IP or a name; for a client, its user) signed by the
+    CA, with ``units`` as organisational units; the certificate and key files."""
     import ipaddress
 
     ca = x509.load_pem_x509_certificate(ca_cert.read_bytes())
@@ -73,7 +76,12 @@ def issue_certificate(ca_cert: Path, ca_key: Path, host: str, folder: Path) -> t
     now = datetime.datetime.now(datetime.UTC)
     certificate = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
+        .subject_name(
+            x509.Name(
+                [x509.NameAttribute(NameOID.COMMON_NAME, host)]
+                + [x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, unit) for unit in units]
+            )
+        )
         .issuer_name(ca.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())

@@ -13,7 +13,7 @@ import ipaddress
 import socket
 import threading
 import time
-from pathlib import Path
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Literal, Self
 
@@ -45,9 +45,9 @@ class ServerThread:
         graceful_shutdown: int = 1,
         startup_timeout: float = 10.0,
         keep_alive: int = 75,
-        tls: tuple[Path, Path] | None = None,
+        tls: Mapping[str, Any] | None = None,
     ) -> None:
-        """``tls``: a certificate and key file, to serve HTTPS."""
+        """``tls``: uvicorn's ``ssl_*`` options (``gateway.server.tls_options``), to serve HTTPS."""
         address = ipaddress.ip_address(host)  # a literal IP, so no resolver is involved
         if not address.is_loopback:
             raise ValueError(f"ServerThread only binds loopback addresses, not {host!r}")
@@ -63,8 +63,7 @@ class ServerThread:
             # Longer than the gateway's pool keeps idle connections, like real providers:
             # otherwise a request can race the server closing a pooled connection.
             timeout_keep_alive=keep_alive,
-            ssl_certfile=str(tls[0]) if tls else None,
-            ssl_keyfile=str(tls[1]) if tls else None,
+            **(tls or {}),
         )
         family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
         # An explicit IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets
