@@ -171,3 +171,16 @@ def test_curl_through_the_proxy(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert '"data"' in run.stdout
     assert len(proxied.stack.fake.received) == 1
+
+
+def test_heads_that_never_end_or_grow_too_large_are_cut_off(tmp_path: Path) -> None:
+    with proxy_stack(tmp_path, {"proxy.handshake_timeout": 0.5}) as proxied:
+        sock, head = connect(proxied.port, b"CONNECT api.openai.com:443 HTTP/1.1\r\nX-A: 1")
+        sock.close()
+        assert head == b""  # closed after the timeout, with nothing said
+        sock, head = connect(proxied.port, b"GET http://a/ HTTP/1.1\r\nX: " + b"a" * 20_000)
+        sock.close()
+        assert head.startswith(b"HTTP/1.1 431")
+        sock, head = connect(proxied.port, b"CONNECT nonsense HTTP/1.1\r\n\r\n")
+        sock.close()
+        assert head.startswith(b"HTTP/1.1 400")
