@@ -27,7 +27,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from gateway.errors import ConfigError
 
-__all__ = ["CompanyCA", "LeafContexts"]
+__all__ = ["CompanyCA", "LeafContexts", "key_usage", "private_pem"]
 
 log = logging.getLogger("haetae.proxy")
 
@@ -80,11 +80,7 @@ class LeafContexts:
         self._validity = validity
         self._capacity = capacity
         self._key = ec.generate_private_key(ec.SECP256R1())
-        self._key_pem = self._key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
+        self._key_pem = private_pem(self._key)
         self._ca_pem = ca.certificate.public_bytes(serialization.Encoding.PEM)
         self._cache: OrderedDict[str, tuple[ssl.SSLContext, datetime.datetime]] = OrderedDict()
         self.minted = 0  # certificates made so far (the benches and tests read it)
@@ -131,20 +127,7 @@ class LeafContexts:
             .not_valid_after(expires)
             .add_extension(x509.SubjectAlternativeName([_san(host)]), critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=False,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=False,
-                    crl_sign=False,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
+            .add_extension(key_usage(certificate_authority=False), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(self._ca.key.public_key()),
@@ -163,6 +146,30 @@ class LeafContexts:
         context.sni_callback = _expect_name(host)
         self.minted += 1
         return context, expires
+
+
+def key_usage(*, certificate_authority: bool) -> x509.KeyUsage:
+    """Signing only: a leaf signs handshakes, a CA signs certificates and CRLs too."""
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=certificate_authority,
+        crl_sign=certificate_authority,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def private_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    """An unencrypted PKCS#8 PEM: what ``ssl`` loads (kept in memory or a 0600 file)."""
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
 
 
 def _expect_name(host: str) -> Callable[[ssl.SSLObject, str | None, ssl.SSLContext], int | None]:

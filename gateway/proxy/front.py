@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from gateway.policy.messages import Language, choose_language
 from gateway.proxy.destinations import Destinations
 from gateway.proxy.judge import Verdict
-from gateway.proxy.pages import block_page, refusal_text
+from gateway.proxy.pages import block_page, refusal_text, send_page
 from gateway.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["TARGET", "ProxyFront", "Target", "proxy_key", "with_proxy_key"]
@@ -149,16 +149,5 @@ class ProxyFront:
 
 
 async def _send(send: Send, status: int, body: bytes, kind: bytes, language: Language) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", kind),
-                (b"content-length", str(len(body)).encode()),
-                (b"content-language", language.encode()),
-                (b"cache-control", b"no-store"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    headers = [(b"content-language", language.encode()), (b"cache-control", b"no-store")]
+    await send_page(send, status, kind, body, headers)

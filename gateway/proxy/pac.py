@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 
 from gateway.proxy.destinations import Destinations
+from gateway.proxy.pages import send_page
 from gateway.types import Receive, Scope, Send
 
 __all__ = ["PacFile", "pac_script"]
@@ -50,17 +51,6 @@ class PacFile:
         else:
             body = pac_script(self._destinations.proxied_hosts(), self._proxy()).encode()
             status, kind = 200, b"application/x-ns-proxy-autoconfig"
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", kind),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"cache-control", b"max-age=300"),
-                ],
-            }
-        )
-        await send(
-            {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}
-        )
+        if scope["method"] == "HEAD":
+            body = b""
+        await send_page(send, status, kind, body, [(b"cache-control", b"max-age=300")])

@@ -12,8 +12,9 @@ import html
 from gateway.policy.messages import Language
 from gateway.providers.webapps import WebApp
 from gateway.proxy.judge import Verdict
+from gateway.types import Send
 
-__all__ = ["block_page", "refusal_text"]
+__all__ = ["block_page", "refusal_text", "send_page"]
 
 _PAGE = {
     "en": (
@@ -91,3 +92,21 @@ def refusal_text(reason: str, host: str, language: Language) -> bytes:
     table = _REFUSALS[reason]
     lines = (table[language].format(host=host), table[other].format(host=host))
     return ("\n".join(lines) + "\n").encode()
+
+
+async def send_page(
+    send: Send, status: int, kind: bytes, body: bytes, headers: list[tuple[bytes, bytes]]
+) -> None:
+    """One whole ASGI response: ``kind`` is its content type, ``headers`` the rest."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", kind),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
