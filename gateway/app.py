@@ -231,10 +231,12 @@ def build_app(
     if settings.proxy.listen is not None:
         # Imported here: the proxy brings uvicorn's protocol and TLS, which the
         # gateway without it never loads.
-        from gateway.proxy.build import WebAppJudge, build_proxy
+        from gateway.proxy.build import ConnectionJudge, build_proxy
 
         # Connections to AI web apps are judged by the pipeline's own stages and audit.
-        judge = WebAppJudge((identify, admit, decide), holder.current, recorded, audit_keys, labels)
+        judge = ConnectionJudge(
+            (identify, admit, decide), holder.current, recorded, audit_keys, labels
+        )
         gateway.proxy, gateway.pac = build_proxy(
             settings,
             gateway,

@@ -10,13 +10,13 @@ from gateway.providers.catalog import Provider
 from gateway.proxy.certificates import CompanyCA, LeafContexts
 from gateway.proxy.destinations import Destinations
 from gateway.proxy.front import ProxyFront
-from gateway.proxy.judge import WebAppJudge
+from gateway.proxy.judge import ConnectionJudge
 from gateway.proxy.listener import ProxyListener
 from gateway.proxy.pac import PacFile
 from gateway.settings import Settings
 from gateway.types import ASGIApp
 
-__all__ = ["WebAppJudge", "build_proxy"]
+__all__ = ["ConnectionJudge", "build_proxy"]
 
 
 def build_proxy(
@@ -24,7 +24,7 @@ def build_proxy(
     app: ASGIApp,
     providers: Callable[[], Mapping[str, Provider]],
     default_language: Callable[[], Language],
-    judge: WebAppJudge,
+    judge: ConnectionJudge,
 ) -> tuple[ProxyListener, PacFile]:
     """The listener (started with the app's lifespan) and its PAC file endpoint.
 

@@ -1,4 +1,6 @@
-"""Judging a CONNECT to an AI web app, whose requests no dialect can read.
+"""Judging and recording CONNECTs: to AI web apps, and those whose TLS handshake failed.
+
+A CONNECT to an AI web app, whose requests no dialect can read, is judged as a whole.
 
 The connection itself is the request: who asks (the identify and admit stages,
 from the CONNECT's headers), where it goes (the web app, with its operator and
@@ -7,6 +9,11 @@ id), and the policy's decision (the Decide stage; ``web_app`` and every
 provider fact apply). It is recorded like any request, with ``api: web_app``.
 Allowed, it is relayed untouched; refused, the browser gets a block page with
 the policy's message. Any failure refuses (fail closed).
+
+A CONNECT to an AI API whose handshake then failed (the client rejects the
+company CA, pins certificates, names another host) never produced a request; when
+the CONNECT identified someone, the attempt is recorded with the error, so the
+people whose tools bypass or break on the gateway can be found.
 """
 
 from __future__ import annotations
@@ -30,11 +37,14 @@ if TYPE_CHECKING:
     from gateway.labels import LabelScan
     from gateway.policy import CompiledPolicy
 
-__all__ = ["Verdict", "WebAppJudge", "web_app_provider"]
+__all__ = ["ConnectionJudge", "Verdict", "web_app_provider"]
 
 log = logging.getLogger("haetae.proxy")
 
 _LANGUAGES: tuple[Language, ...] = ("ko", "en")
+
+#: the audit record's error for an intercepted connection whose TLS handshake failed
+HANDSHAKE_FAILED = "client_tls_handshake_failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +76,7 @@ async def _no_body() -> dict[str, Any]:
     return {"type": "http.disconnect"}
 
 
-class WebAppJudge:
+class ConnectionJudge:
     def __init__(
         self,
         stages: tuple[Stage, ...],
@@ -75,21 +85,30 @@ class WebAppJudge:
         audit_keys: AuditKeys | None,
         labels: LabelScan | None,
     ) -> None:
-        """``stages``: the pipeline's own identify, admit and decide."""
+        """``stages``: the pipeline's own identify, admit and decide (in that order)."""
         self._stages = stages
         self._policy = current_policy
         self._audit = audit
         self._keys = audit_keys
         self._labels = labels
 
-    async def __call__(
-        self,
-        app: WebApp,
-        host: str,
-        headers: list[tuple[bytes, bytes]],
-        client: str | None,
-    ) -> Verdict:
-        exchange = Exchange(
+    async def handshake_failed(
+        self, provider: Provider, headers: list[tuple[bytes, bytes]], client: str | None
+    ) -> None:
+        """Record a failed interception if the CONNECT named a caller (else it is only logged)."""
+        exchange = self._exchange(headers, client)
+        exchange.provider = provider
+        try:
+            await self._stages[0](exchange)  # identify, as the pipeline does it
+        except Exception as exc:
+            log.error("identify failed on a CONNECT: %s", type(exc).__name__)
+            return
+        if exchange.subject.anonymous:
+            return
+        await self._record(exchange, "error", 400, HANDSHAKE_FAILED)
+
+    def _exchange(self, headers: list[tuple[bytes, bytes]], client: str | None) -> Exchange:
+        return Exchange(
             request_id=new_request_id(),
             method="CONNECT",
             path="/",
@@ -99,6 +118,15 @@ class WebAppJudge:
             receive=_no_body,
             policy=self._policy(),
         )
+
+    async def __call__(
+        self,
+        app: WebApp,
+        host: str,
+        headers: list[tuple[bytes, bytes]],
+        client: str | None,
+    ) -> Verdict:
+        exchange = self._exchange(headers, client)
         exchange.provider = web_app_provider(app, host)
         exchange.endpoint = WEB_APP_ENDPOINT
         exchange.upstream_path = "/"

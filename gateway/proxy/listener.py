@@ -34,7 +34,7 @@ from gateway.policy.messages import Language, choose_language
 from gateway.proxy.certificates import LeafContexts
 from gateway.proxy.destinations import Destinations
 from gateway.proxy.front import TARGET, ProxyFront, Target, with_proxy_key
-from gateway.proxy.judge import WebAppJudge
+from gateway.proxy.judge import ConnectionJudge
 from gateway.proxy.pages import refusal_text
 from gateway.proxy.relay import Held, Relay
 from gateway.settings import ProxySettings
@@ -96,7 +96,7 @@ class ProxyListener:
         leaves: LeafContexts,
         identity_headers: tuple[str, ...],
         default_language: Callable[[], Language],
-        judge: WebAppJudge,
+        judge: ConnectionJudge,
         key_header: str,
         connect_timeout: float = 10.0,
     ) -> None:
@@ -177,9 +177,11 @@ class ProxyListener:
         host, port = authority
         client = _peer(transport)
         destination = self._destinations.classify(host)
-        if destination.kind == "api":
+        if destination.provider is not None:
             kept = tuple((n, v) for n, v in headers if n in self._connect_headers)
-            await self._intercept(transport, Target(host, port, True, kept), rest, client)
+            if not await self._intercept(transport, Target(host, port, True, kept), rest, client):
+                identity = with_proxy_key(headers, self._key_header)
+                await self._judge.handshake_failed(destination.provider, identity, client)
         elif destination.web_app is not None:
             identity = with_proxy_key(headers, self._key_header)
             verdict = await self._judge(destination.web_app, host, identity, client)
@@ -205,10 +207,11 @@ class ProxyListener:
 
     async def _intercept(
         self, transport: asyncio.Transport, target: Target, rest: bytes, client: str
-    ) -> None:
+    ) -> bool:
+        """Terminate TLS and serve the requests inside; False when the handshake failed."""
         if rest:  # a client that sends before the tunnel is answered is not speaking TLS to us
             _reply(transport, 400, refusal_text("bad_request", target.host, "en"))
-            return
+            return False
         context = await self.leaves.context(target.host)
         transport.write(_ESTABLISHED)
         held = Held()
@@ -229,9 +232,9 @@ class ProxyListener:
                 _handshake_reason(exc),
             )
             transport.abort()
-            return
+            return False
         if tls is None or held.lost:
-            return
+            return True
         protocol = self._protocol()
         protocol.tunnel = target
         tls.set_protocol(protocol)
@@ -240,6 +243,7 @@ class ProxyListener:
             protocol.data_received(bytes(held.data))
         if held.eof:
             protocol.eof_received()
+        return True
 
     async def _tunnel(
         self, transport: asyncio.Transport, host: str, port: int, rest: bytes, language: Language

@@ -7,8 +7,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from gateway.audit import AuditRecord
 from gateway.identity.api_keys import KeyFile
+from gateway.proxy.judge import HANDSHAKE_FAILED
 from tests.proxy.support import ProxyStack, proxy_stack
+from tests.support.polling import wait_for
 
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
 
@@ -71,3 +74,28 @@ def test_trusted_identity_comes_from_the_connect_request_only(
     assert proxied.stack.record(reply.headers["x-haetae-request-id"]).user == "bob"
     forged = post(proxied, proxied.proxy_url, **{"X-Forwarded-User": "mallory"})
     assert forged.status_code == 401  # no identity on the CONNECT: anonymous, refused
+
+
+def test_a_failed_handshake_of_a_known_caller_is_recorded(keyed: tuple[ProxyStack, str]) -> None:
+    proxied, key = keyed
+    before = len(proxied.stack.audit_tail(100))
+    # trusts only the public roots: the handshake fails, as with certificate pinning
+    with (
+        httpx.Client(proxy=f"http://alice:{key}@127.0.0.1:{proxied.port}", timeout=5) as http,
+        pytest.raises(httpx.ConnectError),
+    ):
+        http.get("https://api.openai.com/v1/models")
+    with (
+        httpx.Client(proxy=proxied.proxy_url, timeout=5) as anonymous,
+        pytest.raises(httpx.ConnectError),
+    ):
+        anonymous.get("https://api.openai.com/v1/models")  # no identity: logged, not audited
+
+    def recorded() -> AuditRecord | None:
+        records = proxied.stack.audit_tail(100)
+        return records[-1] if len(records) > before else None
+
+    record = wait_for(recorded, 5, message="no record of the failed handshake")
+    assert (record.user, record.provider, record.method) == ("alice", "openai", "CONNECT")
+    assert record.error == HANDSHAKE_FAILED
+    assert len(proxied.stack.audit_tail(100)) == before + 1
