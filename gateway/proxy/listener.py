@@ -211,7 +211,7 @@ class ProxyListener:
         """Terminate TLS and serve the requests inside; False when the handshake failed."""
         if rest:  # a client that sends before the tunnel is answered is not speaking TLS to us
             _reply(transport, 400, refusal_text("bad_request", target.host, "en"))
-            return False
+            return True  # refused before any handshake: nothing to record as one
         context = await self.leaves.context(target.host)
         transport.write(_ESTABLISHED)
         held = Held()
