@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Callable, Mapping
 
 from gateway.policy.messages import Language
@@ -17,6 +18,8 @@ from gateway.settings import Settings
 from gateway.types import ASGIApp
 
 __all__ = ["ConnectionJudge", "build_proxy"]
+
+log = logging.getLogger("haetae.proxy")
 
 
 def build_proxy(
@@ -38,6 +41,13 @@ def build_proxy(
     )
     destinations = Destinations(providers)
     listener: ProxyListener | None = None
+    if proxy.pac_address is None and proxy.address()[0] in ("0.0.0.0", "::", ""):
+        log.warning(
+            "proxy.listen %s listens on every interface: set proxy.pac_address to the "
+            "address clients reach, or the PAC file sends them to %s",
+            proxy.listen,
+            proxy.listen,
+        )
 
     def advertised() -> str:  # the bound port, when listen asked for port 0
         if proxy.pac_address is not None:

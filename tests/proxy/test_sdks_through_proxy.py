@@ -7,6 +7,7 @@ here the fake provider on loopback. Nothing in these tests touches the network.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import anthropic
@@ -150,3 +151,28 @@ def test_plain_http_absolute_form_goes_through_the_pipeline(proxied: ProxyStack)
     assert reply.status_code == 403
     assert reply.json()["error"]["code"]
     assert proxied.stack.fake.received == []
+
+
+def test_a_streamed_answer_through_the_proxy(
+    proxied: ProxyStack, openai_client: openai.OpenAI
+) -> None:
+    stream = openai_client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": f"write to {EMAIL}"}],
+        stream=True,
+    )
+    text = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
+    assert text  # the fake provider echoes, event by event, through the decrypted tunnel
+    assert EMAIL not in proxied.stack.fake.received[0].body.decode()
+
+
+def test_nothing_the_caller_sent_reaches_the_log(
+    proxied: ProxyStack, openai_client: openai.OpenAI, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG), pytest.raises(openai.PermissionDeniedError):
+        openai_client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": f"RRN {RRN}"}]
+        )
+    assert caplog.records  # the gateway did log
+    assert RRN not in caplog.text
+    assert RRN.replace("-", "") not in caplog.text
