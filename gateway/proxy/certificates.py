@@ -140,8 +140,7 @@ class LeafContexts:
         # which a server without client certificates never does.
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
-        # HTTP/2 is not offered: the requests inside are served by the HTTP/1.1 protocol.
-        context.set_alpn_protocols(["http/1.1"])
+        context.set_alpn_protocols(["h2", "http/1.1"])  # proxy/http2.py serves h2
         _load_chain(context, chain, self._key_pem)
         context.sni_callback = _expect_name(host)
         self.minted += 1

@@ -3,9 +3,9 @@
 Each connection starts by reading one request head. A CONNECT names a host:
 
 - an AI API: the tunnel is answered, TLS is terminated with a certificate
-  minted for the host, and the HTTP/1.1 requests inside are served by the
-  gateway's own HTTP protocol over the ``ProxyFront`` — the same pipeline as
-  the reverse proxy;
+  minted for the host, and the requests inside are served over the
+  ``ProxyFront`` — the same pipeline as the reverse proxy — by the gateway's own
+  HTTP/1.1 protocol, or by ``http2.py`` when the client negotiated ``h2``;
 - an AI web app: the connection is judged by the policy (``judge.py``) and
   recorded; allowed, it is relayed untouched; refused, it is intercepted only
   to answer every request with a block page;
@@ -34,6 +34,7 @@ from gateway.policy.messages import Language, choose_language
 from gateway.proxy.certificates import LeafContexts
 from gateway.proxy.destinations import Destinations
 from gateway.proxy.front import TARGET, ProxyFront, Target, with_proxy_key
+from gateway.proxy.http2 import Http2Connection
 from gateway.proxy.judge import ConnectionJudge
 from gateway.proxy.pages import refusal_text
 from gateway.proxy.relay import Held, Relay
@@ -127,6 +128,8 @@ class ProxyListener:
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._relays: set[Relay] = set()  # both sides of each open tunnel
+        self._http2: set[Http2Connection] = set()
+        self._front = front
         self.address: tuple[str, int] | None = None  # bound address, once started
 
     async def start(self) -> None:
@@ -149,6 +152,8 @@ class ProxyListener:
             connection.shutdown()
         for relay in list(self._relays):
             relay.close()
+        for http2 in list(self._http2):
+            http2.close()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -235,8 +240,13 @@ class ProxyListener:
             return False
         if tls is None or held.lost:
             return True
-        protocol = self._protocol()
-        protocol.tunnel = target
+        tls_object = tls.get_extra_info("ssl_object")
+        protocol: asyncio.Protocol
+        if tls_object is not None and tls_object.selected_alpn_protocol() == "h2":
+            protocol = Http2Connection(self._front, target, self._http2)
+        else:
+            protocol = self._protocol()
+            protocol.tunnel = target
         tls.set_protocol(protocol)
         protocol.connection_made(tls)
         if held.data:

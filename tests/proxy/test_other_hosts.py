@@ -158,19 +158,22 @@ def test_a_handshake_naming_another_host_is_refused(
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
-def test_curl_through_the_proxy(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("flag", "version"), [("--http1.1", "1.1"), ("--http2", "2")])
+def test_curl_through_the_proxy(tmp_path: Path, flag: str, version: str) -> None:
     with proxy_stack(tmp_path) as proxied:
         run = subprocess.run(
             [
-                "curl", "-sS", "--max-time", "10", "-x", proxied.proxy_url,
+                "curl", "-sS", flag, "--max-time", "10", "-x", proxied.proxy_url,
                 "--cacert", str(proxied.ca), "-H", "Authorization: Bearer sk-test",
-                "https://api.openai.com/v1/models",
+                "-w", "\n%{http_version}", "https://api.openai.com/v1/models",
             ],
             capture_output=True, text=True, timeout=20, check=False,
         )  # fmt: skip
-    assert run.returncode == 0, run.stderr
-    assert '"data"' in run.stdout
-    assert len(proxied.stack.fake.received) == 1
+        assert run.returncode == 0, run.stderr
+        assert len(proxied.stack.fake.received) == 1
+    body, _, used = run.stdout.rpartition("\n")
+    assert '"data"' in body
+    assert used == version
 
 
 def test_heads_that_never_end_or_grow_too_large_are_cut_off(tmp_path: Path) -> None:
