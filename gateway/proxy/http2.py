@@ -134,8 +134,12 @@ class Http2Connection(asyncio.Protocol):
             return
         stream_id = getattr(event, "stream_id", None)
         stream = self._streams.get(stream_id) if stream_id else None
-        if isinstance(event, h2.events.DataReceived) and stream is not None:
-            stream.chunks.append((event.data or b"", event.flow_controlled_length or 0))
+        if isinstance(event, h2.events.DataReceived):
+            flow = event.flow_controlled_length or 0
+            if stream is None:  # a stream already answered: free the connection's window
+                self._release(flow)
+                return
+            stream.chunks.append((event.data or b"", flow))
         elif isinstance(event, h2.events.TrailersReceived) and stream is not None:
             self._trailers[stream.id].extend(
                 bytes(name).decode("latin-1")[:64] for name, _ in event.headers or []
@@ -204,8 +208,20 @@ class Http2Connection(asyncio.Protocol):
         finally:
             if not stream.finished and not stream.closed:
                 self._abandon(stream)
+            elif stream.finished and not stream.ended and not stream.closed:
+                # answered before the whole body came (a refusal): ask the client to stop
+                with contextlib.suppress(h2.exceptions.H2Error):
+                    self._h2.reset_stream(stream.id, h2.errors.ErrorCodes.NO_ERROR)
+            self._release(sum(flow for _, flow in stream.chunks))
             self._streams.pop(stream.id, None)
             self._trailers.pop(stream.id, None)
+            self._flush()
+
+    def _release(self, flow: int) -> None:
+        """Give back connection window for data no request will read."""
+        if flow:
+            with contextlib.suppress(h2.exceptions.H2Error, ValueError):
+                self._h2.increment_flow_control_window(flow)
 
     async def _receive(self, stream: _Stream) -> dict[str, Any]:
         while True:

@@ -69,3 +69,16 @@ def test_the_block_page_over_http2(http2: httpx.Client) -> None:
     assert page.http_version == "HTTP/2"
     assert page.status_code == 403
     assert "회사 정책에 따라 차단되었습니다" in page.text
+
+
+def test_refusals_before_the_body_leave_the_connection_usable(
+    proxied: ProxyStack, http2: httpx.Client
+) -> None:
+    # An unknown path is refused before the body is read; each unread body must not
+    # shrink the connection's window for good, or the connection would stall.
+    url = "https://api.openai.com/v1/not-an-api"
+    body = b"x" * 50_000
+    for _ in range(4):  # 200 KB refused unread: more than the 64 KB connection window
+        assert http2.post(url, content=body).status_code == 403
+    reply = http2.post("https://api.openai.com/v1/chat/completions", json=chat("still there?"))
+    assert (reply.http_version, reply.status_code) == ("HTTP/2", 200)
