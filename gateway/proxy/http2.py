@@ -36,6 +36,8 @@ __all__ = ["Http2Connection"]
 log = logging.getLogger("haetae.proxy")
 
 MAX_CONCURRENT_STREAMS = 100
+#: seconds a connection with no open stream is kept (the HTTP/1.1 side's keep-alive)
+IDLE_TIMEOUT = 75.0
 #: response headers that belong to an HTTP/1.1 connection and are forbidden in HTTP/2
 _CONNECTION_HEADERS = frozenset(
     {b"connection", b"keep-alive", b"proxy-connection", b"transfer-encoding", b"upgrade"}
@@ -72,6 +74,8 @@ class Http2Connection(asyncio.Protocol):
         self._writable.set()
         self._client: tuple[str, int] | None = None
         self._server: tuple[str, int] | None = None
+        self._idle: asyncio.TimerHandle | None = None
+        self._last_read = 0.0
 
     # -- the transport's side ------------------------------------------------------
 
@@ -81,6 +85,9 @@ class Http2Connection(asyncio.Protocol):
         peer, local = transport.get_extra_info("peername"), transport.get_extra_info("sockname")
         self._client = (str(peer[0]), int(peer[1])) if peer else None
         self._server = (str(local[0]), int(local[1])) if local else None
+        loop = asyncio.get_running_loop()
+        self._last_read = loop.time()
+        self._idle = loop.call_later(IDLE_TIMEOUT, self._on_idle)
         self._h2.initiate_connection()
         self._h2.update_settings(
             {h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: MAX_CONCURRENT_STREAMS}
@@ -88,6 +95,7 @@ class Http2Connection(asyncio.Protocol):
         self._flush()
 
     def data_received(self, data: bytes) -> None:
+        self._last_read = asyncio.get_running_loop().time()  # the idle timer checks it
         try:
             events = self._h2.receive_data(data)
         except h2.exceptions.ProtocolError as exc:
@@ -103,6 +111,8 @@ class Http2Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._connections.discard(self)
+        if self._idle is not None:
+            self._idle.cancel()
         self._writable.set()
         for stream in self._streams.values():
             stream.closed = True
@@ -113,6 +123,19 @@ class Http2Connection(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self._writable.set()
+
+    def _on_idle(self) -> None:
+        """Close a connection that carried nothing for ``IDLE_TIMEOUT`` seconds."""
+        loop = asyncio.get_running_loop()
+        quiet = loop.time() - self._last_read
+        if self._streams or quiet < IDLE_TIMEOUT:
+            delay = IDLE_TIMEOUT if self._streams else IDLE_TIMEOUT - quiet
+            self._idle = loop.call_later(delay, self._on_idle)
+            return
+        with contextlib.suppress(h2.exceptions.H2Error):
+            self._h2.close_connection()  # GOAWAY: the client opens a new one when it needs it
+        self._flush()
+        self.close()
 
     def close(self) -> None:
         """Stop at once (server shutdown); running requests see a disconnect."""
