@@ -119,8 +119,9 @@ class ProxyFront:
             language = self._language_of(scope)
             body = block_page(destination.web_app, target.host, language, target.verdict)
             await _send(send, 403, body, b"text/html; charset=utf-8", language)
-        else:  # only plain HTTP reaches here: CONNECT to other hosts is settled earlier
-            await self._refuse(scope, send, 403, "plain_http", target.host)
+        else:  # plain HTTP; or a tunnel whose host a new policy no longer lists
+            reason = "denied" if target.tunnelled else "plain_http"
+            await self._refuse(scope, send, 403, reason, target.host)
 
     def _rewritten(self, scope: Scope, target: Target, provider_id: str) -> Scope:
         headers = [
