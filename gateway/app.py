@@ -8,6 +8,7 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import httpx
 import orjson
@@ -46,6 +47,9 @@ from gateway.types import ASGIApp, Receive, Scope, Send
 from gateway.upstream import Upstream, build_upstream
 from gateway.upstream.events import StreamLimits
 
+if TYPE_CHECKING:
+    from gateway.proxy.listener import ProxyListener
+
 __all__ = ["Gateway", "build_app"]
 
 log = logging.getLogger("haetae")
@@ -63,6 +67,9 @@ class Gateway:
     telemetry: Telemetry = field(default_factory=Telemetry)
     #: audit records to the SIEM, from this process (siem.deliver_in_gateway)
     siem: SiemRunner | None = None
+    #: the forward proxy (``proxy.listen``), started and stopped with the app
+    proxy: ProxyListener | None = None
+    pac: ASGIApp | None = None  # GET /proxy.pac, when the proxy is on
     _handle: ASGIApp = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -90,6 +97,8 @@ class Gateway:
                 await self.admin(scope, receive, send)
             elif path == "/metrics" and self.telemetry.prometheus is not None:
                 await self.telemetry.prometheus(scope, receive, send)
+            elif path == "/proxy.pac" and self.pac is not None:
+                await self.pac(scope, receive, send)
             else:
                 await self._handle(scope, receive, send)
         elif kind == "lifespan":
@@ -115,6 +124,13 @@ class Gateway:
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
                 await self.rollout.start()  # joins the shared policy before serving
+                if self.proxy is not None:
+                    try:
+                        await self.proxy.start()
+                    except OSError as exc:
+                        failure = f"proxy.listen {self.proxy.settings.listen}: {exc.strerror}"
+                        await send({"type": "lifespan.startup.failed", "message": failure})
+                        return
                 # Presidio and spaCy leave ~100k long-lived objects; a full GC pass
                 # over them takes ~70 ms and shows up as p99 latency. Freezing them
                 # keeps the collector to what requests allocate.
@@ -126,6 +142,8 @@ class Gateway:
             elif message["type"] == "lifespan.shutdown":
                 if self.siem is not None:
                     await self.siem.stop()
+                if self.proxy is not None:
+                    await self.proxy.stop()
                 await self.rollout.stop()
                 await self.upstream.aclose()
                 await asyncio.to_thread(self.audit.close)
@@ -169,11 +187,14 @@ def build_app(
         telemetry = build_telemetry(settings.telemetry, env)
     telemetry.watch_rollout(getattr(rollout.store, "rejections", None))
     labels = LabelScan(holder.engine_for)  # Detect's and the refusals' (gateway/labels.py)
+    identify, admit, decide = Identify(settings.identity), Admit(settings.identity), Decide()
+    audit_keys = configured_keys(settings.audit, edit_key, env)
+    recorded = telemetry.wrap_audit(audit)
     pipeline = Pipeline(
         stages=telemetry.wrap_stages(
-            Identify(settings.identity),
+            identify,
             Route(holder.providers_for),  # after the pipeline picked the request's policy
-            Admit(settings.identity),
+            admit,
             ReadBody(settings.limits.max_body_bytes),
             Extract(
                 settings.detection.offload_threshold_chars,
@@ -189,7 +210,7 @@ def build_app(
                 scan_timeout=settings.detection.scan_timeout_seconds,
                 max_concurrent_scans=settings.detection.max_concurrent_scans,
             ),
-            Decide(),
+            decide,
             Transform(edit_key),
         ),
         forward=Forward(
@@ -203,9 +224,9 @@ def build_app(
                 settings.forward.max_event_bytes,
             ),
         ),
-        audit=telemetry.wrap_audit(audit),
+        audit=recorded,
         current_policy=holder.current,
-        audit_keys=configured_keys(settings.audit, edit_key, env),
+        audit_keys=audit_keys,
         labels=labels,
     )
     admin_auth = AdminAuth(
@@ -236,4 +257,21 @@ def build_app(
     siem = None
     if settings.siem.deliver_in_gateway:
         siem = SiemRunner(build_delivery(settings.siem, audit, env), settings.siem.poll_seconds)
-    return Gateway(pipeline, audit, upstream, rollout, admin, telemetry, siem)
+    gateway = Gateway(pipeline, audit, upstream, rollout, admin, telemetry, siem)
+    if settings.proxy.listen is not None:
+        # Imported here: the proxy brings uvicorn's protocol and TLS, which the
+        # gateway without it never loads.
+        from gateway.proxy.build import ConnectionJudge, build_proxy
+
+        # Connections to AI web apps are judged by the pipeline's own stages and audit.
+        judge = ConnectionJudge(
+            (identify, admit, decide), holder.current, recorded, audit_keys, labels
+        )
+        gateway.proxy, gateway.pac = build_proxy(
+            settings,
+            gateway,
+            lambda: holder.active.providers,
+            lambda: holder.current().document.default_language,
+            judge,
+        )
+    return gateway

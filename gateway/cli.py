@@ -122,6 +122,11 @@ def _parser() -> argparse.ArgumentParser:
         help="instead: what inspecting answers adds (first byte, per event, whole answer)",
     )
     bench.add_argument(
+        "--forward-proxy",
+        action="store_true",
+        help="instead: the forward proxy (TLS interception) against the base-URL reverse proxy",
+    )
+    bench.add_argument(
         "--mb",
         type=float,
         help="with --hostile: its stream's size (20); with --attacks: the digits prompt's (10)",
@@ -245,6 +250,10 @@ def _bench(args: argparse.Namespace) -> int:
         from gateway.dev.bench.attacks import run_attack_benchmark
 
         return run_attack_benchmark(megabytes=args.mb or 10.0, output=args.output)
+    if args.forward_proxy:
+        from gateway.dev.bench.forward_proxy import run_forward_proxy_benchmark
+
+        return run_forward_proxy_benchmark(quick=args.quick, output=args.output)
     from gateway.dev.bench.proxy import run_benchmark
 
     transports = ["httpx", "aiohttp"] if args.transport == "both" else [args.transport]

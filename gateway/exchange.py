@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from gateway.client_tls import ClientCertificate
 from gateway.subject import Subject
 
 if TYPE_CHECKING:
@@ -86,6 +87,8 @@ class Exchange:
     started: float = field(default_factory=time.perf_counter)
     #: how the client reached the gateway (``http``/``https``), for URLs that lead back to it
     scheme: str = "http"
+    #: the connection's verified client certificate (mTLS), if any
+    client_certificate: ClientCertificate | None = None
     # identify
     subject: Subject = field(default_factory=Subject)
     #: identity headers (by name) ignored and stripped because an untrusted address sent them

@@ -16,6 +16,7 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from gateway.client_tls import CLIENT_CERTIFICATE, ClientCertificate, peer_certificate
 from gateway.trailers import TRAILERS
 
 __all__ = ["TrailerSeparatingProtocol"]
@@ -27,11 +28,19 @@ class TrailerSeparatingProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, with the trailer fields of a request kept apart."""
 
     _in_trailers = False
+    _certificate: ClientCertificate | None = None
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        # Once per connection: the client certificate (mTLS), verified by the TLS layer.
+        self._certificate = peer_certificate(transport)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._in_trailers = False
         extensions: Any = {TRAILERS: []}
+        if self._certificate is not None:
+            extensions[CLIENT_CERTIFICATE] = self._certificate
         self.scope["extensions"] = extensions
 
     def on_headers_complete(self) -> None:

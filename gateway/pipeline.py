@@ -26,6 +26,7 @@ from gateway.audit import AuditRecord, AuditStore
 from gateway.audit.build import AuditKeys, answer_findings, answer_judgement, build_record
 from gateway.audit.phases import completion, mark_opening
 from gateway.audit.usage import UsageMeter
+from gateway.client_tls import client_certificate
 from gateway.errors import AuditUnavailable, InspectionFailed, PolicyBlock, Refusal
 from gateway.exchange import Exchange, Stage, new_request_id
 from gateway.forward import ClientGone, Forward, StreamAborted
@@ -74,6 +75,7 @@ class Pipeline:
             policy=self._current_policy(),
             trailers=request_trailers(scope),
             scheme=scope.get("scheme", "http"),
+            client_certificate=client_certificate(scope),
         )
         bind_request_id(exchange.request_id)
         try:

@@ -11,16 +11,23 @@ import asyncio
 import importlib.util
 import logging
 import os
+import ssl
 import sys
 from typing import Any
 
 import uvicorn
 
 from gateway.app import build_app
-from gateway.settings import Settings
+from gateway.settings import ListenSettings, Settings
 from gateway.telemetry import Telemetry, choose_exporters, configure_logging
 
-__all__ = ["app_from_environment", "http_protocol", "run_gateway", "uvicorn_config"]
+__all__ = [
+    "app_from_environment",
+    "http_protocol",
+    "run_gateway",
+    "tls_options",
+    "uvicorn_config",
+]
 
 _SETTINGS_VARIABLE = "HAETAE_WORKER_SETTINGS_JSON"
 
@@ -53,6 +60,22 @@ def uvicorn_config(
     )
 
 
+def tls_options(listen: ListenSettings) -> dict[str, Any]:
+    """uvicorn's ``ssl_*`` options for ``listen.tls_*``; empty for plain HTTP."""
+    if listen.tls_cert is None or listen.tls_key is None:
+        return {}
+    options: dict[str, Any] = {
+        "ssl_certfile": str(listen.tls_cert),
+        "ssl_keyfile": str(listen.tls_key),
+    }
+    if listen.tls_client_ca is not None:
+        options["ssl_ca_certs"] = str(listen.tls_client_ca)
+        options["ssl_cert_reqs"] = (
+            ssl.CERT_REQUIRED if listen.tls_client_required else ssl.CERT_OPTIONAL
+        )
+    return options
+
+
 def http_protocol() -> type[asyncio.Protocol] | str:
     """The gateway's HTTP protocol class for uvicorn, or ``"h11"`` without httptools."""
     if importlib.util.find_spec("httptools") is None:
@@ -75,8 +98,12 @@ def run_gateway(settings: Settings) -> None:
     log = logging.getLogger("haetae")
     if listen.workers == 1:
         app = build_app(settings)
-        log.info("listening on http://%s:%d", listen.host, listen.port)
-        config = uvicorn_config(app, listen.host, listen.port, settings.log_level, log_config=None)
+        tls = tls_options(listen)
+        scheme = "https" if tls else "http"
+        log.info("listening on %s://%s:%d", scheme, listen.host, listen.port)
+        config = uvicorn_config(
+            app, listen.host, listen.port, settings.log_level, log_config=None, **tls
+        )
         uvicorn.Server(config).run()
         return
     # Fail here, once and clearly, rather than in every worker; the workers export
@@ -94,6 +121,7 @@ def run_gateway(settings: Settings) -> None:
         log_config=None,  # uvicorn's lines go through the gateway's formatter
         factory=True,
         workers=listen.workers,
+        **tls_options(listen),
     )
     from uvicorn.supervisors import Multiprocess
 

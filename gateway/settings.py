@@ -45,6 +45,7 @@ __all__ = [
     "LimitSettings",
     "ListenSettings",
     "ProviderSettings",
+    "ProxySettings",
     "RolloutSettings",
     "Settings",
     "SiemSettings",
@@ -83,6 +84,22 @@ class ListenSettings(_Strict):
     port: int = Field(default=8080, ge=0, le=65535)
     # One event loop per process: on a machine with N cores, N workers use them all.
     workers: int = Field(default=1, ge=1, le=64)
+    # HTTPS on this listener (the reverse proxy and the admin API): PEM files.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    # Client certificates (mTLS): the CA that signs them; a verified certificate's
+    # subject names the caller (docs/identity.md). Unset: none are asked for.
+    tls_client_ca: Path | None = None
+    # true: a client without a valid certificate cannot connect at all.
+    tls_client_required: bool = False
+
+    def model_post_init(self, _context: Any) -> None:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("listen.tls_cert and listen.tls_key go together")
+        if self.tls_client_ca is not None and self.tls_cert is None:
+            raise ValueError("listen.tls_client_ca needs listen.tls_cert and listen.tls_key")
+        if self.tls_client_required and self.tls_client_ca is None:
+            raise ValueError("listen.tls_client_required needs listen.tls_client_ca")
 
 
 class AuditSettings(_Strict):
@@ -164,6 +181,9 @@ class ForwardSettings(_Strict):
     # reach the internet only through one; hosts matching a `no_proxy` glob go direct.
     proxy: str | None = None
     no_proxy: list[str] = Field(default_factory=list)
+    # CA certificates (PEM) trusted for providers besides the public roots: a
+    # TLS-inspecting corporate proxy's, or an in-house model server's.
+    ca_bundle: Path | None = None
     max_connections: int = Field(default=1000, gt=0)
     max_keepalive_connections: int = Field(default=200, ge=0)
     # Idle pooled connections are dropped after this many seconds; keep it below
@@ -553,6 +573,49 @@ class TelemetrySettings(_Strict):
     propagate_upstream: bool = False
 
 
+class ProxySettings(_Strict):
+    """The forward proxy (docs/network.md): off unless ``listen`` is set."""
+
+    # host:port of the proxy listener, e.g. 127.0.0.1:3128; unset: no proxy.
+    listen: str | None = None
+    # The company CA (PEM) that signs the per-host certificates for intercepted AI hosts.
+    ca_cert: Path | None = None
+    ca_key: Path | None = None
+    # Hosts that are neither AI APIs nor AI web applications: relayed untouched, or refused.
+    other_hosts: Literal["tunnel", "deny"] = "tunnel"
+    # The ports other hosts are tunnelled to; any other port is refused.
+    tunnel_ports: list[int] = Field(default_factory=lambda: [443])
+    # The address the PAC file sends AI hosts to (what clients reach); default: listen.
+    pac_address: str | None = None
+    # Per-host certificates: how long each is valid, and how many are kept.
+    leaf_validity_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    leaf_cache_size: int = Field(default=1024, ge=1)
+    handshake_timeout: float = Field(default=10.0, gt=0)
+
+    @field_validator("listen", "pac_address")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError(f"'{value}' must be host:port, e.g. 127.0.0.1:3128")
+        return value
+
+    def model_post_init(self, _context: Any) -> None:
+        if self.listen is not None and (self.ca_cert is None or self.ca_key is None):
+            raise ValueError(
+                "proxy.listen needs proxy.ca_cert and proxy.ca_key: the company CA that "
+                "signs the certificates of intercepted AI hosts"
+            )
+
+    def address(self) -> tuple[str, int]:
+        """``listen`` as (host, port); only when it is set."""
+        assert self.listen is not None
+        host, _, port = self.listen.rpartition(":")
+        return host.strip("[]"), int(port)
+
+
 class Settings(_Strict):
     listen: ListenSettings = ListenSettings()
     # The shipped default policy unless a file is named (setting or --policy).
@@ -570,6 +633,7 @@ class Settings(_Strict):
     log_format: Literal["text", "json"] = "text"
     telemetry: TelemetrySettings = TelemetrySettings()
     siem: SiemSettings = SiemSettings()
+    proxy: ProxySettings = ProxySettings()
 
 
 def load_settings(

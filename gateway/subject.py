@@ -20,7 +20,8 @@ class Subject:
     groups: tuple[str, ...] = ()
     address: str | None = None
     application: str | None = None  # the client tool, e.g. from a header or User-Agent
-    method: str | None = None  # "api_key" | "header" | "jwt" | None (anonymous)
+    #: "api_key" | "jwt" | "client_certificate" | "header" | None (anonymous)
+    method: str | None = None
 
     @property
     def anonymous(self) -> bool:

@@ -191,8 +191,25 @@ def test_compose_gives_every_replica_the_rollout_keys_the_config_names() -> None
         assert str(settings.rollout.verify_key_file) in mounted
         assert str(settings.audit.signing_key_file) in mounted  # one key on both replicas
         assert settings.audit.create_signing_key is False
+        assert str(settings.proxy.ca_cert) in mounted
+        assert str(settings.proxy.ca_key) in mounted
     assert {s["file"] for s in secrets.values()} == {
         "./secrets/rollout-signing.pem",
         "./secrets/rollout-verify.pem",
         "./secrets/audit-signing.pem",
+        "./secrets/proxy-ca.pem",
+        "./secrets/proxy-ca-key.pem",
     }
+
+
+def test_compose_publishes_each_replicas_forward_proxy() -> None:
+    services = compose()["services"]
+    published = []
+    for name in REPLICAS:
+        settings = replica_settings(services[name])
+        assert settings.proxy.listen is not None
+        host, port = settings.proxy.address()
+        assert host == "0.0.0.0"
+        (mapping,) = [p for p in services[name]["ports"] if p.endswith(f":{port}")]
+        published.append(mapping.split(":")[0])
+    assert len(set(published)) == 2

@@ -158,11 +158,15 @@ def test_the_pods_run_the_gateway_with_settings_that_load_and_match_the_manifest
 ) -> None:
     settings = _pod_settings(rendered)
     container = _container(rendered)
-    (port,) = container["ports"]
+    ports = {port["name"]: port["containerPort"] for port in container["ports"]}
     assert settings.listen.host == "0.0.0.0"
-    assert settings.listen.port == port["containerPort"]
+    assert settings.listen.port == ports["http"]
+    assert settings.proxy.listen is not None
+    assert settings.proxy.address() == ("0.0.0.0", ports["proxy"])
     service = _one(rendered, "Service")
-    assert service["spec"]["ports"][0]["targetPort"] == port["name"]
+    assert {port["targetPort"] for port in service["spec"]["ports"]} == set(ports)
+    ingress = _one(rendered, "NetworkPolicy")["spec"]["ingress"]
+    assert {port["port"] for rule in ingress for port in rule["ports"]} == set(ports)
 
     # Secrets arrive as the variables the settings read them from.
     variables = {variable["name"] for variable in container["env"]}
@@ -191,6 +195,12 @@ def test_the_pods_run_the_gateway_with_settings_that_load_and_match_the_manifest
     ):
         assert _mounted(container, key_file).get("readOnly") is True
     assert _mounted(container, settings.identity.api_keys.file)["name"] == "keys"
+    for ca_file in (settings.proxy.ca_cert, settings.proxy.ca_key):
+        assert _mounted(container, ca_file) == {
+            "name": "proxy-ca",
+            "mountPath": "/run/secrets/haetae-proxy",
+            "readOnly": True,
+        }
     assert _mounted(container, "/etc/haetae/haetae.yaml")["name"] == "config"
 
 

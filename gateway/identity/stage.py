@@ -2,7 +2,8 @@
 
 Identify works out the subject: a gateway key or a company token if one was
 presented (a presented credential that fails is never downgraded to anonymous),
-else trusted proxy headers, else anonymous. It removes every gateway credential
+else a verified client certificate (mTLS), else trusted proxy headers, else
+anonymous. It removes every gateway credential
 and identity header from the request, so none reaches the provider.
 
 Admit refuses what Identify found wrong. It runs after routing only because a
@@ -84,6 +85,16 @@ class Identify:
             exchange.identity_check = IdentityCheck(refusal=refusal)
             log.info(
                 "credential refused request_id=%s reason=%s", exchange.request_id, refusal.code
+            )
+            return
+        certificate = exchange.client_certificate
+        if certificate is not None:  # verified by the TLS layer against listen.tls_client_ca
+            exchange.subject = Subject(
+                certificate.user,
+                certificate.groups,
+                exchange.client_address,
+                application,
+                "client_certificate",
             )
             return
         if header_identity is not None:

@@ -59,6 +59,7 @@ from gateway.policy.model_facts import (
     sketched_model,
 )
 from gateway.policy.source import KeyPath
+from gateway.providers.webapps import WEB_APP_API, check_web_apps
 
 if TYPE_CHECKING:
     from gateway.providers.catalog import Provider
@@ -159,6 +160,10 @@ def _entry(ctx: SketchContext, name: str, given: Any, default: Any) -> Any:
     if given is not None:
         return given
     return getattr(ctx.entry, name) if ctx.entry is not None else default
+
+
+def _web_app(api: str | None, provider_id: str) -> tuple[str, ...]:
+    return (provider_id,) if api == WEB_APP_API else ()
 
 
 def _groups(sketch: Any, ctx: SketchContext) -> tuple[str, ...]:
@@ -318,6 +323,20 @@ FACTS: tuple[Fact, ...] = (
         read=lambda x, p: x.endpoint.api if x.endpoint is not None else "",
         rebuild=lambda r, p: r.api or "",
         sketch=Sketch(str, Field(default="chat"), lambda s, c: s.api),
+    ),
+    Fact(
+        "web_app",
+        "kinds",
+        bool | list[str],
+        read=lambda x, p: _web_app(x.endpoint.api if x.endpoint is not None else None, p.id),
+        rebuild=lambda r, p: _web_app(r.api, p.id),
+        sketch=Sketch(list[str], Field(default_factory=list), lambda s, c: tuple(s.web_app)),
+        check=check_web_apps,
+        min_length=None,
+        description=(
+            "true: a connection to any AI web app the forward proxy cannot inspect "
+            "(chatgpt.com, claude.ai, …); or their ids (providers/webapps.yaml)"
+        ),
     ),
     Fact(
         "model",

@@ -67,6 +67,8 @@ class PolicyInput(NamedTuple):
     model_jurisdiction: tuple[str, ...] = ()
     #: a router may pass the prompt on to the developer's own API (not pinned elsewhere)
     model_routed_to_developer: bool = False
+    #: the AI web app a forward-proxy connection goes to (``providers/webapps.yaml``)
+    web_app: tuple[str, ...] = ()
 
 
 # -- where the facts come from (see fact_table.FACTS) -----------------------------

@@ -12,6 +12,7 @@ from yarl import URL
 from gateway.errors import UpstreamTimeout, UpstreamUnreachable
 from gateway.settings import ForwardSettings, TimeoutSettings
 from gateway.upstream.proxy import OutboundProxy
+from gateway.upstream.tls import upstream_ssl_context
 
 __all__ = ["AiohttpUpstream", "map_aiohttp_errors"]
 
@@ -67,6 +68,7 @@ class AiohttpUpstream:
             sock_read=timeouts.read,
         )
         self._session: aiohttp.ClientSession | None = None
+        self._ssl = upstream_ssl_context(forward.ca_bundle)  # a bad bundle fails at start-up
         self._proxy = OutboundProxy.from_settings(forward.proxy, forward.no_proxy)
         self._proxy_headers = (
             {"Proxy-Authorization": self._proxy.basic_authorization()}
@@ -79,6 +81,7 @@ class AiohttpUpstream:
         connector = aiohttp.TCPConnector(
             limit=self._forward.max_connections,
             keepalive_timeout=self._forward.keepalive_expiry,
+            ssl=self._ssl if self._ssl is not None else True,
         )
         self._session = aiohttp.ClientSession(
             connector=connector,

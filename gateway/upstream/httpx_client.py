@@ -7,6 +7,7 @@ Requests are built by hand (``httpx.Request``) rather than through
 from __future__ import annotations
 
 import contextlib
+import ssl
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -14,6 +15,7 @@ import httpx
 from gateway.errors import UpstreamTimeout, UpstreamUnreachable
 from gateway.settings import ForwardSettings, TimeoutSettings
 from gateway.upstream.proxy import OutboundProxy
+from gateway.upstream.tls import upstream_ssl_context
 
 __all__ = ["HttpxUpstream", "map_httpx_errors"]
 
@@ -69,8 +71,9 @@ class HttpxUpstream:
             max_keepalive_connections=forward.max_keepalive_connections,
             keepalive_expiry=forward.keepalive_expiry,
         )
+        verify: ssl.SSLContext | bool = upstream_ssl_context(forward.ca_bundle) or True
         if transport is None:
-            transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
+            transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False, verify=verify)
         if self._proxy is not None:
             proxy = httpx.Proxy(
                 self._proxy.url,
@@ -79,7 +82,9 @@ class HttpxUpstream:
                 else None,
             )
             self._proxied = httpx.AsyncClient(
-                transport=httpx.AsyncHTTPTransport(limits=limits, trust_env=False, proxy=proxy),
+                transport=httpx.AsyncHTTPTransport(
+                    limits=limits, trust_env=False, proxy=proxy, verify=verify
+                ),
                 follow_redirects=False,
             )
         self._timeout = httpx.Timeout(

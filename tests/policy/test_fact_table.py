@@ -30,6 +30,7 @@ from gateway.policy.schema import PolicyTest, json_schema
 from gateway.providers.catalog import build_providers, load_catalog
 from gateway.providers.dialect import Segment
 from gateway.providers.endpoints import resolve_endpoint
+from gateway.providers.webapps import WEB_APP_API, WEB_APP_ENDPOINT
 from gateway.rollout import dryrun
 
 CATALOG = load_catalog()
@@ -93,6 +94,12 @@ ROWS: dict[str, Row] = {
         {"api": "embeddings"},
     ),
     "model": Row(["o3*"], {"model": "o3-mini"}, {"model": "o3-mini"}, {"model": "o3-mini"}),
+    "web_app": Row(
+        True,
+        {"endpoint": WEB_APP_ENDPOINT},
+        {"api": WEB_APP_API},
+        {"web_app": ["chatgpt"]},
+    ),
     "model.operator": Row(
         ["deepseek"],
         {"model": "deepseek/deepseek-chat"},

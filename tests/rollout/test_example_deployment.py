@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from gateway.dev.testing import FakeUpstream, ServerThread
+from gateway.dev.testing.ca import make_ca
 from gateway.identity.api_keys import KeyFile
 from tests.rollout.rollout_replicas import replicas
 from tests.support.polling import wait_for
@@ -59,6 +60,9 @@ def replica_config(
     config["audit"] |= {"url": postgres_url, "spool": str(folder / "audit-spool.jsonl")}
     config["identity"]["api_keys"]["file"] = str(keys)
     config["providers"]["openai"]["base_url"] = upstream
+    # compose mounts the company CA from deploy/secrets/; each test replica gets its own
+    ca_cert, ca_key = make_ca(folder / "proxy-ca")
+    config["proxy"] |= {"listen": "127.0.0.1:0", "ca_cert": str(ca_cert), "ca_key": str(ca_key)}
     return config
 
 

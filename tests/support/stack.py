@@ -95,6 +95,7 @@ def gateway_stack(
     telemetry: Telemetry | None = None,
     fake: FakeUpstream | None = None,
     catalog_to_fake: bool = True,
+    tls: Mapping[str, Any] | None = None,
 ) -> Iterator[GatewayStack]:
     """Start a fake provider and a gateway in front of it; stop both on leaving.
 
@@ -105,6 +106,7 @@ def gateway_stack(
     ``{upstream}`` stands for the fake provider's URL.
     ``environ``: the only variables the gateway sees (keys, tokens).
     ``catalog_to_fake=False`` leaves the catalog's real hosts in place.
+    ``tls``: the gateway serves HTTPS with these uvicorn options (``server.tls_options``).
     """
     if policy is not None and policy_text is not None:
         raise ValueError("give the policy as a file or as text, not both")
@@ -128,5 +130,5 @@ def gateway_stack(
             environ=dict(environ or {}),
             telemetry=telemetry,
         )
-        with ServerThread(app, lifespan="on") as server:
+        with ServerThread(app, lifespan="on", tls=tls) as server:
             yield GatewayStack(server, app, fake, upstream, folder, str(overrides["audit.url"]))

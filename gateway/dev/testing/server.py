@@ -13,6 +13,7 @@ import ipaddress
 import socket
 import threading
 import time
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Literal, Self
 
@@ -44,7 +45,9 @@ class ServerThread:
         graceful_shutdown: int = 1,
         startup_timeout: float = 10.0,
         keep_alive: int = 75,
+        tls: Mapping[str, Any] | None = None,
     ) -> None:
+        """``tls``: uvicorn's ``ssl_*`` options (``gateway.server.tls_options``), to serve HTTPS."""
         address = ipaddress.ip_address(host)  # a literal IP, so no resolver is involved
         if not address.is_loopback:
             raise ValueError(f"ServerThread only binds loopback addresses, not {host!r}")
@@ -60,6 +63,7 @@ class ServerThread:
             # Longer than the gateway's pool keeps idle connections, like real providers:
             # otherwise a request can race the server closing a pooled connection.
             timeout_keep_alive=keep_alive,
+            **(tls or {}),
         )
         family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
         # An explicit IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets
@@ -74,7 +78,7 @@ class ServerThread:
         self.host = host
         self.port: int = self._sock.getsockname()[1]
         shown = f"[{host}]" if address.version == 6 else host
-        self.base_url = f"http://{shown}:{self.port}"
+        self.base_url = f"{'https' if tls else 'http'}://{shown}:{self.port}"
         self.startup_timeout = startup_timeout
         self.server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
