@@ -176,6 +176,8 @@ def build_app(
                 max_scan_chars=settings.detection.max_scan_chars,
                 scan_timeout=settings.detection.scan_timeout_seconds,
                 max_concurrent_scans=settings.detection.max_concurrent_scans,
+                max_queued_scans=settings.detection.max_queued_scans,
+                scan_processes=settings.detection.scan_processes,
             ),
             Decide(),
             Transform(edit_key),

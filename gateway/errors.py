@@ -11,6 +11,7 @@
         │                           outside the inspected APIs (builtin.uninspected-endpoint)
         ├── InspectionFailed   500  scanning or policy evaluation raised (fail closed)
         ├── AuditUnavailable   503  the audit store cannot record (fail closed)
+        ├── InspectionBusy     503  every scan slot is taken and the scan queue is full
         ├── ProviderNotReady   503  provider has no base URL or credential configured
         ├── UpstreamUnreachable 502 connecting to the provider failed
         ├── UpstreamProtocolError 502 the provider's answer broke the limits the gateway
@@ -32,6 +33,7 @@ __all__ = [
     "BadRequest",
     "ConfigError",
     "HaetaeError",
+    "InspectionBusy",
     "InspectionFailed",
     "NotFound",
     "PayloadTooLarge",
@@ -105,6 +107,11 @@ class InspectionFailed(Refusal):
 class AuditUnavailable(Refusal):
     status = 503
     code = "audit_unavailable"
+
+
+class InspectionBusy(Refusal):
+    status = 503
+    code = "inspection_busy"
 
 
 class ProviderNotReady(Refusal):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -12,8 +12,10 @@ import orjson
 
 from gateway.detect.actions import RequestEditor
 from gateway.detect.joined import JoinedViewTooLarge
+from gateway.detect.processes import ScanProcesses
+from gateway.detect.queue import ScanQueue, ScanQueueFull
 from gateway.detect.transforms import Pseudonymizer
-from gateway.errors import BadRequest, PayloadTooLarge, PolicyBlock
+from gateway.errors import BadRequest, InspectionBusy, PayloadTooLarge, PolicyBlock
 from gateway.geo import UNRESOLVED, EndpointResolver
 from gateway.labels import (
     LabelScan,
@@ -148,6 +150,9 @@ class Detect:
 
     ``engine`` is one engine, or a function giving the engine built for the
     policy a request is judged by (policies can be swapped while serving).
+    Above ``offload_threshold_chars`` a scan runs in a worker process (``scan_processes``
+    of them; 0: on a thread), at most ``max_concurrent_scans`` at once, the smallest
+    waiting scan first, and at most ``max_queued_scans`` waiting (``detect/queue.py``).
     """
 
     name = "detect"
@@ -160,13 +165,16 @@ class Detect:
         max_scan_chars: int = 1024 * 1024,
         scan_timeout: float = 10.0,
         max_concurrent_scans: int = 2,
+        max_queued_scans: int = 16,
+        scan_processes: int = 0,
     ) -> None:
         self._engine_for = engine if callable(engine) else lambda _policy: engine
         self._threshold = offload_threshold_chars
         self._labels = labels or LabelScan(engine)
         self._max_chars = max_scan_chars
         self._timeout = scan_timeout
-        self._slots = asyncio.Semaphore(max_concurrent_scans)
+        self._queue = ScanQueue(max_concurrent_scans, max_queued_scans)
+        self._processes = ScanProcesses(scan_processes)
 
     async def __call__(self, exchange: Exchange) -> None:
         if not exchange.segments:
@@ -191,12 +199,16 @@ class Detect:
             (i for i, s in enumerate(exchange.segments) if s.form == "url" and not s.path),
             len(body),
         )
-        scan = functools.partial(
-            engine.scan_segments, places=places, max_view_chars=self._max_chars - size
-        )
+        budget = self._max_chars - size
+        scan = functools.partial(engine.scan_segments, places=places, max_view_chars=budget)
         try:
             if size > self._threshold or len(texts) > _INLINE_SEGMENTS:
-                findings = await self._off_loop(exchange, scan, body)
+                in_process = None
+                if self._processes.ready(engine):
+                    in_process = functools.partial(
+                        self._processes.scan, engine, body, places, budget
+                    )
+                findings = await self._off_loop(exchange, size, scan, body, in_process=in_process)
             else:
                 findings = scan(body)
         except JoinedViewTooLarge:
@@ -207,7 +219,9 @@ class Detect:
             scan_labels = self._labels.findings
             label_texts = texts[-labels:]
             if sum(map(len, label_texts)) > self._threshold:  # a header of invented size
-                findings += await self._off_loop(exchange, scan_labels, engine, label_texts)
+                findings += await self._off_loop(
+                    exchange, len(label_texts), scan_labels, engine, label_texts
+                )
             else:
                 findings += scan_labels(engine, label_texts)
         segments = exchange.segments
@@ -244,23 +258,32 @@ class Detect:
         exchange.entity_scores = screened.scores or {}
 
     async def _off_loop(
-        self, exchange: Exchange, scan: Callable[..., list[list[Finding]]], *args: Any
+        self,
+        exchange: Exchange,
+        size: int,
+        scan: Callable[..., list[list[Finding]]],
+        *args: Any,
+        in_process: Callable[[], Awaitable[list[list[Finding]]]] | None = None,
     ) -> list[list[Finding]]:
-        """Run ``scan`` on a worker thread; past the wall-clock backstop, refuse.
+        """Run ``in_process()``, else ``scan(*args)`` on a thread; past the backstop, refuse.
 
         The character budget already bounds the work; the deadline is for what it cannot
-        foresee (a pattern that backtracks on a shape no test tried). A thread cannot be
-        stopped: a scan past its deadline finishes on its own and keeps its slot until
+        foresee (a pattern that backtracks on a shape no test tried). A running scan is
+        not stopped: past its deadline it finishes on its own and keeps its slot until
         then, so abandoned scans never outnumber ``max_concurrent_scans`` either; the
-        request itself is answered at once and never forwarded.
+        request itself is answered at once and never forwarded. With every slot taken
+        and ``max_queued_scans`` waiting, the request is refused at once (503).
         """
         deadline = asyncio.get_running_loop().time() + self._timeout
         try:
             async with asyncio.timeout_at(deadline):
-                await self._slots.acquire()
+                await self._queue.acquire(size)
         except TimeoutError:
             raise self._too_slow(exchange) from None
-        task = asyncio.ensure_future(asyncio.to_thread(scan, *args))
+        except ScanQueueFull:
+            raise InspectionBusy(_limit_message(exchange, "busy", self._queue.waiting)) from None
+        work = in_process() if in_process is not None else asyncio.to_thread(scan, *args)
+        task = asyncio.ensure_future(work)
         task.add_done_callback(self._release)
         try:
             async with asyncio.timeout_at(deadline):
@@ -269,7 +292,7 @@ class Detect:
             raise self._too_slow(exchange) from None
 
     def _release(self, task: asyncio.Future[list[list[Finding]]]) -> None:
-        self._slots.release()
+        self._queue.release()
         if not task.cancelled():
             task.exception()  # retrieved: an abandoned scan's error is not logged as lost
 
@@ -439,6 +462,12 @@ _LIMITS = {
         "(detection.max_scan_chars); it was not forwarded. Send less text per request",
         "검사할 텍스트가 {limit}자를 넘어(detection.max_scan_chars) 요청을 전달하지 않았습니다. "
         "요청당 텍스트를 줄여 보내세요",
+    ),
+    "busy": (
+        "the gateway is inspecting as many large requests as it can and {limit} more are "
+        "waiting (detection.max_queued_scans); this request was not forwarded. Retry shortly",
+        "게이트웨이가 큰 요청을 최대한 검사하고 있고 {limit}건이 더 대기 중이어서"
+        "(detection.max_queued_scans) 요청을 전달하지 않았습니다. 잠시 후 다시 시도하세요",
     ),
     "time": (
         "inspecting the request took longer than {limit:g} s (detection.scan_timeout_seconds); "

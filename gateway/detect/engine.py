@@ -35,6 +35,7 @@ from gateway.detect.findings import Finding
 from gateway.detect.joined import JoinedView, JoinedViewTooLarge, joined_view
 from gateway.detect.normalize import NormalizedText, normalize_for_scan, regroup_digits
 from gateway.detect.offline import build_nlp_engine, configure_offline, offline_tld_extractor
+from gateway.detect.processes import EngineRecipe
 from gateway.detect.recognizers import SUPPORTED_ENTITIES, build_recognizers, languages_of
 
 __all__ = [
@@ -138,6 +139,8 @@ class DetectionEngine:
         if not 0.0 <= score_threshold <= 1.0:
             raise ValueError(f"score_threshold must be within [0, 1], got {score_threshold}")
         self.language = _checked_language(language)
+        # what a worker process builds the same engine from (detect/processes.py)
+        self.recipe = EngineRecipe.of(entities, score_threshold, extra_recognizers, self.language)
         configure_offline()
         offline_tld_extractor()
         nlp_engine = build_nlp_engine()

@@ -1,0 +1,180 @@
+"""Large scans in worker processes, so that they never hold the event loop's GIL.
+
+A scan on a worker thread still shares the interpreter with the event loop: every
+regular-expression search is one C call that keeps the GIL until it returns, so a
+thread scanning 1 Mi crafted characters held the loop for 20–100 ms at a time, and the
+small requests that scan on the loop waited for the GIL between every step. A process
+shares nothing: the loop only pickles the texts (~1 ms per MB) and the findings.
+
+Each worker builds the engine it is asked for once (``EngineRecipe``: what the
+engine was built from, identified by a random key) and keeps the last few. Workers run
+at a lower CPU priority (``nice``), so on a busy machine the loop process, which answers
+every small request, is scheduled first. The pool starts on the first scan that needs
+it and warms one engine per worker in the background; until then scans use a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import multiprocessing
+import os
+import secrets
+import threading
+from collections.abc import Collection, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from presidio_analyzer import EntityRecognizer
+
+    from gateway.detect.engine import DetectionEngine, LanguageChoice
+    from gateway.detect.findings import Finding
+
+__all__ = ["WORKER_NICE", "EngineRecipe", "ScanProcesses"]
+
+log = logging.getLogger(__name__)
+
+#: how much lower than the gateway's the workers' CPU priority is
+WORKER_NICE = 10
+_ENGINES_PER_WORKER = 4
+
+
+@dataclass(frozen=True, eq=False)
+class EngineRecipe:
+    """What a ``DetectionEngine`` was built from; equal only to itself (by ``key``).
+
+    Pickled with every scan sent to a worker (a policy's dictionaries included): a
+    worker that has no engine for ``key`` yet builds one from it.
+    """
+
+    entities: tuple[str, ...] | None
+    score_threshold: float
+    extra_recognizers: tuple[EntityRecognizer, ...]
+    language: LanguageChoice
+    key: str = field(default_factory=lambda: secrets.token_hex(8))
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EngineRecipe) and other.key == self.key
+
+    @classmethod
+    def of(
+        cls,
+        entities: Collection[str] | None,
+        score_threshold: float,
+        extra_recognizers: Sequence[EntityRecognizer],
+        language: LanguageChoice,
+    ) -> EngineRecipe:
+        chosen = None if entities is None else tuple(sorted(entities))
+        return cls(chosen, score_threshold, tuple(extra_recognizers), language)
+
+    def build(self) -> DetectionEngine:
+        from gateway.detect.engine import DetectionEngine
+
+        engine = DetectionEngine(
+            self.entities, self.score_threshold, self.extra_recognizers, self.language
+        )
+        engine.warm_up()
+        return engine
+
+
+@functools.lru_cache(maxsize=_ENGINES_PER_WORKER)
+def _engine(recipe: EngineRecipe) -> DetectionEngine:
+    """The worker's engine for ``recipe`` (per process: the cache lives in the worker)."""
+    return recipe.build()
+
+
+def _start_worker() -> None:
+    os.nice(WORKER_NICE)
+
+
+def _warm(recipe: EngineRecipe) -> int:
+    _engine(recipe)
+    return os.getpid()
+
+
+def _scan(
+    recipe: EngineRecipe, texts: list[str], places: int | None, max_view_chars: int | None
+) -> list[list[Finding]]:
+    return _engine(recipe).scan_segments(texts, places=places, max_view_chars=max_view_chars)
+
+
+class ScanProcesses:
+    """A pool of ``processes`` scan workers, started on first use.
+
+    ``ready(engine)`` says whether a scan can go to the pool now (started, one engine
+    warmed); the caller scans on a thread otherwise. A pool whose worker died (killed
+    for memory, say) fails the scans it had and is replaced on the next one.
+    """
+
+    def __init__(self, processes: int) -> None:
+        self._processes = processes
+        self._executor: ProcessPoolExecutor | None = None
+        self._warming: list[Future[int]] = []
+        self._starting: threading.Thread | None = None
+
+    def ready(self, engine: DetectionEngine) -> bool:
+        if self._processes <= 0:
+            return False
+        if self._starting is None:
+            # starting the pool waits for the forkserver to import the engine (~2-5 s):
+            # on a thread, never on the event loop
+            self._starting = threading.Thread(
+                target=self._start, args=(engine.recipe,), name="scan-processes", daemon=True
+            )
+            self._starting.start()
+            return False
+        if self._executor is None or not all(future.done() for future in self._warming):
+            return False
+        failed = next((f.exception() for f in self._warming if f.exception()), None)
+        if failed is not None:
+            # workers that cannot even start would fail every scan: threads from now on
+            log.error(
+                "scan worker processes failed to start (%s); scanning on threads",
+                type(failed).__name__,
+            )
+            self.close()
+            self._processes = 0
+            return False
+        return True
+
+    def _start(self, recipe: EngineRecipe) -> None:
+        # forkserver: workers fork from a clean process that imported the engine once,
+        # never from the serving process with its threads, sockets and event loop
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["gateway.detect.engine"])
+        executor = ProcessPoolExecutor(
+            self._processes, mp_context=context, initializer=_start_worker
+        )
+        self._warming = [executor.submit(_warm, recipe) for _ in range(self._processes)]
+        self._executor = executor
+
+    async def scan(
+        self,
+        engine: DetectionEngine,
+        texts: list[str],
+        places: int | None,
+        max_view_chars: int | None,
+    ) -> list[list[Finding]]:
+        """``engine.scan_segments`` in a worker; the caller made sure ``ready`` is true."""
+        executor = self._executor
+        assert executor is not None
+        call = functools.partial(_scan, engine.recipe, texts, places, max_view_chars)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(executor, call)
+        except BrokenProcessPool:
+            if self._executor is executor:
+                self._executor, self._warming, self._starting = None, [], None
+                executor.shutdown(wait=False, cancel_futures=True)
+            raise
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
