@@ -11,7 +11,7 @@ from urllib.parse import unquote
 import orjson
 
 from gateway.detect.actions import RequestEditor
-from gateway.detect.joined import JoinedViewTooLarge
+from gateway.detect.joined import JoinedViewTooLarge, view_allowance
 from gateway.detect.processes import ScanProcesses
 from gateway.detect.queue import ScanQueue, ScanQueueFull
 from gateway.detect.transforms import Pseudonymizer
@@ -194,12 +194,13 @@ class Detect:
             )
         # the body's places come first, in document order, and are read joined too (a
         # value split across two messages); the URL path, query and model follow them.
-        # The joined view spends what is left of the budget.
+        # The joined view spends what is left of the budget, at most half the request
+        # (detect/joined.py: view_allowance).
         places = next(
             (i for i, s in enumerate(exchange.segments) if s.form == "url" and not s.path),
             len(body),
         )
-        budget = self._max_chars - size
+        budget = min(self._max_chars - size, view_allowance(size))
         scan = functools.partial(engine.scan_segments, places=places, max_view_chars=budget)
         try:
             if size > self._threshold or len(texts) > _INLINE_SEGMENTS:
@@ -213,7 +214,7 @@ class Detect:
                 findings = scan(body)
         except JoinedViewTooLarge:
             raise PayloadTooLarge(
-                _limit_message(exchange, "scan", self._max_chars), code="uninspectable_content"
+                _limit_message(exchange, "split", self._max_chars), code="uninspectable_content"
             ) from None
         if labels:
             scan_labels = self._labels.findings
@@ -462,6 +463,14 @@ _LIMITS = {
         "(detection.max_scan_chars); it was not forwarded. Send less text per request",
         "검사할 텍스트가 {limit}자를 넘어(detection.max_scan_chars) 요청을 전달하지 않았습니다. "
         "요청당 텍스트를 줄여 보내세요",
+    ),
+    "split": (
+        "the request holds too many places whose ends could be parts of one value (numbers "
+        "meeting numbers across messages or content parts) to inspect them joined; it was "
+        "not forwarded. Send such numbers in one text field",
+        "요청에 하나의 값이 나뉘어 있을 수 있는 자리(메시지나 콘텐츠 파트 경계에서 숫자와 숫자가 "
+        "맞닿는 곳)가 너무 많아 이어서 검사할 수 없으므로 전달하지 않았습니다. 이런 숫자는 한 "
+        "텍스트 필드에 보내세요",
     ),
     "busy": (
         "the gateway is inspecting as many large requests as it can and {limit} more are "

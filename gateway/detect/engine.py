@@ -32,7 +32,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from gateway.detect.blobs import MAX_BASE64_BLOBS, MAX_BASE64_BYTES, encoded_blobs
 from gateway.detect.context import WindowContextEnhancer
 from gateway.detect.findings import Finding
-from gateway.detect.joined import JoinedView, JoinedViewTooLarge, joined_view
+from gateway.detect.joined import JoinedView, joined_view
 from gateway.detect.normalize import NormalizedText, normalize_for_scan, regroup_digits
 from gateway.detect.offline import build_nlp_engine, configure_offline, offline_tld_extractor
 from gateway.detect.processes import EngineRecipe
@@ -250,9 +250,9 @@ class DetectionEngine:
         for text in texts:
             starts.append(position)
             position += len(text) + len(SEGMENT_SEPARATOR)
-        view = joined_view(texts[:places], SEGMENT_SEPARATOR) if joined else None
-        if view is not None and max_view_chars is not None and len(view.text) > max_view_chars:
-            raise JoinedViewTooLarge(len(view.text))
+        view = (
+            joined_view(texts[:places], SEGMENT_SEPARATOR, limit=max_view_chars) if joined else None
+        )
         scanned = SEGMENT_SEPARATOR.join(texts)
         if view is not None:
             scanned += SEGMENT_SEPARATOR + view.text
