@@ -78,7 +78,7 @@ def _digit_parts(rng: random.Random) -> list[str]:
 
 
 def _logs(rng: random.Random) -> list[str]:
-    lines = []
+    lines: list[str] = []
     while sum(map(len, lines)) < 50_000:
         lines.append(
             f"2026-12-07T06:{rng.randrange(60):02d}:{rng.randrange(60):02d}Z INFO worker-"
