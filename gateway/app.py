@@ -18,6 +18,7 @@ from gateway.admin.policies import policies_router
 from gateway.audit import AuditStore
 from gateway.audit.setup import configured_keys, configured_store
 from gateway.body import ReadBody
+from gateway.detect.processes import ScanProcesses
 from gateway.detect.recognizers.kr.person import preload_name_model
 from gateway.extras import require
 from gateway.forward import Forward
@@ -55,6 +56,7 @@ class Gateway:
     rollout: Rollout
     admin: ASGIApp
     telemetry: Telemetry = field(default_factory=Telemetry)
+    scans: ScanProcesses | None = None  # worker processes for large scans, if any
     _handle: ASGIApp = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -116,6 +118,8 @@ class Gateway:
             elif message["type"] == "lifespan.shutdown":
                 await self.rollout.stop()
                 await self.upstream.aclose()
+                if self.scans is not None:
+                    self.scans.close()
                 await asyncio.to_thread(self.audit.close)
                 await asyncio.to_thread(self.telemetry.shutdown)
                 await send({"type": "lifespan.shutdown.complete"})
@@ -156,6 +160,7 @@ def build_app(
     if telemetry is None:
         telemetry = build_telemetry(settings.telemetry, env)
     telemetry.watch_rollout(getattr(rollout.store, "rejections", None))
+    scans = ScanProcesses(settings.detection.scan_processes)  # started on first need
     labels = LabelScan(holder.engine_for)  # Detect's and the refusals' (gateway/labels.py)
     pipeline = Pipeline(
         stages=telemetry.wrap_stages(
@@ -177,7 +182,7 @@ def build_app(
                 scan_timeout=settings.detection.scan_timeout_seconds,
                 max_concurrent_scans=settings.detection.max_concurrent_scans,
                 max_queued_scans=settings.detection.max_queued_scans,
-                scan_processes=settings.detection.scan_processes,
+                processes=scans,
             ),
             Decide(),
             Transform(edit_key),
@@ -208,4 +213,4 @@ def build_app(
         len(policy.rules),
         ", ".join(sorted(policy.scanned_entities)) or "nothing",
     )
-    return Gateway(pipeline, audit, upstream, rollout, admin, telemetry)
+    return Gateway(pipeline, audit, upstream, rollout, admin, telemetry, scans)

@@ -150,8 +150,8 @@ class Detect:
 
     ``engine`` is one engine, or a function giving the engine built for the
     policy a request is judged by (policies can be swapped while serving).
-    Above ``offload_threshold_chars`` a scan runs in a worker process (``scan_processes``
-    of them; 0: on a thread), at most ``max_concurrent_scans`` at once, the smallest
+    Above ``offload_threshold_chars`` a scan runs in a worker process (``processes``;
+    None: on a thread), at most ``max_concurrent_scans`` at once, the smallest
     waiting scan first, and at most ``max_queued_scans`` waiting (``detect/queue.py``).
     """
 
@@ -166,7 +166,7 @@ class Detect:
         scan_timeout: float = 10.0,
         max_concurrent_scans: int = 2,
         max_queued_scans: int = 16,
-        scan_processes: int = 0,
+        processes: ScanProcesses | None = None,
     ) -> None:
         self._engine_for = engine if callable(engine) else lambda _policy: engine
         self._threshold = offload_threshold_chars
@@ -174,7 +174,7 @@ class Detect:
         self._max_chars = max_scan_chars
         self._timeout = scan_timeout
         self._queue = ScanQueue(max_concurrent_scans, max_queued_scans)
-        self._processes = ScanProcesses(scan_processes)
+        self._processes = processes or ScanProcesses(0)
 
     async def __call__(self, exchange: Exchange) -> None:
         if not exchange.segments:

@@ -205,9 +205,21 @@ def test_a_joined_view_past_the_scan_budget_is_refused_never_forwarded(hostile) 
     # the joined view (values split across places) would push the scan past the budget.
     gateway, fake = hostile
     fake.reset()
-    part = "1234 " + "a" * 290 + " 5678"
+    part = "12345 " + "a" * 290 + " 56789"
     response = _post(gateway, _chat([{"type": "text", "text": part}] * 900))
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "uninspectable_content"
-    assert "detection.max_scan_chars" in response.json()["error"]["message"]
+    assert "one text field" in response.json()["error"]["message"]
+    assert fake.received == []
+
+
+def test_a_joined_view_past_half_the_request_is_refused_never_forwarded(hostile) -> None:
+    # well under the scan budget, but 400 parts meeting digit to digit would make the
+    # joined view several times the request: refused, not read in part
+    gateway, fake = hostile
+    fake.reset()
+    parts = [{"type": "text", "text": f"{n:06d}"} for n in range(400)]
+    response = _post(gateway, _chat(parts))
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "uninspectable_content"
     assert fake.received == []
