@@ -72,6 +72,11 @@ class Gateway:
         """The active policy's providers (its own ``providers:`` included)."""
         return self.rollout.holder.active.providers
 
+    def start_scan_workers(self) -> None:
+        """Start the scan worker processes now rather than on the first large request."""
+        if self.scans is not None:
+            self.scans.start(self.rollout.holder.active.engine)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
@@ -181,7 +186,7 @@ def build_app(
                 max_scan_chars=settings.detection.max_scan_chars,
                 scan_timeout=settings.detection.scan_timeout_seconds,
                 max_concurrent_scans=settings.detection.max_concurrent_scans,
-                max_queued_scans=settings.detection.max_queued_scans,
+                max_queued_scan_chars=settings.detection.max_queued_scan_chars,
                 processes=scans,
             ),
             Decide(),

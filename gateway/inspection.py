@@ -152,7 +152,8 @@ class Detect:
     policy a request is judged by (policies can be swapped while serving).
     Above ``offload_threshold_chars`` a scan runs in a worker process (``processes``;
     None: on a thread), at most ``max_concurrent_scans`` at once, the smallest
-    waiting scan first, and at most ``max_queued_scans`` waiting (``detect/queue.py``).
+    waiting scan first, the waiting ones holding at most ``max_queued_scan_chars``
+    characters (``detect/queue.py``).
     """
 
     name = "detect"
@@ -165,7 +166,7 @@ class Detect:
         max_scan_chars: int = 1024 * 1024,
         scan_timeout: float = 10.0,
         max_concurrent_scans: int = 2,
-        max_queued_scans: int = 16,
+        max_queued_scan_chars: int = 8 * 1024 * 1024,
         processes: ScanProcesses | None = None,
     ) -> None:
         self._engine_for = engine if callable(engine) else lambda _policy: engine
@@ -173,7 +174,7 @@ class Detect:
         self._labels = labels or LabelScan(engine)
         self._max_chars = max_scan_chars
         self._timeout = scan_timeout
-        self._queue = ScanQueue(max_concurrent_scans, max_queued_scans)
+        self._queue = ScanQueue(max_concurrent_scans, max_queued_scan_chars)
         self._processes = processes or ScanProcesses(0)
 
     async def __call__(self, exchange: Exchange) -> None:
@@ -273,7 +274,7 @@ class Detect:
         not stopped: past its deadline it finishes on its own and keeps its slot until
         then, so abandoned scans never outnumber ``max_concurrent_scans`` either; the
         request itself is answered at once and never forwarded. With every slot taken
-        and ``max_queued_scans`` waiting, the request is refused at once (503).
+        and the queue full, the request is refused at once (503).
         """
         deadline = asyncio.get_running_loop().time() + self._timeout
         try:
@@ -474,9 +475,10 @@ _LIMITS = {
     ),
     "busy": (
         "the gateway is inspecting as many large requests as it can and {limit} more are "
-        "waiting (detection.max_queued_scans); this request was not forwarded. Retry shortly",
+        "waiting (detection.max_queued_scan_chars); this request was not forwarded. Retry "
+        "shortly",
         "게이트웨이가 큰 요청을 최대한 검사하고 있고 {limit}건이 더 대기 중이어서"
-        "(detection.max_queued_scans) 요청을 전달하지 않았습니다. 잠시 후 다시 시도하세요",
+        "(detection.max_queued_scan_chars) 요청을 전달하지 않았습니다. 잠시 후 다시 시도하세요",
     ),
     "time": (
         "inspecting the request took longer than {limit:g} s (detection.scan_timeout_seconds); "

@@ -75,6 +75,7 @@ def run_gateway(settings: Settings) -> None:
     log = logging.getLogger("haetae")
     if listen.workers == 1:
         app = build_app(settings)
+        app.start_scan_workers()
         log.info("listening on http://%s:%d", listen.host, listen.port)
         config = uvicorn_config(app, listen.host, listen.port, settings.log_level, log_config=None)
         uvicorn.Server(config).run()
@@ -105,4 +106,6 @@ def app_from_environment() -> object:
     settings = Settings.model_validate_json(os.environ[_SETTINGS_VARIABLE])
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     configure_logging(settings.log_level, settings.log_format)  # a fresh process
-    return build_app(settings)
+    app = build_app(settings)
+    app.start_scan_workers()
+    return app

@@ -10,7 +10,8 @@ Each worker builds the engine it is asked for once (``EngineRecipe``: what the
 engine was built from, identified by a random key) and keeps the last few. Workers run
 at a lower CPU priority (``nice``), so on a busy machine the loop process, which answers
 every small request, is scheduled first. The pool starts on the first scan that needs
-it and warms one engine per worker in the background; until then scans use a thread.
+it (``haetae serve`` starts it before serving) and warms one engine per worker in the
+background; until then scans use a thread.
 """
 
 from __future__ import annotations
@@ -123,12 +124,7 @@ class ScanProcesses:
         if self._processes <= 0:
             return False
         if self._starting is None:
-            # starting the pool waits for the forkserver to import the engine (~2-5 s):
-            # on a thread, never on the event loop
-            self._starting = threading.Thread(
-                target=self._start, args=(engine.recipe,), name="scan-processes", daemon=True
-            )
-            self._starting.start()
+            self.start(engine)
             return False
         if self._executor is None or not all(future.done() for future in self._warming):
             return False
@@ -143,6 +139,19 @@ class ScanProcesses:
             self._processes = 0
             return False
         return True
+
+    def start(self, engine: DetectionEngine) -> None:
+        """Start the workers now, each warming ``engine``'s twin; returns at once.
+
+        Starting waits for the forkserver to import the engine (~2-5 s): on a thread,
+        never on the event loop. ``haetae serve`` starts them before it serves.
+        """
+        if self._starting is not None or self._processes <= 0:
+            return
+        self._starting = threading.Thread(
+            target=self._start, args=(engine.recipe,), name="scan-processes", daemon=True
+        )
+        self._starting.start()
 
     def _start(self, recipe: EngineRecipe) -> None:
         # forkserver: workers fork from a clean process that imported the engine once,

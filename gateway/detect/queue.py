@@ -3,9 +3,11 @@
 Without it, off-loop scans took their slots first come, first served: two attackers
 resending 1 Mi-character prompts kept both slots busy, and an ordinary 4 KB request
 queued behind a dozen of their scans. Here a waiting scan is served by size, so a
-small one overtakes every larger one that is waiting, and at most ``max_waiting``
-scans wait at all: one more is refused at once (the caller answers 503), which costs
-the attacker a round trip and everyone else nothing.
+small one overtakes every larger one that is waiting, and the waiting scans hold at
+most ``max_waiting_chars`` characters between them (what they keep in memory while
+they wait): one more is refused at once (the caller answers 503), which costs the
+attacker a round trip. Thirty-two clients sending 32 KB each wait; a dozen 1 Mi-
+character prompts fill the queue.
 """
 
 from __future__ import annotations
@@ -18,17 +20,18 @@ __all__ = ["ScanQueue", "ScanQueueFull"]
 
 
 class ScanQueueFull(RuntimeError):
-    """Every scan slot is taken and ``max_waiting`` scans already wait."""
+    """Every scan slot is taken and the waiting scans hold ``max_waiting_chars`` already."""
 
 
 class ScanQueue:
     """At most ``slots`` scans at once; waiting scans are admitted smallest first."""
 
-    def __init__(self, slots: int, max_waiting: int) -> None:
+    def __init__(self, slots: int, max_waiting_chars: int) -> None:
         self._free = slots
-        self._max_waiting = max_waiting
+        self._max_chars = max_waiting_chars
         self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
         self._queued = 0  # waiters not cancelled (cancelled ones leave the heap lazily)
+        self._queued_chars = 0
         self._order = itertools.count()  # equal sizes: first come, first served
 
     @property
@@ -44,11 +47,12 @@ class ScanQueue:
         if self._free > 0 and not self._queued:
             self._free -= 1
             return
-        if self._queued >= self._max_waiting:
+        if self._queued_chars + size > self._max_chars:
             raise ScanQueueFull(f"{self._queued} scans waiting")
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiting, (size, next(self._order), future))
         self._queued += 1
+        self._queued_chars += size
         try:
             await future
         except asyncio.CancelledError:
@@ -57,14 +61,16 @@ class ScanQueue:
             else:
                 future.cancel()
                 self._queued -= 1
+                self._queued_chars -= size
             raise
 
     def release(self) -> None:
         """Give a slot back: to the smallest waiting scan, or to the free ones."""
         while self._waiting:
-            _, _, future = heapq.heappop(self._waiting)
+            size, _, future = heapq.heappop(self._waiting)
             if not future.done():
                 self._queued -= 1
+                self._queued_chars -= size
                 future.set_result(None)
                 return
         self._free += 1

@@ -45,7 +45,7 @@ def _exchange(text: str, language: str = "en") -> Exchange:
 
 def test_a_full_scan_queue_is_refused_at_once_in_the_callers_language() -> None:
     engine = _HeldEngine()
-    detect = Detect(engine, 100, max_concurrent_scans=1, max_queued_scans=1)  # type: ignore[arg-type]
+    detect = Detect(engine, 100, max_concurrent_scans=1, max_queued_scan_chars=5_000)  # type: ignore[arg-type]
 
     async def main() -> tuple[InspectionBusy, InspectionBusy]:
         running = asyncio.create_task(detect(_exchange("x" * 5_000)))
@@ -63,7 +63,7 @@ def test_a_full_scan_queue_is_refused_at_once_in_the_callers_language() -> None:
     korean, english = asyncio.run(main())
     assert korean.status == english.status == 503
     assert korean.code == "inspection_busy"
-    assert "detection.max_queued_scans" in korean.message and "대기" in korean.message
+    assert "detection.max_queued_scan_chars" in korean.message and "대기" in korean.message
     assert "Retry shortly" in english.message
 
 

@@ -31,7 +31,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["LoopWatch", "WatchedApp", "peak_rss_mb", "reset_peak_rss"]
+__all__ = ["LoopWatch", "WatchedApp", "family", "peak_rss_mb", "reset_peak_rss"]
 
 _TICK = 0.001
 _SAMPLE_AFTER = 0.005  # a stall this long gets its place sampled
@@ -122,22 +122,25 @@ def _place(frame: Any, own: bool = False) -> str:
     return " < ".join(names) + (f" [{innermost}]" if innermost else "") or "?"
 
 
-def _family() -> list[str]:
-    """This process and its descendants (scan workers fork from a forkserver child)."""
+def family(pid: int | None = None) -> list[str]:
+    """A process (this one by default) and its descendants, the process first.
+
+    Scan workers are the gateway's grandchildren: they fork from a forkserver child.
+    """
     parents: dict[str, str] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError):
             # the command may hold spaces and parentheses: the ppid follows the last ')'
             parents[stat.parent.name] = stat.read_text().rsplit(")", 1)[1].split()[1]
-    family = [str(os.getpid())]
-    for pid in family:  # grows while walked: breadth first
-        family.extend(child for child, parent in parents.items() if parent == pid)
-    return family
+    found = [str(os.getpid() if pid is None else pid)]
+    for member in found:  # grows while walked: breadth first
+        found.extend(child for child, parent in parents.items() if parent == member)
+    return found
 
 
 def reset_peak_rss() -> None:
     """Start a new peak: Linux resets VmHWM to the current RSS on ``5``."""
-    for pid in _family():
+    for pid in family():
         # not Linux, or not allowed: the peak is then the process's lifetime peak
         with contextlib.suppress(OSError):
             Path(f"/proc/{pid}/clear_refs").write_text("5")
@@ -146,7 +149,7 @@ def reset_peak_rss() -> None:
 def peak_rss_mb() -> tuple[float, float]:
     """Peak resident memory (VmHWM) in MB: this process, and its descendants summed."""
     peaks: list[float] = []
-    for pid in _family():
+    for pid in family():
         try:
             status = Path(f"/proc/{pid}/status").read_text()
         except OSError:
@@ -169,6 +172,7 @@ class WatchedApp:
         if scope["type"] == "http" and scope["path"] == PATH:
             report = self._watch.report()
             own, workers = peak_rss_mb()
+            report["processes"] = len(family())  # itself, the forkserver, the workers
             report["peak_rss_mb"] = round(own, 1)
             report["workers_peak_rss_mb"] = round(workers, 1)
             reset_peak_rss()
@@ -200,7 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings(args.config)
     configure_logging(settings.log_level, settings.log_format)
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
-    app = WatchedApp(build_app(settings), LoopWatch())
+    gateway = build_app(settings)
+    gateway.start_scan_workers()  # as run_gateway does
+    app = WatchedApp(gateway, LoopWatch())
     listen = settings.listen
     logging.getLogger("haetae").info("watched gateway on %s:%d", listen.host, listen.port)
     config = uvicorn_config(app, listen.host, listen.port, settings.log_level, log_config=None)

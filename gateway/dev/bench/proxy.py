@@ -110,16 +110,17 @@ async def _load(url: str, body: bytes, total: int, concurrency: int, ttfb: bool 
 
 
 def _cpu_seconds(pid: int) -> float:
-    """CPU time of a process and its children (uvicorn workers), from /proc."""
+    """CPU time of a process and its descendants (uvicorn workers, scan workers), from /proc."""
+    from gateway.dev.bench.loopwatch import family
+
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for member in family(pid):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # the process ended meanwhile
-        if stat.parent.name == str(pid) or fields[1] == str(pid):
-            total += (int(fields[11]) + int(fields[12])) / tick
+        total += (int(fields[11]) + int(fields[12])) / tick
     return total
 
 
