@@ -95,9 +95,12 @@ class Gateway:
             await self._lifespan(receive, send)
 
     async def _ready(self, send: Send) -> None:
-        ready = self.audit.healthy and self.rollout.serving_safely
+        scans = self.scans.state if self.scans is not None else "off"
+        # a replica whose scan workers still start would scan large requests on threads
+        ready = self.audit.healthy and self.rollout.serving_safely and scans != "starting"
         body = {
             "status": "ready" if ready else "not ready",
+            "scan_workers": scans,
             "audit": "ok" if self.audit.healthy else (self.audit.last_error or "failing"),
             "audit_spool": self.audit.spool_depth,  # records waiting for the store
             **self.rollout.status(),

@@ -120,6 +120,17 @@ class ScanProcesses:
         self._warming: list[Future[int]] = []
         self._starting: threading.Thread | None = None
 
+    @property
+    def state(self) -> str:
+        """``off`` (threads), ``idle`` (not started), ``starting`` or ``ready``."""
+        if self._processes <= 0:
+            return "off"
+        if self._starting is None:
+            return "idle"
+        if self._executor is None or not all(f.done() for f in self._warming):
+            return "starting"
+        return "ready"
+
     def ready(self, engine: DetectionEngine) -> bool:
         if self._processes <= 0:
             return False

@@ -177,19 +177,6 @@ def _start_gateway(upstream_url: str, workdir: Path) -> _Child:
     )
 
 
-def _start_scan_workers(url: str, base_url: str, limit: float = 60.0) -> None:
-    """Send large prompts until the gateway's scan workers run (they start on the first)."""
-    request = urllib.request.Request(url, data=_chat("plain words " * 1_000), headers=_HEADERS)
-    began = time.monotonic()
-    while time.monotonic() - began < limit:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            response.read()
-        if _watch(base_url).get("processes", 0) >= 4:  # the gateway, a forkserver, 2 workers
-            time.sleep(2.0)  # each builds its engine
-            return
-        time.sleep(0.5)
-
-
 def _watch(base_url: str) -> dict[str, Any]:
     """The gateway's loop stalls and peak memory since the last call (and a reset)."""
     with urllib.request.urlopen(base_url + loopwatch.PATH, timeout=30) as response:
@@ -214,7 +201,6 @@ def run_attack_benchmark(
     places: list[str] = []
     try:
         asyncio.run(_good_clients(url, 4, None, 1.0))  # warm up
-        _start_scan_workers(url, gateway.base_url)
         _watch(gateway.base_url)
         base = asyncio.run(_good_clients(url, 4, None, seconds))
         rows.append(_row("baseline (no attacker)", base, base, None, _watch(gateway.base_url)))

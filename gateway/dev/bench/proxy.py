@@ -151,10 +151,13 @@ class _Child:
             if self.process.poll() is not None:
                 self._fail()
             try:
-                with urllib.request.urlopen(self.base_url + "/healthz", timeout=1):
+                # a gateway answers /readyz with 503 until its scan workers are warm
+                with urllib.request.urlopen(self.base_url + "/readyz", timeout=1):
                     return
-            except urllib.error.HTTPError:
-                return  # it answers, even if not with a health page (the fake provider)
+            except urllib.error.HTTPError as exc:
+                if exc.code != 503:
+                    return  # it answers, even if not with a health page (the fake provider)
+                time.sleep(0.1)
             except OSError:
                 time.sleep(0.1)
         self._fail()
