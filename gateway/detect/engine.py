@@ -35,7 +35,7 @@ from gateway.detect.findings import Finding
 from gateway.detect.joined import JoinedView, joined_view
 from gateway.detect.normalize import NormalizedText, normalize_for_scan, regroup_digits
 from gateway.detect.offline import build_nlp_engine, configure_offline, offline_tld_extractor
-from gateway.detect.processes import EngineRecipe
+from gateway.detect.recipe import EngineRecipe
 from gateway.detect.recognizers import SUPPORTED_ENTITIES, build_recognizers, languages_of
 
 __all__ = [

@@ -6,7 +6,7 @@ thread scanning 1 Mi crafted characters held the loop for 20–100 ms at a time,
 small requests that scan on the loop waited for the GIL between every step. A process
 shares nothing: the loop only pickles the texts (~1 ms per MB) and the findings.
 
-Each worker builds the engine it is asked for once (``EngineRecipe``: what the
+Each worker builds the engine it is asked for once (``detect/recipe.py``: what the
 engine was built from, identified by a random key) and keeps the last few. Workers run
 at a lower CPU priority (``nice``), so on a busy machine the loop process, which answers
 every small request, is scheduled first. The pool starts on the first scan that needs
@@ -21,21 +21,18 @@ import functools
 import logging
 import multiprocessing
 import os
-import secrets
 import threading
-from collections.abc import Collection, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
+
+from gateway.detect.recipe import EngineRecipe
 
 if TYPE_CHECKING:
-    from presidio_analyzer import EntityRecognizer
-
     from gateway.detect.engine import DetectionEngine, LanguageChoice
     from gateway.detect.findings import Finding
 
-__all__ = ["WORKER_NICE", "EngineRecipe", "ScanProcesses"]
+__all__ = ["WORKER_NICE", "ScanProcesses"]
 
 log = logging.getLogger(__name__)
 
@@ -44,51 +41,19 @@ WORKER_NICE = 10
 _ENGINES_PER_WORKER = 4
 
 
-@dataclass(frozen=True, eq=False)
-class EngineRecipe:
-    """What a ``DetectionEngine`` was built from; equal only to itself (by ``key``).
-
-    Pickled with every scan sent to a worker (a policy's dictionaries included): a
-    worker that has no engine for ``key`` yet builds one from it.
-    """
-
-    entities: tuple[str, ...] | None
-    score_threshold: float
-    extra_recognizers: tuple[EntityRecognizer, ...]
-    language: LanguageChoice
-    key: str = field(default_factory=lambda: secrets.token_hex(8))
-
-    def __hash__(self) -> int:
-        return hash(self.key)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, EngineRecipe) and other.key == self.key
-
-    @classmethod
-    def of(
-        cls,
-        entities: Collection[str] | None,
-        score_threshold: float,
-        extra_recognizers: Sequence[EntityRecognizer],
-        language: LanguageChoice,
-    ) -> EngineRecipe:
-        chosen = None if entities is None else tuple(sorted(entities))
-        return cls(chosen, score_threshold, tuple(extra_recognizers), language)
-
-    def build(self) -> DetectionEngine:
-        from gateway.detect.engine import DetectionEngine
-
-        engine = DetectionEngine(
-            self.entities, self.score_threshold, self.extra_recognizers, self.language
-        )
-        engine.warm_up()
-        return engine
-
-
 @functools.lru_cache(maxsize=_ENGINES_PER_WORKER)
 def _engine(recipe: EngineRecipe) -> DetectionEngine:
     """The worker's engine for ``recipe`` (per process: the cache lives in the worker)."""
-    return recipe.build()
+    from gateway.detect.engine import DetectionEngine
+
+    engine = DetectionEngine(
+        recipe.entities,
+        recipe.score_threshold,
+        recipe.extra_recognizers,
+        cast("LanguageChoice", recipe.language),
+    )
+    engine.warm_up()
+    return engine
 
 
 def _start_worker() -> None:

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from gateway.detect import DetectionEngine
-from gateway.detect.processes import EngineRecipe, ScanProcesses
+from gateway.detect.processes import ScanProcesses
+from gateway.detect.recipe import EngineRecipe
 from gateway.detect.recognizers.dictionary import DictionaryRecognizer
 from gateway.errors import InspectionBusy
 from gateway.exchange import Exchange
