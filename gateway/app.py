@@ -181,6 +181,8 @@ def build_app(
                 settings.limits.max_json_depth,
                 settings.limits.max_segments,
                 settings.limits.max_json_values,
+                processes=scans,
+                max_scan_chars=settings.detection.max_scan_chars,
             ),
             Detect(
                 holder.engine_for,

@@ -37,6 +37,13 @@ from gateway.providers.dialect import (
     apply_edits,
 )
 from gateway.providers.query import query_segments, rewrite_query
+from gateway.uninspectable import (
+    PRESCREEN_BYTES,
+    count_values,
+    json_depth,
+    limit_message,
+    prescreen,
+)
 
 if TYPE_CHECKING:
     from gateway.detect import DetectionEngine, Finding
@@ -44,7 +51,7 @@ if TYPE_CHECKING:
     from gateway.policy import CompiledPolicy
     from gateway.providers.dialect import Dialect
 
-__all__ = ["Decide", "Detect", "Extract", "Transform", "json_depth"]
+__all__ = ["Decide", "Detect", "Extract", "Transform"]
 
 
 class Extract:
@@ -67,11 +74,15 @@ class Extract:
         max_depth: int = 128,
         max_segments: int = 100_000,
         max_values: int = 200_000,
+        processes: ScanProcesses | None = None,
+        max_scan_chars: int | None = None,
     ) -> None:
         self._threshold = offload_threshold_bytes
         self._max_depth = max_depth
         self._max_segments = max_segments
         self._max_values = max_values
+        self._processes = processes
+        self._max_chars = max_scan_chars
 
     async def __call__(self, exchange: Exchange) -> None:
         try:
@@ -101,6 +112,8 @@ class Extract:
         if not exchange.body:
             raise BadRequest("the request body is empty; this API expects a JSON object")
         if len(exchange.body) > self._threshold:
+            if len(exchange.body) > PRESCREEN_BYTES:
+                await self._prescreen(exchange, endpoint.dialect)
             document, found = await asyncio.to_thread(self._parse, exchange, endpoint.dialect)
         else:
             document, found = self._parse(exchange, endpoint.dialect)
@@ -114,16 +127,43 @@ class Extract:
         exchange.document = document
         exchange.model = endpoint.dialect.model(document, exchange.upstream_path)
 
+    async def _prescreen(self, exchange: Exchange, dialect: Dialect) -> None:
+        """Refuse a large body over a limit before this process parses it.
+
+        Counting, parsing and walking megabytes are single C calls that hold the GIL for
+        tens of milliseconds even on a thread (10 MB: ~30 ms), and the event loop waits
+        for them; a scan worker process reads the body instead and names the limit it
+        breaks. A body within every limit is then parsed here, as any other: the worker's
+        reading is a verdict, never the document forwarded.
+        """
+        processes = self._processes
+        if processes is None or processes.state != "ready":
+            return
+        broken = await processes.call(
+            prescreen,
+            exchange.body,
+            dialect,
+            (self._max_values, self._max_depth, self._max_segments, self._max_chars),
+        )
+        if broken is not None:
+            raise self._refusal(exchange, broken)
+
+    def _refusal(self, exchange: Exchange, limit: str) -> BadRequest | PayloadTooLarge:
+        if limit == "depth":
+            return BadRequest(
+                limit_message(exchange, "depth", self._max_depth), code="uninspectable_content"
+            )
+        value = {"values": self._max_values, "segments": self._max_segments}.get(limit)
+        return PayloadTooLarge(
+            limit_message(exchange, limit, value if value is not None else self._max_chars or 0),
+            code="uninspectable_content",
+        )
+
     def _parse(self, exchange: Exchange, dialect: Dialect) -> tuple[dict[str, Any], Extraction]:
         """The document and its text positions, within the depth and segment limits."""
         body = exchange.body
-        # Every value but the first of a container follows a comma: an upper bound.
-        values = body.count(b",") + body.count(b"{") + body.count(b"[")
-        if values > self._max_values:
-            raise PayloadTooLarge(
-                _limit_message(exchange, "values", self._max_values),
-                code="uninspectable_content",
-            )
+        if count_values(body) > self._max_values:
+            raise self._refusal(exchange, "values")
         try:
             document = orjson.loads(exchange.body)
         except orjson.JSONDecodeError as exc:
@@ -133,15 +173,10 @@ class Extract:
         if not isinstance(document, dict):
             raise BadRequest("the request body must be a JSON object")
         if json_depth(document, self._max_depth) > self._max_depth:
-            raise BadRequest(
-                _limit_message(exchange, "depth", self._max_depth), code="uninspectable_content"
-            )
+            raise self._refusal(exchange, "depth")
         found = dialect.extract(document)
         if len(found.segments) > self._max_segments:
-            raise PayloadTooLarge(
-                _limit_message(exchange, "segments", self._max_segments),
-                code="uninspectable_content",
-            )
+            raise self._refusal(exchange, "segments")
         return document, found
 
 
@@ -191,7 +226,7 @@ class Detect:
         size = sum(map(len, texts))
         if size > self._max_chars:
             raise PayloadTooLarge(
-                _limit_message(exchange, "scan", self._max_chars), code="uninspectable_content"
+                limit_message(exchange, "scan", self._max_chars), code="uninspectable_content"
             )
         # the body's places come first, in document order, and are read joined too (a
         # value split across two messages); the URL path, query and model follow them.
@@ -215,7 +250,7 @@ class Detect:
                 findings = scan(body)
         except JoinedViewTooLarge:
             raise PayloadTooLarge(
-                _limit_message(exchange, "split", self._max_chars), code="uninspectable_content"
+                limit_message(exchange, "split", self._max_chars), code="uninspectable_content"
             ) from None
         if labels:
             scan_labels = self._labels.findings
@@ -283,7 +318,7 @@ class Detect:
         except TimeoutError:
             raise self._too_slow(exchange) from None
         except ScanQueueFull:
-            raise InspectionBusy(_limit_message(exchange, "busy", self._queue.waiting)) from None
+            raise InspectionBusy(limit_message(exchange, "busy", self._queue.waiting)) from None
         work = in_process() if in_process is not None else asyncio.to_thread(scan, *args)
         task = asyncio.ensure_future(work)
         task.add_done_callback(self._release)
@@ -300,7 +335,7 @@ class Detect:
 
     def _too_slow(self, exchange: Exchange) -> PayloadTooLarge:
         return PayloadTooLarge(
-            _limit_message(exchange, "time", self._timeout), code="uninspectable_content"
+            limit_message(exchange, "time", self._timeout), code="uninspectable_content"
         )
 
 
@@ -439,80 +474,6 @@ def _header_value(segment: Segment, hits: list[Finding], edited: str) -> bytes:
 #: Above this many segments a request is scanned off the loop whatever its size: the
 #: per-segment work around the scan (joining, mapping findings back) adds up.
 _INLINE_SEGMENTS = 2_000
-
-_LIMITS = {
-    "depth": (
-        "the request body is nested more than {limit} levels deep (limits.max_json_depth); "
-        "the gateway cannot inspect it, so it was not forwarded",
-        "요청 본문이 {limit}단계보다 깊게 중첩되어 있어(limits.max_json_depth) 검사할 수 없으므로 "
-        "전달하지 않았습니다",
-    ),
-    "segments": (
-        "the request holds more than {limit} text fields (limits.max_segments); the gateway "
-        "cannot inspect it, so it was not forwarded",
-        "요청에 텍스트 필드가 {limit}개보다 많아(limits.max_segments) 검사할 수 없으므로 "
-        "전달하지 않았습니다",
-    ),
-    "values": (
-        "the request body holds more than {limit} JSON values (limits.max_json_values); the "
-        "gateway cannot inspect it, so it was not forwarded",
-        "요청 본문의 JSON 값이 {limit}개보다 많아(limits.max_json_values) 검사할 수 없으므로 "
-        "전달하지 않았습니다",
-    ),
-    "scan": (
-        "the request holds more than {limit} characters of text to inspect "
-        "(detection.max_scan_chars); it was not forwarded. Send less text per request",
-        "검사할 텍스트가 {limit}자를 넘어(detection.max_scan_chars) 요청을 전달하지 않았습니다. "
-        "요청당 텍스트를 줄여 보내세요",
-    ),
-    "split": (
-        "the request holds too many places whose ends could be parts of one value (numbers "
-        "meeting numbers across messages or content parts) to inspect them joined; it was "
-        "not forwarded. Send such numbers in one text field",
-        "요청에 하나의 값이 나뉘어 있을 수 있는 자리(메시지나 콘텐츠 파트 경계에서 숫자와 숫자가 "
-        "맞닿는 곳)가 너무 많아 이어서 검사할 수 없으므로 전달하지 않았습니다. 이런 숫자는 한 "
-        "텍스트 필드에 보내세요",
-    ),
-    "busy": (
-        "the gateway is inspecting as many large requests as it can and {limit} more are "
-        "waiting (detection.max_queued_scan_chars); this request was not forwarded. Retry "
-        "shortly",
-        "게이트웨이가 큰 요청을 최대한 검사하고 있고 {limit}건이 더 대기 중이어서"
-        "(detection.max_queued_scan_chars) 요청을 전달하지 않았습니다. 잠시 후 다시 시도하세요",
-    ),
-    "time": (
-        "inspecting the request took longer than {limit:g} s (detection.scan_timeout_seconds); "
-        "it was not forwarded",
-        "요청 검사가 {limit:g}초를 넘어(detection.scan_timeout_seconds) 요청을 전달하지 않았습니다",
-    ),
-}
-
-
-def _limit_message(exchange: Exchange, limit: str, value: float) -> str:
-    """A refusal for a request over a limit, in the caller's language (ko or en)."""
-    english, korean = _LIMITS[limit]
-    return (korean if exchange.language() == "ko" else english).format(limit=value)
-
-
-def json_depth(document: Any, stop_after: int) -> int:
-    """How deeply ``document`` nests (a scalar is 0), counting no further than ``stop_after + 1``.
-
-    Level by level, not recursively, so a document too deep for a recursive walk is
-    measured rather than crashed on; each level's children are gathered by ``extend``
-    (C speed), so a million small objects take ~0.1 s, not a second.
-    """
-    depth = 0
-    level: list[Any] = [document]
-    while True:
-        containers = [value for value in level if isinstance(value, (dict, list))]
-        if not containers:
-            return depth
-        depth += 1
-        if depth > stop_after:
-            return depth
-        level = []
-        for container in containers:
-            level.extend(container.values() if isinstance(container, dict) else container)
 
 
 def _path_segment(path: str) -> Segment:

@@ -22,9 +22,10 @@ import logging
 import multiprocessing
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from gateway.detect.recipe import EngineRecipe
 
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 __all__ = ["WORKER_NICE", "ScanProcesses"]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: how much lower than the gateway's the workers' CPU priority is
 WORKER_NICE = 10
@@ -154,10 +157,24 @@ class ScanProcesses:
         try:
             return await asyncio.get_running_loop().run_in_executor(executor, call)
         except BrokenProcessPool:
-            if self._executor is executor:
-                self._executor, self._warming, self._starting = None, [], None
-                executor.shutdown(wait=False, cancel_futures=True)
+            self._forget(executor)
             raise
+
+    async def call(self, function: Callable[..., T], *args: Any) -> T:
+        """``function(*args)`` in a worker (a module-level function: it is pickled by name);
+        the caller made sure ``state`` is ``ready``."""
+        executor = self._executor
+        assert executor is not None
+        try:
+            return await asyncio.get_running_loop().run_in_executor(executor, function, *args)
+        except BrokenProcessPool:
+            self._forget(executor)
+            raise
+
+    def _forget(self, executor: ProcessPoolExecutor) -> None:
+        if self._executor is executor:
+            self._executor, self._warming, self._starting = None, [], None
+            executor.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
         if self._executor is not None:

@@ -19,9 +19,10 @@ import pytest
 
 from gateway.dev.bench.attacks import azure, markings, nested
 from gateway.dev.testing import FakeUpstream, ServerThread
-from gateway.inspection import json_depth
 from gateway.providers.catalog import load_catalog
+from gateway.providers.endpoints import resolve_endpoint
 from gateway.settings import load_settings
+from gateway.uninspectable import json_depth, prescreen
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAT = "/openai/v1/chat/completions"
@@ -223,3 +224,20 @@ def test_a_joined_view_past_half_the_request_is_refused_never_forwarded(hostile)
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "uninspectable_content"
     assert fake.received == []
+
+
+@pytest.mark.parametrize(
+    ("body", "broken"),
+    [
+        (_chat("hello " * 100), None),  # within every limit: parsed by the gateway itself
+        (_chat("12 34 " * 60_000), "scan"),
+        (_chat([{"type": "text", "text": "a"}] * 1_200), "segments"),
+        (b'{"model":"m","messages":[' + b"1," * 6_000 + b"1]}", "values"),
+        (nested(0), "depth"),
+        (b"not json", None),  # the gateway parses it and answers with the exact error
+        (b"[]", None),
+    ],
+)
+def test_a_large_body_is_prescreened_against_every_limit(body: bytes, broken: str | None) -> None:
+    dialect = resolve_endpoint("openai", "POST", "/v1/chat/completions").dialect
+    assert prescreen(body, dialect, (5_000, 64, 1_000, 300_000)) == broken
