@@ -241,3 +241,38 @@ def test_a_joined_view_past_half_the_request_is_refused_never_forwarded(hostile)
 def test_a_large_body_is_prescreened_against_every_limit(body: bytes, broken: str | None) -> None:
     dialect = resolve_endpoint("openai", "POST", "/v1/chat/completions").dialect
     assert prescreen(body, dialect, (5_000, 64, 1_000, 300_000)) == broken
+
+
+@pytest.mark.slow
+def test_scan_workers_scan_and_prescreen_through_the_gateway(tmp_path: Path) -> None:
+    """With a scan worker warm: a large prompt is scanned there (and blocked or forwarded as
+    in-process), and a 2 MB body over the scan budget is refused before the gateway parses
+    it; /readyz waits for the worker."""
+    from gateway.app import build_app
+
+    fake = FakeUpstream()
+    with ServerThread(fake) as upstream:
+        overrides = {f"providers.{pid}.base_url": upstream.base_url for pid in load_catalog()}
+        overrides |= {
+            "policy": str(ROOT / "policies" / "default.yaml"),
+            "audit.url": f"sqlite:///{tmp_path / 'audit.db'}",
+            "detection.scan_processes": 1,
+            "detection.max_scan_chars": 300_000,
+        }
+        app = build_app(load_settings(environ={}, overrides=overrides), environ={})
+        app.start_scan_workers()
+        with ServerThread(app, lifespan="on") as gateway:
+            deadline = time.monotonic() + 120  # the forkserver imports the engine first
+            while httpx.get(gateway.url("/readyz")).status_code != 200:
+                assert time.monotonic() < deadline, httpx.get(gateway.url("/readyz")).text
+                time.sleep(0.2)
+            assert httpx.get(gateway.url("/readyz")).json()["scan_workers"] == "ready"
+            prose = "The quarterly plan covers hiring, budget and the launch. " * 80
+            leaked = _post(gateway, _chat(prose + " 주민번호 900101-1234568"))
+            clean = _post(gateway, _chat(prose))
+            huge = _post(gateway, _chat("12 34 " * 350_000))
+    assert leaked.status_code == 403
+    assert clean.status_code == 200
+    assert huge.status_code == 413
+    assert "detection.max_scan_chars" in huge.json()["error"]["message"]
+    assert len(fake.received) == 1
