@@ -314,6 +314,7 @@ def joined_view(
     # one chain of windows per boundary: neighbouring boundaries are read apart, so a
     # word before a value on the previous line is not glued to it
     chains: list[list[_Link]] = []
+    least = 0
     piece_start = 0  # in joined: where the text (or line) left of the boundary begins
     for number, (left, right, kind) in enumerate(cuts):
         segment = bisect_right(starts, left - 1) - 1
@@ -344,6 +345,14 @@ def joined_view(
         stop = rest.end() if rest and rest.end() > right else right + 1
         after = (segment, right - starts[segment], stop - starts[segment], kind)
         chains.extend([*head, after] for head in heads)
+        if limit is not None:
+            # what the view will hold, separators aside: a request that cannot fit is
+            # refused before its windows are written out (digit groups get two copies)
+            for head in heads:
+                copies = 2 if any(how == _DIGITS for *_, how in (*head, after)) else 1
+                least += copies * (stop - right + sum(end - start for _, start, end, _ in head))
+            if least > limit:
+                raise JoinedViewTooLarge(least)
         piece_start = right
     if not chains:
         return None
