@@ -38,11 +38,11 @@ _PROSE = (
 
 
 def _prompt(_: random.Random) -> list[str]:
-    return [(_PROSE * 6)[:1024]]
+    return [(_PROSE * 8)[:1024]]
 
 
 def _request(_: random.Random) -> list[str]:
-    return ["You are a helpful assistant for the finance team.", (_PROSE * 6)[:1000]]
+    return ["You are a helpful assistant for the finance team.", (_PROSE * 8)[:1000]]
 
 
 def _chat(rng: random.Random) -> list[str]:
