@@ -261,9 +261,15 @@ class Detect:
                 )
             else:
                 findings += scan_labels(engine, label_texts)
-        segments = exchange.segments
+        if len(texts) > _INLINE_SEGMENTS:  # a Python loop per segment: off the loop too
+            await asyncio.to_thread(self._settle, exchange, texts, findings)
+        else:
+            self._settle(exchange, texts, findings)
+
+    def _settle(self, exchange: Exchange, texts: list[str], findings: list[list[Finding]]) -> None:
+        """Findings by place (labels, the model, the path), then screened by the policy."""
         path_found: list[str] = []
-        for index, segment in enumerate(segments):
+        for index, segment in enumerate(exchange.segments):
             found = findings[index]
             if not found:
                 continue
@@ -381,6 +387,14 @@ class Transform:
         if decision is None or not decision.edits:
             exchange.outgoing_body = _as_scanned(exchange)
             return
+        if len(exchange.segments) > _INLINE_SEGMENTS:  # a Python loop per segment
+            await asyncio.to_thread(self._edit, exchange)
+        else:
+            self._edit(exchange)
+
+    def _edit(self, exchange: Exchange) -> None:
+        decision = exchange.decision
+        assert decision is not None
         actions = decision.edits
         editor = RequestEditor(self._key, self._pseudonymizer)
         edits: dict[JSONPath, str] = {}
@@ -471,8 +485,9 @@ def _header_value(segment: Segment, hits: list[Finding], edited: str) -> bytes:
     return value
 
 
-#: Above this many segments a request is scanned off the loop whatever its size: the
-#: per-segment work around the scan (joining, mapping findings back) adds up.
+#: Above this many segments a request is scanned off the loop whatever its size, and its
+#: findings are screened and its edits written there too: the per-segment work around the
+#: scan (joining, mapping findings back, the policy's screen: ~85 ms for 60,000) adds up.
 _INLINE_SEGMENTS = 2_000
 
 
