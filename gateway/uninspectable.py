@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from gateway.detect.joined import JoinedViewTooLarge, joined_view, view_allowance
 from gateway.providers.dialect import UninspectableContent
 
 if TYPE_CHECKING:
@@ -34,7 +35,8 @@ def count_values(body: bytes) -> int:
 def prescreen(
     body: bytes, dialect: Dialect, limits: tuple[int, int, int, int | None]
 ) -> str | None:
-    """The limit a body breaks (``values``, ``depth``, ``segments``, ``scan``), or None.
+    """The limit a body breaks (``values``, ``depth``, ``segments``, ``scan``, ``split``: a
+    joined view past its allowance), or None.
 
     Runs in a scan worker process. A body that is not JSON, or not an object, passes:
     the serving process parses it and answers with the exact error.
@@ -56,8 +58,20 @@ def prescreen(
         return None  # the serving process refuses it with the dialect's own reason
     if len(found.segments) > max_segments:
         return "segments"
-    if max_chars is not None and sum(len(s.text) for s in found.segments) > max_chars:
+    texts = [segment.text for segment in found.segments]
+    size = sum(map(len, texts))
+    if max_chars is not None and size > max_chars:
         return "scan"
+    # the body's places, read joined as Detect reads them (its allowance, its separator)
+    from gateway.detect.engine import SEGMENT_SEPARATOR
+
+    allowance = view_allowance(size)
+    if max_chars is not None:
+        allowance = min(allowance, max_chars - size)
+    try:
+        joined_view(texts, SEGMENT_SEPARATOR, limit=allowance)
+    except JoinedViewTooLarge:
+        return "split"
     return None
 
 

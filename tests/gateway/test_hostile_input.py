@@ -234,6 +234,7 @@ def test_a_joined_view_past_half_the_request_is_refused_never_forwarded(hostile)
         (_chat([{"type": "text", "text": "a"}] * 1_200), "segments"),
         (b'{"model":"m","messages":[' + b"1," * 6_000 + b"1]}", "values"),
         (nested(0), "depth"),
+        (_chat([{"type": "text", "text": f"{n:06d}"} for n in range(400)]), "split"),
         (b"not json", None),  # the gateway parses it and answers with the exact error
         (b"[]", None),
     ],
