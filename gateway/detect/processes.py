@@ -95,16 +95,16 @@ class ScanProcesses:
             return "off"
         if self._starting is None:
             return "idle"
-        if self._executor is None or not all(f.done() for f in self._warming):
-            return "starting"
-        return "ready"
+        return "ready" if self._usable() else "starting"
 
     def ready(self, engine: DetectionEngine) -> bool:
-        if self._processes <= 0:
-            return False
-        if self._starting is None:
+        """Whether a scan can go to a worker now; starts the workers on first call."""
+        if self._processes > 0 and self._starting is None:
             self.start(engine)
             return False
+        return self._usable()
+
+    def _usable(self) -> bool:
         if self._executor is None or not all(future.done() for future in self._warming):
             return False
         failed = next((f.exception() for f in self._warming if f.exception()), None)
@@ -151,14 +151,7 @@ class ScanProcesses:
         max_view_chars: int | None,
     ) -> list[list[Finding]]:
         """``engine.scan_segments`` in a worker; the caller made sure ``ready`` is true."""
-        executor = self._executor
-        assert executor is not None
-        call = functools.partial(_scan, engine.recipe, texts, places, max_view_chars)
-        try:
-            return await asyncio.get_running_loop().run_in_executor(executor, call)
-        except BrokenProcessPool:
-            self._forget(executor)
-            raise
+        return await self.call(_scan, engine.recipe, texts, places, max_view_chars)
 
     async def call(self, function: Callable[..., T], *args: Any) -> T:
         """``function(*args)`` in a worker (a module-level function: it is pickled by name);

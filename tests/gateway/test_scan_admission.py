@@ -92,3 +92,18 @@ def test_a_scan_in_a_worker_process_finds_what_one_in_process_finds() -> None:
     entities = {f.entity_type for fs in found for f in fs}
     assert entities == {"KR_RRN", "EMAIL_ADDRESS", "PROJECT_NAME"}
     assert any(f.joined for f in found[2])
+
+
+@pytest.mark.slow
+def test_workers_that_cannot_build_their_engine_fall_back_to_threads() -> None:
+    broken = SimpleNamespace(recipe=EngineRecipe.of(None, 0.0, (), "xx"))  # no such language
+    processes = ScanProcesses(1)
+    try:
+        assert not processes.ready(broken)  # type: ignore[arg-type]
+        deadline = time.monotonic() + 120
+        while processes.state == "starting" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert processes.state == "off"  # scans go to a thread; nothing waits for the pool
+        assert not processes.ready(broken)  # type: ignore[arg-type]
+    finally:
+        processes.close()
