@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -164,7 +165,11 @@ def test_other_clients_are_served_while_attackers_send_crafted_input(hostile) ->
 
 
 @pytest.mark.slow
-def test_a_scan_past_its_deadline_is_refused(tmp_path: Path) -> None:
+@contextmanager
+def _default_gateway(
+    tmp_path: Path, settings: dict[str, object], workers: bool = False
+) -> Iterator[tuple[ServerThread, FakeUpstream]]:
+    """A gateway with the default policy and ``settings``; ``workers``: scan workers started."""
     from gateway.app import build_app
 
     fake = FakeUpstream()
@@ -173,13 +178,23 @@ def test_a_scan_past_its_deadline_is_refused(tmp_path: Path) -> None:
         overrides |= {
             "policy": str(ROOT / "policies" / "default.yaml"),
             "audit.url": f"sqlite:///{tmp_path / 'audit.db'}",
-            "detection.offload_threshold_chars": 1_000,
-            "detection.scan_timeout_seconds": 0.001,
+            **settings,
         }
         app = build_app(load_settings(environ={}, overrides=overrides), environ={})
+        if workers:
+            app.start_scan_workers()
         with ServerThread(app, lifespan="on") as gateway:
-            response = _post(gateway, _chat("010-1234-5678 " * 20_000))
-            small = _post(gateway, _chat("hello"))
+            yield gateway, fake
+
+
+def test_a_scan_past_its_deadline_is_refused(tmp_path: Path) -> None:
+    settings = {
+        "detection.offload_threshold_chars": 1_000,
+        "detection.scan_timeout_seconds": 0.001,
+    }
+    with _default_gateway(tmp_path, settings) as (gateway, fake):
+        response = _post(gateway, _chat("010-1234-5678 " * 20_000))
+        small = _post(gateway, _chat("hello"))
     assert response.status_code == 413
     assert "detection.scan_timeout_seconds" in response.json()["error"]["message"]
     assert small.status_code == 200
@@ -249,29 +264,17 @@ def test_scan_workers_scan_and_prescreen_through_the_gateway(tmp_path: Path) -> 
     """With a scan worker warm: a large prompt is scanned there (and blocked or forwarded as
     in-process), and a 2 MB body over the scan budget is refused before the gateway parses
     it; /readyz waits for the worker."""
-    from gateway.app import build_app
-
-    fake = FakeUpstream()
-    with ServerThread(fake) as upstream:
-        overrides = {f"providers.{pid}.base_url": upstream.base_url for pid in load_catalog()}
-        overrides |= {
-            "policy": str(ROOT / "policies" / "default.yaml"),
-            "audit.url": f"sqlite:///{tmp_path / 'audit.db'}",
-            "detection.scan_processes": 1,
-            "detection.max_scan_chars": 300_000,
-        }
-        app = build_app(load_settings(environ={}, overrides=overrides), environ={})
-        app.start_scan_workers()
-        with ServerThread(app, lifespan="on") as gateway:
-            deadline = time.monotonic() + 120  # the forkserver imports the engine first
-            while httpx.get(gateway.url("/readyz")).status_code != 200:
-                assert time.monotonic() < deadline, httpx.get(gateway.url("/readyz")).text
-                time.sleep(0.2)
-            assert httpx.get(gateway.url("/readyz")).json()["scan_workers"] == "ready"
-            prose = "The quarterly plan covers hiring, budget and the launch. " * 80
-            leaked = _post(gateway, _chat(prose + " 주민번호 900101-1234568"))
-            clean = _post(gateway, _chat(prose))
-            huge = _post(gateway, _chat("12 34 " * 350_000))
+    settings = {"detection.scan_processes": 1, "detection.max_scan_chars": 300_000}
+    with _default_gateway(tmp_path, settings, workers=True) as (gateway, fake):
+        deadline = time.monotonic() + 120  # the forkserver imports the engine first
+        while httpx.get(gateway.url("/readyz")).status_code != 200:
+            assert time.monotonic() < deadline, httpx.get(gateway.url("/readyz")).text
+            time.sleep(0.2)
+        assert httpx.get(gateway.url("/readyz")).json()["scan_workers"] == "ready"
+        prose = "The quarterly plan covers hiring, budget and the launch. " * 80
+        leaked = _post(gateway, _chat(prose + " 주민번호 900101-1234568"))
+        clean = _post(gateway, _chat(prose))
+        huge = _post(gateway, _chat("12 34 " * 350_000))
     assert leaked.status_code == 403
     assert clean.status_code == 200
     assert huge.status_code == 413
