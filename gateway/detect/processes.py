@@ -135,12 +135,19 @@ class ScanProcesses:
     def _start(self, recipe: EngineRecipe) -> None:
         # forkserver: workers fork from a clean process that imported the engine once,
         # never from the serving process with its threads, sockets and event loop
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["gateway.detect.engine"])
-        executor = ProcessPoolExecutor(
-            self._processes, mp_context=context, initializer=_start_worker
-        )
-        self._warming = [executor.submit(_warm, recipe) for _ in range(self._processes)]
+        try:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["gateway.detect.engine"])
+            executor = ProcessPoolExecutor(
+                self._processes, mp_context=context, initializer=_start_worker
+            )
+            self._warming = [executor.submit(_warm, recipe) for _ in range(self._processes)]
+        except Exception as exc:  # no fork server or semaphores here (a locked-down container)
+            log.error(
+                "scan worker processes cannot start (%s); scanning on threads", type(exc).__name__
+            )
+            self._processes = 0
+            return
         self._executor = executor
 
     async def scan(

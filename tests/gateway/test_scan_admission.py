@@ -107,3 +107,18 @@ def test_workers_that_cannot_build_their_engine_fall_back_to_threads() -> None:
         assert not processes.ready(broken)  # type: ignore[arg-type]
     finally:
         processes.close()
+
+
+def test_workers_that_cannot_start_at_all_fall_back_to_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_fork_server(method: str) -> None:
+        raise OSError("no semaphores here")
+
+    monkeypatch.setattr("gateway.detect.processes.multiprocessing.get_context", no_fork_server)
+    processes = ScanProcesses(2)
+    assert not processes.ready(_HeldEngine())  # type: ignore[arg-type]
+    deadline = time.monotonic() + 10
+    while processes.state != "off" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert processes.state == "off"  # not "starting" for ever: /readyz does not hang on it
