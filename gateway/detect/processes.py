@@ -27,7 +27,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from gateway.detect.recipe import EngineRecipe
+from gateway.detect.recipe import EngineRecipe, SentRecipe
 
 if TYPE_CHECKING:
     from gateway.detect.engine import DetectionEngine, LanguageChoice
@@ -44,11 +44,16 @@ WORKER_NICE = 10
 _ENGINES_PER_WORKER = 4
 
 
-@functools.lru_cache(maxsize=_ENGINES_PER_WORKER)
-def _engine(recipe: EngineRecipe) -> DetectionEngine:
+def _engine(recipe: SentRecipe | EngineRecipe) -> DetectionEngine:
     """The worker's engine for ``recipe`` (per process: the cache lives in the worker)."""
+    return _built(recipe.key, recipe)
+
+
+@functools.lru_cache(maxsize=_ENGINES_PER_WORKER)
+def _built(key: str, sent: SentRecipe | EngineRecipe) -> DetectionEngine:
     from gateway.detect.engine import DetectionEngine
 
+    recipe = sent.unpack() if isinstance(sent, SentRecipe) else sent
     engine = DetectionEngine(
         recipe.entities,
         recipe.score_threshold,
