@@ -113,7 +113,8 @@ class Extract:
             raise BadRequest("the request body is empty; this API expects a JSON object")
         if len(exchange.body) > self._threshold:
             if len(exchange.body) > PRESCREEN_BYTES:
-                await self._prescreen(exchange, endpoint.dialect)
+                outside = sum(len(segment.text) for segment in (*query, *labels))
+                await self._prescreen(exchange, endpoint.dialect, outside)
             document, found = await asyncio.to_thread(self._parse, exchange, endpoint.dialect)
         else:
             document, found = self._parse(exchange, endpoint.dialect)
@@ -127,14 +128,15 @@ class Extract:
         exchange.document = document
         exchange.model = endpoint.dialect.model(document, exchange.upstream_path)
 
-    async def _prescreen(self, exchange: Exchange, dialect: Dialect) -> None:
+    async def _prescreen(self, exchange: Exchange, dialect: Dialect, outside: int) -> None:
         """Refuse a large body over a limit before this process parses it.
 
         Counting, parsing and walking megabytes are single C calls that hold the GIL for
         tens of milliseconds even on a thread (10 MB: ~30 ms), and the event loop waits
         for them; a scan worker process reads the body instead and names the limit it
         breaks. A body within every limit is then parsed here, as any other: the worker's
-        reading is a verdict, never the document forwarded.
+        reading is a verdict, never the document forwarded. ``outside``: the characters
+        Detect scans besides the body's (path, query, headers), so both read one size.
         """
         processes = self._processes
         if processes is None or processes.state != "ready":
@@ -144,6 +146,7 @@ class Extract:
             exchange.body,
             dialect,
             (self._max_values, self._max_depth, self._max_segments, self._max_chars),
+            outside,
         )
         if broken is not None:
             raise self._refusal(exchange, broken)

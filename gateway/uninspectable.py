@@ -33,13 +33,14 @@ def count_values(body: bytes) -> int:
 
 
 def prescreen(
-    body: bytes, dialect: Dialect, limits: tuple[int, int, int, int | None]
+    body: bytes, dialect: Dialect, limits: tuple[int, int, int, int | None], outside: int = 0
 ) -> str | None:
     """The limit a body breaks (``values``, ``depth``, ``segments``, ``scan``, ``split``: a
     joined view past its allowance), or None.
 
-    Runs in a scan worker process. A body that is not JSON, or not an object, passes:
-    the serving process parses it and answers with the exact error.
+    Runs in a scan worker process, with Detect's sizes (``outside``: the characters of
+    the path, query and headers, scanned too). A body that is not JSON, or not an
+    object, passes: the serving process parses it and answers with the exact error.
     """
     max_values, max_depth, max_segments, max_chars = limits
     if count_values(body) > max_values:
@@ -59,7 +60,9 @@ def prescreen(
     if len(found.segments) > max_segments:
         return "segments"
     texts = [segment.text for segment in found.segments]
-    size = sum(map(len, texts))
+    # what Detect will scan: these, the model, and ``outside`` (path, query, headers)
+    model = document.get("model")
+    size = sum(map(len, texts)) + outside + (len(model) if isinstance(model, str) else 0)
     if max_chars is not None and size > max_chars:
         return "scan"
     # the body's places, read joined as Detect reads them (its allowance, its separator)
