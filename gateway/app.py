@@ -95,12 +95,11 @@ class Gateway:
             await self._lifespan(receive, send)
 
     async def _ready(self, send: Send) -> None:
-        scans = self.scans.state if self.scans is not None else "off"
-        # a replica whose scan workers still start would scan large requests on threads
-        ready = self.audit.healthy and self.rollout.serving_safely and scans != "starting"
+        ready = self.audit.healthy and self.rollout.serving_safely
         body = {
             "status": "ready" if ready else "not ready",
-            "scan_workers": scans,
+            # while they start, large requests are scanned on a thread: served all the same
+            "scan_workers": self.scans.state if self.scans is not None else "off",
             "audit": "ok" if self.audit.healthy else (self.audit.last_error or "failing"),
             "audit_spool": self.audit.spool_depth,  # records waiting for the store
             **self.rollout.status(),

@@ -151,9 +151,11 @@ class _Child:
             if self.process.poll() is not None:
                 self._fail()
             try:
-                # a gateway answers /readyz with 503 until its scan workers are warm
-                with urllib.request.urlopen(self.base_url + "/readyz", timeout=1):
-                    return
+                with urllib.request.urlopen(self.base_url + "/readyz", timeout=1) as response:
+                    # measured once its scan workers are warm, not while they start
+                    if b'"scan_workers":"starting"' not in response.read():
+                        return
+                    time.sleep(0.1)
             except urllib.error.HTTPError as exc:
                 if exc.code != 503:
                     return  # it answers, even if not with a health page (the fake provider)
