@@ -23,6 +23,7 @@ from gateway.audit.setup import configured_keys, configured_store, verify_keys
 from gateway.audit.timezone import resolve_zone
 from gateway.audit.witness import open_witness
 from gateway.body import ReadBody
+from gateway.detect.processes import ScanProcesses
 from gateway.detect.recognizers.kr.person import preload_name_model
 from gateway.extras import require
 from gateway.forward import Forward
@@ -70,6 +71,7 @@ class Gateway:
     #: the forward proxy (``proxy.listen``), started and stopped with the app
     proxy: ProxyListener | None = None
     pac: ASGIApp | None = None  # GET /proxy.pac, when the proxy is on
+    scans: ScanProcesses | None = None  # worker processes for large scans, if any
     _handle: ASGIApp = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -84,6 +86,11 @@ class Gateway:
     def providers(self) -> Mapping[str, Provider]:
         """The active policy's providers (its own ``providers:`` included)."""
         return self.rollout.holder.active.providers
+
+    def start_scan_workers(self) -> None:
+        """Start the scan worker processes now rather than on the first large request."""
+        if self.scans is not None:
+            self.scans.start(self.rollout.holder.active.engine)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -108,6 +115,8 @@ class Gateway:
         ready = self.audit.healthy and self.rollout.serving_safely
         body = {
             "status": "ready" if ready else "not ready",
+            # while they start, large requests are scanned on a thread: served all the same
+            "scan_workers": self.scans.state if self.scans is not None else "off",
             "audit": "ok" if self.audit.healthy else (self.audit.last_error or "failing"),
             "audit_spool": self.audit.spool_depth,  # records waiting for the store
             **self.rollout.status(),
@@ -146,6 +155,8 @@ class Gateway:
                     await self.proxy.stop()
                 await self.rollout.stop()
                 await self.upstream.aclose()
+                if self.scans is not None:
+                    self.scans.close()
                 await asyncio.to_thread(self.audit.close)
                 await asyncio.to_thread(self.telemetry.shutdown)
                 await send({"type": "lifespan.shutdown.complete"})
@@ -186,6 +197,7 @@ def build_app(
     if telemetry is None:
         telemetry = build_telemetry(settings.telemetry, env)
     telemetry.watch_rollout(getattr(rollout.store, "rejections", None))
+    scans = ScanProcesses(settings.detection.scan_processes)  # started on first need
     labels = LabelScan(holder.engine_for)  # Detect's and the refusals' (gateway/labels.py)
     identify, admit, decide = Identify(settings.identity), Admit(settings.identity), Decide()
     audit_keys = configured_keys(settings.audit, edit_key, env)
@@ -201,6 +213,8 @@ def build_app(
                 settings.limits.max_json_depth,
                 settings.limits.max_segments,
                 settings.limits.max_json_values,
+                processes=scans,
+                max_scan_chars=settings.detection.max_scan_chars,
             ),
             Detect(
                 holder.engine_for,
@@ -209,6 +223,8 @@ def build_app(
                 max_scan_chars=settings.detection.max_scan_chars,
                 scan_timeout=settings.detection.scan_timeout_seconds,
                 max_concurrent_scans=settings.detection.max_concurrent_scans,
+                max_queued_scan_chars=settings.detection.max_queued_scan_chars,
+                processes=scans,
             ),
             decide,
             Transform(edit_key),
@@ -257,7 +273,7 @@ def build_app(
     siem = None
     if settings.siem.deliver_in_gateway:
         siem = SiemRunner(build_delivery(settings.siem, audit, env), settings.siem.poll_seconds)
-    gateway = Gateway(pipeline, audit, upstream, rollout, admin, telemetry, siem)
+    gateway = Gateway(pipeline, audit, upstream, rollout, admin, telemetry, siem, scans=scans)
     if settings.proxy.listen is not None:
         # Imported here: the proxy brings uvicorn's protocol and TLS, which the
         # gateway without it never loads.

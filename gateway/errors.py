@@ -13,6 +13,7 @@
         ├── AnswerUninspectable 502 an answer over the scan budget, withheld unread
         ├── InspectionFailed   500  scanning or policy evaluation raised (fail closed)
         ├── AuditUnavailable   503  the audit store cannot record (fail closed)
+        ├── InspectionBusy     503  every scan slot is taken and the scan queue is full
         ├── ProviderNotReady   503  provider has no base URL or credential configured
         ├── UpstreamUnreachable 502 connecting to the provider failed
         ├── UpstreamProtocolError 502 the provider's answer broke the limits the gateway
@@ -34,6 +35,7 @@ __all__ = [
     "BadRequest",
     "ConfigError",
     "HaetaeError",
+    "InspectionBusy",
     "InspectionFailed",
     "NotFound",
     "PayloadTooLarge",
@@ -122,6 +124,11 @@ class InspectionFailed(Refusal):
 class AuditUnavailable(Refusal):
     status = 503
     code = "audit_unavailable"
+
+
+class InspectionBusy(Refusal):
+    status = 503
+    code = "inspection_busy"
 
 
 class ProviderNotReady(Refusal):

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import orjson
 
 from gateway.detect.actions import RequestEditor
-from gateway.detect.joined import JoinedViewTooLarge
+from gateway.detect.joined import JoinedViewTooLarge, view_allowance
+from gateway.detect.processes import ScanProcesses
+from gateway.detect.queue import ScanQueue, ScanQueueFull
 from gateway.detect.transforms import Pseudonymizer
-from gateway.errors import BadRequest, PayloadTooLarge, PolicyBlock, UnsupportedMedia
+from gateway.errors import (
+    BadRequest,
+    InspectionBusy,
+    PayloadTooLarge,
+    PolicyBlock,
+    UnsupportedMedia,
+)
 from gateway.geo import UNRESOLVED, EndpointResolver
 from gateway.labels import (
     LabelScan,
@@ -39,6 +47,13 @@ from gateway.providers.upload_errors import UneditableUpload, UploadProblem
 from gateway.providers.upload_reader import UninspectableAttachment
 from gateway.providers.upload_requests import UploadRequests
 from gateway.providers.uploads import UploadDocument
+from gateway.uninspectable import (
+    PRESCREEN_BYTES,
+    count_values,
+    json_depth,
+    limit_message,
+    prescreen,
+)
 
 if TYPE_CHECKING:
     from gateway.detect import DetectionEngine, Finding
@@ -46,7 +61,7 @@ if TYPE_CHECKING:
     from gateway.policy import CompiledPolicy
     from gateway.providers.dialect import Dialect
 
-__all__ = ["Decide", "Detect", "Extract", "Transform", "json_depth"]
+__all__ = ["Decide", "Detect", "Extract", "Transform"]
 
 
 class Extract:
@@ -70,12 +85,16 @@ class Extract:
         max_segments: int = 100_000,
         max_values: int = 200_000,
         uploads: UploadRequests | None = None,
+        processes: ScanProcesses | None = None,
+        max_scan_chars: int | None = None,
     ) -> None:
         self._uploads = uploads or UploadRequests()
         self._threshold = offload_threshold_bytes
         self._max_depth = max_depth
         self._max_segments = max_segments
         self._max_values = max_values
+        self._processes = processes
+        self._max_chars = max_scan_chars
 
     async def __call__(self, exchange: Exchange) -> None:
         try:
@@ -113,6 +132,9 @@ class Extract:
         if not exchange.body:
             raise BadRequest("the request body is empty; this API expects a JSON object")
         if len(exchange.body) > self._threshold:
+            if len(exchange.body) > PRESCREEN_BYTES:
+                outside = sum(len(segment.text) for segment in (*query, *labels))
+                await self._prescreen(exchange, endpoint.dialect, outside)
             document, found = await asyncio.to_thread(self._parse, exchange, endpoint.dialect)
         else:
             document, found = self._parse(exchange, endpoint.dialect)
@@ -145,7 +167,7 @@ class Extract:
         segments = found.segments
         if len(segments) > self._max_segments:
             raise PayloadTooLarge(
-                _limit_message(exchange, "segments", self._max_segments),
+                limit_message(exchange, "segments", self._max_segments),
                 code="uninspectable_content",
             )
         exchange.segments = segments + query + labels
@@ -154,16 +176,45 @@ class Extract:
         exchange.uploads = tuple(upload.record() for upload in document.files)
         exchange.document = document
 
+    async def _prescreen(self, exchange: Exchange, dialect: Dialect, outside: int) -> None:
+        """Refuse a large body over a limit before this process parses it.
+
+        Counting, parsing and walking megabytes are single C calls that hold the GIL for
+        tens of milliseconds even on a thread (10 MB: ~30 ms), and the event loop waits
+        for them; a scan worker process reads the body instead and names the limit it
+        breaks. A body within every limit is then parsed here, as any other: the worker's
+        reading is a verdict, never the document forwarded. ``outside``: the characters
+        Detect scans besides the body's (path, query, headers), so both read one size.
+        """
+        processes = self._processes
+        if processes is None or processes.state != "ready":
+            return
+        broken = await processes.call(
+            prescreen,
+            exchange.body,
+            dialect,
+            (self._max_values, self._max_depth, self._max_segments, self._max_chars),
+            outside,
+        )
+        if broken is not None:
+            raise self._refusal(exchange, broken)
+
+    def _refusal(self, exchange: Exchange, limit: str) -> BadRequest | PayloadTooLarge:
+        if limit == "depth":
+            return BadRequest(
+                limit_message(exchange, "depth", self._max_depth), code="uninspectable_content"
+            )
+        value = {"values": self._max_values, "segments": self._max_segments}.get(limit)
+        return PayloadTooLarge(
+            limit_message(exchange, limit, value if value is not None else self._max_chars or 0),
+            code="uninspectable_content",
+        )
+
     def _parse(self, exchange: Exchange, dialect: Dialect) -> tuple[dict[str, Any], Extraction]:
         """The document and its text positions, within the depth and segment limits."""
         body = exchange.body
-        # Every value but the first of a container follows a comma: an upper bound.
-        values = body.count(b",") + body.count(b"{") + body.count(b"[")
-        if values > self._max_values:
-            raise PayloadTooLarge(
-                _limit_message(exchange, "values", self._max_values),
-                code="uninspectable_content",
-            )
+        if count_values(body) > self._max_values:
+            raise self._refusal(exchange, "values")
         try:
             document = orjson.loads(exchange.body)
         except orjson.JSONDecodeError as exc:
@@ -173,15 +224,10 @@ class Extract:
         if not isinstance(document, dict):
             raise BadRequest("the request body must be a JSON object")
         if json_depth(document, self._max_depth) > self._max_depth:
-            raise BadRequest(
-                _limit_message(exchange, "depth", self._max_depth), code="uninspectable_content"
-            )
+            raise self._refusal(exchange, "depth")
         found = dialect.extract(document)
         if len(found.segments) > self._max_segments:
-            raise PayloadTooLarge(
-                _limit_message(exchange, "segments", self._max_segments),
-                code="uninspectable_content",
-            )
+            raise self._refusal(exchange, "segments")
         return document, found
 
 
@@ -190,6 +236,10 @@ class Detect:
 
     ``engine`` is one engine, or a function giving the engine built for the
     policy a request is judged by (policies can be swapped while serving).
+    Above ``offload_threshold_chars`` a scan runs in a worker process (``processes``;
+    None: on a thread), at most ``max_concurrent_scans`` at once, the smallest
+    waiting scan first, the waiting ones holding at most ``max_queued_scan_chars``
+    characters (``detect/queue.py``).
     """
 
     name = "detect"
@@ -202,13 +252,16 @@ class Detect:
         max_scan_chars: int = 1024 * 1024,
         scan_timeout: float = 10.0,
         max_concurrent_scans: int = 2,
+        max_queued_scan_chars: int = 8 * 1024 * 1024,
+        processes: ScanProcesses | None = None,
     ) -> None:
         self._engine_for = engine if callable(engine) else lambda _policy: engine
         self._threshold = offload_threshold_chars
         self._labels = labels or LabelScan(engine)
         self._max_chars = max_scan_chars
         self._timeout = scan_timeout
-        self._slots = asyncio.Semaphore(max_concurrent_scans)
+        self._queue = ScanQueue(max_concurrent_scans, max_queued_scan_chars)
+        self._processes = processes or ScanProcesses(0)
 
     async def __call__(self, exchange: Exchange) -> None:
         if not exchange.segments:
@@ -224,37 +277,50 @@ class Detect:
         size = sum(map(len, texts))
         if size > self._max_chars:
             raise PayloadTooLarge(
-                _limit_message(exchange, "scan", self._max_chars), code="uninspectable_content"
+                limit_message(exchange, "scan", self._max_chars), code="uninspectable_content"
             )
         # the body's places come first, in document order, and are read joined too (a
         # value split across two messages); the URL path, query and model follow them.
-        # The joined view spends what is left of the budget.
+        # The joined view spends what is left of the budget, at most half the request
+        # (detect/joined.py: view_allowance).
         places = next(
             (i for i, s in enumerate(exchange.segments) if s.form == "url" and not s.path),
             len(body),
         )
-        scan = functools.partial(
-            engine.scan_segments, places=places, max_view_chars=self._max_chars - size
-        )
+        budget = min(self._max_chars - size, view_allowance(size))
+        scan = functools.partial(engine.scan_segments, places=places, max_view_chars=budget)
         try:
             if size > self._threshold or len(texts) > _INLINE_SEGMENTS:
-                findings = await self._off_loop(exchange, scan, body)
+                in_process = None
+                if self._processes.ready(engine):
+                    in_process = functools.partial(
+                        self._processes.scan, engine, body, places, budget
+                    )
+                findings = await self._off_loop(exchange, size, scan, body, in_process=in_process)
             else:
                 findings = scan(body)
         except JoinedViewTooLarge:
             raise PayloadTooLarge(
-                _limit_message(exchange, "scan", self._max_chars), code="uninspectable_content"
+                limit_message(exchange, "split", self._max_chars), code="uninspectable_content"
             ) from None
         if labels:
             scan_labels = self._labels.findings
             label_texts = texts[-labels:]
             if sum(map(len, label_texts)) > self._threshold:  # a header of invented size
-                findings += await self._off_loop(exchange, scan_labels, engine, label_texts)
+                findings += await self._off_loop(
+                    exchange, len(label_texts), scan_labels, engine, label_texts
+                )
             else:
                 findings += scan_labels(engine, label_texts)
-        segments = exchange.segments
+        if len(texts) > _INLINE_SEGMENTS:  # a Python loop per segment: off the loop too
+            await asyncio.to_thread(self._settle, exchange, texts, findings)
+        else:
+            self._settle(exchange, texts, findings)
+
+    def _settle(self, exchange: Exchange, texts: list[str], findings: list[list[Finding]]) -> None:
+        """Findings by place (labels, the model, the path), then screened by the policy."""
         path_found: list[str] = []
-        for index, segment in enumerate(segments):
+        for index, segment in enumerate(exchange.segments):
             found = findings[index]
             if not found:
                 continue
@@ -286,23 +352,32 @@ class Detect:
         exchange.entity_scores = screened.scores or {}
 
     async def _off_loop(
-        self, exchange: Exchange, scan: Callable[..., list[list[Finding]]], *args: Any
+        self,
+        exchange: Exchange,
+        size: int,
+        scan: Callable[..., list[list[Finding]]],
+        *args: Any,
+        in_process: Callable[[], Awaitable[list[list[Finding]]]] | None = None,
     ) -> list[list[Finding]]:
-        """Run ``scan`` on a worker thread; past the wall-clock backstop, refuse.
+        """Run ``in_process()``, else ``scan(*args)`` on a thread; past the backstop, refuse.
 
         The character budget already bounds the work; the deadline is for what it cannot
-        foresee (a pattern that backtracks on a shape no test tried). A thread cannot be
-        stopped: a scan past its deadline finishes on its own and keeps its slot until
+        foresee (a pattern that backtracks on a shape no test tried). A running scan is
+        not stopped: past its deadline it finishes on its own and keeps its slot until
         then, so abandoned scans never outnumber ``max_concurrent_scans`` either; the
-        request itself is answered at once and never forwarded.
+        request itself is answered at once and never forwarded. With every slot taken
+        and the queue full, the request is refused at once (503).
         """
         deadline = asyncio.get_running_loop().time() + self._timeout
         try:
             async with asyncio.timeout_at(deadline):
-                await self._slots.acquire()
+                await self._queue.acquire(size)
         except TimeoutError:
             raise self._too_slow(exchange) from None
-        task = asyncio.ensure_future(asyncio.to_thread(scan, *args))
+        except ScanQueueFull:
+            raise InspectionBusy(limit_message(exchange, "busy", self._queue.waiting)) from None
+        work = in_process() if in_process is not None else asyncio.to_thread(scan, *args)
+        task = asyncio.ensure_future(work)
         task.add_done_callback(self._release)
         try:
             async with asyncio.timeout_at(deadline):
@@ -311,13 +386,13 @@ class Detect:
             raise self._too_slow(exchange) from None
 
     def _release(self, task: asyncio.Future[list[list[Finding]]]) -> None:
-        self._slots.release()
+        self._queue.release()
         if not task.cancelled():
             task.exception()  # retrieved: an abandoned scan's error is not logged as lost
 
     def _too_slow(self, exchange: Exchange) -> PayloadTooLarge:
         return PayloadTooLarge(
-            _limit_message(exchange, "time", self._timeout), code="uninspectable_content"
+            limit_message(exchange, "time", self._timeout), code="uninspectable_content"
         )
 
 
@@ -367,6 +442,14 @@ class Transform:
         if decision is None or not decision.edits:
             exchange.outgoing_body = _as_scanned(exchange)
             return
+        if len(exchange.segments) > _INLINE_SEGMENTS:  # a Python loop per segment
+            await asyncio.to_thread(self._edit, exchange)
+        else:
+            self._edit(exchange)
+
+    def _edit(self, exchange: Exchange) -> None:
+        decision = exchange.decision
+        assert decision is not None
         actions = decision.edits
         editor = RequestEditor(self._key, self._pseudonymizer)
         edits: dict[JSONPath, str] = {}
@@ -464,68 +547,10 @@ def _header_value(segment: Segment, hits: list[Finding], edited: str) -> bytes:
     return value
 
 
-#: Above this many segments a request is scanned off the loop whatever its size: the
-#: per-segment work around the scan (joining, mapping findings back) adds up.
+#: Above this many segments a request is scanned off the loop whatever its size, and its
+#: findings are screened and its edits written there too: the per-segment work around the
+#: scan (joining, mapping findings back, the policy's screen: ~85 ms for 60,000) adds up.
 _INLINE_SEGMENTS = 2_000
-
-_LIMITS = {
-    "depth": (
-        "the request body is nested more than {limit} levels deep (limits.max_json_depth); "
-        "the gateway cannot inspect it, so it was not forwarded",
-        "요청 본문이 {limit}단계보다 깊게 중첩되어 있어(limits.max_json_depth) 검사할 수 없으므로 "
-        "전달하지 않았습니다",
-    ),
-    "segments": (
-        "the request holds more than {limit} text fields (limits.max_segments); the gateway "
-        "cannot inspect it, so it was not forwarded",
-        "요청에 텍스트 필드가 {limit}개보다 많아(limits.max_segments) 검사할 수 없으므로 "
-        "전달하지 않았습니다",
-    ),
-    "values": (
-        "the request body holds more than {limit} JSON values (limits.max_json_values); the "
-        "gateway cannot inspect it, so it was not forwarded",
-        "요청 본문의 JSON 값이 {limit}개보다 많아(limits.max_json_values) 검사할 수 없으므로 "
-        "전달하지 않았습니다",
-    ),
-    "scan": (
-        "the request holds more than {limit} characters of text to inspect "
-        "(detection.max_scan_chars); it was not forwarded. Send less text per request",
-        "검사할 텍스트가 {limit}자를 넘어(detection.max_scan_chars) 요청을 전달하지 않았습니다. "
-        "요청당 텍스트를 줄여 보내세요",
-    ),
-    "time": (
-        "inspecting the request took longer than {limit:g} s (detection.scan_timeout_seconds); "
-        "it was not forwarded",
-        "요청 검사가 {limit:g}초를 넘어(detection.scan_timeout_seconds) 요청을 전달하지 않았습니다",
-    ),
-}
-
-
-def _limit_message(exchange: Exchange, limit: str, value: float) -> str:
-    """A refusal for a request over a limit, in the caller's language (ko or en)."""
-    english, korean = _LIMITS[limit]
-    return (korean if exchange.language() == "ko" else english).format(limit=value)
-
-
-def json_depth(document: Any, stop_after: int) -> int:
-    """How deeply ``document`` nests (a scalar is 0), counting no further than ``stop_after + 1``.
-
-    Level by level, not recursively, so a document too deep for a recursive walk is
-    measured rather than crashed on; each level's children are gathered by ``extend``
-    (C speed), so a million small objects take ~0.1 s, not a second.
-    """
-    depth = 0
-    level: list[Any] = [document]
-    while True:
-        containers = [value for value in level if isinstance(value, (dict, list))]
-        if not containers:
-            return depth
-        depth += 1
-        if depth > stop_after:
-            return depth
-        level = []
-        for container in containers:
-            level.extend(container.values() if isinstance(container, dict) else container)
 
 
 def _path_segment(path: str) -> Segment:

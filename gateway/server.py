@@ -98,6 +98,7 @@ def run_gateway(settings: Settings) -> None:
     log = logging.getLogger("haetae")
     if listen.workers == 1:
         app = build_app(settings)
+        app.start_scan_workers()
         tls = tls_options(listen)
         scheme = "https" if tls else "http"
         log.info("listening on %s://%s:%d", scheme, listen.host, listen.port)
@@ -133,4 +134,6 @@ def app_from_environment() -> object:
     settings = Settings.model_validate_json(os.environ[_SETTINGS_VARIABLE])
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     configure_logging(settings.log_level, settings.log_format)  # a fresh process
-    return build_app(settings)
+    app = build_app(settings)
+    app.start_scan_workers()
+    return app

@@ -229,6 +229,16 @@ class DetectionSettings(_Strict):
     # wait (within their timeout). Each scan holds the GIL most of the time, so more
     # of them would take the event loop's turn from every small request.
     max_concurrent_scans: int = Field(default=2, gt=0)
+    # Scans waiting for one of those slots go smallest first and may hold this many
+    # characters between them (what they keep in memory while waiting); one more is
+    # refused at once (503, inspection_busy) rather than queued behind an attacker's.
+    max_queued_scan_chars: int = Field(default=8 * 1024 * 1024, ge=0)
+    # Worker processes for the scans above offload_threshold_chars (0: a thread in
+    # the serving process). In a thread a large scan holds the GIL for each regular
+    # expression it runs, and the event loop waits; a process holds nothing of the
+    # loop's. Each worker holds its own engine (~160 MB with the default policy);
+    # `haetae serve` starts them before it serves, anything else on the first large scan.
+    scan_processes: int = Field(default=2, ge=0)
     # The HMAC key behind `hash` and `pseudonymize`: replicas that share it give a
     # value the same placeholder. Without one, a random key per process is used.
     key_env: str = "HAETAE_PSEUDONYM_KEY"

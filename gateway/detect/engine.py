@@ -32,9 +32,10 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from gateway.detect.blobs import MAX_BASE64_BLOBS, MAX_BASE64_BYTES, encoded_blobs
 from gateway.detect.context import WindowContextEnhancer
 from gateway.detect.findings import Finding
-from gateway.detect.joined import JoinedView, JoinedViewTooLarge, joined_view
+from gateway.detect.joined import JoinedView, joined_view
 from gateway.detect.normalize import NormalizedText, normalize_for_scan, regroup_digits
 from gateway.detect.offline import build_nlp_engine, configure_offline, offline_tld_extractor
+from gateway.detect.recipe import EngineRecipe
 from gateway.detect.recognizers import SUPPORTED_ENTITIES, build_recognizers, languages_of
 
 __all__ = [
@@ -138,6 +139,8 @@ class DetectionEngine:
         if not 0.0 <= score_threshold <= 1.0:
             raise ValueError(f"score_threshold must be within [0, 1], got {score_threshold}")
         self.language = _checked_language(language)
+        # what a worker process builds the same engine from (detect/processes.py)
+        self.recipe = EngineRecipe.of(entities, score_threshold, extra_recognizers, self.language)
         configure_offline()
         offline_tld_extractor()
         nlp_engine = build_nlp_engine()
@@ -247,9 +250,9 @@ class DetectionEngine:
         for text in texts:
             starts.append(position)
             position += len(text) + len(SEGMENT_SEPARATOR)
-        view = joined_view(texts[:places], SEGMENT_SEPARATOR) if joined else None
-        if view is not None and max_view_chars is not None and len(view.text) > max_view_chars:
-            raise JoinedViewTooLarge(len(view.text))
+        view = (
+            joined_view(texts[:places], SEGMENT_SEPARATOR, limit=max_view_chars) if joined else None
+        )
         scanned = SEGMENT_SEPARATOR.join(texts)
         if view is not None:
             scanned += SEGMENT_SEPARATOR + view.text

@@ -42,6 +42,7 @@ __all__ = [
     "JoinedView",
     "JoinedViewTooLarge",
     "joined_view",
+    "view_allowance",
 ]
 
 #: characters read before a boundary: the longest identifier's first part and context
@@ -58,7 +59,7 @@ _Link = tuple[int, int, int, int]
 _LINE, _TEXT, _DIGITS = 0, 1, 2
 
 _VALUE = r"[\w+=/%@-]"
-_RUN_BEFORE = re.compile(rf"{_VALUE}+$")
+_RUN_REVERSED = re.compile(rf"{_VALUE}+")
 _RUN_AFTER = re.compile(rf"{_VALUE}+")
 # a JSON text's opening bracket, first key and quote: tool arguments join by their values
 _OPENING = re.compile(r"""[\[{]\s*(?:"[^"\\\n]{0,64}"\s*:\s*)?["']?[ \t]*""")
@@ -72,6 +73,14 @@ _DIGIT = re.compile(r"\d")
 # a digit of any script (superscript, subscript and circled ones too) or the @ of an address
 _NUMERIC = re.compile(r"[\d@\u00b2\u00b3\u00b9\u2070-\u2089\u2460-\u24ff\u2776-\u2793]")
 _REST = re.compile(r"\S*(?:[ \t]+\d\S*)*")
+# a value's digit groups before a boundary (``4532 0151``), blanks between them, matched
+# on the text before the boundary reversed: a match from its start, never a search
+_GROUPS_REVERSED = re.compile(r"\S+(?:[ \t]\S*\d\S*)*")
+#: the fewest characters (blanks aside) of a value read joined
+_SHORTEST = 9
+# the value's first part before a boundary (its digit groups) and the one word before it,
+# reversed as above
+_TAIL_REVERSED = re.compile(r"\S*(?:[ \t]+\S*\d\S*)*(?:[ \t]+\S{1,24})?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,16 +150,46 @@ def _value_char(char: str) -> bool:
 
 
 def _numeric_runs(before: str, after: str) -> bool:
-    """Whether the runs of value characters meeting at a boundary are there, and hold a
-    digit or an ``@``: words meeting words cut no identifier (and rarely a key)."""
-    if not (_NUMERIC.search(before) or _NUMERIC.search(after)):
-        return False  # most boundaries between prose
-    run_before = _RUN_BEFORE.search(before)
+    """Whether the runs of value characters meeting at a boundary are there, hold a digit
+    or an ``@`` (words meeting words cut no identifier, and rarely a key), and may together
+    hold an identifier: ``room 4411`` | ``12 lines`` cannot (8 characters; the shortest read
+    joined has 9, a passport number or a Seoul landline).
+
+    A run that fills its window may go on beyond it (a value cut in many short parts), and
+    an ``@`` may be a short e-mail address: both are read. Runs before the boundary are
+    matched on the text reversed, so that no pattern searches.
+    """
+    backwards = before[::-1]
+    run_before = _RUN_REVERSED.match(backwards)
     run_after = _RUN_AFTER.match(after)
-    return bool(
-        run_before
-        and run_after
-        and (_NUMERIC.search(run_before.group()) or _NUMERIC.search(run_after.group()))
+    if not (run_before and run_after):
+        return False
+    first, second = run_before.group(), run_after.group()
+    if not (_NUMERIC.search(first) or _NUMERIC.search(second)):
+        return False  # most boundaries between prose and numbers
+    if "@" in first or "@" in second:
+        return True
+    if _word_meets_number(first, second, run_before.end() < len(before), run_after.end()):
+        return False
+    # the values meeting there, digit groups and all (``4532 0151`` | ``1283 0366``)
+    head = _GROUPS_REVERSED.match(backwards)
+    rest = _REST.match(after)
+    if head is None or rest is None or head.end() == len(before) or rest.end() == len(after):
+        return True
+    size = head.end() - head.group().count(" ") + rest.end() - rest.group().count(" ")
+    return size >= _SHORTEST
+
+
+def _word_meets_number(first: str, second: str, whole_before: bool, after_end: int) -> bool:
+    """A number next to a lower-case word (``room 4411`` | ``items``, ``4411`` | ``rows``),
+    each whole: prose. No identifier has a run of lower-case letters that stops at a word's
+    end, and a key's part is no dictionary word standing alone."""
+    word_after = second.isascii() and second.isalpha() and second.islower()
+    word_before = first.isascii() and first.isalpha() and first.islower()
+    return (
+        whole_before
+        and after_end < NEAR
+        and ((first.isdigit() and word_after) or (word_before and second.isdigit()))
     )
 
 
@@ -240,11 +279,25 @@ def _line_cut(text: str, newline: int) -> tuple[int, int] | None:
     return None
 
 
-def joined_view(texts: Sequence[str], separator: str, width: int = WIDTH) -> JoinedView | None:
+def view_allowance(chars: int) -> int:
+    """The most characters the gateway lets the joined view add to a request of ``chars``.
+
+    Half the request, and 512 for a short one (two parts of one value need ~60): the
+    view's characters cost about what the request's own do, so with the boundary search
+    a request's scan stays within ~1.5× of its plain scan. A request whose boundaries
+    need more (hundreds of parts that meet digit to digit) is refused, not cut short.
+    """
+    return chars // 2 + 512
+
+
+def joined_view(
+    texts: Sequence[str], separator: str, width: int = WIDTH, limit: int | None = None
+) -> JoinedView | None:
     """The windows around every plausible boundary of ``texts``, or None when there is none.
 
     ``separator`` is what no pattern can cross (it contains no value character); it
     stands between unrelated windows and between the copies made with each joiner.
+    ``limit``: ``JoinedViewTooLarge`` as soon as the view grows past it (None: no limit).
     """
     lines = any("\n" in text for text in texts)
     if len(texts) < 2 and not lines:
@@ -261,12 +314,15 @@ def joined_view(texts: Sequence[str], separator: str, width: int = WIDTH) -> Joi
     # one chain of windows per boundary: neighbouring boundaries are read apart, so a
     # word before a value on the previous line is not glued to it
     chains: list[list[_Link]] = []
+    least = 0
     piece_start = 0  # in joined: where the text (or line) left of the boundary begins
     for number, (left, right, kind) in enumerate(cuts):
         segment = bisect_right(starts, left - 1) - 1
         base = starts[segment]
         piece_start = max(piece_start, base)
-        tail = max(piece_start, left - width)
+        reach = max(piece_start, left - width)
+        window = _TAIL_REVERSED.match(joined[reach:left][::-1])
+        tail = left - window.end() if window else left  # it always matches
         previous = cuts[number - 1] if number else None
         if (
             previous is not None
@@ -289,13 +345,23 @@ def joined_view(texts: Sequence[str], separator: str, width: int = WIDTH) -> Joi
         stop = rest.end() if rest and rest.end() > right else right + 1
         after = (segment, right - starts[segment], stop - starts[segment], kind)
         chains.extend([*head, after] for head in heads)
+        if limit is not None:
+            # what the view will hold, separators aside: a request that cannot fit is
+            # refused before its windows are written out (digit groups get two copies)
+            for head in heads:
+                copies = 2 if any(how == _DIGITS for *_, how in (*head, after)) else 1
+                least += copies * (stop - right + sum(end - start for _, start, end, _ in head))
+            if least > limit:
+                raise JoinedViewTooLarge(least)
         piece_start = right
     if not chains:
         return None
-    return _render(texts, chains, separator)
+    return _render(texts, chains, separator, limit)
 
 
-def _render(texts: Sequence[str], chains: list[list[_Link]], separator: str) -> JoinedView:
+def _render(
+    texts: Sequence[str], chains: list[list[_Link]], separator: str, limit: int | None
+) -> JoinedView:
     """One copy of every chain per joiner; digit groups alone get a joiner other than ''."""
     out: list[str] = []
     fragments: list[Fragment] = []
@@ -314,6 +380,8 @@ def _render(texts: Sequence[str], chains: list[list[_Link]], separator: str) -> 
                 fragments.append((segment, start, end, position))
                 out.append(texts[segment][start:end])
                 position += end - start
+            if limit is not None and position > limit:
+                raise JoinedViewTooLarge(position)
     return JoinedView("".join(out), tuple(fragments), tuple(f[3] for f in fragments))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -19,9 +20,10 @@ import pytest
 
 from gateway.dev.bench.attacks import azure, markings, nested
 from gateway.dev.testing import FakeUpstream, ServerThread
-from gateway.inspection import json_depth
 from gateway.providers.catalog import load_catalog
+from gateway.providers.endpoints import resolve_endpoint
 from gateway.settings import load_settings
+from gateway.uninspectable import json_depth, prescreen
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAT = "/openai/v1/chat/completions"
@@ -163,7 +165,11 @@ def test_other_clients_are_served_while_attackers_send_crafted_input(hostile) ->
 
 
 @pytest.mark.slow
-def test_a_scan_past_its_deadline_is_refused(tmp_path: Path) -> None:
+@contextmanager
+def _default_gateway(
+    tmp_path: Path, settings: dict[str, object], workers: bool = False
+) -> Iterator[tuple[ServerThread, FakeUpstream]]:
+    """A gateway with the default policy and ``settings``; ``workers``: scan workers started."""
     from gateway.app import build_app
 
     fake = FakeUpstream()
@@ -172,13 +178,23 @@ def test_a_scan_past_its_deadline_is_refused(tmp_path: Path) -> None:
         overrides |= {
             "policy": str(ROOT / "policies" / "default.yaml"),
             "audit.url": f"sqlite:///{tmp_path / 'audit.db'}",
-            "detection.offload_threshold_chars": 1_000,
-            "detection.scan_timeout_seconds": 0.001,
+            **settings,
         }
         app = build_app(load_settings(environ={}, overrides=overrides), environ={})
+        if workers:
+            app.start_scan_workers()
         with ServerThread(app, lifespan="on") as gateway:
-            response = _post(gateway, _chat("010-1234-5678 " * 20_000))
-            small = _post(gateway, _chat("hello"))
+            yield gateway, fake
+
+
+def test_a_scan_past_its_deadline_is_refused(tmp_path: Path) -> None:
+    settings = {
+        "detection.offload_threshold_chars": 1_000,
+        "detection.scan_timeout_seconds": 0.001,
+    }
+    with _default_gateway(tmp_path, settings) as (gateway, fake):
+        response = _post(gateway, _chat("010-1234-5678 " * 20_000))
+        small = _post(gateway, _chat("hello"))
     assert response.status_code == 413
     assert "detection.scan_timeout_seconds" in response.json()["error"]["message"]
     assert small.status_code == 200
@@ -205,9 +221,62 @@ def test_a_joined_view_past_the_scan_budget_is_refused_never_forwarded(hostile) 
     # the joined view (values split across places) would push the scan past the budget.
     gateway, fake = hostile
     fake.reset()
-    part = "1234 " + "a" * 290 + " 5678"
+    part = "12345 " + "a" * 290 + " 56789"
     response = _post(gateway, _chat([{"type": "text", "text": part}] * 900))
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "uninspectable_content"
-    assert "detection.max_scan_chars" in response.json()["error"]["message"]
+    assert "one text field" in response.json()["error"]["message"]
     assert fake.received == []
+
+
+def test_a_joined_view_past_half_the_request_is_refused_never_forwarded(hostile) -> None:
+    # well under the scan budget, but 400 parts meeting digit to digit would make the
+    # joined view several times the request: refused, not read in part
+    gateway, fake = hostile
+    fake.reset()
+    parts = [{"type": "text", "text": f"{n:06d}"} for n in range(400)]
+    response = _post(gateway, _chat(parts))
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "uninspectable_content"
+    assert fake.received == []
+
+
+@pytest.mark.parametrize(
+    ("body", "broken"),
+    [
+        (_chat("hello " * 100), None),  # within every limit: parsed by the gateway itself
+        (_chat("12 34 " * 60_000), "scan"),
+        (_chat([{"type": "text", "text": "a"}] * 1_200), "segments"),
+        (b'{"model":"m","messages":[' + b"1," * 6_000 + b"1]}", "values"),
+        (nested(0), "depth"),
+        (_chat([{"type": "text", "text": f"{n:06d}"} for n in range(400)]), "split"),
+        (b"not json", None),  # the gateway parses it and answers with the exact error
+        (b"[]", None),
+    ],
+)
+def test_a_large_body_is_prescreened_against_every_limit(body: bytes, broken: str | None) -> None:
+    dialect = resolve_endpoint("openai", "POST", "/v1/chat/completions").dialect
+    assert prescreen(body, dialect, (5_000, 64, 1_000, 300_000)) == broken
+
+
+@pytest.mark.slow
+def test_scan_workers_scan_and_prescreen_through_the_gateway(tmp_path: Path) -> None:
+    """With a scan worker warm: a large prompt is scanned there (and blocked or forwarded as
+    in-process), and a 2 MB body over the scan budget is refused before the gateway parses
+    it; /readyz names the worker's state."""
+    settings = {"detection.scan_processes": 1, "detection.max_scan_chars": 300_000}
+    with _default_gateway(tmp_path, settings, workers=True) as (gateway, fake):
+        deadline = time.monotonic() + 120  # the forkserver imports the engine first
+        while httpx.get(gateway.url("/readyz")).json()["scan_workers"] == "starting":
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        assert httpx.get(gateway.url("/readyz")).json()["scan_workers"] == "ready"
+        prose = "The quarterly plan covers hiring, budget and the launch. " * 80
+        leaked = _post(gateway, _chat(prose + " 주민번호 900101-1234568"))
+        clean = _post(gateway, _chat(prose))
+        huge = _post(gateway, _chat("12 34 " * 350_000))
+    assert leaked.status_code == 403
+    assert clean.status_code == 200
+    assert huge.status_code == 413
+    assert "detection.max_scan_chars" in huge.json()["error"]["message"]
+    assert len(fake.received) == 1

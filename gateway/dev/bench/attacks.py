@@ -8,6 +8,11 @@ contacts, as the shipped ones do) run in their own processes. Four well-behaved
 clients send small chat completions, first alone (the baseline), then while two
 attackers send one crafted input over and over; only requests sent while an attack
 runs count, and the ratios compare them with the baseline of the same run.
+
+The gateway runs under ``gateway.dev.bench.loopwatch``: each row also gives the longest
+time its event loop could not run (max and p99 of the gaps of a 1 ms ticker), the
+gateway process's peak resident memory during the phase, and, below the table, where
+the loop was when it stalled for more than 5 ms.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import random
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +33,7 @@ from typing import Any, cast
 import aiohttp
 import orjson
 
+from gateway.dev.bench import loopwatch
 from gateway.dev.bench.hostile import _good_clients
 from gateway.dev.bench.proxy import Sample, _Child, _free_port
 
@@ -82,6 +89,12 @@ def parts(_: float) -> bytes:
     return _chat([{"type": "text", "text": "a"}] * 500_000)
 
 
+def allowed_parts(_: float) -> bytes:
+    """60,000 content parts of 12 digits each: under every limit, so scanned in full."""
+    rng = random.Random(20261207)
+    return _chat([{"type": "text", "text": f"{rng.randrange(10**12):012d}"} for _ in range(60_000)])
+
+
 def nested(_: float) -> bytes:
     """A metadata value nested 1,000 levels deep (orjson reads up to 1,024)."""
     return b'{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"metadata":' + (
@@ -94,6 +107,7 @@ ATTACKS: dict[str, tuple[str, Callable[[float], bytes]]] = {
     "markings": ("`대외비 ` × 4,000", markings),
     "digits": ("{mb:g} MB of digits and separators", digits),
     "parts": ("500,000 tiny content parts", parts),
+    "allowed-parts": ("60,000 content parts of 12 digits (within every limit)", allowed_parts),
     "nested": ("body nested 1,000 levels", nested),
 }
 
@@ -158,8 +172,16 @@ def _start_gateway(upstream_url: str, workdir: Path) -> _Child:
     )
     os.environ.setdefault("HAETAE_PSEUDONYM_KEY", "bench-" + "k" * 32)
     return _Child(
-        ["gateway.cli", "serve", "--config", str(config)], base_url=f"http://127.0.0.1:{port}"
+        ["gateway.dev.bench.loopwatch", "--config", str(config)],
+        base_url=f"http://127.0.0.1:{port}",
     )
+
+
+def _watch(base_url: str) -> dict[str, Any]:
+    """The gateway's loop stalls and peak memory since the last call (and a reset)."""
+    with urllib.request.urlopen(base_url + loopwatch.PATH, timeout=30) as response:
+        report: dict[str, Any] = orjson.loads(response.read())
+    return report
 
 
 def run_attack_benchmark(
@@ -176,15 +198,19 @@ def run_attack_benchmark(
     gateway = _start_gateway(upstream.base_url, workdir)
     url = gateway.base_url + PATH
     rows = []
+    places: list[str] = []
     try:
         asyncio.run(_good_clients(url, 4, None, 1.0))  # warm up
+        _watch(gateway.base_url)
         base = asyncio.run(_good_clients(url, 4, None, seconds))
-        rows.append(_row("baseline (no attacker)", base, base, None))
+        rows.append(_row("baseline (no attacker)", base, base, None, _watch(gateway.base_url)))
         for name in names:
             label, build = ATTACKS[name]
             body = build(megabytes)
             good, outcome = asyncio.run(_under_attack(url, body, attackers, seconds, timeout))
-            rows.append(_row(label.format(mb=megabytes), good, base, outcome))
+            watched = _watch(gateway.base_url)
+            rows.append(_row(label.format(mb=megabytes), good, base, outcome, watched))
+            places.extend(_places(name, watched))
             print(rows[-1], file=sys.stderr, flush=True)
     finally:
         gateway.stop()
@@ -195,9 +221,14 @@ def run_attack_benchmark(
             f"{os.cpu_count()} CPUs — 4 well-behaved clients, {attackers} attackers",
             "",
             "| input | requests | p50 ms | p99 ms | max ms | p50 × base | p99 × base "
-            "| errors | attacker: requests, median s, max s, statuses |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| errors | loop stall max / p99 ms | peak RSS MB: gateway + workers "
+            "| attacker: requests, median s, max s, statuses |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
             *rows,
+            "",
+            "Where the loop was during stalls over 5 ms (samples every 2 ms):",
+            "",
+            *(places or ["- none"]),
         ]
     )
     print(report)
@@ -206,7 +237,13 @@ def run_attack_benchmark(
     return 0
 
 
-def _row(label: str, sample: Sample, base: Sample, outcome: AttackOutcome | None) -> str:
+def _row(
+    label: str,
+    sample: Sample,
+    base: Sample,
+    outcome: AttackOutcome | None,
+    watched: dict[str, Any],
+) -> str:
     attack = "—"
     if outcome is not None:
         times = sorted(outcome.seconds)
@@ -214,7 +251,15 @@ def _row(label: str, sample: Sample, base: Sample, outcome: AttackOutcome | None
             f"{count}× {status or 'timeout'}" for status, count in sorted(outcome.statuses.items())
         )
         attack = f"{len(times)}, {times[len(times) // 2]:.2f}, {times[-1]:.2f}, {statuses}"
-    return f"| {label} | {sample.cells(base)} | {attack} |"
+    stall = f"{watched.get('max_ms', float('nan')):.1f} / {watched.get('p99_ms', float('nan')):.1f}"
+    memory = (
+        f"{watched.get('peak_rss_mb', 0.0):.0f} + {watched.get('workers_peak_rss_mb', 0.0):.0f}"
+    )
+    return f"| {label} | {sample.cells(base)} | {stall} | {memory} | {attack} |"
+
+
+def _places(name: str, watched: dict[str, Any]) -> list[str]:
+    return [f"- {name}: {count}× {place}" for place, count in watched.get("places", [])]
 
 
 def main(argv: list[str] | None = None) -> int:

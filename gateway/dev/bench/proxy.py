@@ -110,16 +110,17 @@ async def _load(url: str, body: bytes, total: int, concurrency: int, ttfb: bool 
 
 
 def _cpu_seconds(pid: int) -> float:
-    """CPU time of a process and its children (uvicorn workers), from /proc."""
+    """CPU time of a process and its descendants (uvicorn workers, scan workers), from /proc."""
+    from gateway.dev.bench.loopwatch import family
+
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for member in family(pid):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # the process ended meanwhile
-        if stat.parent.name == str(pid) or fields[1] == str(pid):
-            total += (int(fields[11]) + int(fields[12])) / tick
+        total += (int(fields[11]) + int(fields[12])) / tick
     return total
 
 
@@ -150,10 +151,15 @@ class _Child:
             if self.process.poll() is not None:
                 self._fail()
             try:
-                with urllib.request.urlopen(self.base_url + "/healthz", timeout=1):
-                    return
-            except urllib.error.HTTPError:
-                return  # it answers, even if not with a health page (the fake provider)
+                with urllib.request.urlopen(self.base_url + "/readyz", timeout=1) as response:
+                    # measured once its scan workers are warm, not while they start
+                    if b'"scan_workers":"starting"' not in response.read():
+                        return
+                    time.sleep(0.1)
+            except urllib.error.HTTPError as exc:
+                if exc.code != 503:
+                    return  # it answers, even if not with a health page (the fake provider)
+                time.sleep(0.1)
             except OSError:
                 time.sleep(0.1)
         self._fail()
