@@ -15,6 +15,7 @@ import orjson
 from gateway.admin import AdminAuth, build_admin_app, load_admin_tokens
 from gateway.admin.audit import audit_router
 from gateway.admin.policies import policies_router
+from gateway.attachments import AttachmentLimits, AttachmentReader
 from gateway.audit import AuditStore
 from gateway.audit.setup import configured_keys, configured_store
 from gateway.body import ReadBody
@@ -31,10 +32,10 @@ from gateway.policy.active import PolicyHolder, ProviderBuilder
 from gateway.providers.catalog import Provider
 from gateway.responses import send_json
 from gateway.rollout import Rollout, build_rollout
-from gateway.rollout.redis_connect import redis_access
+from gateway.rollout.redis_connect import RedisAccess, redis_access
 from gateway.rollout.startup import starting_policy
 from gateway.routing import Route
-from gateway.settings import Settings
+from gateway.settings import AttachmentSettings, Settings
 from gateway.telemetry import Telemetry, build_telemetry
 from gateway.types import ASGIApp, Receive, Scope, Send
 from gateway.upstream import Upstream, build_upstream
@@ -55,6 +56,7 @@ class Gateway:
     rollout: Rollout
     admin: ASGIApp
     telemetry: Telemetry = field(default_factory=Telemetry)
+    attachments: AttachmentReader | None = None
     _handle: ASGIApp = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -95,6 +97,8 @@ class Gateway:
             "audit_spool": self.audit.spool_depth,  # records waiting for the store
             **self.rollout.status(),
         }
+        if self.attachments is not None:  # images are uninspectable without OCR: say so
+            body["ocr"] = self.attachments.ocr_problem or "ok"
         await send_json(send, 200 if ready else 503, orjson.dumps(body))
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
@@ -116,6 +120,8 @@ class Gateway:
             elif message["type"] == "lifespan.shutdown":
                 await self.rollout.stop()
                 await self.upstream.aclose()
+                if self.attachments is not None:
+                    await self.attachments.aclose()
                 await asyncio.to_thread(self.audit.close)
                 await asyncio.to_thread(self.telemetry.shutdown)
                 await send({"type": "lifespan.shutdown.complete"})
@@ -157,6 +163,7 @@ def build_app(
         telemetry = build_telemetry(settings.telemetry, env)
     telemetry.watch_rollout(getattr(rollout.store, "rejections", None))
     labels = LabelScan(holder.engine_for)  # Detect's and the refusals' (gateway/labels.py)
+    reader = attachment_reader(settings.attachments, edit_key, redis)
     pipeline = Pipeline(
         stages=telemetry.wrap_stages(
             Identify(settings.identity),
@@ -168,6 +175,7 @@ def build_app(
                 settings.limits.max_json_depth,
                 settings.limits.max_segments,
                 settings.limits.max_json_values,
+                reader,
             ),
             Detect(
                 holder.engine_for,
@@ -206,4 +214,41 @@ def build_app(
         len(policy.rules),
         ", ".join(sorted(policy.scanned_entities)) or "nothing",
     )
-    return Gateway(pipeline, audit, upstream, rollout, admin, telemetry)
+    return Gateway(pipeline, audit, upstream, rollout, admin, telemetry, reader)
+
+
+def attachment_reader(
+    config: AttachmentSettings, key: bytes, redis: RedisAccess | None
+) -> AttachmentReader:
+    """The reader of attached files, its cache shared through Redis when there is one.
+
+    The cache is keyed (and its Redis entries sealed) with the pseudonym key, so
+    replicas that share that key share reads.
+    """
+    limits = AttachmentLimits(
+        max_file_bytes=config.max_file_bytes,
+        max_chars=config.max_chars,
+        max_pages=config.max_pages,
+        max_zip_entries=config.max_zip_entries,
+        max_zip_ratio=config.max_zip_ratio,
+        max_unpacked_bytes=config.max_unpacked_bytes,
+        max_image_pixels=config.max_image_pixels,
+        max_images=config.max_images,
+        ocr_languages=config.ocr_languages,
+        ocr=config.ocr,
+        timeout_seconds=config.timeout_seconds,
+        memory_bytes=config.memory_bytes,
+    )
+    shared = None
+    if redis is not None and config.cache_redis:
+        from gateway.attachments.redis_cache import RedisCacheStore
+
+        shared = RedisCacheStore(
+            redis.target.url,
+            config.cache_redis_prefix,
+            config.cache_ttl_seconds,
+            redis.target.options,
+        )
+    return AttachmentReader(
+        limits, key, workers=config.workers, cache_entries=config.cache_entries, shared=shared
+    )

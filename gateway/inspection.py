@@ -15,6 +15,7 @@ from gateway.detect.joined import JoinedViewTooLarge
 from gateway.detect.transforms import Pseudonymizer
 from gateway.errors import BadRequest, PayloadTooLarge, PolicyBlock
 from gateway.geo import UNRESOLVED, EndpointResolver
+from gateway.inline_files import read_inline_files, uneditable_attachment
 from gateway.labels import (
     LabelScan,
     decoded_path,
@@ -37,12 +38,17 @@ from gateway.providers.dialect import (
 from gateway.providers.query import query_segments, rewrite_query
 
 if TYPE_CHECKING:
+    from gateway.attachments import AttachmentReader
     from gateway.detect import DetectionEngine, Finding
     from gateway.exchange import Exchange
     from gateway.policy import CompiledPolicy
     from gateway.providers.dialect import Dialect
 
-__all__ = ["Decide", "Detect", "Extract", "Transform", "json_depth"]
+__all__ = ["UNINSPECTABLE_RULE", "Decide", "Detect", "Extract", "Transform", "json_depth"]
+
+#: the rule id recorded when a policy that never tests ``uninspectable_attachments``
+#: meets a file the gateway could not read
+UNINSPECTABLE_RULE = "uninspectable-attachment"
 
 
 class Extract:
@@ -55,6 +61,8 @@ class Extract:
     ``max_segments`` refuses more text positions than any real request has, and
     ``max_values`` more JSON values, counted in the bytes before parsing: the parse is
     one C call that holds the GIL, so the event loop waits for it even on a thread.
+    Files sent inline (documents, images) are read by ``reader`` (``inline_files.py``);
+    without one, each is uninspectable.
     """
 
     name = "extract"
@@ -65,7 +73,9 @@ class Extract:
         max_depth: int = 128,
         max_segments: int = 100_000,
         max_values: int = 200_000,
+        reader: AttachmentReader | None = None,
     ) -> None:
+        self._reader = reader
         self._threshold = offload_threshold_bytes
         self._max_depth = max_depth
         self._max_segments = max_segments
@@ -102,7 +112,15 @@ class Extract:
             document, found = await asyncio.to_thread(self._parse, exchange, endpoint.dialect)
         else:
             document, found = self._parse(exchange, endpoint.dialect)
-        exchange.segments = found.segments + query
+        exchange.segments = found.segments
+        if found.files:
+            exchange.segments += await read_inline_files(exchange, found.files, self._reader)
+            if len(exchange.segments) > self._max_segments:
+                raise PayloadTooLarge(
+                    _limit_message(exchange, "segments", self._max_segments),
+                    code="uninspectable_content",
+                )
+        exchange.segments += query
         model = document.get("model")
         if isinstance(model, str) and model:  # structural, but free text all the same
             exchange.segments.append(Segment(("model",), model, "model"))
@@ -297,13 +315,29 @@ class Decide:
         request = read_input(exchange, provider)
         decision = policy.decide(request)
         exchange.decision = decision
+        unread = exchange.uninspectable
+        if unread and decision.action != "block" and not policy.decides_uninspectable:
+            # files the gateway could not read, and a policy that never said what to do
+            # with them: refused, never forwarded unread (fail closed)
+            language = exchange.language()
+            raise PolicyBlock(
+                " / ".join(item.message(language) for item in unread),
+                rule_ids=[UNINSPECTABLE_RULE],
+                code="uninspectable_attachment",
+            )
         if decision.action == "block" or decision.warning_rules:
             language = exchange.language()
             if decision.action == "block":
                 message = refusal_message(
                     policy, decision, exchange.entity_counts, language, request
                 )
-                raise PolicyBlock(message, rule_ids=list(decision.rule_ids) or ["default"])
+                if unread:  # which files, and why each could not be read
+                    message += " / " + " / ".join(item.message(language) for item in unread)
+                raise PolicyBlock(
+                    message,
+                    rule_ids=list(decision.rule_ids) or ["default"],
+                    code="uninspectable_attachment" if unread else None,
+                )
             exchange.warning = warning_message(policy, decision, language)
 
 
@@ -333,7 +367,11 @@ class Transform:
                 continue
             if segment.form in SCAN_ONLY:  # cannot be rewritten: refuse, never forward
                 language = exchange.language()
-                raise BadRequest(_uneditable(segment, hits, language), code="uneditable_content")
+                if segment.form == "attachment":
+                    message = uneditable_attachment(exchange, segment, hits, language)
+                else:
+                    message = _uneditable(segment, hits, language)
+                raise BadRequest(message, code="uneditable_content")
             edited = editor.edit(segment.text, hits, actions)
             if segment.form in ("query", "credential"):
                 query_edits[int(segment.path[1])] = edited

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from gateway.policy.conditions import (
     CompileContext,
@@ -88,6 +89,9 @@ class CompiledPolicy:
     files: tuple[str, ...] = ()
     #: the entity types rules could name: the detector's and the policy's dictionaries
     known_entities: frozenset[str] = frozenset()
+    #: some rule tests ``uninspectable_attachments``: the policy decides on files the
+    #: gateway could not read; a policy that never does refuses them (fail closed)
+    decides_uninspectable: bool = False
 
     #: (predicate, bucket, rule) per rule, so ``decide`` reads no rule attributes
     _plan: tuple[tuple[Predicate, int, CompiledRule], ...] = field(default=(), repr=False)
@@ -166,8 +170,9 @@ def compile_policy(
     groups = frozenset(document.groups) if document.groups is not None else None
     rules: list[CompiledRule] = []
     scanned: set[str] = set()
-    needs_country = uses_scores = False
+    needs_country = uses_scores = decides_uninspectable = False
     for index, rule in enumerate(document.rules):
+        decides_uninspectable |= _tests(rule, "uninspectable_attachments")
         path = ("rules", index)
         ctx = CompileContext(known, groups)
         matches = compile_condition(rule.when, ctx, (*path, "when"))
@@ -208,7 +213,24 @@ def compile_policy(
         needs_country,
         files,
         known,
+        decides_uninspectable,
     )
+
+
+def _tests(rule: Rule, fact: str) -> bool:
+    """Whether ``rule``'s ``when`` or ``unless`` tests the condition field ``fact``."""
+    pending: list[Any] = [rule.when.model_dump(exclude_none=True)]
+    if rule.unless is not None:
+        pending.append(rule.unless.model_dump(exclude_none=True))
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if fact in node:
+                return True
+            pending += node.values()
+        elif isinstance(node, list):
+            pending += node
+    return False
 
 
 _RANK = {action: rank for rank, action in enumerate(EDIT_ACTIONS)}
