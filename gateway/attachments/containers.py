@@ -32,6 +32,8 @@ class Format:
     #: is the part's number (slide 3), else the part's own name is the label
     parts: tuple[tuple[str, str, str], ...]
     media: str  # folder of embedded images
+    #: the number in the first part's name (HWPX counts sections from 0): labels count from 1
+    first: int = 1
 
 
 FORMATS: dict[str, Format] = {
@@ -50,7 +52,7 @@ FORMATS: dict[str, Format] = {
         (("ppt/slides/slide", ".xml", "slide {n}"), ("ppt/notesSlides/", ".xml", "notes {n}")),
         "ppt/media/",
     ),
-    "hwpx": Format((("Contents/section", ".xml", "section {n}"),), "BinData/"),
+    "hwpx": Format((("Contents/section", ".xml", "section {n}"),), "BinData/", first=0),
     "odt": Format((("content.xml", "", ""), ("styles.xml", "", "")), "Pictures/"),
 }
 _ODF_TYPES = {
@@ -133,7 +135,8 @@ def read_container(
             if suffix and "/" in name[len(prefix) :]:
                 continue  # ppt/slides/_rels/...: not a part of its own
             number = _NUMBER.findall(name[len(prefix) :])
-            where = label.format(n=number[0] if number else "") if label else name
+            shown = int(number[0]) + 1 - spec.first if number else ""
+            where = label.format(n=shown) if label else name
             text = xml_text(archive.read(name))
             if text:
                 texts.append((where, text))
@@ -170,15 +173,15 @@ def _sheets(data: bytes, limits: AttachmentLimits) -> Located:
     try:
         for number, sheet in enumerate(book.worksheets, 1):
             for row in sheet.iter_rows():
-                cells = [(c.column, str(c.value)) for c in row if c.value is not None]
+                cells = [(c.column, c.row, str(c.value)) for c in row if c.value is not None]
                 if not cells:
                     continue
-                line = "\t".join(value for _, value in cells)
+                line = "\t".join(value for _, _, value in cells)
                 chars += len(line)
                 if chars > limits.max_chars:
                     raise UninspectableAttachment("too_large", kind="xlsx")
                 first, last = get_column_letter(cells[0][0]), get_column_letter(cells[-1][0])
-                at = row[0].row
+                at = cells[0][1]
                 texts.append((f"sheet {number}!{first}{at}:{last}{at}", line))
     finally:
         book.close()

@@ -44,8 +44,6 @@ def ocr_image(data: bytes, kind: str, limits: AttachmentLimits, timeout: float) 
     """The text Tesseract reads in one image."""
     from PIL import Image, UnidentifiedImageError
 
-    if not limits.ocr:
-        raise UninspectableAttachment("ocr_unavailable", kind=kind)
     Image.MAX_IMAGE_PIXELS = limits.max_image_pixels
     try:
         with warnings.catch_warnings():
@@ -54,6 +52,8 @@ def ocr_image(data: bytes, kind: str, limits: AttachmentLimits, timeout: float) 
             width, height = image.size
             if width * height > limits.max_image_pixels:
                 raise UninspectableAttachment("bomb", kind=kind)
+            if not limits.ocr:  # a bomb is named as one; any other image is unreadable here
+                raise UninspectableAttachment("ocr_unavailable", kind=kind)
             image.seek(0)  # the first frame of a GIF or animated WebP
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
