@@ -316,9 +316,9 @@ class Decide:
         decision = policy.decide(request)
         exchange.decision = decision
         unread = exchange.uninspectable
-        if unread and decision.action != "block" and not policy.decides_uninspectable:
-            # files the gateway could not read, and a policy that never said what to do
-            # with them: refused, never forwarded unread (fail closed)
+        if unread and decision.action != "block" and not policy.lets_uninspectable_through(request):
+            # files the gateway could not read, and no rule that lets them through:
+            # refused, never forwarded unread (fail closed)
             language = exchange.language()
             raise PolicyBlock(
                 " / ".join(item.message(language) for item in unread),

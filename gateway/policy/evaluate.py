@@ -89,9 +89,9 @@ class CompiledPolicy:
     files: tuple[str, ...] = ()
     #: the entity types rules could name: the detector's and the policy's dictionaries
     known_entities: frozenset[str] = frozenset()
-    #: some rule tests ``uninspectable_attachments``: the policy decides on files the
-    #: gateway could not read; a policy that never does refuses them (fail closed)
-    decides_uninspectable: bool = False
+    #: the enforced ``allow``/``warn`` rules that test ``uninspectable_attachments``: only
+    #: a match of one of them lets a file the gateway could not read through
+    uninspectable_rules: tuple[CompiledRule, ...] = ()
 
     #: (predicate, bucket, rule) per rule, so ``decide`` reads no rule attributes
     _plan: tuple[tuple[Predicate, int, CompiledRule], ...] = field(default=(), repr=False)
@@ -99,6 +99,14 @@ class CompiledPolicy:
     def __post_init__(self) -> None:
         plan = tuple((rule.matches, _bucket(rule.rule), rule) for rule in self.rules)
         object.__setattr__(self, "_plan", plan)
+
+    def lets_uninspectable_through(self, request: PolicyInput) -> bool:
+        """Whether a rule that names unread files explicitly allows (or warns about) them.
+
+        Files the gateway could not read are refused unless one does, whatever else
+        the policy decides (fail closed): ``default_action: allow`` is not enough.
+        """
+        return any(rule.matches(request) for rule in self.uninspectable_rules)
 
     @property
     def name(self) -> str:
@@ -170,9 +178,8 @@ def compile_policy(
     groups = frozenset(document.groups) if document.groups is not None else None
     rules: list[CompiledRule] = []
     scanned: set[str] = set()
-    needs_country = uses_scores = decides_uninspectable = False
+    needs_country = uses_scores = False
     for index, rule in enumerate(document.rules):
-        decides_uninspectable |= _tests(rule, "uninspectable_attachments")
         path = ("rules", index)
         ctx = CompileContext(known, groups)
         matches = compile_condition(rule.when, ctx, (*path, "when"))
@@ -213,7 +220,13 @@ def compile_policy(
         needs_country,
         files,
         known,
-        decides_uninspectable,
+        tuple(
+            compiled
+            for compiled in rules
+            if compiled.rule.action in ("allow", "warn")
+            and compiled.rule.mode == "enforce"
+            and _tests(compiled.rule, "uninspectable_attachments")
+        ),
     )
 
 

@@ -443,7 +443,7 @@ FACTS: tuple[Fact, ...] = (
         description=(
             "true: any attached file that could not be read; or the reasons (encrypted, "
             "bomb, too_large, too_deep, unreadable, ocr_unavailable, timeout, unsupported). "
-            "A policy that never tests it refuses such files"
+            "Such files are refused unless an allow or warn rule on it matches"
         ),
     ),
     Fact(
