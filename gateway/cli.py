@@ -90,6 +90,11 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--no-speed", action="store_true", help="skip the scan-time and start-up comparison"
     )
+    evaluate.add_argument(
+        "--ocr",
+        action="store_true",
+        help="instead: OCR accuracy on rendered Korean and English screenshots",
+    )
     evaluate.set_defaults(run=_eval)
 
     add_audit_commands(commands)
@@ -212,6 +217,10 @@ def _findings_json(engine: Any, text: str, explain: bool) -> list[dict[str, Any]
 
 
 def _eval(args: argparse.Namespace) -> int:
+    if args.ocr:
+        from gateway.dev.evaluation.ocr import run_ocr_evaluation
+
+        return run_ocr_evaluation(output=args.output)
     from gateway.dev.evaluation.report import run_evaluation
 
     return run_evaluation(output=args.output, jsonl=args.jsonl, speed=not args.no_speed)

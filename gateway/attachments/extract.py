@@ -58,7 +58,7 @@ def _read(
     size = len(data)
     image_text = _image_reader(limits)
     if kind in IMAGE_KINDS:
-        text = ocr_image(data, kind, limits, limits.timeout_seconds)
+        text = ocr_image(data, kind, limits)
         return ReadAttachment(kind, (("image", text),) if text else (), False, size, images=1)
     if kind == "pdf":
         from gateway.attachments.pdf import read_pdf
@@ -99,7 +99,7 @@ def _image_reader(limits: AttachmentLimits) -> Callable[[bytes], str | None]:
         kind = sniff(data)
         if kind not in IMAGE_KINDS:
             return None
-        return ocr_image(data, kind, limits, limits.timeout_seconds)
+        return ocr_image(data, kind, limits)
 
     return read
 
