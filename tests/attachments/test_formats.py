@@ -124,7 +124,7 @@ _ROWS: list[tuple[object, ...]] = [
         "notes.txt",
         "pdf",
         [("page 1", RRN)],
-    ),  # fmt: skip
+    ),
 ]
 FORMATS = [row if len(row) == 6 else (*row[:3], None, *row[3:]) for row in _ROWS]
 

@@ -29,20 +29,26 @@ __all__ = ["SAMPLES", "char_accuracy", "run_ocr_evaluation"]
 FONT = Path("/usr/share/fonts/truetype/nanum/NanumGothic.ttf")
 SIZES = (14, 18, 24, 32)  # pixel heights of screen text: small UI text to a heading
 
+_RRN, _CARD, _MAIL = "KR_RRN", "CREDIT_CARD", "EMAIL_ADDRESS"
+
 #: (script, line, [(entity type, planted value)])
 SAMPLES: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
-    ("ko", "고객 주민등록번호: 900101-1234568", (("KR_RRN", "900101-1234568"),)),
+    ("ko", "고객 주민등록번호: 900101-1234568", ((_RRN, "900101-1234568"),)),
     ("ko", "담당자 연락처 010-2345-6789 로 회신 바랍니다", (("PHONE_NUMBER", "010-2345-6789"),)),
-    ("ko", "환불 계좌 카드번호 4111 1111 1111 1111 확인", (("CREDIT_CARD", "4111 1111 1111 1111"),)),
-    ("ko", "보고서는 kim.minsu@example.co.kr 으로 보내 주세요", (("EMAIL_ADDRESS", "kim.minsu@example.co.kr"),)),
-    ("ko", "신청인 850315-2345678 의 서류를 검토했습니다", (("KR_RRN", "850315-2345678"),)),
+    ("ko", "환불 계좌 카드번호 4111 1111 1111 1111 확인", ((_CARD, "4111 1111 1111 1111"),)),
+    (
+        "ko",
+        "보고서는 kim.minsu@example.co.kr 으로 보내 주세요",
+        ((_MAIL, "kim.minsu@example.co.kr"),),
+    ),
+    ("ko", "신청인 850315-2345678 의 서류를 검토했습니다", ((_RRN, "850315-2345678"),)),
     ("ko", "회의록: 다음 주 화요일 오후 세 시에 본사 회의실", ()),
-    ("en", "Customer SSN on file: 900101-1234568 (Korean RRN)", (("KR_RRN", "900101-1234568"),)),
+    ("en", "Customer SSN on file: 900101-1234568 (Korean RRN)", ((_RRN, "900101-1234568"),)),
     ("en", "Call me at 010-9876-5432 after the meeting", (("PHONE_NUMBER", "010-9876-5432"),)),
-    ("en", "Card 5500 0000 0000 0004 expires next month", (("CREDIT_CARD", "5500 0000 0000 0004"),)),
-    ("en", "Send the draft to jane.doe@example.com today", (("EMAIL_ADDRESS", "jane.doe@example.com"),)),
+    ("en", "Card 5500 0000 0000 0004 expires next month", ((_CARD, "5500 0000 0000 0004"),)),
+    ("en", "Send the draft to jane.doe@example.com today", ((_MAIL, "jane.doe@example.com"),)),
     ("en", "Quarterly revenue grew three percent over plan", ()),
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +122,8 @@ def run_ocr_evaluation(output: Path | None = None) -> int:
                 )
             )
     lines = [
-        "| script | text height (px) | lines | character accuracy | entity recall | OCR time per line |",
+        "| script | text height (px) | lines | character accuracy | entity recall "
+        "| OCR time per line |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for script in ("ko", "en"):
