@@ -117,6 +117,11 @@ def _parser() -> argparse.ArgumentParser:
         help="instead: latency of other clients while attackers send crafted input",
     )
     bench.add_argument(
+        "--attachments",
+        action="store_true",
+        help="instead: reading and scanning a PDF, a screenshot and a spreadsheet, cold and resent",
+    )
+    bench.add_argument(
         "--mb",
         type=float,
         help="with --hostile: its stream's size (20); with --attacks: the digits prompt's (10)",
@@ -231,6 +236,10 @@ def _bench(args: argparse.Namespace) -> int:
         from gateway.dev.bench.hostile import run_hostile_benchmark
 
         return run_hostile_benchmark(megabytes=args.mb or 20.0, output=args.output)
+    if args.attachments:
+        from gateway.dev.bench.attachments import run_attachment_benchmark
+
+        return run_attachment_benchmark(output=args.output)
     if args.attacks:
         from gateway.dev.bench.attacks import run_attack_benchmark
 

@@ -12,18 +12,24 @@ names each file's kind and sizes, never its name or content.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from gateway.attachments.result import UninspectableAttachment
 from gateway.providers.attachments import decode_file
-from gateway.providers.dialect import Form, InlineFile, Segment
+from gateway.providers.dialect import Form, InlineFile, JSONPath, Segment
 
 if TYPE_CHECKING:
     from gateway.attachments import AttachmentReader, ReadAttachment
-    from gateway.detect import Finding
+    from gateway.detect import DetectionEngine, Finding
     from gateway.exchange import Exchange
 
-__all__ = ["read_inline_files", "uneditable_attachment"]
+__all__ = ["AttachmentScan", "read_inline_files", "scan_with_files", "uneditable_attachment"]
 
 
 async def read_inline_files(
@@ -100,3 +106,79 @@ def uneditable_attachment(
         f"would edit, but a {kind} file cannot be edited in place, so the request was not "
         "forwarded; remove the value from the file or send the text instead"
     )
+
+
+class AttachmentScan:
+    """Findings in files' text, remembered by a keyed hash of the text and the policy.
+
+    Chat clients resend every attachment with every turn: the reader's cache spares
+    the parsing and OCR, this spares the scan. The key is an HMAC of the policy
+    version and the file's texts (never the text itself); the findings hold only
+    types, offsets and scores. In memory, per replica.
+    """
+
+    def __init__(self, secret: bytes, entries: int = 256) -> None:
+        self._key = hmac.new(secret, b"haetae-attachment-findings", hashlib.sha256).digest()
+        self._entries = entries
+        self._memory: OrderedDict[bytes, list[list[Finding]]] = OrderedDict()
+        self._lock = threading.Lock()  # scans run on worker threads
+        self.hits = 0
+
+    def findings(
+        self, engine: DetectionEngine, version: str, texts: list[str]
+    ) -> list[list[Finding]]:
+        """The findings of one file's texts (read joined: a value split across pages)."""
+        mac = hmac.new(self._key, version.encode(), hashlib.sha256)
+        for text in texts:
+            encoded = text.encode("utf-8", "surrogatepass")
+            mac.update(len(encoded).to_bytes(8, "little") + encoded)
+        key = mac.digest()
+        with self._lock:
+            found = self._memory.get(key)
+            if found is not None:
+                self._memory.move_to_end(key)
+                self.hits += 1
+                return [list(per_text) for per_text in found]
+        found = engine.scan_segments(texts)
+        with self._lock:
+            self._memory[key] = found
+            while len(self._memory) > self._entries:
+                self._memory.popitem(last=False)
+        return [list(per_text) for per_text in found]
+
+
+def scan_with_files(
+    scan: Callable[[list[str], int], list[list[Finding]]],
+    files: AttachmentScan,
+    engine: DetectionEngine,
+    version: str,
+    segments: list[Segment],
+    texts: list[str],
+) -> list[list[Finding]]:
+    """Findings for ``texts`` (the body's places), files' text scanned file by file.
+
+    ``scan(texts, places)`` scans the rest as before, read joined; each file's
+    ``attachment`` segments are scanned on their own, through the findings cache.
+    Split-value numbers (``Finding.joined``) of a file are moved past the rest's,
+    so two scans never share one.
+    """
+    rest = [i for i in range(len(texts)) if segments[i].form != "attachment"]
+    places = next(
+        (n for n, i in enumerate(rest) if segments[i].form == "url" and not segments[i].path),
+        len(rest),
+    )
+    out: list[list[Finding]] = [[] for _ in texts]
+    for index, found in zip(rest, scan([texts[i] for i in rest], places), strict=True):
+        out[index] = found
+    joined = max((f.joined for found in out for f in found), default=0)
+    groups: dict[JSONPath, list[int]] = {}
+    for index in range(len(texts)):
+        if segments[index].form == "attachment":
+            groups.setdefault(segments[index].path, []).append(index)
+    for indexes in groups.values():
+        found_file = files.findings(engine, version, [texts[i] for i in indexes])
+        top = max((f.joined for found in found_file for f in found), default=0)
+        for index, found in zip(indexes, found_file, strict=True):
+            out[index] = [replace(f, joined=f.joined + joined) if f.joined else f for f in found]
+        joined += top
+    return out

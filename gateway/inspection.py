@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -15,7 +16,12 @@ from gateway.detect.joined import JoinedViewTooLarge
 from gateway.detect.transforms import Pseudonymizer
 from gateway.errors import BadRequest, PayloadTooLarge, PolicyBlock
 from gateway.geo import UNRESOLVED, EndpointResolver
-from gateway.inline_files import read_inline_files, uneditable_attachment
+from gateway.inline_files import (
+    AttachmentScan,
+    read_inline_files,
+    scan_with_files,
+    uneditable_attachment,
+)
 from gateway.labels import (
     LabelScan,
     decoded_path,
@@ -178,7 +184,9 @@ class Detect:
         max_scan_chars: int = 1024 * 1024,
         scan_timeout: float = 10.0,
         max_concurrent_scans: int = 2,
+        files: AttachmentScan | None = None,
     ) -> None:
+        self._files = files or AttachmentScan(os.urandom(32))
         self._engine_for = engine if callable(engine) else lambda _policy: engine
         self._threshold = offload_threshold_chars
         self._labels = labels or LabelScan(engine)
@@ -212,6 +220,21 @@ class Detect:
         scan = functools.partial(
             engine.scan_segments, places=places, max_view_chars=self._max_chars - size
         )
+        if any(segment.form == "attachment" for segment in exchange.segments):
+            # files' text is scanned file by file, through the findings cache
+            def scan_rest(texts: list[str], places: int) -> list[list[Finding]]:
+                return engine.scan_segments(
+                    texts, places=places, max_view_chars=self._max_chars - size
+                )
+
+            scan = functools.partial(
+                scan_with_files,
+                scan_rest,
+                self._files,
+                engine,
+                exchange.policy.version,
+                exchange.segments,
+            )
         try:
             if size > self._threshold or len(texts) > _INLINE_SEGMENTS:
                 findings = await self._off_loop(exchange, scan, body)
