@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import logging
 import os
@@ -225,19 +226,9 @@ def attachment_reader(
     The cache is keyed (and its Redis entries sealed) with the pseudonym key, so
     replicas that share that key share reads.
     """
+    # the settings name every limit the reader keeps, field for field
     limits = AttachmentLimits(
-        max_file_bytes=config.max_file_bytes,
-        max_chars=config.max_chars,
-        max_pages=config.max_pages,
-        max_zip_entries=config.max_zip_entries,
-        max_zip_ratio=config.max_zip_ratio,
-        max_unpacked_bytes=config.max_unpacked_bytes,
-        max_image_pixels=config.max_image_pixels,
-        max_images=config.max_images,
-        ocr_languages=config.ocr_languages,
-        ocr=config.ocr,
-        timeout_seconds=config.timeout_seconds,
-        memory_bytes=config.memory_bytes,
+        **{item.name: getattr(config, item.name) for item in dataclasses.fields(AttachmentLimits)}
     )
     shared = None
     if redis is not None and config.cache_redis:

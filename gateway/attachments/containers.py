@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as SafeTree
 from defusedxml import DefusedXmlException
 
+from gateway.attachments.embedded import EmbeddedImages, ImageText
 from gateway.attachments.result import AttachmentLimits, UninspectableAttachment
 from gateway.attachments.zipsafe import SafeZip
 
@@ -120,7 +120,7 @@ def read_container(
     archive: SafeZip,
     kind: str,
     limits: AttachmentLimits,
-    image_text: Callable[[bytes], str | None],
+    image_text: ImageText,
 ) -> tuple[Located, int]:
     """The located texts of a ZIP-of-XML document, and how many images were read.
 
@@ -140,17 +140,9 @@ def read_container(
             text = xml_text(archive.read(name))
             if text:
                 texts.append((where, text))
-    images = 0
-    for name in archive.members(spec.media):
-        if images >= limits.max_images:
-            break
-        found = image_text(archive.read(name))
-        if found is None:
-            continue
-        images += 1
-        if found:
-            texts.append((f"image {images}", found))
-    return texts, images
+    pictures = EmbeddedImages(image_text, limits.max_images)
+    pictures.read((archive.read(name) for name in archive.members(spec.media)), texts)
+    return texts, pictures.count
 
 
 def _sheets(data: bytes, limits: AttachmentLimits) -> Located:

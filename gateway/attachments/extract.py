@@ -9,9 +9,9 @@ anything over the limits. Nothing here touches the network or the event loop.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 
 from gateway.attachments.containers import container_kind, read_container
+from gateway.attachments.embedded import ImageText
 from gateway.attachments.ocr import ocr_image
 from gateway.attachments.result import AttachmentLimits, ReadAttachment, UninspectableAttachment
 from gateway.attachments.sniff import IMAGE_KINDS, sniff, text_kind
@@ -92,7 +92,7 @@ def _bounded(read: ReadAttachment, limits: AttachmentLimits) -> ReadAttachment:
     return read
 
 
-def _image_reader(limits: AttachmentLimits) -> Callable[[bytes], str | None]:
+def _image_reader(limits: AttachmentLimits) -> ImageText:
     """Reads an embedded file by OCR when it is an image; None when it is not one."""
 
     def read(data: bytes) -> str | None:
@@ -122,9 +122,7 @@ def _archive(archive: SafeZip, size: int, limits: AttachmentLimits, depth: int) 
     return _bounded(ReadAttachment("zip", tuple(texts), False, size, images=images), limits)
 
 
-def _ole(
-    data: bytes, limits: AttachmentLimits, image_text: Callable[[bytes], str | None]
-) -> ReadAttachment:
+def _ole(data: bytes, limits: AttachmentLimits, image_text: ImageText) -> ReadAttachment:
     """An OLE compound file: HWP 5 is read; encrypted Office files and old formats are not."""
     import olefile
 

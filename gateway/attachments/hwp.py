@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Callable
 
+from gateway.attachments.embedded import EmbeddedImages, ImageText
 from gateway.attachments.result import AttachmentLimits, UninspectableAttachment
 
 __all__ = ["HWP_SIGNATURE", "PARA_TEXT", "is_hwp", "paragraph_text", "read_hwp", "records"]
@@ -91,7 +91,7 @@ def _inflate(raw: bytes, budget: int) -> bytes:
 
 
 def read_hwp(
-    ole: object, limits: AttachmentLimits, image_text: Callable[[bytes], str | None]
+    ole: object, limits: AttachmentLimits, image_text: ImageText
 ) -> tuple[list[tuple[str, str]], int]:
     """The sections' text (``section 1``, ...), images read by OCR, and their count."""
     import olefile
@@ -140,15 +140,7 @@ def read_hwp(
         preview = preview.replace("\x00", "").strip()
         if preview:
             texts.append(("preview", preview))
-    images = 0
-    for entry in ole.listdir():
-        if images >= limits.max_images:
-            break
-        if len(entry) == 2 and entry[0] == "BinData":
-            found = image_text(stream(entry, stored_ok=True))
-            if found is None:
-                continue
-            images += 1
-            if found:
-                texts.append((f"image {images}", found))
-    return texts, images
+    pictures = EmbeddedImages(image_text, limits.max_images)
+    embedded = [entry for entry in ole.listdir() if len(entry) == 2 and entry[0] == "BinData"]
+    pictures.read((stream(entry, stored_ok=True) for entry in embedded), texts)
+    return texts, pictures.count

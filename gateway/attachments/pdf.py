@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 
+from gateway.attachments.embedded import EmbeddedImages, ImageText
 from gateway.attachments.result import AttachmentLimits, UninspectableAttachment
 
 __all__ = ["read_pdf"]
 
 
 def read_pdf(
-    data: bytes, limits: AttachmentLimits, image_text: Callable[[bytes], str | None]
+    data: bytes, limits: AttachmentLimits, image_text: ImageText
 ) -> tuple[list[tuple[str, str]], int]:
     """``[("page 1", text), ...]`` and how many images were read.
 
@@ -30,7 +30,7 @@ def read_pdf(
         if len(pages) > limits.max_pages:
             raise UninspectableAttachment("too_large", kind="pdf")
         texts: list[tuple[str, str]] = []
-        images = 0
+        pictures = EmbeddedImages(image_text, limits.max_images)
         chars = 0
         for number, page in enumerate(pages, 1):
             text = page.extract_text() or ""
@@ -39,16 +39,7 @@ def read_pdf(
                 raise UninspectableAttachment("too_large", kind="pdf")
             if text.strip():
                 texts.append((f"page {number}", text))
-            if images < limits.max_images:
-                for image in page.images:
-                    if images >= limits.max_images:
-                        break
-                    found = image_text(image.data)
-                    if found is None:
-                        continue
-                    images += 1
-                    if found:
-                        texts.append((f"page {number} image {images}", found))
+            pictures.read((image.data for image in page.images), texts, f"page {number} ")
     except (FileNotDecryptedError, DependencyError):
         raise UninspectableAttachment("encrypted", kind="pdf") from None
     except UninspectableAttachment:
@@ -59,4 +50,4 @@ def read_pdf(
         raise UninspectableAttachment("unreadable", kind="pdf") from None
     except RecursionError:
         raise UninspectableAttachment("too_deep", kind="pdf") from None
-    return texts, images
+    return texts, pictures.count

@@ -9,7 +9,7 @@ import pytest
 from gateway.attachments.extract import extract
 from gateway.attachments.hwp import paragraph_text
 from gateway.attachments.result import AttachmentLimits
-from tests.support import files
+from gateway.dev.testing import documents as files
 
 RRN = "900101-1234568"
 LIMITS = AttachmentLimits(ocr=False)

@@ -13,7 +13,7 @@ from gateway.attachments import AttachmentLimits, AttachmentReader, Uninspectabl
 from gateway.attachments.cache import ReadCache
 from gateway.attachments.redis_cache import RedisCacheStore
 from gateway.attachments.result import ReadAttachment
-from tests.support import files
+from gateway.dev.testing import documents as files
 
 KEY = b"k" * 32
 RRN = "900101-1234568"

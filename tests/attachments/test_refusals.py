@@ -11,7 +11,7 @@ import pytest
 
 from gateway.attachments.extract import extract
 from gateway.attachments.result import AttachmentLimits, UninspectableAttachment
-from tests.support import files
+from gateway.dev.testing import documents as files
 
 
 def _huge_png() -> bytes:

@@ -13,7 +13,7 @@ import pytest
 from gateway.audit import SCHEMA_VERSION, AuditRecord, open_audit_store
 from gateway.audit.build import Fingerprinter
 from gateway.dev.testing import ServerThread
-from tests.support.files import text_image
+from gateway.dev.testing.documents import text_image
 from tests.support.polling import wait_for
 from tests.support.stack import gateway_stack
 

@@ -1,6 +1,6 @@
 """Attached files through the official SDKs: read, scanned, and judged like any text.
 
-Every file here is made in the test (``tests/support/files.py``) and sent the way
+Every file here is made in the test (``gateway/dev/testing/documents.py``) and sent the way
 each SDK sends it: OpenAI ``file`` parts, ``image_url`` data URLs and Responses
 ``input_file``; Anthropic ``document`` and ``image`` blocks; Gemini ``inlineData``.
 The gateway runs the shipped default policy in front of a fake provider.
@@ -19,7 +19,7 @@ import pytest
 from google import genai
 from google.genai import errors, types
 
-from tests.support import files
+from gateway.dev.testing import documents as files
 from tests.support.stack import GatewayStack, gateway_stack
 from tests.support.values import EMAIL, RRN
 
