@@ -9,7 +9,8 @@ found. (Reading the enlarged copy only when the first reading is unsure was
 tried: Tesseract is sometimes sure and wrong, and entity recall fell from 100 %
 to 75–80 % at 14–18 px, so both readings it is.) The Tesseract engine loads
 its language data once per worker process (~0.6 s) and then reads a line of
-screen text in ~0.1–0.3 s. The language data is Debian's (``tesseract-ocr-kor``), found under ``/usr/share/tesseract-ocr``.
+screen text in ~0.1–0.3 s. The language data is Debian's
+(``tesseract-ocr-kor``), found under ``/usr/share/tesseract-ocr``.
 """
 
 from __future__ import annotations
