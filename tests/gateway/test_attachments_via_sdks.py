@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import anthropic
+import httpx
 import openai
 import pytest
 from google import genai
@@ -280,3 +281,18 @@ def test_a_policy_that_never_mentions_them_refuses_uninspectable_files(tmp_path:
         assert silent.fake.received == []
         record = silent.record(refused.value.response.headers["x-haetae-request-id"])
         assert record.rule_ids == ["uninspectable-attachment"]
+
+
+def test_readyz_says_whether_images_can_be_read(stack: GatewayStack, tmp_path: Path) -> None:
+    assert httpx.get(stack.url("/readyz"), timeout=5).json()["ocr"] == "ok"
+    with gateway_stack(tmp_path, settings={"attachments.ocr": False}) as blind:
+        ready = httpx.get(blind.url("/readyz"), timeout=5)
+        assert ready.status_code == 200  # serving: the policy decides on images
+        assert ready.json()["ocr"] == "OCR is turned off (attachments.ocr: false)"
+        client = openai.OpenAI(api_key="k", base_url=blind.url("/openai/v1"), max_retries=0)
+        png = files.text_image(["hello"])
+        content = [{"type": "image_url", "image_url": {"url": f"data:image/png;base64,{b64(png)}"}}]
+        with pytest.raises(openai.PermissionDeniedError) as refused:
+            chat(client, content)
+        assert "text recognition (OCR) is not installed" in refused.value.message
+        assert blind.fake.received == []
