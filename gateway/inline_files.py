@@ -12,6 +12,7 @@ names each file's kind and sizes, never its name or content.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import threading
@@ -21,6 +22,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from gateway.attachments.result import UninspectableAttachment
+from gateway.errors import PolicyBlock
 from gateway.providers.attachments import decode_file
 from gateway.providers.dialect import Form, InlineFile, JSONPath, Segment
 
@@ -28,8 +30,23 @@ if TYPE_CHECKING:
     from gateway.attachments import AttachmentReader, ReadAttachment
     from gateway.detect import DetectionEngine, Finding
     from gateway.exchange import Exchange
+    from gateway.policy import PolicyInput
+    from gateway.policy.evaluate import Decision
 
-__all__ = ["AttachmentScan", "read_inline_files", "scan_with_files", "uneditable_attachment"]
+__all__ = [
+    "UNINSPECTABLE_RULE",
+    "AttachmentScan",
+    "read_inline_files",
+    "refuse_unread",
+    "scan_with_files",
+    "segment_scanner",
+    "uneditable_attachment",
+    "unread_files",
+]
+
+#: the rule id recorded when files the gateway could not read meet a policy with no
+#: ``allow``/``warn`` rule on ``uninspectable_attachments`` that matches
+UNINSPECTABLE_RULE = "uninspectable-attachment"
 
 
 async def read_inline_files(
@@ -182,3 +199,45 @@ def scan_with_files(
             out[index] = [replace(f, joined=f.joined + joined) if f.joined else f for f in found]
         joined += top
     return out
+
+
+def segment_scanner(
+    engine: DetectionEngine,
+    files: AttachmentScan,
+    exchange: Exchange,
+    places: int,
+    max_view_chars: int,
+) -> Callable[[list[str]], list[list[Finding]]]:
+    """The Detect stage's scan of the body's texts: files' text apart, when there is any."""
+    scan = functools.partial(engine.scan_segments, places=places, max_view_chars=max_view_chars)
+    if not any(segment.form == "attachment" for segment in exchange.segments):
+        return scan
+
+    def scan_rest(texts: list[str], places: int) -> list[list[Finding]]:
+        return engine.scan_segments(texts, places=places, max_view_chars=max_view_chars)
+
+    version = exchange.policy.version
+    return functools.partial(scan_with_files, scan_rest, files, engine, version, exchange.segments)
+
+
+def unread_files(exchange: Exchange, language: str) -> str:
+    """Each file that could not be read, and why, in the caller's language ("" if none)."""
+    return " / ".join(item.message(language) for item in exchange.uninspectable)
+
+
+def refuse_unread(exchange: Exchange, request: PolicyInput, decision: Decision) -> None:
+    """Refuse files the gateway could not read, unless a rule lets them through.
+
+    A block already refuses; otherwise only a matching ``allow``/``warn`` rule on
+    ``uninspectable_attachments`` lets them go (``default_action: allow`` is not
+    enough): what cannot be read cannot be guarded.
+    """
+    if not exchange.uninspectable or decision.action == "block":
+        return
+    if exchange.policy.lets_uninspectable_through(request):
+        return
+    raise PolicyBlock(
+        unread_files(exchange, exchange.language()),
+        rule_ids=[UNINSPECTABLE_RULE],
+        code="uninspectable_attachment",
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -19,8 +18,10 @@ from gateway.geo import UNRESOLVED, EndpointResolver
 from gateway.inline_files import (
     AttachmentScan,
     read_inline_files,
-    scan_with_files,
+    refuse_unread,
+    segment_scanner,
     uneditable_attachment,
+    unread_files,
 )
 from gateway.labels import (
     LabelScan,
@@ -50,11 +51,7 @@ if TYPE_CHECKING:
     from gateway.policy import CompiledPolicy
     from gateway.providers.dialect import Dialect
 
-__all__ = ["UNINSPECTABLE_RULE", "Decide", "Detect", "Extract", "Transform", "json_depth"]
-
-#: the rule id recorded when a policy that never tests ``uninspectable_attachments``
-#: meets a file the gateway could not read
-UNINSPECTABLE_RULE = "uninspectable-attachment"
+__all__ = ["Decide", "Detect", "Extract", "Transform", "json_depth"]
 
 
 class Extract:
@@ -217,24 +214,8 @@ class Detect:
             (i for i, s in enumerate(exchange.segments) if s.form == "url" and not s.path),
             len(body),
         )
-        scan = functools.partial(
-            engine.scan_segments, places=places, max_view_chars=self._max_chars - size
-        )
-        if any(segment.form == "attachment" for segment in exchange.segments):
-            # files' text is scanned file by file, through the findings cache
-            def scan_rest(texts: list[str], places: int) -> list[list[Finding]]:
-                return engine.scan_segments(
-                    texts, places=places, max_view_chars=self._max_chars - size
-                )
-
-            scan = functools.partial(
-                scan_with_files,
-                scan_rest,
-                self._files,
-                engine,
-                exchange.policy.version,
-                exchange.segments,
-            )
+        # files' text is scanned file by file, through the findings cache
+        scan = segment_scanner(engine, self._files, exchange, places, self._max_chars - size)
         try:
             if size > self._threshold or len(texts) > _INLINE_SEGMENTS:
                 findings = await self._off_loop(exchange, scan, body)
@@ -338,26 +319,16 @@ class Decide:
         request = read_input(exchange, provider)
         decision = policy.decide(request)
         exchange.decision = decision
-        unread = exchange.uninspectable
-        if unread and decision.action != "block" and not policy.lets_uninspectable_through(request):
-            # files the gateway could not read, and no rule that lets them through:
-            # refused, never forwarded unread (fail closed)
-            language = exchange.language()
-            raise PolicyBlock(
-                " / ".join(item.message(language) for item in unread),
-                rule_ids=[UNINSPECTABLE_RULE],
-                code="uninspectable_attachment",
-            )
+        refuse_unread(exchange, request, decision)  # files it could not read: fail closed
         if decision.action == "block" or decision.warning_rules:
             language = exchange.language()
             if decision.action == "block":
                 message = refusal_message(
                     policy, decision, exchange.entity_counts, language, request
                 )
-                if unread:  # which files, and why each could not be read
-                    message += " / " + " / ".join(item.message(language) for item in unread)
+                unread = unread_files(exchange, language)  # which files, and why
                 raise PolicyBlock(
-                    message,
+                    f"{message} / {unread}" if unread else message,
                     rule_ids=list(decision.rule_ids) or ["default"],
                     code="uninspectable_attachment" if unread else None,
                 )
