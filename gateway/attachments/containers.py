@@ -146,15 +146,17 @@ def read_container(
 
 
 def _sheets(data: bytes, limits: AttachmentLimits) -> Located:
-    """One text per spreadsheet row, labelled by sheet number and cells (``sheet 2!A4:F4``).
+    """Rows of each sheet, a tab between cells, in blocks labelled by their cells.
 
-    Sheets are numbered, not named: a sheet's name is the author's text, and
-    locations are recorded. ``SafeZip`` already checked the declared sizes, and
-    zipfile reads no member past its declared size.
+    Blocks of about ``_BLOCK_CHARS`` (``sheet 2!A1:F180``), not one text per row:
+    the scanner's cost per text dominates on a sheet of 20,000 short rows (52 s
+    against 10 s for the same text in blocks, measured by ``haetae bench
+    --attachments``). Sheets are numbered, not named: a sheet's name is the
+    author's text, and locations are recorded. ``SafeZip`` already checked the
+    declared sizes, and zipfile reads no member past its declared size.
     """
     # Imported here: openpyxl is the slowest import of the readers.
     import openpyxl
-    from openpyxl.utils import get_column_letter
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -164,17 +166,36 @@ def _sheets(data: bytes, limits: AttachmentLimits) -> Located:
     chars = 0
     try:
         for number, sheet in enumerate(book.worksheets, 1):
+            block: list[str] = []
+            top = left = right = bottom = 0
             for row in sheet.iter_rows():
                 cells = [(c.column, c.row, str(c.value)) for c in row if c.value is not None]
                 if not cells:
                     continue
                 line = "\t".join(value for _, _, value in cells)
-                chars += len(line)
+                chars += len(line) + 1
                 if chars > limits.max_chars:
                     raise UninspectableAttachment("too_large", kind="xlsx")
-                first, last = get_column_letter(cells[0][0]), get_column_letter(cells[-1][0])
-                at = cells[0][1]
-                texts.append((f"sheet {number}!{first}{at}:{last}{at}", line))
+                if not block:
+                    top, left, right = cells[0][1], cells[0][0], cells[-1][0]
+                block.append(line)
+                bottom = cells[0][1]
+                left, right = min(left, cells[0][0]), max(right, cells[-1][0])
+                if sum(map(len, block)) >= _BLOCK_CHARS:
+                    texts.append((_cells(number, left, top, right, bottom), "\n".join(block)))
+                    block = []
+            if block:
+                texts.append((_cells(number, left, top, right, bottom), "\n".join(block)))
     finally:
         book.close()
     return texts
+
+
+#: characters of one sheet's rows read as one text
+_BLOCK_CHARS = 8_192
+
+
+def _cells(sheet: int, left: int, top: int, right: int, bottom: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return f"sheet {sheet}!{get_column_letter(left)}{top}:{get_column_letter(right)}{bottom}"

@@ -42,11 +42,7 @@ _ROWS: list[tuple[object, ...]] = [
         lambda: files.xlsx({"Q1": [["이름", "주민번호"], ["홍길동", RRN]], "Q2": [[None, 7]]}),
         None,
         "xlsx",
-        [
-            ("sheet 1!A1:B1", "이름\t주민번호"),
-            ("sheet 1!A2:B2", f"홍길동\t{RRN}"),
-            ("sheet 2!B1:B1", "7"),
-        ],
+        [("sheet 1!A1:B2", f"이름\t주민번호\n홍길동\t{RRN}"), ("sheet 2!B1:B1", "7")],
     ),
     (
         "hwpx",
@@ -169,3 +165,12 @@ def test_a_text_file_keeps_its_charset_so_an_edit_is_written_back_in_it() -> Non
 def test_hwp_paragraph_controls_are_skipped_by_their_width(units: list[int], text: str) -> None:
     payload = b"".join(unit.to_bytes(2, "little") for unit in units)
     assert paragraph_text(payload) == text
+
+
+def test_a_long_sheet_is_read_in_blocks_labelled_by_their_cells() -> None:
+    rows: list[list[object]] = [[f"row {n}", "x" * 90] for n in range(1, 201)]
+    read = extract(files.xlsx({"ledger": rows}), None, None, LIMITS)
+    labels = [where for where, _ in read.texts]
+    assert labels[0].startswith("sheet 1!A1:B") and labels[-1].endswith(":B200")
+    assert 2 <= len(labels) <= 4  # ~19,000 characters in blocks of ~8,000
+    assert "\n".join(text for _, text in read.texts).count("row ") == 200
