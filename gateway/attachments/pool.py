@@ -28,6 +28,21 @@ from gateway.attachments.result import AttachmentLimits, ReadAttachment, Uninspe
 __all__ = ["ExtractionPool"]
 
 
+#: what a worker may see of the gateway's environment: never its keys and tokens, which a
+#: parser bug a hostile file exploits would otherwise hand over
+_WORKER_VARIABLES = frozenset(
+    {"PATH", "PYTHONPATH", "VIRTUAL_ENV", "HOME", "LANG", "TMPDIR", "TESSDATA_PREFIX"}
+)
+
+
+def _worker_environment() -> dict[str, str]:
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if name in _WORKER_VARIABLES or name.startswith("LC_")
+    }
+
+
 class _Worker:
     """One ``gateway.attachments.worker`` child process and its pipes."""
 
@@ -39,6 +54,7 @@ class _Worker:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,  # a parser's warnings could quote the file
             close_fds=True,
+            env=_worker_environment(),
         )
 
     def run(self, job: tuple[bytes, str | None, str | None], timeout: float) -> dict[str, Any]:

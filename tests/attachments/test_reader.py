@@ -160,3 +160,15 @@ def test_replicas_share_reads_through_redis_sealed(redis_url: str, key_prefix: s
             await second.aclose()
 
     asyncio.run(scenario())
+
+
+def test_workers_never_see_the_gateways_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gateway.attachments.pool import _worker_environment
+
+    monkeypatch.setenv("HAETAE_PSEUDONYM_KEY", "k" * 32)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-secret")
+    monkeypatch.setenv("TESSDATA_PREFIX", "/usr/share/tesseract-ocr/5/tessdata/")
+    seen = _worker_environment()
+    assert "HAETAE_PSEUDONYM_KEY" not in seen and "OPENAI_API_KEY" not in seen
+    assert seen["TESSDATA_PREFIX"] == "/usr/share/tesseract-ocr/5/tessdata/"
+    assert "PATH" in seen
