@@ -174,3 +174,22 @@ def test_a_long_sheet_is_read_in_blocks_labelled_by_their_cells() -> None:
     assert labels[0].startswith("sheet 1!A1:B") and labels[-1].endswith(":B200")
     assert 2 <= len(labels) <= 4  # ~19,000 characters in blocks of ~8,000
     assert "\n".join(text for _, text in read.texts).count("row ") == 200
+
+
+@pytest.mark.parametrize(
+    ("build", "where"),
+    [
+        (lambda png: files.docx(["see the picture"], images=[png]), "image 1"),
+        (lambda png: files.hwp(["그림 참조"], images=[png]), "image 1"),
+        (lambda png: files.zip_of({"shot.png": png}), "entry 1 (png) image"),
+    ],
+    ids=["docx", "hwp", "zip"],
+)
+def test_images_inside_documents_are_read_by_ocr(
+    build: Callable[[bytes], bytes], where: str
+) -> None:
+    png = files.text_image([f"주민등록번호 {RRN}"], font_size=32)
+    read = extract(build(png), None, None, AttachmentLimits())
+    (text,) = [text for label, text in read.texts if label == where]
+    assert RRN in text
+    assert read.images == 1
