@@ -240,6 +240,13 @@ def attachment_reader(
             config.cache_ttl_seconds,
             redis.target.options,
         )
-    return AttachmentReader(
+    reader = AttachmentReader(
         limits, key, workers=config.workers, cache_entries=config.cache_entries, shared=shared
     )
+    if reader.ocr_problem is None:
+        log.info(
+            "attachments: OCR in %s; reads cached%s",
+            limits.ocr_languages,
+            " in Redis too" if shared is not None else "",
+        )
+    return reader

@@ -182,8 +182,9 @@ def test_a_long_sheet_is_read_in_blocks_labelled_by_their_cells() -> None:
         (lambda png: files.docx(["see the picture"], images=[png]), "image 1"),
         (lambda png: files.hwp(["그림 참조"], images=[png]), "image 1"),
         (lambda png: files.zip_of({"shot.png": png}), "entry 1 (png) image"),
+        (lambda png: files.scanned_pdf([f"주민등록번호 {RRN}"]), "page 1 image 1"),
     ],
-    ids=["docx", "hwp", "zip"],
+    ids=["docx", "hwp", "zip", "scanned pdf"],
 )
 def test_images_inside_documents_are_read_by_ocr(
     build: Callable[[bytes], bytes], where: str

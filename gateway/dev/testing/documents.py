@@ -27,6 +27,7 @@ __all__ = [
     "pdf",
     "pptx",
     "rtf",
+    "scanned_pdf",
     "text_image",
     "xlsx",
     "zip_bomb",
@@ -71,6 +72,15 @@ def pdf(pages: list[str]) -> bytes:
         xref,
     )
     return bytes(out)
+
+
+def scanned_pdf(lines: list[str]) -> bytes:
+    """A PDF whose page is only an image of ``lines`` (a scan): no text layer at all."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.open(io.BytesIO(text_image(lines, font_size=32))).convert("RGB").save(out, "PDF")
+    return out.getvalue()
 
 
 def encrypted_pdf(text: str, password: str = "secret") -> bytes:
