@@ -194,3 +194,11 @@ def test_images_inside_documents_are_read_by_ocr(
     (text,) = [text for label, text in read.texts if label == where]
     assert RRN in text
     assert read.images == 1
+
+
+@pytest.mark.parametrize(("fmt", "kind"), [("JPEG", "jpeg"), ("WEBP", "webp"), ("GIF", "gif")])
+def test_screenshots_in_every_image_format_are_read(fmt: str, kind: str) -> None:
+    image = files.text_image([f"주민등록번호 {RRN}"], font_size=32, fmt=fmt)
+    read = extract(image, None, None, AttachmentLimits())
+    assert read.kind == kind and read.images == 1
+    assert RRN in read.texts[0][1]
