@@ -27,14 +27,9 @@ from tests.support.values import EMAIL, RRN
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayStack]:
+    """The shipped default policy, one upstream client: ``fake`` (conftest) resets it."""
     with gateway_stack(tmp_path_factory.mktemp("attachments")) as built:
         yield built
-
-
-@pytest.fixture
-def fake(stack: GatewayStack) -> Any:
-    stack.fake.reset()
-    return stack.fake
 
 
 @pytest.fixture
