@@ -47,6 +47,8 @@ __all__ = [
 #: the rule id recorded when files the gateway could not read meet a policy with no
 #: ``allow``/``warn`` rule on ``uninspectable_attachments`` that matches
 UNINSPECTABLE_RULE = "uninspectable-attachment"
+#: base64 payloads longer than this are decoded on a worker thread
+_ON_LOOP_CHARS = 1024 * 1024
 
 
 async def read_inline_files(
@@ -72,7 +74,10 @@ async def read_inline_files(
 async def _read(
     file: InlineFile, reader: AttachmentReader | None
 ) -> tuple[int, ReadAttachment | UninspectableAttachment]:
-    data = decode_file(file)
+    if len(file.payload) > _ON_LOOP_CHARS:  # decoding megabytes of base64 takes milliseconds
+        data = await asyncio.to_thread(decode_file, file)
+    else:
+        data = decode_file(file)
     if reader is None:  # no reader configured: nothing unread leaves
         return len(data), UninspectableAttachment("unsupported", file.filename or "", file.kind)
     try:

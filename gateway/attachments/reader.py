@@ -16,6 +16,9 @@ __all__ = ["AttachmentReader"]
 
 log = logging.getLogger("haetae.attachments")
 
+#: files larger than this are hashed (and decoded, ``inline_files``) on a worker thread
+_ON_LOOP_BYTES = 1024 * 1024
+
 
 class AttachmentReader:
     """Reads attached files into located text; built once at start-up.
@@ -61,7 +64,10 @@ class AttachmentReader:
         name = filename or sniff(data) or "file"
         if len(data) > self.limits.max_file_bytes:
             raise UninspectableAttachment("too_large", name, sniff(data) or "file")
-        key = self._cache.key(data, media_type, filename)
+        if len(data) > _ON_LOOP_BYTES:  # hashing 32 MB takes ~20 ms: not on the event loop
+            key = await asyncio.to_thread(self._cache.key, data, media_type, filename)
+        else:
+            key = self._cache.key(data, media_type, filename)
         outcome = await self._cache.get(key)
         if outcome is None:
             try:

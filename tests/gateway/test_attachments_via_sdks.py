@@ -117,18 +117,21 @@ def test_a_screenshot_is_read_by_ocr_and_blocked(fake, oai) -> None:
     assert fake.received == []
 
 
-def test_responses_input_file_is_read(fake, oai) -> None:
-    url = f"data:application/pdf;base64,{b64(files.pdf([f'RRN {RRN}']))}"
+@pytest.mark.parametrize("part", ["input_file", "input_image"])
+def test_responses_input_file_and_image_are_read(fake, oai, part) -> None:
+    if part == "input_file":
+        url = f"data:application/pdf;base64,{b64(files.pdf([f'RRN {RRN}']))}"
+        item = {"type": part, "filename": "a.pdf", "file_data": url}
+    else:
+        png = files.text_image([f"주민등록번호 {RRN}"], font_size=32)
+        item = {"type": part, "image_url": f"data:image/png;base64,{b64(png)}"}
     with pytest.raises(openai.PermissionDeniedError, match="pipa-resident-number"):
         oai.responses.create(
             model="gpt-4o-mini",
             input=[
                 {
                     "role": "user",
-                    "content": [
-                        {"type": "input_text", "text": "read this"},
-                        {"type": "input_file", "filename": "a.pdf", "file_data": url},
-                    ],
+                    "content": [{"type": "input_text", "text": "read this"}, item],
                 }
             ],
         )
