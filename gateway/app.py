@@ -17,6 +17,7 @@ from gateway.admin import AdminAuth, build_admin_app, load_admin_tokens
 from gateway.admin.audit import audit_router
 from gateway.admin.policies import policies_router
 from gateway.attachments import AttachmentLimits, AttachmentReader
+from gateway.attachments.cache import SharedStore
 from gateway.audit import AuditStore
 from gateway.audit.setup import configured_keys, configured_store
 from gateway.body import ReadBody
@@ -24,6 +25,7 @@ from gateway.detect.recognizers.kr.person import preload_name_model
 from gateway.extras import require
 from gateway.forward import Forward
 from gateway.identity import Admit, Identify
+from gateway.inline_files import AttachmentScan
 from gateway.inspection import Decide, Detect, Extract, Transform
 from gateway.keys import load_edit_key
 from gateway.labels import LabelScan
@@ -164,7 +166,8 @@ def build_app(
         telemetry = build_telemetry(settings.telemetry, env)
     telemetry.watch_rollout(getattr(rollout.store, "rejections", None))
     labels = LabelScan(holder.engine_for)  # Detect's and the refusals' (gateway/labels.py)
-    reader = attachment_reader(settings.attachments, edit_key, redis)
+    shared_files = attachment_store(settings.attachments, redis)
+    reader = attachment_reader(settings.attachments, edit_key, shared_files)
     pipeline = Pipeline(
         stages=telemetry.wrap_stages(
             Identify(settings.identity),
@@ -185,6 +188,7 @@ def build_app(
                 max_scan_chars=settings.detection.max_scan_chars,
                 scan_timeout=settings.detection.scan_timeout_seconds,
                 max_concurrent_scans=settings.detection.max_concurrent_scans,
+                files=AttachmentScan(edit_key, settings.attachments.cache_entries, shared_files),
             ),
             Decide(),
             Transform(edit_key),
@@ -218,28 +222,29 @@ def build_app(
     return Gateway(pipeline, audit, upstream, rollout, admin, telemetry, reader)
 
 
-def attachment_reader(
-    config: AttachmentSettings, key: bytes, redis: RedisAccess | None
-) -> AttachmentReader:
-    """The reader of attached files, its cache shared through Redis when there is one.
+def attachment_store(config: AttachmentSettings, redis: RedisAccess | None) -> SharedStore | None:
+    """Where replicas share reads and findings of files: Redis, when there is one."""
+    if redis is None or not config.cache_redis:
+        return None
+    from gateway.attachments.redis_cache import RedisCacheStore
 
-    The cache is keyed (and its Redis entries sealed) with the pseudonym key, so
+    return RedisCacheStore(
+        redis.target.url, config.cache_redis_prefix, config.cache_ttl_seconds, redis.target.options
+    )
+
+
+def attachment_reader(
+    config: AttachmentSettings, key: bytes, shared: SharedStore | None
+) -> AttachmentReader:
+    """The reader of attached files, its cache shared through ``shared`` when there is one.
+
+    The cache is keyed (and its shared entries sealed) with the pseudonym key, so
     replicas that share that key share reads.
     """
     # the settings name every limit the reader keeps, field for field
     limits = AttachmentLimits(
         **{item.name: getattr(config, item.name) for item in dataclasses.fields(AttachmentLimits)}
     )
-    shared = None
-    if redis is not None and config.cache_redis:
-        from gateway.attachments.redis_cache import RedisCacheStore
-
-        shared = RedisCacheStore(
-            redis.target.url,
-            config.cache_redis_prefix,
-            config.cache_ttl_seconds,
-            redis.target.options,
-        )
     reader = AttachmentReader(
         limits, key, workers=config.workers, cache_entries=config.cache_entries, shared=shared
     )

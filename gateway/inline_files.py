@@ -18,17 +18,19 @@ import hmac
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import astuple, replace
 from typing import TYPE_CHECKING, Any
 
+from gateway.attachments.cache import Sealer, SharedStore
 from gateway.attachments.result import UninspectableAttachment
+from gateway.detect.findings import Finding
 from gateway.errors import PolicyBlock
 from gateway.providers.attachments import decode_file
 from gateway.providers.dialect import Form, InlineFile, JSONPath, Segment
 
 if TYPE_CHECKING:
     from gateway.attachments import AttachmentReader, ReadAttachment
-    from gateway.detect import DetectionEngine, Finding
+    from gateway.detect import DetectionEngine
     from gateway.exchange import Exchange
     from gateway.policy import PolicyInput
     from gateway.policy.evaluate import Decision
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = [
     "UNINSPECTABLE_RULE",
     "AttachmentScan",
+    "file_texts",
     "read_inline_files",
     "refuse_unread",
     "scan_with_files",
@@ -136,25 +139,34 @@ class AttachmentScan:
     Chat clients resend every attachment with every turn: the reader's cache spares
     the parsing and OCR, this spares the scan. The key is an HMAC of the policy
     version and the file's texts (never the text itself); the findings hold only
-    types, offsets and scores. In memory, per replica.
+    types, offsets and scores. In memory and, with ``shared`` (Redis), sealed for
+    the other replicas: ``prefetch`` before a scan, ``publish`` after it.
     """
 
-    def __init__(self, secret: bytes, entries: int = 256) -> None:
+    def __init__(
+        self, secret: bytes, entries: int = 256, shared: SharedStore | None = None
+    ) -> None:
         self._key = hmac.new(secret, b"haetae-attachment-findings", hashlib.sha256).digest()
         self._entries = entries
-        self._memory: OrderedDict[bytes, list[list[Finding]]] = OrderedDict()
+        self._memory: OrderedDict[str, list[list[Finding]]] = OrderedDict()
         self._lock = threading.Lock()  # scans run on worker threads
+        self._shared = shared
+        self._sealer = Sealer(secret, b"findings")
+        self._new: list[str] = []  # scanned here since the last publish
         self.hits = 0
+
+    def key(self, version: str, texts: list[str]) -> str:
+        mac = hmac.new(self._key, version.encode(), hashlib.sha256)
+        for text in texts:
+            encoded = text.encode("utf-8", "surrogatepass")
+            mac.update(len(encoded).to_bytes(8, "little") + encoded)
+        return mac.hexdigest()
 
     def findings(
         self, engine: DetectionEngine, version: str, texts: list[str]
     ) -> list[list[Finding]]:
         """The findings of one file's texts (read joined: a value split across pages)."""
-        mac = hmac.new(self._key, version.encode(), hashlib.sha256)
-        for text in texts:
-            encoded = text.encode("utf-8", "surrogatepass")
-            mac.update(len(encoded).to_bytes(8, "little") + encoded)
-        key = mac.digest()
+        key = self.key(version, texts)
         with self._lock:
             found = self._memory.get(key)
             if found is not None:
@@ -162,11 +174,62 @@ class AttachmentScan:
                 self.hits += 1
                 return [list(per_text) for per_text in found]
         found = engine.scan_segments(texts)
+        self._remember(key, found)
+        with self._lock:
+            self._new.append(key)
+        return [list(per_text) for per_text in found]
+
+    def _remember(self, key: str, found: list[list[Finding]]) -> None:
         with self._lock:
             self._memory[key] = found
+            self._memory.move_to_end(key)
             while len(self._memory) > self._entries:
                 self._memory.popitem(last=False)
-        return [list(per_text) for per_text in found]
+
+    async def prefetch(self, keys: list[str]) -> None:
+        """What other replicas scanned already, for the keys not in memory."""
+        if self._shared is None:
+            return
+        for key in keys:
+            if key in self._memory:
+                continue
+            try:
+                sealed = await self._shared.get("findings:" + key)
+            except Exception:  # the shared store is an optimisation: down means scan again
+                return
+            plain = self._sealer.open(key, sealed) if sealed else None
+            if not isinstance(plain, list):  # absent, or sealed under another key
+                continue
+            try:
+                found = [[Finding(*item) for item in per_text] for per_text in plain]
+            except TypeError:  # not what was sealed: scan again
+                continue
+            self._remember(key, found)
+
+    async def publish(self) -> None:
+        """Share what this replica scanned since the last call."""
+        with self._lock:
+            keys, self._new = self._new, []
+        if self._shared is None:
+            return
+        for key in keys:
+            found = self._memory.get(key)
+            if found is None:
+                continue
+            plain = [[astuple(f) for f in per_text] for per_text in found]
+            try:
+                await self._shared.set("findings:" + key, self._sealer.seal(key, plain))
+            except Exception:  # the next replica scans it itself
+                return
+
+
+def file_texts(segments: list[Segment], count: int) -> dict[JSONPath, list[int]]:
+    """The indexes of each file's ``attachment`` segments among the first ``count``."""
+    groups: dict[JSONPath, list[int]] = {}
+    for index in range(count):
+        if segments[index].form == "attachment":
+            groups.setdefault(segments[index].path, []).append(index)
+    return groups
 
 
 def scan_with_files(
@@ -193,11 +256,7 @@ def scan_with_files(
     for index, found in zip(rest, scan([texts[i] for i in rest], places), strict=True):
         out[index] = found
     joined = max((f.joined for found in out for f in found), default=0)
-    groups: dict[JSONPath, list[int]] = {}
-    for index in range(len(texts)):
-        if segments[index].form == "attachment":
-            groups.setdefault(segments[index].path, []).append(index)
-    for indexes in groups.values():
+    for indexes in file_texts(segments, len(texts)).values():
         found_file = files.findings(engine, version, [texts[i] for i in indexes])
         top = max((f.joined for found in found_file for f in found), default=0)
         for index, found in zip(indexes, found_file, strict=True):

@@ -17,6 +17,7 @@ from gateway.errors import BadRequest, PayloadTooLarge, PolicyBlock
 from gateway.geo import UNRESOLVED, EndpointResolver
 from gateway.inline_files import (
     AttachmentScan,
+    file_texts,
     read_inline_files,
     refuse_unread,
     segment_scanner,
@@ -216,6 +217,12 @@ class Detect:
         )
         # files' text is scanned file by file, through the findings cache
         scan = segment_scanner(engine, self._files, exchange, places, self._max_chars - size)
+        files = file_texts(exchange.segments, len(body))
+        if files:  # what other replicas scanned already
+            version = exchange.policy.version
+            await self._files.prefetch(
+                [self._files.key(version, [texts[i] for i in group]) for group in files.values()]
+            )
         try:
             if size > self._threshold or len(texts) > _INLINE_SEGMENTS:
                 findings = await self._off_loop(exchange, scan, body)
@@ -225,6 +232,8 @@ class Detect:
             raise PayloadTooLarge(
                 _limit_message(exchange, "scan", self._max_chars), code="uninspectable_content"
             ) from None
+        if files:
+            await self._files.publish()  # for the other replicas (sealed; only with Redis)
         if labels:
             scan_labels = self._labels.findings
             label_texts = texts[-labels:]

@@ -24,7 +24,7 @@ import orjson
 
 from gateway.attachments.result import AttachmentLimits, ReadAttachment, UninspectableAttachment
 
-__all__ = ["Outcome", "ReadCache", "SharedStore"]
+__all__ = ["Outcome", "ReadCache", "Sealer", "SharedStore"]
 
 #: a read, or the refusal it ended in
 Outcome = ReadAttachment | UninspectableAttachment
@@ -39,6 +39,33 @@ class SharedStore(Protocol):
     async def aclose(self) -> None: ...
 
 
+class Sealer:
+    """AES-GCM under a key derived from the gateway's secret, bound to the entry's key.
+
+    What replicas share in Redis is sealed: neither the text nor anything a guess
+    could be tested against. An entry sealed under another secret (a replica with
+    another key) or damaged opens as None, and is computed again.
+    """
+
+    def __init__(self, secret: bytes, purpose: bytes) -> None:
+        self._key = hmac.new(secret, _VERSION + b"/seal/" + purpose, hashlib.sha256).digest()
+
+    def seal(self, key: str, plain: Any) -> bytes:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        nonce = os.urandom(12)
+        return nonce + AESGCM(self._key).encrypt(nonce, orjson.dumps(plain), key.encode())
+
+    def open(self, key: str, sealed: bytes) -> Any:
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        try:
+            return orjson.loads(AESGCM(self._key).decrypt(sealed[:12], sealed[12:], key.encode()))
+        except (InvalidTag, ValueError, orjson.JSONDecodeError):
+            return None
+
+
 class ReadCache:
     """An in-memory LRU of outcomes, in front of an optional shared store."""
 
@@ -50,7 +77,7 @@ class ReadCache:
         shared: SharedStore | None = None,
     ) -> None:
         self._hash_key = hmac.new(secret, _VERSION + b"/key", hashlib.sha256).digest()
-        self._seal_key = hmac.new(secret, _VERSION + b"/seal", hashlib.sha256).digest()
+        self._sealer = Sealer(secret, b"reads")
         self._limits = orjson.dumps(asdict(limits))
         self._entries = entries
         self._memory: OrderedDict[str, Outcome] = OrderedDict()
@@ -106,27 +133,16 @@ class ReadCache:
             self._memory.popitem(last=False)
 
     def _seal(self, key: str, outcome: Outcome) -> bytes:
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-        plain: dict[str, Any]
         if isinstance(outcome, UninspectableAttachment):
-            plain = {"refused": outcome.reason, "kind": outcome.kind}
-        else:
-            plain = asdict(outcome)
-        nonce = os.urandom(12)
-        return nonce + AESGCM(self._seal_key).encrypt(nonce, orjson.dumps(plain), key.encode())
+            return self._sealer.seal(key, {"refused": outcome.reason, "kind": outcome.kind})
+        return self._sealer.seal(key, asdict(outcome))
 
     def _open(self, key: str, sealed: bytes) -> Outcome | None:
-        from cryptography.exceptions import InvalidTag
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
+        plain = self._sealer.open(key, sealed)
         try:
-            plain = orjson.loads(
-                AESGCM(self._seal_key).decrypt(sealed[:12], sealed[12:], key.encode())
-            )
             if "refused" in plain:
                 return UninspectableAttachment(plain["refused"], kind=plain["kind"])
             plain["texts"] = tuple((where, text) for where, text in plain["texts"])
             return ReadAttachment(**plain)
-        except (InvalidTag, ValueError, TypeError, KeyError, orjson.JSONDecodeError):
+        except (ValueError, TypeError, KeyError):
             return None  # sealed under another key, or damaged: read the file again

@@ -47,3 +47,38 @@ def test_a_value_split_across_pages_is_found_and_resent_files_hit_the_cache(engi
     # another policy version scans again: its detector may see other entities
     scan_with_files(rest, files, engine, "v2", segments, texts)
     assert files.hits == 1
+
+
+def test_replicas_share_findings_through_redis_sealed(engine, redis_url, key_prefix) -> None:
+    import asyncio
+
+    from gateway.attachments.redis_cache import RedisCacheStore
+
+    segments = _segments()
+    texts = [s.text for s in segments]
+
+    def rest(texts: list[str], places: int) -> list[list]:
+        return engine.scan_segments(texts, places=places)
+
+    async def scenario() -> None:
+        stores = [RedisCacheStore(redis_url, key_prefix) for _ in range(3)]
+        first, second = (
+            AttachmentScan(b"k" * 32, shared=stores[0]),
+            AttachmentScan(b"k" * 32, shared=stores[1]),
+        )
+        stranger = AttachmentScan(b"x" * 32, shared=stores[2])  # another key
+        try:
+            found = scan_with_files(rest, first, engine, "v1", segments, texts)
+            await first.publish()
+            file_key = second.key("v1", texts[1:3])
+            await second.prefetch([file_key])
+            assert scan_with_files(rest, second, engine, "v1", segments, texts) == found
+            assert second.hits == 1  # no scan of the file on the second replica
+            await stranger.prefetch([stranger.key("v1", texts[1:3])])
+            scan_with_files(rest, stranger, engine, "v1", segments, texts)
+            assert stranger.hits == 0
+        finally:
+            for store in stores:
+                await store.aclose()
+
+    asyncio.run(scenario())
