@@ -76,12 +76,15 @@ def _median_ms(action: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
-def run_attachment_benchmark(repeat: int = 3, output: Path | None = None) -> int:
+def run_attachment_benchmark(
+    repeat: int = 3, output: Path | None = None, files: dict[str, bytes] | None = None
+) -> int:
+    """Print the table (and write it to ``output``); ``files`` replaces the three files."""
     from gateway.detect import DetectionEngine
     from gateway.inline_files import AttachmentScan
 
     engine = DetectionEngine()
-    files = bench_files()
+    files = files if files is not None else bench_files()
     loop = asyncio.new_event_loop()
     rows = [
         "| file | bytes | characters | read (cold) | scan | read + scan | pasted text "

@@ -91,7 +91,11 @@ def _digits(text: str) -> str:
     return re.sub(r"[^0-9a-z@.]", "", text.lower())
 
 
-def run_ocr_evaluation(output: Path | None = None) -> int:
+def run_ocr_evaluation(
+    output: Path | None = None,
+    sizes: tuple[int, ...] = SIZES,
+    samples: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = SAMPLES,
+) -> int:
     """Print (and optionally write) the table; 1 when OCR or the font is missing."""
     problem = ocr_status("kor+eng")
     if problem or not FONT.exists():
@@ -102,8 +106,8 @@ def run_ocr_evaluation(output: Path | None = None) -> int:
     engine = DetectionEngine()
     limits = AttachmentLimits()
     scores: list[Score] = []
-    for size in SIZES:
-        for script, line, planted in SAMPLES:
+    for size in sizes:
+        for script, line, planted in samples:
             started = time.perf_counter()
             readings = ocr_readings(_render(line, size), "png", limits)
             seconds = time.perf_counter() - started
@@ -127,8 +131,10 @@ def run_ocr_evaluation(output: Path | None = None) -> int:
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for script in ("ko", "en"):
-        for size in SIZES:
+        for size in sizes:
             group = [s for s in scores if s.script == script and s.size == size]
+            if not group:
+                continue
             total = sum(s.planted for s in group)
             lines.append(
                 f"| {script} | {size} | {len(group)} | "
