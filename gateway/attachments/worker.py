@@ -22,7 +22,7 @@ import orjson
 
 from gateway.attachments.result import AttachmentLimits, UninspectableAttachment
 
-__all__ = ["read_exact", "serve"]
+__all__ = ["cap_memory", "read_exact", "serve"]
 
 
 def read_exact(stream: IO[bytes], size: int) -> bytes:
@@ -48,10 +48,14 @@ def _handle(header: dict[str, Any], data: bytes) -> dict[str, Any]:
     return {"read": dataclasses.asdict(read)}
 
 
-def serve(source: IO[bytes], sink: IO[bytes], memory_bytes: int) -> None:
-    """Cap this process's memory, then answer one job per frame until stdin closes."""
+def cap_memory(memory_bytes: int) -> None:
+    """Cap this process's address space: a file that needs more is refused, not obeyed."""
     with contextlib.suppress(ValueError, OSError):  # a lower hard limit stays
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+
+
+def serve(source: IO[bytes], sink: IO[bytes]) -> None:
+    """Answer one job per frame until ``source`` closes."""
     while True:
         try:
             (size,) = struct.unpack("<I", read_exact(source, 4))
@@ -67,4 +71,5 @@ def serve(source: IO[bytes], sink: IO[bytes], memory_bytes: int) -> None:
 
 
 if __name__ == "__main__":
-    serve(sys.stdin.buffer, sys.stdout.buffer, int(sys.argv[1]))
+    cap_memory(int(sys.argv[1]))
+    serve(sys.stdin.buffer, sys.stdout.buffer)

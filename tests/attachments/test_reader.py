@@ -172,3 +172,33 @@ def test_workers_never_see_the_gateways_keys(monkeypatch: pytest.MonkeyPatch) ->
     assert "HAETAE_PSEUDONYM_KEY" not in seen and "OPENAI_API_KEY" not in seen
     assert seen["TESSDATA_PREFIX"] == "/usr/share/tesseract-ocr/5/tessdata/"
     assert "PATH" in seen
+
+
+def test_the_worker_protocol_answers_in_json_frames() -> None:
+    import dataclasses
+    import struct
+
+    import orjson
+
+    from gateway.attachments.worker import serve
+
+    def job(data: bytes, media_type: str | None) -> bytes:
+        header = orjson.dumps(
+            {
+                "media_type": media_type,
+                "filename": None,
+                "limits": dataclasses.asdict(AttachmentLimits(ocr=False)),
+            }
+        )
+        return struct.pack("<I", len(header)) + header + struct.pack("<Q", len(data)) + data
+
+    source = io.BytesIO(job(b"hello", "text/plain") + job(files.zip_bomb(), None))
+    sink = io.BytesIO()
+    serve(source, sink)  # until the source ends
+    replies, out = [], sink.getvalue()
+    while out:
+        (size,) = struct.unpack("<I", out[:4])
+        replies.append(orjson.loads(out[4 : 4 + size]))
+        out = out[4 + size :]
+    assert replies[0]["read"]["texts"] == [["text", "hello"]]
+    assert replies[1] == {"refused": "bomb", "kind": "zip"}
