@@ -7,9 +7,30 @@ BIN = $(VENV)/bin
 # uv installs into $(VENV), never downloads a Python, and never edits uv.lock on its own.
 UV = UV_PROJECT_ENVIRONMENT=$(VENV) UV_PYTHON_DOWNLOADS=never $(BIN)/uv
 
-.PHONY: install lock lock-upgrade run demo test test-fast lint format bench clean
+.PHONY: install system-packages lock lock-upgrade run demo test test-fast lint format bench clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed system-packages
+
+# What the gateway needs from the operating system to read attachments: Tesseract
+# with its Korean data (OCR of images), and a Korean font the tests draw screenshots
+# with. Installed with apt-get when missing and possible (apt-get update first);
+# a no-op when present; never a failure: without OCR the gateway says so at
+# start-up and in /readyz, and images are uninspectable (docs/attachments.md).
+KOREAN_FONT = /usr/share/fonts/truetype/nanum/NanumGothic.ttf
+system-packages:
+	@missing=""; \
+	command -v tesseract >/dev/null 2>&1 || missing="$$missing tesseract-ocr"; \
+	ls /usr/share/tesseract-ocr/*/tessdata/kor.traineddata >/dev/null 2>&1 || missing="$$missing tesseract-ocr-kor"; \
+	test -f $(KOREAN_FONT) || missing="$$missing fonts-nanum"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "installing$$missing (apt-get)"; \
+		apt-get update -qq >/dev/null 2>&1 || true; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1 \
+			|| echo "warning: could not install$$missing; OCR may be unavailable"; \
+	else \
+		echo "warning: missing$$missing (no apt-get or not root); images will be uninspectable"; \
+	fi
 
 $(VENV)/.installed: pyproject.toml uv.lock requirements/bootstrap.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Haetae needs Python 3.11 or newer"'
@@ -38,12 +59,12 @@ demo: install
 TEST_WORKERS ?= 2
 
 # Every test, with line and branch coverage of gateway/ (the floor is in pyproject.toml).
-test: install
+test: install system-packages
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --cov --cov-report=term
 
 # The edit loop: no coverage, and no test marked slow (real processes, fresh
 # interpreters, timeouts, benchmarks).
-test-fast: install
+test-fast: install system-packages
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not slow" -p no:cacheprovider -q
 
 lint: install

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import logging
 import os
@@ -18,6 +19,8 @@ from gateway.admin.audit import audit_router
 from gateway.admin.audit_review import audit_review_router
 from gateway.admin.policies import policies_router
 from gateway.answers.inspect import AnswerInspection
+from gateway.attachments import AttachmentLimits, AttachmentReader
+from gateway.attachments.cache import SharedStore
 from gateway.audit import AuditStore
 from gateway.audit.setup import configured_keys, configured_store, verify_keys
 from gateway.audit.timezone import resolve_zone
@@ -28,6 +31,7 @@ from gateway.detect.recognizers.kr.person import preload_name_model
 from gateway.extras import require
 from gateway.forward import Forward
 from gateway.identity import Admit, Identify
+from gateway.inline_files import AttachmentScan, upload_document_reader
 from gateway.inspection import Decide, Detect, Extract, Transform
 from gateway.keys import load_edit_key
 from gateway.labels import LabelScan
@@ -35,12 +39,13 @@ from gateway.pipeline import Pipeline
 from gateway.policy import CompiledPolicy
 from gateway.policy.active import PolicyHolder, ProviderBuilder
 from gateway.providers.catalog import Provider
+from gateway.providers.upload_reader import use_document_reader
 from gateway.responses import send_json
 from gateway.rollout import Rollout, build_rollout
-from gateway.rollout.redis_connect import redis_access
+from gateway.rollout.redis_connect import RedisAccess, redis_access
 from gateway.rollout.startup import starting_policy
 from gateway.routing import Route
-from gateway.settings import Settings
+from gateway.settings import AttachmentSettings, Settings
 from gateway.siem.runner import SiemRunner
 from gateway.siem.setup import build_delivery
 from gateway.telemetry import Telemetry, build_telemetry
@@ -72,6 +77,7 @@ class Gateway:
     proxy: ProxyListener | None = None
     pac: ASGIApp | None = None  # GET /proxy.pac, when the proxy is on
     scans: ScanProcesses | None = None  # worker processes for large scans, if any
+    attachments: AttachmentReader | None = None
     _handle: ASGIApp = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -121,6 +127,8 @@ class Gateway:
             "audit_spool": self.audit.spool_depth,  # records waiting for the store
             **self.rollout.status(),
         }
+        if self.attachments is not None:  # images are uninspectable without OCR: say so
+            body["ocr"] = self.attachments.ocr_problem or "ok"
         await send_json(send, 200 if ready else 503, orjson.dumps(body))
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
@@ -157,6 +165,8 @@ class Gateway:
                 await self.upstream.aclose()
                 if self.scans is not None:
                     self.scans.close()
+                if self.attachments is not None:
+                    await self.attachments.aclose()
                 await asyncio.to_thread(self.audit.close)
                 await asyncio.to_thread(self.telemetry.shutdown)
                 await send({"type": "lifespan.shutdown.complete"})
@@ -202,6 +212,9 @@ def build_app(
     identify, admit, decide = Identify(settings.identity), Admit(settings.identity), Decide()
     audit_keys = configured_keys(settings.audit, edit_key, env)
     recorded = telemetry.wrap_audit(audit)
+    shared_files = attachment_store(settings.attachments, redis)
+    reader = attachment_reader(settings.attachments, edit_key, shared_files)
+    use_document_reader(upload_document_reader(reader))  # uploaded documents and images
     pipeline = Pipeline(
         stages=telemetry.wrap_stages(
             identify,
@@ -215,6 +228,7 @@ def build_app(
                 settings.limits.max_json_values,
                 processes=scans,
                 max_scan_chars=settings.detection.max_scan_chars,
+                reader=reader,
             ),
             Detect(
                 holder.engine_for,
@@ -225,6 +239,7 @@ def build_app(
                 max_concurrent_scans=settings.detection.max_concurrent_scans,
                 max_queued_scan_chars=settings.detection.max_queued_scan_chars,
                 processes=scans,
+                files=AttachmentScan(edit_key, settings.attachments.cache_entries, shared_files),
             ),
             decide,
             Transform(edit_key),
@@ -273,7 +288,9 @@ def build_app(
     siem = None
     if settings.siem.deliver_in_gateway:
         siem = SiemRunner(build_delivery(settings.siem, audit, env), settings.siem.poll_seconds)
-    gateway = Gateway(pipeline, audit, upstream, rollout, admin, telemetry, siem, scans=scans)
+    gateway = Gateway(
+        pipeline, audit, upstream, rollout, admin, telemetry, siem, scans=scans, attachments=reader
+    )
     if settings.proxy.listen is not None:
         # Imported here: the proxy brings uvicorn's protocol and TLS, which the
         # gateway without it never loads.
@@ -291,3 +308,38 @@ def build_app(
             judge,
         )
     return gateway
+
+
+def attachment_store(config: AttachmentSettings, redis: RedisAccess | None) -> SharedStore | None:
+    """Where replicas share reads and findings of files: Redis, when there is one."""
+    if redis is None or not config.cache_redis:
+        return None
+    from gateway.attachments.redis_cache import RedisCacheStore
+
+    return RedisCacheStore(
+        redis.target.url, config.cache_redis_prefix, config.cache_ttl_seconds, redis.target.options
+    )
+
+
+def attachment_reader(
+    config: AttachmentSettings, key: bytes, shared: SharedStore | None
+) -> AttachmentReader:
+    """The reader of attached files, its cache shared through ``shared`` when there is one.
+
+    The cache is keyed (and its shared entries sealed) with the pseudonym key, so
+    replicas that share that key share reads.
+    """
+    # the settings name every limit the reader keeps, field for field
+    limits = AttachmentLimits(
+        **{item.name: getattr(config, item.name) for item in dataclasses.fields(AttachmentLimits)}
+    )
+    reader = AttachmentReader(
+        limits, key, workers=config.workers, cache_entries=config.cache_entries, shared=shared
+    )
+    if reader.ocr_problem is None:
+        log.info(
+            "attachments: OCR in %s; reads cached%s",
+            limits.ocr_languages,
+            " in Redis too" if shared is not None else "",
+        )
+    return reader

@@ -90,6 +90,11 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--no-speed", action="store_true", help="skip the scan-time and start-up comparison"
     )
+    evaluate.add_argument(
+        "--ocr",
+        action="store_true",
+        help="instead: OCR accuracy on rendered Korean and English screenshots",
+    )
     evaluate.set_defaults(run=_eval)
 
     add_audit_commands(commands)
@@ -125,6 +130,11 @@ def _parser() -> argparse.ArgumentParser:
         "--forward-proxy",
         action="store_true",
         help="instead: the forward proxy (TLS interception) against the base-URL reverse proxy",
+    )
+    bench.add_argument(
+        "--attachments",
+        action="store_true",
+        help="instead: reading and scanning a PDF, a screenshot and a spreadsheet, cold and resent",
     )
     bench.add_argument(
         "--mb",
@@ -228,6 +238,10 @@ def _findings_json(engine: Any, text: str, explain: bool) -> list[dict[str, Any]
 
 
 def _eval(args: argparse.Namespace) -> int:
+    if args.ocr:
+        from gateway.dev.evaluation.ocr import run_ocr_evaluation
+
+        return run_ocr_evaluation(output=args.output)
     from gateway.dev.evaluation.report import run_evaluation
 
     return run_evaluation(output=args.output, jsonl=args.jsonl, speed=not args.no_speed)
@@ -246,6 +260,10 @@ def _bench(args: argparse.Namespace) -> int:
         from gateway.dev.bench.answers import run_answers_benchmark
 
         return run_answers_benchmark(rounds=20 if args.quick else 200, output=args.output)
+    if args.attachments:
+        from gateway.dev.bench.attachments import run_attachment_benchmark
+
+        return run_attachment_benchmark(output=args.output)
     if args.attacks:
         from gateway.dev.bench.attacks import run_attack_benchmark
 

@@ -96,8 +96,8 @@ class PolicyBlock(Refusal):
     code = "blocked_by_policy"
     decision = "block"
 
-    def __init__(self, message: str, *, rule_ids: list[str]) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, rule_ids: list[str], code: str | None = None) -> None:
+        super().__init__(message, code=code)
         self.rule_ids = rule_ids
 
 

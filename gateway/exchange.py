@@ -16,12 +16,13 @@ from gateway.client_tls import ClientCertificate
 from gateway.subject import Subject
 
 if TYPE_CHECKING:
+    from gateway.attachments.result import UninspectableAttachment
     from gateway.detect.findings import Finding
     from gateway.errors import Refusal
     from gateway.policy.evaluate import CompiledPolicy, Decision
     from gateway.policy.messages import Language
     from gateway.providers.catalog import Provider
-    from gateway.providers.dialect import Segment
+    from gateway.providers.dialect import JSONPath, Segment
     from gateway.providers.endpoints import Endpoint
     from gateway.types import Receive
 
@@ -114,6 +115,13 @@ class Exchange:
     server_references: tuple[str, ...] = ()
     #: uploaded files as the record names them: kind, size, purpose (never name or content)
     uploads: tuple[dict[str, Any], ...] = ()
+    #: inline files read or refused, one summary each (kind, bytes, chars, images or
+    #: the reason it is uninspectable): what the audit record keeps of them
+    files: list[dict[str, Any]] = field(default_factory=list)
+    #: files that could not be read; the policy decides (``uninspectable_attachments``)
+    uninspectable: list[UninspectableAttachment] = field(default_factory=list)
+    #: the caller's name for each file read, by its place: refusals name the file
+    file_names: dict[JSONPath, str] = field(default_factory=dict)
     # detect
     findings: list[list[Finding]] = field(default_factory=list)
     entity_counts: dict[str, int] = field(default_factory=dict)
@@ -142,6 +150,11 @@ class Exchange:
     #: set when the policy judges answers and this answer was read (``gateway/answers``)
     answer: AnswerVerdict | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def uninspectable_attachments(self) -> tuple[str, ...]:
+        """Why files could not be read (``encrypted``, ``bomb``, ...), first-seen order."""
+        return tuple(dict.fromkeys(item.reason for item in self.uninspectable))
 
     def header(self, name: bytes) -> bytes | None:
         """First value of a request header (``name`` in lower case)."""

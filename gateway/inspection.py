@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -23,6 +24,15 @@ from gateway.errors import (
     UnsupportedMedia,
 )
 from gateway.geo import UNRESOLVED, EndpointResolver
+from gateway.inline_files import (
+    AttachmentScan,
+    file_texts,
+    read_inline_files,
+    refuse_unread,
+    segment_scanner,
+    uneditable_attachment,
+    unread_files,
+)
 from gateway.labels import (
     LabelScan,
     decoded_path,
@@ -56,6 +66,7 @@ from gateway.uninspectable import (
 )
 
 if TYPE_CHECKING:
+    from gateway.attachments import AttachmentReader
     from gateway.detect import DetectionEngine, Finding
     from gateway.exchange import Exchange
     from gateway.policy import CompiledPolicy
@@ -74,6 +85,8 @@ class Extract:
     ``max_segments`` refuses more text positions than any real request has, and
     ``max_values`` more JSON values, counted in the bytes before parsing: the parse is
     one C call that holds the GIL, so the event loop waits for it even on a thread.
+    Files sent inline (documents, images) are read by ``reader`` (``inline_files.py``);
+    without one, each is uninspectable.
     """
 
     name = "extract"
@@ -87,7 +100,9 @@ class Extract:
         uploads: UploadRequests | None = None,
         processes: ScanProcesses | None = None,
         max_scan_chars: int | None = None,
+        reader: AttachmentReader | None = None,
     ) -> None:
+        self._reader = reader
         self._uploads = uploads or UploadRequests()
         self._threshold = offload_threshold_bytes
         self._max_depth = max_depth
@@ -138,7 +153,12 @@ class Extract:
             document, found = await asyncio.to_thread(self._parse, exchange, endpoint.dialect)
         else:
             document, found = self._parse(exchange, endpoint.dialect)
-        exchange.segments = found.segments + query
+        exchange.segments = found.segments
+        if found.files:
+            exchange.segments += await read_inline_files(exchange, found.files, self._reader)
+            if len(exchange.segments) > self._max_segments:
+                raise self._refusal(exchange, "segments")
+        exchange.segments += query
         model = document.get("model")
         if isinstance(model, str) and model:  # structural, but free text all the same
             exchange.segments.append(Segment(("model",), model, "model"))
@@ -254,7 +274,9 @@ class Detect:
         max_concurrent_scans: int = 2,
         max_queued_scan_chars: int = 8 * 1024 * 1024,
         processes: ScanProcesses | None = None,
+        files: AttachmentScan | None = None,
     ) -> None:
+        self._files = files or AttachmentScan(os.urandom(32))
         self._engine_for = engine if callable(engine) else lambda _policy: engine
         self._threshold = offload_threshold_chars
         self._labels = labels or LabelScan(engine)
@@ -288,11 +310,22 @@ class Detect:
             len(body),
         )
         budget = min(self._max_chars - size, view_allowance(size))
-        scan = functools.partial(engine.scan_segments, places=places, max_view_chars=budget)
+        files = file_texts(exchange.segments, len(body))
+        if files:
+            # files' text is scanned file by file, through the findings cache, on a
+            # thread of this process (the cache lives here), after what other
+            # replicas scanned already is fetched
+            scan = segment_scanner(engine, self._files, exchange, places, budget)
+            version = exchange.policy.version
+            await self._files.prefetch(
+                [self._files.key(version, [texts[i] for i in group]) for group in files.values()]
+            )
+        else:
+            scan = functools.partial(engine.scan_segments, places=places, max_view_chars=budget)
         try:
             if size > self._threshold or len(texts) > _INLINE_SEGMENTS:
                 in_process = None
-                if self._processes.ready(engine):
+                if not files and self._processes.ready(engine):
                     in_process = functools.partial(
                         self._processes.scan, engine, body, places, budget
                     )
@@ -303,6 +336,8 @@ class Detect:
             raise PayloadTooLarge(
                 limit_message(exchange, "split", self._max_chars), code="uninspectable_content"
             ) from None
+        if files:
+            await self._files.publish()  # for the other replicas (sealed; only with Redis)
         if labels:
             scan_labels = self._labels.findings
             label_texts = texts[-labels:]
@@ -414,6 +449,7 @@ class Decide:
         request = read_input(exchange, provider)
         decision = policy.decide(request)
         exchange.decision = decision
+        refuse_unread(exchange, request, decision)  # files it could not read: fail closed
         if decision.action == "block" or decision.warning_rules:
             language = exchange.language()
             if decision.action == "block":
@@ -424,7 +460,12 @@ class Decide:
                     message += exchange.document.where(
                         exchange.segments, exchange.findings, language
                     )
-                raise PolicyBlock(message, rule_ids=list(decision.rule_ids) or ["default"])
+                unread = unread_files(exchange, language)  # which files, and why
+                raise PolicyBlock(
+                    f"{message} / {unread}" if unread else message,
+                    rule_ids=list(decision.rule_ids) or ["default"],
+                    code="uninspectable_attachment" if unread else None,
+                )
             exchange.warning = warning_message(policy, decision, language)
 
 
@@ -462,7 +503,11 @@ class Transform:
                 continue
             if segment.form in SCAN_ONLY:  # cannot be rewritten: refuse, never forward
                 language = exchange.language()
-                raise BadRequest(_uneditable(segment, hits, language), code="uneditable_content")
+                if segment.form == "attachment":
+                    message = uneditable_attachment(exchange, segment, hits, language)
+                else:
+                    message = _uneditable(segment, hits, language)
+                raise BadRequest(message, code="uneditable_content")
             edited = editor.edit(segment.text, hits, actions)
             if segment.form in ("query", "credential"):
                 query_edits[int(segment.path[1])] = edited

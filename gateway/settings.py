@@ -38,6 +38,7 @@ __all__ = [
     "AdminSettings",
     "AlertRuleSettings",
     "AlertSettings",
+    "AttachmentSettings",
     "AuditSettings",
     "CredentialSettings",
     "ForwardSettings",
@@ -249,6 +250,41 @@ class DetectionSettings(_Strict):
     # Load the Korean name model (Kiwi: ~1.3 s, ~320 MB) at start-up even when the
     # active policy does not scan PERSON, so that activating one that does is quick.
     preload_name_model: bool = False
+
+
+class AttachmentSettings(_Strict):
+    """How attached files are read (gateway/attachments/, docs/attachments.md).
+
+    Every read runs in a worker process under ``memory_bytes`` and
+    ``timeout_seconds``; a file over any limit is uninspectable, and the policy
+    decides (the shipped ones refuse it).
+    """
+
+    # Worker processes reading files at once; more reads wait (within the timeout).
+    workers: int = Field(default=2, ge=1, le=64)
+    max_file_bytes: int = Field(default=32 * 1024 * 1024, gt=0)
+    # Text extracted from one file; a file with more is refused, not half-read.
+    max_chars: int = Field(default=1_000_000, gt=0)
+    max_pages: int = Field(default=500, gt=0)
+    # ZIP archives and ZIP-based documents (DOCX, XLSX, PPTX, HWPX, ODF)
+    max_zip_entries: int = Field(default=1_000, gt=0)
+    # An entry that expands more than this many times its packed size is a bomb.
+    max_zip_ratio: int = Field(default=100, gt=1)
+    max_unpacked_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
+    # Pixels of one image (a 40-megapixel photo passes; a declared 100k × 100k canvas not)
+    max_image_pixels: int = Field(default=40_000_000, gt=0)
+    # Images read by OCR inside one document (pages, slides, embedded pictures)
+    max_images: int = Field(default=20, ge=0)
+    ocr: bool = True
+    ocr_languages: str = "kor+eng"
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    # The address-space cap of each worker process (RLIMIT_AS)
+    memory_bytes: int = Field(default=1024 * 1024 * 1024, ge=64 * 1024 * 1024)
+    # Reads remembered in memory, and in Redis (sealed) when rollout.redis_url is set
+    cache_entries: int = Field(default=256, ge=0)
+    cache_redis: bool = True
+    cache_redis_prefix: str = "haetae:attachments:"
+    cache_ttl_seconds: int = Field(default=86_400, gt=0)
 
 
 class CredentialSettings(_Strict):
@@ -635,6 +671,7 @@ class Settings(_Strict):
     timeouts: TimeoutSettings = TimeoutSettings()
     forward: ForwardSettings = ForwardSettings()
     detection: DetectionSettings = DetectionSettings()
+    attachments: AttachmentSettings = AttachmentSettings()
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
     admin: AdminSettings = AdminSettings()
     identity: IdentitySettings = IdentitySettings()

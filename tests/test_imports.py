@@ -28,6 +28,9 @@ HEAVY = (
     "psycopg",
     "opentelemetry",
     "kiwipiepy",
+    "pypdf",
+    "openpyxl",
+    "PIL",
 )
 
 #: Modules that policy tooling, dry runs and the audit CLI build on.
@@ -42,11 +45,13 @@ LIGHT = (
     "gateway.audit.record",
     "gateway.audit.open",
     "gateway.telemetry",
+    "gateway.attachments.result",
 )
 
 #: Package -> the names it re-exports (lazily; see gateway/lazy.py).
 PACKAGES = (
     "gateway.admin",
+    "gateway.attachments",
     "gateway.audit",
     "gateway.detect",
     "gateway.dev.evaluation",

@@ -210,10 +210,14 @@ def _recorded_model(exchange: Exchange) -> str | None:
 
 
 def _request_details(exchange: Exchange) -> dict[str, Any] | None:
-    """Kinds only: what was attached, uploaded or referred to, identity headers ignored."""
+    """Kinds and sizes only: what was attached, uploaded or referred to, and identity
+    headers ignored."""
     details: dict[str, Any] = {
         "uploads": list(exchange.uploads),
         "attachments": sorted(set(exchange.attachments)),
+        # each inline file: kind, bytes, characters read (or why it could not be)
+        "files": exchange.files,
+        "uninspectable_attachments": list(exchange.uninspectable_attachments),
         "server_references": sorted(set(exchange.server_references)),
         "ignored_identity_headers": sorted(set(exchange.ignored_identity_headers)),
     }

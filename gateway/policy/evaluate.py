@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from gateway.policy.conditions import (
     CompileContext,
@@ -93,6 +93,9 @@ class CompiledPolicy:
     files: tuple[str, ...] = ()
     #: the entity types rules could name: the detector's and the policy's dictionaries
     known_entities: frozenset[str] = frozenset()
+    #: the enforced ``allow``/``warn`` rules that test ``uninspectable_attachments``: only
+    #: a match of one of them lets a file the gateway could not read through
+    uninspectable_rules: tuple[CompiledRule, ...] = ()
 
     #: (predicate, bucket, rule) per rule judging requests, so ``decide`` reads no rule
     #: attributes; ``_answer_plan`` the same for the rules judging answers
@@ -117,6 +120,14 @@ class CompiledPolicy:
     def inspects_answers(self) -> bool:
         """Some rule judges answers: they must be read before they reach the caller."""
         return bool(self._answer_plan)
+
+    def lets_uninspectable_through(self, request: PolicyInput) -> bool:
+        """Whether a rule that names unread files explicitly allows (or warns about) them.
+
+        Files the gateway could not read are refused unless one does, whatever else
+        the policy decides (fail closed): ``default_action: allow`` is not enough.
+        """
+        return any(rule.matches(request) for rule in self.uninspectable_rules)
 
     @property
     def name(self) -> str:
@@ -244,7 +255,30 @@ def compile_policy(
         needs_country,
         files,
         known,
+        tuple(
+            compiled
+            for compiled in rules
+            if compiled.rule.action in ("allow", "warn")
+            and compiled.rule.mode == "enforce"
+            and _tests(compiled.rule, "uninspectable_attachments")
+        ),
     )
+
+
+def _tests(rule: Rule, fact: str) -> bool:
+    """Whether ``rule``'s ``when`` or ``unless`` tests the condition field ``fact``."""
+    pending: list[Any] = [rule.when.model_dump(exclude_none=True)]
+    if rule.unless is not None:
+        pending.append(rule.unless.model_dump(exclude_none=True))
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if fact in node:
+                return True
+            pending += node.values()
+        elif isinstance(node, list):
+            pending += node
+    return False
 
 
 _RANK = {action: rank for rank, action in enumerate(EDIT_ACTIONS)}

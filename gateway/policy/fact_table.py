@@ -448,6 +448,24 @@ FACTS: tuple[Fact, ...] = (
         description="true: any attachment; or the kinds (image, file, audio, …)",
     ),
     Fact(
+        "uninspectable_attachments",
+        "kinds",
+        bool | list[str],
+        read=lambda x, p: x.uninspectable_attachments,
+        rebuild=lambda r, p: _details(r, "uninspectable_attachments"),
+        sketch=Sketch(
+            list[str],
+            Field(default_factory=list),
+            lambda s, c: tuple(s.uninspectable_attachments),
+        ),
+        min_length=None,
+        description=(
+            "true: any attached file that could not be read; or the reasons (encrypted, "
+            "bomb, too_large, too_deep, unreadable, ocr_unavailable, timeout, unsupported). "
+            "Such files are refused unless an allow or warn rule on it matches"
+        ),
+    ),
+    Fact(
         "server_references",
         "kinds",
         bool | list[str],

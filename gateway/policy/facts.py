@@ -61,6 +61,8 @@ class PolicyInput(NamedTuple):
     anonymous: bool = True
     prompt_chars: int = 0
     attachments: tuple[str, ...] = ()
+    #: why attached files could not be read (``gateway.attachments.Reason``)
+    uninspectable_attachments: tuple[str, ...] = ()
     server_references: tuple[str, ...] = ()
     # the model's developer (``providers/models.yaml``): one per model the request may use
     model_operator: tuple[str, ...] = ()
@@ -115,6 +117,8 @@ class Live(Protocol):
 
     @property
     def attachments(self) -> tuple[str, ...]: ...
+    @property
+    def uninspectable_attachments(self) -> tuple[str, ...]: ...
     @property
     def server_references(self) -> tuple[str, ...]: ...
     @property

@@ -1,11 +1,13 @@
-"""Attached media and documents: recorded by kind, and scanned when they are text.
+"""Attached media and documents: recorded by kind, and read before they are scanned.
 
-Images, audio, video and PDFs cannot be scanned by a text engine, so they are
-reported (``Extraction.attach``) for policies to condition on. A text document
-(``text/plain``, JSON, CSV, ...) sent inline as base64 or a ``data:`` URL is
-decoded and scanned like any prompt; an edit re-encodes it in place. When the
-media type is missing or generic, the first bytes decide: text that decodes
-cleanly is scanned, anything else is binary. Decoding is bounded per request.
+Every attachment is reported (``Extraction.attach``) for policies to condition on.
+A text document (``text/plain``, JSON, CSV, ...) sent inline as base64 or a
+``data:`` URL in UTF-8 or its declared charset is decoded here and scanned like
+any prompt; an edit re-encodes it in place. Any other inline file (a PDF, an
+Office or HWP document, an image, text in an undeclared charset) is listed in
+``Extraction.files`` for the Extract stage to read with ``gateway.attachments``;
+audio and video are recorded only. When the media type is missing or generic,
+the first bytes decide. Decoding is bounded per request.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from gateway.providers.dialect import (
     Extraction,
+    InlineFile,
     JSONPath,
     Segment,
     UninspectableContent,
@@ -28,6 +31,7 @@ __all__ = [
     "MAX_DECODED_TEXT_BYTES",
     "attach_data",
     "attach_url",
+    "decode_file",
     "is_text_media_type",
     "media_kind",
 ]
@@ -118,7 +122,8 @@ def _looks_like_text(payload: str) -> bool:
 
 def _decode_text(
     payload: str, charset: str, prefix: str, path: JSONPath, found: Extraction
-) -> Segment:
+) -> Segment | None:
+    """The decoded text, or None when it is not in ``charset`` (then read as a file)."""
     where = format_location(path)
     if found.decoded_bytes + len(payload) * 3 // 4 > MAX_DECODED_TEXT_BYTES:
         raise UninspectableContent(
@@ -134,7 +139,7 @@ def _decode_text(
         codecs.lookup(charset)
         text = raw.decode(charset)
     except (LookupError, UnicodeDecodeError):
-        raise UninspectableContent(f"{where} is not text in its declared charset") from None
+        return None
     return Segment(path, text, "base64url" if urlsafe else "base64", prefix, charset)
 
 
@@ -145,22 +150,45 @@ def _inline(
     kind: str,
     path: JSONPath,
     found: Extraction,
+    filename: str | None = None,
 ) -> None:
     media_type, charset = _split_type(declared)
-    found.attach(media_kind(media_type, kind))
+    media = media_kind(media_type, kind)
+    found.attach(media)
     text = is_text_media_type(media_type) or (
         media_type in _GENERIC_TYPES and _looks_like_text(payload)
     )
     if text:
         segment = _decode_text(payload, charset or "utf-8", prefix, path, found)
-        if segment.text:
-            found.segments.append(segment)
-    else:  # binary media, recorded: its base64 is not text for the sweep either
-        found.skip(path)
+        if segment is not None:
+            if segment.text:
+                found.segments.append(segment)
+            return
+        if charset is not None:
+            raise UninspectableContent(
+                f"{format_location(path)} is not text in its declared charset"
+            )
+    # binary, or text in an undeclared charset: its base64 is not text for the sweep
+    found.skip(path)
+    if media not in ("audio", "video"):  # recorded only: no reader for speech or film
+        found.files.append(InlineFile(path, payload, prefix, declared or None, filename, media))
+
+
+def decode_file(file: InlineFile) -> bytes:
+    """The bytes of an inline file; a refusal when its payload is not base64."""
+    decoded = _b64decode(file.payload)
+    if decoded is None:
+        raise UninspectableContent(f"{format_location(file.path)} is not valid base64")
+    return decoded[0]
 
 
 def _data_url(
-    found: Extraction, kind: str, value: str, path: JSONPath, media_type: str | None
+    found: Extraction,
+    kind: str,
+    value: str,
+    path: JSONPath,
+    media_type: str | None,
+    filename: str | None = None,
 ) -> None:
     header, comma, payload = value.partition(",")
     if not comma:
@@ -170,7 +198,7 @@ def _data_url(
         found.attach(media_kind(_split_type(header[5:])[0], kind))
         found.segments.append(Segment(path, value))
         return
-    _inline(payload, declared or media_type or "", header + ",", kind, path, found)
+    _inline(payload, declared or media_type or "", header + ",", kind, path, found, filename)
 
 
 def _string(value: Any, path: JSONPath) -> str | None:
@@ -212,11 +240,12 @@ def attach_data(
     data = _string(value, path)
     if not isinstance(media_type, str):
         media_type = None
-    if media_type is None and isinstance(filename, str):
-        media_type = mimetypes.guess_type(filename, strict=False)[0]
+    name = filename if isinstance(filename, str) else None
+    if media_type is None and name:
+        media_type = mimetypes.guess_type(name, strict=False)[0]
     if not data:
         found.attach(media_kind(media_type, kind))
     elif data.startswith("data:"):
-        _data_url(found, kind, data, path, media_type)
+        _data_url(found, kind, data, path, media_type, name)
     else:
-        _inline(data, media_type or "", "", kind, path, found)
+        _inline(data, media_type or "", "", kind, path, found, name)

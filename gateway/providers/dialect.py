@@ -46,7 +46,9 @@ __all__ = [
     "SCHEMA_KEYS",
     "Dialect",
     "Extraction",
+    "Form",
     "Handler",
+    "InlineFile",
     "JSONBodyDialect",
     "JSONPath",
     "Segment",
@@ -114,13 +116,16 @@ Form = Literal[
     "model",
     "header",
     "fixed",
+    "attachment",
 ]
 
 #: forms whose findings count for the policy but which an edit cannot rewrite:
 #: a request the policy would edit there is refused, not forwarded. ``fixed`` is a
 #: value the provider defines or checks (a tool name, an id, a setting, signed
-#: state, a run of numbers read as one text): see ``providers/sweep.py``
-SCAN_ONLY: frozenset[str] = frozenset({"key", "url", "model", "fixed"})
+#: state, a run of numbers read as one text): see ``providers/sweep.py``;
+#: ``attachment`` is text read out of an attached file that cannot be rewritten
+#: (a PDF, an image, an Office or HWP document): ``Segment.part`` says where in it
+SCAN_ONLY: frozenset[str] = frozenset({"key", "url", "model", "fixed", "attachment"})
 
 #: a caller-chosen key shown as itself in a location: a plain identifier with few
 #: digits (``note``, ``user_location``); anything else (an e-mail, a number, a
@@ -162,6 +167,8 @@ class Segment:
     #: how many leading path parts the dialect defines; keys from there on were
     #: chosen by the caller (free-form JSON) and are masked in ``location``
     free_from: int | None = None
+    #: where inside an attached file the text was read (``pdf page 3``)
+    part: str | None = None
 
     @property
     def location(self) -> str:
@@ -182,6 +189,8 @@ class Segment:
             return f"(header:{name if _HEADER_NAME.fullmatch(name) else '*'})"
         if self.form == "key":  # the key itself, whatever it is
             return format_location((*self.path[:-1], "*"), self.free_from)
+        if self.part is not None:
+            return f"{format_location(self.path, self.free_from)} ({self.part})"
         return format_location(self.path, self.free_from)
 
     def located(self, hidden: frozenset[str]) -> str:
@@ -211,6 +220,24 @@ class Segment:
 Handler = Callable[[Any, JSONPath, "Extraction"], None]
 
 
+@dataclass(frozen=True, slots=True)
+class InlineFile:
+    """A file sent inside the body as base64, left for the Extract stage to read.
+
+    Dialects only find it; reading it (``gateway.attachments``) is slow and async,
+    so the Extract stage does it after the walk. ``prefix`` is what precedes the
+    base64 in the value (a ``data:`` URL's header), kept so a text file that is
+    edited can be written back in place.
+    """
+
+    path: JSONPath
+    payload: str
+    prefix: str
+    media_type: str | None
+    filename: str | None
+    kind: str
+
+
 class Extraction:
     """What a dialect found in one body: texts to scan, and what it could not scan.
 
@@ -221,7 +248,7 @@ class Extraction:
     Handlers of every dialect take ``(value, path, extraction)``.
     """
 
-    __slots__ = ("_attachments", "_references", "decoded_bytes", "segments", "skipped")
+    __slots__ = ("_attachments", "_references", "decoded_bytes", "files", "segments", "skipped")
 
     def __init__(self) -> None:
         self.segments: list[Segment] = []
@@ -232,6 +259,8 @@ class Extraction:
         self._references: dict[str, None] = {}
         #: bytes of attached text documents decoded so far (see ``attachments.py``)
         self.decoded_bytes = 0
+        #: inline files to read (documents, images, text in an unknown charset)
+        self.files: list[InlineFile] = []
 
     @property
     def attachments(self) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from gateway.providers.upload_errors import UploadProblem
@@ -24,8 +25,22 @@ __all__ = [
     "UninspectableAttachment",
     "read_upload",
     "read_upload_sync",
+    "use_document_reader",
     "written_back",
 ]
+
+#: reads what is not text (PDF, Office, HWP, images by OCR): the attachment reader,
+#: set at start-up (``gateway/inline_files.py: upload_document_reader``); without
+#: one, such files are uninspectable
+DocumentReader = Callable[[bytes, str | None, str | None], Awaitable["ReadUpload"]]
+_documents: DocumentReader | None = None
+
+
+def use_document_reader(reader: DocumentReader | None) -> None:
+    """Hand files that are not text to ``reader`` (None: refuse them as uninspectable)."""
+    global _documents
+    _documents = reader
+
 
 #: above this many bytes a file is read on a worker thread (charset detection is CPU)
 _OFFLOAD_BYTES = 64 * 1024
@@ -99,10 +114,17 @@ async def read_upload(
 
     ``media_type`` and ``filename`` are what the caller declared; the bytes decide
     (a PDF called ``notes.txt`` is still a PDF). Large files are read off the loop.
+    Text is read here, in its own charset, so an edit can be written back; documents
+    and images go to the attachment reader, scan-only.
     """
-    if len(data) > _OFFLOAD_BYTES:
-        return await asyncio.to_thread(read_upload_sync, data, media_type, filename, charset)
-    return read_upload_sync(data, media_type, filename, charset)
+    try:
+        if len(data) > _OFFLOAD_BYTES:
+            return await asyncio.to_thread(read_upload_sync, data, media_type, filename, charset)
+        return read_upload_sync(data, media_type, filename, charset)
+    except UninspectableAttachment:
+        if _documents is None:
+            raise
+    return await _documents(data, media_type, filename)
 
 
 def read_upload_sync(

@@ -14,6 +14,7 @@ from gateway.audit import SCHEMA_VERSION, AuditRecord, open_audit_store
 from gateway.audit.build import Fingerprinter
 from gateway.audit.phases import ended_request
 from gateway.dev.testing import ServerThread
+from gateway.dev.testing.documents import text_image
 from tests.support.polling import wait_for
 from tests.support.stack import gateway_stack
 
@@ -123,7 +124,8 @@ def test_attachments_references_and_ignored_identity_headers_are_recorded_by_kin
     gateway,
 ) -> None:
     server, url = gateway
-    image = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(64)).decode()
+    png = text_image(["hello"])
+    image = "data:image/png;base64," + base64.b64encode(png).decode()
     body = {
         "model": "gpt-4o-mini",
         "messages": [
@@ -146,6 +148,8 @@ def test_attachments_references_and_ignored_identity_headers_are_recorded_by_kin
     record = _record(url, response.headers["x-haetae-request-id"])
     assert record.details == {
         "attachments": ["file", "image"],
+        # the image read by OCR: its kind and sizes, never its text
+        "files": [{"kind": "png", "bytes": len(png), "chars": 5, "images": 1}],
         "server_references": ["file_id"],
         "ignored_identity_headers": ["X-Forwarded-User"],  # the configured name
     }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 
 import anthropic
@@ -79,7 +78,7 @@ def test_binary_file_is_uninspectable(stack, fake, gpt) -> None:
     assert fake.received == []
     record = stack.record(refused.value.response.headers["x-haetae-request-id"])
     assert record.error == "uninspectable_attachment"
-    assert record.details["uploads"] == [{"kind": "image", "bytes": len(png), "purpose": "vision"}]
+    assert record.details["uploads"] == [{"kind": "png", "bytes": len(png), "purpose": "vision"}]
     korean = httpx.post(
         stack.url("/openai/v1/files"),
         files={"file": ("scan.png", png, "image/png")},
@@ -352,12 +351,6 @@ def _pdf(text: str) -> bytes:
     return bytes(out)
 
 
-#: the attachment extraction library reads PDFs with pypdf; without it the seam
-#: (providers/upload_reader.py: read_upload) refuses every PDF as uninspectable
-_PDF_EXTRACTION = importlib.util.find_spec("pypdf") is not None
-
-
-@pytest.mark.skipif(not _PDF_EXTRACTION, reason="needs the attachment extraction library (pypdf)")
 def test_pdf_with_a_resident_number_is_refused(fake, gpt) -> None:
     memo = _pdf(f"RRN {RRN}")
     with pytest.raises(openai.PermissionDeniedError):
@@ -365,20 +358,10 @@ def test_pdf_with_a_resident_number_is_refused(fake, gpt) -> None:
     assert fake.received == []
 
 
-@pytest.mark.skipif(not _PDF_EXTRACTION, reason="needs the attachment extraction library (pypdf)")
 def test_clean_pdf_reaches_the_provider_byte_exact(fake, gpt) -> None:
     memo = _pdf("Quarterly figures are final")
     gpt.files.create(file=("memo.pdf", memo, "application/pdf"), purpose="assistants")
     assert _file_part(fake.received[0].body) == memo
-
-
-def test_pdf_is_uninspectable_without_the_extraction_library(fake, gpt) -> None:
-    if _PDF_EXTRACTION:
-        pytest.skip("the extraction library reads PDFs: the two tests above apply")
-    with pytest.raises(openai.APIStatusError) as refused:
-        gpt.files.create(file=("memo.pdf", _pdf(f"RRN {RRN}"), "application/pdf"), purpose="batch")
-    assert refused.value.status_code == 415
-    assert fake.received == []
 
 
 NO_UPLOADS = """

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from gateway.attachments.result import UninspectableAttachment
 from gateway.audit import AuditRecord
 from gateway.errors import ConfigError
 from gateway.exchange import Exchange
@@ -141,6 +142,12 @@ ROWS: dict[str, Row] = {
         {"attachments": ("image",)},
         {"details": {"attachments": ["image"]}},
         {"attachments": ["image"]},
+    ),
+    "uninspectable_attachments": Row(
+        ["encrypted"],
+        {"uninspectable": [UninspectableAttachment("encrypted", "a.pdf", "pdf")]},
+        {"details": {"uninspectable_attachments": ["encrypted"]}},
+        {"uninspectable_attachments": ["encrypted"]},
     ),
     "server_references": Row(
         True,

@@ -1,4 +1,4 @@
-"""Attachments: text documents are decoded and scanned, binary media only recorded."""
+"""Attachments: text documents are decoded and scanned, other files left to the reader."""
 
 from __future__ import annotations
 
@@ -62,13 +62,31 @@ def test_text_documents_are_scanned(
         (f"data:video/mp4;base64,{PNG}", None, "video"),
     ],
 )
-def test_binary_media_are_recorded_not_scanned(
+def test_binary_media_are_recorded_and_documents_left_to_the_reader(
     value: str, media_type: str | None, kind: str
 ) -> None:
     found = Extraction()
     attach_data(found, "file", value, ("d",), media_type)
     assert found.segments == []
     assert found.attachments == (kind,)
+    # images and documents are read by gateway.attachments; audio and video recorded only
+    assert [(f.path, f.kind) for f in found.files] == (
+        [] if kind in ("audio", "video") else [(("d",), kind)]
+    )
+    assert found.skipped == {("d",)}  # their base64 is no text for the sweep
+
+
+def test_text_in_an_undeclared_charset_is_left_to_the_reader() -> None:
+    found = Extraction()
+    cp949 = base64.b64encode("이름,주민번호".encode("cp949")).decode()
+    attach_data(found, "file", cp949, ("d",), "text/csv", "list.csv")
+    assert found.segments == []
+    (file,) = found.files
+    assert (file.media_type, file.filename, attachments.decode_file(file)) == (
+        "text/csv",
+        "list.csv",
+        "이름,주민번호".encode("cp949"),
+    )
 
 
 def test_a_declared_charset_is_honoured_both_ways() -> None:
@@ -103,7 +121,7 @@ def test_remote_urls_are_text_and_percent_encoded_data_urls_too() -> None:
     [
         ("not base64!!", "text/plain", "not valid base64"),
         (b64("x"), "text/plain; charset=klingon", "declared charset"),
-        (base64.b64encode(b"\xff\xfe\xfa").decode(), "text/plain", "declared charset"),
+        (base64.b64encode(b"\xff\xfe\xfa").decode(), "text/plain; charset=utf-8", "declared"),
         ("data:text/plain;base64", None, "malformed data URL"),
     ],
 )
