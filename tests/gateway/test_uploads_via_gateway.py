@@ -86,7 +86,7 @@ def test_binary_file_is_uninspectable(stack, fake, gpt) -> None:
         headers={"accept-language": "ko"},
     )
     assert korean.status_code == 415
-    assert "업로드한 파일 'scan.png'" in korean.json()["error"]["message"]
+    assert "파일 'scan.png'" in korean.json()["error"]["message"]
 
 
 def _batch_line(custom_id: str, text: str, url: str = "/v1/chat/completions") -> bytes:
