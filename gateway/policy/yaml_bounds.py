@@ -70,6 +70,8 @@ class BoundedLoader(yaml.SafeLoader):
             node = super().compose_node(parent, index)
         finally:
             self._open -= 1
+        if node is None:
+            return node
         if alias:
             self._aliases += 1
             if self._aliases > self._limits.max_aliases:
