@@ -20,7 +20,6 @@ active policy states; the policy's version hash covers them like any other line.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from functools import cache
 from typing import Annotated, Any, Literal
@@ -36,11 +35,11 @@ from gateway.providers.catalog import (
     Family,
     load_catalog,
 )
+from gateway.providers.countries import country_problem
 
 __all__ = ["ProviderId", "ProviderSpec", "merge_providers", "policy_catalog"]
 
 ProviderId = Annotated[str, StringConstraints(pattern=PROVIDER_ID_PATTERN)]
-_Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 
 #: what a provider new to the catalog must state; the rest has defaults
 REQUIRED_FOR_NEW: tuple[str, ...] = ("family", "base_url", "operator", "jurisdiction", "regions")
@@ -57,8 +56,8 @@ class ProviderSpec(BaseModel):
     hosts: list[str] | None = None
     auth_header: AuthHeader | None = None
     operator: str | None = None
-    jurisdiction: _Country | None = None
-    parent_jurisdiction: _Country | None = None
+    jurisdiction: str | None = None  # ISO 3166-1 alpha-2 (``_known_country``)
+    parent_jurisdiction: str | None = None
     regions: list[str] | Literal["unknown"] | None = None
     source: str | None = None
     regions_source: str | None = None
@@ -69,9 +68,16 @@ class ProviderSpec(BaseModel):
     @classmethod
     def _country_codes(cls, regions: list[str] | str | None) -> list[str] | str | None:
         for code in regions if isinstance(regions, list) else ():
-            if not re.fullmatch(r"[A-Z]{2}", code):
-                raise ValueError(f"region '{code}' is not an ISO 3166 country code such as KR")
+            if (problem := country_problem(code)) is not None:
+                raise ValueError(f"region {problem}")
         return regions
+
+    @field_validator("jurisdiction", "parent_jurisdiction")
+    @classmethod
+    def _known_country(cls, code: str | None) -> str | None:
+        if code is not None and (problem := country_problem(code)) is not None:
+            raise ValueError(problem)
+        return code
 
 
 def merge_providers(

@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from gateway.errors import ConfigError
+from gateway.providers.countries import country_problem
 from gateway.settings import CredentialSettings, ProviderSettings
 from gateway.validation import describe_validation_error
 
@@ -39,7 +40,6 @@ AuthHeader = Literal["authorization", "x-api-key", "x-goog-api-key", "api-key"]
 Fact = Literal["operator", "jurisdiction", "regions", "base_url", "hosts"]
 
 PROVIDER_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
-_COUNTRY = r"^[A-Z]{2}$"
 #: lower-case host names where ``*`` stands for any run of characters; no other glob syntax
 _HOST_GLOB = re.compile(r"^[a-z0-9*]([a-z0-9.*-]*[a-z0-9])?(:[0-9]{1,5})?$")
 
@@ -58,8 +58,8 @@ class CatalogEntry(BaseModel):
     hosts: list[str] = Field(default_factory=list)
     auth_header: AuthHeader
     operator: str
-    jurisdiction: str = Field(pattern=_COUNTRY)
-    parent_jurisdiction: str | None = Field(default=None, pattern=_COUNTRY)
+    jurisdiction: str  # ISO 3166-1 alpha-2, checked by ``_known_country``
+    parent_jurisdiction: str | None = None
     #: where the operator says it processes data (ISO country codes)
     regions: list[str] = Field(default_factory=list)
     source: str
@@ -78,9 +78,16 @@ class CatalogEntry(BaseModel):
     @classmethod
     def _country_codes(cls, regions: list[str]) -> list[str]:
         for code in regions:
-            if not re.fullmatch(_COUNTRY, code):
-                raise ValueError(f"region '{code}' is not an ISO 3166 country code such as KR")
+            if (problem := country_problem(code)) is not None:
+                raise ValueError(f"region {problem}")
         return regions
+
+    @field_validator("jurisdiction", "parent_jurisdiction")
+    @classmethod
+    def _known_country(cls, code: str | None) -> str | None:
+        if code is not None and (problem := country_problem(code)) is not None:
+            raise ValueError(problem)
+        return code
 
     @field_validator("hosts")
     @classmethod
