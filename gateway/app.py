@@ -14,6 +14,8 @@ import orjson
 
 from gateway.admin import AdminAuth, build_admin_app, load_admin_tokens
 from gateway.admin.audit import audit_router
+from gateway.admin.auth import log_admin_roles
+from gateway.admin.journal import AdminJournal
 from gateway.admin.policies import policies_router
 from gateway.audit import AuditStore
 from gateway.audit.setup import configured_keys, configured_store
@@ -194,10 +196,15 @@ def build_app(
             env=settings.admin.token_env,
             file=settings.admin.token_file,
             environ=env,
-        )
+        ),
+        roles=settings.admin.roles,
+        default_role=settings.admin.default_role,
     )
+    log_admin_roles(admin_auth, settings.admin)
     admin = build_admin_app(
-        routers=[policies_router(rollout, audit), audit_router(audit)], auth=admin_auth
+        routers=[policies_router(rollout, audit), audit_router(audit)],
+        auth=admin_auth,
+        journal=AdminJournal(audit),
     )
     log.info(
         "policy %s (version %s): %d rules, scanning %s",

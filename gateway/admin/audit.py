@@ -2,17 +2,20 @@
 
 Query parameters are parsed here rather than by FastAPI's validation so that a
 mistake gets the admin API's one error shape and a sentence that says what to
-send instead. Handlers are plain functions: FastAPI runs them on its thread
-pool, so a slow database never blocks the gateway's event loop.
+send instead. The store is read on a worker thread, so a slow database never
+blocks the gateway's event loop. Every read is itself an admin record (the
+query, never the results), written before the results are sent.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Request
 
+from gateway.admin.journal import AdminCall, requires
 from gateway.audit.query import BUCKETS, STATS_DIMENSIONS, AuditFilter, parse_time
 from gateway.audit.sqlstore import SQLAuditStore
 
@@ -53,50 +56,68 @@ def _unknown(params: dict[str, str], allowed: set[str]) -> None:
         )
 
 
+def _query(params: dict[str, str], allowed: set[str]) -> dict[str, str]:
+    """The query as the record keeps it: known parameters, values cut short; an
+    unknown parameter is named but its value is not kept (it could be anything)."""
+    return {
+        name: (value[:200] if name in allowed else "…") for name, value in sorted(params.items())
+    }
+
+
 def audit_router(store: SQLAuditStore) -> APIRouter:
     router = APIRouter()
     search_params = {*_FILTERS, "start", "end", "limit", "cursor", "order"}
     stats_params = {*_FILTERS, "start", "end", "by", "per"}
 
     @router.get("/audit")
-    def search(request: Request) -> dict[str, Any]:
+    async def search(
+        request: Request, call: Annotated[AdminCall, requires("audit.read")]
+    ) -> dict[str, Any]:
         params = dict(request.query_params)
-        _unknown(params, search_params)
-        order = params.get("order", "desc")
-        if order not in ("desc", "asc"):
-            raise HTTPException(400, "order must be 'desc' (newest first) or 'asc'")
-        where, limit = _filter(params), _limit(params.get("limit"))
-        try:
-            page = store.search(
-                where,
-                limit=limit,
-                cursor=params.get("cursor") or None,
-                order="asc" if order == "asc" else "desc",
-            )
-        except ValueError as exc:
-            raise HTTPException(400, str(exc)) from None
-        except Exception as exc:
-            raise HTTPException(
-                503, f"the audit store cannot be read ({type(exc).__name__})"
-            ) from None
+        async with call.recorded():
+            call.details["query"] = _query(params, search_params)
+            _unknown(params, search_params)
+            order = params.get("order", "desc")
+            if order not in ("desc", "asc"):
+                raise HTTPException(400, "order must be 'desc' (newest first) or 'asc'")
+            where, limit = _filter(params), _limit(params.get("limit"))
+            try:
+                page = await asyncio.to_thread(
+                    store.search,
+                    where,
+                    limit=limit,
+                    cursor=params.get("cursor") or None,
+                    order="asc" if order == "asc" else "desc",
+                )
+            except ValueError as exc:
+                raise HTTPException(400, str(exc)) from None
+            except Exception as exc:
+                raise HTTPException(
+                    503, f"the audit store cannot be read ({type(exc).__name__})"
+                ) from None
+            call.details["returned"] = len(page.records)
         return {"records": [r.to_dict() for r in page.records], "next_cursor": page.next_cursor}
 
     @router.get("/audit/stats")
-    def stats(request: Request) -> dict[str, Any]:
+    async def stats(
+        request: Request, call: Annotated[AdminCall, requires("audit.stats")]
+    ) -> dict[str, Any]:
         params = dict(request.query_params)
-        _unknown(params, stats_params)
-        by, per = params.get("by", "decision"), params.get("per", "hour")
-        if by not in STATS_DIMENSIONS:
-            raise HTTPException(400, f"by must be one of {', '.join(STATS_DIMENSIONS)}")
-        if per not in BUCKETS:
-            raise HTTPException(400, f"per must be one of {', '.join(BUCKETS)}")
-        where = _filter(params)
-        try:
-            rows = store.stats(where, by=by, per=per)
-        except Exception as exc:
-            raise HTTPException(
-                503, f"the audit store cannot be read ({type(exc).__name__})"
-            ) from None
+        async with call.recorded():
+            call.details["query"] = _query(params, stats_params)
+            _unknown(params, stats_params)
+            by, per = params.get("by", "decision"), params.get("per", "hour")
+            if by not in STATS_DIMENSIONS:
+                raise HTTPException(400, f"by must be one of {', '.join(STATS_DIMENSIONS)}")
+            if per not in BUCKETS:
+                raise HTTPException(400, f"per must be one of {', '.join(BUCKETS)}")
+            where = _filter(params)
+            try:
+                rows = await asyncio.to_thread(store.stats, where, by=by, per=per)
+            except Exception as exc:
+                raise HTTPException(
+                    503, f"the audit store cannot be read ({type(exc).__name__})"
+                ) from None
         return {
             "by": by,
             "per": per,

@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from gateway.dev.testing import FakeUpstream, ServerThread
+from gateway.dev.testing.replicas import reviewer_token
 from gateway.identity.api_keys import KeyFile
 from tests.rollout.rollout_replicas import replicas
 from tests.support.polling import wait_for
@@ -96,6 +97,10 @@ def _run_both(specs: list[tuple[Path, dict[str, Any]]], caller: dict[str, str]) 
         # One active policy: activated on A, enforced by B.
         with httpx.Client(base_url=f"{a.base_url}/admin/v1", headers=ADMIN, timeout=10) as api:
             version = api.post("/policies", content=ENGINEERING_BLOCKED).json()["version"]
+            # Four eyes (on by default): the uploader alone cannot activate it.
+            assert api.post(f"/policies/{version}/activate").status_code == 403
+            reviewer = {"authorization": f"Bearer {reviewer_token(TOKEN)}"}
+            assert api.post(f"/policies/{version}/approve", headers=reviewer).status_code == 200
             assert api.post(f"/policies/{version}/activate").status_code == 200
         wait_for(lambda: ready(b.base_url)["policy_version"] == version)
         blocked = _chat_as(b.base_url, caller)
