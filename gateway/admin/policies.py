@@ -25,15 +25,9 @@ from gateway.errors import ConfigError
 from gateway.policy.diff import diff_policies
 from gateway.policy.evaluate import CompiledPolicy
 from gateway.policy.source import PolicyTooLarge
+from gateway.rollout.approvals import NotApproved, SelfApproval
 from gateway.rollout.dryrun import dry_run
-from gateway.rollout.manager import (
-    NotApproved,
-    ReadOnlyReplica,
-    Rollout,
-    RolloutConflict,
-    SelfApproval,
-    UnknownVersion,
-)
+from gateway.rollout.manager import ReadOnlyReplica, Rollout, RolloutConflict, UnknownVersion
 from gateway.rollout.signing import UntrustedState
 from gateway.rollout.store import Approval, ChangeRecord, StoreUnavailable
 
@@ -153,12 +147,12 @@ def policies_router(rollout: Rollout, audit: AuditStore) -> APIRouter:
     @router.get("/{version}/approvals")
     async def approvals(version: str, _call: Reader) -> dict[str, Any]:
         """Who approved exactly this version, and whether four eyes would let it activate."""
-        found = await _store(rollout.approvals_by_others(version))
+        found = await _store(rollout.approvals.by_others(version))
         return {
             "version": version,
-            "four_eyes": rollout.four_eyes,
+            "four_eyes": rollout.approvals.required,
             "approvals": [_approval_dict(a) for a in found],
-            "activatable": bool(found) or not rollout.four_eyes,
+            "activatable": bool(found) or not rollout.approvals.required,
         }
 
     @router.post("/{version}/approve")
@@ -184,7 +178,7 @@ def policies_router(rollout: Rollout, audit: AuditStore) -> APIRouter:
     @router.post("/{version}/activate")
     async def activate(version: str, call: Activator) -> dict[str, Any]:
         async with call.recorded():
-            call.details["four_eyes"] = rollout.four_eyes
+            call.details["four_eyes"] = rollout.approvals.required
             try:
                 change = await _change(rollout.activate(version, call.principal.name), version)
             except NotApproved as exc:
@@ -194,7 +188,7 @@ def policies_router(rollout: Rollout, audit: AuditStore) -> APIRouter:
                     f"버전 {version}은(는) 작성자가 아닌 다른 승인자의 승인이 있어야 "
                     "활성화할 수 있습니다 (4-eyes).",
                 ) from None
-            found = await _store(rollout.approvals_by_others(version))
+            found = await _store(rollout.approvals.by_others(version))
             call.details["approvals"] = [a.by for a in found]
         return change
 

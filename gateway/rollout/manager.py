@@ -32,6 +32,7 @@ from gateway.errors import ConfigError
 from gateway.policy.active import PolicyHolder
 from gateway.policy.diff import diff_policies
 from gateway.policy.evaluate import CompiledPolicy
+from gateway.rollout.approvals import FourEyes
 from gateway.rollout.signing import UntrustedState
 from gateway.rollout.store import (
     Approval,
@@ -44,11 +45,9 @@ from gateway.rollout.store import (
 from gateway.rollout.versions import compile_candidate, compile_stored, require_passing_tests
 
 __all__ = [
-    "NotApproved",
     "ReadOnlyReplica",
     "Rollout",
     "RolloutConflict",
-    "SelfApproval",
     "UnknownVersion",
 ]
 
@@ -69,14 +68,6 @@ class RolloutConflict(RuntimeError):
 
 class ReadOnlyReplica(RuntimeError):
     """This replica holds only the verification key: it follows, it cannot change."""
-
-
-class NotApproved(RuntimeError):
-    """Four eyes: no one but the version's author has approved this exact version."""
-
-
-class SelfApproval(RuntimeError):
-    """The author of a version tried to approve it."""
 
 
 class Rollout:
@@ -110,7 +101,7 @@ class Rollout:
         self._file_principal = f"file:{policy_file}"
         self.can_sign = can_sign
         #: an admin activation needs an approval by someone other than the author
-        self.four_eyes = four_eyes
+        self.approvals = FourEyes(store, required=four_eyes)
         self._tests_passed: set[str] = set()  # versions whose own tests passed here
         # The shared pointer did not verify at the last read: re-activating the
         # version this replica serves is then a repair, not a conflict.
@@ -251,8 +242,8 @@ class Rollout:
                 compiled = await self.compiled_version(version)
             if action in ("activate", "rollback"):  # an admin's choice, not the file's
                 await asyncio.to_thread(self.require_tests, compiled)
-            if action == "activate" and self.four_eyes:
-                await self._require_approval(version)
+            if action == "activate":
+                await self.approvals.require(version)
             # One replica's own file stays "file"; anything shared is the store's.
             local_file = action == "reload" and self.store.kind == "local"
             ready = await self.holder.prepare(compiled, "file" if local_file else self.store.kind)
@@ -298,29 +289,12 @@ class Rollout:
         stored = await self.store.get_version(version)
         if stored is None:
             raise UnknownVersion(version)
-        if stored.uploaded_by == by:
-            raise SelfApproval(
-                f"{by} uploaded version {version} and cannot also approve it (four eyes)"
-            )
+        self.approvals.refuse_author(stored, by)  # before compiling: it needs no work
         compiled = await self.compiled_version(version)
         await asyncio.to_thread(self.require_tests, compiled)
-        approval = Approval(version=version, by=by, role=role, at=time.time())
-        await self.store.add_approval(approval)
+        approval = await self.approvals.approve(stored, by, role)
         log.info("policy version %s approved by %s", version, by)
         return approval
-
-    async def approvals_by_others(self, version: str) -> list[Approval]:
-        """Approvals of ``version`` by anyone but its author: what four eyes counts."""
-        stored = await self.store.get_version(version)
-        author = None if stored is None else stored.uploaded_by
-        return [a for a in await self.store.approvals(version) if a.by != author]
-
-    async def _require_approval(self, version: str) -> None:
-        if not await self.approvals_by_others(version):
-            raise NotApproved(
-                f"version {version} needs an approval by someone other than its author before "
-                "it is activated (POST /admin/v1/policies/{version}/approve; admin.four_eyes)"
-            )
 
     def require_tests(self, compiled: CompiledPolicy) -> None:
         if compiled.version not in self._tests_passed:
