@@ -12,6 +12,7 @@ someone other than its author; see docs/rollout.md for the whole procedure.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Awaitable
 from typing import Annotated, Any, TypeVar
@@ -159,35 +160,15 @@ def policies_router(rollout: Rollout, audit: AuditStore) -> APIRouter:
     async def approve(version: str, call: Approver) -> dict[str, Any]:
         """Approve exactly this version: by anyone with the role but its author."""
         async with call.recorded():
-            try:
-                approval = await _store(
-                    rollout.approve(version, call.principal.name, call.principal.role)
-                )
-            except SelfApproval as exc:
-                raise BilingualHTTPException(
-                    403, str(exc), "정책을 올린 사람은 같은 정책을 승인할 수 없습니다 (4-eyes)."
-                ) from None
-            except UnknownVersion:
-                raise HTTPException(404, f"no stored policy has version {version}") from None
-            except ReadOnlyReplica as exc:
-                raise HTTPException(403, str(exc)) from None
-            except ConfigError as exc:
-                raise HTTPException(422, str(exc)) from None
+            by = call.principal
+            approval = await _refusals(rollout.approve(version, by.name, by.role), version)
         return _approval_dict(approval)
 
     @router.post("/{version}/activate")
     async def activate(version: str, call: Activator) -> dict[str, Any]:
         async with call.recorded():
             call.details["four_eyes"] = rollout.approvals.required
-            try:
-                change = await _change(rollout.activate(version, call.principal.name), version)
-            except NotApproved as exc:
-                raise BilingualHTTPException(
-                    403,
-                    str(exc),
-                    f"버전 {version}은(는) 작성자가 아닌 다른 승인자의 승인이 있어야 "
-                    "활성화할 수 있습니다 (4-eyes).",
-                ) from None
+            change = await _change(rollout.activate(version, call.principal.name), version)
             found = await _store(rollout.approvals.by_others(version))
             call.details["approvals"] = [a.by for a in found]
         return change
@@ -278,26 +259,34 @@ async def _store(operation: Awaitable[T]) -> T:
 
 async def _change(operation: Awaitable[ChangeRecord], version: str | None) -> dict[str, Any]:
     """Run an activation or rollback, mapping its refusals to HTTP statuses."""
+    return _change_dict(await _refusals(operation, version))
+
+
+async def _refusals(operation: Awaitable[T], version: str | None) -> T:
+    """Run a change of the rollout state, mapping each of its refusals to an HTTP status."""
     try:
-        change = await _store(operation)
+        return await _store(operation)
     except UnknownVersion:
         raise HTTPException(404, f"no stored policy has version {version}") from None
     except RolloutConflict as exc:
         raise HTTPException(409, str(exc)) from None
     except ReadOnlyReplica as exc:
         raise HTTPException(403, str(exc)) from None
-    except ConfigError as exc:  # the stored policy does not compile on this replica
+    except SelfApproval as exc:
+        ko = "정책을 올린 사람은 같은 정책을 승인할 수 없습니다 (4-eyes)."
+        raise BilingualHTTPException(403, str(exc), ko) from None
+    except NotApproved as exc:
+        ko = (
+            f"버전 {version}은(는) 작성자가 아닌 다른 승인자의 승인이 있어야 "
+            "활성화할 수 있습니다 (4-eyes)."
+        )
+        raise BilingualHTTPException(403, str(exc), ko) from None
+    except ConfigError as exc:  # does not compile on this replica, or its tests fail
         raise HTTPException(422, str(exc)) from None
-    return _change_dict(change)
 
 
 def _approval_dict(approval: Approval) -> dict[str, Any]:
-    return {
-        "version": approval.version,
-        "by": approval.by,
-        "role": approval.role,
-        "at": approval.at,
-    }
+    return dataclasses.asdict(approval)  # version, by, role, at
 
 
 def _change_dict(change: ChangeRecord) -> dict[str, Any]:

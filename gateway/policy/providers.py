@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from gateway.errors import ConfigError
 from gateway.providers.catalog import (
@@ -35,7 +35,7 @@ from gateway.providers.catalog import (
     Family,
     load_catalog,
 )
-from gateway.providers.countries import country_problem
+from gateway.providers.countries import Country, Region
 
 __all__ = ["ProviderId", "ProviderSpec", "merge_providers", "policy_catalog"]
 
@@ -56,28 +56,13 @@ class ProviderSpec(BaseModel):
     hosts: list[str] | None = None
     auth_header: AuthHeader | None = None
     operator: str | None = None
-    jurisdiction: str | None = None  # ISO 3166-1 alpha-2 (``_known_country``)
-    parent_jurisdiction: str | None = None
-    regions: list[str] | Literal["unknown"] | None = None
+    jurisdiction: Country | None = None
+    parent_jurisdiction: Country | None = None
+    regions: list[Region] | Literal["unknown"] | None = None
     source: str | None = None
     regions_source: str | None = None
     unverified: list[Fact] | None = None
     notes: str | None = None
-
-    @field_validator("regions")
-    @classmethod
-    def _country_codes(cls, regions: list[str] | str | None) -> list[str] | str | None:
-        for code in regions if isinstance(regions, list) else ():
-            if (problem := country_problem(code)) is not None:
-                raise ValueError(f"region {problem}")
-        return regions
-
-    @field_validator("jurisdiction", "parent_jurisdiction")
-    @classmethod
-    def _known_country(cls, code: str | None) -> str | None:
-        if code is not None and (problem := country_problem(code)) is not None:
-            raise ValueError(problem)
-        return code
 
 
 def merge_providers(

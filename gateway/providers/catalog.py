@@ -20,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from gateway.errors import ConfigError
-from gateway.providers.countries import country_problem
+from gateway.providers.countries import Country, Region
 from gateway.settings import CredentialSettings, ProviderSettings
 from gateway.validation import describe_validation_error
 
@@ -58,10 +58,10 @@ class CatalogEntry(BaseModel):
     hosts: list[str] = Field(default_factory=list)
     auth_header: AuthHeader
     operator: str
-    jurisdiction: str  # ISO 3166-1 alpha-2, checked by ``_known_country``
-    parent_jurisdiction: str | None = None
+    jurisdiction: Country
+    parent_jurisdiction: Country | None = None
     #: where the operator says it processes data (ISO country codes)
-    regions: list[str] = Field(default_factory=list)
+    regions: list[Region] = Field(default_factory=list)
     source: str
     #: where the ``regions`` claim comes from, when not from ``source``
     regions_source: str | None = None
@@ -73,21 +73,6 @@ class CatalogEntry(BaseModel):
     def _unknown_regions(cls, value: Any) -> Any:
         # ``regions: unknown`` reads better in YAML than an empty list
         return [] if value == "unknown" else value
-
-    @field_validator("regions")
-    @classmethod
-    def _country_codes(cls, regions: list[str]) -> list[str]:
-        for code in regions:
-            if (problem := country_problem(code)) is not None:
-                raise ValueError(f"region {problem}")
-        return regions
-
-    @field_validator("jurisdiction", "parent_jurisdiction")
-    @classmethod
-    def _known_country(cls, code: str | None) -> str | None:
-        if code is not None and (problem := country_problem(code)) is not None:
-            raise ValueError(problem)
-        return code
 
     @field_validator("hosts")
     @classmethod

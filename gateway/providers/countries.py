@@ -12,8 +12,19 @@ the European Union, and operators state EU-only hosting that way.
 from __future__ import annotations
 
 from functools import cache
+from typing import Annotated
 
-__all__ = ["EXCEPTIONALLY_RESERVED", "country_codes", "country_problem"]
+from pydantic import AfterValidator
+
+__all__ = [
+    "EXCEPTIONALLY_RESERVED",
+    "Country",
+    "Region",
+    "check_country",
+    "check_region",
+    "country_codes",
+    "country_problem",
+]
 
 #: ISO 3166-1 exceptional reservations the catalog may use (not in pycountry's table)
 EXCEPTIONALLY_RESERVED = frozenset({"EU"})
@@ -43,3 +54,21 @@ def country_problem(code: str) -> str | None:
     if upper == "UK":
         return "'UK' is not an ISO 3166-1 code; the United Kingdom is 'GB'"
     return f"'{code}' is not an ISO 3166-1 alpha-2 country code (such as KR, US, CN)"
+
+
+def check_country(code: str) -> str:
+    if (problem := country_problem(code)) is not None:
+        raise ValueError(problem)
+    return code
+
+
+def check_region(code: str) -> str:
+    if (problem := country_problem(code)) is not None:
+        raise ValueError(f"region {problem}")
+    return code
+
+
+#: a pydantic field holding a known country code (a jurisdiction)
+Country = Annotated[str, AfterValidator(check_country)]
+#: a country where a provider says it processes data
+Region = Annotated[str, AfterValidator(check_region)]

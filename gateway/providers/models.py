@@ -23,7 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gateway.errors import ConfigError
-from gateway.providers.countries import country_problem
+from gateway.providers.countries import Country, country_problem
 from gateway.validation import describe_validation_error
 
 __all__ = [
@@ -53,7 +53,7 @@ class Developer(_Strict):
 
     id: str = Field(pattern=_ID)
     name: str
-    jurisdiction: str
+    jurisdiction: Country
     source: str
     #: catalog provider ids that are this developer's own API
     apis: list[str] = Field(default_factory=list)
@@ -70,13 +70,6 @@ class Developer(_Strict):
             if value != value.lower() or not value:
                 raise ValueError(f"'{value}' must be lower case (matching ignores case)")
         return values
-
-    @field_validator("jurisdiction")
-    @classmethod
-    def _known_country(cls, code: str) -> str:
-        if (problem := country_problem(code)) is not None:
-            raise ValueError(problem)
-        return code
 
 
 class Serving(_Strict):

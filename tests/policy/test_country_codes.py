@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.cli import main
 from gateway.providers.countries import country_codes, country_problem
+from tests.policy.test_check_references import check
 
 POLICY = """\
 policy: countries
@@ -35,13 +35,6 @@ rules:
     when: {{ provider: [internal-llm] }}
     action: block
 """
-
-
-def check(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    path = tmp_path / "policy.yaml"
-    path.write_text(text, encoding="utf-8")
-    code = main(["policy", "check", str(path)])
-    return code, capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
