@@ -47,10 +47,12 @@ def build_admin_app(
         return {"name": call.principal.name, "role": call.principal.role}
 
     for router in [whoami, *routers]:
+        for route in router.routes:  # before including: the app may hold them lazily
+            if isinstance(route, APIRoute) and not _declares_action(route.dependant):
+                raise ConfigError(
+                    f"admin route /admin/v1{route.path} declares no action (requires(...))"
+                )
         app.include_router(router, prefix="/admin/v1")
-    for route in app.routes:
-        if isinstance(route, APIRoute) and not _declares_action(route.dependant):
-            raise ConfigError(f"admin route {route.path} declares no action (requires(...))")
 
     @app.exception_handler(HTTPException)
     async def _error(_request: Request, exc: HTTPException) -> JSONResponse:

@@ -53,3 +53,21 @@ def test_each_bound(document: bytes, limits: YamlLimits, message: str) -> None:
 def test_an_alias_inside_its_own_anchor_is_refused() -> None:
     with pytest.raises(PolicyTooLarge, match="contains it"):
         read_source(b"a: &a [1, *a]\n", "p.yaml")
+
+
+def test_the_policy_file_and_stored_versions_have_the_same_bounds(tmp_path) -> None:
+    from gateway.detect import SUPPORTED_ENTITIES
+    from gateway.policy.loader import load_policy
+    from gateway.rollout.store import StoredVersion
+    from gateway.rollout.versions import compile_stored
+
+    path = tmp_path / "policy.yaml"
+    path.write_bytes(alias_bomb())
+    started = time.monotonic()
+    with pytest.raises(PolicyTooLarge, match=r"policy\.yaml: aliases expand"):
+        load_policy(path, SUPPORTED_ENTITIES)
+    # A version read from Redis (signed by a replica, or written by whoever owns Redis).
+    stored = StoredVersion("0" * 16, "bomb", alias_bomb().decode(), "x", 0.0, "upload")
+    with pytest.raises(PolicyTooLarge, match="aliases expand"):
+        compile_stored(stored, path)
+    assert time.monotonic() - started < 1.0
