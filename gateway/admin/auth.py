@@ -19,7 +19,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, get_args
+from typing import Annotated, cast, get_args
 
 from fastapi import Depends, HTTPException, Request
 
@@ -51,9 +51,8 @@ def role_of(name: str, roles: Mapping[str, AdminRole], default: AdminRole) -> Ad
     """``roles[name]``, else ``name`` if it is a role, else ``default``."""
     if name in roles:
         return roles[name]
-    for role in get_args(AdminRole):
-        if name == role:
-            return role  # type: ignore[no-any-return]
+    if name in get_args(AdminRole):
+        return cast(AdminRole, name)
     return default
 
 
