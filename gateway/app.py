@@ -17,6 +17,8 @@ import orjson
 from gateway.admin import AdminAuth, build_admin_app, load_admin_tokens
 from gateway.admin.audit import audit_router
 from gateway.admin.audit_review import audit_review_router
+from gateway.admin.auth import log_admin_roles
+from gateway.admin.journal import AdminJournal
 from gateway.admin.policies import policies_router
 from gateway.answers.inspect import AnswerInspection
 from gateway.attachments import AttachmentLimits, AttachmentReader
@@ -265,8 +267,11 @@ def build_app(
             env=settings.admin.token_env,
             file=settings.admin.token_file,
             environ=env,
-        )
+        ),
+        roles=settings.admin.roles,
+        default_role=settings.admin.default_role,
     )
+    log_admin_roles(admin_auth, settings.admin)
     zone = resolve_zone(settings.audit.timezone)
     review = audit_review_router(
         audit,
@@ -277,6 +282,7 @@ def build_app(
     admin = build_admin_app(
         routers=[policies_router(rollout, audit), audit_router(audit, zone), review],
         auth=admin_auth,
+        journal=AdminJournal(audit),
     )
     log.info(
         "policy %s (version %s): %d rules, scanning %s",

@@ -3,11 +3,17 @@
 The key is printed once, on stdout alone (so ``KEY=$(haetae keys create …)``
 works); only its digest is written to the key file. The running gateway picks
 up new and revoked keys within ``identity.api_keys.reload_seconds``.
+
+Issuing and revoking are admin actions: each is a chained ``admin`` record in
+the audit store of ``--config`` (or ``--audit-url``), by the operating-system
+user, with the key's id and user — never the key. The store is opened before
+the key file is touched, so an unreachable audit store changes nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import sys
 from pathlib import Path
@@ -34,6 +40,7 @@ def register(commands: Any) -> None:
         "--group", action="append", default=[], help="a group of the user (repeatable)"
     )
     create.add_argument("--note", help="what the key is for (shown by 'list')")
+    _audit_option(create)
     create.set_defaults(run=_create)
 
     listing = sub.add_parser("list", help="show issued keys (never the keys themselves)")
@@ -44,6 +51,7 @@ def register(commands: Any) -> None:
     revoke = sub.add_parser("revoke", help="revoke a key by its id (k_…)")
     _file_options(revoke)
     revoke.add_argument("key_id", help="the id shown by 'create' and 'list'")
+    _audit_option(revoke)
     revoke.set_defaults(run=_revoke)
 
 
@@ -55,6 +63,12 @@ def _file_options(parser: argparse.ArgumentParser) -> None:
         help=f"YAML config file (or ${CONFIG_FILE_VARIABLE}); names identity.api_keys.file",
     )
     parser.add_argument("--file", type=Path, help="the key file (overrides the config)")
+
+
+def _audit_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--audit-url", help="audit store that records the action (default: the config's)"
+    )
 
 
 def _key_file(args: argparse.Namespace) -> KeyFile:
@@ -71,9 +85,51 @@ def _key_file(args: argparse.Namespace) -> KeyFile:
     return KeyFile(path)
 
 
+def _audit_store(args: argparse.Namespace) -> Any:
+    """The audit store that records this action, opened now; None with no config at all."""
+    from gateway.audit.open import open_audit_store
+
+    url = args.audit_url
+    if url is None and args.config is not None:
+        from gateway.settings import load_settings
+
+        url = load_settings(Path(args.config)).audit.url
+    if url is None:
+        print(
+            "warning: no --config or --audit-url: this action is not recorded in an audit trail",
+            file=sys.stderr,
+        )
+        return None
+    try:
+        return open_audit_store(url)
+    except ValueError as exc:
+        raise ConfigError(f"audit store: {exc}") from None
+
+
+def _record(store: Any, action: str, entry: KeyEntry) -> None:
+    if store is None:
+        return
+    from gateway.audit.admin_event import admin_record
+
+    store.append_now(
+        admin_record(
+            actor=getpass.getuser(),
+            role="local",  # whoever can write the key file; not an admin-API token
+            action=action,
+            outcome="ok",
+            method="CLI",
+            path=f"haetae {action.replace('.', ' ')}",
+            target={"key_id": entry.id, "user": entry.user},
+        )
+    )
+    store.close()
+
+
 def _create(args: argparse.Namespace) -> int:
     key_file = _key_file(args)
+    store = _audit_store(args)
     key, entry = key_file.create(args.user, args.group, args.note)
+    _record(store, "keys.create", entry)
     print(key)
     print(
         f"issued {entry.id} for {entry.user} (groups: {', '.join(entry.groups) or '-'}) "
@@ -115,6 +171,9 @@ def _row(entry: KeyEntry) -> tuple[str, str, str, str, str, str]:
 
 
 def _revoke(args: argparse.Namespace) -> int:
-    entry = _key_file(args).revoke(args.key_id)
+    key_file = _key_file(args)
+    store = _audit_store(args)
+    entry = key_file.revoke(args.key_id)
+    _record(store, "keys.revoke", entry)
     print(f"{entry.id} ({entry.user}) revoked {entry.revoked}", file=sys.stderr)
     return 0

@@ -480,11 +480,24 @@ class SiemSettings(_Strict):
         return value
 
 
+#: what an admin token (later a console user) may do; the table is gateway/admin/roles.py
+AdminRole = Literal["admin", "policy_author", "policy_approver", "auditor", "viewer"]
+
+
 class AdminSettings(_Strict):
-    """Tokens for ``/admin/v1``: a comma-separated variable and/or ``name:token`` lines."""
+    """Tokens for ``/admin/v1``: a comma-separated variable and/or ``name:token`` lines.
+
+    A token's role is ``roles[name]``; else its name when the name is a role
+    (a token called ``auditor`` is an auditor); else ``default_role``.
+    """
 
     token_env: str = "HAETAE_ADMIN_TOKEN"
     token_file: Path | None = None
+    roles: dict[str, AdminRole] = Field(default_factory=dict)
+    # ``admin`` keeps a deployment's existing single token working; see docs/security.md
+    default_role: AdminRole = "admin"
+    # an activation needs an approval by someone other than the author; false: one person
+    four_eyes: bool = True
 
 
 #: 'none' and the HMAC family are refused: a JWKS holds public keys, and HS* with a

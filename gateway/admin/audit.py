@@ -2,17 +2,20 @@
 
 Query parameters are parsed here rather than by FastAPI's validation so that a
 mistake gets the admin API's one error shape and a sentence that says what to
-send instead. Handlers are plain functions: FastAPI runs them on its thread
-pool, so a slow database never blocks the gateway's event loop.
+send instead. The store is read on a worker thread, so a slow database never
+blocks the gateway's event loop. Every read is itself an admin record (the
+query, never the results), written before the results are sent.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, tzinfo
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Request
 
+from gateway.admin.journal import AdminCall, requires
 from gateway.audit.query import BUCKETS, DIRECTIONS, STATS_DIMENSIONS, AuditFilter, parse_time
 from gateway.audit.review import count
 from gateway.audit.sqlstore import SQLAuditStore
@@ -68,6 +71,14 @@ def _unknown(params: dict[str, str], allowed: set[str]) -> None:
         )
 
 
+def _query(params: dict[str, str], allowed: set[str]) -> dict[str, str]:
+    """The query as the record keeps it: known parameters, values cut short; an
+    unknown parameter is named but its value is not kept (it could be anything)."""
+    return {
+        name: (value[:200] if name in allowed else "…") for name, value in sorted(params.items())
+    }
+
+
 def audit_router(store: SQLAuditStore, zone: tzinfo = UTC) -> APIRouter:
     """Search and counts; ``zone`` (``audit.timezone``) reads dates and cuts day buckets."""
     router = APIRouter()
@@ -85,8 +96,15 @@ def audit_router(store: SQLAuditStore, zone: tzinfo = UTC) -> APIRouter:
     stats_params = {*FILTERS, "direction", "start", "end", "by", "per", "tz"}
 
     @router.get("/audit")
-    def search(request: Request) -> dict[str, Any]:
+    async def search(
+        request: Request, call: Annotated[AdminCall, requires("audit.read")]
+    ) -> dict[str, Any]:
         params = dict(request.query_params)
+        async with call.recorded():
+            call.details["query"] = _query(params, search_params)
+            return await asyncio.to_thread(_search, params)
+
+    def _search(params: dict[str, str]) -> dict[str, Any]:
         _unknown(params, search_params)
         order = params.get("order", "desc")
         if order not in ("desc", "asc"):
@@ -118,8 +136,15 @@ def audit_router(store: SQLAuditStore, zone: tzinfo = UTC) -> APIRouter:
         return body
 
     @router.get("/audit/stats")
-    def stats(request: Request) -> dict[str, Any]:
+    async def stats(
+        request: Request, call: Annotated[AdminCall, requires("audit.stats")]
+    ) -> dict[str, Any]:
         params = dict(request.query_params)
+        async with call.recorded():
+            call.details["query"] = _query(params, stats_params)
+            return await asyncio.to_thread(_stats, params)
+
+    def _stats(params: dict[str, str]) -> dict[str, Any]:
         _unknown(params, stats_params)
         by, per = params.get("by", "decision"), params.get("per", "hour")
         if per not in BUCKETS:

@@ -10,15 +10,17 @@ report: 200 whatever it found, since the report is the answer.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Iterator
 from datetime import UTC, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import StreamingResponse
 
 from gateway.admin.audit import FILTERS, parse_filter, parse_zone
+from gateway.admin.journal import AdminCall, requires
 from gateway.audit.export import CSV_ENCODINGS, csv_lines, encode_lines, matching
 from gateway.audit.verify import report_warnings, verify_chain
 
@@ -49,8 +51,18 @@ def audit_review_router(
     export_params = {*FILTERS, "start", "end", "tz", "format", "encoding"}
 
     @router.get("/audit/export")
-    def export(request: Request) -> StreamingResponse:
+    async def export(
+        request: Request, call: Annotated[AdminCall, requires("audit.read")]
+    ) -> StreamingResponse:
         params = dict(request.query_params)
+        async with call.recorded():  # who exported what: the query, never the records
+            call.details["query"] = {
+                name: (value[:200] if name in export_params else "…")
+                for name, value in sorted(params.items())
+            }
+            return await asyncio.to_thread(_export, params)
+
+    def _export(params: dict[str, str]) -> StreamingResponse:
         extra = sorted(set(params) - export_params)
         if extra:
             allowed = ", ".join(sorted(export_params))
@@ -79,9 +91,15 @@ def audit_review_router(
         return StreamingResponse(body, media_type=media, headers=headers)
 
     @router.get("/audit/verify")
-    def verify(request: Request) -> dict[str, Any]:
-        if request.query_params:
-            raise HTTPException(400, "verify takes no parameters")
+    async def verify(
+        request: Request, call: Annotated[AdminCall, requires("audit.verify")]
+    ) -> dict[str, Any]:
+        async with call.recorded():
+            if request.query_params:
+                raise HTTPException(400, "verify takes no parameters")
+            return await asyncio.to_thread(_verify)
+
+    def _verify() -> dict[str, Any]:
         try:
             checkpoints = store.checkpoints()
             entries = None if witness is None else list(witness.entries())

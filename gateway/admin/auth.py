@@ -3,22 +3,28 @@
 Tokens come from an environment variable or a file (one per line, optionally
 ``name:token`` so that audit trails can say *who* changed a policy). With no
 token configured the admin API answers 503 rather than being open: an unset
-secret must never mean "anyone may change the policy". Roles arrive later; the
-check lives here so that every route already goes through it.
+secret must never mean "anyone may change the policy".
+
+Each token has a role (``roles.py``): ``admin.roles[name]``, else the name
+itself when it is a role's name (a token called ``auditor`` is an auditor, not
+an admin), else ``admin.default_role``. What a role may do is checked per
+route by ``roles.requires``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast, get_args
 
 from fastapi import Depends, HTTPException, Request
 
 from gateway.errors import ConfigError
+from gateway.settings import AdminRole, AdminSettings
 
 __all__ = [
     "AdminAuth",
@@ -26,14 +32,28 @@ __all__ = [
     "CurrentPrincipal",
     "current_principal",
     "load_admin_tokens",
+    "log_admin_roles",
+    "role_of",
 ]
+
+log = logging.getLogger("haetae.admin")
 
 
 @dataclass(frozen=True, slots=True)
 class AdminPrincipal:
-    """Who made an admin call: the token's name, never the token."""
+    """Who made an admin call: the token's name (never the token) and its role."""
 
     name: str
+    role: AdminRole = "admin"
+
+
+def role_of(name: str, roles: Mapping[str, AdminRole], default: AdminRole) -> AdminRole:
+    """``roles[name]``, else ``name`` if it is a role, else ``default``."""
+    if name in roles:
+        return roles[name]
+    if name in get_args(AdminRole):
+        return cast(AdminRole, name)
+    return default
 
 
 def load_admin_tokens(*, env: str, file: Path | None, environ: Mapping[str, str]) -> dict[str, str]:
@@ -63,8 +83,21 @@ def load_admin_tokens(*, env: str, file: Path | None, environ: Mapping[str, str]
 class AdminAuth:
     """A FastAPI dependency: ``Depends(auth)`` yields the calling principal."""
 
-    def __init__(self, token_digests: Mapping[str, str]) -> None:
-        self._digests = dict(token_digests)
+    def __init__(
+        self,
+        token_digests: Mapping[str, str],
+        roles: Mapping[str, AdminRole] | None = None,
+        default_role: AdminRole = "admin",
+    ) -> None:
+        self._digests = {
+            digest: AdminPrincipal(name, role_of(name, roles or {}, default_role))
+            for digest, name in token_digests.items()
+        }
+
+    @property
+    def principals(self) -> list[AdminPrincipal]:
+        """Every configured token's name and role (for the start-up log)."""
+        return list(self._digests.values())
 
     async def __call__(self, request: Request) -> AdminPrincipal:
         if not self._digests:
@@ -77,14 +110,28 @@ class AdminAuth:
                 headers={"WWW-Authenticate": "Bearer"},
             )
         digest = _digest(token.strip())
-        for known, name in self._digests.items():
+        for known, principal in self._digests.items():
             if hmac.compare_digest(known, digest):
-                principal = AdminPrincipal(name)
                 request.state.admin_principal = principal
                 return principal
         raise HTTPException(
             401, "admin token not recognised", headers={"WWW-Authenticate": "Bearer"}
         )
+
+
+def log_admin_roles(auth: AdminAuth, settings: AdminSettings) -> None:
+    """Say at start-up which role each token got, and warn of an implicit ``admin``."""
+    for principal in auth.principals:
+        implicit = principal.name not in settings.roles and principal.name != principal.role
+        log.info("admin token '%s': role %s", principal.name, principal.role)
+        if implicit and principal.role == "admin":
+            log.warning(
+                "admin token '%s' is an admin by admin.default_role; give it the role it "
+                "needs in admin.roles (see docs/security.md)",
+                principal.name,
+            )
+    for name in sorted(set(settings.roles) - {p.name for p in auth.principals}):
+        log.warning("admin.roles names '%s', but no admin token has that name", name)
 
 
 def current_principal(request: Request) -> AdminPrincipal:

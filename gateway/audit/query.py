@@ -15,6 +15,7 @@ from typing import Literal
 
 import orjson
 
+from gateway.audit.admin_event import ADMIN_DECISION
 from gateway.audit.phases import COMPLETE
 from gateway.audit.record import AuditRecord
 from gateway.audit.timezone import parse_time
@@ -129,9 +130,13 @@ def decode_cursor(cursor: str) -> tuple[float, int]:
 
 
 def where_sql(f: AuditFilter, d: Dialect) -> tuple[list[str], list[object]]:
+    """The filters as SQL. Admin actions share the chain but are not requests: they
+    are left out unless ``decision`` asks for them (``decision=admin``)."""
     p = d.param
     clauses: list[str] = []
     params: list[object] = []
+    if f.decision is None:
+        clauses.append(f"decision <> '{ADMIN_DECISION}'")
     if f.start is not None:
         clauses.append(f"time >= {p}")
         params.append(f.start)
@@ -233,6 +238,7 @@ def stats_sql(
         # A forwarded request counts once, by its opening; what its answer held is
         # in its completion, so answer counts read completions.
         clauses.append(f"decision <> '{COMPLETE}'")
+
     source = "audit_records"
     keys: list[str] = []
     for name in dimensions:

@@ -318,6 +318,17 @@ class SQLAuditStore(ThreadedAuditStore):
         with self._transaction() as conn:
             conn.execute("ANALYZE audit_records")
 
+    def append_now(self, record: AuditRecord) -> AuditRecord:
+        """Chain and commit one record in a transaction of its own, with no writer thread.
+
+        For the CLI's administrative records (a key issued or revoked): the tail is
+        read inside the transaction, so a running gateway's writer and this one
+        never chain onto the same record.
+        """
+        with self._transaction() as conn:
+            self._append_chained(conn, [record])
+        return record
+
     # -- retention -------------------------------------------------------------------
 
     def purge(self, before: float, *, actor: str) -> PurgeResult:

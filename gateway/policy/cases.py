@@ -33,6 +33,7 @@ __all__ = [
     "FileReport",
     "Sketcher",
     "format_reports",
+    "run_cases",
     "run_policy_tests",
 ]
 
@@ -177,12 +178,21 @@ def run_policy_tests(
         report.policy = policy
         if not policy.document.tests:
             report.error = "no test cases ('tests:'): every policy ships with its own"
-        # A case may name a provider the policy itself declares: judge it by the merged catalog.
-        merged = catalog or policy_catalog(policy.name, policy.document.providers)
-        sketch = Sketcher(policy, merged, known_entities)
-        report.results = [check_case(policy, case, sketch) for case in policy.document.tests]
+        report.results = run_cases(policy, known_entities, catalog)
         reports.append(report)
     return reports
+
+
+def run_cases(
+    policy: CompiledPolicy,
+    known_entities: Collection[str],
+    catalog: Mapping[str, CatalogEntry] | None = None,  # default: the policy's merged catalog
+) -> list[CaseResult]:
+    """Every case of the policy's ``tests:``, judged by the policy itself; blocking."""
+    # A case may name a provider the policy itself declares: judge it by the merged catalog.
+    merged = catalog or policy_catalog(policy.name, policy.document.providers)
+    sketch = Sketcher(policy, merged, known_entities)
+    return [check_case(policy, case, sketch) for case in policy.document.tests]
 
 
 def format_reports(reports: Sequence[FileReport]) -> str:

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gateway.policy.facts import PolicyInput
 from gateway.policy.source import KeyPath, PolicyError
+from gateway.providers.countries import country_problem
 
 __all__ = [
     "MATCHERS",
@@ -107,21 +108,22 @@ _ENTITY = re.compile(r"^[A-Z*?][A-Z0-9_*?]*$")
 
 
 def check_countries(values: list[str]) -> list[str]:
-    """Country codes compare in upper case; the user may write ``kr``."""
-    return [v.upper() if len(v) == 2 else v for v in values]
+    """ISO 3166-1 alpha-2 codes as written, in capitals: ``KOR`` or ``kr`` never match
+    a request (the catalog's codes are ``KR``), so they are refused, not guessed at."""
+    for value in values:
+        if (problem := country_problem(value)) is not None:
+            raise ValueError(problem)
+    return values
+
+
+#: what ``endpoint.ip_country`` may name besides a country
+_ADDRESS_STATES = ("unresolved", "unknown", "private")
 
 
 def check_ip_countries(values: list[str]) -> list[str]:
-    values = check_countries(values)
     for value in values:
-        if not (len(value) == 2 and value.isalpha()) and value not in (
-            "unresolved",
-            "unknown",
-            "private",
-        ):
-            raise ValueError(
-                f"'{value}' is not a two-letter country code, 'unresolved', 'unknown' or 'private'"
-            )
+        if value not in _ADDRESS_STATES and (problem := country_problem(value)) is not None:
+            raise ValueError(f"{problem}; or one of {', '.join(_ADDRESS_STATES)}")
     return values
 
 

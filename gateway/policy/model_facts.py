@@ -51,4 +51,6 @@ def check_operators(values: list[str]) -> list[str]:
 
 
 def check_model_countries(values: list[str]) -> list[str]:
-    return [UNKNOWN if v.lower() == UNKNOWN else v for v in check_countries(values)]
+    """Country codes, or ``unknown``: a model the catalog cannot place."""
+    check_countries([v for v in values if v != UNKNOWN])
+    return values

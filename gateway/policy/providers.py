@@ -20,12 +20,11 @@ active policy states; the policy's version hash covers them like any other line.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from functools import cache
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from gateway.errors import ConfigError
 from gateway.providers.catalog import (
@@ -36,11 +35,11 @@ from gateway.providers.catalog import (
     Family,
     load_catalog,
 )
+from gateway.providers.countries import Country, Region
 
 __all__ = ["ProviderId", "ProviderSpec", "merge_providers", "policy_catalog"]
 
 ProviderId = Annotated[str, StringConstraints(pattern=PROVIDER_ID_PATTERN)]
-_Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 
 #: what a provider new to the catalog must state; the rest has defaults
 REQUIRED_FOR_NEW: tuple[str, ...] = ("family", "base_url", "operator", "jurisdiction", "regions")
@@ -57,21 +56,13 @@ class ProviderSpec(BaseModel):
     hosts: list[str] | None = None
     auth_header: AuthHeader | None = None
     operator: str | None = None
-    jurisdiction: _Country | None = None
-    parent_jurisdiction: _Country | None = None
-    regions: list[str] | Literal["unknown"] | None = None
+    jurisdiction: Country | None = None
+    parent_jurisdiction: Country | None = None
+    regions: list[Region] | Literal["unknown"] | None = None
     source: str | None = None
     regions_source: str | None = None
     unverified: list[Fact] | None = None
     notes: str | None = None
-
-    @field_validator("regions")
-    @classmethod
-    def _country_codes(cls, regions: list[str] | str | None) -> list[str] | str | None:
-        for code in regions if isinstance(regions, list) else ():
-            if not re.fullmatch(r"[A-Z]{2}", code):
-                raise ValueError(f"region '{code}' is not an ISO 3166 country code such as KR")
-        return regions
 
 
 def merge_providers(

@@ -15,10 +15,15 @@ import yaml
 from pydantic import ValidationError
 
 from gateway.errors import ConfigError
+from gateway.policy.yaml_bounds import BoundedLoader, YamlLimits, YamlTooLarge
 
-__all__ = ["KeyPath", "PolicyError", "SourceFile", "read_source"]
+__all__ = ["KeyPath", "PolicyError", "PolicyTooLarge", "SourceFile", "read_source"]
 
 KeyPath = tuple[str | int, ...]
+
+
+class PolicyTooLarge(ConfigError):
+    """The YAML crossed a bound of ``YamlLimits`` (size, depth, aliases, parse time)."""
 
 
 class PolicyError(ConfigError):
@@ -108,9 +113,9 @@ class SourceFile:
         return kept
 
 
-class _PolicyLoader(yaml.SafeLoader):
-    """YAML without binary values: a policy holds text, and bytes would reach the
-    schema as text by another route than the one the checks read."""
+class _PolicyLoader(BoundedLoader):
+    """Bounded YAML without binary values: a policy holds text, and bytes would reach
+    the schema as text by another route than the one the checks read."""
 
 
 def _refuse_binary(loader: yaml.SafeLoader, node: yaml.Node) -> None:
@@ -122,15 +127,17 @@ def _refuse_binary(loader: yaml.SafeLoader, node: yaml.Node) -> None:
 _PolicyLoader.add_constructor("tag:yaml.org,2002:binary", _refuse_binary)
 
 
-def read_source(raw: bytes, name: str) -> SourceFile:
-    """Parse YAML, remembering where each key and list item begins."""
+def read_source(raw: bytes, name: str, limits: YamlLimits | None = None) -> SourceFile:
+    """Parse YAML within ``limits``, remembering where each key and list item begins."""
     try:
-        loader = _PolicyLoader(raw)
+        loader = _PolicyLoader(raw, limits or YamlLimits())
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    except YamlTooLarge as exc:
+        raise PolicyTooLarge(f"{name}: {exc}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         at = f"{name}:{mark.line + 1}" if mark is not None else name

@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from gateway.errors import ConfigError
+from gateway.providers.countries import Country, Region
 from gateway.settings import CredentialSettings, ProviderSettings
 from gateway.validation import describe_validation_error
 
@@ -39,7 +40,6 @@ AuthHeader = Literal["authorization", "x-api-key", "x-goog-api-key", "api-key"]
 Fact = Literal["operator", "jurisdiction", "regions", "base_url", "hosts"]
 
 PROVIDER_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
-_COUNTRY = r"^[A-Z]{2}$"
 #: lower-case host names where ``*`` stands for any run of characters; no other glob syntax
 _HOST_GLOB = re.compile(r"^[a-z0-9*]([a-z0-9.*-]*[a-z0-9])?(:[0-9]{1,5})?$")
 
@@ -58,10 +58,10 @@ class CatalogEntry(BaseModel):
     hosts: list[str] = Field(default_factory=list)
     auth_header: AuthHeader
     operator: str
-    jurisdiction: str = Field(pattern=_COUNTRY)
-    parent_jurisdiction: str | None = Field(default=None, pattern=_COUNTRY)
+    jurisdiction: Country
+    parent_jurisdiction: Country | None = None
     #: where the operator says it processes data (ISO country codes)
-    regions: list[str] = Field(default_factory=list)
+    regions: list[Region] = Field(default_factory=list)
     source: str
     #: where the ``regions`` claim comes from, when not from ``source``
     regions_source: str | None = None
@@ -73,14 +73,6 @@ class CatalogEntry(BaseModel):
     def _unknown_regions(cls, value: Any) -> Any:
         # ``regions: unknown`` reads better in YAML than an empty list
         return [] if value == "unknown" else value
-
-    @field_validator("regions")
-    @classmethod
-    def _country_codes(cls, regions: list[str]) -> list[str]:
-        for code in regions:
-            if not re.fullmatch(_COUNTRY, code):
-                raise ValueError(f"region '{code}' is not an ISO 3166 country code such as KR")
-        return regions
 
     @field_validator("hosts")
     @classmethod

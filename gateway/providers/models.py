@@ -23,6 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gateway.errors import ConfigError
+from gateway.providers.countries import Country, country_problem
 from gateway.validation import describe_validation_error
 
 __all__ = [
@@ -38,7 +39,6 @@ __all__ = [
 #: the operator and jurisdiction of a model no developer entry recognises
 UNKNOWN = "unknown"
 
-_COUNTRY = r"^[A-Z]{2}$"
 _ID = r"^[a-z0-9][a-z0-9-]*$"
 #: Bedrock's ``[region.]vendor.model`` ids (``us.deepseek.r1-v1:0``)
 _BEDROCK = re.compile(r"^(?:(?:us|eu|apac|us-gov|global|jp|au|ca)\.)?([a-z0-9-]+)\.(.+)$")
@@ -53,7 +53,7 @@ class Developer(_Strict):
 
     id: str = Field(pattern=_ID)
     name: str
-    jurisdiction: str = Field(pattern=_COUNTRY)
+    jurisdiction: Country
     source: str
     #: catalog provider ids that are this developer's own API
     apis: list[str] = Field(default_factory=list)
@@ -255,11 +255,8 @@ def load_models(text: str | None = None) -> ModelCatalog:
         raise ConfigError(f"invalid model catalog:\n{describe_validation_error(exc)}") from None
     for provider_id, serving in parsed.serving.items():
         for host, country in serving.hosts.items():
-            if not re.fullmatch(_COUNTRY, country):
-                raise ConfigError(
-                    f"model catalog: serving.{provider_id}.hosts.{host}: "
-                    f"'{country}' is not an ISO 3166 country code"
-                )
+            if (problem := country_problem(country)) is not None:
+                raise ConfigError(f"model catalog: serving.{provider_id}.hosts.{host}: {problem}")
     return ModelCatalog(parsed.developers, parsed.serving)
 
 

@@ -76,4 +76,5 @@ def build_rollout(
         file_poll_interval=config.file_poll_interval,
         unready_when_unreachable=config.unready_when_unreachable,
         can_sign=can_sign,
+        four_eyes=settings.admin.four_eyes,
     )

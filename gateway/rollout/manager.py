@@ -32,17 +32,24 @@ from gateway.errors import ConfigError
 from gateway.policy.active import PolicyHolder
 from gateway.policy.diff import diff_policies
 from gateway.policy.evaluate import CompiledPolicy
+from gateway.rollout.approvals import FourEyes
 from gateway.rollout.signing import UntrustedState
 from gateway.rollout.store import (
+    Approval,
     ChangeRecord,
     PointerTaken,
     PolicyStore,
     StoredVersion,
     StoreUnavailable,
 )
-from gateway.rollout.versions import compile_candidate, compile_stored
+from gateway.rollout.versions import compile_candidate, compile_stored, require_passing_tests
 
-__all__ = ["ReadOnlyReplica", "Rollout", "RolloutConflict", "UnknownVersion"]
+__all__ = [
+    "ReadOnlyReplica",
+    "Rollout",
+    "RolloutConflict",
+    "UnknownVersion",
+]
 
 log = logging.getLogger("haetae.rollout")
 
@@ -76,6 +83,7 @@ class Rollout:
         file_poll_interval: float = 1.0,
         unready_when_unreachable: bool = False,
         can_sign: bool = True,
+        four_eyes: bool = False,
     ) -> None:
         self.holder = holder
         self.store = store
@@ -92,6 +100,9 @@ class Rollout:
         self._file_version = holder.active.version
         self._file_principal = f"file:{policy_file}"
         self.can_sign = can_sign
+        #: an admin activation needs an approval by someone other than the author
+        self.approvals = FourEyes(store, required=four_eyes)
+        self._tests_passed: set[str] = set()  # versions whose own tests passed here
         # The shared pointer did not verify at the last read: re-activating the
         # version this replica serves is then a repair, not a conflict.
         self._shared_untrusted = False
@@ -185,6 +196,7 @@ class Rollout:
         except UnicodeDecodeError:
             raise ConfigError("<upload>: a policy must be UTF-8 text") from None
         compiled = await asyncio.to_thread(self.compile, raw)
+        await asyncio.to_thread(self.require_tests, compiled)
         stored = StoredVersion(
             version=compiled.version,
             name=compiled.name,
@@ -228,6 +240,10 @@ class Rollout:
                 raise RolloutConflict(f"version {version} is already active")
             if compiled is None:
                 compiled = await self.compiled_version(version)
+            if action in ("activate", "rollback"):  # an admin's choice, not the file's
+                await asyncio.to_thread(self.require_tests, compiled)
+            if action == "activate":
+                await self.approvals.require(version)
             # One replica's own file stays "file"; anything shared is the store's.
             local_file = action == "reload" and self.store.kind == "local"
             ready = await self.holder.prepare(compiled, "file" if local_file else self.store.kind)
@@ -262,6 +278,28 @@ class Rollout:
             if to is None:
                 raise RolloutConflict("there is no earlier active version to roll back to")
         return await self.activate(to, by, action="rollback")
+
+    async def approve(self, version: str, by: str, role: str) -> Approval:
+        """Record ``by``'s approval of exactly ``version``; its author cannot approve it.
+
+        The version must compile here and pass its own tests: an approval is of
+        something that could be activated.
+        """
+        self._require_signing()
+        stored = await self.store.get_version(version)
+        if stored is None:
+            raise UnknownVersion(version)
+        self.approvals.refuse_author(stored, by)  # before compiling: it needs no work
+        compiled = await self.compiled_version(version)
+        await asyncio.to_thread(self.require_tests, compiled)
+        approval = await self.approvals.approve(stored, by, role)
+        log.info("policy version %s approved by %s", version, by)
+        return approval
+
+    def require_tests(self, compiled: CompiledPolicy) -> None:
+        if compiled.version not in self._tests_passed:
+            require_passing_tests(compiled)
+            self._tests_passed.add(compiled.version)
 
     # -- keeping in step ---------------------------------------------------
 

@@ -6,6 +6,7 @@ Keys, all under the configured prefix (default ``haetae:policy:``)::
     {prefix}active        string the signed ChangeRecord that made the active version
     {prefix}history       list   signed ChangeRecords, newest first (trimmed)
     {prefix}file-version  string signed: the last policy-file version a replica rolled out
+    {prefix}approvals:<v> hash   approver name → signed Approval of version <v> (four eyes)
     {prefix}activated     pub/sub channel: the new active hash, on every change
 
 Redis is storage and transport, never authority: each value is sealed with
@@ -42,7 +43,13 @@ from redis.exceptions import RedisError, WatchError
 
 from gateway.rollout.redis_connect import RedisTarget, describe_redis_error
 from gateway.rollout.signing import Rejections, RolloutKeys, UntrustedState
-from gateway.rollout.store import ChangeRecord, PointerTaken, StoredVersion, StoreUnavailable
+from gateway.rollout.store import (
+    Approval,
+    ChangeRecord,
+    PointerTaken,
+    StoredVersion,
+    StoreUnavailable,
+)
 
 __all__ = ["RedisPolicyStore", "read_active_blocking"]
 
@@ -242,6 +249,33 @@ class RedisPolicyStore:
             self.rejections.record(exc, previous)
             return True
         return bool(claimed.get("version") != version)
+
+    # -- approvals (four eyes) -----------------------------------------------
+
+    async def add_approval(self, approval: Approval) -> None:
+        key = f"{self._prefix}approvals:{approval.version}"
+        sealed = self._keys.seal("approval", dataclasses.asdict(approval))
+        await self._call(lambda: self._redis.hset(key, approval.by, sealed))
+
+    async def approvals(self, version: str) -> list[Approval]:
+        """Approvals that verify *and* name this version: a signed approval of another
+        version copied under this key is refused like any forgery."""
+        key = f"{self._prefix}approvals:{version}"
+        raw = await self._call(lambda: self._redis.hgetall(key))
+        found = []
+        for value in raw.values():
+            try:
+                approval = Approval(**self._keys.open("approval", value, key))
+                if approval.version != version:
+                    raise UntrustedState(key, "an approval of another version")
+            except TypeError:
+                self.rejections.record(UntrustedState(key, "malformed signed approval"), value)
+                continue
+            except UntrustedState as exc:
+                self.rejections.record(exc, value)
+                continue
+            found.append(approval)
+        return found
 
     # -- push, lifecycle ---------------------------------------------------
 

@@ -13,9 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gateway.errors import ConfigError
+from gateway.policy.source import PolicyTooLarge, read_source
 
 __all__ = ["check_file_references"]
 
@@ -24,10 +23,15 @@ _REFERENCE_KEYS = frozenset({"file", "include", "includes"})
 
 
 def check_file_references(raw: bytes, base_dir: Path, source: str) -> None:
+    """Raise ConfigError for a reference outside ``base_dir``; ``PolicyTooLarge`` for
+    YAML past its bounds (read with the loader's bounded parser: this walk would
+    otherwise expand an alias bomb)."""
     try:
-        document = yaml.safe_load(raw)
-    except yaml.YAMLError:
-        return  # not YAML: the loader reports that precisely
+        document = read_source(raw, source).data
+    except PolicyTooLarge:
+        raise
+    except ConfigError:
+        return  # not YAML, or not a mapping: the loader reports that precisely
     root = base_dir.resolve()
     for where, value in _references(document, ""):
         if not isinstance(value, str):

@@ -53,7 +53,7 @@ __all__ = [
     "load_rollout_keys",
 ]
 
-Kind = Literal["version", "change", "file-version"]
+Kind = Literal["version", "change", "file-version", "approval"]
 
 log = logging.getLogger("haetae.rollout")
 

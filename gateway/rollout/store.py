@@ -24,6 +24,7 @@ from typing import Any, Protocol
 import orjson
 
 __all__ = [
+    "Approval",
     "ChangeRecord",
     "LocalPolicyStore",
     "PointerTaken",
@@ -88,6 +89,27 @@ class ChangeRecord:
         return cls(**orjson.loads(raw))
 
 
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """A second person's yes to one exact policy version (its content hash).
+
+    Bound to the hash, an approval cannot be carried over to an edited policy:
+    any change of the YAML (or a file it includes) is a new version.
+    """
+
+    version: str
+    by: str  # the approving principal's name
+    role: str
+    at: float
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> Approval:
+        return cls(**orjson.loads(raw))
+
+
 class PolicyStore(Protocol):
     """Every method may raise ``StoreUnavailable``; none blocks the event loop for long."""
 
@@ -123,6 +145,14 @@ class PolicyStore(Protocol):
         """Record ``version`` as the policy file's; True if it differs from the last one."""
         ...
 
+    async def add_approval(self, approval: Approval) -> None:
+        """Keep an approval of ``approval.version``; one per approver (a repeat replaces it)."""
+        ...
+
+    async def approvals(self, version: str) -> list[Approval]:
+        """The approvals of exactly this version (ones that do not verify are left out)."""
+        ...
+
     async def wait_for_change(self, timeout: float) -> None:  # noqa: ASYNC109
         """Return when another replica announces an activation, or after ``timeout``."""
         ...
@@ -146,6 +176,7 @@ class LocalPolicyStore:
         self._active: str | None = None
         self._file_version: str | None = None
         self._history_limit = history_limit
+        self._approvals: dict[str, dict[str, Approval]] = {}
 
     async def put_version(self, version: StoredVersion) -> bool:
         if await self.get_version(version.version) is not None:
@@ -212,6 +243,23 @@ class LocalPolicyStore:
             self._write("file-version", version.encode())
         self._file_version = version
         return previous != version
+
+    async def add_approval(self, approval: Approval) -> None:
+        kept = await self._approvals_of(approval.version)
+        kept[approval.by] = approval
+        if self._dir is not None:
+            lines = b"".join(a.to_json() + b"\n" for a in kept.values())
+            self._write(f"approvals/{approval.version}.jsonl", lines)
+
+    async def approvals(self, version: str) -> list[Approval]:
+        return list((await self._approvals_of(version)).values())
+
+    async def _approvals_of(self, version: str) -> dict[str, Approval]:
+        if self._dir is not None and version.isalnum():
+            raw = self._read(f"approvals/{version}.jsonl") or b""
+            found = (Approval.from_json(line) for line in raw.splitlines() if line.strip())
+            self._approvals[version] = {a.by: a for a in found}
+        return self._approvals.setdefault(version, {})
 
     async def wait_for_change(self, timeout: float) -> None:  # noqa: ASYNC109
         await asyncio.sleep(timeout)

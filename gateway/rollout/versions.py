@@ -19,7 +19,11 @@ from gateway.policy.loader import parse_policy
 from gateway.rollout.references import check_file_references
 from gateway.rollout.store import StoredVersion
 
-__all__ = ["compile_candidate", "compile_stored"]
+__all__ = ["PolicyTestsFailed", "compile_candidate", "compile_stored", "require_passing_tests"]
+
+
+class PolicyTestsFailed(ConfigError):
+    """The policy's own ``tests:`` do not pass: it may be stored by no one, activated nowhere."""
 
 
 def compile_candidate(
@@ -52,3 +56,20 @@ def compile_stored(stored: StoredVersion, policy_file: Path) -> CompiledPolicy:
             "replica: the dictionary or included files next to its policy file differ"
         )
     return compiled
+
+
+def require_passing_tests(policy: CompiledPolicy, source: str = "<upload>") -> None:
+    """Run the policy's own ``tests:``; raise ``PolicyTestsFailed`` naming each failure.
+
+    Blocking (a case with ``text`` runs the detector). A policy without tests
+    has nothing that fails here; ``haetae policy test`` is where that is an error.
+    """
+    from gateway.policy.cases import run_cases
+
+    failed = [case for case in run_cases(policy, SUPPORTED_ENTITIES) if not case.passed]
+    if not failed:
+        return
+    lines = [f"{source}: {len(failed)} of the policy's own tests fail:"]
+    for case in failed:
+        lines.append(f"  {case.name}: " + "; ".join(case.problems))
+    raise PolicyTestsFailed("\n".join(lines))

@@ -31,7 +31,8 @@ log = logging.getLogger("haetae.siem")
 
 #: the decisions records carry (docs/audit.md); a filter naming another matches nothing
 KNOWN_DECISIONS = frozenset(
-    {"allow", "redact", "pseudonymize", "hash", "mask", "block", "error", "purge", COMPLETE}
+    {"allow", "redact", "pseudonymize", "hash", "mask", "block", "error", "purge"}
+    | {"admin", COMPLETE}
 )
 
 

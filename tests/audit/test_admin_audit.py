@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from gateway.admin import AdminAuth, build_admin_app, load_admin_tokens
 from gateway.admin.audit import audit_router
+from gateway.admin.journal import AdminJournal
 from gateway.audit import AuditRecord, SQLiteAuditStore
 
 TOKEN = "s3cret-admin-token-0001"
@@ -39,7 +40,8 @@ def http(tmp_path: Path):
 
     asyncio.run(fill())
     tokens = load_admin_tokens(env="T", file=None, environ={"T": f"auditor:{TOKEN}"})
-    with TestClient(build_admin_app([audit_router(store)], AdminAuth(tokens))) as client:
+    app = build_admin_app([audit_router(store)], AdminAuth(tokens), AdminJournal(store))
+    with TestClient(app) as client:
         yield client
     store.close()
 

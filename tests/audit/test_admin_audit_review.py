@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from gateway.admin import AdminAuth, build_admin_app, load_admin_tokens
 from gateway.admin.audit import audit_router
 from gateway.admin.audit_review import audit_review_router
+from gateway.admin.journal import AdminJournal
 from gateway.audit import AuditRecord
 from gateway.audit.setup import configured_store, verify_keys
 from gateway.audit.timezone import resolve_zone
@@ -60,7 +61,9 @@ def trail(tmp_path: Path):
         zone=zone,
     )
     tokens = load_admin_tokens(env="T", file=None, environ={"T": f"auditor:{TOKEN}"})
-    app = build_admin_app([audit_router(store, zone), review], AdminAuth(tokens))
+    app = build_admin_app(
+        [audit_router(store, zone), review], AdminAuth(tokens), AdminJournal(store)
+    )
     with TestClient(app) as client:
         yield client, tmp_path / "audit.db"
     store.close()

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import getpass
+import time
+from pathlib import Path
+
 import orjson
 
+from gateway.audit import AuditRecord, SQLiteAuditStore
+from gateway.audit.verify import verify_chain
 from gateway.cli import main
-from gateway.identity.api_keys import key_digest
+from gateway.identity.api_keys import KeyFile, key_digest
 
 
 def test_create_list_revoke(tmp_path, capsys) -> None:
@@ -31,9 +37,50 @@ def test_create_list_revoke(tmp_path, capsys) -> None:
 def test_the_key_file_comes_from_the_config(tmp_path, capsys) -> None:
     path = tmp_path / "from-config.jsonl"
     config = tmp_path / "haetae.yaml"
-    config.write_text(f"identity:\n  api_keys:\n    file: {path}\n")
+    audit = f"sqlite:///{tmp_path / 'audit.db'}"
+    config.write_text(f"identity:\n  api_keys:\n    file: {path}\naudit:\n  url: {audit}\n")
     assert main(["keys", "create", "--config", str(config), "--user", "bob"]) == 0
     assert path.exists()
+    (record,) = admin_records(tmp_path / "audit.db")
+    assert record.details is not None and record.details["action"] == "keys.create"
+
+
+def admin_records(db: Path) -> list[AuditRecord]:
+    store = SQLiteAuditStore(db)
+    try:
+        return [r for r in store.records_between(0, time.time() + 1) if r.decision == "admin"]
+    finally:
+        store.close()
+
+
+def test_issuing_and_revoking_are_chained_admin_records(tmp_path, capsys) -> None:
+    keys, db = tmp_path / "keys.jsonl", tmp_path / "audit.db"
+    where = ["--file", str(keys), "--audit-url", f"sqlite:///{db}"]
+    assert main(["keys", "create", *where, "--user", "alice"]) == 0
+    key = capsys.readouterr().out.strip()
+    (entry,) = KeyFile(keys).read()
+    assert main(["keys", "revoke", *where, entry.id]) == 0
+
+    records = admin_records(db)
+    assert [r.details["action"] for r in records if r.details] == ["keys.create", "keys.revoke"]
+    for record in records:
+        assert record.user == getpass.getuser() and record.method == "CLI"
+        assert record.details is not None
+        assert record.details | {"action": "-"} == {
+            "action": "-",
+            "role": "local",
+            "target": {"key_id": entry.id, "user": "alice"},
+            "outcome": "ok",
+        }
+    assert key not in str([r.to_dict() for r in records])
+    assert verify_chain(records).problems == []
+
+
+def test_an_unusable_audit_store_leaves_the_key_file_alone(tmp_path, capsys) -> None:
+    keys = tmp_path / "keys.jsonl"
+    bad = ["--file", str(keys), "--audit-url", "mysql://nowhere/x"]
+    assert main(["keys", "create", *bad, "--user", "alice"]) == 2
+    assert not keys.exists() or KeyFile(keys).read() == []
 
 
 def test_without_a_key_file_the_error_says_what_to_set(tmp_path, capsys, monkeypatch) -> None:

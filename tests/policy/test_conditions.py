@@ -62,7 +62,7 @@ ANON = Subject(address="192.0.2.7")
         ("{host: ['*.openai.com']}", request(host="api.deepseek.com"), False),
         ("{host: ['*']}", request(host=None), False),
         ("{provider.regions: [KR]}", request(provider_regions=("US", "KR")), True),
-        ("{provider.regions: [kr]}", request(provider_regions=("KR",)), True),
+        ("{provider.regions: [KR]}", request(provider_regions=("KR",)), True),
         ("{provider.regions: [KR]}", request(provider_regions=()), False),
         ("{endpoint.ip_country: [CN]}", request(endpoint_countries=("US", "CN")), True),
         ("{endpoint.ip_country: [unresolved]}", request(endpoint_countries=("unresolved",)), True),

@@ -242,7 +242,7 @@ def test_a_valid_minimal_catalog_loads() -> None:
                 "serving: {}",
                 "serving: {x: {serves: router, pin: openrouter, source: s, hosts: {h: usa}}}",
             ),
-            "ISO 3166",
+            "three-letter code; write the two-letter .US.",
         ),
         (
             _ONE.replace(

@@ -6,9 +6,9 @@ import contextlib
 import socket
 import threading
 
-from gateway.dev.testing.replicas import Replica, free_port, replicas
+from gateway.dev.testing.replicas import Replica, free_port, replicas, reviewer_token
 
-__all__ = ["Replica", "TcpLink", "replicas"]
+__all__ = ["Replica", "TcpLink", "replicas", "reviewer_token"]
 
 
 class TcpLink:

@@ -15,9 +15,9 @@ PROVIDERS = build_providers(load_catalog(), {}, {})
 _ids = itertools.count()
 
 ACTIVE = parse_policy(BASE_POLICY.encode(), SUPPORTED_ENTITIES)
-# The candidate blocks resident numbers, and stops refusing Chinese services.
+# The candidate blocks resident numbers, and stops refusing Chinese services (AQ: no one).
 CANDIDATE = parse_policy(
-    STRICT_POLICY.replace("[CN]", "[XX]").encode().replace(b"base", b"candidate"),
+    STRICT_POLICY.replace("[CN]", "[AQ]").encode().replace(b"base", b"candidate"),
     SUPPORTED_ENTITIES,
 )
 

@@ -19,6 +19,7 @@ import yaml
 
 from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.dev.testing.ca import make_ca
+from gateway.dev.testing.replicas import reviewer_token
 from gateway.identity.api_keys import KeyFile
 from tests.rollout.rollout_replicas import replicas
 from tests.support.polling import wait_for
@@ -45,6 +46,25 @@ def upstream() -> Iterator[ServerThread]:
         yield server
 
 
+def audit_signing_key(folder: Path) -> Path:
+    """The Ed25519 key both replicas sign checkpoints with (compose's audit-signing)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    path = folder / "audit-signing.pem"
+    if not path.exists():
+        key = Ed25519PrivateKey.generate()
+        path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        path.chmod(0o600)
+    return path
+
+
 def replica_config(
     folder: Path, upstream: str, redis_url: str, password: Path, postgres_url: str, keys: Path
 ) -> dict[str, Any]:
@@ -57,7 +77,12 @@ def replica_config(
         "signing_key_file": str(signing),
         "verify_key_file": str(verify),
     }
-    config["audit"] |= {"url": postgres_url, "spool": str(folder / "audit-spool.jsonl")}
+    config["audit"] |= {
+        "url": postgres_url,
+        "spool": str(folder / "audit-spool.jsonl"),
+        # compose mounts one signing key on both replicas; here both read one file
+        "signing_key_file": str(audit_signing_key(folder.parent)),
+    }
     config["identity"]["api_keys"]["file"] = str(keys)
     config["providers"]["openai"]["base_url"] = upstream
     # compose mounts the company CA from deploy/secrets/; each test replica gets its own
@@ -95,11 +120,16 @@ def _run_both(specs: list[tuple[Path, dict[str, Any]]], caller: dict[str, str]) 
         # One gateway key file, one audit trail: B's admin API sees what A recorded.
         assert _chat_as(a.base_url, caller).status_code == 200
         assert _chat_as(b.base_url, caller).status_code == 200
-        wait_for(lambda: len(_audit(b.base_url, user="alice")) == 2)
+        # two requests, each an opening and a completion
+        wait_for(lambda: len(_audit(b.base_url, user="alice")) == 4)
 
         # One active policy: activated on A, enforced by B.
         with httpx.Client(base_url=f"{a.base_url}/admin/v1", headers=ADMIN, timeout=10) as api:
             version = api.post("/policies", content=ENGINEERING_BLOCKED).json()["version"]
+            # Four eyes (on by default): the uploader alone cannot activate it.
+            assert api.post(f"/policies/{version}/activate").status_code == 403
+            reviewer = {"authorization": f"Bearer {reviewer_token(TOKEN)}"}
+            assert api.post(f"/policies/{version}/approve", headers=reviewer).status_code == 200
             assert api.post(f"/policies/{version}/activate").status_code == 200
         wait_for(lambda: ready(b.base_url)["policy_version"] == version)
         blocked = _chat_as(b.base_url, caller)

@@ -26,7 +26,7 @@ from gateway.providers.catalog import load_catalog
 from gateway.rollout.signing import RolloutKeys, generate_key_pair, load_rollout_keys
 from gateway.rollout.versions import compile_candidate
 from gateway.settings import RolloutSettings
-from tests.rollout.rollout_replicas import replicas
+from tests.rollout.rollout_replicas import replicas, reviewer_token
 from tests.support.polling import wait_for
 from tests.support.rollout import (
     ADMIN,
@@ -269,6 +269,8 @@ def test_real_replicas_refuse_a_forgery_and_still_follow_a_signed_activation(
             # A legitimately signed activation on A reaches B, and repairs the pointer.
             with httpx.Client(base_url=f"{a.base_url}/admin/v1", headers=ADMIN) as api:
                 base = api.post("/policies", content=BASE_POLICY).json()["version"]
+                reviewer = {"authorization": f"Bearer {reviewer_token(TOKEN)}"}  # four eyes
+                assert api.post(f"/policies/{base}/approve", headers=reviewer).is_success
                 assert api.post(f"/policies/{base}/activate").status_code == 200
             wait_for(lambda: ready(b.base_url)["policy_version"] == base)
             assert chat(b.base_url, RRN).status_code == 200  # BASE does not block it

@@ -13,7 +13,7 @@ import pytest
 from gateway.dev.bench.rollout import measure_switches
 from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.providers.catalog import load_catalog
-from tests.rollout.rollout_replicas import Replica, TcpLink, replicas
+from tests.rollout.rollout_replicas import Replica, TcpLink, replicas, reviewer_token
 from tests.support.polling import wait_for
 from tests.support.rollout import (
     ADMIN,
@@ -58,6 +58,8 @@ def config(folder: Path, upstream: ServerThread, redis_url: str, **rollout: Any)
 def upload_and_activate(replica: Replica, text: str) -> str:
     with httpx.Client(base_url=f"{replica.base_url}/admin/v1", headers=ADMIN, timeout=10) as api:
         version: str = api.post("/policies", content=text).json()["version"]
+        reviewer = {"authorization": f"Bearer {reviewer_token(TOKEN)}"}  # four eyes
+        assert api.post(f"/policies/{version}/approve", headers=reviewer).status_code == 200
         reply = api.post(f"/policies/{version}/activate")
         assert reply.status_code == 200, reply.text
     return version

@@ -18,6 +18,7 @@ from gateway.rollout.signing import (
     load_rollout_keys,
 )
 from gateway.rollout.store import (
+    Approval,
     ChangeRecord,
     LocalPolicyStore,
     PointerTaken,
@@ -73,6 +74,16 @@ async def exercise(store: PolicyStore) -> None:
     assert await store.claim_file_version("f1") is False
     assert await store.claim_file_version("f2") is True
 
+    # Approvals are per exact version, one per approver (a repeat replaces it).
+    await store.add_approval(Approval("aaaa", "bob", "policy_approver", 4.0))
+    await store.add_approval(Approval("aaaa", "bob", "policy_approver", 5.0))
+    await store.add_approval(Approval("aaaa", "carol", "admin", 6.0))
+    assert sorted((a.by, a.at) for a in await store.approvals("aaaa")) == [
+        ("bob", 5.0),
+        ("carol", 6.0),
+    ]
+    assert await store.approvals("bbbb") == []
+
 
 def run(test: Callable[[], Awaitable[None]]) -> None:
     asyncio.run(test())
@@ -91,6 +102,7 @@ def test_directory_store_is_shared_by_processes_and_survives_restarts(tmp_path: 
         assert [v.version for v in await other.list_versions()] == ["aaaa", "bbbb"]
         assert len(await other.history()) == 2
         assert await other.claim_file_version("f2") is False
+        assert {a.by for a in await other.approvals("aaaa")} == {"bob", "carol"}
 
     run(go)
 
@@ -239,3 +251,28 @@ def test_a_forged_entry_is_left_out_and_reported_without_its_name_or_value(
     run(go)
     assert "900101-1234567" not in caplog.text
     assert "refused shared rollout state" in caplog.text
+
+
+def test_a_signed_approval_copied_to_another_version_is_refused(
+    redis_url: str, key_prefix: str
+) -> None:
+    """Four eyes binds an approval to its version: moving it in Redis does not carry it."""
+    import redis
+
+    async def go() -> None:
+        store = redis_store(redis_url, key_prefix)
+        try:
+            await store.add_approval(Approval("aaaa", "bob", "policy_approver", 1.0))
+            client = redis.Redis.from_url(redis_url)
+            sealed = client.hget(f"{key_prefix}approvals:aaaa", "bob")
+            assert sealed is not None
+            client.hset(f"{key_prefix}approvals:bbbb", "bob", sealed)
+            client.hset(f"{key_prefix}approvals:bbbb", "mallory", b'{"version": "bbbb"}')
+            client.close()
+            assert await store.approvals("bbbb") == []
+            assert [a.by for a in await store.approvals("aaaa")] == ["bob"]
+            assert store.rejections.count == 2
+        finally:
+            await store.aclose()
+
+    run(go)

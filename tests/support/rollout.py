@@ -89,11 +89,17 @@ def rollout_stack(
     """``gateway_stack`` with the admin API (``ADMIN`` token) and quick file polling.
 
     ``rollout``: ``rollout.*`` settings (``redis_url=``, ``key_prefix=`` ...).
+    Four eyes is off (``admin.four_eyes``): these gateways test the rollout's
+    mechanics with one admin; tests/admin/ test the governance with four eyes on.
     A ``policy.yaml`` already in ``folder`` is kept (a restart sees the file as
     the last run left it); otherwise ``policy_text`` is written there.
     """
     policy = folder / "policy.yaml"
-    overrides: dict[str, Any] = {"rollout.file_poll_interval": 0.05, "rollout.poll_interval": 0.2}
+    overrides: dict[str, Any] = {
+        "rollout.file_poll_interval": 0.05,
+        "rollout.poll_interval": 0.2,
+        "admin.four_eyes": False,
+    }
     overrides |= {f"rollout.{key}": value for key, value in rollout.items()}
     if "redis_url" in rollout and not {"signing_key_file", "verify_key_file"} & set(rollout):
         # state in Redis is signed: replicas of one test share this process's key pair

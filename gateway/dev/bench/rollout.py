@@ -11,11 +11,12 @@ both replicas build a new engine before switching. One last version is the
 slowest case there is, shown on its own: the first policy to scan for names,
 which makes each replica load its name model (once per process).
 
-The baseline, measured in the same run, is A's own activation (upload and
-activate on one replica); the floors are Redis' pub/sub delivery and one
-``/readyz`` round trip, the resolution of the measurement. By default the
-replicas re-read the shared pointer only every 30 s, so the figures are the
-push path's, not the periodic re-read's.
+The baseline, measured in the same run, is A's own activation (upload, a
+second admin's approval as four eyes requires, and activate on one replica);
+the floors are Redis' pub/sub delivery and one ``/readyz`` round trip, the
+resolution of the measurement. By default the replicas re-read the shared
+pointer only every 30 s, so the figures are the push path's, not the periodic
+re-read's.
 
     python -m gateway.dev.bench.rollout --activations 20
 """
@@ -102,8 +103,11 @@ def measure_switches(
     """Activate each policy on A; time when B serves it. Raises if B lags past ``timeout``."""
     import httpx
 
+    from gateway.dev.testing.replicas import reviewer_token
+
     switches = []
     headers = {"authorization": f"Bearer {token}"}
+    reviewer = {"authorization": f"Bearer {reviewer_token(token)}"}
     with (
         httpx.Client(base_url=f"{a_url}/admin/v1", headers=headers, timeout=30) as a,
         httpx.Client(base_url=b_url, timeout=5) as b,
@@ -113,6 +117,8 @@ def measure_switches(
             uploaded = a.post("/policies", content=text)
             uploaded.raise_for_status()
             version = uploaded.json()["version"]
+            # Four eyes: a second person approves before the activation (timed with it).
+            a.post(f"/policies/{version}/approve", headers=reviewer).raise_for_status()
             a.post(f"/policies/{version}/activate").raise_for_status()
             a_answered = time.perf_counter() - began
             deadline = time.monotonic() + timeout

@@ -20,10 +20,15 @@ from typing import Any
 import httpx
 import yaml
 
-__all__ = ["Replica", "free_port", "replicas"]
+__all__ = ["Replica", "free_port", "replicas", "reviewer_token"]
 
 #: the folder holding the ``gateway`` package, so a checkout runs without installing
 _SOURCE_ROOT = Path(__file__).resolve().parents[3]
+
+
+def reviewer_token(token: str) -> str:
+    """The approver's token of a replica whose admin token is ``token``."""
+    return f"{token}-reviewer"
 
 
 class Replica:
@@ -35,11 +40,13 @@ class Replica:
         self.port = free_port()
         # A token file, not HAETAE_ADMIN_TOKEN: settings read every HAETAE_* variable
         # as a setting, and `admin_token` is not one.
+        # Two people, as four eyes wants: ``tester`` (admin) uploads and activates,
+        # ``reviewer`` (policy_approver, token ``reviewer_token(token)``) approves.
         tokens = folder / "admin-tokens"
-        tokens.write_text(f"tester:{token}\n", encoding="utf-8")
+        tokens.write_text(f"tester:{token}\nreviewer:{reviewer_token(token)}\n", encoding="utf-8")
         config = config | {
             "listen": {"host": "127.0.0.1", "port": self.port},
-            "admin": {"token_file": str(tokens)},
+            "admin": {"token_file": str(tokens), "roles": {"reviewer": "policy_approver"}},
         }
         config_file = folder / "haetae.yaml"
         config_file.write_text(yaml.safe_dump(config), encoding="utf-8")

@@ -1,0 +1,80 @@
+"""Who may do what in the admin API: one table of roles and the actions they grant.
+
+Every route names the action it performs (``requires("policy.activate")``);
+``build_admin_app`` refuses to start with a route that names none, so a new
+endpoint cannot be open to every token by omission. A refusal is answered 403
+in English and Korean and recorded in the audit chain like any admin action.
+
+| role | may |
+| --- | --- |
+| ``admin`` | everything |
+| ``policy_author`` | read policies; validate, dry-run, upload (propose); activate if approved |
+| ``policy_approver`` | read policies; validate and dry-run; approve; activate; roll back |
+| ``auditor`` | read policies; search, count, export and verify the audit log |
+| ``viewer`` | read policies; counts of the audit log (no records) |
+
+An author may activate only what someone else approved (four eyes); rolling
+back is for approvers and admins, who answer for production.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal, get_args
+
+from gateway.settings import AdminRole
+
+__all__ = ["ACTIONS", "GRANTS", "ROLES", "Action", "AdminRole", "denial_ko", "may"]
+
+Action = Literal[
+    "policy.read",  # list, show, diff, history, who am I
+    "policy.test",  # validate, dry run: nothing is stored or changed
+    "policy.upload",
+    "policy.approve",
+    "policy.activate",
+    "policy.rollback",
+    "audit.stats",  # counts only
+    "audit.read",  # records: search, export
+    "audit.verify",
+    "audit.purge",
+    "keys.manage",
+    "settings.reload",
+]
+
+ACTIONS: tuple[Action, ...] = get_args(Action)
+ROLES: tuple[AdminRole, ...] = get_args(AdminRole)
+
+_READ: frozenset[Action] = frozenset({"policy.read"})
+
+GRANTS: Mapping[AdminRole, frozenset[Action]] = {
+    "admin": frozenset(ACTIONS),
+    "policy_author": _READ | {"policy.test", "policy.upload", "policy.activate"},
+    "policy_approver": _READ
+    | {"policy.test", "policy.approve", "policy.activate", "policy.rollback"},
+    "auditor": _READ | {"audit.stats", "audit.read", "audit.verify"},
+    "viewer": _READ | {"audit.stats"},
+}
+
+_ACTION_KO: Mapping[Action, str] = {
+    "policy.read": "정책 조회",
+    "policy.test": "정책 검증·시험 실행",
+    "policy.upload": "정책 업로드",
+    "policy.approve": "정책 승인",
+    "policy.activate": "정책 활성화",
+    "policy.rollback": "정책 롤백",
+    "audit.stats": "감사 로그 집계",
+    "audit.read": "감사 로그 조회·내보내기",
+    "audit.verify": "감사 로그 무결성 검증",
+    "audit.purge": "감사 로그 삭제",
+    "keys.manage": "API 키 관리",
+    "settings.reload": "설정 다시 읽기",
+}
+
+
+def may(role: AdminRole, action: Action) -> bool:
+    return action in GRANTS[role]
+
+
+def denial_ko(role: AdminRole, action: Action) -> str:
+    """The Korean sentence of a 403 (the English one is built beside it)."""
+    return f"'{role}' 역할은 '{_ACTION_KO[action]}'({action}) 권한이 없습니다."
