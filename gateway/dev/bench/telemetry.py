@@ -31,12 +31,11 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from gateway.app import Gateway, build_app
 from gateway.dev.bench.inprocess import chat_scope
-from gateway.settings import TelemetrySettings, load_settings
+from gateway.settings import TelemetrySettings, load_settings, shipped_policy
 from gateway.telemetry import Telemetry, build_telemetry
 
 __all__ = ["main"]
 
-ROOT = Path(__file__).resolve().parents[3]
 _BODY = orjson.dumps(
     {
         "model": "gpt-4o-mini",
@@ -100,9 +99,10 @@ def _traced(sampled: float = 1.0) -> Telemetry:
 
 def _build(kind: str, folder: Path) -> Gateway:
     overrides = {
-        "policy": str(ROOT / "policies" / "default.yaml"),
+        "policy": str(shipped_policy()),
         "audit.url": f"sqlite:///{folder}/audit-{kind.replace(' ', '-')}.db",
-        "providers.openai.base_url": "http://upstream.invalid",
+        # a loopback address: the default policy refuses hosts it cannot place
+        "providers.openai.base_url": "http://127.0.0.1:9",
     }
     transport = httpx.MockTransport(lambda request: httpx.Response(200, stream=_Answer()))
     return build_app(

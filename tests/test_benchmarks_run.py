@@ -1,0 +1,62 @@
+"""Each benchmark the docs quote runs end to end at its smallest size and prints its
+table: a benchmark that crashes or prints nothing is found here, not by the next
+person who needs its numbers. (The numbers themselves are never asserted.)"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow  # real servers, real stores, several seconds each
+
+
+def _table_rows(text: str) -> list[str]:
+    """Markdown table rows that hold measurements (not the header or its rule)."""
+    return [
+        line
+        for line in text.splitlines()
+        if line.startswith("|") and not re.fullmatch(r"[|\s:-]+", line) and re.search(r"\d", line)
+    ]
+
+
+def test_the_joined_view_bench(capsys: pytest.CaptureFixture[str]) -> None:
+    from gateway.dev.bench.joined import REQUESTS, run_joined_benchmark
+
+    assert run_joined_benchmark(rounds=1, names=list(REQUESTS)[:2]) == 0
+    rows = _table_rows(capsys.readouterr().out)
+    assert len(rows) >= 2 and all("×" in row for row in rows)
+
+
+def test_the_upload_bench(capsys: pytest.CaptureFixture[str]) -> None:
+    from gateway.dev.bench.uploads import run_upload_benchmark
+
+    assert run_upload_benchmark(quick=True) == 0
+    out = capsys.readouterr().out
+    assert "CP949" in out and "batch file" in out
+    assert _table_rows(out)
+
+
+def test_the_forward_proxy_bench(capsys: pytest.CaptureFixture[str]) -> None:
+    from gateway.dev.bench.forward_proxy import run_forward_proxy_benchmark
+
+    assert run_forward_proxy_benchmark(quick=True) == 0
+    assert len(_table_rows(capsys.readouterr().out)) >= 2
+
+
+def test_the_audit_search_bench(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from gateway.dev.bench.audit import run_search_benchmark
+
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    assert run_search_benchmark(url, records=2000, repeat=2) == 0
+    out = capsys.readouterr().out
+    assert "user + 1 day" in out and _table_rows(out)
+
+
+def test_the_telemetry_bench(capsys: pytest.CaptureFixture[str]) -> None:
+    from gateway.dev.bench.telemetry import main
+
+    assert main(["--requests", "5", "--rounds", "2"]) == 0
+    rows = _table_rows(capsys.readouterr().out)
+    assert rows and rows[0].startswith("| off ")
