@@ -36,6 +36,10 @@ __all__ = ["Http2Connection"]
 log = logging.getLogger("haetae.proxy")
 
 MAX_CONCURRENT_STREAMS = 100
+#: body bytes still accepted (and dropped) after a stream was answered early; beyond
+#: this the stream is reset, as RFC 9113 8.1 allows. Clients built on httpcore send the
+#: whole body before reading the answer and fail on a reset, so small bodies drain.
+DRAIN_LIMIT = 1 << 20
 #: seconds a connection with no open stream is kept (the HTTP/1.1 side's keep-alive)
 IDLE_TIMEOUT = 75.0
 #: response headers that belong to an HTTP/1.1 connection and are forbidden in HTTP/2
@@ -68,6 +72,8 @@ class Http2Connection(asyncio.Protocol):
         self._streams: dict[int, _Stream] = {}
         #: trailer field names per stream, as the gateway's HTTP/1.1 protocol keeps them
         self._trailers: dict[int, list[str]] = {}
+        #: streams answered before their body ended: body bytes dropped so far
+        self._draining: dict[int, int] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._transport: asyncio.Transport | None = None
         self._writable = asyncio.Event()
@@ -160,17 +166,19 @@ class Http2Connection(asyncio.Protocol):
         if isinstance(event, h2.events.DataReceived):
             flow = event.flow_controlled_length or 0
             if stream is None:  # a stream already answered: free the connection's window
-                self._release(flow)
+                self._drain(stream_id, flow)
                 return
             stream.chunks.append((event.data or b"", flow))
         elif isinstance(event, h2.events.TrailersReceived) and stream is not None:
             self._trailers[stream.id].extend(
                 bytes(name).decode("latin-1")[:64] for name, _ in event.headers or []
             )
-        elif isinstance(event, h2.events.StreamEnded) and stream is not None:
-            stream.ended = True
-        elif isinstance(event, h2.events.StreamReset) and stream is not None:
-            stream.closed = True
+        elif isinstance(event, h2.events.StreamEnded | h2.events.StreamReset) and stream_id:
+            self._draining.pop(stream_id, None)
+            if stream is not None and isinstance(event, h2.events.StreamEnded):
+                stream.ended = True
+            elif stream is not None:
+                stream.closed = True
         elif isinstance(event, h2.events.WindowUpdated | h2.events.RemoteSettingsChanged):
             for each in self._streams.values() if not stream_id else [stream] if stream else []:
                 each.wake.set()
@@ -232,13 +240,29 @@ class Http2Connection(asyncio.Protocol):
             if not stream.finished and not stream.closed:
                 self._abandon(stream)
             elif stream.finished and not stream.ended and not stream.closed:
-                # answered before the whole body came (a refusal): ask the client to stop
-                with contextlib.suppress(h2.exceptions.H2Error):
-                    self._h2.reset_stream(stream.id, h2.errors.ErrorCodes.NO_ERROR)
-            self._release(sum(flow for _, flow in stream.chunks))
+                # answered before the whole body came (a refusal): drop the rest
+                self._draining[stream.id] = 0
+            self._drain(stream.id, sum(flow for _, flow in stream.chunks))
             self._streams.pop(stream.id, None)
             self._trailers.pop(stream.id, None)
             self._flush()
+
+    def _drain(self, stream_id: int | None, flow: int) -> None:
+        """Drop body data of an answered stream, resetting it once it sent too much."""
+        drained = self._draining.get(stream_id) if stream_id else None
+        if stream_id is None or drained is None or not flow:
+            self._release(flow)
+            return
+        drained += flow
+        if drained > DRAIN_LIMIT:
+            self._draining.pop(stream_id, None)
+            self._release(flow)
+            with contextlib.suppress(h2.exceptions.H2Error):
+                self._h2.reset_stream(stream_id, h2.errors.ErrorCodes.NO_ERROR)
+            return
+        self._draining[stream_id] = drained
+        with contextlib.suppress(h2.exceptions.H2Error, ValueError):
+            self._h2.acknowledge_received_data(flow, stream_id)  # stream and connection
 
     def _release(self, flow: int) -> None:
         """Give back connection window for data no request will read."""
