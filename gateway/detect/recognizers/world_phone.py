@@ -210,9 +210,9 @@ class WorldPhoneFinder:
             ):
                 return PhoneCandidate(start, end, 0.3, region)
             business = business or _business(number)
-            if kind is False and possible is None and not closed_up:
-                if _trunk_prefixed(digits, region):
-                    possible = PhoneCandidate(start, end, 0.2, region)
+            weak = kind is False and possible is None and not closed_up
+            if weak and _trunk_prefixed(digits, region):
+                possible = PhoneCandidate(start, end, 0.2, region)
         return None if business else possible
 
     def _has_word(self, text: str, start: int, end: int) -> bool:
