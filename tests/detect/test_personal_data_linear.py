@@ -9,8 +9,9 @@ may at most double the work (plus a constant).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+import phonenumbers
 import pytest
 
 from gateway.detect.recognizers import world_phone
@@ -37,7 +38,9 @@ class _Counted:
         self.pattern = pattern
         self.chars = 0
 
-    def finditer(self, text: str, pos: int = 0, endpos: int | None = None):  # noqa: ANN201
+    def finditer(
+        self, text: str, pos: int = 0, endpos: int | None = None
+    ) -> Iterator[re.Match[str]]:
         end = len(text) if endpos is None else min(endpos, len(text))
         self.chars += max(0, end - pos)
         return self.pattern.finditer(text, pos, end)
@@ -47,7 +50,7 @@ def _phone_work(monkeypatch: pytest.MonkeyPatch, text: str) -> int:
     parses = 0
     original = world_phone._parse
 
-    def counting(written: str, region: str | None):  # noqa: ANN202
+    def counting(written: str, region: str | None) -> phonenumbers.PhoneNumber | None:
         nonlocal parses
         parses += 1
         return original(written, region)
@@ -62,7 +65,9 @@ def _phone_work(monkeypatch: pytest.MonkeyPatch, text: str) -> int:
 
 
 @pytest.mark.parametrize("make", _PHONE_INPUTS)
-def test_phone_finder_work_is_linear(monkeypatch: pytest.MonkeyPatch, make) -> None:  # noqa: ANN001
+def test_phone_finder_work_is_linear(
+    monkeypatch: pytest.MonkeyPatch, make: Callable[[int], str]
+) -> None:
     small = _phone_work(monkeypatch, make(2_000))
     large = _phone_work(monkeypatch, make(4_000))
     assert large <= 2 * small + 1_000
@@ -83,7 +88,9 @@ def test_national_candidates_are_read_only_near_phone_words() -> None:
         lambda n: ("송금 " + "12345678901 ") * n,
     ],
 )
-def test_bare_account_work_is_linear(monkeypatch: pytest.MonkeyPatch, make) -> None:  # noqa: ANN001
+def test_bare_account_work_is_linear(
+    monkeypatch: pytest.MonkeyPatch, make: Callable[[int], str]
+) -> None:
     def work(text: str) -> int:
         counted = _Counted(bank_account._BARE)
         monkeypatch.setattr(bank_account, "_BARE", counted)
