@@ -59,7 +59,7 @@ def engine() -> DetectionEngine:
         ("her mobile is 07700 900123", "07700 900123", 0.65),  # also valid in CN (0770)
         ("携帯 090-1234-5678", "090-1234-5678", 0.65),
         ("电话 13800138000", "13800138000", 0.65),
-        ("Telefon 030 1234567", "030 1234567", 0.65),
+        ("Telefon 089 1234567", "089 1234567", 0.65),
     ],
 )
 def test_phone_found(engine: DetectionEngine, text: str, value: str, score: float) -> None:
@@ -96,6 +96,7 @@ def test_phone_found(engine: DetectionEngine, text: str, value: str, score: floa
         "전화 1644 1234",
         "수신자부담 전화 080-123-4567",
         "toll-free phone +1 800 555 0199",
+        "Our toll-free line is +1 800 121 4282, call any time.",  # invalid, business prefix
         # Hard negatives beside a phone word: dates, amounts, ids, versions, addresses.
         "연락처 변경일 20240115",
         "phone: 2024-01-15",
@@ -105,6 +106,8 @@ def test_phone_found(engine: DetectionEngine, text: str, value: str, score: floa
         "phone 1,234,567 units",
         "call ISBN 978-0-306-40615-7",
         "phone order 2125550143",  # closed up, no trunk prefix: an id
+        "수신자부담 전화 080-909-7415",  # a Korean free call, though Japan's mobiles start 080
+        "연락처는 나중에, 주민등록번호 720411-1978931",  # another identifier's shape
         "전화 상담 1234567건",
         "+12.5% growth",
         "+1 point",

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import ahocorasick
 import phonenumbers
+import regex
 from phonenumbers import PhoneNumberType
 
 __all__ = [
@@ -89,6 +90,8 @@ _DATE = re.compile(
 _COMPACT_DATE = re.compile(
     r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{0,6}"
 )
+# Shapes of other identifiers: resident and corporate numbers (6-7), business numbers (3-2-5).
+_OTHER_IDENTIFIER = re.compile(r"[0-9]{6}-[0-9]{7}|[0-9]{3}-[0-9]{2}-[0-9]{5}")
 _IP = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
 # Businesses' numbers (reachable by anyone, identifying a company, not a person) and pagers.
 _NOT_PERSONAL = frozenset(
@@ -104,6 +107,7 @@ _NOT_PERSONAL = frozenset(
 _BEFORE = 40  # characters before a candidate where a phone word counts (the enhancer's)
 _AFTER = 20
 _LONGEST = 32  # characters of the longest candidate worth parsing
+_PREFIX_DIGITS = 3  # digits that place a number in a range of its plan
 
 
 @dataclass(frozen=True)
@@ -184,6 +188,7 @@ class WorldPhoneFinder:
             or _AFTER_BAD.match(text, end)
             or _DATE.fullmatch(raw)
             or _IP.fullmatch(raw)
+            or _OTHER_IDENTIFIER.fullmatch(raw)
             or not self._has_word(text, start, end)
         ):
             return None
@@ -192,9 +197,11 @@ class WorldPhoneFinder:
             return None
         # Closed up, only a number dialled with the trunk prefix or a mobile number (written
         # that way in China) reads as a phone number; the rest of such runs are ids and
-        # amounts. A personal number valid in any region wins; else a company's line in any
-        # region (1588-1234) is not reported; else a number of the right length written with
-        # separators and the trunk prefix is a weak candidate.
+        # amounts. The home region (the first) reading it as a company's line decides
+        # (080-xxx-xxxx is a Korean free call, not a Japanese mobile); then a personal number
+        # valid in any region wins; else a company's line in any region (1588-1234 is a
+        # German pager's shape) is not reported; else a number of the right length written
+        # with separators and the trunk prefix is a weak candidate.
         closed_up = digits == raw
         business = False
         possible = None
@@ -202,6 +209,8 @@ class WorldPhoneFinder:
             number = _parse(raw, region)
             if number is None:
                 continue
+            if region == self.regions[0] and _business(number):
+                return None
             kind = _kind(number)
             if kind and (
                 not closed_up
@@ -258,12 +267,39 @@ def _business(number: phonenumbers.PhoneNumber) -> bool:
 
 
 def _kind(number: phonenumbers.PhoneNumber) -> bool | None:
-    """True: valid personal; False: only the right length; None: no phone or a business's."""
+    """True: valid personal; False: only the right length; None: no phone or a business's.
+
+    A number of the right length in an unallocated range (``+44 7700 900123``) has no
+    type; it is still a business's when it starts like one (``+1 800 121 4282``).
+    """
     if phonenumbers.is_valid_number(number):
         return None if phonenumbers.number_type(number) in _NOT_PERSONAL else True
-    if phonenumbers.is_possible_number(number):
+    if phonenumbers.is_possible_number(number) and not _business_prefix(number):
         return False
     return None
+
+
+def _business_prefix(number: phonenumbers.PhoneNumber) -> bool:
+    """True when the first digits could begin one of the plan's business ranges."""
+    if number.country_code is None:
+        return False
+    region = phonenumbers.region_code_for_country_code(number.country_code)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None:
+        return False
+    head = phonenumbers.national_significant_number(number)[:_PREFIX_DIGITS]
+    for desc in (
+        metadata.toll_free,
+        metadata.premium_rate,
+        metadata.shared_cost,
+        metadata.uan,
+        metadata.voicemail,
+        metadata.pager,
+    ):
+        pattern = desc.national_number_pattern if desc is not None else None
+        if pattern and regex.fullmatch(pattern, head, partial=True):
+            return True
+    return False
 
 
 def _trunk_prefixed(digits: str, region: str) -> bool:
@@ -273,4 +309,7 @@ def _trunk_prefixed(digits: str, region: str) -> bool:
 
 
 def _region(number: phonenumbers.PhoneNumber) -> str:
-    return phonenumbers.region_code_for_number(number) or "ZZ"
+    found = phonenumbers.region_code_for_number(number)
+    if found is None and number.country_code is not None:
+        found = phonenumbers.region_code_for_country_code(number.country_code)
+    return found or "ZZ"
