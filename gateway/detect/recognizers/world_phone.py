@@ -80,7 +80,10 @@ PHONE_WORDS: tuple[str, ...] = (
 # Digit groups joined by one separator each (space, hyphen, dot, parentheses), possessive so
 # that a run is consumed once; fenced so it never starts inside a word, a decimal or a path.
 _RUN = r"\(?[0-9]++\)?(?:(?:[ .\-]|\) ?)\(?[0-9]++\)?)*+"
-_INTERNATIONAL = re.compile(r"(?<![0-9A-Za-z+.\-/])(?:\+ ?|00(?=[1-9]))" + _RUN)
+# The literal leads so that the regex engine skips to "+" or "0"; the fences follow it.
+_INTERNATIONAL = re.compile(
+    r"(?:\+(?<![0-9A-Za-z+.\-/]\+) ?|00(?<![0-9A-Za-z+.\-/]00)(?=[1-9]))" + _RUN
+)
 _NATIONAL = re.compile(r"(?<![0-9A-Za-z+.\-/:])" + _RUN)
 _AFTER_BAD = re.compile(r"[0-9A-Za-z]|[.\-/:][0-9]|%|,[0-9]")
 _DATE = re.compile(
@@ -131,13 +134,19 @@ class WorldPhoneFinder:
             self._words.add_word(word, len(word))
         self._words.make_automaton()
 
-    def find(self, text: str) -> list[PhoneCandidate]:
-        """Every validated number in ``text``, international forms first."""
+    def find(self, text: str, taken: Sequence[tuple[int, int]] = ()) -> list[PhoneCandidate]:
+        """Every validated number in ``text`` outside ``taken``, international forms first.
+
+        ``taken`` holds spans already claimed (the Korean patterns' numbers): they are not
+        parsed again.
+        """
         found: dict[tuple[int, int], PhoneCandidate] = {}
         # International runs, kept or not: their tails are not national numbers.
-        international: list[tuple[int, int]] = []
+        international: list[tuple[int, int]] = list(taken)
         if "+" in text or "00" in text:
             for match in _INTERNATIONAL.finditer(text):
+                if any(_overlaps(match.span(), span) for span in taken):
+                    continue
                 international.append(match.span())
                 candidate = self._international(text, match.start(), match.end())
                 if candidate is not None:

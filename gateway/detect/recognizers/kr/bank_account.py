@@ -47,6 +47,8 @@ _NOT_ACCOUNT = re.compile(
 _BEFORE = 40  # the context enhancer's window
 _AFTER = 20
 _LONGEST = 14
+_AUTOMATON_MAX = 8192  # characters; see _word_hits
+_TEN_DIGITS = re.compile(r"[0-9]{10}")
 
 
 def _automaton() -> ahocorasick.Automaton:
@@ -61,6 +63,10 @@ def _automaton() -> ahocorasick.Automaton:
 
 
 _WORDS = _automaton()
+_WORD_LIST: tuple[str, ...] = (
+    *TRANSFER_WORDS,
+    *(name for bank in BANKS for name in bank.names),
+)
 
 
 def _words_near(lowered: str, start: int, end: int) -> list[Bank | None]:
@@ -82,12 +88,15 @@ def _fits(digits: str, near: list[Bank | None]) -> bool:
 
 def bare_accounts(text: str) -> list[tuple[int, int]]:
     """Spans of closed-up digit runs that a bank name or transfer word makes accounts."""
+    if _TEN_DIGITS.search(text) is None:
+        return []  # most texts: no run long enough, no need to look for words
     lowered = text.lower()
+    hits = sorted((at, at + len(word)) for word in _WORD_LIST for at in _occurrences(lowered, word))
     spans: list[tuple[int, int]] = []
-    last_end = -1
-    for end, (word, _) in _WORDS.iter(lowered):
-        low = max(last_end, end + 1 - len(word) - _AFTER - _LONGEST, 0)
-        high = min(len(text), end + 1 + _BEFORE + _LONGEST)
+    last_end = 0
+    for start, end in hits:
+        low = max(last_end, start - _AFTER - _LONGEST, 0)
+        high = min(len(text), end + _BEFORE + _LONGEST)
         for match in _BARE.finditer(text, low, high):
             span = match.span()
             if span in spans or _NOT_ACCOUNT.fullmatch(match.group()):
@@ -96,6 +105,24 @@ def bare_accounts(text: str) -> list[tuple[int, int]]:
                 spans.append(span)
         last_end = max(last_end, high)
     return spans
+
+
+def _word_hits(lowered: str) -> list[tuple[int, int]]:
+    """Sorted spans of the bank and transfer words: one automaton pass on a prompt-sized
+    text, one ``str.find`` per word on a long one (faster per character on plain text)."""
+    if len(lowered) < _AUTOMATON_MAX:
+        return [(end + 1 - len(word), end + 1) for end, (word, _) in _WORDS.iter(lowered)]
+    return sorted((at, at + len(word)) for word in _WORD_LIST for at in _occurrences(lowered, word))
+
+
+def _occurrences(text: str, word: str) -> list[int]:
+    """Where ``word`` starts in ``text`` (``str.find`` beats an automaton on plain text)."""
+    found: list[int] = []
+    at = text.find(word)
+    while at != -1:
+        found.append(at)
+        at = text.find(word, at + len(word))
+    return found
 
 
 class KrBankAccountRecognizer(GatedPatternRecognizer):

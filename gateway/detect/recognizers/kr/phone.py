@@ -121,9 +121,7 @@ class PhoneNumberRecognizer(GatedPatternRecognizer):
         """The Korean patterns' results, then validated numbers of other forms beside them."""
         results = super().analyze(text, entities, nlp_artifacts, regex_flags)
         taken = [(result.start, result.end) for result in results]
-        for found in self.world.find(text):
-            if any(found.start < end and start < found.end for start, end in taken):
-                continue
+        for found in self.world.find(text, taken):
             results.append(self._world_result(found))
         return results
 
