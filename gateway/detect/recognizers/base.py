@@ -10,7 +10,13 @@ import re
 from bisect import bisect_right
 from typing import ClassVar, Protocol
 
-from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer import (
+    AnalysisExplanation,
+    EntityRecognizer,
+    Pattern,
+    PatternRecognizer,
+    RecognizerResult,
+)
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 __all__ = [
@@ -19,6 +25,7 @@ __all__ = [
     "MarkerGate",
     "SpaceFreeRegexGate",
     "marker_chunks",
+    "recognizer_result",
     "regex_chunks",
 ]
 
@@ -27,6 +34,36 @@ NOT_ALNUM_BEFORE = r"(?<![0-9A-Za-z])"
 NOT_ALNUM_AFTER = r"(?![0-9A-Za-z])"
 
 _GAP = re.compile(r"[\s\x00]")
+
+
+def recognizer_result(
+    recognizer: EntityRecognizer,
+    entity: str,
+    span: tuple[int, int],
+    score: float,
+    why: str,
+    pattern_name: str = "",
+) -> RecognizerResult:
+    """A result of ``recognizer`` as Presidio's own would be: explained, and carrying the
+    recognizer's id so that the context enhancer finds its context words."""
+    name: str = getattr(recognizer, "name", type(recognizer).__name__)
+    explanation = AnalysisExplanation(
+        recognizer=name,
+        original_score=score,
+        pattern_name=pattern_name,
+        textual_explanation=why,
+    )
+    return RecognizerResult(
+        entity_type=entity,
+        start=span[0],
+        end=span[1],
+        score=score,
+        analysis_explanation=explanation,
+        recognition_metadata={
+            RecognizerResult.RECOGNIZER_NAME_KEY: name,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id,
+        },
+    )
 
 
 def marker_chunks(text: str, markers: tuple[str, ...]) -> list[tuple[int, int]]:

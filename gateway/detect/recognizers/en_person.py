@@ -25,8 +25,10 @@ import threading
 from importlib import resources
 from typing import ClassVar
 
-from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
+from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from gateway.detect.recognizers.base import recognizer_result
 
 __all__ = ["EnglishPersonRecognizer", "census_names"]
 
@@ -202,19 +204,5 @@ class EnglishPersonRecognizer(EntityRecognizer):
         return any(_title_case(part) in self.last for part in word.split("-"))
 
     def _result(self, start: int, end: int, score: float) -> RecognizerResult:
-        explanation = AnalysisExplanation(
-            recognizer=self.NAME,
-            original_score=score,
-            textual_explanation="English name by title, or census first name and surname",
-        )
-        return RecognizerResult(
-            entity_type=self.ENTITY,
-            start=start,
-            end=end,
-            score=score,
-            analysis_explanation=explanation,
-            recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.NAME,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-            },
-        )
+        why = "English name by title, or census first name and surname"
+        return recognizer_result(self, self.ENTITY, (start, end), score, why)

@@ -12,13 +12,14 @@ import re
 from typing import ClassVar
 
 import ahocorasick
-from presidio_analyzer import AnalysisExplanation, Pattern, RecognizerResult
+from presidio_analyzer import Pattern, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from gateway.detect.recognizers.base import (
     NOT_ALNUM_AFTER,
     NOT_ALNUM_BEFORE,
     GatedPatternRecognizer,
+    recognizer_result,
 )
 from gateway.detect.recognizers.kr.banks import BANKS, TRANSFER_WORDS, Bank
 from gateway.detect.recognizers.kr.phone import KR_PHONE_SHAPE
@@ -184,24 +185,9 @@ class KrBankAccountRecognizer(GatedPatternRecognizer):
         return results
 
     def _bare_result(self, start: int, end: int) -> RecognizerResult:
-        name = type(self).__name__
-        explanation = AnalysisExplanation(
-            recognizer=name,
-            original_score=0.3,
-            pattern_name="KR bank account (closed up)",
-            textual_explanation="10-14 digits fitting a bank named nearby, or beside 계좌/송금",
-        )
-        return RecognizerResult(
-            entity_type=self.ENTITY,
-            start=start,
-            end=end,
-            score=0.3,
-            analysis_explanation=explanation,
-            recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: name,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-            },
-        )
+        why = "10-14 digits fitting a bank named nearby, or beside 계좌/송금"
+        pattern = "KR bank account (closed up)"
+        return recognizer_result(self, self.ENTITY, (start, end), 0.3, why, pattern)
 
     def invalidate_result(self, pattern_text: str) -> bool:
         """Keep 10-14 digits; drop phone numbers and other identifiers' shapes."""

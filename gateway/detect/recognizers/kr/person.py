@@ -39,9 +39,10 @@ import threading
 from bisect import bisect_right
 from typing import Any, ClassVar, Protocol
 
-from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
+from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from gateway.detect.recognizers.base import recognizer_result
 from gateway.detect.recognizers.kr.name_syllables import (
     COMPOUND_SURNAMES,
     FIRST_SYLLABLES,
@@ -237,22 +238,8 @@ class KrPersonRecognizer(EntityRecognizer):
             found[span] = max(score, found.get(span, 0.0))
 
     def _result(self, start: int, end: int, score: float) -> RecognizerResult:
-        explanation = AnalysisExplanation(
-            recognizer=self.NAME,
-            original_score=score,
-            textual_explanation="Korean name by honorific, label or Kiwi NNP",
-        )
-        return RecognizerResult(
-            entity_type=self.ENTITY,
-            start=start,
-            end=end,
-            score=score,
-            analysis_explanation=explanation,
-            recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.NAME,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-            },
-        )
+        why = "Korean name by honorific, label or Kiwi NNP"
+        return recognizer_result(self, self.ENTITY, (start, end), score, why)
 
 
 def _common_word(word: str) -> bool:

@@ -15,13 +15,14 @@ import re
 from collections.abc import Sequence
 from typing import ClassVar
 
-from presidio_analyzer import AnalysisExplanation, Pattern, RecognizerResult
+from presidio_analyzer import Pattern, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from gateway.detect.recognizers.base import (
     NOT_ALNUM_AFTER,
     NOT_ALNUM_BEFORE,
     GatedPatternRecognizer,
+    recognizer_result,
 )
 from gateway.detect.recognizers.world_phone import (
     DEFAULT_REGIONS,
@@ -126,23 +127,10 @@ class PhoneNumberRecognizer(GatedPatternRecognizer):
         return results
 
     def _world_result(self, found: PhoneCandidate) -> RecognizerResult:
-        explanation = AnalysisExplanation(
-            recognizer=type(self).__name__,
-            original_score=found.score,
-            pattern_name=f"libphonenumber ({found.region})",
-            textual_explanation="valid or possible number in the region's numbering plan",
-        )
-        return RecognizerResult(
-            entity_type=self.ENTITY,
-            start=found.start,
-            end=found.end,
-            score=found.score,
-            analysis_explanation=explanation,
-            recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: type(self).__name__,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-            },
-        )
+        why = "valid or possible number in the region's numbering plan"
+        pattern = f"libphonenumber ({found.region})"
+        span = (found.start, found.end)
+        return recognizer_result(self, self.ENTITY, span, found.score, why, pattern)
 
     def invalidate_result(self, pattern_text: str) -> bool:
         """A Korean number has 8 to 12 digits; anything else is part of something longer."""
