@@ -13,8 +13,11 @@ from collections.abc import Callable, Iterator
 
 import phonenumbers
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gateway.detect.recognizers import world_phone
+from gateway.detect.recognizers.base import SpanSet
 from gateway.detect.recognizers.kr import bank_account
 from gateway.detect.recognizers.world_phone import WorldPhoneFinder
 
@@ -28,6 +31,8 @@ _PHONE_INPUTS: list[Callable[[int], str]] = [
     lambda n: "tel 010-" * n,
     lambda n: "call " + "1-" * n,
     lambda n: ("phone " + "12 " * 3) * n,
+    lambda n: "phone +1 2 " * n,
+    lambda n: "전화 010-1234-5678 02 " * n,
 ]
 
 
@@ -98,3 +103,22 @@ def test_bare_account_work_is_linear(
         return counted.chars
 
     assert work(make(4_000)) <= 2 * work(make(2_000)) + 1_000
+
+
+_SPANS = st.lists(
+    st.tuples(st.integers(0, 60), st.integers(1, 8)).map(lambda p: (p[0], p[0] + p[1])),
+    max_size=8,
+)
+
+
+@given(_SPANS, _SPANS)
+def test_span_set_overlaps_as_a_scan_would(
+    claimed: list[tuple[int, int]], asked: list[tuple[int, int]]
+) -> None:
+    """The binary search answers what comparing with every claimed span answers."""
+    spans = SpanSet(claimed[: len(claimed) // 2])
+    for span in claimed[len(claimed) // 2 :]:
+        spans.add(span)
+    for start, end in asked:
+        expected = any(start < high and low < end for low, high in claimed)
+        assert spans.overlaps((start, end)) is expected

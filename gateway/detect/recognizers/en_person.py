@@ -28,7 +28,7 @@ from typing import ClassVar
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from gateway.detect.recognizers.base import recognizer_result
+from gateway.detect.recognizers.base import SpanSet, recognizer_result
 
 __all__ = ["EnglishPersonRecognizer", "census_names"]
 
@@ -159,9 +159,10 @@ class EnglishPersonRecognizer(EntityRecognizer):
                 words.pop()
             start = match.start("name")
             found[(start, start + len(" ".join(words)))] = _SCORE_TITLE
+        titled = SpanSet(found)
         for run in _RUN.finditer(text):
             for span in self._pairs(run):
-                if not any(start < span[1] and span[0] < end for start, end in found):
+                if not titled.overlaps(span):
                     found[span] = _SCORE_PAIR
         return [self._result(start, end, score) for (start, end), score in found.items()]
 

@@ -31,6 +31,8 @@ import phonenumbers
 import regex
 from phonenumbers import PhoneNumberType
 
+from gateway.detect.recognizers.base import SpanSet
+
 __all__ = [
     "DEFAULT_REGIONS",
     "PHONE_WORDS",
@@ -141,20 +143,21 @@ class WorldPhoneFinder:
         parsed again.
         """
         found: dict[tuple[int, int], PhoneCandidate] = {}
+        claimed = SpanSet(taken)
         # International runs, kept or not: their tails are not national numbers.
-        international: list[tuple[int, int]] = list(taken)
+        covered = SpanSet(taken)
         if "+" in text or "00" in text:
             for match in _INTERNATIONAL.finditer(text):
-                if any(_overlaps(match.span(), span) for span in taken):
+                if claimed.overlaps(match.span()):
                     continue
-                international.append(match.span())
+                covered.add(match.span())
                 candidate = self._international(text, match.start(), match.end())
                 if candidate is not None:
                     found[(candidate.start, candidate.end)] = candidate
         for low, high in self._word_windows(text):
             for match in _NATIONAL.finditer(text, low, high):
                 span = match.span()
-                if span in found or any(_overlaps(span, other) for other in international):
+                if span in found or covered.overlaps(span):
                     continue
                 candidate = self._national(text, *span)
                 if candidate is not None:
@@ -241,10 +244,6 @@ class WorldPhoneFinder:
 
 def _any_word(words: ahocorasick.Automaton, text: str) -> bool:
     return next(iter(words.iter(text)), None) is not None
-
-
-def _overlaps(one: tuple[int, int], other: tuple[int, int]) -> bool:
-    return one[0] < other[1] and other[0] < one[1]
 
 
 def _digits(text: str) -> int:

@@ -19,6 +19,7 @@ from gateway.detect.recognizers.base import (
     NOT_ALNUM_AFTER,
     NOT_ALNUM_BEFORE,
     GatedPatternRecognizer,
+    SpanSet,
     recognizer_result,
 )
 from gateway.detect.recognizers.kr.banks import BANKS, TRANSFER_WORDS, Bank
@@ -93,7 +94,7 @@ def bare_accounts(text: str) -> list[tuple[int, int]]:
         return []  # most texts: no run long enough, no need to look for words
     lowered = text.lower()
     hits = sorted((at, at + len(word)) for word in _WORD_LIST for at in _occurrences(lowered, word))
-    spans: list[tuple[int, int]] = []
+    spans: dict[tuple[int, int], None] = {}  # in order, without repeats
     last_end = 0
     for start, end in hits:
         low = max(last_end, start - _AFTER - _LONGEST, 0)
@@ -103,9 +104,9 @@ def bare_accounts(text: str) -> list[tuple[int, int]]:
             if span in spans or _NOT_ACCOUNT.fullmatch(match.group()):
                 continue
             if _fits(match.group(), _words_near(lowered, *span)):
-                spans.append(span)
+                spans[span] = None
         last_end = max(last_end, high)
-    return spans
+    return list(spans)
 
 
 def _word_hits(lowered: str) -> list[tuple[int, int]]:
@@ -178,9 +179,9 @@ class KrBankAccountRecognizer(GatedPatternRecognizer):
     ) -> list[RecognizerResult]:
         """Hyphenated accounts by shape, then closed-up runs beside a bank or transfer word."""
         results = super().analyze(text, entities, nlp_artifacts, regex_flags)
-        taken = [(result.start, result.end) for result in results]
+        taken = SpanSet((result.start, result.end) for result in results)
         for start, end in bare_accounts(text):
-            if not any(start < high and low < end for low, high in taken):
+            if not taken.overlaps((start, end)):
                 results.append(self._bare_result(start, end))
         return results
 
