@@ -351,35 +351,30 @@ class _stdout:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from gateway.audit.verify import verify_chain
+    from gateway.audit.verify_store import verify_store
 
     keys = _verify_keys(args)
     witness = _verify_witness(args)
     store = _store(args)
-    checkpoints = store.checkpoints()
-    entries = None if witness is None else witness.entries()
-    report = verify_chain(store.iter_chain(), checkpoints, keys or None, witnessed=entries)
-    for line in describe_report(report, bool(keys), len(checkpoints), witness):
+    result = verify_store(store, keys, witness)
+    for line in describe_report(result):
         print(line)
-    return 0 if report.ok else 1
+    return 0 if result.report.ok else 1
 
 
-def describe_report(report: Any, keyed: bool, checkpoints: int, witness: Any | None) -> list[str]:
+def describe_report(result: Any) -> list[str]:
     """The lines ``verify`` prints: problems, totals, warnings, then the verdict."""
-    from gateway.audit.verify import report_warnings
-
+    report = result.report
     lines = [f"TAMPERED  {problem}" for problem in report.problems]
     span = f"seq {report.first_seq}–{report.last_seq}" if report.records else "no records"
     lines.append(
         f"{report.records} records ({span}), {report.checkpoints} signed checkpoints verified"
     )
-    if witness is not None:
-        lines.append(f"{report.witnessed} witnessed checkpoints match ({witness.label})")
-    if keyed and report.unanchored:
+    if result.witness_label is not None:
+        lines.append(f"{report.witnessed} witnessed checkpoints match ({result.witness_label})")
+    if result.keyed and report.unanchored:
         lines.append(f"note: the last {report.unanchored} records are after the last checkpoint")
-    label = witness.label if witness is not None else None
-    warnings = report_warnings(report, keyed=keyed, stored_checkpoints=checkpoints, witness=label)
-    lines += [f"warning: {warning}" for warning in warnings]
+    lines += [f"warning: {warning}" for warning in result.warnings]
     if report.ok:
         lines.append("OK: the chain is intact")
     else:
