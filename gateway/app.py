@@ -127,6 +127,8 @@ class Gateway:
             "scan_workers": self.scans.state if self.scans is not None else "off",
             "audit": "ok" if self.audit.healthy else (self.audit.last_error or "failing"),
             "audit_spool": self.audit.spool_depth,  # records waiting for the store
+            # reported, not required: a failing witness does not stop the gateway
+            "audit_witness": self.audit.witness_status(),
             **self.rollout.status(),
         }
         if self.attachments is not None:  # images are uninspectable without OCR: say so

@@ -33,13 +33,12 @@ fails its signature like a forged checkpoint does.
 
 from __future__ import annotations
 
-import fcntl
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
+from gateway.audit.appendfile import append_line, last_line
 from gateway.audit.chain import Checkpoint, Witness, decode_entry, encode_entry
 from gateway.errors import ConfigError
 
@@ -49,19 +48,19 @@ __all__ = ["FileWitness", "Witness", "open_witness", "witness_spec"]
 class FileWitness:
     """An append-only file of JSON lines; each append is locked and fsync'd."""
 
+    kind = "file"
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self.label = str(path)
 
     def append(self, checkpoint: Checkpoint) -> None:
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)  # worker processes share the file
-            os.write(fd, encode_entry(checkpoint) + b"\n")
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        append_line(self.path, encode_entry(checkpoint) + b"\n")
+
+    def last(self) -> Checkpoint | None:
+        line = last_line(self.path)
+        entry = _entry_text(line) if line else None
+        return decode_entry(entry) if entry else None
 
     def entries(self) -> Iterator[Checkpoint | None]:
         try:

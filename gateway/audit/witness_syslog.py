@@ -32,6 +32,7 @@ _NOTICE = 5
 
 
 class SyslogWitness:
+    kind = "syslog"
     #: entries cannot be read back from here; ``verify`` says what it checked instead
     readable = False
 

@@ -22,8 +22,6 @@ issued it (PEM); ``tokens`` defaults to the file ``auto`` would use, with
 from __future__ import annotations
 
 import base64
-import fcntl
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +31,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 import orjson
 
+from gateway.audit.appendfile import append_line, last_line
 from gateway.audit.chain import Checkpoint, decode_entry, encode_entry
 from gateway.audit.timestamp import (
     TimestampError,
@@ -62,6 +61,8 @@ class TimestampUnavailable(Exception):
 
 
 class TimestampWitness:
+    kind = "tsa"
+
     def __init__(self, spec: str, default_tokens: str | None) -> None:
         parts = urlsplit(spec.removeprefix("tsa+"))
         query = parse_qsl(parts.query, keep_blank_values=True)
@@ -81,7 +82,7 @@ class TimestampWitness:
             raise ConfigError("audit.witness tsa+…: timeout must be seconds") from None
         rest = urlencode([(k, v) for k, v in query if k not in _OWN])
         self.url = urlunsplit((parts.scheme, parts.netloc, parts.path, rest, ""))
-        self.label = f"tsa {parts.scheme}://{parts.hostname}{parts.path} (tokens {self.tokens})"
+        self.label = f"{parts.scheme}://{parts.hostname}{parts.path} (tokens {self.tokens})"
 
     def append(self, checkpoint: Checkpoint) -> None:
         entry = encode_entry(checkpoint)
@@ -97,7 +98,7 @@ class TimestampWitness:
         }
         if failure:
             line["error"] = failure
-        self._write(orjson.dumps(line) + b"\n")
+        append_line(self.tokens, orjson.dumps(line) + b"\n")
         if failure:
             raise TimestampUnavailable(failure)
 
@@ -114,15 +115,13 @@ class TimestampWitness:
         verify_token(token, entry, self.trusted)  # a bad stamp is no stamp: say so now
         return token
 
-    def _write(self, line: bytes) -> None:
-        self.tokens.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(self.tokens, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    def last(self) -> Checkpoint | None:
+        line = last_line(self.tokens)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)  # worker processes share the file
-            os.write(fd, line)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+            raw = orjson.loads(line).get("checkpoint") if line else None
+        except (orjson.JSONDecodeError, AttributeError):
+            return None
+        return decode_entry(orjson.dumps(raw)) if isinstance(raw, dict) else None
 
     def _lines(self) -> Iterator[dict[str, Any] | None]:
         try:
