@@ -137,6 +137,11 @@ def _parser() -> argparse.ArgumentParser:
         help="instead: reading and scanning a PDF, a screenshot and a spreadsheet, cold and resent",
     )
     bench.add_argument(
+        "--durable",
+        action="store_true",
+        help="instead: what waiting for each opening's commit costs (against not waiting)",
+    )
+    bench.add_argument(
         "--mb",
         type=float,
         help="with --hostile: its stream's size (20); with --attacks: the digits prompt's (10)",
@@ -268,6 +273,10 @@ def _bench(args: argparse.Namespace) -> int:
         from gateway.dev.bench.attacks import run_attack_benchmark
 
         return run_attack_benchmark(megabytes=args.mb or 10.0, output=args.output)
+    if args.durable:
+        from gateway.dev.bench.durable import run_durable_benchmark
+
+        return run_durable_benchmark(rounds=1 if args.quick else 3, quick=args.quick)
     if args.forward_proxy:
         from gateway.dev.bench.forward_proxy import run_forward_proxy_benchmark
 

@@ -40,7 +40,9 @@ def witness_status(signer: CheckpointSigner | None, now: float | None = None) ->
 
 def report_witness_at_start(signer: CheckpointSigner | None) -> None:
     """Read the witness's newest entry (one small read) and log where things stand."""
-    if signer is None or signer.witness is None:
+    if signer is None:
+        return  # nothing is signed, so nothing is witnessed (the signing key's log says why)
+    if signer.witness is None:
         log.warning("audit witness: off (a tail deleted with its checkpoints would go unseen)")
         return
     witness = signer.witness
