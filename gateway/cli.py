@@ -177,13 +177,14 @@ def _configure_logging(level: str, log_format: str = "text") -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from gateway.server import run_gateway
+    from gateway.server import SettingsSource, run_gateway
 
-    settings = _settings(
-        args, **{"policy": args.policy, "listen.host": args.host, "listen.port": args.port}
-    )
+    overrides = {"policy": args.policy, "listen.host": args.host, "listen.port": args.port}
+    settings = _settings(args, **overrides)
     _configure_logging(settings.log_level, settings.log_format)
-    run_gateway(settings)
+    config = Path(args.config) if getattr(args, "config", None) else None
+    given = {k: v for k, v in overrides.items() if v is not None}
+    run_gateway(settings, SettingsSource(config, given))
     return 0
 
 

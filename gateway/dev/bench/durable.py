@@ -53,8 +53,8 @@ def _start(upstream_url: str, workdir: Path, *, awaited: bool, n: int) -> _Child
             }
         ).decode()
     )
-    module = "gateway.cli" if awaited else "gateway.dev.bench.durable"
-    return _Child([module, "serve", "--config", str(config)], f"http://127.0.0.1:{port}")
+    command = ["gateway.cli", "serve"] if awaited else ["gateway.dev.bench.durable"]
+    return _Child([*command, "--config", str(config)], f"http://127.0.0.1:{port}")
 
 
 def _measure(upstream: _Child, gateway: _Child, scale: float) -> _Round:
@@ -136,17 +136,21 @@ def run_durable_benchmark(*, rounds: int = 3, quick: bool = False) -> int:
     return 0
 
 
-def _serve_without_waiting(argv: list[str]) -> int:
+def _serve_without_waiting(config: Path) -> None:
     """``haetae serve`` whose audit flush returns at once: the baseline, never shipped."""
     from gateway.audit.writer import ThreadedAuditStore
-    from gateway.cli import main
+    from gateway.server import run_gateway
+    from gateway.settings import load_settings
+    from gateway.telemetry import configure_logging
 
     async def queued_only(self: ThreadedAuditStore, timeout: float = 5.0) -> None:  # noqa: ASYNC109
         self._check_usable()
 
     ThreadedAuditStore.flush = queued_only  # type: ignore[method-assign]
-    return main(argv)
+    settings = load_settings(config)
+    configure_logging(settings.log_level, settings.log_format)
+    run_gateway(settings)
 
 
 if __name__ == "__main__":
-    sys.exit(_serve_without_waiting(sys.argv[1:]))
+    _serve_without_waiting(Path(sys.argv[sys.argv.index("--config") + 1]))
