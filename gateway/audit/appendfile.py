@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["append_line", "last_line"]
+__all__ = ["append_line", "last_line", "read_lines"]
 
 _TAIL = 64 * 1024  # longer than any entry
 
@@ -36,3 +37,15 @@ def last_line(path: Path) -> bytes | None:
         return None
     lines = [line for line in tail.splitlines() if line.strip()]
     return lines[-1] if lines else None
+
+
+def read_lines(path: Path) -> Iterator[bytes]:
+    """Every non-empty line, stripped, oldest first; nothing if there is no file."""
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        return
+    with handle:
+        for line in handle:
+            if line.strip():
+                yield line.strip()

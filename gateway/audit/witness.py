@@ -38,7 +38,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-from gateway.audit.appendfile import append_line, last_line
+from gateway.audit.appendfile import append_line, last_line, read_lines
 from gateway.audit.chain import Checkpoint, Witness, decode_entry, encode_entry
 from gateway.errors import ConfigError
 
@@ -63,15 +63,10 @@ class FileWitness:
         return decode_entry(entry) if entry else None
 
     def entries(self) -> Iterator[Checkpoint | None]:
-        try:
-            handle = self.path.open("rb")
-        except FileNotFoundError:
-            return
-        with handle:
-            for line in handle:
-                entry = _entry_text(line.strip())
-                if entry:
-                    yield decode_entry(entry)
+        for line in read_lines(self.path):
+            entry = _entry_text(line)
+            if entry:
+                yield decode_entry(entry)
 
 
 def _entry_text(line: bytes) -> bytes | None:

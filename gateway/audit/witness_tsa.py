@@ -31,7 +31,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 import orjson
 
-from gateway.audit.appendfile import append_line, last_line
+from gateway.audit.appendfile import append_line, last_line, read_lines
 from gateway.audit.chain import Checkpoint, decode_entry, encode_entry
 from gateway.audit.timestamp import (
     TimestampError,
@@ -124,20 +124,13 @@ class TimestampWitness:
         return decode_entry(orjson.dumps(raw)) if isinstance(raw, dict) else None
 
     def _lines(self) -> Iterator[dict[str, Any] | None]:
-        try:
-            handle = self.tokens.open("rb")
-        except FileNotFoundError:
-            return
-        with handle:
-            for raw in handle:
-                if not raw.strip():
-                    continue
-                try:
-                    line = orjson.loads(raw)
-                except orjson.JSONDecodeError:
-                    yield None
-                    continue
-                yield line if isinstance(line, dict) else None
+        for raw in read_lines(self.tokens):
+            try:
+                line = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                yield None
+                continue
+            yield line if isinstance(line, dict) else None
 
     def entries(self) -> Iterator[Checkpoint | None]:
         for line in self._lines():

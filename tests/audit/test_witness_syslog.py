@@ -19,13 +19,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from gateway.audit.chain import load_public_key
-from gateway.audit.open import open_audit_store
-from gateway.audit.signing_key import public_key_path
-from gateway.audit.verify_store import StoreVerification, verify_store
 from gateway.audit.witness import open_witness
 from gateway.errors import ConfigError
-from tests.audit.test_witness import kinds, written
+from tests.audit.test_witness import kinds, verify_against, written
 from tests.support.redis_server import _certificates
 
 
@@ -65,15 +61,6 @@ def receiver(tls: ssl.SSLContext | None) -> Iterator[tuple[int, list[bytes]]]:
         thread.join(5)
 
 
-def _verify(tmp_path: Path, url: str, spec: str) -> StoreVerification:
-    key = load_public_key(public_key_path(tmp_path / "keys" / "audit-signing.pem"))
-    store = open_audit_store(url)
-    try:
-        return verify_store(store, [key], open_witness(spec, url))
-    finally:
-        store.close()
-
-
 @pytest.mark.parametrize("transport", ["tcp", "tls"])
 def test_checkpoints_reach_the_siem_and_an_export_of_it_verifies(
     tmp_path: Path, transport: str
@@ -95,21 +82,21 @@ def test_checkpoints_reach_the_siem_and_an_export_of_it_verifies(
     assert header.startswith(b"<109>1 ") and b" haetae-audit - haetae.checkpoint -" in header
     assert orjson.loads(body)["seq"] == 10
 
-    result = _verify(tmp_path, url, spec)
+    result = verify_against(tmp_path, url, spec)
     assert result.report.ok and result.witness_label is None
     assert any("cannot be read back" in w and "file:EXPORT" in w for w in result.warnings)
 
     export = tmp_path / "siem-export.log"  # as a SIEM exports them, one message a line
     noise = b"<110>1 2026-01-01T00:00:00Z host haetae - haetae.allow - \xef\xbb\xbf{}"
     export.write_bytes(b"\n".join([noise, *messages]) + b"\n")
-    result = _verify(tmp_path, url, f"file:{export}")
+    result = verify_against(tmp_path, url, f"file:{export}")
     assert result.report.ok and result.report.witnessed == 3
 
     with sqlite3.connect(tmp_path / "audit.db") as conn:
         conn.execute("DELETE FROM audit_records WHERE seq > 25")
         conn.execute("DELETE FROM audit_checkpoints WHERE seq > 25")
     conn.close()
-    assert kinds(_verify(tmp_path, url, f"file:{export}").report) == [(26, "tail_deleted")]
+    assert kinds(verify_against(tmp_path, url, f"file:{export}").report) == [(26, "tail_deleted")]
 
 
 def test_a_receiver_that_is_down_does_not_stop_the_trail(tmp_path: Path) -> None:

@@ -17,14 +17,12 @@ from pathlib import Path
 import orjson
 import pytest
 
-from gateway.audit.chain import load_public_key
 from gateway.audit.signing_key import public_key_path
 from gateway.audit.timestamp import TimestampError, parse_response, verify_token
-from gateway.audit.verify_store import StoreVerification, verify_store
 from gateway.audit.witness import open_witness
 from gateway.audit.witness_tsa import TimestampWitness
 from gateway.errors import ConfigError
-from tests.audit.test_witness import kinds, written
+from tests.audit.test_witness import kinds, verify_against, written
 from tests.support.tsa import Authority, serve_tsa
 
 
@@ -37,17 +35,6 @@ def _spec(url: str, ca: Path, tokens: Path) -> str:
     return f"tsa+{url}?ca={ca}&tokens={tokens}&timeout=2"
 
 
-def _verify(tmp_path: Path, store_url: str, spec: str) -> StoreVerification:
-    from gateway.audit.open import open_audit_store
-
-    key = load_public_key(public_key_path(tmp_path / "keys" / "audit-signing.pem"))
-    store = open_audit_store(store_url)
-    try:
-        return verify_store(store, [key], open_witness(spec, store_url))
-    finally:
-        store.close()
-
-
 def _lines(path: Path) -> list[dict[str, object]]:
     return [orjson.loads(line) for line in path.read_bytes().splitlines()]
 
@@ -56,7 +43,7 @@ def _rewrite(path: Path, lines: list[dict[str, object]]) -> None:
     path.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
 
 
-def test_each_checkpoint_is_stamped_and_the_stamps_verify(
+def test_each_checkpoint_is_stamped_and_the_stampsverify_against(
     store_url: str, tmp_path: Path, authority: Authority
 ) -> None:
     tokens = tmp_path / "stamps.jsonl"
@@ -68,7 +55,7 @@ def test_each_checkpoint_is_stamped_and_the_stamps_verify(
     lines = _lines(tokens)
     assert [line["checkpoint"]["seq"] for line in lines] == [10, 20, 30]  # type: ignore[index]
     assert all(isinstance(line["token"], str) for line in lines)
-    result = _verify(tmp_path, store_url, spec)  # the authority is gone: nothing to ask it
+    result = verify_against(tmp_path, store_url, spec)  # the authority is gone: nothing to ask it
     assert result.report.ok, result.report.problems
     assert result.report.witnessed == 3 and result.warnings == []
 
@@ -87,7 +74,7 @@ def test_a_deleted_tail_is_named_from_the_stamped_checkpoints(
         conn.execute("DELETE FROM audit_records WHERE seq > 15")
         conn.execute("DELETE FROM audit_checkpoints WHERE seq > 15")
     conn.close()
-    assert kinds(_verify(tmp_path, url, spec).report) == [(16, "tail_deleted")]
+    assert kinds(verify_against(tmp_path, url, spec).report) == [(16, "tail_deleted")]
 
 
 @pytest.mark.parametrize(
@@ -125,7 +112,7 @@ def test_a_forged_or_mismatched_token_is_named(
         forged = b"\x30\x03\x02\x01\x01"
     lines[1]["token"] = base64.b64encode(forged).decode()
     _rewrite(tokens, lines)
-    result = _verify(tmp_path, url, spec)
+    result = verify_against(tmp_path, url, spec)
     assert kinds(result.report) == [(20, "timestamp")]
     assert message in result.report.problems[0].message
 
@@ -143,7 +130,7 @@ def test_an_unreachable_authority_costs_the_stamp_not_the_checkpoint(
     assert store.tail(1)[0].seq == 20 and len(store.checkpoints()) == 2  # the trail went on
     lines = _lines(tokens)
     assert [(line["token"], line["error"]) for line in lines] == [(None, "ConnectError")] * 2
-    result = _verify(tmp_path, url, spec)
+    result = verify_against(tmp_path, url, spec)
     assert result.report.ok  # the checkpoints are signed and witnessed; only the stamp is missing
     (gap,) = result.warnings
     assert "2 checkpoint(s) have no timestamp" in gap and "seq 10 (ConnectError), 20" in gap
