@@ -193,3 +193,31 @@ def test_cli_verify_prints_the_forged_stamp(tmp_path: Path, authority: Authority
     )  # fmt: skip
     assert done.returncode == 1, done.stderr
     assert "TAMPERED  seq 10: timestamp: the token stamps other data" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("made", "message"),
+    [
+        ({"time_stamping": False}, "not for time stamping"),
+        ({"expired": True}, "not valid at the token's time"),
+    ],
+)
+def test_a_certificate_that_may_not_stamp_then_is_refused(
+    made: dict[str, bool], message: str
+) -> None:
+    authority = Authority.create(**made)
+    token = authority.stamp(hashlib.sha256(b"x").digest())
+    with pytest.raises(TimestampError, match=message):
+        verify_token(token, b"x", [authority.ca])
+
+
+def test_an_rsa_authority_trusted_by_its_own_certificate_verifies() -> None:
+    authority = Authority.create(rsa_key=True)
+    token = authority.stamp(hashlib.sha256(b"x").digest())
+    assert verify_token(token, b"x", [authority.certificate]).time.tzinfo is not None
+    with pytest.raises(TimestampError, match="neither in it nor configured"):
+        from asn1crypto import cms
+
+        info = cms.ContentInfo.load(token)
+        info["content"]["certificates"] = []  # the signer's certificate left out
+        verify_token(info.dump(force=True), b"x", [Authority.create().ca])

@@ -46,8 +46,21 @@ class Authority:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def create(cls, name: str = "Test TSA", *, rsa_key: bool = False) -> Authority:
+    def create(
+        cls,
+        name: str = "Test TSA",
+        *,
+        rsa_key: bool = False,
+        time_stamping: bool = True,
+        expired: bool = False,
+    ) -> Authority:
+        """``time_stamping=False``: a certificate without that usage; ``expired``: one
+        that ended yesterday (its tokens are still signed with today's time)."""
         now = datetime.now(UTC)
+        usage = (
+            ExtendedKeyUsageOID.TIME_STAMPING if time_stamping else ExtendedKeyUsageOID.SERVER_AUTH
+        )
+        ends = now - timedelta(days=1) if expired else now + timedelta(days=30)
         ca_key = ec.generate_private_key(ec.SECP256R1())
         ca = (
             x509.CertificateBuilder()
@@ -71,11 +84,9 @@ class Authority:
             .issuer_name(ca.subject)
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=1))
-            .not_valid_after(now + timedelta(days=30))
-            .add_extension(
-                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True
-            )
+            .not_valid_before(now - timedelta(days=2))
+            .not_valid_after(ends)
+            .add_extension(x509.ExtendedKeyUsage([usage]), critical=True)
             .sign(ca_key, hashes.SHA256())
         )
         return cls(ca_key, ca, key, certificate)
