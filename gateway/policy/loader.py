@@ -28,8 +28,14 @@ from gateway.policy.source import KeyPath, PolicyError, SourceFile, read_source
 
 __all__ = ["ComposedPolicy", "compose_policy", "load_policy", "parse_policy"]
 
-_TOP_ONLY = ("policy", "default_action", "default_language", "tests")
-_LISTS = (("rules",), ("detection", "dictionaries"), ("detection", "allow"), ("detection", "scan"))
+_TOP_ONLY = ("policy", "default_action", "default_language", "tests", "coach_in_answer")
+_LISTS = (
+    ("rules",),
+    ("limits",),
+    ("detection", "dictionaries"),
+    ("detection", "allow"),
+    ("detection", "scan"),
+)
 
 
 def load_policy(path: Path, known_entities: Collection[str]) -> CompiledPolicy:
@@ -169,6 +175,8 @@ def _merge(files: list[tuple[SourceFile, PolicyDocument, Path]]) -> ComposedPoli
     origins: dict[KeyPath, list[tuple[SourceFile, int]]] = {section: [] for section in _LISTS}
     rules: list[Any] = []
     rule_home: dict[str, str] = {}
+    limits: list[Any] = []
+    limit_home: dict[str, str] = {}
     dictionaries: list[DictionaryTerms] = []
     dictionary_home: dict[str, str] = {}
     allow_lists: list[AllowTerms] = []
@@ -187,6 +195,15 @@ def _merge(files: list[tuple[SourceFile, PolicyDocument, Path]]) -> ComposedPoli
             rule_home[rule.id] = where
             rules.append(rule)
             origins[("rules",)].append((source, index))
+        for index, limit in enumerate(document.limits):
+            where = source.where(("limits", index, "id"))
+            if limit.id in limit_home:
+                raise ConfigError(
+                    f"{where}: limit id '{limit.id}' is also used at {limit_home[limit.id]}"
+                )
+            limit_home[limit.id] = where
+            limits.append(limit)
+            origins[("limits",)].append((source, index))
         detection = document.detection
         for index, spec in enumerate(detection.dictionaries):
             where = source.where(("detection", "dictionaries", index, "entity"))
@@ -233,6 +250,7 @@ def _merge(files: list[tuple[SourceFile, PolicyDocument, Path]]) -> ComposedPoli
     merged = top.model_copy(
         update={
             "rules": rules,
+            "limits": limits,
             "detection": merged_detection,
             "groups": sorted(groups) if groups is not None else None,
         }
