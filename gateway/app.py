@@ -20,6 +20,7 @@ from gateway.admin.audit_review import audit_review_router
 from gateway.admin.auth import log_admin_roles
 from gateway.admin.journal import AdminJournal
 from gateway.admin.policies import policies_router
+from gateway.admin.usage import usage_router
 from gateway.answers.inspect import AnswerInspection
 from gateway.attachments import AttachmentLimits, AttachmentReader
 from gateway.attachments.cache import SharedStore
@@ -295,7 +296,12 @@ def build_app(
         zone=zone,
     )
     admin = build_admin_app(
-        routers=[policies_router(rollout, audit), audit_router(audit, zone), review],
+        routers=[
+            policies_router(rollout, audit),
+            audit_router(audit, zone),
+            review,
+            usage_router(audit, zone),
+        ],
         auth=admin_auth,
         journal=AdminJournal(audit),
     )

@@ -21,7 +21,7 @@ import orjson
 from gateway.config_file import CONFIG_FILE_VARIABLE
 from gateway.errors import ConfigError
 
-__all__ = ["add_audit_commands"]
+__all__ = ["add_audit_commands", "command", "read_store", "zone_of", "zone_option"]
 
 _FILTERS = (
     "user", "group", "provider", "jurisdiction", "decision", "rule", "entity", "fingerprint",
@@ -33,21 +33,21 @@ def add_audit_commands(commands: Any) -> None:
     audit = commands.add_parser("audit", help="review, export and verify the audit log")
     sub = audit.add_subparsers(title="audit commands")
 
-    tail = _command(sub, "tail", "show the latest decisions", _tail)
+    tail = command(sub, "tail", "show the latest decisions", _tail)
     tail.add_argument("-n", "--lines", type=int, default=20)
     tail.add_argument("-f", "--follow", action="store_true", help="keep printing new records")
     tail.add_argument("--interval", type=float, default=1.0, help="seconds between polls (-f)")
     tail.add_argument("--json", action="store_true", help="one JSON object per line")
-    _zone_option(tail)
+    zone_option(tail)
 
-    search = _command(sub, "search", "find records by time, who, where and what", _search)
+    search = command(sub, "search", "find records by time, who, where and what", _search)
     _filter_options(search)
     search.add_argument("--limit", type=int, default=50)
     search.add_argument("--cursor", help="continue after a previous page (printed on stderr)")
     search.add_argument("--order", choices=["desc", "asc"], default="desc")
     search.add_argument("--json", action="store_true", help="one JSON object per line")
 
-    stats = _command(sub, "stats", "count decisions per hour or day, or cross-tabulate", _stats)
+    stats = command(sub, "stats", "count decisions per hour or day, or cross-tabulate", _stats)
     _filter_options(stats)
     from gateway.audit.export import CSV_ENCODINGS
     from gateway.audit.query import BUCKETS, STATS_DIMENSIONS
@@ -62,7 +62,7 @@ def add_audit_commands(commands: Any) -> None:
     )
     stats.add_argument("--json", action="store_true")
 
-    export = _command(sub, "export", "write matching records as JSON lines or CSV", _export)
+    export = command(sub, "export", "write matching records as JSON lines or CSV", _export)
     _filter_options(export)
     export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
     export.add_argument("--output", type=Path, help="file to write (default: stdout)")
@@ -73,7 +73,7 @@ def add_audit_commands(commands: Any) -> None:
         help="CSV encoding: utf-8-sig (UTF-8 with BOM, for Excel; default), cp949, utf-8",
     )
 
-    verify = _command(
+    verify = command(
         sub, "verify", "check the hash chain, signed checkpoints and the witness", _verify
     )
     verify.add_argument(
@@ -89,14 +89,14 @@ def add_audit_commands(commands: Any) -> None:
         "default: audit.witness",
     )
 
-    purge = _command(
+    purge = command(
         sub, "purge", "delete records older than a date (the purge is recorded)", _purge
     )
     purge.add_argument("--before", required=True, help="ISO date/time or unix seconds")
     purge.add_argument("--yes", action="store_true", help="really delete (otherwise a dry run)")
-    _zone_option(purge)
+    zone_option(purge)
 
-    evidence = _command(
+    evidence = command(
         sub, "evidence", "open the sealed evidence of matching records (needs the private key)",
         _evidence,
     )  # fmt: skip
@@ -104,7 +104,7 @@ def add_audit_commands(commands: Any) -> None:
     evidence.add_argument("--private-key", type=Path, required=True, help="X25519 key (PEM)")
     evidence.add_argument("--request-id", help="only this request")
 
-    fingerprint = _command(
+    fingerprint = command(
         sub, "fingerprint", "print a value's audit fingerprint(s), to search with", _fingerprint
     )
     fingerprint.add_argument("--entity", required=True, help="entity type (KR_RRN, EMAIL_ADDRESS…)")
@@ -112,14 +112,15 @@ def add_audit_commands(commands: Any) -> None:
         "value", nargs="?", help="the value (default: read from standard input, not echoed)"
     )
 
-    bench = _command(sub, "bench", "time searches over many generated records", _bench)
+    bench = command(sub, "bench", "time searches over many generated records", _bench)
     bench.add_argument("--records", type=int, default=1_000_000)
     bench.add_argument("--repeat", type=int, default=20)
 
 
-def _command(
+def command(
     sub: Any, name: str, help_text: str, run: Callable[[argparse.Namespace], int]
 ) -> argparse.ArgumentParser:
+    """A subcommand that reads the audit store (``--config``/``--url``)."""
     parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text)
     parser.add_argument(
         "--config",
@@ -168,10 +169,10 @@ def _filter_options(parser: argparse.ArgumentParser) -> None:
         help="--entity (and with response --decision) in the request or the answer; "
         "alone: records with findings there",
     )
-    _zone_option(parser)
+    zone_option(parser)
 
 
-def _zone_option(parser: argparse.ArgumentParser) -> None:
+def zone_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--tz",
         help="time zone to show times, read dates and cut days in (Asia/Seoul); "
@@ -179,7 +180,7 @@ def _zone_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _zone(args: argparse.Namespace) -> Any:
+def zone_of(args: argparse.Namespace) -> Any:
     """``--tz``, else ``audit.timezone`` from the config (UTC with only --url)."""
     from gateway.audit.timezone import resolve_zone
 
@@ -192,7 +193,7 @@ def _zone(args: argparse.Namespace) -> Any:
         raise ConfigError(f"--tz: {exc}") from None
 
 
-def _store(args: argparse.Namespace) -> Any:
+def read_store(args: argparse.Namespace) -> Any:
     from gateway.audit.open import open_audit_store
     from gateway.audit.setup import configured_store
 
@@ -216,7 +217,7 @@ def _settings(args: argparse.Namespace) -> Any:
 def _filter(args: argparse.Namespace) -> Any:
     from gateway.audit.query import AuditFilter, parse_time
 
-    zone = _zone(args)
+    zone = zone_of(args)
     try:
         start = parse_time(args.since, zone) if args.since else None
         end = parse_time(args.until, zone) if args.until else None
@@ -240,7 +241,7 @@ def _print_record(record: Any, as_json: bool, zone: Any) -> None:
 
 
 def _tail(args: argparse.Namespace) -> int:
-    store, zone = _store(args), _zone(args)
+    store, zone = read_store(args), zone_of(args)
     records = store.tail(args.lines)
     for record in records:
         _print_record(record, args.json, zone)
@@ -256,12 +257,12 @@ def _tail(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = read_store(args)
     try:
         page = store.search(_filter(args), limit=args.limit, cursor=args.cursor, order=args.order)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    zone = _zone(args)
+    zone = zone_of(args)
     for record in page.records:
         _print_record(record, args.json, zone)
     if page.next_cursor:
@@ -273,9 +274,9 @@ def _stats(args: argparse.Namespace) -> int:
     from gateway.audit.format import iso_time
     from gateway.audit.review import count
 
-    zone = _zone(args)
+    zone = zone_of(args)
     try:
-        counts = count(_store(args), _filter(args), by=args.by, per=args.per, zone=zone)
+        counts = count(read_store(args), _filter(args), by=args.by, per=args.per, zone=zone)
     except ValueError as exc:
         raise ConfigError(f"--by: {exc}") from None
     for row in counts.rows:
@@ -305,7 +306,7 @@ def _matching(store: Any, where: Any) -> Iterator[Any]:
 def _export(args: argparse.Namespace) -> int:
     from gateway.audit.export import csv_lines, encode_lines, write_jsonl
 
-    store, where, zone = _store(args), _filter(args), _zone(args)
+    store, where, zone = read_store(args), _filter(args), zone_of(args)
     records = _matching(store, where)
     if args.format == "csv":
         written = 0
@@ -355,7 +356,7 @@ def _verify(args: argparse.Namespace) -> int:
 
     keys = _verify_keys(args)
     witness = _verify_witness(args)
-    store = _store(args)
+    store = read_store(args)
     checkpoints = store.checkpoints()
     entries = None if witness is None else witness.entries()
     report = verify_chain(store.iter_chain(), checkpoints, keys or None, witnessed=entries)
@@ -411,12 +412,12 @@ def _purge(args: argparse.Namespace) -> int:
     from gateway.audit.format import iso_time
     from gateway.audit.query import AuditFilter, parse_time
 
-    zone = _zone(args)
+    zone = zone_of(args)
     try:
         before = parse_time(args.before, zone)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    store = _store(args)
+    store = read_store(args)
     if not args.yes:
         older = store.stats(AuditFilter(end=before), by="decision", per="day")
         total = sum(row.count for row in older)
@@ -439,7 +440,7 @@ def _evidence(args: argparse.Namespace) -> int:
 
     key = load_evidence_private_key(args.private_key)
     opened = failed = 0
-    for record in _matching(_store(args), _filter(args)):
+    for record in _matching(read_store(args), _filter(args)):
         if record.evidence is None or (args.request_id and record.request_id != args.request_id):
             continue
         try:

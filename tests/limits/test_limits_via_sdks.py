@@ -149,6 +149,7 @@ def test_a_token_budget_is_charged_after_a_streamed_answer(tmp_path: Path) -> No
     with gateway_stack(tmp_path, policy_text=TOKENS_POLICY) as stack:
         client = _openai(stack)
         assert _ask(client, stream=True)  # ~5 prompt + ~6 answer tokens: over 10
+
         # the charge lands just after the stream ends
         def refused() -> openai.RateLimitError | None:
             try:
