@@ -137,6 +137,16 @@ def _parser() -> argparse.ArgumentParser:
         help="instead: reading and scanning a PDF, a screenshot and a spreadsheet, cold and resent",
     )
     bench.add_argument(
+        "--limits",
+        action="store_true",
+        help="instead: what the limit check adds, counted in Redis (loopback) or in process",
+    )
+    bench.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/0",
+        help="with --limits: the Redis to count in (a prefix of its own, deleted after)",
+    )
+    bench.add_argument(
         "--mb",
         type=float,
         help="with --hostile: its stream's size (20); with --attacks: the digits prompt's (10)",
@@ -269,6 +279,11 @@ def _bench(args: argparse.Namespace) -> int:
         from gateway.dev.bench.attacks import run_attack_benchmark
 
         return run_attack_benchmark(megabytes=args.mb or 10.0, output=args.output)
+    if args.limits:
+        from gateway.dev.bench.limits import run_limits_benchmark
+
+        rounds = 50 if args.quick else 500
+        return run_limits_benchmark(rounds, args.redis_url, output=args.output)
     if args.forward_proxy:
         from gateway.dev.bench.forward_proxy import run_forward_proxy_benchmark
 
