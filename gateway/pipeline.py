@@ -1,6 +1,6 @@
 """The request path, in order.
 
-    identify → route → admit → read body → extract → detect → decide
+    identify → route → admit → read body → extract → detect → decide → limits
       → transform → forward → record
 
 Each stage is a small object with one async ``__call__(exchange)``; they share

@@ -60,3 +60,12 @@ def test_the_telemetry_bench(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--requests", "5", "--rounds", "2"]) == 0
     rows = _table_rows(capsys.readouterr().out)
     assert rows and rows[0].startswith("| off ")
+
+
+def test_the_limits_bench(redis_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from gateway.dev.bench.limits import run_limits_benchmark
+
+    assert run_limits_benchmark(rounds=5, redis_url=redis_url) == 0
+    out = capsys.readouterr().out
+    assert "counted in Redis (loopback)" in out and "PING" in out
+    assert len(_table_rows(out)) == 4

@@ -81,7 +81,10 @@ def test_limits_merge_from_included_fragments(tmp_path: Path) -> None:
     (tmp_path / "shared.yaml").write_text(
         "limits:\n  - {id: shared, per: user, tokens: 1000, window: 1d}\n", encoding="utf-8"
     )
-    top = "policy: p\ninclude: [shared.yaml]\nlimits:\n  - {id: own, per: user, requests: 5, window: 60s}\n"
+    top = (
+        "policy: p\ninclude: [shared.yaml]\n"
+        "limits:\n  - {id: own, per: user, requests: 5, window: 60s}\n"
+    )
     policy = parse_policy(top.encode(), KNOWN, base_dir=tmp_path)
     assert [limit.id for limit in policy.limits] == ["shared", "own"]
     clash = top.replace("id: own", "id: shared")

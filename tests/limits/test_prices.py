@@ -111,5 +111,5 @@ def test_the_gateway_refuses_to_start_with_a_bad_price_setting(tmp_path: Path) -
             "audit.url": f"sqlite:///{tmp_path / 'audit.db'}",
         },
     )
-    with pytest.raises(ConfigError, match="prices.file"):
+    with pytest.raises(ConfigError, match=r"prices\.file"):
         build_app(settings, environ={})
