@@ -68,4 +68,4 @@ def test_the_limits_bench(redis_url: str, capsys: pytest.CaptureFixture[str]) ->
     assert run_limits_benchmark(rounds=5, redis_url=redis_url) == 0
     out = capsys.readouterr().out
     assert "counted in Redis (loopback)" in out and "PING" in out
-    assert len(_table_rows(out)) == 4
+    assert len(_table_rows(out)) >= 4  # none, memory, Redis, the PING reference
