@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Request
 
-from gateway.admin.audit import parse_zone
+from gateway.admin.audit import parse_zone, recorded_query, refuse_unknown
 from gateway.admin.journal import AdminCall, requires
 from gateway.audit.query import AuditFilter, parse_time
 from gateway.audit.sqlstore import SQLAuditStore
@@ -34,17 +34,11 @@ def usage_router(store: SQLAuditStore, zone: tzinfo = UTC) -> APIRouter:
     ) -> dict[str, Any]:
         params = dict(request.query_params)
         async with call.recorded():
-            call.details["query"] = {
-                name: (value[:200] if name in USAGE_PARAMS else "…")
-                for name, value in sorted(params.items())
-            }
+            call.details["query"] = recorded_query(params, USAGE_PARAMS)
             return await asyncio.to_thread(_report, params)
 
     def _report(params: dict[str, str]) -> dict[str, Any]:
-        extra = sorted(set(params) - USAGE_PARAMS)
-        if extra:
-            allowed = ", ".join(sorted(USAGE_PARAMS))
-            raise HTTPException(400, f"unknown parameter {extra[0]!r}; allowed: {allowed}")
+        refuse_unknown(params, USAGE_PARAMS)
         try:
             by = parse_usage_dimensions(params.get("by", "user"))
         except ValueError as exc:

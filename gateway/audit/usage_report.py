@@ -14,13 +14,19 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, tzinfo
 from typing import Any, Protocol
 
 from gateway.audit.admin_event import ADMIN_DECISION
 from gateway.audit.phases import COMPLETE
 from gateway.audit.query import AuditFilter, Dialect, where_sql
-from gateway.audit.timezone import local_iso, offset_at, offset_spans
+from gateway.audit.timezone import (
+    fixed_offset,
+    local_bucket_start,
+    local_iso,
+    offset_at,
+    offset_spans,
+)
 
 
 class UsageSource(Protocol):
@@ -135,7 +141,7 @@ def _rows(
         keys: dict[str, str | None] = {}
         for name, value in zip(by, values, strict=True):
             if name == "day":
-                start = _local_midnight(float(value), offset, zone)
+                start = local_bucket_start(float(value), offset, zone)
                 keys[name] = local_iso(start, zone, "seconds")[:10]
             else:
                 keys[name] = None if value is None else str(value)
@@ -150,7 +156,7 @@ def usage_report(
     store: UsageSource, where: AuditFilter, by: tuple[str, ...], zone: tzinfo = UTC
 ) -> list[UsageRow]:
     """The report's rows, sorted by their keys; days in ``zone``."""
-    if "day" not in by or _fixed(zone):
+    if "day" not in by or fixed_offset(zone):
         offset = offset_at(time.time(), zone)
         return _rows(store.usage(where, by, offset), by, zone, offset)
     found = store.time_range(replace(where, decision=None))
@@ -169,15 +175,3 @@ def usage_report(
             else:
                 merged[key] = row
     return [merged[key] for key in sorted(merged, key=lambda k: [v or "" for v in k])]
-
-
-def _fixed(zone: tzinfo) -> bool:
-    year = datetime.now(UTC).year
-    winter = datetime(year, 1, 15, tzinfo=UTC).timestamp()
-    summer = datetime(year, 7, 15, tzinfo=UTC).timestamp()
-    return offset_at(winter, zone) == offset_at(summer, zone)
-
-
-def _local_midnight(bucket: float, offset: int, zone: tzinfo) -> float:
-    wall = datetime.fromtimestamp(bucket + offset, tz=UTC).replace(tzinfo=None)
-    return wall.replace(tzinfo=zone).timestamp()

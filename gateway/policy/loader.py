@@ -186,24 +186,8 @@ def _merge(files: list[tuple[SourceFile, PolicyDocument, Path]]) -> ComposedPoli
     groups: set[str] | None = None
     for source, document, base_dir in files:
         digest.update(source.raw)
-        for index, rule in enumerate(document.rules):
-            where = source.where(("rules", index, "id"))
-            if rule.id in rule_home:
-                raise ConfigError(
-                    f"{where}: rule id '{rule.id}' is also used at {rule_home[rule.id]}"
-                )
-            rule_home[rule.id] = where
-            rules.append(rule)
-            origins[("rules",)].append((source, index))
-        for index, limit in enumerate(document.limits):
-            where = source.where(("limits", index, "id"))
-            if limit.id in limit_home:
-                raise ConfigError(
-                    f"{where}: limit id '{limit.id}' is also used at {limit_home[limit.id]}"
-                )
-            limit_home[limit.id] = where
-            limits.append(limit)
-            origins[("limits",)].append((source, index))
+        _gather_ids(source, "rules", "rule", document.rules, rules, rule_home, origins)
+        _gather_ids(source, "limits", "limit", document.limits, limits, limit_home, origins)
         detection = document.detection
         for index, spec in enumerate(detection.dictionaries):
             where = source.where(("detection", "dictionaries", index, "entity"))
@@ -264,6 +248,25 @@ def _merge(files: list[tuple[SourceFile, PolicyDocument, Path]]) -> ComposedPoli
         tuple(allow_lists),
         digest.hexdigest()[:16],
     )
+
+
+def _gather_ids(
+    source: SourceFile,
+    section: str,
+    kind: str,
+    items: list[Any],
+    merged: list[Any],
+    homes: dict[str, str],
+    origins: dict[KeyPath, list[tuple[SourceFile, int]]],
+) -> None:
+    """Add one file's rules (or limits) to the merged list; an id used twice is an error."""
+    for index, item in enumerate(items):
+        where = source.where((section, index, "id"))
+        if item.id in homes:
+            raise ConfigError(f"{where}: {kind} id '{item.id}' is also used at {homes[item.id]}")
+        homes[item.id] = where
+        merged.append(item)
+        origins[(section,)].append((source, index))
 
 
 def _read(path: Path, where: str | None, what: str = "") -> bytes:

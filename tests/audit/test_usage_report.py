@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 from contextlib import redirect_stdout
 from zoneinfo import ZoneInfo
@@ -10,11 +9,12 @@ from zoneinfo import ZoneInfo
 import orjson
 import pytest
 
-from gateway.audit import AuditFilter, AuditRecord, open_audit_store
+from gateway.audit import AuditFilter, AuditRecord
 from gateway.audit.admin_event import ADMIN_DECISION
 from gateway.audit.phases import COMPLETE
 from gateway.audit.usage_report import parse_usage_dimensions, usage_report
 from gateway.cli import main
+from tests.audit.conftest import filled_store
 
 T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z, 09:00 in Seoul
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -57,17 +57,8 @@ RECORDS = [
 
 @pytest.fixture
 def store(store_url: str):
-    s = open_audit_store(store_url)
-    s.start()
-
-    async def fill() -> None:
-        for r in RECORDS:
-            s.append(r)
-        await s.flush()
-
-    asyncio.run(fill())
-    yield s
-    s.close()
+    with filled_store(store_url, RECORDS) as filled:
+        yield filled
 
 
 def test_by_user(store) -> None:

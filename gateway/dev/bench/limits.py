@@ -28,7 +28,8 @@ import httpx
 import orjson
 
 from gateway.app import Gateway, build_app
-from gateway.dev.bench.inprocess import chat_scope
+from gateway.dev.bench.inprocess import chat_scope, one_body
+from gateway.dev.bench.summary import emit, p90
 from gateway.rollout.signing import generate_key_pair
 from gateway.settings import load_settings
 
@@ -93,23 +94,13 @@ async def _one(app: Gateway) -> float:
     body = orjson.dumps(
         {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Summarise the review."}]}
     )
-    delivered = False
-    never = asyncio.Event()
-
-    async def receive() -> Any:
-        nonlocal delivered
-        if not delivered:
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await never.wait()
-        return {"type": "http.disconnect"}
 
     async def send(message: Any) -> None:
         if message["type"] == "http.response.start" and message["status"] != 200:
             raise RuntimeError(f"benchmark request failed: {message['status']}")
 
     began = time.perf_counter()
-    await app(chat_scope(), receive, send)
+    await app(chat_scope(), one_body(body), send)
     return (time.perf_counter() - began) * 1000
 
 
@@ -229,25 +220,16 @@ def run_limits_benchmark(
     for name, values in times.items():
         p50 = statistics.median(values)
         stage = stages[name]
-        stage_text = f"{statistics.median(stage):.3f} ({_p90(stage):.3f})" if stage else "–"
+        stage_text = f"{statistics.median(stage):.3f} ({p90(stage):.3f})" if stage else "–"
         lines.append(
-            f"| {labels[name]} | {p50:.3f} ({_p90(values):.3f}) | {stage_text} "
+            f"| {labels[name]} | {p50:.3f} ({p90(values):.3f}) | {stage_text} "
             f"| {p50 - base:+.3f} | {p50 / base:.2f}× |"
         )
     if pings:
         lines.append(
             f"| reference: one Redis PING from asyncio | – | {statistics.median(pings):.3f} "
-            f"({_p90(pings):.3f}) | – | – |"
+            f"({p90(pings):.3f}) | – | – |"
         )
     if not reachable:
         lines.append(f"\nRedis at {redis_url} is not reachable: its row is missing.")
-    text = "\n".join(lines)
-    print(text)
-    if output is not None:
-        output.write_text(text + "\n", encoding="utf-8")
-    return 0
-
-
-def _p90(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[int(0.9 * (len(ordered) - 1))]
+    return emit("\n".join(lines), output)
