@@ -129,6 +129,7 @@ class Limits:
             bucket = buckets[verdict.refused]
             limit = next(limit for limit in limits if limit.id == bucket.limit_id)
             retry_after = max(1, math.ceil(verdict.retry_after))
+            exchange.notice = None  # nothing was sent, so nothing was edited on its way
             exchange.limit_note = {
                 "limit": bucket.limit_id,
                 "kind": bucket.kind,
