@@ -21,6 +21,7 @@ from gateway.admin.auth import log_admin_roles
 from gateway.admin.journal import AdminJournal
 from gateway.admin.policies import policies_router
 from gateway.admin.settings_reload import SettingsReloader, settings_router
+from gateway.admin.usage import usage_router
 from gateway.answers.inspect import AnswerInspection
 from gateway.attachments import AttachmentLimits, AttachmentReader
 from gateway.attachments.cache import SharedStore
@@ -38,6 +39,7 @@ from gateway.inline_files import AttachmentScan, upload_document_reader
 from gateway.inspection import Decide, Detect, Extract, Transform
 from gateway.keys import load_edit_key
 from gateway.labels import LabelScan
+from gateway.limits import Limits, build_limits, load_prices
 from gateway.pipeline import Pipeline
 from gateway.policy import CompiledPolicy
 from gateway.policy.active import PolicyHolder, ProviderBuilder
@@ -83,6 +85,7 @@ class Gateway:
     attachments: AttachmentReader | None = None
     #: reloads the reloadable settings on SIGHUP (and for the admin API)
     reloader: SettingsReloader | None = None
+    limits: Limits | None = None  # its counters are closed with the app
     _handle: ASGIApp = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -171,6 +174,8 @@ class Gateway:
                 if self.proxy is not None:
                     await self.proxy.stop()
                 await self.rollout.stop()
+                if self.limits is not None:
+                    await self.limits.aclose()
                 await self.upstream.aclose()
                 if self.scans is not None:
                     self.scans.close()
@@ -224,6 +229,14 @@ def build_app(
     scans = ScanProcesses(settings.detection.scan_processes)  # started on first need
     labels = LabelScan(holder.engine_for)  # Detect's and the refusals' (gateway/labels.py)
     identify, admit, decide = Identify(settings.identity), Admit(settings.identity), Decide()
+    target = redis.target if redis is not None else None
+    limits = build_limits(
+        settings.limits,
+        target.url if target else None,
+        target.options if target else None,
+        target.display if target else "redis",
+    )
+    prices = load_prices(settings.prices.file, _overrides(settings))
     audit_keys = configured_keys(settings.audit, edit_key, env)
     recorded = telemetry.wrap_audit(audit)
     shared_files = attachment_store(settings.attachments, redis)
@@ -256,6 +269,7 @@ def build_app(
                 files=AttachmentScan(edit_key, settings.attachments.cache_entries, shared_files),
             ),
             decide,
+            limits,
             Transform(edit_key),
         ),
         forward=Forward(
@@ -273,6 +287,8 @@ def build_app(
         current_policy=holder.current,
         audit_keys=audit_keys,
         labels=labels,
+        limits=limits,
+        prices=prices,
     )
     admin_auth = AdminAuth(
         load_admin_tokens(
@@ -298,6 +314,7 @@ def build_app(
             audit_router(audit, zone),
             review,
             settings_router(reloader),
+            usage_router(audit, zone),
         ],
         auth=admin_auth,
         journal=AdminJournal(audit),
@@ -313,7 +330,16 @@ def build_app(
     if settings.siem.deliver_in_gateway:
         siem = SiemRunner(build_delivery(settings.siem, audit, env), settings.siem.poll_seconds)
     gateway = Gateway(
-        pipeline, audit, upstream, rollout, admin, telemetry, siem, scans=scans, attachments=reader
+        pipeline,
+        audit,
+        upstream,
+        rollout,
+        admin,
+        telemetry,
+        siem,
+        scans=scans,
+        attachments=reader,
+        limits=limits,
     )
     gateway.reloader = reloader
     if settings.proxy.listen is not None:
@@ -333,6 +359,14 @@ def build_app(
             judge,
         )
     return gateway
+
+
+def _overrides(settings: Settings) -> dict[str, dict[str, dict[str, object]]]:
+    """``prices.overrides`` as plain mappings, for the price table's own validation."""
+    return {
+        provider: {model: entry.model_dump(exclude_none=True) for model, entry in models.items()}
+        for provider, models in settings.prices.overrides.items()
+    }
 
 
 def attachment_store(config: AttachmentSettings, redis: RedisAccess | None) -> SharedStore | None:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gateway import cli_keys, cli_rollout, cli_siem
+from gateway import cli_keys, cli_rollout, cli_siem, cli_usage
 from gateway.cli_audit import add_audit_commands
 from gateway.cli_policy import register as register_policy_commands
 from gateway.config_file import CONFIG_FILE_VARIABLE
@@ -142,6 +142,16 @@ def _parser() -> argparse.ArgumentParser:
         help="instead: what waiting for each opening's commit costs (against not waiting)",
     )
     bench.add_argument(
+        "--limits",
+        action="store_true",
+        help="instead: what the limit check adds, counted in Redis (loopback) or in process",
+    )
+    bench.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/0",
+        help="with --limits: the Redis to count in (a prefix of its own, deleted after)",
+    )
+    bench.add_argument(
         "--mb",
         type=float,
         help="with --hostile: its stream's size (20); with --attacks: the digits prompt's (10)",
@@ -151,6 +161,7 @@ def _parser() -> argparse.ArgumentParser:
     register_policy_commands(commands)
     cli_rollout.register(commands)
     cli_siem.register(commands, _config_options)
+    cli_usage.register(commands)
     return parser
 
 
@@ -278,6 +289,11 @@ def _bench(args: argparse.Namespace) -> int:
         from gateway.dev.bench.durable import run_durable_benchmark
 
         return run_durable_benchmark(rounds=1 if args.quick else 3, quick=args.quick)
+    if args.limits:
+        from gateway.dev.bench.limits import run_limits_benchmark
+
+        rounds = 50 if args.quick else 500
+        return run_limits_benchmark(rounds, args.redis_url, output=args.output)
     if args.forward_proxy:
         from gateway.dev.bench.forward_proxy import run_forward_proxy_benchmark
 

@@ -21,7 +21,7 @@ import orjson
 from gateway.config_file import CONFIG_FILE_VARIABLE
 from gateway.errors import ConfigError
 
-__all__ = ["add_audit_commands"]
+__all__ = ["add_audit_commands", "command", "read_store", "record_read", "zone_of", "zone_option"]
 
 _FILTERS = (
     "user", "group", "provider", "jurisdiction", "decision", "rule", "entity", "fingerprint",
@@ -33,14 +33,14 @@ def add_audit_commands(commands: Any) -> None:
     audit = commands.add_parser("audit", help="review, export and verify the audit log")
     sub = audit.add_subparsers(title="audit commands")
 
-    tail = _command(sub, "tail", "show the latest decisions", _tail, records="audit.read")
+    tail = command(sub, "tail", "show the latest decisions", _tail, records="audit.read")
     tail.add_argument("-n", "--lines", type=int, default=20)
     tail.add_argument("-f", "--follow", action="store_true", help="keep printing new records")
     tail.add_argument("--interval", type=float, default=1.0, help="seconds between polls (-f)")
     tail.add_argument("--json", action="store_true", help="one JSON object per line")
-    _zone_option(tail)
+    zone_option(tail)
 
-    search = _command(
+    search = command(
         sub, "search", "find records by time, who, where and what", _search, records="audit.read"
     )
     _filter_options(search)
@@ -49,7 +49,7 @@ def add_audit_commands(commands: Any) -> None:
     search.add_argument("--order", choices=["desc", "asc"], default="desc")
     search.add_argument("--json", action="store_true", help="one JSON object per line")
 
-    stats = _command(
+    stats = command(
         sub, "stats", "count decisions per hour or day, or cross-tabulate", _stats,
         records="audit.stats",
     )  # fmt: skip
@@ -67,7 +67,7 @@ def add_audit_commands(commands: Any) -> None:
     )
     stats.add_argument("--json", action="store_true")
 
-    export = _command(
+    export = command(
         sub, "export", "write matching records as JSON lines or CSV", _export,
         records="audit.read",
     )  # fmt: skip
@@ -81,7 +81,7 @@ def add_audit_commands(commands: Any) -> None:
         help="CSV encoding: utf-8-sig (UTF-8 with BOM, for Excel; default), cp949, utf-8",
     )
 
-    verify = _command(
+    verify = command(
         sub, "verify", "check the hash chain, signed checkpoints and the witness", _verify,
         records="audit.verify",
     )  # fmt: skip
@@ -98,14 +98,14 @@ def add_audit_commands(commands: Any) -> None:
         "default: audit.witness",
     )
 
-    purge = _command(
+    purge = command(
         sub, "purge", "delete records older than a date (the purge is recorded)", _purge
     )
     purge.add_argument("--before", required=True, help="ISO date/time or unix seconds")
     purge.add_argument("--yes", action="store_true", help="really delete (otherwise a dry run)")
-    _zone_option(purge)
+    zone_option(purge)
 
-    evidence = _command(
+    evidence = command(
         sub, "evidence", "open the sealed evidence of matching records (needs the private key)",
         _evidence, records="audit.evidence",
     )  # fmt: skip
@@ -113,7 +113,7 @@ def add_audit_commands(commands: Any) -> None:
     evidence.add_argument("--private-key", type=Path, required=True, help="X25519 key (PEM)")
     evidence.add_argument("--request-id", help="only this request")
 
-    fingerprint = _command(
+    fingerprint = command(
         sub, "fingerprint", "print a value's audit fingerprint(s), to search with", _fingerprint
     )
     fingerprint.add_argument("--entity", required=True, help="entity type (KR_RRN, EMAIL_ADDRESS…)")
@@ -121,22 +121,23 @@ def add_audit_commands(commands: Any) -> None:
         "value", nargs="?", help="the value (default: read from standard input, not echoed)"
     )
 
-    bench = _command(sub, "bench", "time searches over many generated records", _bench)
+    bench = command(sub, "bench", "time searches over many generated records", _bench)
     bench.add_argument("--records", type=int, default=1_000_000)
     bench.add_argument("--repeat", type=int, default=20)
 
 
-def _command(
+def command(
     sub: Any,
     name: str,
     help_text: str,
     run: Callable[[argparse.Namespace], int],
     *,
     records: str | None = None,
+    prefix: str = "haetae audit",
 ) -> argparse.ArgumentParser:
     """A subcommand; ``records`` names the admin action its reads are recorded as."""
     parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text)
-    parser.set_defaults(audit_command=name, audit_action=records)
+    parser.set_defaults(audit_command=f"{prefix} {name}", audit_action=records)
     parser.add_argument(
         "--config",
         type=Path,
@@ -184,10 +185,10 @@ def _filter_options(parser: argparse.ArgumentParser) -> None:
         help="--entity (and with response --decision) in the request or the answer; "
         "alone: records with findings there",
     )
-    _zone_option(parser)
+    zone_option(parser)
 
 
-def _zone_option(parser: argparse.ArgumentParser) -> None:
+def zone_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--tz",
         help="time zone to show times, read dates and cut days in (Asia/Seoul); "
@@ -195,7 +196,7 @@ def _zone_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _zone(args: argparse.Namespace) -> Any:
+def zone_of(args: argparse.Namespace) -> Any:
     """``--tz``, else ``audit.timezone`` from the config (UTC with only --url)."""
     from gateway.audit.timezone import resolve_zone
 
@@ -208,7 +209,7 @@ def _zone(args: argparse.Namespace) -> Any:
         raise ConfigError(f"--tz: {exc}") from None
 
 
-def _store(args: argparse.Namespace) -> Any:
+def read_store(args: argparse.Namespace) -> Any:
     from gateway.audit.open import open_audit_store
     from gateway.audit.setup import configured_store
 
@@ -230,7 +231,7 @@ _QUERY_ARGS = (
 )  # fmt: skip
 
 
-def _record_read(store: Any, args: argparse.Namespace, **found: object) -> None:
+def record_read(store: Any, args: argparse.Namespace, **found: object) -> None:
     """Put this read on record before its results are shown, as the admin API does.
 
     Fail closed: a read that cannot be recorded shows nothing. ``found`` is what
@@ -244,7 +245,7 @@ def _record_read(store: Any, args: argparse.Namespace, **found: object) -> None:
         if (value := getattr(args, name, None)) not in (None, False)
     }
     record = cli_admin_record(
-        args.audit_action, f"haetae audit {args.audit_command}", extra={"query": query, **found}
+        args.audit_action, args.audit_command, extra={"query": query, **found}
     )
     try:
         store.append_now(record)
@@ -265,7 +266,7 @@ def _settings(args: argparse.Namespace) -> Any:
 def _filter(args: argparse.Namespace) -> Any:
     from gateway.audit.query import AuditFilter, parse_time
 
-    zone = _zone(args)
+    zone = zone_of(args)
     try:
         start = parse_time(args.since, zone) if args.since else None
         end = parse_time(args.until, zone) if args.until else None
@@ -289,9 +290,9 @@ def _print_record(record: Any, as_json: bool, zone: Any) -> None:
 
 
 def _tail(args: argparse.Namespace) -> int:
-    store, zone = _store(args), _zone(args)
+    store, zone = read_store(args), zone_of(args)
     records = store.tail(args.lines)
-    _record_read(store, args)
+    record_read(store, args)
     for record in records:
         _print_record(record, args.json, zone)
     if not args.follow:
@@ -306,13 +307,13 @@ def _tail(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = read_store(args)
     try:
         page = store.search(_filter(args), limit=args.limit, cursor=args.cursor, order=args.order)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    _record_read(store, args)
-    zone = _zone(args)
+    record_read(store, args)
+    zone = zone_of(args)
     for record in page.records:
         _print_record(record, args.json, zone)
     if page.next_cursor:
@@ -324,13 +325,13 @@ def _stats(args: argparse.Namespace) -> int:
     from gateway.audit.format import iso_time
     from gateway.audit.review import count
 
-    zone = _zone(args)
-    store = _store(args)
+    zone = zone_of(args)
+    store = read_store(args)
     try:
         counts = count(store, _filter(args), by=args.by, per=args.per, zone=zone)
     except ValueError as exc:
         raise ConfigError(f"--by: {exc}") from None
-    _record_read(store, args)
+    record_read(store, args)
     for row in counts.rows:
         start = iso_time(row.bucket, zone) if args.per != "all" else "all"
         if args.json:
@@ -358,8 +359,8 @@ def _matching(store: Any, where: Any) -> Iterator[Any]:
 def _export(args: argparse.Namespace) -> int:
     from gateway.audit.export import csv_lines, encode_lines, write_jsonl
 
-    store, where, zone = _store(args), _filter(args), _zone(args)
-    _record_read(store, args)  # streamed: on record before the first page is read
+    store, where, zone = read_store(args), _filter(args), zone_of(args)
+    record_read(store, args)  # streamed: on record before the first page is read
     records = _matching(store, where)
     if args.format == "csv":
         written = 0
@@ -409,10 +410,10 @@ def _verify(args: argparse.Namespace) -> int:
 
     keys = _verify_keys(args)
     witness = _verify_witness(args)
-    store = _store(args)
+    store = read_store(args)
     result = verify_store(store, keys, witness)
     # after the walk, so the record never lands on the chain it checks
-    _record_read(
+    record_read(
         store, args, result={"ok": result.report.ok, "problems": len(result.report.problems)}
     )
     for line in describe_report(result):
@@ -465,12 +466,12 @@ def _purge(args: argparse.Namespace) -> int:
     from gateway.audit.format import iso_time
     from gateway.audit.query import AuditFilter, parse_time
 
-    zone = _zone(args)
+    zone = zone_of(args)
     try:
         before = parse_time(args.before, zone)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    store = _store(args)
+    store = read_store(args)
     if not args.yes:
         older = store.stats(AuditFilter(end=before), by="decision", per="day")
         total = sum(row.count for row in older)
@@ -493,8 +494,8 @@ def _evidence(args: argparse.Namespace) -> int:
 
     key = load_evidence_private_key(args.private_key)
     opened = failed = 0
-    store = _store(args)
-    _record_read(store, args)  # opening evidence is the most sensitive read there is
+    store = read_store(args)
+    record_read(store, args)  # opening evidence is the most sensitive read there is
     for record in _matching(store, _filter(args)):
         if record.evidence is None or (args.request_id and record.request_id != args.request_id):
             continue

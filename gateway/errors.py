@@ -7,12 +7,14 @@
         ├── NotFound           404  unknown provider prefix
         ├── PayloadTooLarge    413  body over the configured limit
         ├── UnsupportedMedia   415  Content-Encoding the gateway cannot inspect
+        ├── RateLimited        429  a limit on requests, tokens or spend is reached
         ├── PolicyBlock        403  a policy rule refused the request, or the path is
         │                           outside the inspected APIs (builtin.uninspected-endpoint)
         │   └── AnswerBlocked  403  a rule judging answers withheld the provider's answer
         ├── AnswerUninspectable 502 an answer over the scan budget, withheld unread
         ├── InspectionFailed   500  scanning or policy evaluation raised (fail closed)
         ├── AuditUnavailable   503  the audit store cannot record (fail closed)
+        ├── LimitsUnavailable  503  the shared limit counters cannot be read (fail closed)
         ├── InspectionBusy     503  every scan slot is taken and the scan queue is full
         ├── ProviderNotReady   503  provider has no base URL or credential configured
         ├── UpstreamUnreachable 502 connecting to the provider failed
@@ -37,10 +39,12 @@ __all__ = [
     "HaetaeError",
     "InspectionBusy",
     "InspectionFailed",
+    "LimitsUnavailable",
     "NotFound",
     "PayloadTooLarge",
     "PolicyBlock",
     "ProviderNotReady",
+    "RateLimited",
     "Refusal",
     "UnsupportedMedia",
     "UpstreamProtocolError",
@@ -63,12 +67,20 @@ class Refusal(HaetaeError):
     status: int = 400
     code: str = "bad_request"
     decision: str = "error"  # what the audit record calls it
+    #: the rules (or limits) that refused, for the record; none for other refusals
+    rule_ids: list[str]
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.rule_ids = []
         if code is not None:
             self.code = code
+
+    @property
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        """Response headers this refusal adds to the gateway's own."""
+        return []
 
 
 class BadRequest(Refusal):
@@ -114,6 +126,34 @@ class AnswerUninspectable(Refusal):
 
     status = 502
     code = "uninspectable_answer"
+
+
+class RateLimited(Refusal):
+    """Over a limit: 429 with ``retry-after``, so the SDKs back off (or, for a budget
+    that frees up only in hours, are told not to retry: ``x-should-retry: false``)."""
+
+    status = 429
+    code = "rate_limited"
+    decision = "limited"
+
+    def __init__(
+        self, message: str, *, rule_ids: list[str], retry_after: int, code: str | None = None
+    ) -> None:
+        super().__init__(message, code=code)
+        self.rule_ids = rule_ids
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        headers = [(b"retry-after", str(self.retry_after).encode())]
+        if self.retry_after > 60:  # past what SDKs wait for: a retry would be refused too
+            headers.append((b"x-should-retry", b"false"))
+        return headers
+
+
+class LimitsUnavailable(Refusal):
+    status = 503
+    code = "limits_unavailable"
 
 
 class InspectionFailed(Refusal):

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from gateway.detect.findings import Finding
     from gateway.errors import Refusal
     from gateway.policy.evaluate import CompiledPolicy, Decision
+    from gateway.policy.limits import Bucket
     from gateway.policy.messages import Language
     from gateway.providers.catalog import Provider
     from gateway.providers.dialect import JSONPath, Segment
@@ -145,6 +146,13 @@ class Exchange:
     outgoing_query: bytes | None = None  # set only when a query value was edited
     restore_mapping: dict[str, str] = field(default_factory=dict)  # placeholder → value
     warning: str | None = None  # a `warn` rule's message, sent as x-haetae-warning
+    #: the coach notes of the redacting or warning rules that applied (x-haetae-notice)
+    notice: str | None = None
+    # limits
+    #: the token and spend counters to charge with the answer's usage
+    limit_buckets: tuple[Bucket, ...] = ()
+    #: what the limits stage noted for the record (``details.limits``)
+    limit_note: dict[str, Any] | None = None
     # forward
     upstream_status: int | None = None
     #: set when the policy judges answers and this answer was read (``gateway/answers``)

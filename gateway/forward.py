@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import orjson
 
 from gateway.answers.inspect import AnswerInspection
+from gateway.coaching import COACHED_APIS, coached
 from gateway.detect.restore import StreamRestorer, restore_document, restore_text
 from gateway.errors import Refusal, UpstreamProtocolError
 from gateway.providers.gemini_files import through_gateway
@@ -77,9 +78,12 @@ class Forward:
         self._answers = answers
 
     def _reads_answer(self, exchange: Exchange) -> bool:
-        """The answer must be read: to restore pseudonyms, or for rules that judge it."""
-        return bool(exchange.restore_mapping) or (
-            self._answers is not None and self._answers.applies(exchange)
+        """The answer must be read: to restore pseudonyms, for rules that judge it, or to
+        open it with a coach note."""
+        return (
+            bool(exchange.restore_mapping)
+            or (self._answers is not None and self._answers.applies(exchange))
+            or _coaches(exchange)
         )
 
     async def open(self, exchange: Exchange) -> UpstreamResponse:
@@ -181,6 +185,11 @@ class Forward:
         if exchange.restore_mapping and (judge is None or event_stream):
             # after the rules: the caller's own values are not judged
             chunks = restored(chunks, exchange.restore_mapping, event_stream, self._limits)
+        coaching = _coaches(exchange) and 200 <= response.status_code < 300
+        if coaching:
+            assert exchange.endpoint is not None and exchange.notice is not None
+            api, limit = exchange.endpoint.api, self._limits.max_event_bytes
+            chunks = coached(chunks, api, exchange.notice, event_stream, limit)
         await send(
             {"type": "http.response.start", "status": response.status_code, "headers": headers}
         )
@@ -263,6 +272,17 @@ async def restored(
     rest = restorer.feed(decoder.decode(b"", final=True)) + restorer.flush()
     if rest:
         yield rest.encode()
+
+
+def _coaches(exchange: Exchange) -> bool:
+    """The policy writes coach notes into answers, this request has one, and its API's
+    answers have a known text field (``coaching.COACHED_APIS``)."""
+    return (
+        exchange.notice is not None
+        and exchange.policy.document.coach_in_answer
+        and exchange.endpoint is not None
+        and exchange.endpoint.api in COACHED_APIS
+    )
 
 
 async def _one(body: bytes) -> AsyncIterator[bytes]:

@@ -44,6 +44,7 @@ from gateway.labels import (
 from gateway.policy import refusal_message, warning_message
 from gateway.policy.fact_table import read_input
 from gateway.policy.hosts import upstream_host
+from gateway.policy.messages import coach_note
 from gateway.providers.dialect import (
     SCAN_ONLY,
     Extraction,
@@ -467,6 +468,8 @@ class Decide:
                     code="uninspectable_attachment" if unread else None,
                 )
             exchange.warning = warning_message(policy, decision, language)
+        if decision.edits or decision.warning_rules:
+            exchange.notice = coach_note(policy, decision, exchange.language())
 
 
 class Transform:

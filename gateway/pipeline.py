@@ -1,6 +1,6 @@
 """The request path, in order.
 
-    identify → route → admit → read body → extract → detect → decide
+    identify → route → admit → read body → extract → detect → decide → limits
       → transform → forward → record
 
 Each stage is a small object with one async ``__call__(exchange)``; they share
@@ -27,10 +27,12 @@ from gateway.audit.build import AuditKeys, answer_findings, answer_judgement, bu
 from gateway.audit.phases import completion, mark_opening
 from gateway.audit.usage import UsageMeter
 from gateway.client_tls import client_certificate
-from gateway.errors import AuditUnavailable, InspectionFailed, PolicyBlock, Refusal
+from gateway.errors import AuditUnavailable, InspectionFailed, Refusal
 from gateway.exchange import Exchange, Stage, new_request_id
 from gateway.forward import ClientGone, Forward, StreamAborted
 from gateway.labels import LabelScan
+from gateway.limits.enforce import Limits
+from gateway.limits.prices import Cost, PriceTable
 from gateway.policy.messages import warning_header
 from gateway.responses import send_refusal
 from gateway.telemetry.logs import bind_request_id
@@ -54,7 +56,11 @@ class Pipeline:
         current_policy: Callable[[], CompiledPolicy],
         audit_keys: AuditKeys | None = None,
         labels: LabelScan | None = None,
+        limits: Limits | None = None,
+        prices: PriceTable | None = None,
     ) -> None:
+        self._limits = limits
+        self._prices = prices
         self._audit_keys = audit_keys
         self._labels = labels
         self._stages = tuple(stages)
@@ -107,9 +113,9 @@ class Pipeline:
     async def _refuse(
         self, exchange: Exchange, refusal: Refusal, send: Send, error: str | None = None
     ) -> None:
-        blocked = isinstance(refusal, PolicyBlock)
-        error = error or (None if blocked else refusal.code)
-        rule_ids = list(refusal.rule_ids) if isinstance(refusal, PolicyBlock) else None
+        decided = refusal.decision in ("block", "limited")  # by a rule or a limit: no error
+        error = error or (None if decided else refusal.code)
+        rule_ids = list(refusal.rule_ids) if refusal.rule_ids else None
         record = self._record(exchange, refusal.decision, refusal.status, error, rule_ids=rule_ids)
         self._audit.append(record)
         try:
@@ -121,7 +127,7 @@ class Pipeline:
     async def _send_refusal(
         self, exchange: Exchange, refusal: Refusal, decision: str, send: Send
     ) -> None:
-        headers = self._gateway_headers(exchange, decision)
+        headers = self._gateway_headers(exchange, decision) + refusal.headers
         await send_refusal(
             send, exchange.family, refusal.status, refusal.code, refusal.message, headers
         )
@@ -180,6 +186,12 @@ class Pipeline:
         usage: dict[str, int] | None = None,
     ) -> None:
         exchange.timings_ms["total"] = _ms(exchange.started)
+        cost: Cost | None = None
+        if self._prices is not None and exchange.provider is not None:
+            provider = exchange.provider
+            cost = self._prices.cost(provider.id, provider.family, exchange.model, usage)
+        if self._limits is not None and exchange.limit_buckets:
+            self._limits.settle(exchange, usage, cost)
         self._audit.append(
             completion(
                 opening,
@@ -191,6 +203,7 @@ class Pipeline:
                 timings_ms=exchange.timings_ms,
                 findings=answer_findings(exchange, self._audit_keys),
                 response=answer_judgement(exchange),
+                cost=cost.to_record() if cost is not None else None,
             )
         )
 
@@ -224,6 +237,8 @@ class Pipeline:
         ]
         if exchange.warning is not None:
             headers.append((b"x-haetae-warning", warning_header(exchange.warning)))
+        if exchange.notice is not None:
+            headers.append((b"x-haetae-notice", warning_header(exchange.notice)))
         return headers
 
 

@@ -166,6 +166,31 @@ class LimitSettings(_Strict):
     # ~0.3 µs a value: 200,000 values hold every other request for up to ~60 ms,
     # 500,000 tiny content parts held them for 0.3-0.5 s.
     max_json_values: int = Field(default=200_000, gt=0)
+    # The policy's `limits:` (requests, tokens, spend) are counted in the Redis the
+    # replicas share (rollout.redis_url), under this prefix; without Redis, in this
+    # process (exact for one replica only). See docs/governance.md.
+    redis_prefix: str = Field(default="haetae:limits:", min_length=1)
+    # How long an admission waits for Redis before it counts as unreachable.
+    redis_timeout_seconds: float = Field(default=0.25, gt=0, le=10)
+    # Redis unreachable: refuse requests that a limit applies to (503), or let them
+    # through unchecked (recorded as such). Refusing is the default: a budget that
+    # stops counting when Redis fails is no budget.
+    on_redis_error: Literal["fail_closed", "fail_open"] = "fail_closed"
+
+
+class PriceOverride(_Strict):
+    input: float = Field(ge=0)  # USD per million input tokens
+    output: float = Field(ge=0)
+    cached_input: float | None = Field(default=None, ge=0)
+
+
+class PriceSettings(_Strict):
+    """What requests cost (docs/governance.md): the shipped table, corrected here."""
+
+    # Another price table in the shipped table's format (gateway/limits/prices.yaml).
+    file: Path | None = None
+    # provider id -> model -> prices per million tokens; wins over the table.
+    overrides: dict[str, dict[str, PriceOverride]] = Field(default_factory=dict)
 
 
 class TimeoutSettings(_Strict):
@@ -682,6 +707,7 @@ class Settings(_Strict):
     policy: Path = Field(default_factory=shipped_policy)
     audit: AuditSettings = AuditSettings()
     limits: LimitSettings = LimitSettings()
+    prices: PriceSettings = PriceSettings()
     timeouts: TimeoutSettings = TimeoutSettings()
     forward: ForwardSettings = ForwardSettings()
     detection: DetectionSettings = DetectionSettings()

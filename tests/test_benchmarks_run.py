@@ -69,3 +69,12 @@ def test_the_durable_openings_bench(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "not awaited (baseline)" in out and "| c32: gateway rps |" in out
     assert len(_table_rows(out)) >= 5
+
+
+def test_the_limits_bench(redis_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from gateway.dev.bench.limits import run_limits_benchmark
+
+    assert run_limits_benchmark(rounds=5, redis_url=redis_url) == 0
+    out = capsys.readouterr().out
+    assert "counted in Redis (loopback)" in out and "PING" in out
+    assert len(_table_rows(out)) >= 4  # none, memory, Redis, the PING reference

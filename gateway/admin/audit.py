@@ -21,7 +21,15 @@ from gateway.audit.review import count
 from gateway.audit.sqlstore import SQLAuditStore
 from gateway.audit.timezone import local_iso, resolve_zone
 
-__all__ = ["FILTERS", "MAX_PAGE", "audit_router", "parse_filter", "parse_zone"]
+__all__ = [
+    "FILTERS",
+    "MAX_PAGE",
+    "audit_router",
+    "parse_filter",
+    "parse_zone",
+    "recorded_query",
+    "refuse_unknown",
+]
 
 MAX_PAGE = 1000
 FILTERS = (
@@ -63,7 +71,8 @@ def _limit(text: str | None) -> int:
     return int(text)
 
 
-def _unknown(params: dict[str, str], allowed: set[str]) -> None:
+def refuse_unknown(params: dict[str, str], allowed: set[str] | frozenset[str]) -> None:
+    """400 naming the first parameter the endpoint does not take, and what it does."""
     extra = sorted(set(params) - allowed)
     if extra:
         raise HTTPException(
@@ -71,7 +80,7 @@ def _unknown(params: dict[str, str], allowed: set[str]) -> None:
         )
 
 
-def _query(params: dict[str, str], allowed: set[str]) -> dict[str, str]:
+def recorded_query(params: dict[str, str], allowed: set[str] | frozenset[str]) -> dict[str, str]:
     """The query as the record keeps it: known parameters, values cut short; an
     unknown parameter is named but its value is not kept (it could be anything)."""
     return {
@@ -101,11 +110,11 @@ def audit_router(store: SQLAuditStore, zone: tzinfo = UTC) -> APIRouter:
     ) -> dict[str, Any]:
         params = dict(request.query_params)
         async with call.recorded():
-            call.details["query"] = _query(params, search_params)
+            call.details["query"] = recorded_query(params, search_params)
             return await asyncio.to_thread(_search, params)
 
     def _search(params: dict[str, str]) -> dict[str, Any]:
-        _unknown(params, search_params)
+        refuse_unknown(params, search_params)
         order = params.get("order", "desc")
         if order not in ("desc", "asc"):
             raise HTTPException(400, "order must be 'desc' (newest first) or 'asc'")
@@ -141,11 +150,11 @@ def audit_router(store: SQLAuditStore, zone: tzinfo = UTC) -> APIRouter:
     ) -> dict[str, Any]:
         params = dict(request.query_params)
         async with call.recorded():
-            call.details["query"] = _query(params, stats_params)
+            call.details["query"] = recorded_query(params, stats_params)
             return await asyncio.to_thread(_stats, params)
 
     def _stats(params: dict[str, str]) -> dict[str, Any]:
-        _unknown(params, stats_params)
+        refuse_unknown(params, stats_params)
         by, per = params.get("by", "decision"), params.get("per", "hour")
         if per not in BUCKETS:
             raise HTTPException(400, f"per must be one of {', '.join(BUCKETS)}")

@@ -193,7 +193,7 @@ def build_record(
         # Resolved only when the policy tests `endpoint.ip_country`.
         endpoint_country=exchange.endpoint_country,
         findings=_findings(exchange, keys.fingerprint) + _answer_findings(exchange, keys),
-        edits=dict(chosen.edits) if chosen and decision != "block" else {},
+        edits=dict(chosen.edits) if chosen and decision not in ("block", "limited") else {},
         usage=usage,
         details=_request_details(exchange),
         evidence=evidence,
@@ -222,6 +222,8 @@ def _request_details(exchange: Exchange) -> dict[str, Any] | None:
         "ignored_identity_headers": sorted(set(exchange.ignored_identity_headers)),
     }
     kept: dict[str, Any] = {key: value for key, value in details.items() if value}
+    if exchange.limit_note is not None:  # limited, or let through unchecked
+        kept["limits"] = exchange.limit_note
     judged = answer_judgement(exchange)
     if judged is not None:
         kept["response"] = judged

@@ -11,7 +11,8 @@ request that left without a record:
 - the **completion** follows when the answer has ended: ``decision`` is
   ``complete``, ``details.completes`` names the opening's ``record_id`` and
   ``details.outcome`` is ``completed``, or ``unknown`` when a restart closed
-  an opening whose process died. It carries the status, token usage, error and
+  an opening whose process died. It carries the status, token usage, its cost
+  (``details.cost``: USD by the price table, null when unknown), error and
   timings, and repeats who and where (so a search by user finds both) but no
   rule or finding of the request, which the opening holds.
 
@@ -81,6 +82,7 @@ def completion(
     at: float | None = None,
     findings: list[FindingSummary] | None = None,
     response: dict[str, Any] | None = None,
+    cost: dict[str, Any] | None = None,
 ) -> AuditRecord:
     """The record that closes ``opening``: its end, and who and where it was again.
 
@@ -91,6 +93,8 @@ def completion(
     details: dict[str, Any] = {"completes": opening.record_id, "outcome": outcome}
     if response:
         details["response"] = response
+    if cost is not None:
+        details["cost"] = cost
     return AuditRecord(
         record_id=record_id,
         time=time.time() if at is None else at,
@@ -131,8 +135,9 @@ def merged(opening: AuditRecord, completion: AuditRecord | None) -> AuditRecord:
     outcome = (completion.details or {}).get("outcome")
     if outcome != "completed":  # what the first release could not have said
         details["outcome"] = outcome
-    if (completion.details or {}).get("response"):
-        details["response"] = completion.details["response"]  # type: ignore[index]
+    for carried in ("response", "cost"):
+        if (completion.details or {}).get(carried):
+            details[carried] = completion.details[carried]  # type: ignore[index]
     return replace(
         opening,
         status=completion.status,

@@ -101,6 +101,12 @@ _DIALECT = Dialect(
     answer_entity_keys=(
         "jsonb_object_keys(audit_records.details -> 'response' -> 'entities') AS j(value)"
     ),
+    json_path="(audit_records.{col} #>> '{{{commas}}}')",
+    array_left_join=(
+        "LEFT JOIN LATERAL jsonb_array_elements_text("
+        "CASE jsonb_typeof(audit_records.{col}) WHEN 'array' THEN audit_records.{col} "
+        "ELSE '[]'::jsonb END) AS g(value) ON true"
+    ),
 )
 
 

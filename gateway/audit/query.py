@@ -111,6 +111,10 @@ class Dialect:
     answer_action: str
     #: a FROM item aliased j over the keys of the answer's entities (key in ``object_key``)
     answer_entity_keys: str
+    #: a JSON value at a path of {col} as text; {dotted}: ``a.b``, {commas}: ``a,b``
+    json_path: str
+    #: a join yielding g.value for each element of the JSON array {col}, NULL for none
+    array_left_join: str
 
 
 def encode_cursor(time: float, seq: int) -> str:

@@ -79,7 +79,7 @@ class AuditRecord:
     model: str | None
     method: str
     path: str
-    decision: str  # allow | redact | pseudonymize | hash | mask | block | error | purge
+    decision: str  # allow | redact | pseudonymize | hash | mask | block | limited | error | purge
     status: int | None = None  # status sent to the client
     upstream_status: int | None = None
     rule_ids: list[str] = field(default_factory=list)

@@ -11,12 +11,12 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING
 
 from gateway.audit.query import UNNESTED as _UNNESTED
 from gateway.audit.query import AuditFilter, StatsRow, parse_dimensions
-from gateway.audit.timezone import offset_at, offset_spans
+from gateway.audit.timezone import fixed_offset, local_bucket_start, offset_at, offset_spans
 
 if TYPE_CHECKING:
     from gateway.audit.sqlstore import SQLAuditStore
@@ -56,7 +56,7 @@ def count(
     counts each piece of constant offset.
     """
     dimensions = parse_dimensions(by)
-    if per == "all" or _fixed_offset(zone):
+    if per == "all" or fixed_offset(zone):
         offset = 0 if per == "all" else offset_at(time.time(), zone)
         rows = store.stats(where, by=dimensions, per=per, offset=offset)
         if _UNNESTED.isdisjoint(dimensions):
@@ -75,7 +75,7 @@ def count(
     for piece_start, piece_end, offset in offset_spans(start, end, zone):
         piece = replace(where, start=piece_start, end=piece_end)
         for row in store.stats(piece, by=dimensions, per=per, offset=offset):
-            merged[(_local_start(row.bucket, offset, zone), row.keys)] += row.count
+            merged[(local_bucket_start(row.bucket, offset, zone), row.keys)] += row.count
     rows = [
         StatsRow(bucket, keys[0], n, keys)
         for (bucket, keys), n in sorted(
@@ -83,23 +83,3 @@ def count(
         )
     ]
     return Counts(dimensions, per, rows, records)
-
-
-def _fixed_offset(zone: tzinfo) -> bool:
-    """No daylight saving this year (UTC, Asia/Seoul): one shift fits every bucket.
-
-    Checked at both solstices' months; a zone's history before that (Korea kept
-    summer time in 1987-88) is not looked at.
-    """
-    if zone is UTC:
-        return True
-    year = datetime.now(UTC).year
-    winter = datetime(year, 1, 15, tzinfo=UTC).timestamp()
-    summer = datetime(year, 7, 15, tzinfo=UTC).timestamp()
-    return offset_at(winter, zone) == offset_at(summer, zone)
-
-
-def _local_start(bucket: float, offset: int, zone: tzinfo) -> float:
-    """The instant of a bucket's local start, whichever offset it was counted with."""
-    wall = datetime.fromtimestamp(bucket + offset, tz=UTC).replace(tzinfo=None)
-    return wall.replace(tzinfo=zone).timestamp()

@@ -105,6 +105,8 @@ _DIALECT = Dialect(
     answer_entities="json_extract(audit_records.details, '$.response.entities')",
     answer_action="json_extract(audit_records.details, '$.response.action')",
     answer_entity_keys="json_each(json_extract(audit_records.details, '$.response.entities')) AS j",
+    json_path="json_extract(audit_records.{col}, '$.{dotted}')",
+    array_left_join="LEFT JOIN json_each(audit_records.{col}) AS g",
 )
 
 

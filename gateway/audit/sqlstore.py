@@ -307,6 +307,13 @@ class SQLAuditStore(ThreadedAuditStore):
             rows.append(StatsRow(float(bucket), keys[0], int(n), keys))
         return rows
 
+    def usage(self, where: AuditFilter, by: tuple[str, ...], offset: int = 0) -> list[Any]:
+        """Raw usage rows (``usage_report.usage_sql``): keys, then the metrics."""
+        from gateway.audit.usage_report import usage_sql
+
+        sql, params = usage_sql(where, self.dialect, by, offset)
+        return self._select(sql, params)
+
     def time_range(self, where: AuditFilter) -> tuple[int, float, float] | None:
         """How many records ``where`` matches, and the first and last one's time (None: none)."""
         clauses, params = where_sql(where, self.dialect)

@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "excel_time",
+    "fixed_offset",
+    "local_bucket_start",
     "local_iso",
     "offset_at",
     "offset_spans",
@@ -129,3 +131,23 @@ def offset_spans(start: float, end: float, zone: tzinfo) -> list[tuple[float, fl
         probe = step
     spans.append((piece_start, end, offset))
     return spans
+
+
+def fixed_offset(zone: tzinfo) -> bool:
+    """No daylight saving this year (UTC, Asia/Seoul): one shift fits every bucket.
+
+    Checked at both solstices' months; a zone's history before that (Korea kept
+    summer time in 1987-88) is not looked at.
+    """
+    if zone is UTC:
+        return True
+    year = datetime.now(UTC).year
+    winter = datetime(year, 1, 15, tzinfo=UTC).timestamp()
+    summer = datetime(year, 7, 15, tzinfo=UTC).timestamp()
+    return offset_at(winter, zone) == offset_at(summer, zone)
+
+
+def local_bucket_start(bucket: float, offset: int, zone: tzinfo) -> float:
+    """The instant of a bucket's local start, whichever offset it was counted with."""
+    wall = datetime.fromtimestamp(bucket + offset, tz=UTC).replace(tzinfo=None)
+    return wall.replace(tzinfo=zone).timestamp()

@@ -18,6 +18,7 @@ from gateway.policy.conditions import (
 )
 from gateway.policy.detection import AllowedValues, Screen
 from gateway.policy.facts import PolicyInput
+from gateway.policy.limits import CompiledLimit, compile_limits
 from gateway.policy.schema import EDIT_ACTIONS, PolicyDocument, Rule
 from gateway.policy.source import PolicyError
 
@@ -96,6 +97,8 @@ class CompiledPolicy:
     #: the enforced ``allow``/``warn`` rules that test ``uninspectable_attachments``: only
     #: a match of one of them lets a file the gateway could not read through
     uninspectable_rules: tuple[CompiledRule, ...] = ()
+    #: the policy's limits on requests, tokens and spend (``gateway/limits`` enforces them)
+    limits: tuple[CompiledLimit, ...] = ()
 
     #: (predicate, bucket, rule) per rule judging requests, so ``decide`` reads no rule
     #: attributes; ``_answer_plan`` the same for the rules judging answers
@@ -231,6 +234,8 @@ def compile_policy(
         scanned |= ctx.referenced
         needs_country |= ctx.uses_endpoint_country
         uses_scores |= ctx.uses_scores
+    limits, limited_entities = compile_limits(document.limits, known, groups)
+    scanned |= limited_entities
     detection = document.detection
     scanned |= expand_entities(detection.scan, known, ("detection", "scan"))
     thresholds: dict[str, float] = {}
@@ -262,6 +267,7 @@ def compile_policy(
             and compiled.rule.mode == "enforce"
             and _tests(compiled.rule, "uninspectable_attachments")
         ),
+        limits,
     )
 
 

@@ -28,8 +28,14 @@ from gateway.policy.source import KeyPath, PolicyError, SourceFile, read_source
 
 __all__ = ["ComposedPolicy", "compose_policy", "load_policy", "parse_policy"]
 
-_TOP_ONLY = ("policy", "default_action", "default_language", "tests")
-_LISTS = (("rules",), ("detection", "dictionaries"), ("detection", "allow"), ("detection", "scan"))
+_TOP_ONLY = ("policy", "default_action", "default_language", "tests", "coach_in_answer")
+_LISTS = (
+    ("rules",),
+    ("limits",),
+    ("detection", "dictionaries"),
+    ("detection", "allow"),
+    ("detection", "scan"),
+)
 
 
 def load_policy(path: Path, known_entities: Collection[str]) -> CompiledPolicy:
@@ -169,6 +175,8 @@ def _merge(files: list[tuple[SourceFile, PolicyDocument, Path]]) -> ComposedPoli
     origins: dict[KeyPath, list[tuple[SourceFile, int]]] = {section: [] for section in _LISTS}
     rules: list[Any] = []
     rule_home: dict[str, str] = {}
+    limits: list[Any] = []
+    limit_home: dict[str, str] = {}
     dictionaries: list[DictionaryTerms] = []
     dictionary_home: dict[str, str] = {}
     allow_lists: list[AllowTerms] = []
@@ -178,15 +186,8 @@ def _merge(files: list[tuple[SourceFile, PolicyDocument, Path]]) -> ComposedPoli
     groups: set[str] | None = None
     for source, document, base_dir in files:
         digest.update(source.raw)
-        for index, rule in enumerate(document.rules):
-            where = source.where(("rules", index, "id"))
-            if rule.id in rule_home:
-                raise ConfigError(
-                    f"{where}: rule id '{rule.id}' is also used at {rule_home[rule.id]}"
-                )
-            rule_home[rule.id] = where
-            rules.append(rule)
-            origins[("rules",)].append((source, index))
+        _gather_ids(source, "rules", "rule", document.rules, rules, rule_home, origins)
+        _gather_ids(source, "limits", "limit", document.limits, limits, limit_home, origins)
         detection = document.detection
         for index, spec in enumerate(detection.dictionaries):
             where = source.where(("detection", "dictionaries", index, "entity"))
@@ -233,6 +234,7 @@ def _merge(files: list[tuple[SourceFile, PolicyDocument, Path]]) -> ComposedPoli
     merged = top.model_copy(
         update={
             "rules": rules,
+            "limits": limits,
             "detection": merged_detection,
             "groups": sorted(groups) if groups is not None else None,
         }
@@ -246,6 +248,25 @@ def _merge(files: list[tuple[SourceFile, PolicyDocument, Path]]) -> ComposedPoli
         tuple(allow_lists),
         digest.hexdigest()[:16],
     )
+
+
+def _gather_ids(
+    source: SourceFile,
+    section: str,
+    kind: str,
+    items: list[Any],
+    merged: list[Any],
+    homes: dict[str, str],
+    origins: dict[KeyPath, list[tuple[SourceFile, int]]],
+) -> None:
+    """Add one file's rules (or limits) to the merged list; an id used twice is an error."""
+    for index, item in enumerate(items):
+        where = source.where((section, index, "id"))
+        if item.id in homes:
+            raise ConfigError(f"{where}: {kind} id '{item.id}' is also used at {homes[item.id]}")
+        homes[item.id] = where
+        merged.append(item)
+        origins[(section,)].append((source, index))
 
 
 def _read(path: Path, where: str | None, what: str = "") -> bytes:

@@ -10,7 +10,14 @@ from gateway.policy.evaluate import CompiledPolicy, Decision, Judged
 from gateway.policy.fact_table import FACTS
 from gateway.policy.facts import PolicyInput
 
-__all__ = ["Language", "choose_language", "refusal_message", "warning_header", "warning_message"]
+__all__ = [
+    "Language",
+    "choose_language",
+    "coach_note",
+    "refusal_message",
+    "warning_header",
+    "warning_message",
+]
 
 Language = Literal["en", "ko"]
 
@@ -138,6 +145,32 @@ def warning_message(policy: CompiledPolicy, decision: Decision, language: Langua
             reasons.append(text)
     rules = ", ".join(rule.id for rule in decision.warning_rules)
     return _WARNING_PREFIX[language].format(policy=policy.name, rules=rules) + " / ".join(reasons)
+
+
+def coach_note(policy: CompiledPolicy, decision: Decision, language: Language) -> str | None:
+    """The coach notes of the rules that edited or warned about this request, or None.
+
+    Only enforced rules that applied: an edit rule whose entity types were found
+    (``decision.edits``) or a matching ``warn`` rule. Each note once, in rule order.
+    """
+    if not decision.edits and not decision.warning_rules:
+        return None
+    applied = set(decision.rule_ids)
+    notes: list[str] = []
+    for compiled in policy.rules:
+        coach = compiled.rule.coach
+        if not coach or compiled.id not in applied:
+            continue
+        if compiled.rule.action != "warn" and not any(
+            e in decision.edits for e in compiled.entities
+        ):
+            continue
+        text = coach.get(language) or coach.get(policy.document.default_language)
+        if text is None:
+            text = next(iter(coach.values()))
+        if text not in notes:
+            notes.append(text)
+    return " / ".join(notes) or None
 
 
 def warning_header(message: str) -> bytes:

@@ -22,6 +22,7 @@ hand-written bases, whose generated fields they read as ``Any``.
 from __future__ import annotations
 
 import datetime
+import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, TypeAlias
 
 from pydantic import (
@@ -43,6 +44,7 @@ __all__ = [
     "ACTIONS",
     "ANSWER_ACTIONS",
     "EDIT_ACTIONS",
+    "LIMIT_DIMENSIONS",
     "AllowList",
     "AnswerSketch",
     "Condition",
@@ -51,12 +53,14 @@ __all__ = [
     "EntityCountSketch",
     "EntityThreshold",
     "Expectation",
+    "Limit",
     "PolicyDocument",
     "PolicyTest",
     "Range",
     "RequestSketch",
     "Rule",
     "json_schema",
+    "window_seconds",
 ]
 
 Action = Literal["allow", "block", "warn", "redact", "hash", "pseudonymize", "mask"]
@@ -142,6 +146,10 @@ class Rule(_Strict):
     since: datetime.date | None = Field(
         default=None, description="when the rule was added; old monitor rules are flagged"
     )
+    coach: dict[Language, str] = Field(
+        default_factory=dict,
+        description="a note for the caller when this rule redacts or warns (x-haetae-notice)",
+    )
 
     @model_validator(mode="after")
     def _answer_action(self) -> Self:
@@ -159,6 +167,84 @@ class Rule(_Strict):
     @property
     def judges_answers(self) -> bool:
         return self.direction != "request"
+
+
+LimitDimension = Literal["user", "group", "client_app", "source", "provider", "model"]
+LIMIT_DIMENSIONS: tuple[str, ...] = ("user", "group", "client_app", "source", "provider", "model")
+#: ``60s``, ``15m``, ``1h``, ``1d``, ``30d``: how far back a limit counts
+_WINDOW = re.compile(r"^([1-9][0-9]{0,6})([smhd])$")
+_WINDOW_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_WINDOW_SECONDS = 366 * 86400
+
+
+def window_seconds(text: str) -> int:
+    """``"30d"`` → 2592000; ValueError says what a window looks like."""
+    found = _WINDOW.fullmatch(text.strip())
+    if found is None:
+        raise ValueError(f"window {text!r}: write a number and a unit s, m, h or d (60s, 1h, 30d)")
+    seconds = int(found.group(1)) * _WINDOW_UNITS[found.group(2)]
+    if seconds > MAX_WINDOW_SECONDS:
+        raise ValueError(f"window {text!r} is longer than 366 days")
+    return seconds
+
+
+class Limit(_Strict):
+    """How much the callers that share a key (``per``) may use within ``window``."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=64)
+    description: str = ""
+    per: LimitDimension | list[LimitDimension] = Field(
+        description="what one counter is kept for: a caller fact, or several (a combination)"
+    )
+    requests: int | None = Field(default=None, ge=1, description="requests admitted per window")
+    tokens: int | None = Field(
+        default=None, ge=1, description="input plus output tokens per window, as providers report"
+    )
+    spend: float | None = Field(
+        default=None, gt=0, description="cost per window, in `currency`, by the price table"
+    )
+    currency: Literal["USD"] = "USD"
+    window: str = Field(description="60s, 15m, 1h, 1d, 30d: a sliding window this long")
+    when: Condition | None = Field(default=None, description="count only requests this matches")
+    message: dict[Language, str] = Field(default_factory=dict)
+
+    @field_validator("per")
+    @classmethod
+    def _distinct(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, list) and (not value or len(set(value)) != len(value)):
+            raise ValueError("per needs one or more distinct dimensions")
+        return value
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        window_seconds(value)
+        return value
+
+    @model_validator(mode="after")
+    def _one_measure(self) -> Self:
+        given = [
+            name for name in ("requests", "tokens", "spend") if getattr(self, name) is not None
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                f"limit '{self.id}' needs exactly one of requests, tokens or spend"
+                + (f" (has {', '.join(given)})" if given else "")
+            )
+        return self
+
+    @property
+    def kind(self) -> str:
+        """``requests``, ``tokens`` or ``spend``."""
+        return next(n for n in ("requests", "tokens", "spend") if getattr(self, n) is not None)
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        return (self.per,) if isinstance(self.per, str) else tuple(self.per)
+
+    @property
+    def seconds(self) -> int:
+        return window_seconds(self.window)
 
 
 class Dictionary(_Strict):
@@ -278,6 +364,13 @@ class PolicyDocument(_Strict):
     )
     detection: DetectionPolicy = DetectionPolicy()
     rules: list[Rule] = Field(default_factory=list)
+    limits: list[Limit] = Field(
+        default_factory=list, description="requests, tokens or spend per user, group, ..."
+    )
+    coach_in_answer: bool = Field(
+        default=False,
+        description="also put a redacting or warning rule's coach note into the answer's text",
+    )
     #: providers this policy adds to the catalog or corrects (see gateway.policy.providers)
     providers: dict[ProviderId, ProviderSpec] = Field(default_factory=dict)
     tests: list[PolicyTest] = Field(default_factory=list)
@@ -289,6 +382,11 @@ class PolicyDocument(_Strict):
             if rule.id in seen:
                 raise ValueError(f"rule id '{rule.id}' is used twice")
             seen.add(rule.id)
+        limits: set[str] = set()
+        for limit in self.limits:
+            if limit.id in limits:
+                raise ValueError(f"limit id '{limit.id}' is used twice")
+            limits.add(limit.id)
         return self
 
 

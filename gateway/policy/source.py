@@ -61,18 +61,21 @@ class SourceFile:
         """``rules[2] (rule 'x').when`` for a path; only the parts the file has."""
         text = ""
         node = self.data
+        section = ""
         for part in path:
             if isinstance(part, int):
                 text += f"[{part}]"
                 if isinstance(node, list) and 0 <= part < len(node):
                     node = node[part]
                     if isinstance(node, dict) and isinstance(node.get("id"), str):
-                        text += f" (rule '{node['id']}')"
+                        kind = "limit" if section == "limits" else "rule"
+                        text += f" ({kind} '{node['id']}')"
                 else:
                     node = None
             else:
                 text += f".{part}" if text else str(part)
                 node = node.get(part) if isinstance(node, dict) else None
+                section = part
         return text
 
     def describe(self, exc: ValidationError) -> str:

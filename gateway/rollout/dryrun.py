@@ -26,6 +26,8 @@ What a record cannot give back, and so what a dry run cannot see:
   of findings: rules on those are judged as if the request had none (a
   ``min_score`` is met by every recorded finding);
 - how the caller signed in: a recorded user counts as signed in;
+- limits: counters are not replayed; a request a limit refused (``limited``) is
+  re-decided by the rules, but not used to check the reconstruction;
 - a router's options in the body (OpenRouter's pinned hosts, fallback models):
   ``model.routed_to_developer`` is judged as if nothing was pinned;
 - answers in which nothing was recorded: an answer is replayed (rules with
@@ -177,7 +179,8 @@ def dry_run(
         report.evaluated += 1
         now = active.decide(request)
         then = _candidate_decision(candidate, record, candidate_providers, providers, request)
-        if record.policy_version == active.version:
+        # A `limited` record says what a limit did, not the rules: nothing to check it by.
+        if record.policy_version == active.version and record.decision != "limited":
             report.reconstruction_checked += 1
             report.reconstruction_matched += _recorded_action(record) == now.action
         user = record.user or ANONYMOUS

@@ -35,6 +35,7 @@ _WITHHELD = frozenset({"evidence"})
 #: CEF severity (0–10) per decision: what a SOC analyst triages first
 CEF_SEVERITY = {
     "block": 7,
+    "limited": 3,
     "error": 5,
     "redact": 4,
     "mask": 4,

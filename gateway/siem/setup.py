@@ -31,7 +31,7 @@ log = logging.getLogger("haetae.siem")
 
 #: the decisions records carry (docs/audit.md); a filter naming another matches nothing
 KNOWN_DECISIONS = frozenset(
-    {"allow", "redact", "pseudonymize", "hash", "mask", "block", "error", "purge"}
+    {"allow", "redact", "pseudonymize", "hash", "mask", "block", "limited", "error", "purge"}
     | {"admin", COMPLETE}
 )
 

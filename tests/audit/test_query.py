@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from gateway.audit import AuditFilter, AuditRecord, open_audit_store
+from gateway.audit import AuditFilter, AuditRecord
 from gateway.audit.query import decode_cursor, encode_cursor, parse_time
+from tests.audit.conftest import filled_store
 
 HOUR = 3600.0
 T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z
@@ -45,17 +44,8 @@ RECORDS = [make(i) for i in range(40)]  # ten hours
 
 @pytest.fixture
 def store(store_url: str):
-    s = open_audit_store(store_url)
-    s.start()
-
-    async def fill() -> None:
-        for r in RECORDS:
-            s.append(r)
-        await s.flush()
-
-    asyncio.run(fill())
-    yield s
-    s.close()
+    with filled_store(store_url, RECORDS) as filled:
+        yield filled
 
 
 def ids(records) -> list[str]:

@@ -146,6 +146,8 @@ def test_attachments_references_and_ignored_identity_headers_are_recorded_by_kin
         timeout=10,
     )
     record = _record(url, response.headers["x-haetae-request-id"])
+    assert record.details is not None
+    assert record.details.pop("cost")["priced_as"] == "gpt-4o-mini"  # from its completion
     assert record.details == {
         "attachments": ["file", "image"],
         # the image read by OCR: its kind and sizes, never its text

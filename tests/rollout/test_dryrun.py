@@ -156,3 +156,17 @@ def test_answer_rules_of_a_candidate_are_a_blind_spot_when_none_were_recorded() 
     masking = parse_policy(MASKING.encode(), SUPPORTED_ENTITIES)
     report = dry_run([], ACTIVE, masking, PROVIDERS, since=0, until=1)
     assert any("does not read answers" in caveat for caveat in report.caveats)
+
+
+def test_a_limited_record_is_redecided_but_not_a_reconstruction_check() -> None:
+    from gateway.audit import AuditRecord
+    from gateway.policy import parse_policy
+
+    policy = parse_policy(b"policy: p\n", {"EMAIL_ADDRESS"})
+    record = AuditRecord(
+        record_id="r", time=1.0, request_id="q", client_address=None, user="kim",
+        provider="openai", api="chat", model="gpt-4o", method="POST", path="/v1/chat/completions",
+        decision="limited", status=429, rule_ids=["rpm"], policy_version=policy.version,
+    )  # fmt: skip
+    report = dry_run([record], policy, policy, PROVIDERS, since=0, until=2)
+    assert report.evaluated == 1 and report.reconstruction_checked == 0

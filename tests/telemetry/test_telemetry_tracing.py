@@ -19,7 +19,9 @@ from gateway.telemetry import Telemetry, build_telemetry
 from gateway.telemetry.tracing import RequestTracer, TracedStage, TracedUpstream
 from tests.support.telemetry import CHAT, Traced
 
-STAGES = ["identify", "route", "admit", "read_body", "extract", "detect", "decide", "transform"]
+STAGES = [
+    "identify", "route", "admit", "read_body", "extract", "detect", "decide", "limits", "transform",
+]  # fmt: skip
 RRN = "900101-1234568"
 EMAIL = "kim.minsu@example.co.kr"
 
@@ -59,7 +61,7 @@ def test_a_block_has_no_forward_span_and_names_its_rule_and_entities(stack: Trac
     assert response.status_code == 403
     spans = stack.trace_of(response.headers["x-haetae-request-id"])
     names = [s.name for s in sorted(spans, key=lambda s: s.start_time or 0) if s.parent]
-    assert names == [*STAGES[:-1], "record", "record.flush"]
+    assert names == [*STAGES[:-2], "record", "record.flush"]  # blocked at decide
     assert stack.fake.received == []
     (root,) = [s for s in spans if s.parent is None]
     attributes = dict(root.attributes or {})

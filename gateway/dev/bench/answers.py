@@ -34,7 +34,8 @@ import orjson
 import yaml
 
 from gateway.app import Gateway, build_app
-from gateway.dev.bench.inprocess import chat_scope
+from gateway.dev.bench.inprocess import chat_scope, one_body
+from gateway.dev.bench.summary import emit, p90
 from gateway.settings import load_settings
 
 __all__ = ["run_answers_benchmark"]
@@ -127,18 +128,7 @@ async def _one(app: Gateway, stream: bool, stamps: list[float]) -> tuple[float, 
             "messages": [{"role": "user", "content": "Summarise the quarter's sales review."}],
         }
     )
-    never = asyncio.Event()
-    delivered = False
     sent: list[float] = []
-
-    async def receive() -> Any:
-        nonlocal delivered
-        if not delivered:
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await never.wait()
-        return {"type": "http.disconnect"}
-
     status = 0
 
     async def send(message: Any) -> None:
@@ -152,7 +142,7 @@ async def _one(app: Gateway, stream: bool, stamps: list[float]) -> tuple[float, 
 
     stamps.clear()
     began = time.perf_counter()
-    await app(chat_scope(), receive, send)
+    await app(chat_scope(), one_body(body), send)
     ended = time.perf_counter()
     delays = [(out - arrived) * 1000 for arrived, out in zip(stamps, sent, strict=False)]
     return (sent[0] - began) * 1000, delays, (ended - began) * 1000
@@ -201,16 +191,7 @@ def run_answers_benchmark(rounds: int = 200, output: Path | None = None) -> int:
         off, on = result["off"][key], result["on"][key]
         p50_off, p50_on = statistics.median(off), statistics.median(on)
         lines.append(
-            f"| {label} | {p50_off:.3f} ({_p90(off):.3f}) | {p50_on:.3f} ({_p90(on):.3f}) "
+            f"| {label} | {p50_off:.3f} ({p90(off):.3f}) | {p50_on:.3f} ({p90(on):.3f}) "
             f"| {p50_on - p50_off:+.3f} |"
         )
-    text = "\n".join(lines)
-    print(text)
-    if output is not None:
-        output.write_text(text + "\n", encoding="utf-8")
-    return 0
-
-
-def _p90(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[int(0.9 * (len(ordered) - 1))]
+    return emit("\n".join(lines), output)

@@ -3,9 +3,11 @@ its own work (telemetry, answers) send the same chat request this way."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-__all__ = ["chat_scope"]
+__all__ = ["chat_scope", "one_body"]
 
 
 def chat_scope() -> dict[str, Any]:
@@ -19,3 +21,19 @@ def chat_scope() -> dict[str, Any]:
         "headers": [(b"content-type", b"application/json"), (b"authorization", b"Bearer sk-x")],
         "client": ("127.0.0.1", 50000),
     }
+
+
+def one_body(body: bytes) -> Callable[[], Awaitable[Any]]:
+    """An ASGI ``receive`` that gives ``body`` once, then waits (a client that stays)."""
+    delivered = False
+    never = asyncio.Event()
+
+    async def receive() -> Any:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await never.wait()
+        return {"type": "http.disconnect"}
+
+    return receive
