@@ -9,7 +9,7 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import orjson
@@ -80,6 +80,7 @@ class Gateway:
     pac: ASGIApp | None = None  # GET /proxy.pac, when the proxy is on
     scans: ScanProcesses | None = None  # worker processes for large scans, if any
     attachments: AttachmentReader | None = None
+    console: ASGIApp | None = None  # /console/, when console.enabled
     _handle: ASGIApp = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -110,6 +111,8 @@ class Gateway:
                 await self._ready(send)
             elif path.startswith("/admin/"):
                 await self.admin(scope, receive, send)
+            elif self.console is not None and (path == "/console" or path.startswith("/console/")):
+                await self.console(scope, receive, send)
             elif path == "/metrics" and self.telemetry.prometheus is not None:
                 await self.telemetry.prometheus(scope, receive, send)
             elif path == "/proxy.pac" and self.pac is not None:
@@ -120,6 +123,11 @@ class Gateway:
             await self._lifespan(receive, send)
 
     async def _ready(self, send: Send) -> None:
+        ready, body = self.readiness()
+        await send_json(send, 200 if ready else 503, orjson.dumps(body))
+
+    def readiness(self) -> tuple[bool, dict[str, Any]]:
+        """What /readyz answers (and the console's overview shows): ready, and why."""
         ready = self.audit.healthy and self.rollout.serving_safely
         body = {
             "status": "ready" if ready else "not ready",
@@ -131,7 +139,7 @@ class Gateway:
         }
         if self.attachments is not None:  # images are uninspectable without OCR: say so
             body["ocr"] = self.attachments.ocr_problem or "ok"
-        await send_json(send, 200 if ready else 503, orjson.dumps(body))
+        return ready, body
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -279,10 +287,11 @@ def build_app(
         witness=open_witness(settings.audit.witness, settings.audit.url),
         zone=zone,
     )
+    journal = AdminJournal(audit)
     admin = build_admin_app(
         routers=[policies_router(rollout, audit), audit_router(audit, zone), review],
         auth=admin_auth,
-        journal=AdminJournal(audit),
+        journal=journal,
     )
     log.info(
         "policy %s (version %s): %d rules, scanning %s",
@@ -297,6 +306,8 @@ def build_app(
     gateway = Gateway(
         pipeline, audit, upstream, rollout, admin, telemetry, siem, scans=scans, attachments=reader
     )
+    if settings.console.enabled:
+        gateway.console = console_app(settings, gateway, admin_auth, journal, env)
     if settings.proxy.listen is not None:
         # Imported here: the proxy brings uvicorn's protocol and TLS, which the
         # gateway without it never loads.
@@ -314,6 +325,32 @@ def build_app(
             judge,
         )
     return gateway
+
+
+def console_app(
+    settings: Settings,
+    gateway: Gateway,
+    tokens: AdminAuth,
+    journal: AdminJournal,
+    env: Mapping[str, str],
+) -> ASGIApp:
+    """The web console over this gateway's admin API (docs/console.md)."""
+    from gateway.console import build_console
+    from gateway.console.oidc import OidcClient
+
+    oidc = None
+    if settings.console.oidc is not None:
+        secret = env.get(settings.console.oidc.client_secret_env)
+        oidc = OidcClient(settings.console.oidc, secret)
+    return build_console(
+        settings.console,
+        admin=gateway.admin,
+        tokens=tokens,
+        journal=journal,
+        health=lambda: gateway.readiness()[1],
+        review_zone=settings.audit.timezone,
+        oidc=oidc,
+    )
 
 
 def attachment_store(config: AttachmentSettings, redis: RedisAccess | None) -> SharedStore | None:
