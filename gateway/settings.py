@@ -514,8 +514,9 @@ class ConsoleOidcSettings(_Strict):
     client_id: str
     # the client secret's variable; unset or empty: a public client (PKCE alone)
     client_secret_env: str = "HAETAE_CONSOLE_OIDC_SECRET"
-    # registered with the provider: https://<console host>/console/oidc/callback
-    redirect_url: str
+    # registered with the provider: https://<console host>/console/oidc/callback;
+    # None: that path on the host and scheme the browser used (set it behind a proxy)
+    redirect_url: str | None = None
     scopes: list[str] = Field(default_factory=lambda: ["openid", "profile", "email"])
     user_claim: str = "preferred_username"  # falls back to ``sub`` when absent
     groups_claim: str = "groups"  # dotted for nested claims, e.g. realm_access.roles

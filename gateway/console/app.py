@@ -75,7 +75,8 @@ def build_console(
                 return RedirectResponse(f"/console/signin{ended}", 303)
             return await handler(console, page, form)
 
-        return Route(path, endpoint, methods=["POST"] if post else ["GET", "HEAD"])
+        methods = ["POST"] if post else ["GET", "HEAD"]
+        return Route(path, endpoint, methods=methods, name=handler.__name__)
 
     static = resources.files("gateway.console") / "static"
     routes = [
@@ -177,7 +178,7 @@ async def oidc_start(console: Console, page: Page, _form: FormData | None) -> Re
     if console.oidc is None:
         return page.error(404, page.t("not_found"))
     try:
-        url, binding = await console.oidc.start()
+        url, binding = await console.oidc.start(str(page.request.url_for("oidc_callback")))
     except OidcError as exc:
         return page.error(502, f"{page.t('sign_in.oidc_failed')}: {exc}")
     response = RedirectResponse(url, 303)

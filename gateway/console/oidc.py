@@ -51,6 +51,7 @@ class Transaction:
     nonce: str
     verifier: str
     started: float
+    redirect: str  # the redirect_uri sent, sent again with the code
 
 
 def role_for_groups(groups: list[str], mapping: Mapping[str, AdminRole]) -> AdminRole | None:
@@ -71,20 +72,27 @@ class OidcClient:
         self._discovery: dict[str, Any] | None = None
         self._pending: OrderedDict[str, Transaction] = OrderedDict()
 
-    async def start(self) -> tuple[str, str]:
-        """Begin a sign-in: returns (the URL to redirect to, the binding cookie's value)."""
+    async def start(self, callback: str) -> tuple[str, str]:
+        """Begin a sign-in: returns (the URL to redirect to, the binding cookie's value).
+
+        ``callback``: this console's callback URL as the browser reached it, used when
+        ``redirect_url`` is not configured.
+        """
         meta = await self._meta()
+        redirect = self.settings.redirect_url or callback
         state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
         verifier = secrets.token_urlsafe(48)
         binding = secrets.token_urlsafe(24)
-        self._pending[state] = Transaction(_sha256(binding), nonce, verifier, time.monotonic())
+        self._pending[state] = Transaction(
+            _sha256(binding), nonce, verifier, time.monotonic(), redirect
+        )
         while len(self._pending) > _MAX_TRANSACTIONS:
             self._pending.popitem(last=False)
         challenge = _b64(hashlib.sha256(verifier.encode()).digest())
         query = {
             "response_type": "code",
             "client_id": self.settings.client_id,
-            "redirect_uri": self.settings.redirect_url,
+            "redirect_uri": redirect,
             "scope": " ".join(self.settings.scopes),
             "state": state,
             "nonce": nonce,
@@ -106,7 +114,7 @@ class OidcClient:
         form = {
             "grant_type": "authorization_code",
             "code": code,
-            "redirect_uri": self.settings.redirect_url,
+            "redirect_uri": transaction.redirect,
             "client_id": self.settings.client_id,
             "code_verifier": transaction.verifier,
         }
