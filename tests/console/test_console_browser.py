@@ -1,0 +1,145 @@
+"""The console in a real Chromium (Debian's, driven by Playwright; nothing is downloaded):
+sign-in by token and through an OIDC provider on another site, the audit page, a
+confirmation before a change, and not one Content-Security-Policy violation or
+script error on the way."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway.dev.testing import ServerThread
+from tests.console.conftest import TOKENS, ConsoleStack
+from tests.console.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
+from tests.support.rollout import rollout_stack
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+#: reported by the page itself: every CSP violation, whatever the console says about it
+WATCH_CSP = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__violations.push(e.violatedDirective + " " + e.blockedURI);
+});
+"""
+
+
+@pytest.fixture
+def chromium() -> Iterator[Any]:
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing: `make system-packages` installs it")
+        pytest.skip("Chromium is not installed (make system-packages)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class Watched:
+    """A page whose console errors, script errors and CSP violations are collected."""
+
+    def __init__(self, browser: Any, base_url: str, locale: str = "ko-KR") -> None:
+        self.context = browser.new_context(base_url=base_url, locale=locale)
+        self.context.add_init_script(WATCH_CSP)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def violations(self) -> list[str]:
+        found: list[str] = self.page.evaluate("window.__violations || []")
+        return found
+
+
+def test_sign_in_and_review_the_audit_log(chromium: Any, console: ConsoleStack) -> None:
+    watched = Watched(chromium, console.url(""))
+    page = watched.page
+    page.goto("/console/audit")
+    assert page.url.endswith("/console/signin")
+    assert page.locator("h1").inner_text() == "해태 콘솔 로그인"
+    page.get_by_label("토큰", exact=True).fill(TOKENS["audrey"])
+    page.get_by_label("토큰", exact=True).press("Enter")
+    page.wait_for_url("**/console/")
+    assert watched.violations() == []
+
+    page.get_by_role("link", name="감사 로그").click()
+    page.wait_for_url("**/console/audit")
+    page.get_by_label("decision", exact=True).fill("block")
+    page.get_by_role("button", name="검색").click()
+    page.wait_for_url("**/console/audit?*decision=block*")
+    rows = page.locator("table.records > tbody > tr")
+    assert rows.count() == 3
+    rows.first.locator("summary").click()  # the record's detail, keyboard-reachable
+    assert page.locator("table.findings").first.is_visible()
+    assert "KR_RRN" in page.locator("table.findings").first.inner_text()
+    # the stylesheet applied (it would not, were CSP to block it)
+    colour = page.locator("span.decision").first.evaluate("e => getComputedStyle(e).color")
+    assert colour == "rgb(255, 255, 255)"
+    assert watched.violations() == [] and watched.errors == []
+    watched.context.close()
+
+
+def test_a_change_asks_first_and_the_skip_link_works(
+    chromium: Any, console: ConsoleStack
+) -> None:
+    watched = Watched(chromium, console.url(""), locale="en-US")
+    page = watched.page
+    page.goto("/console/signin")
+    page.get_by_label("Token", exact=True).fill(TOKENS["bob"])
+    page.get_by_role("region", name="Admin token").get_by_role("button").click()
+    page.wait_for_url("**/console/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.goto("/console/policies")
+    asked: list[str] = []
+
+    def decline(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", decline)
+    page.get_by_role("button", name="Roll back to the previous version").click()
+    assert asked == ["Are you sure?"]
+    assert page.url.endswith("/console/policies")  # declined: nothing was sent
+    assert watched.violations() == [] and watched.errors == []
+    watched.context.close()
+
+
+def test_oidc_sign_in_from_another_site(chromium: Any, tmp_path: Path) -> None:
+    """The provider is on ``localhost``, the console on ``127.0.0.1``: two sites, so the
+    redirect back is cross-site and the Strict session cookie must still take."""
+    idp = OidcProvider(groups=["sec-audit"])
+    with ServerThread(idp) as provider:
+        idp.issuer = provider.base_url.replace("127.0.0.1", "localhost")
+        settings = {
+            "console.oidc": {
+                "issuer": idp.issuer,
+                "client_id": CLIENT_ID,
+                "group_roles": {"sec-audit": "auditor"},
+            }
+        }
+        environ = {"HAETAE_CONSOLE_OIDC_SECRET": CLIENT_SECRET}
+        with rollout_stack(tmp_path, settings=settings, environ=environ) as stack:
+            watched = Watched(chromium, stack.url(""))
+            page = watched.page
+            page.goto("/console/signin")
+            page.get_by_role("link", name="회사 계정으로 로그인").click()
+            page.wait_for_url("**/console/")
+            assert "kim.auditor" in page.locator("header").inner_text()
+            page.get_by_role("link", name="감사 로그").click()
+            page.wait_for_url("**/console/audit")
+            assert watched.violations() == [] and watched.errors == []
+            watched.context.close()
