@@ -14,9 +14,10 @@ install: $(VENV)/.installed system-packages
 # What the gateway needs from the operating system to read attachments: Tesseract
 # with its Korean data (OCR of images), a Korean font the tests draw screenshots
 # with, and Chromium, in which the console's browser tests run (Playwright drives
-# this system browser; it never downloads one). Installed with apt-get when missing and possible (apt-get update first);
-# a no-op when present; never a failure: without OCR the gateway says so at
-# start-up and in /readyz, and images are uninspectable (docs/attachments.md).
+# this system browser; it never downloads one). Installed with apt-get when missing
+# and possible (apt-get update first); a no-op when present; never a failure: without
+# OCR the gateway says so at start-up and in /readyz, and images are uninspectable
+# (docs/attachments.md); without Chromium the browser tests skip (fail under CI=true).
 KOREAN_FONT = /usr/share/fonts/truetype/nanum/NanumGothic.ttf
 system-packages:
 	@missing=""; \
