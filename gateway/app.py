@@ -336,14 +336,16 @@ def console_app(
 ) -> ASGIApp:
     """The web console over this gateway's admin API (docs/console.md)."""
     from gateway.console import build_console
+    from gateway.console.local_admins import read_local_admins
     from gateway.console.oidc import OidcClient
 
     oidc = None
     if settings.console.oidc is not None:
         secret = env.get(settings.console.oidc.client_secret_env)
         oidc = OidcClient(settings.console.oidc, secret)
+    admins = read_local_admins(settings.console.local_admins_file, settings.console.local_admins)
     return build_console(
-        settings.console,
+        settings.console.model_copy(update={"local_admins": admins}),
         admin=gateway.admin,
         tokens=tokens,
         journal=journal,

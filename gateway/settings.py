@@ -544,8 +544,10 @@ class ConsoleSettings(_Strict):
     idle_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
     max_hours: float = Field(default=12.0, gt=0, le=7 * 24)
     max_sessions: int = Field(default=10_000, ge=10)
-    # break-glass administrators: name -> argon2id hash (`haetae console password NAME`)
+    # break-glass administrators: name -> argon2id hash (`haetae console password NAME`),
+    # here and/or as ``name:hash`` lines in a file that command writes (mode 0600)
     local_admins: dict[str, str] = Field(default_factory=dict)
+    local_admins_file: Path | None = None
     # "auto": cookies are Secure when the console is reached over HTTPS; "always": even
     # behind a TLS-terminating proxy that forwards plain HTTP
     secure_cookies: Literal["auto", "always"] = "auto"

@@ -87,8 +87,10 @@ class OidcProvider:
         challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
         if headers.get(b"authorization") != b"Basic " + expected:
             await _json(send, 401, {"error": "invalid_client"})
-        elif grant is None or grant.challenge != challenge or grant.redirect != form.get(
-            "redirect_uri"
+        elif (
+            grant is None
+            or grant.challenge != challenge
+            or grant.redirect != form.get("redirect_uri")
         ):
             await _json(send, 400, {"error": "invalid_grant"})
         else:

@@ -15,7 +15,9 @@ from tests.console.conftest import BREAK_GLASS, TOKENS, ConsoleStack, csrf_of, s
 
 def admin_events(console: ConsoleStack, action: str) -> list[dict[str, object]]:
     records = console.stack.app.audit.records_between(0, time.time() + 1)
-    return [r.to_dict() for r in records if r.decision == "admin" and r.details.get("action") == action]
+    return [
+        r.to_dict() for r in records if r.decision == "admin" and r.details.get("action") == action
+    ]
 
 
 def test_pages_need_a_session_and_sign_in_with_a_token_opens_them(console: ConsoleStack) -> None:

@@ -92,9 +92,7 @@ def test_sign_in_and_review_the_audit_log(chromium: Any, console: ConsoleStack) 
     watched.context.close()
 
 
-def test_a_change_asks_first_and_the_skip_link_works(
-    chromium: Any, console: ConsoleStack
-) -> None:
+def test_a_change_asks_first_and_the_skip_link_works(chromium: Any, console: ConsoleStack) -> None:
     watched = Watched(chromium, console.url(""), locale="en-US")
     page = watched.page
     page.goto("/console/signin")

@@ -90,7 +90,7 @@ def test_a_user_without_a_mapped_group_is_refused(
 
 def test_a_wrong_nonce_is_refused(stack: GatewayStack, provider: OidcProvider) -> None:
     provider.nonce_override = "replayed-from-another-sign-in"
-    with sign_in(stack) as (client, reply):
+    with sign_in(stack) as (_client, reply):
         assert reply.status_code == 401
         assert "nonce does not match" in reply.text
 

@@ -11,11 +11,14 @@ import httpx
 from tests.console.conftest import BREAK_GLASS, POLICY, ConsoleStack, csrf_of
 
 #: the console's policy plus one rule
-CHANGED = POLICY + """\
+CHANGED = (
+    POLICY
+    + """\
   - id: warn-card
     when: { entities: [CREDIT_CARD] }
     action: warn
 """
+)
 BROKEN = """\
 policy: broken
 rules:
@@ -48,7 +51,8 @@ def admin_actions(console: ConsoleStack) -> list[tuple[str, str, str, str | None
     return [
         (r.user or "", r.details["action"], r.details["outcome"], r.details.get("via"))
         for r in records
-        if r.decision == "admin" and r.details["action"].startswith("policy.")
+        if r.decision == "admin"
+        and r.details["action"].startswith("policy.")
         and r.method == "POST"
     ]
 
