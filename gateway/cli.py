@@ -127,6 +127,11 @@ def _parser() -> argparse.ArgumentParser:
         help="instead: what inspecting answers adds (first byte, per event, whole answer)",
     )
     bench.add_argument(
+        "--console",
+        action="store_true",
+        help="instead: server time of each console page over 200,000 audit records",
+    )
+    bench.add_argument(
         "--forward-proxy",
         action="store_true",
         help="instead: the forward proxy (TLS interception) against the base-URL reverse proxy",
@@ -269,6 +274,12 @@ def _bench(args: argparse.Namespace) -> int:
         from gateway.dev.bench.attacks import run_attack_benchmark
 
         return run_attack_benchmark(megabytes=args.mb or 10.0, output=args.output)
+    if args.console:
+        from gateway.dev.bench.console import run_console_benchmark
+
+        records = 5_000 if args.quick else 200_000
+        repeat = 5 if args.quick else 20
+        return run_console_benchmark(records=records, repeat=repeat, output=args.output)
     if args.forward_proxy:
         from gateway.dev.bench.forward_proxy import run_forward_proxy_benchmark
 

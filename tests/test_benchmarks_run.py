@@ -60,3 +60,11 @@ def test_the_telemetry_bench(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--requests", "5", "--rounds", "2"]) == 0
     rows = _table_rows(capsys.readouterr().out)
     assert rows and rows[0].startswith("| off ")
+
+
+def test_the_console_bench(capsys: pytest.CaptureFixture[str]) -> None:
+    from gateway.dev.bench.console import run_console_benchmark
+
+    assert run_console_benchmark(records=500, repeat=1) == 0
+    rows = _table_rows(capsys.readouterr().out)
+    assert len(rows) == 4 and all("×" in row for row in rows)
