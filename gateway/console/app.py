@@ -46,7 +46,7 @@ def build_console(
     review_zone: str,
     oidc: OidcClient | None = None,
 ) -> ASGIApp:
-    from gateway.console import views_audit, views_overview, views_policies
+    from gateway.console import views_audit, views_crosstab, views_overview, views_policies
 
     console = Console(
         settings,
@@ -90,6 +90,7 @@ def build_console(
         route("/console/signout", sign_out, post=True),
         route("/console/audit", views_audit.search),
         route("/console/audit/export", views_audit.export),
+        route("/console/audit/crosstab", views_crosstab.crosstab),
         route("/console/audit/verify", views_audit.verify, post=True),
         route("/console/policies", views_policies.overview),
         route("/console/policies/check", views_policies.check, post=True),

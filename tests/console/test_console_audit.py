@@ -129,3 +129,23 @@ def test_no_page_or_export_shows_a_raw_value(console: ConsoleStack) -> None:
     assert "EMAIL_ADDRESS" in seen and "KR_RRN" in seen and "SECRET_" in seen
     for value in RAW_VALUES:
         assert value not in seen
+
+
+def test_which_users_sent_resident_numbers_to_which_providers(console: ConsoleStack) -> None:
+    """The question of issue 14, answered by one cross-tab; viewers may count too."""
+    with console.signed_in("vic", "ko") as vic:
+        reply = vic.get(
+            "/console/audit/crosstab",
+            params={"rows": "user", "cols": "provider", "entity": "KR_RRN", "start": "7d"},
+        )
+        by_day = vic.get("/console/audit/crosstab", params={"rows": "rule", "cols": "day"})
+        wrong = vic.get("/console/audit/crosstab", params={"rows": "user", "cols": "user"})
+    assert reply.status_code == 200
+    table = reply.text.split('<table class="data crosstab">')[1]
+    assert "<caption>user × provider · 합계 2</caption>" in table
+    assert re.search(r'<th scope="col">openai</th>', table)
+    assert re.search(r'<th scope="row">—</th><td class="num">2</td>', table)  # no user: 2
+    today = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 9 * 3600))  # Seoul's day
+    assert f'<th scope="col">{today}</th>' in by_day.text
+    assert re.search(r'<th scope="row">block-rrn</th><td class="num">2</td>', by_day.text)
+    assert wrong.status_code == 400
