@@ -20,6 +20,7 @@ from gateway.admin.audit_review import audit_review_router
 from gateway.admin.auth import log_admin_roles
 from gateway.admin.journal import AdminJournal
 from gateway.admin.policies import policies_router
+from gateway.admin_listener import AdminListener, admin_path
 from gateway.answers.inspect import AnswerInspection
 from gateway.attachments import AttachmentLimits, AttachmentReader
 from gateway.attachments.cache import SharedStore
@@ -81,6 +82,8 @@ class Gateway:
     scans: ScanProcesses | None = None  # worker processes for large scans, if any
     attachments: AttachmentReader | None = None
     console: ASGIApp | None = None  # /console/, when console.enabled
+    #: admin.listen: /admin/ and /console/ there, and not on this listener
+    admin_listener: AdminListener | None = None
     _handle: ASGIApp = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -105,7 +108,9 @@ class Gateway:
         kind = scope["type"]
         if kind == "http":
             path = scope["path"]
-            if path == "/healthz":
+            if self.admin_listener is not None and admin_path(path):
+                await send_json(send, 404, b'{"error":{"message":"not found"}}')
+            elif path == "/healthz":
                 await send_json(send, 200, b'{"status":"ok"}')
             elif path == "/readyz":
                 await self._ready(send)
@@ -158,6 +163,13 @@ class Gateway:
                         failure = f"proxy.listen {self.proxy.settings.listen}: {exc.strerror}"
                         await send({"type": "lifespan.startup.failed", "message": failure})
                         return
+                if self.admin_listener is not None:
+                    try:
+                        await self.admin_listener.start()
+                    except OSError as exc:
+                        failure = f"admin.listen: {exc.strerror}"
+                        await send({"type": "lifespan.startup.failed", "message": failure})
+                        return
                 # Presidio and spaCy leave ~100k long-lived objects; a full GC pass
                 # over them takes ~70 ms and shows up as p99 latency. Freezing them
                 # keeps the collector to what requests allocate.
@@ -171,6 +183,8 @@ class Gateway:
                     await self.siem.stop()
                 if self.proxy is not None:
                     await self.proxy.stop()
+                if self.admin_listener is not None:
+                    await self.admin_listener.stop()
                 await self.rollout.stop()
                 await self.upstream.aclose()
                 if self.scans is not None:
@@ -308,6 +322,8 @@ def build_app(
     )
     if settings.console.enabled:
         gateway.console = console_app(settings, gateway, admin_auth, journal, env)
+    if settings.admin.listen is not None:
+        gateway.admin_listener = AdminListener(settings.admin.listen, admin, gateway.console)
     if settings.proxy.listen is not None:
         # Imported here: the proxy brings uvicorn's protocol and TLS, which the
         # gateway without it never loads.

@@ -505,6 +505,19 @@ class AdminSettings(_Strict):
     default_role: AdminRole = "admin"
     # an activation needs an approval by someone other than the author; false: one person
     four_eyes: bool = True
+    # host:port of a listener of their own for /admin/v1 and /console/ (an internal
+    # interface); then the main listener does not serve them. Unset: the main listener.
+    listen: str | None = None
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError(f"'{value}' must be host:port, e.g. 10.0.0.5:9090")
+        return value
 
 
 class ConsoleOidcSettings(_Strict):
