@@ -63,11 +63,17 @@ def build_console(
     def route(path: str, handler: Handler, *, post: bool = False, public: bool = False) -> Route:
         async def endpoint(request: Request) -> Response:
             page = console.page(request)
-            form = None
-            if post:
-                form = await request.form(max_files=1, max_fields=50, max_part_size=1024 * 1024)
+            if not post:
+                return await _guarded(page)
+            form = await request.form(max_files=1, max_fields=50, max_part_size=1024 * 1024)
+            try:  # an uploaded file is spooled to a temporary file: closed whatever happens
                 if not check_csrf(page, form):
                     return page.error(403, page.t("csrf"))
+                return await _guarded(page, form)
+            finally:
+                await form.close()
+
+        async def _guarded(page: Page, form: FormData | None = None) -> Response:
             if not public and page.principal is None:
                 if post:
                     return page.error(401, page.t("sign_in.expired"))

@@ -32,7 +32,8 @@ TOPS: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("overview.blocked", "user", {"decision": "block"}),
 )
 _TOP = 10
-DECISIONS = ("allow", "warn", "redact", "block", "error")
+#: the order of the chart's stack and the table's columns (policy actions, then error)
+DECISIONS = ("allow", "warn", "redact", "pseudonymize", "mask", "hash", "block", "error")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +76,11 @@ async def overview(console: Console, page: Page, _form: FormData | None) -> Resp
                 for (title, by, _), reply in zip(TOPS, replies[1:], strict=True)
             ]
     width, height, bars = stacked_bars(days)
+    seen = {kind for day in days for kind in day["counts"]} | {"allow", "block"}
     return page.render(
         "overview.html",
         days=days,
-        decisions=DECISIONS,
+        decisions=[d for d in DECISIONS if d in seen] + sorted(seen - set(DECISIONS)),
         tops=tops,
         chart_width=width,
         chart_height=height,
@@ -96,18 +98,22 @@ def _per_day(buckets: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"day": day, "counts": counts} for day, counts in sorted(by_day.items())]
 
 
+def _stack_order(kind: str) -> tuple[int, str]:
+    return (DECISIONS.index(kind) if kind in DECISIONS else len(DECISIONS), kind)
+
+
 def stacked_bars(days: list[dict[str, Any]]) -> tuple[int, int, list[Bar]]:
     """The chart of decisions per day: one stacked column per day, drawn server-side."""
     width, height, gap = 640, 200, 8
     most = max((sum(d["counts"].values()) for d in days), default=0)
     if not days or most == 0:
         return width, height, []
-    column = (width - gap * (len(days) + 1)) / len(days)
+    column = min(72.0, (width - gap * (len(days) + 1)) / len(days))
     bars: list[Bar] = []
     for index, day in enumerate(days):
         x = gap + index * (column + gap)
         top = float(height)
-        for kind, n in sorted(day["counts"].items()):
+        for kind, n in sorted(day["counts"].items(), key=lambda item: _stack_order(item[0])):
             tall = height * n / most
             top -= tall
             label = f"{day['day']} {kind}: {n}"

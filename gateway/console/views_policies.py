@@ -48,8 +48,11 @@ def problems(message: str) -> list[Problem]:
     found = []
     for text in message.splitlines():
         at = _AT_LINE.match(text.strip())
-        found.append(Problem(int(at.group(1)), at.group(2)) if at else Problem(None, text))
-    return found
+        if at:
+            found.append(Problem(int(at.group(1)), at.group(2)))
+        elif text.strip() and not text.rstrip().endswith(":"):  # not a heading line
+            found.append(Problem(None, text.strip()))
+    return found or [Problem(None, message)]
 
 
 def numbered(text: str, found: list[Problem]) -> list[Line]:

@@ -141,3 +141,90 @@ def test_oidc_sign_in_from_another_site(chromium: Any, tmp_path: Path) -> None:
             page.wait_for_url("**/console/audit")
             assert watched.violations() == [] and watched.errors == []
             watched.context.close()
+
+
+#: set to a folder (docs/images) to keep a screenshot of each page the flow visits
+SHOTS = os.environ.get("HAETAE_CONSOLE_SCREENSHOTS")
+
+
+def shot(page: Any, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"console-{name}.png"), full_page=True)
+
+
+def test_a_policy_change_from_error_to_activation(chromium: Any, console: ConsoleStack) -> None:
+    """An author's mistake shown at its line, a dry run, a proposal; the approver's
+    approval; the author's activation; an auditor's search and export."""
+    from tests.console.test_console_policies import BROKEN, CHANGED
+
+    author = Watched(chromium, console.url(""), locale="en-US")
+    page = author.page
+    page.goto("/console/signin")
+    page.get_by_label("Token", exact=True).fill(TOKENS["alice"])
+    page.get_by_label("Token", exact=True).press("Enter")
+    page.wait_for_url("**/console/")
+    page.get_by_role("link", name="Policies").click()
+    editor = page.get_by_role("textbox", name="Policy YAML")
+    editor.fill(BROKEN)
+    page.get_by_role("button", name="Validate and run its tests").click()
+    problem = page.locator("#L5")
+    assert "has-problem" in (problem.get_attribute("class") or "")
+    assert "line 5:" in problem.inner_text()
+    shot(page, "policy-error")
+    # the page answered 422, as it should: Chromium notes it, and that is the only note
+    assert author.errors == [
+        "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"
+    ]
+    author.errors.clear()
+    page.get_by_role("link", name="line 5").first.click()  # the message leads to the line
+    assert page.url.endswith("#L5")
+
+    page.get_by_role("textbox", name="Policy YAML").fill(CHANGED)
+    page.get_by_role("button", name="Dry run against the last 7 days").click()
+    assert "recorded request(s)" in page.get_by_role("status").first.inner_text()
+    shot(page, "policy-dry-run")
+    page.get_by_role("button", name="Propose (store as a candidate)").click()
+    page.wait_for_url("**/console/policies/v/*")
+    version_url = page.url
+    assert page.get_by_role("button", name="Approve this version").count() == 0  # not hers
+
+    approver = Watched(chromium, console.url(""), locale="en-US")
+    approver.page.goto("/console/signin")
+    approver.page.get_by_label("Token", exact=True).fill(TOKENS["bob"])
+    approver.page.get_by_label("Token", exact=True).press("Enter")
+    approver.page.wait_for_url("**/console/")
+    approver.page.goto(version_url)
+    approver.page.get_by_role("button", name="Approve this version").click()
+    approver.page.wait_for_url(version_url)
+    shot(approver.page, "policy-version")
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(version_url)
+    page.get_by_role("button", name="Activate this version").click()
+    page.wait_for_url(version_url)
+    assert page.get_by_text("active", exact=True).count() >= 1
+    assert console.stack.app.rollout.holder.active.version == version_url.rsplit("/", 1)[1]
+
+    auditor = Watched(chromium, console.url(""), locale="en-US")
+    audit = auditor.page
+    audit.goto("/console/signin")
+    audit.get_by_label("Token", exact=True).fill(TOKENS["audrey"])
+    audit.get_by_label("Token", exact=True).press("Enter")
+    audit.wait_for_url("**/console/")
+    shot(audit, "overview")
+    audit.goto("/console/audit?decision=admin")
+    trail = audit.locator("table.records > tbody > tr").all_inner_texts()
+    assert any("policy.activate · ok" in row and "alice" in row for row in trail)
+    audit.goto("/console/audit?entity=KR_RRN")
+    audit.locator("table.records summary").first.click()
+    shot(audit, "audit")
+    with audit.expect_download() as download:
+        audit.get_by_role("link", name="CSV for Excel").click()
+    assert Path(download.value.path()).read_bytes().startswith(b"\xef\xbb\xbf")
+    audit.goto("/console/audit/crosstab?rows=rule&cols=day")
+    shot(audit, "crosstab")
+
+    for watched in (author, approver, auditor):
+        assert watched.violations() == [] and watched.errors == []
+        watched.context.close()
