@@ -7,7 +7,7 @@ import dataclasses
 import gc
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,7 @@ from gateway.audit.witness import open_witness
 from gateway.body import ReadBody
 from gateway.detect.processes import ScanProcesses
 from gateway.detect.recognizers.kr.person import preload_name_model
+from gateway.errors import ConfigError
 from gateway.extras import require
 from gateway.forward import Forward
 from gateway.identity import Admit, Identify
@@ -84,6 +85,8 @@ class Gateway:
     console: ASGIApp | None = None  # /console/, when console.enabled
     #: admin.listen: /admin/ and /console/ there, and not on this listener
     admin_listener: AdminListener | None = None
+    #: closed at shutdown, after the listeners (clients of shared stores)
+    on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _handle: ASGIApp = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -185,6 +188,8 @@ class Gateway:
                     await self.proxy.stop()
                 if self.admin_listener is not None:
                     await self.admin_listener.stop()
+                for close in self.on_shutdown:
+                    await close()
                 await self.rollout.stop()
                 await self.upstream.aclose()
                 if self.scans is not None:
@@ -321,7 +326,7 @@ def build_app(
         pipeline, audit, upstream, rollout, admin, telemetry, siem, scans=scans, attachments=reader
     )
     if settings.console.enabled:
-        gateway.console = console_app(settings, gateway, admin_auth, journal, env)
+        gateway.console = console_app(settings, gateway, admin_auth, journal, env, redis)
     if settings.admin.listen is not None:
         gateway.admin_listener = AdminListener(settings.admin.listen, admin, gateway.console)
     if settings.proxy.listen is not None:
@@ -349,11 +354,37 @@ def console_app(
     tokens: AdminAuth,
     journal: AdminJournal,
     env: Mapping[str, str],
+    redis: RedisAccess | None,
 ) -> ASGIApp:
     """The web console over this gateway's admin API (docs/console.md)."""
     from gateway.console import build_console
     from gateway.console.local_admins import read_local_admins
     from gateway.console.oidc import OidcClient
+
+    sessions = None
+    session_key = env.get(settings.console.session_key_env, "").encode()
+    if redis is not None and session_key:
+        if len(session_key) < 32:
+            raise ConfigError(f"{settings.console.session_key_env} must be at least 32 bytes")
+        from gateway.console.redis_sessions import RedisSessions
+
+        shared = RedisSessions(
+            redis.target.url,
+            session_key,
+            idle=settings.console.idle_minutes * 60,
+            max_age=settings.console.max_hours * 3600,
+            prefix=f"{settings.rollout.key_prefix}console:session:",
+            options=redis.target.options,
+        )
+        gateway.on_shutdown.append(shared.aclose)
+        sessions = shared
+        log.info("console sessions are shared through Redis")
+    elif redis is not None or settings.listen.workers > 1:
+        log.warning(
+            "console sessions are kept per process: with several workers or replicas, set "
+            "%s (32+ bytes, the same everywhere) to share them through Redis",
+            settings.console.session_key_env,
+        )
 
     oidc = None
     if settings.console.oidc is not None:
@@ -368,6 +399,7 @@ def console_app(
         health=lambda: gateway.readiness()[1],
         review_zone=settings.audit.timezone,
         oidc=oidc,
+        sessions=sessions,
     )
 
 

@@ -564,6 +564,9 @@ class ConsoleSettings(_Strict):
     # "auto": cookies are Secure when the console is reached over HTTPS; "always": even
     # behind a TLS-terminating proxy that forwards plain HTTP
     secure_cookies: Literal["auto", "always"] = "auto"
+    # a secret (>= 32 bytes) the replicas share: with rollout.redis_url, sessions are kept
+    # in Redis, sealed with it, so any worker or replica serves any signed-in browser
+    session_key_env: str = "HAETAE_CONSOLE_SESSION_KEY"
     oidc: ConsoleOidcSettings | None = None
 
     @field_validator("timezone")

@@ -25,7 +25,7 @@ from gateway.console.admin_client import AdminClient
 from gateway.console.oidc import OidcClient, OidcError
 from gateway.console.passwords import verify_local_admin
 from gateway.console.services import Console
-from gateway.console.sessions import SessionStore
+from gateway.console.sessions import MemorySessions, Sessions
 from gateway.console.web import SESSION_COOKIE, Page, SecurityHeaders, check_csrf, templates
 from gateway.settings import ConsoleSettings
 from gateway.types import ASGIApp
@@ -45,12 +45,17 @@ def build_console(
     health: Callable[[], Mapping[str, Any]],
     review_zone: str,
     oidc: OidcClient | None = None,
+    sessions: Sessions | None = None,
 ) -> ASGIApp:
+    """``sessions``: shared ones (Redis) for several workers or replicas; else this process's."""
     from gateway.console import views_audit, views_crosstab, views_overview, views_policies
 
     console = Console(
         settings,
-        SessionStore(settings.idle_minutes * 60, settings.max_hours * 3600, settings.max_sessions),
+        sessions
+        or MemorySessions(
+            settings.idle_minutes * 60, settings.max_hours * 3600, settings.max_sessions
+        ),
         AdminClient(admin),
         tokens,
         journal,
@@ -62,7 +67,7 @@ def build_console(
 
     def route(path: str, handler: Handler, *, post: bool = False, public: bool = False) -> Route:
         async def endpoint(request: Request) -> Response:
-            page = console.page(request)
+            page = await console.page(request)
             if not post:
                 return await _guarded(page)
             form = await request.form(max_files=1, max_fields=50, max_part_size=1024 * 1024)
@@ -108,7 +113,7 @@ def build_console(
     app = Starlette(routes=routes)
 
     async def not_found(request: Request, _exc: Exception) -> Response:
-        page = console.page(request)
+        page = await console.page(request)
         return page.error(404, page.t("not_found"))
 
     app.add_exception_handler(404, not_found)
@@ -120,7 +125,7 @@ async def sign_in_page(console: Console, page: Page, _form: FormData | None) -> 
         return RedirectResponse("/console/", 303)
     key, session = page.key, page.session
     if session is None:
-        key, session = console.sessions.anonymous()
+        key, session = await console.sessions.anonymous()
         page.session = session
     ended = page.request.query_params.get("ended") == "1"
     response = _sign_in(console, page, 200, page.t("sign_in.expired") if ended else None)
@@ -171,7 +176,7 @@ async def _signed_in(
     continue_page: bool = False,
 ) -> Response:
     await console.record(page, principal, "console.signin", "ok", 200, method=method)
-    key = console.sessions.sign_in(page.key, principal, method)
+    key = await console.sessions.sign_in(page.key, principal, method)
     # After the identity provider's cross-site redirect a Strict cookie is not sent on a
     # further redirect in the same chain: a page of ours starts a same-site navigation.
     response: Response = (
@@ -224,7 +229,7 @@ async def oidc_callback(console: Console, page: Page, _form: FormData | None) ->
 
 async def sign_out(console: Console, page: Page, _form: FormData | None) -> Response:
     await console.record(page, page.principal, "console.signout", "ok", 200)
-    console.sessions.end(page.key)
+    await console.sessions.end(page.key)
     response = RedirectResponse("/console/signin", 303)
     response.delete_cookie(SESSION_COOKIE, path="/console")
     return response

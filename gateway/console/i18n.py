@@ -173,8 +173,11 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "policies.activate": ("Activate this version", "이 버전 활성화"),
     "policies.rollback": ("Roll back to this version", "이 버전으로 롤백"),
     "policies.rollback_prev": ("Roll back to the previous version", "이전 버전으로 롤백"),
-    "policies.done": ("Done", "완료"),
-    "policies.proposed": ("Proposed version", "제안된 버전"),
+    "done.policy": ("Done", "완료"),
+    "done.proposed": (
+        "Proposed: an approver can now approve this version.",
+        "제안되었습니다. 이제 승인자가 이 버전을 승인할 수 있습니다.",
+    ),
     "policies.is_active": ("active", "활성"),
     "policies.dry_run_result": ("Dry run", "시험 실행 결과"),
     "policies.four_eyes": (

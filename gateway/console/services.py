@@ -18,7 +18,7 @@ from gateway.admin.journal import AdminJournal
 from gateway.audit.admin_event import Outcome, admin_record
 from gateway.console.admin_client import AdminClient
 from gateway.console.oidc import OidcClient
-from gateway.console.sessions import SessionStore
+from gateway.console.sessions import Sessions
 from gateway.console.web import Page
 from gateway.settings import ConsoleSettings
 
@@ -30,7 +30,7 @@ class Console:
     """The console's collaborators, shared by every handler."""
 
     settings: ConsoleSettings
-    sessions: SessionStore
+    sessions: Sessions
     api: AdminClient
     tokens: AdminAuth
     journal: AdminJournal
@@ -40,8 +40,8 @@ class Console:
     review_zone: str
     env: Environment
 
-    def page(self, request: Request) -> Page:
-        return Page.build(request, self.env, self.settings, self.sessions, self.review_zone)
+    async def page(self, request: Request) -> Page:
+        return await Page.build(request, self.env, self.settings, self.sessions, self.review_zone)
 
     async def record(
         self,

@@ -129,7 +129,7 @@ async def check(console: Console, page: Page, form: FormData | None) -> Response
         page.principal, "POST", path, query=query, body=text.encode(), client=page.client
     )
     if reply.ok and op == "propose":
-        return page.redirect(f"/console/policies/v/{reply.data['version']}", "policies.proposed")
+        return page.redirect(f"/console/policies/v/{reply.data['version']}", "done.proposed")
     found = [] if reply.ok else problems(reply.error("en"))
     listing, history = await asyncio.gather(
         console.api.call(page.principal, "GET", "/policies", client=page.client),
@@ -165,7 +165,7 @@ async def act(console: Console, page: Page, _form: FormData | None) -> Response:
     )
     if not reply.ok:
         return await _version_page(console, page, name, reply.status, reply.error(page.language))
-    return page.redirect(f"/console/policies/v/{name}", "policies.done")
+    return page.redirect(f"/console/policies/v/{name}", "done.policy")
 
 
 async def rollback(console: Console, page: Page, form: FormData | None) -> Response:
@@ -179,7 +179,7 @@ async def rollback(console: Console, page: Page, form: FormData | None) -> Respo
         if to and _VERSION.fullmatch(to):
             return await _version_page(console, page, to, reply.status, reply.error(page.language))
         return page.error(reply.status, reply.error(page.language))
-    return page.redirect(f"/console/policies/v/{reply.data['to']}", "policies.done")
+    return page.redirect(f"/console/policies/v/{reply.data['to']}", "done.policy")
 
 
 async def _policy_text(form: FormData) -> str:

@@ -24,8 +24,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from gateway.admin.auth import AdminPrincipal
 from gateway.admin.roles import Action, may
 from gateway.audit.timezone import resolve_zone
-from gateway.console.i18n import LANG_COOKIE, Language, negotiate, translate
-from gateway.console.sessions import Session, SessionStore
+from gateway.console.i18n import LANG_COOKIE, TEXTS, Language, negotiate, translate
+from gateway.console.sessions import Session, Sessions
 from gateway.settings import ConsoleSettings
 from gateway.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -104,9 +104,9 @@ class Page:
     zone_name: str
 
     @classmethod
-    def build(
+    async def build(
         cls, request: Request, env: Environment, settings: ConsoleSettings,
-        sessions: SessionStore, review_zone: str,
+        sessions: Sessions, review_zone: str,
     ) -> Page:  # fmt: skip
         key = request.cookies.get(SESSION_COOKIE)
         language = negotiate(
@@ -117,7 +117,7 @@ class Page:
         )
         zone_name = settings.timezone or ("Asia/Seoul" if language == "ko" else review_zone)
         return cls(
-            request, env, settings, key, sessions.get(key), language,
+            request, env, settings, key, await sessions.get(key), language,
             resolve_zone(zone_name), zone_name,
         )  # fmt: skip
 
@@ -146,9 +146,9 @@ class Page:
         return datetime.now(self.zone).strftime("UTC%z")
 
     def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
-        notices = []
-        if self.session is not None:
-            notices, self.session.notices = self.session.notices, []
+        # what the previous action reports (after its redirect): a text key, nothing else
+        notice = self.request.query_params.get("done", "")
+        notices = [notice] if notice.startswith("done.") and notice in TEXTS else []
         html = self.env.get_template(template).render(
             page=self, t=self.t, notices=notices, **values
         )
@@ -165,9 +165,8 @@ class Page:
         return self.render("error.html", status, message=message)
 
     def redirect(self, path: str, notice: str | None = None) -> RedirectResponse:
-        if notice and self.session is not None:
-            self.session.notices.append(notice)
-        return RedirectResponse(path, 303)
+        """303 to ``path``; ``notice`` (a ``done.*`` text key) is shown there."""
+        return RedirectResponse(f"{path}?done={notice}" if notice else path, 303)
 
     @property
     def secure(self) -> bool:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import httpx
 import pytest
 
 from gateway.admin.auth import AdminPrincipal
-from gateway.console.sessions import ANONYMOUS_IDLE, SessionStore
+from gateway.console.sessions import ANONYMOUS_IDLE, MemorySessions
 from gateway.console.web import CSP
 from tests.console.conftest import BREAK_GLASS, TOKENS, ConsoleStack, csrf_of, sign_in_with_token
 
@@ -153,41 +154,51 @@ class Clock:
 
 
 def test_sessions_end_when_idle_or_too_old() -> None:
-    clock = Clock()
-    store = SessionStore(idle=60, max_age=300, capacity=10, clock=clock)
-    key = store.sign_in(None, AdminPrincipal("a", "viewer"), "token")
-    for _ in range(4):  # activity keeps it alive ...
-        clock.now += 59
-        assert store.get(key) is not None
-    clock.now += 61  # ... an idle minute ends it
-    assert store.get(key) is None
+    async def scenario() -> None:
+        clock = Clock()
+        store = MemorySessions(idle=60, max_age=300, capacity=10, clock=clock)
+        key = await store.sign_in(None, AdminPrincipal("a", "viewer"), "token")
+        for _ in range(4):  # activity keeps it alive ...
+            clock.now += 59
+            assert await store.get(key) is not None
+        clock.now += 61  # ... an idle minute ends it
+        assert await store.get(key) is None
 
-    key = store.sign_in(None, AdminPrincipal("a", "viewer"), "token")
-    for _ in range(6):
-        clock.now += 55
-    assert store.get(key) is None  # 330 s after sign-in, however active
+        key = await store.sign_in(None, AdminPrincipal("a", "viewer"), "token")
+        for _ in range(6):
+            clock.now += 55
+            await store.get(key)
+        assert await store.get(key) is None  # 330 s after sign-in, however active
+
+    asyncio.run(scenario())
 
 
 def test_anonymous_sessions_neither_last_nor_crowd_out_signed_in_ones() -> None:
-    clock = Clock()
-    store = SessionStore(idle=3600, max_age=36000, capacity=10, clock=clock)
-    signed = store.sign_in(None, AdminPrincipal("a", "admin"), "password")
-    first, _ = store.anonymous()
-    for _ in range(1000):
-        store.anonymous()
-    assert store.get(signed) is not None
-    assert store.get(first) is None  # pushed out of the anonymous pool
-    fresh, _ = store.anonymous()
-    clock.now += ANONYMOUS_IDLE + 1
-    assert store.get(fresh) is None
+    async def scenario() -> None:
+        clock = Clock()
+        store = MemorySessions(idle=3600, max_age=36000, capacity=10, clock=clock)
+        signed = await store.sign_in(None, AdminPrincipal("a", "admin"), "password")
+        first, _ = await store.anonymous()
+        for _ in range(1000):
+            await store.anonymous()
+        assert await store.get(signed) is not None
+        assert await store.get(first) is None  # pushed out of the anonymous pool
+        fresh, _ = await store.anonymous()
+        clock.now += ANONYMOUS_IDLE + 1
+        assert await store.get(fresh) is None
+
+    asyncio.run(scenario())
 
 
 def test_sign_in_replaces_the_anonymous_session_key() -> None:
-    store = SessionStore(idle=60, max_age=300, capacity=10)
-    anonymous, _ = store.anonymous()
-    key = store.sign_in(anonymous, AdminPrincipal("a", "admin"), "token")
-    assert key != anonymous
-    assert store.get(anonymous) is None  # no fixation: the old key opens nothing
+    async def scenario() -> None:
+        store = MemorySessions(idle=60, max_age=300, capacity=10)
+        anonymous, _ = await store.anonymous()
+        key = await store.sign_in(anonymous, AdminPrincipal("a", "admin"), "token")
+        assert key != anonymous
+        assert await store.get(anonymous) is None  # no fixation: the old key opens nothing
+
+    asyncio.run(scenario())
 
 
 @pytest.mark.parametrize("bad", ["plain-text", "$2b$12$bcrypt-is-not-accepted"])

@@ -186,7 +186,7 @@ def test_a_policy_change_from_error_to_activation(chromium: Any, console: Consol
     shot(page, "policy-dry-run")
     page.get_by_role("button", name="Propose (store as a candidate)").click()
     page.wait_for_url("**/console/policies/v/*")
-    version_url = page.url
+    version_url = page.url.split("?")[0]
     assert page.get_by_role("button", name="Approve this version").count() == 0  # not hers
 
     approver = Watched(chromium, console.url(""), locale="en-US")
@@ -196,13 +196,13 @@ def test_a_policy_change_from_error_to_activation(chromium: Any, console: Consol
     approver.page.wait_for_url("**/console/")
     approver.page.goto(version_url)
     approver.page.get_by_role("button", name="Approve this version").click()
-    approver.page.wait_for_url(version_url)
+    approver.page.wait_for_url(version_url + "?done=done.policy")
     shot(approver.page, "policy-version")
 
     page.on("dialog", lambda dialog: dialog.accept())
     page.goto(version_url)
     page.get_by_role("button", name="Activate this version").click()
-    page.wait_for_url(version_url)
+    page.wait_for_url(version_url + "?done=done.policy")
     assert page.get_by_text("active", exact=True).count() >= 1
     assert console.stack.app.rollout.holder.active.version == version_url.rsplit("/", 1)[1]
 

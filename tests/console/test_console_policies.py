@@ -8,6 +8,7 @@ import time
 
 import httpx
 
+from gateway.console.i18n import TEXTS
 from tests.console.conftest import BREAK_GLASS, POLICY, ConsoleStack, csrf_of
 
 #: the console's policy plus one rule
@@ -37,7 +38,9 @@ def propose(client: httpx.Client, text: str) -> tuple[httpx.Response, str]:
     reply = post_form(client, "/console/policies/check", "/console/policies", yaml=text,
                       op="propose")  # fmt: skip
     assert reply.status_code == 200, reply.text
-    found = re.search(r"/console/policies/v/([A-Za-z0-9._-]+)$", str(reply.url))
+    assert reply.url.params["done"] == "done.proposed"
+    assert any(text in reply.text for text in TEXTS["done.proposed"])  # in either language
+    found = re.fullmatch(r"/console/policies/v/([A-Za-z0-9._-]+)", reply.url.path)
     assert found is not None, reply.url
     return reply, found.group(1)
 
