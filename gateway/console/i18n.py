@@ -164,6 +164,12 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "policies.line": ("line", "줄"),
     "policies.diff": ("Changes against the active version", "활성 버전 대비 변경 사항"),
     "policies.no_diff": ("No change against the active version.", "활성 버전과 차이가 없습니다."),
+    "policies.explain": ("Explain a sample request", "예시 요청 판정 설명"),
+    "policies.sketch": (
+        "The request, as in a policy test: provider, user, groups and what was found "
+        "(entities), as JSON",
+        "정책 테스트와 같은 형식의 요청 (JSON): AI 제공자, 사용자, 그룹, 탐지 항목(entities)",
+    ),
     "policies.approvals": ("Approvals", "승인"),
     "policies.no_approvals": (
         "No approval by anyone but its author yet.",

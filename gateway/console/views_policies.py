@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
@@ -86,7 +86,12 @@ async def version(console: Console, page: Page, _form: FormData | None) -> Respo
 
 
 async def _version_page(
-    console: Console, page: Page, name: str, status: int = 200, problem: str | None = None
+    console: Console,
+    page: Page,
+    name: str,
+    status: int = 200,
+    problem: str | None = None,
+    explained: dict[str, Any] | None = None,
 ) -> Response:
     assert page.principal is not None
     if not _VERSION.fullmatch(name):
@@ -110,6 +115,7 @@ async def _version_page(
         approvals=approvals.data,
         active=active.data.get("active") if active.ok else None,
         problem=problem,
+        explained=explained,
     )
 
 
@@ -154,10 +160,12 @@ async def check(console: Console, page: Page, form: FormData | None) -> Response
     )
 
 
-async def act(console: Console, page: Page, _form: FormData | None) -> Response:
+async def act(console: Console, page: Page, form: FormData | None) -> Response:
     """Approve or activate exactly this version; the API enforces roles and four eyes."""
-    assert page.principal is not None
+    assert page.principal is not None and form is not None
     name, action = page.request.path_params["version"], page.request.path_params["action"]
+    if action == "explain" and _VERSION.fullmatch(name):
+        return await _explain(console, page, name, str(form.get("sketch", "")))
     if action not in _ACTIONS or not _VERSION.fullmatch(name):
         return page.error(404, page.t("not_found"))
     reply = await console.api.call(
@@ -166,6 +174,19 @@ async def act(console: Console, page: Page, _form: FormData | None) -> Response:
     if not reply.ok:
         return await _version_page(console, page, name, reply.status, reply.error(page.language))
     return page.redirect(f"/console/policies/v/{name}", "done.policy")
+
+
+async def _explain(console: Console, page: Page, name: str, sketch: str) -> Response:
+    """Which rules a sketched request matches: the sketch is entity counts, never text."""
+    assert page.principal is not None
+    reply = await console.api.call(
+        page.principal, "POST", f"/policies/{name}/explain", body=sketch.encode(),
+        client=page.client,
+    )  # fmt: skip
+    # a refused sketch is not shown again: it may hold what it should not (a text)
+    explained = {"sketch": sketch, "result": reply.data} if reply.ok else None
+    problem = None if reply.ok else reply.error(page.language)
+    return await _version_page(console, page, name, reply.status, problem, explained)
 
 
 async def rollback(console: Console, page: Page, form: FormData | None) -> Response:

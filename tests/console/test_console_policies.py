@@ -160,3 +160,25 @@ def test_a_viewer_and_an_auditor_cannot_change_policies(console: ConsoleStack) -
             editor = client.get("/console/policies").text
             assert 'value="propose"' not in editor
     assert active_version(console) == before
+
+
+def test_explain_a_sample_request(console: ConsoleStack) -> None:
+    version = active_version(console)
+    page = f"/console/policies/v/{version}"
+    with console.signed_in("bob") as bob:
+        blocked = post_form(bob, f"{page}/explain", page,
+                            sketch='{"provider": "openai", "entities": {"KR_RRN": 1}}')  # fmt: skip
+        text = post_form(bob, f"{page}/explain", page, sketch='{"text": "900101-1234568"}')
+        unknown = post_form(bob, f"{page}/explain", page, sketch='{"entities": {"NOPE": 1}}')
+    with console.signed_in("vic") as vic:
+        refused = post_form(vic, f"{page}/explain", page, sketch="{}")
+    assert blocked.status_code == 200
+    assert re.search(r'<p role="status"><strong>block</strong> · block-rrn</p>', blocked.text)
+    report = re.search(r'<pre class="report">(.*?)</pre>', blocked.text, re.S)
+    assert report is not None
+    assert "MATCH block-rrn: block" in report.group(1)
+    assert re.search(r"no +redact-email: redact", report.group(1))
+    assert text.status_code == 422 and "not &#39;text&#39;" in text.text
+    assert "900101-1234568" not in text.text  # a refused sketch is not echoed
+    assert unknown.status_code == 422 and "NOPE" in unknown.text
+    assert refused.status_code == 403 and "does not allow policy.test" in refused.text
