@@ -26,6 +26,7 @@ from gateway.console.oidc import OidcClient, OidcError
 from gateway.console.passwords import verify_local_admin
 from gateway.console.services import Console
 from gateway.console.sessions import MemorySessions, Sessions
+from gateway.console.throttle import SignInThrottle
 from gateway.console.web import SESSION_COOKIE, Page, SecurityHeaders, check_csrf, templates
 from gateway.settings import ConsoleSettings
 from gateway.types import ASGIApp
@@ -63,6 +64,7 @@ def build_console(
         health,
         review_zone,
         templates(),
+        SignInThrottle(),
     )
 
     def route(path: str, handler: Handler, *, post: bool = False, public: bool = False) -> Route:
@@ -147,22 +149,42 @@ def _sign_in(console: Console, page: Page, status: int, message: str | None) -> 
 
 async def sign_in_password(console: Console, page: Page, form: FormData | None) -> Response:
     assert form is not None
+    if (refused := await _throttled(console, page, "password")) is not None:
+        return refused
     name, password = str(form.get("name", "")), str(form.get("password", ""))
     admins = console.settings.local_admins
     if await verify_local_admin(admins, name, password):
         return await _signed_in(console, page, AdminPrincipal(name, "admin"), "password")
     who = AdminPrincipal(name, "admin") if name in admins else None  # never a typed password
-    await console.record(page, who, "console.signin", "denied", 401, method="password",
-                         reason="credentials")  # fmt: skip
-    return _sign_in(console, page, 401, page.t("sign_in.failed"))
+    return await _failed(console, page, who, "password")
 
 
 async def sign_in_token(console: Console, page: Page, form: FormData | None) -> Response:
     assert form is not None
+    if (refused := await _throttled(console, page, "token")) is not None:
+        return refused
     principal = console.tokens.principal_for(str(form.get("token", "")))
     if principal is not None:
         return await _signed_in(console, page, principal, "token")
-    await console.record(page, None, "console.signin", "denied", 401, method="token",
+    return await _failed(console, page, None, "token")
+
+
+async def _throttled(console: Console, page: Page, method: str) -> Response | None:
+    wait = console.throttle.wait(page.client)
+    if not wait:
+        return None
+    await console.record(page, None, "console.signin", "denied", 429, method=method,
+                         reason="throttled")  # fmt: skip
+    response = _sign_in(console, page, 429, page.t("sign_in.throttled"))
+    response.headers["retry-after"] = str(int(wait) + 1)
+    return response
+
+
+async def _failed(
+    console: Console, page: Page, who: AdminPrincipal | None, method: str
+) -> Response:
+    console.throttle.failed(page.client)
+    await console.record(page, who, "console.signin", "denied", 401, method=method,
                          reason="credentials")  # fmt: skip
     return _sign_in(console, page, 401, page.t("sign_in.failed"))
 

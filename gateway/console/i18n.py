@@ -46,6 +46,10 @@ TEXTS: Mapping[str, tuple[str, str]] = {
         "Sign-in failed: wrong name, password or token.",
         "로그인 실패: 이름, 비밀번호 또는 토큰이 올바르지 않습니다.",
     ),
+    "sign_in.throttled": (
+        "Too many failed sign-ins from this address: wait a few minutes and try again.",
+        "이 주소에서 로그인 실패가 너무 많습니다. 몇 분 뒤에 다시 시도하세요.",
+    ),
     "sign_in.no_role": (
         "You are signed in with the identity provider, but none of your groups has a console role.",
         "ID 공급자 로그인은 되었지만 소속 그룹 중 콘솔 역할이 부여된 그룹이 없습니다.",

@@ -19,6 +19,7 @@ from gateway.audit.admin_event import Outcome, admin_record
 from gateway.console.admin_client import AdminClient
 from gateway.console.oidc import OidcClient
 from gateway.console.sessions import Sessions
+from gateway.console.throttle import SignInThrottle
 from gateway.console.web import Page
 from gateway.settings import ConsoleSettings
 
@@ -39,6 +40,7 @@ class Console:
     health: Callable[[], Mapping[str, Any]]
     review_zone: str
     env: Environment
+    throttle: SignInThrottle
 
     async def page(self, request: Request) -> Page:
         return await Page.build(request, self.env, self.settings, self.sessions, self.review_zone)

@@ -208,3 +208,27 @@ def test_local_admins_must_be_argon2id_hashes(bad: str) -> None:
 
     with pytest.raises(ConfigError, match="haetae console password ops"):
         load_settings(environ={}, overrides={"console.local_admins": {"ops": bad}})
+
+
+def test_repeated_failures_from_one_address_are_slowed_down(console: ConsoleStack) -> None:
+    with console.browser() as browser:
+        for _ in range(5):
+            assert sign_in_with_token(browser, "wrong-token-0000000000").status_code == 401
+        slowed = sign_in_with_token(browser, TOKENS["root"])  # even the right token, now
+        assert slowed.status_code == 429
+        assert int(slowed.headers["retry-after"]) > 800
+        assert "Too many failed sign-ins" in slowed.text
+    reasons = [e["error"] for e in admin_events(console, "console.signin")]
+    assert reasons == ["credentials"] * 5 + ["throttled"]
+
+
+def test_the_throttle_forgets_old_failures() -> None:
+    from gateway.console.throttle import SignInThrottle
+
+    clock = Clock()
+    throttle = SignInThrottle(limit=3, window=60, clock=clock)
+    for _ in range(3):
+        throttle.failed("10.0.0.1")
+    assert throttle.wait("10.0.0.1") == 60 and throttle.wait("10.0.0.2") == 0
+    clock.now += 61
+    assert throttle.wait("10.0.0.1") == 0
