@@ -105,6 +105,16 @@ class ListenSettings(_Strict):
             raise ValueError("listen.tls_client_required needs listen.tls_client_ca")
 
 
+def host_port(value: str | None, example: str) -> str | None:
+    """``value`` if it is ``host:port`` (or None), else a ValueError showing ``example``."""
+    if value is None:
+        return None
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"'{value}' must be host:port, e.g. {example}")
+    return value
+
+
 def known_zone(value: str) -> str:
     """``value`` if it names an IANA time zone, else a ValueError that says what to write."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -512,12 +522,7 @@ class AdminSettings(_Strict):
     @field_validator("listen")
     @classmethod
     def _host_port(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        host, sep, port = value.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-            raise ValueError(f"'{value}' must be host:port, e.g. 10.0.0.5:9090")
-        return value
+        return host_port(value, "10.0.0.5:9090")
 
 
 class ConsoleOidcSettings(_Strict):
@@ -740,12 +745,7 @@ class ProxySettings(_Strict):
     @field_validator("listen", "pac_address")
     @classmethod
     def _host_port(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        host, sep, port = value.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-            raise ValueError(f"'{value}' must be host:port, e.g. 127.0.0.1:3128")
-        return value
+        return host_port(value, "127.0.0.1:3128")
 
     def model_post_init(self, _context: Any) -> None:
         if self.listen is not None and (self.ca_cert is None or self.ca_key is None):

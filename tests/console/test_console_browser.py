@@ -63,6 +63,14 @@ class Watched:
         found: list[str] = self.page.evaluate("window.__violations || []")
         return found
 
+    def sign_in(self, who: str) -> Any:
+        """Sign in with ``who``'s admin token (an English page) and return the page."""
+        self.page.goto("/console/signin")
+        self.page.get_by_label("Token", exact=True).fill(TOKENS[who])
+        self.page.get_by_label("Token", exact=True).press("Enter")
+        self.page.wait_for_url("**/console/")
+        return self.page
+
 
 def test_sign_in_and_review_the_audit_log(chromium: Any, console: ConsoleStack) -> None:
     watched = Watched(chromium, console.url(""))
@@ -159,11 +167,7 @@ def test_a_policy_change_from_error_to_activation(chromium: Any, console: Consol
     from tests.console.test_console_policies import BROKEN, CHANGED
 
     author = Watched(chromium, console.url(""), locale="en-US")
-    page = author.page
-    page.goto("/console/signin")
-    page.get_by_label("Token", exact=True).fill(TOKENS["alice"])
-    page.get_by_label("Token", exact=True).press("Enter")
-    page.wait_for_url("**/console/")
+    page = author.sign_in("alice")
     page.get_by_role("link", name="Policies").click()
     editor = page.get_by_role("textbox", name="Policy YAML")
     editor.fill(BROKEN)
@@ -190,11 +194,7 @@ def test_a_policy_change_from_error_to_activation(chromium: Any, console: Consol
     assert page.get_by_role("button", name="Approve this version").count() == 0  # not hers
 
     approver = Watched(chromium, console.url(""), locale="en-US")
-    approver.page.goto("/console/signin")
-    approver.page.get_by_label("Token", exact=True).fill(TOKENS["bob"])
-    approver.page.get_by_label("Token", exact=True).press("Enter")
-    approver.page.wait_for_url("**/console/")
-    approver.page.goto(version_url)
+    approver.sign_in("bob").goto(version_url)
     approver.page.get_by_role("button", name="Approve this version").click()
     approver.page.wait_for_url(version_url + "?done=done.policy")
     shot(approver.page, "policy-version")
@@ -207,11 +207,7 @@ def test_a_policy_change_from_error_to_activation(chromium: Any, console: Consol
     assert console.stack.app.rollout.holder.active.version == version_url.rsplit("/", 1)[1]
 
     auditor = Watched(chromium, console.url(""), locale="en-US")
-    audit = auditor.page
-    audit.goto("/console/signin")
-    audit.get_by_label("Token", exact=True).fill(TOKENS["audrey"])
-    audit.get_by_label("Token", exact=True).press("Enter")
-    audit.wait_for_url("**/console/")
+    audit = auditor.sign_in("audrey")
     shot(audit, "overview")
     audit.goto("/console/audit?decision=admin")
     trail = audit.locator("table.records > tbody > tr").all_inner_texts()
