@@ -7,9 +7,9 @@ import dataclasses
 import gc
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import orjson
@@ -22,6 +22,7 @@ from gateway.admin.journal import AdminJournal
 from gateway.admin.policies import policies_router
 from gateway.admin.settings_reload import SettingsReloader, settings_router
 from gateway.admin.usage import usage_router
+from gateway.admin_listener import AdminListener, admin_path
 from gateway.answers.inspect import AnswerInspection
 from gateway.attachments import AttachmentLimits, AttachmentReader
 from gateway.attachments.cache import SharedStore
@@ -32,6 +33,7 @@ from gateway.audit.witness import open_witness
 from gateway.body import ReadBody
 from gateway.detect.processes import ScanProcesses
 from gateway.detect.recognizers.kr.person import preload_name_model
+from gateway.errors import ConfigError
 from gateway.extras import require
 from gateway.forward import Forward
 from gateway.identity import Admit, Identify
@@ -86,6 +88,11 @@ class Gateway:
     #: reloads the reloadable settings on SIGHUP (and for the admin API)
     reloader: SettingsReloader | None = None
     limits: Limits | None = None  # its counters are closed with the app
+    console: ASGIApp | None = None  # /console/, when console.enabled
+    #: admin.listen: /admin/ and /console/ there, and not on this listener
+    admin_listener: AdminListener | None = None
+    #: closed at shutdown, after the listeners (clients of shared stores)
+    on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _handle: ASGIApp = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -110,12 +117,16 @@ class Gateway:
         kind = scope["type"]
         if kind == "http":
             path = scope["path"]
-            if path == "/healthz":
+            if self.admin_listener is not None and admin_path(path):
+                await send_json(send, 404, b'{"error":{"message":"not found"}}')
+            elif path == "/healthz":
                 await send_json(send, 200, b'{"status":"ok"}')
             elif path == "/readyz":
                 await self._ready(send)
             elif path.startswith("/admin/"):
                 await self.admin(scope, receive, send)
+            elif self.console is not None and (path == "/console" or path.startswith("/console/")):
+                await self.console(scope, receive, send)
             elif path == "/metrics" and self.telemetry.prometheus is not None:
                 await self.telemetry.prometheus(scope, receive, send)
             elif path == "/proxy.pac" and self.pac is not None:
@@ -126,6 +137,11 @@ class Gateway:
             await self._lifespan(receive, send)
 
     async def _ready(self, send: Send) -> None:
+        ready, body = self.readiness()
+        await send_json(send, 200 if ready else 503, orjson.dumps(body))
+
+    def readiness(self) -> tuple[bool, dict[str, Any]]:
+        """What /readyz answers (and the console's overview shows): ready, and why."""
         ready = self.audit.healthy and self.rollout.serving_safely
         body = {
             "status": "ready" if ready else "not ready",
@@ -139,7 +155,7 @@ class Gateway:
         }
         if self.attachments is not None:  # images are uninspectable without OCR: say so
             body["ocr"] = self.attachments.ocr_problem or "ok"
-        await send_json(send, 200 if ready else 503, orjson.dumps(body))
+        return ready, body
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -158,6 +174,13 @@ class Gateway:
                         failure = f"proxy.listen {self.proxy.settings.listen}: {exc.strerror}"
                         await send({"type": "lifespan.startup.failed", "message": failure})
                         return
+                if self.admin_listener is not None:
+                    try:
+                        await self.admin_listener.start()
+                    except OSError as exc:
+                        failure = f"admin.listen: {exc.strerror}"
+                        await send({"type": "lifespan.startup.failed", "message": failure})
+                        return
                 # Presidio and spaCy leave ~100k long-lived objects; a full GC pass
                 # over them takes ~70 ms and shows up as p99 latency. Freezing them
                 # keeps the collector to what requests allocate.
@@ -173,6 +196,10 @@ class Gateway:
                     await self.siem.stop()
                 if self.proxy is not None:
                     await self.proxy.stop()
+                if self.admin_listener is not None:
+                    await self.admin_listener.stop()
+                for close in self.on_shutdown:
+                    await close()
                 await self.rollout.stop()
                 if self.limits is not None:
                     await self.limits.aclose()
@@ -308,6 +335,7 @@ def build_app(
         zone=zone,
     )
     reloader = SettingsReloader(reload_settings, settings, admin_auth, env)
+    journal = AdminJournal(audit)
     admin = build_admin_app(
         routers=[
             policies_router(rollout, audit),
@@ -317,7 +345,7 @@ def build_app(
             usage_router(audit, zone),
         ],
         auth=admin_auth,
-        journal=AdminJournal(audit),
+        journal=journal,
     )
     log.info(
         "policy %s (version %s): %d rules, scanning %s",
@@ -342,6 +370,10 @@ def build_app(
         limits=limits,
     )
     gateway.reloader = reloader
+    if settings.console.enabled:
+        gateway.console = console_app(settings, gateway, admin_auth, journal, env, redis)
+    if settings.admin.listen is not None:
+        gateway.admin_listener = AdminListener(settings.admin.listen, admin, gateway.console)
     if settings.proxy.listen is not None:
         # Imported here: the proxy brings uvicorn's protocol and TLS, which the
         # gateway without it never loads.
@@ -367,6 +399,61 @@ def _overrides(settings: Settings) -> dict[str, dict[str, dict[str, object]]]:
         provider: {model: entry.model_dump(exclude_none=True) for model, entry in models.items()}
         for provider, models in settings.prices.overrides.items()
     }
+
+
+def console_app(
+    settings: Settings,
+    gateway: Gateway,
+    tokens: AdminAuth,
+    journal: AdminJournal,
+    env: Mapping[str, str],
+    redis: RedisAccess | None,
+) -> ASGIApp:
+    """The web console over this gateway's admin API (docs/console.md)."""
+    from gateway.console import build_console
+    from gateway.console.local_admins import read_local_admins
+    from gateway.console.oidc import OidcClient
+
+    sessions = None
+    session_key = env.get(settings.console.session_key_env, "").encode()
+    if redis is not None and session_key:
+        if len(session_key) < 32:
+            raise ConfigError(f"{settings.console.session_key_env} must be at least 32 bytes")
+        from gateway.console.redis_sessions import RedisSessions
+
+        shared = RedisSessions(
+            redis.target.url,
+            session_key,
+            idle=settings.console.idle_minutes * 60,
+            max_age=settings.console.max_hours * 3600,
+            prefix=f"{settings.rollout.key_prefix}console:session:",
+            options=redis.target.options,
+        )
+        gateway.on_shutdown.append(shared.aclose)
+        sessions = shared
+        log.info("console sessions are shared through Redis")
+    elif redis is not None or settings.listen.workers > 1:
+        log.warning(
+            "console sessions are kept per process: with several workers or replicas, set "
+            "%s (32+ bytes, the same everywhere) to share them through Redis",
+            settings.console.session_key_env,
+        )
+
+    oidc = None
+    if settings.console.oidc is not None:
+        secret = env.get(settings.console.oidc.client_secret_env)
+        oidc = OidcClient(settings.console.oidc, secret)
+    admins = read_local_admins(settings.console.local_admins_file, settings.console.local_admins)
+    return build_console(
+        settings.console.model_copy(update={"local_admins": admins}),
+        admin=gateway.admin,
+        tokens=tokens,
+        journal=journal,
+        health=lambda: gateway.readiness()[1],
+        review_zone=settings.audit.timezone,
+        oidc=oidc,
+        sessions=sessions,
+    )
 
 
 def attachment_store(config: AttachmentSettings, redis: RedisAccess | None) -> SharedStore | None:

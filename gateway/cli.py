@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gateway import cli_keys, cli_rollout, cli_siem, cli_usage
+from gateway import cli_console, cli_keys, cli_rollout, cli_siem, cli_usage
 from gateway.cli_audit import add_audit_commands
 from gateway.cli_policy import register as register_policy_commands
 from gateway.config_file import CONFIG_FILE_VARIABLE
@@ -127,6 +127,11 @@ def _parser() -> argparse.ArgumentParser:
         help="instead: what inspecting answers adds (first byte, per event, whole answer)",
     )
     bench.add_argument(
+        "--console",
+        action="store_true",
+        help="instead: server time of each console page over 200,000 audit records",
+    )
+    bench.add_argument(
         "--forward-proxy",
         action="store_true",
         help="instead: the forward proxy (TLS interception) against the base-URL reverse proxy",
@@ -158,6 +163,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.set_defaults(run=_bench)
     cli_keys.register(commands)
+    cli_console.register(commands)
     register_policy_commands(commands)
     cli_rollout.register(commands)
     cli_siem.register(commands, _config_options)
@@ -294,6 +300,12 @@ def _bench(args: argparse.Namespace) -> int:
 
         rounds = 50 if args.quick else 500
         return run_limits_benchmark(rounds, args.redis_url, output=args.output)
+    if args.console:
+        from gateway.dev.bench.console import run_console_benchmark
+
+        records = 5_000 if args.quick else 200_000
+        repeat = 5 if args.quick else 20
+        return run_console_benchmark(records=records, repeat=repeat, output=args.output)
     if args.forward_proxy:
         from gateway.dev.bench.forward_proxy import run_forward_proxy_benchmark
 

@@ -40,6 +40,8 @@ __all__ = [
     "AlertSettings",
     "AttachmentSettings",
     "AuditSettings",
+    "ConsoleOidcSettings",
+    "ConsoleSettings",
     "CredentialSettings",
     "ForwardSettings",
     "IdentitySettings",
@@ -103,6 +105,29 @@ class ListenSettings(_Strict):
             raise ValueError("listen.tls_client_required needs listen.tls_client_ca")
 
 
+def host_port(value: str | None, example: str) -> str | None:
+    """``value`` if it is ``host:port`` (or None), else a ValueError showing ``example``."""
+    if value is None:
+        return None
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"'{value}' must be host:port, e.g. {example}")
+    return value
+
+
+def known_zone(value: str) -> str:
+    """``value`` if it names an IANA time zone, else a ValueError that says what to write."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {value!r}: use an IANA name such as Asia/Seoul or UTC"
+        ) from None
+    return value
+
+
 class AuditSettings(_Strict):
     """Where the audit trail goes; see docs/audit.md."""
 
@@ -136,15 +161,7 @@ class AuditSettings(_Strict):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {value!r}: use an IANA name such as Asia/Seoul or UTC"
-            ) from None
-        return value
+        return known_zone(value)
 
     # X25519 public key (PEM): seal matched values to it for incident response.
     # Unset (the default): no values are kept, not even encrypted.
@@ -524,6 +541,80 @@ class AdminSettings(_Strict):
     default_role: AdminRole = "admin"
     # an activation needs an approval by someone other than the author; false: one person
     four_eyes: bool = True
+    # host:port of a listener of their own for /admin/v1 and /console/ (an internal
+    # interface); then the main listener does not serve them. Unset: the main listener.
+    listen: str | None = None
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        return host_port(value, "10.0.0.5:9090")
+
+
+class ConsoleOidcSettings(_Strict):
+    """Sign-in to the console with the company identity provider (code flow with PKCE)."""
+
+    issuer: str  # its discovery document is <issuer>/.well-known/openid-configuration
+    client_id: str
+    # the client secret's variable; unset or empty: a public client (PKCE alone)
+    client_secret_env: str = "HAETAE_CONSOLE_OIDC_SECRET"
+    # registered with the provider: https://<console host>/console/oidc/callback;
+    # None: that path on the host and scheme the browser used (set it behind a proxy)
+    redirect_url: str | None = None
+    scopes: list[str] = Field(default_factory=lambda: ["openid", "profile", "email"])
+    user_claim: str = "preferred_username"  # falls back to ``sub`` when absent
+    groups_claim: str = "groups"  # dotted for nested claims, e.g. realm_access.roles
+    # group -> role; a user in several mapped groups gets the most powerful role
+    group_roles: dict[str, AdminRole] = Field(default_factory=dict)
+    algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256"], min_length=1)
+    timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+
+    @field_validator("algorithms")
+    @classmethod
+    def _asymmetric(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if name not in ASYMMETRIC_JWT_ALGORITHMS:
+                raise ValueError(f"'{name}' is not an asymmetric JWT algorithm")
+        return value
+
+
+class ConsoleSettings(_Strict):
+    """The web console at ``/console/``; see docs/console.md."""
+
+    enabled: bool = True
+    language: Literal["ko", "en"] = "ko"  # when the browser asks for neither
+    # None: Asia/Seoul for Korean pages, audit.timezone for English ones
+    timezone: str | None = None
+    idle_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
+    max_hours: float = Field(default=12.0, gt=0, le=7 * 24)
+    max_sessions: int = Field(default=10_000, ge=10)
+    # break-glass administrators: name -> argon2id hash (`haetae console password NAME`),
+    # here and/or as ``name:hash`` lines in a file that command writes (mode 0600)
+    local_admins: dict[str, str] = Field(default_factory=dict)
+    local_admins_file: Path | None = None
+    # "auto": cookies are Secure when the console is reached over HTTPS; "always": even
+    # behind a TLS-terminating proxy that forwards plain HTTP
+    secure_cookies: Literal["auto", "always"] = "auto"
+    # a secret (>= 32 bytes) the replicas share: with rollout.redis_url, sessions are kept
+    # in Redis, sealed with it, so any worker or replica serves any signed-in browser
+    session_key_env: str = "HAETAE_CONSOLE_SESSION_KEY"
+    oidc: ConsoleOidcSettings | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return None if value is None else known_zone(value)
+
+    @field_validator("local_admins")
+    @classmethod
+    def _argon2(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, hashed in value.items():
+            if not hashed.startswith("$argon2id$"):
+                raise ValueError(
+                    f"local_admins.{name} must be an argon2id hash "
+                    f"(make one with `haetae console password {name}`)"
+                )
+        return value
 
 
 #: 'none' and the HMAC family are refused: a JWKS holds public keys, and HS* with a
@@ -680,12 +771,7 @@ class ProxySettings(_Strict):
     @field_validator("listen", "pac_address")
     @classmethod
     def _host_port(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        host, sep, port = value.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-            raise ValueError(f"'{value}' must be host:port, e.g. 127.0.0.1:3128")
-        return value
+        return host_port(value, "127.0.0.1:3128")
 
     def model_post_init(self, _context: Any) -> None:
         if self.listen is not None and (self.ca_cert is None or self.ca_key is None):
@@ -714,6 +800,7 @@ class Settings(_Strict):
     attachments: AttachmentSettings = AttachmentSettings()
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
     admin: AdminSettings = AdminSettings()
+    console: ConsoleSettings = ConsoleSettings()
     identity: IdentitySettings = IdentitySettings()
     rollout: RolloutSettings = RolloutSettings()
     log_level: Literal["debug", "info", "warning", "error"] = "info"

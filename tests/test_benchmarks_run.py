@@ -78,3 +78,14 @@ def test_the_limits_bench(redis_url: str, capsys: pytest.CaptureFixture[str]) ->
     out = capsys.readouterr().out
     assert "counted in Redis (loopback)" in out and "PING" in out
     assert len(_table_rows(out)) >= 4  # none, memory, Redis, the PING reference
+
+
+def test_the_console_bench(capsys: pytest.CaptureFixture[str]) -> None:
+    from gateway.dev.bench.console import run_console_benchmark
+
+    assert run_console_benchmark(records=500, repeat=1) == 0
+    rows = [row for row in _table_rows(capsys.readouterr().out) if "×" in row]
+    assert [row.split("|")[1].strip() for row in rows] == [
+        "overview (7 days)", "audit, newest 50, with total", "audit, entity=KR_RRN, 1 day",
+        "policies",
+    ]  # fmt: skip

@@ -277,3 +277,19 @@ def test_the_wheel_ships_every_policy_file(installed: Path) -> None:
     shipped = files(ROOT / "gateway" / "policies")
     assert {"default.yaml", "shared/jurisdiction.yaml", "finance-codenames.txt"} <= shipped
     assert files(installed / "site" / "gateway" / "policies") == shipped
+
+
+def test_the_installed_gateway_serves_the_console(children: dict[str, Any]) -> None:
+    """Templates, the stylesheet and the script come from the wheel: no checkout, no CDN."""
+    base, log = children["base"], children["log"]
+    wait_for(
+        lambda: _ready(base), 60, message=lambda: f"/readyz; the gateway said:\n{log.read_text()}"
+    )
+    sign_in = httpx.get(f"{base}/console/signin", headers={"accept-language": "ko"}, timeout=10)
+    assert sign_in.status_code == 200
+    assert "해태 콘솔 로그인" in sign_in.text
+    for name, media in (("console.css", "text/css"), ("console.js", "javascript")):
+        asset = httpx.get(f"{base}/console/static/{name}", timeout=10)
+        assert asset.status_code == 200 and media in asset.headers["content-type"]
+    shipped = {p.name for p in (children["site"] / "gateway" / "console").rglob("*.*")}
+    assert {"base.html", "audit.html", "console.css", "favicon.svg"} <= shipped

@@ -2,7 +2,7 @@
 
 Tokens come from an environment variable or a file (one per line, optionally
 ``name:token`` so that audit trails can say *who* changed a policy). With no
-token configured the admin API answers 503 rather than being open: an unset
+token configured the admin API answers 503 to HTTP callers rather than being open: an unset
 secret must never mean "anyone may change the policy".
 
 Each token has a role (``roles.py``): ``admin.roles[name]``, else the name
@@ -27,6 +27,7 @@ from gateway.errors import ConfigError
 from gateway.settings import AdminRole, AdminSettings
 
 __all__ = [
+    "CONSOLE_PRINCIPAL",
     "AdminAuth",
     "AdminPrincipal",
     "CurrentPrincipal",
@@ -37,6 +38,10 @@ __all__ = [
 ]
 
 log = logging.getLogger("haetae.admin")
+
+#: The ASGI scope key under which the console hands the admin API the principal it
+#: signed in. Only code in this process can set a scope key: no HTTP request can.
+CONSOLE_PRINCIPAL = "haetae.console_principal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +124,20 @@ class AdminAuth:
         """Every configured token's name and role (for the start-up log)."""
         return list(self._digests.values())
 
+    def principal_for(self, token: str) -> AdminPrincipal | None:
+        """The principal whose token this is, compared in constant time; else None."""
+        digest = _digest(token.strip())
+        found = None
+        for known, principal in self._digests.items():
+            if hmac.compare_digest(known, digest):
+                found = principal
+        return found
+
     async def __call__(self, request: Request) -> AdminPrincipal:
+        signed_in = request.scope.get(CONSOLE_PRINCIPAL)
+        if isinstance(signed_in, AdminPrincipal):  # only set in process, by the console
+            request.state.admin_principal = signed_in
+            return signed_in
         if not self._digests:
             raise HTTPException(503, "the admin API is disabled: no admin token is configured")
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -129,11 +147,10 @@ class AdminAuth:
                 "admin API needs 'Authorization: Bearer <token>'",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        digest = _digest(token.strip())
-        for known, principal in self._digests.items():
-            if hmac.compare_digest(known, digest):
-                request.state.admin_principal = principal
-                return principal
+        principal = self.principal_for(token)
+        if principal is not None:
+            request.state.admin_principal = principal
+            return principal
         raise HTTPException(
             401, "admin token not recognised", headers={"WWW-Authenticate": "Bearer"}
         )

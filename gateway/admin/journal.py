@@ -26,9 +26,10 @@ from typing import Any
 
 from fastapi import Depends, HTTPException, Request
 
-from gateway.admin.auth import AdminPrincipal
+from gateway.admin.auth import CONSOLE_PRINCIPAL, AdminPrincipal
 from gateway.admin.roles import Action, denial_ko, may
 from gateway.audit.admin_event import Outcome, admin_record
+from gateway.audit.record import AuditRecord
 from gateway.audit.store import AuditStore
 
 __all__ = ["AdminCall", "AdminJournal", "BilingualHTTPException", "Requires", "requires"]
@@ -63,20 +64,25 @@ class AdminJournal:
     async def write(
         self, call: AdminCall, outcome: Outcome, status: int, error: str | None
     ) -> None:
-        self.require_healthy()
-        record = admin_record(
-            actor=call.principal.name,
-            role=call.principal.role,
-            action=call.action,
-            outcome=outcome,
-            method=call.method,
-            path=call.path,
-            target=call.target,
-            status=status,
-            client_address=call.client,
-            error=error,
-            extra=call.details,
+        await self.write_record(
+            admin_record(
+                actor=call.principal.name,
+                role=call.principal.role,
+                action=call.action,
+                outcome=outcome,
+                method=call.method,
+                path=call.path,
+                target=call.target,
+                status=status,
+                client_address=call.client,
+                error=error,
+                extra=call.details,
+            )
         )
+
+    async def write_record(self, record: AuditRecord) -> None:
+        """Append one admin record and wait until the store has it (503 if it cannot)."""
+        self.require_healthy()
         try:
             self._store.append(record)
             await self._store.flush(self._timeout)
@@ -139,6 +145,8 @@ class Requires:
             client=request.client.host if request.client else None,
             target={k: str(v) for k, v in request.path_params.items()},
         )
+        if CONSOLE_PRINCIPAL in request.scope:
+            call.details["via"] = "console"  # a signed-in person, not a token
         if not may(principal.role, self.action):
             await journal.write(call, "denied", 403, "role")
             raise BilingualHTTPException(

@@ -1,4 +1,5 @@
-"""``/admin/v1/policies``: list, upload, validate, diff, dry-run, approve, activate, roll back.
+"""``/admin/v1/policies``: list, upload, validate, diff, explain, dry-run, approve, activate,
+roll back.
 
 Uploads are YAML bodies; a policy that does not validate, or whose own
 ``tests:`` fail, is answered 422 with the loader's own message (file, key and
@@ -145,6 +146,13 @@ def policies_router(rollout: Rollout, audit: AuditStore) -> APIRouter:
             call.details["days"] = days
             return await _dry_run(await _compiled(rollout, version), days)
 
+    @router.post("/{version}/explain")
+    async def explain_version(version: str, request: Request, call: Tester) -> dict[str, Any]:
+        """Which rules a sketched request (a policy test's ``request:``) matches, and why."""
+        async with call.recorded():
+            compiled = await _compiled(rollout, version)
+            return await asyncio.to_thread(_explain, compiled, await _yaml_body(request))
+
     @router.get("/{version}/approvals")
     async def approvals(version: str, _call: Reader) -> dict[str, Any]:
         """Who approved exactly this version, and whether four eyes would let it activate."""
@@ -207,6 +215,34 @@ def policies_router(rollout: Rollout, audit: AuditStore) -> APIRouter:
         return report.to_dict()
 
     return router
+
+
+def _explain(policy: CompiledPolicy, body: bytes) -> dict[str, Any]:
+    """The body is a request sketch as JSON; text is refused: it would need the detector,
+    and a sketch says what was found (``entities``) instead."""
+    from pydantic import ValidationError
+
+    from gateway.detect import SUPPORTED_ENTITIES
+    from gateway.policy.cases import Sketcher
+    from gateway.policy.explain import explain
+    from gateway.policy.providers import policy_catalog
+    from gateway.policy.schema import RequestSketch
+
+    try:
+        sketch = RequestSketch.model_validate_json(body)
+    except ValidationError as exc:
+        where = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'request'}: {e['msg']}" for e in exc.errors()
+        )
+        raise HTTPException(422, f"request sketch: {where}") from None
+    if sketch.text is not None:
+        raise HTTPException(422, "request sketch: give 'entities' (what was found), not 'text'")
+    try:
+        catalog = policy_catalog(policy.name, policy.document.providers)
+        decision, report = explain(policy, Sketcher(policy, catalog, SUPPORTED_ENTITIES)(sketch))
+    except ValueError as exc:
+        raise HTTPException(422, f"request sketch: {exc}") from None
+    return {"action": decision.action, "rules": list(decision.rule_ids), "report": report}
 
 
 async def _yaml_body(request: Request) -> bytes:

@@ -1,0 +1,226 @@
+"""The console in a real Chromium (Debian's, driven by Playwright; nothing is downloaded):
+sign-in by token and through an OIDC provider on another site, the audit page, a
+confirmation before a change, and not one Content-Security-Policy violation or
+script error on the way."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway.dev.testing import ServerThread
+from tests.console.conftest import TOKENS, ConsoleStack
+from tests.console.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
+from tests.support.rollout import rollout_stack
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+#: reported by the page itself: every CSP violation, whatever the console says about it
+WATCH_CSP = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__violations.push(e.violatedDirective + " " + e.blockedURI);
+});
+"""
+
+
+@pytest.fixture
+def chromium() -> Iterator[Any]:
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing: `make system-packages` installs it")
+        pytest.skip("Chromium is not installed (make system-packages)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class Watched:
+    """A page whose console errors, script errors and CSP violations are collected."""
+
+    def __init__(self, browser: Any, base_url: str, locale: str = "ko-KR") -> None:
+        self.context = browser.new_context(base_url=base_url, locale=locale)
+        self.context.add_init_script(WATCH_CSP)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def violations(self) -> list[str]:
+        found: list[str] = self.page.evaluate("window.__violations || []")
+        return found
+
+    def sign_in(self, who: str) -> Any:
+        """Sign in with ``who``'s admin token (an English page) and return the page."""
+        self.page.goto("/console/signin")
+        self.page.get_by_label("Token", exact=True).fill(TOKENS[who])
+        self.page.get_by_label("Token", exact=True).press("Enter")
+        self.page.wait_for_url("**/console/")
+        return self.page
+
+
+def test_sign_in_and_review_the_audit_log(chromium: Any, console: ConsoleStack) -> None:
+    watched = Watched(chromium, console.url(""))
+    page = watched.page
+    page.goto("/console/audit")
+    assert page.url.endswith("/console/signin")
+    assert page.locator("h1").inner_text() == "해태 콘솔 로그인"
+    page.get_by_label("토큰", exact=True).fill(TOKENS["audrey"])
+    page.get_by_label("토큰", exact=True).press("Enter")
+    page.wait_for_url("**/console/")
+    assert watched.violations() == []
+
+    page.get_by_role("link", name="감사 로그").click()
+    page.wait_for_url("**/console/audit")
+    page.get_by_label("decision", exact=True).fill("block")
+    page.get_by_role("button", name="검색").click()
+    page.wait_for_url("**/console/audit?*decision=block*")
+    rows = page.locator("table.records > tbody > tr")
+    assert rows.count() == 3
+    rows.first.locator("summary").click()  # the record's detail, keyboard-reachable
+    assert page.locator("table.findings").first.is_visible()
+    assert "KR_RRN" in page.locator("table.findings").first.inner_text()
+    # the stylesheet applied (it would not, were CSP to block it)
+    colour = page.locator("span.decision").first.evaluate("e => getComputedStyle(e).color")
+    assert colour == "rgb(255, 255, 255)"
+    assert watched.violations() == [] and watched.errors == []
+    watched.context.close()
+
+
+def test_a_change_asks_first_and_the_skip_link_works(chromium: Any, console: ConsoleStack) -> None:
+    watched = Watched(chromium, console.url(""), locale="en-US")
+    page = watched.page
+    page.goto("/console/signin")
+    page.get_by_label("Token", exact=True).fill(TOKENS["bob"])
+    page.get_by_role("region", name="Admin token").get_by_role("button").click()
+    page.wait_for_url("**/console/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.goto("/console/policies")
+    asked: list[str] = []
+
+    def decline(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", decline)
+    page.get_by_role("button", name="Roll back to the previous version").click()
+    assert asked == ["Are you sure?"]
+    assert page.url.endswith("/console/policies")  # declined: nothing was sent
+    assert watched.violations() == [] and watched.errors == []
+    watched.context.close()
+
+
+def test_oidc_sign_in_from_another_site(chromium: Any, tmp_path: Path) -> None:
+    """The provider is on ``localhost``, the console on ``127.0.0.1``: two sites, so the
+    redirect back is cross-site and the Strict session cookie must still take."""
+    idp = OidcProvider(groups=["sec-audit"])
+    with ServerThread(idp) as provider:
+        idp.issuer = provider.base_url.replace("127.0.0.1", "localhost")
+        settings = {
+            "console.oidc": {
+                "issuer": idp.issuer,
+                "client_id": CLIENT_ID,
+                "group_roles": {"sec-audit": "auditor"},
+            }
+        }
+        environ = {"HAETAE_CONSOLE_OIDC_SECRET": CLIENT_SECRET}
+        with rollout_stack(tmp_path, settings=settings, environ=environ) as stack:
+            watched = Watched(chromium, stack.url(""))
+            page = watched.page
+            page.goto("/console/signin")
+            page.get_by_role("link", name="회사 계정으로 로그인").click()
+            page.wait_for_url("**/console/")
+            assert "kim.auditor" in page.locator("header").inner_text()
+            page.get_by_role("link", name="감사 로그").click()
+            page.wait_for_url("**/console/audit")
+            assert watched.violations() == [] and watched.errors == []
+            watched.context.close()
+
+
+#: set to a folder (docs/images) to keep a screenshot of each page the flow visits
+SHOTS = os.environ.get("HAETAE_CONSOLE_SCREENSHOTS")
+
+
+def shot(page: Any, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"console-{name}.png"), full_page=True)
+
+
+def test_a_policy_change_from_error_to_activation(chromium: Any, console: ConsoleStack) -> None:
+    """An author's mistake shown at its line, a dry run, a proposal; the approver's
+    approval; the author's activation; an auditor's search and export."""
+    from tests.console.test_console_policies import BROKEN, CHANGED
+
+    author = Watched(chromium, console.url(""), locale="en-US")
+    page = author.sign_in("alice")
+    page.get_by_role("link", name="Policies").click()
+    editor = page.get_by_role("textbox", name="Policy YAML")
+    editor.fill(BROKEN)
+    page.get_by_role("button", name="Validate and run its tests").click()
+    problem = page.locator("#L5")
+    assert "has-problem" in (problem.get_attribute("class") or "")
+    assert "line 5:" in problem.inner_text()
+    shot(page, "policy-error")
+    # the page answered 422, as it should: Chromium notes it, and that is the only note
+    assert author.errors == [
+        "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"
+    ]
+    author.errors.clear()
+    page.get_by_role("link", name="line 5").first.click()  # the message leads to the line
+    assert page.url.endswith("#L5")
+
+    page.get_by_role("textbox", name="Policy YAML").fill(CHANGED)
+    page.get_by_role("button", name="Dry run against the last 7 days").click()
+    assert "recorded request(s)" in page.get_by_role("status").first.inner_text()
+    shot(page, "policy-dry-run")
+    page.get_by_role("button", name="Propose (store as a candidate)").click()
+    page.wait_for_url("**/console/policies/v/*")
+    version_url = page.url.split("?")[0]
+    assert page.get_by_role("button", name="Approve this version").count() == 0  # not hers
+
+    approver = Watched(chromium, console.url(""), locale="en-US")
+    approver.sign_in("bob").goto(version_url)
+    approver.page.get_by_role("button", name="Approve this version").click()
+    approver.page.wait_for_url(version_url + "?done=done.policy")
+    shot(approver.page, "policy-version")
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(version_url)
+    page.get_by_role("button", name="Activate this version").click()
+    page.wait_for_url(version_url + "?done=done.policy")
+    assert page.get_by_text("active", exact=True).count() >= 1
+    assert console.stack.app.rollout.holder.active.version == version_url.rsplit("/", 1)[1]
+
+    auditor = Watched(chromium, console.url(""), locale="en-US")
+    audit = auditor.sign_in("audrey")
+    shot(audit, "overview")
+    audit.goto("/console/audit?decision=admin")
+    trail = audit.locator("table.records > tbody > tr").all_inner_texts()
+    assert any("policy.activate · ok" in row and "alice" in row for row in trail)
+    audit.goto("/console/audit?entity=KR_RRN")
+    audit.locator("table.records summary").first.click()
+    shot(audit, "audit")
+    with audit.expect_download() as download:
+        audit.get_by_role("link", name="CSV for Excel").click()
+    assert Path(download.value.path()).read_bytes().startswith(b"\xef\xbb\xbf")
+    audit.goto("/console/audit/crosstab?rows=rule&cols=day")
+    shot(audit, "crosstab")
+
+    for watched in (author, approver, auditor):
+        assert watched.violations() == [] and watched.errors == []
+        watched.context.close()
