@@ -30,11 +30,12 @@ from gateway.audit.witness import open_witness
 from gateway.body import ReadBody
 from gateway.detect.processes import ScanProcesses
 from gateway.detect.recognizers.kr.person import preload_name_model
+from gateway.extraction import Extract
 from gateway.extras import require
 from gateway.forward import Forward
 from gateway.identity import Admit, Identify
 from gateway.inline_files import AttachmentScan, upload_document_reader
-from gateway.inspection import Decide, Detect, Extract, Transform
+from gateway.inspection import Decide, Detect
 from gateway.keys import load_edit_key
 from gateway.labels import LabelScan
 from gateway.pipeline import Pipeline
@@ -51,6 +52,7 @@ from gateway.settings import AttachmentSettings, Settings
 from gateway.siem.runner import SiemRunner
 from gateway.siem.setup import build_delivery
 from gateway.telemetry import Telemetry, build_telemetry
+from gateway.transform import Transform
 from gateway.types import ASGIApp, Receive, Scope, Send
 from gateway.upstream import Upstream, build_upstream
 from gateway.upstream.events import StreamLimits

@@ -19,11 +19,7 @@ if TYPE_CHECKING:
     from gateway.exchange import Exchange
     from gateway.providers.dialect import Dialect
 
-__all__ = ["PRESCREEN_BYTES", "count_values", "json_depth", "limit_message", "prescreen"]
-
-
-#: bodies larger than this are read by a scan worker first (``Extract._prescreen``)
-PRESCREEN_BYTES = 1024 * 1024
+__all__ = ["count_values", "json_depth", "limit_message", "prescreen"]
 
 
 def count_values(body: bytes) -> int:
