@@ -246,7 +246,7 @@ def build_app(
                 files=AttachmentScan(edit_key, settings.attachments.cache_entries, shared_files),
             ),
             decide,
-            Transform(edit_key),
+            Transform(edit_key, processes=scans),
         ),
         forward=Forward(
             telemetry.wrap_upstream(upstream),

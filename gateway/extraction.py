@@ -99,10 +99,13 @@ class Extract:
         if not exchange.body:
             raise BadRequest("the request body is empty; this API expects a JSON object")
         if len(exchange.body) > self._threshold:
+            screened = False
             if len(exchange.body) > LARGE_BODY_BYTES:
                 outside = sum(len(segment.text) for segment in (*query, *labels))
-                await self._prescreen(exchange, endpoint.dialect, outside)
-            document, found = await asyncio.to_thread(self._parse, exchange, endpoint.dialect)
+                screened = await self._prescreen(exchange, endpoint.dialect, outside)
+            document, found = await asyncio.to_thread(
+                self._parse, exchange, endpoint.dialect, screened
+            )
         else:
             document, found = self._parse(exchange, endpoint.dialect)
         exchange.segments = found.segments
@@ -148,8 +151,9 @@ class Extract:
         exchange.uploads = tuple(upload.record() for upload in document.files)
         exchange.document = document
 
-    async def _prescreen(self, exchange: Exchange, dialect: Dialect, outside: int) -> None:
-        """Refuse a large body over a limit before this process parses it.
+    async def _prescreen(self, exchange: Exchange, dialect: Dialect, outside: int) -> bool:
+        """Refuse a large body over a limit before this process parses it; whether it was
+        screened (the scan workers may not be ready).
 
         Counting, parsing and walking megabytes are single C calls that hold the GIL for
         tens of milliseconds even on a thread (10 MB: ~30 ms), and the event loop waits
@@ -160,7 +164,7 @@ class Extract:
         """
         processes = self._processes
         if processes is None or processes.state != "ready":
-            return
+            return False
         broken = await processes.call(
             prescreen,
             exchange.body,
@@ -170,6 +174,7 @@ class Extract:
         )
         if broken is not None:
             raise self._refusal(exchange, broken)
+        return True
 
     def _refusal(self, exchange: Exchange, limit: str) -> BadRequest | PayloadTooLarge:
         if limit == "depth":
@@ -182,10 +187,16 @@ class Extract:
             code="uninspectable_content",
         )
 
-    def _parse(self, exchange: Exchange, dialect: Dialect) -> tuple[dict[str, Any], Extraction]:
-        """The document and its text positions, within the depth and segment limits."""
+    def _parse(
+        self, exchange: Exchange, dialect: Dialect, screened: bool = False
+    ) -> tuple[dict[str, Any], Extraction]:
+        """The document and its text positions, within the depth and segment limits.
+
+        ``screened``: a scan worker counted the values and measured the depth of these
+        very bytes already (``_prescreen``), so neither pass holds the GIL here again.
+        """
         body = exchange.body
-        if count_values(body) > self._max_values:
+        if not screened and count_values(body) > self._max_values:
             raise self._refusal(exchange, "values")
         try:
             document = orjson.loads(exchange.body)
@@ -195,7 +206,7 @@ class Extract:
             ) from None
         if not isinstance(document, dict):
             raise BadRequest("the request body must be a JSON object")
-        if json_depth(document, self._max_depth) > self._max_depth:
+        if not screened and json_depth(document, self._max_depth) > self._max_depth:
             raise self._refusal(exchange, "depth")
         found = dialect.extract(document)
         if len(found.segments) > self._max_segments:
