@@ -10,13 +10,13 @@ import orjson
 from gateway.errors import BadRequest, PayloadTooLarge, UnsupportedMedia
 from gateway.inline_files import read_inline_files
 from gateway.labels import label_segments, upstream_path_text
-from gateway.large_bodies import LARGE_BODY_BYTES
+from gateway.large_bodies import LARGE_BODY_BYTES, Piece, assemble
 from gateway.providers.dialect import Extraction, Segment, UninspectableContent
 from gateway.providers.query import query_segments
 from gateway.providers.upload_errors import UploadProblem
 from gateway.providers.upload_reader import UninspectableAttachment
 from gateway.providers.upload_requests import UploadRequests
-from gateway.uninspectable import count_values, json_depth, limit_message, prescreen
+from gateway.uninspectable import count_values, json_depth, limit_message, read_large
 
 if TYPE_CHECKING:
     from gateway.attachments import AttachmentReader
@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from gateway.providers.dialect import Dialect
 
 __all__ = ["Extract"]
+
+#: what a scan worker made of a large body: None, not screened; else its pieces (empty
+#: when it is not a JSON object the dialect reads)
+Screened = list[Piece] | None
 
 
 class Extract:
@@ -99,7 +103,7 @@ class Extract:
         if not exchange.body:
             raise BadRequest("the request body is empty; this API expects a JSON object")
         if len(exchange.body) > self._threshold:
-            screened = False
+            screened: Screened = None
             if len(exchange.body) > LARGE_BODY_BYTES:
                 outside = sum(len(segment.text) for segment in (*query, *labels))
                 screened = await self._prescreen(exchange, endpoint.dialect, outside)
@@ -151,22 +155,24 @@ class Extract:
         exchange.uploads = tuple(upload.record() for upload in document.files)
         exchange.document = document
 
-    async def _prescreen(self, exchange: Exchange, dialect: Dialect, outside: int) -> bool:
-        """Refuse a large body over a limit before this process parses it; whether it was
-        screened (the scan workers may not be ready).
+    async def _prescreen(self, exchange: Exchange, dialect: Dialect, outside: int) -> Screened:
+        """Refuse a large body over a limit before this process parses it; its pieces.
 
         Counting, parsing and walking megabytes are single C calls that hold the GIL for
         tens of milliseconds even on a thread (10 MB: ~30 ms), and the event loop waits
         for them; a scan worker process reads the body instead and names the limit it
-        breaks. A body within every limit is then parsed here, as any other: the worker's
-        reading is a verdict, never the document forwarded. ``outside``: the characters
-        Detect scans besides the body's (path, query, headers), so both read one size.
+        breaks. For a body within every limit it sends the document back in pieces of at
+        most 256 KB of JSON (``large_bodies.split_document``), which ``_parse`` assembles
+        a bounded parse at a time. ``outside``: the characters Detect scans besides the
+        body's (path, query, headers), so both read one size. None: not screened (the
+        workers are not ready); ``[]``: screened, but not a JSON object the dialect
+        reads, so ``_parse`` answers with the exact error.
         """
         processes = self._processes
         if processes is None or processes.state != "ready":
-            return False
-        broken = await processes.call(
-            prescreen,
+            return None
+        broken, pieces = await processes.call(
+            read_large,
             exchange.body,
             dialect,
             (self._max_values, self._max_depth, self._max_segments, self._max_chars),
@@ -174,7 +180,7 @@ class Extract:
         )
         if broken is not None:
             raise self._refusal(exchange, broken)
-        return True
+        return pieces if pieces is not None else []
 
     def _refusal(self, exchange: Exchange, limit: str) -> BadRequest | PayloadTooLarge:
         if limit == "depth":
@@ -188,15 +194,19 @@ class Extract:
         )
 
     def _parse(
-        self, exchange: Exchange, dialect: Dialect, screened: bool = False
+        self, exchange: Exchange, dialect: Dialect, screened: Screened = None
     ) -> tuple[dict[str, Any], Extraction]:
         """The document and its text positions, within the depth and segment limits.
 
         ``screened``: a scan worker counted the values and measured the depth of these
-        very bytes already (``_prescreen``), so neither pass holds the GIL here again.
+        very bytes already (``_prescreen``), so neither pass runs here again; with
+        pieces, the document is assembled from them (the parse the worker made).
         """
+        if screened:
+            document = assemble(screened)
+            return document, self._positions(exchange, dialect, document)
         body = exchange.body
-        if not screened and count_values(body) > self._max_values:
+        if screened is None and count_values(body) > self._max_values:
             raise self._refusal(exchange, "values")
         try:
             document = orjson.loads(exchange.body)
@@ -206,12 +216,17 @@ class Extract:
             ) from None
         if not isinstance(document, dict):
             raise BadRequest("the request body must be a JSON object")
-        if not screened and json_depth(document, self._max_depth) > self._max_depth:
+        if screened is None and json_depth(document, self._max_depth) > self._max_depth:
             raise self._refusal(exchange, "depth")
+        return document, self._positions(exchange, dialect, document)
+
+    def _positions(
+        self, exchange: Exchange, dialect: Dialect, document: dict[str, Any]
+    ) -> Extraction:
         found = dialect.extract(document)
         if len(found.segments) > self._max_segments:
             raise self._refusal(exchange, "segments")
-        return document, found
+        return found
 
 
 def _path_segment(path: str) -> Segment:

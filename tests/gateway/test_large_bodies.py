@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import gzip
 import os
+import random
 import threading
 import time
 import zlib
@@ -21,8 +22,18 @@ import httpx
 import orjson
 import pytest
 
-from gateway.large_bodies import LARGE_BODY_BYTES, InflateError, inflate, render
+from gateway.large_bodies import (
+    LARGE_BODY_BYTES,
+    PIECE_JSON_BYTES,
+    InflateError,
+    assemble,
+    inflate,
+    render,
+    split_document,
+)
 from gateway.providers.attachments import _b64decode
+from gateway.providers.endpoints import resolve_endpoint
+from gateway.uninspectable import read_large
 from tests.support.polling import wait_for
 from tests.support.stack import GatewayStack, gateway_stack
 
@@ -173,3 +184,41 @@ def test_base64_decoded_in_pieces_is_the_whole(size: int, urlsafe: bool) -> None
 def test_large_base64_with_a_stray_character_is_not_base64(broken: str) -> None:
     encoded = base64.b64encode(os.urandom(3_000_000)).decode()
     assert _b64decode(encoded[:2_000_000] + broken + encoded[2_000_001:]) is None
+
+
+def _document(rng: random.Random, depth: int = 0) -> object:
+    """A random JSON value: nested lists and objects, long and short strings, numbers."""
+    roll = rng.random()
+    if depth > 3 or roll < 0.3:
+        scalars = [1, -0.0, 2.5, None, True, 10**18, "x" * rng.randrange(300), "é한" * 40]
+        return rng.choice(scalars)
+    if roll < 0.65:
+        return [_document(rng, depth + 1) for _ in range(rng.randrange(8))]
+    return {f"k{rng.randrange(100)}": _document(rng, depth + 1) for _ in range(rng.randrange(8))}
+
+
+@pytest.mark.parametrize("limit", [8, 64, 1_000])
+def test_a_document_split_into_pieces_assembles_to_itself(limit: int) -> None:
+    rng = random.Random(limit)
+    for _ in range(200):
+        document = {"model": "m", "value": _document(rng), "text": "long " * rng.randrange(400)}
+        pieces = split_document(document, limit)
+        assert orjson.dumps(assemble(pieces)) == orjson.dumps(document)  # key order too
+        # every piece is one bounded parse: runs of members within the limit, a long
+        # string cut into pieces of ``limit`` characters
+        for _, data, how in pieces:
+            if how == "text":
+                assert len(orjson.loads(data)) <= limit
+            elif how != "set":
+                assert len(data) <= limit + 2
+
+
+def test_a_large_body_is_read_by_the_worker_in_pieces() -> None:
+    dialect = resolve_endpoint("openai", "POST", "/v1/chat/completions").dialect
+    body = _chat(LARGE + " 900101-1234568")
+    broken, pieces = read_large(body, dialect, (200_000, 128, 100_000, 3_000_000))
+    assert broken is None and pieces is not None
+    assert max(len(data) for _, data, _ in pieces) <= PIECE_JSON_BYTES + 2
+    assert assemble(pieces) == orjson.loads(body)
+    over = read_large(body, dialect, (200_000, 128, 100_000, 1_000_000))
+    assert over == ("scan", None)
