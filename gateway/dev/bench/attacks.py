@@ -2,7 +2,9 @@
 
 One row per input of issue 10 §5: a crafted Azure connection string, a marking word
 repeated thousands of times, megabytes of digits and separators, half a million tiny
-content parts and a deeply nested body. A fake provider and the gateway (``haetae
+content parts and a deeply nested body; and large bodies within every limit, which
+are read, scanned and forwarded (a prompt whose e-mail address is pseudonymized,
+megabytes of audio), and a gzip body. A fake provider and the gateway (``haetae
 serve``, a policy that blocks markings, secrets and identifiers and pseudonymizes
 contacts, as the shipped ones do) run in their own processes. Four well-behaved
 clients send small chat completions, first alone (the baseline), then while two
@@ -131,7 +133,10 @@ ATTACKS: dict[str, tuple[str, Callable[[float], bytes]]] = {
     "parts": ("500,000 tiny content parts", parts),
     "allowed-parts": ("60,000 content parts of 12 digits (within every limit)", allowed_parts),
     "nested": ("body nested 1,000 levels", nested),
-    "large-prompt": ("1.5 MB Korean prompt, an e-mail pseudonymized (within every limit)", large_prompt),
+    "large-prompt": (
+        "1.5 MB Korean prompt, an e-mail pseudonymized (within every limit)",
+        large_prompt,
+    ),
     "audio": ("{mb:g} MB of audio in base64 (within every limit)", audio),
     "gzip": ("{mb:g} MB of digits, gzip-compressed", gzipped_digits),
 }
