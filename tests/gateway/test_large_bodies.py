@@ -9,6 +9,7 @@ is read like a plain one, and small requests are answered while a large one is r
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import gzip
 import os
@@ -222,3 +223,27 @@ def test_a_large_body_is_read_by_the_worker_in_pieces() -> None:
     assert assemble(pieces) == orjson.loads(body)
     over = read_large(body, dialect, (200_000, 128, 100_000, 1_000_000))
     assert over == ("scan", None)
+
+
+def test_a_large_upstream_body_is_written_a_piece_at_a_time() -> None:
+    from gateway.upstream.aiohttp_client import _body
+
+    class Writer:
+        def __init__(self) -> None:
+            self.writes: list[int] = []
+            self.data = b""
+
+        async def write(self, chunk: memoryview) -> None:
+            self.writes.append(len(chunk))
+            self.data += bytes(chunk)
+
+    content = os.urandom(2_500_000)
+    payload = _body(content)
+    assert _body(b"") is None and _body(b"{}") == b"{}"
+    assert not isinstance(payload, bytes) and payload is not None
+    assert payload.size == len(content)  # sent with its Content-Length
+    writer = Writer()
+    asyncio.run(payload.write(writer))  # type: ignore[arg-type]
+    assert writer.data == content and max(writer.writes) <= 1024 * 1024
+    assert asyncio.run(payload.as_bytes()) == content
+    assert payload.decode("latin-1") == content.decode("latin-1")
