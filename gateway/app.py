@@ -34,11 +34,12 @@ from gateway.body import ReadBody
 from gateway.detect.processes import ScanProcesses
 from gateway.detect.recognizers.kr.person import preload_name_model
 from gateway.errors import ConfigError
+from gateway.extraction import Extract
 from gateway.extras import require
 from gateway.forward import Forward
 from gateway.identity import Admit, Identify
 from gateway.inline_files import AttachmentScan, upload_document_reader
-from gateway.inspection import Decide, Detect, Extract, Transform
+from gateway.inspection import Decide, Detect
 from gateway.keys import load_edit_key
 from gateway.labels import LabelScan
 from gateway.limits import Limits, build_limits, load_prices
@@ -56,6 +57,7 @@ from gateway.settings import AttachmentSettings, Settings
 from gateway.siem.runner import SiemRunner
 from gateway.siem.setup import build_delivery
 from gateway.telemetry import Telemetry, build_telemetry
+from gateway.transform import Transform
 from gateway.types import ASGIApp, Receive, Scope, Send
 from gateway.upstream import Upstream, build_upstream
 from gateway.upstream.events import StreamLimits
@@ -297,7 +299,7 @@ def build_app(
             ),
             decide,
             limits,
-            Transform(edit_key),
+            Transform(edit_key, processes=scans),
         ),
         forward=Forward(
             telemetry.wrap_upstream(upstream),

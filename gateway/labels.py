@@ -52,7 +52,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 from urllib.parse import unquote_to_bytes
 
-from gateway.providers.dialect import Segment
+from gateway.providers.dialect import Segment, UninspectableContent
 from gateway.upstream.headers import CREDENTIAL_HEADERS, forwarded_header
 
 if TYPE_CHECKING:
@@ -74,6 +74,7 @@ __all__ = [
     "recorded_application",
     "recorded_method",
     "recorded_path",
+    "upstream_path_text",
 ]
 
 log = logging.getLogger("haetae.labels")
@@ -301,6 +302,14 @@ def decoded_path(path: str) -> str | None:
         return unquote_to_bytes(path).decode("utf-8")
     except UnicodeDecodeError:
         return None
+
+
+def upstream_path_text(path: str) -> str:
+    """The upstream URL path percent-decoded; a refusal when it is not UTF-8 text."""
+    decoded = decoded_path(path)
+    if decoded is None:
+        raise UninspectableContent("the URL path is not UTF-8 text")
+    return decoded
 
 
 class LabelScan:

@@ -13,17 +13,14 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from gateway.detect.joined import JoinedViewTooLarge, joined_view, view_allowance
+from gateway.large_bodies import Piece, split_document
 from gateway.providers.dialect import UninspectableContent
 
 if TYPE_CHECKING:
     from gateway.exchange import Exchange
     from gateway.providers.dialect import Dialect
 
-__all__ = ["PRESCREEN_BYTES", "count_values", "json_depth", "limit_message", "prescreen"]
-
-
-#: bodies larger than this are read by a scan worker first (``Extract._prescreen``)
-PRESCREEN_BYTES = 1024 * 1024
+__all__ = ["count_values", "json_depth", "limit_message", "prescreen", "read_large"]
 
 
 def count_values(body: bytes) -> int:
@@ -42,29 +39,49 @@ def prescreen(
     the path, query and headers, scanned too). A body that is not JSON, or not an
     object, passes: the serving process parses it and answers with the exact error.
     """
+    return _verdict(body, dialect, limits, outside)[0]
+
+
+def read_large(
+    body: bytes, dialect: Dialect, limits: tuple[int, int, int, int | None], outside: int = 0
+) -> tuple[str | None, list[Piece] | None]:
+    """``prescreen``'s verdict, and for a JSON object within every limit its document in
+    pieces (``large_bodies.split_document``), which the serving process assembles on a
+    thread without holding the GIL for the whole parse. Runs in a scan worker."""
+    broken, document = _verdict(body, dialect, limits, outside)
+    if broken is not None or document is None:
+        return broken, None
+    return None, split_document(document)
+
+
+def _verdict(
+    body: bytes, dialect: Dialect, limits: tuple[int, int, int, int | None], outside: int
+) -> tuple[str | None, dict[str, Any] | None]:
+    """The limit broken, or None and the document when it is a JSON object the dialect
+    reads."""
     max_values, max_depth, max_segments, max_chars = limits
     if count_values(body) > max_values:
-        return "values"
+        return "values", None
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError:
-        return None
+        return None, None
     if not isinstance(document, dict):
-        return None
+        return None, None
     if json_depth(document, max_depth) > max_depth:
-        return "depth"
+        return "depth", None
     try:
         found = dialect.extract(document)
     except UninspectableContent:
-        return None  # the serving process refuses it with the dialect's own reason
+        return None, None  # the serving process refuses it with the dialect's own reason
     if len(found.segments) > max_segments:
-        return "segments"
+        return "segments", None
     texts = [segment.text for segment in found.segments]
     # what Detect will scan: these, the model, and ``outside`` (path, query, headers)
     model = document.get("model")
     size = sum(map(len, texts)) + outside + (len(model) if isinstance(model, str) else 0)
     if max_chars is not None and size > max_chars:
-        return "scan"
+        return "scan", None
     # the body's places, read joined as Detect reads them (its allowance, its separator)
     from gateway.detect.engine import SEGMENT_SEPARATOR
 
@@ -74,8 +91,8 @@ def prescreen(
     try:
         joined_view(texts, SEGMENT_SEPARATOR, limit=allowance)
     except JoinedViewTooLarge:
-        return "split"
-    return None
+        return "split", None
+    return None, document
 
 
 _LIMITS = {

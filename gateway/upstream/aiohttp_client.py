@@ -114,7 +114,7 @@ class AiohttpUpstream:
                 method,
                 URL(url, encoded=True),  # the caller's path, byte for byte: no re-quoting
                 headers=outgoing,
-                data=content or None,
+                data=_body(content),
                 allow_redirects=False,
                 proxy=self._proxy.url if proxied and self._proxy else None,
                 proxy_headers=self._proxy_headers if proxied else None,
@@ -124,3 +124,44 @@ class AiohttpUpstream:
     async def aclose(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+
+#: a body larger than this is written to the socket a piece at a time
+_PIECE_BYTES = 1024 * 1024
+
+
+def _body(content: bytes) -> bytes | _PiecesPayload | None:
+    if not content:
+        return None
+    return content if len(content) <= _PIECE_BYTES else _PiecesPayload(content)
+
+
+class _PiecesPayload(aiohttp.Payload):
+    """A large request body (up to ``limits.max_body_bytes``), written a piece at a time.
+
+    aiohttp hands raw bytes to the transport in one write, and warns above 1 MiB that
+    it may hold the event loop; here each piece is written and drained in turn. The
+    length is known, so the request keeps its Content-Length.
+    """
+
+    _value: bytes
+
+    def __init__(self, value: bytes) -> None:
+        super().__init__(value, content_type="application/octet-stream")
+        self._size = len(value)
+
+    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
+        return self._value.decode(encoding, errors)
+
+    async def as_bytes(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
+        return self._value
+
+    async def write(self, writer: aiohttp.abc.AbstractStreamWriter) -> None:
+        await self.write_with_length(writer, None)
+
+    async def write_with_length(
+        self, writer: aiohttp.abc.AbstractStreamWriter, content_length: int | None
+    ) -> None:
+        view = memoryview(self._value)[:content_length]
+        for start in range(0, len(view), _PIECE_BYTES):
+            await writer.write(view[start : start + _PIECE_BYTES])

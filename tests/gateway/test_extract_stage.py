@@ -10,7 +10,7 @@ import pytest
 
 from gateway.errors import BadRequest
 from gateway.exchange import Exchange
-from gateway.inspection import Extract
+from gateway.extraction import Extract
 from gateway.providers.endpoints import resolve_endpoint
 
 

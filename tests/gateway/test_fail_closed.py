@@ -11,9 +11,11 @@ import orjson
 import pytest
 
 from gateway.body import ReadBody
+from gateway.extraction import Extract
 from gateway.identity import Identify
-from gateway.inspection import Decide, Detect, Extract, Transform
+from gateway.inspection import Decide, Detect
 from gateway.routing import Route
+from gateway.transform import Transform
 from tests.support.stack import gateway_stack
 from tests.support.values import RRN
 

@@ -13,7 +13,7 @@ import pytest
 
 from gateway.audit import AuditRecord
 from gateway.audit.phases import ended_request
-from gateway.inspection import Extract
+from gateway.extraction import Extract
 from gateway.telemetry import configure_logging
 from tests.support.polling import wait_for
 from tests.support.telemetry import CHAT, Traced, traced_stack

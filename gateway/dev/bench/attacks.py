@@ -2,7 +2,9 @@
 
 One row per input of issue 10 §5: a crafted Azure connection string, a marking word
 repeated thousands of times, megabytes of digits and separators, half a million tiny
-content parts and a deeply nested body. A fake provider and the gateway (``haetae
+content parts and a deeply nested body; and large bodies within every limit, which
+are read, scanned and forwarded (a prompt whose e-mail address is pseudonymized,
+megabytes of audio), and a gzip body. A fake provider and the gateway (``haetae
 serve``, a policy that blocks markings, secrets and identifiers and pseudonymizes
 contacts, as the shipped ones do) run in their own processes. Four well-behaved
 clients send small chat completions, first alone (the baseline), then while two
@@ -19,6 +21,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import gzip
+import io
 import os
 import random
 import sys
@@ -95,6 +100,25 @@ def allowed_parts(_: float) -> bytes:
     return _chat([{"type": "text", "text": f"{rng.randrange(10**12):012d}"} for _ in range(60_000)])
 
 
+def large_prompt(_: float) -> bytes:
+    """A 1.5 MB Korean prompt (600,000 characters) with an e-mail address at its end:
+    within every limit, scanned, the address pseudonymized, written out again, forwarded."""
+    prose = "분기 보고서는 매출과 채용, 출시 계획을 다룹니다. "
+    return _chat(prose * 22_000 + " kim.minsu@example.com 으로 보내 주세요")
+
+
+def audio(megabytes: float) -> bytes:
+    """A prompt with N MB of recorded audio (base64): within every limit, forwarded."""
+    data = base64.b64encode(random.Random(20261207).randbytes(int(megabytes * 750_000)))
+    part = {"type": "input_audio", "input_audio": {"data": data.decode(), "format": "wav"}}
+    return _chat([{"type": "text", "text": "Transcribe this."}, part])
+
+
+def gzipped_digits(megabytes: float) -> bytes:
+    """The digits body, gzip-compressed (sent with ``content-encoding: gzip``)."""
+    return gzip.compress(digits(megabytes), 6)
+
+
 def nested(_: float) -> bytes:
     """A metadata value nested 1,000 levels deep (orjson reads up to 1,024)."""
     return b'{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"metadata":' + (
@@ -109,7 +133,15 @@ ATTACKS: dict[str, tuple[str, Callable[[float], bytes]]] = {
     "parts": ("500,000 tiny content parts", parts),
     "allowed-parts": ("60,000 content parts of 12 digits (within every limit)", allowed_parts),
     "nested": ("body nested 1,000 levels", nested),
+    "large-prompt": (
+        "1.5 MB Korean prompt, an e-mail pseudonymized (within every limit)",
+        large_prompt,
+    ),
+    "audio": ("{mb:g} MB of audio in base64 (within every limit)", audio),
+    "gzip": ("{mb:g} MB of digits, gzip-compressed", gzipped_digits),
 }
+#: inputs sent with a Content-Encoding
+_ENCODED = {"gzip": "gzip"}
 
 
 @dataclass
@@ -118,7 +150,9 @@ class AttackOutcome:
     statuses: dict[int, int]
 
 
-async def _attacker(url: str, body: bytes, minimum: float, limit: float) -> AttackOutcome:
+async def _attacker(
+    url: str, body: bytes, minimum: float, limit: float, headers: dict[str, str]
+) -> AttackOutcome:
     """Send ``body`` again and again for ``minimum`` seconds (at least once)."""
     seconds: list[float] = []
     statuses: dict[int, int] = {}
@@ -128,7 +162,7 @@ async def _attacker(url: str, body: bytes, minimum: float, limit: float) -> Atta
         while not seconds or time.perf_counter() - began < minimum:
             start = time.perf_counter()
             try:
-                async with session.post(url, data=body, headers=_HEADERS) as response:
+                async with session.post(url, data=io.BytesIO(body), headers=headers) as response:
                     await response.read()
                     status = response.status
             except (aiohttp.ClientError, TimeoutError):
@@ -139,9 +173,17 @@ async def _attacker(url: str, body: bytes, minimum: float, limit: float) -> Atta
 
 
 async def _under_attack(
-    url: str, body: bytes, attackers: int, minimum: float, limit: float
+    url: str,
+    body: bytes,
+    attackers: int,
+    minimum: float,
+    limit: float,
+    encoding: str | None = None,
 ) -> tuple[Sample, AttackOutcome]:
-    attack = asyncio.gather(*(_attacker(url, body, minimum, limit) for _ in range(attackers)))
+    headers = _HEADERS | ({"content-encoding": encoding} if encoding else {})
+    attack = asyncio.gather(
+        *(_attacker(url, body, minimum, limit, headers) for _ in range(attackers))
+    )
     await asyncio.sleep(0.05)  # the attack is under way before the others start
     # _good_clients only asks the future whether it is done
     good = await _good_clients(url, 4, cast("asyncio.Future[Any]", attack), 0.0)
@@ -207,7 +249,9 @@ def run_attack_benchmark(
         for name in names:
             label, build = ATTACKS[name]
             body = build(megabytes)
-            good, outcome = asyncio.run(_under_attack(url, body, attackers, seconds, timeout))
+            good, outcome = asyncio.run(
+                _under_attack(url, body, attackers, seconds, timeout, _ENCODED.get(name))
+            )
             watched = _watch(gateway.base_url)
             rows.append(_row(label.format(mb=megabytes), good, base, outcome, watched))
             places.extend(_places(name, watched))

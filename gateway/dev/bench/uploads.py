@@ -21,8 +21,9 @@ import orjson
 
 from gateway.dev.bench.proxy import prompt_of
 from gateway.exchange import Exchange
-from gateway.inspection import Extract, _as_scanned
+from gateway.extraction import Extract
 from gateway.providers.endpoints import resolve_endpoint
+from gateway.transform import as_scanned
 
 __all__ = ["run_upload_benchmark"]
 
@@ -116,7 +117,7 @@ def run_upload_benchmark(quick: bool = False, output: Path | None = None) -> int
             def run(path: str = path, body: bytes = body, kind: bytes = kind) -> None:
                 exchange = _exchange(path, body, kind, policy)
                 loop.run_until_complete(extract(exchange))
-                _as_scanned(exchange)
+                as_scanned(exchange)
 
             run()
             probe = _exchange(path, body, kind, policy)
