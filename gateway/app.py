@@ -56,6 +56,7 @@ from gateway.upstream import Upstream, build_upstream
 from gateway.upstream.events import StreamLimits
 
 if TYPE_CHECKING:
+    from gateway.icap.server import IcapServer
     from gateway.proxy.listener import ProxyListener
 
 __all__ = ["Gateway", "build_app"]
@@ -78,6 +79,8 @@ class Gateway:
     #: the forward proxy (``proxy.listen``), started and stopped with the app
     proxy: ProxyListener | None = None
     pac: ASGIApp | None = None  # GET /proxy.pac, when the proxy is on
+    #: the ICAP server (``icap.listen``), started and stopped with the app
+    icap: IcapServer | None = None
     scans: ScanProcesses | None = None  # worker processes for large scans, if any
     attachments: AttachmentReader | None = None
     _handle: ASGIApp = field(init=False, repr=False)
@@ -150,6 +153,13 @@ class Gateway:
                         failure = f"proxy.listen {self.proxy.settings.listen}: {exc.strerror}"
                         await send({"type": "lifespan.startup.failed", "message": failure})
                         return
+                if self.icap is not None:
+                    try:
+                        await self.icap.start()
+                    except OSError as exc:
+                        failure = f"icap.listen {self.icap.settings.listen}: {exc.strerror}"
+                        await send({"type": "lifespan.startup.failed", "message": failure})
+                        return
                 # Presidio and spaCy leave ~100k long-lived objects; a full GC pass
                 # over them takes ~70 ms and shows up as p99 latency. Freezing them
                 # keeps the collector to what requests allocate.
@@ -163,6 +173,8 @@ class Gateway:
                     await self.siem.stop()
                 if self.proxy is not None:
                     await self.proxy.stop()
+                if self.icap is not None:
+                    await self.icap.stop()
                 await self.rollout.stop()
                 await self.upstream.aclose()
                 if self.scans is not None:
@@ -217,46 +229,48 @@ def build_app(
     shared_files = attachment_store(settings.attachments, redis)
     reader = attachment_reader(settings.attachments, edit_key, shared_files)
     use_document_reader(upload_document_reader(reader))  # uploaded documents and images
+    stages = telemetry.wrap_stages(
+        identify,
+        Route(holder.providers_for),  # after the pipeline picked the request's policy
+        admit,
+        ReadBody(settings.limits.max_body_bytes),
+        Extract(
+            settings.detection.offload_threshold_chars,
+            settings.limits.max_json_depth,
+            settings.limits.max_segments,
+            settings.limits.max_json_values,
+            processes=scans,
+            max_scan_chars=settings.detection.max_scan_chars,
+            reader=reader,
+        ),
+        Detect(
+            holder.engine_for,
+            settings.detection.offload_threshold_chars,
+            labels,
+            max_scan_chars=settings.detection.max_scan_chars,
+            scan_timeout=settings.detection.scan_timeout_seconds,
+            max_concurrent_scans=settings.detection.max_concurrent_scans,
+            max_queued_scan_chars=settings.detection.max_queued_scan_chars,
+            processes=scans,
+            files=AttachmentScan(edit_key, settings.attachments.cache_entries, shared_files),
+        ),
+        decide,
+        Transform(edit_key),
+    )
+    forward = Forward(
+        telemetry.wrap_upstream(upstream),
+        StreamLimits(settings.forward.max_event_bytes, settings.forward.stream_idle_timeout),
+        AnswerInspection(
+            holder.engine_for,
+            edit_key,
+            settings.detection.offload_threshold_chars,
+            settings.detection.max_scan_chars,
+            settings.forward.max_event_bytes,
+        ),
+    )
     pipeline = Pipeline(
-        stages=telemetry.wrap_stages(
-            identify,
-            Route(holder.providers_for),  # after the pipeline picked the request's policy
-            admit,
-            ReadBody(settings.limits.max_body_bytes),
-            Extract(
-                settings.detection.offload_threshold_chars,
-                settings.limits.max_json_depth,
-                settings.limits.max_segments,
-                settings.limits.max_json_values,
-                processes=scans,
-                max_scan_chars=settings.detection.max_scan_chars,
-                reader=reader,
-            ),
-            Detect(
-                holder.engine_for,
-                settings.detection.offload_threshold_chars,
-                labels,
-                max_scan_chars=settings.detection.max_scan_chars,
-                scan_timeout=settings.detection.scan_timeout_seconds,
-                max_concurrent_scans=settings.detection.max_concurrent_scans,
-                max_queued_scan_chars=settings.detection.max_queued_scan_chars,
-                processes=scans,
-                files=AttachmentScan(edit_key, settings.attachments.cache_entries, shared_files),
-            ),
-            decide,
-            Transform(edit_key),
-        ),
-        forward=Forward(
-            telemetry.wrap_upstream(upstream),
-            StreamLimits(settings.forward.max_event_bytes, settings.forward.stream_idle_timeout),
-            AnswerInspection(
-                holder.engine_for,
-                edit_key,
-                settings.detection.offload_threshold_chars,
-                settings.detection.max_scan_chars,
-                settings.forward.max_event_bytes,
-            ),
-        ),
+        stages=stages,
+        forward=forward,
         audit=recorded,
         current_policy=holder.current,
         audit_keys=audit_keys,
@@ -312,6 +326,20 @@ def build_app(
             lambda: holder.active.providers,
             lambda: holder.current().document.default_language,
             judge,
+        )
+    if settings.icap.listen is not None:
+        from gateway.icap.build import build_icap  # only an ICAP deployment loads it
+
+        gateway.icap = build_icap(
+            settings,
+            stages,
+            forward,
+            recorded,
+            holder.current,
+            lambda: holder.active.providers,
+            audit_keys,
+            labels,
+            telemetry,
         )
     return gateway
 
