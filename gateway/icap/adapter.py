@@ -128,6 +128,8 @@ class IcapAdapter:
         }
         task = self._start(scope, _receiver(body, transaction), transaction)
         forwarded = await _first(transaction, task)
+        if transaction.broken is not None:  # the body itself was malformed ICAP
+            raise transaction.broken
         if forwarded is not None:  # refused: the pipeline's response goes back instead
             await self._respond(writer, forwarded)
             return body.in_step
@@ -136,7 +138,7 @@ class IcapAdapter:
         reads = self._settings.answer_wait_seconds > 0 and self._reads_answer(exchange)
         if self._settings.answer_wait_seconds > 0:
             self._waiting.add(transaction)  # before the proxy can send the answer
-        transaction.listening = False  # until the answer comes
+        transaction.stop_listening()  # until the answer comes
         outgoing = _outgoing(head, headers, exchange, reads)
         if outgoing is None and request.allows_204:
             writer.write(self._no_content())
@@ -321,10 +323,11 @@ async def _first(transaction: Transaction, task: asyncio.Task[None]) -> list[Mes
         if not messages:
             waits.add(transaction.forwarded)
         await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        if transaction.forwarded.done() and not messages:
+            getter.cancel()  # what follows belongs to the answer's side
+            return None
         if not getter.done():
             getter.cancel()
-            if transaction.forwarded.done() and not messages:
-                return None
             raise IcapError(500, "the request could not be inspected")  # the task failed
         message = getter.result()
         messages.append(message)
@@ -350,7 +353,11 @@ def _receiver(body: Body, transaction: Transaction) -> Receive:
         if finished:
             await transaction.done.wait()
             return {"type": "http.disconnect"}
-        data = await body.read()
+        try:
+            data = await body.read()
+        except IcapError as error:
+            transaction.broken = error
+            raise
         if data is None:
             finished = True
             return {"type": "http.request", "body": b"", "more_body": False}
@@ -467,9 +474,7 @@ def _status_line(status: int) -> bytes:
     return f"HTTP/1.1 {status} {reason}".encode("ascii")
 
 
-def _answer_headers(
-    response: HttpHead, start: Message, status: int
-) -> list[tuple[bytes, bytes]]:
+def _answer_headers(response: HttpHead, start: Message, status: int) -> list[tuple[bytes, bytes]]:
     """The answer's own headers when the pipeline relayed it; the refusal's if it did not."""
     ours = [(n, v) for n, v in start["headers"] if n not in _FRAMING]
     if start["status"] != status:

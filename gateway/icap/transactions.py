@@ -84,6 +84,7 @@ class Transaction:
     done: asyncio.Event = field(default_factory=asyncio.Event)
     exchange: Exchange | None = None
     task: asyncio.Task[None] | None = None  # the pipeline's, running this request
+    broken: IcapError | None = None  # the request's body broke the protocol
     #: someone reads ``messages``; otherwise the pipeline's output is dropped
     listening: bool = True
 
@@ -91,6 +92,12 @@ class Transaction:
         """The pipeline's ASGI ``send``."""
         if self.listening:
             await self.messages.put(message)
+
+    def stop_listening(self) -> None:
+        """Drop the pipeline's output until someone reads it again (and what is queued)."""
+        self.listening = False
+        while not self.messages.empty():
+            self.messages.get_nowait()
 
     def give_up(self, refusal: Refusal) -> None:
         if not self.answer.done():

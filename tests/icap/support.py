@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import itertools
 import socket
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -113,7 +114,7 @@ class IcapClient:
             return answer
         sections = [item.strip().split("=") for item in headers["encapsulated"].split(",")]
         answer.sections = [name for name, _ in sections]
-        for (name, offset), (_, following) in zip(sections, sections[1:], strict=False):
+        for (_, offset), (_, following) in itertools.pairwise(sections):
             answer.http_head += self._exactly(int(following) - int(offset))
         if sections[-1][0] in ("req-body", "res-body"):
             answer.body = self._chunks()
