@@ -310,11 +310,13 @@ MALFORMED = [
     (b"REQMOD icap://127.0.0.1/other ICAP/1.0\r\nEncapsulated: null-body=0\r\n\r\n", 404),
     (b"RESPMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nEncapsulated: null-body=0\r\n\r\n", 405),
     (
-        b"REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nBad header\r\nEncapsulated: null-body=0\r\n\r\n",
+        b"REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nBad header\r\n"
+        b"Encapsulated: null-body=0\r\n\r\n",
         400,
     ),
     (
-        b"REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nEncapsulated: req-hdr=0, null-body=9\r\n\r\nNOT HTTP\n",
+        b"REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\n"
+        b"Encapsulated: req-hdr=0, null-body=9\r\n\r\nNOT HTTP\n",
         400,
     ),
     (
@@ -358,10 +360,9 @@ def test_an_idle_connection_is_closed_after_the_timeout(tmp_path: Path) -> None:
 
 
 def test_connections_beyond_the_limit_get_503(tmp_path: Path) -> None:
-    with icap_stack(tmp_path, {"icap.max_connections": 1}) as icap:
-        with icap.client() as first:
-            still_in_step(first)  # the one allowed connection is open and served
-            with socket.create_connection(("127.0.0.1", icap.port), timeout=5) as sock:
-                second = IcapClient(sock)
-                assert second.read().status == 503
-                assert second.closed()
+    with icap_stack(tmp_path, {"icap.max_connections": 1}) as icap, icap.client() as first:
+        still_in_step(first)  # the one allowed connection is open and served
+        with socket.create_connection(("127.0.0.1", icap.port), timeout=5) as sock:
+            second = IcapClient(sock)
+            assert second.read().status == 503
+            assert second.closed()

@@ -34,7 +34,7 @@ _STOP_TIMEOUT = 10.0
 
 def find_squid() -> str | None:
     """The squid binary with TLS (ssl-bump) support, if installed."""
-    found = shutil.which("squid") or ("/usr/sbin/squid" if Path("/usr/sbin/squid").exists() else None)
+    found = shutil.which("squid") or shutil.which("squid", path="/usr/sbin:/usr/local/sbin")
     if found is None or not (_HELPERS / "security_file_certgen").exists():
         return None
     return found
@@ -133,17 +133,17 @@ def run_squid(
         # Squid's own user must read the CA and write its logs here
         shutil.copy(ca, folder / "ca.pem")
         shutil.copy(ca_key, folder / "ca-key.pem")
+        certgen = str(_HELPERS / "security_file_certgen")
         subprocess.run(
-            [str(_HELPERS / "security_file_certgen"), "-c", "-s", str(folder / "ssl_db"), "-M", "4MB"],
+            [certgen, "-c", "-s", str(folder / "ssl_db"), "-M", "4MB"],
             check=True,
             capture_output=True,
             timeout=30,
         )
         port = _free_port()
         config = folder / "squid.conf"
-        config.write_text(
-            _config(folder, port, folder / "ca.pem", folder / "ca-key.pem", provider_port, icap_port)
-        )
+        ca, ca_key = folder / "ca.pem", folder / "ca-key.pem"
+        config.write_text(_config(folder, port, ca, ca_key, provider_port, icap_port))
         if os.geteuid() == 0:
             proxy = pwd.getpwnam("proxy")
             for path in [folder, *folder.rglob("*")]:
