@@ -13,23 +13,27 @@ install: $(VENV)/.installed system-packages
 
 # What the gateway needs from the operating system to read attachments: Tesseract
 # with its Korean data (OCR of images), and a Korean font the tests draw screenshots
-# with. Installed with apt-get when missing and possible (apt-get update first);
-# a no-op when present; never a failure: without OCR the gateway says so at
-# start-up and in /readyz, and images are uninspectable (docs/attachments.md).
+# with; and Squid with TLS (squid-openssl), which the ICAP tests and bench run in
+# front of the gateway. Installed with apt-get when missing and possible (apt-get
+# update first); a no-op when present; never a failure: without OCR the gateway says
+# so at start-up and in /readyz, and images are uninspectable (docs/attachments.md);
+# without Squid the ICAP end-to-end tests skip (and fail with CI=true).
 KOREAN_FONT = /usr/share/fonts/truetype/nanum/NanumGothic.ttf
 system-packages:
 	@missing=""; \
 	command -v tesseract >/dev/null 2>&1 || missing="$$missing tesseract-ocr"; \
 	ls /usr/share/tesseract-ocr/*/tessdata/kor.traineddata >/dev/null 2>&1 || missing="$$missing tesseract-ocr-kor"; \
 	test -f $(KOREAN_FONT) || missing="$$missing fonts-nanum"; \
+	test -x /usr/lib/squid/security_file_certgen || missing="$$missing squid-openssl"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 		echo "installing$$missing (apt-get)"; \
 		apt-get update -qq >/dev/null 2>&1 || true; \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1 \
-			|| echo "warning: could not install$$missing; OCR may be unavailable"; \
+			|| echo "warning: could not install$$missing; OCR or the ICAP tests may be unavailable"; \
 	else \
-		echo "warning: missing$$missing (no apt-get or not root); images will be uninspectable"; \
+		echo "warning: missing$$missing (no apt-get or not root); images will be uninspectable" \
+			"and the Squid (ICAP) tests skip"; \
 	fi
 
 $(VENV)/.installed: pyproject.toml uv.lock requirements/bootstrap.txt
