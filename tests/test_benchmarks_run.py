@@ -60,3 +60,15 @@ def test_the_telemetry_bench(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--requests", "5", "--rounds", "2"]) == 0
     rows = _table_rows(capsys.readouterr().out)
     assert rows and rows[0].startswith("| off ")
+
+
+def test_the_icap_bench(capsys: pytest.CaptureFixture[str]) -> None:
+    from gateway.dev.bench.icap import run_icap_benchmark
+    from gateway.dev.testing.squid import find_squid
+    from tests.support.services import unavailable
+
+    if find_squid() is None:
+        unavailable("squid (Debian package squid-openssl) is not installed")
+    assert run_icap_benchmark(quick=True) == 0
+    rows = _table_rows(capsys.readouterr().out)
+    assert len(rows) == 4 and all(row.endswith("| 0 |") for row in rows)  # no request failed

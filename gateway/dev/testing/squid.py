@@ -63,9 +63,17 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class _Adaptation:
+    icap_port: int | None  # None: Squid alone
+    respmod: bool  # answers too, not only requests
+    provider_tls: bool  # the provider is reached over TLS (else plain HTTP on loopback)
+
+
 def _config(
-    folder: Path, port: int, ca: Path, ca_key: Path, provider_port: int, icap_port: int | None
+    folder: Path, port: int, ca: Path, ca_key: Path, provider_port: int, how: _Adaptation
 ) -> str:
+    peer_tls = f"tls tls-cafile={ca} " if how.provider_tls else ""
     lines = [
         f"http_port 127.0.0.1:{port} ssl-bump tls-cert={ca} tls-key={ca_key} "
         "generate-host-certificates=on dynamic_cert_mem_cache_size=4MB",
@@ -82,7 +90,7 @@ def _config(
         "http_access deny all",
         # the provider: a TLS origin server on loopback, whatever host the client named
         f"cache_peer 127.0.0.1 parent {provider_port} 0 no-query no-digest originserver "
-        f"tls tls-cafile={ca} name=provider",
+        f"{peer_tls}name=provider",
         "cache_peer_access provider allow all",
         "never_direct allow all",
         "cache deny all",
@@ -98,8 +106,8 @@ def _config(
         "forwarded_for delete",
         "via off",
     ]
-    if icap_port is not None:
-        icap = f"icap://127.0.0.1:{icap_port}"
+    if how.icap_port is not None:
+        icap = f"icap://127.0.0.1:{how.icap_port}"
         lines += [
             "icap_enable on",
             "icap_send_client_ip on",
@@ -109,12 +117,15 @@ def _config(
             "icap_preview_enable on",
             "icap_persistent_connections on",
             f"icap_service haetae_req reqmod_precache {icap}/reqmod bypass=0",
-            f"icap_service haetae_resp respmod_precache {icap}/respmod bypass=0",
             "adaptation_access haetae_req allow all",
-            "adaptation_access haetae_resp allow all",
-            # pairs each answer with its request in Haetae (icap.transaction_header)
-            'adaptation_meta X-Haetae-Transaction "%master_xaction"',
         ]
+        if how.respmod:
+            lines += [
+                f"icap_service haetae_resp respmod_precache {icap}/respmod bypass=0",
+                "adaptation_access haetae_resp allow all",
+                # pairs each answer with its request in Haetae (icap.transaction_header)
+                'adaptation_meta X-Haetae-Transaction "%master_xaction"',
+            ]
     if os.geteuid() == 0:  # Squid will not run as root; the folder is handed to its user
         lines.append("cache_effective_user proxy")
     return "\n".join(lines) + "\n"
@@ -122,9 +133,21 @@ def _config(
 
 @contextlib.contextmanager
 def run_squid(
-    ca: Path, ca_key: Path, provider_port: int, icap_port: int | None = None
+    ca: Path,
+    ca_key: Path,
+    provider_port: int,
+    icap_port: int | None = None,
+    *,
+    respmod: bool = True,
+    provider_tls: bool = True,
 ) -> Iterator[Squid]:
-    """Start Squid on a free loopback port; stop it (and its helpers) on leaving."""
+    """Start Squid on a free loopback port; stop it (and its helpers) on leaving.
+
+    ``icap_port``: Haetae's ICAP server, for requests and (``respmod``) answers;
+    None: Squid alone. ``provider_tls``: the provider on ``provider_port`` speaks TLS
+    with a certificate the CA signed for 127.0.0.1.
+    """
+    how = _Adaptation(icap_port, respmod, provider_tls)
     binary = find_squid()
     if binary is None:
         raise FileNotFoundError("squid (Debian package squid-openssl) is not installed")
@@ -143,7 +166,7 @@ def run_squid(
         port = _free_port()
         config = folder / "squid.conf"
         ca, ca_key = folder / "ca.pem", folder / "ca-key.pem"
-        config.write_text(_config(folder, port, ca, ca_key, provider_port, icap_port))
+        config.write_text(_config(folder, port, ca, ca_key, provider_port, how))
         if os.geteuid() == 0:
             proxy = pwd.getpwnam("proxy")
             for path in [folder, *folder.rglob("*")]:
