@@ -213,3 +213,16 @@ def test_compose_publishes_each_replicas_forward_proxy() -> None:
         (mapping,) = [p for p in services[name]["ports"] if p.endswith(f":{port}")]
         published.append(mapping.split(":")[0])
     assert len(set(published)) == 2
+
+
+def test_compose_publishes_each_replicas_icap_port() -> None:
+    services = compose()["services"]
+    published = []
+    for name in REPLICAS:
+        settings = replica_settings(services[name])
+        assert settings.icap.listen is not None
+        host, port = settings.icap.address()
+        assert host == "0.0.0.0"
+        (mapping,) = [p for p in services[name]["ports"] if p.endswith(f":{port}")]
+        published.append(mapping.split(":")[0])
+    assert len(set(published)) == 2
