@@ -24,16 +24,22 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import http
 import ipaddress
-import json
 import logging
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
-import orjson
-
+from gateway.icap.messages import (
+    FRAMING,
+    answer_headers,
+    outgoing_request,
+    request_as_received,
+    request_line,
+    status_line,
+    status_of,
+    target_of,
+)
 from gateway.icap.protocol import (
     LAST_CHUNK,
     Body,
@@ -57,7 +63,6 @@ __all__ = ["IcapAdapter"]
 
 log = logging.getLogger("haetae.icap")
 
-_FRAMING = frozenset({b"content-length", b"transfer-encoding"})
 _MAX_NAME = 200
 
 
@@ -99,8 +104,8 @@ class IcapAdapter:
         head = request.req_head
         if head is None:
             raise IcapError(400, "REQMOD without an encapsulated request head")
-        method, target = _request_line(head)
-        parts = _target(target, head.get(b"host"))
+        method, target = request_line(head)
+        parts = target_of(target, head.get(b"host"))
         provider = self._destinations.classify(parts[0]).provider if parts else None
         if parts is None or provider is None:
             return await self.unchanged(request, body, writer)
@@ -109,7 +114,7 @@ class IcapAdapter:
         headers = [
             (name.lower(), value)
             for name, value in head.headers
-            if name.lower() not in _FRAMING and name.lower() not in self._typed_identity
+            if name.lower() not in FRAMING and name.lower() not in self._typed_identity
         ]
         prefix = b"/" + provider.id.encode("ascii")
         scope: dict[str, Any] = {
@@ -139,11 +144,11 @@ class IcapAdapter:
         if self._settings.answer_wait_seconds > 0:
             self._waiting.add(transaction)  # before the proxy can send the answer
         transaction.stop_listening()  # until the answer comes
-        outgoing = _outgoing(head, headers, exchange, reads)
+        outgoing = outgoing_request(head, headers, exchange, reads)
         if outgoing is None and request.allows_204:
             writer.write(self._no_content())
         else:
-            start_line, out_headers, out_body = outgoing or _as_received(head, exchange)
+            start_line, out_headers, out_body = outgoing or request_as_received(head, exchange)
             heads = [("req-hdr", adapted_head(start_line, out_headers))]
             heads.append(("req-body", b"") if out_body else ("null-body", b""))
             writer.write(icap_message(200, self._headers(), heads))  # type: ignore[arg-type]
@@ -165,8 +170,14 @@ class IcapAdapter:
         if request.req_head is not None:
             found = self._waiting.take(self._key(request, request.req_head, peer))
         if found is None:  # not an AI API's answer, or its request was not seen here
+            if request.req_head is not None and self._is_api(request.req_head):
+                log.warning(
+                    "icap answer from an AI API without its request (answered by another "
+                    "process, or after icap.answer_wait_seconds): passed unjudged client=%s",
+                    peer,
+                )
             return await self.unchanged(request, body, writer)
-        status = _status(response)
+        status = status_of(response)
         exchange = found.exchange
         assert exchange is not None
         if not self._reads_answer(exchange):  # nothing to judge: recorded, left as it is
@@ -180,8 +191,8 @@ class IcapAdapter:
         start = await _next(found, task)
         if start is None:
             raise IcapError(500, "the answer could not be inspected")
-        fields = _answer_headers(response, start, status)
-        head = adapted_head(_status_line(start["status"]), fields)
+        fields = answer_headers(response, start, status)
+        head = adapted_head(status_line(start["status"]), fields)
         writer.write(icap_message(200, self._headers(), [("res-hdr", head), ("res-body", b"")]))
         while (message := await _next(found, task)) is not None:
             writer.write(chunk(message.get("body", b"")))
@@ -216,6 +227,13 @@ class IcapAdapter:
         await writer.drain()
         return True
 
+    def _is_api(self, head: HttpHead) -> bool:
+        try:
+            parts = target_of(request_line(head)[1], head.get(b"host"))
+        except IcapError:
+            return False
+        return parts is not None and self._destinations.classify(parts[0]).provider is not None
+
     def _headers(self) -> list[tuple[str, str]]:
         return [("ISTag", self._istag())]
 
@@ -225,9 +243,9 @@ class IcapAdapter:
     async def _respond(self, writer: asyncio.StreamWriter, messages: list[Message]) -> None:
         start, *parts = messages
         content = b"".join(part.get("body", b"") for part in parts)
-        fields = [(n, v) for n, v in start["headers"] if n not in _FRAMING]
+        fields = [(n, v) for n, v in start["headers"] if n not in FRAMING]
         fields.append((b"content-length", str(len(content)).encode()))
-        head = adapted_head(_status_line(start["status"]), fields)
+        head = adapted_head(status_line(start["status"]), fields)
         writer.write(icap_message(200, self._headers(), [("res-hdr", head), ("res-body", b"")]))
         writer.write(chunk(content) + LAST_CHUNK)
         await writer.drain()
@@ -364,123 +382,6 @@ def _receiver(body: Body, transaction: Transaction) -> Receive:
         return {"type": "http.request", "body": data, "more_body": True}
 
     return receive
-
-
-def _request_line(head: HttpHead) -> tuple[str, bytes]:
-    parts = head.start_line.split(b" ")
-    if len(parts) != 3 or not parts[0].isalpha() or not parts[2].startswith(b"HTTP/"):
-        raise IcapError(400, "malformed encapsulated request line")
-    return parts[0].decode("ascii"), parts[1]
-
-
-def _target(target: bytes, host_header: bytes | None) -> tuple[str, str, bytes, bytes] | None:
-    """(host, scheme, raw path, query) of an absolute- or origin-form target."""
-    text = target.decode("latin-1")
-    if text.lower().startswith(("http://", "https://")):
-        parts = urlsplit(text)
-        host, scheme = parts.hostname, parts.scheme.lower()
-        path = parts.path or "/"
-        query = parts.query
-    elif text.startswith("/") and host_header:
-        host = urlsplit("//" + host_header.decode("latin-1")).hostname
-        scheme = "https"
-        path, _, query = text.partition("?")
-    else:
-        return None
-    if not host:
-        return None
-    return host.lower(), scheme, path.encode("latin-1"), query.encode("latin-1")
-
-
-def _outgoing(
-    head: HttpHead, sent: list[tuple[bytes, bytes]], exchange: Exchange, reads: bool
-) -> tuple[bytes, list[tuple[bytes, bytes]], bytes] | None:
-    """The request as the pipeline let it go, or None when it is the one received."""
-    headers = list(exchange.headers)
-    changed = headers != sent or len(sent) != sum(
-        1 for name, _ in head.headers if name.lower() not in _FRAMING
-    )
-    if reads:
-        encoding = next((v for n, v in headers if n == b"accept-encoding"), None)
-        if encoding is not None and encoding.strip().lower() != b"identity":
-            headers = [(n, v) for n, v in headers if n != b"accept-encoding"]
-            headers.append((b"accept-encoding", b"identity"))
-            changed = True
-    start_line = head.start_line
-    if exchange.outgoing_query is not None and exchange.outgoing_query != exchange.query:
-        method, target, version = start_line.split(b" ")
-        base = target.split(b"?", 1)[0]
-        start_line = b" ".join((method, base + b"?" + exchange.outgoing_query, version))
-        changed = True
-    body = exchange.body
-    if not _body_unchanged(exchange):
-        body = exchange.outgoing_body or b""
-        changed = True
-    if not changed:
-        return None
-    if body or head.get(b"content-length") is not None:
-        headers.append((b"content-length", str(len(body)).encode()))
-    return start_line, headers, body
-
-
-def _as_received(
-    head: HttpHead, exchange: Exchange
-) -> tuple[bytes, list[tuple[bytes, bytes]], bytes]:
-    """The request unchanged, for a proxy that does not take 204 outside a preview."""
-    headers = [(n, v) for n, v in exchange.headers if n not in _FRAMING]
-    if exchange.body or head.get(b"content-length") is not None:
-        headers.append((b"content-length", str(len(exchange.body)).encode()))
-    return head.start_line, headers, exchange.body
-
-
-def _body_unchanged(exchange: Exchange) -> bool:
-    """The body leaves as received: the bytes, or the same JSON without repeated keys.
-
-    Transform writes a parsed body out again so that what leaves is what was
-    scanned; for ICAP, the received bytes may go instead when they hold the same
-    document and no key twice (where another parser could read another value).
-    """
-    out = exchange.outgoing_body
-    if out is None or out == exchange.body:
-        return True
-    try:
-        if orjson.dumps(orjson.loads(exchange.body)) != out:
-            return False
-        json.loads(exchange.body, object_pairs_hook=_no_repeated_keys)
-    except (orjson.JSONDecodeError, ValueError, RecursionError):
-        return False
-    return True
-
-
-def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        raise ValueError("a key appears twice")
-    return result
-
-
-def _status(head: HttpHead) -> int:
-    parts = head.start_line.split(b" ", 2)
-    if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
-        raise IcapError(400, "malformed encapsulated status line")
-    return int(parts[1])
-
-
-def _status_line(status: int) -> bytes:
-    try:
-        reason = http.HTTPStatus(status).phrase
-    except ValueError:
-        reason = "Unknown"
-    return f"HTTP/1.1 {status} {reason}".encode("ascii")
-
-
-def _answer_headers(response: HttpHead, start: Message, status: int) -> list[tuple[bytes, bytes]]:
-    """The answer's own headers when the pipeline relayed it; the refusal's if it did not."""
-    ours = [(n, v) for n, v in start["headers"] if n not in _FRAMING]
-    if start["status"] != status:
-        return ours
-    kept = [(n, v) for n, v in response.headers if n.lower() not in _FRAMING]
-    return kept + [(n, v) for n, v in ours if n.startswith(b"x-haetae-")]
 
 
 def _base64_text(text: str) -> str | None:

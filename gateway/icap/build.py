@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 
 from gateway.audit import AuditStore
@@ -21,6 +22,8 @@ from gateway.telemetry import Telemetry
 
 __all__ = ["build_icap"]
 
+log = logging.getLogger("haetae.icap")
+
 
 def build_icap(
     settings: Settings,
@@ -39,6 +42,13 @@ def build_icap(
     kept, its upstream swapped for the proxy's RESPMOD.
     """
     config = settings.icap
+    if settings.listen.workers > 1 and config.answer_wait_seconds > 0:
+        log.warning(
+            "icap with listen.workers %d: a RESPMOD meets its REQMOD only in the same "
+            "process; answers reaching another worker pass unjudged and their requests "
+            "complete as icap_answer_not_seen (run ICAP replicas with one worker)",
+            settings.listen.workers,
+        )
     waiting = Waiting(config.max_waiting)
     identify, *rest = stages
     assert identify.name == "identify", "the ICAP front wraps the identify stage"
