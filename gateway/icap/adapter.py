@@ -177,6 +177,8 @@ class IcapAdapter:
                     peer,
                 )
             return await self.unchanged(request, body, writer)
+        if found.answer.done():  # gave up waiting a moment ago: too late to judge it here
+            return await self.unchanged(request, body, writer)
         status = status_of(response)
         exchange = found.exchange
         assert exchange is not None

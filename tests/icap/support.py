@@ -170,10 +170,16 @@ def _message(
 
 
 def http_request(
-    url: str, body: bytes | None, headers: Mapping[str, str] | None = None, method: str = "POST"
+    url: str,
+    body: bytes | None,
+    headers: Mapping[str, str] | None = None,
+    method: str = "POST",
+    origin_form: bool = False,
 ) -> bytes:
+    """An HTTP request head for ``url``: absolute-form (as proxies send it), or origin-form."""
     host = url.split("/")[2]
-    lines = [f"{method} {url} HTTP/1.1", f"Host: {host}"]
+    target = "/" + url.split("/", 3)[3] if origin_form else url
+    lines = [f"{method} {target} HTTP/1.1", f"Host: {host}"]
     if body is not None:
         lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
     lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
@@ -188,10 +194,11 @@ def reqmod(
     http_headers: Mapping[str, str] | None = None,
     preview: int | None = None,
     method: str = "POST",
+    origin_form: bool = False,
 ) -> bytes:
     """A REQMOD of ``method url`` with ``body``; with ``preview``, only the preview's part."""
     headers = {"Allow": "204", **(icap_headers or {})}
-    head = http_request(url, body, http_headers, method)
+    head = http_request(url, body, http_headers, method, origin_form)
     return _message("REQMOD", "reqmod", [("req-hdr", head)], body, headers, preview)
 
 

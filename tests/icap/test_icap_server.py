@@ -366,3 +366,33 @@ def test_connections_beyond_the_limit_get_503(tmp_path: Path) -> None:
             second = IcapClient(sock)
             assert second.read().status == 503
             assert second.closed()
+
+
+def test_a_body_spaced_as_sdks_send_it_is_still_unchanged(client: IcapClient) -> None:
+    spaced = b'{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}'
+    client.send(reqmod(OPENAI, spaced))
+    assert client.read().status == 204
+
+
+def test_a_key_given_twice_is_sent_on_as_scanned_not_as_received(client: IcapClient) -> None:
+    """Another parser could read the first copy, which was never the one judged."""
+    twice = b'{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], '
+    twice += b'"messages": [{"role": "user", "content": "hello"}]}'
+    client.send(reqmod(OPENAI, twice))
+    answer = client.read()
+    assert answer.status == 200 and answer.sections == ["req-hdr", "req-body"]
+    assert answer.body.count(b'"messages"') == 1
+
+
+def test_an_edited_query_value_changes_the_request_line(client: IcapClient) -> None:
+    url = f"https://api.openai.com/v1/models?note={EMAIL}"
+    client.send(reqmod(url, None, method="GET"))
+    answer = client.read()
+    assert answer.status == 200 and answer.sections == ["req-hdr", "null-body"]
+    line = answer.http_head.split(b"\r\n", 1)[0].decode()
+    assert line.startswith("GET https://api.openai.com/v1/models?note=") and EMAIL not in line
+
+
+def test_an_origin_form_request_is_routed_by_its_host_header(client: IcapClient) -> None:
+    client.send(reqmod(OPENAI, chat(f"rrn {RRN}"), origin_form=True))
+    assert client.read().http_status == 403
