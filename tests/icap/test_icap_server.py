@@ -297,6 +297,12 @@ def test_an_audit_store_that_cannot_record_refuses_with_503(tmp_path: Path) -> N
 
 
 MALFORMED = [
+    (b"REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nEncapsulated: null-body=0\r\n\r\n", 400),
+    (
+        b"RESPMOD icap://127.0.0.1/respmod ICAP/1.0\r\nEncapsulated: req-hdr=0, null-body=34\r\n"
+        b"\r\nGET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n",
+        400,
+    ),
     (b"HELLO\r\n\r\n", 400),
     (b"REQMOD icap://127.0.0.1/reqmod ICAP/2.0\r\nEncapsulated: null-body=0\r\n\r\n", 505),
     (b"PATCH icap://127.0.0.1/reqmod ICAP/1.0\r\nEncapsulated: null-body=0\r\n\r\n", 501),
@@ -396,3 +402,26 @@ def test_an_edited_query_value_changes_the_request_line(client: IcapClient) -> N
 def test_an_origin_form_request_is_routed_by_its_host_header(client: IcapClient) -> None:
     client.send(reqmod(OPENAI, chat(f"rrn {RRN}"), origin_form=True))
     assert client.read().http_status == 403
+
+
+def test_an_ai_answer_without_its_request_is_logged_and_left_alone(
+    client: IcapClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    unseen = "https://api.openai.com/v1/embeddings"  # no request to it waits here
+    client.send(respmod(unseen, 200, b'{"data": []}', preview=0))
+    assert client.read().status == 204
+    assert "icap answer from an AI API without its request" in caplog.text
+    still_in_step(client)
+
+
+def test_a_client_ip_that_is_no_address_is_not_believed(
+    icap: IcapStack, client: IcapClient
+) -> None:
+    headers = {"X-Client-IP": "10.0.0.1; drop table", "X-Authenticated-User": "park"}
+    client.send(reqmod(OPENAI, chat("who am i"), icap_headers=headers))
+    assert client.read().status == 204
+    record = wait_for(
+        lambda: next((r for r in reversed(icap.stack.audit_tail(30)) if r.user == "park"), None),
+        5,
+    )
+    assert record.client_address == "127.0.0.1"
