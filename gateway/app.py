@@ -146,20 +146,10 @@ class Gateway:
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
                 await self.rollout.start()  # joins the shared policy before serving
-                if self.proxy is not None:
-                    try:
-                        await self.proxy.start()
-                    except OSError as exc:
-                        failure = f"proxy.listen {self.proxy.settings.listen}: {exc.strerror}"
-                        await send({"type": "lifespan.startup.failed", "message": failure})
-                        return
-                if self.icap is not None:
-                    try:
-                        await self.icap.start()
-                    except OSError as exc:
-                        failure = f"icap.listen {self.icap.settings.listen}: {exc.strerror}"
-                        await send({"type": "lifespan.startup.failed", "message": failure})
-                        return
+                failure = await self._start_listeners()
+                if failure is not None:
+                    await send({"type": "lifespan.startup.failed", "message": failure})
+                    return
                 # Presidio and spaCy leave ~100k long-lived objects; a full GC pass
                 # over them takes ~70 ms and shows up as p99 latency. Freezing them
                 # keeps the collector to what requests allocate.
@@ -185,6 +175,16 @@ class Gateway:
                 await asyncio.to_thread(self.telemetry.shutdown)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def _start_listeners(self) -> str | None:
+        """Start the forward proxy and the ICAP server, if on; why one could not bind."""
+        for setting, listener in (("proxy.listen", self.proxy), ("icap.listen", self.icap)):
+            if listener is not None:
+                try:
+                    await listener.start()
+                except OSError as exc:
+                    return f"{setting} {listener.settings.listen}: {exc.strerror}"
+        return None
 
 
 def build_app(

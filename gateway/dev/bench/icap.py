@@ -27,6 +27,7 @@ from pathlib import Path
 import httpx
 import orjson
 
+from gateway.dev.bench.forward_proxy import _batch
 from gateway.dev.bench.proxy import ROOT, Sample, _Child, _free_port, chat_body
 from gateway.dev.testing.ca import issue_certificate, make_ca
 from gateway.dev.testing.squid import Squid, find_squid, run_squid
@@ -66,16 +67,6 @@ def _gateway(workdir: Path, upstream_url: str, answer_wait: float) -> Iterator[i
         child.stop()
 
 
-async def _batch(client: httpx.AsyncClient, body: bytes, count: int, out: Sample) -> None:
-    headers = {"content-type": "application/json", "authorization": "Bearer sk-bench"}
-    for _ in range(count):
-        began = time.perf_counter()
-        response = await client.post(_URL, content=body, headers=headers)
-        out.latencies_ms.append((time.perf_counter() - began) * 1000)
-        if response.status_code != 200:
-            out.errors += 1
-
-
 async def _compare(
     alone: Squid, guarded: Squid, ca: Path, size: int, total: int, concurrency: int
 ) -> tuple[Sample, Sample]:
@@ -94,14 +85,14 @@ async def _compare(
         targets = [(plain, baseline), (adapted, icap)]
         for client, _ in targets:  # warm up: connections, bumped certificates, caches
             await asyncio.gather(
-                *(_batch(client, body, 10, Sample([], 0, 0)) for _ in range(concurrency))
+                *(_batch(client, _URL, body, 10, Sample([], 0, 0)) for _ in range(concurrency))
             )
         per_batch = 25
         for _ in range(max(1, total // (per_batch * concurrency))):
             for client, sample in targets:
                 began = time.perf_counter()
                 await asyncio.gather(
-                    *(_batch(client, body, per_batch, sample) for _ in range(concurrency))
+                    *(_batch(client, _URL, body, per_batch, sample) for _ in range(concurrency))
                 )
                 sample.seconds += time.perf_counter() - began
     return baseline, icap
