@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 from collections.abc import Callable
@@ -35,6 +36,7 @@ log = logging.getLogger("haetae.icap")
 _SERVICES = {"/reqmod": "REQMOD", "/respmod": "RESPMOD"}
 
 
+@functools.lru_cache(maxsize=8)
 def istag_for(policy_version: str) -> str:
     """The service tag: it changes when the policy does, so the proxy drops what it cached."""
     digest = hashlib.sha256(policy_version.encode()).hexdigest()[:24]
