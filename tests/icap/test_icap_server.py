@@ -425,3 +425,83 @@ def test_a_client_ip_that_is_no_address_is_not_believed(
         5,
     )
     assert record.client_address == "127.0.0.1"
+
+
+ANSWER_RULES = """
+policy: icap-answers
+rules:
+  - id: pseudonymize-mail
+    when: { entities: [EMAIL_ADDRESS] }
+    action: pseudonymize
+  - id: no-identifiers-in-answers
+    when: { entities: [KR_RRN] }
+    direction: response
+    action: block
+    message:
+      en: The answer held an identifier.
+      ko: 답변에 고유식별정보가 있습니다.
+tests:
+  - name: a resident number in an answer is blocked
+    response: { text: "900101-1234568" }
+    expect: { action: block, rules: [no-identifiers-in-answers] }
+"""
+
+
+@pytest.fixture(scope="module")
+def answering(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IcapStack]:
+    with icap_stack(tmp_path_factory.mktemp("answers"), policy_text=ANSWER_RULES) as stack:
+        yield stack
+
+
+def _completion(text: str) -> bytes:
+    return orjson.dumps(
+        {"choices": [{"index": 0, "message": {"role": "assistant", "content": text}}]}
+    )
+
+
+def test_a_pseudonym_in_the_answer_is_restored_for_the_caller(answering: IcapStack) -> None:
+    tag = {"X-Haetae-Transaction": "pseudo-1"}
+    with answering.client() as client:
+        client.send(
+            reqmod(
+                OPENAI,
+                chat(f"mail {EMAIL}"),
+                icap_headers=tag,
+                http_headers={"Accept-Encoding": "gzip"},
+            )
+        )
+        request = client.read()
+        assert request.status == 200 and EMAIL not in request.body.decode()
+        assert request.http_header("accept-encoding") == "identity"  # the answer must be readable
+        sent = orjson.loads(request.body)["messages"][0]["content"]
+        pseudonym = sent.removeprefix("mail ")
+        client.send(respmod(OPENAI, 200, _completion(f"I wrote to {pseudonym}."), icap_headers=tag))
+        answer = client.read()
+        content = orjson.loads(answer.body)["choices"][0]["message"]["content"]
+        assert content == f"I wrote to {EMAIL}."
+        assert answer.http_header("content-length") is None  # the length changed; Squid frames it
+
+
+def test_an_answer_a_rule_blocks_is_replaced_by_the_providers_error(answering: IcapStack) -> None:
+    tag = {"X-Haetae-Transaction": "block-1", "X-Authenticated-User": "choi"}
+    with answering.client() as client:
+        client.send(reqmod(OPENAI, chat("my number?"), icap_headers=tag))
+        assert client.read().status == 204
+        client.send(respmod(OPENAI, 200, _completion(f"It is {RRN}."), icap_headers=tag))
+        answer = client.read()
+        assert answer.http_status == 403
+        assert "The answer held an identifier." in orjson.loads(answer.body)["error"]["message"]
+        assert RRN not in answer.body.decode()
+        still_in_step(client)
+    record = wait_for(
+        lambda: next(
+            (
+                r
+                for r in answering.stack.audit_tail(30)
+                if r.decision == "complete" and r.user == "choi"
+            ),
+            None,
+        ),
+        5,
+    )
+    assert record.status == 403
