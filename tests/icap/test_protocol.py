@@ -11,6 +11,7 @@ from gateway.icap.adapter import IcapAdapter
 from gateway.icap.messages import request_line, status_line, status_of, target_of
 from gateway.icap.protocol import Body, IcapError, Limits, parse_http_head, parse_icap_head
 from gateway.icap.transactions import AnswerNotSeen, Transaction, Vouched, Waiting
+from gateway.proxy.destinations import Destinations
 from gateway.settings import IcapSettings, TrustedHeaderSettings
 from tests.icap.support import b64
 
@@ -123,15 +124,8 @@ def _adapter(encoding: str) -> IcapAdapter:
         return None
 
     settings = IcapSettings(user_encoding=encoding)  # type: ignore[arg-type]
-    return IcapAdapter(
-        handle,
-        None,
-        Waiting(1),
-        settings,
-        TrustedHeaderSettings(),
-        bool,
-        lambda: '"t"',  # type: ignore[arg-type]
-    )
+    nowhere = Destinations(dict)  # no provider: names are all this needs
+    return IcapAdapter(handle, nowhere, Waiting(1), settings, TrustedHeaderSettings(), bool, str)
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ import httpx
 import openai
 import orjson
 import pytest
+from openai.types.chat import ChatCompletionMessageParam
 
 from gateway.audit import AuditRecord
 from gateway.dev.testing import FakeUpstream, ServerThread
@@ -123,10 +124,10 @@ def test_an_answer_is_inspected_on_its_way_back(
     through: SquidPath, client: openai.OpenAI, stream: bool
 ) -> None:
     through.fake.scripted = ScriptedAnswer(("Your number is ", RRN[:6], RRN[6:], "."))
-    messages = [{"role": "user", "content": "what is my number?"}]
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "what is my number?"}]
     if stream:
         parts = client.chat.completions.create(model="gpt-4o-mini", messages=messages, stream=True)
-        text = "".join(c.choices[0].delta.content or "" for c in parts if c.choices)
+        text = "".join(chunk.choices[0].delta.content or "" for chunk in parts if chunk.choices)
     else:
         answer = client.chat.completions.create(model="gpt-4o-mini", messages=messages)
         text = answer.choices[0].message.content or ""
