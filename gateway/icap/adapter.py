@@ -182,7 +182,8 @@ class IcapAdapter:
         status = status_of(response)
         exchange = found.exchange
         assert exchange is not None
-        if not self._reads_answer(exchange):  # nothing to judge: recorded, left as it is
+        if request.body_section is None or not self._reads_answer(exchange):
+            # nothing to judge (no rule reads it, or no body): recorded, left as it is
             found.answer.set_result(IcapAnswer(status, response.headers, None))
             return await self.unchanged(request, body, writer)
         await body.ask_for_rest()  # all of it, before anything goes back

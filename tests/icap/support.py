@@ -205,7 +205,7 @@ def reqmod(
 def respmod(
     url: str,
     status: int,
-    body: bytes,
+    body: bytes | None,
     *,
     icap_headers: Mapping[str, str] | None = None,
     response_headers: Mapping[str, str] | None = None,
@@ -215,7 +215,7 @@ def respmod(
     headers = {"Allow": "204", **(icap_headers or {})}
     request = http_request(url, request_body)
     lines = [f"HTTP/1.1 {status} OK", "Content-Type: application/json"]
-    lines += [f"Content-Length: {len(body)}"]
+    lines += [f"Content-Length: {len(body or b'')}"]
     lines += [f"{k}: {v}" for k, v in (response_headers or {}).items()]
     response = ("\r\n".join(lines) + "\r\n\r\n").encode()
     heads = [("req-hdr", request), ("res-hdr", response)]

@@ -505,3 +505,22 @@ def test_an_answer_a_rule_blocks_is_replaced_by_the_providers_error(answering: I
         5,
     )
     assert record.status == 403
+
+
+def test_an_answer_without_a_body_is_204_and_completes_the_record(
+    icap: IcapStack, client: IcapClient
+) -> None:
+    tag = {"X-Haetae-Transaction": "empty-1", "X-Authenticated-User": "han"}
+    client.send(reqmod(OPENAI, chat("nothing back"), icap_headers=tag))
+    assert client.read().status == 204
+    client.send(respmod(OPENAI, 204, None, icap_headers=tag))
+    assert client.read().status == 204
+    still_in_step(client)
+    record = wait_for(
+        lambda: next(
+            (r for r in icap.stack.audit_tail(30) if r.decision == "complete" and r.user == "han"),
+            None,
+        ),
+        5,
+    )
+    assert record.status == 204
