@@ -62,6 +62,7 @@ def test_the_telemetry_bench(capsys: pytest.CaptureFixture[str]) -> None:
     assert rows and rows[0].startswith("| off ")
 
 
+@pytest.mark.timeout(600)  # two gateways and three Squids start, on a busy machine slowly
 def test_the_icap_bench(capsys: pytest.CaptureFixture[str]) -> None:
     from gateway.dev.bench.icap import run_icap_benchmark
     from gateway.dev.testing.squid import find_squid

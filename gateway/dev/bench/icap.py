@@ -118,7 +118,7 @@ def run_icap_benchmark(quick: bool = False, output: Path | None = None) -> int:
     if find_squid() is None:
         print("squid (Debian package squid-openssl) is not installed: make system-packages")
         return 1
-    scale = 0.1 if quick else 1.0
+    scale = 0.05 if quick else 1.0
     workdir = Path(tempfile.mkdtemp(prefix="haetae-bench-icap-"))
     ca, ca_key = make_ca(workdir / "ca")
     lines = [
@@ -140,7 +140,7 @@ def run_icap_benchmark(quick: bool = False, output: Path | None = None) -> int:
                     run_squid(ca, ca_key, upstream_port, icap_port, respmod=respmod) as guarded,
                 ):
                     for size, concurrency, count in [(1024, 1, 1000), (1024, 8, 2000)]:
-                        total = max(50 * concurrency, int(count * scale))
+                        total = max(25 * concurrency, int(count * scale))
                         baseline, icap, cpu_ms = asyncio.run(
                             _compare(alone, guarded, ca, size, total, concurrency, pid)
                         )
