@@ -149,15 +149,17 @@ class _Child:
         self._wait_ready()
 
     def _wait_ready(self) -> None:
+        # a child serving HTTPS is a test double with a throwaway certificate
+        context = None
+        if self.base_url.startswith("https:"):
+            context = ssl._create_unverified_context()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 self._fail()
             try:
-                # a child serving HTTPS is a test double with a throwaway certificate
-                unverified = ssl._create_unverified_context()
                 with urllib.request.urlopen(
-                    self.base_url + "/readyz", timeout=1, context=unverified
+                    self.base_url + "/readyz", timeout=1, context=context
                 ) as response:
                     # measured once its scan workers are warm, not while they start
                     if b'"scan_workers":"starting"' not in response.read():
