@@ -17,6 +17,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from gateway.audit import AuditRecord
 from gateway.inspection import Detect
 from tests.icap.support import IcapClient, IcapStack, b64, chunked, icap_stack, reqmod, respmod
 from tests.support.polling import wait_for
@@ -57,6 +58,18 @@ def newest(icap: IcapStack, decision: str) -> object:
         ),
         5,
         message=f"no {decision} record",
+    )
+
+
+def completed(icap: IcapStack, user: str) -> AuditRecord:
+    """The completion record of ``user``'s request, once its answer has been seen."""
+    return wait_for(
+        lambda: next(
+            (r for r in icap.stack.audit_tail(30) if r.decision == "complete" and r.user == user),
+            None,
+        ),
+        5,
+        message=f"no completion for {user}",
     )
 
 
@@ -493,18 +506,7 @@ def test_an_answer_a_rule_blocks_is_replaced_by_the_providers_error(answering: I
         assert "The answer held an identifier." in orjson.loads(answer.body)["error"]["message"]
         assert RRN not in answer.body.decode()
         still_in_step(client)
-    record = wait_for(
-        lambda: next(
-            (
-                r
-                for r in answering.stack.audit_tail(30)
-                if r.decision == "complete" and r.user == "choi"
-            ),
-            None,
-        ),
-        5,
-    )
-    assert record.status == 403
+    assert completed(answering, "choi").status == 403
 
 
 def test_an_answer_without_a_body_is_204_and_completes_the_record(
@@ -516,11 +518,5 @@ def test_an_answer_without_a_body_is_204_and_completes_the_record(
     client.send(respmod(OPENAI, 204, None, icap_headers=tag))
     assert client.read().status == 204
     still_in_step(client)
-    record = wait_for(
-        lambda: next(
-            (r for r in icap.stack.audit_tail(30) if r.decision == "complete" and r.user == "han"),
-            None,
-        ),
-        5,
-    )
+    record = completed(icap, "han")
     assert record.status == 204
