@@ -13,11 +13,13 @@ install: $(VENV)/.installed system-packages
 
 # What the gateway needs from the operating system to read attachments: Tesseract
 # with its Korean data (OCR of images), a Korean font the tests draw screenshots
-# with, and Chromium, in which the console's browser tests run (Playwright drives
-# this system browser; it never downloads one). Installed with apt-get when missing
-# and possible (apt-get update first); a no-op when present; never a failure: without
-# OCR the gateway says so at start-up and in /readyz, and images are uninspectable
-# (docs/attachments.md); without Chromium the browser tests skip (fail under CI=true).
+# with, Chromium, in which the console's browser tests run (Playwright drives this
+# system browser; it never downloads one), and Squid with TLS (squid-openssl), which
+# the ICAP tests and bench run in front of the gateway. Installed with apt-get when
+# missing and possible (apt-get update first); a no-op when present; never a failure:
+# without OCR the gateway says so at start-up and in /readyz, and images are
+# uninspectable (docs/attachments.md); without Chromium or Squid the browser and ICAP
+# end-to-end tests skip (and fail with CI=true).
 KOREAN_FONT = /usr/share/fonts/truetype/nanum/NanumGothic.ttf
 system-packages:
 	@missing=""; \
@@ -25,14 +27,16 @@ system-packages:
 	ls /usr/share/tesseract-ocr/*/tessdata/kor.traineddata >/dev/null 2>&1 || missing="$$missing tesseract-ocr-kor"; \
 	test -f $(KOREAN_FONT) || missing="$$missing fonts-nanum"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	test -x /usr/lib/squid/security_file_certgen || missing="$$missing squid-openssl"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 		echo "installing$$missing (apt-get)"; \
 		apt-get update -qq >/dev/null 2>&1 || true; \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1 \
-			|| echo "warning: could not install$$missing; OCR or browser tests may be unavailable"; \
+			|| echo "warning: could not install$$missing; OCR, the browser or the ICAP tests may be unavailable"; \
 	else \
-		echo "warning: missing$$missing (no apt-get or not root); without tesseract images are uninspectable"; \
+		echo "warning: missing$$missing (no apt-get or not root); without tesseract images are uninspectable;" \
+			"without chromium or squid the browser and ICAP tests skip"; \
 	fi
 
 $(VENV)/.installed: pyproject.toml uv.lock requirements/bootstrap.txt

@@ -63,6 +63,7 @@ from gateway.upstream import Upstream, build_upstream
 from gateway.upstream.events import StreamLimits
 
 if TYPE_CHECKING:
+    from gateway.icap.server import IcapServer
     from gateway.proxy.listener import ProxyListener
 
 __all__ = ["Gateway", "build_app"]
@@ -85,6 +86,8 @@ class Gateway:
     #: the forward proxy (``proxy.listen``), started and stopped with the app
     proxy: ProxyListener | None = None
     pac: ASGIApp | None = None  # GET /proxy.pac, when the proxy is on
+    #: the ICAP server (``icap.listen``), started and stopped with the app
+    icap: IcapServer | None = None
     scans: ScanProcesses | None = None  # worker processes for large scans, if any
     attachments: AttachmentReader | None = None
     #: reloads the reloadable settings on SIGHUP (and for the admin API)
@@ -169,20 +172,10 @@ class Gateway:
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
                 await self.rollout.start()  # joins the shared policy before serving
-                if self.proxy is not None:
-                    try:
-                        await self.proxy.start()
-                    except OSError as exc:
-                        failure = f"proxy.listen {self.proxy.settings.listen}: {exc.strerror}"
-                        await send({"type": "lifespan.startup.failed", "message": failure})
-                        return
-                if self.admin_listener is not None:
-                    try:
-                        await self.admin_listener.start()
-                    except OSError as exc:
-                        failure = f"admin.listen: {exc.strerror}"
-                        await send({"type": "lifespan.startup.failed", "message": failure})
-                        return
+                failure = await self._start_listeners()
+                if failure is not None:
+                    await send({"type": "lifespan.startup.failed", "message": failure})
+                    return
                 # Presidio and spaCy leave ~100k long-lived objects; a full GC pass
                 # over them takes ~70 ms and shows up as p99 latency. Freezing them
                 # keeps the collector to what requests allocate.
@@ -202,6 +195,8 @@ class Gateway:
                     await self.admin_listener.stop()
                 for close in self.on_shutdown:
                     await close()
+                if self.icap is not None:
+                    await self.icap.stop()
                 await self.rollout.stop()
                 if self.limits is not None:
                     await self.limits.aclose()
@@ -214,6 +209,21 @@ class Gateway:
                 await asyncio.to_thread(self.telemetry.shutdown)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def _start_listeners(self) -> str | None:
+        """Start the forward proxy, ICAP and the admin listener, if on; why one could not bind."""
+        for setting, listener in (("proxy.listen", self.proxy), ("icap.listen", self.icap)):
+            if listener is not None:
+                try:
+                    await listener.start()
+                except OSError as exc:
+                    return f"{setting} {listener.settings.listen}: {exc.strerror}"
+        if self.admin_listener is not None:
+            try:
+                await self.admin_listener.start()
+            except OSError as exc:
+                return f"admin.listen: {exc.strerror}"
+        return None
 
 
 def build_app(
@@ -271,47 +281,49 @@ def build_app(
     shared_files = attachment_store(settings.attachments, redis)
     reader = attachment_reader(settings.attachments, edit_key, shared_files)
     use_document_reader(upload_document_reader(reader))  # uploaded documents and images
+    stages = telemetry.wrap_stages(
+        identify,
+        Route(holder.providers_for),  # after the pipeline picked the request's policy
+        admit,
+        ReadBody(settings.limits.max_body_bytes),
+        Extract(
+            settings.detection.offload_threshold_chars,
+            settings.limits.max_json_depth,
+            settings.limits.max_segments,
+            settings.limits.max_json_values,
+            processes=scans,
+            max_scan_chars=settings.detection.max_scan_chars,
+            reader=reader,
+        ),
+        Detect(
+            holder.engine_for,
+            settings.detection.offload_threshold_chars,
+            labels,
+            max_scan_chars=settings.detection.max_scan_chars,
+            scan_timeout=settings.detection.scan_timeout_seconds,
+            max_concurrent_scans=settings.detection.max_concurrent_scans,
+            max_queued_scan_chars=settings.detection.max_queued_scan_chars,
+            processes=scans,
+            files=AttachmentScan(edit_key, settings.attachments.cache_entries, shared_files),
+        ),
+        decide,
+        limits,
+        Transform(edit_key, processes=scans),
+    )
+    forward = Forward(
+        telemetry.wrap_upstream(upstream),
+        StreamLimits(settings.forward.max_event_bytes, settings.forward.stream_idle_timeout),
+        AnswerInspection(
+            holder.engine_for,
+            edit_key,
+            settings.detection.offload_threshold_chars,
+            settings.detection.max_scan_chars,
+            settings.forward.max_event_bytes,
+        ),
+    )
     pipeline = Pipeline(
-        stages=telemetry.wrap_stages(
-            identify,
-            Route(holder.providers_for),  # after the pipeline picked the request's policy
-            admit,
-            ReadBody(settings.limits.max_body_bytes),
-            Extract(
-                settings.detection.offload_threshold_chars,
-                settings.limits.max_json_depth,
-                settings.limits.max_segments,
-                settings.limits.max_json_values,
-                processes=scans,
-                max_scan_chars=settings.detection.max_scan_chars,
-                reader=reader,
-            ),
-            Detect(
-                holder.engine_for,
-                settings.detection.offload_threshold_chars,
-                labels,
-                max_scan_chars=settings.detection.max_scan_chars,
-                scan_timeout=settings.detection.scan_timeout_seconds,
-                max_concurrent_scans=settings.detection.max_concurrent_scans,
-                max_queued_scan_chars=settings.detection.max_queued_scan_chars,
-                processes=scans,
-                files=AttachmentScan(edit_key, settings.attachments.cache_entries, shared_files),
-            ),
-            decide,
-            limits,
-            Transform(edit_key, processes=scans),
-        ),
-        forward=Forward(
-            telemetry.wrap_upstream(upstream),
-            StreamLimits(settings.forward.max_event_bytes, settings.forward.stream_idle_timeout),
-            AnswerInspection(
-                holder.engine_for,
-                edit_key,
-                settings.detection.offload_threshold_chars,
-                settings.detection.max_scan_chars,
-                settings.forward.max_event_bytes,
-            ),
-        ),
+        stages=stages,
+        forward=forward,
         audit=recorded,
         current_policy=holder.current,
         audit_keys=audit_keys,
@@ -391,6 +403,20 @@ def build_app(
             lambda: holder.active.providers,
             lambda: holder.current().document.default_language,
             judge,
+        )
+    if settings.icap.listen is not None:
+        from gateway.icap.build import build_icap  # only an ICAP deployment loads it
+
+        gateway.icap = build_icap(
+            settings,
+            stages,
+            forward,
+            recorded,
+            holder.current,
+            lambda: holder.active.providers,
+            audit_keys,
+            labels,
+            telemetry,
         )
     return gateway
 

@@ -137,6 +137,11 @@ def _parser() -> argparse.ArgumentParser:
         help="instead: the forward proxy (TLS interception) against the base-URL reverse proxy",
     )
     bench.add_argument(
+        "--icap",
+        action="store_true",
+        help="instead: ICAP REQMOD (and RESPMOD) through the real Squid against Squid alone",
+    )
+    bench.add_argument(
         "--attachments",
         action="store_true",
         help="instead: reading and scanning a PDF, a screenshot and a spreadsheet, cold and resent",
@@ -310,6 +315,10 @@ def _bench(args: argparse.Namespace) -> int:
         from gateway.dev.bench.forward_proxy import run_forward_proxy_benchmark
 
         return run_forward_proxy_benchmark(quick=args.quick, output=args.output)
+    if args.icap:
+        from gateway.dev.bench.icap import run_icap_benchmark
+
+        return run_icap_benchmark(quick=args.quick, output=args.output)
     from gateway.dev.bench.proxy import run_benchmark
 
     transports = ["httpx", "aiohttp"] if args.transport == "both" else [args.transport]

@@ -77,7 +77,11 @@ class Forward:
         self._limits = limits or StreamLimits()
         self._answers = answers
 
-    def _reads_answer(self, exchange: Exchange) -> bool:
+    def with_upstream(self, upstream: Upstream) -> Forward:
+        """The same limits and answer inspection, sending through ``upstream``."""
+        return Forward(upstream, self._limits, self._answers)
+
+    def reads_answer(self, exchange: Exchange) -> bool:
         """The answer must be read: to restore pseudonyms, for rules that judge it, or to
         open it with a coach note."""
         return (
@@ -99,7 +103,7 @@ class Forward:
             url += "?" + query.decode("latin-1")
         body = exchange.outgoing_body if exchange.outgoing_body is not None else exchange.body
         headers = upstream_request_headers(exchange.headers, injected)
-        if self._reads_answer(exchange):
+        if self.reads_answer(exchange):
             # Pseudonyms are restored or rules judge the answer: it must arrive readable.
             headers = [(k, v) for k, v in headers if k != b"accept-encoding"]
             headers.append((b"accept-encoding", b"identity"))
@@ -124,7 +128,7 @@ class Forward:
             headers = through_gateway(
                 headers, exchange.provider.base_url, exchange.provider.id, gateway
             )
-        if self._reads_answer(exchange):
+        if self.reads_answer(exchange):
             encoding = _content_encoding(headers)
             if encoding not in (b"", b"identity"):
                 # Asked for identity; a compressed answer cannot be read to restore.

@@ -44,6 +44,7 @@ __all__ = [
     "ConsoleSettings",
     "CredentialSettings",
     "ForwardSettings",
+    "IcapSettings",
     "IdentitySettings",
     "LimitSettings",
     "ListenSettings",
@@ -749,6 +750,11 @@ class TelemetrySettings(_Strict):
     propagate_upstream: bool = False
 
 
+def _split_host_port(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
 class ProxySettings(_Strict):
     """The forward proxy (docs/network.md): off unless ``listen`` is set."""
 
@@ -783,8 +789,54 @@ class ProxySettings(_Strict):
     def address(self) -> tuple[str, int]:
         """``listen`` as (host, port); only when it is set."""
         assert self.listen is not None
-        host, _, port = self.listen.rpartition(":")
-        return host.strip("[]"), int(port)
+        return _split_host_port(self.listen)
+
+
+class IcapSettings(_Strict):
+    """The ICAP server for the company's own proxy (docs/network.md#icap): off unless
+    ``listen`` is set."""
+
+    # host:port of the ICAP listener, e.g. 127.0.0.1:1344; unset: no ICAP server.
+    listen: str | None = None
+    # ICAP clients (CIDRs) whose user and client-address headers are believed; empty:
+    # identity.trusted_headers.proxies. From anywhere else they are ignored and recorded.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    user_header: str = "X-Authenticated-User"
+    groups_header: str = "X-Authenticated-Groups"
+    client_ip_header: str = "X-Client-IP"
+    # How the proxy writes the user: base64 (Squid's icap_client_username_encode on),
+    # plain, or auto (base64 when it decodes to readable text, else plain).
+    user_encoding: Literal["auto", "base64", "plain"] = "auto"
+    # A header the proxy sends with both REQMOD and RESPMOD of one transaction (Squid:
+    # adaptation_meta), pairing an answer with its request; without it they are paired
+    # by client address, method and URL.
+    transaction_header: str = "X-Haetae-Transaction"
+    max_connections: int = Field(default=256, ge=1, le=65536)
+    # ICAP head plus encapsulated HTTP heads, in bytes.
+    max_header_bytes: int = Field(default=64 * 1024, ge=4096, le=1 << 20)
+    # Seconds to wait for a request on an idle connection, and for each read within one.
+    idle_timeout: float = Field(default=30.0, gt=0, le=3600)
+    # Seconds a forwarded request waits for its answer's RESPMOD (the completion record
+    # then says the answer was not seen); 0: no RESPMOD service is configured.
+    answer_wait_seconds: float = Field(default=600.0, ge=0, le=86400)
+    # Forwarded requests waiting for their RESPMOD at once; the oldest give up beyond.
+    max_waiting: int = Field(default=10_000, ge=1)
+    options_ttl: int = Field(default=3600, ge=1)  # seconds the proxy may cache OPTIONS
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        return host_port(value, "127.0.0.1:1344")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        return TrustedHeaderSettings._networks(value)
+
+    def address(self) -> tuple[str, int]:
+        """``listen`` as (host, port); only when it is set."""
+        assert self.listen is not None
+        return _split_host_port(self.listen)
 
 
 class Settings(_Strict):
@@ -808,6 +860,7 @@ class Settings(_Strict):
     telemetry: TelemetrySettings = TelemetrySettings()
     siem: SiemSettings = SiemSettings()
     proxy: ProxySettings = ProxySettings()
+    icap: IcapSettings = IcapSettings()
 
 
 def load_settings(

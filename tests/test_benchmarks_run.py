@@ -89,3 +89,16 @@ def test_the_console_bench(capsys: pytest.CaptureFixture[str]) -> None:
         "overview (7 days)", "audit, newest 50, with total", "audit, entity=KR_RRN, 1 day",
         "policies",
     ]  # fmt: skip
+
+
+@pytest.mark.timeout(600)  # two gateways and three Squids start, on a busy machine slowly
+def test_the_icap_bench(capsys: pytest.CaptureFixture[str]) -> None:
+    from gateway.dev.bench.icap import run_icap_benchmark
+    from gateway.dev.testing.squid import find_squid
+    from tests.support.services import unavailable
+
+    if find_squid() is None:
+        unavailable("squid (Debian package squid-openssl) is not installed")
+    assert run_icap_benchmark(quick=True) == 0
+    rows = [row for row in _table_rows(capsys.readouterr().out) if row.startswith("| REQMOD")]
+    assert len(rows) == 4 and all(row.endswith("| 0 |") for row in rows)  # no request failed

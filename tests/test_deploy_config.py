@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 import yaml
 
 from gateway.settings import Settings, load_settings, shipped_policy
@@ -202,13 +203,14 @@ def test_compose_gives_every_replica_the_rollout_keys_the_config_names() -> None
     }
 
 
-def test_compose_publishes_each_replicas_forward_proxy() -> None:
+@pytest.mark.parametrize("listener", ["proxy", "icap"])
+def test_compose_publishes_each_replicas_proxy_and_icap_ports(listener: str) -> None:
     services = compose()["services"]
     published = []
     for name in REPLICAS:
-        settings = replica_settings(services[name])
-        assert settings.proxy.listen is not None
-        host, port = settings.proxy.address()
+        settings = getattr(replica_settings(services[name]), listener)
+        assert settings.listen is not None
+        host, port = settings.address()
         assert host == "0.0.0.0"
         (mapping,) = [p for p in services[name]["ports"] if p.endswith(f":{port}")]
         published.append(mapping.split(":")[0])

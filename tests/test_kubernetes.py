@@ -163,8 +163,13 @@ def test_the_pods_run_the_gateway_with_settings_that_load_and_match_the_manifest
     assert settings.listen.port == ports["http"]
     assert settings.proxy.listen is not None
     assert settings.proxy.address() == ("0.0.0.0", ports["proxy"])
-    service = _one(rendered, "Service")
-    assert {port["targetPort"] for port in service["spec"]["ports"]} == set(ports)
+    assert settings.icap.listen is not None
+    assert settings.icap.address() == ("0.0.0.0", ports["icap"])
+    services = [item for item in rendered if item["kind"] == "Service"]
+    assert {p["targetPort"] for s in services for p in s["spec"]["ports"]} == set(ports)
+    # a request's REQMOD and its answer's RESPMOD meet the same replica
+    (icap,) = [s for s in services if any(p["name"] == "icap" for p in s["spec"]["ports"])]
+    assert icap["spec"]["sessionAffinity"] == "ClientIP"
     ingress = _one(rendered, "NetworkPolicy")["spec"]["ingress"]
     assert {port["port"] for rule in ingress for port in rule["ports"]} == set(ports)
 
@@ -218,11 +223,12 @@ def test_probes_pdb_and_autoscaler_keep_a_replica_serving(
     pdb = _one(rendered, "PodDisruptionBudget")["spec"]
     assert pdb["maxUnavailable"] == 1
 
-    # The budget, the Service and the NetworkPolicy all select the gateway's pods.
+    # The budget, the Services and the NetworkPolicy all select the gateway's pods.
     pod_labels = _one(rendered, "StatefulSet")["spec"]["template"]["metadata"]["labels"]
+    services = [item["spec"]["selector"] for item in rendered if item["kind"] == "Service"]
     for selector in (
         pdb["selector"]["matchLabels"],
-        _one(rendered, "Service")["spec"]["selector"],
+        *services,
         _one(rendered, "NetworkPolicy")["spec"]["podSelector"]["matchLabels"],
     ):
         assert selector.items() <= pod_labels.items()

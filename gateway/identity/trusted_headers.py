@@ -20,13 +20,42 @@ from gateway.settings import TrustedHeaderSettings
 if TYPE_CHECKING:
     from gateway.exchange import Exchange
 
-__all__ = ["HeaderIdentity", "TrustedHeaders"]
+__all__ = ["AddressSet", "HeaderIdentity", "TrustedHeaders"]
 
 log = logging.getLogger("haetae.identity")
 
 _MAX_NAME = 200
 _MAX_GROUPS = 256
 _MAX_REMEMBERED = 4096
+
+
+class AddressSet:
+    """Whether an address lies in configured CIDRs, with the verdicts remembered."""
+
+    def __init__(self, cidrs: list[str]) -> None:
+        self._networks = tuple(ipaddress.ip_network(c, strict=False) for c in cidrs)
+        self._verdicts: dict[str, bool] = {}
+
+    def __contains__(self, address: str | None) -> bool:
+        if address is None or not self._networks:
+            return False
+        known = self._verdicts.get(address)
+        if known is None:
+            # Parsing an address costs microseconds and the peers are mostly the
+            # same few proxies: remember the verdicts, within a bound.
+            if len(self._verdicts) >= _MAX_REMEMBERED:
+                self._verdicts.clear()
+            known = self._verdicts[address] = self._inside(address)
+        return known
+
+    def _inside(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        if ip.version == 6 and ip.ipv4_mapped is not None:  # ::ffff:10.0.0.1 is 10.0.0.1
+            ip = ip.ipv4_mapped
+        return any(ip in network for network in self._networks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +66,11 @@ class HeaderIdentity:
 
 class TrustedHeaders:
     def __init__(self, settings: TrustedHeaderSettings) -> None:
-        self._networks = tuple(ipaddress.ip_network(c, strict=False) for c in settings.proxies)
+        self._proxies = AddressSet(settings.proxies)
         self._user = settings.user.lower().encode("latin-1")
         self._groups = settings.groups.lower().encode("latin-1")
         self._names = {self._user: settings.user, self._groups: settings.groups}
         self._separator = settings.groups_separator
-        self._verdicts: dict[str, bool] = {}
 
     def take(self, exchange: Exchange) -> HeaderIdentity | None:
         """The proxy's identity, if a trusted proxy sent one; the headers are removed."""
@@ -83,22 +111,4 @@ class TrustedHeaders:
         return HeaderIdentity(user, tuple(dict.fromkeys(clean[:_MAX_GROUPS])))
 
     def _trusted(self, address: str | None) -> bool:
-        if address is None or not self._networks:
-            return False
-        known = self._verdicts.get(address)
-        if known is None:
-            # Parsing an address costs microseconds and the peers are mostly the
-            # same few proxies: remember the verdicts, within a bound.
-            if len(self._verdicts) >= _MAX_REMEMBERED:
-                self._verdicts.clear()
-            known = self._verdicts[address] = self._inside(address)
-        return known
-
-    def _inside(self, address: str) -> bool:
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            return False
-        if ip.version == 6 and ip.ipv4_mapped is not None:  # ::ffff:10.0.0.1 is 10.0.0.1
-            ip = ip.ipv4_mapped
-        return any(ip in network for network in self._networks)
+        return address in self._proxies

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -127,7 +128,9 @@ def _cpu_seconds(pid: int) -> float:
 class _Child:
     """A server in its own process, stopped with its workers at the end."""
 
-    def __init__(self, command: list[str], base_url: str | None = None) -> None:
+    def __init__(
+        self, command: list[str], base_url: str | None = None, scheme: str = "http"
+    ) -> None:
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the child
         self.process = subprocess.Popen(
             [sys.executable, "-m", *command],
@@ -141,17 +144,23 @@ class _Child:
             line = self.process.stdout.readline()
             if not line.startswith("PORT "):
                 self._fail()
-            base_url = f"http://127.0.0.1:{int(line.split()[1])}"
+            base_url = f"{scheme}://127.0.0.1:{int(line.split()[1])}"
         self.base_url = base_url
         self._wait_ready()
 
     def _wait_ready(self) -> None:
+        # a child serving HTTPS is a test double with a throwaway certificate
+        context = None
+        if self.base_url.startswith("https:"):
+            context = ssl._create_unverified_context()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 self._fail()
             try:
-                with urllib.request.urlopen(self.base_url + "/readyz", timeout=1) as response:
+                with urllib.request.urlopen(
+                    self.base_url + "/readyz", timeout=1, context=context
+                ) as response:
                     # measured once its scan workers are warm, not while they start
                     if b'"scan_workers":"starting"' not in response.read():
                         return
@@ -216,7 +225,8 @@ def _start_gateway(upstream_url: str, transport: str, workers: int, workdir: Pat
     )
 
 
-def _serve_upstream() -> None:
+def _serve_upstream(tls: Sequence[str] = ()) -> None:
+    """The fake provider; ``tls``: its certificate and key files, to serve HTTPS."""
     import uvicorn
 
     from gateway.dev.testing import FakeUpstream
@@ -228,7 +238,8 @@ def _serve_upstream() -> None:
     sock.listen(2048)  # connections wait in the backlog until uvicorn serves
     print(f"PORT {sock.getsockname()[1]}", flush=True)
     app = FakeUpstream(record=False)
-    uvicorn.Server(uvicorn_config(app, "127.0.0.1", 0, "error")).run(sockets=[sock])
+    options = {"ssl_certfile": tls[0], "ssl_keyfile": tls[1]} if tls else {}
+    uvicorn.Server(uvicorn_config(app, "127.0.0.1", 0, "error", **options)).run(sockets=[sock])
 
 
 def run_benchmark(
@@ -326,6 +337,6 @@ def _ttfb(scale: float, transport: str, upstream: _Child, gateway: _Child) -> st
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["serve-upstream"]:
-        _serve_upstream()
+        _serve_upstream(sys.argv[2:4])
     else:
         sys.exit(run_benchmark(quick="--quick" in sys.argv))

@@ -1,0 +1,403 @@
+"""REQMOD and RESPMOD: an encapsulated message in, the pipeline's verdict out.
+
+REQMOD of a request to an AI API host (the catalog's hosts and any a policy
+declares, as the forward proxy picks them) becomes an ordinary gateway request
+(``/<provider>`` in front of its path) and runs the whole pipeline. Its answer:
+
+- ``204`` when the request leaves as it came;
+- the request as edited (redacted body with its new Content-Length, a query
+  value edited, gateway credentials and caller-typed identity headers removed,
+  ``Accept-Encoding: identity`` when the answer must be read);
+- the refusal, an HTTP response in the provider's error format, when anything
+  refused it, including a failure to scan or to record (fail closed).
+
+Other hosts get ``204`` at once, their body unread (``Preview: 0``).
+
+RESPMOD of an answer whose request went through REQMOD here is handed to that
+request's pipeline (``transactions.py``): an answer no rule needs to read gets
+``204`` and its completion record; one that must be read (answer rules,
+pseudonyms to restore) comes back as the pipeline relays it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import ipaddress
+import logging
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from gateway.icap.messages import (
+    FRAMING,
+    answer_headers,
+    outgoing_request,
+    request_as_received,
+    request_line,
+    status_line,
+    status_of,
+    target_of,
+)
+from gateway.icap.protocol import (
+    LAST_CHUNK,
+    Body,
+    HttpHead,
+    IcapError,
+    IcapRequest,
+    adapted_head,
+    chunk,
+    icap_message,
+)
+from gateway.icap.transactions import CURRENT, IcapAnswer, Transaction, Vouched, Waiting
+from gateway.identity.trusted_headers import AddressSet
+from gateway.proxy.destinations import Destinations
+from gateway.settings import IcapSettings, TrustedHeaderSettings
+
+if TYPE_CHECKING:
+    from gateway.exchange import Exchange
+    from gateway.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["IcapAdapter"]
+
+log = logging.getLogger("haetae.icap")
+
+_MAX_NAME = 200
+
+
+class IcapAdapter:
+    def __init__(
+        self,
+        handle: ASGIApp,
+        destinations: Destinations,
+        waiting: Waiting,
+        settings: IcapSettings,
+        trusted_headers: TrustedHeaderSettings,
+        reads_answer: Callable[[Exchange], bool],
+        istag: Callable[[], str],
+    ) -> None:
+        self._handle = handle
+        self._destinations = destinations
+        self._waiting = waiting
+        self._settings = settings
+        self._trusted = AddressSet(settings.trusted_proxies or trusted_headers.proxies)
+        # the identity headers the gateway believes from a proxy: a caller typing them
+        # into a request that a proxy passed on is not that proxy speaking
+        self._typed_identity = frozenset(
+            h.lower().encode("latin-1") for h in (trusted_headers.user, trusted_headers.groups)
+        )
+        self._user = settings.user_header.lower()
+        self._groups = settings.groups_header.lower()
+        self._client_ip = settings.client_ip_header.lower()
+        self._transaction = settings.transaction_header.lower()
+        self._reads_answer = reads_answer
+        self._istag = istag
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    # ---------------------------------------------------------------- REQMOD
+
+    async def reqmod(
+        self, request: IcapRequest, body: Body, writer: asyncio.StreamWriter, peer: str
+    ) -> bool:
+        """Answer one REQMOD; whether the connection can carry another request."""
+        head = request.req_head
+        if head is None:
+            raise IcapError(400, "REQMOD without an encapsulated request head")
+        method, target = request_line(head)
+        parts = target_of(target, head.get(b"host"))
+        provider = self._destinations.classify(parts[0]).provider if parts else None
+        if parts is None or provider is None:
+            return await self.unchanged(request, body, writer)
+        _, scheme, raw_path, query = parts
+        transaction = Transaction(self._key(request, head, peer), self._vouched(request, peer))
+        headers = [
+            (name.lower(), value)
+            for name, value in head.headers
+            if name.lower() not in FRAMING and name.lower() not in self._typed_identity
+        ]
+        prefix = b"/" + provider.id.encode("ascii")
+        scope: dict[str, Any] = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": scheme,
+            "path": "/" + provider.id + unquote(raw_path.decode("latin-1")),
+            "raw_path": prefix + raw_path,
+            "query_string": query,
+            "headers": headers,
+            "client": (peer, 0),
+            "server": None,
+            "extensions": {},
+        }
+        task = self._start(scope, _receiver(body, transaction), transaction)
+        forwarded = await _first(transaction, task)
+        if transaction.broken is not None:  # the body itself was malformed ICAP
+            raise transaction.broken
+        if forwarded is not None:  # refused: the pipeline's response goes back instead
+            await self._respond(writer, forwarded)
+            return body.in_step
+        exchange = transaction.exchange
+        assert exchange is not None
+        reads = self._settings.answer_wait_seconds > 0 and self._reads_answer(exchange)
+        if self._settings.answer_wait_seconds > 0:
+            self._waiting.add(transaction)  # before the proxy can send the answer
+        transaction.stop_listening()  # until the answer comes
+        outgoing = outgoing_request(head, headers, exchange, reads)
+        if outgoing is None and request.allows_204:
+            writer.write(self._no_content())
+        else:
+            start_line, out_headers, out_body = outgoing or request_as_received(head, exchange)
+            heads = [("req-hdr", adapted_head(start_line, out_headers))]
+            heads.append(("req-body", b"") if out_body else ("null-body", b""))
+            writer.write(icap_message(200, self._headers(), heads))  # type: ignore[arg-type]
+            if out_body:
+                writer.write(chunk(out_body) + LAST_CHUNK)
+        await writer.drain()
+        return True
+
+    # --------------------------------------------------------------- RESPMOD
+
+    async def respmod(
+        self, request: IcapRequest, body: Body, writer: asyncio.StreamWriter, peer: str
+    ) -> bool:
+        """Answer one RESPMOD; whether the connection can carry another request."""
+        response = request.res_head
+        if response is None:
+            raise IcapError(400, "RESPMOD without an encapsulated response head")
+        found = None
+        if request.req_head is not None:
+            found = self._waiting.take(self._key(request, request.req_head, peer))
+        if found is None:  # not an AI API's answer, or its request was not seen here
+            if request.req_head is not None and self._is_api(request.req_head):
+                log.warning(
+                    "icap answer from an AI API without its request (answered by another "
+                    "process, or after icap.answer_wait_seconds): passed unjudged client=%s",
+                    peer,
+                )
+            return await self.unchanged(request, body, writer)
+        if found.answer.done():  # gave up waiting a moment ago: too late to judge it here
+            return await self.unchanged(request, body, writer)
+        status = status_of(response)
+        exchange = found.exchange
+        assert exchange is not None
+        if request.body_section is None or not self._reads_answer(exchange):
+            # nothing to judge (no rule reads it, or no body): recorded, left as it is
+            found.answer.set_result(IcapAnswer(status, response.headers, None))
+            return await self.unchanged(request, body, writer)
+        await body.ask_for_rest()  # all of it, before anything goes back
+        found.listening = True
+        found.answer.set_result(IcapAnswer(status, response.headers, body))
+        task = found.task
+        assert task is not None
+        start = await _next(found, task)
+        if start is None:
+            raise IcapError(500, "the answer could not be inspected")
+        fields = answer_headers(response, start, status)
+        head = adapted_head(status_line(start["status"]), fields)
+        writer.write(icap_message(200, self._headers(), [("res-hdr", head), ("res-body", b"")]))
+        while (message := await _next(found, task)) is not None:
+            writer.write(chunk(message.get("body", b"")))
+            await writer.drain()
+            if not message.get("more_body", False):
+                writer.write(LAST_CHUNK)
+                await writer.drain()
+                return body.in_step
+        raise IcapError(500, "the answer broke off")  # the connection ends mid-body
+
+    # ---------------------------------------------------------------- shared
+
+    async def unchanged(
+        self, request: IcapRequest, body: Body, writer: asyncio.StreamWriter
+    ) -> bool:
+        """``204``, or (when the proxy did not allow one) the message echoed back."""
+        await body.finish_preview()
+        if request.allows_204 or body.waiting or request.body_section is None:
+            writer.write(self._no_content())
+            await writer.drain()
+            return body.in_step
+        sections: list[tuple[Any, bytes]] = []
+        for name, head in (("req-hdr", request.req_head), ("res-hdr", request.res_head)):
+            if head is not None:
+                sections.append((name, adapted_head(head.start_line, head.headers)))
+        sections.append((request.body_section, b""))
+        writer.write(icap_message(200, self._headers(), sections))
+        while (data := await body.read()) is not None:
+            writer.write(chunk(data))
+            await writer.drain()
+        writer.write(LAST_CHUNK)
+        await writer.drain()
+        return True
+
+    def _is_api(self, head: HttpHead) -> bool:
+        try:
+            parts = target_of(request_line(head)[1], head.get(b"host"))
+        except IcapError:
+            return False
+        return parts is not None and self._destinations.classify(parts[0]).provider is not None
+
+    def _headers(self) -> list[tuple[str, str]]:
+        return [("ISTag", self._istag())]
+
+    def _no_content(self) -> bytes:
+        return icap_message(204, self._headers())
+
+    async def _respond(self, writer: asyncio.StreamWriter, messages: list[Message]) -> None:
+        start, *parts = messages
+        content = b"".join(part.get("body", b"") for part in parts)
+        fields = [(n, v) for n, v in start["headers"] if n not in FRAMING]
+        fields.append((b"content-length", str(len(content)).encode()))
+        head = adapted_head(status_line(start["status"]), fields)
+        writer.write(icap_message(200, self._headers(), [("res-hdr", head), ("res-body", b"")]))
+        writer.write(chunk(content) + LAST_CHUNK)
+        await writer.drain()
+
+    def _start(
+        self, scope: dict[str, Any], receive: Receive, transaction: Transaction
+    ) -> asyncio.Task[None]:
+        token = CURRENT.set(transaction)  # the task copies the context as it is now
+        try:
+            task = asyncio.get_running_loop().create_task(
+                _run(self._handle, scope, receive, transaction.send)
+            )
+        finally:
+            CURRENT.reset(token)
+        transaction.task = task
+        self.tasks.add(task)
+
+        def ended(done: asyncio.Task[None]) -> None:
+            self.tasks.discard(done)
+            self._waiting.discard(transaction)
+            transaction.done.set()
+            if not done.cancelled() and done.exception() is not None:
+                log.error("icap pipeline task failed: %s", type(done.exception()).__name__)
+
+        task.add_done_callback(ended)
+        return task
+
+    def _key(self, request: IcapRequest, head: HttpHead, peer: str) -> Hashable:
+        """What pairs a RESPMOD with its REQMOD: the proxy's transaction id, when sent."""
+        tag = request.headers.get(self._transaction)
+        if tag:
+            return (peer, tag)
+        return (peer, request.headers.get(self._client_ip), head.start_line)
+
+    def _vouched(self, request: IcapRequest, peer: str) -> Vouched:
+        sent = [
+            name
+            for name in (self._settings.user_header, self._settings.groups_header)
+            if request.headers.get(name.lower())
+        ]
+        if peer not in self._trusted:
+            if sent:
+                log.warning(
+                    "icap identity header(s) %s ignored: %s is not a trusted proxy "
+                    "(icap.trusted_proxies)",
+                    ", ".join(sent),
+                    peer,
+                )
+            return Vouched(ignored=tuple(sent))
+        user = self._name(request.headers.get(self._user))
+        groups = tuple(
+            g
+            for g in (self._name(part) for part in request.headers.get(self._groups, "").split(","))
+            if g
+        )
+        address = request.headers.get(self._client_ip, "").strip() or None
+        if address is not None and not _is_address(address):
+            address = None
+        return Vouched(user, groups, address)
+
+    def _name(self, raw: str | None) -> str | None:
+        """A user or group as the proxy sent it: base64 or plain, ``Local://`` stripped."""
+        if raw is None or not raw.strip():
+            return None
+        text = raw.strip()
+        encoding = self._settings.user_encoding
+        if encoding != "plain":
+            decoded = _base64_text(text)
+            if decoded is not None:
+                text = decoded
+            elif encoding == "base64":
+                return None
+        scheme, sep, rest = text.partition("://")
+        if sep and scheme.isalpha():  # Local://name, WinNT://DOMAIN/name, LDAP://...
+            text = rest
+        if not text or len(text) > _MAX_NAME or not text.isprintable():
+            return None
+        return text
+
+
+async def _run(handle: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    await handle(scope, receive, send)
+
+
+async def _first(transaction: Transaction, task: asyncio.Task[None]) -> list[Message] | None:
+    """None once the pipeline lets the request go; else its whole response (a refusal)."""
+    messages: list[Message] = []
+    while True:
+        if transaction.forwarded.done() and not messages:
+            return None
+        getter = asyncio.ensure_future(transaction.messages.get())
+        waits: set[asyncio.Future[Any]] = {getter, task}
+        if not messages:
+            waits.add(transaction.forwarded)
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        if transaction.forwarded.done() and not messages:
+            getter.cancel()  # what follows belongs to the answer's side
+            return None
+        if not getter.done():
+            getter.cancel()
+            raise IcapError(500, "the request could not be inspected")  # the task failed
+        message = getter.result()
+        messages.append(message)
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            return messages
+
+
+async def _next(transaction: Transaction, task: asyncio.Task[None]) -> Message | None:
+    """The pipeline's next response message; None if it ended without one."""
+    getter = asyncio.ensure_future(transaction.messages.get())
+    await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
+    if getter.done():
+        return getter.result()
+    getter.cancel()
+    return None
+
+
+def _receiver(body: Body, transaction: Transaction) -> Receive:
+    finished = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal finished
+        if finished:
+            await transaction.done.wait()
+            return {"type": "http.disconnect"}
+        try:
+            data = await body.read()
+        except IcapError as error:
+            transaction.broken = error
+            raise
+        if data is None:
+            finished = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        return {"type": "http.request", "body": data, "more_body": True}
+
+    return receive
+
+
+def _base64_text(text: str) -> str | None:
+    try:
+        decoded = base64.b64decode(text, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+    return decoded if decoded and decoded.isprintable() else None
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,77 @@
+"""Wiring the ICAP server from settings, for ``app.build_app``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+
+from gateway.audit import AuditStore
+from gateway.audit.build import AuditKeys
+from gateway.exchange import Stage
+from gateway.forward import Forward
+from gateway.icap.adapter import IcapAdapter
+from gateway.icap.server import IcapServer, istag_for
+from gateway.icap.transactions import IcapIdentify, IcapUpstream, Waiting
+from gateway.labels import LabelScan
+from gateway.pipeline import Pipeline
+from gateway.policy import CompiledPolicy
+from gateway.providers.catalog import Provider
+from gateway.proxy.destinations import Destinations
+from gateway.settings import Settings
+from gateway.telemetry import Telemetry
+
+__all__ = ["build_icap"]
+
+log = logging.getLogger("haetae.icap")
+
+
+def build_icap(
+    settings: Settings,
+    stages: Sequence[Stage],
+    forward: Forward,
+    audit: AuditStore,
+    current_policy: Callable[[], CompiledPolicy],
+    providers: Callable[[], Mapping[str, Provider]],
+    audit_keys: AuditKeys | None,
+    labels: LabelScan | None,
+    telemetry: Telemetry,
+) -> IcapServer:
+    """The ICAP server over the pipeline's own ``stages``, audit and answer inspection.
+
+    ``forward`` is the reverse proxy's: its answer inspection and limits are
+    kept, its upstream swapped for the proxy's RESPMOD.
+    """
+    config = settings.icap
+    if settings.listen.workers > 1 and config.answer_wait_seconds > 0:
+        log.warning(
+            "icap with listen.workers %d: a RESPMOD meets its REQMOD only in the same "
+            "process; answers reaching another worker pass unjudged and their requests "
+            "complete as icap_answer_not_seen (run ICAP replicas with one worker)",
+            settings.listen.workers,
+        )
+    waiting = Waiting(config.max_waiting)
+    identify, *rest = stages
+    assert identify.name == "identify", "the ICAP front wraps the identify stage"
+    answers = forward.with_upstream(IcapUpstream(waiting, config.answer_wait_seconds))
+    pipeline = Pipeline(
+        [IcapIdentify(identify), *rest],
+        answers,
+        audit,
+        current_policy,
+        audit_keys=audit_keys,
+        labels=labels,
+    )
+
+    def istag() -> str:
+        return istag_for(current_policy().version)
+
+    adapter = IcapAdapter(
+        telemetry.wrap_requests(pipeline.handle),
+        Destinations(providers),
+        waiting,
+        config,
+        settings.identity.trusted_headers,
+        answers.reads_answer,
+        istag,
+    )
+    return IcapServer(config, adapter, istag)

@@ -1,0 +1,170 @@
+"""The ICAP listener (``icap.listen``): connections, OPTIONS, and the two services.
+
+Services: ``/reqmod`` (REQMOD) and ``/respmod`` (RESPMOD). OPTIONS tells the
+proxy to send a zero-byte preview of everything (``Preview: 0``,
+``Transfer-Preview: *``), so that requests to other hosts get ``204`` before
+their body travels, and that ``204`` is welcome outside previews too.
+Connections persist; one that breaks the protocol gets an ICAP error and is
+closed. Beyond ``icap.max_connections`` new connections get ``503``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import hashlib
+import logging
+from collections.abc import Callable
+
+from gateway.icap.adapter import IcapAdapter
+from gateway.icap.protocol import (
+    CONTINUE,
+    Body,
+    IcapError,
+    IcapRequest,
+    Limits,
+    icap_message,
+    read_icap_request,
+)
+from gateway.settings import IcapSettings
+
+__all__ = ["IcapServer", "istag_for"]
+
+log = logging.getLogger("haetae.icap")
+
+_SERVICES = {"/reqmod": "REQMOD", "/respmod": "RESPMOD"}
+
+
+@functools.lru_cache(maxsize=8)
+def istag_for(policy_version: str) -> str:
+    """The service tag: it changes when the policy does, so the proxy drops what it cached."""
+    digest = hashlib.sha256(policy_version.encode()).hexdigest()[:24]
+    return f'"haetae-{digest}"'
+
+
+class IcapServer:
+    def __init__(
+        self, settings: IcapSettings, adapter: IcapAdapter, istag: Callable[[], str]
+    ) -> None:
+        self.settings = settings
+        self._adapter = adapter
+        self._istag = istag
+        self._limits = Limits(settings.max_header_bytes, settings.idle_timeout)
+        self._server: asyncio.Server | None = None
+        self._connections: set[asyncio.Task[None]] = set()
+        self.address: tuple[str, int] | None = None  # bound address, once started
+
+    async def start(self) -> None:
+        host, port = self.settings.address()
+        self._server = await asyncio.start_server(
+            self._accept,
+            host,
+            port,
+            limit=self.settings.max_header_bytes,
+            reuse_port=port != 0,  # several workers share the port, as the proxy's do
+        )
+        bound = self._server.sockets[0].getsockname()
+        self.address = (host, bound[1])
+        log.info("icap on %s:%d (/reqmod, /respmod)", bound[0], bound[1])
+
+    async def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.close()
+        for task in [*self._connections, *self._adapter.tasks]:
+            task.cancel()
+        await asyncio.gather(*self._connections, *self._adapter.tasks, return_exceptions=True)
+        self._server = None
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        if len(self._connections) >= self.settings.max_connections:
+            writer.write(icap_message(503, [("ISTag", self._istag())]))
+            await _close(writer)
+            return
+        self._connections.add(task)
+        peer = writer.get_extra_info("peername")
+        address = str(peer[0]) if peer else "-"
+        try:
+            await self._serve(reader, writer, address)
+        except (ConnectionError, TimeoutError):
+            pass  # the proxy went away or fell silent: nothing to answer
+        finally:
+            self._connections.discard(task)
+            await _close(writer)
+
+    async def _serve(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: str
+    ) -> None:
+        while True:
+            try:
+                request = await read_icap_request(reader, self._limits)
+                if request is None:
+                    return
+                keep = await self._one(request, reader, writer, peer)
+            except IcapError as error:
+                log.info("icap error status=%d client=%s reason=%s", error.status, peer, error)
+                await self._fail(writer, error.status)
+                return  # the next message cannot be found after a broken one
+            except (ConnectionError, TimeoutError, asyncio.CancelledError):
+                raise
+            except Exception as exc:  # never a 204 for what was not judged: fail closed
+                log.error("icap failure client=%s error=%s", peer, type(exc).__name__)
+                await self._fail(writer, 500)
+                return
+            if not keep or request.closes:
+                return
+
+    async def _one(
+        self,
+        request: IcapRequest,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        peer: str,
+    ) -> bool:
+        service = _SERVICES.get(request.service)
+        if service is None:
+            raise IcapError(404, "unknown ICAP service")
+        if request.method == "OPTIONS":
+            if request.body_section is not None:
+                raise IcapError(400, "OPTIONS with a body is not supported")
+            writer.write(self._options(service))
+            await writer.drain()
+            return True
+        if request.method != service:
+            raise IcapError(405, f"{request.method} on the {service} service")
+
+        async def send_continue() -> None:
+            writer.write(CONTINUE)
+            await writer.drain()
+
+        body = Body(reader, request, self._limits, send_continue)
+        if service == "REQMOD":
+            return await self._adapter.reqmod(request, body, writer, peer)
+        return await self._adapter.respmod(request, body, writer, peer)
+
+    async def _fail(self, writer: asyncio.StreamWriter, status: int) -> None:
+        writer.write(icap_message(status, [("ISTag", self._istag())]))
+        await writer.drain()
+
+    def _options(self, method: str) -> bytes:
+        settings = self.settings
+        headers = [
+            ("Methods", method),
+            ("Service", "Haetae AI usage guard"),
+            ("ISTag", self._istag()),
+            ("Max-Connections", str(settings.max_connections)),
+            ("Options-TTL", str(settings.options_ttl)),
+            ("Allow", "204"),
+            ("Preview", "0"),
+            ("Transfer-Preview", "*"),
+        ]
+        return icap_message(200, headers)
+
+
+async def _close(writer: asyncio.StreamWriter) -> None:
+    writer.close()
+    with contextlib.suppress(ConnectionError, TimeoutError):
+        await asyncio.wait_for(writer.wait_closed(), 5)
