@@ -124,7 +124,7 @@ def test_scan_explain_shows_how_the_score_was_reached(
 ) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("id 900101-1234568"))
     assert main(["scan", "--explain", "--entities", "KR_RRN"]) == 0
-    (finding,) = json.loads(capsys.readouterr().out)
+    (finding,) = json.loads(capsys.readouterr().out)["findings"]
     assert finding["explanation"]["validation_result"] is True
     assert finding["explanation"]["original_score"] < finding["score"]
 

@@ -15,6 +15,7 @@ analyzers that share the same recognizer objects (no second copy of a large dict
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from bisect import bisect_right
@@ -37,6 +38,8 @@ from gateway.detect.normalize import NormalizedText, normalize_for_scan, regroup
 from gateway.detect.offline import build_nlp_engine, configure_offline, offline_tld_extractor
 from gateway.detect.recipe import EngineRecipe
 from gateway.detect.recognizers import SUPPORTED_ENTITIES, build_recognizers, languages_of
+from gateway.detect.recognizers.secrets.bare import defer_to_others
+from gateway.detect.rejections import Rejection, collecting, is_collecting, note_rejected
 
 __all__ = [
     "JOINED_EXCLUDED",
@@ -274,6 +277,7 @@ class DetectionEngine:
             out[index].append(_finding(result, offset))
         if view is not None and from_view:
             self._add_joined(view, from_view, plain_end + len(SEGMENT_SEPARATOR), out)
+            out = [defer_to_others(findings) for findings in out]
         for findings in out:
             findings.sort(key=_order)
         return out
@@ -329,6 +333,17 @@ class DetectionEngine:
         explained.sort(key=lambda pair: _order(pair[0]))
         return explained
 
+    def not_reported(self, text: str, language: LanguageChoice | None = None) -> list[Rejection]:
+        """The candidates in ``text`` that were considered and dropped, with the reason.
+
+        Offsets are into ``text``; what only decoded blobs or regrouped digits held is
+        not listed. Never the value itself: the caller masks the span it prints.
+        """
+        with collecting() as notes:
+            self._analyze(text, language=language)
+        unique = {(n.entity_type, n.start, n.end, n.reason): n for n in notes}
+        return sorted(unique.values(), key=lambda n: (n.start, n.end, n.entity_type))
+
     def _analyze(
         self, text: str, explain: bool = False, language: LanguageChoice | None = None
     ) -> list[RecognizerResult]:
@@ -351,9 +366,10 @@ class DetectionEngine:
         self, view: NormalizedText, explain: bool, rules: Language
     ) -> list[RecognizerResult]:
         """Results on the normalized view, plus those only its digit-group view shows."""
-        results = self._presidio(view.text, explain, rules)
+        results = self._presidio_noted(view, explain, rules)
         for grouped_view, runs in regroup_digits(view):
-            grouped = self._presidio(grouped_view.text, explain, rules)
+            with _unheard():
+                grouped = self._presidio(grouped_view.text, explain, rules)
             results.extend(_only_regrouped(results, grouped_view, runs, grouped))
         if view.changed:
             for result in results:
@@ -373,7 +389,9 @@ class DetectionEngine:
         best: dict[tuple[int, str], RecognizerResult] = {}
         view = normalize_for_scan(joined)
         rules: Language = detect_language(view.text) if choice == "auto" else choice
-        for result in self._analyze_view(view, explain, rules):
+        with _unheard():  # offsets of decoded text: not the caller's
+            in_blobs = self._analyze_view(view, explain, rules)
+        for result in in_blobs:
             index = bisect_right(starts, result.start) - 1
             key = (index, result.entity_type)
             if key not in best or result.score > best[key].score:
@@ -390,6 +408,26 @@ class DetectionEngine:
             )
         return found
 
+    def _presidio_noted(
+        self, view: NormalizedText, explain: bool, rules: Language
+    ) -> list[RecognizerResult]:
+        """``_presidio`` on the view, with dropped candidates noted at original offsets."""
+        if not is_collecting():
+            return self._presidio(view.text, explain, rules)
+        with collecting() as notes:
+            results = self._presidio(view.text, explain, rules)
+        for note in notes:
+            start, end = (
+                view.original_span(note.start, note.end)
+                if view.changed
+                else (
+                    note.start,
+                    note.end,
+                )
+            )
+            note_rejected(note.entity_type, start, end, note.reason, note.recognizer)
+        return results
+
     def _presidio(self, text: str, explain: bool, rules: Language) -> list[RecognizerResult]:
         """One analyze call with the rules of one language (none registered: no findings)."""
         analyzer = self._analyzers.get(rules)
@@ -398,13 +436,19 @@ class DetectionEngine:
         # entities=None: the registry holds only the wanted recognizers, and Presidio's
         # per-entity recognizer lookup costs more than listing them all. An explicit
         # threshold skips its per-recognizer threshold lookup.
-        return analyzer.analyze(
+        results = analyzer.analyze(
             text=text,
             language=SCAN_LANGUAGE,
             score_threshold=self.score_threshold,
             nlp_artifacts=self._nlp_artifacts,
             return_decision_process=explain,
         )
+        return defer_to_others(results)
+
+
+def _unheard() -> contextlib.AbstractContextManager[object]:
+    """Drop the notes of a scan whose offsets are not the text's (decoded, regrouped)."""
+    return collecting() if is_collecting() else contextlib.nullcontext()
 
 
 def _checked_language(language: str) -> LanguageChoice:
