@@ -19,7 +19,8 @@ reason (``haetae scan --explain`` prints it):
   checksum and placeholder rules decide, so an invented ``ghp_`` token stays unreported.
 
 What is left is scored by character classes, length and context: three classes
-(lower, upper, digit) score 0.6, two 0.45; 32 characters or more add 0.1; a secret word
+(lower, upper, digit) score 0.6, two 0.45; 32 characters or more (24 with two classes)
+add 0.1; a secret word
 in the 40 characters before (key, token, 키, 비밀번호 …) adds 0.25; a hash or id word
 (sha256, commit, checksum, request id …) or a code position (``.name``, ``name(``)
 takes 0.3 away. The policy's threshold (0.5) then decides.
@@ -35,8 +36,10 @@ import base64
 import binascii
 import math
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import ClassVar, Protocol, TypeVar
 
 from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
@@ -70,14 +73,19 @@ _QUIET = "identifier made of words"
 
 # Runs of token characters; "=" only as base64 padding at the end.
 _RUN = re.compile(rf"[A-Za-z0-9+/_.~-]{{{MIN_LENGTH},}}={{0,2}}")
-_EDGE = "._~-"
+_EDGE = ".~"  # sentence punctuation; "-" and "_" may start or end a token
 _HEX = re.compile(r"(?:0x)?[0-9A-Fa-f]+")
 _UUID = re.compile(r"[0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}")
 _VERSION = re.compile(r"v?\d+(?:\.\d+){1,3}(?:[-+~][0-9A-Za-z.+~-]*)?", re.IGNORECASE)
 _HASH_PREFIX = re.compile(r"(?i:sha(?:1|224|256|384|512)|md5|blake2[bs]?|xxh\d*)[-_:]")
 _LINE_RUN = re.compile(r"[A-Za-z0-9+/]{60,}={0,2}\r?")
 _B64 = re.compile(r"[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+={0,2}")
-_ID_PREFIX = re.compile(r"([a-z]{2,12}(?:[_-][a-z]{2,12})?)[_-](?=[A-Za-z0-9]*[0-9])")
+# Object ids join a lower-case word with "_" (call_, msg_, cus_); a few vendors use "-"
+# (chatcmpl-, file-, org-), as many key prefixes do (sk-, md-, pypi-): those are listed.
+_ID_PREFIX = re.compile(
+    r"([a-z]{2,12}(?:_[a-z]{2,12})?_|(?:chatcmpl|cmpl|file|org|user|ftjob|ft|modr|batch)-)"
+    r"(?=[A-Za-z0-9]*[0-9])"
+)
 _KEYISH = re.compile(r"sk|key|tok|secret|pat|auth|pass|pwd|priv|cred|sess")
 _WORD_PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
 _VOWEL = re.compile(r"[aeiouyAEIOUY]")
@@ -132,22 +140,32 @@ def _is_identifier(value: str) -> bool:
     short digit runs (``v2``, ``2024``) set aside. Random tokens break into pieces whose
     letter pairs are mostly rare (``qz``, ``xk``) and score far lower.
     """
-    words = other = 0
-    for part in _WORD_PARTS.findall(value):
+    parts = _WORD_PARTS.findall(value)
+    # Stop as soon as the non-word letters exceed what an identifier may hold: a random
+    # token gives that away in its first few pieces.
+    budget = 0.3 * sum(len(p) for p in parts if len(p) > 4 or not p.isdigit())
+    other = 0
+    for part in parts:
         if part.isdigit():
             if len(part) > 4:
                 other += len(part)
-        elif len(part) >= 3 and _wordlike(part.lower()):
-            words += len(part)
-        else:
+        elif len(part) < 3 or not _wordlike(part.lower()):
             other += len(part)
-    return words >= 0.7 * (words + other)
+        if other > budget:
+            return False
+    return True
 
 
 def _wordlike(part: str) -> bool:
     pairs = len(part) - 1
-    common = sum(1 for i in range(pairs) if part[i : i + 2] in _COMMON_PAIRS)
-    return common >= 0.6 * pairs
+    rare_allowed = pairs - 0.6 * pairs
+    rare = 0
+    for i in range(pairs):
+        if part[i : i + 2] not in _COMMON_PAIRS:
+            rare += 1
+            if rare > rare_allowed:
+                return False
+    return True
 
 
 #: The most frequent letter pairs of English words and code names (about 150 of 676).
@@ -201,18 +219,39 @@ def _decoded_kind(value: str) -> str | None:
     return None
 
 
-def _is_path(value: str) -> bool:
-    """A path: at least two ``/`` segments, each a word, a number or a version."""
-    segments = [part for part in value.split("/") if part]
-    if len(segments) < 2:
-        return False
-    return all(
-        (len(part) <= 4 and part.isalpha())
+def _path_segment(part: str) -> bool:
+    """A segment of a file or URL path: short, a number, a version or words."""
+    return (
+        len(part) <= 4
         or part.isdigit()
+        or _VERSION.fullmatch(part) is not None
         or _is_identifier(part)
-        or _VERSION.fullmatch(part)
-        for part in segments
     )
+
+
+def _path_parts(text: str, start: int, end: int) -> list[tuple[int, int]] | None:
+    """None when ``text[start:end]`` is no path; else the segments to judge on their own.
+
+    A run whose ``/`` segments are all path-like is a path (nothing to judge); one that
+    starts like a path (``/``, ``./``, ``~/``) may still hold a token as a segment
+    (``/v1/keys/9vJq…``), which is judged alone. Random base64 has ``/`` too, but its
+    segments are neither words nor short, and it does not start with one.
+    """
+    value = text[start:end]
+    segments = value.split("/")
+    if len([part for part in segments if part]) < 2 or _decoded_kind(value) is not None:
+        return None
+    if all(_path_segment(part) for part in segments if part):
+        return []
+    if not value.startswith(("/", "./", "~/")):
+        return None
+    spans: list[tuple[int, int]] = []
+    position = start
+    for part in segments:
+        if len(part) >= MIN_LENGTH and not _path_segment(part):
+            spans.append((position, position + len(part)))
+        position += len(part) + 1
+    return spans
 
 
 def _in_url(text: str, start: int) -> bool:
@@ -272,29 +311,35 @@ def looks_random(value: str) -> bool:
 
 
 def judge(
-    text: str, start: int, end: int, blocks: Sequence[tuple[int, int]] = ()
+    text: str,
+    start: int,
+    end: int,
+    blocks: Sequence[tuple[int, int]] = (),
+    markers: Markers | None = None,
 ) -> tuple[float | None, str]:
     """Score the candidate ``text[start:end]``: (score, why) or (None, why not).
 
     ``blocks``: the text's armored blocks (``armored_blocks``), whose lines are key or
-    certificate material that the private-key recognizer or nobody reports.
+    certificate material that the private-key recognizer or nobody reports. ``markers``:
+    the text's vendor markers (``Markers.of``), to find the ones in the candidate without
+    a search per candidate.
     """
     value = text[start:end]
     if len(value) > MAX_LENGTH:
         return None, f"longer than {MAX_LENGTH} characters: data, not a key"
-    if any(block_start <= start < block_end for block_start, block_end in blocks):
-        return None, "inside a -----BEGIN …----- block (a key or certificate)"
-    if _wrapped_line(text, start, end):
-        return None, "a line of a wrapped base64 block (data)"
     vendor = documented_vendor(value)
     if vendor is not None:
         return None, f"documented example ({vendor})"
-    if looks_like_placeholder(value):
-        return None, "placeholder"
     if _UUID.fullmatch(value):
         return None, "UUID"
     if _HEX.fullmatch(value):
         return None, "hex: a hash, digest, commit or id"
+    if any(block_start <= start < block_end for block_start, block_end in blocks):
+        return None, "inside a -----BEGIN …----- block (a key or certificate)"
+    if _wrapped_line(text, start, end):
+        return None, "a line of a wrapped base64 block (data)"
+    if looks_like_placeholder(value):
+        return None, "placeholder"
     if _HASH_PREFIX.match(value):
         return None, "hash (algorithm prefix)"
     has_digit = any(c.isdigit() for c in value)
@@ -305,8 +350,6 @@ def judge(
         return None, _QUIET if _is_identifier(value) else "no digits: a word or name"
     if _VERSION.fullmatch(value):
         return None, "version string"
-    if "/" in value and _is_path(value):
-        return None, "file or URL path"
     if _in_url(text, start):
         return None, "part of a URL"
     if _is_identifier(value):
@@ -316,7 +359,8 @@ def judge(
     kind = _decoded_kind(value)
     if kind is not None:
         return None, kind
-    if claimed_by_vendor(value):
+    claimed = claimed_by_vendor(value) if markers is None else markers.claim(start, end, value)
+    if claimed:
         return None, "left to its vendor's recognizer"
     if _object_id(value):
         return None, "prefixed object id (call_, msg_, cus_ …)"
@@ -330,7 +374,7 @@ def _score(text: str, start: int, end: int, value: str) -> float:
         + any(c.isdigit() for c in value)
     )
     score = 0.6 if classes >= 3 else 0.45
-    if len(value) >= 32:
+    if len(value) >= (24 if classes < 3 else 32):
         score += 0.1
     before = text[max(0, start - 40) : start]
     if _SECRET_WORDS.search(before):
@@ -354,6 +398,41 @@ def claimed_by_vendor(value: str) -> bool:
     return table.claims(value)
 
 
+@dataclass(frozen=True, slots=True)
+class Markers:
+    """Where vendor markers (exact-case token prefixes) occur in one text, in order."""
+
+    offsets: list[int]
+    words: list[str]
+
+    @classmethod
+    def of(cls, text: str) -> Markers:
+        """From the shared automaton's hits, which every secret recognizer reuses."""
+        hits = prefilter.words_present(text)
+        found = sorted(
+            (offset, word)
+            for word, offsets in hits.items()
+            if prefilter.is_marker(word)
+            for offset in offsets
+        )
+        return cls([offset for offset, _ in found], [word for _, word in found])
+
+    def claim(self, start: int, end: int, value: str) -> bool:
+        """``claimed_by_vendor(value)`` from the markers inside ``[start, end)``."""
+        first = bisect_left(self.offsets, start)
+        last = bisect_left(self.offsets, end, first)
+        if first == last:
+            return False
+        inside = {
+            w
+            for o, w in zip(self.offsets[first:last], self.words[first:last], strict=True)
+            if o + len(w) <= end
+        }
+        if any(o == start for o in self.offsets[first:last]):
+            return True
+        return table.claims_with(value, inside)
+
+
 def _candidates(text: str) -> list[tuple[int, int]]:
     """Token runs, trimmed of edge punctuation; a dotted run is judged part by part."""
     spans: list[tuple[int, int]] = []
@@ -365,10 +444,14 @@ def _candidates(text: str) -> list[tuple[int, int]]:
             end -= 1
         if end - start < MIN_LENGTH:
             continue
-        if "." not in text[start:end]:
-            spans.append((start, end))
-            continue
-        spans.extend(_dotted(text, start, end))
+        parts = [(start, end)] if "." not in text[start:end] else _dotted(text, start, end)
+        for part_start, part_end in parts:
+            inside = _path_parts(text, part_start, part_end) if "/" in text[start:end] else None
+            if inside is None:
+                spans.append((part_start, part_end))
+            else:
+                note_rejected(ENTITY, part_start, part_end, "file or URL path", _NAME)
+                spans.extend(inside)
     return spans
 
 
@@ -406,8 +489,10 @@ class BareTokenRecognizer(EntityRecognizer):
         results: list[RecognizerResult] = []
         explaining = is_collecting()
         blocks = armored_blocks(text) if _BEGIN in text else []
-        for start, end in _candidates(text):
-            score, reason = judge(text, start, end, blocks)
+        candidates = _candidates(text)
+        markers = Markers.of(text) if candidates else None
+        for start, end in candidates:
+            score, reason = judge(text, start, end, blocks, markers)
             if score is not None and score >= MIN_REPORTED:
                 results.append(self._result(start, end, score))
             elif explaining and reason != _QUIET:

@@ -54,6 +54,7 @@ __all__ = [
     "CredentialFormat",
     "CredentialTableRecognizer",
     "claims",
+    "claims_with",
     "load_formats",
 ]
 
@@ -210,6 +211,21 @@ for _format in FORMATS:
 #: every literal the table registers: short ones ("MT", "pk_") occur inside random values
 LITERALS: frozenset[str] = frozenset(lit for f in FORMATS for lit in f.literals)
 _SHAPED = tuple(f for f in FORMATS if f.shape != "keyword")
+
+
+_SHAPED_BY_LITERAL: dict[str, tuple[CredentialFormat, ...]] = {}
+for _format in _SHAPED:
+    for _literal in _format.literals:
+        _SHAPED_BY_LITERAL[_literal] = (*_SHAPED_BY_LITERAL.get(_literal, ()), _format)
+
+
+def claims_with(value: str, literals: Iterable[str]) -> bool:
+    """``claims`` when the literals occurring in ``value`` are already known."""
+    return any(
+        f.compiled.search(value) is not None
+        for literal in literals
+        for f in _SHAPED_BY_LITERAL.get(literal, ())
+    )
 
 
 def claims(value: str) -> bool:
