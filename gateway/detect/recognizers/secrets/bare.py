@@ -36,7 +36,8 @@ import base64
 import binascii
 import math
 import re
-from bisect import bisect_left
+import sys
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -281,6 +282,12 @@ def armored_blocks(text: str) -> list[tuple[int, int]]:
     return blocks
 
 
+def _inside(blocks: Sequence[tuple[int, int]], position: int) -> bool:
+    """Whether ``position`` lies in one of the sorted, disjoint ``blocks`` (bisection)."""
+    index = bisect_right(blocks, (position, sys.maxsize)) - 1
+    return index >= 0 and blocks[index][0] <= position < blocks[index][1]
+
+
 def _wrapped_line(text: str, start: int, end: int) -> bool:
     """A whole line of 60+ base64 characters next to another such line (PEM, MIME)."""
     if end - start < 60 or (start and text[start - 1] != "\n"):
@@ -334,7 +341,7 @@ def judge(
         return None, "UUID"
     if _HEX.fullmatch(value):
         return None, "hex: a hash, digest, commit or id"
-    if any(block_start <= start < block_end for block_start, block_end in blocks):
+    if _inside(blocks, start):
         return None, "inside a -----BEGIN …----- block (a key or certificate)"
     if _wrapped_line(text, start, end):
         return None, "a line of a wrapped base64 block (data)"
