@@ -135,9 +135,9 @@ def test_scan_explain_says_why_candidates_were_not_reported(
     invented = "ghp_16C7e42F292c6912E7710c838347Ae178B4a"  # GitHub's docs: CRC32 fails
     digest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
     text = (
-        f"AWS docs: AKIAIOSFODNN7EXAMPLE\nsha256 {digest}\n"
+        f"k3j9x0q2m7z5w8p1r4t6\nAWS docs: AKIAIOSFODNN7EXAMPLE\nsha256 {digest}\n"
         "postgres://app:${DB_PASSWORD}@db/app\n"
-        f"{invented}\nkey Xk9fQ2LmT7vR3pW8sZ1nB4cD6hJ0aE5y\nk3j9x0q2m7z5w8p1r4t6\n"
+        f"{invented}\nkey Xk9fQ2LmT7vR3pW8sZ1nB4cD6hJ0aE5y\n"
     )
     monkeypatch.setattr("sys.stdin", io.StringIO(text))
     assert main(["scan", "--explain"]) == 0
