@@ -15,7 +15,6 @@ analyzers that share the same recognizer objects (no second copy of a large dict
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
 from bisect import bisect_right
@@ -38,8 +37,9 @@ from gateway.detect.normalize import NormalizedText, normalize_for_scan, regroup
 from gateway.detect.offline import build_nlp_engine, configure_offline, offline_tld_extractor
 from gateway.detect.recipe import EngineRecipe
 from gateway.detect.recognizers import SUPPORTED_ENTITIES, build_recognizers, languages_of
+from gateway.detect.recognizers.secrets.bare import ENTITY as BARE_ENTITY
 from gateway.detect.recognizers.secrets.bare import defer_to_others
-from gateway.detect.rejections import Rejection, collecting, is_collecting, note_rejected
+from gateway.detect.rejections import Rejection, collecting, muted, remapped
 
 __all__ = [
     "JOINED_EXCLUDED",
@@ -60,8 +60,9 @@ SCAN_LANGUAGE = "en"
 
 #: What the joined view (values split across places) does not report: names, addresses
 #: and markings are prose, which two unrelated places put side by side all the time.
-#: Policy dictionaries (``extra_recognizers``) are left out for the same reason.
-JOINED_EXCLUDED = frozenset({"PERSON", "KR_ADDRESS", "CONFIDENTIAL_MARKER"})
+#: Policy dictionaries (``extra_recognizers``) are left out for the same reason, and so
+#: are bare tokens: two unrelated ids closed up read as one random string.
+JOINED_EXCLUDED = frozenset({"PERSON", "KR_ADDRESS", "CONFIDENTIAL_MARKER", BARE_ENTITY})
 
 #: Joins segments for the single analyze call. No recognizer's pattern can consume NUL, so
 #: no match can run from one segment into the next; the newlines keep ``^``/``$`` and the
@@ -366,9 +367,10 @@ class DetectionEngine:
         self, view: NormalizedText, explain: bool, rules: Language
     ) -> list[RecognizerResult]:
         """Results on the normalized view, plus those only its digit-group view shows."""
-        results = self._presidio_noted(view, explain, rules)
+        with remapped(view.original_span if view.changed else None):
+            results = self._presidio(view.text, explain, rules)
         for grouped_view, runs in regroup_digits(view):
-            with _unheard():
+            with muted():
                 grouped = self._presidio(grouped_view.text, explain, rules)
             results.extend(_only_regrouped(results, grouped_view, runs, grouped))
         if view.changed:
@@ -389,7 +391,7 @@ class DetectionEngine:
         best: dict[tuple[int, str], RecognizerResult] = {}
         view = normalize_for_scan(joined)
         rules: Language = detect_language(view.text) if choice == "auto" else choice
-        with _unheard():  # offsets of decoded text: not the caller's
+        with muted():  # offsets of decoded text: not the caller's
             in_blobs = self._analyze_view(view, explain, rules)
         for result in in_blobs:
             index = bisect_right(starts, result.start) - 1
@@ -407,26 +409,6 @@ class DetectionEngine:
                 )
             )
         return found
-
-    def _presidio_noted(
-        self, view: NormalizedText, explain: bool, rules: Language
-    ) -> list[RecognizerResult]:
-        """``_presidio`` on the view, with dropped candidates noted at original offsets."""
-        if not is_collecting():
-            return self._presidio(view.text, explain, rules)
-        with collecting() as notes:
-            results = self._presidio(view.text, explain, rules)
-        for note in notes:
-            start, end = (
-                view.original_span(note.start, note.end)
-                if view.changed
-                else (
-                    note.start,
-                    note.end,
-                )
-            )
-            note_rejected(note.entity_type, start, end, note.reason, note.recognizer)
-        return results
 
     def _presidio(self, text: str, explain: bool, rules: Language) -> list[RecognizerResult]:
         """One analyze call with the rules of one language (none registered: no findings)."""
@@ -446,11 +428,6 @@ class DetectionEngine:
         return defer_to_others(results)
 
 
-def _unheard() -> contextlib.AbstractContextManager[object]:
-    """Drop the notes of a scan whose offsets are not the text's (decoded, regrouped)."""
-    return collecting() if is_collecting() else contextlib.nullcontext()
-
-
 def _checked_language(language: str) -> LanguageChoice:
     if language not in get_args(LanguageChoice):
         raise ValueError(f"language must be one of auto, ko, en; got {language!r}")
@@ -466,10 +443,13 @@ def _only_regrouped(
     """Digit-group view results on a rewritten run that the plain view did not already find.
 
     Offsets are mapped into the plain view. A run's own text was left alone there, so
-    only results overlapping a run can be new.
+    only results overlapping a run can be new. Bare tokens are read only as written:
+    digit groups closed up are a number's other spelling, not a pasted key.
     """
     kept: list[RecognizerResult] = []
     for result in results:
+        if result.entity_type == BARE_ENTITY:
+            continue
         start, end = view.original_span(result.start, result.end)
         if not any(start < run_end and run_start < end for run_start, run_end in runs):
             continue

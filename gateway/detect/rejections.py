@@ -11,12 +11,12 @@ prints it masks the text at that span (``detect/transforms.mask_value``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-__all__ = ["Rejection", "collecting", "is_collecting", "note_rejected"]
+__all__ = ["Rejection", "collecting", "is_collecting", "muted", "note_rejected", "remapped"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,3 +54,30 @@ def collecting() -> Iterator[list[Rejection]]:
         yield notes
     finally:
         _sink.reset(token)
+
+
+@contextmanager
+def muted() -> Iterator[None]:
+    """Drop the notes of the block: its offsets are not the caller's (decoded text)."""
+    if _sink.get() is None:
+        yield
+        return
+    token = _sink.set([])
+    try:
+        yield
+    finally:
+        _sink.reset(token)
+
+
+@contextmanager
+def remapped(span: Callable[[int, int], tuple[int, int]] | None) -> Iterator[None]:
+    """Pass the block's notes on with offsets mapped by ``span`` (a view's to the text's)."""
+    outer = _sink.get()
+    if outer is None or span is None:
+        yield
+        return
+    with collecting() as notes:
+        yield
+    for note in notes:
+        start, end = span(note.start, note.end)
+        outer.append(Rejection(note.entity_type, start, end, note.reason, note.recognizer))

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.detect.recognizers.secrets.bare import BareTokenRecognizer, _candidates
+from gateway.detect.recognizers.secrets.bare import BareTokenRecognizer, candidates
 from gateway.detect.recognizers.secrets.urls import (
     DatabaseUrlRecognizer,
     UrlCredentialRecognizer,
@@ -62,7 +62,7 @@ _SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[Heal
 @_SETTINGS
 @given(st.lists(st.sampled_from(_PIECES), max_size=400).map("".join))
 def test_candidates_are_disjoint_runs_of_the_text(text: str) -> None:
-    spans = _candidates(text)
+    spans = candidates(text)
     assert spans == sorted(spans)
     for (_, end), (start, _) in itertools.pairwise(spans):
         assert end <= start

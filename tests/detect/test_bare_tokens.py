@@ -25,8 +25,9 @@ import pytest
 import yaml
 
 from gateway.detect import DetectionEngine
-from gateway.detect.recognizers.secrets.bare import BareTokenRecognizer, armored_blocks, judge
+from gateway.detect.recognizers.secrets.bare import BareTokenRecognizer, judge
 from gateway.detect.recognizers.secrets.documented import DOCUMENTED_EXAMPLES, load_examples
+from gateway.detect.recognizers.secrets.shapes import armored_blocks
 from gateway.detect.recognizers.secrets.table import FORMATS
 from tests.detect.regex_sample import sample
 
