@@ -43,4 +43,4 @@ def test_what_only_a_decoded_blob_holds_is_not_listed() -> None:
     blob = base64.b64encode(inner.encode()).decode()
     notes = engine.not_reported(f"data {blob}")
     assert all(n.start >= 5 and n.end <= 5 + len(blob) for n in notes)
-    assert all("placeholder" != n.reason for n in notes)
+    assert all(n.reason != "placeholder" for n in notes)
