@@ -10,7 +10,12 @@ import re
 from bisect import bisect_right
 from typing import ClassVar, Protocol
 
-from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer import (
+    AnalysisExplanation,
+    Pattern,
+    PatternRecognizer,
+    RecognizerResult,
+)
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 __all__ = [
@@ -19,6 +24,7 @@ __all__ = [
     "MarkerGate",
     "SpaceFreeRegexGate",
     "marker_chunks",
+    "recognizer_result",
     "regex_chunks",
 ]
 
@@ -27,6 +33,27 @@ NOT_ALNUM_BEFORE = r"(?<![0-9A-Za-z])"
 NOT_ALNUM_AFTER = r"(?![0-9A-Za-z])"
 
 _GAP = re.compile(r"[\s\x00]")
+
+
+def recognizer_result(
+    recognizer: tuple[str, str],
+    entity: str,
+    span: tuple[int, int],
+    score: float,
+    explanation: AnalysisExplanation,
+) -> RecognizerResult:
+    """A result as Presidio's own recognizers build it; ``recognizer`` is (name, id)."""
+    return RecognizerResult(
+        entity_type=entity,
+        start=span[0],
+        end=span[1],
+        score=score,
+        analysis_explanation=explanation,
+        recognition_metadata={
+            RecognizerResult.RECOGNIZER_NAME_KEY: recognizer[0],
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer[1],
+        },
+    )
 
 
 def marker_chunks(text: str, markers: tuple[str, ...]) -> list[tuple[int, int]]:

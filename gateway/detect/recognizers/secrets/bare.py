@@ -36,11 +36,13 @@ import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Protocol, TypeVar
+from typing import ClassVar, TypeVar
 
 from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from gateway.detect.findings import FindingLike
+from gateway.detect.recognizers.base import recognizer_result
 from gateway.detect.recognizers.secrets import prefilter, shapes, table
 from gateway.detect.recognizers.secrets.common import looks_like_placeholder
 from gateway.detect.recognizers.secrets.documented import documented_vendor
@@ -298,31 +300,10 @@ class BareTokenRecognizer(EntityRecognizer):
             original_score=score,
             pattern_name="bare token (entropy, character classes, length, context)",
         )
-        return RecognizerResult(
-            entity_type=ENTITY,
-            start=start,
-            end=end,
-            score=score,
-            analysis_explanation=explanation,
-            recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: _NAME,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-            },
-        )
+        return recognizer_result((_NAME, self.id), ENTITY, (start, end), score, explanation)
 
 
-class _Spanned(Protocol):
-    @property
-    def entity_type(self) -> str: ...
-    @property
-    def start(self) -> int: ...
-    @property
-    def end(self) -> int: ...
-    @property
-    def score(self) -> float: ...
-
-
-_S = TypeVar("_S", bound=_Spanned)
+_S = TypeVar("_S", bound=FindingLike)
 
 
 def defer_to_others(results: list[_S]) -> list[_S]:
