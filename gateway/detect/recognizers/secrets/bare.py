@@ -15,15 +15,17 @@ reason (``haetae scan --explain`` prints it):
   strings (``SECRET_JWT`` decides those), and identifiers made of words (camelCase,
   snake_case, kebab-case);
 - strings without a digit or without a letter, and low entropy for their length;
+- lines of ``-----BEGIN …-----`` blocks and of wrapped base64 (public keys, certificates),
+  and API object ids (``call_…``, ``msg_…``, ``cus_…``);
 - a token a vendor recognizer claims (its prefix or marker is in it): that recognizer's
   checksum and placeholder rules decide, so an invented ``ghp_`` token stays unreported.
 
-What is left is scored by character classes, length and context: three classes
-(lower, upper, digit) score 0.6, two 0.45; 32 characters or more (24 with two classes)
-add 0.1; a secret word
-in the 40 characters before (key, token, 키, 비밀번호 …) adds 0.25; a hash or id word
-(sha256, commit, checksum, request id …) or a code position (``.name``, ``name(``)
-takes 0.3 away. The policy's threshold (0.5) then decides.
+What is left is scored by character classes, length and context: three classes (lower,
+upper, digit) score 0.6, two 0.45; 32 characters or more (24 with two classes) add 0.1;
+a secret word in the 40 characters before (key, token, 키, 비밀번호 …) adds 0.25; a hash
+or id word (sha256, commit, checksum, request id …) or a code position (``.name``,
+``name(``) takes 0.3 away. The policy's threshold (0.5) then decides. The shape tests
+live in ``shapes``.
 
 Cost: one C-level regex pass for runs of 20+ token characters; Python looks only at
 those runs, cheapest tests first (a hex digest is dropped after one ``fullmatch``), and
