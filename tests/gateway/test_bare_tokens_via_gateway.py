@@ -32,7 +32,7 @@ def test_a_bare_key_is_replaced_and_the_rest_is_forwarded(fake, client) -> None:
     (received,) = fake.received
     sent = received.json()["messages"][0]["content"]
     assert BARE_KEY not in received.body.decode()
-    assert sent == "이 키로 호출하면 401이 나요: <GENERIC_SECRET> 왜죠?"
+    assert sent == "이 키로 호출하면 401이 나요: <GENERIC_SECRET> 왜 그럴까요?"
 
 
 def test_hashes_ids_and_tool_call_ids_go_through_untouched(fake, client) -> None:

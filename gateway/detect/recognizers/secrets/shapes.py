@@ -187,7 +187,7 @@ def path_parts(text: str, start: int, end: int, min_length: int) -> list[tuple[i
     A run whose ``/`` segments are all path-like is a path (nothing to judge); one that
     starts like a path (``/``, ``./``, ``~/``) may still hold a token as a segment
     (``/v1/keys/9vJq…``), which is judged alone. Random base64 has ``/`` too, but its
-    segments are neither words nor short, and it does not start with one.
+    segments are neither words nor short: a run with two such segments is no path.
     """
     value = text[start:end]
     segments = value.split("/")
@@ -197,6 +197,8 @@ def path_parts(text: str, start: int, end: int, min_length: int) -> list[tuple[i
         return []
     if not value.startswith(("/", "./", "~/")):
         return None
+    if sum(1 for part in segments if part and not _path_segment(part)) > 1:
+        return None  # random base64 that happens to start with "/"
     spans: list[tuple[int, int]] = []
     position = start
     for part in segments:
