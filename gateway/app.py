@@ -7,7 +7,7 @@ import dataclasses
 import gc
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,7 @@ from gateway.admin.audit_review import audit_review_router
 from gateway.admin.auth import log_admin_roles
 from gateway.admin.journal import AdminJournal
 from gateway.admin.policies import policies_router
+from gateway.admin.settings_reload import SettingsReloader, settings_router
 from gateway.answers.inspect import AnswerInspection
 from gateway.attachments import AttachmentLimits, AttachmentReader
 from gateway.attachments.cache import SharedStore
@@ -80,6 +81,8 @@ class Gateway:
     pac: ASGIApp | None = None  # GET /proxy.pac, when the proxy is on
     scans: ScanProcesses | None = None  # worker processes for large scans, if any
     attachments: AttachmentReader | None = None
+    #: reloads the reloadable settings on SIGHUP (and for the admin API)
+    reloader: SettingsReloader | None = None
     _handle: ASGIApp = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -127,6 +130,8 @@ class Gateway:
             "scan_workers": self.scans.state if self.scans is not None else "off",
             "audit": "ok" if self.audit.healthy else (self.audit.last_error or "failing"),
             "audit_spool": self.audit.spool_depth,  # records waiting for the store
+            # reported, not required: a failing witness does not stop the gateway
+            "audit_witness": self.audit.witness_status(),
             **self.rollout.status(),
         }
         if self.attachments is not None:  # images are uninspectable without OCR: say so
@@ -157,6 +162,8 @@ class Gateway:
                 gc.freeze()
                 if self.siem is not None:
                     self.siem.start()
+                if self.reloader is not None:
+                    self.reloader.listen_for_sighup(self.audit)
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 if self.siem is not None:
@@ -181,8 +188,13 @@ def build_app(
     transport: httpx.AsyncBaseTransport | None = None,
     environ: Mapping[str, str] | None = None,
     telemetry: Telemetry | None = None,
+    reload_settings: Callable[[], Settings] | None = None,
 ) -> Gateway:
-    """Everything expensive (catalog, policy, detector) is built here, once."""
+    """Everything expensive (catalog, policy, detector) is built here, once.
+
+    ``reload_settings`` reads the settings again (the same file and flags), for a
+    reload on SIGHUP or ``POST /admin/v1/settings/reload``.
+    """
     providers = ProviderBuilder(settings.providers, environ)
     # Redis's address, credentials and the keys that sign what travels through it.
     redis = redis_access(settings.rollout, os.environ if environ is None else environ)
@@ -279,8 +291,14 @@ def build_app(
         witness=open_witness(settings.audit.witness, settings.audit.url),
         zone=zone,
     )
+    reloader = SettingsReloader(reload_settings, settings, admin_auth, env)
     admin = build_admin_app(
-        routers=[policies_router(rollout, audit), audit_router(audit, zone), review],
+        routers=[
+            policies_router(rollout, audit),
+            audit_router(audit, zone),
+            review,
+            settings_router(reloader),
+        ],
         auth=admin_auth,
         journal=AdminJournal(audit),
     )
@@ -297,6 +315,7 @@ def build_app(
     gateway = Gateway(
         pipeline, audit, upstream, rollout, admin, telemetry, siem, scans=scans, attachments=reader
     )
+    gateway.reloader = reloader
     if settings.proxy.listen is not None:
         # Imported here: the proxy brings uvicorn's protocol and TLS, which the
         # gateway without it never loads.

@@ -141,6 +141,11 @@ def _parser() -> argparse.ArgumentParser:
         help="instead: reading and scanning a PDF, a screenshot and a spreadsheet, cold and resent",
     )
     bench.add_argument(
+        "--durable",
+        action="store_true",
+        help="instead: what waiting for each opening's commit costs (against not waiting)",
+    )
+    bench.add_argument(
         "--mb",
         type=float,
         help="with --hostile: its stream's size (20); with --attacks: the digits prompt's (10)",
@@ -176,13 +181,14 @@ def _configure_logging(level: str, log_format: str = "text") -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from gateway.server import run_gateway
+    from gateway.server import SettingsSource, run_gateway
 
-    settings = _settings(
-        args, **{"policy": args.policy, "listen.host": args.host, "listen.port": args.port}
-    )
+    overrides = {"policy": args.policy, "listen.host": args.host, "listen.port": args.port}
+    settings = _settings(args, **overrides)
     _configure_logging(settings.log_level, settings.log_format)
-    run_gateway(settings)
+    config = Path(args.config) if getattr(args, "config", None) else None
+    given = {k: v for k, v in overrides.items() if v is not None}
+    run_gateway(settings, SettingsSource(config, given))
     return 0
 
 
@@ -298,6 +304,10 @@ def _bench(args: argparse.Namespace) -> int:
         from gateway.dev.bench.attacks import run_attack_benchmark
 
         return run_attack_benchmark(megabytes=args.mb or 10.0, output=args.output)
+    if args.durable:
+        from gateway.dev.bench.durable import run_durable_benchmark
+
+        return run_durable_benchmark(rounds=1 if args.quick else 3, quick=args.quick)
     if args.forward_proxy:
         from gateway.dev.bench.forward_proxy import run_forward_proxy_benchmark
 

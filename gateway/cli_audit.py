@@ -33,21 +33,26 @@ def add_audit_commands(commands: Any) -> None:
     audit = commands.add_parser("audit", help="review, export and verify the audit log")
     sub = audit.add_subparsers(title="audit commands")
 
-    tail = _command(sub, "tail", "show the latest decisions", _tail)
+    tail = _command(sub, "tail", "show the latest decisions", _tail, records="audit.read")
     tail.add_argument("-n", "--lines", type=int, default=20)
     tail.add_argument("-f", "--follow", action="store_true", help="keep printing new records")
     tail.add_argument("--interval", type=float, default=1.0, help="seconds between polls (-f)")
     tail.add_argument("--json", action="store_true", help="one JSON object per line")
     _zone_option(tail)
 
-    search = _command(sub, "search", "find records by time, who, where and what", _search)
+    search = _command(
+        sub, "search", "find records by time, who, where and what", _search, records="audit.read"
+    )
     _filter_options(search)
     search.add_argument("--limit", type=int, default=50)
     search.add_argument("--cursor", help="continue after a previous page (printed on stderr)")
     search.add_argument("--order", choices=["desc", "asc"], default="desc")
     search.add_argument("--json", action="store_true", help="one JSON object per line")
 
-    stats = _command(sub, "stats", "count decisions per hour or day, or cross-tabulate", _stats)
+    stats = _command(
+        sub, "stats", "count decisions per hour or day, or cross-tabulate", _stats,
+        records="audit.stats",
+    )  # fmt: skip
     _filter_options(stats)
     from gateway.audit.export import CSV_ENCODINGS
     from gateway.audit.query import BUCKETS, STATS_DIMENSIONS
@@ -62,7 +67,10 @@ def add_audit_commands(commands: Any) -> None:
     )
     stats.add_argument("--json", action="store_true")
 
-    export = _command(sub, "export", "write matching records as JSON lines or CSV", _export)
+    export = _command(
+        sub, "export", "write matching records as JSON lines or CSV", _export,
+        records="audit.read",
+    )  # fmt: skip
     _filter_options(export)
     export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
     export.add_argument("--output", type=Path, help="file to write (default: stdout)")
@@ -74,8 +82,9 @@ def add_audit_commands(commands: Any) -> None:
     )
 
     verify = _command(
-        sub, "verify", "check the hash chain, signed checkpoints and the witness", _verify
-    )
+        sub, "verify", "check the hash chain, signed checkpoints and the witness", _verify,
+        records="audit.verify",
+    )  # fmt: skip
     verify.add_argument(
         "--public-key",
         type=Path,
@@ -98,7 +107,7 @@ def add_audit_commands(commands: Any) -> None:
 
     evidence = _command(
         sub, "evidence", "open the sealed evidence of matching records (needs the private key)",
-        _evidence,
+        _evidence, records="audit.evidence",
     )  # fmt: skip
     _filter_options(evidence)
     evidence.add_argument("--private-key", type=Path, required=True, help="X25519 key (PEM)")
@@ -118,9 +127,16 @@ def add_audit_commands(commands: Any) -> None:
 
 
 def _command(
-    sub: Any, name: str, help_text: str, run: Callable[[argparse.Namespace], int]
+    sub: Any,
+    name: str,
+    help_text: str,
+    run: Callable[[argparse.Namespace], int],
+    *,
+    records: str | None = None,
 ) -> argparse.ArgumentParser:
+    """A subcommand; ``records`` names the admin action its reads are recorded as."""
     parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text)
+    parser.set_defaults(audit_command=name, audit_action=records)
     parser.add_argument(
         "--config",
         type=Path,
@@ -207,6 +223,39 @@ def _store(args: argparse.Namespace) -> Any:
     return store
 
 
+#: arguments a read's record keeps: what was asked, never a key, a spec or a value
+_QUERY_ARGS = (
+    *_FILTERS, "since", "until", "direction", "tz", "by", "per", "format", "encoding", "limit",
+    "cursor", "order", "lines", "follow", "request_id",
+)  # fmt: skip
+
+
+def _record_read(store: Any, args: argparse.Namespace, **found: object) -> None:
+    """Put this read on record before its results are shown, as the admin API does.
+
+    Fail closed: a read that cannot be recorded shows nothing. ``found`` is what
+    the command found, for a verification (never a record's content).
+    """
+    from gateway.audit.admin_event import cli_admin_record
+
+    query = {
+        name: str(value)[:200]
+        for name in _QUERY_ARGS
+        if (value := getattr(args, name, None)) not in (None, False)
+    }
+    record = cli_admin_record(
+        args.audit_action, f"haetae audit {args.audit_command}", extra={"query": query, **found}
+    )
+    try:
+        store.append_now(record)
+    except Exception as exc:
+        raise ConfigError(
+            f"this read could not be put on record in {store.label} ({type(exc).__name__}); "
+            "every audit read is an admin record, so nothing was read. "
+            "감사 기록을 남길 수 없어 조회를 거부했습니다."
+        ) from None
+
+
 def _settings(args: argparse.Namespace) -> Any:
     from gateway.settings import load_settings
 
@@ -242,6 +291,7 @@ def _print_record(record: Any, as_json: bool, zone: Any) -> None:
 def _tail(args: argparse.Namespace) -> int:
     store, zone = _store(args), _zone(args)
     records = store.tail(args.lines)
+    _record_read(store, args)
     for record in records:
         _print_record(record, args.json, zone)
     if not args.follow:
@@ -261,6 +311,7 @@ def _search(args: argparse.Namespace) -> int:
         page = store.search(_filter(args), limit=args.limit, cursor=args.cursor, order=args.order)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+    _record_read(store, args)
     zone = _zone(args)
     for record in page.records:
         _print_record(record, args.json, zone)
@@ -274,10 +325,12 @@ def _stats(args: argparse.Namespace) -> int:
     from gateway.audit.review import count
 
     zone = _zone(args)
+    store = _store(args)
     try:
-        counts = count(_store(args), _filter(args), by=args.by, per=args.per, zone=zone)
+        counts = count(store, _filter(args), by=args.by, per=args.per, zone=zone)
     except ValueError as exc:
         raise ConfigError(f"--by: {exc}") from None
+    _record_read(store, args)
     for row in counts.rows:
         start = iso_time(row.bucket, zone) if args.per != "all" else "all"
         if args.json:
@@ -306,6 +359,7 @@ def _export(args: argparse.Namespace) -> int:
     from gateway.audit.export import csv_lines, encode_lines, write_jsonl
 
     store, where, zone = _store(args), _filter(args), _zone(args)
+    _record_read(store, args)  # streamed: on record before the first page is read
     records = _matching(store, where)
     if args.format == "csv":
         written = 0
@@ -351,35 +405,34 @@ class _stdout:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from gateway.audit.verify import verify_chain
+    from gateway.audit.verify_store import verify_store
 
     keys = _verify_keys(args)
     witness = _verify_witness(args)
     store = _store(args)
-    checkpoints = store.checkpoints()
-    entries = None if witness is None else witness.entries()
-    report = verify_chain(store.iter_chain(), checkpoints, keys or None, witnessed=entries)
-    for line in describe_report(report, bool(keys), len(checkpoints), witness):
+    result = verify_store(store, keys, witness)
+    # after the walk, so the record never lands on the chain it checks
+    _record_read(
+        store, args, result={"ok": result.report.ok, "problems": len(result.report.problems)}
+    )
+    for line in describe_report(result):
         print(line)
-    return 0 if report.ok else 1
+    return 0 if result.report.ok else 1
 
 
-def describe_report(report: Any, keyed: bool, checkpoints: int, witness: Any | None) -> list[str]:
+def describe_report(result: Any) -> list[str]:
     """The lines ``verify`` prints: problems, totals, warnings, then the verdict."""
-    from gateway.audit.verify import report_warnings
-
+    report = result.report
     lines = [f"TAMPERED  {problem}" for problem in report.problems]
     span = f"seq {report.first_seq}–{report.last_seq}" if report.records else "no records"
     lines.append(
         f"{report.records} records ({span}), {report.checkpoints} signed checkpoints verified"
     )
-    if witness is not None:
-        lines.append(f"{report.witnessed} witnessed checkpoints match ({witness.label})")
-    if keyed and report.unanchored:
+    if result.witness_label is not None:
+        lines.append(f"{report.witnessed} witnessed checkpoints match ({result.witness_label})")
+    if result.keyed and report.unanchored:
         lines.append(f"note: the last {report.unanchored} records are after the last checkpoint")
-    label = witness.label if witness is not None else None
-    warnings = report_warnings(report, keyed=keyed, stored_checkpoints=checkpoints, witness=label)
-    lines += [f"warning: {warning}" for warning in warnings]
+    lines += [f"warning: {warning}" for warning in result.warnings]
     if report.ok:
         lines.append("OK: the chain is intact")
     else:
@@ -408,6 +461,7 @@ def _verify_witness(args: argparse.Namespace) -> Any:
 
 
 def _purge(args: argparse.Namespace) -> int:
+    from gateway.audit.admin_event import cli_actor
     from gateway.audit.format import iso_time
     from gateway.audit.query import AuditFilter, parse_time
 
@@ -425,7 +479,7 @@ def _purge(args: argparse.Namespace) -> int:
             "add --yes to do it"
         )
         return 0
-    result = store.purge(before, actor=getpass.getuser())
+    result = store.purge(before, actor=cli_actor())
     print(
         f"deleted {result.deleted} records (through seq {result.through_seq}); "
         f"recorded as seq {result.record.seq}"
@@ -439,7 +493,9 @@ def _evidence(args: argparse.Namespace) -> int:
 
     key = load_evidence_private_key(args.private_key)
     opened = failed = 0
-    for record in _matching(_store(args), _filter(args)):
+    store = _store(args)
+    _record_read(store, args)  # opening evidence is the most sensitive read there is
+    for record in _matching(store, _filter(args)):
         if record.evidence is None or (args.request_id and record.request_id != args.request_id):
             continue
         try:

@@ -13,7 +13,6 @@ the key file is touched, so an unreachable audit store changes nothing.
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import sys
 from pathlib import Path
@@ -109,19 +108,10 @@ def _audit_store(args: argparse.Namespace) -> Any:
 def _record(store: Any, action: str, entry: KeyEntry) -> None:
     if store is None:
         return
-    from gateway.audit.admin_event import admin_record
+    from gateway.audit.admin_event import cli_admin_record
 
-    store.append_now(
-        admin_record(
-            actor=getpass.getuser(),
-            role="local",  # whoever can write the key file; not an admin-API token
-            action=action,
-            outcome="ok",
-            method="CLI",
-            path=f"haetae {action.replace('.', ' ')}",
-            target={"key_id": entry.id, "user": entry.user},
-        )
-    )
+    target = {"key_id": entry.id, "user": entry.user}
+    store.append_now(cli_admin_record(action, f"haetae {action.replace('.', ' ')}", target=target))
     store.close()
 
 

@@ -13,15 +13,19 @@ import logging
 import os
 import ssl
 import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
+import orjson
 import uvicorn
 
 from gateway.app import build_app
-from gateway.settings import ListenSettings, Settings
+from gateway.settings import ListenSettings, Settings, load_settings
 from gateway.telemetry import Telemetry, choose_exporters, configure_logging
 
 __all__ = [
+    "SettingsSource",
     "app_from_environment",
     "http_protocol",
     "run_gateway",
@@ -30,6 +34,7 @@ __all__ = [
 ]
 
 _SETTINGS_VARIABLE = "HAETAE_WORKER_SETTINGS_JSON"
+_SOURCE_VARIABLE = "HAETAE_WORKER_SETTINGS_SOURCE"
 
 
 def uvicorn_config(
@@ -92,12 +97,29 @@ def http_protocol() -> type[asyncio.Protocol] | str:
 GIL_SWITCH_INTERVAL = 0.0005
 
 
-def run_gateway(settings: Settings) -> None:
+@dataclass(frozen=True, slots=True)
+class SettingsSource:
+    """A config file and the command line's overrides: how to read the settings again."""
+
+    config: Path | None
+    overrides: dict[str, Any]
+
+    def load(self) -> Settings:
+        return load_settings(self.config, overrides=self.overrides)
+
+    @classmethod
+    def from_json(cls, raw: str) -> SettingsSource:
+        data = orjson.loads(raw)
+        return cls(Path(data["config"]) if data["config"] else None, data["overrides"])
+
+
+def run_gateway(settings: Settings, source: SettingsSource | None = None) -> None:
+    """Serve; ``source`` is where ``settings`` came from, read again on a settings reload."""
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     listen = settings.listen
     log = logging.getLogger("haetae")
     if listen.workers == 1:
-        app = build_app(settings)
+        app = build_app(settings, reload_settings=source.load if source else None)
         app.start_scan_workers()
         tls = tls_options(listen)
         scheme = "https" if tls else "http"
@@ -113,6 +135,8 @@ def run_gateway(settings: Settings) -> None:
         log.warning("each worker serves its own /metrics; with workers > 1 prefer OTLP")
     build_app(settings, telemetry=Telemetry())
     os.environ[_SETTINGS_VARIABLE] = settings.model_dump_json()
+    if source is not None:  # each worker reloads on its own SIGHUP or admin call
+        os.environ[_SOURCE_VARIABLE] = orjson.dumps(asdict(source), default=str).decode()
     log.info("listening on http://%s:%d with %d workers", listen.host, listen.port, listen.workers)
     config = uvicorn_config(
         "gateway.server:app_from_environment",
@@ -134,6 +158,8 @@ def app_from_environment() -> object:
     settings = Settings.model_validate_json(os.environ[_SETTINGS_VARIABLE])
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     configure_logging(settings.log_level, settings.log_format)  # a fresh process
-    app = build_app(settings)
+    raw = os.environ.get(_SOURCE_VARIABLE)
+    source = SettingsSource.from_json(raw) if raw else None
+    app = build_app(settings, reload_settings=source.load if source else None)
     app.start_scan_workers()
     return app

@@ -126,7 +126,8 @@ class AuditSettings(_Strict):
     checkpoint_seconds: float = Field(default=60.0, gt=0)
     # Where each signed checkpoint is also copied, out of the store's reach:
     # "auto" (a file in a witness/ folder beside a SQLite store), a path or
-    # file:PATH, redis://host:port/db?key=NAME, or "off". See docs/audit.md.
+    # file:PATH, redis://host:port/db?key=NAME, postgresql://…, syslog+tls://host:port,
+    # tsa+https://host/path?ca=PATH (RFC 3161), or "off". See docs/audit.md.
     witness: str = "auto"
     # The time zone review commands, the admin API and exports show times in
     # and cut day buckets by (an IANA name: Asia/Seoul); a request may override it.

@@ -68,3 +68,12 @@ def test_the_telemetry_bench(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--requests", "5", "--rounds", "2"]) == 0
     rows = _table_rows(capsys.readouterr().out)
     assert rows and rows[0].startswith("| off ")
+
+
+def test_the_durable_openings_bench(capsys: pytest.CaptureFixture[str]) -> None:
+    from gateway.dev.bench.durable import run_durable_benchmark
+
+    assert run_durable_benchmark(rounds=1, quick=True) == 0
+    out = capsys.readouterr().out
+    assert "not awaited (baseline)" in out and "| c32: gateway rps |" in out
+    assert len(_table_rows(out)) >= 5

@@ -240,3 +240,25 @@ def test_the_pods_meet_the_restricted_pod_security_standard(
     assert pod["automountServiceAccountToken"] is False
     namespace = _one(rendered, "Namespace")["metadata"]["labels"]
     assert namespace["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+def _bytes(quantity: str) -> int:
+    units = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30}
+    for suffix, factor in units.items():
+        if quantity.endswith(suffix):
+            return int(quantity[: -len(suffix)]) * factor
+    return int(quantity)
+
+
+def test_memory_request_covers_the_gateway_and_its_scan_processes(
+    rendered: list[dict[str, Any]],
+) -> None:
+    """The gateway (~0.38 GiB) plus its scan worker processes (~0.16 GiB each, see
+    detection.scan_processes) hold about 0.7 GiB at rest: a request below that lets
+    the scheduler put a pod where it is soon out of memory."""
+    resources = _container(rendered)["resources"]
+    settings = Settings()
+    at_rest = (0.38 + 0.16 * settings.detection.scan_processes) * 2**30
+    requested = _bytes(resources["requests"]["memory"])
+    assert requested >= at_rest
+    assert _bytes(resources["limits"]["memory"]) >= requested + 2 * settings.limits.max_body_bytes

@@ -22,7 +22,7 @@ from fastapi.responses import StreamingResponse
 from gateway.admin.audit import FILTERS, parse_filter, parse_zone
 from gateway.admin.journal import AdminCall, requires
 from gateway.audit.export import CSV_ENCODINGS, csv_lines, encode_lines, matching
-from gateway.audit.verify import report_warnings, verify_chain
+from gateway.audit.verify_store import verify_store
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -101,17 +101,10 @@ def audit_review_router(
 
     def _verify() -> dict[str, Any]:
         try:
-            checkpoints = store.checkpoints()
-            entries = None if witness is None else list(witness.entries())
-            report = verify_chain(
-                store.iter_chain(), checkpoints, public_keys or None, witnessed=entries
-            )
+            result = verify_store(store, public_keys, witness)
         except Exception as exc:
             raise _unreadable(exc) from None
-        label = witness.label if witness is not None else None
-        warnings = report_warnings(
-            report, keyed=bool(public_keys), stored_checkpoints=len(checkpoints), witness=label
-        )
+        report = result.report
         return {
             "ok": report.ok,
             "records": report.records,
@@ -119,13 +112,13 @@ def audit_review_router(
             "last_seq": report.last_seq,
             "checkpoints": report.checkpoints,
             "unanchored": report.unanchored,
-            "witness": label,
+            "witness": witness.label if witness is not None else None,
             "witnessed": report.witnessed,
             "unwitnessed": report.unwitnessed,
             "problems": [
                 {"seq": p.seq, "kind": p.kind, "message": p.message} for p in report.problems
             ],
-            "warnings": warnings,
+            "warnings": result.warnings,
         }
 
     return router

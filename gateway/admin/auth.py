@@ -89,10 +89,30 @@ class AdminAuth:
         roles: Mapping[str, AdminRole] | None = None,
         default_role: AdminRole = "admin",
     ) -> None:
-        self._digests = {
+        self._digests = self._principals(token_digests, roles, default_role)
+
+    @staticmethod
+    def _principals(
+        token_digests: Mapping[str, str],
+        roles: Mapping[str, AdminRole] | None,
+        default_role: AdminRole,
+    ) -> dict[str, AdminPrincipal]:
+        return {
             digest: AdminPrincipal(name, role_of(name, roles or {}, default_role))
             for digest, name in token_digests.items()
         }
+
+    def replace(
+        self,
+        token_digests: Mapping[str, str],
+        roles: Mapping[str, AdminRole] | None = None,
+        default_role: AdminRole = "admin",
+    ) -> bool:
+        """Take new tokens and roles (a settings reload) in one step; True if anything changed."""
+        new = self._principals(token_digests, roles, default_role)
+        changed = new != self._digests
+        self._digests = new  # one assignment: a call sees the old set or the new, never a mix
+        return changed
 
     @property
     def principals(self) -> list[AdminPrincipal]:

@@ -23,13 +23,15 @@ an auditor read: the query, not the results.
 
 from __future__ import annotations
 
+import getpass
+import socket
 import time
 from collections.abc import Mapping
 from typing import Any, Literal
 
 from gateway.audit.record import AuditRecord
 
-__all__ = ["ADMIN_DECISION", "Outcome", "admin_record"]
+__all__ = ["ADMIN_DECISION", "Outcome", "admin_record", "cli_actor", "cli_admin_record"]
 
 #: the ``decision`` of an administrative record
 ADMIN_DECISION = "admin"
@@ -77,4 +79,34 @@ def admin_record(
         policy_version=(target or {}).get("version"),
         error=error,
         details=details,
+    )
+
+
+def cli_actor() -> str:
+    """Who runs a CLI command: the operating-system user and the machine, ``kim@host``."""
+    return f"{getpass.getuser()}@{socket.gethostname()}"
+
+
+def cli_admin_record(
+    action: str,
+    command: str,
+    *,
+    target: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> AuditRecord:
+    """An admin record of a CLI command, which reaches the store directly.
+
+    ``role`` is ``local``: whoever can read the configuration and the store, not
+    an admin-API token. ``user`` is ``user@host``; ``details.host`` repeats the
+    machine so a search can filter on it.
+    """
+    return admin_record(
+        actor=cli_actor(),
+        role="local",
+        action=action,
+        outcome="ok",
+        method="CLI",
+        path=command,
+        target=target,
+        extra={"host": socket.gethostname(), **(extra or {})},
     )

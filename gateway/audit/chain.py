@@ -101,6 +101,8 @@ class Witness(Protocol):
 
     #: where it is, for messages (never a password)
     label: str
+    #: ``file``, ``redis``, ``postgresql``, ``syslog`` or ``tsa``, for /readyz
+    kind: str
 
     def append(self, checkpoint: Checkpoint) -> None:
         """Store one checkpoint durably; raise on failure (the writer logs and carries on)."""
@@ -160,8 +162,10 @@ class CheckpointSigner:
         witness: Witness | None = None,
     ) -> None:
         self._key = key
-        self._witness = witness
+        self.witness = witness
         self.witness_error: str | None = None
+        #: the newest checkpoint the witness took (seeded from the witness at start-up)
+        self.last_witnessed: Checkpoint | None = None
         self.key_id = key_id(key.public_key())
         self._every = every
         self._interval = interval
@@ -189,22 +193,23 @@ class CheckpointSigner:
 
     def publish(self, checkpoint: Checkpoint) -> None:
         """Copy a checkpoint, once its transaction has committed, to the witness."""
-        if self._witness is None:
+        if self.witness is None:
             return
         try:
-            self._witness.append(checkpoint)
+            self.witness.append(checkpoint)
         except Exception as exc:
             if self.witness_error is None:
                 log.error(
                     "audit witness %s failed (%s); checkpoints are not witnessed until it is back",
-                    self._witness.label,
+                    self.witness.label,
                     type(exc).__name__,
                 )
             self.witness_error = type(exc).__name__
             return
         if self.witness_error is not None:
-            log.warning("audit witness %s is back", self._witness.label)
+            log.warning("audit witness %s is back", self.witness.label)
         self.witness_error = None
+        self.last_witnessed = checkpoint
 
 
 def verify_checkpoint(checkpoint: Checkpoint, public_key: Ed25519PublicKey) -> bool:

@@ -28,6 +28,7 @@ from gateway.audit.query import (
     where_sql,
 )
 from gateway.audit.record import AuditRecord
+from gateway.audit.witness_status import report_witness_at_start, witness_status
 from gateway.audit.writer import ThreadedAuditStore
 
 __all__ = ["COLUMNS", "JSON_COLUMNS", "PurgeResult", "SQLAuditStore"]
@@ -81,6 +82,13 @@ class SQLAuditStore(ThreadedAuditStore):
             f"INSERT INTO audit_checkpoints ({_CHECKPOINT_COLUMNS}) "
             f"VALUES ({p}, {p}, {p}, {p}, {p}) ON CONFLICT (seq) DO NOTHING"
         )  # another replica may have signed the same record
+
+    def start(self) -> None:
+        super().start()
+        report_witness_at_start(self._signer)
+
+    def witness_status(self) -> dict[str, Any]:
+        return witness_status(self._signer)
 
     # -- what a SQL backend provides -------------------------------------------------
 

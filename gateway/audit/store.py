@@ -9,7 +9,7 @@ decision is worse than a refused request.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from gateway.audit.record import AuditRecord
@@ -69,4 +69,8 @@ class AuditStore(Protocol):
     @property
     def spool_depth(self) -> int:
         """Records waiting in the local spool for the store to come back."""
+        ...
+
+    def witness_status(self) -> dict[str, Any]:
+        """The checkpoint witness: kind, state, age of the newest checkpoint it took."""
         ...

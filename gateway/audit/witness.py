@@ -21,6 +21,10 @@ so new kinds plug in as one class each. ``audit.witness`` picks one:
   ``LRANGE`` on that key cannot rewrite it);
 - ``postgresql://…[?schema=NAME]``: a table in a second database, for a role
   that may only ``INSERT`` and ``SELECT`` there;
+- ``syslog+tcp://host:port`` / ``syslog+tls://host:port[?ca=PATH]``: RFC 5424
+  messages to a SIEM, which keeps them (write-only from here: ``witness_syslog.py``);
+- ``tsa+https://…?ca=PATH[&tokens=PATH]``: an RFC 3161 timestamp authority
+  stamps each checkpoint; the tokens are kept in a file (``witness_tsa.py``);
 - ``off``: none (``verify`` then relies on signatures alone).
 
 Entries are the signed checkpoints themselves (JSON lines), so a forged entry
@@ -29,13 +33,12 @@ fails its signature like a forged checkpoint does.
 
 from __future__ import annotations
 
-import fcntl
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
+from gateway.audit.appendfile import append_line, last_line, read_lines
 from gateway.audit.chain import Checkpoint, Witness, decode_entry, encode_entry
 from gateway.errors import ConfigError
 
@@ -45,32 +48,44 @@ __all__ = ["FileWitness", "Witness", "open_witness", "witness_spec"]
 class FileWitness:
     """An append-only file of JSON lines; each append is locked and fsync'd."""
 
+    kind = "file"
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self.label = str(path)
 
     def append(self, checkpoint: Checkpoint) -> None:
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)  # worker processes share the file
-            os.write(fd, encode_entry(checkpoint) + b"\n")
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        append_line(self.path, encode_entry(checkpoint) + b"\n")
+
+    def last(self) -> Checkpoint | None:
+        line = last_line(self.path)
+        entry = _entry_text(line) if line else None
+        return decode_entry(entry) if entry else None
 
     def entries(self) -> Iterator[Checkpoint | None]:
-        try:
-            handle = self.path.open("rb")
-        except FileNotFoundError:
-            return
-        with handle:
-            for line in handle:
-                if line.strip():
-                    yield decode_entry(line)
+        for line in read_lines(self.path):
+            entry = _entry_text(line)
+            if entry:
+                yield decode_entry(entry)
+
+
+def _entry_text(line: bytes) -> bytes | None:
+    """The JSON of an entry; a SIEM's export of syslog messages reads too.
+
+    A line that is not JSON is taken as an RFC 5424 message (octet count
+    optional): only ``haetae.checkpoint`` messages are entries, their JSON the
+    body after the header.
+    """
+    if not line or not _SYSLOG.match(line):
+        return line or None  # JSON, or a line that is unreadable as an entry
+    if b" haetae.checkpoint " not in line:
+        return None  # another message the SIEM holds
+    start = line.find(b"{")
+    return line[start:] if start >= 0 else line
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_SYSLOG = re.compile(rb"(?:\d+ )?<\d{1,3}>1 ")
 
 
 def witness_spec(spec: str, store_url: str) -> str:
@@ -104,10 +119,20 @@ def open_witness(spec: str, store_url: str) -> Witness | None:
         from gateway.audit.witness_postgres import PostgresWitness
 
         return PostgresWitness(spec)
+    if scheme in ("syslog+tcp", "syslog+tls"):
+        from gateway.audit.witness_syslog import SyslogWitness
+
+        return SyslogWitness(spec)
+    if scheme in ("tsa+http", "tsa+https"):
+        from gateway.audit.witness_tsa import TimestampWitness
+
+        tokens = witness_spec("auto", store_url) if store_url else "off"
+        return TimestampWitness(spec, None if tokens == "off" else tokens + ".tsa")
     if scheme:
         raise ConfigError(
             f"audit.witness: {scheme}:// is not a witness Haetae has; use a file path, "
-            "file:PATH, redis://host:port/db?key=NAME, postgresql://…, auto or off"
+            "file:PATH, redis://host:port/db?key=NAME, postgresql://…, syslog+tls://host:port, "
+            "tsa+https://host/path?ca=PATH, auto or off"
         )
     path = spec.removeprefix("file:")
     if not path:

@@ -34,6 +34,8 @@ _CREATE = (
 
 
 class PostgresWitness:
+    kind = "postgresql"
+
     def __init__(self, url: str) -> None:
         require("postgres", "audit.witness postgresql://")
         self._url, self._schema = split_schema(url)
@@ -69,6 +71,16 @@ class PostgresWitness:
             except (errors.UndefinedTable, errors.InvalidSchemaName):
                 self._create(conn)
                 conn.execute(f"INSERT INTO {TABLE} (entry) VALUES (%s)", (entry,))
+
+    def last(self) -> Checkpoint | None:
+        from psycopg import errors
+
+        with self._connect() as conn:
+            try:
+                row = conn.execute(f"SELECT entry FROM {TABLE} ORDER BY id DESC LIMIT 1").fetchone()
+            except (errors.UndefinedTable, errors.InvalidSchemaName):
+                return None
+        return decode_entry(row[0]) if row else None
 
     def entries(self) -> Iterator[Checkpoint | None]:
         from psycopg import errors

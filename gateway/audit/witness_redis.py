@@ -22,6 +22,8 @@ _PAGE = 1000
 
 
 class RedisWitness:
+    kind = "redis"
+
     def __init__(self, url: str) -> None:
         require("redis", "audit.witness redis://")
         parts = urlsplit(url)
@@ -44,6 +46,10 @@ class RedisWitness:
 
     def append(self, checkpoint: Checkpoint) -> None:
         self._redis().rpush(self.key, encode_entry(checkpoint))
+
+    def last(self) -> Checkpoint | None:
+        raw = self._redis().lindex(self.key, -1)
+        return decode_entry(raw) if raw else None
 
     def entries(self) -> Iterator[Checkpoint | None]:
         client, start = self._redis(), 0

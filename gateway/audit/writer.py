@@ -33,6 +33,7 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from gateway.audit.phases import is_completion, is_opening
 from gateway.audit.record import AuditRecord
@@ -269,6 +270,10 @@ class ThreadedAuditStore:
     def queue_depth(self) -> int:
         """Records waiting for the writer (a stalled disk or database shows here first)."""
         return self._queue.qsize()
+
+    def witness_status(self) -> dict[str, Any]:
+        """No signer here: the SQL stores sign and witness checkpoints."""
+        return {"kind": "off", "state": "off", "why": "checkpoints are not signed"}
 
     @property
     def spool_depth(self) -> int:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
 from gateway.audit.record import AuditRecord
+from gateway.audit.syslog_frame import syslog_message
 
 __all__ = [
     "CEF_SEVERITY",
@@ -56,20 +56,6 @@ def exported(record: AuditRecord) -> dict[str, Any]:
     return {key: value for key, value in record.to_dict().items() if key not in _WITHHELD}
 
 
-def _iso(seconds: float) -> str:
-    return (
-        datetime.fromtimestamp(seconds, UTC)
-        .isoformat(timespec="milliseconds")
-        .replace("+00:00", "Z")
-    )
-
-
-def _header_field(value: str) -> str:
-    # RFC 5424 header fields are printable US-ASCII without spaces, at most 48 chars.
-    cleaned = "".join(ch if 33 <= ord(ch) <= 126 else "_" for ch in value)
-    return cleaned[:48] or "-"
-
-
 def syslog_frame(
     record: AuditRecord,
     *,
@@ -85,18 +71,18 @@ def syslog_frame(
     5424 asks to announce with a byte order mark.
     """
     severity = _SYSLOG_SEVERITY.get(record.decision, _NOTICE)
-    priority = facility * 8 + severity
-    msgid = _header_field(f"haetae.{record.decision}")
-    header = (
-        f"<{priority}>1 {_iso(record.time)} {_header_field(hostname)} "
-        f"{_header_field(app_name)} - {msgid} -"
-    )
     if message_format == "cef":
         body = cef_line(record, product_version=product_version)
     else:
         body = orjson.dumps(exported(record)).decode()
-    message = header.encode() + b" \xef\xbb\xbf" + body.encode()
-    return str(len(message)).encode() + b" " + message
+    return syslog_message(
+        priority=facility * 8 + severity,
+        at=record.time,
+        hostname=hostname,
+        app_name=app_name,
+        msgid=f"haetae.{record.decision}",
+        body=body,
+    )
 
 
 def _cef_header(value: str) -> str:

@@ -99,6 +99,9 @@ class ObservedAuditStore:
     def records_between(self, start: float, end: float) -> list[AuditRecord]:
         return self._store.records_between(start, end)
 
+    def witness_status(self) -> dict[str, Any]:
+        return self._store.witness_status()
+
     def __getattr__(self, name: str) -> Any:
         # Methods a store grows later (queries, spool state) pass straight through.
         return getattr(self._store, name)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import getpass
 import io
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gateway.audit import AuditRecord
+from gateway.audit.admin_event import cli_actor
 from gateway.audit.setup import configured_store
 from gateway.cli import main
 from gateway.settings import load_settings
@@ -141,8 +144,66 @@ def test_purge_is_a_dry_run_until_yes_and_is_recorded(config, capsys) -> None:
     assert code == 0 and "deleted 24 records (through seq 24); recorded as seq 49" in out
     code, out, _ = run(capsys, "audit", "verify", "--config", str(config))
     assert code == 0, out
-    code, out, _ = run(capsys, "audit", "tail", "--config", str(config), "-n", "1", "--json")
-    assert orjson.loads(out)["decision"] == "purge"
+    code, out, _ = run(capsys, "audit", "tail", "--config", str(config), "-n", "2", "--json")
+    purge, verify = (orjson.loads(line) for line in out.splitlines())
+    assert purge["decision"] == "purge" and purge["user"] == cli_actor()
+    assert verify["details"]["action"] == "audit.verify"  # the verification after it
+
+
+def _admin_records(tmp_path: Path) -> list[AuditRecord]:
+    from gateway.audit.open import open_audit_store
+
+    store = open_audit_store(f"sqlite:///{tmp_path}/audit.db")
+    try:
+        return [r for r in store.iter_chain() if r.decision == "admin"]
+    finally:
+        store.close()
+
+
+def test_every_cli_read_is_an_admin_record_naming_user_host_and_query(
+    config, capsys, tmp_path
+) -> None:
+    where = ("--config", str(config))
+    assert run(capsys, "audit", "search", *where, "--user", "alice", "--since", "7d")[0] == 0
+    assert run(capsys, "audit", "stats", *where, "--by", "user,provider")[0] == 0
+    assert run(capsys, "audit", "export", *where, "--format", "csv", "--decision", "block")[0] == 0
+    assert run(capsys, "audit", "tail", *where, "-n", "3")[0] == 0
+    assert run(capsys, "audit", "verify", *where)[0] == 0
+    records = _admin_records(tmp_path)
+    assert [(r.details or {})["action"] for r in records] == [
+        "audit.read", "audit.stats", "audit.read", "audit.read", "audit.verify",
+    ]  # fmt: skip
+    assert [r.path for r in records] == [
+        "haetae audit search", "haetae audit stats", "haetae audit export", "haetae audit tail",
+        "haetae audit verify",
+    ]  # fmt: skip
+    host = socket.gethostname()
+    for record in records:
+        assert record.user == f"{getpass.getuser()}@{host}" and record.method == "CLI"
+        assert record.details is not None and record.details["host"] == host
+        assert record.details["role"] == "local"
+    search, stats, export, _tail, verify = (r.details or {} for r in records)
+    assert search["query"] == {"user": "alice", "since": "7d", "limit": "50", "order": "desc"}
+    assert stats["query"]["by"] == "user,provider"
+    assert export["query"] | {"encoding": "-"} == {
+        "decision": "block", "format": "csv", "encoding": "-",
+    }  # fmt: skip
+    assert verify["result"] == {"ok": True, "problems": 0}
+    # the chain still verifies with the reads on it
+    assert run(capsys, "audit", "verify", *where)[0] == 0
+
+
+def test_a_read_that_cannot_be_recorded_shows_nothing(config, capsys, tmp_path) -> None:
+    conn = sqlite3.connect(tmp_path / "audit.db")
+    with conn:  # the records may be read, but nothing may be added: a read-only copy
+        conn.execute(
+            "CREATE TRIGGER no_more BEFORE INSERT ON audit_records "
+            "BEGIN SELECT RAISE(ABORT, 'read only'); END"
+        )
+    conn.close()
+    code, out, err = run(capsys, "audit", "search", "--config", str(config), "--json")
+    assert code == 2 and out == ""
+    assert "could not be put on record" in err and "조회를 거부했습니다" in err
 
 
 def test_a_bad_time_is_a_clear_error(config, capsys) -> None:

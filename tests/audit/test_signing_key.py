@@ -50,7 +50,7 @@ def test_a_store_started_with_defaults_signs_its_checkpoints(tmp_path: Path) -> 
     assert (tmp_path / "keys" / "audit-signing.pem").exists()
     spec = witness_spec(settings.witness, settings.url)
     assert spec == f"file:{tmp_path / 'data' / 'witness' / 'audit.db.witness'}"
-    assert isinstance(store._signer._witness, FileWitness)
+    assert isinstance(store._signer.witness, FileWitness)
 
 
 def test_an_in_memory_trail_makes_no_key(tmp_path: Path) -> None:

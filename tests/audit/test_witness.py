@@ -20,6 +20,7 @@ from gateway.audit.setup import configured_store
 from gateway.audit.signing_key import public_key_path
 from gateway.audit.sqlstore import SQLAuditStore
 from gateway.audit.verify import VerifyReport, verify_chain
+from gateway.audit.verify_store import StoreVerification
 from gateway.audit.witness import FileWitness, open_witness
 from gateway.settings import AuditSettings
 
@@ -287,3 +288,16 @@ def test_a_walk_stopped_at_max_problems_says_nothing_of_what_it_did_not_read(
         max_problems=5,
     )
     assert report.stopped and {p.kind for p in report.problems} == {"modified"}
+
+
+def verify_against(tmp_path: Path, url: str, spec: str) -> StoreVerification:
+    """The store at ``url`` verified with the key ``written`` made and the witness ``spec``."""
+    from gateway.audit.open import open_audit_store
+    from gateway.audit.verify_store import verify_store
+
+    key = load_public_key(public_key_path(tmp_path / "keys" / "audit-signing.pem"))
+    store = open_audit_store(url)
+    try:
+        return verify_store(store, [key], open_witness(spec, url))
+    finally:
+        store.close()

@@ -98,3 +98,49 @@ def test_field_name_is_context(engine: DetectionEngine, text: str) -> None:
 )
 def test_other_fields_are_not_context(engine: DetectionEngine, text: str) -> None:
     assert [f for f in engine.scan(text) if f.score >= 0.5] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # Closed up, beside a bank whose lengths (and prefixes) the run fits.
+        ("국민은행 12345678901234로 보내주세요", "12345678901234"),
+        ("카카오뱅크 3333123456789", "3333123456789"),
+        ("토스뱅크 100012345678 입금 부탁", "100012345678"),
+        ("우리은행 1002123456789", "1002123456789"),
+        ("신한 110123456789 예금주 본인", "110123456789"),
+        ("새마을금고 9002123456789", "9002123456789"),
+        # Beside a transfer word alone: 10-14 digits.
+        ("계좌번호 110123456789", "110123456789"),
+        ("이 번호로 송금해줘: 35201234567890", "35201234567890"),
+        ("bank account no. 1234567890", "1234567890"),
+    ],
+)
+def test_closed_up_account_found_beside_bank_or_transfer_word(
+    engine: DetectionEngine, text: str, value: str
+) -> None:
+    findings = [f for f in engine.scan(text) if f.score >= 0.5]
+    assert [text[f.start : f.end] for f in findings] == [value]
+    assert findings[0].score == pytest.approx(0.65)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "카카오뱅크 1234123456789",  # not a KakaoBank prefix
+        "토스뱅크 1234567890123",  # 13 digits: Toss Bank numbers have 12
+        "우리 1002123456789 팀",  # 우리 alone is "we"
+        "하나 12345678901234",  # 하나 alone is "one"
+        "주문번호 1234567890123",  # no bank or transfer word
+        "송금 01012345678",  # a mobile number
+        "이체일 20241231",  # a date
+        "입금 1,234,567,890원",  # an amount
+        "입금 시각 2024120712345",  # a compact timestamp
+        "계좌 12345678901234567",  # too long
+        "송금 123456789",  # too short
+    ],
+)
+def test_closed_up_run_without_fitting_context_is_not_an_account(
+    engine: DetectionEngine, text: str
+) -> None:
+    assert [f for f in engine.scan(text) if f.score >= 0.5] == []

@@ -25,6 +25,12 @@ def engine() -> DetectionEngine:
         ("PP No: S98765432", "S98765432", True),
         ("관용 여권 O12345678", "O12345678", True),
         ("모델명 M12345678 재고 있나요", "M12345678", False),
+        # Weak context: a travel word in the same line (0.3), not across lines or segments.
+        ("출장 등록 코드는 M08824561", "M08824561", True),
+        ("Flight booking: traveller document M12345678", "M12345678", True),
+        ("비자 신청서에 M123A4567 기재", "M123A4567", True),
+        ("출장 보고서\n모델 M12345678 재고", "M12345678", False),
+        ("strip count M12345678", "M12345678", False),  # "trip" inside a word
     ],
 )
 def test_passport_found(engine: DetectionEngine, text: str, value: str, reported: bool) -> None:

@@ -32,8 +32,11 @@ def engine() -> DetectionEngine:
         # Bare names: Kiwi reads them as one proper noun.
         ("어제 김철수를 만났다", "김철수", 0.6),
         ("김지원을 만났다", "김지원", 0.6),
-        # Kiwi splits off only the surname: informational.
-        ("박서준이 출연했다", "박서준", 0.3),
+        # Kiwi splits off only the surname (an unknown name), or reads name and particle:
+        # a name-shaped candidate is a name either way.
+        ("박서준이 출연했다", "박서준", 0.6),
+        ("어제 최찬준이 보고서를 냈다", "최찬준", 0.6),
+        ("허민이 보고서를 제출했다", "허민이", 0.6),
     ],
 )
 def test_person_found(engine: DetectionEngine, text: str, value: str, score: float) -> None:
@@ -62,6 +65,13 @@ def test_person_found(engine: DetectionEngine, text: str, value: str, score: flo
         "한국어 공부",
         "이마트에서 샀다",
         "Kim Minsu called",
+        # Common nouns of a name's shape: a given name's syllables or the noun list say no.
+        "한정판 제품을 구매했다",
+        "정기 구독 고객님께 안내",
+        "구매 고객님께 쿠폰을 드립니다",
+        "최소한 이것만은 지켜줘",
+        "이번주 일정 알려줘",
+        "안건이 많다",
     ],
 )
 def test_person_not_reported(engine: DetectionEngine, text: str) -> None:

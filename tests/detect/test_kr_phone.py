@@ -1,4 +1,4 @@
-"""Phone number recognizer (PHONE_NUMBER): Korean plans and, weaker, other countries' E.164."""
+"""Phone number recognizer (PHONE_NUMBER): Korean plans and every country through libphonenumber."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def engine() -> DetectionEngine:
     ("text", "value", "score"),
     [
         # Mobile, every separator, particles attached.
-        ("010-1234-5678로 연락 주세요", "010-1234-5678", 0.6),
+        ("010-1234-5678로 연락 주세요", "010-1234-5678", 0.95),
         ("연락처: 010-1234-5678", "010-1234-5678", 0.95),
         ("010 1234 5678", "010 1234 5678", 0.6),
         ("번호는01012345678입니다", "01012345678", 0.6),
@@ -38,19 +38,28 @@ def engine() -> DetectionEngine:
         ("+82-2-1234-5678", "+82-2-1234-5678", 0.6),
         ("+82 (0)10-1234-5678", "+82 (0)10-1234-5678", 0.6),
         ("+821012345678", "+821012345678", 0.6),
-        # Representative numbers: the hyphen or a context word is required.
-        ("고객센터 1588-1234", "1588-1234", 0.5),
-        ("1544-1234로", "1544-1234", 0.5),
-        ("대표번호 15881234", "15881234", 0.2),
-        ("전화 15881234", "15881234", 0.55),
-        ("1644 1234 연락처", "1644 1234", 0.55),
-        ("Call me at 1566.3895 after 6pm", "1566.3895", 0.55),  # dotted: like a decimal
-        ("합계 1566.3895", "1566.3895", 0.2),
-        # Other countries: weaker, reported with context.
-        ("+1 (415) 555-2671", "+1 (415) 555-2671", 0.4),
-        ("phone +1 (415) 555-2671", "+1 (415) 555-2671", 0.75),
-        ("Tel: +44 20 7946 0958.", "+44 20 7946 0958", 0.75),
-        ("+49 30 1234567", "+49 30 1234567", 0.4),
+        # Closed-up VoIP and virtual (050x) numbers.
+        ("05041234567", "05041234567", 0.5),
+        ("안심번호 050212345678로", "050212345678", 0.5),
+        ("07012345678", "07012345678", 0.5),
+        # Closed-up landlines need a phone word.
+        ("연락처 0233142161", "0233142161", 0.65),
+        ("사무실 전화는 0312345678 입니다", "0312345678", 0.65),
+        # Other countries: validated by libphonenumber; "00" is weaker than "+".
+        ("+1 (415) 555-2671", "+1 (415) 555-2671", 0.5),
+        ("phone +1 (415) 555-2671", "+1 (415) 555-2671", 0.85),
+        ("Tel: +44 20 7946 0958.", "+44 20 7946 0958", 0.85),
+        ("+49 30 1234567", "+49 30 1234567", 0.5),
+        ("+81 3-1234-5678", "+81 3-1234-5678", 0.5),
+        ("+86 138 0013 8000", "+86 138 0013 8000", 0.5),
+        ("dial 0044 20 7946 0958", "0044 20 7946 0958", 0.4),
+        ("+44 7700 900123", "+44 7700 900123", 0.3),  # drama range: possible, not allocated
+        # National forms of other countries need a phone word, in any of several languages.
+        ("Call me on (212) 555-0143", "(212) 555-0143", 0.65),
+        ("her mobile is 07700 900123", "07700 900123", 0.65),  # also valid in CN (0770)
+        ("携帯 090-1234-5678", "090-1234-5678", 0.65),
+        ("电话 13800138000", "13800138000", 0.65),
+        ("Telefon 089 1234567", "089 1234567", 0.65),
     ],
 )
 def test_phone_found(engine: DetectionEngine, text: str, value: str, score: float) -> None:
@@ -81,6 +90,27 @@ def test_phone_found(engine: DetectionEngine, text: str, value: str, score: floa
         "1600-1700년",
         "1800 1900년",
         "+123",
+        # Numbers the plan gives to businesses are not personal data.
+        "고객센터 1588-1234",
+        "대표번호 15881234",
+        "전화 1644 1234",
+        "수신자부담 전화 080-123-4567",
+        "toll-free phone +1 800 555 0199",
+        "Our toll-free line is +1 800 121 4282, call any time.",  # invalid, business prefix
+        # Hard negatives beside a phone word: dates, amounts, ids, versions, addresses.
+        "연락처 변경일 20240115",
+        "phone: 2024-01-15",
+        "call 2024.01.15 10:30",
+        "전화 192.168.0.1",
+        "phone v1.2.3",
+        "phone 1,234,567 units",
+        "call ISBN 978-0-306-40615-7",
+        "phone order 2125550143",  # closed up, no trunk prefix: an id
+        "수신자부담 전화 080-909-7415",  # a Korean free call, though Japan's mobiles start 080
+        "연락처는 나중에, 주민등록번호 720411-1978931",  # another identifier's shape
+        "전화 상담 1234567건",
+        "+12.5% growth",
+        "+1 point",
         "010-123-4567",  # 010 always has a four-digit middle
         "0212345678",  # landline without separators
     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import socket
 import time
 from pathlib import Path
 
@@ -64,13 +65,14 @@ def test_issuing_and_revoking_are_chained_admin_records(tmp_path, capsys) -> Non
     records = admin_records(db)
     assert [r.details["action"] for r in records if r.details] == ["keys.create", "keys.revoke"]
     for record in records:
-        assert record.user == getpass.getuser() and record.method == "CLI"
-        assert record.details is not None
+        assert record.user == f"{getpass.getuser()}@{socket.gethostname()}"
+        assert record.method == "CLI" and record.details is not None
         assert record.details | {"action": "-"} == {
             "action": "-",
             "role": "local",
             "target": {"key_id": entry.id, "user": "alice"},
             "outcome": "ok",
+            "host": socket.gethostname(),
         }
     assert key not in str([r.to_dict() for r in records])
     assert verify_chain(records).problems == []

@@ -24,7 +24,7 @@ from gateway.audit import AuditRecord, open_audit_store
 from gateway.audit.phases import ended_request
 from gateway.dev.testing import FakeUpstream, ServerThread
 from gateway.providers.catalog import load_catalog
-from gateway.settings import load_settings
+from gateway.settings import Settings, load_settings
 from tests.support.polling import wait_for
 
 if TYPE_CHECKING:
@@ -96,6 +96,7 @@ def gateway_stack(
     fake: FakeUpstream | None = None,
     catalog_to_fake: bool = True,
     tls: Mapping[str, Any] | None = None,
+    config_file: Path | None = None,
 ) -> Iterator[GatewayStack]:
     """Start a fake provider and a gateway in front of it; stop both on leaving.
 
@@ -107,6 +108,7 @@ def gateway_stack(
     ``environ``: the only variables the gateway sees (keys, tokens).
     ``catalog_to_fake=False`` leaves the catalog's real hosts in place.
     ``tls``: the gateway serves HTTPS with these uvicorn options (``server.tls_options``).
+    ``config_file``: a settings file under the overrides, read again on a settings reload.
     """
     if policy is not None and policy_text is not None:
         raise ValueError("give the policy as a file or as text, not both")
@@ -125,10 +127,15 @@ def gateway_stack(
             key: value.replace(_UPSTREAM, upstream.base_url) if isinstance(value, str) else value
             for key, value in (settings or {}).items()
         }
+
+        def read_settings() -> Settings:
+            return load_settings(config_file, environ={}, overrides=overrides)
+
         app = build_app(
-            load_settings(environ={}, overrides=overrides),
+            read_settings(),
             environ=dict(environ or {}),
             telemetry=telemetry,
+            reload_settings=read_settings,
         )
         with ServerThread(app, lifespan="on", tls=tls) as server:
             yield GatewayStack(server, app, fake, upstream, folder, str(overrides["audit.url"]))

@@ -7,6 +7,7 @@ from collections.abc import Callable, Collection, Mapping
 from presidio_analyzer import EntityRecognizer
 
 from gateway.detect.recognizers import generic, kr, markings, secrets
+from gateway.detect.recognizers.en_person import EnglishPersonRecognizer
 
 __all__ = [
     "ALL_LANGUAGES",
@@ -40,6 +41,12 @@ RECOGNIZER_FACTORIES: dict[str, RecognizerFactory] = _merge(
 )
 
 SUPPORTED_ENTITIES: frozenset[str] = frozenset(RECOGNIZER_FACTORIES)
+
+#: Further recognizers of an entity, for other languages' rules: Korean names are read
+#: only in Korean text (``LANGUAGES``), English names in every text.
+ADDITIONAL_FACTORIES: dict[str, tuple[RecognizerFactory, ...]] = {
+    "PERSON": (EnglishPersonRecognizer,),
+}
 
 #: The languages whose rules the engine knows; see ``languages_of``.
 ALL_LANGUAGES: tuple[str, ...] = ("ko", "en")
@@ -84,4 +91,7 @@ def build_recognizers(
         if entity not in recognizer.supported_entities:
             raise ValueError(f"{type(recognizer).__name__} does not report {entity}")
         recognizers.append(recognizer)
+        recognizers.extend(
+            extra(supported_language=language) for extra in ADDITIONAL_FACTORIES.get(entity, ())
+        )
     return recognizers

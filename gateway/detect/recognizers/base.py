@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterable
 from typing import ClassVar, Protocol
 
 from presidio_analyzer import (
     AnalysisExplanation,
+    EntityRecognizer,
     Pattern,
     PatternRecognizer,
     RecognizerResult,
@@ -23,6 +25,7 @@ __all__ = [
     "NOT_ALNUM_BEFORE",
     "MarkerGate",
     "SpaceFreeRegexGate",
+    "SpanSet",
     "marker_chunks",
     "recognizer_result",
     "regex_chunks",
@@ -35,14 +38,57 @@ NOT_ALNUM_AFTER = r"(?![0-9A-Za-z])"
 _GAP = re.compile(r"[\s\x00]")
 
 
+class SpanSet:
+    """Character spans already claimed, merged; ``overlaps`` is a binary search.
+
+    Recognizers that skip candidates overlapping earlier ones would otherwise compare each
+    candidate with every earlier span: quadratic on crafted input.
+    """
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        for span in sorted(spans):
+            self.add(span)
+
+    def add(self, span: tuple[int, int]) -> None:
+        start, end = span
+        at = bisect_right(self._starts, start)
+        if at and self._ends[at - 1] >= start:  # touches the one before: extend it
+            at -= 1
+            start = self._starts[at]
+            end = max(end, self._ends[at])
+            del self._starts[at], self._ends[at]
+        while at < len(self._starts) and self._starts[at] <= end:  # swallow those after
+            end = max(end, self._ends[at])
+            del self._starts[at], self._ends[at]
+        self._starts.insert(at, start)
+        self._ends.insert(at, end)
+
+    def overlaps(self, span: tuple[int, int]) -> bool:
+        """True when ``span`` shares a character with a claimed span."""
+        start, end = span
+        at = bisect_right(self._starts, end - 1)
+        return at > 0 and self._ends[at - 1] > start
+
+
 def recognizer_result(
-    recognizer: tuple[str, str],
+    recognizer: EntityRecognizer,
     entity: str,
     span: tuple[int, int],
     score: float,
-    explanation: AnalysisExplanation,
+    why: str,
+    pattern_name: str = "",
 ) -> RecognizerResult:
-    """A result as Presidio's own recognizers build it; ``recognizer`` is (name, id)."""
+    """A result of ``recognizer`` as Presidio's own would be: explained, and carrying the
+    recognizer's id so that the context enhancer finds its context words."""
+    name: str = getattr(recognizer, "name", type(recognizer).__name__)
+    explanation = AnalysisExplanation(
+        recognizer=name,
+        original_score=score,
+        pattern_name=pattern_name,
+        textual_explanation=why,
+    )
     return RecognizerResult(
         entity_type=entity,
         start=span[0],
@@ -50,8 +96,8 @@ def recognizer_result(
         score=score,
         analysis_explanation=explanation,
         recognition_metadata={
-            RecognizerResult.RECOGNIZER_NAME_KEY: recognizer[0],
-            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer[1],
+            RecognizerResult.RECOGNIZER_NAME_KEY: name,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id,
         },
     )
 

@@ -318,6 +318,20 @@ def _bad_rrn_checksum_old(rng: random.Random) -> tuple[Language, str]:
             return "en", f"Lot number {number} passed QA."
 
 
+def _company_phone(rng: random.Random) -> tuple[Language, str]:
+    """Numbers a plan gives to businesses (representative, free-call): not personal data."""
+    head = rng.choice(("1588", "1577", "1544", "1566", "1600", "1644", "1899"))
+    last = _n(rng, 4)
+    return rng.choice(
+        (
+            ("ko", f"고객센터 전화 {head}-{last}로 안내하는 문구 써줘"),
+            ("ko", f"대표번호 {head}{last} 연락처를 홈페이지 하단에 넣어줘"),
+            ("ko", f"수신자부담 전화 080-{_n(rng, 3)}-{last} 안내 멘트 작성"),
+            ("en", f"Our toll-free line is +1 800 {_n(rng, 3)} {last}, call any time."),
+        )
+    )
+
+
 _HARD: tuple[tuple[str, _Maker, int], ...] = (
     ("ean13", _ean13, 14),
     ("tracking", _tracking, 14),
@@ -327,6 +341,7 @@ _HARD: tuple[tuple[str, _Maker, int], ...] = (
     ("crn_lookalike", _crn_lookalike, 16),
     ("not_luhn", _not_luhn, 10),
     ("bad_checksum_13_digits", _bad_rrn_checksum_old, 6),
+    ("company_phone", _company_phone, 12),
 )
 
 

@@ -118,8 +118,11 @@ def _phone(rng: random.Random) -> str:
         return f"070-{mid}-{last}"
     if form == 4:
         return rng.choice((f"+82-10-{mid}-{last}", f"+82 10 {mid} {last}", f"+82 2 {mid} {last}"))
-    if form == 5:
-        return f"{rng.choice(('1588', '1577', '1544', '1566', '1600', '1644'))}-{last}"
+    if form == 5:  # virtual (050x) and closed-up landlines; 1588-xxxx is a company's
+        area = rng.choice(_AREA_CODES)
+        return rng.choice(
+            (f"050{rng.randint(2, 8)}-{mid}-{last}", f"{area}{rng.randint(200, 999)}{last}")
+        )
     return f"011-{_num(rng, 3)}-{last}"
 
 

@@ -6,18 +6,19 @@ the text says it is one:
 
 - an honorific or title right after it (``김민수님께``, ``이영희씨가``, ``홍길동 고객님``,
   ``박지성 과장``) or a label right before it (``성명: 홍길동``, ``담당자 박지성에게``): 0.85;
-- a bare three-syllable candidate (four with a two-syllable surname) whose given syllables
-  are common in names, and which Kiwi's morphological analysis reads as one proper noun
-  (NNP) that is not a place (…구/동/역) or a listed brand: 0.6. If Kiwi instead splits off
-  the surname as a proper noun (its reading of an unknown name, ``박/서/준``) the candidate
-  is informational, 0.3. Context words (성명, 담당자, 고객…) nearby add 0.35.
+- a bare three-syllable candidate (four with a two-syllable surname) that is *name-shaped*
+  (``name_syllables``: its given syllables are common first and second syllables of given
+  names, so 한정판, 이번주 and 구매자 are not) and that Kiwi's morphological analysis reads
+  as a proper noun (NNP) from its first syllable: the whole name (김철수, 최찬준이), the
+  surname alone (its reading of an unknown name, 박/서/준), or name and particle (허민/이);
+  not a place (…구/동/역) or a listed brand: 0.6. Context words (성명, 담당자, 고객…)
+  nearby add 0.35.
 
 Limits, measured on hand-made examples rather than a labelled corpus:
 
 - Recall: two-syllable names (김구) and names with rare given syllables are only found with
-  an honorific or label; Kiwi misses many bare names (박서준 and 최민호 come out split:
-  informational only); foreign names in Hangul and English names are not recognized
-  (Presidio's English PERSON needs a spaCy NER model, which the gateway does not load).
+  an honorific or label; foreign names in Hangul are not recognized (English names are
+  ``en_person``'s).
 - Precision: a title after any common word of name shape (``정민 대표``, ``지원 대리``)
   and proper nouns that look like names (brands, characters, places not ending in a
   place suffix) pass; Kiwi's NNP does not tell a person from an organization.
@@ -38,17 +39,23 @@ import threading
 from bisect import bisect_right
 from typing import Any, ClassVar, Protocol
 
-from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
+from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from gateway.detect.recognizers.base import recognizer_result
+from gateway.detect.recognizers.kr.name_syllables import (
+    COMPOUND_SURNAMES,
+    FIRST_SYLLABLES,
+    NOT_NAMES,
+    SECOND_SYLLABLES,
+    SINGLE_SURNAMES,
+    name_shaped,
+)
 
 __all__ = ["KrPersonRecognizer", "preload_name_model"]
 
-_COMPOUND = ("황보", "남궁", "제갈", "선우", "독고", "사공", "서문")
-_SINGLE = (
-    "김이박최정강조윤장임한오서신권황안송류유전홍고문양손배백허남심노하곽성차주우구민진"
-    "나지엄채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용예"
-    "경봉사부"
-)
+_COMPOUND = COMPOUND_SURNAMES
+_SINGLE = SINGLE_SURNAMES
 # Syllables common in given names; words such as 정보, 한국어, 유튜브 fail on 보/어/튜.
 _GIVEN = (
     "가각간갑강건걸겸경고곤관광교구국군권귀규균근금기길나낙난남녀년노다단담당대덕도돈동두"
@@ -69,7 +76,10 @@ _HONORIFIC = (
     "(?:고객님|고객|선생님|선생|과장|차장|부장|대리|사원|주임|팀장|실장|본부장|대표|사장|회장"
     "|이사|교수|원장|의원|기자|변호사|박사|님|씨)"
 )
-_LABEL = r"(?:성명|성함|이름|고객명|담당자|환자명|환자|수신인|수취인|보호자|예금주|신청인|[Nn]ame)"
+_LABEL = (
+    r"(?:성명|성함|이름|고객명|담당자|환자명|환자|수신인|수취인|보호자|예금주|신청인|[Nn]ame"
+    r"|작성자|제출자|검토자|승인자|요청자|신청자|발신인|수신자|책임자|대표자|참석자)"
+)
 
 # The name may touch its honorific (김민수님) or stand one space before a title.
 _BY_HONORIFIC = re.compile(f"(?P<name>{_NAME})(?=\\s?{_HONORIFIC}{_PARTICLE})")
@@ -93,22 +103,10 @@ _HONORIFIC_MARKERS: tuple[str, ...] = ("님", "씨", "고객", "선생", "장", 
 _HONORIFIC_MARKERS += ("대표", "이사", "교수", "의원", "기자", "변호사", "박사")
 _LABEL_MARKERS: tuple[str, ...] = ("성명", "성함", "이름", "고객명", "담당자", "환자", "수신인")
 _LABEL_MARKERS += ("수취인", "보호자", "예금주", "신청인", "name", "Name")
+_LABEL_MARKERS += ("작성자", "제출자", "검토자", "승인자", "요청자", "신청자", "발신인", "수신자")
+_LABEL_MARKERS += ("책임자", "대표자", "참석자")
 
-# Name-shaped words seen before titles and particles: titles, kinship, everyday nouns.
-_NOT_NAME_WORDS = (
-    "고객 선생 사장 부장 원장 이사 사모 기사 주임 신부 어머 하느 부처 도련 반장 차장 국장 공주 "
-    "왕자 선배 후배 조교 고모 이모 소장 기장 선장 방장 장모 장인 장군 주인 박사 석사 사원 "
-    "마음 이번 정말 한국 전화 서울 김치 박스 최근 신청 조회 강남 안내 문의 유지 장소 임시 "
-    "오늘 정보 주소 배정 변경 선택 정정 신규 이용 사용 방문 전체 기본 기존 연락 정상 유형 진행 "
-    "진료 신분 성별 연령 나이 주민 여부 현재 이전 이후 이상 이하 명단 명의 추가 수정 지정 "
-    "지역 소속 성함 성명 이름 우편 우선 원본 원래 인적 인증 제출 제공 제외 주요 주의 기록 기타 "
-    "기간 공개 공유 구분 국적 남성 여성 여자 남자 마감 모두 반송 발송 배송 선정 설정 성공 소개 "
-    "송금 신고 신원 안전 양식 여권 예약 예정 오류 요청 위치 유효 인원 입력 전달 전송 정산 정리 "
-    "제목 조건 조정 주문 지급 진단 차량 채용 처리 추천 표시 한도 함께 현금 홍보 문자 안녕 "
-    # Kiwi tags these as proper nouns (NNP): found by probing ~330 common nouns.
-    "배송지 문자열 조건문 반복문 주석문 정규식"
-)
-_NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
+_NOT_NAMES = NOT_NAMES
 # Proper nouns ending like a place: 강남구, 역삼동, 송파구청, 한라산, 부산역.
 _PLACE_ENDINGS = frozenset("시군구읍면리동로길역도청산강섬국")
 _PARTICLES = frozenset("은는이가을를의도만와과")
@@ -116,7 +114,6 @@ _BRANDS = frozenset({"신세계", "한겨레", "유튜브", "오라클", "현대
 
 _SCORE_CONTEXT = 0.85
 _SCORE_KIWI_NNP = 0.6
-_SCORE_KIWI_SURNAME = 0.3
 _WINDOW = 8  # characters of context on each side of a candidate for Kiwi
 
 
@@ -233,26 +230,16 @@ class KrPersonRecognizer(EntityRecognizer):
     def _keep(
         found: dict[tuple[int, int], float], text: str, span: tuple[int, int], score: float
     ) -> None:
-        if not _common_word(text[span[0] : span[1]]):
+        word = text[span[0] : span[1]]
+        # A one-syllable given name must be a name syllable: 구매 고객님 is a purchase.
+        if len(word) == 2 and not (word[1] in FIRST_SYLLABLES or word[1] in SECOND_SYLLABLES):
+            return
+        if not _common_word(word):
             found[span] = max(score, found.get(span, 0.0))
 
     def _result(self, start: int, end: int, score: float) -> RecognizerResult:
-        explanation = AnalysisExplanation(
-            recognizer=self.NAME,
-            original_score=score,
-            textual_explanation="Korean name by honorific, label or Kiwi NNP",
-        )
-        return RecognizerResult(
-            entity_type=self.ENTITY,
-            start=start,
-            end=end,
-            score=score,
-            analysis_explanation=explanation,
-            recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.NAME,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-            },
-        )
+        why = "Korean name by honorific, label or Kiwi NNP"
+        return recognizer_result(self, self.ENTITY, (start, end), score, why)
 
 
 def _common_word(word: str) -> bool:
@@ -261,10 +248,18 @@ def _common_word(word: str) -> bool:
 
 
 def _plausible(word: str) -> bool:
-    """Worth asking Kiwi: not listed, not place-like, not a two-syllable word + particle."""
-    if word[-1] in _PARTICLES and word[-1] != "은":  # 안건이, 문의가; 지은 is a name
+    """Worth asking Kiwi: name-shaped, not listed, not place-like, no particle but 은/이.
+
+    은 and 이 end given names (지은, 민이) as often as they are particles; Kiwi decides.
+    """
+    if word[-1] in _PARTICLES and word[-1] not in "은이":  # 문의가, 안건을
         return False
-    return not _common_word(word) and word not in _BRANDS and word[-1] not in _PLACE_ENDINGS
+    return (
+        name_shaped(word)
+        and not _common_word(word)
+        and word not in _BRANDS
+        and word[-1] not in _PLACE_ENDINGS
+    )
 
 
 def _kiwi_scores(text: str, spans: list[tuple[int, int]]) -> dict[tuple[int, int], float]:
@@ -288,23 +283,29 @@ def _kiwi_scores(text: str, spans: list[tuple[int, int]]) -> dict[tuple[int, int
         joined_parts.append(text[low:high])
         position += high - low + 1
     starts = sorted(offsets)
-    wanted = set(spans)
     scores: dict[tuple[int, int], float] = {}
     for token in kiwi.tokenize("\n".join(joined_parts)):
-        base = starts[bisect_right(starts, token.start) - 1]
-        start = offsets[base] + token.start - base
         if token.tag != "NNP":
             continue
-        whole = (start, start + token.len)
-        if whole in wanted:
-            scores[whole] = _SCORE_KIWI_NNP
-            continue
-        # Kiwi's reading of an unknown name: the surname alone as a proper noun.
+        base = starts[bisect_right(starts, token.start) - 1]
+        start = offsets[base] + token.start - base
         for span in spans:
-            if (
-                span[0] == start
-                and span not in scores
-                and text[span[0] : start + token.len] in (_COMPOUND + tuple(_SINGLE))
-            ):
-                scores[span] = _SCORE_KIWI_SURNAME
+            if span[0] == start and span not in scores and _reads_as_name(text, span, token.len):
+                scores[span] = _SCORE_KIWI_NNP
     return scores
+
+
+def _reads_as_name(text: str, span: tuple[int, int], length: int) -> bool:
+    """Kiwi's proper noun at a name-shaped candidate's start makes it a name.
+
+    Kiwi reads a known name whole (김철수, or 최찬준이 with its particle), an unknown one as
+    the surname alone (박/서/준), and a name ending in 이 as name and particle (허민/이):
+    with the candidate's shape already checked, each of these is the name.
+    """
+    start, end = span
+    if start + length >= end:
+        return True
+    head = text[start : start + length]
+    if head in _COMPOUND or (length == 1 and head in _SINGLE):
+        return True
+    return end - start - length == 1 and text[end - 1] == "이"

@@ -1,20 +1,34 @@
-"""Phone numbers: Korean mobile, landline, VoIP and representative numbers, plus E.164.
+"""Phone numbers: Korean plans by regex, every other country through libphonenumber.
 
-Regexes rather than libphonenumber: parsing every digit run of a prompt with it costs
-milliseconds, and the Korean numbering plan is small enough to spell out.
+The Korean numbering plan is small enough to spell out, and the regexes are what keep a scan
+of plain text cheap; other countries' numbers, and Korean numbers written without the
+separators that tell them from ids, go through ``world_phone`` (validated, context needed
+for national forms). Numbers that a plan gives to businesses are not personal data and are
+not reported: 전국대표번호 (15xx/16xx/18xx-xxxx) and 080 free-call numbers are assigned to
+companies for their customer lines (KCC 전기통신번호관리세칙), and a prompt quoting a
+customer-centre number must not be redacted as somebody's contact.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import ClassVar
 
-from presidio_analyzer import Pattern
+from presidio_analyzer import Pattern, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from gateway.detect.recognizers.base import (
     NOT_ALNUM_AFTER,
     NOT_ALNUM_BEFORE,
     GatedPatternRecognizer,
+    recognizer_result,
+)
+from gateway.detect.recognizers.world_phone import (
+    DEFAULT_REGIONS,
+    PHONE_WORDS,
+    PhoneCandidate,
+    WorldPhoneFinder,
 )
 
 __all__ = ["KR_PHONE_SHAPE", "PhoneNumberRecognizer"]
@@ -26,8 +40,8 @@ _SEP = r"[-. ]"
 
 # After the trunk prefix "01": 010 has four-digit middles, legacy 011/016-019 three or four.
 _MOBILE_REST = rf"(?:0{_SEP}?[0-9]{{4}}|[16-9]{_SEP}?[0-9]{{3,4}}){_SEP}?[0-9]{{4}}"
-# Area codes without the trunk 0: Seoul, provinces, VoIP 070, personal 050x, free call 080.
-_AREA = r"(?:2|3[1-3]|4[1-4]|5[1-5]|6[1-4]|70|50[2-8]|80)"
+# Area codes without the trunk 0: Seoul, provinces, VoIP 070, personal (virtual) 050x.
+_AREA = r"(?:2|3[1-3]|4[1-4]|5[1-5]|6[1-4]|70|50[2-8])"
 _MOBILE_NUMBER = "01" + _MOBILE_REST
 # Landlines need separators: a bare 9-10 digit run is more often an order or account number.
 _AREA_NUMBER = rf"0{_AREA}{_SEP}[0-9]{{3,4}}{_SEP}[0-9]{{4}}"
@@ -41,16 +55,9 @@ _KOREAN = (
     rf"(?:{_BEFORE}(?:{_MOBILE_NUMBER}|{_AREA_NUMBER})|(?<![0-9A-Za-z+])(?:{_PAREN_NUMBER}"
     rf"|{_INTERNATIONAL})){_AFTER}"
 )
-# 15xx/16xx/18xx representative numbers; "1600-1700년" is a span of years, not a number.
-_NOT_YEARS = r"(?! ?(?:년|年))"
-_REPRESENTATIVE = _BEFORE + r"1[568][0-9]{2}-[0-9]{4}" + _AFTER + _NOT_YEARS
-_REPRESENTATIVE_BARE = (
-    NOT_ALNUM_BEFORE
-    + r"(?<![0-9][-. ])1[568][0-9]{2}[ .]?[0-9]{4}"
-    + NOT_ALNUM_AFTER
-    + r"(?![-. ][0-9])"
-    + _NOT_YEARS
-)
+# VoIP (070) and virtual "safe" numbers (0502-0508, given out instead of a mobile) closed up:
+# their prefixes are rare enough at the start of an id to stand without separators.
+_BARE_VIRTUAL = _BEFORE + r"(?:070[0-9]{8}|050[2-8][0-9]{7,8})" + _AFTER
 # A mobile number regrouped to hide its shape (``0101 8520 593``, ``010 12 34 56 78``): the
 # prefix starts the first group, then groups of two to four digits joined by one repeated
 # separator, and exactly the digits a mobile number has (010: eight more; the legacy 011 and
@@ -64,14 +71,10 @@ _REGROUPED_MOBILE = (
     + _AFTER
     + r"(?! [0-9])"
 )
-# Other countries: "+CC" and digit groups; possessive runs cannot be re-split on backtracking.
-_E164 = r"(?<![0-9A-Za-z+])\+(?!82)[1-9][0-9]{0,2}(?:[-. ]?\(?[0-9]++\)?){1,6}" + _AFTER
-
 # Prefilter for the domestic forms ("+" covers the rest): one search instead of four
 # Presidio passes. Look-behinds follow the first literal so the scan skips to "0"/"1" fast.
 _GATE = re.compile(
     r"0(?<![0-9]0)(?:1[016-9]|[2-8][0-9]{0,2})\)?[-. ]?[0-9]{3,4}[-. ]?[0-9]{4}(?![0-9])"
-    r"|1(?<![0-9]1)[568][0-9]{2}[-. ]?[0-9]{4}(?![0-9])"
     r"|0(?<![0-9]0)1[016-9][0-9]?[-. ][0-9]{2,4}[-. ][0-9]{2}"
 )
 
@@ -87,11 +90,10 @@ class _PhoneGate:
 
 
 class PhoneNumberRecognizer(GatedPatternRecognizer):
-    """Find phone numbers; Korean numbers score 0.6, other countries' E.164 numbers 0.4.
+    """Find phone numbers: Korean plans by regex, other countries through libphonenumber.
 
-    Representative numbers (``1588-1234``) look like years and prices without the hyphen,
-    so the bare, space- and dot-separated forms score 0.2 and need a context word. A mobile
-    number regrouped out of its 3-4-4 shape (``0101 8520 593``) is still one: 0.5. Each pattern
+    Korean numbers score 0.6 (0.5 regrouped out of their 3-4-4 shape, ``0101 8520 593``,
+    and closed-up 070/050x numbers); the other scores are ``world_phone``'s. Each pattern
     costs a regex pass plus Presidio's per-pattern overhead, so the Korean plans share one.
     """
 
@@ -100,26 +102,37 @@ class PhoneNumberRecognizer(GatedPatternRecognizer):
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern("KR phone", _KOREAN, 0.6),
         Pattern("KR mobile (regrouped)", _REGROUPED_MOBILE, 0.5),
-        Pattern("KR representative", _REPRESENTATIVE, 0.5),
-        Pattern("KR representative (no hyphen)", _REPRESENTATIVE_BARE, 0.2),
-        Pattern("E.164", _E164, 0.4),
+        Pattern("KR VoIP or virtual number (closed up)", _BARE_VIRTUAL, 0.5),
     ]
-    CONTEXT: ClassVar[list[str]] = [
-        "전화",
-        "연락처",
-        "휴대폰",
-        "핸드폰",
-        "휴대전화",
-        "문자",
-        "팩스",
-        "tel",
-        "phone",
-        "mobile",
-        "call",
-        "fax",
-    ]
+    CONTEXT: ClassVar[list[str]] = list(PHONE_WORDS)
+
+    def __init__(
+        self, supported_language: str = "en", regions: Sequence[str] = DEFAULT_REGIONS
+    ) -> None:
+        super().__init__(supported_language=supported_language)
+        self.world = WorldPhoneFinder(regions)
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        """The Korean patterns' results, then validated numbers of other forms beside them."""
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        taken = [(result.start, result.end) for result in results]
+        for found in self.world.find(text, taken):
+            results.append(self._world_result(found))
+        return results
+
+    def _world_result(self, found: PhoneCandidate) -> RecognizerResult:
+        why = "valid or possible number in the region's numbering plan"
+        pattern = f"libphonenumber ({found.region})"
+        span = (found.start, found.end)
+        return recognizer_result(self, self.ENTITY, span, found.score, why, pattern)
 
     def invalidate_result(self, pattern_text: str) -> bool:
-        """E.164 allows 15 digits at most; fewer than 8 is an extension or a short code."""
+        """A Korean number has 8 to 12 digits; anything else is part of something longer."""
         digits = sum(ch.isdecimal() for ch in pattern_text)
         return not 8 <= digits <= 15

@@ -40,7 +40,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
-from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
+from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from gateway.detect.findings import FindingLike
@@ -297,12 +297,14 @@ class BareTokenRecognizer(EntityRecognizer):
         return results
 
     def _result(self, start: int, end: int, score: float) -> RecognizerResult:
-        explanation = AnalysisExplanation(
-            recognizer=_NAME,
-            original_score=score,
-            pattern_name="bare token (entropy, character classes, length, context)",
+        return recognizer_result(
+            self,
+            ENTITY,
+            (start, end),
+            score,
+            "a random-looking token with no key name and no vendor prefix",
+            "bare token (entropy, character classes, length, context)",
         )
-        return recognizer_result((_NAME, self.id), ENTITY, (start, end), score, explanation)
 
 
 _S = TypeVar("_S", bound=FindingLike)

@@ -35,7 +35,7 @@ from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerR
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from gateway.detect.keynames import key_pattern
-from gateway.detect.recognizers.base import NOT_ALNUM_AFTER, NOT_ALNUM_BEFORE, recognizer_result
+from gateway.detect.recognizers.base import NOT_ALNUM_AFTER, NOT_ALNUM_BEFORE
 from gateway.detect.recognizers.secrets import prefilter
 from gateway.detect.recognizers.secrets.checksums import CHECKSUMS
 from gateway.detect.recognizers.secrets.common import (
@@ -342,6 +342,14 @@ class CredentialTableRecognizer(EntityRecognizer):
             pattern_name=f"{credential.vendor} ({credential.id})",
             validation_result=credential.checksum is not None,
         )
-        return recognizer_result(
-            (_NAME, self.id), credential.entity, (start, end), score, explanation
+        return RecognizerResult(
+            entity_type=credential.entity,
+            start=start,
+            end=end,
+            score=score,
+            analysis_explanation=explanation,
+            recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: _NAME,
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+            },
         )
