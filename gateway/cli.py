@@ -72,7 +72,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help='read {"id", "text"} lines, write {"id", "findings"} lines (batch evaluation)',
     )
-    scan.add_argument("--explain", action="store_true", help="add how each score was reached")
+    scan.add_argument(
+        "--explain",
+        action="store_true",
+        help="add how each score was reached, and why other candidates were not reported",
+    )
     scan.add_argument("--entities", help="comma-separated entity types to scan for (default: all)")
     scan.add_argument(
         "--language",
@@ -248,7 +252,18 @@ def _scan(args: argparse.Namespace) -> int:
     return 0
 
 
-def _findings_json(engine: Any, text: str, explain: bool) -> list[dict[str, Any]]:
+#: what ``--explain`` calls informational: below the shipped policies' ``min_score``
+_REPORTED_FROM = 0.5
+
+
+def _findings_json(engine: Any, text: str, explain: bool) -> Any:
+    """The findings as JSON; with ``explain``, also what was considered and not reported.
+
+    A dropped candidate is shown masked (``transforms.mask_value``): the explanation of a
+    placeholder must not print a real key that happened to look like one in full.
+    """
+    from gateway.detect.transforms import mask_value
+
     pairs = engine.explain(text) if explain else [(f, None) for f in engine.scan(text)]
     out = []
     for finding, explanation in pairs:
@@ -261,8 +276,23 @@ def _findings_json(engine: Any, text: str, explain: bool) -> list[dict[str, Any]
         }
         if explain:
             entry["explanation"] = explanation
+            if finding.score < _REPORTED_FROM:
+                entry["note"] = f"informational: below the default threshold {_REPORTED_FROM}"
         out.append(entry)
-    return out
+    if not explain:
+        return out
+    dropped = [
+        {
+            "entity_type": note.entity_type,
+            "start": note.start,
+            "end": note.end,
+            "value": mask_value(note.entity_type, text[note.start : note.end]),
+            "reason": note.reason,
+            "recognizer": note.recognizer,
+        }
+        for note in engine.not_reported(text)
+    ]
+    return {"findings": out, "not_reported": dropped}
 
 
 def _eval(args: argparse.Namespace) -> int:

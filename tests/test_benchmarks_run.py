@@ -29,6 +29,14 @@ def test_the_joined_view_bench(capsys: pytest.CaptureFixture[str]) -> None:
     assert len(rows) >= 2 and all("×" in row for row in rows)
 
 
+def test_the_bare_token_bench(capsys: pytest.CaptureFixture[str]) -> None:
+    from gateway.dev.bench.bare_tokens import run_bare_token_benchmark
+
+    assert run_bare_token_benchmark(rounds=1, names=["prompt"]) == 0
+    rows = _table_rows(capsys.readouterr().out)
+    assert len(rows) == 1 and "×" in rows[0]
+
+
 def test_the_upload_bench(capsys: pytest.CaptureFixture[str]) -> None:
     from gateway.dev.bench.uploads import run_upload_benchmark
 

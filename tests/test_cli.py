@@ -124,9 +124,37 @@ def test_scan_explain_shows_how_the_score_was_reached(
 ) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("id 900101-1234568"))
     assert main(["scan", "--explain", "--entities", "KR_RRN"]) == 0
-    (finding,) = json.loads(capsys.readouterr().out)
+    (finding,) = json.loads(capsys.readouterr().out)["findings"]
     assert finding["explanation"]["validation_result"] is True
     assert finding["explanation"]["original_score"] < finding["score"]
+
+
+def test_scan_explain_says_why_candidates_were_not_reported(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    invented = "ghp_16C7e42F292c6912E7710c838347Ae178B4a"  # GitHub's docs: CRC32 fails
+    digest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    text = (
+        f"k3j9x0q2m7z5w8p1r4t6\nAWS docs: AKIAIOSFODNN7EXAMPLE\nsha256 {digest}\n"
+        "postgres://app:${DB_PASSWORD}@db/app\n"
+        f"{invented}\nkey Xk9fQ2LmT7vR3pW8sZ1nB4cD6hJ0aE5y\n"
+    )
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    assert main(["scan", "--explain"]) == 0
+    out = capsys.readouterr().out
+    report = json.loads(out)
+    reasons = {(n["entity_type"], n["reason"]) for n in report["not_reported"]}
+    assert ("SECRET_AWS_ACCESS_KEY", "documented example (AWS (access key id))") in reasons
+    assert ("GENERIC_SECRET", "hex: a hash, digest, commit or id") in reasons
+    assert ("SECRET_DB_URL", "placeholder") in reasons
+    assert any(e == "SECRET_GITHUB_TOKEN" and "checksum invalid" in r for e, r in reasons)
+    reported = {text[f["start"] : f["end"]]: f for f in report["findings"]}
+    assert reported["Xk9fQ2LmT7vR3pW8sZ1nB4cD6hJ0aE5y"]["entity_type"] == "GENERIC_SECRET"
+    assert "informational" in reported["k3j9x0q2m7z5w8p1r4t6"]["note"]
+    # what was not reported is shown masked, never in full
+    for raw in ("AKIAIOSFODNN7EXAMPLE", digest, invented):
+        assert raw not in out
+    assert all(n["value"].count("*") >= len(n["value"]) // 2 for n in report["not_reported"])
 
 
 def test_scan_rejects_bad_input_clearly(

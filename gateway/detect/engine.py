@@ -37,6 +37,9 @@ from gateway.detect.normalize import NormalizedText, normalize_for_scan, regroup
 from gateway.detect.offline import build_nlp_engine, configure_offline, offline_tld_extractor
 from gateway.detect.recipe import EngineRecipe
 from gateway.detect.recognizers import SUPPORTED_ENTITIES, build_recognizers, languages_of
+from gateway.detect.recognizers.secrets.bare import ENTITY as BARE_ENTITY
+from gateway.detect.recognizers.secrets.bare import defer_to_others
+from gateway.detect.rejections import Rejection, collecting, muted, remapped
 
 __all__ = [
     "JOINED_EXCLUDED",
@@ -57,8 +60,9 @@ SCAN_LANGUAGE = "en"
 
 #: What the joined view (values split across places) does not report: names, addresses
 #: and markings are prose, which two unrelated places put side by side all the time.
-#: Policy dictionaries (``extra_recognizers``) are left out for the same reason.
-JOINED_EXCLUDED = frozenset({"PERSON", "KR_ADDRESS", "CONFIDENTIAL_MARKER"})
+#: Policy dictionaries (``extra_recognizers``) are left out for the same reason, and so
+#: are bare tokens: two unrelated ids closed up read as one random string.
+JOINED_EXCLUDED = frozenset({"PERSON", "KR_ADDRESS", "CONFIDENTIAL_MARKER", BARE_ENTITY})
 
 #: Joins segments for the single analyze call. No recognizer's pattern can consume NUL, so
 #: no match can run from one segment into the next; the newlines keep ``^``/``$`` and the
@@ -274,6 +278,7 @@ class DetectionEngine:
             out[index].append(_finding(result, offset))
         if view is not None and from_view:
             self._add_joined(view, from_view, plain_end + len(SEGMENT_SEPARATOR), out)
+            out = [defer_to_others(findings) for findings in out]
         for findings in out:
             findings.sort(key=_order)
         return out
@@ -329,6 +334,17 @@ class DetectionEngine:
         explained.sort(key=lambda pair: _order(pair[0]))
         return explained
 
+    def not_reported(self, text: str, language: LanguageChoice | None = None) -> list[Rejection]:
+        """The candidates in ``text`` that were considered and dropped, with the reason.
+
+        Offsets are into ``text``; what only decoded blobs or regrouped digits held is
+        not listed. Never the value itself: the caller masks the span it prints.
+        """
+        with collecting() as notes:
+            self._analyze(text, language=language)
+        unique = {(n.entity_type, n.start, n.end, n.reason): n for n in notes}
+        return sorted(unique.values(), key=lambda n: (n.start, n.end, n.entity_type))
+
     def _analyze(
         self, text: str, explain: bool = False, language: LanguageChoice | None = None
     ) -> list[RecognizerResult]:
@@ -351,9 +367,11 @@ class DetectionEngine:
         self, view: NormalizedText, explain: bool, rules: Language
     ) -> list[RecognizerResult]:
         """Results on the normalized view, plus those only its digit-group view shows."""
-        results = self._presidio(view.text, explain, rules)
+        with remapped(view.original_span if view.changed else None):
+            results = self._presidio(view.text, explain, rules)
         for grouped_view, runs in regroup_digits(view):
-            grouped = self._presidio(grouped_view.text, explain, rules)
+            with muted():
+                grouped = self._presidio(grouped_view.text, explain, rules)
             results.extend(_only_regrouped(results, grouped_view, runs, grouped))
         if view.changed:
             for result in results:
@@ -373,7 +391,9 @@ class DetectionEngine:
         best: dict[tuple[int, str], RecognizerResult] = {}
         view = normalize_for_scan(joined)
         rules: Language = detect_language(view.text) if choice == "auto" else choice
-        for result in self._analyze_view(view, explain, rules):
+        with muted():  # offsets of decoded text: not the caller's
+            in_blobs = self._analyze_view(view, explain, rules)
+        for result in in_blobs:
             index = bisect_right(starts, result.start) - 1
             key = (index, result.entity_type)
             if key not in best or result.score > best[key].score:
@@ -398,13 +418,14 @@ class DetectionEngine:
         # entities=None: the registry holds only the wanted recognizers, and Presidio's
         # per-entity recognizer lookup costs more than listing them all. An explicit
         # threshold skips its per-recognizer threshold lookup.
-        return analyzer.analyze(
+        results = analyzer.analyze(
             text=text,
             language=SCAN_LANGUAGE,
             score_threshold=self.score_threshold,
             nlp_artifacts=self._nlp_artifacts,
             return_decision_process=explain,
         )
+        return defer_to_others(results)
 
 
 def _checked_language(language: str) -> LanguageChoice:
@@ -422,10 +443,13 @@ def _only_regrouped(
     """Digit-group view results on a rewritten run that the plain view did not already find.
 
     Offsets are mapped into the plain view. A run's own text was left alone there, so
-    only results overlapping a run can be new.
+    only results overlapping a run can be new. Bare tokens are read only as written:
+    digit groups closed up are a number's other spelling, not a pasted key.
     """
     kept: list[RecognizerResult] = []
     for result in results:
+        if result.entity_type == BARE_ENTITY:
+            continue
         start, end = view.original_span(result.start, result.end)
         if not any(start < run_end and run_start < end for run_start, run_end in runs):
             continue

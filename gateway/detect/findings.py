@@ -4,8 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-__all__ = ["Finding", "joined_values"]
+__all__ = ["Finding", "FindingLike", "joined_values"]
+
+
+class FindingLike(Protocol):
+    """What a detector returns: ``Finding`` and Presidio's results both fit."""
+
+    @property
+    def entity_type(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def score(self) -> float: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,6 +74,7 @@ HANDWRITTEN = {
     ),
     "curl-basic-auth": ("curl -u deploy:Vq8zT2!xLp https://ci.corp/api", "Vq8zT2!xLp"),
     "cli-password-flag": ("mysql -h db.corp -u root -pHn3$kQz81w ledger", "Hn3$kQz81w"),
+    "cli-password-environment": ("SSHPASS='Vq8zT2!xLp' sshpass -e ssh ci.corp", "Vq8zT2!xLp"),
     "maven-settings-password": (
         "<server><id>corp</id><username>ci</username><password>Zx8!qLm29Vt</password></server>",
         "Zx8!qLm29Vt",

@@ -97,7 +97,8 @@ SHAPES: dict[str, str] = {
     "SECRET_SLACK_TOKEN": r"xox[bpa]-\d{11}-\d{13}-[A-Za-z0-9]{24}",
     "SECRET_PRIVATE_KEY": r"-----BEGIN [A-Z ]+-----\n[A-Za-z0-9+/=\n]+\n-----END [A-Z ]+-----",
     "SECRET_JWT": r"eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+",
-    "SECRET_DB_URL": r"[a-z+]+://\w+:[A-Za-z0-9]+@[\w.-]+(?::\d+)?/\w+",
+    "SECRET_DB_URL": r"[A-Za-z0-9]{10,20}",  # the password: the label is the secret part
+    "GENERIC_SECRET": r"[A-Za-z0-9+/=_-]{24,88}",
     "SECRET_STRIPE_KEY": r"[sr]k_live_[A-Za-z0-9]{24,99}",
     "SECRET_GITLAB_TOKEN": r"glpat-[\w-]{20}",
     "SECRET_NPM_TOKEN": r"npm_[A-Za-z0-9]{36}",

@@ -60,7 +60,6 @@ AZURE_CONN = (
 )
 AZURE_AD = rnd(ALNUM, 3) + "8Q~" + rnd(ALNUM + "_~.-", 34)
 DB_PASSWORD = rnd(ALNUM, 14)
-DB_URL = f"postgresql://app_user:{DB_PASSWORD}@db.internal:5432/orders"
 GITHUB = with_base62_crc32("ghp_", rnd(ALNUM, 30))  # issued tokens carry the checksum
 PASSWORD = "Tr0ub4dor&" + rnd(ALNUM, 4)
 GENERIC = rnd(ALNUM, 40)
@@ -154,8 +153,15 @@ POSITIVES: list[tuple[str, str, str]] = [
     ("SECRET_MAILGUN_KEY", "api:{v}", "key-" + rnd(HEX, 32)),
     ("SECRET_KAKAO_REST_KEY", "카카오 REST API 키: {v}", rnd(HEX, 32)),
     ("SECRET_JWT", "Authorization: Bearer {v}", JWT),
-    ("SECRET_DB_URL", "DATABASE_URL={v}", DB_URL),
-    ("SECRET_DB_URL", "{v}", f"mongodb+srv://svc:{DB_PASSWORD}@cluster0.mongodb.net/app"),
+    # URL credentials: the span is the password alone, never the host
+    (
+        "SECRET_DB_URL",
+        "DATABASE_URL=postgresql://app_user:{v}@db.internal:5432/orders",
+        DB_PASSWORD,
+    ),
+    ("SECRET_DB_URL", "mongodb+srv://svc:{v}@cluster0.mongodb.net/app", DB_PASSWORD),
+    ("SECRET_URL_CREDENTIALS", "https://deploy:{v}@ci.example.com/job/7", DB_PASSWORD),
+    ("SECRET_URL_CREDENTIALS", "git clone https://{v}@git.example.com/o/r.git", GENERIC),
     ("SECRET_GCP_SERVICE_ACCOUNT", "{{" + GCP[1:-1] + "}}", GCP_SPAN),
     ("SECRET_PASSWORD", "password={v}", PASSWORD),
     ("SECRET_PASSWORD", '{{"password": "{v}"}}', PASSWORD),

@@ -6,7 +6,14 @@ from gateway.errors import ConfigError
 from gateway.policy import PolicyInput, load_policy, parse_policy, refusal_message
 from gateway.policy.messages import choose_language
 
-KNOWN = {"KR_RRN", "EMAIL_ADDRESS", "CREDIT_CARD", "SECRET_AWS_ACCESS_KEY", "SECRET_GITHUB_TOKEN"}
+KNOWN = {
+    "KR_RRN",
+    "EMAIL_ADDRESS",
+    "CREDIT_CARD",
+    "SECRET_AWS_ACCESS_KEY",
+    "SECRET_GITHUB_TOKEN",
+    "GENERIC_SECRET",
+}
 DEFAULT = Path(__file__).resolve().parents[2] / "policies" / "default.yaml"
 
 

@@ -33,7 +33,11 @@ def _merge(*tables: Mapping[str, RecognizerFactory]) -> dict[str, RecognizerFact
 
 # Each recognizer package lists its own entities; this joins them.
 RECOGNIZER_FACTORIES: dict[str, RecognizerFactory] = _merge(
-    generic.FACTORIES, kr.FACTORIES, secrets.FACTORIES, markings.FACTORIES
+    generic.FACTORIES,
+    kr.FACTORIES,
+    secrets.FACTORIES,
+    secrets.BARE_FACTORIES,
+    markings.FACTORIES,
 )
 
 SUPPORTED_ENTITIES: frozenset[str] = frozenset(RECOGNIZER_FACTORIES)

@@ -20,6 +20,7 @@ from typing import Literal
 import orjson
 
 from gateway.dev.evaluation.negatives import clear_negatives, hard_negatives
+from gateway.dev.evaluation.secret_values import SECRET_PART
 from gateway.dev.evaluation.spellings import SPELLING_STYLES, spelled
 from gateway.dev.evaluation.templates import (
     TEMPLATE_NAMES,
@@ -106,6 +107,9 @@ def _positive(rng: random.Random, entity: str, index: int, value: str) -> Sample
     if "{bank}" in template:
         template = template.replace("{bank}", bank_name_for(value, rng))
     text, span = _embed(fill_particles(template, value), value, entity)
+    if entity in SECRET_PART:
+        part_start, part_end = SECRET_PART[entity](value)
+        span = Span(entity, span.start + part_start, span.start + part_end)
     spans = (span, *_template_names(text, span))
     return Sample(f"pos-{entity}-{index:03d}", text, spans, "positive", language)
 

@@ -13,8 +13,8 @@ import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
+from gateway.detect.findings import FindingLike
 from gateway.dev.evaluation.corpus import ENTITIES, Sample, Span
 
 __all__ = [
@@ -27,19 +27,6 @@ __all__ = [
     "evaluate",
     "matches",
 ]
-
-
-class FindingLike(Protocol):
-    """What a detector returns: ``gateway.detect.Finding`` and Presidio's results both fit."""
-
-    @property
-    def entity_type(self) -> str: ...
-    @property
-    def start(self) -> int: ...
-    @property
-    def end(self) -> int: ...
-    @property
-    def score(self) -> float: ...
 
 
 Detector = Callable[[str], Sequence[FindingLike]]

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from gateway.detect.recognizers.secrets.checksums import with_base62_crc32
 
-__all__ = ["SECRET_GENERATORS"]
+__all__ = ["SECRET_GENERATORS", "SECRET_PART"]
 
 _B64 = string.ascii_letters + string.digits + "+/"
 _B64URL = string.ascii_letters + string.digits + "-_"
@@ -139,6 +139,26 @@ def _slack(rng: random.Random) -> str:
     return f"xox{kind}-{_num(rng, 11)}-{_num(rng, 13)}-{_pick(rng, _ALNUM, 24)}"
 
 
+def _bare(rng: random.Random) -> str:
+    """A key of no known vendor: the shapes services issue (base62, base64, base64url,
+    lower case and digits) at their usual lengths, pasted without a key name."""
+    kind = rng.randrange(4)
+    if kind == 0:
+        return _pick(rng, _ALNUM, rng.choice((24, 32, 40, 48)))
+    if kind == 1:
+        return base64.b64encode(rng.randbytes(rng.choice((30, 32, 48, 64)))).decode()
+    if kind == 2:
+        return _b64url(rng.randbytes(rng.choice((24, 32))))
+    return _pick(rng, string.ascii_lowercase + string.digits, rng.choice((32, 40)))
+
+
+#: Where the secret sits inside a generated value, when it is a part (a URL's password):
+#: the label covers that part, as the finding does.
+SECRET_PART: dict[str, Callable[[str], tuple[int, int]]] = {
+    "SECRET_DB_URL": lambda url: (url.index(":", url.index("://") + 3) + 1, url.rindex("@")),
+}
+
+
 SECRET_GENERATORS: dict[str, Callable[[random.Random], str]] = {
     "SECRET_AWS_ACCESS_KEY": lambda rng: (
         rng.choice(("AKIA", "ASIA")) + _pick(rng, string.ascii_uppercase + "234567", 16)
@@ -159,5 +179,6 @@ SECRET_GENERATORS: dict[str, Callable[[random.Random], str]] = {
     "SECRET_NPM_TOKEN": lambda rng: with_base62_crc32("npm_", _pick(rng, _ALNUM, 30)),
     "SECRET_HF_TOKEN": _token("hf_", string.ascii_letters, 34),
     "SECRET_PASSWORD": _password,
+    "GENERIC_SECRET": _bare,
     "CONFIDENTIAL_MARKER": lambda rng: rng.choice(_MARKERS),
 }

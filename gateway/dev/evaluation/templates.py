@@ -199,6 +199,17 @@ _SPECIFIC: dict[str, tuple[Template, ...]] = {
         ("ko", "쿠키 값 session={v} 이 만료됐는지 확인해줘"),
         ("en", "Why is this JWT rejected? {v}"),
     ),
+    # A key pasted alone: no vendor prefix, no key name before it.
+    "GENERIC_SECRET": (
+        ("ko", "이 값으로 호출하면 되나요? {v}"),
+        ("en", "{v}"),
+        ("en", "here you go: {v}"),
+        ("ko", "스테이징에서는 {v} 로 바꿔서 테스트해 주세요"),
+        ("en", "Paste this into the settings page: {v} and restart the worker."),
+        ("ko", "내일까지 이걸로 써 주세요\n{v}"),
+        ("en", 'client = Client("{v}")'),
+        ("ko", "어제 받은 값이 {v}인데 만료됐는지 봐줘"),
+    ),
     "SECRET_DB_URL": (
         ("en", "DATABASE_URL={v}"),
         ("ko", "연결 문자열 {v} 로 접속이 안 됩니다"),

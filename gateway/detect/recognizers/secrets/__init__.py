@@ -2,7 +2,8 @@
 
 ``FACTORIES`` maps each entity to its recognizer class. Modules are grouped by theme:
 ``tokens`` (the base class and the first eight kinds), ``ai``, ``cloud``, ``vcs``,
-``saas``, ``messaging`` and ``generic``; ``prefilter`` holds the Aho–Corasick gate they share.
+``saas``, ``messaging``, ``generic`` and ``urls``;
+``bare`` guesses from shape alone; ``prefilter`` holds the Aho–Corasick gate they share.
 The long tail of vendor formats is data (``credentials.yaml``, read by ``table``).
 """
 
@@ -16,6 +17,7 @@ from gateway.detect.recognizers.secrets.ai import (
     ReplicateTokenRecognizer,
     XaiKeyRecognizer,
 )
+from gateway.detect.recognizers.secrets.bare import BareTokenRecognizer
 from gateway.detect.recognizers.secrets.cloud import (
     AlibabaAccessKeyRecognizer,
     AzureAdClientSecretRecognizer,
@@ -29,7 +31,6 @@ from gateway.detect.recognizers.secrets.cloud import (
     VaultTokenRecognizer,
 )
 from gateway.detect.recognizers.secrets.generic import (
-    DatabaseUrlRecognizer,
     GenericApiKeyRecognizer,
     JwtRecognizer,
     PasswordRecognizer,
@@ -69,6 +70,7 @@ from gateway.detect.recognizers.secrets.tokens import (
     SecretRecognizer,
     SlackTokenRecognizer,
 )
+from gateway.detect.recognizers.secrets.urls import DatabaseUrlRecognizer, UrlCredentialRecognizer
 from gateway.detect.recognizers.secrets.vcs import (
     AtlassianTokenRecognizer,
     DockerHubTokenRecognizer,
@@ -132,6 +134,7 @@ _CLASSES: dict[str, type[SecretRecognizer]] = {
     # generic (loose kinds last: they defer to the vendor kinds above)
     "SECRET_JWT": JwtRecognizer,
     "SECRET_DB_URL": DatabaseUrlRecognizer,
+    "SECRET_URL_CREDENTIALS": UrlCredentialRecognizer,
     "SECRET_PASSWORD": PasswordRecognizer,
     "SECRET_GENERIC_API_KEY": GenericApiKeyRecognizer,
 }
@@ -145,15 +148,27 @@ if _ORPHANS:
 
 #: The long tail of vendor formats comes from credentials.yaml: one recognizer for all of
 #: them (``MULTI_ENTITY``), listed before the loose generic kinds.
-_GENERIC = ("SECRET_JWT", "SECRET_DB_URL", "SECRET_PASSWORD", "SECRET_GENERIC_API_KEY")
+_GENERIC = (
+    "SECRET_JWT",
+    "SECRET_DB_URL",
+    "SECRET_URL_CREDENTIALS",
+    "SECRET_PASSWORD",
+    "SECRET_GENERIC_API_KEY",
+)
 FACTORIES: dict[str, type[SecretRecognizer] | type[CredentialTableRecognizer]] = {
     **{entity: cls for entity, cls in _CLASSES.items() if entity not in _GENERIC},
     **{entity: CredentialTableRecognizer for entity in sorted(TABLE_ENTITIES)},
     **{entity: _CLASSES[entity] for entity in _GENERIC},
 }
 
+#: Bare tokens are not a ``SECRET_*`` kind: a guess from shape alone, which policies treat
+#: apart from the vendor kinds (docs/detection.md, "Bare tokens").
+BARE_FACTORIES: dict[str, type[BareTokenRecognizer]] = {"GENERIC_SECRET": BareTokenRecognizer}
+
 __all__ = [
+    "BARE_FACTORIES",
     "FACTORIES",
+    "BareTokenRecognizer",
     "TABLE_ENTITIES",
     "SecretRecognizer",
     *sorted({cls.__name__ for cls in FACTORIES.values()}),

@@ -85,6 +85,7 @@ class AzureAdClientSecretRecognizer(SecretRecognizer):
     MARKERS = ("Q~",)
     SPACE_FREE = True
     CONTEXT: ClassVar[list[str]] = ["client_secret", "clientsecret", "azure", "entra", "aad"]
+    DROPPED_BECAUSE = "low entropy"
 
     def rescore(self, value: str, score: float) -> float | None:
         """Drop low-entropy look-alikes."""

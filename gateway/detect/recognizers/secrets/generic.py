@@ -22,11 +22,10 @@ from presidio_analyzer import Pattern
 
 from gateway.detect.keynames import key_pattern
 from gateway.detect.recognizers.secrets import prefilter, table
-from gateway.detect.recognizers.secrets.common import shannon_entropy, variants
-from gateway.detect.recognizers.secrets.tokens import SecretRecognizer, looks_like_placeholder
+from gateway.detect.recognizers.secrets.common import DEFAULT_SECRETS, shannon_entropy, variants
+from gateway.detect.recognizers.secrets.tokens import SecretRecognizer
 
 __all__ = [
-    "DatabaseUrlRecognizer",
     "GenericApiKeyRecognizer",
     "JwtRecognizer",
     "PasswordRecognizer",
@@ -66,69 +65,6 @@ def _json_part(part: str) -> object:
     except (ValueError, binascii.Error):
         return None
     return decoded
-
-
-_DB_SCHEMES = (
-    r"postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver"
-    r"|oracle|cockroachdb|clickhouse|couchdb|neo4j(?:\+s)?"
-)
-_DEFAULT_SECRETS = frozenset(
-    {
-        "password",
-        "passwd",
-        "pass",
-        "pwd",
-        "secret",
-        "changeme",
-        "change_me",
-        "admin",
-        "root",
-        "guest",
-        "test",
-        "pw",
-        "xxx",
-        "null",
-        "none",
-        "letmein",
-        "qwerty",
-        "password1",
-    }
-)
-
-
-class DatabaseUrlRecognizer(SecretRecognizer):
-    """Database / broker URL with an inline password (``postgres://app:s3cr3t@db/app``).
-
-    Reported only when the password is non-empty and not a template (``<password>``,
-    ``${DB_PASSWORD}``, ``%s``) or a default like ``user:password@``.
-    """
-
-    ENTITY = "SECRET_DB_URL"
-    PATTERNS: ClassVar[list[Pattern]] = [
-        Pattern(
-            "Database URL with password",
-            rf"(?<![A-Za-z0-9+.-])(?i:{_DB_SCHEMES})(?:\+[A-Za-z0-9]+)?://"
-            r"[^\s:/@\x00\"'<>]*:[^\s/@\x00\"'<>]+@[A-Za-z0-9._~%!$&*+,;=:/?#\[\]()-]+",
-            0.9,
-        )
-    ]
-    MARKERS = ("://",)
-    SPACE_FREE = True
-    _PASSWORD = re.compile(r"://[^:/@]*:([^/@]+)@")
-
-    def invalidate_result(self, pattern_text: str) -> bool:
-        """Drop URLs whose password part is a stand-in."""
-        if super().invalidate_result(pattern_text):
-            return True
-        found = self._PASSWORD.search(pattern_text)
-        if found is None:
-            return True
-        password = found.group(1)
-        return (
-            password.lower() in _DEFAULT_SECRETS
-            or looks_like_placeholder(password)
-            or password.startswith(("$", "%", "{"))
-        )
 
 
 # Printable ASCII except quotes, separators and brackets: Hangul after a value ends it.
@@ -176,10 +112,11 @@ class PasswordRecognizer(SecretRecognizer):
     ]
     KEYWORDS = _LOOSE_WORDS
     WINDOW = 120
+    DROPPED_BECAUSE = "a default password, a code reference, or left to a vendor kind"
 
     def rescore(self, value: str, score: float) -> float | None:
         """Grade the value's strength; drop code references and well-known defaults."""
-        if value.lower() in _DEFAULT_SECRETS or _CODE_PATH.fullmatch(value):
+        if value.lower() in DEFAULT_SECRETS or _CODE_PATH.fullmatch(value):
             return None
         if _defers(value):
             return None
@@ -261,6 +198,7 @@ class GenericApiKeyRecognizer(SecretRecognizer):
     ]
     KEYWORDS = _GENERIC_WORDS
     WINDOW = 300
+    DROPPED_BECAUSE = "not random enough (an identifier or a word), or left to a vendor kind"
 
     def rescore(self, value: str, score: float) -> float | None:
         """Keep random-looking values that no vendor kind claims."""

@@ -38,7 +38,7 @@ from typing import Any
 
 import ahocorasick
 
-__all__ = ["Hits", "find_words", "register", "words_present"]
+__all__ = ["Hits", "find_words", "is_marker", "register", "words_present"]
 
 #: word → start offsets of its occurrences in the text
 Hits = Mapping[str, list[int]]
@@ -97,6 +97,11 @@ def _hits(text: str) -> Iterable[tuple[str, int]]:
         for word, case_sensitive in words:
             if not case_sensitive or text.startswith(word, start):
                 yield word, start
+
+
+def is_marker(word: str) -> bool:
+    """Whether ``word`` is a token marker (matched in its exact case), not a keyword."""
+    return _words.get(word, False)
 
 
 def find_words(text: str) -> frozenset[str]:

@@ -38,8 +38,13 @@ from gateway.detect.keynames import key_pattern
 from gateway.detect.recognizers.base import NOT_ALNUM_AFTER, NOT_ALNUM_BEFORE
 from gateway.detect.recognizers.secrets import prefilter
 from gateway.detect.recognizers.secrets.checksums import CHECKSUMS
-from gateway.detect.recognizers.secrets.common import TOKEN_AFTER
-from gateway.detect.recognizers.secrets.tokens import looks_like_placeholder
+from gateway.detect.recognizers.secrets.common import (
+    DEFAULT_SECRETS,
+    TOKEN_AFTER,
+    looks_like_placeholder,
+)
+from gateway.detect.recognizers.secrets.documented import documented_vendor
+from gateway.detect.rejections import note_rejected
 
 __all__ = [
     "FORMATS",
@@ -49,6 +54,7 @@ __all__ = [
     "CredentialFormat",
     "CredentialTableRecognizer",
     "claims",
+    "claims_with",
     "load_formats",
 ]
 
@@ -87,15 +93,24 @@ class CredentialFormat:
 
     def accepts(self, value: str) -> float | None:
         """The final score of a candidate, or None when it is not a finding."""
+        return self.verdict(value)[0]
+
+    def verdict(self, value: str) -> tuple[float | None, str]:
+        """(score, "") for a finding, (None, why not) otherwise."""
         if value in self.examples_public:
-            return None
-        if self.placeholder_check and looks_like_placeholder(value):
-            return None
+            return None, "documented example"
+        vendor = documented_vendor(value)
+        if vendor is not None:
+            return None, f"documented example ({vendor})"
+        if self.placeholder_check and (
+            looks_like_placeholder(value) or value.lower() in DEFAULT_SECRETS
+        ):
+            return None, "placeholder"
         if self.min_entropy and _entropy(value) < self.min_entropy:
-            return None
+            return None, "low entropy"
         if self.checksum is not None:
-            return 1.0 if self.checksum(value) else None
-        return self.score
+            return (1.0, "") if self.checksum(value) else (None, "checksum invalid")
+        return self.score, ""
 
 
 _REQUIRED = ("id", "entity", "vendor", "source")
@@ -198,6 +213,21 @@ LITERALS: frozenset[str] = frozenset(lit for f in FORMATS for lit in f.literals)
 _SHAPED = tuple(f for f in FORMATS if f.shape != "keyword")
 
 
+_SHAPED_BY_LITERAL: dict[str, tuple[CredentialFormat, ...]] = {}
+for _format in _SHAPED:
+    for _literal in _format.literals:
+        _SHAPED_BY_LITERAL[_literal] = (*_SHAPED_BY_LITERAL.get(_literal, ()), _format)
+
+
+def claims_with(value: str, literals: Iterable[str]) -> bool:
+    """``claims`` when the literals occurring in ``value`` are already known."""
+    return any(
+        f.compiled.search(value) is not None
+        for literal in literals
+        for f in _SHAPED_BY_LITERAL.get(literal, ())
+    )
+
+
 def claims(value: str) -> bool:
     """Whether a prefix or marker row of the table matches inside ``value``.
 
@@ -261,8 +291,10 @@ class CredentialTableRecognizer(EntityRecognizer):
                     span = self._match(credential, text, offset, len(literal))
                     if span is None:
                         continue
-                    score = credential.accepts(text[span[0] : span[1]])
-                    if score is not None and score > found.get(span, (0.0, credential))[0]:
+                    score, why = credential.verdict(text[span[0] : span[1]])
+                    if score is None:
+                        note_rejected(credential.entity, *span, why, f"{_NAME} ({credential.id})")
+                    elif score > found.get(span, (0.0, credential))[0]:
                         found[span] = (score, credential)
         return [self._result(start, end, score, f) for (start, end), (score, f) in found.items()]
 

@@ -21,6 +21,9 @@ from gateway.detect.recognizers.secrets import prefilter
 from gateway.detect.recognizers.secrets.checksums import base62_crc32
 from gateway.detect.recognizers.secrets.common import TOKEN_AFTER as _NOT_TOKEN_AFTER
 from gateway.detect.recognizers.secrets.common import TOKEN_BEFORE as _NOT_TOKEN_BEFORE
+from gateway.detect.recognizers.secrets.common import looks_like_placeholder
+from gateway.detect.recognizers.secrets.documented import documented_vendor
+from gateway.detect.rejections import is_collecting, note_rejected
 
 __all__ = [
     "AnthropicKeyRecognizer",
@@ -34,22 +37,6 @@ __all__ = [
     "SlackTokenRecognizer",
     "looks_like_placeholder",
 ]
-
-
-# Placeholder words count only between delimiters, where random base64url text almost never
-# puts them; "EXAMPLE" is the AWS documentation convention; five equal characters in a row
-# ("xxxxx", "00000") have a ~1e-5 chance in a real 50-character key. Template syntax
-# (``<password>``, ``${DB_PASSWORD}``, ``{{ token }}``, ``%(key)s``) and elisions (``...``,
-# ``***``) never occur in issued tokens.
-_PLACEHOLDER = re.compile(
-    r"(?i:(?:^|[-_./])(?:your|example|placeholder|dummy|fake|redacted|sample)(?:[-_./]|$)"
-    r"|abcdef|123456)|EXAMPLE|(.)\1{4}|\.\.\.|\*\*\*|\$\{|\{\{|%\(|<[^<>]*>|^\$[A-Z_]+$"
-)
-
-
-def looks_like_placeholder(token: str) -> bool:
-    """Return True for documentation stand-ins such as ``sk-your-key-here-...``."""
-    return _PLACEHOLDER.search(token) is not None
 
 
 class SecretRecognizer(MarkerGate):
@@ -75,6 +62,8 @@ class SecretRecognizer(MarkerGate):
     WINDOW: ClassVar[int] = 0
     ALLOW_LIST: ClassVar[frozenset[str]] = frozenset()
     CHECK_PLACEHOLDER: ClassVar[bool] = True
+    #: what ``haetae scan --explain`` says when ``rescore`` drops a match
+    DROPPED_BECAUSE: ClassVar[str] = "too weak for this kind, or left to a more specific kind"
     _GATE: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -123,13 +112,40 @@ class SecretRecognizer(MarkerGate):
             if score is not None:
                 result.score = score
                 kept.append(result)
+        if is_collecting():
+            self._note_dropped(text, {(r.start, r.end) for r in kept})
         return kept
 
     def invalidate_result(self, pattern_text: str) -> bool:
-        """Drop allow-listed and placeholder values."""
-        if pattern_text in self.ALLOW_LIST:
-            return True
-        return self.CHECK_PLACEHOLDER and looks_like_placeholder(pattern_text)
+        """Drop allow-listed, documented and placeholder values."""
+        return self._invalid_reason(pattern_text) is not None
+
+    def _invalid_reason(self, value: str) -> str | None:
+        vendor = documented_vendor(value)
+        if vendor is not None:
+            return f"documented example ({vendor})"
+        if value in self.ALLOW_LIST:
+            return "documented example"
+        if self.CHECK_PLACEHOLDER and looks_like_placeholder(value):
+            return "placeholder"
+        return None
+
+    def _note_dropped(self, text: str, kept: set[tuple[int, int]]) -> None:
+        """Explain mode: say why each pattern match that was not kept was dropped."""
+        name = type(self).__name__
+        for _, compiled in self._compiled:
+            for found in compiled.finditer(text):
+                span = found.span()
+                if span in kept or span[0] == span[1]:
+                    continue
+                value = found.group()
+                reason = self._invalid_reason(value)
+                if reason is None and self.validate_result(value) is False:
+                    reason = "checksum or structure invalid"
+                if reason is None and self.rescore(value, 0.5) is None:
+                    reason = self.DROPPED_BECAUSE
+                if reason is not None:
+                    note_rejected(self.ENTITY, span[0], span[1], reason, name)
 
     def rescore(self, value: str, score: float) -> float | None:
         """Return the final score of a validated match, None to drop it (hook for loose kinds)."""
@@ -289,6 +305,7 @@ class GitHubTokenRecognizer(SecretRecognizer):
         )
     ]
     MARKERS = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_")
+    DROPPED_BECAUSE = "checksum invalid (CRC32 tail): a typo or an invented token"
 
     def rescore(self, value: str, score: float) -> float | None:
         """A classic token's last six characters are a CRC32 of the rest: decisive."""

@@ -66,6 +66,7 @@ class NpmTokenRecognizer(SecretRecognizer):
     ]
     MARKERS = ("npm_",)
     SPACE_FREE = True
+    DROPPED_BECAUSE = "checksum invalid (CRC32 tail): a typo or an invented token"
 
     def rescore(self, value: str, score: float) -> float | None:
         """The checksum decides: a typo or an invented token is not a finding."""
