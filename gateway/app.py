@@ -35,7 +35,7 @@ from gateway.forward import Forward
 from gateway.identity import Admit, Identify
 from gateway.inline_files import AttachmentScan, upload_document_reader
 from gateway.inspection import Decide, Detect, Extract, Transform
-from gateway.keys import load_edit_key
+from gateway.keys import load_company_index, load_edit_key
 from gateway.labels import LabelScan
 from gateway.pipeline import Pipeline
 from gateway.policy import CompiledPolicy
@@ -199,7 +199,11 @@ def build_app(
         require("ko-names", "detection.preload_name_model")
         preload_name_model()
     holder = PolicyHolder.from_policy(
-        policy, start.source, settings.detection.language, providers=providers
+        policy,
+        start.source,
+        settings.detection.language,
+        providers=providers,
+        company=load_company_index(settings.company, environ),
     )
     rollout = build_rollout(settings, holder, redis)
     audit = configured_store(settings.audit)

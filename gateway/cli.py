@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gateway import cli_keys, cli_rollout, cli_siem
+from gateway import cli_company, cli_keys, cli_rollout, cli_siem
 from gateway.cli_audit import add_audit_commands
 from gateway.cli_policy import register as register_policy_commands
 from gateway.config_file import CONFIG_FILE_VARIABLE
@@ -80,6 +80,19 @@ def _parser() -> argparse.ArgumentParser:
         default="auto",
         help="rules to apply: ko (Korean on top of common), en, or auto by script (default)",
     )
+    _config_options(scan)
+    scan.add_argument(
+        "--min-fields",
+        type=int,
+        default=2,
+        help="with a company index (company.index_dir): fields of one row for COMPANY_RECORD",
+    )
+    scan.add_argument(
+        "--min-tokens",
+        type=int,
+        default=40,
+        help="with a company index: shortest passage for COMPANY_DOCUMENT/_SOURCE_CODE",
+    )
     scan.set_defaults(run=_scan)
 
     evaluate = commands.add_parser(
@@ -143,6 +156,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.set_defaults(run=_bench)
     cli_keys.register(commands)
+    cli_company.register(commands)
     register_policy_commands(commands)
     cli_rollout.register(commands)
     cli_siem.register(commands, _config_options)
@@ -194,11 +208,26 @@ def _demo(args: argparse.Namespace) -> int:
 def _scan(args: argparse.Namespace) -> int:
     import orjson
 
+    from gateway.detect.company import COMPANY_ENTITIES
+    from gateway.detect.company.recognizers import build_company_recognizers
     from gateway.detect.engine import DetectionEngine
+    from gateway.keys import load_company_index
 
     entities = args.entities.split(",") if args.entities else None
+    company = load_company_index(_settings(args).company)
+    wanted = COMPANY_ENTITIES if entities is None else COMPANY_ENTITIES & set(entities)
+    builtin = None if entities is None else [e for e in entities if e not in COMPANY_ENTITIES]
+    if wanted and company is None and entities is not None:
+        raise ConfigError(f"{', '.join(sorted(wanted))}: no company index (company.index_dir)")
     try:
-        engine = DetectionEngine(entities=entities, language=args.language)
+        extra = (
+            build_company_recognizers(
+                company, wanted, min_fields=args.min_fields, min_tokens=args.min_tokens
+            )
+            if company is not None
+            else []
+        )
+        engine = DetectionEngine(entities=builtin, extra_recognizers=extra, language=args.language)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     source = args.file.open(encoding="utf-8") if args.file else sys.stdin
@@ -231,6 +260,9 @@ def _findings_json(engine: Any, text: str, explain: bool) -> list[dict[str, Any]
             "score": round(finding.score, 3),
             "recognizer": finding.recognizer,
         }
+        if finding.source:  # company findings: what matched, by registered name, and how much
+            entry["source"] = finding.source
+            entry["matched"] = finding.matched
         if explain:
             entry["explanation"] = explanation
         out.append(entry)

@@ -1,0 +1,270 @@
+"""Document fingerprints: winnowed, keyed k-gram hashes of registered documents and code.
+
+Building: each document is read as tokens (words for prose, placeholder-normalised code
+tokens for source files: ``tokens.py``), every run of ``k`` tokens is hashed, and of each
+window of ``w`` consecutive k-gram hashes the smallest is kept (winnowing, Schleimer et
+al. 2003): any passage of ``w + k - 1`` tokens shared with a prompt shares at least one
+kept hash, at roughly ``2 / (w + 1)`` of the document's k-grams. A hash kept for more than
+``MAX_SHARING`` documents (a licence header, generated boilerplate) is dropped.
+
+On disk a collection is a directory: ``meta.json`` (each document's registered name, kind
+and token count, the parameters, the key check), ``fingerprints.npy`` (uint64, sorted) and
+``documents.npy`` (uint32 document number). Matching hashes *every* k-gram of the prompt,
+looks them up (memory-mapped binary search), and per document joins the hits whose
+positions are at most ``w + k`` tokens apart (one edited word breaks ``k`` k-grams): the
+longest such run, from its first k-gram's first token to its last k-gram's last token,
+is the passage found. It can fall short of the shared passage by ``Shingling.slack``
+tokens, so a passage of ``min_tokens + slack`` tokens is always found and one of
+``min_tokens`` when its ends happen to be fingerprinted.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, Literal
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from gateway.detect.company.records import _replace_dir
+from gateway.detect.company.tokens import (
+    U64,
+    TokenHasher,
+    Tokens,
+    code_tokens,
+    combine,
+    key_check,
+    word_tokens,
+)
+
+__all__ = [
+    "CODE_SUFFIXES",
+    "DocumentCollection",
+    "DocumentIndexBuilder",
+    "DocumentMatch",
+    "Shingling",
+    "SourceKind",
+]
+
+FORMAT: Final = "haetae-company-documents/1"
+MAX_SHARING: Final = 20
+SourceKind = Literal["document", "source_code"]
+
+#: Files read as code (identifiers normalised) rather than prose.
+CODE_SUFFIXES: Final = frozenset(
+    [
+        ".c",
+        ".cc",
+        ".cpp",
+        ".cs",
+        ".cxx",
+        ".go",
+        ".h",
+        ".hpp",
+        ".java",
+        ".js",
+        ".jsx",
+        ".kt",
+        ".kts",
+        ".m",
+        ".mjs",
+        ".php",
+        ".pl",
+        ".py",
+        ".rb",
+        ".rs",
+        ".scala",
+        ".sh",
+        ".sql",
+        ".swift",
+        ".ts",
+        ".tsx",
+        ".vue",
+        ".bash",
+        ".ps1",
+        ".lua",
+        ".r",
+        ".dart",
+        ".groovy",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Shingling:
+    """k-gram length and winnowing window, per way of reading."""
+
+    k: int
+    w: int
+
+    @property
+    def guaranteed(self) -> int:
+        """A shared passage at least this many tokens long always shares a fingerprint."""
+        return self.w + self.k - 1
+
+    @property
+    def slack(self) -> int:
+        """How much shorter than a shared passage its matched span can be: the first and
+        last kept fingerprints lie at most ``w - 1`` k-grams inside it."""
+        return 2 * (self.w - 1)
+
+
+PROSE: Final = Shingling(k=5, w=4)
+CODE: Final = Shingling(k=10, w=4)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentMatch:
+    """A passage of ``tokens`` tokens of the registered ``name`` found at ``start:end``."""
+
+    name: str
+    kind: SourceKind
+    tokens: int
+    start: int
+    end: int
+
+
+def _winnow(hashes: U64, window: int) -> U64:
+    if not len(hashes):
+        return hashes
+    if len(hashes) <= window:
+        return hashes[[int(np.argmin(hashes))]]
+    picks = sliding_window_view(hashes, window).argmin(axis=1) + np.arange(len(hashes) - window + 1)
+    kept: U64 = hashes[np.unique(picks)]
+    return kept
+
+
+class DocumentIndexBuilder:
+    """Collects fingerprints document by document; ``write`` sorts and saves them."""
+
+    def __init__(self, key: bytes, keep_comments: bool = False) -> None:
+        self._hasher = TokenHasher(key)
+        self._key = key
+        self._keep_comments = keep_comments
+        self._fingerprints: list[U64] = []
+        self._documents: list[np.ndarray] = []
+        self.sources: list[dict[str, object]] = []
+
+    def add(self, name: str, text: str, kind: SourceKind, as_code: bool) -> int:
+        """Fingerprint one document; returns how many fingerprints it gave."""
+        tokens = code_tokens(text, self._keep_comments) if as_code else word_tokens(text)
+        shingling = CODE if as_code else PROSE
+        grams = combine(self._hasher.tokens(tokens.words), shingling.k)
+        kept = np.unique(_winnow(grams, shingling.w))
+        number = len(self.sources)
+        self.sources.append({"name": name, "kind": kind, "code": as_code, "tokens": len(tokens)})
+        self._fingerprints.append(kept)
+        self._documents.append(np.full(len(kept), number, dtype=np.uint32))
+        return len(kept)
+
+    def write(self, target: Path, name: str) -> int:
+        """Save the collection at ``target`` (replaced whole); returns its size in bytes."""
+        hashes = (
+            np.concatenate(self._fingerprints) if self._fingerprints else np.empty(0, np.uint64)
+        )
+        documents = np.concatenate(self._documents) if self._documents else np.empty(0, np.uint32)
+        order = np.argsort(hashes, kind="stable")
+        hashes, documents = hashes[order], documents[order]
+        if len(hashes):
+            values, _first, counts = np.unique(hashes, return_index=True, return_counts=True)
+            common = values[counts > MAX_SHARING]
+            if len(common):
+                keep = ~np.isin(hashes, common)
+                hashes, documents = hashes[keep], documents[keep]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        try:
+            np.save(staging / "fingerprints.npy", hashes)
+            np.save(staging / "documents.npy", documents)
+            meta = {
+                "format": FORMAT,
+                "name": name,
+                "prose": [PROSE.k, PROSE.w],
+                "code": [CODE.k, CODE.w],
+                "keep_comments": self._keep_comments,
+                "key_check": key_check(self._key),
+                "built_at": int(time.time()),
+                "sources": self.sources,
+            }
+            (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+            _replace_dir(staging, target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return sum(p.stat().st_size for p in target.iterdir())
+
+
+class DocumentCollection:
+    """A registered collection, opened read-only (memory-mapped)."""
+
+    def __init__(self, folder: Path, meta: dict[str, object]) -> None:
+        self.folder = folder
+        self.name = str(meta["name"])
+        sources = meta["sources"]
+        assert isinstance(sources, list)
+        self.names = [str(s["name"]) for s in sources]
+        self.kinds: list[SourceKind] = [s["kind"] for s in sources]
+        self.has_code = any(bool(s.get("code")) for s in sources)
+        self.has_prose = any(not s.get("code") for s in sources)
+        self.keep_comments = bool(meta.get("keep_comments", False))
+        self._hashes = np.load(folder / "fingerprints.npy", mmap_mode="r")
+        self._documents = np.load(folder / "documents.npy", mmap_mode="r")
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def match(
+        self, tokens: Tokens, grams: U64, shingling: Shingling, min_tokens: int
+    ) -> list[DocumentMatch]:
+        """Passages of at least ``min_tokens`` tokens shared with a registered document.
+
+        ``grams`` are the hashes of every k-gram of ``tokens`` (``combine``).
+        """
+        if not len(grams) or not len(self._hashes):
+            return []
+        left = np.searchsorted(self._hashes, grams, side="left")
+        right = np.searchsorted(self._hashes, grams, side="right")
+        hits = np.nonzero(right > left)[0]
+        if not len(hits):
+            return []
+        by_document: dict[int, list[int]] = {}
+        for position in hits.tolist():
+            for document in self._documents[int(left[position]) : int(right[position])].tolist():
+                by_document.setdefault(document, []).append(position)
+        gap = shingling.w + shingling.k
+        found: list[DocumentMatch] = []
+        for document, positions in by_document.items():
+            best = _longest_run(positions, gap)
+            first, last = best
+            length = last - first + shingling.k
+            if length < min_tokens:
+                continue
+            found.append(
+                DocumentMatch(
+                    self.names[document],
+                    self.kinds[document],
+                    length,
+                    tokens.starts[first],
+                    tokens.ends[last + shingling.k - 1],
+                )
+            )
+        return found
+
+
+def _longest_run(positions: list[int], gap: int) -> tuple[int, int]:
+    """The first and last position of the longest run with steps of at most ``gap``."""
+    positions.sort()
+    best = (positions[0], positions[0])
+    start = previous = positions[0]
+    for position in positions[1:]:
+        if position - previous > gap:
+            start = position
+        previous = position
+        if position - start > best[1] - best[0]:
+            best = (start, position)
+    return best
