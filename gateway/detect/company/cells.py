@@ -45,6 +45,7 @@ __all__ = [
     "cell_hash",
     "cell_words",
     "extract_candidates",
+    "is_hangul_word",
 ]
 
 ColumnType = Literal["name", "phone", "email", "account", "rrn", "id", "text", "skip"]
@@ -88,6 +89,10 @@ def _phone(value: str, region: PhoneRegion) -> str | None:
         return None
     formatted = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     return formatted.lstrip("+") or None
+
+
+def is_hangul_word(word: str) -> bool:
+    return _HANGUL_ONLY.fullmatch(word) is not None
 
 
 def cell_words(value: str) -> list[str]:
@@ -230,15 +235,34 @@ def _words(text: str, hasher: TokenHasher, wanted: Wanted, found: Candidates) ->
         found.extend(grams, tokens.starts[: len(grams)], tokens.ends[length - 1 :])
     if wanted.hangul_lengths:
         # a Hangul name with a particle or title glued on: 김민수님, 김민수의
+        # and one written with a space (김 민수): registered names are closed up
         shortest = min(wanted.hangul_lengths)
-        prefixes: list[str] = []
+        longest = max(wanted.hangul_lengths)
+        names: list[str] = []
         starts: list[int] = []
-        for word, start in zip(tokens.words, tokens.starts, strict=True):
-            if len(word) > shortest and _HANGUL_ONLY.fullmatch(word):
+        ends: list[int] = []
+        words, word_starts = tokens.words, tokens.starts
+        for index, word in enumerate(words):
+            if not _HANGUL_ONLY.fullmatch(word):
+                continue
+            start = word_starts[index]
+            if len(word) > shortest:
                 for n in wanted.hangul_lengths:
                     if n < len(word):
-                        prefixes.append(word[:n])
+                        names.append(word[:n])
                         starts.append(start)
-        if prefixes:
-            grams = combine(hasher.tokens(prefixes), 1)
-            found.extend(grams, starts, [s + len(p) for s, p in zip(starts, prefixes, strict=True)])
+                        ends.append(start + n)
+            following = index + 1
+            if (
+                following < len(words)
+                and len(word) + len(words[following]) <= longest + 2
+                and _HANGUL_ONLY.fullmatch(words[following])
+            ):
+                after = words[following]
+                for n in wanted.hangul_lengths:
+                    if len(word) < n <= len(word) + len(after):
+                        names.append(word + after[: n - len(word)])
+                        starts.append(start)
+                        ends.append(word_starts[following] + n - len(word))
+        if names:
+            found.extend(combine(hasher.tokens(names), 1), starts, ends)

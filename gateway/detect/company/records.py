@@ -34,6 +34,7 @@ from gateway.detect.company.cells import (
     Wanted,
     cell_hash,
     cell_words,
+    is_hangul_word,
 )
 from gateway.detect.company.tokens import TokenHasher, key_check
 
@@ -117,7 +118,7 @@ def build_table(
                 if len(words) > _MAX_WORDS:
                     continue  # a paragraph is a document, not a cell to find whole
                 max_words = max(max_words, len(words))
-                if column.type == "name" and len(words) == 1 and not words[0].isascii():
+                if column.type == "name" and len(words) == 1 and is_hangul_word(words[0]):
                     hangul.add(len(words[0]))
             hashes.append(hashed)
             row_ids.append(count - 1)

@@ -38,15 +38,20 @@ __all__ = [
 U64 = npt.NDArray[np.uint64]
 
 _WORD: Final = re.compile(r"\w+")
-# strings first, so that a '#' or '//' inside a string is not a comment
+# Strings first, so that a '#' or '//' inside a string is not a comment; a backtick is an
+# operator, so that a Markdown fence (```python) never turns the code in it into a string.
+# Long strings and block comments are found by their opener only and their end with
+# ``str.find``: an unclosed one runs to the end of the text, so no opener is read twice.
 _CODE: Final = re.compile(
-    r"""(?P<str>"(?:[^"\\\n]|\\.){0,2000}"|'(?:[^'\\\n]|\\.){0,2000}'|`[^`]{0,4000}`)"""
-    r"|(?P<comment>//[^\n]*|\#[^\n]*|/\*.*?\*/|--[ \t][^\n]*)"
+    r"(?P<long>\"\"\"|'''|/\*)"
+    r'|(?P<str>"(?:[^"\\\n]|\\.){0,2000}"'
+    r"|'(?:[^'\\\n]|\\.){0,2000}')"
+    r"|(?P<comment>//[^\n]*|\#[^\n]*|--[ \t][^\n]*)"
     r"|(?P<name>[^\W\d]\w*)"
     r"|(?P<num>\d[\w.]*)"
-    r"|(?P<op>[^\s\w,;]{1,3}?)",
-    re.DOTALL,
+    r"|(?P<op>[^\s\w,;]{1,3}?)"
 )
+_CLOSER: Final = {'"""': '"""', "'''": "'''", "/*": "*/"}
 
 #: Kept as themselves in code: the structure of a function is its keywords and operators.
 CODE_KEYWORDS: Final = frozenset(
@@ -200,17 +205,25 @@ def code_tokens(text: str, keep_comments: bool = False) -> Tokens:
     words: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    for match in _CODE.finditer(text):
+    position = 0
+    while (match := _CODE.search(text, position)) is not None:
         kind = match.lastgroup
-        if kind == "comment":
-            if not keep_comments:
-                continue
-            for word in word_tokens(match.group()).words:
-                words.append(word)
-                starts.append(match.start())
-                ends.append(match.end())
-            continue
+        start, end = match.span()
         value = match.group()
+        if kind == "long":
+            closer = _CLOSER[value]
+            found = text.find(closer, end)
+            end = len(text) if found < 0 else found + len(closer)
+            kind = "comment" if value == "/*" else "str"
+            value = text[start:end]
+        position = end
+        if kind == "comment":
+            if keep_comments:
+                for word in word_tokens(value).words:
+                    words.append(word)
+                    starts.append(start)
+                    ends.append(end)
+            continue
         if kind == "name":
             lowered = value.lower()
             token = lowered if lowered in CODE_KEYWORDS else _NAME
@@ -221,8 +234,8 @@ def code_tokens(text: str, keep_comments: bool = False) -> Tokens:
         else:
             token = value
         words.append(token)
-        starts.append(match.start())
-        ends.append(match.end())
+        starts.append(start)
+        ends.append(end)
     return Tokens(words, starts, ends)
 
 

@@ -1,0 +1,163 @@
+"""Exact data match: a registered row found by its fields, in every spelling they take."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+
+from gateway.detect.company.index import CompanyIndex, CompanyIndexError
+from gateway.detect.company.recognizers import CompanyRecordRecognizer
+from gateway.detect.company.records import Column, build_table
+from gateway.detect.engine import DetectionEngine
+from tests.detect.company.support import KEY, build_customers, raw_values
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> CompanyIndex:
+    return build_customers(tmp_path_factory.mktemp("company"))
+
+
+def fields(index: CompanyIndex, text: str, min_fields: int = 2, columns=()) -> set[int]:
+    recognizer = CompanyRecordRecognizer(index, min_fields, columns)
+    return {int(r.recognition_metadata["company_matched"]) for r in recognizer.analyze(text, [])}
+
+
+def spans(index: CompanyIndex, text: str, min_fields: int = 2) -> list[str]:
+    recognizer = CompanyRecordRecognizer(index, min_fields)
+    return sorted(text[r.start : r.end] for r in recognizer.analyze(text, []))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "고객 김민수 연락처 010-2345-6789",
+        "김민수님 전화 01023456789 부탁",
+        "김민수의 번호는 010 2345 6789",
+        "김민수 +82 10-2345-6789",
+        "김민수 (+82) 010.2345.6789",  # a national number written after the country code
+        "김 민수 / 0082 10 2345 6789",
+        "MINSU.KIM@example.COM 계좌 110123456789",
+        "account 110 123 456789 of minsu.kim@example.com",
+        "employee e10234, mail Minsu.Kim@Example.com",
+        "Write to JOHN SMITH at +1 (415) 555-2671",
+        "john smith\n14155552671",
+        "이서연 02 3142 2161",
+        "이 서연 씨, 0231422161",
+        "Ana María López — +34 612 34 56 78",
+    ],
+)
+def test_two_fields_of_one_row_in_any_spelling_are_a_record(index, text: str) -> None:
+    assert fields(index, text) == {2}
+
+
+def test_the_finding_covers_each_field_and_names_the_table(index) -> None:
+    text = "고객 김민수님 연락처 010-2345-6789 확인"
+    found = CompanyRecordRecognizer(index, 2).analyze(text, [])
+    assert sorted(text[r.start : r.end] for r in found) == ["010-2345-6789", "김민수"]
+    assert {r.recognition_metadata["company_source"] for r in found} == {"customers"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "김민수 고객님 안녕하세요",  # a name alone
+        "John Smith wrote the report",
+        "call 010-2345-6789 tomorrow",  # a phone alone
+        "김민수 02-3142-2161",  # fields of two different rows
+        "John Smith, seoyeon@corp.kr",
+        "김민수 010-2345-6780",  # one digit off
+        "김민 010-2345-6789 is a shorter name",  # 김민 is not 김민수
+        "Kim Minsu 010-9999-6789",
+    ],
+)
+def test_a_single_field_or_fields_of_different_rows_are_not_a_record(index, text: str) -> None:
+    assert fields(index, text) == set()
+
+
+def test_min_fields_counts_distinct_columns(index) -> None:
+    text = "김민수, 010-2345-6789, minsu.kim@example.com, 110-123-456789"
+    assert fields(index, text, min_fields=4) == {4}
+    assert fields(index, text, min_fields=5) == set()
+    assert fields(index, "김민수 고객", min_fields=1) == {1}
+    # the same field twice is one field
+    assert fields(index, "010-2345-6789 or 01023456789", min_fields=2) == set()
+
+
+def test_only_the_chosen_columns_count(index) -> None:
+    text = "김민수 010-2345-6789 110-123-456789"
+    assert fields(index, text, columns=["phone", "account"]) == {2}
+    assert fields(index, "김민수 010-2345-6789", columns=["phone", "account"]) == set()
+    # by column name as well as type
+    assert fields(index, "김민수 E-10234", columns=["name", "employee_id"]) == {2}
+
+
+def test_skipped_columns_are_not_indexed(index) -> None:
+    assert fields(index, "김민수 VIP 고객", min_fields=2) == set()
+
+
+def test_no_raw_value_is_in_the_index_files(tmp_path: Path) -> None:
+    build_customers(tmp_path)
+    blob = b"".join(p.read_bytes() for p in (tmp_path / "tables").rglob("*") if p.is_file())
+    for value in raw_values():
+        for encoded in {value.encode(), value.encode("utf-16-le"), value.lower().encode()}:
+            assert encoded not in blob, value
+
+
+def test_an_index_built_with_another_key_is_refused(tmp_path: Path) -> None:
+    build_customers(tmp_path)
+    with pytest.raises(CompanyIndexError, match="another company key"):
+        CompanyIndex.open(tmp_path, b"another-key-0123456789abcdef")
+
+
+def test_another_key_gives_other_hashes(tmp_path: Path) -> None:
+    one = build_customers(tmp_path / "a", KEY)
+    two = build_customers(tmp_path / "b", b"x" * 32)
+    assert one.tables["customers"]._hashes.tolist() != two.tables["customers"]._hashes.tolist()
+
+
+def test_the_recognizer_travels_to_a_worker_process_as_a_path(index) -> None:
+    recognizer = CompanyRecordRecognizer(index, 2)
+    pickled = pickle.dumps(recognizer)
+    assert KEY in pickled  # the key travels to the scan worker: never the arrays
+    assert len(pickled) < 4096
+    copy = pickle.loads(pickled)
+    assert len(copy.analyze("김민수 010-2345-6789", [])) == 2
+
+
+def test_bad_settings_are_errors(index, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no registered table"):
+        CompanyRecordRecognizer(index, 2, tables=["nope"])
+    with pytest.raises(ValueError, match="min_fields"):
+        CompanyRecordRecognizer(index, 0)
+    with pytest.raises(ValueError, match="unknown type"):
+        Column("x", "colour")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="phone region"):
+        build_table(tmp_path / "t", "t", [Column("p", "phone")], [["1"]], KEY, "XX")
+
+
+def test_the_engine_reports_company_records_with_source_and_count(index) -> None:
+    engine = DetectionEngine(
+        entities=["PHONE_NUMBER"], extra_recognizers=[CompanyRecordRecognizer(index, 2)]
+    )
+    texts = ["first message", "고객 김민수님 ０１０-２３４５-６７８９"]  # full-width digits
+    findings = engine.scan_segments(texts)
+    company = [f for f in findings[1] if f.entity_type == "COMPANY_RECORD"]
+    assert len(company) == 2
+    assert {(f.source, f.matched) for f in company} == {("customers", 2)}
+    assert findings[0] == []
+
+
+def test_a_large_value_shared_by_many_rows_identifies_none(tmp_path: Path) -> None:
+    rows = [[f"Person {i:04d}", "02-2100-2114"] for i in range(300)]
+    build_table(
+        tmp_path / "tables" / "staff",
+        "staff",
+        [Column("name", "name"), Column("phone", "phone")],
+        rows,
+        KEY,
+    )
+    index = CompanyIndex.open(tmp_path, KEY)
+    assert fields(index, "Person 0042 at 02-2100-2114") == set()
+    assert fields(index, "Person 0042", min_fields=1) == {1}
