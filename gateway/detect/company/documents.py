@@ -24,6 +24,7 @@ import json
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
@@ -31,16 +32,9 @@ from typing import Final, Literal
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from gateway.detect.company.records import _replace_dir
-from gateway.detect.company.tokens import (
-    U64,
-    TokenHasher,
-    Tokens,
-    code_tokens,
-    combine,
-    key_check,
-    word_tokens,
-)
+from gateway.detect.company.code import code_tokens
+from gateway.detect.company.records import _replace_dir, ranges
+from gateway.detect.company.tokens import U64, TokenHasher, combine, key_check
 
 __all__ = [
     "CODE_SUFFIXES",
@@ -152,12 +146,16 @@ class DocumentIndexBuilder:
 
     def add(self, name: str, text: str, kind: SourceKind, as_code: bool) -> int:
         """Fingerprint one document; returns how many fingerprints it gave."""
-        tokens = code_tokens(text, self._keep_comments) if as_code else word_tokens(text)
-        shingling = CODE if as_code else PROSE
-        grams = combine(self._hasher.tokens(tokens.words), shingling.k)
+        if as_code:
+            code = code_tokens(text, self._keep_comments)
+            hashes, count, shingling = self._hasher.tokens(code.words), len(code), CODE
+        else:
+            hashes, shingling = self._hasher.words(text), PROSE
+            count = len(hashes)
+        grams = combine(hashes, shingling.k)
         kept = np.unique(_winnow(grams, shingling.w))
         number = len(self.sources)
-        self.sources.append({"name": name, "kind": kind, "code": as_code, "tokens": len(tokens)})
+        self.sources.append({"name": name, "kind": kind, "code": as_code, "tokens": count})
         self._fingerprints.append(kept)
         self._documents.append(np.full(len(kept), number, dtype=np.uint32))
         return len(kept)
@@ -219,17 +217,20 @@ class DocumentCollection:
         return len(self.names)
 
     def match(
-        self, tokens: Tokens, grams: U64, shingling: Shingling, min_tokens: int
+        self,
+        grams: U64,
+        shingling: Shingling,
+        min_tokens: int,
+        locate: Callable[[int, int], tuple[int, int]],
     ) -> list[DocumentMatch]:
         """Passages of at least ``min_tokens`` tokens shared with a registered document.
 
-        ``grams`` are the hashes of every k-gram of ``tokens`` (``combine``).
+        ``grams`` are the hashes of every k-gram of a text (``combine``); ``locate``
+        gives the span of its tokens ``first`` to ``last``.
         """
         if not len(grams) or not len(self._hashes):
             return []
-        left = np.searchsorted(self._hashes, grams, side="left")
-        right = np.searchsorted(self._hashes, grams, side="right")
-        hits = np.nonzero(right > left)[0]
+        left, right, hits = ranges(self._hashes, grams)
         if not len(hits):
             return []
         by_document: dict[int, list[int]] = {}
@@ -244,14 +245,9 @@ class DocumentCollection:
             length = last - first + shingling.k
             if length < min_tokens:
                 continue
+            start, end = locate(first, last + shingling.k - 1)
             found.append(
-                DocumentMatch(
-                    self.names[document],
-                    self.kinds[document],
-                    length,
-                    tokens.starts[first],
-                    tokens.ends[last + shingling.k - 1],
-                )
+                DocumentMatch(self.names[document], self.kinds[document], length, start, end)
             )
         return found
 

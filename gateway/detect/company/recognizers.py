@@ -1,10 +1,13 @@
-"""Presidio recognizers for the company index: ``COMPANY_RECORD``, ``COMPANY_DOCUMENT``,
+"""The Presidio recognizer for the company index: ``COMPANY_RECORD``, ``COMPANY_DOCUMENT``,
 ``COMPANY_SOURCE_CODE``.
 
-They read the engine's normalised view like every other recognizer (so full-width digits
-or percent-escapes are already undone) and report spans; the registered name of what
+One recognizer for the three, because they read the same words: a text's words are cut
+and keyed once, then used for names and free-text cells and for the prose fingerprints.
+It reads the engine's normalised view like every other recognizer (so full-width digits
+or percent-escapes are already undone) and reports spans; the registered name of what
 matched and how much of it (fields of a row, tokens of a passage) travel in the result's
-metadata into ``Finding.source`` and ``Finding.matched``, never the text.
+metadata into ``Finding.source`` and ``Finding.matched``, never the text. A text is read
+as code too only when it has code's punctuation (``looks_like_code``).
 """
 
 from __future__ import annotations
@@ -17,16 +20,16 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from gateway.detect.company import COMPANY_ENTITIES, DOCUMENT_ENTITIES
 from gateway.detect.company.cells import extract_candidates
+from gateway.detect.company.code import code_tokens, looks_like_code
 from gateway.detect.company.documents import CODE, PROSE, DocumentMatch
 from gateway.detect.company.index import CompanyIndex
-from gateway.detect.company.tokens import code_tokens, combine, word_tokens
+from gateway.detect.company.tokens import U64, Words, combine
 
 __all__ = [
     "COMPANY_ENTITIES",
     "MATCHED_KEY",
     "SOURCE_KEY",
-    "CompanyDocumentRecognizer",
-    "CompanyRecordRecognizer",
+    "CompanyRecognizer",
     "EntityRecognizer",
     "build_company_recognizers",
 ]
@@ -46,13 +49,12 @@ def build_company_recognizers(
     min_tokens: int = 40,
     collections: Collection[str] = (),
 ) -> list[EntityRecognizer]:
-    """The recognizers for ``entities`` (company types only); ValueError names a bad setting."""
-    built: list[EntityRecognizer] = []
-    if "COMPANY_RECORD" in entities:
-        built.append(CompanyRecordRecognizer(index, min_fields, columns, tables))
-    if set(entities) & DOCUMENT_ENTITIES:
-        built.append(CompanyDocumentRecognizer(index, min_tokens, entities, collections))
-    return built
+    """The recognizer for ``entities`` (company types only; none: none); ValueError names
+    a bad setting."""
+    chosen = set(entities) & COMPANY_ENTITIES
+    if not chosen:
+        return []
+    return [CompanyRecognizer(index, chosen, min_fields, columns, tables, min_tokens, collections)]
 
 
 def _segments(text: str) -> list[tuple[int, str]]:
@@ -85,136 +87,128 @@ def _result(
     )
 
 
-class CompanyRecordRecognizer(EntityRecognizer):
-    """A row of a registered table, ``min_fields`` of its counted columns in one text."""
+class CompanyRecognizer(EntityRecognizer):
+    """Rows of registered tables (``min_fields`` counted columns of one row in one text)
+    and passages of registered documents and code (at least ``min_tokens`` tokens)."""
 
     def __init__(
         self,
         index: CompanyIndex,
+        entities: Collection[str] = COMPANY_ENTITIES,
         min_fields: int = 2,
         columns: Collection[str] = (),
         tables: Collection[str] = (),
+        min_tokens: int = 40,
+        collections: Collection[str] = (),
     ) -> None:
         if min_fields < 1:
             raise ValueError("min_fields must be at least 1")
+        if min_tokens < 1:
+            raise ValueError("min_tokens must be at least 1")
         unknown = set(tables) - set(index.tables)
         if unknown:
             raise ValueError(f"no registered table named {', '.join(sorted(unknown))}")
-        super().__init__(
-            supported_entities=["COMPANY_RECORD"],
-            name="CompanyRecordRecognizer",
-            supported_language="en",
-        )
-        self._label = "CompanyRecordRecognizer"
-        self.index = index
-        self.min_fields = min_fields
-        chosen = [t for name, t in sorted(index.tables.items()) if not tables or name in tables]
-        self._tables = [(table, table.counted(columns)) for table in chosen]
-
-    def load(self) -> None:
-        """Nothing to load: the tables are memory-mapped when the index is opened."""
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        results: list[RecognizerResult] = []
-        hasher = self.index.hasher
-        for offset, segment in _segments(text):
-            if not segment.strip():
-                continue
-            for table, counted in self._tables:
-                candidates = extract_candidates(segment, hasher, table.wanted)
-                for match in table.match(candidates, counted, self.min_fields):
-                    for start, end in match.spans:
-                        results.append(
-                            _result(
-                                "COMPANY_RECORD",
-                                offset + start,
-                                offset + end,
-                                self._label,
-                                match.table,
-                                match.fields,
-                                f"{match.fields} fields of one row of table {match.table}",
-                            )
-                        )
-        return results
-
-
-class CompanyDocumentRecognizer(EntityRecognizer):
-    """A passage of at least ``min_tokens`` tokens of a registered document or source file."""
-
-    def __init__(
-        self,
-        index: CompanyIndex,
-        min_tokens: int = 40,
-        entities: Collection[str] = DOCUMENT_ENTITIES,
-        collections: Collection[str] = (),
-    ) -> None:
-        if min_tokens < 1:
-            raise ValueError("min_tokens must be at least 1")
         unknown = set(collections) - set(index.collections)
         if unknown:
             raise ValueError(
                 f"no registered document collection named {', '.join(sorted(unknown))}"
             )
+        wanted = sorted(set(entities) & COMPANY_ENTITIES)
         super().__init__(
-            supported_entities=sorted(set(entities) & DOCUMENT_ENTITIES),
-            name="CompanyDocumentRecognizer",
-            supported_language="en",
+            supported_entities=wanted, name="CompanyRecognizer", supported_language="en"
         )
-        self._label = "CompanyDocumentRecognizer"
+        self._label = "CompanyRecognizer"
         self.index = index
+        self.min_fields = min_fields
         self.min_tokens = min_tokens
+        records = "COMPANY_RECORD" in wanted
+        self._tables = [
+            (table, table.counted(columns))
+            for name, table in sorted(index.tables.items())
+            if records and (not tables or name in tables)
+        ]
+        self._documents = set(wanted) & DOCUMENT_ENTITIES
         self._collections = [
             c
             for name, c in sorted(index.collections.items())
-            if not collections or name in collections
+            if self._documents and (not collections or name in collections)
         ]
         self._prose = any(c.has_prose for c in self._collections)
         self._code = any(c.has_code for c in self._collections)
         self._keep_comments = any(c.keep_comments for c in self._collections)
+        self._words = self._prose or any(t.wanted.max_words for t, _ in self._tables)
 
     def load(self) -> None:
-        """Nothing to load: the fingerprints are memory-mapped when the index is opened."""
+        """Nothing to load: the index is memory-mapped when it is opened."""
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        wanted = set(self.supported_entities)
         results: list[RecognizerResult] = []
         for offset, segment in _segments(text):
-            if not segment.strip():
-                continue
-            for found in self._matches(segment):
-                entity = _ENTITY_OF_KIND[found.kind]
-                if entity in wanted:
-                    results.append(
-                        _result(
-                            entity,
-                            offset + found.start,
-                            offset + found.end,
-                            self._label,
-                            found.name,
-                            found.tokens,
-                            f"{found.tokens} tokens of {found.name}",
-                        )
-                    )
+            if segment.strip():
+                results.extend(self._segment(segment, offset))
         return results
 
-    def _matches(self, segment: str) -> list[DocumentMatch]:
-        hasher = self.index.hasher
+    def _segment(self, segment: str, offset: int) -> list[RecognizerResult]:
+        words = Words.of(segment) if self._words else None
+        hashes = self.index.hasher.keyed(words.data) if words is not None else None
+        out: list[RecognizerResult] = []
+        for table, counted in self._tables:
+            candidates = extract_candidates(segment, self.index.hasher, table.wanted, words, hashes)
+            for match in table.match(candidates, counted, self.min_fields):
+                why = f"{match.fields} fields of one row of table {match.table}"
+                out.extend(
+                    _result(
+                        "COMPANY_RECORD",
+                        offset + start,
+                        offset + end,
+                        self._label,
+                        match.table,
+                        match.fields,
+                        why,
+                    )
+                    for start, end in match.spans
+                )
+        for found in self._passages(segment, words, hashes):
+            entity = _ENTITY_OF_KIND[found.kind]
+            if entity in self._documents:
+                out.append(
+                    _result(
+                        entity,
+                        offset + found.start,
+                        offset + found.end,
+                        self._label,
+                        found.name,
+                        found.tokens,
+                        f"{found.tokens} tokens of {found.name}",
+                    )
+                )
+        return out
+
+    def _passages(
+        self, segment: str, words: Words | None, hashes: U64 | None
+    ) -> list[DocumentMatch]:
         found: list[DocumentMatch] = []
-        readings = []
-        if self._prose:
-            readings.append((word_tokens(segment), PROSE))
-        if self._code:
-            readings.append((code_tokens(segment, self._keep_comments), CODE))
-        for tokens, shingling in readings:
-            if len(tokens) < shingling.k:
-                continue
-            grams = combine(hasher.tokens(tokens.words), shingling.k)
+        if self._prose and words is not None and hashes is not None and len(hashes) >= PROSE.k:
+            grams = combine(hashes, PROSE.k)
+            spans = words.spans()
+
+            def locate_word(first: int, last: int) -> tuple[int, int]:
+                return spans[first][0], spans[last][1]
+
             for collection in self._collections:
-                found.extend(collection.match(tokens, grams, shingling, self.min_tokens))
+                found.extend(collection.match(grams, PROSE, self.min_tokens, locate_word))
+        if self._code and looks_like_code(segment):
+            tokens = code_tokens(segment, self._keep_comments)
+            if len(tokens) >= CODE.k:
+                grams = combine(self.index.hasher.tokens(tokens.words), CODE.k)
+
+                def locate_code(first: int, last: int) -> tuple[int, int]:
+                    return tokens.starts[first], tokens.ends[last]
+
+                for collection in self._collections:
+                    found.extend(collection.match(grams, CODE, self.min_tokens, locate_code))
         return _best_per_place(found)
 
 

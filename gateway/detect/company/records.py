@@ -19,7 +19,7 @@ import shutil
 import tempfile
 import time
 from array import array
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -32,20 +32,19 @@ from gateway.detect.company.cells import (
     ColumnType,
     PhoneRegion,
     Wanted,
-    cell_hash,
+    cell_hashes,
     cell_words,
     is_hangul_word,
 )
 from gateway.detect.company.tokens import TokenHasher, key_check
 
-__all__ = ["Column", "RecordMatch", "RecordTable", "TableStats", "build_table"]
+__all__ = ["Column", "RecordMatch", "RecordTable", "TableStats", "build_table", "ranges"]
 
 FORMAT: Final = "haetae-company-table/1"
 MAX_COLUMNS: Final = 255
 MAX_ROWS: Final = 2**32 - 1
 #: a value shared by more rows than this (a company switchboard number) identifies none
 MAX_ROWS_PER_VALUE: Final = 256
-_MAX_WORDS: Final = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,29 +99,36 @@ def build_table(
     hashes: array[int] = array("Q")
     row_ids: array[int] = array("I")
     column_ids: array[int] = array("B")
+    # what the prompt side must look for: words of the longest name or text cell, digits
+    # of the shortest number as written, Hangul name lengths, letters in numbers
     max_words = 0
+    min_digits = 99
     hangul: set[int] = set()
+    alphanumeric = False
     count = 0
-    for count, row in enumerate(rows, start=1):
-        if count > MAX_ROWS:
+    for batch in _batches(rows, len(columns)):
+        if count + len(batch[0]) > MAX_ROWS:
             raise ValueError(f"a table holds at most {MAX_ROWS} rows")
         for index, column in enumerate(columns):
-            value = row[index] if index < len(row) else None
-            if value is None:
-                continue
-            hashed = cell_hash(hasher, column.type, value, phones)
-            if hashed is None:
-                continue
-            if column.type in ("name", "text"):
-                words = cell_words(value)
-                if len(words) > _MAX_WORDS:
-                    continue  # a paragraph is a document, not a cell to find whole
-                max_words = max(max_words, len(words))
-                if column.type == "name" and len(words) == 1 and is_hangul_word(words[0]):
-                    hangul.add(len(words[0]))
-            hashes.append(hashed)
-            row_ids.append(count - 1)
-            column_ids.append(index)
+            cells = cell_hashes(hasher, column.type, batch[index], phones)
+            for offset, cell in enumerate(cells):
+                if cell is None:
+                    continue
+                hashed, size = cell
+                hashes.append(hashed)
+                row_ids.append(count + offset)
+                column_ids.append(index)
+                if column.type in ("name", "text"):
+                    max_words = max(max_words, size)
+                    if column.type == "name" and size == 1:
+                        [word] = cell_words(batch[index][offset] or "")
+                        if is_hangul_word(word):
+                            hangul.add(len(word) // 3)
+                elif size:
+                    min_digits = min(min_digits, size)
+                elif column.type in ("account", "rrn", "id"):
+                    alphanumeric = True
+        count += len(batch[0])
     keys = np.frombuffer(hashes, dtype=np.uint64) if hashes else np.empty(0, np.uint64)
     order = np.argsort(keys, kind="stable")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -139,6 +145,8 @@ def build_table(
             "cells": len(keys),
             "region": phones.region,
             "max_words": max_words,
+            "min_digits": min_digits,
+            "alphanumeric": alphanumeric,
             "hangul_lengths": sorted(n for n in hangul if 2 <= n <= 5),
             "key_check": key_check(key),
             "built_at": int(time.time()),
@@ -152,6 +160,21 @@ def build_table(
     return TableStats(name, count, len(keys), time.perf_counter() - started, size)
 
 
+def _batches(
+    rows: Iterable[Sequence[str | None]], width: int, size: int = 8192
+) -> Iterator[list[list[str | None]]]:
+    """Rows in batches, column by column (cells of one column are hashed together)."""
+    batch: list[list[str | None]] = [[] for _ in range(width)]
+    for row in rows:
+        for index in range(width):
+            batch[index].append(row[index] if index < len(row) else None)
+        if len(batch[0]) >= size:
+            yield batch
+            batch = [[] for _ in range(width)]
+    if batch[0]:
+        yield batch
+
+
 def _replace_dir(staging: Path, target: Path) -> None:
     if target.exists():
         old = target.with_name(f".{target.name}.old-{os.getpid()}")
@@ -160,6 +183,20 @@ def _replace_dir(staging: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
     else:
         staging.rename(target)
+
+
+def ranges(
+    sorted_hashes: np.ndarray, wanted: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each wanted hash, where its run of equal entries starts and ends; and which
+    wanted hashes have one. One binary search each, a second only for the hits."""
+    left = np.searchsorted(sorted_hashes, wanted, side="left")
+    inside = np.minimum(left, len(sorted_hashes) - 1)
+    hits = np.flatnonzero(sorted_hashes[inside] == wanted)
+    right = left.copy()
+    if len(hits):
+        right[hits] = np.searchsorted(sorted_hashes, wanted[hits], side="right")
+    return left, right, hits
 
 
 class RecordTable:
@@ -185,6 +222,8 @@ class RecordTable:
             max_words=int(str(meta.get("max_words", 0))),
             hangul_lengths=frozenset(int(n) for n in hangul),
             region=PhoneRegion.of(str(meta.get("region", "KR"))),
+            min_digits=int(str(meta.get("min_digits", 4))),
+            alphanumeric=bool(meta.get("alphanumeric", True)),
         )
 
     def counted(self, names: Collection[str]) -> frozenset[int]:
@@ -200,12 +239,10 @@ class RecordTable:
         self, candidates: Candidates, counted: frozenset[int], min_fields: int
     ) -> list[RecordMatch]:
         """Rows of which at least ``min_fields`` counted columns appear among ``candidates``."""
-        if not candidates.hashes or not len(self._hashes):
-            return []
         wanted = candidates.array()
-        left = np.searchsorted(self._hashes, wanted, side="left")
-        right = np.searchsorted(self._hashes, wanted, side="right")
-        hits = np.nonzero(right > left)[0]
+        if not len(wanted) or not len(self._hashes):
+            return []
+        left, right, hits = ranges(self._hashes, wanted)
         if not len(hits):
             return []
         per_row: dict[int, dict[int, list[int]]] = {}
@@ -224,7 +261,7 @@ class RecordTable:
                 continue
             spans = sorted(
                 {
-                    (candidates.starts[i], candidates.ends[i])
+                    candidates.span(i)
                     for hits_of_column in columns_found.values()
                     for i in hits_of_column
                 }

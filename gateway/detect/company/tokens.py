@@ -1,180 +1,113 @@
-"""Words and code tokens, and their keyed 64-bit hashes: the one vocabulary of company matching.
+"""Words and their keyed 64-bit hashes: the one vocabulary of company matching.
 
-Both the exact-data index (names, free text) and the document fingerprints hash what they
-keep through ``TokenHasher``: a keyed BLAKE2b of each normalised token, so an index holds
-nothing a reader without the key can test a guess against. Sequences of tokens (a
-two-word name, a k-gram of a document) are combined from the token hashes with a
-polynomial over 64-bit integers and one mixing step (``combine``), in numpy, so a
-1 KB prompt costs one keyed hash per distinct word, not one per n-gram.
+A text is read as words: NFKC, case-folded, split at whitespace and ASCII punctuation
+(``fold`` then ``Words``). Both the exact-data index (names, free-text cells) and the
+document fingerprints keep only keyed hashes of words and of runs of words, so an index
+holds nothing a reader without the key can test a guess against.
 
-Prose is read as words (``\\w+``, NFKC, case-folded): punctuation, spacing and line breaks
-do not change it. Code is read as tokens with every identifier that is not a keyword
-replaced by one placeholder, literals by theirs and comments dropped, so renaming
-variables or reformatting does not change it either.
+Cost is what decides the shape, because every prompt is read: the words are cut by
+``bytes.translate`` and ``bytes.split`` (C loops), each word's polynomial hash over its
+UTF-8 bytes comes from one prefix sum in numpy, and the key is applied to all of them
+in one AES call (a pseudo-random permutation of the 64-bit value and the word's length:
+``TokenHasher``). Runs of words (a two-word name, a k-gram of a document) are combined
+from the word hashes with a polynomial and a mixing step (``combine``). Character spans
+are computed only for what matched (``Words.spans``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import string
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 __all__ = [
-    "CODE_KEYWORDS",
+    "U64",
     "TokenHasher",
     "Tokens",
-    "code_tokens",
+    "Words",
     "combine",
+    "fold",
     "key_check",
-    "word_tokens",
+    "mix",
+    "mix_int",
 ]
 
 U64 = npt.NDArray[np.uint64]
 
-_WORD: Final = re.compile(r"\w+")
-# Strings first, so that a '#' or '//' inside a string is not a comment; a backtick is an
-# operator, so that a Markdown fence (```python) never turns the code in it into a string.
-# Long strings and block comments are found by their opener only and their end with
-# ``str.find``: an unclosed one runs to the end of the text, so no opener is read twice.
-_CODE: Final = re.compile(
-    r"(?P<long>\"\"\"|'''|/\*)"
-    r'|(?P<str>"(?:[^"\\\n]|\\.){0,2000}"'
-    r"|'(?:[^'\\\n]|\\.){0,2000}')"
-    r"|(?P<comment>//[^\n]*|\#[^\n]*|--[ \t][^\n]*)"
-    r"|(?P<name>[^\W\d]\w*)"
-    r"|(?P<num>\d[\w.]*)"
-    r"|(?P<op>[^\s\w,;]{1,3}?)"
-)
-_CLOSER: Final = {'"""': '"""', "'''": "'''", "/*": "*/"}
+_SEPARATOR_BYTES: Final = (string.punctuation + string.whitespace).encode()
+_TO_SPACE: Final = bytes.maketrans(_SEPARATOR_BYTES, b" " * len(_SEPARATOR_BYTES))
+# the same cut on str, for spans: everything but ASCII whitespace and punctuation
+_WORD: Final = re.compile(r"[^ \t\n\r\x0b\x0c!-/:-@\[-`{-~]+")
 
-#: Kept as themselves in code: the structure of a function is its keywords and operators.
-CODE_KEYWORDS: Final = frozenset(
-    [
-        "abstract",
-        "and",
-        "as",
-        "assert",
-        "async",
-        "await",
-        "begin",
-        "break",
-        "case",
-        "catch",
-        "char",
-        "chan",
-        "class",
-        "const",
-        "continue",
-        "def",
-        "default",
-        "defer",
-        "del",
-        "delete",
-        "do",
-        "double",
-        "elif",
-        "else",
-        "end",
-        "enum",
-        "except",
-        "export",
-        "extends",
-        "extern",
-        "false",
-        "final",
-        "finally",
-        "float",
-        "fn",
-        "for",
-        "foreach",
-        "from",
-        "func",
-        "function",
-        "go",
-        "goto",
-        "if",
-        "impl",
-        "implements",
-        "import",
-        "in",
-        "instanceof",
-        "int",
-        "interface",
-        "is",
-        "lambda",
-        "let",
-        "long",
-        "loop",
-        "match",
-        "mod",
-        "module",
-        "mut",
-        "namespace",
-        "new",
-        "nil",
-        "none",
-        "not",
-        "null",
-        "or",
-        "package",
-        "pass",
-        "private",
-        "protected",
-        "pub",
-        "public",
-        "raise",
-        "return",
-        "select",
-        "self",
-        "short",
-        "signed",
-        "sizeof",
-        "static",
-        "struct",
-        "super",
-        "switch",
-        "this",
-        "throw",
-        "throws",
-        "trait",
-        "true",
-        "try",
-        "type",
-        "typedef",
-        "typeof",
-        "union",
-        "unsafe",
-        "unsigned",
-        "use",
-        "using",
-        "var",
-        "void",
-        "volatile",
-        "where",
-        "while",
-        "with",
-        "yield",
-    ]
-)
-_NAME: Final = "\x01id"
-_STRING: Final = "\x01str"
-_NUMBER: Final = "\x01num"
-
-# polynomial base (odd) and the split-mix finaliser's constants
+# polynomial bases (odd) and the split-mix finaliser's constants
 _BASE: Final = np.uint64(0x9E3779B97F4A7C15)
+_BYTE_BASE: Final = 0x100000001B3  # FNV's prime: odd, so it has an inverse modulo 2**64
+_MASK: Final = (1 << 64) - 1
 _MIX1: Final = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2: Final = np.uint64(0x94D049BB133111EB)
+_CHUNK: Final = 1 << 16  # bytes per prefix sum: bounds the temporary arrays
+
+
+def _powers(base: int, count: int) -> U64:
+    out = np.empty(count, dtype=np.uint64)
+    value = 1
+    for index in range(count):
+        out[index] = value
+        value = value * base & _MASK
+    return out
+
+
+_POWERS: Final = _powers(_BYTE_BASE, _CHUNK + 1)
+_INVERSE_POWERS: Final = _powers(pow(_BYTE_BASE, -1, 1 << 64), _CHUNK + 1)
+
+
+def fold(text: str) -> str:
+    """NFKC (only when it changes anything), then case-folded."""
+    if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return text.casefold()
+
+
+@dataclass(slots=True)
+class Words:
+    """A text's words: the folded text, its words as space-separated UTF-8 bytes, and
+    (on demand) each word's span in the text."""
+
+    folded: str
+    data: bytes
+    length: int  # of the original text, to clamp spans when folding changed lengths
+    _spans: list[tuple[int, int]] | None = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, text: str) -> Words:
+        folded = fold(text)
+        return cls(folded, folded.encode("utf-8", "surrogatepass").translate(_TO_SPACE), len(text))
+
+    def tokens(self) -> list[bytes]:
+        return self.data.split()
+
+    def spans(self) -> list[tuple[int, int]]:
+        """Each word's ``(start, end)`` in the text (in the folded text when folding changed
+        its length: then approximate, clamped to the text)."""
+        if self._spans is None:
+            size = self.length
+            self._spans = [
+                (min(m.start(), size), min(m.end(), size)) for m in _WORD.finditer(self.folded)
+            ]
+        return self._spans
 
 
 @dataclass(frozen=True, slots=True)
 class Tokens:
-    """Normalised tokens of a text and each token's span in that text."""
+    """Tokens that are not plain words (code), with each token's span in the text."""
 
     words: list[str]
     starts: list[int]
@@ -184,72 +117,52 @@ class Tokens:
         return len(self.words)
 
 
-def word_tokens(text: str) -> Tokens:
-    """Words of ``text``, NFKC and case-folded; spans index ``text``."""
-    words: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    for match in _WORD.finditer(text):
-        word = match.group()
-        if not word.isascii():
-            word = unicodedata.normalize("NFKC", word)
-        words.append(word.casefold())
-        starts.append(match.start())
-        ends.append(match.end())
-    return Tokens(words, starts, ends)
-
-
-def code_tokens(text: str, keep_comments: bool = False) -> Tokens:
-    """Code tokens of ``text``: keywords and operators as written, identifiers, strings
-    and numbers as placeholders; comments dropped unless ``keep_comments``."""
-    words: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
+def _unkeyed(data: bytes) -> U64:
+    """Each space-separated token's polynomial hash over its bytes, its length mixed in."""
+    pieces: list[U64] = []
     position = 0
-    while (match := _CODE.search(text, position)) is not None:
-        kind = match.lastgroup
-        start, end = match.span()
-        value = match.group()
-        if kind == "long":
-            closer = _CLOSER[value]
-            found = text.find(closer, end)
-            end = len(text) if found < 0 else found + len(closer)
-            kind = "comment" if value == "/*" else "str"
-            value = text[start:end]
+    while position < len(data):
+        end = min(len(data), position + _CHUNK)
+        if end < len(data):
+            cut = data.rfind(b" ", position, end)
+            end = cut + 1 if cut > position else end
+        pieces.append(_chunk_hashes(data[position:end]))
         position = end
-        if kind == "comment":
-            if keep_comments:
-                for word in word_tokens(value).words:
-                    words.append(word)
-                    starts.append(start)
-                    ends.append(end)
-            continue
-        if kind == "name":
-            lowered = value.lower()
-            token = lowered if lowered in CODE_KEYWORDS else _NAME
-        elif kind == "str":
-            token = _STRING
-        elif kind == "num":
-            token = _NUMBER
-        else:
-            token = value
-        words.append(token)
-        starts.append(start)
-        ends.append(end)
-    return Tokens(words, starts, ends)
+    return np.concatenate(pieces) if pieces else np.empty(0, dtype=np.uint64)
+
+
+def _chunk_hashes(chunk: bytes) -> U64:
+    # uint64 array arithmetic wraps modulo 2**64 silently, which is the arithmetic meant
+    size = len(chunk)
+    padded = np.zeros(size + 2, dtype=np.int8)
+    padded[1:-1] = np.frombuffer(chunk, dtype=np.uint8) != 32
+    edges = padded[1:] - padded[:-1]
+    starts = np.flatnonzero(edges == 1)
+    if not len(starts):
+        return np.empty(0, dtype=np.uint64)
+    ends = np.flatnonzero(edges == -1)
+    prefix = np.zeros(size + 1, dtype=np.uint64)
+    np.cumsum(np.frombuffer(chunk, dtype=np.uint8) * _POWERS[:size], out=prefix[1:])
+    hashes: U64 = (prefix[ends] - prefix[starts]) * _INVERSE_POWERS[starts]
+    hashes ^= (ends - starts).astype(np.uint64) * _MIX2
+    return hashes
 
 
 class TokenHasher:
-    """Keyed 64-bit hashes of tokens and of tagged values (``"tel:821012345678"``).
+    """Keyed 64-bit hashes of words and of tagged values (``"tel:821012345678"``).
 
-    Thread-safe: each call copies the keyed state. Not picklable on purpose: whoever
-    needs one in another process builds it from the key.
+    Thread-safe. Not picklable on purpose: whoever needs one in another process builds it
+    from the key.
     """
 
-    __slots__ = ("_keyed",)
+    __slots__ = ("_cipher", "_keyed")
 
     def __init__(self, key: bytes) -> None:
         self._keyed = hashlib.blake2b(key=key[:64], digest_size=8, person=b"haetae-co")
+        words_key = hashlib.blake2b(key=key[:64], digest_size=32, person=b"haetae-words").digest()
+        # ECB on purpose: each block is one 64-bit word hash and its zero tweak; the same
+        # word must give the same output (a keyed pseudo-random permutation, not secrecy)
+        self._cipher = Cipher(algorithms.AES(words_key), modes.ECB())
 
     def __reduce__(self) -> tuple[object, ...]:
         raise TypeError("a TokenHasher holds the company key; rebuild it from the key")
@@ -259,26 +172,36 @@ class TokenHasher:
         state.update(data.encode("utf-8", "surrogatepass"))
         return int.from_bytes(state.digest(), "little")
 
-    def tokens(self, words: Sequence[str]) -> U64:
-        """The keyed hash of each word (each distinct word hashed once)."""
-        seen: dict[str, int] = {}
-        out = np.empty(len(words), dtype=np.uint64)
-        keyed = self._keyed
-        for index, word in enumerate(words):
-            hashed = seen.get(word)
-            if hashed is None:
-                state = keyed.copy()
-                state.update(b"w" + word.encode("utf-8", "surrogatepass"))
-                hashed = seen[word] = int.from_bytes(state.digest(), "little")
-            out[index] = hashed
+    def keyed(self, data: bytes) -> U64:
+        """The keyed hash of each space-separated token of ``data``."""
+        unkeyed = _unkeyed(data)
+        if not len(unkeyed):
+            return unkeyed
+        blocks = np.zeros((len(unkeyed), 2), dtype=np.uint64)
+        blocks[:, 0] = unkeyed
+        sealed = self._cipher.encryptor().update(blocks.tobytes())
+        out: U64 = np.frombuffer(sealed, dtype=np.uint64)[::2].copy()
         return out
 
-    def many(self, values: Iterable[str]) -> list[int]:
-        return [self.value(v) for v in values]
+    def tokens(self, tokens: Sequence[str]) -> U64:
+        """The keyed hash of each token (tokens hold no whitespace)."""
+        return self.keyed(" ".join(tokens).encode("utf-8", "surrogatepass"))
+
+    def words(self, text: str) -> U64:
+        return self.keyed(Words.of(text).data)
+
+
+def mix_int(value: int) -> int:
+    """``mix`` of one value, on a Python integer (a cell at registration)."""
+    value ^= value >> 30
+    value = value * int(_MIX1) & _MASK
+    value ^= value >> 27
+    value = value * int(_MIX2) & _MASK
+    return value ^ (value >> 31)
 
 
 def mix(values: U64) -> U64:
-    """SplitMix64's finaliser, in place on a copy: spreads the polynomial's bits."""
+    """SplitMix64's finaliser (on a copy): spreads the polynomial's bits."""
     out = values ^ (values >> np.uint64(30))
     out *= _MIX1
     out ^= out >> np.uint64(27)
@@ -296,12 +219,11 @@ def combine(token_hashes: U64, length: int) -> U64:
     count = len(token_hashes) - length + 1
     if count <= 0:
         return np.empty(0, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        acc = token_hashes[:count].copy()
-        for shift in range(1, length):
-            acc *= _BASE
-            acc += token_hashes[shift : shift + count]
-        return mix(acc)
+    acc = token_hashes[:count].copy()  # array arithmetic wraps modulo 2**64, as meant
+    for shift in range(1, length):
+        acc *= _BASE
+        acc += token_hashes[shift : shift + count]
+    return mix(acc)
 
 
 def key_check(key: bytes) -> str:

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from gateway.detect.company import DOCUMENT_ENTITIES
 from gateway.detect.company.documents import PROSE, DocumentIndexBuilder
 from gateway.detect.company.index import CompanyIndex
-from gateway.detect.company.recognizers import CompanyDocumentRecognizer
-from gateway.detect.company.tokens import code_tokens, word_tokens
+from gateway.detect.company.code import code_tokens
+from gateway.detect.company.recognizers import CompanyRecognizer
+from gateway.detect.company.tokens import Words
 from tests.detect.company.support import KEY
 
 PLAN = (
@@ -70,7 +72,7 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> CompanyIndex:
 
 
 def found(index: CompanyIndex, text: str, min_tokens: int = 30) -> list[tuple[str, str, int]]:
-    recognizer = CompanyDocumentRecognizer(index, min_tokens)
+    recognizer = CompanyRecognizer(index, DOCUMENT_ENTITIES, min_tokens=min_tokens)
     return [
         (
             r.entity_type,
@@ -79,6 +81,10 @@ def found(index: CompanyIndex, text: str, min_tokens: int = 30) -> list[tuple[st
         )
         for r in recognizer.analyze(text, [])
     ]
+
+
+def count(text: str) -> int:
+    return len(Words.of(text).tokens())
 
 
 def reflow(text: str) -> str:
@@ -105,7 +111,7 @@ def test_a_korean_passage_is_found(index) -> None:
     text = "다음 내용을 영어로 번역해 주세요.\n" + KOREAN.replace(" ", "  ").replace(". ", ".\n")
     [(entity, source, tokens)] = found(index, text, min_tokens=25)
     assert (entity, source) == ("COMPANY_DOCUMENT", "hr/restructuring-2027.hwp")
-    assert len(word_tokens(KOREAN)) - PROSE.slack <= tokens <= len(word_tokens(KOREAN))
+    assert count(KOREAN) - PROSE.slack <= tokens <= count(KOREAN)
 
 
 def test_a_function_with_renamed_variables_is_found_as_source_code(index) -> None:
@@ -117,11 +123,11 @@ def test_a_function_with_renamed_variables_is_found_as_source_code(index) -> Non
 def test_the_finding_spans_the_passage_only(index) -> None:
     prefix = "Please proofread the following. "
     text = prefix + PLAN + " That is all."
-    [result] = CompanyDocumentRecognizer(index, 30).analyze(text, [])
+    [result] = CompanyRecognizer(index, DOCUMENT_ENTITIES, min_tokens=30).analyze(text, [])
     # within the passage, short of it by at most the winnowing slack at either end
     assert len(prefix) <= result.start and result.end <= len(prefix) + len(PLAN)
-    covered = word_tokens(text[result.start : result.end])
-    assert len(covered) >= len(word_tokens(PLAN)) - PROSE.slack
+    covered = count(text[result.start : result.end])
+    assert covered >= count(PLAN) - PROSE.slack
 
 
 def test_a_passage_shorter_than_min_tokens_is_not_reported(index) -> None:
@@ -148,7 +154,7 @@ def test_unrelated_text_sharing_common_phrases_is_not_reported(index) -> None:
 
 
 def test_only_the_chosen_entity_types_are_reported(index) -> None:
-    recognizer = CompanyDocumentRecognizer(index, 30, entities=["COMPANY_DOCUMENT"])
+    recognizer = CompanyRecognizer(index, ["COMPANY_DOCUMENT"], min_tokens=30)
     assert recognizer.analyze(RENAMED, []) == []
     assert recognizer.analyze(PLAN, [])
 
@@ -162,7 +168,7 @@ def test_nothing_of_the_text_is_kept(tmp_path: Path) -> None:
         assert word.encode() not in blob.lower(), word
     meta = json.loads((tmp_path / "documents" / "d" / "meta.json").read_text())
     assert meta["sources"] == [
-        {"name": "plan.txt", "kind": "document", "code": False, "tokens": len(word_tokens(PLAN))}
+        {"name": "plan.txt", "kind": "document", "code": False, "tokens": count(PLAN)}
     ]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gateway.detect.company.index import CompanyIndex, CompanyIndexError
-from gateway.detect.company.recognizers import CompanyRecordRecognizer
+from gateway.detect.company.recognizers import CompanyRecognizer
 from gateway.detect.company.records import Column, build_table
 from gateway.detect.engine import DetectionEngine
 from tests.detect.company.support import KEY, build_customers, raw_values
@@ -19,14 +19,13 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> CompanyIndex:
     return build_customers(tmp_path_factory.mktemp("company"))
 
 
+def records(index: CompanyIndex, min_fields: int = 2, **options) -> CompanyRecognizer:
+    return CompanyRecognizer(index, ["COMPANY_RECORD"], min_fields, **options)
+
+
 def fields(index: CompanyIndex, text: str, min_fields: int = 2, columns=()) -> set[int]:
-    recognizer = CompanyRecordRecognizer(index, min_fields, columns)
+    recognizer = records(index, min_fields, columns=columns)
     return {int(r.recognition_metadata["company_matched"]) for r in recognizer.analyze(text, [])}
-
-
-def spans(index: CompanyIndex, text: str, min_fields: int = 2) -> list[str]:
-    recognizer = CompanyRecordRecognizer(index, min_fields)
-    return sorted(text[r.start : r.end] for r in recognizer.analyze(text, []))
 
 
 @pytest.mark.parametrize(
@@ -54,7 +53,7 @@ def test_two_fields_of_one_row_in_any_spelling_are_a_record(index, text: str) ->
 
 def test_the_finding_covers_each_field_and_names_the_table(index) -> None:
     text = "고객 김민수님 연락처 010-2345-6789 확인"
-    found = CompanyRecordRecognizer(index, 2).analyze(text, [])
+    found = records(index, 2).analyze(text, [])
     assert sorted(text[r.start : r.end] for r in found) == ["010-2345-6789", "김민수"]
     assert {r.recognition_metadata["company_source"] for r in found} == {"customers"}
 
@@ -118,7 +117,7 @@ def test_another_key_gives_other_hashes(tmp_path: Path) -> None:
 
 
 def test_the_recognizer_travels_to_a_worker_process_as_a_path(index) -> None:
-    recognizer = CompanyRecordRecognizer(index, 2)
+    recognizer = records(index, 2)
     pickled = pickle.dumps(recognizer)
     assert KEY in pickled  # the key travels to the scan worker: never the arrays
     assert len(pickled) < 4096
@@ -128,9 +127,9 @@ def test_the_recognizer_travels_to_a_worker_process_as_a_path(index) -> None:
 
 def test_bad_settings_are_errors(index, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no registered table"):
-        CompanyRecordRecognizer(index, 2, tables=["nope"])
+        records(index, 2, tables=["nope"])
     with pytest.raises(ValueError, match="min_fields"):
-        CompanyRecordRecognizer(index, 0)
+        records(index, 0)
     with pytest.raises(ValueError, match="unknown type"):
         Column("x", "colour")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="phone region"):
@@ -138,9 +137,7 @@ def test_bad_settings_are_errors(index, tmp_path: Path) -> None:
 
 
 def test_the_engine_reports_company_records_with_source_and_count(index) -> None:
-    engine = DetectionEngine(
-        entities=["PHONE_NUMBER"], extra_recognizers=[CompanyRecordRecognizer(index, 2)]
-    )
+    engine = DetectionEngine(entities=["PHONE_NUMBER"], extra_recognizers=[records(index, 2)])
     texts = ["first message", "고객 김민수님 ０１０-２３４５-６７８９"]  # full-width digits
     findings = engine.scan_segments(texts)
     company = [f for f in findings[1] if f.entity_type == "COMPANY_RECORD"]
@@ -161,3 +158,18 @@ def test_a_large_value_shared_by_many_rows_identifies_none(tmp_path: Path) -> No
     index = CompanyIndex.open(tmp_path, KEY)
     assert fields(index, "Person 0042 at 02-2100-2114") == set()
     assert fields(index, "Person 0042", min_fields=1) == {1}
+
+
+@pytest.mark.parametrize(
+    "words", [["a"], ["john", "smith"], ["김민수"], ["김", "민수"], list("abcdefgh")]
+)
+def test_a_cell_hashes_as_the_same_words_found_in_a_prompt(words: list[str]) -> None:
+    from gateway.detect.company.cells import PhoneRegion, cell_hashes
+    from gateway.detect.company.tokens import TokenHasher, combine
+
+    hasher = TokenHasher(KEY)
+    [(cell, size)] = cell_hashes(hasher, "name", [" ".join(words)], PhoneRegion())
+    hangul = len(words) > 1 and all("가" <= w[0] <= "힣" for w in words)
+    assert size == (1 if hangul else len(words))
+    joined = ["".join(words)] if hangul else words
+    assert cell == int(combine(hasher.tokens(joined), len(joined))[0])

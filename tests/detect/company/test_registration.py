@@ -15,7 +15,7 @@ import pytest
 from gateway.cli import main
 from gateway.company.sources import document_text
 from gateway.detect.company.index import CompanyIndex
-from gateway.detect.company.recognizers import CompanyRecordRecognizer
+from gateway.detect.company.recognizers import CompanyRecognizer
 from tests.detect.company.support import KEY, ROWS
 from tests.detect.company.test_documents import PLAN
 
@@ -45,7 +45,7 @@ def write_csv(path: Path) -> Path:
 
 def matches(index_dir: Path, text: str) -> int:
     index = CompanyIndex.open(index_dir, KEY)
-    return len(CompanyRecordRecognizer(index, 2).analyze(text, []))
+    return len(CompanyRecognizer(index, ["COMPANY_RECORD"]).analyze(text, []))
 
 
 def test_a_csv_table_is_registered_listed_and_scanned(
