@@ -140,6 +140,12 @@ def _parser() -> argparse.ArgumentParser:
         help="instead: what inspecting answers adds (first byte, per event, whole answer)",
     )
     bench.add_argument(
+        "--company",
+        action="store_true",
+        help="instead: company matching (1,000,000 registered rows, 10,000 documents) "
+        "against the default policy's scan; --quick: 20,000 rows, 200 documents",
+    )
+    bench.add_argument(
         "--forward-proxy",
         action="store_true",
         help="instead: the forward proxy (TLS interception) against the base-URL reverse proxy",
@@ -300,6 +306,12 @@ def _bench(args: argparse.Namespace) -> int:
         from gateway.dev.bench.attacks import run_attack_benchmark
 
         return run_attack_benchmark(megabytes=args.mb or 10.0, output=args.output)
+    if args.company:
+        from gateway.dev.bench.company import run_company_benchmark
+
+        if args.quick:
+            return run_company_benchmark(rows=20_000, documents=200, rounds=3, output=args.output)
+        return run_company_benchmark(output=args.output)
     if args.forward_proxy:
         from gateway.dev.bench.forward_proxy import run_forward_proxy_benchmark
 

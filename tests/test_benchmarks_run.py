@@ -60,3 +60,13 @@ def test_the_telemetry_bench(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--requests", "5", "--rounds", "2"]) == 0
     rows = _table_rows(capsys.readouterr().out)
     assert rows and rows[0].startswith("| off ")
+
+
+def test_the_company_bench(capsys: pytest.CaptureFixture[str]) -> None:
+    from gateway.cli import main
+
+    assert main(["bench", "--company", "--quick"]) == 0
+    report = capsys.readouterr().out
+    assert "20,000 rows" in report and "200 documents" in report
+    rows = _table_rows(report)
+    assert len(rows) == 3 and all("×" in row for row in rows)

@@ -335,14 +335,24 @@ def _words(
         _hangul_names(words, hasher, wanted.hangul_lengths, found)
 
 
+#: Below this many bytes of words a Python loop beats numpy's per-call overhead (measured:
+#: 1 KB of Korean 146 µs against 343 µs; 34 KB 13 ms against 1.2 ms).
+_VECTOR_BYTES: Final = 8192
+
+
 def _hangul_names(
     words: Words, hasher: TokenHasher, lengths: frozenset[int], found: Candidates
 ) -> None:
     """A Hangul name with a particle or title glued on (김민수님, 김민수의) or written with
     a space (김 민수): registered one-word names are closed up. Hangul syllables are three
-    UTF-8 bytes each, so a prefix of ``n`` syllables is ``3 n`` bytes."""
+    UTF-8 bytes each, so a head of ``n`` syllables is ``3 n`` bytes."""
+    if len(words.data) >= _VECTOR_BYTES:
+        hashes, at, taken = hasher.hangul_heads(words.data, sorted(lengths))
+        if len(hashes):
+            found.glued.append((hashes, list(zip(at.tolist(), taken.tolist(), strict=True))))
+        return
     tokens = words.tokens()
-    shortest, longest = min(lengths), max(lengths)
+    ordered = sorted(lengths)
     pieces: list[bytes] = []
     where: list[tuple[int, int]] = []  # (word, syllables: negative = into the next word)
     last = len(tokens) - 1
@@ -351,15 +361,14 @@ def _hangul_names(
         if not 0xEA <= token[0] <= 0xED or size % 3:
             continue
         size //= 3
-        if shortest < size <= longest + 2:
-            for n in lengths:
-                if n < size:
-                    pieces.append(token[: 3 * n])
-                    where.append((index, n))
+        for n in ordered:
+            if n < size <= n + 2:
+                pieces.append(token[: 3 * n])
+                where.append((index, n))
         if size <= 2 and index < last:
             after = tokens[index + 1]
             if 0xEA <= after[0] <= 0xED and not len(after) % 3:
-                for n in lengths:
+                for n in ordered:
                     if size < n <= size + len(after) // 3:
                         pieces.append(token + after[: 3 * (n - size)])
                         where.append((index, size - n))

@@ -119,16 +119,67 @@ class Tokens:
 
 def _unkeyed(data: bytes) -> U64:
     """Each space-separated token's polynomial hash over its bytes, its length mixed in."""
-    pieces: list[U64] = []
+    pieces = [_chunk_hashes(chunk) for _, chunk in _chunks(data)]
+    return np.concatenate(pieces) if pieces else np.empty(0, dtype=np.uint64)
+
+
+def _hangul_heads(
+    chunk: bytes, lengths: Sequence[int]
+) -> tuple[U64, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Unkeyed hashes of the first ``n`` syllables (``3 n`` bytes) of each Hangul word
+    longer than ``n``, for each ``n`` of ``lengths``, and of a one- or two-syllable
+    Hangul word closed up with the start of the next (김 민수 → 김민수); with the word
+    each starts at and its syllables (negative: some taken from the next word)."""
+    values = np.frombuffer(chunk, dtype=np.uint8)
+    padded = np.zeros(len(values) + 2, dtype=np.int8)
+    padded[1:-1] = values != 32
+    edges = padded[1:] - padded[:-1]
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    size = ends - starts
+    lead = values[starts]
+    hangul = (lead >= 0xEA) & (lead <= 0xED) & (size % 3 == 0)
+    syllables = size // 3
+    prefix = np.zeros(len(values) + 1, dtype=np.uint64)
+    np.cumsum(values * _POWERS[: len(values)], out=prefix[1:])
+    raw = (prefix[ends] - prefix[starts]) * _INVERSE_POWERS[starts]
+    hashes: list[U64] = []
+    words: list[npt.NDArray[np.int64]] = []
+    counts: list[npt.NDArray[np.int64]] = []
+    following = np.zeros_like(hangul)
+    following[:-1] = hangul[1:]
+    for n in lengths:
+        cut = np.flatnonzero(hangul & (syllables > n) & (syllables <= n + 2))
+        head = (prefix[starts[cut] + 3 * n] - prefix[starts[cut]]) * _INVERSE_POWERS[starts[cut]]
+        hashes.append(head ^ np.uint64(3 * n * int(_MIX2) & _MASK))
+        words.append(cut)
+        counts.append(np.full(len(cut), n))
+        # a short word and the first syllables of the next: raw(a) + raw(b') * P**len(a)
+        pair = np.flatnonzero(hangul & (syllables <= 2) & (syllables < n) & following)
+        taken = n - syllables[pair]
+        pair = pair[syllables[pair + 1] >= taken]
+        taken = n - syllables[pair]
+        nxt = starts[pair + 1]
+        tail = (prefix[nxt + 3 * taken] - prefix[nxt]) * _INVERSE_POWERS[nxt]
+        joined = raw[pair] + tail * _POWERS[size[pair]]
+        hashes.append(joined ^ np.uint64(3 * n * int(_MIX2) & _MASK))
+        words.append(pair)
+        counts.append(-taken)
+    return np.concatenate(hashes), np.concatenate(words), np.concatenate(counts)
+
+
+def _chunks(data: bytes) -> list[tuple[int, bytes]]:
+    """``data`` in pieces of at most ``_CHUNK`` bytes cut at spaces, with their offsets."""
+    pieces: list[tuple[int, bytes]] = []
     position = 0
     while position < len(data):
         end = min(len(data), position + _CHUNK)
         if end < len(data):
             cut = data.rfind(b" ", position, end)
             end = cut + 1 if cut > position else end
-        pieces.append(_chunk_hashes(data[position:end]))
+        pieces.append((position, data[position:end]))
         position = end
-    return np.concatenate(pieces) if pieces else np.empty(0, dtype=np.uint64)
+    return pieces
 
 
 def _chunk_hashes(chunk: bytes) -> U64:
@@ -174,7 +225,9 @@ class TokenHasher:
 
     def keyed(self, data: bytes) -> U64:
         """The keyed hash of each space-separated token of ``data``."""
-        unkeyed = _unkeyed(data)
+        return self._seal(_unkeyed(data))
+
+    def _seal(self, unkeyed: U64) -> U64:
         if not len(unkeyed):
             return unkeyed
         blocks = np.zeros((len(unkeyed), 2), dtype=np.uint64)
@@ -182,6 +235,30 @@ class TokenHasher:
         sealed = self._cipher.encryptor().update(blocks.tobytes())
         out: U64 = np.frombuffer(sealed, dtype=np.uint64)[::2].copy()
         return out
+
+    def hangul_heads(
+        self, data: bytes, lengths: Sequence[int]
+    ) -> tuple[U64, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Keyed hashes of the Hangul word heads of ``data`` (see ``_hangul_heads``), each
+        as a one-word run (``mix``), with the word index and syllables of each."""
+        hashes: list[U64] = []
+        words: list[npt.NDArray[np.int64]] = []
+        counts: list[npt.NDArray[np.int64]] = []
+        done = 0
+        for _, chunk in _chunks(data):
+            found, at, taken = _hangul_heads(chunk, lengths)
+            hashes.append(found)
+            words.append(at + done)
+            counts.append(taken)
+            done += len(chunk.split())
+        if not hashes:
+            empty = np.empty(0, dtype=np.int64)
+            return np.empty(0, dtype=np.uint64), empty, empty
+        return (
+            mix(self._seal(np.concatenate(hashes))),
+            np.concatenate(words),
+            np.concatenate(counts),
+        )
 
     def tokens(self, tokens: Sequence[str]) -> U64:
         """The keyed hash of each token (tokens hold no whitespace)."""

@@ -13,6 +13,7 @@ in the same process.
 
 from __future__ import annotations
 
+import functools
 import random
 import statistics
 import sys
@@ -75,7 +76,7 @@ def _rss_mb() -> float:
     return pages * 4096 / 1e6
 
 
-def _median_cpu(scan: Callable[[], object], repeat: int) -> float:
+def _cpu(scan: Callable[[], object], repeat: int) -> float:
     began = time.process_time()
     for _ in range(repeat):
         scan()
@@ -156,8 +157,8 @@ def run_company_benchmark(
             before: list[float] = []
             after: list[float] = []
             for _ in range(rounds):
-                before.append(_median_cpu(lambda t=text: plain.scan(t), repeat))
-                after.append(_median_cpu(lambda t=text: company.scan(t), repeat))
+                before.append(_cpu(functools.partial(plain.scan, text), repeat))
+                after.append(_cpu(functools.partial(company.scan, text), repeat))
             off, on = statistics.median(before), statistics.median(after)
             table.append(
                 f"| {label} | {len(text.encode()):,} | {off * 1e6:,.0f} | {on * 1e6:,.0f} "

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from gateway.detect.company import DOCUMENT_ENTITIES
+from gateway.detect.company.code import code_tokens
 from gateway.detect.company.documents import PROSE, DocumentIndexBuilder
 from gateway.detect.company.index import CompanyIndex
-from gateway.detect.company.code import code_tokens
 from gateway.detect.company.recognizers import CompanyRecognizer
 from gateway.detect.company.tokens import Words
 from tests.detect.company.support import KEY

@@ -173,3 +173,29 @@ def test_a_cell_hashes_as_the_same_words_found_in_a_prompt(words: list[str]) -> 
     assert size == (1 if hangul else len(words))
     joined = ["".join(words)] if hangul else words
     assert cell == int(combine(hasher.tokens(joined), len(joined))[0])
+
+
+def test_hangul_names_are_cut_alike_on_short_and_long_texts(index) -> None:
+    """Short texts take a Python loop, long ones numpy: both give the same candidates."""
+    from gateway.detect.company import cells
+    from gateway.detect.company.tokens import Words
+
+    text = "고객 김민수님과 이 서연 씨, 박지훈의 김 민수 남궁민수에게 A 가 나다라마바 " * 400
+    words = Words.of(text)
+    assert len(words.data) >= cells._VECTOR_BYTES
+    lengths = frozenset({2, 3, 4})
+    long, short = cells.Candidates(words=words), cells.Candidates(words=words)
+    cells._hangul_names(words, index.hasher, lengths, long)
+    small = Words.of(text[: len(text) // 400])
+    cells._hangul_names(small, index.hasher, lengths, short)
+    [(long_hashes, long_where)] = long.glued
+    [(short_hashes, short_where)] = short.glued
+    per_text = len(short_where)
+    assert per_text > 10
+    pairs = sorted(zip(long_hashes.tolist(), long_where, strict=True))
+    repeated = [
+        (h, (w + copy * len(small.tokens()), n))
+        for copy in range(400)
+        for h, (w, n) in zip(short_hashes.tolist(), short_where, strict=True)
+    ]
+    assert pairs == sorted(repeated)
