@@ -133,3 +133,27 @@ def test_an_unknown_table_or_a_missing_key_is_a_clear_error(tmp_path: Path) -> N
         build_app(settings, environ={"HAETAE_COMPANY_KEY": KEY.decode()})
     with pytest.raises(ConfigError, match="HAETAE_COMPANY_KEY"):
         build_app(settings, environ={})
+
+
+def test_company_settings_belong_to_the_top_level_policy(tmp_path: Path) -> None:
+    from gateway.detect import SUPPORTED_ENTITIES
+    from gateway.policy import load_policy
+    from gateway.policy.active import detector_spec
+
+    (tmp_path / "part.yaml").write_text("detection:\n  company: {records: {min_fields: 3}}\n")
+    top = tmp_path / "p.yaml"
+    top.write_text("policy: p\ninclude: [part.yaml]\nrules: []\n")
+    with pytest.raises(ConfigError, match="only the including policy"):
+        load_policy(top, SUPPORTED_ENTITIES)
+    top.write_text(POLICY)
+    policy = load_policy(top, SUPPORTED_ENTITIES)
+    entities, _, company = detector_spec(policy)
+    assert "COMPANY_RECORD" not in entities  # not a built-in recognizer's
+    assert company == (
+        frozenset({"COMPANY_RECORD", "COMPANY_DOCUMENT", "COMPANY_SOURCE_CODE"}),
+        2,
+        ("name", "phone", "email", "account"),
+        (),
+        30,
+        (),
+    )
