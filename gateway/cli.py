@@ -162,7 +162,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.set_defaults(run=_bench)
     cli_keys.register(commands)
-    cli_company.register(commands)
+    cli_company.register(commands, _config_options)
     register_policy_commands(commands)
     cli_rollout.register(commands)
     cli_siem.register(commands, _config_options)

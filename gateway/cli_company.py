@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gateway.config_file import CONFIG_FILE_VARIABLE
 from gateway.errors import ConfigError
 
 __all__ = ["register"]
 
 
-def register(commands: Any) -> None:
-    """Adds ``company`` to the ``haetae`` command's subparsers."""
+def register(commands: Any, config_options: Callable[[argparse.ArgumentParser], None]) -> None:
+    """Adds ``company`` to the ``haetae`` command's subparsers; ``config_options`` adds
+    ``--config`` (company.index_dir and the key come from it)."""
     company = commands.add_parser(
         "company", help="register customer tables and confidential documents (hashed only)"
     )
@@ -31,7 +31,7 @@ def register(commands: Any) -> None:
     table = sub.add_parser(
         "register-table", help="hash a table's cells into the index (COMPANY_RECORD)"
     )
-    _index_options(table)
+    _index_options(table, config_options)
     table.add_argument("name", help="the table's registered name (shown in findings)")
     source = table.add_mutually_exclusive_group(required=True)
     source.add_argument("--csv", type=Path, help="a CSV file with a header line")
@@ -52,7 +52,7 @@ def register(commands: Any) -> None:
         "register-documents",
         help="fingerprint documents or source code (COMPANY_DOCUMENT, COMPANY_SOURCE_CODE)",
     )
-    _index_options(documents)
+    _index_options(documents, config_options)
     documents.add_argument("name", help="the collection's registered name")
     documents.add_argument("paths", nargs="+", type=Path, help="files or directories")
     documents.add_argument(
@@ -70,17 +70,14 @@ def register(commands: Any) -> None:
     documents.set_defaults(run=_register_documents)
 
     listing = sub.add_parser("list", help="registered tables and collections (names, counts)")
-    _index_options(listing)
+    _index_options(listing, config_options)
     listing.set_defaults(run=_list)
 
 
-def _index_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=os.environ.get(CONFIG_FILE_VARIABLE),
-        help=f"YAML config file (or ${CONFIG_FILE_VARIABLE}): company.index_dir and its key",
-    )
+def _index_options(
+    parser: argparse.ArgumentParser, config_options: Callable[[argparse.ArgumentParser], None]
+) -> None:
+    config_options(parser)
     parser.add_argument("--index-dir", type=Path, help="instead of company.index_dir")
 
 

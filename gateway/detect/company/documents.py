@@ -20,9 +20,6 @@ tokens, so a passage of ``min_tokens + slack`` tokens is always found and one of
 
 from __future__ import annotations
 
-import json
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,7 +30,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from gateway.detect.company.code import code_tokens
-from gateway.detect.company.records import _replace_dir, ranges
+from gateway.detect.company.lookup import SortedHashes
+from gateway.detect.company.store import write_part
 from gateway.detect.company.tokens import U64, TokenHasher, combine, key_check
 
 __all__ = [
@@ -174,27 +172,17 @@ class DocumentIndexBuilder:
             if len(common):
                 keep = ~np.isin(hashes, common)
                 hashes, documents = hashes[keep], documents[keep]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-        try:
-            np.save(staging / "fingerprints.npy", hashes)
-            np.save(staging / "documents.npy", documents)
-            meta = {
-                "format": FORMAT,
-                "name": name,
-                "prose": [PROSE.k, PROSE.w],
-                "code": [CODE.k, CODE.w],
-                "keep_comments": self._keep_comments,
-                "key_check": key_check(self._key),
-                "built_at": int(time.time()),
-                "sources": self.sources,
-            }
-            (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
-            _replace_dir(staging, target)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        return sum(p.stat().st_size for p in target.iterdir())
+        meta = {
+            "format": FORMAT,
+            "name": name,
+            "prose": [PROSE.k, PROSE.w],
+            "code": [CODE.k, CODE.w],
+            "keep_comments": self._keep_comments,
+            "key_check": key_check(self._key),
+            "built_at": int(time.time()),
+            "sources": self.sources,
+        }
+        return write_part(target, {"fingerprints": hashes, "documents": documents}, meta)
 
 
 class DocumentCollection:
@@ -210,7 +198,7 @@ class DocumentCollection:
         self.has_code = any(bool(s.get("code")) for s in sources)
         self.has_prose = any(not s.get("code") for s in sources)
         self.keep_comments = bool(meta.get("keep_comments", False))
-        self._hashes = np.load(folder / "fingerprints.npy", mmap_mode="r")
+        self._hashes = SortedHashes(np.load(folder / "fingerprints.npy", mmap_mode="r"))
         self._documents = np.load(folder / "documents.npy", mmap_mode="r")
 
     def __len__(self) -> int:
@@ -230,7 +218,7 @@ class DocumentCollection:
         """
         if not len(grams) or not len(self._hashes):
             return []
-        left, right, hits = ranges(self._hashes, grams)
+        left, right, hits = self._hashes.ranges(grams)
         if not len(hits):
             return []
         by_document: dict[int, list[int]] = {}

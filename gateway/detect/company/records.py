@@ -13,10 +13,6 @@ with the logarithm of the table, i.e. not measurably (a million rows is 22 steps
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import tempfile
 import time
 from array import array
 from collections.abc import Collection, Iterable, Iterator, Sequence
@@ -36,9 +32,11 @@ from gateway.detect.company.cells import (
     cell_words,
     is_hangul_word,
 )
+from gateway.detect.company.lookup import SortedHashes
+from gateway.detect.company.store import write_part
 from gateway.detect.company.tokens import TokenHasher, key_check
 
-__all__ = ["Column", "RecordMatch", "RecordTable", "TableStats", "build_table", "ranges"]
+__all__ = ["Column", "RecordMatch", "RecordTable", "TableStats", "build_table"]
 
 FORMAT: Final = "haetae-company-table/1"
 MAX_COLUMNS: Final = 255
@@ -131,32 +129,26 @@ def build_table(
         count += len(batch[0])
     keys = np.frombuffer(hashes, dtype=np.uint64) if hashes else np.empty(0, np.uint64)
     order = np.argsort(keys, kind="stable")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        np.save(staging / "hashes.npy", keys[order])
-        np.save(staging / "rows.npy", np.frombuffer(row_ids, dtype=np.uint32)[order])
-        np.save(staging / "columns.npy", np.frombuffer(column_ids, dtype=np.uint8)[order])
-        meta = {
-            "format": FORMAT,
-            "name": name,
-            "columns": [{"name": c.name, "type": c.type} for c in columns],
-            "rows": count,
-            "cells": len(keys),
-            "region": phones.region,
-            "max_words": max_words,
-            "min_digits": min_digits,
-            "alphanumeric": alphanumeric,
-            "hangul_lengths": sorted(n for n in hangul if 2 <= n <= 5),
-            "key_check": key_check(key),
-            "built_at": int(time.time()),
-        }
-        (staging / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
-        _replace_dir(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    size = sum(p.stat().st_size for p in target.iterdir())
+    arrays: dict[str, np.ndarray] = {
+        "hashes": keys[order],
+        "rows": np.frombuffer(row_ids, dtype=np.uint32)[order],
+        "columns": np.frombuffer(column_ids, dtype=np.uint8)[order],
+    }
+    meta = {
+        "format": FORMAT,
+        "name": name,
+        "columns": [{"name": c.name, "type": c.type} for c in columns],
+        "rows": count,
+        "cells": len(keys),
+        "region": phones.region,
+        "max_words": max_words,
+        "min_digits": min_digits,
+        "alphanumeric": alphanumeric,
+        "hangul_lengths": sorted(n for n in hangul if 2 <= n <= 5),
+        "key_check": key_check(key),
+        "built_at": int(time.time()),
+    }
+    size = write_part(target, arrays, meta)
     return TableStats(name, count, len(keys), time.perf_counter() - started, size)
 
 
@@ -175,30 +167,6 @@ def _batches(
         yield batch
 
 
-def _replace_dir(staging: Path, target: Path) -> None:
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        target.rename(old)
-        staging.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        staging.rename(target)
-
-
-def ranges(
-    sorted_hashes: np.ndarray, wanted: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For each wanted hash, where its run of equal entries starts and ends; and which
-    wanted hashes have one. One binary search each, a second only for the hits."""
-    left = np.searchsorted(sorted_hashes, wanted, side="left")
-    inside = np.minimum(left, len(sorted_hashes) - 1)
-    hits = np.flatnonzero(sorted_hashes[inside] == wanted)
-    right = left.copy()
-    if len(hits):
-        right[hits] = np.searchsorted(sorted_hashes, wanted[hits], side="right")
-    return left, right, hits
-
-
 class RecordTable:
     """A registered table, opened read-only (memory-mapped)."""
 
@@ -209,7 +177,7 @@ class RecordTable:
         assert isinstance(raw_columns, list)
         self.columns = tuple(Column(str(c["name"]), c["type"]) for c in raw_columns)
         self.rows = int(str(meta["rows"]))
-        self._hashes = np.load(folder / "hashes.npy", mmap_mode="r")
+        self._hashes = SortedHashes(np.load(folder / "hashes.npy", mmap_mode="r"))
         self._row_ids = np.load(folder / "rows.npy", mmap_mode="r")
         self._column_ids = np.load(folder / "columns.npy", mmap_mode="r")
         types = {c.type for c in self.columns}
@@ -242,19 +210,25 @@ class RecordTable:
         wanted = candidates.array()
         if not len(wanted) or not len(self._hashes):
             return []
-        left, right, hits = ranges(self._hashes, wanted)
-        if not len(hits):
+        entries, candidate = self._hashes.entries(wanted, MAX_ROWS_PER_VALUE)
+        if not len(entries):
+            return []
+        rows = np.asarray(self._row_ids[entries], dtype=np.int64)
+        columns = np.asarray(self._column_ids[entries], dtype=np.int64)
+        keep = np.isin(columns, np.fromiter(counted, dtype=np.int64, count=len(counted)))
+        rows, columns, candidate = rows[keep], columns[keep], candidate[keep]
+        # rows with at least min_fields distinct counted columns, found without a loop
+        fields = np.unique((rows << 8) | columns) >> 8
+        matched, counts = np.unique(fields, return_counts=True)
+        matched = matched[counts >= min_fields]
+        if not len(matched):
             return []
         per_row: dict[int, dict[int, list[int]]] = {}
-        for candidate in hits.tolist():
-            low, high = int(left[candidate]), int(right[candidate])
-            if high - low > MAX_ROWS_PER_VALUE:
-                continue
-            rows = self._row_ids[low:high].tolist()
-            columns = self._column_ids[low:high].tolist()
-            for row, column in zip(rows, columns, strict=True):
-                if column in counted:
-                    per_row.setdefault(row, {}).setdefault(column, []).append(candidate)
+        chosen = np.isin(rows, matched)
+        for row, column, index in zip(
+            rows[chosen].tolist(), columns[chosen].tolist(), candidate[chosen].tolist(), strict=True
+        ):
+            per_row.setdefault(row, {}).setdefault(column, []).append(index)
         found: list[RecordMatch] = []
         for row, columns_found in per_row.items():
             if len(columns_found) < min_fields:

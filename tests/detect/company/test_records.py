@@ -113,7 +113,10 @@ def test_an_index_built_with_another_key_is_refused(tmp_path: Path) -> None:
 def test_another_key_gives_other_hashes(tmp_path: Path) -> None:
     one = build_customers(tmp_path / "a", KEY)
     two = build_customers(tmp_path / "b", b"x" * 32)
-    assert one.tables["customers"]._hashes.tolist() != two.tables["customers"]._hashes.tolist()
+    assert (
+        one.tables["customers"]._hashes.hashes.tolist()
+        != two.tables["customers"]._hashes.hashes.tolist()
+    )
 
 
 def test_the_recognizer_travels_to_a_worker_process_as_a_path(index) -> None:
