@@ -30,7 +30,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from gateway.detect.company.code import code_tokens
-from gateway.detect.company.lookup import SortedHashes
+from gateway.detect.company.lookup import SortedHashes, mapped
 from gateway.detect.company.store import write_part
 from gateway.detect.company.tokens import U64, TokenHasher, combine, key_check
 
@@ -198,8 +198,8 @@ class DocumentCollection:
         self.has_code = any(bool(s.get("code")) for s in sources)
         self.has_prose = any(not s.get("code") for s in sources)
         self.keep_comments = bool(meta.get("keep_comments", False))
-        self._hashes = SortedHashes(np.load(folder / "fingerprints.npy", mmap_mode="r"))
-        self._documents = np.load(folder / "documents.npy", mmap_mode="r")
+        self._hashes = SortedHashes(mapped(folder / "fingerprints.npy"))
+        self._documents = mapped(folder / "documents.npy")
 
     def __len__(self) -> int:
         return len(self.names)
@@ -218,37 +218,32 @@ class DocumentCollection:
         """
         if not len(grams) or not len(self._hashes):
             return []
-        left, right, hits = self._hashes.ranges(grams)
-        if not len(hits):
+        entries, positions = self._hashes.entries(grams, MAX_SHARING)
+        if not len(entries):
             return []
-        by_document: dict[int, list[int]] = {}
-        for position in hits.tolist():
-            for document in self._documents[int(left[position]) : int(right[position])].tolist():
-                by_document.setdefault(document, []).append(position)
-        gap = shingling.w + shingling.k
+        documents = np.asarray(self._documents[entries], dtype=np.int64)
+        order = np.lexsort((positions, documents))
+        documents, positions = documents[order], positions[order]
+        # runs: same document, steps of at most w + k k-grams (one edited word breaks k)
+        breaks = np.flatnonzero(
+            (np.diff(documents) != 0) | (np.diff(positions) > shingling.w + shingling.k)
+        )
+        starts = np.concatenate(([0], breaks + 1))
+        ends = np.concatenate((breaks, [len(positions) - 1]))
+        lengths = positions[ends] - positions[starts] + shingling.k
+        long_enough = np.flatnonzero(lengths >= min_tokens)
+        best: dict[int, int] = {}  # document → its longest run
+        for run in long_enough.tolist():
+            document = int(documents[starts[run]])
+            if document not in best or lengths[run] > lengths[best[document]]:
+                best[document] = run
         found: list[DocumentMatch] = []
-        for document, positions in by_document.items():
-            best = _longest_run(positions, gap)
-            first, last = best
-            length = last - first + shingling.k
-            if length < min_tokens:
-                continue
+        for document, run in best.items():
+            first, last = int(positions[starts[run]]), int(positions[ends[run]])
             start, end = locate(first, last + shingling.k - 1)
             found.append(
-                DocumentMatch(self.names[document], self.kinds[document], length, start, end)
+                DocumentMatch(
+                    self.names[document], self.kinds[document], int(lengths[run]), start, end
+                )
             )
         return found
-
-
-def _longest_run(positions: list[int], gap: int) -> tuple[int, int]:
-    """The first and last position of the longest run with steps of at most ``gap``."""
-    positions.sort()
-    best = (positions[0], positions[0])
-    start = previous = positions[0]
-    for position in positions[1:]:
-        if position - previous > gap:
-            start = position
-        previous = position
-        if position - start > best[1] - best[0]:
-            best = (start, position)
-    return best

@@ -20,10 +20,10 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from gateway.detect.company import COMPANY_ENTITIES, DOCUMENT_ENTITIES
 from gateway.detect.company.cells import extract_candidates
-from gateway.detect.company.code import code_tokens, looks_like_code
+from gateway.detect.company.code import code_tokens, code_words, looks_like_code
 from gateway.detect.company.documents import CODE, PROSE, DocumentMatch
 from gateway.detect.company.index import CompanyIndex
-from gateway.detect.company.tokens import U64, Words, combine
+from gateway.detect.company.tokens import U64, Tokens, Words, combine
 
 __all__ = [
     "COMPANY_ENTITIES",
@@ -192,20 +192,23 @@ class CompanyRecognizer(EntityRecognizer):
         found: list[DocumentMatch] = []
         if self._prose and words is not None and hashes is not None and len(hashes) >= PROSE.k:
             grams = combine(hashes, PROSE.k)
-            spans = words.spans()
 
             def locate_word(first: int, last: int) -> tuple[int, int]:
+                spans = words.spans()  # only for what matched
                 return spans[first][0], spans[last][1]
 
             for collection in self._collections:
                 found.extend(collection.match(grams, PROSE, self.min_tokens, locate_word))
         if self._code and looks_like_code(segment):
-            tokens = code_tokens(segment, self._keep_comments)
+            tokens = code_words(segment, self._keep_comments)
             if len(tokens) >= CODE.k:
-                grams = combine(self.index.hasher.tokens(tokens.words), CODE.k)
+                grams = combine(self.index.hasher.tokens(tokens), CODE.k)
+                located: list[Tokens] = []
 
                 def locate_code(first: int, last: int) -> tuple[int, int]:
-                    return tokens.starts[first], tokens.ends[last]
+                    if not located:
+                        located.append(code_tokens(segment, self._keep_comments))
+                    return located[0].starts[first], located[0].ends[last]
 
                 for collection in self._collections:
                     found.extend(collection.match(grams, CODE, self.min_tokens, locate_code))

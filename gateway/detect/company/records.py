@@ -32,7 +32,7 @@ from gateway.detect.company.cells import (
     cell_words,
     is_hangul_word,
 )
-from gateway.detect.company.lookup import SortedHashes
+from gateway.detect.company.lookup import SortedHashes, mapped
 from gateway.detect.company.store import write_part
 from gateway.detect.company.tokens import TokenHasher, key_check
 
@@ -177,9 +177,9 @@ class RecordTable:
         assert isinstance(raw_columns, list)
         self.columns = tuple(Column(str(c["name"]), c["type"]) for c in raw_columns)
         self.rows = int(str(meta["rows"]))
-        self._hashes = SortedHashes(np.load(folder / "hashes.npy", mmap_mode="r"))
-        self._row_ids = np.load(folder / "rows.npy", mmap_mode="r")
-        self._column_ids = np.load(folder / "columns.npy", mmap_mode="r")
+        self._hashes = SortedHashes(mapped(folder / "hashes.npy"))
+        self._row_ids = mapped(folder / "rows.npy")
+        self._column_ids = mapped(folder / "columns.npy")
         types = {c.type for c in self.columns}
         hangul = meta.get("hangul_lengths") or []
         assert isinstance(hangul, list)

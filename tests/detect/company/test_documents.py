@@ -209,3 +209,11 @@ def test_code_tokens_are_linear_on_unclosed_strings_and_comments() -> None:
     assert code_tokens("a /* never closed").words == ["\x01id"]
     assert code_tokens('x = """never closed').words == ["\x01id", "=", "\x01str"]
     assert code_tokens("s = `t ${a}`").words[2] == "`"
+
+
+@pytest.mark.parametrize("keep_comments", [False, True])
+def test_the_fast_code_reading_gives_the_tokens_of_the_full_one(keep_comments: bool) -> None:
+    from gateway.detect.company.code import code_words
+
+    for text in (RENAMED, PRICING, "x = `a` + 'b' // c\\n# d\\ny -- e\\nz==1.5e3;"):
+        assert code_words(text, keep_comments) == code_tokens(text, keep_comments).words
