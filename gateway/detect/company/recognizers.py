@@ -114,6 +114,17 @@ class CompanyRecognizer(EntityRecognizer):
                 f"no registered document collection named {', '.join(sorted(unknown))}"
             )
         wanted = sorted(set(entities) & COMPANY_ENTITIES)
+        # what a scan worker process rebuilds this from: the index travels as its path
+        # and key (CompanyIndex.__reduce__), never as its arrays
+        self._arguments = (
+            index,
+            tuple(wanted),
+            min_fields,
+            tuple(columns),
+            tuple(tables),
+            min_tokens,
+            tuple(collections),
+        )
         super().__init__(
             supported_entities=wanted, name="CompanyRecognizer", supported_language="en"
         )
@@ -137,6 +148,9 @@ class CompanyRecognizer(EntityRecognizer):
         self._code = any(c.has_code for c in self._collections)
         self._keep_comments = any(c.keep_comments for c in self._collections)
         self._words = self._prose or any(t.wanted.max_words for t, _ in self._tables)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), self._arguments)
 
     def load(self) -> None:
         """Nothing to load: the index is memory-mapped when it is opened."""
