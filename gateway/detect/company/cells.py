@@ -57,7 +57,10 @@ COLUMN_TYPES: Final[tuple[str, ...]] = get_args(ColumnType)
 MAX_CELL_WORDS: Final = 8
 
 _SEPARATORS: Final = re.compile(r"[\s\-./_]+")
-_EMAIL: Final = re.compile(r"[\w.+\-]{1,64}@[\w\-]{1,63}(?:\.[\w\-]{1,63}){1,8}")
+_DOMAIN: Final = re.compile(r"[\w\-]{1,63}(?:\.[\w\-]{1,63}){1,8}")
+_LOCAL_CHARS: Final = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-"
+)
 _GROUP: Final = re.compile(r"\d+")
 _ALNUM_TOKEN: Final = re.compile(
     r"(?=[A-Za-z0-9\-_.]{0,40}\d)(?=[A-Za-z0-9\-_.]{0,40}[A-Za-z])[A-Za-z0-9][A-Za-z0-9\-_.]{2,40}"
@@ -259,17 +262,18 @@ def extract_candidates(
 
 
 def _emails(text: str, hasher: TokenHasher, found: Candidates) -> None:
-    """Addresses around each ``@``: the pattern is tried near one, not at every character."""
+    """Addresses around each ``@``: the local part read backwards from it (at most 64
+    characters), the domain matched forwards; nothing is tried at other characters."""
     at = text.find("@")
-    taken = -1
     while at >= 0:
-        if at > taken:
-            match = _EMAIL.search(text, max(0, at - 64), at + 600)
-            while match is not None and match.end() <= at:
-                match = _EMAIL.search(text, match.end(), at + 600)
-            if match is not None and match.start() <= at:
-                found.add(hasher.value("mail:" + match.group().casefold()), *match.span())
-                taken = match.end()
+        start = at
+        while start > 0 and at - start < 64 and text[start - 1] in _LOCAL_CHARS:
+            start -= 1
+        domain = _DOMAIN.match(text, at + 1) if start < at else None
+        if domain is not None:
+            found.add(
+                hasher.value("mail:" + text[start : domain.end()].casefold()), start, domain.end()
+            )
         at = text.find("@", at + 1)
 
 
