@@ -40,7 +40,7 @@ from gateway.forward import Forward
 from gateway.identity import Admit, Identify
 from gateway.inline_files import AttachmentScan, upload_document_reader
 from gateway.inspection import Decide, Detect
-from gateway.keys import load_edit_key
+from gateway.keys import load_company_index, load_edit_key
 from gateway.labels import LabelScan
 from gateway.limits import Limits, build_limits, load_prices
 from gateway.pipeline import Pipeline
@@ -255,7 +255,11 @@ def build_app(
         require("ko-names", "detection.preload_name_model")
         preload_name_model()
     holder = PolicyHolder.from_policy(
-        policy, start.source, settings.detection.language, providers=providers
+        policy,
+        start.source,
+        settings.detection.language,
+        providers=providers,
+        company=load_company_index(settings.company, environ),
     )
     rollout = build_rollout(settings, holder, redis)
     audit = configured_store(settings.audit)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gateway import cli_console, cli_keys, cli_rollout, cli_siem, cli_usage
+from gateway import cli_company, cli_console, cli_keys, cli_rollout, cli_siem, cli_usage
 from gateway.cli_audit import add_audit_commands
 from gateway.cli_policy import register as register_policy_commands
 from gateway.config_file import CONFIG_FILE_VARIABLE
@@ -84,6 +84,19 @@ def _parser() -> argparse.ArgumentParser:
         default="auto",
         help="rules to apply: ko (Korean on top of common), en, or auto by script (default)",
     )
+    _config_options(scan)
+    scan.add_argument(
+        "--min-fields",
+        type=int,
+        default=2,
+        help="with a company index (company.index_dir): fields of one row for COMPANY_RECORD",
+    )
+    scan.add_argument(
+        "--min-tokens",
+        type=int,
+        default=40,
+        help="with a company index: shortest passage for COMPANY_DOCUMENT/_SOURCE_CODE",
+    )
     scan.set_defaults(run=_scan)
 
     evaluate = commands.add_parser(
@@ -136,6 +149,12 @@ def _parser() -> argparse.ArgumentParser:
         help="instead: server time of each console page over 200,000 audit records",
     )
     bench.add_argument(
+        "--company",
+        action="store_true",
+        help="instead: company matching (1,000,000 registered rows, 10,000 documents) "
+        "against the default policy's scan; --quick: 20,000 rows, 200 documents",
+    )
+    bench.add_argument(
         "--forward-proxy",
         action="store_true",
         help="instead: the forward proxy (TLS interception) against the base-URL reverse proxy",
@@ -173,6 +192,7 @@ def _parser() -> argparse.ArgumentParser:
     bench.set_defaults(run=_bench)
     cli_keys.register(commands)
     cli_console.register(commands)
+    cli_company.register(commands, _config_options)
     register_policy_commands(commands)
     cli_rollout.register(commands)
     cli_siem.register(commands, _config_options)
@@ -226,11 +246,26 @@ def _demo(args: argparse.Namespace) -> int:
 def _scan(args: argparse.Namespace) -> int:
     import orjson
 
+    from gateway.detect.company import COMPANY_ENTITIES
+    from gateway.detect.company.recognizers import build_company_recognizers
     from gateway.detect.engine import DetectionEngine
+    from gateway.keys import load_company_index
 
     entities = args.entities.split(",") if args.entities else None
+    company = load_company_index(_settings(args).company)
+    wanted = COMPANY_ENTITIES if entities is None else COMPANY_ENTITIES & set(entities)
+    builtin = None if entities is None else [e for e in entities if e not in COMPANY_ENTITIES]
+    if wanted and company is None and entities is not None:
+        raise ConfigError(f"{', '.join(sorted(wanted))}: no company index (company.index_dir)")
     try:
-        engine = DetectionEngine(entities=entities, language=args.language)
+        extra = (
+            build_company_recognizers(
+                company, wanted, min_fields=args.min_fields, min_tokens=args.min_tokens
+            )
+            if company is not None
+            else []
+        )
+        engine = DetectionEngine(entities=builtin, extra_recognizers=extra, language=args.language)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     source = args.file.open(encoding="utf-8") if args.file else sys.stdin
@@ -274,6 +309,9 @@ def _findings_json(engine: Any, text: str, explain: bool) -> Any:
             "score": round(finding.score, 3),
             "recognizer": finding.recognizer,
         }
+        if finding.source:  # company findings: what matched, by registered name, and how much
+            entry["source"] = finding.source
+            entry["matched"] = finding.matched
         if explain:
             entry["explanation"] = explanation
             if finding.score < _REPORTED_FROM:
@@ -341,6 +379,12 @@ def _bench(args: argparse.Namespace) -> int:
         records = 5_000 if args.quick else 200_000
         repeat = 5 if args.quick else 20
         return run_console_benchmark(records=records, repeat=repeat, output=args.output)
+    if args.company:
+        from gateway.dev.bench.company import run_company_benchmark
+
+        if args.quick:
+            return run_company_benchmark(rows=20_000, documents=200, rounds=3, output=args.output)
+        return run_company_benchmark(output=args.output)
     if args.forward_proxy:
         from gateway.dev.bench.forward_proxy import run_forward_proxy_benchmark
 

@@ -7,11 +7,12 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from gateway.detect.company.index import CompanyIndex, CompanyIndexError
 from gateway.detect.transforms import MIN_KEY_BYTES
 from gateway.errors import ConfigError
-from gateway.settings import DetectionSettings
+from gateway.settings import CompanySettings, DetectionSettings
 
-__all__ = ["load_edit_key", "read_configured_key"]
+__all__ = ["load_company_index", "load_company_key", "load_edit_key", "read_configured_key"]
 
 log = logging.getLogger("haetae")
 
@@ -55,3 +56,35 @@ def read_configured_key(
     if len(key) < MIN_KEY_BYTES:
         raise ConfigError(f"the key from {source} must be at least {MIN_KEY_BYTES} bytes")
     return key
+
+
+def load_company_key(settings: CompanySettings, environ: Mapping[str, str] | None = None) -> bytes:
+    """The company index key: required, since an index hashed with a random key matches
+    nothing."""
+    env = os.environ if environ is None else environ
+    key = read_configured_key("company.key_file", settings.key_file, settings.key_env, env)
+    if key is None:
+        raise ConfigError(
+            f"the company index needs its key: set {settings.key_env} or company.key_file"
+        )
+    return key
+
+
+def load_company_index(
+    settings: CompanySettings, environ: Mapping[str, str] | None = None
+) -> CompanyIndex | None:
+    """The company index when ``company.index_dir`` is set (memory-mapped), else None."""
+    if settings.index_dir is None:
+        return None
+    key = load_company_key(settings, environ)
+    try:
+        index = CompanyIndex.open(settings.index_dir, key)
+    except CompanyIndexError as exc:
+        raise ConfigError(f"company.index_dir: {exc}") from None
+    log.info(
+        "company index %s: %d tables, %d documents",
+        settings.index_dir,
+        len(index.tables),
+        index.documents,
+    )
+    return index

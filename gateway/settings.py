@@ -296,6 +296,18 @@ class DetectionSettings(_Strict):
     preload_name_model: bool = False
 
 
+class CompanySettings(_Strict):
+    # The company index built by `haetae company register-table` / `register-documents`:
+    # keyed hashes of registered tables' cells and fingerprints of registered documents.
+    # A directory every replica mounts (read-only is enough). None: policies that rule on
+    # COMPANY_RECORD, COMPANY_DOCUMENT or COMPANY_SOURCE_CODE are refused.
+    index_dir: Path | None = None
+    # The key the index was hashed with (at least 16 bytes), kept apart from the index:
+    # whoever has both can test guesses against it, whoever has the index alone cannot.
+    key_env: str = "HAETAE_COMPANY_KEY"
+    key_file: Path | None = None
+
+
 class AttachmentSettings(_Strict):
     """How attached files are read (gateway/attachments/, docs/attachments.md).
 
@@ -849,6 +861,7 @@ class Settings(_Strict):
     timeouts: TimeoutSettings = TimeoutSettings()
     forward: ForwardSettings = ForwardSettings()
     detection: DetectionSettings = DetectionSettings()
+    company: CompanySettings = CompanySettings()
     attachments: AttachmentSettings = AttachmentSettings()
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
     admin: AdminSettings = AdminSettings()

@@ -110,3 +110,13 @@ def test_the_icap_bench(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_icap_benchmark(quick=True) == 0
     rows = [row for row in _table_rows(capsys.readouterr().out) if row.startswith("| REQMOD")]
     assert len(rows) == 4 and all(row.endswith("| 0 |") for row in rows)  # no request failed
+
+
+def test_the_company_bench(capsys: pytest.CaptureFixture[str]) -> None:
+    from gateway.cli import main
+
+    assert main(["bench", "--company", "--quick"]) == 0
+    report = capsys.readouterr().out
+    assert "20,000 rows" in report and "200 documents" in report
+    rows = _table_rows(report)
+    assert len(rows) == 3 and all("×" in row for row in rows)

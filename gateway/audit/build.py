@@ -137,6 +137,11 @@ def _findings(exchange: Exchange, fingerprint: Fingerprinter | None) -> list[Fin
                 summary = summaries[key] = FindingSummary(finding.entity_type, location, 0, 0.0)
             summary.count += 1
             summary.max_score = max(summary.max_score, round(finding.score, 4))
+            if finding.source and (
+                finding.source in summary.sources or len(summary.sources) < MAX_FINGERPRINTS
+            ):
+                known = summary.sources.get(finding.source, 0)
+                summary.sources[finding.source] = max(known, finding.matched)
             if fingerprint is not None and len(summary.fingerprints) < MAX_FINGERPRINTS:
                 value = wholes.get(finding.joined) or segment.text[finding.start : finding.end]
                 digest = fingerprint(value, finding.entity_type)

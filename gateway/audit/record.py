@@ -32,6 +32,8 @@ class FindingSummary:
     fingerprints: list[str] = field(default_factory=list)
     #: in the request, or in the provider's answer (``choices[0].message.content``)
     direction: str = "request"
+    #: company findings: registered table or document name → fields or tokens matched
+    sources: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -44,6 +46,8 @@ class FindingSummary:
         # Written only for answers: a record without answer findings hashes as before.
         if self.direction != "request":
             data["direction"] = self.direction
+        if self.sources:  # likewise only for company findings
+            data["sources"] = dict(self.sources)
         return data
 
     @classmethod
@@ -55,6 +59,7 @@ class FindingSummary:
             max_score=data["max_score"],
             fingerprints=list(data.get("fingerprints", [])),
             direction=data.get("direction", "request"),
+            sources=dict(data.get("sources") or {}),
         )
 
 

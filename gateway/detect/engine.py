@@ -30,6 +30,7 @@ from presidio_analyzer import (
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from gateway.detect.blobs import MAX_BASE64_BLOBS, MAX_BASE64_BYTES, encoded_blobs
+from gateway.detect.company.recognizers import MATCHED_KEY, SOURCE_KEY
 from gateway.detect.context import WindowContextEnhancer
 from gateway.detect.findings import Finding
 from gateway.detect.joined import JoinedView, joined_view
@@ -483,12 +484,15 @@ def _recognizer_name(result: RecognizerResult) -> str:
 
 
 def _finding(result: RecognizerResult, offset: int) -> Finding:
+    metadata = result.recognition_metadata or {}
     return Finding(
         entity_type=result.entity_type,
         start=result.start - offset,
         end=result.end - offset,
         score=float(result.score),
         recognizer=_recognizer_name(result),
+        source=str(metadata.get(SOURCE_KEY, "")),
+        matched=int(metadata.get(MATCHED_KEY, 0)),
     )
 
 

@@ -33,6 +33,10 @@ class Finding:
     finding in several parts, one per text, each with that text's offsets: the parts
     share a ``joined`` number (unique within one scan, 0 for a finding in one place),
     so each place receives its share of an edit while the value is counted once.
+
+    Company findings (``COMPANY_RECORD``, ``COMPANY_DOCUMENT``, ``COMPANY_SOURCE_CODE``)
+    name what matched in ``source`` (a registered table or document name, never its
+    content) and how much in ``matched`` (fields of one row, tokens of a passage).
     """
 
     entity_type: str
@@ -41,6 +45,8 @@ class Finding:
     score: float
     recognizer: str
     joined: int = 0
+    source: str = ""
+    matched: int = 0
 
 
 def joined_values(texts: Sequence[str], findings: Sequence[Sequence[Finding]]) -> dict[int, str]:

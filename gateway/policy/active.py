@@ -22,6 +22,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from gateway.detect import SUPPORTED_ENTITIES, DetectionEngine
+from gateway.detect.company import COMPANY_ENTITIES
+from gateway.detect.company.index import CompanyIndex
+from gateway.detect.company.recognizers import EntityRecognizer, build_company_recognizers
 from gateway.detect.engine import LanguageChoice
 from gateway.detect.recognizers.dictionary import DictionaryRecognizer
 from gateway.errors import ConfigError
@@ -31,16 +34,59 @@ from gateway.policy.providers import policy_catalog
 from gateway.providers.catalog import Provider, build_providers, load_catalog
 from gateway.settings import ProviderSettings
 
-__all__ = ["ActivePolicy", "EngineCache", "PolicyHolder", "ProviderBuilder", "detector_spec"]
+__all__ = [
+    "ActivePolicy",
+    "EngineCache",
+    "PolicyHolder",
+    "ProviderBuilder",
+    "company_recognizers",
+    "detector_spec",
+]
 
-#: What an engine depends on: the built-in entity types scanned and the term lists.
-DetectorSpec = tuple[frozenset[str], tuple[DictionaryTerms, ...]]
+#: What company matching depends on: the company entity types scanned and the policy's
+#: ``detection.company`` settings (min_fields, columns, tables, min_tokens, collections).
+CompanySpec = tuple[frozenset[str], int, tuple[str, ...], tuple[str, ...], int, tuple[str, ...]]
+#: What an engine depends on: the built-in entity types scanned, the term lists, and
+#: company matching.
+DetectorSpec = tuple[frozenset[str], tuple[DictionaryTerms, ...], CompanySpec]
 
 
 def detector_spec(policy: CompiledPolicy) -> DetectorSpec:
     scanned = policy.scanned_entities
     dictionaries = tuple(d for d in policy.dictionaries if d.entity in scanned)
-    return scanned & SUPPORTED_ENTITIES, dictionaries
+    settings = policy.document.detection.company
+    company: CompanySpec = (
+        scanned & COMPANY_ENTITIES,
+        settings.records.min_fields,
+        tuple(settings.records.columns),
+        tuple(settings.records.tables),
+        settings.documents.min_tokens,
+        tuple(settings.documents.collections),
+    )
+    return scanned & SUPPORTED_ENTITIES, dictionaries, company
+
+
+def company_recognizers(
+    spec: CompanySpec, index: CompanyIndex | None, policy: str
+) -> list[EntityRecognizer]:
+    """The recognizers for the company entity types a policy scans (none: none).
+
+    A policy that rules on them with no index configured is refused, not served blind.
+    """
+    entities, min_fields, columns, tables, min_tokens, collections = spec
+    if not entities:
+        return []
+    if index is None:
+        raise ConfigError(
+            f"policy '{policy}' scans {', '.join(sorted(entities))}, but no company index "
+            "is configured (company.index_dir and its key; see docs/detection.md)"
+        )
+    try:
+        return build_company_recognizers(
+            index, entities, min_fields, columns, tables, min_tokens, collections
+        )
+    except ValueError as exc:
+        raise ConfigError(f"policy '{policy}': detection.company: {exc}") from None
 
 
 class ProviderBuilder:
@@ -126,17 +172,23 @@ class ActivePolicy:
 class EngineCache:
     """Engines by detector spec: a rule-only change reuses the running engine."""
 
-    def __init__(self, size: int = 4, language: LanguageChoice = "auto") -> None:
+    def __init__(
+        self,
+        size: int = 4,
+        language: LanguageChoice = "auto",
+        company: CompanyIndex | None = None,
+    ) -> None:
         self._engines: OrderedDict[DetectorSpec, DetectionEngine] = OrderedDict()
         self._size = size
         self._language: LanguageChoice = language
+        self._company = company
 
     def build(self, policy: CompiledPolicy) -> DetectionEngine:
         """Blocking (Presidio set-up): call it on a worker thread once serving."""
         spec = detector_spec(policy)
         engine = self._engines.get(spec)
         if engine is None:
-            entities, dictionaries = spec
+            entities, dictionaries, company = spec
             if "PERSON" in entities:
                 # Without Kiwi only names next to an honorific or label are found; a
                 # policy that asks for names would silently miss the bare ones.
@@ -144,8 +196,11 @@ class EngineCache:
             engine = DetectionEngine(
                 entities=entities,
                 extra_recognizers=[
-                    DictionaryRecognizer(d.entity, d.terms, case_sensitive=d.case_sensitive)
-                    for d in dictionaries
+                    *(
+                        DictionaryRecognizer(d.entity, d.terms, case_sensitive=d.case_sensitive)
+                        for d in dictionaries
+                    ),
+                    *company_recognizers(company, self._company, policy.name),
                 ],
                 language=self._language,
             )
@@ -184,9 +239,10 @@ class PolicyHolder:
         source: str = "file",
         language: LanguageChoice = "auto",
         providers: ProviderBuilder | None = None,
+        company: CompanyIndex | None = None,
     ) -> PolicyHolder:
         """Build the first engine and providers here (blocking: start-up only)."""
-        cache = EngineCache(language=language)
+        cache = EngineCache(language=language, company=company)
         builder = providers or ProviderBuilder()
         first = ActivePolicy(policy, cache.build(policy), builder(policy), source)
         return cls(first, cache=cache, providers=builder)

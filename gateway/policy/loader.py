@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from gateway.detect.company import COMPANY_ENTITIES
 from gateway.errors import ConfigError
 from gateway.policy.evaluate import AllowTerms, CompiledPolicy, DictionaryTerms, compile_policy
 from gateway.policy.providers import policy_catalog
@@ -89,12 +90,12 @@ class ComposedPolicy:
             raise ConfigError(f"{self.where(('providers',))}: {exc}") from None
         builtin = frozenset(known_entities)
         for index, terms in enumerate(self.dictionaries):
-            if terms.entity in builtin:
+            if terms.entity in builtin | COMPANY_ENTITIES:
                 raise ConfigError(
                     f"{self.where(('detection', 'dictionaries', index, 'entity'))}: "
                     f"{terms.entity} is a built-in detector's name; choose another"
                 )
-        known = builtin | {d.entity for d in self.dictionaries}
+        known = builtin | COMPANY_ENTITIES | {d.entity for d in self.dictionaries}
         try:
             return compile_policy(
                 self.document,
@@ -140,10 +141,11 @@ def _gather(
         for key in _TOP_ONLY:
             if key in document.model_fields_set:
                 raise ConfigError(f"{source.where((key,))}: only the including policy sets this")
-        if "min_score" in document.detection.model_fields_set:
-            raise ConfigError(
-                f"{source.where(('detection', 'min_score'))}: only the including policy sets this"
-            )
+        for key in ("min_score", "company"):
+            if key in document.detection.model_fields_set:
+                raise ConfigError(
+                    f"{source.where(('detection', key))}: only the including policy sets this"
+                )
     elif document.policy is None:
         raise ConfigError(f"{source.where(())}: a policy needs a name ('policy: my-policy')")
     for index, relative in enumerate(document.include):

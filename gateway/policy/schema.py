@@ -47,6 +47,7 @@ __all__ = [
     "LIMIT_DIMENSIONS",
     "AllowList",
     "AnswerSketch",
+    "CompanySecrets",
     "Condition",
     "DetectionPolicy",
     "Dictionary",
@@ -283,6 +284,41 @@ class AllowList(_Strict):
         return self
 
 
+class CompanyRecords(_Strict):
+    """Exact data match against registered tables (``COMPANY_RECORD``)."""
+
+    min_fields: int = Field(
+        default=2, ge=1, le=255, description="distinct columns of one row that must appear"
+    )
+    columns: list[str] = Field(
+        default_factory=list,
+        description="column names or types (name, phone, email, account, rrn, id, text) "
+        "that count; default: all indexed columns",
+    )
+    tables: list[str] = Field(
+        default_factory=list, description="registered tables to match; default: all"
+    )
+
+
+class CompanyDocuments(_Strict):
+    """Fingerprints of registered documents and code (``COMPANY_DOCUMENT``,
+    ``COMPANY_SOURCE_CODE``)."""
+
+    min_tokens: int = Field(
+        default=40, ge=8, le=100_000, description="shortest passage, in tokens, that counts"
+    )
+    collections: list[str] = Field(
+        default_factory=list, description="registered collections to match; default: all"
+    )
+
+
+class CompanySecrets(_Strict):
+    """How the company index (``haetae company register-*``) is matched."""
+
+    records: CompanyRecords = CompanyRecords()
+    documents: CompanyDocuments = CompanyDocuments()
+
+
 class DetectionPolicy(_Strict):
     # Findings scored below this are informational: recorded by nobody, acted on never.
     min_score: float = Field(default=0.5, ge=0.0, le=1.0)
@@ -294,6 +330,11 @@ class DetectionPolicy(_Strict):
     )
     allow: list[AllowList] = Field(default_factory=list)
     dictionaries: list[Dictionary] = Field(default_factory=list)
+    company: CompanySecrets = Field(
+        default_factory=CompanySecrets,
+        description="matching the company index: COMPANY_RECORD, COMPANY_DOCUMENT, "
+        "COMPANY_SOURCE_CODE",
+    )
 
     @field_validator("thresholds")
     @classmethod

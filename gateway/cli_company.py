@@ -1,0 +1,177 @@
+"""``haetae company register-table | register-documents | list``: the company index.
+
+Registration runs offline, where the data is: it reads a table (CSV or a PostgreSQL
+query) or documents (files, directories, git working trees), hashes them with the company
+key and writes the index directory every replica mounts. Only registered names, counts
+and sizes are printed: never a value.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from gateway.errors import ConfigError
+
+__all__ = ["register"]
+
+
+def register(commands: Any, config_options: Callable[[argparse.ArgumentParser], None]) -> None:
+    """Adds ``company`` to the ``haetae`` command's subparsers; ``config_options`` adds
+    ``--config`` (company.index_dir and the key come from it)."""
+    company = commands.add_parser(
+        "company", help="register customer tables and confidential documents (hashed only)"
+    )
+    sub = company.add_subparsers(title="company commands")
+
+    table = sub.add_parser(
+        "register-table", help="hash a table's cells into the index (COMPANY_RECORD)"
+    )
+    _index_options(table, config_options)
+    table.add_argument("name", help="the table's registered name (shown in findings)")
+    source = table.add_mutually_exclusive_group(required=True)
+    source.add_argument("--csv", type=Path, help="a CSV file with a header line")
+    source.add_argument("--postgres", metavar="URL", help="a PostgreSQL connection URL")
+    table.add_argument("--query", help="with --postgres: the SELECT that returns the rows")
+    table.add_argument(
+        "--column",
+        action="append",
+        required=True,
+        metavar="COLUMN=TYPE",
+        help="a column to index and its type: name, phone, email, account, rrn, id, text "
+        "(repeatable; columns not named are not read)",
+    )
+    table.add_argument("--region", default="KR", help="phone numbers' home region (KR)")
+    table.set_defaults(run=_register_table)
+
+    documents = sub.add_parser(
+        "register-documents",
+        help="fingerprint documents or source code (COMPANY_DOCUMENT, COMPANY_SOURCE_CODE)",
+    )
+    _index_options(documents, config_options)
+    documents.add_argument("name", help="the collection's registered name")
+    documents.add_argument("paths", nargs="+", type=Path, help="files or directories")
+    documents.add_argument(
+        "--kind",
+        choices=["document", "source_code"],
+        default="document",
+        help="what a match is reported as (default: document)",
+    )
+    documents.add_argument(
+        "--git", action="store_true", help="directories are git working trees: tracked files only"
+    )
+    documents.add_argument(
+        "--keep-comments", action="store_true", help="code comments count (default: dropped)"
+    )
+    documents.set_defaults(run=_register_documents)
+
+    listing = sub.add_parser("list", help="registered tables and collections (names, counts)")
+    _index_options(listing, config_options)
+    listing.set_defaults(run=_list)
+
+
+def _index_options(
+    parser: argparse.ArgumentParser, config_options: Callable[[argparse.ArgumentParser], None]
+) -> None:
+    config_options(parser)
+    parser.add_argument("--index-dir", type=Path, help="instead of company.index_dir")
+
+
+def _index_and_key(args: argparse.Namespace) -> tuple[Path, bytes]:
+    from gateway.keys import load_company_key
+    from gateway.settings import load_settings
+
+    settings = load_settings(Path(args.config) if args.config else None).company
+    folder = args.index_dir or settings.index_dir
+    if folder is None:
+        raise ConfigError("no company index: give --index-dir or set company.index_dir")
+    return folder, load_company_key(settings)
+
+
+def _checked_name(name: str) -> str:
+    from gateway.detect.company.index import NAME
+
+    if not NAME.fullmatch(name):
+        raise ConfigError(f"name {name!r}: letters, digits, '.', '_' or '-', at most 64")
+    return name
+
+
+def _register_table(args: argparse.Namespace) -> int:
+    from gateway.company.sources import csv_rows, postgres_rows
+    from gateway.detect.company.records import Column, build_table
+
+    name = _checked_name(args.name)
+    folder, key = _index_and_key(args)
+    columns: list[Column] = []
+    for spec in args.column:
+        column, _, kind = spec.partition("=")
+        try:
+            columns.append(Column(column.strip(), kind.strip()))
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+    names = [c.name for c in columns]
+    if args.postgres:
+        if not args.query:
+            raise ConfigError("--postgres needs --query")
+        rows = postgres_rows(args.postgres, args.query, names)
+    else:
+        rows = csv_rows(args.csv, names)
+    try:
+        stats = build_table(folder / "tables" / name, name, columns, rows, key, args.region)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    print(
+        f"table {stats.name}: {stats.rows} rows, {stats.cells} cells hashed, "
+        f"{stats.bytes / 1e6:.1f} MB, {stats.seconds:.1f} s → {folder / 'tables' / name}"
+    )
+    return 0
+
+
+def _register_documents(args: argparse.Namespace) -> int:
+    from gateway.company.sources import document_files, read_document
+    from gateway.detect.company.documents import DocumentIndexBuilder
+
+    name = _checked_name(args.name)
+    folder, key = _index_and_key(args)
+    builder = DocumentIndexBuilder(key, keep_comments=args.keep_comments)
+    skipped = 0
+    for root in args.paths:
+        for path in document_files(root, git=args.git):
+            read = read_document(path)
+            if read is None:
+                skipped += 1
+                continue
+            text, as_code = read
+            shown = path.name if path == root else str(Path(root.name) / path.relative_to(root))
+            builder.add(shown, text, args.kind, as_code)
+    if not builder.sources:
+        raise ConfigError("no readable document among the given paths")
+    size = builder.write(folder / "documents" / name, name)
+    print(
+        f"collection {name}: {len(builder.sources)} files fingerprinted, {skipped} without "
+        f"text skipped, {size / 1e6:.1f} MB → {folder / 'documents' / name}"
+    )
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from gateway.detect.company.index import CompanyIndex, CompanyIndexError
+
+    folder, key = _index_and_key(args)
+    try:
+        index = CompanyIndex.open(folder, key)
+    except CompanyIndexError as exc:
+        raise ConfigError(str(exc)) from None
+    report = {
+        "tables": {
+            name: {"rows": t.rows, "columns": {c.name: c.type for c in t.columns}}
+            for name, t in index.tables.items()
+        },
+        "collections": {name: {"documents": len(c)} for name, c in index.collections.items()},
+    }
+    sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    return 0

@@ -1,0 +1,380 @@
+"""Column types: how a registered cell and a prompt's candidate are brought to one form.
+
+Each type normalises to a *class* and a value, and only ``(class, value)`` is hashed, so a
+phone number written ``010-1234-5678``, ``01012345678`` or ``+82 10 1234 5678`` hashes the
+same as the cell ``010 1234 5678``:
+
+============  =========  =====================================================================
+type          class      normal form
+============  =========  =====================================================================
+``phone``     tel        E.164 digits (``821012345678``), parsed with ``phonenumbers`` in the
+                         table's region
+``email``     mail       NFKC, trimmed, case-folded
+``account``,  num        NFKC, letters upper-cased, separators (space ``-`` ``.`` ``/`` ``_``)
+``rrn``,                 removed: ``110-123-456789`` → ``110123456789``
+``id``
+``name``,     words      the cell's words (NFKC, case-folded), whitespace and punctuation
+``text``                 ignored; a Hangul name written with spaces is closed up (``김 민수``)
+``skip``      —          not indexed
+============  =========  =====================================================================
+
+The prompt side (``Candidates``) offers, in one pass, every e-mail address, every run of
+digit groups (and each sub-run of consecutive groups, with the phone variants a national or
+international writing gives), every token that holds a digit, and the word n-grams and
+Hangul-word prefixes that could be a name or a free-text cell.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final, Literal, get_args
+
+import numpy as np
+import phonenumbers
+
+from gateway.detect.company.tokens import U64, TokenHasher, Words, combine, mix, mix_int
+
+__all__ = [
+    "COLUMN_TYPES",
+    "MAX_CELL_WORDS",
+    "Candidates",
+    "ColumnType",
+    "PhoneRegion",
+    "Wanted",
+    "cell_hashes",
+    "cell_words",
+    "extract_candidates",
+    "is_hangul_word",
+    "numeric_length",
+]
+
+ColumnType = Literal["name", "phone", "email", "account", "rrn", "id", "text", "skip"]
+COLUMN_TYPES: Final[tuple[str, ...]] = get_args(ColumnType)
+#: a longer name or text cell is a paragraph: register it as a document instead
+MAX_CELL_WORDS: Final = 8
+
+_SEPARATORS: Final = re.compile(r"[\s\-./_]+")
+_DOMAIN: Final = re.compile(r"[\w\-]{1,63}(?:\.[\w\-]{1,63}){1,8}")
+_LOCAL_CHARS: Final = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-"
+)
+_GROUP: Final = re.compile(r"\d+")
+_ALNUM_TOKEN: Final = re.compile(
+    r"(?=[A-Za-z0-9\-_.]{0,40}\d)(?=[A-Za-z0-9\-_.]{0,40}[A-Za-z])[A-Za-z0-9][A-Za-z0-9\-_.]{2,40}"
+)
+_MIN_NUMBER: Final = 4  # shorter values are everywhere (years, counts) and identify no row
+_MASK: Final = (1 << 64) - 1
+_BASE: Final = 0x9E3779B97F4A7C15
+
+
+def _digit_runs(min_digits: int) -> re.Pattern[str]:
+    """Runs of digit groups (separated by up to two of space - . / or bracketed) holding
+    at least ``min_digits`` digits: the regex engine skips the rest without Python."""
+    more = min(max(min_digits, _MIN_NUMBER), 40) - 1
+    return re.compile(
+        rf"(?<![\w+])\+?\(?\d(?:(?:[ .\-/]{{1,2}}\(?|\)[ .\-/]{{0,2}})?\d){{{more},40}}\)?(?!\w)"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneRegion:
+    """The table's phone region: its country code and national (trunk) prefix."""
+
+    region: str = "KR"
+    country_code: str = "82"
+    national_prefix: str = "0"
+
+    @classmethod
+    def of(cls, region: str) -> PhoneRegion:
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(region.upper())
+        if metadata is None:
+            raise ValueError(f"unknown phone region {region!r} (an ISO 3166 code such as KR)")
+        return cls(region.upper(), str(metadata.country_code), metadata.national_prefix or "")
+
+
+def _number(value: str) -> str:
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", value)).upper()
+
+
+def _phone(value: str, region: PhoneRegion) -> str | None:
+    try:
+        parsed = phonenumbers.parse(unicodedata.normalize("NFKC", value), region.region)
+    except phonenumbers.NumberParseException:
+        return None
+    formatted = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return formatted.lstrip("+") or None
+
+
+def is_hangul_word(token: bytes) -> bool:
+    """Whether a word (UTF-8) is Hangul syllables only, by its lead byte and length."""
+    # U+AC00..U+D7A3 start with the UTF-8 lead bytes EA..ED (a few other letters do too)
+    return bool(token) and 0xEA <= token[0] <= 0xED and len(token) % 3 == 0
+
+
+def cell_words(value: str) -> list[bytes]:
+    """A name or text cell's words; a Hangul name written with spaces is one word."""
+    words = Words.of(value).tokens()
+    if len(words) > 1 and all(is_hangul_word(w) for w in words) and sum(map(len, words)) <= 18:
+        return [b"".join(words)]
+    return words
+
+
+def numeric_length(column: ColumnType, normal: str, region: PhoneRegion) -> int:
+    """How many digits a prompt must write for this normal form: a phone's national form."""
+    if column == "phone" and normal.startswith(region.country_code):
+        return len(normal) - len(region.country_code) + len(region.national_prefix)
+    return len(normal)
+
+
+def cell_hashes(
+    hasher: TokenHasher, column: ColumnType, values: Sequence[str | None], region: PhoneRegion
+) -> list[tuple[int, int] | None]:
+    """Each cell's keyed hash and a size (digits for numbers, words for names and text);
+    None for an empty or unusable cell. Name and text cells are hashed in one batch."""
+    if column == "skip":
+        return [None] * len(values)
+    if column not in ("name", "text"):
+        return [_scalar_hash(hasher, column, v.strip(), region) if v else None for v in values]
+    cells: list[list[bytes] | None] = []
+    for value in values:
+        split = cell_words(value) if value and value.strip() else []
+        cells.append(split if 0 < len(split) <= MAX_CELL_WORDS else None)
+    flat = [word for cell in cells if cell for word in cell]
+    keyed = iter(hasher.keyed(b" ".join(flat)).tolist())
+    out: list[tuple[int, int] | None] = []
+    for cell in cells:
+        if cell is None:
+            out.append(None)
+            continue
+        acc = 0  # combine(), one run, on Python integers
+        for _ in cell:
+            acc = (acc * _BASE + next(keyed)) & _MASK
+        out.append((mix_int(acc), len(cell)))
+    return out
+
+
+def _scalar_hash(
+    hasher: TokenHasher, column: ColumnType, value: str, region: PhoneRegion
+) -> tuple[int, int] | None:
+    if not value:
+        return None
+    if column == "phone":
+        phone = _phone(value, region)
+        if not phone:
+            return None
+        return hasher.value("tel:" + phone), numeric_length(column, phone, region)
+    if column == "email":
+        return hasher.value("mail:" + unicodedata.normalize("NFKC", value).casefold()), 0
+    number = _number(value)
+    if len(number) < _MIN_NUMBER:
+        return None
+    return hasher.value("num:" + number), len(number) if number.isdigit() else 0
+
+
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """What an index can match, so that a text is only searched for that."""
+
+    numbers: bool
+    phones: bool
+    emails: bool
+    max_words: int  # longest name/text cell, in words (0: none)
+    hangul_lengths: frozenset[int]  # lengths of Hangul one-word cells (names)
+    region: PhoneRegion
+    min_digits: int = _MIN_NUMBER  # fewest digits of a numeric cell as a prompt writes it
+    alphanumeric: bool = True  # some numeric cell holds letters (E-10234)
+    runs: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "runs", _digit_runs(self.min_digits))
+
+
+@dataclass(slots=True)
+class Candidates:
+    """Hashes of everything in a text that could be a cell, and where each one is.
+
+    Word n-grams are kept as arrays and located only when one matches.
+    """
+
+    words: Words | None = None
+    hashes: list[int] = field(default_factory=list)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    grams: list[tuple[int, U64]] = field(default_factory=list)  # (n, hashes of n-grams)
+    #: Hangul names cut from or joined across words: (hashes, (word, syllables) each)
+    glued: list[tuple[U64, list[tuple[int, int]]]] = field(default_factory=list)
+
+    def add(self, hashed: int, start: int, end: int) -> None:
+        self.hashes.append(hashed)
+        self.spans.append((start, end))
+
+    def array(self) -> U64:
+        parts = [
+            np.array(self.hashes, dtype=np.uint64),
+            *(g for _, g in self.grams),
+            *(h for h, _ in self.glued),
+        ]
+        return np.concatenate(parts)
+
+    def span(self, index: int) -> tuple[int, int]:
+        if index < len(self.spans):
+            return self.spans[index]
+        index -= len(self.spans)
+        assert self.words is not None
+        for length, grams in self.grams:
+            if index < len(grams):
+                spans = self.words.spans()
+                return spans[index][0], spans[index + length - 1][1]
+            index -= len(grams)
+        for hashes, where in self.glued:
+            if index < len(hashes):
+                word, syllables = where[index]
+                spans = self.words.spans()
+                start = spans[word][0]
+                if syllables > 0:
+                    return start, start + syllables
+                return start, spans[word + 1][0] - syllables
+            index -= len(hashes)
+        raise IndexError(index)
+
+
+def extract_candidates(
+    text: str,
+    hasher: TokenHasher,
+    wanted: Wanted,
+    words: Words | None = None,
+    word_hashes: U64 | None = None,
+) -> Candidates:
+    """Everything in ``text`` ``wanted`` says a table could hold; ``words`` and
+    ``word_hashes``: the text's words and their keyed hashes, when already at hand."""
+    found = Candidates()
+    if wanted.emails:
+        _emails(text, hasher, found)
+    if wanted.numbers or wanted.phones:
+        _numbers(text, hasher, wanted, found)
+    if wanted.max_words:
+        words = words or Words.of(text)
+        hashes = hasher.keyed(words.data) if word_hashes is None else word_hashes
+        _words(words, hashes, hasher, wanted, found)
+    return found
+
+
+def _emails(text: str, hasher: TokenHasher, found: Candidates) -> None:
+    """Addresses around each ``@``: the local part read backwards from it (at most 64
+    characters), the domain matched forwards; nothing is tried at other characters."""
+    at = text.find("@")
+    while at >= 0:
+        start = at
+        while start > 0 and at - start < 64 and text[start - 1] in _LOCAL_CHARS:
+            start -= 1
+        domain = _DOMAIN.match(text, at + 1) if start < at else None
+        if domain is not None:
+            found.add(
+                hasher.value("mail:" + text[start : domain.end()].casefold()), start, domain.end()
+            )
+        at = text.find("@", at + 1)
+
+
+def _numbers(text: str, hasher: TokenHasher, wanted: Wanted, found: Candidates) -> None:
+    seen: set[tuple[str, int, int]] = set()
+
+    def offer(tag: str, value: str, start: int, end: int) -> None:
+        if (tag + value, start, end) not in seen:
+            seen.add((tag + value, start, end))
+            found.add(hasher.value(tag + value), start, end)
+
+    for run in wanted.runs.finditer(text):
+        base = run.start()
+        groups = [(m.start() + base, m.end() + base) for m in _GROUP.finditer(run.group())]
+        plus = run.group().startswith("+")
+        for first in range(len(groups)):
+            digits = ""
+            for last in range(first, len(groups)):
+                digits += text[groups[last][0] : groups[last][1]]
+                if len(digits) < wanted.min_digits:
+                    continue
+                start, end = (base if first == 0 else groups[first][0]), groups[last][1]
+                if wanted.numbers:
+                    offer("num:", digits, start, end)
+                if wanted.phones and 7 <= len(digits) <= 15:
+                    for phone in _phone_variants(digits, plus and first == 0, wanted.region):
+                        offer("tel:", phone, start, end)
+    if wanted.numbers and wanted.alphanumeric:
+        for match in _ALNUM_TOKEN.finditer(text):
+            number = _number(match.group())
+            if len(number) >= _MIN_NUMBER:
+                offer("num:", number, *match.span())
+
+
+def _phone_variants(digits: str, international: bool, region: PhoneRegion) -> set[str]:
+    """E.164 readings of a run of digits: as written with ``+``, or national, or after
+    the international prefix ``00``, or with the country code already in front."""
+    if international:
+        return {digits}
+    variants = {digits}  # e.g. 821012345678 written without '+'
+    prefix = region.national_prefix
+    if prefix and digits.startswith(prefix):
+        variants.add(region.country_code + digits[len(prefix) :])
+    elif not prefix:
+        variants.add(region.country_code + digits)
+    if digits.startswith("00"):
+        variants.add(digits[2:])
+    return variants
+
+
+def _words(
+    words: Words, hashes: U64, hasher: TokenHasher, wanted: Wanted, found: Candidates
+) -> None:
+    if not len(hashes):
+        return
+    found.words = words
+    for length in range(1, wanted.max_words + 1):
+        grams = combine(hashes, length)
+        if not len(grams):
+            break
+        found.grams.append((length, grams))
+    if wanted.hangul_lengths:
+        _hangul_names(words, hasher, wanted.hangul_lengths, found)
+
+
+#: Below this many bytes of words a Python loop beats numpy's per-call overhead (measured:
+#: 1 KB of Korean 146 µs against 343 µs; 34 KB 13 ms against 1.2 ms).
+_VECTOR_BYTES: Final = 8192
+
+
+def _hangul_names(
+    words: Words, hasher: TokenHasher, lengths: frozenset[int], found: Candidates
+) -> None:
+    """A Hangul name with a particle or title glued on (김민수님, 김민수의) or written with
+    a space (김 민수): registered one-word names are closed up. Hangul syllables are three
+    UTF-8 bytes each, so a head of ``n`` syllables is ``3 n`` bytes."""
+    if len(words.data) >= _VECTOR_BYTES:
+        hashes, at, taken = hasher.hangul_heads(words.data, sorted(lengths))
+        if len(hashes):
+            found.glued.append((hashes, list(zip(at.tolist(), taken.tolist(), strict=True))))
+        return
+    tokens = words.tokens()
+    ordered = sorted(lengths)
+    pieces: list[bytes] = []
+    where: list[tuple[int, int]] = []  # (word, syllables: negative = into the next word)
+    last = len(tokens) - 1
+    for index, token in enumerate(tokens):
+        size = len(token)
+        if not 0xEA <= token[0] <= 0xED or size % 3:
+            continue
+        size //= 3
+        for n in ordered:
+            if n < size <= n + 2:
+                pieces.append(token[: 3 * n])
+                where.append((index, n))
+        if size <= 2 and index < last:
+            after = tokens[index + 1]
+            if 0xEA <= after[0] <= 0xED and not len(after) % 3:
+                for n in ordered:
+                    if size < n <= size + len(after) // 3:
+                        pieces.append(token + after[: 3 * (n - size)])
+                        where.append((index, size - n))
+    if pieces:
+        found.glued.append((mix(hasher.keyed(b" ".join(pieces))), where))

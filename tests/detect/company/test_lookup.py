@@ -1,0 +1,45 @@
+"""Lookups in sorted hash arrays: runs of equal entries, flattened, capped."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gateway.detect.company.lookup import SortedHashes
+
+
+@pytest.mark.parametrize("size", [0, 1, 5, 31, 33, 1000, 100_000])
+def test_ranges_agree_with_searchsorted(size: int) -> None:
+    rng = np.random.default_rng(size)
+    values = rng.integers(0, 2**64, size=size, dtype=np.uint64, endpoint=False)
+    values = np.sort(np.concatenate([values, values[: size // 10]]))  # some repeated
+    table = SortedHashes(values)
+    present = values[rng.integers(0, len(values), size=50)] if len(values) else values
+    absent = rng.integers(0, 2**64, size=200, dtype=np.uint64, endpoint=False)
+    edges = np.array([0, 2**64 - 1], dtype=np.uint64)
+    wanted = np.concatenate([present, absent, edges])
+    left, right, hits = table.ranges(wanted)
+    expected_left = np.searchsorted(values, wanted, side="left")
+    expected_right = np.searchsorted(values, wanted, side="right")
+    expected_hits = np.flatnonzero(expected_right > expected_left)
+    assert hits.tolist() == expected_hits.tolist()
+    assert left[hits].tolist() == expected_left[hits].tolist()
+    assert right[hits].tolist() == expected_right[hits].tolist()
+
+
+def test_entries_list_every_equal_entry_and_skip_long_runs() -> None:
+    values = np.array([3, 5, 5, 5, 9, 9, 12], dtype=np.uint64)
+    table = SortedHashes(values)
+    wanted = np.array([9, 4, 5, 12], dtype=np.uint64)
+    entries, which = table.entries(wanted, longest=3)
+    assert sorted(zip(entries.tolist(), which.tolist(), strict=True)) == [
+        (1, 2),
+        (2, 2),
+        (3, 2),
+        (4, 0),
+        (5, 0),
+        (6, 3),
+    ]
+    entries, which = table.entries(wanted, longest=2)
+    assert sorted(zip(entries.tolist(), which.tolist(), strict=True)) == [(4, 0), (5, 0), (6, 3)]
+    assert SortedHashes(np.empty(0, dtype=np.uint64)).entries(wanted, 3)[0].tolist() == []
