@@ -834,6 +834,10 @@ class IcapSettings(_Strict):
     # Forwarded requests waiting for their RESPMOD at once; the oldest give up beyond.
     max_waiting: int = Field(default=10_000, ge=1)
     options_ttl: int = Field(default=3600, ge=1)  # seconds the proxy may cache OPTIONS
+    # Body bytes the proxy sends before asking (Preview). A body this small arrives
+    # whole with the request, sparing AI requests a 100 Continue round trip; other
+    # hosts' requests get 204 after at most this much.
+    preview_bytes: int = Field(default=4096, ge=0, le=1 << 20)
 
     @field_validator("listen")
     @classmethod

@@ -11,7 +11,7 @@ declares, as the forward proxy picks them) becomes an ordinary gateway request
 - the refusal, an HTTP response in the provider's error format, when anything
   refused it, including a failure to scan or to record (fail closed).
 
-Other hosts get ``204`` at once, their body unread (``Preview: 0``).
+Other hosts get ``204`` at once, after at most the preview of their body.
 
 RESPMOD of an answer whose request went through REQMOD here is handed to that
 request's pipeline (``transactions.py``): an answer no rule needs to read gets

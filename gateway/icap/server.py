@@ -1,9 +1,10 @@
 """The ICAP listener (``icap.listen``): connections, OPTIONS, and the two services.
 
 Services: ``/reqmod`` (REQMOD) and ``/respmod`` (RESPMOD). OPTIONS tells the
-proxy to send a zero-byte preview of everything (``Preview: 0``,
-``Transfer-Preview: *``), so that requests to other hosts get ``204`` before
-their body travels, and that ``204`` is welcome outside previews too.
+proxy to preview everything (``Transfer-Preview: *``) with at most
+``icap.preview_bytes`` of body (4 KB): requests to other hosts get ``204`` before
+the rest of their body travels, a small prompt arrives whole with its request
+(no ``100 Continue`` round trip), and ``204`` is welcome outside previews too.
 Connections persist; one that breaks the protocol gets an ICAP error and is
 closed. Beyond ``icap.max_connections`` new connections get ``503``.
 """
@@ -158,7 +159,7 @@ class IcapServer:
             ("Max-Connections", str(settings.max_connections)),
             ("Options-TTL", str(settings.options_ttl)),
             ("Allow", "204"),
-            ("Preview", "0"),
+            ("Preview", str(settings.preview_bytes)),
             ("Transfer-Preview", "*"),
         ]
         return icap_message(200, headers)

@@ -82,7 +82,7 @@ def test_options_name_the_method_preview_and_204(client: IcapClient, service: st
     answer = client.read()
     assert answer.status == 200
     assert answer.headers["methods"] == service.upper()
-    assert answer.headers["preview"] == "0"
+    assert answer.headers["preview"] == "4096"  # the default icap.preview_bytes
     assert answer.headers["allow"] == "204"
     assert answer.headers["transfer-preview"] == "*"
     assert answer.headers["istag"].startswith('"haetae-') and len(answer.headers["istag"]) <= 34
