@@ -7,7 +7,7 @@ import dataclasses
 import gc
 import logging
 import os
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -370,7 +370,7 @@ def build_app(
         policy.name,
         policy.version,
         len(policy.rules),
-        ", ".join(sorted(policy.scanned_entities)) or "nothing",
+        scanned_summary(policy.scanned_entities),
     )
     siem = None
     if settings.siem.deliver_in_gateway:
@@ -431,6 +431,18 @@ def _overrides(settings: Settings) -> dict[str, dict[str, dict[str, object]]]:
         provider: {model: entry.model_dump(exclude_none=True) for model, entry in models.items()}
         for provider, models in settings.prices.overrides.items()
     }
+
+
+def scanned_summary(entities: Iterable[str]) -> str:
+    """The scanned entity types for the start-up line: secret formats counted, not listed."""
+    names = sorted(entities)
+    secrets = [name for name in names if name.startswith("SECRET_")]
+    shown = [name for name in names if not name.startswith("SECRET_")]
+    if len(secrets) > 3:
+        shown.append(f"{len(secrets)} secret formats")
+    else:
+        shown.extend(secrets)
+    return ", ".join(shown) or "nothing"
 
 
 def console_app(

@@ -112,3 +112,12 @@ def test_secret_variables_are_not_read_as_settings() -> None:
 def test_a_mistyped_nested_variable_is_still_an_error() -> None:
     with pytest.raises(ConfigError, match=r"listen\.prot"):
         load_settings(environ={"HAETAE_LISTEN__PROT": "1"})
+
+
+def test_the_start_up_line_counts_secret_formats_instead_of_listing_them() -> None:
+    from gateway.app import scanned_summary
+
+    many = {"KR_RRN", "EMAIL_ADDRESS", *(f"SECRET_{n}" for n in range(270))}
+    assert scanned_summary(many) == "EMAIL_ADDRESS, KR_RRN, 270 secret formats"
+    assert scanned_summary({"SECRET_JWT", "KR_RRN"}) == "KR_RRN, SECRET_JWT"
+    assert scanned_summary(set()) == "nothing"
