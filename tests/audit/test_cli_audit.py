@@ -168,21 +168,23 @@ def test_every_cli_read_is_an_admin_record_naming_user_host_and_query(
     assert run(capsys, "audit", "stats", *where, "--by", "user,provider")[0] == 0
     assert run(capsys, "audit", "export", *where, "--format", "csv", "--decision", "block")[0] == 0
     assert run(capsys, "audit", "tail", *where, "-n", "3")[0] == 0
+    assert run(capsys, "usage", *where, "--by", "user,day")[0] == 0  # a usage report reads too
     assert run(capsys, "audit", "verify", *where)[0] == 0
     records = _admin_records(tmp_path)
     assert [(r.details or {})["action"] for r in records] == [
-        "audit.read", "audit.stats", "audit.read", "audit.read", "audit.verify",
+        "audit.read", "audit.stats", "audit.read", "audit.read", "audit.stats", "audit.verify",
     ]  # fmt: skip
     assert [r.path for r in records] == [
         "haetae audit search", "haetae audit stats", "haetae audit export", "haetae audit tail",
-        "haetae audit verify",
+        "haetae usage", "haetae audit verify",
     ]  # fmt: skip
     host = socket.gethostname()
     for record in records:
         assert record.user == f"{getpass.getuser()}@{host}" and record.method == "CLI"
         assert record.details is not None and record.details["host"] == host
         assert record.details["role"] == "local"
-    search, stats, export, _tail, verify = (r.details or {} for r in records)
+    search, stats, export, _tail, usage, verify = (r.details or {} for r in records)
+    assert usage["query"]["by"] == "user,day"
     assert search["query"] == {"user": "alice", "since": "7d", "limit": "50", "order": "desc"}
     assert stats["query"]["by"] == "user,provider"
     assert export["query"] | {"encoding": "-"} == {
