@@ -51,6 +51,7 @@ def serving(
     process = subprocess.Popen(
         [sys.executable, "-m", "gateway.cli", "serve", "--config", str(path)],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own group: the scan workers a SIGKILL orphans go too
     )  # fmt: skip
     listen = config["listen"]
     assert isinstance(listen, dict)
@@ -69,6 +70,8 @@ def serving(
         if process.poll() is None:
             process.kill()
         process.wait(10)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
         log.close()
 
 

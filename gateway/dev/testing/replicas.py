@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -66,6 +67,7 @@ class Replica:
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own group, so that stop() leaves no worker behind
             )
         self.base_url = f"http://127.0.0.1:{self.port}"
 
@@ -91,6 +93,9 @@ class Replica:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
+        # a gateway killed (here or by a test) orphans its scan workers' forkserver
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
 
 
 @contextlib.contextmanager
