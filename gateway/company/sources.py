@@ -12,7 +12,7 @@ import csv
 import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from gateway.attachments.extract import extract
 from gateway.attachments.result import AttachmentLimits, UninspectableAttachment
@@ -74,7 +74,21 @@ def postgres_rows(url: str, query: str, columns: Sequence[str]) -> Iterator[list
             for row in cur:
                 yield [None if row[i] is None else str(row[i]) for i in positions]
     except psycopg.Error as exc:
-        raise ConfigError(f"PostgreSQL: {type(exc).__name__}: {exc}".strip()) from None
+        raise ConfigError(f"PostgreSQL: {_described(exc)}") from None
+
+
+def _described(exc: Any) -> str:
+    """The error's kind, and its text only for a mistake in the query itself.
+
+    Driver messages can quote the connection string (its password) or a row's
+    value ("invalid input syntax for type integer: ..."); a syntax or naming
+    error (SQLSTATE class 42) quotes only the query's own words.
+    """
+    state = getattr(exc, "sqlstate", None)
+    kind = f"{type(exc).__name__} {state}" if state else type(exc).__name__
+    if state and state.startswith("42"):
+        return f"{kind}: {exc.diag.message_primary}"
+    return kind
 
 
 def document_files(root: Path, git: bool = False) -> Iterator[Path]:

@@ -142,8 +142,19 @@ def test_a_postgresql_query_is_registered(
     fails(
         [*args, "--postgres", server, "--query", "SELECT * FROM nowhere", *columns],
         capsys,
-        "PostgreSQL",
+        'relation "nowhere" does not exist',  # a mistake in the query is named
     )
+    # the driver's own words can quote a row's value or the connection's password
+    assert main(
+        [*args, "--postgres", server, "--query", "SELECT mobile::int AS name, mobile, acct "
+         f'FROM "{schema}".employees', *columns]
+    ) == 2  # fmt: skip
+    error = capsys.readouterr().err
+    assert "22P02" in error and "010-8765-4321" not in error, error
+    assert main([*args, "--postgres", "host=x password=s3cr3t-pw port", "--query", query,
+                 *columns]) == 2  # fmt: skip
+    error = capsys.readouterr().err
+    assert "PostgreSQL" in error and "s3cr3t-pw" not in error, error
 
 
 def docx(text: str) -> bytes:
