@@ -19,6 +19,7 @@ from gateway.admin.audit import audit_router
 from gateway.admin.audit_review import audit_review_router
 from gateway.admin.auth import log_admin_roles
 from gateway.admin.journal import AdminJournal
+from gateway.admin.keys import keys_router
 from gateway.admin.policies import policies_router
 from gateway.admin.settings_reload import SettingsReloader, settings_router
 from gateway.admin.usage import usage_router
@@ -31,6 +32,7 @@ from gateway.audit.setup import configured_keys, configured_store, verify_keys
 from gateway.audit.timezone import resolve_zone
 from gateway.audit.witness import open_witness
 from gateway.body import ReadBody
+from gateway.console.local_admins import read_local_admins
 from gateway.detect.processes import ScanProcesses
 from gateway.detect.recognizers.kr.person import preload_name_model
 from gateway.errors import ConfigError
@@ -354,6 +356,11 @@ def build_app(
     )
     reloader = SettingsReloader(reload_settings, settings, admin_auth, env)
     journal = AdminJournal(audit)
+    local_admins = (
+        read_local_admins(settings.console.local_admins_file, settings.console.local_admins)
+        if settings.console.enabled
+        else {}
+    )
     admin = build_admin_app(
         routers=[
             policies_router(rollout, audit),
@@ -361,6 +368,9 @@ def build_app(
             review,
             settings_router(reloader),
             usage_router(audit, zone),
+            keys_router(
+                settings.identity, identify.keys, admin_auth, settings.console, local_admins
+            ),
         ],
         auth=admin_auth,
         journal=journal,
@@ -389,7 +399,9 @@ def build_app(
     )
     gateway.reloader = reloader
     if settings.console.enabled:
-        gateway.console = console_app(settings, gateway, admin_auth, journal, env, redis)
+        gateway.console = console_app(
+            settings, gateway, admin_auth, journal, env, redis, local_admins
+        )
     if settings.admin.listen is not None:
         gateway.admin_listener = AdminListener(settings.admin.listen, admin, gateway.console)
     if settings.proxy.listen is not None:
@@ -452,10 +464,13 @@ def console_app(
     journal: AdminJournal,
     env: Mapping[str, str],
     redis: RedisAccess | None,
+    admins: Mapping[str, str],
 ) -> ASGIApp:
-    """The web console over this gateway's admin API (docs/console.md)."""
+    """The web console over this gateway's admin API (docs/console.md).
+
+    ``admins``: the break-glass administrators (``console.local_admins`` and its file).
+    """
     from gateway.console import build_console
-    from gateway.console.local_admins import read_local_admins
     from gateway.console.oidc import OidcClient
 
     sessions = None
@@ -487,9 +502,8 @@ def console_app(
     if settings.console.oidc is not None:
         secret = env.get(settings.console.oidc.client_secret_env)
         oidc = OidcClient(settings.console.oidc, secret)
-    admins = read_local_admins(settings.console.local_admins_file, settings.console.local_admins)
     return build_console(
-        settings.console.model_copy(update={"local_admins": admins}),
+        settings.console.model_copy(update={"local_admins": dict(admins)}),
         admin=gateway.admin,
         tokens=tokens,
         journal=journal,

@@ -10,8 +10,11 @@ in English and Korean and recorded in the audit chain like any admin action.
 | ``admin`` | everything |
 | ``policy_author`` | read policies; validate, dry-run, upload (propose); activate if approved |
 | ``policy_approver`` | read policies; validate and dry-run; approve; activate; roll back |
-| ``auditor`` | read policies; search, count, export and verify the audit log |
-| ``viewer`` | read policies; counts of the audit log (no records) |
+| ``auditor`` | read policies; search, count, export and verify the audit log; list keys |
+| ``viewer`` | read policies; counts of the audit log (no records); list keys |
+
+Gateway keys are issued and revoked by admins only (``keys.manage``); the list
+of keys and of who is who (``keys.read``) never shows a key, only its id.
 
 An author may activate only what someone else approved (four eyes); rolling
 back is for approvers and admins, who answer for production.
@@ -37,7 +40,8 @@ Action = Literal[
     "audit.read",  # records: search, export
     "audit.verify",
     "audit.purge",
-    "keys.manage",
+    "keys.read",  # list keys (never the key itself) and who is who
+    "keys.manage",  # issue and revoke gateway keys
     "settings.reload",
 ]
 
@@ -51,8 +55,8 @@ GRANTS: Mapping[AdminRole, frozenset[Action]] = {
     "policy_author": _READ | {"policy.test", "policy.upload", "policy.activate"},
     "policy_approver": _READ
     | {"policy.test", "policy.approve", "policy.activate", "policy.rollback"},
-    "auditor": _READ | {"audit.stats", "audit.read", "audit.verify"},
-    "viewer": _READ | {"audit.stats"},
+    "auditor": _READ | {"audit.stats", "audit.read", "audit.verify", "keys.read"},
+    "viewer": _READ | {"audit.stats", "keys.read"},
 }
 
 _ACTION_KO: Mapping[Action, str] = {
@@ -66,7 +70,8 @@ _ACTION_KO: Mapping[Action, str] = {
     "audit.read": "감사 로그 조회·내보내기",
     "audit.verify": "감사 로그 무결성 검증",
     "audit.purge": "감사 로그 삭제",
-    "keys.manage": "API 키 관리",
+    "keys.read": "API 키·사용자 조회",
+    "keys.manage": "API 키 발급·폐기",
     "settings.reload": "설정 다시 읽기",
 }
 

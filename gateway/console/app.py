@@ -49,7 +49,13 @@ def build_console(
     sessions: Sessions | None = None,
 ) -> ASGIApp:
     """``sessions``: shared ones (Redis) for several workers or replicas; else this process's."""
-    from gateway.console import views_audit, views_crosstab, views_overview, views_policies
+    from gateway.console import (
+        views_audit,
+        views_crosstab,
+        views_keys,
+        views_overview,
+        views_policies,
+    )
 
     console = Console(
         settings,
@@ -110,6 +116,10 @@ def build_console(
         route("/console/policies/rollback", views_policies.rollback, post=True),
         route("/console/policies/v/{version}", views_policies.version),
         route("/console/policies/v/{version}/{action}", views_policies.act, post=True),
+        route("/console/keys", views_keys.keys),
+        route("/console/keys/create", views_keys.create, post=True),
+        route("/console/keys/{key_id}/revoke", views_keys.revoke, post=True),
+        route("/console/identities", views_keys.identities),
         Mount("/console/static", StaticFiles(directory=str(static)), name="static"),
     ]
     app = Starlette(routes=routes)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
+from gateway.console.i18n_pages import PAGE_TEXTS
+
 __all__ = ["LANG_COOKIE", "TEXTS", "Language", "negotiate", "translate"]
 
 Language = Literal["ko", "en"]
@@ -195,6 +197,7 @@ TEXTS: Mapping[str, tuple[str, str]] = {
         "4-eyes: 활성화하려면 작성자가 아닌 다른 사람의 승인이 필요합니다.",
     ),
     "confirm": ("Are you sure?", "계속하시겠습니까?"),
+    **PAGE_TEXTS,
 }
 
 

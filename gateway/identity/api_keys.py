@@ -216,6 +216,8 @@ class KeyStore:
         self._clock = clock
         self._stamp: tuple[int, int, int] | None = None
         self._by_digest: dict[str, KeyEntry] = {}
+        #: key id -> wall-clock time this process last accepted it (the console shows it)
+        self._last_used: dict[str, float] = {}
         self._checked = clock()
         if not path.exists():
             log.warning("key file %s does not exist yet; no gateway key is valid", path)
@@ -234,7 +236,14 @@ class KeyStore:
         if now - self._checked >= self._reload_seconds:
             self._checked = now  # before awaiting: one reload at a time
             await asyncio.to_thread(self._reload_if_changed)
-        return self._by_digest.get(key_digest(key))
+        entry = self._by_digest.get(key_digest(key))
+        if entry is not None and entry.revoked is None:
+            self._last_used[entry.id] = time.time()
+        return entry
+
+    def last_used(self, key_id: str) -> float | None:
+        """When this process last accepted the key (epoch seconds); None: not since start."""
+        return self._last_used.get(key_id)
 
     def _file_stamp(self) -> tuple[int, int, int] | None:
         try:

@@ -101,6 +101,8 @@ def console(tmp_path: Path) -> Iterator[ConsoleStack]:
         "admin.roles": ROLES,
         "console.local_admins": {BREAK_GLASS[0]: hash_password(BREAK_GLASS[1])},
         "audit.timezone": "UTC",
+        "identity.api_keys.file": str(tmp_path / "keys.jsonl"),
+        "identity.api_keys.reload_seconds": 0.05,
     }
     with rollout_stack(tmp_path, POLICY, settings=settings, environ=environ) as stack:
         seed(stack)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 
 import pytest
 
@@ -45,6 +46,22 @@ def test_a_store_finds_the_user_and_groups_of_a_key(tmp_path) -> None:
     assert lookup(store, bob).user == "bob"
     assert lookup(store, "hk_" + "x" * 43) is None
     assert lookup(store, alice[:-1]) is None
+
+
+def test_a_store_remembers_when_it_last_accepted_a_key(tmp_path) -> None:
+    key_file = KeyFile(tmp_path / "keys.jsonl")
+    alice, used = key_file.create("alice", [])
+    bob, unused = key_file.create("bob", [])
+    store = KeyStore(key_file.path)
+    assert store.last_used(used.id) is None
+    before = time.time()
+    lookup(store, alice)
+    assert before <= (store.last_used(used.id) or 0) <= time.time()
+    assert store.last_used(unused.id) is None
+    key_file.revoke(unused.id)
+    reloaded = KeyStore(key_file.path)
+    assert lookup(reloaded, bob).revoked is not None  # refused by the stage: not "used"
+    assert reloaded.last_used(unused.id) is None
 
 
 def test_new_and_revoked_keys_take_effect_after_the_reload_interval(tmp_path) -> None:
