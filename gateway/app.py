@@ -53,6 +53,7 @@ from gateway.providers.upload_reader import use_document_reader
 from gateway.responses import send_json
 from gateway.rollout import Rollout, build_rollout
 from gateway.rollout.redis_connect import RedisAccess, redis_access
+from gateway.rollout.replicas import ReplicaBeacon, ReplicaBoard
 from gateway.rollout.startup import starting_policy
 from gateway.routing import Route
 from gateway.settings import AttachmentSettings, Settings
@@ -96,6 +97,8 @@ class Gateway:
     reloader: SettingsReloader | None = None
     limits: Limits | None = None  # its counters are closed with the app
     console: ASGIApp | None = None  # /console/, when console.enabled
+    #: publishes this process's health for the console's overview (through Redis, if any)
+    beacon: ReplicaBeacon | None = None
     #: admin.listen: /admin/ and /console/ there, and not on this listener
     admin_listener: AdminListener | None = None
     #: closed at shutdown, after the listeners (clients of shared stores)
@@ -174,6 +177,8 @@ class Gateway:
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
                 await self.rollout.start()  # joins the shared policy before serving
+                if self.beacon is not None:
+                    self.beacon.start()
                 failure = await self._start_listeners()
                 if failure is not None:
                     await send({"type": "lifespan.startup.failed", "message": failure})
@@ -199,6 +204,8 @@ class Gateway:
                     await close()
                 if self.icap is not None:
                     await self.icap.stop()
+                if self.beacon is not None:
+                    await self.beacon.stop()
                 await self.rollout.stop()
                 if self.limits is not None:
                     await self.limits.aclose()
@@ -398,6 +405,8 @@ def build_app(
         limits=limits,
     )
     gateway.reloader = reloader
+    board = rollout.store if isinstance(rollout.store, ReplicaBoard) else None
+    gateway.beacon = ReplicaBeacon(board, lambda: gateway.readiness()[1])
     if settings.console.enabled:
         gateway.console = console_app(
             settings, gateway, admin_auth, journal, env, redis, local_admins
@@ -508,6 +517,7 @@ def console_app(
         tokens=tokens,
         journal=journal,
         health=lambda: gateway.readiness()[1],
+        replicas=gateway.beacon.report if gateway.beacon is not None else None,
         review_zone=settings.audit.timezone,
         oidc=oidc,
         sessions=sessions,

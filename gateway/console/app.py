@@ -47,8 +47,12 @@ def build_console(
     review_zone: str,
     oidc: OidcClient | None = None,
     sessions: Sessions | None = None,
+    replicas: Callable[[], Awaitable[dict[str, Any]]] | None = None,
 ) -> ASGIApp:
-    """``sessions``: shared ones (Redis) for several workers or replicas; else this process's."""
+    """``sessions``: shared ones (Redis) for several workers or replicas; else this process's.
+
+    ``replicas``: every replica's health (``ReplicaBeacon.report``) for the overview.
+    """
     from gateway.console import (
         views_audit,
         views_crosstab,
@@ -71,6 +75,7 @@ def build_console(
         review_zone,
         templates(),
         SignInThrottle(),
+        replicas,
     )
 
     def route(path: str, handler: Handler, *, post: bool = False, public: bool = False) -> Route:

@@ -81,4 +81,25 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
     "who.how": ("Signs in with", "로그인 방법"),
     "who.by_token": ("admin token", "관리자 토큰"),
     "who.by_password": ("break-glass password", "비상용 비밀번호"),
+    "replicas.title": ("Every replica", "모든 복제본"),
+    "replicas.replica": ("Replica (host:process)", "복제본 (호스트:프로세스)"),
+    "replicas.seen": ("Last report", "마지막 보고"),
+    "replicas.seconds_ago": ("s ago", "초 전"),
+    "replicas.started": ("Started", "시작"),
+    "replicas.alone": (
+        "Only the process that answered is shown: without Redis (rollout.redis_url) replicas "
+        "do not publish their health, so other processes, if any, cannot be seen from here.",
+        "응답한 프로세스만 표시합니다. Redis(rollout.redis_url)가 없으면 복제본이 상태를 "
+        "공유하지 않으므로, 다른 프로세스가 있더라도 여기서는 볼 수 없습니다.",
+    ),
+    "replicas.unreadable": (
+        "The other replicas' reports could not be read",
+        "다른 복제본의 보고를 읽을 수 없습니다",
+    ),
+    "replicas.mixed": (
+        "The replicas do not all serve the same policy version (a rollout in progress, or "
+        "one replica cannot reach the store).",
+        "복제본들이 같은 정책 버전을 쓰고 있지 않습니다 (배포 진행 중이거나 저장소에 "
+        "연결하지 못하는 복제본이 있습니다).",
+    ),
 }

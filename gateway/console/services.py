@@ -6,7 +6,7 @@ records; everything else a person does is recorded by the admin API it calls.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +41,8 @@ class Console:
     review_zone: str
     env: Environment
     throttle: SignInThrottle
+    #: every replica's health as published through Redis (``ReplicaBeacon.report``)
+    replicas: Callable[[], Awaitable[dict[str, Any]]] | None = None
 
     async def page(self, request: Request) -> Page:
         return await Page.build(request, self.env, self.settings, self.sessions, self.review_zone)

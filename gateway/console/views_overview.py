@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from gateway.console.views_health import replica_report
 from gateway.console.web import Page
 
 if TYPE_CHECKING:
@@ -87,6 +88,7 @@ async def overview(console: Console, page: Page, _form: FormData | None) -> Resp
         bars=bars,
         problem=problem,
         health=dict(console.health()),
+        replicas=await replica_report(console),
     )
 
 

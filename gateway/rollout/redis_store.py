@@ -8,8 +8,9 @@ Keys, all under the configured prefix (default ``haetae:policy:``)::
     {prefix}file-version  string signed: the last policy-file version a replica rolled out
     {prefix}approvals:<v> hash   approver name → signed Approval of version <v> (four eyes)
     {prefix}activated     pub/sub channel: the new active hash, on every change
+    {prefix}replica:<id>  string a replica's health (JSON, expires): the console shows it
 
-Redis is storage and transport, never authority: each value is sealed with
+Redis is storage and transport, never authority: each policy value is sealed with
 the rollout signing key (``signing.py``) and opened before use. A value that
 does not verify is refused (``UntrustedState``), recorded in ``Rejections``
 and never acted on. The pub/sub message is only a doorbell: a replica that
@@ -278,6 +279,36 @@ class RedisPolicyStore:
         return found
 
     # -- push, lifecycle ---------------------------------------------------
+
+    # -- replicas (reported, not signed: shown on the console, never acted on) ---------
+
+    async def publish_replica(self, replica: str, status: bytes, ttl: float) -> None:
+        """This replica's health under ``{prefix}replica:{replica}``, gone after ``ttl``."""
+        name = f"{self._prefix}replica:{replica}"
+        await self._call(lambda: self._redis.set(name, status, px=int(ttl * 1000)))
+
+    async def forget_replica(self, replica: str) -> None:
+        """A replica that stops cleanly leaves the list at once."""
+        await self._call(lambda: self._redis.delete(f"{self._prefix}replica:{replica}"))
+
+    async def replicas(self, limit: int = 200) -> list[dict[str, Any]]:
+        """What the replicas last published (at most ``limit``; bad values skipped)."""
+
+        async def read() -> list[Any]:
+            names = []
+            async for name in self._redis.scan_iter(match=f"{self._prefix}replica:*", count=500):
+                names.append(name)
+                if len(names) >= limit:
+                    break
+            return list(await self._redis.mget(names)) if names else []
+
+        found = []
+        for raw in await self._call(read):
+            with contextlib.suppress(orjson.JSONDecodeError, TypeError):
+                value = orjson.loads(raw) if raw is not None else None
+                if isinstance(value, dict):
+                    found.append(value)
+        return found
 
     async def wait_for_change(self, timeout: float) -> None:  # noqa: ASYNC109
         """Wait for an activation message; raises StoreUnavailable if the link is down."""
