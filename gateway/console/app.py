@@ -55,6 +55,7 @@ def build_console(
     """
     from gateway.console import (
         views_audit,
+        views_charts,
         views_crosstab,
         views_keys,
         views_overview,
@@ -115,6 +116,7 @@ def build_console(
         route("/console/audit", views_audit.search),
         route("/console/audit/export", views_audit.export),
         route("/console/audit/crosstab", views_crosstab.crosstab),
+        route("/console/audit/charts", views_charts.charts),
         route("/console/audit/verify", views_audit.verify, post=True),
         route("/console/policies", views_policies.overview),
         route("/console/policies/check", views_policies.check, post=True),

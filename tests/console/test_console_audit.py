@@ -123,6 +123,7 @@ def test_no_page_or_export_shows_a_raw_value(console: ConsoleStack) -> None:
             root.get("/console/policies"),
             root.get("/console/keys"),
             root.get("/console/identities"),
+            root.get("/console/audit/charts", params={"start": ""}),
             *(root.get(f"/console/policies/v/{v}") for v in versions),
             root.post("/console/audit/verify", data={"csrf": csrf_of(listing)}),
         ]
