@@ -18,6 +18,7 @@ from gateway.admin import AdminAuth, build_admin_app, load_admin_tokens
 from gateway.admin.audit import audit_router
 from gateway.admin.audit_review import audit_review_router
 from gateway.admin.auth import log_admin_roles
+from gateway.admin.evidence import evidence_router
 from gateway.admin.journal import AdminJournal
 from gateway.admin.keys import keys_router
 from gateway.admin.policies import policies_router
@@ -375,6 +376,7 @@ def build_app(
             review,
             settings_router(reloader),
             usage_router(audit, zone),
+            evidence_router(audit, zone, settings.audit.evidence_public_key_file is not None),
             keys_router(
                 settings.identity, identify.keys, admin_auth, settings.console, local_admins
             ),

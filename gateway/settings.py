@@ -537,7 +537,9 @@ class SiemSettings(_Strict):
 
 
 #: what an admin token (later a console user) may do; the table is gateway/admin/roles.py
-AdminRole = Literal["admin", "policy_author", "policy_approver", "auditor", "viewer"]
+AdminRole = Literal[
+    "admin", "policy_author", "policy_approver", "auditor", "viewer", "incident_responder"
+]
 
 
 class AdminSettings(_Strict):

@@ -12,6 +12,12 @@ in English and Korean and recorded in the audit chain like any admin action.
 | ``policy_approver`` | read policies; validate and dry-run; approve; activate; roll back |
 | ``auditor`` | read policies; search, count, export and verify the audit log; list keys |
 | ``viewer`` | read policies; counts of the audit log (no records); list keys |
+| ``incident_responder`` | read policies; search and count the audit log; fetch sealed evidence |
+
+Sealed evidence (``evidence.read``) is the incident responder's alone, not even
+an admin's: whoever runs the gateway is not whoever may read what people sent.
+The responder fetches the sealed items; they are opened with a private key the
+gateway never sees (in the browser, or ``haetae audit evidence``).
 
 Gateway keys are issued and revoked by admins only (``keys.manage``); the list
 of keys and of who is who (``keys.read``) never shows a key, only its id.
@@ -40,6 +46,7 @@ Action = Literal[
     "audit.read",  # records: search, export
     "audit.verify",
     "audit.purge",
+    "evidence.read",  # sealed evidence of records (ciphertext; opened outside the server)
     "keys.read",  # list keys (never the key itself) and who is who
     "keys.manage",  # issue and revoke gateway keys
     "settings.reload",
@@ -51,12 +58,13 @@ ROLES: tuple[AdminRole, ...] = get_args(AdminRole)
 _READ: frozenset[Action] = frozenset({"policy.read"})
 
 GRANTS: Mapping[AdminRole, frozenset[Action]] = {
-    "admin": frozenset(ACTIONS),
+    "admin": frozenset(ACTIONS) - {"evidence.read"},
     "policy_author": _READ | {"policy.test", "policy.upload", "policy.activate"},
     "policy_approver": _READ
     | {"policy.test", "policy.approve", "policy.activate", "policy.rollback"},
     "auditor": _READ | {"audit.stats", "audit.read", "audit.verify", "keys.read"},
     "viewer": _READ | {"audit.stats", "keys.read"},
+    "incident_responder": _READ | {"audit.stats", "audit.read", "evidence.read"},
 }
 
 _ACTION_KO: Mapping[Action, str] = {
@@ -70,6 +78,7 @@ _ACTION_KO: Mapping[Action, str] = {
     "audit.read": "감사 로그 조회·내보내기",
     "audit.verify": "감사 로그 무결성 검증",
     "audit.purge": "감사 로그 삭제",
+    "evidence.read": "봉인된 증거 조회",
     "keys.read": "API 키·사용자 조회",
     "keys.manage": "API 키 발급·폐기",
     "settings.reload": "설정 다시 읽기",

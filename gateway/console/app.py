@@ -57,6 +57,7 @@ def build_console(
         views_audit,
         views_charts,
         views_crosstab,
+        views_evidence,
         views_keys,
         views_overview,
         views_policies,
@@ -127,6 +128,7 @@ def build_console(
         route("/console/keys/create", views_keys.create, post=True),
         route("/console/keys/{key_id}/revoke", views_keys.revoke, post=True),
         route("/console/identities", views_keys.identities),
+        route("/console/evidence", views_evidence.evidence),
         Mount("/console/static", StaticFiles(directory=str(static)), name="static"),
     ]
     app = Starlette(routes=routes)

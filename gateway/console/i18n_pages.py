@@ -95,6 +95,53 @@ PAGE_TEXTS: Mapping[str, tuple[str, str]] = {
     "charts.time_desc": ("Stacked columns of decisions from", "결정별 누적 막대, 기간"),
     "charts.most": ("largest column", "최대 막대"),
     "charts.bars_desc": ("Bars, largest first; the largest is", "큰 순서의 막대, 가장 큰 항목"),
+    "nav.evidence": ("Evidence", "증거"),
+    "evidence.title": ("Sealed evidence", "봉인된 증거"),
+    "evidence.intro": (
+        "The matched values of records, sealed to the incident responders' public key. "
+        "The gateway cannot open them; you open them here with the private key, in this "
+        "browser.",
+        "기록의 탐지 값이 사고 대응 담당자의 공개키로 봉인되어 있습니다. 게이트웨이는 "
+        "열 수 없으며, 이 브라우저에서 개인키로 엽니다.",
+    ),
+    "evidence.off": (
+        "Sealed evidence is off on this gateway (audit.evidence_public_key_file): only older "
+        "records may carry some.",
+        "이 게이트웨이는 증거 봉인이 꺼져 있습니다 (audit.evidence_public_key_file). "
+        "이전 기록에만 있을 수 있습니다.",
+    ),
+    "evidence.open_h": ("Open with your private key", "개인키로 열기"),
+    "evidence.key_stays": (
+        "The key stays in this browser: it is in no form, is never sent, and is forgotten "
+        "when you leave the page.",
+        "개인키는 이 브라우저에만 머뭅니다. 어떤 양식에도 들어가지 않고 전송되지 않으며, "
+        "페이지를 떠나면 잊힙니다.",
+    ),
+    "evidence.key": ("Private key (X25519, PEM)", "개인키 (X25519, PEM)"),
+    "evidence.key_file": ("or the key file", "또는 키 파일"),
+    "evidence.open": ("Open the evidence on this page", "이 페이지의 증거 열기"),
+    "evidence.forget": ("Forget the key and the values", "키와 값 지우기"),
+    "evidence.opened": ("Opened / failed", "열림 / 실패"),
+    "evidence.failed": ("Cannot open", "열 수 없음"),
+    "evidence.unsupported": (
+        "This browser has no WebCrypto X25519: use the offline command below.",
+        "이 브라우저는 WebCrypto X25519 를 지원하지 않습니다. 아래 오프라인 명령을 쓰세요.",
+    ),
+    "evidence.noscript": (
+        "Opening in the browser needs JavaScript; the offline command below works without.",
+        "브라우저에서 열려면 JavaScript 가 필요합니다. 아래 오프라인 명령은 필요 없습니다.",
+    ),
+    "evidence.items": ("Records with sealed evidence", "봉인된 증거가 있는 기록"),
+    "evidence.searched": ("records searched", "건 검색"),
+    "evidence.found": ("Found", "탐지"),
+    "evidence.values": ("Values", "값"),
+    "evidence.still_sealed": ("sealed", "봉인됨"),
+    "evidence.sealed_text": ("Sealed text", "봉인된 원문"),
+    "evidence.offline": ("Offline", "오프라인"),
+    "evidence.offline_text": (
+        "Or open them on a machine that holds the key, from the audit store:",
+        "또는 개인키가 있는 컴퓨터에서 감사 저장소로부터 직접 엽니다:",
+    ),
     "replicas.title": ("Every replica", "모든 복제본"),
     "replicas.replica": ("Replica (host:process)", "복제본 (호스트:프로세스)"),
     "replicas.seen": ("Last report", "마지막 보고"),

@@ -35,7 +35,7 @@ __all__ = ["ROLE_POWER", "OidcClient", "OidcError", "Transaction", "role_for_gro
 
 #: most powerful first: a user in several mapped groups gets the first that applies
 ROLE_POWER: tuple[AdminRole, ...] = (
-    "admin", "policy_approver", "policy_author", "auditor", "viewer",
+    "admin", "incident_responder", "policy_approver", "policy_author", "auditor", "viewer",
 )  # fmt: skip
 _TRANSACTION_SECONDS = 600.0
 _MAX_TRANSACTIONS = 1000

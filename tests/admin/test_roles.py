@@ -31,7 +31,8 @@ def test_a_tokens_role(name: str, roles: dict, default: str, expected: str) -> N
 
 
 def test_the_grant_table() -> None:
-    assert GRANTS["admin"] == frozenset(ACTIONS)
+    assert GRANTS["admin"] == frozenset(ACTIONS) - {"evidence.read"}  # the responder's alone
+    assert {r for r in ROLES if "evidence.read" in GRANTS[r]} == {"incident_responder"}
     assert set(GRANTS) == set(ROLES)
     changes = {"policy.upload", "policy.approve", "policy.activate", "policy.rollback",
                "audit.purge", "keys.manage", "settings.reload"}  # fmt: skip

@@ -11,6 +11,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
 
 from gateway.console.passwords import hash_password
 from tests.support.polling import wait_for
@@ -24,6 +31,7 @@ TOKENS = {
     "bob": "bob-approver-token-00001",
     "audrey": "auditor-token-0000000001",
     "vic": "viewer-token-00000000001",
+    "ines": "responder-token-000000001",
 }
 ROLES = {
     "root": "admin",
@@ -31,6 +39,7 @@ ROLES = {
     "bob": "policy_approver",
     "audrey": "auditor",
     "vic": "viewer",
+    "ines": "incident_responder",
 }
 BREAK_GLASS = ("ops", "correct horse battery staple 7")
 #: STRICT plus a rule for cloud keys: each seeded value is found, and blocked or redacted
@@ -50,6 +59,8 @@ _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 @dataclass
 class ConsoleStack:
     stack: GatewayStack
+    #: the incident responders' private key (PEM) for the evidence the gateway seals
+    evidence_key: str
 
     def url(self, path: str = "") -> str:
         return self.stack.url(path)
@@ -95,6 +106,11 @@ def seed(stack: GatewayStack) -> None:
 
 @pytest.fixture
 def console(tmp_path: Path) -> Iterator[ConsoleStack]:
+    responders = X25519PrivateKey.generate()
+    (tmp_path / "evidence.pub").write_bytes(
+        responders.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    )
+    private_pem = responders.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
     environ = {"HAETAE_ADMIN_TOKEN": ",".join(f"{n}:{t}" for n, t in TOKENS.items())}
     settings = {
         "admin.four_eyes": True,
@@ -103,8 +119,9 @@ def console(tmp_path: Path) -> Iterator[ConsoleStack]:
         "audit.timezone": "UTC",
         "identity.api_keys.file": str(tmp_path / "keys.jsonl"),
         "identity.api_keys.reload_seconds": 0.05,
+        "audit.evidence_public_key_file": str(tmp_path / "evidence.pub"),
     }
     with rollout_stack(tmp_path, POLICY, settings=settings, environ=environ) as stack:
         seed(stack)
         wait_for(lambda: len(stack.audit_tail(10)) >= 4, 10, message="seeded records")
-        yield ConsoleStack(stack)
+        yield ConsoleStack(stack, private_pem.decode())

@@ -127,6 +127,8 @@ def test_no_page_or_export_shows_a_raw_value(console: ConsoleStack) -> None:
             *(root.get(f"/console/policies/v/{v}") for v in versions),
             root.post("/console/audit/verify", data={"csrf": csrf_of(listing)}),
         ]
+    with console.signed_in("ines") as ines:  # sealed evidence: the responder's page alone
+        pages.append(ines.get("/console/evidence", params={"limit": "200"}))
     assert all(p.status_code == 200 for p in pages), [p.status_code for p in pages]
     seen = "\n".join(p.content.decode("utf-8-sig") for p in pages)
     assert "EMAIL_ADDRESS" in seen and "KR_RRN" in seen and "SECRET_" in seen

@@ -6,6 +6,7 @@ script error on the way."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from gateway.dev.testing import ServerThread
 from tests.console.conftest import TOKENS, ConsoleStack
 from tests.console.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
 from tests.support.rollout import rollout_stack
+from tests.support.values import EMAIL
 
 pytestmark = pytest.mark.slow
 
@@ -222,5 +224,73 @@ def test_a_policy_change_from_error_to_activation(chromium: Any, console: Consol
     shot(audit, "crosstab")
 
     for watched in (author, approver, auditor):
+        assert watched.violations() == [] and watched.errors == []
+        watched.context.close()
+
+
+def test_a_responder_opens_evidence_in_the_browser_and_the_key_stays_there(
+    chromium: Any, console: ConsoleStack
+) -> None:
+    """WebCrypto (X25519, HKDF, AES-GCM) in Chromium opens what the gateway sealed; no
+    request the page makes carries the private key."""
+    watched = Watched(chromium, console.url(""), locale="en-US")
+    sent: list[str] = []
+    watched.page.on("request", lambda r: sent.append(f"{r.url} {r.post_data or ''}"))
+    page = watched.sign_in("ines")
+    page.get_by_role("link", name="Evidence").click()
+    page.wait_for_url("**/console/evidence")
+    assert page.locator("tr.sealed").count() == 4
+    page.get_by_label("Private key (X25519, PEM)").fill(console.evidence_key)
+    page.get_by_role("button", name="Open the evidence on this page").click()
+    page.get_by_role("status").filter(has_text="Opened / failed: 4 / 0").wait_for()
+    opened = " ".join(page.locator("ul.opened-values").all_inner_texts())
+    assert EMAIL in opened and "KR_RRN @ messages[0].content" in opened
+    shot(page, "evidence")
+    assert not any("PRIVATE KEY" in line or "MC4CAQAw" in line for line in sent)
+    assert page.get_by_label("Private key (X25519, PEM)").input_value() == ""  # read once
+    page.get_by_role("button", name="Forget the key and the values").click()
+    assert page.locator("ul.opened-values").count() == 0
+    # a wrong key opens nothing and says so
+    page.get_by_label("Private key (X25519, PEM)").fill("-----BEGIN PRIVATE KEY-----\nAAAA\n")
+    page.get_by_role("button", name="Open the evidence on this page").click()
+    page.get_by_role("status").filter(has_text="Cannot open").wait_for()
+    assert watched.violations() == [] and watched.errors == []
+    watched.context.close()
+
+
+def test_keys_identity_and_charts_pages_by_keyboard(chromium: Any, console: ConsoleStack) -> None:
+    """An admin issues a key with the keyboard alone, sees it once, and revokes it after a
+    confirmation; an auditor's charts and who-is-who pages render with no script error."""
+    admin = Watched(chromium, console.url(""), locale="en-US")
+    page = admin.sign_in("root")
+    page.get_by_role("link", name="Keys").click()
+    page.wait_for_url("**/console/keys")
+    page.get_by_label("User").fill("kim.dev")
+    page.get_by_label("Groups").fill("dev, platform")
+    page.get_by_label("Note").fill("laptop")
+    page.get_by_label("Note").press("Enter")  # submits the form: no mouse needed
+    page.get_by_text("Copy it now").wait_for()
+    issued = page.get_by_label("The key (kim.dev)").input_value()
+    assert issued.startswith("hk_")
+    shot(page, "keys")
+    page.goto("/console/keys")
+    assert issued not in page.content()  # shown once: not on the next visit
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name=re.compile(r"^Revoke k_")).first.click()
+    page.get_by_text("Revoked: the gateway refuses the key").wait_for()
+    page.get_by_role("link", name="Who is who").click()
+    page.wait_for_url("**/console/identities")
+    assert "kim.dev" in page.locator("main").inner_text()
+    shot(page, "identities")
+
+    auditor = Watched(chromium, console.url(""), locale="en-US")
+    charts = auditor.sign_in("audrey")
+    charts.get_by_role("link", name="Charts").click()
+    charts.wait_for_url("**/console/audit/charts")
+    assert charts.get_by_role("img", name="Decisions over time").is_visible()
+    charts.get_by_text("The numbers as a table").first.click()
+    assert charts.locator("details[open] table").first.is_visible()
+    shot(charts, "charts")
+    for watched in (admin, auditor):
         assert watched.violations() == [] and watched.errors == []
         watched.context.close()
