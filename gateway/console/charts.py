@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 __all__ = ["DECISIONS", "BarChart", "ColumnChart", "Shape", "bars_by_key", "columns_over_time"]
 
 #: the order of a stack and of the table's columns (policy actions, then error)
 DECISIONS = ("allow", "warn", "redact", "pseudonymize", "mask", "hash", "block", "error")
 _LABEL_EVERY_MAX = 8  # at most this many time labels under the columns
+_MAX_COLUMNS = 24 * 62  # beyond this, buckets are drawn as they come (no empty ones added)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +77,10 @@ def columns_over_time(
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     for when, kind, n in buckets:
         counts[when][kind] = counts[when].get(kind, 0) + n
-    times = sorted(counts)
+    times = _filled(sorted(counts))
     kinds = sorted({k for by_kind in counts.values() for k in by_kind}, key=_kind_order)
-    chart = ColumnChart(width, height, times=times, kinds=kinds, counts=dict(counts))
+    chart = ColumnChart(width, height, times=times, kinds=kinds,
+                        counts={when: counts.get(when, {}) for when in times})  # fmt: skip
     plot = height - 24  # room for the time labels
     chart.most = max((sum(c.values()) for c in counts.values()), default=0)
     if not times or chart.most == 0:
@@ -99,6 +102,26 @@ def columns_over_time(
         if index % every == 0:
             chart.ticks.append((round(x + column / 2, 1), when))
     return chart
+
+
+def _filled(times: list[str]) -> list[str]:
+    """Every day (``YYYY-MM-DD``) or hour (``YYYY-MM-DDTHH:MM``) from the first to the last,
+    so an empty one shows as a gap rather than vanishing; other labels as they are."""
+    if len(times) < 2 or len({len(t) for t in times}) != 1 or len(times[0]) not in (10, 16):
+        return times
+    step = timedelta(days=1) if len(times[0]) == 10 else timedelta(hours=1)
+    try:
+        first, last = datetime.fromisoformat(times[0]), datetime.fromisoformat(times[-1])
+    except ValueError:
+        return times
+    if (last - first) / step > _MAX_COLUMNS:
+        return times
+    shape = "%Y-%m-%d" if len(times[0]) == 10 else "%Y-%m-%dT%H:%M"
+    every = []
+    while first <= last:
+        every.append(first.strftime(shape))
+        first += step
+    return sorted(set(every) | set(times))
 
 
 def bars_by_key(

@@ -26,6 +26,23 @@ def test_columns_stack_decisions_per_time_in_a_fixed_order() -> None:
     assert columns_over_time([]).bars == []
 
 
+@pytest.mark.parametrize(
+    ("times", "drawn"),
+    [
+        (["2026-12-01", "2026-12-03"], ["2026-12-01", "2026-12-02", "2026-12-03"]),
+        (["2026-12-01T22:00", "2026-12-02T01:00"],
+         ["2026-12-01T22:00", "2026-12-01T23:00", "2026-12-02T00:00", "2026-12-02T01:00"]),
+        (["2026-12-01"], ["2026-12-01"]),
+        (["a", "c"], ["a", "c"]),  # not times: as they are
+    ],
+)  # fmt: skip
+def test_an_empty_day_or_hour_is_a_gap_not_missing(times: list[str], drawn: list[str]) -> None:
+    chart = columns_over_time((t, "allow", 1) for t in times)
+    assert chart.times == drawn
+    assert all(chart.counts[t] == {} for t in set(drawn) - set(times))  # zero in the table
+    assert len(chart.bars) == len(times)
+
+
 def test_many_columns_get_at_most_eight_time_labels() -> None:
     chart = columns_over_time((f"2026-12-01T{h:02d}", "allow", h + 1) for h in range(24))
     assert len(chart.bars) == 24 and 1 < len(chart.ticks) <= 8
