@@ -8,7 +8,7 @@ Keys, all under the configured prefix (default ``haetae:policy:``)::
     {prefix}file-version  string signed: the last policy-file version a replica rolled out
     {prefix}approvals:<v> hash   approver name → signed Approval of version <v> (four eyes)
     {prefix}activated     pub/sub channel: the new active hash, on every change
-    {prefix}replica:<id>  string a replica's health (JSON, expires): the console shows it
+    {prefix}replicas      hash   replica id → its health (JSON, with a deadline) for the console
 
 Redis is storage and transport, never authority: each policy value is sealed with
 the rollout signing key (``signing.py``) and opened before use. A value that
@@ -85,6 +85,7 @@ class RedisPolicyStore:
         )
         self._prefix = prefix
         self._channel = f"{prefix}activated"
+        self._replicas = f"{prefix}replicas"
         self._pubsub: Any = None
         self._keys = keys
         self.rejections = rejections if rejections is not None else Rejections()
@@ -281,34 +282,36 @@ class RedisPolicyStore:
     # -- push, lifecycle ---------------------------------------------------
 
     # -- replicas (reported, not signed: shown on the console, never acted on) ---------
+    # One hash, not a key per replica: reading it costs the replicas, not a SCAN of the
+    # whole keyspace (sessions, caches and counters share this Redis). Hash fields do not
+    # expire, so each value carries its deadline and a reader drops the ones past it.
 
     async def publish_replica(self, replica: str, status: bytes, ttl: float) -> None:
-        """This replica's health under ``{prefix}replica:{replica}``, gone after ``ttl``."""
-        name = f"{self._prefix}replica:{replica}"
-        await self._call(lambda: self._redis.set(name, status, px=int(ttl * 1000)))
+        """This replica's health in ``{prefix}replicas``, ignored after ``ttl`` seconds."""
+        value = orjson.dumps({"until": time.time() + ttl, "status": orjson.Fragment(status)})
+        await self._call(lambda: self._redis.hset(self._replicas, replica, value))
 
     async def forget_replica(self, replica: str) -> None:
         """A replica that stops cleanly leaves the list at once."""
-        await self._call(lambda: self._redis.delete(f"{self._prefix}replica:{replica}"))
+        await self._call(lambda: self._redis.hdel(self._replicas, replica))
 
     async def replicas(self, limit: int = 200) -> list[dict[str, Any]]:
-        """What the replicas last published (at most ``limit``; bad values skipped)."""
-
-        async def read() -> list[Any]:
-            names = []
-            async for name in self._redis.scan_iter(match=f"{self._prefix}replica:*", count=500):
-                names.append(name)
-                if len(names) >= limit:
-                    break
-            return list(await self._redis.mget(names)) if names else []
-
-        found = []
-        for raw in await self._call(read):
-            with contextlib.suppress(orjson.JSONDecodeError, TypeError):
-                value = orjson.loads(raw) if raw is not None else None
-                if isinstance(value, dict):
-                    found.append(value)
-        return found
+        """What the live replicas last published (at most ``limit``); stale ones removed."""
+        entries: dict[Any, Any] = await self._call(lambda: self._redis.hgetall(self._replicas))
+        now, found, stale = time.time(), [], []
+        for field_name, raw in entries.items():
+            try:
+                value = orjson.loads(raw)
+                live = value["until"] >= now and isinstance(value["status"], dict)
+            except (orjson.JSONDecodeError, KeyError, TypeError):
+                live = False
+            if live:
+                found.append(value["status"])
+            else:
+                stale.append(field_name)
+        if stale:
+            await self._call(lambda: self._redis.hdel(self._replicas, *stale))
+        return found[:limit]
 
     async def wait_for_change(self, timeout: float) -> None:  # noqa: ASYNC109
         """Wait for an activation message; raises StoreUnavailable if the link is down."""

@@ -1,14 +1,14 @@
 """Every replica's health, published through the shared store for the console's overview.
 
 Each gateway process (each worker of each replica) writes what its ``/readyz``
-says, with its host, process id, Haetae version and time, under
-``{prefix}replica:<host>:<pid>-<random>`` every ``interval`` seconds, expiring after
-three intervals: a replica that stops cleanly removes its entry, one that dies
-(or loses Redis) drops off the list on its own. What is published is what the
-replica reports about itself; it is not signed, and nothing acts on it but the
-overview, which says so. Without Redis
-there is nothing to publish to: the overview shows the process that answers,
-and says that others, if any, cannot be seen.
+says, with its host, process id, Haetae version and time, as the field
+``<host>:<pid>-<random>`` of ``{prefix}replicas`` every ``interval`` seconds,
+with a deadline three intervals on. A replica that stops cleanly removes its
+entry; one that dies (or loses Redis) is dropped by the next reader after its
+deadline. What is published is what the replica reports about itself; it is
+not signed, and nothing acts on it but the overview, which says so. Without
+Redis there is nothing to publish to: the overview shows the process that
+answers, and says that others, if any, cannot be seen.
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ def test_the_overview_lists_every_replica_through_redis(
             assert re.search(r"<td>\d+ 초 전</td>", row)  # a Korean page by default
         assert "응답한 프로세스만" not in overview  # not alone: no such caveat
     with redis.Redis.from_url(redis_url) as client:  # stopped cleanly: both entries gone
-        assert list(client.scan_iter(match=f"{key_prefix}replica:*")) == []
+        assert client.hgetall(f"{key_prefix}replicas") == {}
 
 
 def test_without_redis_the_overview_says_only_this_process_is_seen(
