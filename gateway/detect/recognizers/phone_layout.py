@@ -3,9 +3,8 @@
 A phone number is written in its plan's own groups (``020 7946 0958``, ``(212) 555-0199``,
 ``03-1234-5678``, ``138 0013 8000``); an order number, an amount or a barcode that happens
 to be a valid number almost never is. ``cuts`` reads where the separators fall, and
-``format_cuts`` asks libphonenumber where its national and international formats put them,
-both counted in digits of the national significant number (after the country code and
-the trunk prefix), so that ``0044 20 7946 0958`` and ``020 7946 0958`` compare alike.
+``national_layout`` asks libphonenumber where its national format puts them, counted in
+digits of the national significant number (after the trunk prefix).
 
 International access codes (``00``, Korea's carrier codes ``001``/``002``/``005``/``006``/
 ``008``/``00700``…, ``011`` from North America, ``010`` from Japan) are libphonenumber's
@@ -21,7 +20,7 @@ from collections.abc import Sequence
 import phonenumbers
 from phonenumbers import PhoneNumberFormat
 
-__all__ = ["DialPrefixes", "cuts", "fits", "format_cuts", "national_layout"]
+__all__ = ["DialPrefixes", "cuts", "national_layout"]
 
 
 def cuts(raw: str) -> tuple[str, frozenset[int]]:
@@ -39,40 +38,15 @@ def cuts(raw: str) -> tuple[str, frozenset[int]]:
     return "".join(digits), frozenset(at - {len(digits)})
 
 
-def format_cuts(number: phonenumbers.PhoneNumber) -> tuple[frozenset[int], ...]:
-    """Where the plan's international and national formats cut the significant number."""
-    found = (
-        _layout(number, PhoneNumberFormat.INTERNATIONAL),
-        _layout(number, PhoneNumberFormat.NATIONAL),
-    )
-    return tuple(at for _, at in filter(None, found))
-
-
 def national_layout(number: phonenumbers.PhoneNumber) -> tuple[int, frozenset[int]] | None:
     """Digits the national format writes before the significant number (the trunk
     prefix), and where it cuts the significant number."""
-    return _layout(number, PhoneNumberFormat.NATIONAL)
-
-
-def _layout(number: phonenumbers.PhoneNumber, style: int) -> tuple[int, frozenset[int]] | None:
     nsn = phonenumbers.national_significant_number(number)
-    digits, at = cuts(phonenumbers.format_number(number, style))
+    digits, at = cuts(phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL))
     if not digits.endswith(nsn):
         return None
-    lead = len(digits) - len(nsn)  # country code, or trunk prefix
+    lead = len(digits) - len(nsn)
     return lead, frozenset(c - lead for c in at if c > lead)
-
-
-def fits(written: frozenset[int], formats: Sequence[frozenset[int]], exact: bool) -> bool:
-    """Whether the written cuts are a format's (``exact``) or some of them (merged groups).
-
-    Closed up (no cut) never fits: a bare digit run is more often an id than a phone.
-    """
-    if not written:
-        return False
-    if exact:
-        return written in formats
-    return any(written <= expected for expected in formats)
 
 
 class DialPrefixes:

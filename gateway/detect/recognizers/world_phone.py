@@ -8,8 +8,9 @@ prompt are dates, amounts, ids and versions. The rules, in order of evidence:
   not yet allocated (``+44 7700 900123``, the UK's drama range) 0.3.
 - **Dialled abroad** (``00 44 20 7946 0958``, ``0044 20 7946 0958``, ``001-212-555-0123``,
   ``00700 44 …``, ``011 44 …``): an international access code of ``00`` or of a configured
-  region (``phone_layout.DialPrefixes``), then a valid number. Written in its plan's groups
-  (or some of them merged) it scores 0.5; otherwise ``00`` scores 0.4 (``00`` also starts
+  region (``phone_layout.DialPrefixes``), then a country code and a valid number. Written
+  in groups (no separator inside the access or country code, at least one after them) it
+  scores 0.5; closed up or only possible, ``00`` scores 0.4 or 0.3 (``00`` also starts
   ids) and the other codes nothing.
 - **National form in its plan's own groups** (``(212) 555-0199``, ``020 7946 0958``,
   ``03-1234-5678``, ``138 0013 8000``): at least two separators, falling exactly where
@@ -46,8 +47,6 @@ from gateway.detect.recognizers.base import SpanSet
 from gateway.detect.recognizers.phone_layout import (
     DialPrefixes,
     cuts,
-    fits,
-    format_cuts,
     national_layout,
 )
 
@@ -279,10 +278,13 @@ class WorldPhoneFinder:
             nsn = phonenumbers.national_significant_number(number)
             if nsn_at + len(nsn) != len(digits) or any(code_at < c < nsn_at for c in at):
                 continue  # a trunk "0" after the country code, or a cut inside it
-            written = frozenset(c - nsn_at for c in at if c > nsn_at)
             region = _region(number)
-            grouped = kind and fits(written, format_cuts(number), exact=False)
-            if grouped and not self._other_number(text, start, end):
+            # Written in groups (the country code set apart, or the number itself cut):
+            # countries group their numbers too variously (Spain's 91 123 45 67 and 911
+            # 23 45 67) to ask for one format; the access and country codes are the
+            # evidence, provided no separator falls inside either.
+            grouped = any(c >= nsn_at for c in at)
+            if kind and grouped and not self._other_number(text, start, end):
                 return PhoneCandidate(start, end, 0.5, region)
             if weak is None and code_at == 2:  # plain "00", as it always was read
                 weak = PhoneCandidate(start, end, 0.4 if kind else 0.3, region)
@@ -326,7 +328,7 @@ class WorldPhoneFinder:
             lead, expected = layout
             if len(digits) - len(nsn) != lead or any(0 < c < lead for c in at):
                 continue
-            if fits(frozenset(c - lead for c in at if c > lead), (expected,), exact=True):
+            if at and frozenset(c - lead for c in at if c > lead) == expected:
                 return PhoneCandidate(start, end, 0.5, region)
         return None
 
