@@ -98,7 +98,8 @@ PHONE_WORDS: tuple[str, ...] = (
 )
 
 #: Words that say a digit run nearby is another kind of number: a national form in its
-#: plan's groups is then not reported without a phone word.
+#: plan's groups is then not reported without a phone word. Latin words count as whole
+#: words (``ean`` is not the end of ``Korean``), Korean ones anywhere (particles glue on).
 OTHER_NUMBER_WORDS: tuple[str, ...] = (
     "주문",
     "송장",
@@ -128,10 +129,18 @@ OTHER_NUMBER_WORDS: tuple[str, ...] = (
     "upc",
     "barcode",
     "ticket",
+    "case",
     "latitude",
     "longitude",
     "coordinates",
     "version",
+    "build",
+)
+_OTHER_NUMBER = re.compile(
+    "|".join(
+        word if not word.isascii() else rf"(?<![a-z]){re.escape(word)}s?(?![a-z])"
+        for word in OTHER_NUMBER_WORDS
+    )
 )
 
 # Digit groups joined by one separator each (space, hyphen, dot, parentheses), possessive so
@@ -192,8 +201,10 @@ class WorldPhoneFinder:
             raise ValueError("phone regions: at least one is needed (the home region first)")
         self.regions = tuple(regions)
         self._dial = DialPrefixes(self.regions)
-        self._words = _automaton(PHONE_WORDS)
-        self._other_words = _automaton(OTHER_NUMBER_WORDS)
+        self._words = ahocorasick.Automaton()
+        for word in PHONE_WORDS:
+            self._words.add_word(word, len(word))
+        self._words.make_automaton()
 
     def find(self, text: str, taken: Sequence[tuple[int, int]] = ()) -> list[PhoneCandidate]:
         """Every validated number in ``text`` outside ``taken``, international forms first.
@@ -336,7 +347,7 @@ class WorldPhoneFinder:
         """A word before or after the run says it is an order, account, ISBN … number."""
         before = text[max(0, start - _BEFORE) : start].lower()
         after = text[end : end + _AFTER].lower()
-        return _any_word(self._other_words, before) or _any_word(self._other_words, after)
+        return _OTHER_NUMBER.search(before) is not None or _OTHER_NUMBER.search(after) is not None
 
     def _national(self, text: str, start: int, end: int) -> PhoneCandidate | None:
         start, end = _trimmed(text, start, end)
@@ -386,14 +397,6 @@ class WorldPhoneFinder:
         before = text[max(0, start - _BEFORE) : start].lower()
         after = text[end : end + _AFTER].lower()
         return _any_word(self._words, before) or _any_word(self._words, after)
-
-
-def _automaton(words: Sequence[str]) -> ahocorasick.Automaton:
-    automaton = ahocorasick.Automaton()
-    for word in words:
-        automaton.add_word(word, len(word))
-    automaton.make_automaton()
-    return automaton
 
 
 def _any_word(words: ahocorasick.Automaton, text: str) -> bool:
