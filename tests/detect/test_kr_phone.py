@@ -147,6 +147,12 @@ def test_phone_not_found(engine: DetectionEngine, text: str) -> None:
     assert engine.scan(text) == []
 
 
+def test_an_identifier_shape_after_00_stays_informational(engine: DetectionEngine) -> None:
+    """``001309-2293488`` is +1 309 229 3488 to libphonenumber, but an RRN's 6-7 shape."""
+    found = engine.scan("인보이스 번호 001309-2293488 금액 확인")
+    assert [f.score for f in found] == [pytest.approx(0.4)]
+
+
 def test_all_entities_keep_their_own_numbers() -> None:
     """With every recognizer on, a phone number is claimed by PHONE_NUMBER only."""
     text = "연락처 010-1234-5678, 주민번호 900101-1234568, 카드 4111 1111 1111 1111"

@@ -102,6 +102,9 @@ PHONE_WORDS: tuple[str, ...] = (
 #: words (``ean`` is not the end of ``Korean``), Korean ones anywhere (particles glue on).
 OTHER_NUMBER_WORDS: tuple[str, ...] = (
     "주문",
+    "인보이스",
+    "청구서",
+    "영수증",
     "송장",
     "운송장",
     "계좌",
@@ -130,6 +133,7 @@ OTHER_NUMBER_WORDS: tuple[str, ...] = (
     "barcode",
     "ticket",
     "case",
+    "batch",
     "latitude",
     "longitude",
     "coordinates",
@@ -162,7 +166,8 @@ _DATE = re.compile(
 _COMPACT_DATE = re.compile(
     r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{0,6}"
 )
-# Shapes of other identifiers: resident and corporate numbers (6-7), business numbers (3-2-5).
+# Shapes of other identifiers: resident and corporate numbers (6-7), business numbers (3-2-5);
+# not phones even after an access code (``001309-2293488`` is no call to +1 309).
 _OTHER_IDENTIFIER = re.compile(r"[0-9]{6}-[0-9]{7}|[0-9]{3}-[0-9]{2}-[0-9]{5}")
 _IP = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
 # Businesses' numbers (reachable by anyone, identifying a company, not a person) and pagers.
@@ -294,7 +299,9 @@ class WorldPhoneFinder:
             # countries group their numbers too variously (Spain's 91 123 45 67 and 911
             # 23 45 67) to ask for one format; the access and country codes are the
             # evidence, provided no separator falls inside either.
-            grouped = any(c >= nsn_at for c in at)
+            grouped = any(c >= nsn_at for c in at) and not _OTHER_IDENTIFIER.fullmatch(
+                text, start, end
+            )
             if kind and grouped and not self._other_number(text, start, end):
                 return PhoneCandidate(start, end, 0.5, region)
             if weak is None and code_at == 2:  # plain "00", as it always was read
