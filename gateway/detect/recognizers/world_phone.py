@@ -156,8 +156,13 @@ _INTERNATIONAL = re.compile(
     r"(?:\+(?<![0-9A-Za-z+.\-/]\+) ?|00(?<![0-9A-Za-z+.\-/]00)(?<![0-9][ .\-)]00)(?=[1-9]))" + _RUN
 )
 _NATIONAL = re.compile(r"(?<![0-9A-Za-z+.\-/:])" + _RUN)
-# A run of three groups or more: the only national form read without a phone word.
-_GROUPED = re.compile(r"(?<![0-9A-Za-z+.\-/:])\(?[0-9]++\)?(?:(?:[ .\-]|\) ?)\(?[0-9]++\)?){2,}+")
+# A run of three groups or more: the only national form read without a phone word. The
+# character class leads (the engine skips to a digit or "(" before trying anything) and the
+# fence follows it; a run that goes on into a letter (``2025-03-14T08``) is no candidate.
+_GROUPED = re.compile(
+    r"[0-9(](?<![0-9A-Za-z+.\-/:][0-9(])[0-9]*+\)?(?:(?:[ .\-]|\) ?)\(?[0-9]++\)?){2,}+"
+    r"(?![0-9A-Za-z])"
+)
 _AFTER_BAD = re.compile(r"[0-9A-Za-z]|[.\-/:][0-9]|%|,[0-9]")
 _DATE = re.compile(
     r"(?:19|20)[0-9]{2}[-./ ][0-9]{1,2}[-./ ][0-9]{1,2}"
@@ -312,16 +317,16 @@ class WorldPhoneFinder:
         """A run of three groups or more: dialled abroad, or national in its plan's groups."""
         start, end = _trimmed(text, start, end)
         raw = text[start:end]
-        digits, at = cuts(raw)
+        # The shapes logs are full of (IPs, dates) go first: one C-level match each.
         if (
-            len(at) < 2
-            or not 7 <= len(digits) <= 19
-            or _AFTER_BAD.match(text, end)
+            _IP.fullmatch(raw)
             or _DATE.fullmatch(raw)
-            or _IP.fullmatch(raw)
             or _OTHER_IDENTIFIER.fullmatch(raw)
-            or _COMPACT_DATE.fullmatch(digits)
+            or _AFTER_BAD.match(text, end)
         ):
+            return None
+        digits, at = cuts(raw)
+        if len(at) < 2 or not 7 <= len(digits) <= 19 or _COMPACT_DATE.fullmatch(digits):
             return None
         if self._dial.lengths(digits):
             abroad = self._dialled_abroad(text, start, end)
