@@ -270,6 +270,7 @@ def build_app(
         settings.detection.language,
         providers=providers,
         company=load_company_index(settings.company, environ),
+        phone_regions=settings.detection.phone_regions,
     )
     rollout = build_rollout(settings, holder, redis)
     audit = configured_store(settings.audit)

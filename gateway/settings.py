@@ -291,6 +291,27 @@ class DetectionSettings(_Strict):
     # Which language's rules (names, addresses, context words) apply: per text by
     # default (Hangul → Korean); identifiers and secrets are found in either.
     language: Literal["auto", "ko", "en"] = "auto"
+    # Regions whose national phone forms are read (ISO 3166 codes, the home region
+    # first: its company lines decide, and its access codes, with 00, mark numbers
+    # dialled abroad). A foreign national number is found without a phone word only
+    # when written in the groups of one of these regions' plans; each region costs
+    # one parse per grouped digit run (~25 µs). Numbers written with + or an access
+    # code are read for every country whatever this says.
+    phone_regions: tuple[str, ...] = Field(
+        default=("KR", "US", "GB", "JP", "CN", "DE", "FR", "IN", "SG"), min_length=1
+    )
+
+    @field_validator("phone_regions")
+    @classmethod
+    def _region_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # Shape only here; libphonenumber's list is checked when the engine is built.
+        bad = [code for code in value if not (len(code) == 2 and code.isascii() and code.isupper())]
+        if bad:
+            raise ValueError(f"phone_regions: not ISO 3166 alpha-2 codes: {bad}")
+        if len(set(value)) != len(value):
+            raise ValueError("phone_regions: a region is listed twice")
+        return value
+
     # Load the Korean name model (Kiwi: ~1.3 s, ~320 MB) at start-up even when the
     # active policy does not scan PERSON, so that activating one that does is quick.
     preload_name_model: bool = False

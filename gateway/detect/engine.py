@@ -140,17 +140,23 @@ class DetectionEngine:
         score_threshold: float = 0.0,
         extra_recognizers: Sequence[EntityRecognizer] = (),
         language: LanguageChoice = "auto",
+        phone_regions: Sequence[str] | None = None,
     ) -> None:
         if not 0.0 <= score_threshold <= 1.0:
             raise ValueError(f"score_threshold must be within [0, 1], got {score_threshold}")
         self.language = _checked_language(language)
         # what a worker process builds the same engine from (detect/processes.py)
-        self.recipe = EngineRecipe.of(entities, score_threshold, extra_recognizers, self.language)
+        self.recipe = EngineRecipe.of(
+            entities, score_threshold, extra_recognizers, self.language, phone_regions
+        )
         configure_offline()
         offline_tld_extractor()
         nlp_engine = build_nlp_engine()
         # extra_recognizers: the policy's own, such as company dictionaries.
-        recognizers = [*build_recognizers(entities, language=SCAN_LANGUAGE), *extra_recognizers]
+        recognizers = [
+            *build_recognizers(entities, language=SCAN_LANGUAGE, phone_regions=phone_regions),
+            *extra_recognizers,
+        ]
         self.entities: frozenset[str] = frozenset(
             entity for recognizer in recognizers for entity in recognizer.supported_entities
         )

@@ -59,6 +59,7 @@ def _built(key: str, sent: SentRecipe | EngineRecipe) -> DetectionEngine:
         recipe.score_threshold,
         recipe.extra_recognizers,
         cast("LanguageChoice", recipe.language),
+        phone_regions=recipe.phone_regions,
     )
     engine.warm_up()
     return engine

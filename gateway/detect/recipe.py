@@ -35,6 +35,7 @@ class EngineRecipe:
     score_threshold: float
     extra_recognizers: tuple[EntityRecognizer, ...]
     language: str  # a LanguageChoice of the engine
+    phone_regions: tuple[str, ...] | None = None  # None: the recognizer's default
     key: str = field(default_factory=lambda: secrets.token_hex(8))
 
     def __hash__(self) -> int:
@@ -57,14 +58,22 @@ class EngineRecipe:
         score_threshold: float,
         extra_recognizers: Sequence[EntityRecognizer],
         language: str,
+        phone_regions: Sequence[str] | None = None,
     ) -> EngineRecipe:
         chosen = None if entities is None else tuple(sorted(entities))
-        return cls(chosen, score_threshold, tuple(extra_recognizers), language)
+        regions = None if phone_regions is None else tuple(phone_regions)
+        return cls(chosen, score_threshold, tuple(extra_recognizers), language, regions)
 
 
 @functools.lru_cache(maxsize=8)
 def _pickled(recipe: EngineRecipe) -> bytes:
-    fields = (recipe.entities, recipe.score_threshold, recipe.extra_recognizers, recipe.language)
+    fields = (
+        recipe.entities,
+        recipe.score_threshold,
+        recipe.extra_recognizers,
+        recipe.language,
+        recipe.phone_regions,
+    )
     return pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL)
 
 
@@ -82,5 +91,5 @@ class SentRecipe:
         return isinstance(other, SentRecipe) and other.key == self.key
 
     def unpack(self) -> EngineRecipe:
-        entities, score_threshold, extra_recognizers, language = pickle.loads(self._contents)
-        return EngineRecipe(entities, score_threshold, extra_recognizers, language, self.key)
+        entities, threshold, extra, language, regions = pickle.loads(self._contents)
+        return EngineRecipe(entities, threshold, extra, language, regions, self.key)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from gateway.detect import SUPPORTED_ENTITIES, DetectionEngine
@@ -177,11 +177,13 @@ class EngineCache:
         size: int = 4,
         language: LanguageChoice = "auto",
         company: CompanyIndex | None = None,
+        phone_regions: Sequence[str] | None = None,
     ) -> None:
         self._engines: OrderedDict[DetectorSpec, DetectionEngine] = OrderedDict()
         self._size = size
         self._language: LanguageChoice = language
         self._company = company
+        self._phone_regions = phone_regions
 
     def build(self, policy: CompiledPolicy) -> DetectionEngine:
         """Blocking (Presidio set-up): call it on a worker thread once serving."""
@@ -203,6 +205,7 @@ class EngineCache:
                     *company_recognizers(company, self._company, policy.name),
                 ],
                 language=self._language,
+                phone_regions=self._phone_regions,
             )
             engine.warm_up()  # models (Kiwi for names) load here, not on a request
             self._engines[spec] = engine
@@ -240,9 +243,10 @@ class PolicyHolder:
         language: LanguageChoice = "auto",
         providers: ProviderBuilder | None = None,
         company: CompanyIndex | None = None,
+        phone_regions: Sequence[str] | None = None,
     ) -> PolicyHolder:
         """Build the first engine and providers here (blocking: start-up only)."""
-        cache = EngineCache(language=language, company=company)
+        cache = EngineCache(language=language, company=company, phone_regions=phone_regions)
         builder = providers or ProviderBuilder()
         first = ActivePolicy(policy, cache.build(policy), builder(policy), source)
         return cls(first, cache=cache, providers=builder)

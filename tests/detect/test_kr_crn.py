@@ -71,14 +71,14 @@ def test_check_digit_alone_is_not_an_alarm(engine: DetectionEngine, text: str) -
 def test_rrn_shaped_crn_is_reported_as_both_and_context_decides(
     engine: DetectionEngine,
 ) -> None:
-    """Ambiguous numbers stay KR_RRN-first; corporate context lifts KR_CRN above 0.5."""
+    """Ambiguous numbers stay KR_RRN-first; corporate context makes it a KR_CRN only."""
     plain = _found(engine, f"번호 {RRN_SHAPED}")
     assert plain == [("KR_CRN", RRN_SHAPED, 0.3), ("KR_RRN", RRN_SHAPED, 0.6)]
     with_context = _found(engine, f"법인등록번호 {RRN_SHAPED}")
-    assert with_context == [
-        ("KR_CRN", RRN_SHAPED, pytest.approx(0.65)),
-        ("KR_RRN", RRN_SHAPED, 0.6),
-    ]
+    assert with_context == [("KR_CRN", RRN_SHAPED, pytest.approx(0.65))]
+    # Both words: the resident number's own word keeps it.
+    both = _found(engine, f"대표자 주민등록번호와 법인등록번호 {RRN_SHAPED}")
+    assert ("KR_RRN", RRN_SHAPED, pytest.approx(0.95)) in both
 
 
 @pytest.mark.parametrize(

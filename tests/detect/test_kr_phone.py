@@ -52,12 +52,27 @@ def engine() -> DetectionEngine:
         ("+49 30 1234567", "+49 30 1234567", 0.5),
         ("+81 3-1234-5678", "+81 3-1234-5678", 0.5),
         ("+86 138 0013 8000", "+86 138 0013 8000", 0.5),
-        ("dial 0044 20 7946 0958", "0044 20 7946 0958", 0.4),
+        # Dialled abroad: an access code (00, Korean carriers' 001/002/00700, NANP's 011),
+        # a country code and a number written in its plan's groups: 0.5 with no phone word.
+        ("dial 0044 20 7946 0958", "0044 20 7946 0958", 0.5),
+        ("00 44 20 7946 0958로 걸어", "00 44 20 7946 0958", 0.5),
+        ("뉴욕 지사 001-212-555-0123", "001-212-555-0123", 0.5),
+        ("00700 44 20 7946 0958", "00700 44 20 7946 0958", 0.5),
+        ("From the US dial 011 44 20 7946 0958", "011 44 20 7946 0958", 0.5),
+        ("00442079460958", "00442079460958", 0.4),  # "00" closed up: weaker, as before
+        ("002 81 3 1234 5678", "002 81 3 1234 5678", 0.5),
+        # National forms in their own plan's groups: valid in one configured region.
+        ("Reach the NY desk at (212) 555-0199.", "(212) 555-0199", 0.5),
+        ("런던 사무실 020 7946 0958", "020 7946 0958", 0.5),
+        ("東京本社 03-1234-5678", "03-1234-5678", 0.5),
+        ("王经理 138 0013 8000", "138 0013 8000", 0.5),
+        ("Paris: 01 23 45 67 89", "01 23 45 67 89", 0.5),
+        ("our Korean partner's (212) 555-0188", "(212) 555-0188", 0.5),  # "ean" is no word
         ("+44 7700 900123", "+44 7700 900123", 0.3),  # drama range: possible, not allocated
-        # National forms of other countries need a phone word, in any of several languages.
-        ("Call me on (212) 555-0143", "(212) 555-0143", 0.65),
+        # Other national forms of other countries need a phone word, in several languages.
+        ("Call me on (212) 555-0143", "(212) 555-0143", 0.85),  # in its plan's groups
         ("her mobile is 07700 900123", "07700 900123", 0.65),  # also valid in CN (0770)
-        ("携帯 090-1234-5678", "090-1234-5678", 0.65),
+        ("携帯 090-1234-5678", "090-1234-5678", 0.85),
         ("电话 13800138000", "13800138000", 0.65),
         ("Telefon 089 1234567", "089 1234567", 0.65),
     ],
@@ -112,11 +127,30 @@ def test_phone_found(engine: DetectionEngine, text: str, value: str, score: floa
         "+12.5% growth",
         "+1 point",
         "010-123-4567",  # 010 always has a four-digit middle
+        # Grouped look-alikes without a phone word: another number's word, a shape that is
+        # not the plan's own grouping, a trunk prefix missing, an access code before junk.
+        "주문번호 300-452-1187",
+        "Order 212-555-0199 shipped",
+        "invoice 020 7946 0958",
+        "ISBN 978-89-5115-123-4",
+        "555-555-5555",  # valid in China only as 0555 555 5555
+        "030 1234 5678",  # Germany writes 030 12345678: needs a phone word
+        "37.5665 126.9780",
+        "12 345 678",
+        "1 234 567,89 EUR",
+        "2024 0115 0042",
+        "v2.10.3.4567",
         "0212345678",  # landline without separators
     ],
 )
 def test_phone_not_found(engine: DetectionEngine, text: str) -> None:
     assert engine.scan(text) == []
+
+
+def test_an_identifier_shape_after_00_stays_informational(engine: DetectionEngine) -> None:
+    """``001309-2293488`` is +1 309 229 3488 to libphonenumber, but an RRN's 6-7 shape."""
+    found = engine.scan("인보이스 번호 001309-2293488 금액 확인")
+    assert [f.score for f in found] == [pytest.approx(0.4)]
 
 
 def test_all_entities_keep_their_own_numbers() -> None:

@@ -33,6 +33,9 @@ _PHONE_INPUTS: list[Callable[[int], str]] = [
     lambda n: ("phone " + "12 " * 3) * n,
     lambda n: "phone +1 2 " * n,
     lambda n: "전화 010-1234-5678 02 " * n,
+    lambda n: "212 555 0199 " * n,  # grouped runs: read everywhere, no phone word needed
+    lambda n: "00 44 20 " * n,
+    lambda n: "1 " * n + "2",
 ]
 
 
@@ -62,11 +65,13 @@ def _phone_work(monkeypatch: pytest.MonkeyPatch, text: str) -> int:
 
     national = _Counted(world_phone._NATIONAL)
     international = _Counted(world_phone._INTERNATIONAL)
+    grouped = _Counted(world_phone._GROUPED)
     monkeypatch.setattr(world_phone, "_parse", counting)
     monkeypatch.setattr(world_phone, "_NATIONAL", national)
     monkeypatch.setattr(world_phone, "_INTERNATIONAL", international)
+    monkeypatch.setattr(world_phone, "_GROUPED", grouped)
     WorldPhoneFinder().find(text)
-    return parses * 100 + national.chars + international.chars
+    return parses * 100 + national.chars + international.chars + grouped.chars
 
 
 @pytest.mark.parametrize("make", _PHONE_INPUTS)
@@ -78,10 +83,16 @@ def test_phone_finder_work_is_linear(
     assert large <= 2 * small + 1_000
 
 
-def test_national_candidates_are_read_only_near_phone_words() -> None:
-    """50 KB of digits without a phone word: no candidate is parsed."""
+def test_national_candidates_are_read_only_near_phone_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """50 KB of grouped digits beside an order word and no phone word: nothing is parsed."""
     text = "order 12 345 678 901 " * 2_500
     assert WorldPhoneFinder()._word_windows(text) == []
+    parsed: list[str] = []
+    monkeypatch.setattr(world_phone, "_parse", lambda written, region: parsed.append(written))
+    assert WorldPhoneFinder().find(text) == []
+    assert parsed == []
 
 
 @pytest.mark.parametrize(

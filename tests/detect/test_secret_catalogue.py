@@ -259,6 +259,40 @@ def test_negative(engine: DetectionEngine, text: str) -> None:
     assert _reported(engine, text) == set(), text
 
 
+@pytest.fixture(scope="module")
+def jwt_and_email() -> DetectionEngine:
+    return DetectionEngine(["SECRET_JWT", "EMAIL_ADDRESS"])
+
+
+_CLAIMS = {"sub": "u-81", "email": "minsu.kim@example.co.kr", "role": "admin"}
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        b64url({"alg": "none", "typ": "JWT"}) + "." + b64url(_CLAIMS) + ".",
+        b64url({"alg": "None"}) + "." + b64url(_CLAIMS) + ".",  # the case-bypass payload
+        b64url({"alg": "none"}) + "." + b64url(_CLAIMS) + "." + rnd(URLSAFE, 43),
+        b64url({"alg": "HS256", "typ": "JWT"}) + "." + b64url(_CLAIMS) + ".",  # cut off
+    ],
+    ids=["alg-none", "alg-None", "none-with-junk", "no-signature"],
+)
+def test_an_unsigned_jwt_is_no_secret_but_its_claims_are_scanned(
+    jwt_and_email: DetectionEngine, token: str
+) -> None:
+    text = f"Authorization: Bearer {token}"
+    found = _reported(jwt_and_email, text)
+    assert not any(entity == "SECRET_JWT" for entity, _ in found), found
+    # The address inside the decoded payload is reported, on the payload's span.
+    assert "EMAIL_ADDRESS" in {entity for entity, _ in found}
+
+
+def test_explain_says_why_an_unsigned_jwt_is_not_reported(engine: DetectionEngine) -> None:
+    token = b64url({"alg": "none"}) + "." + b64url({"sub": "u-81"}) + "."
+    reasons = [r.reason for r in engine.not_reported(f"token {token}")]
+    assert any("unsigned" in reason for reason in reasons), reasons
+
+
 def test_password_strength_scores(engine: DetectionEngine) -> None:
     [strong] = engine.scan(f"password={PASSWORD}")
     assert strong.score == 0.8

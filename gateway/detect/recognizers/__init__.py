@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from presidio_analyzer import EntityRecognizer
 
@@ -63,12 +63,15 @@ def languages_of(recognizer: EntityRecognizer) -> tuple[str, ...]:
 
 
 def build_recognizers(
-    entities: Collection[str] | None = None, language: str = "en"
+    entities: Collection[str] | None = None,
+    language: str = "en",
+    phone_regions: Sequence[str] | None = None,
 ) -> list[EntityRecognizer]:
     """Instantiate one recognizer per requested entity (None means all), in table order.
 
     Unknown names raise ``ValueError`` so a typo in a policy fails at startup instead of
-    silently disabling a detector.
+    silently disabling a detector; so do unknown ``phone_regions`` (the regions whose
+    national phone forms are read; None: the recognizer's default).
     """
     wanted = SUPPORTED_ENTITIES if entities is None else frozenset(entities)
     unknown = wanted - SUPPORTED_ENTITIES
@@ -86,6 +89,8 @@ def build_recognizers(
             # given all of them, since its rows may add variants to others' entities.
             recognizer = factory(supported_language=language, entities=wanted)
             built.add(factory)
+        elif entity == "PHONE_NUMBER" and phone_regions is not None:
+            recognizer = factory(supported_language=language, regions=phone_regions)
         else:
             recognizer = factory(supported_language=language)
         if entity not in recognizer.supported_entities:

@@ -1,4 +1,12 @@
-"""Korean foreigner registration number (외국인등록번호, ``YYMMDD-GNNNNNN``, G = 5-8)."""
+"""Korean foreigner registration number (외국인등록번호, ``YYMMDD-GOORRTC``, G = 5-8).
+
+Before October 2020 the seven digits after the birth date were: G the gender and century
+(5, 6: born in the 1900s; 7, 8: the 2000s), OO the registering office (an even number), RR a
+serial, T the registrant type (6-9) and C a check digit, the RRN's weighted mod-11 sum
+shifted by two: ``(13 - sum % 11) % 10``. These are the rules as the validators in public use
+apply them (no official specification was found). Since October 2020 the digits after G are
+random for new numbers, as for the RRN, so only G and the date are certain.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +21,9 @@ from gateway.detect.recognizers.base import (
     NOT_ALNUM_BEFORE,
     GatedPatternRecognizer,
 )
+from gateway.detect.recognizers.kr.look_alikes import DatedIdentifierRecognizer
 
-__all__ = ["KrFrnRecognizer"]
+__all__ = ["KrFrnRecognizer", "old_structure_holds"]
 
 _DATE = NOT_ALNUM_BEFORE + r"[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
 # Digits 5-8 only: KR_RRN's tail is [1-4], so the two recognizers never claim the same span.
@@ -28,12 +37,14 @@ _WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
 _GATE = regex.compile(r"[0-9]{6}[- ]?[5-8][0-9]{6}")
 
 
-class KrFrnRecognizer(GatedPatternRecognizer):
-    """Find FRNs; a valid birth date is required, a valid checksum is not.
+class KrFrnRecognizer(DatedIdentifierRecognizer, GatedPatternRecognizer):
+    """Find FRNs; a valid birth date is required, the old structure is not.
 
-    The pre-October-2020 check digit uses the RRN's weighted mod-11 sum shifted by two
-    (``(13 - sum % 11) % 10``); it raises the score to 1.0. Newer numbers end in random
-    digits, so a failing checksum keeps the pattern score, as for KR_RRN.
+    A number with the whole pre-October-2020 structure (even office, registrant type 6-9,
+    check digit) scores 1.0; one in a hundred random tails has it, where the check digit
+    alone let one in ten through. Newer numbers are random after G, so anything else keeps
+    the pattern score, as for KR_RRN. Barcodes and corporation numbers beside their own
+    words are not reported (``look_alikes``).
     """
 
     ENTITY: ClassVar[str] = "KR_FRN"
@@ -54,12 +65,11 @@ class KrFrnRecognizer(GatedPatternRecognizer):
     ]
 
     def validate_result(self, pattern_text: str) -> bool | None:
-        """Return True (score 1.0) for a pre-2020 check digit; None keeps the pattern score."""
+        """True (score 1.0) for the whole pre-2020 structure; None keeps the pattern score."""
         digits = [int(ch) for ch in pattern_text if ch.isdecimal()]
         if len(digits) != 13:
             return False
-        total = sum(d * w for d, w in zip(digits, _WEIGHTS, strict=False))
-        return True if (13 - total % 11) % 10 == digits[12] else None
+        return True if old_structure_holds(digits) else None
 
     def invalidate_result(self, pattern_text: str) -> bool:
         """Drop numbers whose first seven digits are not a past calendar date."""
@@ -72,3 +82,11 @@ class KrFrnRecognizer(GatedPatternRecognizer):
         except ValueError:
             return True
         return born > dt.date.today()
+
+
+def old_structure_holds(digits: list[int]) -> bool:
+    """Even registering office, registrant type 6-9 and the shifted mod-11 check digit."""
+    if (digits[7] * 10 + digits[8]) % 2 or digits[11] not in (6, 7, 8, 9):
+        return False
+    total = sum(d * w for d, w in zip(digits, _WEIGHTS, strict=False))
+    return (13 - total % 11) % 10 == digits[12]

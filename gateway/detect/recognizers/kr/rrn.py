@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from gateway.detect.recognizers.kr.look_alikes import DatedIdentifierRecognizer
 
 __all__ = ["KrRrnRecognizer"]
 
@@ -18,13 +20,14 @@ _CENTURY = {1: 1900, 2: 1900, 3: 2000, 4: 2000}
 _WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
 
 
-class KrRrnRecognizer(PatternRecognizer):
+class KrRrnRecognizer(DatedIdentifierRecognizer):
     """Find RRNs; a valid birth date is required, a valid checksum is not.
 
     Numbers issued since October 2020 end in random digits, so the old mod-11 check digit
     only *raises* confidence (score 1.0); a failing checksum keeps the pattern score.
     The bare 13-digit form is weak on its own (order and invoice numbers look alike) and
-    needs a context word nearby to reach the hyphenated form's score.
+    needs a context word nearby to reach the hyphenated form's score. Barcodes and
+    corporation numbers beside their own words are not reported (``look_alikes``).
     """
 
     ENTITY: ClassVar[str] = "KR_RRN"

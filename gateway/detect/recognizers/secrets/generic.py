@@ -33,7 +33,15 @@ __all__ = [
 
 
 class JwtRecognizer(SecretRecognizer):
-    """JSON Web Token: three base64url parts whose header decodes to JSON with ``alg``."""
+    """JSON Web Token: three base64url parts whose header decodes to JSON with ``alg``.
+
+    An unsigned token (``"alg": "none"``, or an empty signature part) is not reported: its
+    signature is what makes a JWT a bearer credential, and without one it proves nothing
+    that anyone could not write by hand (a server that accepts ``none`` is forgeable with
+    or without this token). Its claims may still be personal data: the payload is a base64
+    blob, decoded and scanned like any other (``detect/blobs.py``), so an e-mail address
+    or a name inside is reported as its own type.
+    """
 
     ENTITY = "SECRET_JWT"
     PATTERNS: ClassVar[list[Pattern]] = [
@@ -50,12 +58,19 @@ class JwtRecognizer(SecretRecognizer):
     _JWT_IO_SIGNATURE = "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"  # jwt.io's sample
 
     def invalidate_result(self, pattern_text: str) -> bool:
-        """Drop the jwt.io sample and anything that is not a JOSE header plus JSON claims."""
-        if pattern_text.endswith(self._JWT_IO_SIGNATURE):
-            return True
-        header, payload = pattern_text.split(".", 2)[:2]
-        decoded = _json_part(header)
-        return not (isinstance(decoded, dict) and "alg" in decoded) or _json_part(payload) is None
+        """Drop the jwt.io sample, unsigned tokens and anything that is not a JOSE token."""
+        return self._invalid_reason(pattern_text) is not None
+
+    def _invalid_reason(self, value: str) -> str | None:
+        if value.endswith(self._JWT_IO_SIGNATURE):
+            return "documented example (jwt.io)"
+        header_part, payload_part, signature = value.split(".", 2)
+        header = _json_part(header_part)
+        if not (isinstance(header, dict) and "alg" in header) or _json_part(payload_part) is None:
+            return "not a JOSE header with JSON claims"
+        if not signature or str(header["alg"]).strip().lower() == "none":
+            return "unsigned (alg none or no signature): no secret; its claims are scanned"
+        return None
 
 
 def _json_part(part: str) -> object:
