@@ -8,9 +8,12 @@ in English and Korean and recorded in the audit chain like any admin action.
 | role | may |
 | --- | --- |
 | ``admin`` | everything |
-| ``policy_author`` | read policies; validate, dry-run, upload (propose); activate if approved |
-| ``policy_approver`` | read policies; validate and dry-run; approve; activate; roll back |
-| ``auditor`` | read policies; search, count, export and verify the audit log |
+| ``policy_author`` | read policies; validate, dry-run, upload (propose); activate if approved; |
+|  | list, register and remove company tables and documents |
+| ``policy_approver`` | read policies; validate and dry-run; approve; activate; roll back; |
+|  | list registered company sources |
+| ``auditor`` | read policies; search, count, export and verify the audit log; list |
+|  | registered company sources |
 | ``viewer`` | read policies; counts of the audit log (no records) |
 
 An author may activate only what someone else approved (four eyes); rolling
@@ -39,6 +42,8 @@ Action = Literal[
     "audit.purge",
     "keys.manage",
     "settings.reload",
+    "company.read",  # registered tables and documents: names, counts, never values
+    "company.register",  # register, replace and remove them
 ]
 
 ACTIONS: tuple[Action, ...] = get_args(Action)
@@ -48,10 +53,11 @@ _READ: frozenset[Action] = frozenset({"policy.read"})
 
 GRANTS: Mapping[AdminRole, frozenset[Action]] = {
     "admin": frozenset(ACTIONS),
-    "policy_author": _READ | {"policy.test", "policy.upload", "policy.activate"},
+    "policy_author": _READ
+    | {"policy.test", "policy.upload", "policy.activate", "company.read", "company.register"},
     "policy_approver": _READ
-    | {"policy.test", "policy.approve", "policy.activate", "policy.rollback"},
-    "auditor": _READ | {"audit.stats", "audit.read", "audit.verify"},
+    | {"policy.test", "policy.approve", "policy.activate", "policy.rollback", "company.read"},
+    "auditor": _READ | {"audit.stats", "audit.read", "audit.verify", "company.read"},
     "viewer": _READ | {"audit.stats"},
 }
 
@@ -68,6 +74,8 @@ _ACTION_KO: Mapping[Action, str] = {
     "audit.purge": "감사 로그 삭제",
     "keys.manage": "API 키 관리",
     "settings.reload": "설정 다시 읽기",
+    "company.read": "회사 등록 자료 조회",
+    "company.register": "회사 표·문서 등록·삭제",
 }
 
 

@@ -159,7 +159,7 @@ class DocumentIndexBuilder:
         self._documents.append(np.full(len(kept), number, dtype=np.uint32))
         return len(kept)
 
-    def write(self, target: Path, name: str) -> int:
+    def write(self, target: Path, name: str, registered_by: str | None = None) -> int:
         """Save the collection at ``target`` (replaced whole); returns its size in bytes."""
         hashes = (
             np.concatenate(self._fingerprints) if self._fingerprints else np.empty(0, np.uint64)
@@ -181,6 +181,8 @@ class DocumentIndexBuilder:
             "keep_comments": self._keep_comments,
             "key_check": key_check(self._key),
             "built_at": int(time.time()),
+            "registered_by": registered_by,
+            "fingerprints": len(hashes),
             "sources": self.sources,
         }
         arrays = {"fingerprints": hashes, "documents": documents, FILTER: presence_bits(hashes)}

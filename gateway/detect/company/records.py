@@ -85,6 +85,7 @@ def build_table(
     rows: Iterable[Sequence[str | None]],
     key: bytes,
     region: str = "KR",
+    registered_by: str | None = None,
 ) -> TableStats:
     """Hash every cell of ``rows`` into a new table directory at ``target`` (replaced whole).
 
@@ -149,6 +150,7 @@ def build_table(
         "hangul_lengths": sorted(n for n in hangul if 2 <= n <= 5),
         "key_check": key_check(key),
         "built_at": int(time.time()),
+        "registered_by": registered_by,
     }
     size = write_part(target, arrays, meta)
     return TableStats(name, count, len(keys), time.perf_counter() - started, size)
