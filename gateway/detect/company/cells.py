@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal, get_args
 
@@ -77,6 +77,14 @@ def _digit_runs(min_digits: int) -> re.Pattern[str]:
     return re.compile(
         rf"(?<![\w+])\+?\(?\d(?:(?:[ .\-/]{{1,2}}\(?|\)[ .\-/]{{0,2}})?\d){{{more},40}}\)?(?!\w)"
     )
+
+
+def _digit_stretches(min_digits: int) -> re.Pattern[str]:
+    """Stretches of digits and the separators ``_digit_runs`` allows, long enough to hold
+    one: a cheap first pass (no lookaround, no backtracking over separators) whose few
+    stretches the exact pattern then reads, instead of trying it at every digit."""
+    more = min(max(min_digits, _MIN_NUMBER), 40) - 1
+    return re.compile(rf"\d[\d .\-/()]{{{more},}}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,9 +195,11 @@ class Wanted:
     min_digits: int = _MIN_NUMBER  # fewest digits of a numeric cell as a prompt writes it
     alphanumeric: bool = True  # some numeric cell holds letters (E-10234)
     runs: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    stretches: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "runs", _digit_runs(self.min_digits))
+        object.__setattr__(self, "stretches", _digit_stretches(self.min_digits))
 
 
 @dataclass(slots=True)
@@ -285,7 +295,7 @@ def _numbers(text: str, hasher: TokenHasher, wanted: Wanted, found: Candidates) 
             seen.add((tag + value, start, end))
             found.add(hasher.value(tag + value), start, end)
 
-    for run in wanted.runs.finditer(text):
+    for run in _runs(text, wanted):
         base = run.start()
         groups = [(m.start() + base, m.end() + base) for m in _GROUP.finditer(run.group())]
         plus = run.group().startswith("+")
@@ -306,6 +316,17 @@ def _numbers(text: str, hasher: TokenHasher, wanted: Wanted, found: Candidates) 
             number = _number(match.group())
             if len(number) >= _MIN_NUMBER:
                 offer("num:", number, *match.span())
+
+
+def _runs(text: str, wanted: Wanted) -> Iterator[re.Match[str]]:
+    """``wanted.runs.finditer(text)``, read only within the stretches that can hold a run:
+    from two characters before one (a ``+(`` prefix) to one after (the exact pattern's
+    look-ahead; the look-behind sees before ``pos``)."""
+    size = len(text)
+    for stretch in wanted.stretches.finditer(text):
+        yield from wanted.runs.finditer(
+            text, max(0, stretch.start() - 2), min(size, stretch.end() + 1)
+        )
 
 
 def _phone_variants(digits: str, international: bool, region: PhoneRegion) -> set[str]:

@@ -205,3 +205,18 @@ def test_hangul_names_are_cut_alike_on_short_and_long_texts(index) -> None:
         for h, (w, n) in zip(short_hashes.tolist(), short_where, strict=True)
     ]
     assert pairs == sorted(repeated)
+
+
+def test_digit_runs_read_within_stretches_are_those_read_everywhere() -> None:
+    import random
+
+    from gateway.detect.company.cells import PhoneRegion, Wanted, _runs
+
+    rng = random.Random(20261207)
+    alphabet = "0123456789 -./()+ax\n_"
+    for min_digits in (4, 7, 11):
+        wanted = Wanted(True, True, False, 0, frozenset(), PhoneRegion(), min_digits)
+        for _ in range(2_000):
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+            expected = [m.span() for m in wanted.runs.finditer(text)]
+            assert [m.span() for m in _runs(text, wanted)] == expected, (text, min_digits)
