@@ -219,7 +219,9 @@ class RecordTable:
             return []
         rows = np.asarray(self._row_ids[entries], dtype=np.int64)
         columns = np.asarray(self._column_ids[entries], dtype=np.int64)
-        keep = np.isin(columns, np.fromiter(counted, dtype=np.int64, count=len(counted)))
+        mask = np.zeros(MAX_COLUMNS + 1, dtype=bool)  # one gather, where isin sorts
+        mask[list(counted)] = True
+        keep = mask[columns]
         rows, columns, candidate = rows[keep], columns[keep], candidate[keep]
         # rows with at least min_fields distinct counted columns, found without a loop
         fields = np.unique((rows << 8) | columns) >> 8

@@ -99,10 +99,12 @@ class Words:
         """Each word's ``(start, end)`` in the text (in the folded text when folding changed
         its length: then approximate, clamped to the text)."""
         if self._spans is None:
+            found = _WORD.finditer(self.folded)
             size = self.length
-            self._spans = [
-                (min(m.start(), size), min(m.end(), size)) for m in _WORD.finditer(self.folded)
-            ]
+            if len(self.folded) == size:  # the usual case: nothing to clamp
+                self._spans = [m.span() for m in found]
+            else:
+                self._spans = [(min(m.start(), size), min(m.end(), size)) for m in found]
         return self._spans
 
 
