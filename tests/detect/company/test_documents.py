@@ -225,7 +225,24 @@ def test_the_fast_code_reading_agrees_on_random_code_like_text() -> None:
     from gateway.detect.company.code import code_words
 
     pieces = ['"', "'", "#", "//", "-- ", "--", "/", "\\", "\n", " ", "a", "If", "x1", "1.5e3"]
-    pieces += ["é", "٣", "²", "_", "=", ",", ";", "(", "RETURN", "self", "K", "İ", "ß", "``"]
+    pieces += [
+        "é",
+        "٣",
+        "²",
+        "Ⅻ",
+        "\u0301",
+        "_",
+        "=",
+        ",",
+        ";",
+        "(",
+        "RETURN",
+        "self",
+        "K",
+        "İ",
+        "ß",
+        "``",
+    ]
     rng = random.Random(20261207)
     for _ in range(5_000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
