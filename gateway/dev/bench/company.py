@@ -179,13 +179,14 @@ def run_company_benchmark(
     rss_before = _rss_mb()
     began = time.perf_counter()
     index = CompanyIndex.open(index_dir, _KEY)
-    company = DetectionEngine(
-        entities,
-        extra_recognizers=build_company_recognizers(
-            index, {"COMPANY_RECORD", "COMPANY_DOCUMENT", "COMPANY_SOURCE_CODE"}
-        ),
+    recognizers = build_company_recognizers(
+        index, {"COMPANY_RECORD", "COMPANY_DOCUMENT", "COMPANY_SOURCE_CODE"}
     )
-    startup = time.perf_counter() - began
+    opened = time.perf_counter() - began
+    rss_opened = _rss_mb()
+    began = time.perf_counter()
+    company = DetectionEngine(entities, extra_recognizers=recognizers)
+    engine_seconds = time.perf_counter() - began
     passage = " ".join(_first_document(documents).split()[:60])
     hit = f"{sample[0]} 고객 연락처 {sample[1]} 확인 부탁. {passage} " + prompt_1kb()
     hit = hit.encode()[:1024].decode("utf-8", "ignore")
@@ -223,9 +224,12 @@ def run_company_benchmark(
         f"{built['table_seconds']:.1f} s, {built['table_bytes'] / 1e6:.1f} MB; "
         f"{documents:,} documents in {built['document_seconds']:.1f} s, "
         f"{built['document_bytes'] / 1e6:.1f} MB ({built['cached']}).",
-        f"Start-up: opening the index and building the recognizers {startup * 1000:.0f} ms; "
-        f"resident memory {rss_before:.0f} MB before, {rss_after:.0f} MB after opening and "
-        f"scanning (memory-mapped: only the pages lookups touch).",
+        f"Start-up: opening the index and building the recognizer {opened * 1000:.0f} ms "
+        f"(then the engine that holds it, as any policy change builds one: "
+        f"{engine_seconds * 1000:.0f} ms). Resident memory {rss_before:.0f} MB before, "
+        f"{rss_opened:.0f} MB with the index open, {rss_after:.0f} MB after building the "
+        f"second engine and scanning (the index is memory-mapped: only the pages lookups "
+        f"touch are resident, and shared with the scan workers).",
         "",
         *table,
     ]
