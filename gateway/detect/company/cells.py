@@ -49,6 +49,7 @@ __all__ = [
     "extract_candidates",
     "is_hangul_word",
     "numeric_length",
+    "words_and_heads",
 ]
 
 ColumnType = Literal["name", "phone", "email", "account", "rrn", "id", "text", "skip"]
@@ -376,10 +377,46 @@ def _hangul_names(
         if len(hashes):
             found.glued.append((hashes, list(zip(at.tolist(), taken.tolist(), strict=True))))
         return
+    held = words.heads
+    if held is not None and lengths <= held[0]:  # keyed with the words (words_and_heads)
+        _, hashes, where, sizes = held
+        if lengths != held[0]:
+            chosen = np.flatnonzero(np.isin(sizes, list(lengths)))
+            hashes, where = hashes[chosen], [where[i] for i in chosen.tolist()]
+        if len(hashes):
+            found.glued.append((hashes, where))
+        return
+    pieces, where, _ = _head_pieces(words, lengths)
+    if pieces:
+        found.glued.append((mix(hasher.keyed(b" ".join(pieces))), where))
+
+
+def words_and_heads(words: Words, hasher: TokenHasher, lengths: frozenset[int]) -> U64:
+    """The keyed hashes of ``words``; on a short text, the Hangul name heads of
+    ``lengths`` are keyed in the same call and kept on ``words`` for ``_hangul_names``
+    (one call to the hashing's two dozen numpy steps instead of two)."""
+    if not lengths or len(words.data) >= _VECTOR_BYTES:
+        return hasher.keyed(words.data)
+    pieces, where, sizes = _head_pieces(words, lengths)
+    if not pieces:
+        words.heads = (lengths, np.empty(0, dtype=np.uint64), [], np.empty(0, dtype=np.int64))
+        return hasher.keyed(words.data)
+    keyed = hasher.keyed(words.data + b" " + b" ".join(pieces))
+    count = len(keyed) - len(pieces)
+    words.heads = (lengths, mix(keyed[count:]), where, np.array(sizes, dtype=np.int64))
+    return keyed[:count]
+
+
+def _head_pieces(
+    words: Words, lengths: frozenset[int]
+) -> tuple[list[bytes], list[tuple[int, int]], list[int]]:
+    """The name heads of a short text: each piece, where it is (word, syllables; negative:
+    some taken from the next word) and how many syllables it has."""
     tokens = words.tokens()
     ordered = sorted(lengths)
     pieces: list[bytes] = []
-    where: list[tuple[int, int]] = []  # (word, syllables: negative = into the next word)
+    where: list[tuple[int, int]] = []
+    sizes: list[int] = []
     last = len(tokens) - 1
     for index, token in enumerate(tokens):
         size = len(token)
@@ -390,6 +427,7 @@ def _hangul_names(
             if n < size <= n + 2:
                 pieces.append(token[: 3 * n])
                 where.append((index, n))
+                sizes.append(n)
         if size <= 2 and index < last:
             after = tokens[index + 1]
             if 0xEA <= after[0] <= 0xED and not len(after) % 3:
@@ -397,5 +435,5 @@ def _hangul_names(
                     if size < n <= size + len(after) // 3:
                         pieces.append(token + after[: 3 * (n - size)])
                         where.append((index, size - n))
-    if pieces:
-        found.glued.append((mix(hasher.keyed(b" ".join(pieces))), where))
+                        sizes.append(n)
+    return pieces, where, sizes

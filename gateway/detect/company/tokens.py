@@ -86,6 +86,11 @@ class Words:
     data: bytes
     length: int  # of the original text, to clamp spans when folding changed lengths
     _spans: list[tuple[int, int]] | None = field(default=None, repr=False)
+    #: Hangul name heads keyed with the words (``cells.words_and_heads``): the lengths
+    #: asked for, the heads' hashes, where each is and its syllables
+    heads: tuple[frozenset[int], U64, list[tuple[int, int]], npt.NDArray[np.int64]] | None = field(
+        default=None, repr=False
+    )
 
     @classmethod
     def of(cls, text: str) -> Words:

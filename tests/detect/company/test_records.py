@@ -207,6 +207,27 @@ def test_hangul_names_are_cut_alike_on_short_and_long_texts(index) -> None:
     assert pairs == sorted(repeated)
 
 
+@pytest.mark.parametrize("asked", [{3}, {2, 3, 4}])
+def test_name_heads_keyed_with_the_words_are_those_keyed_apart(index, asked: set[int]) -> None:
+    from gateway.detect.company import cells
+    from gateway.detect.company.tokens import Words
+
+    text = "고객 김민수님과 이 서연 씨, 박지훈의 김 민수 남궁민수에게 A 가 나다라마바 x1"
+    apart, together = Words.of(text), Words.of(text)
+    lengths = frozenset(asked)
+    separate, merged = cells.Candidates(), cells.Candidates()
+    assert cells.words_and_heads(together, index.hasher, frozenset({2, 3, 4})).tolist() == (
+        index.hasher.keyed(apart.data).tolist()
+    )
+    cells._hangul_names(apart, index.hasher, lengths, separate)
+    cells._hangul_names(together, index.hasher, lengths, merged)
+    assert apart.heads is None and together.heads is not None
+    [(hashes, where)] = separate.glued
+    [(merged_hashes, merged_where)] = merged.glued
+    assert len(where) > 3
+    assert merged_hashes.tolist() == hashes.tolist() and merged_where == where
+
+
 def test_digit_runs_read_within_stretches_are_those_read_everywhere() -> None:
     import random
 
