@@ -207,3 +207,14 @@ def test_roles_sizes_and_mistakes_are_refused_in_both_languages(stack: GatewaySt
         r for r in admin_records(stack, "company.register") if r["details"]["outcome"] == "refused"
     ]
     assert {r["status"] for r in refused} >= {413, 415, 422}
+
+
+def test_without_a_company_index_registration_is_refused(tmp_path: Path) -> None:
+    environ = {"HAETAE_ADMIN_TOKEN": f"root:{TOKENS['root']}"}
+    with gateway_stack(tmp_path, environ=environ) as bare, api(bare, "root") as root:
+        for reply in (
+            root.get("/sources"),
+            root.put("/tables/t", params={"column": COLUMNS}, content=customers_csv()),
+        ):
+            assert reply.status_code == 409, reply.text
+            assert "company.index_dir" in reply.json()["error"]["message_ko"]
