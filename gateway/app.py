@@ -18,6 +18,7 @@ from gateway.admin import AdminAuth, build_admin_app, load_admin_tokens
 from gateway.admin.audit import audit_router
 from gateway.admin.audit_review import audit_review_router
 from gateway.admin.auth import log_admin_roles
+from gateway.admin.company import company_router
 from gateway.admin.evidence import evidence_router
 from gateway.admin.journal import AdminJournal
 from gateway.admin.keys import keys_router
@@ -43,7 +44,7 @@ from gateway.forward import Forward
 from gateway.identity import Admit, Identify
 from gateway.inline_files import AttachmentScan, upload_document_reader
 from gateway.inspection import Decide, Detect
-from gateway.keys import load_company_index, load_edit_key
+from gateway.keys import load_company_index, load_company_key, load_edit_key
 from gateway.labels import LabelScan
 from gateway.limits import Limits, build_limits, load_prices
 from gateway.pipeline import Pipeline
@@ -380,6 +381,11 @@ def build_app(
             evidence_router(audit, zone, settings.audit.evidence_public_key_file is not None),
             keys_router(
                 settings.identity, identify.keys, admin_auth, settings.console, local_admins
+            ),
+            company_router(
+                settings.company.index_dir,
+                load_company_key(settings.company, environ) if settings.company.index_dir else None,
+                settings.company.max_upload_bytes,
             ),
         ],
         auth=admin_auth,

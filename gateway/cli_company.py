@@ -9,9 +9,10 @@ and sizes are printed: never a value.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -92,27 +93,22 @@ def _index_and_key(args: argparse.Namespace) -> tuple[Path, bytes]:
     return folder, load_company_key(settings)
 
 
-def _checked_name(name: str) -> str:
-    from gateway.detect.company.index import NAME
-
-    if not NAME.fullmatch(name):
-        raise ConfigError(f"name {name!r}: letters, digits, '.', '_' or '-', at most 64")
-    return name
+def _registrar() -> str | None:
+    """Who registers, for the part's ``registered_by`` (the admin API records the token)."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):
+        return "cli"
 
 
 def _register_table(args: argparse.Namespace) -> int:
+    from gateway.company.registry import checked_name, parse_columns, table_errors, table_folder
     from gateway.company.sources import csv_rows, postgres_rows
-    from gateway.detect.company.records import Column, build_table
+    from gateway.detect.company.records import build_table
 
-    name = _checked_name(args.name)
+    name = checked_name(args.name)
     folder, key = _index_and_key(args)
-    columns: list[Column] = []
-    for spec in args.column:
-        column, _, kind = spec.partition("=")
-        try:
-            columns.append(Column(column.strip(), kind.strip()))
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from None
+    columns = parse_columns(args.column)
     names = [c.name for c in columns]
     if args.postgres:
         if not args.query:
@@ -120,10 +116,9 @@ def _register_table(args: argparse.Namespace) -> int:
         rows = postgres_rows(args.postgres, args.query, names)
     else:
         rows = csv_rows(args.csv, names)
-    try:
-        stats = build_table(folder / "tables" / name, name, columns, rows, key, args.region)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
+    with table_errors():
+        target = table_folder(folder, name)
+        stats = build_table(target, name, columns, rows, key, args.region, _registrar())
     print(
         f"table {stats.name}: {stats.rows} rows, {stats.cells} cells hashed, "
         f"{stats.bytes / 1e6:.1f} MB, {stats.seconds:.1f} s → {folder / 'tables' / name}"
@@ -132,28 +127,30 @@ def _register_table(args: argparse.Namespace) -> int:
 
 
 def _register_documents(args: argparse.Namespace) -> int:
-    from gateway.company.sources import document_files, read_document
-    from gateway.detect.company.documents import DocumentIndexBuilder
+    from gateway.company.registry import checked_name, register_documents
+    from gateway.company.sources import document_files, read_bounded
 
-    name = _checked_name(args.name)
+    name = checked_name(args.name)
     folder, key = _index_and_key(args)
-    builder = DocumentIndexBuilder(key, keep_comments=args.keep_comments)
-    skipped = 0
-    for root in args.paths:
-        for path in document_files(root, git=args.git):
-            read = read_document(path)
-            if read is None:
-                skipped += 1
-                continue
-            text, as_code = read
-            shown = path.name if path == root else str(Path(root.name) / path.relative_to(root))
-            builder.add(shown, text, args.kind, as_code)
-    if not builder.sources:
-        raise ConfigError("no readable document among the given paths")
-    size = builder.write(folder / "documents" / name, name)
+
+    def files() -> Iterator[tuple[str, bytes | None]]:
+        for root in args.paths:
+            for path in document_files(root, git=args.git):
+                shown = path.name if path == root else str(Path(root.name) / path.relative_to(root))
+                yield shown, read_bounded(path)
+
+    stats = register_documents(
+        folder,
+        name,
+        files(),
+        key,
+        kind=args.kind,
+        keep_comments=args.keep_comments,
+        registered_by=_registrar(),
+    )
     print(
-        f"collection {name}: {len(builder.sources)} files fingerprinted, {skipped} without "
-        f"text skipped, {size / 1e6:.1f} MB → {folder / 'documents' / name}"
+        f"collection {name}: {stats.documents} files fingerprinted, {stats.skipped} without "
+        f"text skipped, {stats.bytes / 1e6:.1f} MB → {folder / 'documents' / name}"
     )
     return 0
 

@@ -327,6 +327,9 @@ class CompanySettings(_Strict):
     # whoever has both can test guesses against it, whoever has the index alone cannot.
     key_env: str = "HAETAE_COMPANY_KEY"
     key_file: Path | None = None
+    # The largest upload ``/admin/v1/company`` accepts (a CSV, a zip or the files of one
+    # multipart request); larger tables and collections: the CLI, where the data is.
+    max_upload_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
 
 
 class AttachmentSettings(_Strict):

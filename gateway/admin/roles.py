@@ -7,10 +7,13 @@ in English and Korean and recorded in the audit chain like any admin action.
 
 | role | may |
 | --- | --- |
-| ``admin`` | everything |
-| ``policy_author`` | read policies; validate, dry-run, upload (propose); activate if approved |
-| ``policy_approver`` | read policies; validate and dry-run; approve; activate; roll back |
-| ``auditor`` | read policies; search, count, export and verify the audit log; list keys |
+| ``admin`` | everything but sealed evidence |
+| ``policy_author`` | read policies; validate, dry-run, upload (propose); activate if approved; |
+|  | list, register and remove company tables and documents |
+| ``policy_approver`` | read policies; validate and dry-run; approve; activate; roll back; |
+|  | list registered company sources |
+| ``auditor`` | read policies; search, count, export and verify the audit log; list keys; |
+|  | list registered company sources |
 | ``viewer`` | read policies; counts of the audit log (no records); list keys |
 | ``incident_responder`` | read policies; search and count the audit log; fetch sealed evidence |
 
@@ -50,6 +53,8 @@ Action = Literal[
     "keys.read",  # list keys (never the key itself) and who is who
     "keys.manage",  # issue and revoke gateway keys
     "settings.reload",
+    "company.read",  # registered tables and documents: names, counts, never values
+    "company.register",  # register, replace and remove them
 ]
 
 ACTIONS: tuple[Action, ...] = get_args(Action)
@@ -59,10 +64,11 @@ _READ: frozenset[Action] = frozenset({"policy.read"})
 
 GRANTS: Mapping[AdminRole, frozenset[Action]] = {
     "admin": frozenset(ACTIONS) - {"evidence.read"},
-    "policy_author": _READ | {"policy.test", "policy.upload", "policy.activate"},
+    "policy_author": _READ
+    | {"policy.test", "policy.upload", "policy.activate", "company.read", "company.register"},
     "policy_approver": _READ
-    | {"policy.test", "policy.approve", "policy.activate", "policy.rollback"},
-    "auditor": _READ | {"audit.stats", "audit.read", "audit.verify", "keys.read"},
+    | {"policy.test", "policy.approve", "policy.activate", "policy.rollback", "company.read"},
+    "auditor": _READ | {"audit.stats", "audit.read", "audit.verify", "keys.read", "company.read"},
     "viewer": _READ | {"audit.stats", "keys.read"},
     "incident_responder": _READ | {"audit.stats", "audit.read", "evidence.read"},
 }
@@ -82,6 +88,8 @@ _ACTION_KO: Mapping[Action, str] = {
     "keys.read": "API 키·사용자 조회",
     "keys.manage": "API 키 발급·폐기",
     "settings.reload": "설정 다시 읽기",
+    "company.read": "회사 등록 자료 조회",
+    "company.register": "회사 표·문서 등록·삭제",
 }
 
 

@@ -20,18 +20,21 @@ from gateway.detect.company.documents import CODE_SUFFIXES
 from gateway.errors import ConfigError
 
 __all__ = [
+    "MAX_DOCUMENT_BYTES",
     "DocumentText",
     "csv_rows",
     "document_files",
     "document_text",
     "postgres_rows",
+    "read_bounded",
 ]
 
 #: Directories never registered (build output, dependencies, version control).
 _SKIPPED_DIRS: Final = frozenset(
     {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", "dist", "build"}
 )
-_MAX_FILE_BYTES: Final = 32 * 1024 * 1024
+#: a file larger than this is not registered (a document, not a data dump)
+MAX_DOCUMENT_BYTES: Final = 32 * 1024 * 1024
 
 DocumentText = tuple[str, str, bool]  # registered name, text, read as code
 
@@ -132,7 +135,8 @@ def document_text(
     return (text, as_code) if text.strip() else None
 
 
-def read_document(path: Path, limits: AttachmentLimits | None = None) -> tuple[str, bool] | None:
-    if path.stat().st_size > _MAX_FILE_BYTES:
+def read_bounded(path: Path) -> bytes | None:
+    """A file's bytes; None for one over 32 MB (a document, not a data dump)."""
+    if path.stat().st_size > MAX_DOCUMENT_BYTES:
         return None
-    return document_text(path.read_bytes(), path.name, limits)
+    return path.read_bytes()

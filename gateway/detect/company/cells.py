@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal, get_args
 
@@ -49,6 +49,7 @@ __all__ = [
     "extract_candidates",
     "is_hangul_word",
     "numeric_length",
+    "words_and_heads",
 ]
 
 ColumnType = Literal["name", "phone", "email", "account", "rrn", "id", "text", "skip"]
@@ -77,6 +78,14 @@ def _digit_runs(min_digits: int) -> re.Pattern[str]:
     return re.compile(
         rf"(?<![\w+])\+?\(?\d(?:(?:[ .\-/]{{1,2}}\(?|\)[ .\-/]{{0,2}})?\d){{{more},40}}\)?(?!\w)"
     )
+
+
+def _digit_stretches(min_digits: int) -> re.Pattern[str]:
+    """Stretches of digits and the separators ``_digit_runs`` allows, long enough to hold
+    one: a cheap first pass (no lookaround, no backtracking over separators) whose few
+    stretches the exact pattern then reads, instead of trying it at every digit."""
+    more = min(max(min_digits, _MIN_NUMBER), 40) - 1
+    return re.compile(rf"\d[\d .\-/()]{{{more},}}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,9 +196,11 @@ class Wanted:
     min_digits: int = _MIN_NUMBER  # fewest digits of a numeric cell as a prompt writes it
     alphanumeric: bool = True  # some numeric cell holds letters (E-10234)
     runs: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    stretches: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "runs", _digit_runs(self.min_digits))
+        object.__setattr__(self, "stretches", _digit_stretches(self.min_digits))
 
 
 @dataclass(slots=True)
@@ -285,7 +296,7 @@ def _numbers(text: str, hasher: TokenHasher, wanted: Wanted, found: Candidates) 
             seen.add((tag + value, start, end))
             found.add(hasher.value(tag + value), start, end)
 
-    for run in wanted.runs.finditer(text):
+    for run in _runs(text, wanted):
         base = run.start()
         groups = [(m.start() + base, m.end() + base) for m in _GROUP.finditer(run.group())]
         plus = run.group().startswith("+")
@@ -306,6 +317,17 @@ def _numbers(text: str, hasher: TokenHasher, wanted: Wanted, found: Candidates) 
             number = _number(match.group())
             if len(number) >= _MIN_NUMBER:
                 offer("num:", number, *match.span())
+
+
+def _runs(text: str, wanted: Wanted) -> Iterator[re.Match[str]]:
+    """``wanted.runs.finditer(text)``, read only within the stretches that can hold a run:
+    from two characters before one (a ``+(`` prefix) to one after (the exact pattern's
+    look-ahead; the look-behind sees before ``pos``)."""
+    size = len(text)
+    for stretch in wanted.stretches.finditer(text):
+        yield from wanted.runs.finditer(
+            text, max(0, stretch.start() - 2), min(size, stretch.end() + 1)
+        )
 
 
 def _phone_variants(digits: str, international: bool, region: PhoneRegion) -> set[str]:
@@ -355,10 +377,46 @@ def _hangul_names(
         if len(hashes):
             found.glued.append((hashes, list(zip(at.tolist(), taken.tolist(), strict=True))))
         return
+    held = words.heads
+    if held is not None and lengths <= held[0]:  # keyed with the words (words_and_heads)
+        _, hashes, where, sizes = held
+        if lengths != held[0]:
+            chosen = np.flatnonzero(np.isin(sizes, list(lengths)))
+            hashes, where = hashes[chosen], [where[i] for i in chosen.tolist()]
+        if len(hashes):
+            found.glued.append((hashes, where))
+        return
+    pieces, where, _ = _head_pieces(words, lengths)
+    if pieces:
+        found.glued.append((mix(hasher.keyed(b" ".join(pieces))), where))
+
+
+def words_and_heads(words: Words, hasher: TokenHasher, lengths: frozenset[int]) -> U64:
+    """The keyed hashes of ``words``; on a short text, the Hangul name heads of
+    ``lengths`` are keyed in the same call and kept on ``words`` for ``_hangul_names``
+    (one call to the hashing's two dozen numpy steps instead of two)."""
+    if not lengths or len(words.data) >= _VECTOR_BYTES:
+        return hasher.keyed(words.data)
+    pieces, where, sizes = _head_pieces(words, lengths)
+    if not pieces:
+        words.heads = (lengths, np.empty(0, dtype=np.uint64), [], np.empty(0, dtype=np.int64))
+        return hasher.keyed(words.data)
+    keyed = hasher.keyed(words.data + b" " + b" ".join(pieces))
+    count = len(keyed) - len(pieces)
+    words.heads = (lengths, mix(keyed[count:]), where, np.array(sizes, dtype=np.int64))
+    return keyed[:count]
+
+
+def _head_pieces(
+    words: Words, lengths: frozenset[int]
+) -> tuple[list[bytes], list[tuple[int, int]], list[int]]:
+    """The name heads of a short text: each piece, where it is (word, syllables; negative:
+    some taken from the next word) and how many syllables it has."""
     tokens = words.tokens()
     ordered = sorted(lengths)
     pieces: list[bytes] = []
-    where: list[tuple[int, int]] = []  # (word, syllables: negative = into the next word)
+    where: list[tuple[int, int]] = []
+    sizes: list[int] = []
     last = len(tokens) - 1
     for index, token in enumerate(tokens):
         size = len(token)
@@ -369,6 +427,7 @@ def _hangul_names(
             if n < size <= n + 2:
                 pieces.append(token[: 3 * n])
                 where.append((index, n))
+                sizes.append(n)
         if size <= 2 and index < last:
             after = tokens[index + 1]
             if 0xEA <= after[0] <= 0xED and not len(after) % 3:
@@ -376,5 +435,5 @@ def _hangul_names(
                     if size < n <= size + len(after) // 3:
                         pieces.append(token + after[: 3 * (n - size)])
                         where.append((index, size - n))
-    if pieces:
-        found.glued.append((mix(hasher.keyed(b" ".join(pieces))), where))
+                        sizes.append(n)
+    return pieces, where, sizes

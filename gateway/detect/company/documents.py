@@ -9,7 +9,8 @@ kept hash, at roughly ``2 / (w + 1)`` of the document's k-grams. A hash kept for
 
 On disk a collection is a directory: ``meta.json`` (each document's registered name, kind
 and token count, the parameters, the key check), ``fingerprints.npy`` (uint64, sorted) and
-``documents.npy`` (uint32 document number). Matching hashes *every* k-gram of the prompt,
+``documents.npy`` (uint32 document number), with the presence filter (``filter.npy``,
+``lookup.py``). Matching hashes *every* k-gram of the prompt,
 looks them up (memory-mapped binary search), and per document joins the hits whose
 positions are at most ``w + k`` tokens apart (one edited word breaks ``k`` k-grams): the
 longest such run, from its first k-gram's first token to its last k-gram's last token,
@@ -30,7 +31,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from gateway.detect.company.code import code_tokens
-from gateway.detect.company.lookup import SortedHashes, mapped
+from gateway.detect.company.lookup import FILTER, SortedHashes, mapped, presence_bits
 from gateway.detect.company.store import write_part
 from gateway.detect.company.tokens import U64, TokenHasher, combine, key_check
 
@@ -158,7 +159,7 @@ class DocumentIndexBuilder:
         self._documents.append(np.full(len(kept), number, dtype=np.uint32))
         return len(kept)
 
-    def write(self, target: Path, name: str) -> int:
+    def write(self, target: Path, name: str, registered_by: str | None = None) -> int:
         """Save the collection at ``target`` (replaced whole); returns its size in bytes."""
         hashes = (
             np.concatenate(self._fingerprints) if self._fingerprints else np.empty(0, np.uint64)
@@ -180,9 +181,12 @@ class DocumentIndexBuilder:
             "keep_comments": self._keep_comments,
             "key_check": key_check(self._key),
             "built_at": int(time.time()),
+            "registered_by": registered_by,
+            "fingerprints": len(hashes),
             "sources": self.sources,
         }
-        return write_part(target, {"fingerprints": hashes, "documents": documents}, meta)
+        arrays = {"fingerprints": hashes, "documents": documents, FILTER: presence_bits(hashes)}
+        return write_part(target, arrays, meta)
 
 
 class DocumentCollection:
@@ -198,7 +202,7 @@ class DocumentCollection:
         self.has_code = any(bool(s.get("code")) for s in sources)
         self.has_prose = any(not s.get("code") for s in sources)
         self.keep_comments = bool(meta.get("keep_comments", False))
-        self._hashes = SortedHashes(mapped(folder / "fingerprints.npy"))
+        self._hashes = SortedHashes.open(folder, "fingerprints")
         self._documents = mapped(folder / "documents.npy")
 
     def __len__(self) -> int:

@@ -19,7 +19,7 @@ from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerR
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from gateway.detect.company import COMPANY_ENTITIES, DOCUMENT_ENTITIES
-from gateway.detect.company.cells import extract_candidates
+from gateway.detect.company.cells import extract_candidates, words_and_heads
 from gateway.detect.company.code import code_tokens, code_words, looks_like_code
 from gateway.detect.company.documents import CODE, PROSE, DocumentMatch
 from gateway.detect.company.index import CompanyIndex
@@ -148,6 +148,10 @@ class CompanyRecognizer(EntityRecognizer):
         self._code = any(c.has_code for c in self._collections)
         self._keep_comments = any(c.keep_comments for c in self._collections)
         self._words = self._prose or any(t.wanted.max_words for t, _ in self._tables)
+        # every Hangul name length a table reads, keyed with the words in one call
+        self._heads = frozenset(
+            n for t, _ in self._tables if t.wanted.max_words for n in t.wanted.hangul_lengths
+        )
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), self._arguments)
@@ -166,7 +170,9 @@ class CompanyRecognizer(EntityRecognizer):
 
     def _segment(self, segment: str, offset: int) -> list[RecognizerResult]:
         words = Words.of(segment) if self._words else None
-        hashes = self.index.hasher.keyed(words.data) if words is not None else None
+        hashes = (
+            words_and_heads(words, self.index.hasher, self._heads) if words is not None else None
+        )
         out: list[RecognizerResult] = []
         for table, counted in self._tables:
             candidates = extract_candidates(segment, self.index.hasher, table.wanted, words, hashes)

@@ -3,12 +3,13 @@
 On disk a table is a directory: ``meta.json`` (column names and types, row count, the
 key check, what the prompt side must look for) and three arrays, sorted together by hash:
 ``hashes.npy`` (uint64, the keyed hash of each non-empty cell's normal form),
-``rows.npy`` (uint32 row number) and ``columns.npy`` (uint8 column number). Thirteen
-bytes per cell, whatever the values were; no value, prefix or length of one is kept.
+``rows.npy`` (uint32 row number) and ``columns.npy`` (uint8 column number), and the
+hashes' presence filter (``filter.npy``, ``lookup.py``). 15 to 17 bytes per cell, whatever
+the values were; no value, prefix or length of one is kept.
 
 The arrays are memory-mapped, so a replica holds only the pages its lookups touch, and a
-lookup is two binary searches per candidate (``numpy.searchsorted``): its cost grows
-with the logarithm of the table, i.e. not measurably (a million rows is 22 steps).
+lookup is one gather per candidate in the presence filter and, for the few that pass,
+two binary searches (``numpy.searchsorted``): its cost does not grow with the table.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from gateway.detect.company.cells import (
     cell_words,
     is_hangul_word,
 )
-from gateway.detect.company.lookup import SortedHashes, mapped
+from gateway.detect.company.lookup import FILTER, SortedHashes, mapped, presence_bits
 from gateway.detect.company.store import write_part
 from gateway.detect.company.tokens import TokenHasher, key_check
 
@@ -84,6 +85,7 @@ def build_table(
     rows: Iterable[Sequence[str | None]],
     key: bytes,
     region: str = "KR",
+    registered_by: str | None = None,
 ) -> TableStats:
     """Hash every cell of ``rows`` into a new table directory at ``target`` (replaced whole).
 
@@ -131,6 +133,7 @@ def build_table(
     order = np.argsort(keys, kind="stable")
     arrays: dict[str, np.ndarray] = {
         "hashes": keys[order],
+        FILTER: presence_bits(keys[order]),
         "rows": np.frombuffer(row_ids, dtype=np.uint32)[order],
         "columns": np.frombuffer(column_ids, dtype=np.uint8)[order],
     }
@@ -147,6 +150,7 @@ def build_table(
         "hangul_lengths": sorted(n for n in hangul if 2 <= n <= 5),
         "key_check": key_check(key),
         "built_at": int(time.time()),
+        "registered_by": registered_by,
     }
     size = write_part(target, arrays, meta)
     return TableStats(name, count, len(keys), time.perf_counter() - started, size)
@@ -177,7 +181,7 @@ class RecordTable:
         assert isinstance(raw_columns, list)
         self.columns = tuple(Column(str(c["name"]), c["type"]) for c in raw_columns)
         self.rows = int(str(meta["rows"]))
-        self._hashes = SortedHashes(mapped(folder / "hashes.npy"))
+        self._hashes = SortedHashes.open(folder, "hashes")
         self._row_ids = mapped(folder / "rows.npy")
         self._column_ids = mapped(folder / "columns.npy")
         types = {c.type for c in self.columns}
@@ -215,7 +219,9 @@ class RecordTable:
             return []
         rows = np.asarray(self._row_ids[entries], dtype=np.int64)
         columns = np.asarray(self._column_ids[entries], dtype=np.int64)
-        keep = np.isin(columns, np.fromiter(counted, dtype=np.int64, count=len(counted)))
+        mask = np.zeros(MAX_COLUMNS + 1, dtype=bool)  # one gather, where isin sorts
+        mask[list(counted)] = True
+        keep = mask[columns]
         rows, columns, candidate = rows[keep], columns[keep], candidate[keep]
         # rows with at least min_fields distinct counted columns, found without a loop
         fields = np.unique((rows << 8) | columns) >> 8

@@ -86,6 +86,11 @@ class Words:
     data: bytes
     length: int  # of the original text, to clamp spans when folding changed lengths
     _spans: list[tuple[int, int]] | None = field(default=None, repr=False)
+    #: Hangul name heads keyed with the words (``cells.words_and_heads``): the lengths
+    #: asked for, the heads' hashes, where each is and its syllables
+    heads: tuple[frozenset[int], U64, list[tuple[int, int]], npt.NDArray[np.int64]] | None = field(
+        default=None, repr=False
+    )
 
     @classmethod
     def of(cls, text: str) -> Words:
@@ -99,10 +104,12 @@ class Words:
         """Each word's ``(start, end)`` in the text (in the folded text when folding changed
         its length: then approximate, clamped to the text)."""
         if self._spans is None:
+            found = _WORD.finditer(self.folded)
             size = self.length
-            self._spans = [
-                (min(m.start(), size), min(m.end(), size)) for m in _WORD.finditer(self.folded)
-            ]
+            if len(self.folded) == size:  # the usual case: nothing to clamp
+                self._spans = [m.span() for m in found]
+            else:
+                self._spans = [(min(m.start(), size), min(m.end(), size)) for m in found]
         return self._spans
 
 

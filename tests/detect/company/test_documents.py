@@ -217,3 +217,33 @@ def test_the_fast_code_reading_gives_the_tokens_of_the_full_one(keep_comments: b
 
     for text in (RENAMED, PRICING, "x = `a` + 'b' // c\\n# d\\ny -- e\\nz==1.5e3;"):
         assert code_words(text, keep_comments) == code_tokens(text, keep_comments).words
+
+
+def test_the_fast_code_reading_agrees_on_random_code_like_text() -> None:
+    import random
+
+    from gateway.detect.company.code import code_words
+
+    pieces = ['"', "'", "#", "//", "-- ", "--", "/", "\\", "\n", " ", "a", "If", "x1", "1.5e3"]
+    pieces += [
+        "é",
+        "٣",
+        "²",
+        "Ⅻ",
+        "\u0301",
+        "_",
+        "=",
+        ",",
+        ";",
+        "(",
+        "RETURN",
+        "self",
+        "K",
+        "İ",
+        "ß",
+        "``",
+    ]
+    rng = random.Random(20261207)
+    for _ in range(5_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        assert code_words(text) == code_tokens(text).words, text

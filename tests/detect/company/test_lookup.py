@@ -43,3 +43,25 @@ def test_entries_list_every_equal_entry_and_skip_long_runs() -> None:
     entries, which = table.entries(wanted, longest=2)
     assert sorted(zip(entries.tolist(), which.tolist(), strict=True)) == [(4, 0), (5, 0), (6, 3)]
     assert SortedHashes(np.empty(0, dtype=np.uint64)).entries(wanted, 3)[0].tolist() == []
+
+
+@pytest.mark.parametrize("size", [0, 1, 7, 1000, 50_000])
+def test_the_presence_filter_lets_every_entry_through_and_few_others(size: int) -> None:
+    from gateway.detect.company.lookup import presence_bits
+
+    rng = np.random.default_rng(size + 1)
+    values = np.sort(rng.integers(0, 2**64, size=size, dtype=np.uint64, endpoint=False))
+    table = SortedHashes(values)
+    assert table.maybe(values).tolist() == list(range(size))  # no false negative, ever
+    absent = rng.integers(0, 2**64, size=20_000, dtype=np.uint64, endpoint=False)
+    assert len(table.maybe(absent)) <= 20_000 * 0.08  # 16 slots an entry: ~6 % pass
+    assert len(table.bits) * 8 >= 16 * size
+    assert np.array_equal(SortedHashes(values, presence_bits(values)).bits, table.bits)
+
+
+def test_a_filter_that_does_not_fit_the_hashes_is_refused() -> None:
+    from gateway.detect.company.lookup import presence_bits
+
+    values = np.arange(1000, dtype=np.uint64)
+    with pytest.raises(ValueError, match="register again"):
+        SortedHashes(values, presence_bits(values[:10]))

@@ -205,3 +205,39 @@ def test_hangul_names_are_cut_alike_on_short_and_long_texts(index) -> None:
         for h, (w, n) in zip(short_hashes.tolist(), short_where, strict=True)
     ]
     assert pairs == sorted(repeated)
+
+
+@pytest.mark.parametrize("asked", [{3}, {2, 3, 4}])
+def test_name_heads_keyed_with_the_words_are_those_keyed_apart(index, asked: set[int]) -> None:
+    from gateway.detect.company import cells
+    from gateway.detect.company.tokens import Words
+
+    text = "고객 김민수님과 이 서연 씨, 박지훈의 김 민수 남궁민수에게 A 가 나다라마바 x1"
+    apart, together = Words.of(text), Words.of(text)
+    lengths = frozenset(asked)
+    separate, merged = cells.Candidates(), cells.Candidates()
+    assert cells.words_and_heads(together, index.hasher, frozenset({2, 3, 4})).tolist() == (
+        index.hasher.keyed(apart.data).tolist()
+    )
+    cells._hangul_names(apart, index.hasher, lengths, separate)
+    cells._hangul_names(together, index.hasher, lengths, merged)
+    assert apart.heads is None and together.heads is not None
+    [(hashes, where)] = separate.glued
+    [(merged_hashes, merged_where)] = merged.glued
+    assert len(where) > 3
+    assert merged_hashes.tolist() == hashes.tolist() and merged_where == where
+
+
+def test_digit_runs_read_within_stretches_are_those_read_everywhere() -> None:
+    import random
+
+    from gateway.detect.company.cells import PhoneRegion, Wanted, _runs
+
+    rng = random.Random(20261207)
+    alphabet = "0123456789 -./()+ax\n_"
+    for min_digits in (4, 7, 11):
+        wanted = Wanted(True, True, False, 0, frozenset(), PhoneRegion(), min_digits)
+        for _ in range(2_000):
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+            expected = [m.span() for m in wanted.runs.finditer(text)]
+            assert [m.span() for m in _runs(text, wanted)] == expected, (text, min_digits)
