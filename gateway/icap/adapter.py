@@ -24,9 +24,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import functools
 import ipaddress
 import logging
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, MutableMapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -64,6 +65,7 @@ __all__ = ["IcapAdapter"]
 log = logging.getLogger("haetae.icap")
 
 _MAX_NAME = 200
+_VOUCHED_CACHE = 4096
 
 
 class IcapAdapter:
@@ -94,6 +96,7 @@ class IcapAdapter:
         self._reads_answer = reads_answer
         self._istag = istag
         self.tasks: set[asyncio.Task[None]] = set()
+        self._vouched_cache: dict[tuple[str, str | None, str | None, str | None], Vouched] = {}
 
     # ---------------------------------------------------------------- REQMOD
 
@@ -131,19 +134,18 @@ class IcapAdapter:
             "server": None,
             "extensions": {},
         }
-        task = self._start(scope, _receiver(body, transaction), transaction)
-        forwarded = await _first(transaction, task)
+        self._start(scope, _receiver(body, transaction), transaction)
+        refusal = await transaction.decided
         if transaction.broken is not None:  # the body itself was malformed ICAP
             raise transaction.broken
-        if forwarded is not None:  # refused: the pipeline's response goes back instead
-            await self._respond(writer, forwarded)
+        if refusal is not None:  # the pipeline's response goes back instead
+            await self._respond(writer, refusal)
             return body.in_step
         exchange = transaction.exchange
         assert exchange is not None
         reads = self._settings.answer_wait_seconds > 0 and self._reads_answer(exchange)
         if self._settings.answer_wait_seconds > 0:
             self._waiting.add(transaction)  # before the proxy can send the answer
-        transaction.stop_listening()  # until the answer comes
         outgoing = outgoing_request(head, headers, exchange, reads)
         if outgoing is None and request.allows_204:
             writer.write(self._no_content())
@@ -187,17 +189,17 @@ class IcapAdapter:
             found.answer.set_result(IcapAnswer(status, response.headers, None))
             return await self.unchanged(request, body, writer)
         await body.ask_for_rest()  # all of it, before anything goes back
-        found.listening = True
+        messages = found.listen()
         found.answer.set_result(IcapAnswer(status, response.headers, body))
         task = found.task
         assert task is not None
-        start = await _next(found, task)
+        start = await _next(messages, task)
         if start is None:
             raise IcapError(500, "the answer could not be inspected")
         fields = answer_headers(response, start, status)
         head = adapted_head(status_line(start["status"]), fields)
         writer.write(icap_message(200, self._headers(), [("res-hdr", head), ("res-body", b"")]))
-        while (message := await _next(found, task)) is not None:
+        while (message := await _next(messages, task)) is not None:
             writer.write(chunk(message.get("body", b"")))
             await writer.drain()
             if not message.get("more_body", False):
@@ -241,7 +243,7 @@ class IcapAdapter:
         return [("ISTag", self._istag())]
 
     def _no_content(self) -> bytes:
-        return icap_message(204, self._headers())
+        return _no_content(self._istag())
 
     async def _respond(self, writer: asyncio.StreamWriter, messages: list[Message]) -> None:
         start, *parts = messages
@@ -270,6 +272,9 @@ class IcapAdapter:
             self.tasks.discard(done)
             self._waiting.discard(transaction)
             transaction.done.set()
+            if not transaction.decided.done():  # ended (or failed) with neither: fail closed
+                failure = IcapError(500, "the request could not be inspected")
+                transaction.decided.set_exception(failure)
             if not done.cancelled() and done.exception() is not None:
                 log.error("icap pipeline task failed: %s", type(done.exception()).__name__)
 
@@ -284,6 +289,20 @@ class IcapAdapter:
         return (peer, request.headers.get(self._client_ip), head.start_line)
 
     def _vouched(self, request: IcapRequest, peer: str) -> Vouched:
+        """The proxy's word (cached: a proxy names the same few users over and over)."""
+        headers = request.headers
+        user, groups = headers.get(self._user), headers.get(self._groups)
+        key = (peer, user, groups, headers.get(self._client_ip))
+        found = self._vouched_cache.get(key)
+        if found is None:
+            found = self._read_vouched(request, peer)
+            if not found.ignored:  # an untrusted proxy's headers are logged each time
+                if len(self._vouched_cache) >= _VOUCHED_CACHE:
+                    self._vouched_cache.clear()
+                self._vouched_cache[key] = found
+        return found
+
+    def _read_vouched(self, request: IcapRequest, peer: str) -> Vouched:
         sent = [
             name
             for name in (self._settings.user_header, self._settings.groups_header)
@@ -333,32 +352,11 @@ async def _run(handle: ASGIApp, scope: Scope, receive: Receive, send: Send) -> N
     await handle(scope, receive, send)
 
 
-async def _first(transaction: Transaction, task: asyncio.Task[None]) -> list[Message] | None:
-    """None once the pipeline lets the request go; else its whole response (a refusal)."""
-    messages: list[Message] = []
-    while True:
-        if transaction.forwarded.done() and not messages:
-            return None
-        getter = asyncio.ensure_future(transaction.messages.get())
-        waits: set[asyncio.Future[Any]] = {getter, task}
-        if not messages:
-            waits.add(transaction.forwarded)
-        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        if transaction.forwarded.done() and not messages:
-            getter.cancel()  # what follows belongs to the answer's side
-            return None
-        if not getter.done():
-            getter.cancel()
-            raise IcapError(500, "the request could not be inspected")  # the task failed
-        message = getter.result()
-        messages.append(message)
-        if message["type"] == "http.response.body" and not message.get("more_body", False):
-            return messages
-
-
-async def _next(transaction: Transaction, task: asyncio.Task[None]) -> Message | None:
+async def _next(
+    messages: asyncio.Queue[MutableMapping[str, Any]], task: asyncio.Task[None]
+) -> Message | None:
     """The pipeline's next response message; None if it ended without one."""
-    getter = asyncio.ensure_future(transaction.messages.get())
+    getter = asyncio.ensure_future(messages.get())
     await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
     if getter.done():
         return getter.result()
@@ -385,6 +383,12 @@ def _receiver(body: Body, transaction: Transaction) -> Receive:
         return {"type": "http.request", "body": data, "more_body": True}
 
     return receive
+
+
+@functools.lru_cache(maxsize=8)
+def _no_content(istag: str) -> bytes:
+    """The ``204`` for a service tag: the same bytes for every request under one policy."""
+    return icap_message(204, [("ISTag", istag)])
 
 
 def _base64_text(text: str) -> str | None:
