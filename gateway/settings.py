@@ -831,6 +831,10 @@ class IcapSettings(_Strict):
     # Seconds a forwarded request waits for its answer's RESPMOD (the completion record
     # then says the answer was not seen); 0: no RESPMOD service is configured.
     answer_wait_seconds: float = Field(default=600.0, ge=0, le=86400)
+    # An AI API's answer whose request this process did not see (another worker or
+    # replica took the REQMOD) or that came after answer_wait_seconds: pass it on
+    # unjudged, or refuse it with a 502 in the provider's error format. Logged either way.
+    unpaired_answers: Literal["pass", "refuse"] = "pass"
     # Forwarded requests waiting for their RESPMOD at once; the oldest give up beyond.
     max_waiting: int = Field(default=10_000, ge=1)
     options_ttl: int = Field(default=3600, ge=1)  # seconds the proxy may cache OPTIONS

@@ -40,6 +40,7 @@ from gateway.icap.messages import (
     status_line,
     status_of,
     target_of,
+    unpaired_refusal,
 )
 from gateway.icap.protocol import (
     LAST_CHUNK,
@@ -52,12 +53,15 @@ from gateway.icap.protocol import (
     icap_message,
 )
 from gateway.icap.transactions import CURRENT, IcapAnswer, Transaction, Vouched, Waiting
+from gateway.icap.webapps import WebAppGate
 from gateway.identity.trusted_headers import AddressSet
+from gateway.policy.messages import Language, choose_language
 from gateway.proxy.destinations import Destinations
 from gateway.settings import IcapSettings, TrustedHeaderSettings
 
 if TYPE_CHECKING:
     from gateway.exchange import Exchange
+    from gateway.providers.catalog import Provider
     from gateway.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["IcapAdapter"]
@@ -78,6 +82,8 @@ class IcapAdapter:
         trusted_headers: TrustedHeaderSettings,
         reads_answer: Callable[[Exchange], bool],
         istag: Callable[[], str],
+        web_apps: WebAppGate,
+        default_language: Callable[[], Language],
     ) -> None:
         self._handle = handle
         self._destinations = destinations
@@ -95,6 +101,8 @@ class IcapAdapter:
         self._transaction = settings.transaction_header.lower()
         self._reads_answer = reads_answer
         self._istag = istag
+        self._web_apps = web_apps
+        self._language = default_language
         self.tasks: set[asyncio.Task[None]] = set()
         self._vouched_cache: dict[tuple[str, str | None, str | None, str | None], Vouched] = {}
 
@@ -109,16 +117,27 @@ class IcapAdapter:
             raise IcapError(400, "REQMOD without an encapsulated request head")
         method, target = request_line(head)
         parts = target_of(target, head.get(b"host"))
-        provider = self._destinations.classify(parts[0]).provider if parts else None
-        if parts is None or provider is None:
+        destination = self._destinations.classify(parts[0]) if parts else None
+        if parts is None or destination is None or destination.kind == "other":
             return await self.unchanged(request, body, writer)
-        _, scheme, raw_path, query = parts
+        host, scheme, raw_path, query = parts
         transaction = Transaction(self._key(request, head, peer), self._vouched(request, peer))
         headers = [
             (name.lower(), value)
             for name, value in head.headers
             if name.lower() not in FRAMING and name.lower() not in self._typed_identity
         ]
+        if destination.web_app is not None:  # judged whole, as the forward proxy does
+            page = await self._web_apps(
+                destination.web_app, host, method, headers, transaction, peer
+            )
+            if page is None:
+                return await self.unchanged(request, body, writer)
+            await body.finish_preview()  # the rest is never asked for
+            await self._answer(writer, *page)
+            return body.in_step
+        provider = destination.provider
+        assert provider is not None
         prefix = b"/" + provider.id.encode("ascii")
         scope: dict[str, Any] = {
             "type": "http",
@@ -139,7 +158,9 @@ class IcapAdapter:
         if transaction.broken is not None:  # the body itself was malformed ICAP
             raise transaction.broken
         if refusal is not None:  # the pipeline's response goes back instead
-            await self._respond(writer, refusal)
+            start, *rest = refusal
+            content = b"".join(part.get("body", b"") for part in rest)
+            await self._answer(writer, start["status"], start["headers"], content)
             return body.in_step
         exchange = transaction.exchange
         assert exchange is not None
@@ -171,16 +192,8 @@ class IcapAdapter:
         found = None
         if request.req_head is not None:
             found = self._waiting.take(self._key(request, request.req_head, peer))
-        if found is None:  # not an AI API's answer, or its request was not seen here
-            if request.req_head is not None and self._is_api(request.req_head):
-                log.warning(
-                    "icap answer from an AI API without its request (answered by another "
-                    "process, or after icap.answer_wait_seconds): passed unjudged client=%s",
-                    peer,
-                )
-            return await self.unchanged(request, body, writer)
-        if found.answer.done():  # gave up waiting a moment ago: too late to judge it here
-            return await self.unchanged(request, body, writer)
+        if found is None or found.answer.done():  # unseen here, or given up on: too late
+            return await self._unpaired(request, body, writer, peer)
         status = status_of(response)
         exchange = found.exchange
         assert exchange is not None
@@ -232,12 +245,37 @@ class IcapAdapter:
         await writer.drain()
         return True
 
-    def _is_api(self, head: HttpHead) -> bool:
+    async def _unpaired(
+        self, request: IcapRequest, body: Body, writer: asyncio.StreamWriter, peer: str
+    ) -> bool:
+        """An answer without its request here: passed, or (``icap.unpaired_answers: refuse``)
+        withheld when it comes from an AI API; logged either way, by provider, never content."""
+        head = request.req_head
+        provider = self._provider_of(head) if head is not None else None
+        if head is None or provider is None:  # not an AI API's answer
+            return await self.unchanged(request, body, writer)
+        refuse = self._settings.unpaired_answers == "refuse"
+        log.warning(
+            "icap answer from an AI API without its request (answered by another process, "
+            "or after icap.answer_wait_seconds): %s provider=%s client=%s",
+            "refused" if refuse else "passed unjudged",
+            provider.id,
+            peer,
+        )
+        if not refuse:
+            return await self.unchanged(request, body, writer)
+        accept = head.get(b"accept-language")
+        language = choose_language(accept.decode("latin-1") if accept else None, self._language())
+        await body.finish_preview()  # the rest is never asked for
+        await self._answer(writer, *unpaired_refusal(provider, language))
+        return body.in_step
+
+    def _provider_of(self, head: HttpHead) -> Provider | None:
         try:
             parts = target_of(request_line(head)[1], head.get(b"host"))
         except IcapError:
-            return False
-        return parts is not None and self._destinations.classify(parts[0]).provider is not None
+            return None
+        return self._destinations.classify(parts[0]).provider if parts is not None else None
 
     def _headers(self) -> list[tuple[str, str]]:
         return [("ISTag", self._istag())]
@@ -245,12 +283,17 @@ class IcapAdapter:
     def _no_content(self) -> bytes:
         return _no_content(self._istag())
 
-    async def _respond(self, writer: asyncio.StreamWriter, messages: list[Message]) -> None:
-        start, *parts = messages
-        content = b"".join(part.get("body", b"") for part in parts)
-        fields = [(n, v) for n, v in start["headers"] if n not in FRAMING]
+    async def _answer(
+        self,
+        writer: asyncio.StreamWriter,
+        status: int,
+        headers: list[tuple[bytes, bytes]],
+        content: bytes,
+    ) -> None:
+        """An HTTP response in place of the message: a refusal, a block page."""
+        fields = [(n, v) for n, v in headers if n not in FRAMING]
         fields.append((b"content-length", str(len(content)).encode()))
-        head = adapted_head(status_line(start["status"]), fields)
+        head = adapted_head(status_line(status), fields)
         writer.write(icap_message(200, self._headers(), [("res-hdr", head), ("res-body", b"")]))
         writer.write(chunk(content) + LAST_CHUNK)
         await writer.drain()
