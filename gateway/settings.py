@@ -826,7 +826,8 @@ class IcapSettings(_Strict):
     max_connections: int = Field(default=256, ge=1, le=65536)
     # ICAP head plus encapsulated HTTP heads, in bytes.
     max_header_bytes: int = Field(default=64 * 1024, ge=4096, le=1 << 20)
-    # Seconds to wait for a request on an idle connection, and for each read within one.
+    # Seconds to wait for a request on an idle connection, then for its encapsulated
+    # heads, and for each chunk of its body.
     idle_timeout: float = Field(default=30.0, gt=0, le=3600)
     # Seconds a forwarded request waits for its answer's RESPMOD (the completion record
     # then says the answer was not seen); 0: no RESPMOD service is configured.
