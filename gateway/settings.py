@@ -852,11 +852,16 @@ class IcapSettings(_Strict):
     max_connections: int = Field(default=256, ge=1, le=65536)
     # ICAP head plus encapsulated HTTP heads, in bytes.
     max_header_bytes: int = Field(default=64 * 1024, ge=4096, le=1 << 20)
-    # Seconds to wait for a request on an idle connection, and for each read within one.
+    # Seconds to wait for a request on an idle connection, then for its encapsulated
+    # heads, and for each chunk of its body.
     idle_timeout: float = Field(default=30.0, gt=0, le=3600)
     # Seconds a forwarded request waits for its answer's RESPMOD (the completion record
     # then says the answer was not seen); 0: no RESPMOD service is configured.
     answer_wait_seconds: float = Field(default=600.0, ge=0, le=86400)
+    # An AI API's answer whose request this process did not see (another worker or
+    # replica took the REQMOD) or that came after answer_wait_seconds: pass it on
+    # unjudged, or refuse it with a 502 in the provider's error format. Logged either way.
+    unpaired_answers: Literal["pass", "refuse"] = "pass"
     # Forwarded requests waiting for their RESPMOD at once; the oldest give up beyond.
     max_waiting: int = Field(default=10_000, ge=1)
     options_ttl: int = Field(default=3600, ge=1)  # seconds the proxy may cache OPTIONS

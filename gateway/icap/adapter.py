@@ -24,9 +24,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import functools
 import ipaddress
 import logging
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, MutableMapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -39,6 +40,7 @@ from gateway.icap.messages import (
     status_line,
     status_of,
     target_of,
+    unpaired_refusal,
 )
 from gateway.icap.protocol import (
     LAST_CHUNK,
@@ -51,12 +53,15 @@ from gateway.icap.protocol import (
     icap_message,
 )
 from gateway.icap.transactions import CURRENT, IcapAnswer, Transaction, Vouched, Waiting
+from gateway.icap.webapps import WebAppGate
 from gateway.identity.trusted_headers import AddressSet
+from gateway.policy.messages import Language, choose_language
 from gateway.proxy.destinations import Destinations
 from gateway.settings import IcapSettings, TrustedHeaderSettings
 
 if TYPE_CHECKING:
     from gateway.exchange import Exchange
+    from gateway.providers.catalog import Provider
     from gateway.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["IcapAdapter"]
@@ -64,6 +69,7 @@ __all__ = ["IcapAdapter"]
 log = logging.getLogger("haetae.icap")
 
 _MAX_NAME = 200
+_VOUCHED_CACHE = 4096
 
 
 class IcapAdapter:
@@ -76,6 +82,8 @@ class IcapAdapter:
         trusted_headers: TrustedHeaderSettings,
         reads_answer: Callable[[Exchange], bool],
         istag: Callable[[], str],
+        web_apps: WebAppGate,
+        default_language: Callable[[], Language],
     ) -> None:
         self._handle = handle
         self._destinations = destinations
@@ -93,7 +101,10 @@ class IcapAdapter:
         self._transaction = settings.transaction_header.lower()
         self._reads_answer = reads_answer
         self._istag = istag
+        self._web_apps = web_apps
+        self._language = default_language
         self.tasks: set[asyncio.Task[None]] = set()
+        self._vouched_cache: dict[tuple[str, str | None, str | None, str | None], Vouched] = {}
 
     # ---------------------------------------------------------------- REQMOD
 
@@ -106,16 +117,27 @@ class IcapAdapter:
             raise IcapError(400, "REQMOD without an encapsulated request head")
         method, target = request_line(head)
         parts = target_of(target, head.get(b"host"))
-        provider = self._destinations.classify(parts[0]).provider if parts else None
-        if parts is None or provider is None:
+        destination = self._destinations.classify(parts[0]) if parts else None
+        if parts is None or destination is None or destination.kind == "other":
             return await self.unchanged(request, body, writer)
-        _, scheme, raw_path, query = parts
+        host, scheme, raw_path, query = parts
         transaction = Transaction(self._key(request, head, peer), self._vouched(request, peer))
         headers = [
             (name.lower(), value)
             for name, value in head.headers
             if name.lower() not in FRAMING and name.lower() not in self._typed_identity
         ]
+        if destination.web_app is not None:  # judged whole, as the forward proxy does
+            page = await self._web_apps(
+                destination.web_app, host, method, headers, transaction, peer
+            )
+            if page is None:
+                return await self.unchanged(request, body, writer)
+            await body.finish_preview()  # the rest is never asked for
+            await self._answer(writer, *page)
+            return body.in_step
+        provider = destination.provider
+        assert provider is not None
         prefix = b"/" + provider.id.encode("ascii")
         scope: dict[str, Any] = {
             "type": "http",
@@ -131,19 +153,20 @@ class IcapAdapter:
             "server": None,
             "extensions": {},
         }
-        task = self._start(scope, _receiver(body, transaction), transaction)
-        forwarded = await _first(transaction, task)
+        self._start(scope, _receiver(body, transaction), transaction)
+        refusal = await transaction.decided
         if transaction.broken is not None:  # the body itself was malformed ICAP
             raise transaction.broken
-        if forwarded is not None:  # refused: the pipeline's response goes back instead
-            await self._respond(writer, forwarded)
+        if refusal is not None:  # the pipeline's response goes back instead
+            start, *rest = refusal
+            content = b"".join(part.get("body", b"") for part in rest)
+            await self._answer(writer, start["status"], start["headers"], content)
             return body.in_step
         exchange = transaction.exchange
         assert exchange is not None
         reads = self._settings.answer_wait_seconds > 0 and self._reads_answer(exchange)
         if self._settings.answer_wait_seconds > 0:
             self._waiting.add(transaction)  # before the proxy can send the answer
-        transaction.stop_listening()  # until the answer comes
         outgoing = outgoing_request(head, headers, exchange, reads)
         if outgoing is None and request.allows_204:
             writer.write(self._no_content())
@@ -169,16 +192,8 @@ class IcapAdapter:
         found = None
         if request.req_head is not None:
             found = self._waiting.take(self._key(request, request.req_head, peer))
-        if found is None:  # not an AI API's answer, or its request was not seen here
-            if request.req_head is not None and self._is_api(request.req_head):
-                log.warning(
-                    "icap answer from an AI API without its request (answered by another "
-                    "process, or after icap.answer_wait_seconds): passed unjudged client=%s",
-                    peer,
-                )
-            return await self.unchanged(request, body, writer)
-        if found.answer.done():  # gave up waiting a moment ago: too late to judge it here
-            return await self.unchanged(request, body, writer)
+        if found is None or found.answer.done():  # unseen here, or given up on: too late
+            return await self._unpaired(request, body, writer, peer)
         status = status_of(response)
         exchange = found.exchange
         assert exchange is not None
@@ -187,17 +202,17 @@ class IcapAdapter:
             found.answer.set_result(IcapAnswer(status, response.headers, None))
             return await self.unchanged(request, body, writer)
         await body.ask_for_rest()  # all of it, before anything goes back
-        found.listening = True
+        messages = found.listen()
         found.answer.set_result(IcapAnswer(status, response.headers, body))
         task = found.task
         assert task is not None
-        start = await _next(found, task)
+        start = await _next(messages, task)
         if start is None:
             raise IcapError(500, "the answer could not be inspected")
         fields = answer_headers(response, start, status)
         head = adapted_head(status_line(start["status"]), fields)
         writer.write(icap_message(200, self._headers(), [("res-hdr", head), ("res-body", b"")]))
-        while (message := await _next(found, task)) is not None:
+        while (message := await _next(messages, task)) is not None:
             writer.write(chunk(message.get("body", b"")))
             await writer.drain()
             if not message.get("more_body", False):
@@ -230,25 +245,55 @@ class IcapAdapter:
         await writer.drain()
         return True
 
-    def _is_api(self, head: HttpHead) -> bool:
+    async def _unpaired(
+        self, request: IcapRequest, body: Body, writer: asyncio.StreamWriter, peer: str
+    ) -> bool:
+        """An answer without its request here: passed, or (``icap.unpaired_answers: refuse``)
+        withheld when it comes from an AI API; logged either way, by provider, never content."""
+        head = request.req_head
+        provider = self._provider_of(head) if head is not None else None
+        if head is None or provider is None:  # not an AI API's answer
+            return await self.unchanged(request, body, writer)
+        refuse = self._settings.unpaired_answers == "refuse"
+        log.warning(
+            "icap answer from an AI API without its request (answered by another process, "
+            "or after icap.answer_wait_seconds): %s provider=%s client=%s",
+            "refused" if refuse else "passed unjudged",
+            provider.id,
+            peer,
+        )
+        if not refuse:
+            return await self.unchanged(request, body, writer)
+        accept = head.get(b"accept-language")
+        language = choose_language(accept.decode("latin-1") if accept else None, self._language())
+        await body.finish_preview()  # the rest is never asked for
+        await self._answer(writer, *unpaired_refusal(provider, language))
+        return body.in_step
+
+    def _provider_of(self, head: HttpHead) -> Provider | None:
         try:
             parts = target_of(request_line(head)[1], head.get(b"host"))
         except IcapError:
-            return False
-        return parts is not None and self._destinations.classify(parts[0]).provider is not None
+            return None
+        return self._destinations.classify(parts[0]).provider if parts is not None else None
 
     def _headers(self) -> list[tuple[str, str]]:
         return [("ISTag", self._istag())]
 
     def _no_content(self) -> bytes:
-        return icap_message(204, self._headers())
+        return _no_content(self._istag())
 
-    async def _respond(self, writer: asyncio.StreamWriter, messages: list[Message]) -> None:
-        start, *parts = messages
-        content = b"".join(part.get("body", b"") for part in parts)
-        fields = [(n, v) for n, v in start["headers"] if n not in FRAMING]
+    async def _answer(
+        self,
+        writer: asyncio.StreamWriter,
+        status: int,
+        headers: list[tuple[bytes, bytes]],
+        content: bytes,
+    ) -> None:
+        """An HTTP response in place of the message: a refusal, a block page."""
+        fields = [(n, v) for n, v in headers if n not in FRAMING]
         fields.append((b"content-length", str(len(content)).encode()))
-        head = adapted_head(status_line(start["status"]), fields)
+        head = adapted_head(status_line(status), fields)
         writer.write(icap_message(200, self._headers(), [("res-hdr", head), ("res-body", b"")]))
         writer.write(chunk(content) + LAST_CHUNK)
         await writer.drain()
@@ -270,6 +315,9 @@ class IcapAdapter:
             self.tasks.discard(done)
             self._waiting.discard(transaction)
             transaction.done.set()
+            if not transaction.decided.done():  # ended (or failed) with neither: fail closed
+                failure = IcapError(500, "the request could not be inspected")
+                transaction.decided.set_exception(failure)
             if not done.cancelled() and done.exception() is not None:
                 log.error("icap pipeline task failed: %s", type(done.exception()).__name__)
 
@@ -284,6 +332,20 @@ class IcapAdapter:
         return (peer, request.headers.get(self._client_ip), head.start_line)
 
     def _vouched(self, request: IcapRequest, peer: str) -> Vouched:
+        """The proxy's word (cached: a proxy names the same few users over and over)."""
+        headers = request.headers
+        user, groups = headers.get(self._user), headers.get(self._groups)
+        key = (peer, user, groups, headers.get(self._client_ip))
+        found = self._vouched_cache.get(key)
+        if found is None:
+            found = self._read_vouched(request, peer)
+            if not found.ignored:  # an untrusted proxy's headers are logged each time
+                if len(self._vouched_cache) >= _VOUCHED_CACHE:
+                    self._vouched_cache.clear()
+                self._vouched_cache[key] = found
+        return found
+
+    def _read_vouched(self, request: IcapRequest, peer: str) -> Vouched:
         sent = [
             name
             for name in (self._settings.user_header, self._settings.groups_header)
@@ -333,32 +395,11 @@ async def _run(handle: ASGIApp, scope: Scope, receive: Receive, send: Send) -> N
     await handle(scope, receive, send)
 
 
-async def _first(transaction: Transaction, task: asyncio.Task[None]) -> list[Message] | None:
-    """None once the pipeline lets the request go; else its whole response (a refusal)."""
-    messages: list[Message] = []
-    while True:
-        if transaction.forwarded.done() and not messages:
-            return None
-        getter = asyncio.ensure_future(transaction.messages.get())
-        waits: set[asyncio.Future[Any]] = {getter, task}
-        if not messages:
-            waits.add(transaction.forwarded)
-        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        if transaction.forwarded.done() and not messages:
-            getter.cancel()  # what follows belongs to the answer's side
-            return None
-        if not getter.done():
-            getter.cancel()
-            raise IcapError(500, "the request could not be inspected")  # the task failed
-        message = getter.result()
-        messages.append(message)
-        if message["type"] == "http.response.body" and not message.get("more_body", False):
-            return messages
-
-
-async def _next(transaction: Transaction, task: asyncio.Task[None]) -> Message | None:
+async def _next(
+    messages: asyncio.Queue[MutableMapping[str, Any]], task: asyncio.Task[None]
+) -> Message | None:
     """The pipeline's next response message; None if it ended without one."""
-    getter = asyncio.ensure_future(transaction.messages.get())
+    getter = asyncio.ensure_future(messages.get())
     await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
     if getter.done():
         return getter.result()
@@ -385,6 +426,12 @@ def _receiver(body: Body, transaction: Transaction) -> Receive:
         return {"type": "http.request", "body": data, "more_body": True}
 
     return receive
+
+
+@functools.lru_cache(maxsize=8)
+def _no_content(istag: str) -> bytes:
+    """The ``204`` for a service tag: the same bytes for every request under one policy."""
+    return icap_message(204, [("ISTag", istag)])
 
 
 def _base64_text(text: str) -> str | None:

@@ -12,11 +12,14 @@ from gateway.forward import Forward
 from gateway.icap.adapter import IcapAdapter
 from gateway.icap.server import IcapServer, istag_for
 from gateway.icap.transactions import IcapIdentify, IcapUpstream, Waiting
+from gateway.icap.webapps import WebAppGate
 from gateway.labels import LabelScan
 from gateway.pipeline import Pipeline
 from gateway.policy import CompiledPolicy
+from gateway.policy.messages import Language
 from gateway.providers.catalog import Provider
 from gateway.proxy.destinations import Destinations
+from gateway.proxy.judge import ConnectionJudge
 from gateway.settings import Settings
 from gateway.telemetry import Telemetry
 
@@ -65,6 +68,19 @@ def build_icap(
     def istag() -> str:
         return istag_for(current_policy().version)
 
+    by_name = {stage.name: stage for stage in stages}
+    # requests to AI web apps: the forward proxy's judge, the proxy's word for the user
+    judge = ConnectionJudge(
+        (IcapIdentify(identify), by_name["admit"], by_name["decide"]),
+        current_policy,
+        audit,
+        audit_keys,
+        labels,
+    )
+
+    def default_language() -> Language:
+        return current_policy().document.default_language
+
     adapter = IcapAdapter(
         telemetry.wrap_requests(pipeline.handle),
         Destinations(providers),
@@ -73,5 +89,7 @@ def build_icap(
         settings.identity.trusted_headers,
         answers.reads_answer,
         istag,
+        WebAppGate(judge, default_language),
+        default_language,
     )
     return IcapServer(config, adapter, istag)

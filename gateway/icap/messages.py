@@ -15,9 +15,12 @@ from urllib.parse import urlsplit
 import orjson
 
 from gateway.icap.protocol import HttpHead, IcapError
+from gateway.providers.refusals import render_error
 
 if TYPE_CHECKING:
     from gateway.exchange import Exchange
+    from gateway.policy.messages import Language
+    from gateway.providers.catalog import Provider
     from gateway.types import Message
 
 __all__ = [
@@ -30,6 +33,7 @@ __all__ = [
     "status_line",
     "status_of",
     "target_of",
+    "unpaired_refusal",
 ]
 
 FRAMING = frozenset({b"content-length", b"transfer-encoding"})
@@ -150,3 +154,29 @@ def answer_headers(response: HttpHead, start: Message, status: int) -> list[tupl
         return ours
     kept = [(n, v) for n, v in response.headers if n.lower() not in FRAMING]
     return kept + [(n, v) for n, v in ours if n.startswith(b"x-haetae-")]
+
+
+#: ``icap.unpaired_answers: refuse``: why an AI API's answer was withheld
+UNPAIRED_CODE = "icap_answer_unpaired"
+_UNPAIRED = {
+    "en": "Haetae withheld this answer from {provider}: its request was not seen by this "
+    "gateway process, or the answer came after icap.answer_wait_seconds, so it could not "
+    "be judged (icap.unpaired_answers: refuse). Send the request again.",
+    "ko": "Haetae가 {provider}의 응답을 전달하지 않았습니다. 이 게이트웨이 프로세스가 요청을 "
+    "보지 못했거나 응답이 icap.answer_wait_seconds 이후에 도착해 검사할 수 없었습니다"
+    "(icap.unpaired_answers: refuse). 요청을 다시 보내세요.",
+}
+
+
+def unpaired_refusal(
+    provider: Provider, language: Language
+) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """The provider's own 502 error for an answer withheld unjudged, so its SDK raises it."""
+    message = _UNPAIRED[language].format(provider=provider.entry.name)
+    content = render_error(provider.family, 502, message, UNPAIRED_CODE)
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-language", language.encode()),
+        (b"cache-control", b"no-store"),
+    ]
+    return 502, headers, content

@@ -1,11 +1,13 @@
 """ICAP/1.0 on the wire (RFC 3507): request heads, encapsulated sections, chunked bodies.
 
 Everything a proxy sends is bounded before it is believed: the ICAP head and the
-encapsulated HTTP heads together by ``max_header_bytes``, each read by a
-timeout, chunk sizes by the body limit of the caller. Anything malformed raises
-:class:`IcapError`, which the server answers with its ICAP status (400 for a
-broken message) and closes the connection, since after a framing error the
-next message cannot be found.
+encapsulated HTTP heads together by ``max_header_bytes``, the ICAP head, the
+encapsulated heads (one read) and each chunk by a timeout, chunk sizes by the
+body limit of the caller. The timeouts are ``asyncio.timeout`` scopes, not
+``wait_for``, which before Python 3.12 wraps each read in a task of its own.
+Anything malformed raises :class:`IcapError`, which the server answers with its
+ICAP status (400 for a broken message) and closes the connection, since after a
+framing error the next message cannot be found.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ _REASONS = {
     505: "ICAP Version Not Supported",
 }
 _METHODS = frozenset({"OPTIONS", "REQMOD", "RESPMOD"})
+_HEADS = ("req-hdr", "res-hdr")
 _SECTIONS = ("req-hdr", "res-hdr", "req-body", "res-body", "null-body", "opt-body")
 _MAX_CHUNK_LINE = 1024
 
@@ -66,7 +69,7 @@ class IcapError(Exception):
 @dataclass(frozen=True, slots=True)
 class Limits:
     max_header_bytes: int
-    timeout: float  # seconds for each read
+    timeout: float  # seconds for each head, and for each chunk of a body
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +198,8 @@ def parse_http_head(raw: bytes) -> HttpHead:
 async def read_icap_request(reader: asyncio.StreamReader, limits: Limits) -> IcapRequest | None:
     """The next request's head and encapsulated HTTP heads; None when the client is done."""
     try:
-        raw = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), limits.timeout)
+        async with asyncio.timeout(limits.timeout):
+            raw = await reader.readuntil(b"\r\n\r\n")
     except asyncio.IncompleteReadError as closed:
         if not closed.partial.strip():
             return None  # closed between requests: the normal end of a connection
@@ -203,23 +207,25 @@ async def read_icap_request(reader: asyncio.StreamReader, limits: Limits) -> Ica
     except asyncio.LimitOverrunError:
         raise IcapError(400, "the ICAP head is larger than icap.max_header_bytes") from None
     request = parse_icap_head(raw)
-    budget = limits.max_header_bytes - len(raw)
+    heads = [(name, offset) for name, offset in request.encapsulated if name in _HEADS]
+    if not heads:
+        return request
+    end = request.encapsulated[-1][1]  # the heads lie back to back, up to the body section
+    if end > limits.max_header_bytes - len(raw):
+        raise IcapError(400, "encapsulated heads larger than icap.max_header_bytes")
+    try:
+        async with asyncio.timeout(limits.timeout):
+            sections = await reader.readexactly(end)  # every head in one read
+    except asyncio.IncompleteReadError:
+        raise IcapError(400, "the connection closed inside an encapsulated head") from None
+    offsets = [offset for _, offset in request.encapsulated]
     for index, (name, offset) in enumerate(request.encapsulated):
-        if name not in ("req-hdr", "res-hdr"):
-            continue
-        end = request.encapsulated[index + 1][1]
-        if end - offset > budget:
-            raise IcapError(400, "encapsulated heads larger than icap.max_header_bytes")
-        budget -= end - offset
-        try:
-            section = await asyncio.wait_for(reader.readexactly(end - offset), limits.timeout)
-        except asyncio.IncompleteReadError:
-            raise IcapError(400, "the connection closed inside an encapsulated head") from None
-        head = parse_http_head(section)
-        if name == "req-hdr":
-            request.req_head = head
-        else:
-            request.res_head = head
+        if name in _HEADS:
+            head = parse_http_head(sections[offset : offsets[index + 1]])
+            if name == "req-hdr":
+                request.req_head = head
+            else:
+                request.res_head = head
     return request
 
 
@@ -290,6 +296,10 @@ class Body:
         return b"".join(parts)
 
     async def _chunk(self) -> bytes:
+        async with asyncio.timeout(self._limits.timeout):  # the size line, data and CRLF
+            return await self._read_chunk()
+
+    async def _read_chunk(self) -> bytes:
         line = await self._line()
         size_text, _, extension = line.partition(b";")
         try:
@@ -315,7 +325,7 @@ class Body:
 
     async def _line(self) -> bytes:
         try:
-            line = await asyncio.wait_for(self._reader.readuntil(b"\r\n"), self._limits.timeout)
+            line = await self._reader.readuntil(b"\r\n")
         except asyncio.IncompleteReadError:
             raise IcapError(400, "the connection closed inside a body") from None
         except asyncio.LimitOverrunError:
@@ -326,7 +336,7 @@ class Body:
 
     async def _exactly(self, size: int) -> bytes:
         try:
-            return await asyncio.wait_for(self._reader.readexactly(size), self._limits.timeout)
+            return await self._reader.readexactly(size)
         except asyncio.IncompleteReadError:
             raise IcapError(400, "the connection closed inside a chunk") from None
 

@@ -67,14 +67,17 @@ class Vouched:
 
 @dataclass(eq=False)
 class Transaction:
-    """A request in the pipeline, and what it sends back (an ASGI response) as it comes."""
+    """A request in the pipeline, and what it sends back (an ASGI response) as it comes.
+
+    Until the request is let go, the pipeline's response (a refusal) is gathered
+    whole and resolves ``decided``; being let go resolves it with None. One
+    future, settled by ``send`` or the upstream, so REQMOD waits on nothing else.
+    """
 
     key: Hashable
     vouched: Vouched
-    messages: asyncio.Queue[MutableMapping[str, Any]] = field(
-        default_factory=lambda: asyncio.Queue(8)
-    )
-    forwarded: asyncio.Future[None] = field(
+    #: None once the pipeline lets the request go; else its whole response (a refusal)
+    decided: asyncio.Future[list[MutableMapping[str, Any]] | None] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
     answer: asyncio.Future[UpstreamResponse] = field(
@@ -85,19 +88,29 @@ class Transaction:
     exchange: Exchange | None = None
     task: asyncio.Task[None] | None = None  # the pipeline's, running this request
     broken: IcapError | None = None  # the request's body broke the protocol
-    #: someone reads ``messages``; otherwise the pipeline's output is dropped
-    listening: bool = True
+    #: the answer side's output, once a RESPMOD reads it (:meth:`listen`); dropped before
+    messages: asyncio.Queue[MutableMapping[str, Any]] | None = None
+    _refusal: list[MutableMapping[str, Any]] = field(default_factory=list)
 
     async def send(self, message: MutableMapping[str, Any]) -> None:
         """The pipeline's ASGI ``send``."""
-        if self.listening:
+        if not self.decided.done():
+            self._refusal.append(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                self.decided.set_result(self._refusal)
+        elif self.messages is not None:
             await self.messages.put(message)
 
-    def stop_listening(self) -> None:
-        """Drop the pipeline's output until someone reads it again (and what is queued)."""
-        self.listening = False
-        while not self.messages.empty():
-            self.messages.get_nowait()
+    def listen(self) -> asyncio.Queue[MutableMapping[str, Any]]:
+        """From now on, the pipeline's output is kept for the RESPMOD that reads it."""
+        if self.messages is None:
+            self.messages = asyncio.Queue(8)
+        return self.messages
+
+    def forward(self) -> None:
+        """The pipeline lets the request go: REQMOD answers now."""
+        if not self.decided.done():
+            self.decided.set_result(None)
 
     def give_up(self, refusal: Refusal) -> None:
         if not self.answer.done():
@@ -161,7 +174,7 @@ class IcapUpstream:
         content: bytes,
     ) -> UpstreamResponse:
         transaction = CURRENT.get()
-        transaction.forwarded.set_result(None)  # REQMOD answers now
+        transaction.forward()  # REQMOD answers now
         if self._wait <= 0:
             raise AnswerNotSeen("no RESPMOD service is configured (icap.answer_wait_seconds)")
         try:

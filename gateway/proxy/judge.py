@@ -107,10 +107,12 @@ class ConnectionJudge:
             return
         await self._record(exchange, "error", 400, HANDSHAKE_FAILED)
 
-    def _exchange(self, headers: list[tuple[bytes, bytes]], client: str | None) -> Exchange:
+    def _exchange(
+        self, headers: list[tuple[bytes, bytes]], client: str | None, method: str = "CONNECT"
+    ) -> Exchange:
         return Exchange(
             request_id=new_request_id(),
-            method="CONNECT",
+            method=method,
             path="/",
             query=b"",
             headers=headers,
@@ -125,8 +127,10 @@ class ConnectionJudge:
         host: str,
         headers: list[tuple[bytes, bytes]],
         client: str | None,
+        method: str = "CONNECT",
     ) -> Verdict:
-        exchange = self._exchange(headers, client)
+        """``method``: the request's, when a proxy hands one over (ICAP REQMOD)."""
+        exchange = self._exchange(headers, client, method)
         exchange.provider = web_app_provider(app, host)
         exchange.endpoint = WEB_APP_ENDPOINT
         exchange.upstream_path = "/"

@@ -210,10 +210,11 @@ def respmod(
     icap_headers: Mapping[str, str] | None = None,
     response_headers: Mapping[str, str] | None = None,
     request_body: bytes | None = b"{}",
+    request_headers: Mapping[str, str] | None = None,
     preview: int | None = None,
 ) -> bytes:
     headers = {"Allow": "204", **(icap_headers or {})}
-    request = http_request(url, request_body)
+    request = http_request(url, request_body, request_headers)
     lines = [f"HTTP/1.1 {status} OK", "Content-Type: application/json"]
     lines += [f"Content-Length: {len(body or b'')}"]
     lines += [f"{k}: {v}" for k, v in (response_headers or {}).items()]

@@ -11,6 +11,7 @@ from gateway.icap.adapter import IcapAdapter
 from gateway.icap.messages import request_line, status_line, status_of, target_of
 from gateway.icap.protocol import Body, IcapError, Limits, parse_http_head, parse_icap_head
 from gateway.icap.transactions import AnswerNotSeen, Transaction, Vouched, Waiting
+from gateway.icap.webapps import WebAppGate
 from gateway.proxy.destinations import Destinations
 from gateway.settings import IcapSettings, TrustedHeaderSettings
 from tests.icap.support import b64
@@ -125,7 +126,9 @@ def _adapter(encoding: str) -> IcapAdapter:
 
     settings = IcapSettings(user_encoding=encoding)  # type: ignore[arg-type]
     nowhere = Destinations(dict)  # no provider: names are all this needs
-    return IcapAdapter(handle, nowhere, Waiting(1), settings, TrustedHeaderSettings(), bool, str)
+    no_web_apps = WebAppGate(None, str)  # type: ignore[arg-type]  # never asked here
+    trusted = TrustedHeaderSettings()
+    return IcapAdapter(handle, nowhere, Waiting(1), settings, trusted, bool, str, no_web_apps, str)
 
 
 @pytest.mark.parametrize(

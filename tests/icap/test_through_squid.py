@@ -147,3 +147,19 @@ def test_other_hosts_pass_without_a_record(through: SquidPath) -> None:
     known = {record.record_id for record in seen}
     new = [r for r in through.icap.stack.audit_tail(200) if r.record_id not in known]
     assert all(record.request_id in earlier for record in new)
+
+
+def test_an_ai_web_app_gets_the_block_page_through_squid(through: SquidPath) -> None:
+    through.fake.reset()
+    verify = ssl.create_default_context(cafile=str(through.ca))
+    with httpx.Client(proxy=through.squid.proxy_url(USER), verify=verify, timeout=20) as browser:
+        page = browser.get(
+            "https://chatgpt.com/", headers={"accept": "text/html", "accept-language": "ko"}
+        )
+    assert page.status_code == 403, page.text[-800:]
+    assert page.headers["content-type"].startswith("text/html")
+    assert "회사 정책에 따라 차단되었습니다" in page.text
+    assert through.fake.received == []  # Squid never reached out
+    record = through.record(page.headers["x-haetae-request-id"])
+    assert (record.provider, record.api, record.decision) == ("chatgpt", "web_app", "block")
+    assert (record.user, record.method) == (USER, "GET")
