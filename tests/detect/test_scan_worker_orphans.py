@@ -61,6 +61,6 @@ def test_scan_workers_and_their_forkserver_exit_when_the_gateway_is_killed(
             ]
 
         # the workers, their forkserver and multiprocessing's resource tracker
-        wait_for(lambda: not survivors(), 10, message=lambda: f"still running: {survivors()}")
+        wait_for(lambda: not survivors(), 20, message=lambda: f"still running: {survivors()}")
     finally:
         replica.stop()  # the whole group, whatever happened
