@@ -16,8 +16,10 @@ time its event loop could not run (max and p99 of the gaps of a 1 ms ticker: the
 gateway's own work and the machine's load together), the loop thread's CPU time per
 event-loop callback (max and p99, and how many callbacks took over 10 ms: what the
 gateway itself held the loop for, whatever the load), the longest wait inside one
-callback (for the GIL or a core), the gateway process's peak resident memory during the
-phase, and, below the table, the heaviest callbacks and where the loop was when it
+callback (for the GIL or a core), the loop thread's waiting summed over the phase, inside
+callbacks and for a core (Linux's run-queue time over the phase: waiting inside callbacks
+beyond it was for the GIL, a lower bound), the gateway process's peak resident memory
+during the phase, and, below the table, the heaviest callbacks and where the loop was when it
 stalled for more than 5 ms.
 """
 
@@ -279,9 +281,10 @@ def run_attack_benchmark(
             "| input | requests | p50 ms | p99 ms | max ms | p50 × base | p99 × base "
             "| errors | loop stall max / p99 ms | loop CPU per callback max / p99 ms "
             "| callbacks > 10 ms CPU | wait in a callback max ms "
+            "| loop thread waiting s: in callbacks / for a core "
             "| peak RSS MB: gateway + workers "
             "| attacker: requests, median s, max s, statuses |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
             *rows,
             "",
             "Heaviest callbacks (loop-thread CPU, wall) and where the loop was during "
@@ -316,11 +319,13 @@ def _row(
     cpu = f"{clock.get('cpu_max_ms', nan):.1f} / {clock.get('cpu_p99_ms', nan):.2f}"
     over = str(clock.get("cpu_over_10ms", "—"))
     wait = f"{clock.get('wait_max_ms', nan):.1f}"
+    # in callbacks: for the GIL or a core; for a core: the OS's share (whole phase)
+    waiting = f"{clock.get('wait_total_s', nan):.2f} / {clock.get('run_queue_s', nan):.2f}"
     memory = (
         f"{watched.get('peak_rss_mb', 0.0):.0f} + {watched.get('workers_peak_rss_mb', 0.0):.0f}"
     )
     return (
-        f"| {label} | {sample.cells(base)} | {stall} | {cpu} | {over} | {wait} "
+        f"| {label} | {sample.cells(base)} | {stall} | {cpu} | {over} | {wait} | {waiting} "
         f"| {memory} | {attack} |"
     )
 
