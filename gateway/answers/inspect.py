@@ -7,9 +7,10 @@ the exchange for the record. Then:
 
 * an event stream is judged as it flows (``answers/stream.py``);
 * any other answer — a JSON object, Gemini's JSON-array stream, a text error
-  page — is read whole, at most ``max_answer_bytes``, judged in one scan (on a
-  worker thread when large) and sent edited, or replaced before its head by the
-  provider's error format when a rule blocks it.
+  page — is read whole, at most ``max_answer_bytes``, judged in one scan and sent
+  edited, or replaced before its head by the provider's error format when a rule
+  blocks it. Above ``offload_chars`` bytes it is parsed, scanned, judged and written
+  out again on a worker thread, so the event loop never walks a large answer.
 
 Inspection comes before pseudonym restoration: the rules judge what the
 provider wrote, and the caller's own values, put back afterwards, are never
@@ -18,6 +19,7 @@ judged as a leak of theirs (``docs/policies.md#answers``).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -115,27 +117,16 @@ class AnswerInspection:
             return await self._whole(judge, body, api)
 
     async def _whole(self, judge: AnswerJudge, body: bytes, api: str | None) -> bytes:
-        try:
-            document = orjson.loads(body) if body.strip() else None
-        except orjson.JSONDecodeError:
-            document = None
         reader = reader_for(api)
-        if isinstance(document, list) and reader.deltas:
-            return await self._sequence(judge, document, reader, len(body))
-        if isinstance(document, (dict, list)):
-            found = list(strings(document))
-            texts = [text for _, text in found]
-            locations = [format_location(path, free_from=0) for path, _ in found]
-        else:  # not JSON (an error page): judged as one text
-            texts, locations = [body.decode("utf-8", "replace")], ["(body)"]
-        judged = await self._judge(judge, texts, locations)
-        if judged == texts:
-            return body
-        if not isinstance(document, (dict, list)):
-            return judged[0].encode()
-        edits = {path: new for (path, old), new in zip(found, judged, strict=True) if new != old}
-        apply_edits(document, edits)
-        return orjson.dumps(document)
+        if len(body) <= self._offload:  # its texts are no longer: scanned on the loop
+            out = _judged_whole(judge, body, bool(reader.deltas))
+        else:
+            # read, scanned, judged and written out on a thread, where its objects are
+            # freed too: an answer of 200,000 short strings held the loop for 0.5 s
+            out = await asyncio.to_thread(_judged_whole, judge, body, bool(reader.deltas))
+        if isinstance(out, bytes):
+            return out
+        return await self._sequence(judge, out, reader, len(body))  # a JSON array of events
 
     async def _sequence(
         self, judge: AnswerJudge, chunks: list[Any], reader: AnswerReader, size: int
@@ -189,14 +180,6 @@ class AnswerInspection:
         finally:
             timings["answer"] = round(timings["answer"] * 1000, 3)
 
-    async def _judge(self, judge: AnswerJudge, texts: list[str], locations: list[str]) -> list[str]:
-        found = await judge.scan_within_budget(texts)
-        try:
-            return judge_texts(judge, texts, locations, found)
-        except AnswerBlocked:
-            judge.verdict.blocked = "before_relay"
-            raise
-
 
 @contextlib.contextmanager
 def _fail_closed(judge: AnswerJudge) -> Iterator[None]:
@@ -219,3 +202,32 @@ async def _guarded(judge: AnswerJudge, events: AsyncIterator[bytes]) -> AsyncIte
     with _fail_closed(judge):
         async for out in events:
             yield out
+
+
+def _judged_whole(judge: AnswerJudge, body: bytes, deltas: bool) -> bytes | list[Any]:
+    """A whole answer as the caller may read it, or, for a JSON array of events
+    (``deltas``), the parsed array, to be judged event by event."""
+    try:
+        document = orjson.loads(body) if body.strip() else None
+    except orjson.JSONDecodeError:
+        document = None
+    if isinstance(document, list) and deltas:
+        return document
+    if isinstance(document, (dict, list)):
+        found = list(strings(document))
+        texts = [text for _, text in found]
+        locations = [format_location(path, free_from=0) for path, _ in found]
+    else:  # not JSON (an error page): judged as one text
+        texts, locations = [body.decode("utf-8", "replace")], ["(body)"]
+    try:
+        judged = judge_texts(judge, texts, locations, judge.scan_checked(texts))
+    except AnswerBlocked:
+        judge.verdict.blocked = "before_relay"
+        raise
+    if judged == texts:
+        return body
+    if not isinstance(document, (dict, list)):
+        return judged[0].encode()
+    edits = {path: new for (path, old), new in zip(found, judged, strict=True) if new != old}
+    apply_edits(document, edits)
+    return orjson.dumps(document)
