@@ -47,7 +47,7 @@ def _shape(value: object) -> object:
 
 @pytest.mark.parametrize("kind", ["chat", "generateContent"])
 def test_a_large_whole_answer_is_judged_the_same_off_the_loop(make_judge, engine, kind) -> None:
-    """Over the offload threshold (2,048) the answer is read, judged and written out on a
+    """Over ``INLINE_ANSWER_BYTES`` the answer is read, judged and written out on a
     thread: the same edits in the same shape, and a block still comes before any byte."""
     filler = "분기 보고서는 매출을 다룹니다. " * 5_000
     answer = ScriptedAnswer((filler, TEXT), "f", (orjson.dumps({"id": RRN}).decode(),))
