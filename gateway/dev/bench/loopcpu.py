@@ -163,6 +163,8 @@ def _label(handle: asyncio.Handle) -> str:
     if isinstance(owner, asyncio.Task):
         coro: Any = owner.get_coro()
         name = getattr(coro, "__qualname__", type(coro).__name__)
+        if owner.done():
+            return f"task {name}, its last step"
         return f"task {name}, then awaiting at {_suspended(coro)}"
     return getattr(callback, "__qualname__", None) or type(callback).__name__
 
