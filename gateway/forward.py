@@ -179,7 +179,7 @@ class Forward:
                 if judge.verdict.action != "allow":  # the head is not sent yet: say so
                     headers.append((b"x-haetae-answer", judge.verdict.action.encode()))
                 if exchange.restore_mapping:  # read whole anyway: restored field by field
-                    body = _restored_whole(body, exchange.restore_mapping)
+                    body = await _restored_whole_off_loop(body, exchange.restore_mapping)
                 chunks = _one(body)
             else:  # judged as it flows; the time it takes is added up in "answer"
                 limits = self._limits
@@ -262,7 +262,7 @@ async def restored(
             break
     else:  # the whole body, within the bound
         if start:
-            yield _restored_whole(bytes(start), mapping)
+            yield await _restored_whole_off_loop(bytes(start), mapping)
         return
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     restorer = StreamRestorer(mapping, json_escape=True)
@@ -291,6 +291,18 @@ def _coaches(exchange: Exchange) -> bool:
 
 async def _one(body: bytes) -> AsyncIterator[bytes]:
     yield body
+
+
+#: a whole answer larger than this is restored on a thread: parsing, walking and writing
+#: out 1.5 MB held the loop for ~10 ms of its CPU (~7 µs a KB); a 64 KB one costs ~0.4 ms
+RESTORE_INLINE_BYTES = 64 * 1024
+
+
+async def _restored_whole_off_loop(body: bytes, mapping: dict[str, str]) -> bytes:
+    """``_restored_whole``, on a thread for a large answer, so the loop serves others."""
+    if len(body) > RESTORE_INLINE_BYTES:
+        return await asyncio.to_thread(_restored_whole, body, mapping)
+    return _restored_whole(body, mapping)
 
 
 def _restored_whole(body: bytes, mapping: dict[str, str]) -> bytes:

@@ -120,3 +120,23 @@ def test_the_company_bench(capsys: pytest.CaptureFixture[str]) -> None:
     assert "20,000 rows" in report and "200 documents" in report
     rows = _table_rows(report)
     assert len(rows) == 3 and all("×" in row for row in rows)
+
+
+def test_the_attack_bench_measures_the_loops_cpu_per_callback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from gateway.dev.bench.attacks import run_attack_benchmark
+
+    assert run_attack_benchmark(("nested",), megabytes=0.1, seconds=0.5, timeout=30) == 0
+    out = capsys.readouterr().out
+    header = next(line for line in out.splitlines() if line.startswith("| input"))
+    columns = [cell.strip() for cell in header.strip("|").split("|")]
+    cpu = columns.index("loop CPU per callback max / p99 ms")
+    rows = [row for row in _table_rows(out) if row != header]
+    assert len(rows) == 2  # the baseline and the attack
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        assert len(cells) == len(columns)
+        # measured, on the stdlib loop: numbers, never "nan" (nothing timed)
+        assert re.fullmatch(r"\d+\.\d / \d+\.\d\d", cells[cpu]), cells[cpu]
+        assert re.fullmatch(r"\d+", cells[columns.index("callbacks > 10 ms CPU")])

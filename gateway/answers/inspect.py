@@ -7,9 +7,10 @@ the exchange for the record. Then:
 
 * an event stream is judged as it flows (``answers/stream.py``);
 * any other answer — a JSON object, Gemini's JSON-array stream, a text error
-  page — is read whole, at most ``max_answer_bytes``, judged in one scan (on a
-  worker thread when large) and sent edited, or replaced before its head by the
-  provider's error format when a rule blocks it.
+  page — is read whole, at most ``max_answer_bytes``, judged in one scan and sent
+  edited, or replaced before its head by the provider's error format when a rule
+  blocks it. Above ``INLINE_ANSWER_BYTES`` it is parsed, scanned, judged and
+  written out again on a worker thread, so the event loop never walks a large answer.
 
 Inspection comes before pseudonym restoration: the rules judge what the
 provider wrote, and the caller's own values, put back afterwards, are never
@@ -18,10 +19,12 @@ judged as a leak of theirs (``docs/policies.md#answers``).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -39,11 +42,11 @@ from gateway.errors import (
 )
 from gateway.exchange import AnswerVerdict
 from gateway.policy.fact_table import read_input
-from gateway.providers.dialect import apply_edits, format_location
+from gateway.providers.dialect import JSONPath, apply_edits, format_location
 from gateway.upstream.events import progressing
 
 if TYPE_CHECKING:
-    from gateway.detect import DetectionEngine
+    from gateway.detect import DetectionEngine, Finding
     from gateway.exchange import Exchange
     from gateway.policy import CompiledPolicy
 
@@ -115,27 +118,21 @@ class AnswerInspection:
             return await self._whole(judge, body, api)
 
     async def _whole(self, judge: AnswerJudge, body: bytes, api: str | None) -> bytes:
-        try:
-            document = orjson.loads(body) if body.strip() else None
-        except orjson.JSONDecodeError:
-            document = None
-        reader = reader_for(api)
-        if isinstance(document, list) and reader.deltas:
-            return await self._sequence(judge, document, reader, len(body))
-        if isinstance(document, (dict, list)):
-            found = list(strings(document))
-            texts = [text for _, text in found]
-            locations = [format_location(path, free_from=0) for path, _ in found]
-        else:  # not JSON (an error page): judged as one text
-            texts, locations = [body.decode("utf-8", "replace")], ["(body)"]
-        judged = await self._judge(judge, texts, locations)
-        if judged == texts:
-            return body
-        if not isinstance(document, (dict, list)):
-            return judged[0].encode()
-        edits = {path: new for (path, old), new in zip(found, judged, strict=True) if new != old}
-        apply_edits(document, edits)
-        return orjson.dumps(document)
+        deltas = bool(reader_for(api).deltas)
+        if len(body) > INLINE_ANSWER_BYTES:
+            # read, scanned, judged and written out on a thread, where its objects are
+            # freed too: an answer of 200,000 short strings held the loop for 0.5 s
+            out = await asyncio.to_thread(_judged_whole, judge, body, deltas)
+        else:
+            read = _read(body, deltas)
+            if isinstance(read, list):
+                out = read
+            else:
+                found = await judge.scan_within_budget(read.texts)
+                out = _judged(judge, read, lambda _texts: found)
+        if isinstance(out, bytes):
+            return out
+        return await self._sequence(judge, out, reader_for(api), len(body))  # events
 
     async def _sequence(
         self, judge: AnswerJudge, chunks: list[Any], reader: AnswerReader, size: int
@@ -189,14 +186,6 @@ class AnswerInspection:
         finally:
             timings["answer"] = round(timings["answer"] * 1000, 3)
 
-    async def _judge(self, judge: AnswerJudge, texts: list[str], locations: list[str]) -> list[str]:
-        found = await judge.scan_within_budget(texts)
-        try:
-            return judge_texts(judge, texts, locations, found)
-        except AnswerBlocked:
-            judge.verdict.blocked = "before_relay"
-            raise
-
 
 @contextlib.contextmanager
 def _fail_closed(judge: AnswerJudge) -> Iterator[None]:
@@ -219,3 +208,62 @@ async def _guarded(judge: AnswerJudge, events: AsyncIterator[bytes]) -> AsyncIte
     with _fail_closed(judge):
         async for out in events:
             yield out
+
+
+#: a whole answer larger than this is handled on a thread: a JSON string takes at least
+#: 3 bytes, and walking, placing and judging one costs a few µs, so a smaller answer
+#: holds the loop for a few ms at most (its scan goes to a thread above 2,048 characters)
+INLINE_ANSWER_BYTES = 4 * 1024
+
+
+@dataclass
+class _Read:
+    """A whole answer parsed, with its strings' paths and texts, or a text that is not
+    JSON (an error page), judged as one."""
+
+    body: bytes
+    document: Any
+    found: list[tuple[JSONPath, str]] | None
+    texts: list[str]
+    locations: list[str]
+
+
+def _read(body: bytes, deltas: bool) -> _Read | list[Any]:
+    """The answer read, or, for a JSON array of events (``deltas``), the parsed array, to
+    be judged event by event."""
+    try:
+        document = orjson.loads(body) if body.strip() else None
+    except orjson.JSONDecodeError:
+        document = None
+    if isinstance(document, list) and deltas:
+        return document
+    if isinstance(document, (dict, list)):
+        found = list(strings(document))
+        texts = [text for _, text in found]
+        locations = [format_location(path, free_from=0) for path, _ in found]
+        return _Read(body, document, found, texts, locations)
+    return _Read(body, None, None, [body.decode("utf-8", "replace")], ["(body)"])
+
+
+def _judged(
+    judge: AnswerJudge, read: _Read, scan: Callable[[list[str]], list[list[Finding]]]
+) -> bytes:
+    """The answer as the caller may read it; ``AnswerBlocked`` before any byte."""
+    try:
+        judged = judge_texts(judge, read.texts, read.locations, scan(read.texts))
+    except AnswerBlocked:
+        judge.verdict.blocked = "before_relay"
+        raise
+    if judged == read.texts:
+        return read.body
+    if read.found is None:
+        return judged[0].encode()
+    edits = {path: new for (path, old), new in zip(read.found, judged, strict=True) if new != old}
+    apply_edits(read.document, edits)
+    return orjson.dumps(read.document)
+
+
+def _judged_whole(judge: AnswerJudge, body: bytes, deltas: bool) -> bytes | list[Any]:
+    """``_read`` then ``_judged``, scanning here: for a thread."""
+    read = _read(body, deltas)
+    return read if isinstance(read, list) else _judged(judge, read, judge.scan_checked)

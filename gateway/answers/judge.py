@@ -101,13 +101,22 @@ class AnswerJudge:
     async def scan_within_budget(self, texts: list[str]) -> list[list[Finding]]:
         """``scan_many`` within the scan budget (``detection.max_scan_chars``, else
         ``AnswerUninspectable``), on a worker thread above ``offload_chars``."""
+        if self._within_budget(texts) > self._offload:
+            return await asyncio.to_thread(self.scan_many, texts)
+        return self.scan_many(texts)
+
+    def scan_checked(self, texts: list[str]) -> list[list[Finding]]:
+        """``scan_many`` within the scan budget, here and now (the caller is off the loop)."""
+        self._within_budget(texts)
+        return self.scan_many(texts)
+
+    def _within_budget(self, texts: list[str]) -> int:
+        """The texts' size; ``AnswerUninspectable`` past ``detection.max_scan_chars``."""
         size = sum(map(len, texts))
         if size > self._max_scan:
             message = _TOO_LARGE[self._language].format(limit=self._max_scan)
             raise AnswerUninspectable(message)
-        if size > self._offload:
-            return await asyncio.to_thread(self.scan_many, texts)
-        return self.scan_many(texts)
+        return size
 
     def scan_many(self, texts: list[str]) -> list[list[Finding]]:
         """One scan over several texts (a value split between two is found in parts)."""

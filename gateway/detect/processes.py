@@ -12,6 +12,11 @@ at a lower CPU priority (``nice``), so on a busy machine the loop process, which
 every small request, is scheduled first. The pool starts on the first scan that needs
 it (``haetae serve`` starts it before serving) and warms one engine per worker in the
 background; until then scans use a thread.
+
+A worker exits when the gateway that started it is gone, however it went (SIGKILL, the
+OOM killer): nothing else would tell it, since its parent is the forkserver, which in
+turn only exits once no worker holds its liveness pipe. The workers going, the
+forkserver and the resource tracker follow.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ import functools
 import logging
 import multiprocessing
 import os
+import select
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -65,8 +72,35 @@ def _built(key: str, sent: SentRecipe | EngineRecipe) -> DetectionEngine:
     return engine
 
 
-def _start_worker() -> None:
+def _start_worker(gateway: int) -> None:
     os.nice(WORKER_NICE)
+    threading.Thread(target=_exit_with, args=(gateway,), name="gateway-gone", daemon=True).start()
+
+
+def _exit_with(gateway: int) -> None:
+    """Wait for the process ``gateway`` to end, then end this worker at once.
+
+    Linux: a pidfd, readable when the process exits (no polling, no pid reuse);
+    elsewhere: asked every second whether the pid still exists.
+    """
+    try:
+        handle = os.pidfd_open(gateway)
+    except (AttributeError, OSError):  # not Linux 5.3+, or the gateway is gone already
+        while _exists(gateway):
+            time.sleep(1.0)
+    else:
+        select.select([handle], [], [])
+    os._exit(0)  # a scan in progress is for a gateway that can no longer answer
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, someone else's: the pid was reused
+        return False
+    return True
 
 
 def _warm(recipe: EngineRecipe) -> int:
@@ -145,7 +179,10 @@ class ScanProcesses:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["gateway.detect.engine"])
             executor = ProcessPoolExecutor(
-                self._processes, mp_context=context, initializer=_start_worker
+                self._processes,
+                mp_context=context,
+                initializer=_start_worker,
+                initargs=(os.getpid(),),
             )
             self._warming = [executor.submit(_warm, recipe) for _ in range(self._processes)]
         except Exception as exc:  # no fork server or semaphores here (a locked-down container)

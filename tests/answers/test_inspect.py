@@ -45,6 +45,24 @@ def _shape(value: object) -> object:
     return type(value).__name__
 
 
+@pytest.mark.parametrize("kind", ["chat", "generateContent"])
+def test_a_large_whole_answer_is_judged_the_same_off_the_loop(make_judge, engine, kind) -> None:
+    """Over ``INLINE_ANSWER_BYTES`` the answer is read, judged and written out on a
+    thread: the same edits in the same shape, and a block still comes before any byte."""
+    filler = "분기 보고서는 매출을 다룹니다. " * 5_000
+    answer = ScriptedAnswer((filler, TEXT), "f", (orjson.dumps({"id": RRN}).decode(),))
+    body = orjson.dumps(scripted_body(kind, "m", answer))
+    assert len(body) > 100_000
+    judged = asyncio.run(inspection(engine).whole(make_judge(), body))
+    flat = orjson.loads(judged)
+    assert RRN not in judged.decode() and MASKED in orjson.dumps(flat).decode()
+    assert _shape(flat) == _shape(orjson.loads(body))
+    judge = make_judge(blocking=True)
+    with pytest.raises(AnswerBlocked):
+        asyncio.run(inspection(engine).whole(judge, body))
+    assert judge.verdict.blocked == "before_relay"
+
+
 def test_an_answer_that_is_not_json_is_judged_as_text(make_judge, engine) -> None:
     out = asyncio.run(inspection(engine).whole(make_judge(), TEXT.encode()))
     assert out.decode() == MASKED

@@ -98,6 +98,20 @@ def test_anthropic_stream_and_gemini_answers_are_restored(edits: EditStack) -> N
     assert answer.text == f"echo: ask {EMAIL}"
 
 
+def test_a_large_whole_answer_is_restored_too(edits: EditStack) -> None:
+    """Over ``RESTORE_INLINE_BYTES`` the answer is restored on a thread: the same result."""
+    from gateway.forward import RESTORE_INLINE_BYTES
+
+    filler = "분기 보고서 " * (RESTORE_INLINE_BYTES // 10)
+    prompt = f"mail {EMAIL} {filler} and {EMAIL}"
+    completion = edits.openai().chat.completions.create(
+        model="gpt-4o", messages=[{"role": "user", "content": prompt}]
+    )
+    sent = edits.fake.received[0].json()["messages"][0]["content"]
+    assert EMAIL not in sent and len(sent.encode()) > RESTORE_INLINE_BYTES
+    assert completion.choices[0].message.content == f"echo: {prompt}"
+
+
 def test_only_this_requests_placeholders_are_restored(edits: EditStack) -> None:
     foreign = "[[EMAIL_ADDRESS_0123456789]]"
     completion = edits.openai().chat.completions.create(

@@ -12,9 +12,15 @@ attackers send one crafted input over and over; only requests sent while an atta
 runs count, and the ratios compare them with the baseline of the same run.
 
 The gateway runs under ``gateway.dev.bench.loopwatch``: each row also gives the longest
-time its event loop could not run (max and p99 of the gaps of a 1 ms ticker), the
-gateway process's peak resident memory during the phase, and, below the table, where
-the loop was when it stalled for more than 5 ms.
+time its event loop could not run (max and p99 of the gaps of a 1 ms ticker: the
+gateway's own work and the machine's load together), the loop thread's CPU time per
+event-loop callback (max and p99, and how many callbacks took over 10 ms: what the
+gateway itself held the loop for, whatever the load), the longest wait inside one
+callback (for the GIL or a core), the loop thread's waiting summed over the phase, inside
+callbacks and for a core (Linux's run-queue time over the phase: waiting inside callbacks
+beyond it was for the GIL, a lower bound), the gateway process's peak resident memory
+during the phase, and, below the table, the heaviest callbacks and where the loop was when it
+stalled for more than 5 ms.
 """
 
 from __future__ import annotations
@@ -196,7 +202,7 @@ async def _under_attack(
     return good, AttackOutcome(seconds, statuses)
 
 
-def _start_gateway(upstream_url: str, workdir: Path) -> _Child:
+def _start_gateway(upstream_url: str, workdir: Path, loop: str = "asyncio") -> _Child:
     port = _free_port()
     policy = workdir / "policy.yaml"
     policy.write_text(POLICY)
@@ -214,7 +220,7 @@ def _start_gateway(upstream_url: str, workdir: Path) -> _Child:
     )
     os.environ.setdefault("HAETAE_PSEUDONYM_KEY", "bench-" + "k" * 32)
     return _Child(
-        ["gateway.dev.bench.loopwatch", "--config", str(config)],
+        ["gateway.dev.bench.loopwatch", "--config", str(config), "--loop", loop],
         base_url=f"http://127.0.0.1:{port}",
     )
 
@@ -233,11 +239,16 @@ def run_attack_benchmark(
     seconds: float = 5.0,
     timeout: float = 180.0,
     output: Path | None = None,
+    loop: str = "asyncio",
 ) -> int:
-    """Print (and optionally write) the table; the baseline is measured in the same run."""
+    """Print (and optionally write) the table; the baseline is measured in the same run.
+
+    ``loop``: the gateway's event loop; the CPU per callback is measured on ``asyncio``
+    only (uvloop, as ``haetae serve`` runs, gives the wall-clock columns alone).
+    """
     upstream = _Child(["gateway.dev.bench.hostile", "serve-upstream"])
     workdir = Path(tempfile.mkdtemp(prefix="haetae-bench-attacks-"))
-    gateway = _start_gateway(upstream.base_url, workdir)
+    gateway = _start_gateway(upstream.base_url, workdir, loop)
     url = gateway.base_url + PATH
     rows = []
     places: list[str] = []
@@ -245,7 +256,9 @@ def run_attack_benchmark(
         asyncio.run(_good_clients(url, 4, None, 1.0))  # warm up
         _watch(gateway.base_url)
         base = asyncio.run(_good_clients(url, 4, None, seconds))
-        rows.append(_row("baseline (no attacker)", base, base, None, _watch(gateway.base_url)))
+        watched = _watch(gateway.base_url)
+        rows.append(_row("baseline (no attacker)", base, base, None, watched))
+        places.extend(_places("baseline", watched))
         for name in names:
             label, build = ATTACKS[name]
             body = build(megabytes)
@@ -262,15 +275,20 @@ def run_attack_benchmark(
     report = "\n".join(
         [
             f"Haetae attack benchmark — {time.strftime('%Y-%m-%d %H:%M')} — "
-            f"{os.cpu_count()} CPUs — 4 well-behaved clients, {attackers} attackers",
+            f"{os.cpu_count()} CPUs, load average {_load()} — {loop} loop — "
+            f"4 well-behaved clients, {attackers} attackers",
             "",
             "| input | requests | p50 ms | p99 ms | max ms | p50 × base | p99 × base "
-            "| errors | loop stall max / p99 ms | peak RSS MB: gateway + workers "
+            "| errors | loop stall max / p99 ms | loop CPU per callback max / p99 ms "
+            "| callbacks > 10 ms CPU | wait in a callback max ms "
+            "| loop thread waiting s: in callbacks / for a core "
+            "| peak RSS MB: gateway + workers "
             "| attacker: requests, median s, max s, statuses |",
-            "|---|---|---|---|---|---|---|---|---|---|---|",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
             *rows,
             "",
-            "Where the loop was during stalls over 5 ms (samples every 2 ms):",
+            "Heaviest callbacks (loop-thread CPU, wall) and where the loop was during "
+            "stalls over 5 ms (samples every 2 ms):",
             "",
             *(places or ["- none"]),
         ]
@@ -295,15 +313,38 @@ def _row(
             f"{count}× {status or 'timeout'}" for status, count in sorted(outcome.statuses.items())
         )
         attack = f"{len(times)}, {times[len(times) // 2]:.2f}, {times[-1]:.2f}, {statuses}"
-    stall = f"{watched.get('max_ms', float('nan')):.1f} / {watched.get('p99_ms', float('nan')):.1f}"
+    nan = float("nan")
+    stall = f"{watched.get('max_ms', nan):.1f} / {watched.get('p99_ms', nan):.1f}"
+    clock = watched.get("callbacks", {})
+    cpu = f"{clock.get('cpu_max_ms', nan):.1f} / {clock.get('cpu_p99_ms', nan):.2f}"
+    over = str(clock.get("cpu_over_10ms", "—"))
+    wait = f"{clock.get('wait_max_ms', nan):.1f}"
+    # in callbacks: for the GIL or a core; for a core: the OS's share (whole phase)
+    waiting = f"{clock.get('wait_total_s', nan):.2f} / {clock.get('run_queue_s', nan):.2f}"
     memory = (
         f"{watched.get('peak_rss_mb', 0.0):.0f} + {watched.get('workers_peak_rss_mb', 0.0):.0f}"
     )
-    return f"| {label} | {sample.cells(base)} | {stall} | {memory} | {attack} |"
+    return (
+        f"| {label} | {sample.cells(base)} | {stall} | {cpu} | {over} | {wait} | {waiting} "
+        f"| {memory} | {attack} |"
+    )
 
 
 def _places(name: str, watched: dict[str, Any]) -> list[str]:
-    return [f"- {name}: {count}× {place}" for place, count in watched.get("places", [])]
+    heaviest = [
+        f"- {name}: callback {heavy['cpu_ms']:.1f} ms CPU ({heavy['wall_ms']:.1f} wall): "
+        f"{heavy['callback']}" + "".join(f"; {count}× {place}" for place, count in heavy["places"])
+        for heavy in watched.get("callbacks", {}).get("heaviest", [])[:3]
+    ]
+    stalls = [f"- {name}: {count}× {place}" for place, count in watched.get("places", [])]
+    return heaviest + stalls
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{load:.1f}" for load in os.getloadavg())
+    except OSError:
+        return "?"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -316,6 +357,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="minimum time per phase")
     parser.add_argument("--timeout", type=float, default=180.0, help="per attacker request")
     parser.add_argument("--output", type=Path, help="also write the table to this file")
+    parser.add_argument(
+        "--loop",
+        choices=["asyncio", "uvloop"],
+        default="asyncio",
+        help="the gateway's loop: asyncio also measures CPU per callback",
+    )
     args = parser.parse_args(argv)
     return run_attack_benchmark(
         tuple(args.attacks.split(",")),
@@ -324,6 +371,7 @@ def main(argv: list[str] | None = None) -> int:
         args.seconds,
         args.timeout,
         args.output,
+        args.loop,
     )
 
 

@@ -8,9 +8,12 @@ serve`` does (one worker), with three additions for the attack benchmark:
 - a sampling thread that, while the loop is stalled for more than ``_SAMPLE_AFTER``,
   records where the loop thread is (its innermost frames inside ``gateway/``), so the
   report names the code that held the loop rather than only how long;
-- ``GET /__loopwatch``: the stalls, the places and the peak resident memory since the
-  last call (the gateway's, and its scan workers' summed), as JSON, then a reset (the
-  peaks through ``/proc/<pid>/clear_refs``).
+- on the stdlib loop (``--loop asyncio``, the default), the loop thread's CPU time per
+  callback (``loopcpu.CallbackClock``): what the gateway itself held the loop for, apart
+  from the machine's share of a stall;
+- ``GET /__loopwatch``: the stalls, the places, the callbacks' CPU and the peak resident
+  memory since the last call (the gateway's, and its scan workers' summed), as JSON, then
+  a reset (the peaks through ``/proc/<pid>/clear_refs``).
 
 It is a development tool: nothing in the gateway imports it.
 """
@@ -31,6 +34,8 @@ from typing import Any
 
 import orjson
 
+from gateway.dev.bench.loopcpu import CallbackClock
+
 __all__ = ["LoopWatch", "WatchedApp", "family", "peak_rss_mb", "reset_peak_rss"]
 
 _TICK = 0.001
@@ -43,10 +48,12 @@ PATH = "/__loopwatch"
 class LoopWatch:
     """A 1 ms ticker on the loop and a sampler of where the loop is when it stalls."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: CallbackClock | None = None) -> None:
+        self._clock = clock
         self._stalls: list[float] = []
         self._places: Counter[str] = Counter()
         self._last = time.perf_counter()
+        self._discard = False  # the next gap holds the report's own work
         self._thread_id: int | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -63,7 +70,9 @@ class LoopWatch:
         while True:
             await asyncio.sleep(_TICK)
             now = time.perf_counter()
-            if len(self._stalls) < _MAX_TICKS:
+            if self._discard:
+                self._discard = False
+            elif len(self._stalls) < _MAX_TICKS:
                 self._stalls.append(max(0.0, now - self._last - _TICK))
             self._last = now
 
@@ -73,7 +82,10 @@ class LoopWatch:
             if time.perf_counter() - self._last < _SAMPLE_AFTER or self._thread_id is None:
                 continue
             frames = sys._current_frames()
-            self._places[_place(frames.get(self._thread_id))] += 1
+            place = _place(frames.get(self._thread_id))
+            self._places[place] += 1
+            if self._clock is not None:
+                self._clock.sampled(place)
             # what other threads run meanwhile: one of them may hold the GIL
             for ident, frame in frames.items():
                 if ident not in (self._thread_id, threading.get_ident()):
@@ -83,10 +95,14 @@ class LoopWatch:
 
     def report(self) -> dict[str, Any]:
         """Stalls in ms since the last report (max, p99, p99.9, count over 10 ms), then reset."""
+        if self._clock is not None:
+            self._clock.ignore_current()  # the report's own work (sorting, /proc) is no stall
+        self._discard = True
         stalls, places = sorted(self._stalls), self._places
         self._stalls, self._places = [], Counter()
+        callbacks = {} if self._clock is None else {"callbacks": self._clock.report()}
         if not stalls:
-            return {"ticks": 0}
+            return {"ticks": 0} | callbacks
 
         def at(q: float) -> float:
             return round(stalls[min(len(stalls) - 1, int(q * len(stalls)))] * 1000, 2)
@@ -98,7 +114,7 @@ class LoopWatch:
             "p999_ms": at(0.999),
             "over_10ms": sum(1 for s in stalls if s > 0.010),
             "places": places.most_common(10),
-        }
+        } | callbacks
 
 
 def _place(frame: Any, own: bool = False) -> str:
@@ -192,6 +208,12 @@ class WatchedApp:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gateway.dev.bench.loopwatch")
     parser.add_argument("--config", type=Path, required=True)
+    parser.add_argument(
+        "--loop",
+        choices=["asyncio", "uvloop"],
+        default="asyncio",
+        help="asyncio (default): the CPU per callback is measured too; uvloop: as served",
+    )
     args = parser.parse_args(argv)
 
     import uvicorn
@@ -208,10 +230,14 @@ def main(argv: list[str] | None = None) -> int:
     start = getattr(gateway, "start_scan_workers", None)  # as run_gateway does (if it can:
     if start is not None:  # the bench also measures older code)
         start()
-    app = WatchedApp(gateway, LoopWatch())
+    clock = CallbackClock() if args.loop == "asyncio" else None
+    if clock is not None:
+        clock.install()
+    app = WatchedApp(gateway, LoopWatch(clock))
     listen = settings.listen
     logging.getLogger("haetae").info("watched gateway on %s:%d", listen.host, listen.port)
     config = uvicorn_config(app, listen.host, listen.port, settings.log_level, log_config=None)
+    config.loop = args.loop  # uvloop runs its callbacks in C, where they cannot be timed
     uvicorn.Server(config).run()
     return 0
 
