@@ -99,22 +99,24 @@ def floor_to(time: float, seconds: int) -> int:
 
 def contributions(records: Iterable[AuditRecord]) -> list[tuple[object, ...]]:
     """The rows a batch adds, summed (a list repeated in a record counts each time, as the
-    records' own count does)."""
+    records' own count does). On the writer's path: kept to plain loops."""
     counts: Counter[Key] = Counter()
     for r in records:
-        decision = r.decision
-        keys = [("decision", decision, 0)]
-        keys += [
-            (name, v or "", int(v is None))
-            for name, v in (("provider", r.provider), ("user", r.user))
-        ]
-        keys += [("rule", rule, 0) for rule in r.rule_ids]
-        keys += [("monitored_rule", rule, 0) for rule in r.monitored_rule_ids]
-        keys += [("entity", entity, 0) for entity in r.entities]
-        for seconds in (HOUR, DAY):
-            start = floor_to(r.time, seconds)
-            for name, key, missing in keys:
-                counts[name, seconds, start, decision, key, missing] += 1
+        decision, provider, user = r.decision, r.provider, r.user
+        hour = math.floor(r.time / HOUR) * HOUR
+        day = math.floor(r.time / DAY) * DAY
+        for start, seconds in ((hour, HOUR), (day, DAY)):
+            counts["decision", seconds, start, decision, decision, 0] += 1
+            counts[
+                "provider", seconds, start, decision, provider or "", 1 if provider is None else 0
+            ] += 1
+            counts["user", seconds, start, decision, user or "", 1 if user is None else 0] += 1
+            for rule in r.rule_ids:
+                counts["rule", seconds, start, decision, rule, 0] += 1
+            for rule in r.monitored_rule_ids:
+                counts["monitored_rule", seconds, start, decision, rule, 0] += 1
+            for entity in r.entities:
+                counts["entity", seconds, start, decision, entity, 0] += 1
     return [(*key, n) for key, n in counts.items()]
 
 

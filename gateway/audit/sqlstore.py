@@ -63,6 +63,8 @@ _CHECKPOINT_COLUMNS = "seq, hash, time, key_id, signature"
 
 
 class Cursor(Protocol):
+    rowcount: int
+
     def fetchone(self) -> Any: ...
     def fetchall(self) -> list[Any]: ...
 
@@ -159,17 +161,19 @@ class SQLAuditStore(ThreadedAuditStore):
         records an older gateway wrote without counting them."""
         if not records:
             return
-        found = conn.execute(THROUGH).fetchone()
-        counted = int(found[0]) if found else 0
-        if counted < last_seq:
-            p = self.dialect.param
+        p = self.dialect.param
+        newest = records[-1].seq
+        # one statement when the counts are up to date, the usual case
+        if conn.execute(self._mark_counts + f" AND seq = {p}", (newest, last_seq)).rowcount != 1:
+            found = conn.execute(THROUGH).fetchone()
+            counted = int(found[0]) if found else 0
             missed = conn.execute(
                 f"SELECT {SELECT_LIST} FROM audit_records WHERE seq > {p} AND seq <= {p}",
                 (counted, last_seq),
             ).fetchall()
             records = [*(self._from_row(r) for r in missed), *records]
+            conn.execute(self._mark_counts, (newest,))
         self._executemany(conn, self._upsert_counts, contributions(records))
-        conn.execute(self._mark_counts, (records[-1].seq,))
 
     def _recount_before(self, conn: Connection, time: float) -> None:
         """Count the days up to the one holding ``time`` again from the records left
