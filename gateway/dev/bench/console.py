@@ -60,8 +60,24 @@ def run_console_benchmark(
         app = build_app(settings, environ={"HAETAE_ADMIN_TOKEN": f"bench:{_TOKEN}"})
         with ServerThread(app, lifespan="on") as server:
             rows = _measure(server.base_url, repeat)
+            backend = "PostgreSQL" if audit_url.startswith("postgresql") else "SQLite"
+            text = _table(rows, records, backend, filled, repeat)
+            print(text, flush=True)  # before the long chain check, which may be stopped
             verified = _verify_once(server.base_url)
-    backend = "PostgreSQL" if audit_url.startswith("postgresql") else "SQLite"
+    text += f"\n\nverify the chain (every record, once): {verified:,.0f} ms"
+    print(text.rsplit("\n", 1)[-1])
+    if output is not None:
+        output.write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+def _table(
+    rows: list[tuple[str, list[float], list[float]]],
+    records: int,
+    backend: str,
+    filled: float,
+    repeat: int,
+) -> str:
     load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
     lines = [
         f"\nconsole pages over {records:,} audit records ({backend}; written in {filled:.1f} s), "
@@ -75,12 +91,7 @@ def run_console_benchmark(
             f"| {name} | {statistics.median(page):.1f} | {_p95(page):.1f} | {max(page):.1f} | "
             f"{statistics.median(api):.1f} | {ratio:.2f}× |"
         )
-    lines.append(f"\nverify the chain (every record, once): {verified:,.0f} ms")
-    text = "\n".join(lines)
-    print(text)
-    if output is not None:
-        output.write_text(text + "\n", encoding="utf-8")
-    return 0
+    return "\n".join(lines)
 
 
 @contextlib.contextmanager
