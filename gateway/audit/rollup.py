@@ -262,8 +262,9 @@ def count_records(
     if plan is None:
         return None
     spans, edges = plan
+    params: list[object] = []
     if where.decision is None:
-        decided, params = f"decision <> '{ADMIN_DECISION}'", []
+        decided = f"decision <> '{ADMIN_DECISION}'"
     else:
         decided, params = f"decision = {d.param}", [where.decision]
     union, values = _spans_sql(d, spans, "n", f"dimension = 'decision' AND {decided}", params)
