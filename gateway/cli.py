@@ -146,7 +146,18 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--console",
         action="store_true",
-        help="instead: server time of each console page over 200,000 audit records",
+        help="instead: server time of each console page over 1,000,000 audit records",
+    )
+    bench.add_argument(
+        "--records",
+        type=int,
+        help="with --console: how many generated records (1,000,000; --quick: 5,000)",
+    )
+    bench.add_argument(
+        "--audit-url",
+        default="sqlite",
+        help="with --console: a PostgreSQL URL to write them to instead of a scratch SQLite "
+        "file (into a schema of their own, dropped afterwards)",
     )
     bench.add_argument(
         "--company",
@@ -376,9 +387,11 @@ def _bench(args: argparse.Namespace) -> int:
     if args.console:
         from gateway.dev.bench.console import run_console_benchmark
 
-        records = 5_000 if args.quick else 200_000
+        records = args.records or (5_000 if args.quick else 1_000_000)
         repeat = 5 if args.quick else 20
-        return run_console_benchmark(records=records, repeat=repeat, output=args.output)
+        return run_console_benchmark(
+            records=records, repeat=repeat, output=args.output, url=args.audit_url
+        )
     if args.company:
         from gateway.dev.bench.company import run_company_benchmark
 

@@ -88,15 +88,24 @@ def test_the_limits_bench(redis_url: str, capsys: pytest.CaptureFixture[str]) ->
     assert len(_table_rows(out)) >= 4  # none, memory, Redis, the PING reference
 
 
-def test_the_console_bench(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("store", ["sqlite", "postgresql"])
+def test_the_console_bench(
+    store: str, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
+) -> None:
     from gateway.dev.bench.console import run_console_benchmark
 
-    assert run_console_benchmark(records=500, repeat=1) == 0
-    rows = [row for row in _table_rows(capsys.readouterr().out) if "×" in row]
+    url = request.getfixturevalue("postgres_server") if store == "postgresql" else "sqlite"
+    assert run_console_benchmark(records=500, repeat=1, url=url) == 0
+    out = capsys.readouterr().out
+    rows = [row for row in _table_rows(out) if "×" in row]
     assert [row.split("|")[1].strip() for row in rows] == [
-        "overview (7 days)", "audit, newest 50, with total", "audit, entity=KR_RRN, 1 day",
-        "policies",
+        "overview (7 days)", "audit, newest 50, with total", "audit, second page (cursor)",
+        "audit, entity=KR_RRN, 1 day", "audit, one user, 90 days",
+        "cross-tab user × provider, 7 days", "cross-tab rule × day, 7 days",
+        "export CSV, first rows", "policies",
     ]  # fmt: skip
+    assert ("PostgreSQL" if store == "postgresql" else "SQLite") in out
+    assert re.search(r"verify the chain .*: [\d,]+ ms", out)
 
 
 @pytest.mark.timeout(600)  # two gateways and three Squids start, on a busy machine slowly

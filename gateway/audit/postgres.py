@@ -21,12 +21,36 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import orjson
 
 from gateway.audit.query import Dialect
+from gateway.audit.rollup import migration_sql
 from gateway.audit.sqlstore import SQLAuditStore
 from gateway.audit.store import AuditStoreError
 
 __all__ = ["MIGRATIONS", "PostgresAuditStore", "split_schema"]
 
 _LOCK = "SELECT pg_advisory_xact_lock(hashtext('haetae-audit:' || current_schema()))"
+
+_DIALECT = Dialect(
+    param="%s",
+    array_contains="{col} ? %s",
+    object_has_key="{col} ? %s",
+    bucket="floor(time / {seconds}) * {seconds}",
+    array_elements="jsonb_array_elements_text(audit_records.{col}) AS j(value)",
+    object_keys="jsonb_object_keys(audit_records.{col}) AS j(value)",
+    object_key="j.value",
+    object_not_empty="COALESCE({col} <> '{{}}'::jsonb, false)",
+    answer_entities="(audit_records.details -> 'response' -> 'entities')",
+    answer_action="(audit_records.details -> 'response' ->> 'action')",
+    answer_entity_keys=(
+        "jsonb_object_keys(audit_records.details -> 'response' -> 'entities') AS j(value)"
+    ),
+    json_path="(audit_records.{col} #>> '{{{commas}}}')",
+    array_left_join=(
+        "LEFT JOIN LATERAL jsonb_array_elements_text("
+        "CASE jsonb_typeof(audit_records.{col}) WHEN 'array' THEN audit_records.{col} "
+        "ELSE '[]'::jsonb END) AS g(value) ON true"
+    ),
+)
+
 
 #: (version, statements); never edit a released one, append a new one
 MIGRATIONS: tuple[tuple[int, str], ...] = (
@@ -85,28 +109,8 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX audit_records_entities ON audit_records USING gin (entities);
         """,
     ),
-)
-
-_DIALECT = Dialect(
-    param="%s",
-    array_contains="{col} ? %s",
-    object_has_key="{col} ? %s",
-    bucket="floor(time / {seconds}) * {seconds}",
-    array_elements="jsonb_array_elements_text(audit_records.{col}) AS j(value)",
-    object_keys="jsonb_object_keys(audit_records.{col}) AS j(value)",
-    object_key="j.value",
-    object_not_empty="COALESCE({col} <> '{{}}'::jsonb, false)",
-    answer_entities="(audit_records.details -> 'response' -> 'entities')",
-    answer_action="(audit_records.details -> 'response' ->> 'action')",
-    answer_entity_keys=(
-        "jsonb_object_keys(audit_records.details -> 'response' -> 'entities') AS j(value)"
-    ),
-    json_path="(audit_records.{col} #>> '{{{commas}}}')",
-    array_left_join=(
-        "LEFT JOIN LATERAL jsonb_array_elements_text("
-        "CASE jsonb_typeof(audit_records.{col}) WHEN 'array' THEN audit_records.{col} "
-        "ELSE '[]'::jsonb END) AS g(value) ON true"
-    ),
+    # the hourly counts (rollup.py), counted from the records already there
+    (2, ";".join(migration_sql(_DIALECT, without_rowid=False))),
 )
 
 

@@ -39,6 +39,13 @@ class Counts:
             summed[row.keys] += row.count
         return sorted(summed.items(), key=lambda item: (-item[1], [k or "" for k in item[0]]))
 
+    def first_totals(self) -> list[tuple[str | None, int]]:
+        """Per value of the first dimension over every bucket and other key, most first."""
+        summed: Counter[str | None] = Counter()
+        for row in self.rows:
+            summed[row.keys[0]] += row.count
+        return sorted(summed.items(), key=lambda item: (-item[1], item[0] or ""))
+
 
 def count(
     store: SQLAuditStore,
@@ -62,8 +69,7 @@ def count(
         if _UNNESTED.isdisjoint(dimensions):
             records = sum(row.count for row in rows)
         else:
-            found = store.time_range(where)
-            records = found[0] if found else 0
+            records = store.count(where)
         return Counts(dimensions, per, rows, records)
     found = store.time_range(where)
     if found is None:

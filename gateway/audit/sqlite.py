@@ -8,7 +8,8 @@ processes share the file. Readers open a connection per call. WAL with
 
 Schema versions live in ``PRAGMA user_version``: 1 is the first release's table;
 2 adds the version 2 record fields, the chain columns, checkpoints and the
-review indexes, and chains the rows already there when it migrates.
+review indexes, and chains the rows already there when it migrates; 3 adds the
+hourly counts (``rollup``), counted from the rows already there.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from gateway.audit.chain import GENESIS, record_hash
 from gateway.audit.checkpointer import WalCheckpointer
 from gateway.audit.query import Dialect
 from gateway.audit.record import AuditRecord
+from gateway.audit.rollup import migration_sql
 from gateway.audit.sqlstore import COLUMNS, JSON_COLUMNS, SQLAuditStore
 from gateway.audit.store import AuditStoreError
 from gateway.audit.writer import StoreReplaced
@@ -34,7 +36,7 @@ from gateway.audit.writer import StoreReplaced
 __all__ = ["MEMORY", "SCHEMA_VERSION", "SQLiteAuditStore"]
 
 MEMORY = ":memory:"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _V1 = """
 CREATE TABLE IF NOT EXISTS audit_records (
@@ -300,6 +302,13 @@ class SQLiteAuditStore(SQLAuditStore):
             )
         if version == SCHEMA_VERSION:
             return
+        if version < 2:
+            self._migrate_to_2(conn)
+        for statement in migration_sql(_DIALECT, without_rowid=True):
+            conn.execute(statement)
+        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def _migrate_to_2(self, conn: sqlite3.Connection) -> None:
         for statement in _V1.split(";"):
             if statement.strip():
                 conn.execute(statement)
@@ -311,7 +320,6 @@ class SQLiteAuditStore(SQLAuditStore):
             if statement.strip():
                 conn.execute(statement)
         _chain_legacy_rows(conn)
-        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
 
 def _chain_legacy_rows(conn: sqlite3.Connection) -> None:

@@ -23,11 +23,23 @@ from gateway.audit.query import (
     Page,
     StatsRow,
     encode_cursor,
+    parse_dimensions,
     search_sql,
     stats_sql,
     where_sql,
 )
 from gateway.audit.record import AuditRecord
+from gateway.audit.rollup import (
+    DAY,
+    THROUGH,
+    contributions,
+    count_records,
+    floor_to,
+    mark_sql,
+    recount_sql,
+    rolled_stats,
+    upsert_sql,
+)
 from gateway.audit.witness_status import report_witness_at_start, witness_status
 from gateway.audit.writer import ThreadedAuditStore
 
@@ -51,6 +63,8 @@ _CHECKPOINT_COLUMNS = "seq, hash, time, key_id, signature"
 
 
 class Cursor(Protocol):
+    rowcount: int
+
     def fetchone(self) -> Any: ...
     def fetchall(self) -> list[Any]: ...
 
@@ -82,6 +96,8 @@ class SQLAuditStore(ThreadedAuditStore):
             f"INSERT INTO audit_checkpoints ({_CHECKPOINT_COLUMNS}) "
             f"VALUES ({p}, {p}, {p}, {p}, {p}) ON CONFLICT (seq) DO NOTHING"
         )  # another replica may have signed the same record
+        self._upsert_counts = upsert_sql(self.dialect)
+        self._mark_counts = mark_sql(self.dialect)
 
     def start(self) -> None:
         super().start()
@@ -128,6 +144,7 @@ class SQLAuditStore(ThreadedAuditStore):
         last_seq, last_hash = (int(row[0]), row[1] or GENESIS) if row else (0, GENESIS)
         chain_records(records, last_seq, last_hash)
         self._executemany(conn, self._insert, [self._to_row(r) for r in records])
+        self._count(conn, records, last_seq)
         signer = self._signer
         if signer is not None and signer.due(len(records)):
             last = records[-1]
@@ -138,6 +155,36 @@ class SQLAuditStore(ThreadedAuditStore):
             )
             return cp
         return None
+
+    def _count(self, conn: Connection, records: list[AuditRecord], last_seq: int) -> None:
+        """Add the batch to the hourly counts, in its transaction (``rollup``); first any
+        records an older gateway wrote without counting them."""
+        if not records:
+            return
+        p = self.dialect.param
+        newest = records[-1].seq
+        # one statement when the counts are up to date, the usual case
+        if conn.execute(self._mark_counts + f" AND seq = {p}", (newest, last_seq)).rowcount != 1:
+            found = conn.execute(THROUGH).fetchone()
+            counted = int(found[0]) if found else 0
+            missed = conn.execute(
+                f"SELECT {SELECT_LIST} FROM audit_records WHERE seq > {p} AND seq <= {p}",
+                (counted, last_seq),
+            ).fetchall()
+            records = [*(self._from_row(r) for r in missed), *records]
+            conn.execute(self._mark_counts, (newest,))
+        self._executemany(conn, self._upsert_counts, contributions(records))
+
+    def _recount_before(self, conn: Connection, time: float) -> None:
+        """Count the days up to the one holding ``time`` again from the records left
+        (after a purge deleted the records up to it)."""
+        p = self.dialect.param
+        end = floor_to(time, DAY) + DAY
+        low = conn.execute("SELECT MIN(start) FROM audit_counts").fetchone()
+        start = int(low[0]) if low and low[0] is not None else end
+        conn.execute(f"DELETE FROM audit_counts WHERE start < {p}", (end,))
+        for statement in recount_sql(self.dialect, bounded=True):
+            conn.execute(statement, (start, end))
 
     def _close_open_records(self, writer_id: str, since: float) -> int:
         """One transaction: find the writer's openings without a completion, complete them.
@@ -300,6 +347,19 @@ class SQLAuditStore(ThreadedAuditStore):
         self, where: AuditFilter, *, by: str | tuple[str, ...], per: str, offset: int = 0
     ) -> list[StatsRow]:
         """Counts per bucket and key(s); ``by`` may name several (``"user,provider"``)."""
+        dimensions = parse_dimensions(by)
+        if self._counted():
+            rolled = rolled_stats(
+                self._select, self.dialect, where, dimensions, per, int(offset),
+                lambda edge: self._raw_stats(edge, dimensions, per, offset),
+            )  # fmt: skip
+            if rolled is not None:
+                return rolled
+        return self._raw_stats(where, dimensions, per, offset)
+
+    def _raw_stats(
+        self, where: AuditFilter, by: tuple[str, ...], per: str, offset: int
+    ) -> list[StatsRow]:
         sql, params = stats_sql(where, self.dialect, by, per, offset=offset)
         rows = []
         for bucket, *found, n in self._select(sql, params):
@@ -313,6 +373,27 @@ class SQLAuditStore(ThreadedAuditStore):
 
         sql, params = usage_sql(where, self.dialect, by, offset)
         return self._select(sql, params)
+
+    def _counted(self) -> bool:
+        """Whether the hourly counts include every record (``rollup.THROUGH``)."""
+        rows = self._select(
+            f"SELECT ({THROUGH}) = (SELECT COALESCE(MAX(seq), 0) FROM audit_records)", ()
+        )
+        return bool(rows and rows[0][0])
+
+    def count(self, where: AuditFilter) -> int:
+        """How many records ``where`` matches: from the hourly counts where they can say."""
+        if self._counted():
+            found = count_records(self._select, self.dialect, where, self._raw_count)
+            if found is not None:
+                return found
+        return self._raw_count(where)
+
+    def _raw_count(self, where: AuditFilter) -> int:
+        clauses, params = where_sql(where, self.dialect)
+        condition = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self._select(f"SELECT COUNT(*) FROM audit_records{condition}", params)
+        return int(rows[0][0]) if rows else 0
 
     def time_range(self, where: AuditFilter) -> tuple[int, float, float] | None:
         """How many records ``where`` matches, and the first and last one's time (None: none)."""
@@ -374,8 +455,12 @@ class SQLAuditStore(ThreadedAuditStore):
             # Chain first: the purge record follows the current tail, which may be deleted next.
             checkpoint = self._append_chained(conn, [record])
             if deleted:
+                newest = conn.execute(
+                    f"SELECT MAX(time) FROM audit_records WHERE seq <= {p}", (through,)
+                ).fetchone()
                 conn.execute(f"DELETE FROM audit_records WHERE seq <= {p}", (through,))
                 conn.execute(f"DELETE FROM audit_checkpoints WHERE seq <= {p}", (through,))
+                self._recount_before(conn, float(newest[0]))
         self._witness(checkpoint)
         return PurgeResult(deleted, through if deleted else 0, record)
 

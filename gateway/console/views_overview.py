@@ -63,7 +63,8 @@ async def overview(console: Console, page: Page, _form: FormData | None) -> Resp
                              query=base | {"by": "decision", "per": "day"}, client=page.client)
         ] + [
             console.api.call(page.principal, "GET", "/audit/stats",
-                             query=base | extra | {"by": by, "per": "all"}, client=page.client)
+                             query=base | extra | {"by": by, "per": "all", "top": str(_TOP)},
+                             client=page.client)
             for _, by, extra in TOPS
         ]  # fmt: skip
         replies = await asyncio.gather(*calls)

@@ -89,6 +89,19 @@ def test_stats_per_hour(http) -> None:
     assert sum(b["count"] for b in buckets) == 30
 
 
+def test_stats_top_keeps_the_largest_values_of_the_first_dimension(http) -> None:
+    params = {"by": "user,decision", "per": "day"}
+    every = http.get("/admin/v1/audit/stats", params=params, headers=AUTH).json()
+    top = http.get("/admin/v1/audit/stats", params=params | {"top": "1"}, headers=AUTH).json()
+    assert every["values"] == top["values"] == 2
+    assert {b["keys"]["user"] for b in every["buckets"]} == {"alice", "bob"}
+    assert {b["keys"]["user"] for b in top["buckets"]} == {"alice"}  # 15 each: by name
+    assert top["totals"] == [t for t in every["totals"] if t["keys"]["user"] == "alice"]
+    assert top["total"] == every["total"] == 30
+    search = http.get("/admin/v1/audit", params={"total": "true"}, headers=AUTH).json()
+    assert search["total"] == 30
+
+
 @pytest.mark.parametrize(
     ("path", "params", "message"),
     [
@@ -99,6 +112,7 @@ def test_stats_per_hour(http) -> None:
         ("/admin/v1/audit", {"order": "up"}, "order must be"),
         ("/admin/v1/audit/stats", {"by": "colour"}, "by must be one of"),
         ("/admin/v1/audit/stats", {"per": "week"}, "per must be one of hour, day"),
+        ("/admin/v1/audit/stats", {"top": "0"}, "top must be a whole number from 1"),
         ("/admin/v1/audit", {"direction": "sideways"}, "direction must be one of"),
     ],
 )

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from gateway.audit import AuditRecord, SQLiteAuditStore
-from gateway.audit.sqlite import _V1
+from gateway.audit.sqlite import _V1, SCHEMA_VERSION
 from gateway.audit.verify import verify_chain
 
 V1_ROW = (
@@ -55,7 +55,7 @@ def test_version_1_rows_survive_are_chained_and_new_ones_follow(tmp_path: Path) 
     assert (new.schema_version, new.seq, new.groups, new.prev_hash) == (2, 3, ["eng"], old2.hash)
     assert verify_chain(store.iter_chain()).ok
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     conn.close()
 
 

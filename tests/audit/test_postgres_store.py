@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gateway.audit import AuditRecord, AuditStoreError, FindingSummary, open_audit_store
 from gateway.audit.chain import CheckpointSigner, record_hash
-from gateway.audit.postgres import PostgresAuditStore, split_schema
+from gateway.audit.postgres import MIGRATIONS, PostgresAuditStore, split_schema
 from gateway.audit.verify import verify_chain
 
 KEY = Ed25519PrivateKey.generate()
@@ -66,7 +66,8 @@ def test_migrations_are_numbered_and_a_newer_schema_is_refused(postgres_url: str
     base, schema = split_schema(postgres_url)
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(f'SET search_path TO "{schema}"')
-        assert conn.execute("SELECT version FROM haetae_audit_migrations").fetchall() == [(1,)]
+        done = conn.execute("SELECT version FROM haetae_audit_migrations ORDER BY 1").fetchall()
+        assert done == [(v,) for v, _ in MIGRATIONS]
         indexes = {r[0] for r in conn.execute(
             "SELECT indexname FROM pg_indexes WHERE schemaname = %s", (schema,))}  # fmt: skip
         assert {"audit_records_user_time", "audit_records_time", "audit_records_rules"} <= indexes

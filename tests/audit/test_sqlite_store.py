@@ -16,6 +16,7 @@ from gateway.audit import (
     SQLiteAuditStore,
     open_audit_store,
 )
+from gateway.audit.sqlite import SCHEMA_VERSION
 
 
 def make_record(i: int) -> AuditRecord:
@@ -88,7 +89,7 @@ def test_schema_is_wal_versioned_and_indexed(store: SQLiteAuditStore) -> None:
     conn = sqlite3.connect(store.path)
     try:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         indexes = {r[1] for r in conn.execute("PRAGMA index_list(audit_records)")}
     finally:
         conn.close()
@@ -248,9 +249,9 @@ def test_reopening_keeps_earlier_records(tmp_path: Path) -> None:
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "a.db"
     conn = sqlite3.connect(path)
-    conn.execute("PRAGMA user_version=3")
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
     conn.close()
-    with pytest.raises(AuditStoreError, match="schema version 3"):
+    with pytest.raises(AuditStoreError, match=f"schema version {SCHEMA_VERSION + 1}"):
         SQLiteAuditStore(path).start()
 
 

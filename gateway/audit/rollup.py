@@ -1,0 +1,273 @@
+"""Counts kept beside the records, so a week's counts need not read a week of records.
+
+``audit_counts`` holds, per UTC hour and per UTC day, decision and dimension
+value, how many records there are: one row per (``decision``, ``provider``,
+``user``) value and per rule, monitored rule and entity type a record names.
+A week is read as its whole days, the hours at either end, and the records of
+the part hours at the very ends. The writer adds a
+batch's counts in the transaction that inserts the batch, so they commit or
+roll back with the records they count; a database made before the table
+existed is counted from its records when it is migrated, in the same way
+(``recount``), and a purge recounts the hours it touched.
+
+A count is read from here only when its filter is time and decision alone and
+it counts one of those dimensions (the overview, and a cross-tab of one
+dimension per day or hour); the part of the range that does not fill whole
+hours is counted from the records, so the answer is exact, the same number
+the records give. Everything else is counted from the records.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import Any
+
+from gateway.audit.admin_event import ADMIN_DECISION
+from gateway.audit.phases import COMPLETE
+from gateway.audit.query import BUCKETS, AuditFilter, Dialect, StatsRow
+from gateway.audit.record import AuditRecord
+
+__all__ = [
+    "DAY",
+    "HOUR",
+    "ROLLED",
+    "THROUGH",
+    "contributions",
+    "count_records",
+    "floor_to",
+    "mark_sql",
+    "migration_sql",
+    "recount_sql",
+    "rolled_stats",
+    "upsert_sql",
+]
+
+HOUR, DAY = 3600, 86_400
+#: the dimensions counted; ``decision`` rows double as the record count
+ROLLED = ("decision", "provider", "user", "rule", "monitored_rule", "entity")
+_PRIMARY = "dimension, seconds, start, decision, key, null_key"
+_COLUMNS = f"{_PRIMARY}, n"
+#: ``audit_counts_through`` holds the last record counted: a record written by a gateway
+#: older than the table (a replica not yet upgraded) leaves it behind the chain, and
+#: until the next batch of a newer writer counts those records, counts come from the records
+THROUGH = "SELECT seq FROM audit_counts_through WHERE id = 1"
+#: (dimension, seconds, start, decision, key, null_key): ``key`` is never NULL (a primary
+#: key's NULLs never conflict), so a missing value is ``key = ''`` with ``null_key = 1``
+Key = tuple[str, int, int, str, str, int]
+Span = tuple[int, int | None, int | None]  # (seconds, first start, end), None: open
+Select = Callable[[str, list[object]], list[Any]]
+RawStats = Callable[[AuditFilter], list[StatsRow]]
+
+
+def upsert_sql(d: Dialect) -> str:
+    marks = ", ".join(d.param for _ in range(7))
+    return (
+        f"INSERT INTO audit_counts ({_COLUMNS}) VALUES ({marks}) "
+        f"ON CONFLICT ({_PRIMARY}) DO UPDATE SET n = audit_counts.n + excluded.n"
+    )
+
+
+def mark_sql(d: Dialect) -> str:
+    return f"UPDATE audit_counts_through SET seq = {d.param} WHERE id = 1"
+
+
+def migration_sql(d: Dialect, *, without_rowid: bool) -> list[str]:
+    """The tables, counted from the records already there; safe to run again."""
+    tail = " WITHOUT ROWID" if without_rowid else ""
+    return [
+        "CREATE TABLE IF NOT EXISTS audit_counts (dimension TEXT NOT NULL, "
+        "seconds INTEGER NOT NULL, start BIGINT NOT NULL, decision TEXT NOT NULL, "
+        "key TEXT NOT NULL, null_key INTEGER NOT NULL, n BIGINT NOT NULL, "
+        f"PRIMARY KEY ({_PRIMARY})){tail}",
+        "CREATE TABLE IF NOT EXISTS audit_counts_through "
+        "(id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL)",
+        "DELETE FROM audit_counts",
+        "DELETE FROM audit_counts_through",
+        *recount_sql(d, bounded=False),
+        "INSERT INTO audit_counts_through (id, seq) "
+        "SELECT 1, COALESCE(MAX(seq), 0) FROM audit_records",
+    ]
+
+
+def floor_to(time: float, seconds: int) -> int:
+    """The same float division the SQL buckets use, so both agree on every record."""
+    return math.floor(time / seconds) * seconds
+
+
+def contributions(records: Iterable[AuditRecord]) -> list[tuple[object, ...]]:
+    """The rows a batch adds, summed (a list repeated in a record counts each time, as the
+    records' own count does). On the writer's path: kept to plain loops."""
+    counts: Counter[Key] = Counter()
+    for r in records:
+        decision, provider, user = r.decision, r.provider, r.user
+        hour = math.floor(r.time / HOUR) * HOUR
+        day = math.floor(r.time / DAY) * DAY
+        for start, seconds in ((hour, HOUR), (day, DAY)):
+            counts["decision", seconds, start, decision, decision, 0] += 1
+            counts[
+                "provider", seconds, start, decision, provider or "", 1 if provider is None else 0
+            ] += 1
+            counts["user", seconds, start, decision, user or "", 1 if user is None else 0] += 1
+            for rule in r.rule_ids:
+                counts["rule", seconds, start, decision, rule, 0] += 1
+            for rule in r.monitored_rule_ids:
+                counts["monitored_rule", seconds, start, decision, rule, 0] += 1
+            for entity in r.entities:
+                counts["entity", seconds, start, decision, entity, 0] += 1
+    return [(*key, n) for key, n in counts.items()]
+
+
+def recount_sql(d: Dialect, *, bounded: bool) -> list[str]:
+    """Statements counting the records (of ``[start, end)`` when ``bounded``: two
+    parameters each) into the table, whose rows for that range must be gone first."""
+    where = f" WHERE time >= {d.param} AND time < {d.param}" if bounded else ""
+    sources = {
+        "decision": ("audit_records", "decision"),
+        "provider": ("audit_records", "provider"),
+        "user": ("audit_records", '"user"'),
+        "rule": (f"audit_records, {d.array_elements.format(col='rule_ids')}", "j.value"),
+        "monitored_rule": (
+            f"audit_records, {d.array_elements.format(col='monitored_rule_ids')}",
+            "j.value",
+        ),
+        "entity": (f"audit_records, {d.object_keys.format(col='entities')}", d.object_key),
+    }
+    statements = []
+    for seconds in (HOUR, DAY):
+        start = f"CAST({d.bucket.format(seconds=seconds)} AS BIGINT)"
+        for name in ROLLED:
+            source, key = sources[name]
+            statements.append(
+                f"INSERT INTO audit_counts ({_COLUMNS}) SELECT '{name}', {seconds}, {start}, "
+                f"decision, COALESCE(CAST({key} AS TEXT), ''), "
+                f"CASE WHEN {key} IS NULL THEN 1 ELSE 0 END, COUNT(*) "
+                f"FROM {source}{where} GROUP BY 3, 4, 5, 6"
+            )
+    return statements
+
+
+def _answerable(where: AuditFilter) -> bool:
+    rest = replace(where, start=None, end=None, decision=None)
+    return rest == AuditFilter()
+
+
+def _plan(where: AuditFilter, days: bool) -> tuple[list[Span], list[AuditFilter]] | None:
+    """Which stored spans cover the range (whole days when ``days``, else whole hours),
+    and the part hours at its ends, read from the records; None: not a whole hour in it."""
+    first = None if where.start is None else -floor_to(-where.start, HOUR)
+    last = None if where.end is None else floor_to(where.end, HOUR)
+    if first is not None and last is not None and first >= last:
+        return None
+    edges = []
+    if first is not None and where.start is not None and where.start < first:
+        edges.append(replace(where, end=first))
+    if last is not None and (where.end is None or where.end > last):
+        edges.append(replace(where, start=last))
+    if not days:
+        return [(HOUR, first, last)], edges
+    day_first = None if first is None else -floor_to(-first, DAY)
+    day_last = None if last is None else floor_to(last, DAY)
+    if day_first is not None and day_last is not None and day_first >= day_last:
+        return [(HOUR, first, last)], edges
+    spans: list[Span] = [(DAY, day_first, day_last)]
+    if first is not None and day_first is not None and first < day_first:
+        spans.append((HOUR, first, day_first))
+    if last is not None and day_last is not None and day_last < last:
+        spans.append((HOUR, day_last, last))
+    return spans, edges
+
+
+def _spans_sql(
+    d: Dialect, spans: list[Span], select: str, condition: str, params: list[object]
+) -> tuple[str, list[object]]:
+    """One SELECT per span (each a range of the primary key), joined by UNION ALL."""
+    parts, values = [], []
+    for seconds, first, last in spans:
+        clauses = [f"seconds = {seconds}"]
+        values += params
+        if first is not None:
+            clauses.append(f"start >= {d.param}")
+            values.append(first)
+        if last is not None:
+            clauses.append(f"start < {d.param}")
+            values.append(last)
+        parts.append(
+            f"SELECT {select} FROM audit_counts WHERE {condition} AND " + " AND ".join(clauses)
+        )
+    return " UNION ALL ".join(parts), values
+
+
+def rolled_stats(
+    select: Select,
+    d: Dialect,
+    where: AuditFilter,
+    dimensions: tuple[str, ...],
+    per: str,
+    offset: int,
+    raw: RawStats,
+) -> list[StatsRow] | None:
+    """``SQLAuditStore.stats`` from the counts, or None when they cannot answer it."""
+    if len(dimensions) != 1 or dimensions[0] not in ROLLED or not _answerable(where):
+        return None
+    seconds = BUCKETS[per]
+    if seconds and offset % HOUR:
+        return None  # a zone whose day starts mid-hour (Asia/Kolkata): from the records
+    plan = _plan(where, days=seconds == 0 or (seconds == DAY and offset % DAY == 0))
+    if plan is None:
+        return None
+    spans, edges = plan
+    shift = int(offset)
+    if seconds == 0:
+        bucket = "0"
+    elif seconds == HOUR:
+        bucket = "start"
+    else:
+        local = d.bucket.format(seconds=seconds).replace("time", f"(start + {shift})")
+        bucket = f"({local}) - {shift}"
+    # what the records' count leaves out: admin actions unless asked for; completions,
+    # whose requests their openings already count
+    if where.decision is None:
+        decided, params = f"decision NOT IN ('{ADMIN_DECISION}', '{COMPLETE}')", []
+    else:
+        decided = f"decision = {d.param} AND decision <> '{COMPLETE}'"
+        params = [where.decision]
+    union, values = _spans_sql(
+        d, spans, f"{bucket} AS b, CASE WHEN null_key = 1 THEN NULL ELSE key END AS k, n",
+        f"dimension = {d.param} AND {decided}", [dimensions[0], *params],
+    )  # fmt: skip
+    sql = f"SELECT b, k, SUM(n) FROM ({union}) AS spans GROUP BY b, k"
+    merged: Counter[tuple[float, str | None]] = Counter()
+    for bucket_start, key, n in select(sql, values):
+        merged[float(bucket_start), None if key is None else str(key)] += int(n)
+    for edge in edges:
+        for row in raw(edge):
+            merged[row.bucket, row.key] += row.count
+    ordered = sorted(
+        merged.items(), key=lambda item: (item[0][0], -item[1], item[0][1] is None, item[0][1])
+    )
+    return [StatsRow(b, key, n, (key,)) for (b, key), n in ordered if n]
+
+
+def count_records(
+    select: Select, d: Dialect, where: AuditFilter, raw: Callable[[AuditFilter], int]
+) -> int | None:
+    """How many records ``where`` matches (as ``COUNT(*)`` would), or None when the counts
+    cannot say."""
+    if not _answerable(where):
+        return None
+    plan = _plan(where, days=True)
+    if plan is None:
+        return None
+    spans, edges = plan
+    params: list[object] = []
+    if where.decision is None:
+        decided = f"decision <> '{ADMIN_DECISION}'"
+    else:
+        decided, params = f"decision = {d.param}", [where.decision]
+    union, values = _spans_sql(d, spans, "n", f"dimension = 'decision' AND {decided}", params)
+    rows = select(f"SELECT SUM(n) FROM ({union}) AS spans", values)
+    found = int(rows[0][0] or 0) if rows else 0
+    return found + sum(raw(edge) for edge in edges)
