@@ -31,7 +31,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from gateway.detect.company.code import code_tokens
-from gateway.detect.company.lookup import FILTER, SortedHashes, mapped, presence_bits
+from gateway.detect.company.lookup import FILTER, Indices, SortedHashes, mapped, presence_bits
 from gateway.detect.company.store import write_part
 from gateway.detect.company.tokens import U64, TokenHasher, combine, key_check
 
@@ -226,28 +226,71 @@ class DocumentCollection:
         if not len(entries):
             return []
         documents = np.asarray(self._documents[entries], dtype=np.int64)
-        order = np.lexsort((positions, documents))
-        documents, positions = documents[order], positions[order]
-        # runs: same document, steps of at most w + k k-grams (one edited word breaks k)
-        breaks = np.flatnonzero(
-            (np.diff(documents) != 0) | (np.diff(positions) > shingling.w + shingling.k)
-        )
-        starts = np.concatenate(([0], breaks + 1))
-        ends = np.concatenate((breaks, [len(positions) - 1]))
-        lengths = positions[ends] - positions[starts] + shingling.k
-        long_enough = np.flatnonzero(lengths >= min_tokens)
-        best: dict[int, int] = {}  # document → its longest run
-        for run in long_enough.tolist():
-            document = int(documents[starts[run]])
-            if document not in best or lengths[run] > lengths[best[document]]:
-                best[document] = run
+        if len(entries) <= _FEW_ENTRIES:
+            runs = _runs_of(documents.tolist(), positions.tolist(), shingling)
+        else:
+            runs = _runs_in_arrays(documents, positions, shingling)
+        best: dict[int, tuple[int, int]] = {}  # document → its longest run
+        for document, first, last in runs:
+            if last - first + shingling.k < min_tokens:
+                continue
+            if document not in best or last - first > best[document][1] - best[document][0]:
+                best[document] = (first, last)
         found: list[DocumentMatch] = []
-        for document, run in best.items():
-            first, last = int(positions[starts[run]]), int(positions[ends[run]])
+        for document, (first, last) in best.items():
             start, end = locate(first, last + shingling.k - 1)
             found.append(
                 DocumentMatch(
-                    self.names[document], self.kinds[document], int(lengths[run]), start, end
+                    self.names[document],
+                    self.kinds[document],
+                    last - first + shingling.k,
+                    start,
+                    end,
                 )
             )
         return found
+
+
+#: up to this many fingerprints found, runs are cut in Python: a sort of a few dozen
+#: pairs costs less than numpy's per-call overhead on lexsort, diff and concatenate
+_FEW_ENTRIES: Final = 64
+
+
+def _runs_of(
+    documents: list[int], positions: list[int], shingling: Shingling
+) -> list[tuple[int, int, int]]:
+    """Runs of matched k-grams, as (document, first position, last position): same
+    document, steps of at most w + k k-grams (one edited word breaks k)."""
+    runs: list[tuple[int, int, int]] = []
+    step = shingling.w + shingling.k
+    pairs = sorted(zip(documents, positions, strict=True))
+    document, first = pairs[0]
+    last = first
+    for next_document, position in pairs[1:]:
+        if next_document != document or position - last > step:
+            runs.append((document, first, last))
+            document, first = next_document, position
+        last = position
+    runs.append((document, first, last))
+    return runs
+
+
+def _runs_in_arrays(
+    documents: Indices, positions: Indices, shingling: Shingling
+) -> list[tuple[int, int, int]]:
+    """``_runs_of`` on arrays, for many fingerprints."""
+    order = np.lexsort((positions, documents))
+    documents, positions = documents[order], positions[order]
+    breaks = np.flatnonzero(
+        (np.diff(documents) != 0) | (np.diff(positions) > shingling.w + shingling.k)
+    )
+    starts = np.concatenate(([0], breaks + 1))
+    ends = np.concatenate((breaks, [len(positions) - 1]))
+    return list(
+        zip(
+            documents[starts].tolist(),
+            positions[starts].tolist(),
+            positions[ends].tolist(),
+            strict=True,
+        )
+    )

@@ -20,7 +20,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["FILTER", "SortedHashes", "mapped", "presence_bits"]
+__all__ = ["FILTER", "Indices", "SortedHashes", "mapped", "presence_bits"]
 
 Indices = npt.NDArray[np.int64]
 #: the filter's file name in a part's directory

@@ -44,6 +44,9 @@ MAX_COLUMNS: Final = 255
 MAX_ROWS: Final = 2**32 - 1
 #: a value shared by more rows than this (a company switchboard number) identifies none
 MAX_ROWS_PER_VALUE: Final = 256
+#: up to this many entries found, rows are counted in Python: numpy's unique and isin
+#: cost more per call than a dict does for a few dozen (a prompt with one registered row)
+_FEW_ENTRIES: Final = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +222,13 @@ class RecordTable:
             return []
         rows = np.asarray(self._row_ids[entries], dtype=np.int64)
         columns = np.asarray(self._column_ids[entries], dtype=np.int64)
+        if len(entries) <= _FEW_ENTRIES:
+            return self._rows_found(
+                candidates,
+                zip(rows.tolist(), columns.tolist(), candidate.tolist(), strict=True),
+                counted,
+                min_fields,
+            )
         mask = np.zeros(MAX_COLUMNS + 1, dtype=bool)  # one gather, where isin sorts
         mask[list(counted)] = True
         keep = mask[columns]
@@ -229,12 +239,32 @@ class RecordTable:
         matched = matched[counts >= min_fields]
         if not len(matched):
             return []
-        per_row: dict[int, dict[int, list[int]]] = {}
         chosen = np.isin(rows, matched)
-        for row, column, index in zip(
-            rows[chosen].tolist(), columns[chosen].tolist(), candidate[chosen].tolist(), strict=True
-        ):
-            per_row.setdefault(row, {}).setdefault(column, []).append(index)
+        return self._rows_found(
+            candidates,
+            zip(
+                rows[chosen].tolist(),
+                columns[chosen].tolist(),
+                candidate[chosen].tolist(),
+                strict=True,
+            ),
+            counted,
+            min_fields,
+        )
+
+    def _rows_found(
+        self,
+        candidates: Candidates,
+        entries: Iterable[tuple[int, int, int]],
+        counted: frozenset[int],
+        min_fields: int,
+    ) -> list[RecordMatch]:
+        """The rows of ``entries`` (row, column, candidate) with ``min_fields`` counted
+        columns, in the order they first appear."""
+        per_row: dict[int, dict[int, list[int]]] = {}
+        for row, column, index in entries:
+            if column in counted:
+                per_row.setdefault(row, {}).setdefault(column, []).append(index)
         found: list[RecordMatch] = []
         for row, columns_found in per_row.items():
             if len(columns_found) < min_fields:
