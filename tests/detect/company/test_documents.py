@@ -247,3 +247,16 @@ def test_the_fast_code_reading_agrees_on_random_code_like_text() -> None:
     for _ in range(5_000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
         assert code_words(text) == code_tokens(text).words, text
+
+
+def test_runs_cut_in_python_are_those_cut_in_numpy(index, monkeypatch) -> None:
+    """A few fingerprints are cut into runs with a sort, many with numpy: both agree."""
+    texts = [
+        f"{PLAN[:400]} 그리고 {KOREAN} 또 {PRICING}",
+        reflow(PLAN) + "\n\n" + PLAN[200:900],
+        PLAN[:150],
+    ]
+    few = [found(index, text, 10) for text in texts]
+    monkeypatch.setattr("gateway.detect.company.documents._FEW_ENTRIES", -1)
+    assert [found(index, text, 10) for text in texts] == few
+    assert sum(map(len, few)) >= 4

@@ -241,3 +241,31 @@ def test_digit_runs_read_within_stretches_are_those_read_everywhere() -> None:
             text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
             expected = [m.span() for m in wanted.runs.finditer(text)]
             assert [m.span() for m in _runs(text, wanted)] == expected, (text, min_digits)
+
+
+def test_rows_counted_in_python_are_those_counted_in_numpy(index, monkeypatch) -> None:
+    """A few entries are counted with a dict, many with numpy: both give the same rows."""
+    texts = [
+        "고객 김민수 연락처 010-2345-6789, john smith 14155552671 E-20931",
+        "김민수 john.smith@acme.io 이 서연 0231422161 seoyeon@corp.kr E-30310 E-10234",
+        "Minsu.Kim@Example.com 계좌 110123456789 김민수님 그리고 +34 612 34 56 78 Ana María López",
+        "아무 관계 없는 문장 010-9999-8888",
+    ]
+    recognizer = records(index, 1)
+    few = [
+        [
+            (r.start, r.end, r.recognition_metadata["company_matched"])
+            for r in recognizer.analyze(t, [])
+        ]
+        for t in texts
+    ]
+    monkeypatch.setattr("gateway.detect.company.records._FEW_ENTRIES", -1)
+    many = [
+        [
+            (r.start, r.end, r.recognition_metadata["company_matched"])
+            for r in recognizer.analyze(t, [])
+        ]
+        for t in texts
+    ]
+    assert few == many
+    assert sum(map(len, few)) >= 10
