@@ -60,7 +60,7 @@ log = logging.getLogger("haetae.audit")
 
 #: a commit of this many records counts them at once (``rollup``); a smaller one leaves
 #: them to be counted with others, when the writer is idle or this many more wait
-COUNT_NOW = 32
+COUNT_NOW = 128
 #: how long the writer waits without records before it counts the ones left uncounted
 COUNT_WHEN_QUIET = 0.5
 
