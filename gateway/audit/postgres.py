@@ -111,8 +111,6 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     ),
     # the hourly counts (rollup.py), counted from the records already there
     (2, ";".join(migration_sql(_DIALECT, without_rowid=False))),
-    # the user × provider pair joined the counts: counted again, the pair included
-    (3, ";".join(migration_sql(_DIALECT, without_rowid=False))),
 )
 
 

@@ -56,9 +56,6 @@ __all__ = [
 HOUR, DAY = 3600, 86_400
 #: the dimensions counted; ``decision`` rows double as the record count
 ROLLED = ("decision", "provider", "user", "rule", "monitored_rule", "entity")
-#: the cross-tab pair counted too (the console's default); its key is ``pair_key``
-PAIR = ("user", "provider")
-_PAIR_NAME = "user+provider"
 _PRIMARY = "dimension, seconds, start, decision, key, null_key"
 _COLUMNS = f"{_PRIMARY}, n"
 #: ``audit_counts_through`` holds the last record counted: a record written by a gateway
@@ -119,14 +116,12 @@ def contributions(records: Iterable[AuditRecord]) -> list[tuple[object, ...]]:
         decision, provider, user = r.decision, r.provider, r.user
         hour = math.floor(r.time / HOUR) * HOUR
         day = math.floor(r.time / DAY) * DAY
-        pair, pair_null = pair_key(user, provider)
         for start, seconds in ((hour, HOUR), (day, DAY)):
             counts["decision", seconds, start, decision, decision, 0] += 1
             counts[
                 "provider", seconds, start, decision, provider or "", 1 if provider is None else 0
             ] += 1
             counts["user", seconds, start, decision, user or "", 1 if user is None else 0] += 1
-            counts[_PAIR_NAME, seconds, start, decision, pair, pair_null] += 1
             for rule in r.rule_ids:
                 counts["rule", seconds, start, decision, rule, 0] += 1
             for rule in r.monitored_rule_ids:
@@ -134,30 +129,6 @@ def contributions(records: Iterable[AuditRecord]) -> list[tuple[object, ...]]:
             for entity in r.entities:
                 counts["entity", seconds, start, decision, entity, 0] += 1
     return [(*key, n) for key, n in counts.items()]
-
-
-def pair_key(user: str | None, provider: str | None) -> tuple[str, int]:
-    """One key for two values, unambiguous (the first one's length leads) and the same
-    as ``_pair_sql`` builds; bit 1 of the flag: no user, bit 2: no provider."""
-    u = user or ""
-    return f"{len(u)}:{u}{provider or ''}", (user is None) | (provider is None) << 1
-
-
-def _pair_sql(first: str, second: str) -> tuple[str, str]:
-    """``pair_key`` in SQL: (key, flag)."""
-    u = f"COALESCE(CAST({first} AS TEXT), '')"
-    key = f"CAST(LENGTH({u}) AS TEXT) || ':' || {u} || COALESCE(CAST({second} AS TEXT), '')"
-    flag = (
-        f"(CASE WHEN {first} IS NULL THEN 1 ELSE 0 END) + "
-        f"(CASE WHEN {second} IS NULL THEN 2 ELSE 0 END)"
-    )
-    return key, flag
-
-
-def _unpair(key: str, flag: int) -> tuple[str | None, str | None]:
-    length, _, rest = key.partition(":")
-    n = int(length)
-    return (None if flag & 1 else rest[:n]), (None if flag & 2 else rest[n:])
 
 
 def recount_sql(d: Dialect, *, bounded: bool) -> list[str]:
@@ -186,11 +157,6 @@ def recount_sql(d: Dialect, *, bounded: bool) -> list[str]:
                 f"CASE WHEN {key} IS NULL THEN 1 ELSE 0 END, COUNT(*) "
                 f"FROM {source}{where} GROUP BY 3, 4, 5, 6"
             )
-        key, flag = _pair_sql('"user"', "provider")
-        statements.append(
-            f"INSERT INTO audit_counts ({_COLUMNS}) SELECT '{_PAIR_NAME}', {seconds}, {start}, "
-            f"decision, {key}, {flag}, COUNT(*) FROM audit_records{where} GROUP BY 3, 4, 5, 6"
-        )
     return statements
 
 
@@ -257,15 +223,7 @@ def rolled_stats(
     raw: RawStats,
 ) -> list[StatsRow] | None:
     """``SQLAuditStore.stats`` from the counts, or None when they cannot answer it."""
-    if len(dimensions) == 1 and dimensions[0] in ROLLED:
-        name = dimensions[0]
-        key, flag = "COALESCE(CAST(k0 AS TEXT), '')", "CASE WHEN k0 IS NULL THEN 1 ELSE 0 END"
-    elif set(dimensions) == set(PAIR) and len(dimensions) == 2:
-        name = _PAIR_NAME
-        key, flag = _pair_sql(*(f"k{dimensions.index(n)}" for n in PAIR))
-    else:
-        return None
-    if not _answerable(where):
+    if len(dimensions) != 1 or dimensions[0] not in ROLLED or not _answerable(where):
         return None
     seconds = BUCKETS[per]
     if seconds and offset % HOUR:
@@ -290,33 +248,27 @@ def rolled_stats(
         decided = f"decision = {d.param} AND decision <> '{COMPLETE}'"
         params = [where.decision]
     union, values = _spans_sql(
-        d, spans, f"{bucket} AS b, key AS k, null_key AS f, n",
-        f"dimension = {d.param} AND {decided}", [name, *params],
+        d, spans, f"{bucket} AS b, CASE WHEN null_key = 1 THEN NULL ELSE key END AS k, n",
+        f"dimension = {d.param} AND {decided}", [dimensions[0], *params],
     )  # fmt: skip
     fresh, fresh_values = stats_sql(
         covered, d, dimensions, per, offset=offset, also=(UNCOUNTED,)
     )  # the records past the mark, bucketed as the records' own count does
     sql = (
-        f"SELECT b, k, f, SUM(n) FROM ({union} UNION ALL SELECT bucket, {key}, {flag}, n "
-        f"FROM ({fresh}) AS fresh) AS spans GROUP BY b, k, f"
+        f"SELECT b, k, SUM(n) FROM ({union} UNION ALL SELECT bucket, k0, n FROM ({fresh}) "
+        "AS fresh) AS spans GROUP BY b, k"
     )
     values += fresh_values
-    merged: Counter[tuple[float, tuple[str | None, ...]]] = Counter()
-    for bucket_start, k, f, n in select(sql, values):
-        if name == _PAIR_NAME:
-            pair = dict(zip(PAIR, _unpair(str(k), int(f)), strict=True))
-            keys = tuple(pair[dim] for dim in dimensions)
-        else:
-            keys = (None if int(f) else str(k),)
-        merged[float(bucket_start), keys] += int(n)
+    merged: Counter[tuple[float, str | None]] = Counter()
+    for bucket_start, key, n in select(sql, values):
+        merged[float(bucket_start), None if key is None else str(key)] += int(n)
     for edge in edges:
         for row in raw(edge):
-            merged[row.bucket, row.keys] += row.count
+            merged[row.bucket, row.key] += row.count
     ordered = sorted(
-        merged.items(),
-        key=lambda item: (item[0][0], -item[1], [(k is None, k or "") for k in item[0][1]]),
+        merged.items(), key=lambda item: (item[0][0], -item[1], item[0][1] is None, item[0][1])
     )
-    return [StatsRow(b, keys[0], n, keys) for (b, keys), n in ordered if n]
+    return [StatsRow(b, key, n, (key,)) for (b, key), n in ordered if n]
 
 
 def count_records(

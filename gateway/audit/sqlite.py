@@ -36,7 +36,7 @@ from gateway.audit.writer import StoreReplaced
 __all__ = ["MEMORY", "SCHEMA_VERSION", "SQLiteAuditStore"]
 
 MEMORY = ":memory:"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 3
 
 _V1 = """
 CREATE TABLE IF NOT EXISTS audit_records (
