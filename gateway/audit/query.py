@@ -226,18 +226,26 @@ def parse_dimensions(by: str | tuple[str, ...]) -> tuple[str, ...]:
 
 
 def stats_sql(
-    f: AuditFilter, d: Dialect, by: str | tuple[str, ...], per: str, *, offset: int = 0
+    f: AuditFilter,
+    d: Dialect,
+    by: str | tuple[str, ...],
+    per: str,
+    *,
+    offset: int = 0,
+    also: tuple[str, ...] = (),
 ) -> tuple[str, list[object]]:
     """Request counts per bucket and key(s); for rules and entities a record counts once
     per key. A forwarded request's completion is not counted: its opening already is.
 
     ``offset`` (seconds east of UTC) shifts buckets to start at local midnight or
-    hour; the bucket returned is that local start as unix seconds.
+    hour; the bucket returned is that local start as unix seconds. ``also``: more
+    conditions, SQL of the caller's own (the counts' mark, ``rollup``).
     """
     dimensions = parse_dimensions(by)
     if per not in BUCKETS:
         raise ValueError(f"bucket must be one of {', '.join(BUCKETS)}, not {per!r}")
     clauses, params = where_sql(f, d)
+    clauses += also
     if f.direction != "response" and not any(n.startswith("answer_") for n in dimensions):
         # A forwarded request counts once, by its opening; what its answer held is
         # in its completion, so answer counts read completions.

@@ -4,11 +4,18 @@
 value, how many records there are: one row per (``decision``, ``provider``,
 ``user``) value and per rule, monitored rule and entity type a record names.
 A week is read as its whole days, the hours at either end, and the records of
-the part hours at the very ends. The writer adds a
-batch's counts in the transaction that inserts the batch, so they commit or
-roll back with the records they count; a database made before the table
-existed is counted from its records when it is migrated, in the same way
-(``recount``), and a purge recounts the hours it touched.
+the part hours at the very ends.
+
+``audit_counts_through`` marks the last record counted. The writer counts a
+large batch in the transaction that inserts it; a small commit (one request's
+record) is left uncounted, since an upsert per dimension would double its cost,
+and the records past the mark are counted together when the writer is idle or
+when enough of them wait (``SQLAuditStore._count``). So counts and mark commit
+or roll back together, and a read adds the records past the mark to the counts
+*in the same statement*, which sees one snapshot: a catch-up committing
+meanwhile is seen whole or not at all, and no record is counted twice or
+missed. A database made before the table existed is counted from its records
+when it is migrated (``recount``), and a purge recounts the hours it touched.
 
 A count is read from here only when its filter is time and decision alone and
 it counts one of those dimensions (the overview, and a cross-tab of one
@@ -27,7 +34,7 @@ from typing import Any
 
 from gateway.audit.admin_event import ADMIN_DECISION
 from gateway.audit.phases import COMPLETE
-from gateway.audit.query import BUCKETS, AuditFilter, Dialect, StatsRow
+from gateway.audit.query import BUCKETS, AuditFilter, Dialect, StatsRow, stats_sql, where_sql
 from gateway.audit.record import AuditRecord
 
 __all__ = [
@@ -35,6 +42,7 @@ __all__ = [
     "HOUR",
     "ROLLED",
     "THROUGH",
+    "UNCOUNTED",
     "contributions",
     "count_records",
     "floor_to",
@@ -54,10 +62,13 @@ _COLUMNS = f"{_PRIMARY}, n"
 #: older than the table (a replica not yet upgraded) leaves it behind the chain, and
 #: until the next batch of a newer writer counts those records, counts come from the records
 THROUGH = "SELECT seq FROM audit_counts_through WHERE id = 1"
+#: the records the counts do not hold yet
+UNCOUNTED = f"seq > ({THROUGH})"
 #: (dimension, seconds, start, decision, key, null_key): ``key`` is never NULL (a primary
 #: key's NULLs never conflict), so a missing value is ``key = ''`` with ``null_key = 1``
 Key = tuple[str, int, int, str, str, int]
 Span = tuple[int, int | None, int | None]  # (seconds, first start, end), None: open
+Plan = tuple[list[Span], list[AuditFilter], AuditFilter]  # spans, edges, what spans cover
 Select = Callable[[str, list[object]], list[Any]]
 RawStats = Callable[[AuditFilter], list[StatsRow]]
 
@@ -154,9 +165,10 @@ def _answerable(where: AuditFilter) -> bool:
     return rest == AuditFilter()
 
 
-def _plan(where: AuditFilter, days: bool) -> tuple[list[Span], list[AuditFilter]] | None:
+def _plan(where: AuditFilter, days: bool) -> Plan | None:
     """Which stored spans cover the range (whole days when ``days``, else whole hours),
-    and the part hours at its ends, read from the records; None: not a whole hour in it."""
+    the part hours at its ends, read from the records, and the whole hours as a filter
+    (for the records past the mark); None: not a whole hour in it."""
     first = None if where.start is None else -floor_to(-where.start, HOUR)
     last = None if where.end is None else floor_to(where.end, HOUR)
     if first is not None and last is not None and first >= last:
@@ -166,18 +178,19 @@ def _plan(where: AuditFilter, days: bool) -> tuple[list[Span], list[AuditFilter]
         edges.append(replace(where, end=first))
     if last is not None and (where.end is None or where.end > last):
         edges.append(replace(where, start=last))
+    covered = AuditFilter(start=first, end=last, decision=where.decision)
     if not days:
-        return [(HOUR, first, last)], edges
+        return [(HOUR, first, last)], edges, covered
     day_first = None if first is None else -floor_to(-first, DAY)
     day_last = None if last is None else floor_to(last, DAY)
     if day_first is not None and day_last is not None and day_first >= day_last:
-        return [(HOUR, first, last)], edges
+        return [(HOUR, first, last)], edges, covered
     spans: list[Span] = [(DAY, day_first, day_last)]
     if first is not None and day_first is not None and first < day_first:
         spans.append((HOUR, first, day_first))
     if last is not None and day_last is not None and day_last < last:
         spans.append((HOUR, day_last, last))
-    return spans, edges
+    return spans, edges, covered
 
 
 def _spans_sql(
@@ -218,7 +231,7 @@ def rolled_stats(
     plan = _plan(where, days=seconds == 0 or (seconds == DAY and offset % DAY == 0))
     if plan is None:
         return None
-    spans, edges = plan
+    spans, edges, covered = plan
     shift = int(offset)
     if seconds == 0:
         bucket = "0"
@@ -238,7 +251,14 @@ def rolled_stats(
         d, spans, f"{bucket} AS b, CASE WHEN null_key = 1 THEN NULL ELSE key END AS k, n",
         f"dimension = {d.param} AND {decided}", [dimensions[0], *params],
     )  # fmt: skip
-    sql = f"SELECT b, k, SUM(n) FROM ({union}) AS spans GROUP BY b, k"
+    fresh, fresh_values = stats_sql(
+        covered, d, dimensions, per, offset=offset, also=(UNCOUNTED,)
+    )  # the records past the mark, bucketed as the records' own count does
+    sql = (
+        f"SELECT b, k, SUM(n) FROM ({union} UNION ALL SELECT bucket, k0, n FROM ({fresh}) "
+        "AS fresh) AS spans GROUP BY b, k"
+    )
+    values += fresh_values
     merged: Counter[tuple[float, str | None]] = Counter()
     for bucket_start, key, n in select(sql, values):
         merged[float(bucket_start), None if key is None else str(key)] += int(n)
@@ -261,13 +281,19 @@ def count_records(
     plan = _plan(where, days=True)
     if plan is None:
         return None
-    spans, edges = plan
+    spans, edges, covered = plan
     params: list[object] = []
     if where.decision is None:
         decided = f"decision <> '{ADMIN_DECISION}'"
     else:
         decided, params = f"decision = {d.param}", [where.decision]
     union, values = _spans_sql(d, spans, "n", f"dimension = 'decision' AND {decided}", params)
-    rows = select(f"SELECT SUM(n) FROM ({union}) AS spans", values)
+    clauses, fresh_values = where_sql(covered, d)
+    fresh = " AND ".join([*clauses, UNCOUNTED])
+    rows = select(
+        f"SELECT SUM(n) FROM ({union} UNION ALL SELECT COUNT(*) FROM audit_records "
+        f"WHERE {fresh}) AS spans",
+        values + fresh_values,
+    )
     found = int(rows[0][0] or 0) if rows else 0
     return found + sum(raw(edge) for edge in edges)

@@ -58,6 +58,12 @@ JSON_COLUMNS = frozenset(
 )  # fmt: skip
 log = logging.getLogger("haetae.audit")
 
+#: a commit of this many records counts them at once (``rollup``); a smaller one leaves
+#: them to be counted with others, when the writer is idle or this many more wait
+COUNT_NOW = 128
+#: how long the writer waits without records before it counts the ones left uncounted
+COUNT_WHEN_QUIET = 0.5
+
 SELECT_LIST = ", ".join('"user"' if c == "user" else c for c in COLUMNS)
 _CHECKPOINT_COLUMNS = "seq, hash, time, key_id, signature"
 
@@ -98,6 +104,9 @@ class SQLAuditStore(ThreadedAuditStore):
         )  # another replica may have signed the same record
         self._upsert_counts = upsert_sql(self.dialect)
         self._mark_counts = mark_sql(self.dialect)
+        #: records past the counts' mark, as far as this writer knows (None: ask the store);
+        #: only decides *when* to count: reads are exact however far behind the mark is
+        self._uncounted: int | None = None
 
     def start(self) -> None:
         super().start()
@@ -128,8 +137,12 @@ class SQLAuditStore(ThreadedAuditStore):
     # -- writing -------------------------------------------------------------------
 
     def _write_batch(self, records: list[AuditRecord]) -> None:
-        with self._transaction() as conn:
-            checkpoint = self._append_chained(conn, records)
+        try:
+            with self._transaction() as conn:
+                checkpoint = self._append_chained(conn, records)
+        except BaseException:
+            self._uncounted = None  # rolled back: ask again
+            raise
         self._witness(checkpoint)
 
     def _witness(self, checkpoint: Checkpoint | None) -> None:
@@ -157,13 +170,24 @@ class SQLAuditStore(ThreadedAuditStore):
         return None
 
     def _count(self, conn: Connection, records: list[AuditRecord], last_seq: int) -> None:
-        """Add the batch to the hourly counts, in its transaction (``rollup``); first any
-        records an older gateway wrote without counting them."""
+        """Count a large batch now; leave a small one for later (``rollup``): counting one
+        request's record on its own would double what its commit costs."""
         if not records:
             return
+        uncounted = self._uncounted
+        if uncounted is None:
+            found = conn.execute(THROUGH).fetchone()
+            uncounted = last_seq - (int(found[0]) if found else 0)
+        self._uncounted = uncounted + len(records)
+        if len(records) >= COUNT_NOW or self._uncounted >= COUNT_NOW:
+            self._count_through(conn, records, last_seq)
+
+    def _count_through(self, conn: Connection, records: list[AuditRecord], last_seq: int) -> None:
+        """Add to the counts every record past the mark, ``records`` (numbered after
+        ``last_seq``, not read back) among them, and move the mark past them."""
         p = self.dialect.param
-        newest = records[-1].seq
-        # one statement when the counts are up to date, the usual case
+        newest = records[-1].seq if records else last_seq
+        # one statement when only this batch is uncounted
         if conn.execute(self._mark_counts + f" AND seq = {p}", (newest, last_seq)).rowcount != 1:
             found = conn.execute(THROUGH).fetchone()
             counted = int(found[0]) if found else 0
@@ -174,6 +198,20 @@ class SQLAuditStore(ThreadedAuditStore):
             records = [*(self._from_row(r) for r in missed), *records]
             conn.execute(self._mark_counts, (newest,))
         self._executemany(conn, self._upsert_counts, contributions(records))
+        self._uncounted = 0
+
+    def _count_all(self, conn: Connection) -> None:
+        row = conn.execute("SELECT MAX(seq) FROM audit_records").fetchone()
+        self._count_through(conn, [], int(row[0]) if row and row[0] is not None else 0)
+
+    def _count_quietly(self) -> None:
+        """Count what small commits left, in a transaction of its own."""
+        try:
+            with self._transaction() as conn:
+                self._count_all(conn)
+        except Exception as exc:  # reads stay exact meanwhile; the next try counts them
+            self._uncounted = None
+            log.warning("audit counts not brought up to date: %s", self._error_kind(exc))
 
     def _recount_before(self, conn: Connection, time: float) -> None:
         """Count the days up to the one holding ``time`` again from the records left
@@ -218,20 +256,27 @@ class SQLAuditStore(ThreadedAuditStore):
         return len(closing)
 
     def _idle_timeout(self) -> float | None:
+        waits = [COUNT_WHEN_QUIET] if self._uncounted else []
         signer = self._signer
-        if signer is None or not signer.pending:
-            return None
-        return signer.seconds_left()
+        if signer is not None and signer.pending:
+            waits.append(signer.seconds_left())
+        return min(waits, default=None)
 
     def _idle(self) -> None:
-        """Anchor a quiet tail: sign the newest record once the checkpoint interval is up."""
+        """Count what small commits left uncounted; anchor a quiet tail: sign the newest
+        record once the checkpoint interval is up."""
+        if self._uncounted:
+            self._count_quietly()
         signer = self._signer
         if signer is None or not signer.pending or signer.seconds_left() > 0:
             return
         self._sign_tail(signer)
 
     def _before_close(self) -> None:
-        """Anchor the tail on a clean stop, so a stopped gateway leaves no unsigned records."""
+        """Anchor the tail on a clean stop, so a stopped gateway leaves no unsigned records
+        (nor uncounted ones)."""
+        if self._uncounted and self._backend_error is None:
+            self._count_quietly()
         signer = self._signer
         if signer is not None and signer.pending and self._backend_error is None:
             self._sign_tail(signer)
@@ -348,13 +393,12 @@ class SQLAuditStore(ThreadedAuditStore):
     ) -> list[StatsRow]:
         """Counts per bucket and key(s); ``by`` may name several (``"user,provider"``)."""
         dimensions = parse_dimensions(by)
-        if self._counted():
-            rolled = rolled_stats(
-                self._select, self.dialect, where, dimensions, per, int(offset),
-                lambda edge: self._raw_stats(edge, dimensions, per, offset),
-            )  # fmt: skip
-            if rolled is not None:
-                return rolled
+        rolled = rolled_stats(
+            self._select, self.dialect, where, dimensions, per, int(offset),
+            lambda edge: self._raw_stats(edge, dimensions, per, offset),
+        )  # fmt: skip
+        if rolled is not None:
+            return rolled
         return self._raw_stats(where, dimensions, per, offset)
 
     def _raw_stats(
@@ -374,20 +418,10 @@ class SQLAuditStore(ThreadedAuditStore):
         sql, params = usage_sql(where, self.dialect, by, offset)
         return self._select(sql, params)
 
-    def _counted(self) -> bool:
-        """Whether the hourly counts include every record (``rollup.THROUGH``)."""
-        rows = self._select(
-            f"SELECT ({THROUGH}) = (SELECT COALESCE(MAX(seq), 0) FROM audit_records)", ()
-        )
-        return bool(rows and rows[0][0])
-
     def count(self, where: AuditFilter) -> int:
         """How many records ``where`` matches: from the hourly counts where they can say."""
-        if self._counted():
-            found = count_records(self._select, self.dialect, where, self._raw_count)
-            if found is not None:
-                return found
-        return self._raw_count(where)
+        found = count_records(self._select, self.dialect, where, self._raw_count)
+        return self._raw_count(where) if found is None else found
 
     def _raw_count(self, where: AuditFilter) -> int:
         clauses, params = where_sql(where, self.dialect)
@@ -454,6 +488,7 @@ class SQLAuditStore(ThreadedAuditStore):
             record = _purge_record(before, actor, through, purged_hash, deleted)
             # Chain first: the purge record follows the current tail, which may be deleted next.
             checkpoint = self._append_chained(conn, [record])
+            self._count_all(conn)  # what the recount below counts again must not wait uncounted
             if deleted:
                 newest = conn.execute(
                     f"SELECT MAX(time) FROM audit_records WHERE seq <= {p}", (through,)

@@ -10,7 +10,8 @@ from typing import Any
 from gateway.audit import AuditRecord, open_audit_store
 from gateway.audit.query import AuditFilter
 from gateway.audit.review import count
-from gateway.audit.rollup import count_records, rolled_stats
+from gateway.audit.rollup import UNCOUNTED, count_records, rolled_stats
+from gateway.audit.sqlstore import COUNT_NOW, COUNT_WHEN_QUIET
 from gateway.audit.timezone import offset_at, resolve_zone
 from gateway.dev.bench.audit import generate_records
 from tests.audit.conftest import filled_store
@@ -47,7 +48,6 @@ ASKED: list[tuple[AuditFilter, str, str, str]] = [
 
 def _same_as_records(store: Any) -> None:
     """Every count read from the hours equals the same count read from the records."""
-    assert store._counted()
     for where, by, per, zone_name in ASKED:
         zone = resolve_zone(zone_name)
         offset = 0 if per == "all" else offset_at(NOW, zone)
@@ -104,11 +104,36 @@ def test_records_an_older_gateway_wrote_are_counted_by_the_next_batch(store_url:
             ).fetchone()
             chain_records(records[1000:1200], int(seq), last)
             store._executemany(conn, store._insert, [store._to_row(r) for r in records[1000:1200]])
-        assert not store._counted()
+        assert _uncounted(store) == 200
         where = AuditFilter(start=NOW - 2 * DAY)
         assert store.count(where) == store._raw_count(where)  # from the records meanwhile
         with store._transaction() as conn:
             store._append_chained(conn, records[1200:])
+        _same_as_records(store)
+
+
+def _uncounted(store: Any) -> int:
+    """How many records are past the counts' mark."""
+    rows = store._select(f"SELECT COUNT(*) FROM audit_records WHERE {UNCOUNTED}", ())
+    return int(rows[0][0])
+
+
+def test_small_commits_are_counted_later_and_reads_stay_exact(store_url: str) -> None:
+    records = _records()
+    with filled_store(store_url, records[:1300]) as store:
+        store._idle()
+        assert _uncounted(store) == 0
+        for i in range(1300, 1320):  # one record per commit, as a quiet gateway writes
+            store._write_batch([records[i]])
+        assert _uncounted(store) == 20  # below COUNT_NOW: not counted yet
+        _same_as_records(store)  # the counts plus the records past the mark
+        assert store._idle_timeout() == COUNT_WHEN_QUIET
+        store._idle()
+        assert _uncounted(store) == 0
+        assert store._idle_timeout() is None
+        for i in range(1320, 1320 + COUNT_NOW):
+            store._write_batch([records[i]])
+        assert _uncounted(store) == 0  # enough waited: counted with the last commit
         _same_as_records(store)
 
 
