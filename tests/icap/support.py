@@ -13,7 +13,15 @@ from typing import Any
 
 from tests.support.stack import GatewayStack, gateway_stack
 
-__all__ = ["IcapAnswer", "IcapClient", "IcapStack", "icap_stack", "reqmod", "respmod"]
+__all__ = [
+    "IcapAnswer",
+    "IcapClient",
+    "IcapStack",
+    "icap_stack",
+    "reqmod",
+    "respmod",
+    "still_in_step",
+]
 
 
 @dataclass
@@ -225,3 +233,9 @@ def respmod(
 
 def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
+
+
+def still_in_step(client: IcapClient, service: str = "reqmod") -> None:
+    """The connection carries another request: nothing was left unread on either side."""
+    client.send(f"OPTIONS icap://127.0.0.1/{service} ICAP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    assert client.read().status == 200

@@ -19,14 +19,22 @@ import pytest
 
 from gateway.audit import AuditRecord
 from gateway.inspection import Detect
-from tests.icap.support import IcapClient, IcapStack, b64, chunked, icap_stack, reqmod, respmod
+from tests.icap.support import (
+    IcapClient,
+    IcapStack,
+    b64,
+    chunked,
+    icap_stack,
+    reqmod,
+    respmod,
+    still_in_step,
+)
 from tests.support.polling import wait_for
 from tests.support.stack import ROOT
 from tests.support.values import EMAIL, RRN
 
 OPENAI = "https://api.openai.com/v1/chat/completions"
 ANTHROPIC = "https://api.anthropic.com/v1/messages"
-OPTIONS = b"OPTIONS icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: 127.0.0.1\r\n\r\n"
 
 
 def chat(text: str) -> bytes:
@@ -43,12 +51,6 @@ def icap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IcapStack]:
 def client(icap: IcapStack) -> Iterator[IcapClient]:
     with icap.client() as connection:
         yield connection
-
-
-def still_in_step(client: IcapClient) -> None:
-    """The connection carries another request: nothing was left unread on either side."""
-    client.send(OPTIONS)
-    assert client.read().status == 200
 
 
 def newest(icap: IcapStack, decision: str) -> object:

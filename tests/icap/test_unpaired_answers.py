@@ -10,12 +10,11 @@ from pathlib import Path
 import orjson
 import pytest
 
-from tests.icap.support import IcapClient, IcapStack, icap_stack, reqmod, respmod
+from tests.icap.support import IcapClient, IcapStack, icap_stack, reqmod, respmod, still_in_step
 from tests.support.polling import wait_for
 
 OPENAI = "https://api.openai.com/v1/chat/completions"
 ANTHROPIC = "https://api.anthropic.com/v1/messages"
-OPTIONS = b"OPTIONS icap://127.0.0.1/respmod ICAP/1.0\r\nHost: 127.0.0.1\r\n\r\n"
 SECRET_ANSWER = b'{"choices": [{"message": {"content": "the quarterly numbers"}}]}'
 
 
@@ -32,11 +31,6 @@ def client(refusing: IcapStack) -> Iterator[IcapClient]:
         yield connection
 
 
-def still_in_step(client: IcapClient) -> None:
-    client.send(OPTIONS)
-    assert client.read().status == 200
-
-
 def test_an_unseen_answer_is_refused_in_the_providers_format(
     client: IcapClient, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -51,7 +45,7 @@ def test_an_unseen_answer_is_refused_in_the_providers_format(
     assert b"quarterly" not in answer.body
     assert "refused provider=openai" in caplog.text
     assert "quarterly" not in caplog.text  # the reason is logged, never the content
-    still_in_step(client)
+    still_in_step(client, "respmod")
 
 
 def test_the_refusal_is_in_korean_and_in_anthropics_format(client: IcapClient) -> None:
@@ -63,13 +57,13 @@ def test_the_refusal_is_in_korean_and_in_anthropics_format(client: IcapClient) -
     body = orjson.loads(answer.body)
     assert body["type"] == "error"  # Anthropic's envelope
     assert "응답을 전달하지 않았습니다" in body["error"]["message"]
-    still_in_step(client)
+    still_in_step(client, "respmod")
 
 
 def test_an_answer_from_another_host_still_passes(client: IcapClient) -> None:
     client.send(respmod("https://example.com/", 200, b"<html>", preview=0))
     assert client.read().status == 204
-    still_in_step(client)
+    still_in_step(client, "respmod")
 
 
 def test_an_answer_after_the_wait_is_refused_and_its_request_recorded_as_unseen(
@@ -93,7 +87,7 @@ def test_an_answer_after_the_wait_is_refused_and_its_request_recorded_as_unseen(
         5,
     )
     assert record.error == "icap_answer_not_seen"
-    still_in_step(client)
+    still_in_step(client, "respmod")
 
 
 def test_by_default_an_unseen_answer_passes_unjudged(

@@ -9,10 +9,9 @@ import pytest
 
 from gateway.audit import AuditRecord
 from gateway.inspection import Decide
-from tests.icap.support import IcapClient, IcapStack, b64, icap_stack, reqmod
+from tests.icap.support import IcapClient, IcapStack, b64, icap_stack, reqmod, still_in_step
 from tests.support.polling import wait_for
 
-OPTIONS = b"OPTIONS icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: 127.0.0.1\r\n\r\n"
 CHATGPT = "https://chatgpt.com/backend-api/conversation"
 PROMPT = b'{"messages": [{"content": {"parts": ["draft the merger memo"]}}]}'
 
@@ -27,11 +26,6 @@ def icap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IcapStack]:
 def client(icap: IcapStack) -> Iterator[IcapClient]:
     with icap.client() as connection:
         yield connection
-
-
-def still_in_step(client: IcapClient) -> None:
-    client.send(OPTIONS)
-    assert client.read().status == 200
 
 
 def record_of(icap: IcapStack, user: str) -> AuditRecord:
