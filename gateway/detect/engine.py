@@ -78,6 +78,7 @@ _WARM_UP = (
 )
 
 _NAME_KEY = RecognizerResult.RECOGNIZER_NAME_KEY
+_BASE_ENHANCE = EntityRecognizer.enhance_using_context
 
 Language = Literal["ko", "en"]
 LanguageChoice = Literal["auto", "ko", "en"]
@@ -119,8 +120,30 @@ class _FixedAnalyzerEngine(AnalyzerEngine):
     ) -> list[RecognizerResult]:
         if not raw_results:
             return []
-        return super()._enhance_using_context(
-            text, raw_results, nlp_artifacts, recognizers, context
+        # Presidio splits the results by recognizer with two list comprehensions per
+        # recognizer (recognizers × results) so that each may rescore its own; none of
+        # these overrides that hook, so one pass grouping them in recognizer order gives
+        # the same list. A recognizer that does override it is still asked.
+        key = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
+        by_recognizer: dict[str, list[RecognizerResult]] = {}
+        for result in raw_results:
+            by_recognizer.setdefault(result.recognition_metadata[key], []).append(result)
+        results: list[RecognizerResult] = []
+        for recognizer in recognizers:
+            own = by_recognizer.get(recognizer.id)
+            if type(recognizer).enhance_using_context is not _BASE_ENHANCE:
+                others = [r for r in raw_results if r.recognition_metadata[key] != recognizer.id]
+                own = recognizer.enhance_using_context(
+                    text, own or [], others, nlp_artifacts, context
+                )
+            if own:
+                results.extend(own)
+        return self.context_aware_enhancer.enhance_using_context(
+            text=text,
+            raw_results=results,
+            nlp_artifacts=nlp_artifacts,
+            recognizers=recognizers,
+            context=context,
         )
 
 
