@@ -12,7 +12,7 @@ Nothing a user sees changes. Each kind stays the object it was and makes its own
 results, so entity types, scores, spans, allow lists, placeholder, checksum and
 documented-example rules, explanations and ``not_reported`` notes are the kind's, under
 its own name. Results carry the kind's recognizer identifier, which is how the context
-enhancer (``detect/context.py``) and the engine (``detect/engine.py``) find the kind's
+enhancer (``detect/context.py``) and the engine (``detect/analyzer.py``) find the kind's
 context words and its place: both look through ``members``. Kinds run in their
 registration order, so results come out in the order Presidio's own loop gave them.
 
@@ -80,7 +80,7 @@ class SecretKinds(EntityRecognizer):
     name and context words, and its results say so.
     """
 
-    #: the engine asks every registered recognizer for these (``context.py``, ``engine.py``)
+    #: ``detect/context.py`` and ``detect/analyzer.py`` look for these on every recognizer
     members: tuple[Kind, ...]
     _EMPTY: ClassVar[tuple[int, ...]] = ()
 
