@@ -19,16 +19,15 @@ import logging
 import re
 from bisect import bisect_right
 from collections.abc import Collection, Iterable, Sequence
-from typing import Any, ClassVar, Literal, get_args
+from typing import ClassVar, Literal, get_args
 
 from presidio_analyzer import (
     AnalyzerEngine,
     EntityRecognizer,
-    RecognizerRegistry,
     RecognizerResult,
 )
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from gateway.detect.analyzer import FixedAnalyzerEngine, FixedRegistry
 from gateway.detect.blobs import MAX_BASE64_BLOBS, MAX_BASE64_BYTES, encoded_blobs
 from gateway.detect.company.recognizers import MATCHED_KEY, SOURCE_KEY
 from gateway.detect.context import WindowContextEnhancer
@@ -40,6 +39,7 @@ from gateway.detect.recipe import EngineRecipe
 from gateway.detect.recognizers import SUPPORTED_ENTITIES, build_recognizers, languages_of
 from gateway.detect.recognizers.secrets.bare import ENTITY as BARE_ENTITY
 from gateway.detect.recognizers.secrets.bare import defer_to_others
+from gateway.detect.recognizers.secrets.dispatch import dispatched, members_of
 from gateway.detect.rejections import Rejection, collecting, muted, remapped
 
 __all__ = [
@@ -78,7 +78,6 @@ _WARM_UP = (
 )
 
 _NAME_KEY = RecognizerResult.RECOGNIZER_NAME_KEY
-_BASE_ENHANCE = EntityRecognizer.enhance_using_context
 
 Language = Literal["ko", "en"]
 LanguageChoice = Literal["auto", "ko", "en"]
@@ -88,63 +87,6 @@ _HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
 def detect_language(text: str) -> Language:
     """``ko`` when ``text`` holds any Hangul (syllables or jamo), else ``en``."""
     return "ko" if _HANGUL.search(text) else "en"
-
-
-class _FixedAnalyzerEngine(AnalyzerEngine):
-    """Presidio's engine for a recognizer set that never changes after start-up.
-
-    Two of its per-call costs grow with the number of recognizers (60+ here) and
-    can be skipped without changing any result: listing the supported entities
-    again on every call, and asking every recognizer to rescore an empty result
-    list. Everything else — recognizers, validation, the context enhancer,
-    thresholds, de-duplication — runs as Presidio runs it.
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._entities_by_language: dict[str | None, list[str]] = {}
-
-    def get_supported_entities(self, language: str | None = None) -> list[str]:
-        cached = self._entities_by_language.get(language)
-        if cached is None:
-            cached = self._entities_by_language[language] = super().get_supported_entities(language)
-        return list(cached)
-
-    def _enhance_using_context(
-        self,
-        text: str,
-        raw_results: list[RecognizerResult],
-        nlp_artifacts: NlpArtifacts,
-        recognizers: list[EntityRecognizer],
-        context: list[str] | None = None,
-    ) -> list[RecognizerResult]:
-        if not raw_results:
-            return []
-        # Presidio splits the results by recognizer with two list comprehensions per
-        # recognizer (recognizers × results) so that each may rescore its own; none of
-        # these overrides that hook, so one pass grouping them in recognizer order gives
-        # the same list. A recognizer that does override it is still asked.
-        key = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
-        by_recognizer: dict[str, list[RecognizerResult]] = {}
-        for result in raw_results:
-            by_recognizer.setdefault(result.recognition_metadata[key], []).append(result)
-        results: list[RecognizerResult] = []
-        for recognizer in recognizers:
-            own = by_recognizer.get(recognizer.id)
-            if type(recognizer).enhance_using_context is not _BASE_ENHANCE:
-                others = [r for r in raw_results if r.recognition_metadata[key] != recognizer.id]
-                own = recognizer.enhance_using_context(
-                    text, own or [], others, nlp_artifacts, context
-                )
-            if own:
-                results.extend(own)
-        return self.context_aware_enhancer.enhance_using_context(
-            text=text,
-            raw_results=results,
-            nlp_artifacts=nlp_artifacts,
-            recognizers=recognizers,
-            context=context,
-        )
 
 
 class DetectionEngine:
@@ -190,6 +132,8 @@ class DetectionEngine:
             for e in r.supported_entities
         }
         self._not_joined = JOINED_EXCLUDED | (self.entities - builtin)
+        # One recognizer for the secret kinds: Presidio's per-recognizer cost is paid once.
+        recognizers = dispatched(recognizers)
         # NoOp artifacts do not depend on the text: make them once, not once per call.
         self._nlp_artifacts = nlp_engine.process_text("", SCAN_LANGUAGE)
         # A policy may scan for nothing (or nothing English); Presidio would load its whole
@@ -198,10 +142,8 @@ class DetectionEngine:
         for rules in get_args(Language):
             chosen = [r for r in recognizers if rules in languages_of(r)]
             if chosen:
-                self._analyzers[rules] = _FixedAnalyzerEngine(
-                    registry=RecognizerRegistry(
-                        recognizers=chosen, supported_languages=[SCAN_LANGUAGE]
-                    ),
+                self._analyzers[rules] = FixedAnalyzerEngine(
+                    registry=FixedRegistry(chosen, SCAN_LANGUAGE),
                     nlp_engine=nlp_engine,
                     supported_languages=[SCAN_LANGUAGE],
                     default_score_threshold=score_threshold,
@@ -226,7 +168,7 @@ class DetectionEngine:
         recognizers: Iterable[EntityRecognizer] = (
             self.analyzer.registry.recognizers if self.analyzer else []
         )
-        for recognizer in recognizers:
+        for recognizer in (r for registered in recognizers for r in members_of(registered)):
             warm_up = getattr(recognizer, "warm_up", None)
             if callable(warm_up) and warm_up():
                 loaded.append(type(recognizer).__name__)
