@@ -330,7 +330,7 @@ def build_app(
         telemetry.wrap_upstream(upstream),
         StreamLimits(settings.forward.max_event_bytes, settings.forward.stream_idle_timeout),
         AnswerInspection(
-            holder.engine_for,
+            holder.answer_engine_for,
             edit_key,
             settings.detection.offload_threshold_chars,
             settings.detection.max_scan_chars,

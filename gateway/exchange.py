@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from gateway.detect.findings import Finding
     from gateway.errors import Refusal
     from gateway.policy.evaluate import CompiledPolicy, Decision
+    from gateway.policy.facts import PolicyInput
     from gateway.policy.limits import Bucket
     from gateway.policy.messages import Language
     from gateway.providers.catalog import Provider
@@ -142,6 +143,9 @@ class Exchange:
     labels_scanned: bool = False
     # decide and transform
     decision: Decision | None = None
+    #: what the policy read of this request when deciding; the answer's judge and the
+    #: limits reuse it (only the entity facts of an answer differ)
+    policy_input: PolicyInput | None = None
     outgoing_body: bytes | None = None
     outgoing_query: bytes | None = None  # set only when a query value was edited
     restore_mapping: dict[str, str] = field(default_factory=dict)  # placeholder → value

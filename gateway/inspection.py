@@ -233,7 +233,7 @@ class Decide:
             host = upstream_host(provider.base_url)
             countries = await self._resolver.countries(host) if host else (UNRESOLVED,)
             exchange.endpoint_country = ",".join(countries)
-        request = read_input(exchange, provider)
+        request = exchange.policy_input = read_input(exchange, provider)
         decision = policy.decide(request)
         exchange.decision = decision
         refuse_unread(exchange, request, decision)  # files it could not read: fail closed

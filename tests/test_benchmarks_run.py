@@ -37,6 +37,14 @@ def test_the_bare_token_bench(capsys: pytest.CaptureFixture[str]) -> None:
     assert len(rows) == 1 and "×" in rows[0]
 
 
+def test_the_secret_kinds_bench(capsys: pytest.CaptureFixture[str]) -> None:
+    from gateway.dev.bench.secret_kinds import run_secret_kinds_benchmark
+
+    assert run_secret_kinds_benchmark(rounds=1, names=["keys"]) == 0
+    rows = _table_rows(capsys.readouterr().out)
+    assert len(rows) == 1 and "×" in rows[0] and rows[0].endswith("| yes |")
+
+
 def test_the_upload_bench(capsys: pytest.CaptureFixture[str]) -> None:
     from gateway.dev.bench.uploads import run_upload_benchmark
 

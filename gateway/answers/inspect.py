@@ -91,7 +91,7 @@ class AnswerInspection:
         return AnswerJudge(
             self._engine_for(policy),
             policy,
-            read_input(exchange, exchange.provider),
+            exchange.policy_input or read_input(exchange, exchange.provider),
             RequestEditor(self._key, self._pseudonymizer),
             exchange.language(),
             verdict,

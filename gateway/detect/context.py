@@ -28,6 +28,7 @@ from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from gateway.detect.keynames import fold_key
+from gateway.detect.recognizers.secrets.dispatch import members_of
 
 __all__ = ["WindowContextEnhancer", "field_names"]
 
@@ -81,6 +82,7 @@ class WindowContextEnhancer(ContextAwareEnhancer):
         self.stop = stop
         self.korean = korean
         self._words: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self._by_id: tuple[list[EntityRecognizer] | None, dict[str, EntityRecognizer]] = (None, {})
 
     def enhance_using_context(
         self,
@@ -93,7 +95,7 @@ class WindowContextEnhancer(ContextAwareEnhancer):
         """Raise scores in place; the results are this call's own objects."""
         if not raw_results:
             return raw_results
-        by_id = {rec.id: rec for rec in recognizers if rec.context}
+        by_id = self._with_context(recognizers)
         extra = fold_key(" ".join(context)) if context else ""
         for result in raw_results:
             meta = result.recognition_metadata or {}
@@ -113,6 +115,25 @@ class WindowContextEnhancer(ContextAwareEnhancer):
                 result.analysis_explanation.set_supportive_context_word(word)
                 result.analysis_explanation.set_improved_score(result.score)
         return raw_results
+
+    def _with_context(self, recognizers: list[EntityRecognizer]) -> dict[str, EntityRecognizer]:
+        """Recognizer id → recognizer, for those with context words.
+
+        A recognizer that runs others (``secrets.dispatch.SecretKinds``) contributes
+        them: their results carry their own ids. The engine passes the same list object
+        on every call, so the map is made once (the list is held, so its id is not reused).
+        """
+        cached = self._by_id
+        if cached[0] is recognizers:
+            return cached[1]
+        by_id = {
+            rec.id: rec
+            for registered in recognizers
+            for rec in members_of(registered)
+            if rec.context
+        }
+        self._by_id = (recognizers, by_id)
+        return by_id
 
     def window(self, text: str, start: int, end: int) -> str:
         """Return the lower-cased text around ``[start, end)`` that may hold context."""

@@ -19,16 +19,15 @@ import logging
 import re
 from bisect import bisect_right
 from collections.abc import Collection, Iterable, Sequence
-from typing import Any, ClassVar, Literal, get_args
+from typing import ClassVar, Literal, get_args
 
 from presidio_analyzer import (
     AnalyzerEngine,
     EntityRecognizer,
-    RecognizerRegistry,
     RecognizerResult,
 )
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from gateway.detect.analyzer import FixedAnalyzerEngine, FixedRegistry
 from gateway.detect.blobs import MAX_BASE64_BLOBS, MAX_BASE64_BYTES, encoded_blobs
 from gateway.detect.company.recognizers import MATCHED_KEY, SOURCE_KEY
 from gateway.detect.context import WindowContextEnhancer
@@ -40,6 +39,7 @@ from gateway.detect.recipe import EngineRecipe
 from gateway.detect.recognizers import SUPPORTED_ENTITIES, build_recognizers, languages_of
 from gateway.detect.recognizers.secrets.bare import ENTITY as BARE_ENTITY
 from gateway.detect.recognizers.secrets.bare import defer_to_others
+from gateway.detect.recognizers.secrets.dispatch import dispatched, members_of
 from gateway.detect.rejections import Rejection, collecting, muted, remapped
 
 __all__ = [
@@ -89,41 +89,6 @@ def detect_language(text: str) -> Language:
     return "ko" if _HANGUL.search(text) else "en"
 
 
-class _FixedAnalyzerEngine(AnalyzerEngine):
-    """Presidio's engine for a recognizer set that never changes after start-up.
-
-    Two of its per-call costs grow with the number of recognizers (60+ here) and
-    can be skipped without changing any result: listing the supported entities
-    again on every call, and asking every recognizer to rescore an empty result
-    list. Everything else — recognizers, validation, the context enhancer,
-    thresholds, de-duplication — runs as Presidio runs it.
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._entities_by_language: dict[str | None, list[str]] = {}
-
-    def get_supported_entities(self, language: str | None = None) -> list[str]:
-        cached = self._entities_by_language.get(language)
-        if cached is None:
-            cached = self._entities_by_language[language] = super().get_supported_entities(language)
-        return list(cached)
-
-    def _enhance_using_context(
-        self,
-        text: str,
-        raw_results: list[RecognizerResult],
-        nlp_artifacts: NlpArtifacts,
-        recognizers: list[EntityRecognizer],
-        context: list[str] | None = None,
-    ) -> list[RecognizerResult]:
-        if not raw_results:
-            return []
-        return super()._enhance_using_context(
-            text, raw_results, nlp_artifacts, recognizers, context
-        )
-
-
 class DetectionEngine:
     """Scan texts for personal data and secrets; thread-safe once constructed.
 
@@ -167,6 +132,8 @@ class DetectionEngine:
             for e in r.supported_entities
         }
         self._not_joined = JOINED_EXCLUDED | (self.entities - builtin)
+        # One recognizer for the secret kinds: Presidio's per-recognizer cost is paid once.
+        recognizers = dispatched(recognizers)
         # NoOp artifacts do not depend on the text: make them once, not once per call.
         self._nlp_artifacts = nlp_engine.process_text("", SCAN_LANGUAGE)
         # A policy may scan for nothing (or nothing English); Presidio would load its whole
@@ -175,10 +142,8 @@ class DetectionEngine:
         for rules in get_args(Language):
             chosen = [r for r in recognizers if rules in languages_of(r)]
             if chosen:
-                self._analyzers[rules] = _FixedAnalyzerEngine(
-                    registry=RecognizerRegistry(
-                        recognizers=chosen, supported_languages=[SCAN_LANGUAGE]
-                    ),
+                self._analyzers[rules] = FixedAnalyzerEngine(
+                    registry=FixedRegistry(chosen, SCAN_LANGUAGE),
                     nlp_engine=nlp_engine,
                     supported_languages=[SCAN_LANGUAGE],
                     default_score_threshold=score_threshold,
@@ -203,7 +168,7 @@ class DetectionEngine:
         recognizers: Iterable[EntityRecognizer] = (
             self.analyzer.registry.recognizers if self.analyzer else []
         )
-        for recognizer in recognizers:
+        for recognizer in (r for registered in recognizers for r in members_of(registered)):
             warm_up = getattr(recognizer, "warm_up", None)
             if callable(warm_up) and warm_up():
                 loaded.append(type(recognizer).__name__)

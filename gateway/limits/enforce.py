@@ -110,7 +110,7 @@ class Limits:
         if not limits:
             return
         assert exchange.provider is not None
-        request = read_input(exchange, exchange.provider)
+        request = exchange.policy_input or read_input(exchange, exchange.provider)
         buckets = [bucket for limit in limits for bucket in limit.buckets(request)]
         if not buckets:
             return

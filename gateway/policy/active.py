@@ -51,8 +51,9 @@ CompanySpec = tuple[frozenset[str], int, tuple[str, ...], tuple[str, ...], int, 
 DetectorSpec = tuple[frozenset[str], tuple[DictionaryTerms, ...], CompanySpec]
 
 
-def detector_spec(policy: CompiledPolicy) -> DetectorSpec:
-    scanned = policy.scanned_entities
+def detector_spec(policy: CompiledPolicy, answers: bool = False) -> DetectorSpec:
+    """What the engine for ``policy``'s requests (or, ``answers``, its answers) is built from."""
+    scanned = policy.answer_entities if answers else policy.scanned_entities
     dictionaries = tuple(d for d in policy.dictionaries if d.entity in scanned)
     settings = policy.document.detection.company
     company: CompanySpec = (
@@ -163,6 +164,8 @@ class ActivePolicy:
     providers: Mapping[str, Provider]
     source: str  # where it came from: file | redis | local
     activated_at: float = field(default_factory=time.time)
+    #: scans answers for the types the answer rules name (None: the policy judges none)
+    answer_engine: DetectionEngine | None = None
 
     @property
     def version(self) -> str:
@@ -174,7 +177,7 @@ class EngineCache:
 
     def __init__(
         self,
-        size: int = 4,
+        size: int = 8,
         language: LanguageChoice = "auto",
         company: CompanyIndex | None = None,
         phone_regions: Sequence[str] | None = None,
@@ -185,9 +188,20 @@ class EngineCache:
         self._company = company
         self._phone_regions = phone_regions
 
-    def build(self, policy: CompiledPolicy) -> DetectionEngine:
-        """Blocking (Presidio set-up): call it on a worker thread once serving."""
-        spec = detector_spec(policy)
+    def active(
+        self, policy: CompiledPolicy, providers: Mapping[str, Provider], source: str
+    ) -> ActivePolicy:
+        """``policy`` ready to serve: its engines built here (blocking) or reused."""
+        answers = self.build(policy, answers=True) if policy.inspects_answers else None
+        return ActivePolicy(policy, self.build(policy), providers, source, answer_engine=answers)
+
+    def build(self, policy: CompiledPolicy, answers: bool = False) -> DetectionEngine:
+        """Blocking (Presidio set-up): call it on a worker thread once serving.
+
+        ``answers``: the engine for the policy's answers, which scans only for what its
+        answer rules name (an answer's other findings could change no answer decision).
+        """
+        spec = detector_spec(policy, answers)
         engine = self._engines.get(spec)
         if engine is None:
             entities, dictionaries, company = spec
@@ -248,7 +262,7 @@ class PolicyHolder:
         """Build the first engine and providers here (blocking: start-up only)."""
         cache = EngineCache(language=language, company=company, phone_regions=phone_regions)
         builder = providers or ProviderBuilder()
-        first = ActivePolicy(policy, cache.build(policy), builder(policy), source)
+        first = cache.active(policy, builder(policy), source)
         return cls(first, cache=cache, providers=builder)
 
     @property
@@ -263,6 +277,11 @@ class PolicyHolder:
         if policy is active.policy:
             return active.engine
         return self._kept(policy).engine
+
+    def answer_engine_for(self, policy: CompiledPolicy) -> DetectionEngine:
+        """The engine that scans answers judged by ``policy``."""
+        active = self._active if policy is self._active.policy else self._kept(policy)
+        return active.answer_engine or active.engine
 
     def providers_for(self, policy: CompiledPolicy) -> Mapping[str, Provider]:
         active = self._active
@@ -292,7 +311,7 @@ class PolicyHolder:
     def prepare_blocking(self, policy: CompiledPolicy, source: str) -> ActivePolicy:
         """Build the providers and (or reuse) the engine; blocking, for worker threads."""
         providers = self.candidate_providers(policy)
-        return ActivePolicy(policy, self._cache.build(policy), providers, source)
+        return self._cache.active(policy, providers, source)
 
     async def prepare(self, policy: CompiledPolicy, source: str) -> ActivePolicy:
         return await asyncio.to_thread(self.prepare_blocking, policy, source)

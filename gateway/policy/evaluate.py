@@ -99,6 +99,8 @@ class CompiledPolicy:
     uninspectable_rules: tuple[CompiledRule, ...] = ()
     #: the policy's limits on requests, tokens and spend (``gateway/limits`` enforces them)
     limits: tuple[CompiledLimit, ...] = ()
+    #: the entity types the rules judging answers refer to: all an answer is scanned for
+    answer_entities: frozenset[str] = frozenset()
 
     #: (predicate, bucket, rule) per rule judging requests, so ``decide`` reads no rule
     #: attributes; ``_answer_plan`` the same for the rules judging answers
@@ -210,6 +212,7 @@ def compile_policy(
     groups = frozenset(document.groups) if document.groups is not None else None
     rules: list[CompiledRule] = []
     scanned: set[str] = set()
+    answer_scanned: set[str] = set()
     needs_country = uses_scores = False
     for index, rule in enumerate(document.rules):
         path = ("rules", index)
@@ -232,6 +235,8 @@ def compile_policy(
             )
         rules.append(CompiledRule(rule, matches, entities))
         scanned |= ctx.referenced
+        if rule.judges_answers:
+            answer_scanned |= ctx.referenced
         needs_country |= ctx.uses_endpoint_country
         uses_scores |= ctx.uses_scores
     limits, limited_entities = compile_limits(document.limits, known, groups)
@@ -268,6 +273,7 @@ def compile_policy(
             and _tests(compiled.rule, "uninspectable_attachments")
         ),
         limits,
+        frozenset(answer_scanned),
     )
 
 

@@ -13,13 +13,12 @@ from __future__ import annotations
 import argparse
 import base64
 import random
-import statistics
 import string
 import sys
-import time
 import uuid
 from collections.abc import Callable, Sequence
 
+from gateway.dev.bench.alternating import compare_scans
 from gateway.dev.evaluation.speed import code_and_logs, default_policy_entities, prompt_1kb
 
 __all__ = ["NEW_ENTITIES", "TEXTS", "run_bare_token_benchmark", "token_dense"]
@@ -56,49 +55,24 @@ TEXTS: dict[str, tuple[str, Callable[[], str]]] = {
 }
 
 
-def _cpu(scan: Callable[[str], object], text: str, repeat: int) -> float:
-    began = time.process_time()
-    for _ in range(repeat):
-        scan(text)
-    return (time.process_time() - began) / repeat
-
-
 def run_bare_token_benchmark(rounds: int = 9, names: Sequence[str] = tuple(TEXTS)) -> int:
     from gateway.detect import DetectionEngine
 
     after_entities = default_policy_entities()
     before = DetectionEngine(after_entities - NEW_ENTITIES)
     after = DetectionEngine(after_entities)
-    rows = []
-    for name in names:
-        label, build = TEXTS[name]
-        text = build()
-        repeat = max(1, 20_000 // len(text))
-        before.scan(text)
-        after.scan(text)
-        off: list[float] = []
-        on: list[float] = []
-        for _ in range(rounds):
-            off.append(_cpu(before.scan, text, repeat))
-            on.append(_cpu(after.scan, text, repeat))
-        old, new = statistics.median(off), statistics.median(on)
-        found = sum(1 for f in after.scan(text) if f.entity_type in NEW_ENTITIES)
-        rows.append(
-            f"| {label} | {len(text):,} | {old * 1e3:.3f} | {new * 1e3:.3f} | ×{new / old:.2f} "
-            f"| {found} |"
-        )
-        print(rows[-1], file=sys.stderr, flush=True)
-    print(
-        "\n".join(
-            [
-                f"Bare tokens and URL credentials — {time.strftime('%Y-%m-%d %H:%M')} — default "
-                f"policy, median process CPU of {rounds} alternating rounds",
-                "",
-                "| text | characters | before ms | after ms | ratio | new findings |",
-                "|---|---|---|---|---|---|",
-                *rows,
-            ]
-        )
+
+    def new_findings(text: str) -> str:
+        return str(sum(1 for f in after.scan(text) if f.entity_type in NEW_ENTITIES))
+
+    compare_scans(
+        "Bare tokens and URL credentials — default policy",
+        ("before", "after", "new findings"),
+        before.scan,
+        after.scan,
+        ((TEXTS[name][0], TEXTS[name][1]()) for name in names),
+        rounds,
+        new_findings,
     )
     return 0
 

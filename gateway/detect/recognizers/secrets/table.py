@@ -278,6 +278,11 @@ class CredentialTableRecognizer(EntityRecognizer):
     def load(self) -> None:
         """Compiled at import; nothing to load."""
 
+    @property
+    def gate_words(self) -> frozenset[str]:
+        """The literals of the wanted rows: with none of them in a text, nothing to do."""
+        return self._gate
+
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:

@@ -89,6 +89,12 @@ class SecretRecognizer(MarkerGate):
                 pattern.compiled_with_flags = no_flags
             self._compiled.append((pattern, pattern.compiled_regex))
 
+    @property
+    def gate_words(self) -> frozenset[str] | None:
+        """The prefilter words one of which a text must hold for this kind to run; None:
+        no gate, it always runs (``dispatch.SecretKinds`` skips the kind on this)."""
+        return self._GATE or None
+
     def analyze(
         self,
         text: str,
