@@ -28,14 +28,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal, get_args
 
 import numpy as np
 import phonenumbers
 
-from gateway.detect.company.tokens import U64, TokenHasher, Words, combine, mix, mix_int
+from gateway.detect.company.tokens import U64, TokenHasher, Words, combine_many, mix, mix_int
 
 __all__ = [
     "COLUMN_TYPES",
@@ -257,9 +257,11 @@ def extract_candidates(
     wanted: Wanted,
     words: Words | None = None,
     word_hashes: U64 | None = None,
+    runs: Mapping[int, U64] | None = None,
 ) -> Candidates:
-    """Everything in ``text`` ``wanted`` says a table could hold; ``words`` and
-    ``word_hashes``: the text's words and their keyed hashes, when already at hand."""
+    """Everything in ``text`` ``wanted`` says a table could hold; ``words``,
+    ``word_hashes`` and ``runs``: the text's words, their keyed hashes and the hashes of
+    their runs by length (``words_and_heads``), when already at hand."""
     found = Candidates()
     if wanted.emails:
         _emails(text, hasher, found)
@@ -268,7 +270,7 @@ def extract_candidates(
     if wanted.max_words:
         words = words or Words.of(text)
         hashes = hasher.keyed(words.data) if word_hashes is None else word_hashes
-        _words(words, hashes, hasher, wanted, found)
+        _words(words, hashes, runs, hasher, wanted, found)
     return found
 
 
@@ -347,13 +349,21 @@ def _phone_variants(digits: str, international: bool, region: PhoneRegion) -> se
 
 
 def _words(
-    words: Words, hashes: U64, hasher: TokenHasher, wanted: Wanted, found: Candidates
+    words: Words,
+    hashes: U64,
+    runs: Mapping[int, U64] | None,
+    hasher: TokenHasher,
+    wanted: Wanted,
+    found: Candidates,
 ) -> None:
     if not len(hashes):
         return
     found.words = words
-    for length in range(1, wanted.max_words + 1):
-        grams = combine(hashes, length)
+    lengths = range(1, wanted.max_words + 1)
+    if runs is None or not all(n in runs for n in lengths):
+        runs, _ = combine_many(hashes, lengths)
+    for length in lengths:
+        grams = runs[length]
         if not len(grams):
             break
         found.grams.append((length, grams))
@@ -391,20 +401,26 @@ def _hangul_names(
         found.glued.append((mix(hasher.keyed(b" ".join(pieces))), where))
 
 
-def words_and_heads(words: Words, hasher: TokenHasher, lengths: frozenset[int]) -> U64:
-    """The keyed hashes of ``words``; on a short text, the Hangul name heads of
-    ``lengths`` are keyed in the same call and kept on ``words`` for ``_hangul_names``
-    (one call to the hashing's two dozen numpy steps instead of two)."""
-    if not lengths or len(words.data) >= _VECTOR_BYTES:
-        return hasher.keyed(words.data)
-    pieces, where, sizes = _head_pieces(words, lengths)
+def words_and_heads(
+    words: Words, hasher: TokenHasher, heads: frozenset[int], lengths: Collection[int] = ()
+) -> tuple[U64, dict[int, U64]]:
+    """The keyed hashes of ``words`` and of their runs of each of ``lengths``
+    (``combine_many``). On a short text, the Hangul name heads of ``heads`` are keyed and
+    mixed in the same calls and kept on ``words`` for ``_hangul_names`` (one pass of the
+    hashing's numpy steps instead of two, one mixing step for runs and heads)."""
+    if not heads or len(words.data) >= _VECTOR_BYTES:
+        keyed = hasher.keyed(words.data)
+        return keyed, combine_many(keyed, lengths)[0]
+    pieces, where, sizes = _head_pieces(words, heads)
     if not pieces:
-        words.heads = (lengths, np.empty(0, dtype=np.uint64), [], np.empty(0, dtype=np.int64))
-        return hasher.keyed(words.data)
+        words.heads = (heads, np.empty(0, dtype=np.uint64), [], np.empty(0, dtype=np.int64))
+        keyed = hasher.keyed(words.data)
+        return keyed, combine_many(keyed, lengths)[0]
     keyed = hasher.keyed(words.data + b" " + b" ".join(pieces))
     count = len(keyed) - len(pieces)
-    words.heads = (lengths, mix(keyed[count:]), where, np.array(sizes, dtype=np.int64))
-    return keyed[:count]
+    runs, mixed = combine_many(keyed[:count], lengths, keyed[count:])
+    words.heads = (heads, mixed, where, np.array(sizes, dtype=np.int64))
+    return keyed[:count], runs
 
 
 def _head_pieces(

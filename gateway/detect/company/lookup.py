@@ -27,6 +27,11 @@ Indices = npt.NDArray[np.int64]
 FILTER: Final = "filter"
 _SLOTS_PER_ENTRY: Final = 16
 _MIN_BITS: Final = 10  # 128 bytes
+_THREE: Final = np.uint64(3)
+_SEVEN: Final = np.uint64(7)
+#: each slot's bit within its byte, gathered where a shift would make int64 temporaries
+_BIT: Final = np.array([1 << bit for bit in range(8)], dtype=np.uint8)
+_EMPTY: Final[Indices] = np.empty(0, dtype=np.int64)
 
 
 def mapped(path: Path) -> npt.NDArray[Any]:
@@ -81,40 +86,44 @@ class SortedHashes:
     def maybe(self, wanted: npt.NDArray[np.uint64]) -> Indices:
         """Which wanted hashes the filter lets through (every present one, ~6 % of others)."""
         slots = wanted >> self._shift
-        held = self.bits[(slots >> np.uint64(3)).astype(np.intp)]
-        passed: Indices = np.flatnonzero(held & np.left_shift(1, (slots & np.uint64(7))))
+        held = self.bits[slots >> _THREE]  # an unsigned index array needs no cast
+        passed: Indices = np.flatnonzero(held & _BIT[slots & _SEVEN])
         return passed
 
     def ranges(self, wanted: npt.NDArray[np.uint64]) -> tuple[Indices, Indices, Indices]:
-        """For each wanted hash, where its run of equal entries starts and ends (set only
-        for those found), and which wanted hashes were found."""
+        """Which wanted hashes were found, and for each of those where its run of equal
+        entries starts and ends. A text's candidates are mostly absent, so the few the
+        filter lets through are searched once and the call returns when none is there."""
         hashes = self.hashes
-        left = np.zeros(len(wanted), dtype=np.int64)
-        right = left.copy()
         if not len(hashes) or not len(wanted):
-            return left, right, np.empty(0, dtype=np.int64)
+            return _EMPTY, _EMPTY, _EMPTY
         passed = self.maybe(wanted)
         if not len(passed):
-            return left, right, passed
+            return _EMPTY, _EMPTY, _EMPTY
         probe = wanted[passed]
         starts = np.searchsorted(hashes, probe, side="left")
-        found = hashes[np.minimum(starts, len(hashes) - 1)] == probe
-        hits = passed[found]
-        left[hits] = starts[found]
-        right[hits] = np.searchsorted(hashes, probe[found], side="right")
-        return left, right, hits
+        found = hashes.take(starts, mode="clip") == probe
+        if not found.any():
+            return _EMPTY, _EMPTY, _EMPTY
+        probe = probe[found]
+        ends: Indices = np.searchsorted(hashes, probe, side="right")
+        return passed[found], starts[found], ends
 
     def entries(self, wanted: npt.NDArray[np.uint64], longest: int) -> tuple[Indices, Indices]:
         """Every entry equal to a wanted hash, as (entry index, wanted index) pairs; a
         hash with more than ``longest`` entries is left out."""
-        left, right, hits = self.ranges(wanted)
-        lengths = right[hits] - left[hits]
-        keep = lengths <= longest
-        hits, lengths = hits[keep], lengths[keep]
+        hits, left, right = self.ranges(wanted)
+        if not len(hits):
+            return _EMPTY, _EMPTY
+        lengths = right - left
+        if int(lengths.max()) > longest:
+            keep = lengths <= longest
+            hits, left, lengths = hits[keep], left[keep], lengths[keep]
+            if not len(hits):
+                return _EMPTY, _EMPTY
+        if int(lengths.max()) == 1:  # the usual case: each value in one row or document
+            return left, hits
         total = int(lengths.sum())
-        if not total:
-            empty = np.empty(0, dtype=np.int64)
-            return empty, empty
-        firsts = np.repeat(left[hits], lengths)
+        firsts = np.repeat(left, lengths)
         within = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         return firsts + within, np.repeat(hits, lengths)

@@ -18,13 +18,13 @@ def test_ranges_agree_with_searchsorted(size: int) -> None:
     absent = rng.integers(0, 2**64, size=200, dtype=np.uint64, endpoint=False)
     edges = np.array([0, 2**64 - 1], dtype=np.uint64)
     wanted = np.concatenate([present, absent, edges])
-    left, right, hits = table.ranges(wanted)
+    hits, left, right = table.ranges(wanted)
     expected_left = np.searchsorted(values, wanted, side="left")
     expected_right = np.searchsorted(values, wanted, side="right")
     expected_hits = np.flatnonzero(expected_right > expected_left)
     assert hits.tolist() == expected_hits.tolist()
-    assert left[hits].tolist() == expected_left[hits].tolist()
-    assert right[hits].tolist() == expected_right[hits].tolist()
+    assert left.tolist() == expected_left[hits].tolist()
+    assert right.tolist() == expected_right[hits].tolist()
 
 
 def test_entries_list_every_equal_entry_and_skip_long_runs() -> None:

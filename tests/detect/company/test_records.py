@@ -216,7 +216,7 @@ def test_name_heads_keyed_with_the_words_are_those_keyed_apart(index, asked: set
     apart, together = Words.of(text), Words.of(text)
     lengths = frozenset(asked)
     separate, merged = cells.Candidates(), cells.Candidates()
-    assert cells.words_and_heads(together, index.hasher, frozenset({2, 3, 4})).tolist() == (
+    assert cells.words_and_heads(together, index.hasher, frozenset({2, 3, 4}))[0].tolist() == (
         index.hasher.keyed(apart.data).tolist()
     )
     cells._hangul_names(apart, index.hasher, lengths, separate)
