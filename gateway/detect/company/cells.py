@@ -80,6 +80,11 @@ def _digit_runs(min_digits: int) -> re.Pattern[str]:
     )
 
 
+_WORD_CHAR: Final = re.compile(r"\w")
+_DIGITS: Final = "0123456789"
+_STRETCH_SEPARATORS: Final = " .-/()"  # _digit_stretches' characters but digits
+
+
 def _digit_stretches(min_digits: int) -> re.Pattern[str]:
     """Stretches of digits and the separators ``_digit_runs`` allows, long enough to hold
     one: a cheap first pass (no lookaround, no backtracking over separators) whose few
@@ -324,12 +329,24 @@ def _numbers(text: str, hasher: TokenHasher, wanted: Wanted, found: Candidates) 
 def _runs(text: str, wanted: Wanted) -> Iterator[re.Match[str]]:
     """``wanted.runs.finditer(text)``, read only within the stretches that can hold a run:
     from two characters before one (a ``+(`` prefix) to one after (the exact pattern's
-    look-ahead; the look-behind sees before ``pos``)."""
+    look-ahead; the look-behind sees before ``pos``).
+
+    A stretch is read only when it has enough digits for a run, not counting a digit
+    group that no run can use: the first when a word character comes just before it (a
+    run's look-behind), the last when one comes just after (its look-ahead). Logs are
+    full of version numbers, addresses and times that this leaves unread."""
     size = len(text)
+    least = min(max(wanted.min_digits, _MIN_NUMBER), 40)
     for stretch in wanted.stretches.finditer(text):
-        yield from wanted.runs.finditer(
-            text, max(0, stretch.start() - 2), min(size, stretch.end() + 1)
-        )
+        start, end = stretch.span()
+        value = stretch.group()
+        if end < size and _WORD_CHAR.match(text, end):
+            value = value.rstrip(_DIGITS)
+        if start and _WORD_CHAR.match(text, start - 1):
+            value = value.lstrip(_DIGITS)
+        if len(value) - sum(map(value.count, _STRETCH_SEPARATORS)) < least:
+            continue
+        yield from wanted.runs.finditer(text, max(0, start - 2), min(size, end + 1))
 
 
 def _phone_variants(digits: str, international: bool, region: PhoneRegion) -> set[str]:
@@ -374,6 +391,13 @@ def _words(
 #: Below this many bytes of words a Python loop beats numpy's per-call overhead (measured:
 #: 1 KB of Korean 146 µs against 343 µs; 34 KB 13 ms against 1.2 ms).
 _VECTOR_BYTES: Final = 8192
+#: the UTF-8 lead bytes of U+A000..U+DFFF, Hangul syllables among them (``is_hangul_word``)
+_HANGUL_LEAD: Final = re.compile(rb"[\xea-\xed]")
+
+
+def _may_hold_hangul(data: bytes) -> bool:
+    """Whether some byte of ``data`` is a Hangul word's lead byte (a C scan, no copy)."""
+    return not data.isascii() and _HANGUL_LEAD.search(data) is not None
 
 
 def _hangul_names(
@@ -383,6 +407,8 @@ def _hangul_names(
     a space (김 민수): registered one-word names are closed up. Hangul syllables are three
     UTF-8 bytes each, so a head of ``n`` syllables is ``3 n`` bytes."""
     if len(words.data) >= _VECTOR_BYTES:
+        if not _may_hold_hangul(words.data):  # logs and code: no pass over their bytes
+            return
         hashes, at, taken = hasher.hangul_heads(words.data, sorted(lengths))
         if len(hashes):
             found.glued.append((hashes, list(zip(at.tolist(), taken.tolist(), strict=True))))
@@ -428,6 +454,8 @@ def _head_pieces(
 ) -> tuple[list[bytes], list[tuple[int, int]], list[int]]:
     """The name heads of a short text: each piece, where it is (word, syllables; negative:
     some taken from the next word) and how many syllables it has."""
+    if not _may_hold_hangul(words.data):
+        return [], [], []
     tokens = words.tokens()
     ordered = sorted(lengths)
     pieces: list[bytes] = []
