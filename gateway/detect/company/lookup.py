@@ -87,7 +87,7 @@ class SortedHashes:
         """Which wanted hashes the filter lets through (every present one, ~6 % of others)."""
         slots = wanted >> self._shift
         held = self.bits[slots >> _THREE]  # an unsigned index array needs no cast
-        passed: Indices = np.flatnonzero(held & _BIT[slots & _SEVEN])
+        passed: Indices = (held & _BIT[slots & _SEVEN]).nonzero()[0]
         return passed
 
     def ranges(self, wanted: npt.NDArray[np.uint64]) -> tuple[Indices, Indices, Indices]:

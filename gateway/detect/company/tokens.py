@@ -42,6 +42,7 @@ __all__ = [
 ]
 
 U64 = npt.NDArray[np.uint64]
+Indices = npt.NDArray[np.intp]
 
 _SEPARATOR_BYTES: Final = (string.punctuation + string.whitespace).encode()
 _TO_SPACE: Final = bytes.maketrans(_SEPARATOR_BYTES, b" " * len(_SEPARATOR_BYTES))
@@ -107,11 +108,7 @@ class Words:
         makes a match object per word."""
         if self._spans is None:
             values = np.frombuffer(self.data, dtype=np.uint8)
-            padded = np.zeros(len(values) + 2, dtype=np.int8)
-            padded[1:-1] = values != 32
-            edges = np.diff(padded)
-            starts = np.flatnonzero(edges == 1)
-            ends = np.flatnonzero(edges == -1)
+            starts, ends = _word_bounds(values)
             if len(values) != len(self.folded):  # not ASCII: bytes to characters
                 chars = np.zeros(len(values) + 1, dtype=np.int64)
                 np.cumsum((values & 0xC0) != 0x80, out=chars[1:])
@@ -138,8 +135,20 @@ class Tokens:
 
 def _unkeyed(data: bytes) -> U64:
     """Each space-separated token's polynomial hash over its bytes, its length mixed in."""
+    if len(data) <= _CHUNK:  # a prompt: one piece, nothing to join
+        return _chunk_hashes(data)
     pieces = [_chunk_hashes(chunk) for _, chunk in _chunks(data)]
-    return np.concatenate(pieces) if pieces else np.empty(0, dtype=np.uint64)
+    return np.concatenate(pieces)
+
+
+def _word_bounds(values: npt.NDArray[np.uint8]) -> tuple[Indices, Indices]:
+    """Where each space-separated run of bytes starts and where it ends: the places where
+    "is a space" changes, found by one comparison and one ``nonzero`` (they alternate, a
+    start then an end, as the padding is a space on both sides)."""
+    padded = np.zeros(len(values) + 2, dtype=np.bool_)
+    np.not_equal(values, 32, out=padded[1:-1])
+    changes = (padded[1:] != padded[:-1]).nonzero()[0]
+    return changes[0::2], changes[1::2]
 
 
 def _hangul_heads(
@@ -150,11 +159,7 @@ def _hangul_heads(
     Hangul word closed up with the start of the next (김 민수 → 김민수); with the word
     each starts at and its syllables (negative: some taken from the next word)."""
     values = np.frombuffer(chunk, dtype=np.uint8)
-    padded = np.zeros(len(values) + 2, dtype=np.int8)
-    padded[1:-1] = values != 32
-    edges = padded[1:] - padded[:-1]
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)
+    starts, ends = _word_bounds(values)
     size = ends - starts
     lead = values[starts]
     hangul = (lead >= 0xEA) & (lead <= 0xED) & (size % 3 == 0)
@@ -204,17 +209,14 @@ def _chunks(data: bytes) -> list[tuple[int, bytes]]:
 def _chunk_hashes(chunk: bytes) -> U64:
     # uint64 array arithmetic wraps modulo 2**64 silently, which is the arithmetic meant
     size = len(chunk)
-    padded = np.zeros(size + 2, dtype=np.int8)
-    padded[1:-1] = np.frombuffer(chunk, dtype=np.uint8) != 32
-    edges = padded[1:] - padded[:-1]
-    starts = np.flatnonzero(edges == 1)
+    values = np.frombuffer(chunk, dtype=np.uint8)
+    starts, ends = _word_bounds(values)
     if not len(starts):
         return np.empty(0, dtype=np.uint64)
-    ends = np.flatnonzero(edges == -1)
     prefix = np.zeros(size + 1, dtype=np.uint64)
-    np.cumsum(np.frombuffer(chunk, dtype=np.uint8) * _POWERS[:size], out=prefix[1:])
+    np.cumsum(values * _POWERS[:size], out=prefix[1:])
     hashes: U64 = (prefix[ends] - prefix[starts]) * _INVERSE_POWERS[starts]
-    hashes ^= (ends - starts).astype(np.uint64) * _MIX2
+    hashes ^= (ends - starts).view(np.uint64) * _MIX2
     return hashes
 
 

@@ -36,6 +36,22 @@ def _run_hashes(hashes: list[int], length: int) -> list[int]:
     return out
 
 
+def test_each_word_hashes_as_its_polynomial_over_its_bytes() -> None:
+    from gateway.detect.company.tokens import _unkeyed
+
+    byte_base, mix2 = 0x100000001B3, 0x94D049BB133111EB
+    long_text = " ".join(f"w{i}ß가" for i in range(9_000))  # more than one 64 KB piece
+    for text in [*_texts(500), long_text]:
+        words = Words.of(text)
+        expected = []
+        for word in words.tokens():
+            value = 0
+            for position, byte in enumerate(word):
+                value = (value + byte * pow(byte_base, position, 1 << 64)) & _MASK
+            expected.append(value ^ (len(word) * mix2 & _MASK))
+        assert _unkeyed(words.data).tolist() == expected, text[:80]
+
+
 def test_word_spans_are_where_each_word_is_in_the_text() -> None:
     for text in [*_texts(3_000), "고객 김민수님, minsu@example.com", "ＡＢＣ ﬁne"]:
         words = Words.of(text)
