@@ -167,7 +167,7 @@ class CompanyRecognizer(EntityRecognizer):
     ) -> list[RecognizerResult]:
         results: list[RecognizerResult] = []
         for offset, segment in _segments(text):
-            if segment.strip():
+            if segment and not segment.isspace():  # no stripped copy of a long text
                 results.extend(self._segment(segment, offset))
         return results
 
