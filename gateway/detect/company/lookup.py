@@ -10,6 +10,14 @@ every entry of every run.
 
 The filter is saved with the part (``filter.npy``) and mapped like the rest; a part saved
 without it gets one built when it is opened (2 bytes per entry, in that process).
+
+A long text lets hundreds of candidates through the filter, and each binary search
+then misses the cache a dozen times. A part registered with a bucket directory
+(``directory.npy``: for each value of the hash's top bits, ~4 entries a bucket, where
+its entries start; 1 byte per entry) finds each candidate's run with one read of the
+directory and one gather of its bucket. A short text keeps the binary search, which
+costs fewer numpy calls for a few candidates; a part saved without a directory always
+does.
 """
 
 from __future__ import annotations
@@ -20,11 +28,25 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["FILTER", "Indices", "SortedHashes", "mapped", "presence_bits"]
+__all__ = [
+    "DIRECTORY",
+    "FILTER",
+    "Indices",
+    "SortedHashes",
+    "bucket_directory",
+    "mapped",
+    "presence_bits",
+]
 
 Indices = npt.NDArray[np.int64]
-#: the filter's file name in a part's directory
+#: the filter's and the bucket directory's file names in a part's folder
 FILTER: Final = "filter"
+DIRECTORY: Final = "directory"
+_ENTRIES_PER_BUCKET: Final = 4
+#: from this many candidates past the filter, runs are found through the directory
+_BUCKETS_FROM: Final = 64
+#: a bucket wider than this (a value held by many rows) sends the call to the search
+_WIDEST_BUCKET: Final = 64
 _SLOTS_PER_ENTRY: Final = 16
 _MIN_BITS: Final = 10  # 128 bytes
 _THREE: Final = np.uint64(3)
@@ -61,11 +83,30 @@ def presence_bits(hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint8]:
     return out
 
 
+Directory = npt.NDArray[np.unsignedinteger[Any]]
+
+
+def bucket_directory(hashes: npt.NDArray[np.uint64]) -> Directory:
+    """Where the entries of each bucket of a sorted hash array start (bucket: the hash's
+    top ``b`` bits, ~4 entries a bucket), and the array's length last; its size tells
+    ``b``."""
+    bits = max(1, (len(hashes) // _ENTRIES_PER_BUCKET).bit_length())
+    firsts = np.arange(1 << bits, dtype=np.uint64) << np.uint64(64 - bits)
+    dtype = np.uint32 if len(hashes) < 1 << 32 else np.uint64
+    out: Directory = np.empty((1 << bits) + 1, dtype=dtype)
+    out[:-1] = np.searchsorted(hashes, firsts, side="left")
+    out[-1] = len(hashes)
+    return out
+
+
 class SortedHashes:
     """A sorted uint64 array (memory-mapped), its presence filter, and their lookups."""
 
     def __init__(
-        self, hashes: npt.NDArray[np.uint64], bits: npt.NDArray[np.uint8] | None = None
+        self,
+        hashes: npt.NDArray[np.uint64],
+        bits: npt.NDArray[np.uint8] | None = None,
+        directory: Directory | None = None,
     ) -> None:
         self.hashes = hashes
         self.bits = presence_bits(hashes) if bits is None else bits
@@ -73,12 +114,24 @@ class SortedHashes:
         if len(self.bits) != 1 << (size - 3) or size != _bits_for(len(hashes)):
             raise ValueError("the presence filter does not fit the hashes: register again")
         self._shift = np.uint64(64 - size)
+        self.directory = directory
+        self._bucket_shift = np.uint64(0)
+        if directory is not None:
+            buckets = len(directory) - 1
+            if buckets < 2 or buckets & (buckets - 1) or int(directory[-1]) != len(hashes):
+                raise ValueError("the bucket directory does not fit the hashes: register again")
+            self._bucket_shift = np.uint64(64 - (buckets.bit_length() - 1))
 
     @classmethod
     def open(cls, folder: Path, name: str) -> SortedHashes:
-        """``<name>.npy`` of a part, with its filter when one was saved."""
+        """``<name>.npy`` of a part, with its filter and directory when they were saved."""
         saved = folder / f"{FILTER}.npy"
-        return cls(mapped(folder / f"{name}.npy"), mapped(saved) if saved.exists() else None)
+        directory = folder / f"{DIRECTORY}.npy"
+        return cls(
+            mapped(folder / f"{name}.npy"),
+            mapped(saved) if saved.exists() else None,
+            mapped(directory) if directory.exists() else None,
+        )
 
     def __len__(self) -> int:
         return len(self.hashes)
@@ -101,6 +154,13 @@ class SortedHashes:
         if not len(passed):
             return _EMPTY, _EMPTY, _EMPTY
         probe = wanted[passed]
+        if self.directory is not None and len(passed) >= _BUCKETS_FROM:
+            found_in_buckets = self._in_buckets(probe)
+            if found_in_buckets is not None:
+                present, first, after = found_in_buckets
+                if not present.any():
+                    return _EMPTY, _EMPTY, _EMPTY
+                return passed[present], first[present], after[present]
         starts = np.searchsorted(hashes, probe, side="left")
         found = hashes.take(starts, mode="clip") == probe
         if not found.any():
@@ -108,6 +168,28 @@ class SortedHashes:
         probe = probe[found]
         ends: Indices = np.searchsorted(hashes, probe, side="right")
         return passed[found], starts[found], ends
+
+    def _in_buckets(
+        self, probe: npt.NDArray[np.uint64]
+    ) -> tuple[npt.NDArray[np.bool_], Indices, Indices] | None:
+        """For each probe, whether it is present and where its run starts and ends, read
+        from its bucket: the entries below it and up to it, counted among the bucket's
+        (a bucket is sorted, and every entry equal to a probe is in the probe's bucket).
+        None when a bucket is too wide to read this way."""
+        assert self.directory is not None
+        bucket = probe >> self._bucket_shift
+        first = self.directory[bucket].astype(np.int64)
+        after = self.directory[bucket + np.uint64(1)].astype(np.int64)
+        width = int((after - first).max())
+        if width > _WIDEST_BUCKET:
+            return None
+        places = first[:, None] + np.arange(width)
+        values = self.hashes.take(places, mode="clip")
+        inside = places < after[:, None]
+        wanted = probe[:, None]
+        starts: Indices = first + ((values < wanted) & inside).sum(axis=1)
+        ends: Indices = first + ((values <= wanted) & inside).sum(axis=1)
+        return ends > starts, starts, ends
 
     def entries(self, wanted: npt.NDArray[np.uint64], longest: int) -> tuple[Indices, Indices]:
         """Every entry equal to a wanted hash, as (entry index, wanted index) pairs; a

@@ -105,7 +105,7 @@ def _cached_index(rows: int, documents: int) -> tuple[Path, dict[str, Any]]:
     from gateway.detect.company.records import FORMAT as TABLES
     from gateway.detect.company.records import Column, build_table
 
-    version = hashlib.sha256(f"{TABLES} {DOCUMENTS} {_SEED} 2".encode()).hexdigest()[:12]
+    version = hashlib.sha256(f"{TABLES} {DOCUMENTS} {_SEED} 3".encode()).hexdigest()[:12]
     folder = Path(tempfile.gettempdir()) / f"haetae-company-bench-{rows}-{documents}-{version}"
     marker = folder / "build.json"
     if marker.exists():
