@@ -28,14 +28,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal, get_args
 
 import numpy as np
 import phonenumbers
 
-from gateway.detect.company.tokens import U64, TokenHasher, Words, combine, mix, mix_int
+from gateway.detect.company.tokens import U64, TokenHasher, Words, combine_many, mix, mix_int
 
 __all__ = [
     "COLUMN_TYPES",
@@ -78,6 +78,11 @@ def _digit_runs(min_digits: int) -> re.Pattern[str]:
     return re.compile(
         rf"(?<![\w+])\+?\(?\d(?:(?:[ .\-/]{{1,2}}\(?|\)[ .\-/]{{0,2}})?\d){{{more},40}}\)?(?!\w)"
     )
+
+
+_WORD_CHAR: Final = re.compile(r"\w")
+_DIGITS: Final = "0123456789"
+_STRETCH_SEPARATORS: Final = " .-/()"  # _digit_stretches' characters but digits
 
 
 def _digit_stretches(min_digits: int) -> re.Pattern[str]:
@@ -257,9 +262,11 @@ def extract_candidates(
     wanted: Wanted,
     words: Words | None = None,
     word_hashes: U64 | None = None,
+    runs: Mapping[int, U64] | None = None,
 ) -> Candidates:
-    """Everything in ``text`` ``wanted`` says a table could hold; ``words`` and
-    ``word_hashes``: the text's words and their keyed hashes, when already at hand."""
+    """Everything in ``text`` ``wanted`` says a table could hold; ``words``,
+    ``word_hashes`` and ``runs``: the text's words, their keyed hashes and the hashes of
+    their runs by length (``words_and_heads``), when already at hand."""
     found = Candidates()
     if wanted.emails:
         _emails(text, hasher, found)
@@ -268,7 +275,7 @@ def extract_candidates(
     if wanted.max_words:
         words = words or Words.of(text)
         hashes = hasher.keyed(words.data) if word_hashes is None else word_hashes
-        _words(words, hashes, hasher, wanted, found)
+        _words(words, hashes, runs, hasher, wanted, found)
     return found
 
 
@@ -322,12 +329,24 @@ def _numbers(text: str, hasher: TokenHasher, wanted: Wanted, found: Candidates) 
 def _runs(text: str, wanted: Wanted) -> Iterator[re.Match[str]]:
     """``wanted.runs.finditer(text)``, read only within the stretches that can hold a run:
     from two characters before one (a ``+(`` prefix) to one after (the exact pattern's
-    look-ahead; the look-behind sees before ``pos``)."""
+    look-ahead; the look-behind sees before ``pos``).
+
+    A stretch is read only when it has enough digits for a run, not counting a digit
+    group that no run can use: the first when a word character comes just before it (a
+    run's look-behind), the last when one comes just after (its look-ahead). Logs are
+    full of version numbers, addresses and times that this leaves unread."""
     size = len(text)
+    least = min(max(wanted.min_digits, _MIN_NUMBER), 40)
     for stretch in wanted.stretches.finditer(text):
-        yield from wanted.runs.finditer(
-            text, max(0, stretch.start() - 2), min(size, stretch.end() + 1)
-        )
+        start, end = stretch.span()
+        value = stretch.group()
+        if end < size and _WORD_CHAR.match(text, end):
+            value = value.rstrip(_DIGITS)
+        if start and _WORD_CHAR.match(text, start - 1):
+            value = value.lstrip(_DIGITS)
+        if len(value) - sum(map(value.count, _STRETCH_SEPARATORS)) < least:
+            continue
+        yield from wanted.runs.finditer(text, max(0, start - 2), min(size, end + 1))
 
 
 def _phone_variants(digits: str, international: bool, region: PhoneRegion) -> set[str]:
@@ -347,13 +366,21 @@ def _phone_variants(digits: str, international: bool, region: PhoneRegion) -> se
 
 
 def _words(
-    words: Words, hashes: U64, hasher: TokenHasher, wanted: Wanted, found: Candidates
+    words: Words,
+    hashes: U64,
+    runs: Mapping[int, U64] | None,
+    hasher: TokenHasher,
+    wanted: Wanted,
+    found: Candidates,
 ) -> None:
     if not len(hashes):
         return
     found.words = words
-    for length in range(1, wanted.max_words + 1):
-        grams = combine(hashes, length)
+    lengths = range(1, wanted.max_words + 1)
+    if runs is None or not all(n in runs for n in lengths):
+        runs, _ = combine_many(hashes, lengths)
+    for length in lengths:
+        grams = runs[length]
         if not len(grams):
             break
         found.grams.append((length, grams))
@@ -364,6 +391,13 @@ def _words(
 #: Below this many bytes of words a Python loop beats numpy's per-call overhead (measured:
 #: 1 KB of Korean 146 µs against 343 µs; 34 KB 13 ms against 1.2 ms).
 _VECTOR_BYTES: Final = 8192
+#: the UTF-8 lead bytes of U+A000..U+DFFF, Hangul syllables among them (``is_hangul_word``)
+_HANGUL_LEAD: Final = re.compile(rb"[\xea-\xed]")
+
+
+def _may_hold_hangul(data: bytes) -> bool:
+    """Whether some byte of ``data`` is a Hangul word's lead byte (a C scan, no copy)."""
+    return not data.isascii() and _HANGUL_LEAD.search(data) is not None
 
 
 def _hangul_names(
@@ -373,6 +407,8 @@ def _hangul_names(
     a space (김 민수): registered one-word names are closed up. Hangul syllables are three
     UTF-8 bytes each, so a head of ``n`` syllables is ``3 n`` bytes."""
     if len(words.data) >= _VECTOR_BYTES:
+        if not _may_hold_hangul(words.data):  # logs and code: no pass over their bytes
+            return
         hashes, at, taken = hasher.hangul_heads(words.data, sorted(lengths))
         if len(hashes):
             found.glued.append((hashes, list(zip(at.tolist(), taken.tolist(), strict=True))))
@@ -391,20 +427,26 @@ def _hangul_names(
         found.glued.append((mix(hasher.keyed(b" ".join(pieces))), where))
 
 
-def words_and_heads(words: Words, hasher: TokenHasher, lengths: frozenset[int]) -> U64:
-    """The keyed hashes of ``words``; on a short text, the Hangul name heads of
-    ``lengths`` are keyed in the same call and kept on ``words`` for ``_hangul_names``
-    (one call to the hashing's two dozen numpy steps instead of two)."""
-    if not lengths or len(words.data) >= _VECTOR_BYTES:
-        return hasher.keyed(words.data)
-    pieces, where, sizes = _head_pieces(words, lengths)
+def words_and_heads(
+    words: Words, hasher: TokenHasher, heads: frozenset[int], lengths: Collection[int] = ()
+) -> tuple[U64, dict[int, U64]]:
+    """The keyed hashes of ``words`` and of their runs of each of ``lengths``
+    (``combine_many``). On a short text, the Hangul name heads of ``heads`` are keyed and
+    mixed in the same calls and kept on ``words`` for ``_hangul_names`` (one pass of the
+    hashing's numpy steps instead of two, one mixing step for runs and heads)."""
+    if not heads or len(words.data) >= _VECTOR_BYTES:
+        keyed = hasher.keyed(words.data)
+        return keyed, combine_many(keyed, lengths)[0]
+    pieces, where, sizes = _head_pieces(words, heads)
     if not pieces:
-        words.heads = (lengths, np.empty(0, dtype=np.uint64), [], np.empty(0, dtype=np.int64))
-        return hasher.keyed(words.data)
+        words.heads = (heads, np.empty(0, dtype=np.uint64), [], np.empty(0, dtype=np.int64))
+        keyed = hasher.keyed(words.data)
+        return keyed, combine_many(keyed, lengths)[0]
     keyed = hasher.keyed(words.data + b" " + b" ".join(pieces))
     count = len(keyed) - len(pieces)
-    words.heads = (lengths, mix(keyed[count:]), where, np.array(sizes, dtype=np.int64))
-    return keyed[:count]
+    runs, mixed = combine_many(keyed[:count], lengths, keyed[count:])
+    words.heads = (heads, mixed, where, np.array(sizes, dtype=np.int64))
+    return keyed[:count], runs
 
 
 def _head_pieces(
@@ -412,6 +454,8 @@ def _head_pieces(
 ) -> tuple[list[bytes], list[tuple[int, int]], list[int]]:
     """The name heads of a short text: each piece, where it is (word, syllables; negative:
     some taken from the next word) and how many syllables it has."""
+    if not _may_hold_hangul(words.data):
+        return [], [], []
     tokens = words.tokens()
     ordered = sorted(lengths)
     pieces: list[bytes] = []

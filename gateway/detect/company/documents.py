@@ -9,9 +9,9 @@ kept hash, at roughly ``2 / (w + 1)`` of the document's k-grams. A hash kept for
 
 On disk a collection is a directory: ``meta.json`` (each document's registered name, kind
 and token count, the parameters, the key check), ``fingerprints.npy`` (uint64, sorted) and
-``documents.npy`` (uint32 document number), with the presence filter (``filter.npy``,
-``lookup.py``). Matching hashes *every* k-gram of the prompt,
-looks them up (memory-mapped binary search), and per document joins the hits whose
+``documents.npy`` (uint32 document number), with the presence filter and bucket
+directory (``filter.npy``, ``directory.npy``, ``lookup.py``). Matching hashes *every*
+k-gram of the prompt, looks them up (memory-mapped), and per document joins the hits whose
 positions are at most ``w + k`` tokens apart (one edited word breaks ``k`` k-grams): the
 longest such run, from its first k-gram's first token to its last k-gram's last token,
 is the passage found. It can fall short of the shared passage by ``Shingling.slack``
@@ -31,7 +31,15 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from gateway.detect.company.code import code_tokens
-from gateway.detect.company.lookup import FILTER, Indices, SortedHashes, mapped, presence_bits
+from gateway.detect.company.lookup import (
+    DIRECTORY,
+    FILTER,
+    Indices,
+    SortedHashes,
+    bucket_directory,
+    mapped,
+    presence_bits,
+)
 from gateway.detect.company.store import write_part
 from gateway.detect.company.tokens import U64, TokenHasher, combine, key_check
 
@@ -185,7 +193,12 @@ class DocumentIndexBuilder:
             "fingerprints": len(hashes),
             "sources": self.sources,
         }
-        arrays = {"fingerprints": hashes, "documents": documents, FILTER: presence_bits(hashes)}
+        arrays = {
+            "fingerprints": hashes,
+            "documents": documents,
+            FILTER: presence_bits(hashes),
+            DIRECTORY: bucket_directory(hashes),
+        }
         return write_part(target, arrays, meta)
 
 

@@ -4,7 +4,9 @@ Layout (one directory, on storage every replica mounts read-only; written only b
 ``haetae company register-*``)::
 
     <index_dir>/tables/<name>/       meta.json hashes.npy rows.npy columns.npy
+                                     filter.npy directory.npy
     <index_dir>/documents/<name>/    meta.json fingerprints.npy documents.npy
+                                     filter.npy directory.npy
 
 Every part records a check value of the key it was hashed with; opening it with another
 key is an error, because every lookup would silently miss.

@@ -152,6 +152,9 @@ class CompanyRecognizer(EntityRecognizer):
         self._heads = frozenset(
             n for t, _ in self._tables if t.wanted.max_words for n in t.wanted.hangul_lengths
         )
+        # the word run lengths read: names and text cells up to the longest, prose shingles
+        longest = max((t.wanted.max_words for t, _ in self._tables), default=0)
+        self._run_lengths = frozenset(range(1, longest + 1)) | ({PROSE.k} if self._prose else set())
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), self._arguments)
@@ -164,18 +167,21 @@ class CompanyRecognizer(EntityRecognizer):
     ) -> list[RecognizerResult]:
         results: list[RecognizerResult] = []
         for offset, segment in _segments(text):
-            if segment.strip():
+            if segment and not segment.isspace():  # no stripped copy of a long text
                 results.extend(self._segment(segment, offset))
         return results
 
     def _segment(self, segment: str, offset: int) -> list[RecognizerResult]:
         words = Words.of(segment) if self._words else None
-        hashes = (
-            words_and_heads(words, self.index.hasher, self._heads) if words is not None else None
-        )
+        hashes: U64 | None = None
+        runs: dict[int, U64] = {}
+        if words is not None:
+            hashes, runs = words_and_heads(words, self.index.hasher, self._heads, self._run_lengths)
         out: list[RecognizerResult] = []
         for table, counted in self._tables:
-            candidates = extract_candidates(segment, self.index.hasher, table.wanted, words, hashes)
+            candidates = extract_candidates(
+                segment, self.index.hasher, table.wanted, words, hashes, runs
+            )
             for match in table.match(candidates, counted, self.min_fields):
                 why = f"{match.fields} fields of one row of table {match.table}"
                 out.extend(
@@ -190,7 +196,7 @@ class CompanyRecognizer(EntityRecognizer):
                     )
                     for start, end in match.spans
                 )
-        for found in self._passages(segment, words, hashes):
+        for found in self._passages(segment, words, runs.get(PROSE.k)):
             entity = _ENTITY_OF_KIND[found.kind]
             if entity in self._documents:
                 out.append(
@@ -207,11 +213,10 @@ class CompanyRecognizer(EntityRecognizer):
         return out
 
     def _passages(
-        self, segment: str, words: Words | None, hashes: U64 | None
+        self, segment: str, words: Words | None, grams: U64 | None
     ) -> list[DocumentMatch]:
         found: list[DocumentMatch] = []
-        if self._prose and words is not None and hashes is not None and len(hashes) >= PROSE.k:
-            grams = combine(hashes, PROSE.k)
+        if self._prose and words is not None and grams is not None and len(grams):
 
             def locate_word(first: int, last: int) -> tuple[int, int]:
                 spans = words.spans()  # only for what matched

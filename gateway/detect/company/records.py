@@ -4,12 +4,14 @@ On disk a table is a directory: ``meta.json`` (column names and types, row count
 key check, what the prompt side must look for) and three arrays, sorted together by hash:
 ``hashes.npy`` (uint64, the keyed hash of each non-empty cell's normal form),
 ``rows.npy`` (uint32 row number) and ``columns.npy`` (uint8 column number), and the
-hashes' presence filter (``filter.npy``, ``lookup.py``). 15 to 17 bytes per cell, whatever
-the values were; no value, prefix or length of one is kept.
+hashes' presence filter and bucket directory (``filter.npy``, ``directory.npy``,
+``lookup.py``). 16 to 19 bytes per cell, whatever the values were; no value, prefix or
+length of one is kept.
 
 The arrays are memory-mapped, so a replica holds only the pages its lookups touch, and a
 lookup is one gather per candidate in the presence filter and, for the few that pass,
-two binary searches (``numpy.searchsorted``): its cost does not grow with the table.
+two binary searches (``numpy.searchsorted``) or, for many, a read of their buckets: its
+cost does not grow with the table.
 """
 
 from __future__ import annotations
@@ -33,7 +35,14 @@ from gateway.detect.company.cells import (
     cell_words,
     is_hangul_word,
 )
-from gateway.detect.company.lookup import FILTER, SortedHashes, mapped, presence_bits
+from gateway.detect.company.lookup import (
+    DIRECTORY,
+    FILTER,
+    SortedHashes,
+    bucket_directory,
+    mapped,
+    presence_bits,
+)
 from gateway.detect.company.store import write_part
 from gateway.detect.company.tokens import TokenHasher, key_check
 
@@ -137,6 +146,7 @@ def build_table(
     arrays: dict[str, np.ndarray] = {
         "hashes": keys[order],
         FILTER: presence_bits(keys[order]),
+        DIRECTORY: bucket_directory(keys[order]),
         "rows": np.frombuffer(row_ids, dtype=np.uint32)[order],
         "columns": np.frombuffer(column_ids, dtype=np.uint8)[order],
     }

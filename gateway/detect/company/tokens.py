@@ -17,11 +17,10 @@ are computed only for what matched (``Words.spans``).
 from __future__ import annotations
 
 import hashlib
-import re
 import string
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -35,6 +34,7 @@ __all__ = [
     "Tokens",
     "Words",
     "combine",
+    "combine_many",
     "fold",
     "key_check",
     "mix",
@@ -42,11 +42,10 @@ __all__ = [
 ]
 
 U64 = npt.NDArray[np.uint64]
+Indices = npt.NDArray[np.intp]
 
 _SEPARATOR_BYTES: Final = (string.punctuation + string.whitespace).encode()
 _TO_SPACE: Final = bytes.maketrans(_SEPARATOR_BYTES, b" " * len(_SEPARATOR_BYTES))
-# the same cut on str, for spans: everything but ASCII whitespace and punctuation
-_WORD: Final = re.compile(r"[^ \t\n\r\x0b\x0c!-/:-@\[-`{-~]+")
 
 # polynomial bases (odd) and the split-mix finaliser's constants
 _BASE: Final = np.uint64(0x9E3779B97F4A7C15)
@@ -102,14 +101,23 @@ class Words:
 
     def spans(self) -> list[tuple[int, int]]:
         """Each word's ``(start, end)`` in the text (in the folded text when folding changed
-        its length: then approximate, clamped to the text)."""
+        its length: then approximate, clamped to the text).
+
+        Read from the word bytes (where each space-separated run starts and ends, and how
+        many characters precede each byte): a handful of numpy calls, where a regex pass
+        makes a match object per word."""
         if self._spans is None:
-            found = _WORD.finditer(self.folded)
+            values = np.frombuffer(self.data, dtype=np.uint8)
+            starts, ends = _word_bounds(values)
+            if len(values) != len(self.folded):  # not ASCII: bytes to characters
+                chars = np.zeros(len(values) + 1, dtype=np.int64)
+                np.cumsum((values & 0xC0) != 0x80, out=chars[1:])
+                starts, ends = chars[starts], chars[ends]
             size = self.length
-            if len(self.folded) == size:  # the usual case: nothing to clamp
-                self._spans = [m.span() for m in found]
-            else:
-                self._spans = [(min(m.start(), size), min(m.end(), size)) for m in found]
+            if len(self.folded) != size:  # folding changed the length: clamp
+                np.minimum(starts, size, out=starts)
+                np.minimum(ends, size, out=ends)
+            self._spans = list(zip(starts.tolist(), ends.tolist(), strict=True))
         return self._spans
 
 
@@ -127,8 +135,20 @@ class Tokens:
 
 def _unkeyed(data: bytes) -> U64:
     """Each space-separated token's polynomial hash over its bytes, its length mixed in."""
+    if len(data) <= _CHUNK:  # a prompt: one piece, nothing to join
+        return _chunk_hashes(data)
     pieces = [_chunk_hashes(chunk) for _, chunk in _chunks(data)]
-    return np.concatenate(pieces) if pieces else np.empty(0, dtype=np.uint64)
+    return np.concatenate(pieces)
+
+
+def _word_bounds(values: npt.NDArray[np.uint8]) -> tuple[Indices, Indices]:
+    """Where each space-separated run of bytes starts and where it ends: the places where
+    "is a space" changes, found by one comparison and one ``nonzero`` (they alternate, a
+    start then an end, as the padding is a space on both sides)."""
+    padded = np.zeros(len(values) + 2, dtype=np.bool_)
+    np.not_equal(values, 32, out=padded[1:-1])
+    changes = (padded[1:] != padded[:-1]).nonzero()[0]
+    return changes[0::2], changes[1::2]
 
 
 def _hangul_heads(
@@ -139,11 +159,7 @@ def _hangul_heads(
     Hangul word closed up with the start of the next (김 민수 → 김민수); with the word
     each starts at and its syllables (negative: some taken from the next word)."""
     values = np.frombuffer(chunk, dtype=np.uint8)
-    padded = np.zeros(len(values) + 2, dtype=np.int8)
-    padded[1:-1] = values != 32
-    edges = padded[1:] - padded[:-1]
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)
+    starts, ends = _word_bounds(values)
     size = ends - starts
     lead = values[starts]
     hangul = (lead >= 0xEA) & (lead <= 0xED) & (size % 3 == 0)
@@ -193,17 +209,14 @@ def _chunks(data: bytes) -> list[tuple[int, bytes]]:
 def _chunk_hashes(chunk: bytes) -> U64:
     # uint64 array arithmetic wraps modulo 2**64 silently, which is the arithmetic meant
     size = len(chunk)
-    padded = np.zeros(size + 2, dtype=np.int8)
-    padded[1:-1] = np.frombuffer(chunk, dtype=np.uint8) != 32
-    edges = padded[1:] - padded[:-1]
-    starts = np.flatnonzero(edges == 1)
+    values = np.frombuffer(chunk, dtype=np.uint8)
+    starts, ends = _word_bounds(values)
     if not len(starts):
         return np.empty(0, dtype=np.uint64)
-    ends = np.flatnonzero(edges == -1)
     prefix = np.zeros(size + 1, dtype=np.uint64)
-    np.cumsum(np.frombuffer(chunk, dtype=np.uint8) * _POWERS[:size], out=prefix[1:])
+    np.cumsum(values * _POWERS[:size], out=prefix[1:])
     hashes: U64 = (prefix[ends] - prefix[starts]) * _INVERSE_POWERS[starts]
-    hashes ^= (ends - starts).astype(np.uint64) * _MIX2
+    hashes ^= (ends - starts).view(np.uint64) * _MIX2
     return hashes
 
 
@@ -241,13 +254,13 @@ class TokenHasher:
     def _seal(self, unkeyed: U64) -> U64:
         if not len(unkeyed):
             return unkeyed
-        blocks = np.zeros((len(unkeyed), 2), dtype=np.uint64)
-        blocks[:, 0] = unkeyed
+        blocks = np.zeros(2 * len(unkeyed), dtype=np.uint64)
+        blocks[::2] = unkeyed
         encryptor = getattr(self._local, "encryptor", None)
         if encryptor is None:
             encryptor = self._local.encryptor = self._cipher.encryptor()
-        sealed = encryptor.update(blocks.tobytes())
-        out: U64 = np.frombuffer(sealed, dtype=np.uint64)[::2].copy()
+        # the result is viewed, not copied: every use reads it or makes a new array
+        out: U64 = np.frombuffer(encryptor.update(blocks.tobytes()), dtype=np.uint64)[::2]
         return out
 
     def hangul_heads(
@@ -307,14 +320,41 @@ def combine(token_hashes: U64, length: int) -> U64:
     A run of one token hashes to ``mix(token)``, so a one-word cell and a one-word
     candidate agree.
     """
-    count = len(token_hashes) - length + 1
-    if count <= 0:
-        return np.empty(0, dtype=np.uint64)
-    acc = token_hashes[:count].copy()  # array arithmetic wraps modulo 2**64, as meant
-    for shift in range(1, length):
-        acc *= _BASE
-        acc += token_hashes[shift : shift + count]
-    return mix(acc)
+    return combine_many(token_hashes, (length,))[0][length]
+
+
+def combine_many(
+    token_hashes: U64, lengths: Collection[int], extra: U64 | None = None
+) -> tuple[dict[int, U64], U64]:
+    """``combine`` for each of ``lengths``, and ``mix(extra)``, with one ``mix`` call.
+
+    A text's words are read as names of one or two words and as five-word shingles: each
+    run length's polynomial is the previous one's times the base plus the next token,
+    and the mixing step, the same for all, runs once over them all (a dozen numpy calls
+    fewer on a short text, where calls cost more than arithmetic).
+    """
+    longest = max(lengths, default=0)
+    sums: list[U64] = []
+    chosen: list[int] = []
+    acc = token_hashes
+    for length in range(1, longest + 1):
+        if length > 1:
+            if len(acc) <= 1:
+                acc = acc[:0]
+            else:
+                acc = acc[:-1] * _BASE  # array arithmetic wraps modulo 2**64, as meant
+                acc += token_hashes[length - 1 :]
+        if length in lengths:
+            chosen.append(length)
+            sums.append(acc)
+    tail = extra if extra is not None else token_hashes[:0]
+    mixed = mix(np.concatenate([*sums, tail]))
+    runs: dict[int, U64] = {}
+    position = 0
+    for length, values in zip(chosen, sums, strict=True):
+        runs[length] = mixed[position : position + len(values)]
+        position += len(values)
+    return runs, mixed[position:]
 
 
 def key_check(key: bytes) -> str:

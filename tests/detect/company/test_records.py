@@ -216,7 +216,7 @@ def test_name_heads_keyed_with_the_words_are_those_keyed_apart(index, asked: set
     apart, together = Words.of(text), Words.of(text)
     lengths = frozenset(asked)
     separate, merged = cells.Candidates(), cells.Candidates()
-    assert cells.words_and_heads(together, index.hasher, frozenset({2, 3, 4})).tolist() == (
+    assert cells.words_and_heads(together, index.hasher, frozenset({2, 3, 4}))[0].tolist() == (
         index.hasher.keyed(apart.data).tolist()
     )
     cells._hangul_names(apart, index.hasher, lengths, separate)
@@ -234,7 +234,7 @@ def test_digit_runs_read_within_stretches_are_those_read_everywhere() -> None:
     from gateway.detect.company.cells import PhoneRegion, Wanted, _runs
 
     rng = random.Random(20261207)
-    alphabet = "0123456789 -./()+ax\n_"
+    alphabet = "0123456789 -./()+ax\n_٣가"  # ٣: a digit and a word character
     for min_digits in (4, 7, 11):
         wanted = Wanted(True, True, False, 0, frozenset(), PhoneRegion(), min_digits)
         for _ in range(2_000):
