@@ -150,3 +150,31 @@ def test_which_users_sent_resident_numbers_to_which_providers(console: ConsoleSt
     assert f'<th scope="col">{today}</th>' in by_day.text
     assert re.search(r'<th scope="row">block-rrn</th><td class="num">2</td>', by_day.text)
     assert wrong.status_code == 400
+
+
+def test_a_cross_tab_shows_its_top_rows_and_exact_totals(console: ConsoleStack) -> None:
+    """``top=1``: the decision with the most requests, then one line for the others;
+    the totals line is every request's, as with every row shown."""
+    query = {"rows": "decision", "cols": "provider", "start": ""}
+    with console.signed_in("vic") as vic:
+        every = vic.get("/console/audit/crosstab", params=query).text
+        top = vic.get("/console/audit/crosstab", params=query | {"top": "1"}).text
+        bad = vic.get("/console/audit/crosstab", params=query | {"top": "0"})
+
+    def rows(html: str) -> list[str]:
+        body = html.split("<tbody>")[1].split("</tbody>")[0]
+        return re.findall(r'<tr(?: class="others")?><th scope="row">([^<]+)</th>', body)
+
+    def footer(html: str) -> str:
+        return html.split("<tfoot>")[1].split("</tfoot>")[0]
+
+    assert rows(every)[:2] == ["block", "redact"] and len(rows(every)) == 2
+    assert rows(top) == ["block", "the other 1 values"]
+    cells = r'((?:<td class="num">\d*</td>)+)'
+    redact = re.search(r'<th scope="row">redact</th>' + cells, every)
+    others = re.search(r'<tr class="others"><th scope="row">[^<]+</th>' + cells, top)
+    assert redact is not None and others is not None
+    assert redact.group(1).replace("<strong>", "") == others.group(1)
+    assert footer(top) == footer(every)  # exact totals whatever is shown
+    assert "Show more rows (4)" in top
+    assert bad.status_code == 400
