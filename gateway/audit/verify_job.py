@@ -25,7 +25,7 @@ from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.audit.record import AuditRecord
+from gateway.audit.chain_walk import ChainLink
 
 __all__ = ["JobRunning", "VerifyJob", "VerifyJobs"]
 
@@ -86,7 +86,7 @@ class VerifyJob:
 
 
 #: runs the check, calling the tap on the records as they are read; returns the report
-Check = Callable[[Callable[[Iterator[AuditRecord]], Iterator[AuditRecord]]], dict[str, Any]]
+Check = Callable[[Callable[[Iterator[ChainLink]], Iterator[ChainLink]]], dict[str, Any]]
 
 
 class VerifyJobs:
@@ -148,7 +148,7 @@ class VerifyJobs:
             except RuntimeError:  # the loop stopped meanwhile: nothing left to record in
                 log.warning("chain verification %s ended after shutdown", job.id)
 
-    def _counted(self, job: VerifyJob, records: Iterator[AuditRecord]) -> Iterator[AuditRecord]:
+    def _counted(self, job: VerifyJob, records: Iterator[ChainLink]) -> Iterator[ChainLink]:
         for checked, record in enumerate(records, 1):
             job.checked = checked  # an attribute store: nothing beside a record's hash
             if checked % _STOP_CHECK == 0 and self._stop.is_set():

@@ -15,7 +15,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from gateway.audit.chain import Witness
-from gateway.audit.record import AuditRecord
+from gateway.audit.chain_walk import ChainLink, chain_links
 from gateway.audit.sqlstore import SQLAuditStore
 from gateway.audit.verify import VerifyReport, report_warnings, verify_chain
 
@@ -56,13 +56,13 @@ def verify_store(
     public_keys: list[Ed25519PublicKey],
     witness: Witness | None,
     *,
-    tap: Callable[[Iterator[AuditRecord]], Iterator[AuditRecord]] | None = None,
+    tap: Callable[[Iterator[ChainLink]], Iterator[ChainLink]] | None = None,
 ) -> StoreVerification:
     """``tap`` sees the records on their way to the check (a background job counts them)."""
     checkpoints = store.checkpoints()
     readable = witness is not None and getattr(witness, "readable", True)
     entries = witness.entries() if witness is not None and readable else None
-    records = store.iter_chain() if tap is None else tap(store.iter_chain())
+    records = chain_links(store) if tap is None else tap(chain_links(store))
     report = verify_chain(records, checkpoints, public_keys or None, witnessed=entries)
     label = witness.label if witness is not None and readable else None
     warnings = report_warnings(
