@@ -23,6 +23,7 @@ JOB_TEXTS: Mapping[str, tuple[str, str]] = {
         "이 서버가 시작된 뒤 실행된 검증이 없습니다.",
     ),
     "verify.start": ("Start the check", "검증 시작"),
+    "verify.last": ("The last check", "최근 검증 결과"),
     "verify.again": ("Check again", "다시 검증"),
     "verify.running": ("Checking the chain…", "체인을 검사하는 중…"),
     "verify.progress": ("Records checked", "검사한 기록"),
@@ -48,7 +49,6 @@ JOB_TEXTS: Mapping[str, tuple[str, str]] = {
         "이 서버에서 이미 검증이 진행 중입니다. 진행 상황은 아래와 같습니다.",
     ),
     "crosstab.top": ("Rows shown", "표시할 행 수"),
-    "crosstab.others": ("the other", "그 밖의"),
+    "crosstab.others": ("Others", "그 밖의 값"),
     "crosstab.more": ("Show more rows", "행 더 보기"),
-    "crosstab.of_values": ("values", "개 값"),
 }

@@ -137,7 +137,8 @@ async def _top_rows(console: Console, page: Page, values: dict[str, Any], top: i
     shown, found = len(table[1]), int(pairs.data["values"])
     values |= {"others": others if found > shown else None, "values": found}
     if found > shown and top < MAX_TOP:
-        more = {"rows": rows_by, "cols": columns_by, **filters, "top": str(min(MAX_TOP, top * 4))}
+        more = {"rows": rows_by, "cols": columns_by, "start": "", **filters}  # same period
+        more["top"] = str(min(MAX_TOP, top * 4))
         values["more"] = more
     return page.render("crosstab.html", problem=None, table=table, **values)
 

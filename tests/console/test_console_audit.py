@@ -169,7 +169,7 @@ def test_a_cross_tab_shows_its_top_rows_and_exact_totals(console: ConsoleStack) 
         return html.split("<tfoot>")[1].split("</tfoot>")[0]
 
     assert rows(every)[:2] == ["block", "redact"] and len(rows(every)) == 2
-    assert rows(top) == ["block", "the other 1 values"]
+    assert rows(top) == ["block", "Others (1)"]
     cells = r'((?:<td class="num">\d*</td>)+)'
     redact = re.search(r'<th scope="row">redact</th>' + cells, every)
     others = re.search(r'<tr class="others"><th scope="row">[^<]+</th>' + cells, top)

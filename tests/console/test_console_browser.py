@@ -224,6 +224,12 @@ def test_a_policy_change_from_error_to_activation(chromium: Any, console: Consol
     assert Path(download.value.path()).read_bytes().startswith(b"\xef\xbb\xbf")
     audit.goto("/console/audit/crosstab?rows=rule&cols=day")
     shot(audit, "crosstab")
+    audit.goto("/console/audit/crosstab?rows=decision&cols=provider&start=&top=1")
+    assert audit.locator("tr.others th").inner_text() == "Others (1)"
+    shot(audit, "crosstab-top")
+    audit.get_by_role("link", name=re.compile("^Show more rows")).click()
+    assert audit.locator("tr.others").count() == 0 and "top=4" in audit.url
+    assert audit.get_by_label("From (inclusive) (UTC)").input_value() == ""  # same period
 
     for watched in (author, approver, auditor):
         assert watched.violations() == [] and watched.errors == []
