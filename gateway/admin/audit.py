@@ -181,7 +181,7 @@ def audit_router(store: SQLAuditStore, zone: tzinfo = UTC) -> APIRouter:
         local = parse_zone(params, zone)
         where = parse_filter(params, local)
         try:
-            counts, values, records = _top_counts(where, by, per, local, int(top or 0))
+            counts, kept_values, found, records = _top_counts(where, by, per, local, int(top or 0))
         except ValueError as exc:
             raise HTTPException(
                 400, f"by must be one of {', '.join(STATS_DIMENSIONS)}, or several: {exc}"
@@ -190,14 +190,15 @@ def audit_router(store: SQLAuditStore, zone: tzinfo = UTC) -> APIRouter:
             raise HTTPException(
                 503, f"the audit store cannot be read ({type(exc).__name__})"
             ) from None
-        kept = {key for key, _ in values[: int(top)]} if top else None
-        rows = [r for r in counts.rows if kept is None or r.keys[0] in kept]
-        totals = [(k, n) for k, n in counts.totals() if kept is None or k[0] in kept]
+        if top:  # the kept values' rows, their totals summed and sorted alone
+            kept = {key for key, _ in kept_values}
+            counts = replace(counts, rows=[r for r in counts.rows if r.keys[0] in kept])
+        rows, totals = counts.rows, counts.totals()
         return {
             "by": ",".join(counts.by),
             "per": per,
             "tz": str(local),
-            "values": len(values),
+            "values": found,
             "buckets": [
                 {
                     "start": local_iso(r.bucket, local, "seconds") if per != "all" else None,
@@ -215,8 +216,9 @@ def audit_router(store: SQLAuditStore, zone: tzinfo = UTC) -> APIRouter:
 
     def _top_counts(
         where: AuditFilter, by: str, per: str, local: tzinfo, top: int
-    ) -> tuple[Counts, list[tuple[str | None, int]], int]:
-        """The counts, the first dimension's values (most first) and the record total.
+    ) -> tuple[Counts, list[tuple[str | None, int]], int, int]:
+        """The counts, the top values of the first dimension (most first; all without
+        ``top``), how many values it has, and the record total.
 
         ``top``: only the values of the first dimension with the most records, so a page
         that shows fifty users is not sent five thousand. Counted in two steps when the
@@ -228,11 +230,12 @@ def audit_router(store: SQLAuditStore, zone: tzinfo = UTC) -> APIRouter:
         dimensions = parse_dimensions(by)
         if top and len(dimensions) > 1 and dimensions[0] in AMONG_COLUMNS:
             first = count(store, where, by=dimensions[0], per="all", zone=local)
-            values = first.first_totals()
-            among = (dimensions[0], tuple(key for key, _ in values[:top]))
+            values, found = first.first_totals(top)
+            among = (dimensions[0], tuple(key for key, _ in values))
             counts = count(store, replace(where, among=among), by=dimensions, per=per, zone=local)
-            return counts, values, first.records
+            return counts, values, found, first.records
         counts = count(store, where, by=dimensions, per=per, zone=local)
-        return counts, counts.first_totals(), counts.records
+        values, found = counts.first_totals(top or None)
+        return counts, values, found, counts.records
 
     return router
