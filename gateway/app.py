@@ -25,6 +25,7 @@ from gateway.admin.keys import keys_router
 from gateway.admin.policies import policies_router
 from gateway.admin.settings_reload import SettingsReloader, settings_router
 from gateway.admin.usage import usage_router
+from gateway.admin.verify_jobs import store_verify_jobs, verify_job_router
 from gateway.admin_listener import AdminListener, admin_path
 from gateway.answers.inspect import AnswerInspection
 from gateway.attachments import AttachmentLimits, AttachmentReader
@@ -358,12 +359,10 @@ def build_app(
     )
     log_admin_roles(admin_auth, settings.admin)
     zone = resolve_zone(settings.audit.timezone)
-    review = audit_review_router(
-        audit,
-        public_keys=verify_keys(settings.audit),
-        witness=open_witness(settings.audit.witness, settings.audit.url),
-        zone=zone,
-    )
+    public_keys = verify_keys(settings.audit)
+    witness = open_witness(settings.audit.witness, settings.audit.url)
+    review = audit_review_router(audit, public_keys=public_keys, witness=witness, zone=zone)
+    verify_jobs = store_verify_jobs(audit, public_keys=public_keys, witness=witness)
     reloader = SettingsReloader(reload_settings, settings, admin_auth, env)
     journal = AdminJournal(audit)
     local_admins = (
@@ -376,6 +375,7 @@ def build_app(
             policies_router(rollout, audit),
             audit_router(audit, zone),
             review,
+            verify_job_router(verify_jobs),
             settings_router(reloader),
             usage_router(audit, zone),
             evidence_router(audit, zone, settings.audit.evidence_public_key_file is not None),
@@ -414,6 +414,11 @@ def build_app(
         limits=limits,
     )
     gateway.reloader = reloader
+
+    async def stop_verifying() -> None:
+        verify_jobs.stop()
+
+    gateway.on_shutdown.append(stop_verifying)
     board = rollout.store if isinstance(rollout.store, ReplicaBoard) else None
     gateway.beacon = ReplicaBeacon(board, lambda: gateway.readiness()[1])
     if settings.console.enabled:

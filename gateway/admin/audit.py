@@ -10,6 +10,7 @@ query, never the results), written before the results are sent.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, tzinfo
 from typing import Annotated, Any
 
@@ -18,8 +19,16 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from gateway.admin.journal import AdminCall, requires
-from gateway.audit.query import BUCKETS, DIRECTIONS, STATS_DIMENSIONS, AuditFilter, parse_time
-from gateway.audit.review import count
+from gateway.audit.query import (
+    AMONG_COLUMNS,
+    BUCKETS,
+    DIRECTIONS,
+    STATS_DIMENSIONS,
+    AuditFilter,
+    parse_dimensions,
+    parse_time,
+)
+from gateway.audit.review import Counts, count
 from gateway.audit.sqlstore import SQLAuditStore
 from gateway.audit.timezone import local_iso, resolve_zone
 
@@ -172,7 +181,7 @@ def audit_router(store: SQLAuditStore, zone: tzinfo = UTC) -> APIRouter:
         local = parse_zone(params, zone)
         where = parse_filter(params, local)
         try:
-            counts = count(store, where, by=by, per=per, zone=local)
+            counts, kept_values, found, records = _top_counts(where, by, per, local, int(top or 0))
         except ValueError as exc:
             raise HTTPException(
                 400, f"by must be one of {', '.join(STATS_DIMENSIONS)}, or several: {exc}"
@@ -181,17 +190,15 @@ def audit_router(store: SQLAuditStore, zone: tzinfo = UTC) -> APIRouter:
             raise HTTPException(
                 503, f"the audit store cannot be read ({type(exc).__name__})"
             ) from None
-        # ``top``: only the values of the first dimension with the most records, so a page
-        # that shows ten users is not sent five thousand; ``values`` says how many there are
-        values = counts.first_totals()
-        kept = {key for key, _ in values[: int(top)]} if top else None
-        rows = [r for r in counts.rows if kept is None or r.keys[0] in kept]
-        totals = [(k, n) for k, n in counts.totals() if kept is None or k[0] in kept]
+        if top:  # the kept values' rows, their totals summed and sorted alone
+            kept = {key for key, _ in kept_values}
+            counts = replace(counts, rows=[r for r in counts.rows if r.keys[0] in kept])
+        rows, totals = counts.rows, counts.totals()
         return {
             "by": ",".join(counts.by),
             "per": per,
             "tz": str(local),
-            "values": len(values),
+            "values": found,
             "buckets": [
                 {
                     "start": local_iso(r.bucket, local, "seconds") if per != "all" else None,
@@ -204,7 +211,31 @@ def audit_router(store: SQLAuditStore, zone: tzinfo = UTC) -> APIRouter:
             "totals": [
                 {"keys": dict(zip(counts.by, keys, strict=True)), "count": n} for keys, n in totals
             ],
-            "total": counts.records,
+            "total": records,
         }
+
+    def _top_counts(
+        where: AuditFilter, by: str, per: str, local: tzinfo, top: int
+    ) -> tuple[Counts, list[tuple[str | None, int]], int, int]:
+        """The counts, the top values of the first dimension (most first; all without
+        ``top``), how many values it has, and the record total.
+
+        ``top``: only the values of the first dimension with the most records, so a page
+        that shows fifty users is not sent five thousand. Counted in two steps when the
+        first dimension is a column with an index: its values alone first (from the
+        counts kept beside the records where they can answer), then every dimension for
+        the top ones only. A week of (user, provider) pairs is about as many as its
+        records; fifty users' pairs are a few hundred.
+        """
+        dimensions = parse_dimensions(by)
+        if top and len(dimensions) > 1 and dimensions[0] in AMONG_COLUMNS:
+            first = count(store, where, by=dimensions[0], per="all", zone=local)
+            values, found = first.first_totals(top)
+            among = (dimensions[0], tuple(key for key, _ in values))
+            counts = count(store, replace(where, among=among), by=dimensions, per=per, zone=local)
+            return counts, values, found, first.records
+        counts = count(store, where, by=dimensions, per=per, zone=local)
+        values, found = counts.first_totals(top or None)
+        return counts, values, found, counts.records
 
     return router

@@ -104,22 +104,7 @@ def audit_review_router(
             result = verify_store(store, public_keys, witness)
         except Exception as exc:
             raise _unreadable(exc) from None
-        report = result.report
-        return {
-            "ok": report.ok,
-            "records": report.records,
-            "first_seq": report.first_seq,
-            "last_seq": report.last_seq,
-            "checkpoints": report.checkpoints,
-            "unanchored": report.unanchored,
-            "witness": witness.label if witness is not None else None,
-            "witnessed": report.witnessed,
-            "unwitnessed": report.unwitnessed,
-            "problems": [
-                {"seq": p.seq, "kind": p.kind, "message": p.message} for p in report.problems
-            ],
-            "warnings": result.warnings,
-        }
+        return result.as_dict(witness)
 
     return router
 

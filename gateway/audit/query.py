@@ -21,6 +21,7 @@ from gateway.audit.record import AuditRecord
 from gateway.audit.timezone import parse_time
 
 __all__ = [
+    "AMONG_COLUMNS",
     "BUCKETS",
     "DIRECTIONS",
     "STATS_DIMENSIONS",
@@ -56,6 +57,8 @@ DIRECTIONS: tuple[str, ...] = ("request", "response")
 BUCKETS = {"hour": 3600, "day": 86400, "all": 0}
 #: dimensions that unnest a list: a cross-tab may hold one of them
 UNNESTED = frozenset({"rule", "monitored_rule", "entity", "answer_entity"})
+#: the dimensions ``AuditFilter.among`` can narrow: plain columns, each with an index
+AMONG_COLUMNS = {"user": '"user"', "provider": "provider", "decision": "decision"}
 Order = Literal["desc", "asc"]
 
 
@@ -76,6 +79,9 @@ class AuditFilter:
     #: ``entity`` (and, with ``response``, ``decision``) read in the request or the answer;
     #: None: an entity in either. Alone, ``response`` means "an answer held findings"
     direction: Direction | None = None
+    #: (dimension, values): only records whose dimension is one of these (None: no value);
+    #: a cross-tab's top rows, read by the index on that column (``AMONG_COLUMNS``)
+    among: tuple[str, tuple[str | None, ...]] | None = None
 
 
 @dataclass(slots=True)
@@ -178,6 +184,8 @@ def where_sql(f: AuditFilter, d: Dialect) -> tuple[list[str], list[object]]:
     elif f.direction is not None:  # records with findings in that direction
         column = d.answer_entities if answers else "entities"
         clauses.append(d.object_not_empty.format(col=column))
+    if f.among is not None:
+        clauses.append(_among_sql(f.among, p, params))
     if f.fingerprint is not None:
         # Hex only, so the pattern holds no LIKE wildcard; the same SQL on both stores.
         if not _FINGERPRINT.fullmatch(f.fingerprint):
@@ -185,6 +193,19 @@ def where_sql(f: AuditFilter, d: Dialect) -> tuple[list[str], list[object]]:
         clauses.append(f"CAST(findings AS TEXT) LIKE {p}")
         params.append(f'%"{f.fingerprint.lower()}"%')
     return clauses, params
+
+
+def _among_sql(among: tuple[str, tuple[str | None, ...]], p: str, params: list[object]) -> str:
+    name, values = among
+    column = AMONG_COLUMNS.get(name)
+    if column is None:
+        raise ValueError(f"cannot narrow by {name!r}; choose from {', '.join(AMONG_COLUMNS)}")
+    named = [v for v in values if v is not None]
+    parts = [f"{column} IN ({', '.join(p for _ in named)})"] if named else []
+    params += named
+    if len(named) < len(values):
+        parts.append(f"{column} IS NULL")
+    return f"({' OR '.join(parts)})" if parts else "1 = 0"
 
 
 def search_sql(

@@ -8,6 +8,7 @@ pieces' buckets merged by local start: a day that changes offset is one day.
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -39,12 +40,20 @@ class Counts:
             summed[row.keys] += row.count
         return sorted(summed.items(), key=lambda item: (-item[1], [k or "" for k in item[0]]))
 
-    def first_totals(self) -> list[tuple[str | None, int]]:
-        """Per value of the first dimension over every bucket and other key, most first."""
+    def first_totals(self, top: int | None = None) -> tuple[list[tuple[str | None, int]], int]:
+        """Per value of the first dimension over every bucket and other key, most first
+        (the ``top`` ones only: a partial sort of 5,000 users for ten costs far less than
+        sorting them all), and how many values there are."""
         summed: Counter[str | None] = Counter()
         for row in self.rows:
             summed[row.keys[0]] += row.count
-        return sorted(summed.items(), key=lambda item: (-item[1], item[0] or ""))
+        if top is None:
+            return sorted(summed.items(), key=_most_first), len(summed)
+        return heapq.nsmallest(top, summed.items(), key=_most_first), len(summed)
+
+
+def _most_first(item: tuple[str | None, int]) -> tuple[int, str]:
+    return -item[1], item[0] or ""
 
 
 def count(

@@ -307,11 +307,17 @@ class SQLAuditStore(ThreadedAuditStore):
         )
 
     def _from_row(self, row: tuple[object, ...]) -> AuditRecord:
-        data = {
-            c: self._load_json(v) if c in JSON_COLUMNS and v is not None else v
-            for c, v in zip(COLUMNS, row, strict=True)
-        }
-        return AuditRecord.from_dict(data)
+        return AuditRecord.from_dict(self._row_dict(row))
+
+    def _row_dict(self, row: tuple[object, ...]) -> dict[str, Any]:
+        # zip in C, then the nine JSON columns: a third of the time of testing all 33
+        data = dict(zip(COLUMNS, row, strict=True))
+        load = self._load_json
+        for name in JSON_COLUMNS:
+            value = data[name]
+            if value is not None:
+                data[name] = load(value)
+        return data
 
     def _stored_ids(self, record_ids: list[str]) -> set[str]:
         if not record_ids:
@@ -358,6 +364,16 @@ class SQLAuditStore(ThreadedAuditStore):
             last = records[-1].seq
             assert last is not None
             seq = last
+
+    def chain_rows(self, seq: int, limit: int) -> list[dict[str, Any]]:
+        """Records numbered above ``seq`` as stored (column → value), in chain order: the
+        chain check hashes these without building records (``chain_walk``)."""
+        p = self.dialect.param
+        rows = self._select(
+            f"SELECT {SELECT_LIST} FROM audit_records WHERE seq > {p} ORDER BY seq LIMIT {p}",
+            (seq, limit),
+        )
+        return [self._row_dict(r) for r in rows]
 
     def records_between(self, start: float, end: float) -> list[AuditRecord]:
         """Records with ``start <= time < end``, in the order they were written."""

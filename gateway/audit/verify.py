@@ -38,7 +38,8 @@ from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from gateway.audit.chain import GENESIS, Checkpoint, key_id, record_hash, verify_checkpoint
+from gateway.audit.chain import GENESIS, Checkpoint, key_id, verify_checkpoint
+from gateway.audit.chain_walk import ChainLink
 from gateway.audit.record import AuditRecord
 
 __all__ = ["Problem", "VerifyReport", "report_warnings", "verify_chain"]
@@ -89,7 +90,7 @@ class VerifyReport:
 
 
 def verify_chain(
-    records: Iterable[AuditRecord],
+    records: Iterable[AuditRecord | ChainLink],
     checkpoints: Iterable[Checkpoint] = (),
     public_key: Ed25519PublicKey | Sequence[Ed25519PublicKey] | None = None,
     *,
@@ -100,6 +101,8 @@ def verify_chain(
 
     ``public_key`` may be several keys (a rotated key, replicas with keys of
     their own): each checkpoint is checked with the key its ``key_id`` names.
+    ``records`` may be what a store's rows give (``chain_walk.chain_links``), the
+    same check without a record built per row.
     """
     keys = _trusted(public_key)
     report = VerifyReport()
@@ -108,17 +111,18 @@ def verify_chain(
     witness = None if witnessed is None else list(witnessed)
     signed = {c.seq for c in checkpoints} | {c.seq for c in witness or () if c is not None}
     hashes: dict[int, str] = {}  # seq → stored hash of the signed records only
-    purges: list[AuditRecord] = []
-    first: AuditRecord | None = None
-    prev: AuditRecord | None = None
-    for record in records:
+    purges: list[ChainLink] = []
+    first: ChainLink | None = None
+    prev: ChainLink | None = None
+    for item in records:
+        record = item if isinstance(item, ChainLink) else ChainLink.of(item)
         report.records += 1
         seq = record.seq if record.seq is not None else -1
         if first is None:
             first = record
         if record.decision == "purge" and record.details:
             purges.append(record)
-        if record.hash is None or record_hash(record) != record.hash:
+        if record.hash is None or record.digest != record.hash:
             problems.append(Problem(seq, "modified", "contents do not match the record's hash"))
         if prev is not None and prev.seq is not None:
             if seq <= prev.seq:
@@ -145,7 +149,7 @@ def verify_chain(
     return report
 
 
-def _check_start(first: AuditRecord, purges: list[AuditRecord], problems: list[Problem]) -> None:
+def _check_start(first: ChainLink, purges: list[ChainLink], problems: list[Problem]) -> None:
     if first.seq == 1:
         if first.prev_hash != GENESIS:
             problems.append(Problem(1, "broken_link", "the first record does not start the chain"))

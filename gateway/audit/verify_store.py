@@ -8,12 +8,14 @@ was checked instead of implying more.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from gateway.audit.chain import Witness
+from gateway.audit.chain_walk import ChainLink, chain_links
 from gateway.audit.sqlstore import SQLAuditStore
 from gateway.audit.verify import VerifyReport, report_warnings, verify_chain
 
@@ -29,14 +31,39 @@ class StoreVerification:
     #: the witness whose entries were held against the store; None if none was read
     witness_label: str | None
 
+    def as_dict(self, witness: Witness | None) -> dict[str, Any]:
+        """The report as the admin API answers it (and the console's job keeps it)."""
+        report = self.report
+        return {
+            "ok": report.ok,
+            "records": report.records,
+            "first_seq": report.first_seq,
+            "last_seq": report.last_seq,
+            "checkpoints": report.checkpoints,
+            "unanchored": report.unanchored,
+            "witness": witness.label if witness is not None else None,
+            "witnessed": report.witnessed,
+            "unwitnessed": report.unwitnessed,
+            "problems": [
+                {"seq": p.seq, "kind": p.kind, "message": p.message} for p in report.problems
+            ],
+            "warnings": self.warnings,
+        }
+
 
 def verify_store(
-    store: SQLAuditStore, public_keys: list[Ed25519PublicKey], witness: Witness | None
+    store: SQLAuditStore,
+    public_keys: list[Ed25519PublicKey],
+    witness: Witness | None,
+    *,
+    tap: Callable[[Iterator[ChainLink]], Iterator[ChainLink]] | None = None,
 ) -> StoreVerification:
+    """``tap`` sees the records on their way to the check (a background job counts them)."""
     checkpoints = store.checkpoints()
     readable = witness is not None and getattr(witness, "readable", True)
     entries = witness.entries() if witness is not None and readable else None
-    report = verify_chain(store.iter_chain(), checkpoints, public_keys or None, witnessed=entries)
+    records = chain_links(store) if tap is None else tap(chain_links(store))
+    report = verify_chain(records, checkpoints, public_keys or None, witnessed=entries)
     label = witness.label if witness is not None and readable else None
     warnings = report_warnings(
         report, keyed=bool(public_keys), stored_checkpoints=len(checkpoints), witness=label

@@ -61,6 +61,7 @@ def build_console(
         views_keys,
         views_overview,
         views_policies,
+        views_verify,
     )
 
     console = Console(
@@ -118,7 +119,8 @@ def build_console(
         route("/console/audit/export", views_audit.export),
         route("/console/audit/crosstab", views_crosstab.crosstab),
         route("/console/audit/charts", views_charts.charts),
-        route("/console/audit/verify", views_audit.verify, post=True),
+        route("/console/audit/verify", views_verify.verify_job),
+        route("/console/audit/verify", views_verify.verify_start, post=True),
         route("/console/policies", views_policies.overview),
         route("/console/policies/check", views_policies.check, post=True),
         route("/console/policies/rollback", views_policies.rollback, post=True),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
+from gateway.console.i18n_jobs import JOB_TEXTS
 from gateway.console.i18n_pages import PAGE_TEXTS
 
 __all__ = ["LANG_COOKIE", "TEXTS", "Language", "negotiate", "translate"]
@@ -198,6 +199,7 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     ),
     "confirm": ("Are you sure?", "계속하시겠습니까?"),
     **PAGE_TEXTS,
+    **JOB_TEXTS,
 }
 
 

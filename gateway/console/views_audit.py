@@ -1,4 +1,4 @@
-"""The audit pages: search with every filter of the API, record detail, export, verify.
+"""The audit pages: search with every filter of the API, record detail, export.
 
 A record is shown as the store keeps it: entity types, places, counts and keyed
 fingerprints, never a matched value (the store has none). Sealed evidence is
@@ -20,7 +20,7 @@ from gateway.types import Receive, Scope, Send
 if TYPE_CHECKING:
     from gateway.console.services import Console
 
-__all__ = ["SEARCH_FIELDS", "export", "search", "verify"]
+__all__ = ["SEARCH_FIELDS", "export", "search"]
 
 #: what the search form sends on to the API (``tz`` is the page's zone)
 SEARCH_FIELDS = (*FILTERS, "direction", "start", "end", "limit", "order", "cursor")
@@ -71,14 +71,6 @@ async def export(console: Console, page: Page, _form: FormData | None) -> Respon
         query["encoding"] = "utf-8-sig"  # the byte-order mark makes Excel read Korean right
     principal = page.principal
     return _Streamed(lambda browser: console.api.stream(principal, "/audit/export", query, browser))
-
-
-async def verify(console: Console, page: Page, _form: FormData | None) -> Response:
-    assert page.principal is not None
-    reply = await console.api.call(page.principal, "GET", "/audit/verify", client=page.client)
-    if not reply.ok:
-        return page.error(reply.status, reply.error(page.language))
-    return page.render("verify.html", report=reply.data)
 
 
 class _Streamed(Response):

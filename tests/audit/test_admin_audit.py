@@ -124,3 +124,35 @@ def test_bad_parameters_are_400_with_a_sentence(http, path, params, message) -> 
 
 def test_the_audit_log_needs_the_token(http) -> None:
     assert http.get("/admin/v1/audit").status_code == 401
+
+
+def test_stats_top_counts_pairs_of_the_top_values_only(tmp_path: Path) -> None:
+    """``top`` over user × provider: the users counted first, then the pairs of the top
+    ones; a record without a user is a value like any other, and the total stays whole."""
+    store = SQLiteAuditStore(tmp_path / "top.db")
+    store.start()
+    owners = ["carol"] * 3 + ["dave"] * 2 + [None]
+    providers = ["openai", "anthropic", "openai", "openai", "gemini", "openai"]
+
+    async def fill() -> None:
+        for i, (user, provider) in enumerate(zip(owners, providers, strict=True)):
+            record = make(i)
+            record.user, record.provider = user, provider
+            store.append(record)
+        await store.flush()
+
+    asyncio.run(fill())
+    tokens = load_admin_tokens(env="T", file=None, environ={"T": f"auditor:{TOKEN}"})
+    app = build_admin_app([audit_router(store)], AdminAuth(tokens), AdminJournal(store))
+    params = {"by": "user,provider", "per": "all"}
+    with TestClient(app) as client:
+        two = client.get("/admin/v1/audit/stats", params=params | {"top": "2"}, headers=AUTH)
+        three = client.get("/admin/v1/audit/stats", params=params | {"top": "3"}, headers=AUTH)
+    store.close()
+    cells = {(b["keys"]["user"], b["keys"]["provider"]): b["count"] for b in two.json()["buckets"]}
+    assert cells == {
+        ("carol", "openai"): 2, ("carol", "anthropic"): 1,
+        ("dave", "openai"): 1, ("dave", "gemini"): 1,
+    }  # fmt: skip
+    assert two.json()["values"] == 3 and two.json()["total"] == 6
+    assert {b["keys"]["user"] for b in three.json()["buckets"]} == {"carol", "dave", None}

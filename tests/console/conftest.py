@@ -88,6 +88,16 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
+def finished_check(client: httpx.Client, timeout: float = 30) -> httpx.Response:
+    """The chain check's page once the job it shows has ended (it stops refreshing)."""
+
+    def ended() -> httpx.Response | None:
+        page = client.get("/console/audit/verify")
+        return None if 'http-equiv="refresh"' in page.text else page
+
+    return wait_for(ended, timeout, message="the chain check did not end")
+
+
 def sign_in_with_token(client: httpx.Client, token: str) -> httpx.Response:
     form = client.get("/console/signin")
     return client.post("/console/signin/token", data={"csrf": csrf_of(form.text), "token": token})

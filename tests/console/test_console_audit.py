@@ -11,7 +11,7 @@ from collections import Counter
 
 import orjson
 
-from tests.console.conftest import RAW_VALUES, ConsoleStack, csrf_of
+from tests.console.conftest import RAW_VALUES, ConsoleStack, csrf_of, finished_check
 
 
 def test_search_filters_and_shows_findings_without_values(console: ConsoleStack) -> None:
@@ -82,15 +82,6 @@ def test_export_csv_opens_in_excel_and_jsonl_is_records(console: ConsoleStack) -
     assert {r["decision"] for r in records} >= {"block", "redact"}
 
 
-def test_verify_shows_the_report(console: ConsoleStack) -> None:
-    with console.signed_in("audrey", "ko") as audrey:
-        page = audrey.get("/console/audit").text
-        reply = audrey.post("/console/audit/verify", data={"csrf": csrf_of(page)})
-    assert reply.status_code == 200
-    assert "체인 검증 성공" in reply.text
-    assert re.search(r"\d+ 건 검사", reply.text)
-
-
 def test_korean_pages_and_times_in_seoul(console: ConsoleStack) -> None:
     with console.signed_in("audrey", "ko") as audrey:
         overview = audrey.get("/console/").text
@@ -126,6 +117,11 @@ def test_no_page_or_export_shows_a_raw_value(console: ConsoleStack) -> None:
             root.get("/console/audit/charts", params={"start": ""}),
             *(root.get(f"/console/policies/v/{v}") for v in versions),
             root.post("/console/audit/verify", data={"csrf": csrf_of(listing)}),
+            finished_check(root),
+            root.get("/console/audit/crosstab", params={"rows": "user", "cols": "provider"}),
+            root.get(
+                "/console/audit/crosstab", params={"rows": "user", "cols": "provider", "top": "1"}
+            ),
         ]
     with console.signed_in("ines") as ines:  # sealed evidence: the responder's page alone
         pages.append(ines.get("/console/evidence", params={"limit": "200"}))
@@ -154,3 +150,31 @@ def test_which_users_sent_resident_numbers_to_which_providers(console: ConsoleSt
     assert f'<th scope="col">{today}</th>' in by_day.text
     assert re.search(r'<th scope="row">block-rrn</th><td class="num">2</td>', by_day.text)
     assert wrong.status_code == 400
+
+
+def test_a_cross_tab_shows_its_top_rows_and_exact_totals(console: ConsoleStack) -> None:
+    """``top=1``: the decision with the most requests, then one line for the others;
+    the totals line is every request's, as with every row shown."""
+    query = {"rows": "decision", "cols": "provider", "start": ""}
+    with console.signed_in("vic") as vic:
+        every = vic.get("/console/audit/crosstab", params=query).text
+        top = vic.get("/console/audit/crosstab", params=query | {"top": "1"}).text
+        bad = vic.get("/console/audit/crosstab", params=query | {"top": "0"})
+
+    def rows(html: str) -> list[str]:
+        body = html.split("<tbody>")[1].split("</tbody>")[0]
+        return re.findall(r'<tr(?: class="others")?><th scope="row">([^<]+)</th>', body)
+
+    def footer(html: str) -> str:
+        return html.split("<tfoot>")[1].split("</tfoot>")[0]
+
+    assert rows(every)[:2] == ["block", "redact"] and len(rows(every)) == 2
+    assert rows(top) == ["block", "Others (1)"]
+    cells = r'((?:<td class="num">\d*</td>)+)'
+    redact = re.search(r'<th scope="row">redact</th>' + cells, every)
+    others = re.search(r'<tr class="others"><th scope="row">[^<]+</th>' + cells, top)
+    assert redact is not None and others is not None
+    assert redact.group(1).replace("<strong>", "") == others.group(1)
+    assert footer(top) == footer(every)  # exact totals whatever is shown
+    assert "Show more rows (4)" in top
+    assert bad.status_code == 400

@@ -8,12 +8,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from gateway.audit.record import AuditRecord
 from gateway.dev.testing import ServerThread
 from tests.console.conftest import TOKENS, ConsoleStack
 from tests.console.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
@@ -222,6 +224,12 @@ def test_a_policy_change_from_error_to_activation(chromium: Any, console: Consol
     assert Path(download.value.path()).read_bytes().startswith(b"\xef\xbb\xbf")
     audit.goto("/console/audit/crosstab?rows=rule&cols=day")
     shot(audit, "crosstab")
+    audit.goto("/console/audit/crosstab?rows=decision&cols=provider&start=&top=1")
+    assert audit.locator("tr.others th").inner_text() == "Others (1)"
+    shot(audit, "crosstab-top")
+    audit.get_by_role("link", name=re.compile("^Show more rows")).click()
+    assert audit.locator("tr.others").count() == 0 and "top=4" in audit.url
+    assert audit.get_by_label("From (inclusive) (UTC)").input_value() == ""  # same period
 
     for watched in (author, approver, auditor):
         assert watched.violations() == [] and watched.errors == []
@@ -294,3 +302,52 @@ def test_keys_identity_and_charts_pages_by_keyboard(chromium: Any, console: Cons
     for watched in (admin, auditor):
         assert watched.violations() == [] and watched.errors == []
         watched.context.close()
+
+
+def test_chain_check_starts_shows_progress_and_result(
+    chromium: Any, console: ConsoleStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The auditor starts the check from the audit page; while it runs the page shows
+    how far it got and reloads itself (no script), then shows the result it kept.
+
+    The walk is held after two records (the log here is a few records long, checked in
+    an instant) so that the running state is on screen long enough to look at."""
+    import gateway.audit.verify_store as verify_store
+
+    held, release = threading.Event(), threading.Event()
+    check = verify_store.verify_chain
+
+    def gated(records: Iterator[AuditRecord]) -> Iterator[AuditRecord]:
+        for n, record in enumerate(records, 1):
+            if n == 3:
+                held.set()
+                release.wait(30)
+            yield record
+
+    monkeypatch.setattr(
+        verify_store, "verify_chain", lambda records, *a, **k: check(gated(records), *a, **k)
+    )
+    watched = Watched(chromium, console.url(""), locale="en-US")
+    page = watched.sign_in("audrey")
+    page.goto("/console/audit")
+    page.get_by_role("button", name="Verify the chain").click()
+    page.wait_for_url("**/console/audit/verify?done=done.verify_started")
+    assert held.wait(10)
+    page.goto("/console/audit/verify")  # a reload, or another auditor: the same job
+    assert page.get_by_role("heading", name="Checking the chain…").is_visible()
+    progress = page.get_by_label("Records checked")
+    assert progress.get_attribute("value") == "3"  # read so far: the third is held
+    assert int(progress.get_attribute("max") or 0) >= 4
+    assert "records a second" in page.locator("p.progress-text").inner_text()
+    assert page.locator('meta[http-equiv="refresh"]').count() == 1
+    assert page.get_by_role("button", name="Start the check").count() == 0  # one at a time
+    shot(page, "verify-running")
+    release.set()
+    # the page reloads itself until the report is there
+    page.get_by_text("OK up to record").wait_for(timeout=15_000)
+    assert "The chain verifies" in page.get_by_role("status").inner_text()
+    assert page.locator('meta[http-equiv="refresh"]').count() == 0
+    assert page.get_by_role("button", name="Check again").is_visible()
+    shot(page, "verify-result")
+    assert watched.violations() == [] and watched.errors == []
+    watched.context.close()
