@@ -191,9 +191,6 @@ class SQLiteAuditStore(SQLAuditStore):
             return _error_kind(exc.__cause__)
         return _error_kind(exc)
 
-    def _dump_json(self, value: object) -> object:
-        return orjson.dumps(value).decode()
-
     def _load_json(self, value: object) -> Any:
         return orjson.loads(value)  # type: ignore[arg-type]
 
