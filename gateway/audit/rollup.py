@@ -171,6 +171,15 @@ class Uncounted:
     def forget(self) -> None:
         self.mark, self.newest, self.kinds = None, 0, None
 
+    # Around a transaction: what was summed in one that rolled back is wrong. (A class's
+    # context costs less than a generator's, on the writer's path once per commit.)
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is not None:
+            self.forget()  # ask the store again
+
     def start(self, mark: int) -> None:
         """Nothing past ``mark`` is known yet, nor (if the chain goes further) summed."""
         self.mark, self.newest, self.kinds = mark, mark, Counter()

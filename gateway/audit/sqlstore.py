@@ -126,18 +126,10 @@ class SQLAuditStore(ThreadedAuditStore):
     # -- writing -------------------------------------------------------------------
 
     def _write_batch(self, records: list[AuditRecord]) -> None:
-        with self._forgetting_on_rollback(), self._transaction() as conn:
+        # ``self._uncounted`` forgets its sums if the transaction rolls back
+        with self._uncounted, self._transaction() as conn:
             checkpoint = self._append_chained(conn, records)
         self._witness(checkpoint)
-
-    @contextlib.contextmanager
-    def _forgetting_on_rollback(self) -> Iterator[None]:
-        """What the writer summed for the counts in a transaction that rolled back is wrong."""
-        try:
-            yield
-        except BaseException:
-            self._uncounted.forget()  # ask the store again
-            raise
 
     def _witness(self, checkpoint: Checkpoint | None) -> None:
         """After the commit: a checkpoint rolled back must never reach the witness."""
@@ -238,7 +230,7 @@ class SQLAuditStore(ThreadedAuditStore):
             f"AND c.decision = '{COMPLETE}') ORDER BY o.seq"
         )
         now = time.time()
-        with self._forgetting_on_rollback(), self._transaction() as conn:
+        with self._uncounted, self._transaction() as conn:
             rows = conn.execute(sql, (since - 1.0, writer_id)).fetchall()
             openings = [self._from_row(r) for r in rows]
             closing = [
