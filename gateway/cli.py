@@ -156,8 +156,8 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--audit-url",
         default="sqlite",
-        help="with --console: a PostgreSQL URL to write them to instead of a scratch SQLite "
-        "file (into a schema of their own, dropped afterwards)",
+        help="with --console or --writer-cpu: a PostgreSQL URL to write them to instead of a "
+        "scratch SQLite file (into a schema of their own, dropped afterwards)",
     )
     bench.add_argument(
         "--company",
@@ -184,6 +184,19 @@ def _parser() -> argparse.ArgumentParser:
         "--durable",
         action="store_true",
         help="instead: what waiting for each opening's commit costs (against not waiting)",
+    )
+    bench.add_argument(
+        "--writer-cpu",
+        action="store_true",
+        help="instead: CPU per request outside the event loop (the audit writer), "
+        "checkout against checkout (--tree)",
+    )
+    bench.add_argument(
+        "--tree",
+        action="append",
+        default=[],
+        help="with --writer-cpu: NAME=PATH of a checkout to measure (repeat; the first is "
+        "the baseline; none: this checkout)",
     )
     bench.add_argument(
         "--limits",
@@ -379,6 +392,16 @@ def _bench(args: argparse.Namespace) -> int:
         from gateway.dev.bench.durable import run_durable_benchmark
 
         return run_durable_benchmark(rounds=1 if args.quick else 3, quick=args.quick)
+    if args.writer_cpu:
+        from gateway.dev.bench.writer_cpu import parse_trees, run_writer_cpu_benchmark
+
+        return run_writer_cpu_benchmark(
+            parse_trees(args.tree),
+            rounds=1 if args.quick else 5,
+            requests=300 if args.quick else 2000,
+            audit_url=args.audit_url,
+            output=args.output,
+        )
     if args.limits:
         from gateway.dev.bench.limits import run_limits_benchmark
 

@@ -157,3 +157,11 @@ def test_the_attack_bench_measures_the_loops_cpu_per_callback(
         # measured, on the stdlib loop: numbers, never "nan" (nothing timed)
         assert re.fullmatch(r"\d+\.\d / \d+\.\d\d", cells[cpu]), cells[cpu]
         assert re.fullmatch(r"\d+", cells[columns.index("callbacks > 10 ms CPU")])
+
+
+def test_the_writer_cpu_bench(capsys: pytest.CaptureFixture[str]) -> None:
+    from gateway.dev.bench.writer_cpu import parse_trees, run_writer_cpu_benchmark
+
+    assert run_writer_cpu_benchmark(parse_trees([]), rounds=1, requests=20) == 0
+    rows = _table_rows(capsys.readouterr().out)
+    assert len(rows) == 1 and rows[0].startswith("| this |") and "×" in rows[0]

@@ -40,6 +40,7 @@ __all__ = [
     "chain_records",
     "decode_entry",
     "encode_entry",
+    "hash_of_dict",
     "key_id",
     "load_private_key",
     "load_public_key",
@@ -61,6 +62,16 @@ def record_hash(record: AuditRecord) -> str:
     """The hash a record must carry, given its ``seq`` and ``prev_hash``."""
     digest = hashlib.sha256(bytes.fromhex(record.prev_hash or GENESIS))
     digest.update(canonical_bytes(record))
+    return digest.hexdigest()
+
+
+def hash_of_dict(prev_hash: str, data: dict[str, Any]) -> str:
+    """``record_hash`` of the record whose ``to_dict`` is ``data`` (its ``hash`` ignored),
+    for a writer that needs the dictionary for its row as well."""
+    canonical = dict(data)
+    canonical.pop("hash", None)
+    digest = hashlib.sha256(bytes.fromhex(prev_hash))
+    digest.update(orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS))
     return digest.hexdigest()
 
 

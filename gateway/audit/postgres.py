@@ -263,10 +263,6 @@ class PostgresAuditStore(SQLAuditStore):
         with conn.cursor() as cursor:
             cursor.executemany(sql, rows)
 
-    def _dump_json(self, value: object) -> object:
-        # A str parameter is sent untyped, so the server casts it to jsonb.
-        return orjson.dumps(value).decode()
-
     def _load_json(self, value: object) -> Any:
         return value  # psycopg already parsed the jsonb
 

@@ -43,9 +43,11 @@ __all__ = [
     "ROLLED",
     "THROUGH",
     "UNCOUNTED",
+    "Uncounted",
     "contributions",
     "count_records",
     "floor_to",
+    "kind_of",
     "mark_sql",
     "migration_sql",
     "recount_sql",
@@ -67,6 +69,10 @@ UNCOUNTED = f"seq > ({THROUGH})"
 #: (dimension, seconds, start, decision, key, null_key): ``key`` is never NULL (a primary
 #: key's NULLs never conflict), so a missing value is ``key = ''`` with ``null_key = 1``
 Key = tuple[str, int, int, str, str, int]
+#: (hour, day, decision, provider, user, rules, monitored rules, entity types)
+Kind = tuple[
+    int, int, str, str | None, str | None, tuple[str, ...], tuple[str, ...], tuple[str, ...]
+]
 Span = tuple[int, int | None, int | None]  # (seconds, first start, end), None: open
 Plan = tuple[list[Span], list[AuditFilter], AuditFilter]  # spans, edges, what spans cover
 Select = Callable[[str, list[object]], list[Any]]
@@ -110,25 +116,94 @@ def floor_to(time: float, seconds: int) -> int:
 
 def contributions(records: Iterable[AuditRecord]) -> list[tuple[object, ...]]:
     """The rows a batch adds, summed (a list repeated in a record counts each time, as the
-    records' own count does). On the writer's path: kept to plain loops."""
+    records' own count does)."""
+    return _rows(Counter(map(kind_of, records)))
+
+
+def kind_of(r: AuditRecord) -> Kind:
+    """What the counts need of a record; records of a kind add the same rows."""
+    return (
+        math.floor(r.time / HOUR) * HOUR,
+        math.floor(r.time / DAY) * DAY,
+        r.decision,
+        r.provider,
+        r.user,
+        tuple(r.rule_ids),
+        tuple(r.monitored_rule_ids),
+        tuple(r.entities),
+    )
+
+
+def _rows(kinds: Counter[Kind]) -> list[tuple[object, ...]]:
     counts: Counter[Key] = Counter()
-    for r in records:
-        decision, provider, user = r.decision, r.provider, r.user
-        hour = math.floor(r.time / HOUR) * HOUR
-        day = math.floor(r.time / DAY) * DAY
+    for (hour, day, decision, provider, user, rules, monitored, entities), n in kinds.items():
         for start, seconds in ((hour, HOUR), (day, DAY)):
-            counts["decision", seconds, start, decision, decision, 0] += 1
+            counts["decision", seconds, start, decision, decision, 0] += n
             counts[
                 "provider", seconds, start, decision, provider or "", 1 if provider is None else 0
-            ] += 1
-            counts["user", seconds, start, decision, user or "", 1 if user is None else 0] += 1
-            for rule in r.rule_ids:
-                counts["rule", seconds, start, decision, rule, 0] += 1
-            for rule in r.monitored_rule_ids:
-                counts["monitored_rule", seconds, start, decision, rule, 0] += 1
-            for entity in r.entities:
-                counts["entity", seconds, start, decision, entity, 0] += 1
+            ] += n
+            counts["user", seconds, start, decision, user or "", 1 if user is None else 0] += n
+            for rule in rules:
+                counts["rule", seconds, start, decision, rule, 0] += n
+            for rule in monitored:
+                counts["monitored_rule", seconds, start, decision, rule, 0] += n
+            for entity in entities:
+                counts["entity", seconds, start, decision, entity, 0] += n
     return [(*key, n) for key, n in counts.items()]
+
+
+class Uncounted:
+    """What the writer knows of the records past the counts' mark, so that a catch-up
+    upserts sums it kept as it committed instead of reading those records back.
+
+    ``kinds`` counts the records in ``(mark, newest]`` by kind (``kind_of``: one
+    tuple per record on the writer's path; the rows are worked out at the
+    catch-up) as long as this writer wrote them all; a record of another writer
+    in between (or a rolled-back transaction: ``forget``) leaves it None, and the
+    catch-up reads the records.
+    """
+
+    def __init__(self) -> None:
+        self.mark: int | None = None  # None: ask the store
+        self.newest = 0
+        self.kinds: Counter[Kind] | None = None
+
+    def forget(self) -> None:
+        self.mark, self.newest, self.kinds = None, 0, None
+
+    # Around a transaction: what was summed in one that rolled back is wrong. (A class's
+    # context costs less than a generator's, on the writer's path once per commit.)
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is not None:
+            self.forget()  # ask the store again
+
+    def start(self, mark: int) -> None:
+        """Nothing past ``mark`` is known yet, nor (if the chain goes further) summed."""
+        self.mark, self.newest, self.kinds = mark, mark, Counter()
+
+    def add(self, records: list[AuditRecord], last_seq: int) -> None:
+        """``records``, chained after ``last_seq``, are in the transaction now committing."""
+        if self.kinds is not None and self.newest == last_seq:
+            self.kinds.update(map(kind_of, records))
+        else:  # records we never saw lie between: the catch-up reads them
+            self.kinds = None
+        newest = records[-1].seq
+        assert newest is not None
+        self.newest = newest
+
+    @property
+    def waiting(self) -> int:
+        """How many records are past the mark (0 when not known)."""
+        return 0 if self.mark is None else self.newest - self.mark
+
+    def rows(self, newest: int) -> list[tuple[object, ...]] | None:
+        """The summed rows of ``(mark, newest]``, if this writer holds all of them."""
+        if self.kinds is None or self.newest != newest:
+            return None
+        return _rows(self.kinds)
 
 
 def recount_sql(d: Dialect, *, bounded: bool) -> list[str]:

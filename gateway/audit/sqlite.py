@@ -36,6 +36,7 @@ from gateway.audit.writer import StoreReplaced
 __all__ = ["MEMORY", "SCHEMA_VERSION", "SQLiteAuditStore"]
 
 MEMORY = ":memory:"
+_UNSHARED = contextlib.nullcontext()
 SCHEMA_VERSION = 3
 
 _V1 = """
@@ -191,9 +192,6 @@ class SQLiteAuditStore(SQLAuditStore):
             return _error_kind(exc.__cause__)
         return _error_kind(exc)
 
-    def _dump_json(self, value: object) -> object:
-        return orjson.dumps(value).decode()
-
     def _load_json(self, value: object) -> Any:
         return orjson.loads(value)  # type: ignore[arg-type]
 
@@ -262,13 +260,9 @@ class SQLiteAuditStore(SQLAuditStore):
         finally:
             conn.close()
 
-    @contextlib.contextmanager
-    def _lock_shared(self) -> Iterator[None]:
-        if self._memory:
-            with self._conn_lock:
-                yield
-        else:
-            yield
+    def _lock_shared(self) -> contextlib.AbstractContextManager[object]:
+        """The in-memory database's one connection is shared with readers; a file's is not."""
+        return self._conn_lock if self._memory else _UNSHARED
 
     # -- schema --------------------------------------------------------------------
 

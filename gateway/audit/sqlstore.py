@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from gateway.audit.chain import GENESIS, Checkpoint, CheckpointSigner, chain_records
+from gateway.audit.chain import GENESIS, Checkpoint, CheckpointSigner
 from gateway.audit.phases import COMPLETE, completion
 from gateway.audit.query import (
     AuditFilter,
@@ -32,6 +32,7 @@ from gateway.audit.record import AuditRecord
 from gateway.audit.rollup import (
     DAY,
     THROUGH,
+    Uncounted,
     contributions,
     count_records,
     floor_to,
@@ -40,22 +41,12 @@ from gateway.audit.rollup import (
     rolled_stats,
     upsert_sql,
 )
+from gateway.audit.rows import COLUMNS, JSON_COLUMNS, chained_rows, row_of
 from gateway.audit.witness_status import report_witness_at_start, witness_status
 from gateway.audit.writer import ThreadedAuditStore
 
 __all__ = ["COLUMNS", "JSON_COLUMNS", "PurgeResult", "SQLAuditStore"]
 
-COLUMNS = (
-    "seq", "record_id", "time", "request_id", "client_address", "client_application", "user",
-    "groups", "provider", "host", "api", "model", "method", "path", "jurisdiction",
-    "endpoint_country", "decision", "status", "upstream_status", "rule_ids",
-    "monitored_rule_ids", "entities", "findings", "edits", "usage", "policy_version", "error",
-    "timings_ms", "details", "evidence", "schema_version", "prev_hash", "hash",
-)  # fmt: skip
-JSON_COLUMNS = frozenset(
-    {"groups", "rule_ids", "monitored_rule_ids", "entities", "findings", "edits", "usage",
-     "timings_ms", "details"}
-)  # fmt: skip
 log = logging.getLogger("haetae.audit")
 
 #: a commit of this many records counts them at once (``rollup``); a smaller one leaves
@@ -104,9 +95,10 @@ class SQLAuditStore(ThreadedAuditStore):
         )  # another replica may have signed the same record
         self._upsert_counts = upsert_sql(self.dialect)
         self._mark_counts = mark_sql(self.dialect)
-        #: records past the counts' mark, as far as this writer knows (None: ask the store);
-        #: only decides *when* to count: reads are exact however far behind the mark is
-        self._uncounted: int | None = None
+        #: the records past the counts' mark, as far as this writer knows; decides *when*
+        #: to count (reads are exact however far behind the mark is) and spares reading
+        #: back what this writer committed itself
+        self._uncounted = Uncounted()
 
     def start(self) -> None:
         super().start()
@@ -128,21 +120,15 @@ class SQLAuditStore(ThreadedAuditStore):
     def _executemany(self, conn: Connection, sql: str, rows: list[tuple[object, ...]]) -> None:
         raise NotImplementedError
 
-    def _dump_json(self, value: object) -> object:
-        raise NotImplementedError
-
     def _load_json(self, value: object) -> Any:
         raise NotImplementedError
 
     # -- writing -------------------------------------------------------------------
 
     def _write_batch(self, records: list[AuditRecord]) -> None:
-        try:
-            with self._transaction() as conn:
-                checkpoint = self._append_chained(conn, records)
-        except BaseException:
-            self._uncounted = None  # rolled back: ask again
-            raise
+        # ``self._uncounted`` forgets its sums if the transaction rolls back
+        with self._uncounted, self._transaction() as conn:
+            checkpoint = self._append_chained(conn, records)
         self._witness(checkpoint)
 
     def _witness(self, checkpoint: Checkpoint | None) -> None:
@@ -155,8 +141,7 @@ class SQLAuditStore(ThreadedAuditStore):
             "SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1"
         ).fetchone()
         last_seq, last_hash = (int(row[0]), row[1] or GENESIS) if row else (0, GENESIS)
-        chain_records(records, last_seq, last_hash)
-        self._executemany(conn, self._insert, [self._to_row(r) for r in records])
+        self._executemany(conn, self._insert, chained_rows(records, last_seq, last_hash))
         self._count(conn, records, last_seq)
         signer = self._signer
         if signer is not None and signer.due(len(records)):
@@ -175,34 +160,38 @@ class SQLAuditStore(ThreadedAuditStore):
         if not records:
             return
         uncounted = self._uncounted
-        if uncounted is None:
+        if uncounted.mark is None:
             found = conn.execute(THROUGH).fetchone()
-            uncounted = last_seq - (int(found[0]) if found else 0)
-        self._uncounted = uncounted + len(records)
-        if len(records) >= COUNT_NOW or self._uncounted >= COUNT_NOW:
-            self._count_through(conn, records, last_seq)
+            uncounted.start(int(found[0]) if found else 0)
+        uncounted.add(records, last_seq)
+        if uncounted.waiting >= COUNT_NOW:
+            self._count_through(conn, uncounted.newest)
 
-    def _count_through(self, conn: Connection, records: list[AuditRecord], last_seq: int) -> None:
-        """Add to the counts every record past the mark, ``records`` (numbered after
-        ``last_seq``, not read back) among them, and move the mark past them."""
+    def _count_through(self, conn: Connection, newest: int) -> None:
+        """Add to the counts every record past the mark up to ``newest`` (the tail, in this
+        transaction) and move the mark there: from the sums this writer kept when it
+        wrote all of them and the mark is where it left it, else from the records."""
         p = self.dialect.param
-        newest = records[-1].seq if records else last_seq
-        # one statement when only this batch is uncounted
-        if conn.execute(self._mark_counts + f" AND seq = {p}", (newest, last_seq)).rowcount != 1:
+        uncounted = self._uncounted
+        rows = uncounted.rows(newest)
+        if rows is None or (
+            conn.execute(self._mark_counts + f" AND seq = {p}", (newest, uncounted.mark)).rowcount
+            != 1
+        ):
             found = conn.execute(THROUGH).fetchone()
-            counted = int(found[0]) if found else 0
             missed = conn.execute(
                 f"SELECT {SELECT_LIST} FROM audit_records WHERE seq > {p} AND seq <= {p}",
-                (counted, last_seq),
+                (int(found[0]) if found else 0, newest),
             ).fetchall()
-            records = [*(self._from_row(r) for r in missed), *records]
+            rows = contributions(self._from_row(r) for r in missed)
             conn.execute(self._mark_counts, (newest,))
-        self._executemany(conn, self._upsert_counts, contributions(records))
-        self._uncounted = 0
+        if rows:
+            self._executemany(conn, self._upsert_counts, rows)
+        uncounted.start(newest)
 
     def _count_all(self, conn: Connection) -> None:
         row = conn.execute("SELECT MAX(seq) FROM audit_records").fetchone()
-        self._count_through(conn, [], int(row[0]) if row and row[0] is not None else 0)
+        self._count_through(conn, int(row[0]) if row and row[0] is not None else 0)
 
     def _count_quietly(self) -> None:
         """Count what small commits left, in a transaction of its own."""
@@ -210,7 +199,7 @@ class SQLAuditStore(ThreadedAuditStore):
             with self._transaction() as conn:
                 self._count_all(conn)
         except Exception as exc:  # reads stay exact meanwhile; the next try counts them
-            self._uncounted = None
+            self._uncounted.forget()
             log.warning("audit counts not brought up to date: %s", self._error_kind(exc))
 
     def _recount_before(self, conn: Connection, time: float) -> None:
@@ -241,7 +230,7 @@ class SQLAuditStore(ThreadedAuditStore):
             f"AND c.decision = '{COMPLETE}') ORDER BY o.seq"
         )
         now = time.time()
-        with self._transaction() as conn:
+        with self._uncounted, self._transaction() as conn:
             rows = conn.execute(sql, (since - 1.0, writer_id)).fetchall()
             openings = [self._from_row(r) for r in rows]
             closing = [
@@ -256,7 +245,7 @@ class SQLAuditStore(ThreadedAuditStore):
         return len(closing)
 
     def _idle_timeout(self) -> float | None:
-        waits = [COUNT_WHEN_QUIET] if self._uncounted else []
+        waits = [COUNT_WHEN_QUIET] if self._uncounted.waiting else []
         signer = self._signer
         if signer is not None and signer.pending:
             waits.append(signer.seconds_left())
@@ -265,7 +254,7 @@ class SQLAuditStore(ThreadedAuditStore):
     def _idle(self) -> None:
         """Count what small commits left uncounted; anchor a quiet tail: sign the newest
         record once the checkpoint interval is up."""
-        if self._uncounted:
+        if self._uncounted.waiting:
             self._count_quietly()
         signer = self._signer
         if signer is None or not signer.pending or signer.seconds_left() > 0:
@@ -275,7 +264,7 @@ class SQLAuditStore(ThreadedAuditStore):
     def _before_close(self) -> None:
         """Anchor the tail on a clean stop, so a stopped gateway leaves no unsigned records
         (nor uncounted ones)."""
-        if self._uncounted and self._backend_error is None:
+        if self._uncounted.waiting and self._backend_error is None:
             self._count_quietly()
         signer = self._signer
         if signer is not None and signer.pending and self._backend_error is None:
@@ -300,11 +289,7 @@ class SQLAuditStore(ThreadedAuditStore):
         self._witness(cp)
 
     def _to_row(self, record: AuditRecord) -> tuple[object, ...]:
-        data = record.to_dict()
-        return tuple(
-            self._dump_json(data[c]) if c in JSON_COLUMNS and data[c] is not None else data[c]
-            for c in COLUMNS
-        )
+        return row_of(record.to_dict())
 
     def _from_row(self, row: tuple[object, ...]) -> AuditRecord:
         return AuditRecord.from_dict(self._row_dict(row))

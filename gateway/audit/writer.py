@@ -1,7 +1,8 @@
 """The writing half every store shares: a queue on the caller's side, one thread behind it.
 
-The event loop only ever puts onto a ``queue.SimpleQueue``; a single thread
-commits whatever is queued in batches, one transaction each. ``flush`` rides
+The event loop only ever appends to a ``Handoff`` (``gateway/audit/handoff.py``:
+a lock-free append, and a wake-up only when the writer must act); a single
+thread commits whatever is queued in batches, one transaction each. ``flush`` rides
 the same queue as a marker, so when the writer reaches it everything appended
 before it is durable. A backend supplies ``_open``/``_write_batch`` and its
 error mapping; chaining happens inside ``_write_batch``, under the store's
@@ -29,12 +30,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import queue
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.audit.handoff import Handoff
 from gateway.audit.phases import is_completion, is_opening
 from gateway.audit.record import AuditRecord
 from gateway.audit.spool import Spool
@@ -118,7 +119,7 @@ class ThreadedAuditStore:
         self._dead: list[DeadWriter] = []  # their openings wait to be closed
         self._open_requests = 0  # openings appended and not yet completed
         self._replaced = False  # the store was swapped under us: never reconnect
-        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._handoff = Handoff(batch_size)
         self._thread: threading.Thread | None = None
         self._started = False
         self._closed = False
@@ -208,7 +209,7 @@ class ThreadedAuditStore:
         self._closed = True
         if self._thread is None:
             return
-        self._queue.put(_STOP)
+        self._handoff.put(_STOP, urgent=True)
         self._thread.join(self._close_timeout)
         if self._thread.is_alive():
             log.error("audit writer did not stop within %.1fs", self._close_timeout)
@@ -230,18 +231,18 @@ class ThreadedAuditStore:
         if self._closed:
             self.dropped += 1
             return
-        if self._queue.qsize() >= self._max_pending:
+        if len(self._handoff) >= self._max_pending:
             self.dropped += 1
             self._fail("BacklogFull")
             return
-        self._queue.put(record)
+        self._handoff.put(record, urgent=False)
 
     async def flush(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109 (contract)
         """Await the writer reaching a marker queued behind every record appended so far."""
         self._check_usable()
         loop = asyncio.get_running_loop()
         waiter = _Waiter(loop, loop.create_future())
-        self._queue.put(waiter)
+        self._handoff.put(waiter, urgent=True)
         async with asyncio.timeout(timeout):
             await waiter.future
 
@@ -269,7 +270,7 @@ class ThreadedAuditStore:
     @property
     def queue_depth(self) -> int:
         """Records waiting for the writer (a stalled disk or database shows here first)."""
-        return self._queue.qsize()
+        return len(self._handoff)
 
     def witness_status(self) -> dict[str, Any]:
         """No signer here: the SQL stores sign and witness checkpoints."""
@@ -300,50 +301,56 @@ class ThreadedAuditStore:
         )
 
     def _drain_forever(self) -> None:
-        stopping = False
+        batch: list[object] = []
+        urgent = stopping = False
+        # Records in hand, or arriving meanwhile, are committed by then at the latest;
+        # until then a record does not wake the writer (``handoff``), which after a
+        # commit spares one wake-up per request: a completion rides with the next opening.
+        deadline: float | None = None
         while True:
-            if stopping:
-                first = None
-            else:
-                spooling = self._waiting_on_spool()
-                timeout = self._replay_interval if spooling else self._idle_timeout()
-                try:
-                    first = self._queue.get(timeout=timeout)
-                except queue.Empty:
-                    if spooling:
-                        self._recover()
-                    else:
-                        self._idle()
+            taken = self._handoff.take(self._batch_size - len(batch))
+            if taken:
+                batch += taken
+                urgent = urgent or any(not isinstance(i, AuditRecord) for i in taken)
+            now = time.monotonic()
+            if batch and not (urgent or stopping) and len(batch) < self._batch_size:
+                if deadline is None:
+                    deadline = now + self._linger
+                if now < deadline:
+                    self._handoff.wait(deadline - now, wake_on_any=False)
                     continue
-            items = [] if first is None else [first]
-            urgent = stopping or not isinstance(first, AuditRecord)
-            deadline = time.monotonic() + self._linger
-            while len(items) < self._batch_size:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    remaining = deadline - time.monotonic()
-                    if urgent or remaining <= 0:
-                        break
-                    try:
-                        item = self._queue.get(timeout=remaining)
-                    except queue.Empty:
-                        break
-                items.append(item)
-                urgent = urgent or not isinstance(item, AuditRecord)
-            if not items:
-                return  # stopping, and nothing is left
-            records = [i for i in items if isinstance(i, AuditRecord)]
-            stopping = stopping or any(i is _STOP for i in items)
-            if records:
-                self._commit(records)
-            waiters = [item for item in items if isinstance(item, _Waiter)]
-            if waiters:
-                _resolve(waiters, self._failure)
-            # After the waiters: a reconnect attempt may take seconds, and a
-            # refusal waiting on its flush should not wait for it.
-            if self._waiting_on_spool() and not stopping:
-                self._recover()
+            if batch:
+                stopping = stopping or any(i is _STOP for i in batch)
+                self._settle_batch(batch, stopping)
+                batch, urgent = [], False
+                deadline = time.monotonic() + self._linger
+                continue
+            if stopping:
+                return  # and nothing is left
+            if deadline is not None and now < deadline:
+                self._handoff.wait(deadline - now, wake_on_any=False)
+                continue
+            deadline = None
+            spooling = self._waiting_on_spool()
+            timeout = self._replay_interval if spooling else self._idle_timeout()
+            if not self._handoff.wait(timeout, wake_on_any=True):
+                if spooling:
+                    self._recover()
+                else:
+                    self._idle()
+
+    def _settle_batch(self, items: list[object], stopping: bool) -> None:
+        """Commit the records, then wake whoever flushed behind them."""
+        records = [i for i in items if isinstance(i, AuditRecord)]
+        if records:
+            self._commit(records)
+        waiters = [item for item in items if isinstance(item, _Waiter)]
+        if waiters:
+            _resolve(waiters, self._failure)
+        # After the waiters: a reconnect attempt may take seconds, and a
+        # refusal waiting on its flush should not wait for it.
+        if self._waiting_on_spool() and not stopping:
+            self._recover()
 
     def _commit(self, records: list[AuditRecord]) -> None:
         if self._waiting_on_spool():

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +114,15 @@ def test_records_an_older_gateway_wrote_are_counted_by_the_next_batch(store_url:
         _same_as_records(store)
 
 
+@contextlib.contextmanager
+def _unstarted(url: str) -> Iterator[Any]:
+    store = open_audit_store(url)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
 def _uncounted(store: Any) -> int:
     """How many records are past the counts' mark."""
     rows = store._select(f"SELECT COUNT(*) FROM audit_records WHERE {UNCOUNTED}", ())
@@ -120,7 +131,8 @@ def _uncounted(store: Any) -> int:
 
 def test_small_commits_are_counted_later_and_reads_stay_exact(store_url: str) -> None:
     records = _records()
-    with filled_store(store_url, records[:1300]) as store:
+    with filled_store(store_url, records[:1300]), _unstarted(store_url) as store:
+        # ``store`` commits as a writer thread does, without one racing it in the background
         store._idle()
         assert _uncounted(store) == 0
         for i in range(1300, 1320):  # one record per commit, as a quiet gateway writes
@@ -135,6 +147,26 @@ def test_small_commits_are_counted_later_and_reads_stay_exact(store_url: str) ->
             store._write_batch([records[i]])
         assert _uncounted(store) == 0  # enough waited: counted with the last commit
         _same_as_records(store)
+
+
+def test_two_writers_taking_turns_keep_the_counts_exact(store_url: str) -> None:
+    """Each writer sums what it commits; a record of the other in between must not be
+    missed nor counted twice when either catches up."""
+    records = _records()
+    with (
+        filled_store(store_url, records[:1000]),
+        _unstarted(store_url) as one,
+        _unstarted(store_url) as other,
+    ):
+        turns = [one] * 5 + [other] * 2 + [one, other] * 40 + [one] * (COUNT_NOW + 5)
+        for i, writer in enumerate(turns):
+            writer._write_batch([records[1000 + i]])
+        assert _uncounted(one) < COUNT_NOW  # one of them caught up meanwhile
+        _same_as_records(one)
+        other._idle()
+        one._idle()
+        assert _uncounted(one) == 0
+        _same_as_records(one)
 
 
 def test_a_purge_recounts_the_hours_it_touched(store_url: str) -> None:

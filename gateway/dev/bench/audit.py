@@ -11,12 +11,13 @@ every query would cost without the review indexes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from gateway.audit.query import AuditFilter
 from gateway.audit.record import AuditRecord, FindingSummary
 from gateway.audit.sqlstore import SQLAuditStore
 
-__all__ = ["generate_records", "run_search_benchmark"]
+__all__ = ["generate_records", "run_search_benchmark", "scratch_url"]
 
 DAY = 86_400.0
 _PROVIDERS = ("openai", "anthropic", "gemini", "upstage", "mistral", "deepseek", "azure", "naver")
@@ -99,6 +100,20 @@ def _scratch_store(url: str) -> tuple[SQLAuditStore, Callable[[], None]]:
             conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
 
     return pg, drop
+
+
+@contextlib.contextmanager
+def scratch_url(url: str, folder: Path) -> Iterator[str]:
+    """The scratch store's URL: a file in ``folder``, or a schema of its own, dropped after."""
+    if not url.startswith("postgresql"):
+        yield f"sqlite:///{folder / 'audit.db'}"
+        return
+    store, drop = _scratch_store(url)
+    schema = getattr(store, "schema", None)
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}schema={schema}"
+    finally:
+        drop()
 
 
 def _time(run: Callable[[], Any], repeat: int) -> tuple[float, float, float]:

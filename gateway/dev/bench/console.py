@@ -13,18 +13,17 @@ both. Chain verification reads every record and is timed once, apart.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
-from gateway.dev.bench.audit import DAY, _scratch_store, generate_records
+from gateway.dev.bench.audit import DAY, generate_records, scratch_url
 
 __all__ = ["run_console_benchmark"]
 
@@ -41,7 +40,7 @@ def run_console_benchmark(
 
     with (
         tempfile.TemporaryDirectory(prefix="haetae-console-bench-") as folder,
-        _store(url, Path(folder)) as audit_url,
+        scratch_url(url, Path(folder)) as audit_url,
     ):
         began = time.perf_counter()
         _fill(audit_url, records)
@@ -96,20 +95,6 @@ def _table(
             f"{statistics.median(api):.1f} | {ratio:.2f}× |"
         )
     return "\n".join(lines)
-
-
-@contextlib.contextmanager
-def _store(url: str, folder: Path) -> Iterator[str]:
-    """The scratch store's URL: a file in ``folder``, or a schema of its own, dropped after."""
-    if not url.startswith("postgresql"):
-        yield f"sqlite:///{folder / 'audit.db'}"
-        return
-    store, drop = _scratch_store(url)
-    schema = getattr(store, "schema", None)
-    try:
-        yield f"{url}{'&' if '?' in url else '?'}schema={schema}"
-    finally:
-        drop()
 
 
 def _fill(url: str, records: int, piece: int = 100_000) -> None:
