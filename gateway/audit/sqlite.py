@@ -25,7 +25,7 @@ from typing import Any
 import orjson
 
 from gateway.audit.chain import GENESIS, record_hash
-from gateway.audit.checkpointer import WalCheckpointer
+from gateway.audit.checkpointer import WAL_LIMIT_BYTES, WalCheckpointer
 from gateway.audit.query import Dialect
 from gateway.audit.record import AuditRecord
 from gateway.audit.rollup import migration_sql
@@ -275,6 +275,8 @@ class SQLiteAuditStore(SQLAuditStore):
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            # a rewound log is cut back to this size (checkpointer.py bounds it)
+            conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")
             conn.execute("BEGIN IMMEDIATE")
             try:
                 self._migrate(conn)
