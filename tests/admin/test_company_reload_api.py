@@ -50,12 +50,13 @@ def replica(
     redis_url: str | None,
     key_prefix: str | None,
     policy: str = POLICY,
+    **settings: Any,
 ) -> Any:
     rollout = {"redis_url": redis_url, "key_prefix": key_prefix} if redis_url else {}
     return rollout_stack(
         folder,
         policy,
-        settings={"company.index_dir": str(index_dir)},
+        settings={"company.index_dir": str(index_dir), **settings},
         environ={"HAETAE_COMPANY_KEY": KEY.decode()},
         **rollout,
     )
@@ -183,6 +184,22 @@ def test_an_index_that_cannot_be_opened_keeps_the_old_one_serving(
         if r["details"].get("reload", {}).get("outcome") == "failed"
     ]
     assert [r["status"] for r in failed] == [409, 200]
+
+
+@pytest.mark.slow
+def test_a_long_prompt_scanned_in_a_worker_process_is_matched_after_a_reload(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    settings = {"detection.scan_processes": 1}
+    with replica(tmp_path / "a", index_dir, None, None, **settings) as stack:
+        assert stack.app.scans is not None
+        stack.app.start_scan_workers()  # as `haetae serve` does: warmed with the old engine
+        wait_for(lambda: stack.app.scans is not None and stack.app.scans.state == "ready", 120)
+        filler = "Here is some unrelated context about the weather and lunch plans. " * 80
+        assert not blocked(stack, f"{filler}{ROW}\n{filler}")
+        register_customers(stack)
+        # the worker gets the new engine's recipe and opens the index the reload opened
+        assert blocked(stack, f"{filler}{ROW}\n{filler}")
 
 
 @pytest.mark.slow
