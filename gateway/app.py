@@ -45,7 +45,7 @@ from gateway.forward import Forward
 from gateway.identity import Admit, Identify
 from gateway.inline_files import AttachmentScan, upload_document_reader
 from gateway.inspection import Decide, Detect
-from gateway.keys import load_company_index, load_company_key, load_edit_key
+from gateway.keys import load_company_index, load_edit_key
 from gateway.labels import LabelScan
 from gateway.limits import Limits, build_limits, load_prices
 from gateway.pipeline import Pipeline
@@ -55,6 +55,7 @@ from gateway.providers.catalog import Provider
 from gateway.providers.upload_reader import use_document_reader
 from gateway.responses import send_json
 from gateway.rollout import Rollout, build_rollout
+from gateway.rollout.company_reload import CompanyReloader, build_company_reloader
 from gateway.rollout.redis_connect import RedisAccess, redis_access
 from gateway.rollout.replicas import ReplicaBeacon, ReplicaBoard
 from gateway.rollout.startup import starting_policy
@@ -104,6 +105,8 @@ class Gateway:
     beacon: ReplicaBeacon | None = None
     #: admin.listen: /admin/ and /console/ there, and not on this listener
     admin_listener: AdminListener | None = None
+    #: reloads the company index after registrations, here and when another replica says so
+    company: CompanyReloader | None = None
     #: closed at shutdown, after the listeners (clients of shared stores)
     on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _handle: ASGIApp = field(init=False, repr=False)
@@ -168,6 +171,8 @@ class Gateway:
         }
         if self.attachments is not None:  # images are uninspectable without OCR: say so
             body["ocr"] = self.attachments.ocr_problem or "ok"
+        if self.company is not None:  # the generation served, and a failed reload
+            body["company_index"] = self.company.status()
         return ready, body
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
@@ -180,6 +185,8 @@ class Gateway:
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
                 await self.rollout.start()  # joins the shared policy before serving
+                if self.company is not None:
+                    self.company.start()
                 if self.beacon is not None:
                     self.beacon.start()
                 failure = await self._start_listeners()
@@ -209,6 +216,8 @@ class Gateway:
                     await self.icap.stop()
                 if self.beacon is not None:
                     await self.beacon.stop()
+                if self.company is not None:
+                    await self.company.stop()
                 await self.rollout.stop()
                 if self.limits is not None:
                     await self.limits.aclose()
@@ -275,6 +284,7 @@ def build_app(
         phone_regions=settings.detection.phone_regions,
     )
     rollout = build_rollout(settings, holder, redis)
+    company = build_company_reloader(settings, holder, redis, environ)
     audit = configured_store(settings.audit)
     edit_key = load_edit_key(settings.detection, environ)
     env = os.environ if environ is None else environ
@@ -382,11 +392,7 @@ def build_app(
             keys_router(
                 settings.identity, identify.keys, admin_auth, settings.console, local_admins
             ),
-            company_router(
-                settings.company.index_dir,
-                load_company_key(settings.company, environ) if settings.company.index_dir else None,
-                settings.company.max_upload_bytes,
-            ),
+            company_router(company, settings.company.max_upload_bytes),
         ],
         auth=admin_auth,
         journal=journal,
@@ -419,6 +425,7 @@ def build_app(
         verify_jobs.stop()
 
     gateway.on_shutdown.append(stop_verifying)
+    gateway.company = company
     board = rollout.store if isinstance(rollout.store, ReplicaBoard) else None
     gateway.beacon = ReplicaBeacon(board, lambda: gateway.readiness()[1])
     if settings.console.enabled:

@@ -3,7 +3,8 @@
 Registration runs offline, where the data is: it reads a table (CSV or a PostgreSQL
 query) or documents (files, directories, git working trees), hashes them with the company
 key and writes the index directory every replica mounts. Only registered names, counts
-and sizes are printed: never a value.
+and sizes are printed: never a value. Running gateways keep the index they loaded until
+told to reload it (``POST /admin/v1/company/reload``): the commands say so.
 """
 
 from __future__ import annotations
@@ -18,7 +19,12 @@ from typing import Any
 
 from gateway.errors import ConfigError
 
-__all__ = ["register"]
+__all__ = ["RELOAD_HINT", "register"]
+
+RELOAD_HINT = (
+    "running gateways still serve the index they loaded: call POST /admin/v1/company/reload "
+    "(role company.register) on one replica; the others follow through Redis"
+)
 
 
 def register(commands: Any, config_options: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -123,6 +129,7 @@ def _register_table(args: argparse.Namespace) -> int:
         f"table {stats.name}: {stats.rows} rows, {stats.cells} cells hashed, "
         f"{stats.bytes / 1e6:.1f} MB, {stats.seconds:.1f} s → {folder / 'tables' / name}"
     )
+    print(RELOAD_HINT)
     return 0
 
 
@@ -152,6 +159,7 @@ def _register_documents(args: argparse.Namespace) -> int:
         f"collection {name}: {stats.documents} files fingerprinted, {stats.skipped} without "
         f"text skipped, {stats.bytes / 1e6:.1f} MB → {folder / 'documents' / name}"
     )
+    print(RELOAD_HINT)
     return 0
 
 

@@ -1,5 +1,5 @@
 """``/admin/v1/company``: register tables and documents into the company index, list what
-is registered, remove a part.
+is registered, remove a part, reload the index.
 
 The same index the CLI writes (``company.index_dir``; ``gateway/company/registry.py``):
 only keyed hashes are kept, a listing shows names and counts, and the admin record of
@@ -7,6 +7,11 @@ each call holds the same (never a cell, never a document's text). Uploads are st
 to a temporary file under ``company.max_upload_bytes`` (413 beyond), then hashed on a
 worker thread: a million-row table takes minutes, and the call answers when it is done.
 Registering needs ``company.register`` (admin, policy_author), listing ``company.read``.
+
+After a registration or removal the replica reloads the index and announces it to the
+others (``gateway/company/reload.py``) before answering: the answer's ``index`` says which
+generation is served now, or why the reload failed and the old index is still served.
+``POST /reload`` does the same for an index the CLI changed.
 """
 
 from __future__ import annotations
@@ -39,23 +44,48 @@ from gateway.company.registry import (
 from gateway.company.sources import csv_rows
 from gateway.detect.company.records import build_table
 from gateway.errors import ConfigError
+from gateway.rollout.company_reload import CompanyReloader, ReloadReport
 
 __all__ = ["company_router"]
 
 _CHUNK_FILES = 1000  # multipart files held at once
 
 
-def company_router(index_dir: Path | None, key: bytes | None, max_upload_bytes: int) -> APIRouter:
+def company_router(reloader: CompanyReloader | None, max_upload_bytes: int) -> APIRouter:
     router = APIRouter(prefix="/company")
 
-    def _index() -> tuple[Path, bytes]:
-        if index_dir is None or key is None:
+    def _reloader() -> CompanyReloader:
+        if reloader is None:
             raise BilingualHTTPException(
                 409,
                 "no company index is configured (company.index_dir and its key)",
                 "회사 색인이 설정되지 않았습니다(company.index_dir와 키).",
             )
-        return index_dir, key
+        return reloader
+
+    def _index() -> tuple[Path, bytes]:
+        found = _reloader()
+        return found.folder, found.key
+
+    async def _reload(call: AdminCall) -> ReloadReport:
+        """Serve what is on disk now, here and (announced) at the other replicas."""
+        report = await _reloader().reload(call.principal.name)
+        call.details["reload"] = _recorded(report)
+        return report
+
+    @router.post("/reload")
+    async def reload(call: Annotated[AdminCall, requires("company.register")]) -> dict[str, Any]:
+        async with call.recorded():
+            report = await _reload(call)
+            if not report.ok:
+                raise BilingualHTTPException(
+                    409,
+                    f"the company index cannot be reloaded, still serving generation "
+                    f"{report.generation}: {report.error}",
+                    f"회사 색인을 다시 읽을 수 없어 기존 색인(세대 {report.generation})으로 "
+                    f"계속 검사합니다: {report.error}",
+                )
+            return {"index": _answer(report)}
 
     @router.get("/sources")
     async def sources(call: Annotated[AdminCall, requires("company.read")]) -> dict[str, Any]:
@@ -94,7 +124,13 @@ def company_router(index_dir: Path | None, key: bytes | None, max_upload_bytes: 
             call.details.update(
                 rows=stats.rows, cells=stats.cells, bytes=stats.bytes, columns=names
             )
-            return {"name": stats.name, "kind": "table", "rows": stats.rows, "cells": stats.cells}
+            return {
+                "name": stats.name,
+                "kind": "table",
+                "rows": stats.rows,
+                "cells": stats.cells,
+                "index": _answer(await _reload(call)),
+            }
 
     @router.put("/documents/{name}")
     async def documents(
@@ -154,6 +190,7 @@ def company_router(index_dir: Path | None, key: bytes | None, max_upload_bytes: 
                 "documents": stats.documents,
                 "skipped": stats.skipped,
                 "fingerprints": stats.fingerprints,
+                "index": _answer(await _reload(call)),
             }
 
     @router.delete("/tables/{name}")
@@ -171,13 +208,55 @@ def company_router(index_dir: Path | None, key: bytes | None, max_upload_bytes: 
     async def _delete(call: AdminCall, kind: PartKind, name: str) -> dict[str, Any]:
         async with call.recorded(target={"kind": kind}):
             folder, _ = _index()
-            if not await asyncio.to_thread(delete_part, folder, kind, _name(name)):
+            checked = _name(name)
+            policy = _reloader().policy_naming(kind, checked)
+            if policy is not None:
+                raise BilingualHTTPException(
+                    409,
+                    f"the active policy '{policy}' names {kind} {checked} in detection.company: "
+                    "activate a policy without it first",
+                    f"활성 정책 '{policy}'이(가) detection.company에서 '{checked}'을(를) 지정하고 "
+                    "있습니다. 먼저 이를 뺀 정책을 활성화하세요.",
+                )
+            if not await asyncio.to_thread(delete_part, folder, kind, checked):
                 raise BilingualHTTPException(
                     404, f"no registered {kind} named {name}", f"등록된 '{name}'이(가) 없습니다."
                 )
-            return {"name": name, "kind": kind, "deleted": True}
+            return {
+                "name": name,
+                "kind": kind,
+                "deleted": True,
+                "index": _answer(await _reload(call)),
+            }
 
     return router
+
+
+def _recorded(report: ReloadReport) -> dict[str, Any]:
+    """The admin record's account of a reload: generations, counts, time, the error."""
+    return {k: v for k, v in report.to_dict().items() if v is not None}
+
+
+def _answer(report: ReloadReport) -> dict[str, Any]:
+    """What the caller is told: the generation served now, and the reason if it is not
+    the one just written (the old index keeps matching: nothing is served blind)."""
+    answer: dict[str, Any] = {
+        "reloaded": report.outcome == "reloaded",
+        "outcome": report.outcome,
+        "generation": report.generation,
+        "previous_generation": report.previous_generation,
+        "tables": report.tables,
+        "rows": report.rows,
+        "collections": report.collections,
+        "documents": report.documents,
+        "announced": report.announced,
+    }
+    if report.error is not None:
+        answer["error"] = report.error
+        answer["error_ko"] = (
+            f"색인을 다시 읽지 못해 기존 색인(세대 {report.generation})으로 계속 검사합니다."
+        )
+    return answer
 
 
 def _name(name: str) -> str:

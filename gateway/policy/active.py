@@ -11,11 +11,16 @@ from the catalog plus its ``providers:`` section plus this deployment's
 settings, its engine built or reused when the scanned entities and dictionaries
 are unchanged) and only then swapped in by a single assignment: there is no
 moment at which a half-loaded policy is visible.
+
+A reloaded company index goes the same way (``prepare_company`` off the event loop,
+then ``swap_company``): the active policy keeps its rules and providers and gets
+engines whose company recognizers read the new index.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -36,6 +41,7 @@ from gateway.settings import ProviderSettings
 
 __all__ = [
     "ActivePolicy",
+    "CompanySwap",
     "EngineCache",
     "PolicyHolder",
     "ProviderBuilder",
@@ -172,6 +178,16 @@ class ActivePolicy:
         return self.policy.version
 
 
+@dataclass(frozen=True, slots=True)
+class CompanySwap:
+    """The active policy's engines built over a reloaded company index, not yet in use."""
+
+    policy: CompiledPolicy
+    cache: EngineCache
+    engine: DetectionEngine
+    answer_engine: DetectionEngine | None
+
+
 class EngineCache:
     """Engines by detector spec: a rule-only change reuses the running engine."""
 
@@ -187,6 +203,20 @@ class EngineCache:
         self._language: LanguageChoice = language
         self._company = company
         self._phone_regions = phone_regions
+
+    @property
+    def company(self) -> CompanyIndex | None:
+        """The company index this cache's engines match against."""
+        return self._company
+
+    def with_company(self, index: CompanyIndex) -> EngineCache:
+        """A cache like this one over ``index``. Engines that scan no company type never
+        read the index and are carried over; the others are built anew when asked for."""
+        cache = EngineCache(self._size, self._language, index, self._phone_regions)
+        for spec, engine in self._engines.items():
+            if not spec[2][0]:
+                cache._engines[spec] = engine
+        return cache
 
     def active(
         self, policy: CompiledPolicy, providers: Mapping[str, Provider], source: str
@@ -315,6 +345,32 @@ class PolicyHolder:
 
     async def prepare(self, policy: CompiledPolicy, source: str) -> ActivePolicy:
         return await asyncio.to_thread(self.prepare_blocking, policy, source)
+
+    @property
+    def company(self) -> CompanyIndex | None:
+        """The company index the active policy's engines match against."""
+        return self._cache.company
+
+    def prepare_company(self, index: CompanyIndex) -> CompanySwap:
+        """The active policy's engines over ``index``, in a new cache; blocking (worker
+        thread, with ``lock`` held). Nothing serves them until ``swap_company``; a policy
+        the index cannot serve (it names a table that is gone) raises ConfigError."""
+        cache = self._cache.with_company(index)
+        policy = self._active.policy
+        engine = cache.build(policy)
+        answers = cache.build(policy, answers=True) if policy.inspects_answers else None
+        return CompanySwap(policy, cache, engine, answers)
+
+    def swap_company(self, ready: CompanySwap) -> None:
+        """Serve ``ready``'s engines from now on, in one assignment; requests that already
+        hold an engine finish with it. Later activations build over the new index."""
+        active = self._active
+        if active.policy is not ready.policy:  # only without the lock: a bug, not a race
+            raise RuntimeError("the active policy changed while the company index reloaded")
+        self._cache = ready.cache
+        self.swap(
+            dataclasses.replace(active, engine=ready.engine, answer_engine=ready.answer_engine)
+        )
 
     def swap(self, ready: ActivePolicy) -> ActivePolicy:
         """Make ``ready`` the active policy in one assignment; returns the previous one."""

@@ -52,7 +52,7 @@ from gateway.rollout.store import (
     StoreUnavailable,
 )
 
-__all__ = ["RedisPolicyStore", "read_active_blocking"]
+__all__ = ["Doorbell", "RedisPolicyStore", "read_active_blocking"]
 
 T = TypeVar("T")
 
@@ -60,6 +60,45 @@ _HISTORY_LIMIT = 1000
 _VERSION_ID = re.compile(r"[0-9a-f]{1,64}")
 _ORIGINS = frozenset({"upload", "file"})
 _ACTIONS = frozenset({"activate", "rollback", "reload"})
+
+
+class Doorbell:
+    """Wake-ups on one pub/sub channel; what a message says is never used (it is only a
+    reason to re-read something that is checked)."""
+
+    def __init__(self, client: aioredis.Redis, channel: str, display: str) -> None:
+        self._redis = client
+        self._channel = channel
+        self._display = display
+        self._pubsub: Any = None
+
+    async def wait(self, timeout: float) -> None:  # noqa: ASYNC109
+        """Return at a message or after ``timeout`` s; StoreUnavailable if the link is down.
+
+        The first call subscribes and returns at once: anything published before that
+        moment was missed, so the caller re-reads now rather than after a whole interval.
+        """
+        try:
+            if self._pubsub is None:
+                pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+                await pubsub.subscribe(self._channel)
+                self._pubsub = pubsub
+                return
+            deadline = asyncio.get_running_loop().time() + timeout
+            while (left := deadline - asyncio.get_running_loop().time()) > 0:
+                message = await self._pubsub.get_message(timeout=left)
+                if message is not None and message.get("type") == "message":
+                    return
+        except (RedisError, OSError) as exc:
+            await self.close()
+            raise StoreUnavailable(f"redis {self._display}: {describe_redis_error(exc)}") from None
+
+    async def close(self) -> None:
+        """Unsubscribe; the next ``wait`` subscribes again on a fresh connection."""
+        pubsub, self._pubsub = self._pubsub, None
+        if pubsub is not None:
+            with contextlib.suppress(RedisError, OSError):
+                await pubsub.aclose()
 
 
 class RedisPolicyStore:
@@ -86,7 +125,7 @@ class RedisPolicyStore:
         self._prefix = prefix
         self._channel = f"{prefix}activated"
         self._replicas = f"{prefix}replicas"
-        self._pubsub: Any = None
+        self._doorbell = Doorbell(self._redis, self._channel, target.display)
         self._keys = keys
         self.rejections = rejections if rejections is not None else Rejections()
         #: the highest change sequence number this replica accepted or wrote
@@ -97,7 +136,7 @@ class RedisPolicyStore:
         try:
             return await operation()
         except (RedisError, OSError) as exc:
-            await self._drop_pubsub()  # resubscribe on a fresh connection next time
+            await self._doorbell.close()  # resubscribe on a fresh connection next time
             raise StoreUnavailable(f"redis {self.url}: {describe_redis_error(exc)}") from None
 
     # -- versions ------------------------------------------------------------
@@ -315,31 +354,10 @@ class RedisPolicyStore:
 
     async def wait_for_change(self, timeout: float) -> None:  # noqa: ASYNC109
         """Wait for an activation message; raises StoreUnavailable if the link is down."""
-        try:
-            if self._pubsub is None:
-                pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-                await pubsub.subscribe(self._channel)
-                self._pubsub = pubsub
-                # Anything published before this moment was missed: have the caller
-                # re-read the pointer now rather than after a whole poll interval.
-                return
-            deadline = asyncio.get_running_loop().time() + timeout
-            while (left := deadline - asyncio.get_running_loop().time()) > 0:
-                message = await self._pubsub.get_message(timeout=left)
-                if message is not None and message.get("type") == "message":
-                    return
-        except (RedisError, OSError) as exc:
-            await self._drop_pubsub()
-            raise StoreUnavailable(f"redis {self.url}: {describe_redis_error(exc)}") from None
-
-    async def _drop_pubsub(self) -> None:
-        pubsub, self._pubsub = self._pubsub, None
-        if pubsub is not None:
-            with contextlib.suppress(RedisError, OSError):
-                await pubsub.aclose()
+        await self._doorbell.wait(timeout)
 
     async def aclose(self) -> None:
-        await self._drop_pubsub()
+        await self._doorbell.close()
         with contextlib.suppress(RedisError, OSError):
             await self._redis.aclose()
 

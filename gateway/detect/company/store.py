@@ -2,13 +2,16 @@
 
 A part is written to a hidden sibling directory and renamed into place, so a replica
 that opens the index while an administrator registers sees the old part or the new one,
-never half of one (``index.py`` skips hidden directories).
+never half of one (``index.py`` skips hidden directories). Its ``meta.json`` gets a random
+``registration`` id, so that registering a part again always changes the index's
+generation, even with the same counts in the same second (a reload would skip it).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -26,7 +29,8 @@ def write_part(target: Path, arrays: Mapping[str, np.ndarray], meta: Mapping[str
     try:
         for name, values in arrays.items():
             np.save(staging / f"{name}.npy", values)
-        (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+        stamped = {**meta, "registration": secrets.token_hex(8)}
+        (staging / "meta.json").write_text(json.dumps(stamped, ensure_ascii=False), "utf-8")
         if target.exists():
             old = target.with_name(f".{target.name}.old-{os.getpid()}")
             target.rename(old)

@@ -57,6 +57,7 @@ def test_a_csv_table_is_registered_listed_and_scanned(
     assert main([*args, "--csv", str(source), *COLUMNS]) == 0
     printed = capsys.readouterr().out
     assert "4 rows" in printed and "김민수" not in printed
+    assert "POST /admin/v1/company/reload" in printed  # running gateways are told how
     assert main(["company", "list", "--index-dir", str(index)]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert listed["tables"]["customers"] == {
