@@ -95,6 +95,7 @@ class IcapAdapter:
         self._typed_identity = frozenset(
             h.lower().encode("latin-1") for h in (trusted_headers.user, trusted_headers.groups)
         )
+        self._dropped = self._typed_identity | FRAMING  # what the exchange never sees
         self._user = settings.user_header.lower()
         self._groups = settings.groups_header.lower()
         self._client_ip = settings.client_ip_header.lower()
@@ -122,10 +123,11 @@ class IcapAdapter:
             return await self.unchanged(request, body, writer)
         host, scheme, raw_path, query = parts
         transaction = Transaction(self._key(request, head, peer), self._vouched(request, peer))
+        dropped = self._dropped
         headers = [
-            (name.lower(), value)
-            for name, value in head.headers
-            if name.lower() not in FRAMING and name.lower() not in self._typed_identity
+            (lower, value)
+            for lower, value in ((name.lower(), value) for name, value in head.headers)
+            if lower not in dropped
         ]
         if destination.web_app is not None:  # judged whole, as the forward proxy does
             page = await self._web_apps(

@@ -176,6 +176,9 @@ class IcapUpstream:
         transaction = CURRENT.get()
         transaction.forward()  # REQMOD answers now
         if self._wait <= 0:
+            # let REQMOD's answer go out first: the completion record (and the refusal
+            # no one reads) made after this are not the proxy's to wait for
+            await asyncio.sleep(0)
             raise AnswerNotSeen("no RESPMOD service is configured (icap.answer_wait_seconds)")
         try:
             return await asyncio.wait_for(asyncio.shield(transaction.answer), self._wait)

@@ -165,3 +165,9 @@ def test_the_oldest_waiting_request_gives_up_when_the_table_is_full() -> None:
         assert waiting.take("b") is third and len(waiting) == 0
 
     asyncio.run(scenario())
+
+
+def test_a_preview_longer_than_its_preview_header_is_400() -> None:
+    with pytest.raises(IcapError) as error:
+        asyncio.run(_read(b"5\r\nabcde\r\n0\r\n\r\n", 3))
+    assert error.value.status == 400
