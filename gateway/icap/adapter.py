@@ -317,6 +317,8 @@ class IcapAdapter:
             self.tasks.discard(done)
             self._waiting.discard(transaction)
             transaction.done.set()
+            if transaction.messages is not None and not transaction.messages.full():
+                transaction.messages.put_nowait(None)  # a RESPMOD waiting for more: no more
             if not transaction.decided.done():  # ended (or failed) with neither: fail closed
                 failure = IcapError(500, "the request could not be inspected")
                 transaction.decided.set_exception(failure)
@@ -398,15 +400,17 @@ async def _run(handle: ASGIApp, scope: Scope, receive: Receive, send: Send) -> N
 
 
 async def _next(
-    messages: asyncio.Queue[MutableMapping[str, Any]], task: asyncio.Task[None]
+    messages: asyncio.Queue[MutableMapping[str, Any] | None], task: asyncio.Task[None]
 ) -> Message | None:
-    """The pipeline's next response message; None if it ended without one."""
-    getter = asyncio.ensure_future(messages.get())
-    await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
-    if getter.done():
-        return getter.result()
-    getter.cancel()
-    return None
+    """The pipeline's next response message; None once it has ended.
+
+    The task's end puts None in the queue (``IcapAdapter._start``) unless the queue
+    is full, and then it is seen here once the queue is empty: no task and no
+    ``asyncio.wait`` per message.
+    """
+    if messages.empty() and task.done():
+        return None
+    return await messages.get()
 
 
 def _receiver(body: Body, transaction: Transaction) -> Receive:

@@ -89,7 +89,7 @@ class Transaction:
     task: asyncio.Task[None] | None = None  # the pipeline's, running this request
     broken: IcapError | None = None  # the request's body broke the protocol
     #: the answer side's output, once a RESPMOD reads it (:meth:`listen`); dropped before
-    messages: asyncio.Queue[MutableMapping[str, Any]] | None = None
+    messages: asyncio.Queue[MutableMapping[str, Any] | None] | None = None
     _refusal: list[MutableMapping[str, Any]] = field(default_factory=list)
 
     async def send(self, message: MutableMapping[str, Any]) -> None:
@@ -101,7 +101,7 @@ class Transaction:
         elif self.messages is not None:
             await self.messages.put(message)
 
-    def listen(self) -> asyncio.Queue[MutableMapping[str, Any]]:
+    def listen(self) -> asyncio.Queue[MutableMapping[str, Any] | None]:
         """From now on, the pipeline's output is kept for the RESPMOD that reads it."""
         if self.messages is None:
             self.messages = asyncio.Queue(8)
