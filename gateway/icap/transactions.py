@@ -237,14 +237,14 @@ class IcapIdentify:
         await self._identify(exchange)
         vouched = transaction.vouched
         subject = exchange.subject
+        address = subject.address
         if vouched.client_ip is not None:
-            exchange.client_address = vouched.client_ip
-            subject = dataclasses.replace(subject, address=vouched.client_ip)
+            exchange.client_address = address = vouched.client_ip
         presented = exchange.identity_check is not None
         if vouched.user is not None and subject.anonymous and not presented:
-            subject = Subject(
-                vouched.user, vouched.groups, subject.address, subject.application, "header"
-            )
+            subject = Subject(vouched.user, vouched.groups, address, subject.application, "header")
+        elif address != subject.address:  # one new subject, not a replace and a second one
+            subject = dataclasses.replace(subject, address=address)
         exchange.subject = subject
         if vouched.ignored:
             exchange.ignored_identity_headers += vouched.ignored
