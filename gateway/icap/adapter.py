@@ -95,6 +95,7 @@ class IcapAdapter:
         self._typed_identity = frozenset(
             h.lower().encode("latin-1") for h in (trusted_headers.user, trusted_headers.groups)
         )
+        self._dropped = self._typed_identity | FRAMING  # what the exchange never sees
         self._user = settings.user_header.lower()
         self._groups = settings.groups_header.lower()
         self._client_ip = settings.client_ip_header.lower()
@@ -122,10 +123,11 @@ class IcapAdapter:
             return await self.unchanged(request, body, writer)
         host, scheme, raw_path, query = parts
         transaction = Transaction(self._key(request, head, peer), self._vouched(request, peer))
+        dropped = self._dropped
         headers = [
-            (name.lower(), value)
-            for name, value in head.headers
-            if name.lower() not in FRAMING and name.lower() not in self._typed_identity
+            (lower, value)
+            for lower, value in ((name.lower(), value) for name, value in head.headers)
+            if lower not in dropped
         ]
         if destination.web_app is not None:  # judged whole, as the forward proxy does
             page = await self._web_apps(
@@ -315,6 +317,8 @@ class IcapAdapter:
             self.tasks.discard(done)
             self._waiting.discard(transaction)
             transaction.done.set()
+            if transaction.messages is not None and not transaction.messages.full():
+                transaction.messages.put_nowait(None)  # a RESPMOD waiting for more: no more
             if not transaction.decided.done():  # ended (or failed) with neither: fail closed
                 failure = IcapError(500, "the request could not be inspected")
                 transaction.decided.set_exception(failure)
@@ -396,15 +400,17 @@ async def _run(handle: ASGIApp, scope: Scope, receive: Receive, send: Send) -> N
 
 
 async def _next(
-    messages: asyncio.Queue[MutableMapping[str, Any]], task: asyncio.Task[None]
+    messages: asyncio.Queue[MutableMapping[str, Any] | None], task: asyncio.Task[None]
 ) -> Message | None:
-    """The pipeline's next response message; None if it ended without one."""
-    getter = asyncio.ensure_future(messages.get())
-    await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
-    if getter.done():
-        return getter.result()
-    getter.cancel()
-    return None
+    """The pipeline's next response message; None once it has ended.
+
+    The task's end puts None in the queue (``IcapAdapter._start``) unless the queue
+    is full, and then it is seen here once the queue is empty: no task and no
+    ``asyncio.wait`` per message.
+    """
+    if messages.empty() and task.done():
+        return None
+    return await messages.get()
 
 
 def _receiver(body: Body, transaction: Transaction) -> Receive:

@@ -37,6 +37,9 @@ __all__ = [
 ]
 
 FRAMING = frozenset({b"content-length", b"transfer-encoding"})
+#: characters for which a target goes through urlsplit: user info, IPv6 brackets,
+#: fragments, and what urlsplit removes (tabs, line ends)
+_UNUSUAL = frozenset("@[]#\\\t\r\n")
 
 
 def request_line(head: HttpHead) -> tuple[str, bytes]:
@@ -49,6 +52,9 @@ def request_line(head: HttpHead) -> tuple[str, bytes]:
 def target_of(target: bytes, host_header: bytes | None) -> tuple[str, str, bytes, bytes] | None:
     """(host, scheme, raw path, query) of an absolute- or origin-form target."""
     text = target.decode("latin-1")
+    usual = _usual_absolute(text)
+    if usual is not None:
+        return usual
     if text.lower().startswith(("http://", "https://")):
         parts = urlsplit(text)
         host, scheme = parts.hostname, parts.scheme.lower()
@@ -63,6 +69,20 @@ def target_of(target: bytes, host_header: bytes | None) -> tuple[str, str, bytes
     if not host:
         return None
     return host.lower(), scheme, path.encode("latin-1"), query.encode("latin-1")
+
+
+def _usual_absolute(text: str) -> tuple[str, str, bytes, bytes] | None:
+    """``http(s)://host[:port]/path?query``, as proxies send nearly every request, read
+    without urlsplit; None for anything less plain (urlsplit decides those)."""
+    scheme, sep, rest = text.partition("://")
+    if not sep or scheme.lower() not in ("http", "https") or not _UNUSUAL.isdisjoint(rest):
+        return None
+    authority, slash, after = rest.partition("/")
+    host = authority.partition(":")[0].lower()
+    if not host or "?" in authority:
+        return None
+    path, _, query = (slash + after).partition("?")
+    return host, scheme.lower(), (path or "/").encode("latin-1"), query.encode("latin-1")
 
 
 def outgoing_request(

@@ -1,10 +1,12 @@
 """ICAP/1.0 on the wire (RFC 3507): request heads, encapsulated sections, chunked bodies.
 
 Everything a proxy sends is bounded before it is believed: the ICAP head and the
-encapsulated HTTP heads together by ``max_header_bytes``, the ICAP head, the
-encapsulated heads (one read) and each chunk by a timeout, chunk sizes by the
-body limit of the caller. The timeouts are ``asyncio.timeout`` scopes, not
-``wait_for``, which before Python 3.12 wraps each read in a task of its own.
+encapsulated HTTP heads together by ``max_header_bytes``, a preview by its
+``Preview`` header, the rest of a body by the body limit of the caller; the
+wait for a head by the idle timeout, the encapsulated heads and the preview
+that come with it by one timeout, each later chunk by one. The timeouts are
+``asyncio.timeout`` scopes, not ``wait_for``, which before Python 3.12 wraps
+each read in a task of its own.
 Anything malformed raises :class:`IcapError`, which the server answers with its
 ICAP status (400 for a broken message) and closes the connection, since after a
 framing error the next message cannot be found.
@@ -50,7 +52,6 @@ _REASONS = {
     505: "ICAP Version Not Supported",
 }
 _METHODS = frozenset({"OPTIONS", "REQMOD", "RESPMOD"})
-_HEADS = ("req-hdr", "res-hdr")
 _SECTIONS = ("req-hdr", "res-hdr", "req-body", "res-body", "null-body", "opt-body")
 _MAX_CHUNK_LINE = 1024
 
@@ -195,11 +196,18 @@ def parse_http_head(raw: bytes) -> HttpHead:
     return HttpHead(lines[0], headers)
 
 
-async def read_icap_request(reader: asyncio.StreamReader, limits: Limits) -> IcapRequest | None:
-    """The next request's head and encapsulated HTTP heads; None when the client is done."""
+async def read_icap_request(
+    reader: asyncio.StreamReader, limits: Limits, deadline: asyncio.Timeout
+) -> IcapRequest | None:
+    """The next request's head and encapsulated HTTP heads; None when the client is done.
+
+    ``deadline`` is the caller's ``asyncio.timeout`` scope, set for the wait for
+    the head (the connection's idle time) and moved on once the head is in, for
+    the encapsulated heads and the preview that follow it (the server reads the
+    preview under it too): one scope per message instead of one per read.
+    """
     try:
-        async with asyncio.timeout(limits.timeout):
-            raw = await reader.readuntil(b"\r\n\r\n")
+        raw = await reader.readuntil(b"\r\n\r\n")
     except asyncio.IncompleteReadError as closed:
         if not closed.partial.strip():
             return None  # closed between requests: the normal end of a connection
@@ -207,25 +215,26 @@ async def read_icap_request(reader: asyncio.StreamReader, limits: Limits) -> Ica
     except asyncio.LimitOverrunError:
         raise IcapError(400, "the ICAP head is larger than icap.max_header_bytes") from None
     request = parse_icap_head(raw)
-    heads = [(name, offset) for name, offset in request.encapsulated if name in _HEADS]
-    if not heads:
+    encapsulated = request.encapsulated
+    if not encapsulated:  # OPTIONS
         return request
-    end = request.encapsulated[-1][1]  # the heads lie back to back, up to the body section
+    deadline.reschedule(asyncio.get_running_loop().time() + limits.timeout)
+    if len(encapsulated) < 2:  # a body or null-body alone: no HTTP head to read
+        return request
+    end = encapsulated[-1][1]  # the heads lie back to back, up to the body section
     if end > limits.max_header_bytes - len(raw):
         raise IcapError(400, "encapsulated heads larger than icap.max_header_bytes")
     try:
-        async with asyncio.timeout(limits.timeout):
-            sections = await reader.readexactly(end)  # every head in one read
+        sections = await reader.readexactly(end)  # every head in one read
     except asyncio.IncompleteReadError:
         raise IcapError(400, "the connection closed inside an encapsulated head") from None
-    offsets = [offset for _, offset in request.encapsulated]
-    for index, (name, offset) in enumerate(request.encapsulated):
-        if name in _HEADS:
-            head = parse_http_head(sections[offset : offsets[index + 1]])
-            if name == "req-hdr":
-                request.req_head = head
-            else:
-                request.res_head = head
+    for index in range(len(encapsulated) - 1):
+        name, offset = encapsulated[index]
+        head = parse_http_head(sections[offset : encapsulated[index + 1][1]])
+        if name == "req-hdr":
+            request.req_head = head
+        else:  # res-hdr: _encapsulated lets nothing else come before the body section
+            request.res_head = head
     return request
 
 
@@ -250,7 +259,9 @@ class Body:
         self._send_continue = send_continue
         self.complete = request.body_section is None
         self.waiting = False  # at the end of a preview, the rest not asked for
-        self._previewing = request.preview is not None and not self.complete
+        preview = request.preview
+        self._previewing = preview is not None and not self.complete
+        self._preview_size = preview or 0
         self._held: list[bytes] = []  # preview read by ask_for_rest, not yet by read
         self.size = 0
 
@@ -270,8 +281,20 @@ class Body:
     async def finish_preview(self) -> None:
         """Read what is left of the preview (kept for :meth:`read`), so that an answer
         given now leaves the connection in step."""
-        while self._previewing and not self.waiting and not self.complete:
-            if data := await self._chunk():
+        if self.previewing:
+            async with asyncio.timeout(self._limits.timeout):
+                await self.read_preview()
+
+    @property
+    def previewing(self) -> bool:
+        """Part of a preview is still to be read."""
+        return self._previewing and not self.waiting and not self.complete
+
+    async def read_preview(self) -> None:
+        """The preview, under the caller's deadline: a preview is small (``Preview``
+        bytes at most), and the server reads it with the heads, before any answer."""
+        while self.previewing:
+            if data := await self._read_chunk():
                 self._held.append(data)
 
     async def ask_for_rest(self) -> None:
@@ -318,6 +341,8 @@ class Body:
             self._previewing = False
             return b""
         self.size += size
+        if self._previewing and self.size > self._preview_size:
+            raise IcapError(400, "the preview is longer than its Preview header")
         data = await self._exactly(size + 2)
         if not data.endswith(b"\r\n"):
             raise IcapError(400, "a chunk does not end with CRLF")

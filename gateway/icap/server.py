@@ -99,12 +99,29 @@ class IcapServer:
     async def _serve(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: str
     ) -> None:
+        limits = self._limits
         while True:
             try:
-                request = await read_icap_request(reader, self._limits)
-                if request is None:
-                    return
-                keep = await self._one(request, reader, writer, peer)
+                # one deadline per message: the idle wait for its head, then (moved on)
+                # its encapsulated heads and preview, all usually in the buffer already
+                async with asyncio.timeout(limits.timeout) as deadline:
+                    request = await read_icap_request(reader, limits, deadline)
+                    if request is None:
+                        return
+                    service = self._service(request)
+                    body = None
+                    if request.method != "OPTIONS":
+                        body = Body(reader, request, limits, functools.partial(_continue, writer))
+                    if body is not None and body.previewing:  # now, so the pipeline has it
+                        await body.read_preview()
+                if body is None:
+                    writer.write(self._options(service))
+                    await writer.drain()
+                    keep = True
+                elif service == "REQMOD":
+                    keep = await self._adapter.reqmod(request, body, writer, peer)
+                else:
+                    keep = await self._adapter.respmod(request, body, writer, peer)
             except IcapError as error:
                 log.info("icap error status=%d client=%s reason=%s", error.status, peer, error)
                 await self._fail(writer, error.status)
@@ -118,33 +135,18 @@ class IcapServer:
             if not keep or request.closes:
                 return
 
-    async def _one(
-        self,
-        request: IcapRequest,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-        peer: str,
-    ) -> bool:
+    @staticmethod
+    def _service(request: IcapRequest) -> str:
+        """The service a request is for (``REQMOD``/``RESPMOD``), its method checked."""
         service = _SERVICES.get(request.service)
         if service is None:
             raise IcapError(404, "unknown ICAP service")
         if request.method == "OPTIONS":
             if request.body_section is not None:
                 raise IcapError(400, "OPTIONS with a body is not supported")
-            writer.write(self._options(service))
-            await writer.drain()
-            return True
-        if request.method != service:
+        elif request.method != service:
             raise IcapError(405, f"{request.method} on the {service} service")
-
-        async def send_continue() -> None:
-            writer.write(CONTINUE)
-            await writer.drain()
-
-        body = Body(reader, request, self._limits, send_continue)
-        if service == "REQMOD":
-            return await self._adapter.reqmod(request, body, writer, peer)
-        return await self._adapter.respmod(request, body, writer, peer)
+        return service
 
     async def _fail(self, writer: asyncio.StreamWriter, status: int) -> None:
         writer.write(icap_message(status, [("ISTag", self._istag())]))
@@ -163,6 +165,11 @@ class IcapServer:
             ("Transfer-Preview", "*"),
         ]
         return icap_message(200, headers)
+
+
+async def _continue(writer: asyncio.StreamWriter) -> None:
+    writer.write(CONTINUE)
+    await writer.drain()
 
 
 async def _close(writer: asyncio.StreamWriter) -> None:

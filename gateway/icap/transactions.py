@@ -89,7 +89,7 @@ class Transaction:
     task: asyncio.Task[None] | None = None  # the pipeline's, running this request
     broken: IcapError | None = None  # the request's body broke the protocol
     #: the answer side's output, once a RESPMOD reads it (:meth:`listen`); dropped before
-    messages: asyncio.Queue[MutableMapping[str, Any]] | None = None
+    messages: asyncio.Queue[MutableMapping[str, Any] | None] | None = None
     _refusal: list[MutableMapping[str, Any]] = field(default_factory=list)
 
     async def send(self, message: MutableMapping[str, Any]) -> None:
@@ -101,7 +101,7 @@ class Transaction:
         elif self.messages is not None:
             await self.messages.put(message)
 
-    def listen(self) -> asyncio.Queue[MutableMapping[str, Any]]:
+    def listen(self) -> asyncio.Queue[MutableMapping[str, Any] | None]:
         """From now on, the pipeline's output is kept for the RESPMOD that reads it."""
         if self.messages is None:
             self.messages = asyncio.Queue(8)
@@ -176,6 +176,9 @@ class IcapUpstream:
         transaction = CURRENT.get()
         transaction.forward()  # REQMOD answers now
         if self._wait <= 0:
+            # let REQMOD's answer go out first: the completion record (and the refusal
+            # no one reads) made after this are not the proxy's to wait for
+            await asyncio.sleep(0)
             raise AnswerNotSeen("no RESPMOD service is configured (icap.answer_wait_seconds)")
         try:
             return await asyncio.wait_for(asyncio.shield(transaction.answer), self._wait)
@@ -234,14 +237,14 @@ class IcapIdentify:
         await self._identify(exchange)
         vouched = transaction.vouched
         subject = exchange.subject
+        address = subject.address
         if vouched.client_ip is not None:
-            exchange.client_address = vouched.client_ip
-            subject = dataclasses.replace(subject, address=vouched.client_ip)
+            exchange.client_address = address = vouched.client_ip
         presented = exchange.identity_check is not None
         if vouched.user is not None and subject.anonymous and not presented:
-            subject = Subject(
-                vouched.user, vouched.groups, subject.address, subject.application, "header"
-            )
+            subject = Subject(vouched.user, vouched.groups, address, subject.application, "header")
+        elif address != subject.address:  # one new subject, not a replace and a second one
+            subject = dataclasses.replace(subject, address=address)
         exchange.subject = subject
         if vouched.ignored:
             exchange.ignored_identity_headers += vouched.ignored

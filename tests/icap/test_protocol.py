@@ -114,6 +114,14 @@ def test_request_lines_targets_and_status_lines() -> None:
     assert target_of(b"/v1/models", None) is None  # origin-form without a Host
     assert target_of(b"https://[::1]:8443/v1?a=b", None) == ("::1", "https", b"/v1", b"a=b")
     assert target_of(b"http:///nohost", None) is None
+    assert target_of(b"HTTPS://API.OpenAI.com:443/v1/x?a=b&c=/d", None) == (
+        "api.openai.com",
+        "https",
+        b"/v1/x",
+        b"a=b&c=/d",
+    )
+    assert target_of(b"http://h?x=1", None) == ("h", "http", b"/", b"x=1")
+    assert target_of(b"https://user@h/x#part", None) == ("h", "https", b"/x", b"")
     assert status_of(parse_http_head(b"HTTP/1.1 201 Created\r\n\r\n")) == 201
     with pytest.raises(IcapError):
         status_of(parse_http_head(b"HTTP/1.1 OK fine\r\n\r\n"))
@@ -165,3 +173,9 @@ def test_the_oldest_waiting_request_gives_up_when_the_table_is_full() -> None:
         assert waiting.take("b") is third and len(waiting) == 0
 
     asyncio.run(scenario())
+
+
+def test_a_preview_longer_than_its_preview_header_is_400() -> None:
+    with pytest.raises(IcapError) as error:
+        asyncio.run(_read(b"5\r\nabcde\r\n0\r\n\r\n", 3))
+    assert error.value.status == 400
