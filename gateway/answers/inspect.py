@@ -258,7 +258,7 @@ def _read(body: bytes, deltas: bool) -> _Read | list[Any]:
     if isinstance(document, list) and deltas:
         return document
     if isinstance(document, (dict, list)):
-        found = list(strings(document))
+        found = strings(document)
         texts = [text for _, text in found]
         return _Read(body, document, found, texts, _Locations(found))
     return _Read(body, None, None, [body.decode("utf-8", "replace")], ["(body)"])
