@@ -16,7 +16,13 @@ from gateway.providers.query import query_segments
 from gateway.providers.upload_errors import UploadProblem
 from gateway.providers.upload_reader import UninspectableAttachment
 from gateway.providers.upload_requests import UploadRequests
-from gateway.uninspectable import count_values, json_depth, limit_message, read_large
+from gateway.uninspectable import (
+    count_containers,
+    count_values,
+    json_depth,
+    limit_message,
+    read_large,
+)
 
 if TYPE_CHECKING:
     from gateway.attachments import AttachmentReader
@@ -216,9 +222,15 @@ class Extract:
             ) from None
         if not isinstance(document, dict):
             raise BadRequest("the request body must be a JSON object")
-        if screened is None and json_depth(document, self._max_depth) > self._max_depth:
+        if screened is None and self._may_be_too_deep(body, document):
             raise self._refusal(exchange, "depth")
         return document, self._positions(exchange, dialect, document)
+
+    def _may_be_too_deep(self, body: bytes, document: dict[str, Any]) -> bool:
+        """Deeper than ``max_depth``; measured only when the body has more brackets than
+        that (every nesting level opens one): a short C count spares most requests the walk."""
+        limit = self._max_depth
+        return count_containers(body) > limit and json_depth(document, limit) > limit
 
     def _positions(
         self, exchange: Exchange, dialect: Dialect, document: dict[str, Any]

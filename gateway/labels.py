@@ -298,6 +298,8 @@ def recorded_method(method: str) -> str:
 
 def decoded_path(path: str) -> str | None:
     """The path percent-decoded as UTF-8, or None when it is not UTF-8 text."""
+    if path.isascii() and "%" not in path:  # nothing to decode: the usual path
+        return path
     try:
         return unquote_to_bytes(path).decode("utf-8")
     except UnicodeDecodeError:

@@ -20,13 +20,25 @@ if TYPE_CHECKING:
     from gateway.exchange import Exchange
     from gateway.providers.dialect import Dialect
 
-__all__ = ["count_values", "json_depth", "limit_message", "prescreen", "read_large"]
+__all__ = [
+    "count_containers",
+    "count_values",
+    "json_depth",
+    "limit_message",
+    "prescreen",
+    "read_large",
+]
 
 
 def count_values(body: bytes) -> int:
     """An upper bound on a JSON body's values: every one but a container's first follows a
     comma."""
-    return body.count(b",") + body.count(b"{") + body.count(b"[")
+    return body.count(b",") + count_containers(body)
+
+
+def count_containers(body: bytes) -> int:
+    """An upper bound on a JSON body's objects and arrays, and so on its depth."""
+    return body.count(b"{") + body.count(b"[")
 
 
 def prescreen(

@@ -23,9 +23,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import orjson
 
@@ -225,7 +225,27 @@ class _Read:
     document: Any
     found: list[tuple[JSONPath, str]] | None
     texts: list[str]
-    locations: list[str]
+    locations: Sequence[str]
+
+
+class _Locations(Sequence[str]):
+    """The places of an answer's strings, written only when asked for: only a string with
+    a finding is named (in the verdict), and most answers have none."""
+
+    def __init__(self, found: list[tuple[JSONPath, str]]) -> None:
+        self._found = found
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        if isinstance(index, slice):
+            return [format_location(path, free_from=0) for path, _ in self._found[index]]
+        return format_location(self._found[index][0], free_from=0)
 
 
 def _read(body: bytes, deltas: bool) -> _Read | list[Any]:
@@ -238,10 +258,9 @@ def _read(body: bytes, deltas: bool) -> _Read | list[Any]:
     if isinstance(document, list) and deltas:
         return document
     if isinstance(document, (dict, list)):
-        found = list(strings(document))
+        found = strings(document)
         texts = [text for _, text in found]
-        locations = [format_location(path, free_from=0) for path, _ in found]
-        return _Read(body, document, found, texts, locations)
+        return _Read(body, document, found, texts, _Locations(found))
     return _Read(body, None, None, [body.decode("utf-8", "replace")], ["(body)"])
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -191,7 +192,7 @@ def _add(into: list[str], ids: tuple[str, ...]) -> None:
 
 
 def judge_texts(
-    judge: AnswerJudge, texts: list[str], locations: list[str], found: list[list[Finding]]
+    judge: AnswerJudge, texts: list[str], locations: Sequence[str], found: list[list[Finding]]
 ) -> list[str]:
     """Whole texts of one answer (or event), judged together; a split value counts once."""
     pieces: list[Piece] = []

@@ -21,7 +21,7 @@ there.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,18 +123,31 @@ def reader_for(api: str | None) -> AnswerReader:
 FREE_FORM_KEYS = frozenset({"input", "args", "arguments"})
 
 
-def strings(value: Any, path: JSONPath = (), free: bool = False) -> Iterator[tuple[JSONPath, str]]:
+def strings(value: Any, path: JSONPath = (), free: bool = False) -> list[tuple[JSONPath, str]]:
     """Every string of an answer the caller may read, with its path, in document order."""
+    found: list[tuple[JSONPath, str]] = []
+    _collect(value, path, free, found)
+    return found
+
+
+def _collect(value: Any, path: JSONPath, free: bool, out: list[tuple[JSONPath, str]]) -> None:
+    """``strings`` into ``out``: one call per container, none per scalar (a generator per
+    value, chained by ``yield from``, cost every answer a few µs)."""
     if isinstance(value, str):
-        yield path, value
+        out.append((path, value))
     elif isinstance(value, dict):
         for key, item in value.items():
-            if not free and key in STRUCTURAL_KEYS and not isinstance(item, (dict, list)):
-                continue
-            yield from strings(item, (*path, key), free or key in FREE_FORM_KEYS)
+            if isinstance(item, str):
+                if free or key not in STRUCTURAL_KEYS:
+                    out.append(((*path, key), item))
+            elif isinstance(item, (dict, list)):
+                _collect(item, (*path, key), free or key in FREE_FORM_KEYS, out)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from strings(item, (*path, index), free)
+            if isinstance(item, str):
+                out.append(((*path, index), item))
+            elif isinstance(item, (dict, list)):
+                _collect(item, (*path, index), free, out)
 
 
 def _matches(pattern: Pattern, path: JSONPath) -> bool:

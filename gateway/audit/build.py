@@ -15,6 +15,7 @@ nor a key in which something was found.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import time
@@ -79,6 +80,7 @@ def _clean(text: str | None) -> str | None:
     return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT] + "…"
 
 
+@functools.lru_cache(maxsize=256)  # a provider's base URL: a few per configuration
 def _host(base_url: str | None) -> str | None:
     if not base_url:
         return None

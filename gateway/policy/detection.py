@@ -50,6 +50,8 @@ class Screen:
         A split value is judged whole: its parts share one score, and its allow-list check
         reads the parts put together, so every part is kept or dropped alike.
         """
+        if not any(findings):  # most requests: nothing to screen
+            return Screened([[] for _ in findings], {}, {} if self.keep_scores else None)
         thresholds, min_score, allowed = self.thresholds, self.min_score, self.allowed
         everywhere = allowed.get("*")
         counts: dict[str, int] = {}

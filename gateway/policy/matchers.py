@@ -312,6 +312,8 @@ def _entities(
 
 def _any_found(counts: Mapping[str, int], wanted: frozenset[str]) -> bool:
     # A request names a few types, a rule may name fifty (SECRET_*): walk the shorter side.
+    if not counts:  # most requests: nothing found
+        return False
     if len(counts) < len(wanted):
         return any(count and entity in wanted for entity, count in counts.items())
     return any(counts.get(entity) for entity in wanted)

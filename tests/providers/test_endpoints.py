@@ -208,6 +208,14 @@ def test_routes_are_matched_decoded() -> None:
         ("/v1//models", None),
         ("/v1/models/", None),
         ("/v1/models;x", None),
+        # plain paths, read without decoding: their own form, dot segments still refused
+        ("/v1/models/ft:gpt-4o:acme!($&'*+,=@~)", "/v1/models/ft:gpt-4o:acme!($&'*+,=@~)"),
+        ("/v1/./models", None),
+        ("/v1/models/..", None),
+        ("/v1/models/...", "/v1/models/..."),
+        ("/v1/models/\u00e9", "/v1/models/%C3%A9"),
+        ("/v1/models\n", None),
+        ("v1/models", None),
     ],
 )
 def test_canonical_path_is_decoded_once_and_reescaped(path: str, canonical: str | None) -> None:
