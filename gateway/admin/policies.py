@@ -4,7 +4,8 @@ roll back.
 Uploads are YAML bodies; a policy that does not validate, or whose own
 ``tests:`` fail, is answered 422 with the loader's own message (file, key and
 reason); YAML over its bounds (size, depth, aliases) 413. Every change and
-every check is an admin record in the audit chain (``journal.py``); activation
+every check is an admin record in the audit chain (``journal.py``), but for
+``/check``, the editor's compile-only check as one types; activation
 and rollback are also in the rollout history with a rule-by-rule diff. With
 ``admin.four_eyes`` an activation needs an approval of that exact version by
 someone other than its author; see docs/rollout.md for the whole procedure.
@@ -22,6 +23,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
 from gateway.admin.journal import AdminCall, BilingualHTTPException, requires
+from gateway.admin.rate import CheckLimit
 from gateway.audit import AuditStore
 from gateway.errors import ConfigError
 from gateway.policy.diff import diff_policies
@@ -50,6 +52,7 @@ RollerBack = Annotated[AdminCall, requires("policy.rollback")]
 
 def policies_router(rollout: Rollout, audit: AuditStore) -> APIRouter:
     router = APIRouter(prefix="/policies")
+    checks = CheckLimit()
 
     @router.get("")
     async def list_versions(_call: Reader) -> dict[str, Any]:
@@ -113,6 +116,21 @@ def policies_router(rollout: Rollout, audit: AuditStore) -> APIRouter:
             "rules": len(compiled.rules),
             "diff_from_active": diff_policies(rollout.holder.active.policy, compiled).to_dict(),
         }
+
+    @router.post("/check")
+    async def check(request: Request, call: Tester) -> dict[str, Any]:
+        """Compile only, for the console's editor while someone types: no tests, no record.
+
+        It changes nothing and is called after each pause in typing, so, like the
+        reads, it is not an admin record; ``CheckLimit`` bounds it per person instead.
+        """
+        if wait := checks.wait(call.principal.name):
+            raise HTTPException(
+                429, "too many policy checks this minute", {"retry-after": str(int(wait) + 1)}
+            )
+        checks.add(call.principal.name)
+        compiled = await _compile_body(rollout, request)
+        return {"valid": True, "version": compiled.version, "rules": len(compiled.rules)}
 
     @router.post("/dry-run")
     async def dry_run_body(

@@ -10,7 +10,7 @@ checks that person's role and writes the admin record (``details.via:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,6 +28,8 @@ PREFIX = "/admin/v1"
 class AdminReply:
     status: int
     data: Any
+    #: the answer's headers, names in lower case (a refusal's ``retry-after``)
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -71,11 +73,14 @@ class AdminClient:
 
         status = 500
         chunks: list[bytes] = []
+        headers: dict[str, str] = {}
 
         async def send(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                for name, value in message.get("headers", []):
+                    headers[name.decode("latin-1").lower()] = value.decode("latin-1")
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
@@ -85,7 +90,7 @@ class AdminClient:
             data = orjson.loads(raw) if raw else None
         except orjson.JSONDecodeError:
             data = {"error": {"message": "the admin API answered something other than JSON"}}
-        return AdminReply(status, data)
+        return AdminReply(status, data, headers)
 
     async def stream(
         self,

@@ -123,6 +123,7 @@ def build_console(
         route("/console/audit/verify", views_verify.verify_start, post=True),
         route("/console/policies", views_policies.overview),
         route("/console/policies/check", views_policies.check, post=True),
+        route("/console/policies/lint", views_policies.lint, post=True),
         route("/console/policies/rollback", views_policies.rollback, post=True),
         route("/console/policies/v/{version}", views_policies.version),
         route("/console/policies/v/{version}/{action}", views_policies.act, post=True),

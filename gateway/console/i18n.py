@@ -168,6 +168,21 @@ TEXTS: Mapping[str, tuple[str, str]] = {
         "유효함: 컴파일되고 정책 자체 테스트를 통과했습니다.",
     ),
     "policies.invalid": ("Not valid", "유효하지 않음"),
+    "policies.live": ("Checked as you type", "입력하는 동안 검사"),
+    "policies.live_ok": (
+        "No schema or YAML errors (its tests run when you validate).",
+        "스키마·YAML 오류 없음 (테스트는 검증할 때 실행됩니다).",
+    ),
+    "policies.live_problems": ("error(s)", "개 오류"),
+    "policies.check_paused": (
+        "Checking paused: too many checks this minute.",
+        "검사 일시 중지: 1분 동안 검사가 너무 많습니다.",
+    ),
+    "policies.check_refused": (
+        "Your role may not check policies.",
+        "이 역할은 정책을 검사할 수 없습니다.",
+    ),
+    "policies.check_failed": ("The check did not answer.", "검사 응답이 없습니다."),
     "policies.line": ("line", "줄"),
     "policies.diff": ("Changes against the active version", "활성 버전 대비 변경 사항"),
     "policies.no_diff": ("No change against the active version.", "활성 버전과 차이가 없습니다."),

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import FormData, UploadFile
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from gateway.admin.policies import MAX_POLICY_BYTES
 from gateway.console.web import Page
@@ -22,7 +22,7 @@ from gateway.console.web import Page
 if TYPE_CHECKING:
     from gateway.console.services import Console
 
-__all__ = ["Problem", "act", "check", "numbered", "overview", "rollback", "version"]
+__all__ = ["Problem", "act", "check", "lint", "numbered", "overview", "rollback", "version"]
 
 _AT_LINE = re.compile(r"^[^\n:]*:(\d+): (.*)$")
 _ACTIONS = {"approve": "/approve", "activate": "/activate"}
@@ -158,6 +158,42 @@ async def check(console: Console, page: Page, form: FormData | None) -> Response
         history=history.data["changes"] if history.ok else [],
         editor=editor,
     )
+
+
+async def lint(console: Console, page: Page, form: FormData | None) -> Response:
+    """The editor's check as one types: schema and YAML errors with their lines, as JSON.
+
+    Compiles only (the Validate button also runs the policy's tests); not an admin
+    record, as it changes nothing; the API allows one person ``CheckLimit`` a minute.
+    """
+    assert page.principal is not None and form is not None
+    if not page.may("policy.test"):
+        return JSONResponse({"error": page.t("policies.check_refused")}, 403)
+    text = str(form.get("yaml", ""))
+    if not text.strip():
+        return JSONResponse({"valid": None, "problems": []})
+    if len(text.encode()) > MAX_POLICY_BYTES:
+        too_big = f"a policy may be at most {MAX_POLICY_BYTES} bytes"
+        return JSONResponse({"valid": False, "problems": [{"line": None, "message": too_big}]})
+    reply = await console.api.call(
+        page.principal, "POST", "/policies/check", body=text.encode(), client=page.client
+    )
+    if reply.ok:
+        return JSONResponse({"valid": True, "rules": reply.data["rules"], "problems": []})
+    if reply.status == 429:
+        wait = int(reply.headers.get("retry-after", "60"))
+        return JSONResponse({"error": page.t("policies.check_paused"), "retry_after": wait},
+                            429, headers={"retry-after": str(wait)})  # fmt: skip
+    if reply.status not in (413, 422):  # refused or failed: not a problem of the text
+        return JSONResponse({"error": reply.error(page.language)}, reply.status)
+    found = problems(reply.error("en"))
+    translated = reply.error(page.language)
+    if len(found) == 1 and translated != reply.error("en"):
+        found = [Problem(found[0].line, translated)]
+    return JSONResponse({
+        "valid": False,
+        "problems": [{"line": p.line, "message": p.message} for p in found],
+    })  # fmt: skip
 
 
 async def act(console: Console, page: Page, form: FormData | None) -> Response:

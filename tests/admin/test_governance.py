@@ -6,6 +6,7 @@ through Redis, with one token per role.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -265,3 +266,25 @@ def test_one_person_setups_may_turn_four_eyes_off_and_it_is_recorded(
         ]
     assert activation["details"]["four_eyes"] is False
     assert activation["details"]["approvals"] == []
+
+
+def test_the_editors_check_compiles_only_and_is_not_recorded(governed) -> None:
+    """``/policies/check``: the schema's verdict without the tests, for testers only,
+    never an admin record, and a flood from one token is refused."""
+    from gateway.admin.rate import CheckLimit
+
+    gateway, app = governed
+    failing = TESTED.replace("expect: { action: block", "expect: { action: allow")
+    with api(gateway, "alice") as alice:
+        assert alice.post("/policies/check", content=failing).json()["valid"] is True
+        broken = alice.post("/policies/check", content=TESTED.replace("action: block", "action: x"))
+        assert broken.status_code == 422
+        assert re.search(r":\d+: rules\[\d\]", broken.json()["error"]["message"])  # its line
+        for _ in range(CheckLimit().limit - 2):
+            alice.post("/policies/check", content=TESTED)
+        flood = alice.post("/policies/check", content=TESTED)
+        assert flood.status_code == 429 and int(flood.headers["retry-after"]) >= 1
+    with api(gateway, "viewer") as viewer:
+        assert denied_by_role(viewer.post("/policies/check", content=TESTED))
+    recorded = [r["details"]["action"] for r in admin_records(app)]
+    assert recorded == ["policy.test"]  # the viewer's refusal only

@@ -351,3 +351,35 @@ def test_chain_check_starts_shows_progress_and_result(
     shot(page, "verify-result")
     assert watched.violations() == [] and watched.errors == []
     watched.context.close()
+
+
+def test_the_editor_checks_as_one_types(chromium: Any, console: ConsoleStack) -> None:
+    """No button pressed: the error appears at its line, the caret follows it by
+    keyboard, and fixing the line makes it go away."""
+    from playwright.sync_api import expect
+
+    from tests.console.test_console_policies import BROKEN
+
+    author = Watched(chromium, console.url(""), locale="en-US")
+    page = author.sign_in("alice")
+    page.goto("/console/policies")
+    editor = page.get_by_role("textbox", name="Policy YAML")
+    editor.click()
+    editor.press_sequentially(BROKEN, delay=5)
+    live = page.get_by_role("region", name="Checked as you type")
+    expect(page.locator(".gutter span.bad")).to_have_text(["5"])
+    jump = live.get_by_role("button", name="line 5")
+    assert "action" in live.inner_text() and live.get_by_role("button").count() == 1
+    shot(page, "policy-live")
+    jump.focus()
+    page.keyboard.press("Enter")
+    caret = editor.evaluate("a => a.value.slice(0, a.selectionStart).split('\\n').length")
+    assert caret == 5
+    page.keyboard.press("End")
+    page.keyboard.press("Backspace")
+    page.keyboard.type("ck")  # blok -> block
+    page.get_by_text("No schema or YAML errors").wait_for()
+    assert page.locator(".gutter span.bad").count() == 0
+    assert live.get_by_role("button").count() == 0
+    assert author.violations() == [] and author.errors == []
+    author.context.close()
