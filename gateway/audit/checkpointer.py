@@ -33,6 +33,8 @@ __all__ = ["WAL_LIMIT_BYTES", "WalCheckpointer"]
 
 #: the log size past which a checkpoint makes the log start again (``RESTART``)
 WAL_LIMIT_BYTES = 64 << 20
+#: how long a restart may wait for the writer or a reader before this round gives up
+_RESTART_WAIT_MS = 50
 
 log = logging.getLogger("haetae.audit")
 
@@ -94,6 +96,10 @@ class WalCheckpointer:
         """One round: copy what the log holds back, and past the limit make it start again."""
         conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         if self._log_size() > self._wal_limit:
+            # A restart holds the write lock while it waits for readers (a console count
+            # still reading the log): it waits briefly and gives up, rather than making the
+            # writer's durable openings wait behind it; the next round tries again.
+            conn.execute(f"PRAGMA busy_timeout={_RESTART_WAIT_MS}")
             conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
 
     def _log_size(self) -> int:
