@@ -35,7 +35,15 @@ from typing import Final, Literal, get_args
 import numpy as np
 import phonenumbers
 
-from gateway.detect.company.tokens import U64, TokenHasher, Words, combine_many, mix, mix_int
+from gateway.detect.company.tokens import (
+    U64,
+    TokenHasher,
+    Words,
+    combine_many,
+    compiled,
+    mix,
+    mix_int,
+)
 
 __all__ = [
     "COLUMN_TYPES",
@@ -234,6 +242,11 @@ class Candidates:
         ]
         return np.concatenate(parts)
 
+    def of_words(self) -> U64:
+        """The word n-grams' and Hangul names' hashes: ``array()`` past ``hashes``."""
+        parts = [*(g for _, g in self.grams), *(h for h, _ in self.glued)]
+        return np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
+
     def span(self, index: int) -> tuple[int, int]:
         if index < len(self.spans):
             return self.spans[index]
@@ -406,13 +419,6 @@ def _hangul_names(
     """A Hangul name with a particle or title glued on (김민수님, 김민수의) or written with
     a space (김 민수): registered one-word names are closed up. Hangul syllables are three
     UTF-8 bytes each, so a head of ``n`` syllables is ``3 n`` bytes."""
-    if len(words.data) >= _VECTOR_BYTES:
-        if not _may_hold_hangul(words.data):  # logs and code: no pass over their bytes
-            return
-        hashes, at, taken = hasher.hangul_heads(words.data, sorted(lengths))
-        if len(hashes):
-            found.glued.append((hashes, list(zip(at.tolist(), taken.tolist(), strict=True))))
-        return
     held = words.heads
     if held is not None and lengths <= held[0]:  # keyed with the words (words_and_heads)
         _, hashes, where, sizes = held
@@ -421,6 +427,13 @@ def _hangul_names(
             hashes, where = hashes[chosen], [where[i] for i in chosen.tolist()]
         if len(hashes):
             found.glued.append((hashes, where))
+        return
+    if len(words.data) >= _VECTOR_BYTES:
+        if not _may_hold_hangul(words.data):  # logs and code: no pass over their bytes
+            return
+        hashes, at, taken = hasher.hangul_heads(words.data, sorted(lengths))
+        if len(hashes):
+            found.glued.append((hashes, list(zip(at.tolist(), taken.tolist(), strict=True))))
         return
     pieces, where, _ = _head_pieces(words, lengths)
     if pieces:
@@ -433,7 +446,19 @@ def words_and_heads(
     """The keyed hashes of ``words`` and of their runs of each of ``lengths``
     (``combine_many``). On a short text, the Hangul name heads of ``heads`` are keyed and
     mixed in the same calls and kept on ``words`` for ``_hangul_names`` (one pass of the
-    hashing's numpy steps instead of two, one mixing step for runs and heads)."""
+    hashing's numpy steps instead of two, one mixing step for runs and heads).
+
+    Compiled (``tokens.compiled``): the heads of a text of any length, in one pass with
+    the words, in the order the numpy steps give them (grouped by length from
+    ``_VECTOR_BYTES`` on)."""
+    if compiled is not None:
+        grouped = len(words.data) >= _VECTOR_BYTES
+        keyed = hasher.keyed_runs(words.data, lengths, sorted(heads), grouped)
+        if heads:
+            located = keyed.where
+            where = list(zip(located[:, 0].tolist(), located[:, 1].tolist(), strict=True))
+            words.heads = (heads, keyed.heads, where, located[:, 2])
+        return keyed.words, keyed.runs
     if not heads or len(words.data) >= _VECTOR_BYTES:
         keyed = hasher.keyed(words.data)
         return keyed, combine_many(keyed, lengths)[0]

@@ -23,7 +23,7 @@ from gateway.detect.company.cells import extract_candidates, words_and_heads
 from gateway.detect.company.code import code_tokens, code_words, looks_like_code
 from gateway.detect.company.documents import CODE, PROSE, DocumentMatch
 from gateway.detect.company.index import CompanyIndex
-from gateway.detect.company.tokens import U64, Tokens, Words, combine
+from gateway.detect.company.tokens import U64, TokenHasher, Tokens, Words, combine, compiled
 
 __all__ = [
     "COMPANY_ENTITIES",
@@ -227,7 +227,7 @@ class CompanyRecognizer(EntityRecognizer):
         if self._code and looks_like_code(segment):
             tokens = code_words(segment, self._keep_comments)
             if len(tokens) >= CODE.k:
-                grams = combine(self.index.hasher.tokens(tokens), CODE.k)
+                grams = _code_grams(self.index.hasher, tokens)
                 located: list[Tokens] = []
 
                 def locate_code(first: int, last: int) -> tuple[int, int]:
@@ -238,6 +238,14 @@ class CompanyRecognizer(EntityRecognizer):
                 for collection in self._collections:
                     found.extend(collection.match(grams, CODE, self.min_tokens, locate_code))
         return _best_per_place(found)
+
+
+def _code_grams(hasher: TokenHasher, tokens: list[str]) -> U64:
+    """The hashes of every run of ``CODE.k`` code tokens."""
+    if compiled is None:
+        return combine(hasher.tokens(tokens), CODE.k)
+    data = " ".join(tokens).encode("utf-8", "surrogatepass")
+    return hasher.keyed_runs(data, (CODE.k,)).runs[CODE.k]
 
 
 def _best_per_place(found: list[DocumentMatch]) -> list[DocumentMatch]:

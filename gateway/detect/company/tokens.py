@@ -28,13 +28,20 @@ import numpy as np
 import numpy.typing as npt
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+try:  # the compiled prompt side (_scan.c); without a C compiler, numpy does the same
+    from gateway.detect.company import _scan as compiled
+except ImportError:  # pragma: no cover - built everywhere make install runs
+    compiled = None  # type: ignore[assignment]  # the module or None
+
 __all__ = [
     "U64",
+    "KeyedRuns",
     "TokenHasher",
     "Tokens",
     "Words",
     "combine",
     "combine_many",
+    "compiled",
     "fold",
     "key_check",
     "mix",
@@ -106,6 +113,12 @@ class Words:
         Read from the word bytes (where each space-separated run starts and ends, and how
         many characters precede each byte): a handful of numpy calls, where a regex pass
         makes a match object per word."""
+        if self._spans is None and compiled is not None:  # one pass in C
+            bounds = np.frombuffer(compiled.spans(self.data), dtype=np.int64)
+            if len(self.folded) != self.length:  # folding changed the length: clamp
+                bounds = np.minimum(bounds, self.length)
+            flat = bounds.tolist()
+            self._spans = list(zip(flat[0::2], flat[1::2], strict=True))
         if self._spans is None:
             values = np.frombuffer(self.data, dtype=np.uint8)
             starts, ends = _word_bounds(values)
@@ -119,6 +132,18 @@ class Words:
                 np.minimum(ends, size, out=ends)
             self._spans = list(zip(starts.tolist(), ends.tolist(), strict=True))
         return self._spans
+
+
+@dataclass(frozen=True, slots=True)
+class KeyedRuns:
+    """A text's words keyed, their runs by length combined and mixed, and its Hangul
+    name heads keyed and mixed with where each is (word, syllables, size: three int64 a
+    head; ``cells.words_and_heads``)."""
+
+    words: U64
+    runs: dict[int, U64]
+    heads: U64
+    where: npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +311,35 @@ class TokenHasher:
             np.concatenate(words),
             np.concatenate(counts),
         )
+
+    def keyed_runs(
+        self,
+        data: bytes,
+        lengths: Collection[int],
+        heads: Sequence[int] = (),
+        grouped: bool = False,
+    ) -> KeyedRuns:
+        """``keyed(data)``, ``combine_many`` of it for ``lengths`` and the Hangul name heads
+        of ``heads`` (ascending) keyed and mixed, in the order of ``cells._head_pieces`` or,
+        ``grouped``, of ``_hangul_heads``: three compiled passes and one AES call
+        (``_scan.c``). Only with ``compiled``."""
+        assert compiled is not None
+        blocks, count, where = compiled.cut(data, heads, grouped)
+        encryptor = getattr(self._local, "encryptor", None)
+        if encryptor is None:
+            encryptor = self._local.encryptor = self._cipher.encryptor()
+        sealed = encryptor.update(blocks)
+        ordered = sorted(lengths)
+        mixed = np.frombuffer(compiled.runs(sealed, count, ordered), dtype=np.uint64)
+        runs: dict[int, U64] = {}
+        position = 0
+        for length in ordered:
+            size = max(0, count - length + 1)
+            runs[length] = mixed[position : position + size]
+            position += size
+        keyed: U64 = np.frombuffer(sealed, dtype=np.uint64)[: 2 * count : 2]
+        located = np.frombuffer(where, dtype=np.int64).reshape(-1, 3)
+        return KeyedRuns(keyed, runs, mixed[position:], located)
 
     def tokens(self, tokens: Sequence[str]) -> U64:
         """The keyed hash of each token (tokens hold no whitespace)."""
