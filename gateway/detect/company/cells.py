@@ -228,7 +228,7 @@ class Candidates:
     spans: list[tuple[int, int]] = field(default_factory=list)
     grams: list[tuple[int, U64]] = field(default_factory=list)  # (n, hashes of n-grams)
     #: Hangul names cut from or joined across words: (hashes, (word, syllables) each)
-    glued: list[tuple[U64, list[tuple[int, int]]]] = field(default_factory=list)
+    glued: list[tuple[U64, Sequence[Sequence[int]]]] = field(default_factory=list)
 
     def add(self, hashed: int, start: int, end: int) -> None:
         self.hashes.append(hashed)
@@ -254,17 +254,15 @@ class Candidates:
         assert self.words is not None
         for length, grams in self.grams:
             if index < len(grams):
-                spans = self.words.spans()
-                return spans[index][0], spans[index + length - 1][1]
+                return self.words.span(index, index + length - 1)
             index -= len(grams)
         for hashes, where in self.glued:
             if index < len(hashes):
                 word, syllables = where[index]
-                spans = self.words.spans()
-                start = spans[word][0]
+                start = self.words.span(word, word)[0]
                 if syllables > 0:
                     return start, start + syllables
-                return start, spans[word + 1][0] - syllables
+                return start, self.words.span(word + 1, word + 1)[0] - syllables
             index -= len(hashes)
         raise IndexError(index)
 
@@ -456,8 +454,7 @@ def words_and_heads(
         keyed = hasher.keyed_runs(words.data, lengths, sorted(heads), grouped)
         if heads:
             located = keyed.where
-            where = list(zip(located[:, 0].tolist(), located[:, 1].tolist(), strict=True))
-            words.heads = (heads, keyed.heads, where, located[:, 2])
+            words.heads = (heads, keyed.heads, located[:, :2].tolist(), located[:, 2])
         return keyed.words, keyed.runs
     if not heads or len(words.data) >= _VECTOR_BYTES:
         keyed = hasher.keyed(words.data)

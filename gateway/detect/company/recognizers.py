@@ -219,8 +219,7 @@ class CompanyRecognizer(EntityRecognizer):
         if self._prose and words is not None and grams is not None and len(grams):
 
             def locate_word(first: int, last: int) -> tuple[int, int]:
-                spans = words.spans()  # only for what matched
-                return spans[first][0], spans[last][1]
+                return words.span(first, last)  # only for what matched
 
             for collection in self._collections:
                 found.extend(collection.match(grams, PROSE, self.min_tokens, locate_word))

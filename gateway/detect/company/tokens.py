@@ -50,6 +50,9 @@ __all__ = [
 
 U64 = npt.NDArray[np.uint64]
 Indices = npt.NDArray[np.intp]
+#: Hangul name heads keyed with the words: the lengths asked for, the heads' hashes,
+#: where each is (word, syllables) and its syllables (``cells.words_and_heads``)
+Heads = tuple[frozenset[int], U64, Sequence[Sequence[int]], npt.NDArray[np.int64]]
 
 _SEPARATOR_BYTES: Final = (string.punctuation + string.whitespace).encode()
 _TO_SPACE: Final = bytes.maketrans(_SEPARATOR_BYTES, b" " * len(_SEPARATOR_BYTES))
@@ -92,11 +95,8 @@ class Words:
     data: bytes
     length: int  # of the original text, to clamp spans when folding changed lengths
     _spans: list[tuple[int, int]] | None = field(default=None, repr=False)
-    #: Hangul name heads keyed with the words (``cells.words_and_heads``): the lengths
-    #: asked for, the heads' hashes, where each is and its syllables
-    heads: tuple[frozenset[int], U64, list[tuple[int, int]], npt.NDArray[np.int64]] | None = field(
-        default=None, repr=False
-    )
+    _flat: npt.NDArray[np.int64] | None = field(default=None, repr=False)
+    heads: Heads | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, text: str) -> Words:
@@ -113,11 +113,8 @@ class Words:
         Read from the word bytes (where each space-separated run starts and ends, and how
         many characters precede each byte): a handful of numpy calls, where a regex pass
         makes a match object per word."""
-        if self._spans is None and compiled is not None:  # one pass in C
-            bounds = np.frombuffer(compiled.spans(self.data), dtype=np.int64)
-            if len(self.folded) != self.length:  # folding changed the length: clamp
-                bounds = np.minimum(bounds, self.length)
-            flat = bounds.tolist()
+        if self._spans is None and compiled is not None:
+            flat = self._bounds().tolist()
             self._spans = list(zip(flat[0::2], flat[1::2], strict=True))
         if self._spans is None:
             values = np.frombuffer(self.data, dtype=np.uint8)
@@ -132,6 +129,24 @@ class Words:
                 np.minimum(ends, size, out=ends)
             self._spans = list(zip(starts.tolist(), ends.tolist(), strict=True))
         return self._spans
+
+    def span(self, first: int, last: int) -> tuple[int, int]:
+        """Where word ``first`` starts and word ``last`` ends (as ``spans()`` says)."""
+        if compiled is None:
+            spans = self.spans()
+            return spans[first][0], spans[last][1]
+        bounds = self._bounds()
+        return int(bounds[2 * first]), int(bounds[2 * last + 1])
+
+    def _bounds(self) -> npt.NDArray[np.int64]:
+        """Each word's start and end, flat, counted in one pass in C (``_scan.spans``)."""
+        if self._flat is None:
+            assert compiled is not None
+            bounds = np.frombuffer(compiled.spans(self.data), dtype=np.int64)
+            if len(self.folded) != self.length:  # folding changed the length: clamp
+                bounds = np.minimum(bounds, self.length)
+            self._flat = bounds
+        return self._flat
 
 
 @dataclass(frozen=True, slots=True)
