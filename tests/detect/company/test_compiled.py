@@ -25,8 +25,38 @@ from tests.detect.company.support import KEY
 
 SURNAMES = "김이박최정강조윤장임한오서신권황안송류"
 SYLLABLES = "민서지수현우준영은하예도윤재성진호아연유"
-WORDS = "alpha beta gamma delta budget plant supplier launch window board loan forecast".split()
-KOREAN = "고객 연락처 확인 부탁 님의 에게 이번 분기 판매 김 이 박 민수 서연 님 씨에게".split()
+WORDS = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "budget",
+    "plant",
+    "supplier",
+    "launch",
+    "window",
+    "board",
+    "loan",
+    "forecast",
+]
+KOREAN = [
+    "고객",
+    "연락처",
+    "확인",
+    "부탁",
+    "님의",
+    "에게",
+    "이번",
+    "분기",
+    "판매",
+    "김",
+    "이",
+    "박",
+    "민수",
+    "서연",
+    "님",
+    "씨에게",
+]
 CODE = """def settle(order, ledger, when):
     total = 0
     for line in order.lines:
