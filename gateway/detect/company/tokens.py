@@ -340,6 +340,14 @@ class TokenHasher:
         (``_scan.c``). Only with ``compiled``."""
         assert compiled is not None
         blocks, count, where = compiled.cut(data, heads, grouped)
+        return self.sealed_runs(blocks, count, lengths, where)
+
+    def sealed_runs(
+        self, blocks: bytes, count: int, lengths: Collection[int], where: bytes = b""
+    ) -> KeyedRuns:
+        """``keyed_runs`` from what ``_scan.cut`` or ``_scan.code_cut`` returned: the AES
+        input of ``count`` words (and heads past them, located by ``where``)."""
+        assert compiled is not None
         encryptor = getattr(self._local, "encryptor", None)
         if encryptor is None:
             encryptor = self._local.encryptor = self._cipher.encryptor()

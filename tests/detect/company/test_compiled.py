@@ -234,3 +234,28 @@ def test_words_heads_and_lookups_are_those_of_the_numpy_reference(setting) -> No
             for entry in range(int(first), int(after))
         ]
         assert list(zip(*(a.tolist() for a in found_entries), strict=True)) == expected
+
+
+def test_code_tokens_are_those_of_the_regex() -> None:
+    from gateway.detect.company.code import SORTED_KEYWORDS, code_words, reads_to_a_closer
+
+    assert tokens.compiled is not None
+    rng = random.Random(11)
+    alphabet = [
+        *"abcxyzK_0123456789 \t\n.,;:(){}[]=+-*/#'\"\\<>!&|",
+        *["\u212a", "brea", "BREAK", "İf", "김", "²", "ſ", "\ud800", "😀", "return", "--", "//"],
+        *["١٢", "'a'", '"x\\"y"', "a" * 1999, "-- ", "#x\n"],
+    ]
+    checked = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        if reads_to_a_closer(text):
+            continue
+        words = code_words(text)
+        blocks, count = tokens.compiled.code_cut(text, SORTED_KEYWORDS)
+        joined = " ".join(words).encode("utf-8", "surrogatepass")
+        expected = tokens._unkeyed(joined).tolist() if words else []
+        assert count == len(words)
+        assert np.frombuffer(blocks, dtype=np.uint64)[::2].tolist() == expected, text
+        checked += 1
+    assert checked > 2000
