@@ -89,6 +89,34 @@ static int add_head(Out *out, uint64_t value, int64_t word, int64_t syllables, i
     return 0;
 }
 
+/* A growing list of int64 pairs, returned as bytes. */
+typedef struct {
+    int64_t *items;
+    Py_ssize_t count, capacity;
+} Pairs;
+
+static int add_pair(Pairs *pairs, int64_t first, int64_t second) {
+    if (pairs->count == pairs->capacity) {
+        Py_ssize_t capacity = pairs->capacity * 2 + 16;
+        int64_t *items = PyMem_Realloc(pairs->items, (size_t)capacity * 2 * sizeof(int64_t));
+        if (items == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        pairs->items = items;
+        pairs->capacity = capacity;
+    }
+    pairs->items[2 * pairs->count] = first;
+    pairs->items[2 * pairs->count + 1] = second;
+    pairs->count++;
+    return 0;
+}
+
+static PyObject *pairs_bytes(Pairs *pairs) {
+    return PyBytes_FromStringAndSize((const char *)pairs->items,
+                                     pairs->count * 2 * (Py_ssize_t)sizeof(int64_t));
+}
+
 /* A head of n syllables of word a, or word a and the first n - len(a) syllables of b. */
 static uint64_t head_hash(const unsigned char *a, Py_ssize_t a_size, const unsigned char *b,
                           Py_ssize_t b_size) {
@@ -340,8 +368,7 @@ static PyObject *entries(PyObject *self, PyObject *args) {
     const uint32_t *directory = directory_view.buf;
     Py_ssize_t buckets = directory_view.len / 4 - 1;
     PyObject *result = NULL;
-    int64_t *found = NULL;
-    Py_ssize_t count = 0, capacity = 0;
+    Pairs found = {0};
     const uint64_t *wanted = wanted_view.buf;
     const unsigned char *bits = bits_view.buf;
     const uint64_t *hashes = hashes_view.buf;
@@ -375,25 +402,12 @@ static PyObject *entries(PyObject *self, PyObject *args) {
         Py_ssize_t end = low;
         while (end < size && hashes[end] == value) end++;
         if (end == low || end - low > longest) continue;
-        if (count + (end - low) > capacity) {
-            Py_ssize_t grown = capacity * 2 + (end - low) + 16;
-            int64_t *more = PyMem_Realloc(found, (size_t)grown * 2 * sizeof(int64_t));
-            if (more == NULL) {
-                PyErr_NoMemory();
-                goto done;
-            }
-            found = more;
-            capacity = grown;
-        }
-        for (Py_ssize_t entry = low; entry < end; entry++) {
-            found[2 * count] = entry;
-            found[2 * count + 1] = i;
-            count++;
-        }
+        for (Py_ssize_t entry = low; entry < end; entry++)
+            if (add_pair(&found, entry, i) < 0) goto done;
     }
-    result = PyBytes_FromStringAndSize((const char *)found, count * 2 * (Py_ssize_t)sizeof(int64_t));
+    result = pairs_bytes(&found);
 done:
-    PyMem_Free(found);
+    PyMem_Free(found.items);
     PyBuffer_Release(&wanted_view);
     PyBuffer_Release(&bits_view);
     PyBuffer_Release(&hashes_view);
@@ -571,10 +585,63 @@ done:
     return result;
 }
 
+/* stretches(text, more) -> bytes
+ *
+ * What ``re.finditer(r"\d[\d .\-/()]{more,}", text)`` finds (cells._digit_stretches), as
+ * two int64 a match: in each maximal run of digits (any decimal digit, as ``\d``) and
+ * `` .-/()``, from its first digit to its end, when that holds ``more + 1`` characters
+ * (a later start in the same run would end at the same place, shorter). */
+static PyObject *stretches(PyObject *self, PyObject *args) {
+    PyObject *text;
+    Py_ssize_t more;
+    if (!PyArg_ParseTuple(args, "Un", &text, &more)) return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text), position = 0;
+    Pairs found = {0};
+    PyObject *result = NULL;
+    while (position < size) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, position);
+        if (!Py_UNICODE_ISDECIMAL(c)) {
+            position++;
+            continue;
+        }
+        Py_ssize_t start = position++;
+        while (position < size) {
+            c = PyUnicode_READ(kind, data, position);
+            if (!(c == ' ' || c == '.' || c == '-' || c == '/' || c == '(' || c == ')' ||
+                  Py_UNICODE_ISDECIMAL(c)))
+                break;
+            position++;
+        }
+        if (position - start > more && add_pair(&found, start, position) < 0) goto done;
+    }
+    result = pairs_bytes(&found);
+done:
+    PyMem_Free(found.items);
+    return result;
+}
+
+/* code_marks(text) -> int: how many of ``{}();=`` ``text`` holds (code.looks_like_code). */
+static PyObject *code_marks(PyObject *self, PyObject *args) {
+    PyObject *text;
+    if (!PyArg_ParseTuple(args, "U", &text)) return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text), marks = 0;
+    for (Py_ssize_t i = 0; i < size; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        marks += c == '{' || c == '}' || c == '(' || c == ')' || c == ';' || c == '=';
+    }
+    return PyLong_FromSsize_t(marks);
+}
+
 static PyMethodDef methods[] = {
     {"cut", cut, METH_VARARGS, "Words and Hangul name heads, hashed before the key."},
     {"runs", runs, METH_VARARGS, "Runs of keyed words combined and mixed; heads mixed."},
     {"code_cut", code_cut, METH_VARARGS, "Code tokens hashed before the key."},
+    {"stretches", stretches, METH_VARARGS, "Stretches of digits and separators."},
+    {"code_marks", code_marks, METH_VARARGS, "How many of {}();= a text holds."},
     {"spans", spans, METH_VARARGS, "Each word's start and end, in characters."},
     {"entries", entries, METH_VARARGS, "Entries of sorted hashes equal to wanted ones."},
     {NULL, NULL, 0, NULL},

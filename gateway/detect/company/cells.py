@@ -348,9 +348,8 @@ def _runs(text: str, wanted: Wanted) -> Iterator[re.Match[str]]:
     full of version numbers, addresses and times that this leaves unread."""
     size = len(text)
     least = min(max(wanted.min_digits, _MIN_NUMBER), 40)
-    for stretch in wanted.stretches.finditer(text):
-        start, end = stretch.span()
-        value = stretch.group()
+    for start, end in _stretch_spans(text, wanted, least):
+        value = text[start:end]
         if end < size and _WORD_CHAR.match(text, end):
             value = value.rstrip(_DIGITS)
         if start and _WORD_CHAR.match(text, start - 1):
@@ -358,6 +357,15 @@ def _runs(text: str, wanted: Wanted) -> Iterator[re.Match[str]]:
         if len(value) - sum(map(value.count, _STRETCH_SEPARATORS)) < least:
             continue
         yield from wanted.runs.finditer(text, max(0, start - 2), min(size, end + 1))
+
+
+def _stretch_spans(text: str, wanted: Wanted, least: int) -> Iterator[tuple[int, int]]:
+    """Where ``wanted.stretches`` matches in ``text``: found in one compiled pass
+    (``_scan.stretches``), where the regex tests each character for a Unicode digit."""
+    if compiled is None:
+        return (stretch.span() for stretch in wanted.stretches.finditer(text))
+    flat = memoryview(compiled.stretches(text, least - 1)).cast("q").tolist()
+    return zip(flat[0::2], flat[1::2], strict=True)
 
 
 def _phone_variants(digits: str, international: bool, region: PhoneRegion) -> set[str]:

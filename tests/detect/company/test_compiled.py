@@ -259,3 +259,21 @@ def test_code_tokens_are_those_of_the_regex() -> None:
         assert np.frombuffer(blocks, dtype=np.uint64)[::2].tolist() == expected, text
         checked += 1
     assert checked > 2000
+
+
+def test_digit_stretches_and_code_marks_are_those_of_the_regex_and_counts() -> None:
+    from gateway.detect.company.code import looks_like_code
+
+    rng = random.Random(8)
+    alphabet = [*"0123456789 .-/()ab,+\n{};=", "١", "٣", "２", "김", "\u3000"]
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        for min_digits in (1, 4, 11, 40, 60):
+            wanted = cells.Wanted(
+                True, True, True, 1, frozenset(), cells.PhoneRegion(), min_digits=min_digits
+            )
+            least = min(max(min_digits, 4), 40)
+            expected = [match.span() for match in wanted.stretches.finditer(text)]
+            assert list(cells._stretch_spans(text, wanted, least)) == expected, text
+        marks = sum(map(text.count, "{}();="))
+        assert looks_like_code(text) == (marks * 60 >= len(text) > 0)
