@@ -17,7 +17,8 @@ then misses the cache a dozen times. A part registered with a bucket directory
 its entries start; 1 byte per entry) finds each candidate's run with one read of the
 directory and one gather of its bucket. A short text keeps the binary search, which
 costs fewer numpy calls for a few candidates; a part saved without a directory always
-does.
+does. Compiled (``_scan.entries``, on the request path), every candidate is searched in
+its bucket, in one pass with the filter.
 """
 
 from __future__ import annotations

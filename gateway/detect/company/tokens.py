@@ -11,7 +11,12 @@ UTF-8 bytes comes from one prefix sum in numpy, and the key is applied to all of
 in one AES call (a pseudo-random permutation of the 64-bit value and the word's length:
 ``TokenHasher``). Runs of words (a two-word name, a k-gram of a document) are combined
 from the word hashes with a polynomial and a mixing step (``combine``). Character spans
-are computed only for what matched (``Words.spans``).
+are computed only for what matched (``Words.span``).
+
+On the request path the same arithmetic runs compiled (``compiled``, ``_scan.c``:
+``TokenHasher.keyed_runs``): one pass cuts and hashes the words, one AES call keys them,
+one pass combines and mixes the runs. The numpy code here stays the reference, and runs
+where the extension was not built.
 """
 
 from __future__ import annotations
