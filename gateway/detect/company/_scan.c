@@ -113,7 +113,7 @@ static PyObject *cut(PyObject *self, PyObject *args) {
     Py_DECREF(fast);
     const unsigned char *data = view.buf;
     Py_ssize_t size = view.len;
-    Py_ssize_t most = size / 2 + 1;
+    Py_ssize_t most = size / 2 + 2 + size / CHUNK; /* a chunk end may split a word */
     starts = PyMem_Malloc((size_t)most * sizeof(Py_ssize_t));
     sizes = PyMem_Malloc((size_t)most * sizeof(Py_ssize_t));
     chunk_words = PyMem_Malloc((size_t)(2 * (size / CHUNK + 2)) * sizeof(Py_ssize_t));
