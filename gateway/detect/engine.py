@@ -32,7 +32,6 @@ from gateway.detect.blobs import MAX_BASE64_BLOBS, MAX_BASE64_BYTES, encoded_blo
 from gateway.detect.company.recognizers import MATCHED_KEY, SOURCE_KEY
 from gateway.detect.context import WindowContextEnhancer
 from gateway.detect.findings import Finding
-from gateway.detect.gates import ScanGate
 from gateway.detect.joined import JoinedView, joined_view
 from gateway.detect.normalize import NormalizedText, normalize_for_scan, regroup_digits
 from gateway.detect.offline import build_nlp_engine, configure_offline, offline_tld_extractor
@@ -139,13 +138,10 @@ class DetectionEngine:
         self._nlp_artifacts = nlp_engine.process_text("", SCAN_LANGUAGE)
         # A policy may scan for nothing (or nothing English); Presidio would load its whole
         # predefined set into an empty registry, so such a language gets no analyzer at all.
-        self._analyzers: dict[Language, AnalyzerEngine] = {}
-        # what a text needs for any of a language's recognizers to find something in it
-        self._gates: dict[Language, ScanGate] = {}
+        self._analyzers: dict[Language, FixedAnalyzerEngine] = {}
         for rules in get_args(Language):
             chosen = [r for r in recognizers if rules in languages_of(r)]
             if chosen:
-                self._gates[rules] = ScanGate(chosen)
                 self._analyzers[rules] = FixedAnalyzerEngine(
                     registry=FixedRegistry(chosen, SCAN_LANGUAGE),
                     nlp_engine=nlp_engine,
@@ -389,17 +385,14 @@ class DetectionEngine:
     def _presidio(self, text: str, explain: bool, rules: Language) -> list[RecognizerResult]:
         """One analyze call with the rules of one language (none registered: no findings)."""
         analyzer = self._analyzers.get(rules)
-        if analyzer is None or not self._gates[rules].may_match(text):
-            return []  # no recognizer could find anything in it (detect/gates.py)
-        # entities=None: the registry holds only the wanted recognizers, and Presidio's
+        if analyzer is None:
+            return []
+        # Every entity: the registry holds only the wanted recognizers, and Presidio's
         # per-entity recognizer lookup costs more than listing them all. An explicit
-        # threshold skips its per-recognizer threshold lookup.
-        results = analyzer.analyze(
-            text=text,
-            language=SCAN_LANGUAGE,
-            score_threshold=self.score_threshold,
-            nlp_artifacts=self._nlp_artifacts,
-            return_decision_process=explain,
+        # threshold skips its per-recognizer threshold lookup. Recognizers that could find
+        # nothing in the text are not called (detect/gates.py).
+        results = analyzer.analyze_gated(
+            text, SCAN_LANGUAGE, self.score_threshold, self._nlp_artifacts, explain
         )
         return defer_to_others(results)
 

@@ -3,11 +3,12 @@
 Most texts hold nothing to find (a 1 KB prompt in prose, a short answer), yet a Presidio
 call runs every recognizer, its context pass, de-duplication and thresholds. A recognizer
 that declares ``may_match(text)`` promises: when it returns False, ``analyze(text)``
-returns no result and notes no rejection (``detect/rejections.py``). When every
-registered recognizer says so, the engine skips the call; when any says yes, or one
-declares nothing, Presidio runs as before, every recognizer included. So a finding, a
-score, an explanation or a ``not_reported`` note never changes: only calls that could
-only return nothing are skipped.
+returns no result and notes no rejection (``detect/rejections.py``). The engine's
+analyzer (``FixedAnalyzerEngine.analyze_gated``) calls only the recognizers that may
+match, and nothing at all when none may; a recognizer that declares nothing is always
+called. Presidio's steps after the recognizers (context, thresholds, de-duplication) run
+as in its ``analyze``. So a finding, a score, an explanation or a ``not_reported`` note
+never changes: only calls that could only return nothing are skipped.
 
 The look is taken on the exact text Presidio would read: the normalized view (digits of
 every script folded, spelled-out digits written as digits, escapes decoded), the
@@ -24,12 +25,12 @@ normalized view folds only those ``unicodedata`` knows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import regex
 from presidio_analyzer import EntityRecognizer
 
-__all__ = ["Gate", "ScanGate", "digit_run", "gate_of"]
+__all__ = ["Gate", "digit_run", "gate_of", "has_digit"]
 
 Gate = Callable[[str], bool]
 
@@ -37,31 +38,45 @@ _ANY_DIGIT = regex.compile(r"\d")
 
 
 def digit_run(pattern: str) -> Gate:
-    """A gate true when ``pattern`` (digits, in the ``regex`` module's sense) occurs.
-
-    Ten substring tests rule out most prose before any regex runs; a text that is not
-    ASCII is still searched for the other scripts' digits.
-    """
+    """A gate true when ``pattern`` (digits, in the ``regex`` module's sense) occurs."""
     compiled = regex.compile(pattern)
 
     def gate(text: str) -> bool:
-        if (
-            "0" not in text
-            and "1" not in text
-            and "2" not in text
-            and "3" not in text
-            and "4" not in text
-            and "5" not in text
-            and "6" not in text
-            and "7" not in text
-            and "8" not in text
-            and "9" not in text
-            and (text.isascii() or _ANY_DIGIT.search(text) is None)
-        ):
-            return False
-        return compiled.search(text) is not None
+        return has_digit(text) and compiled.search(text) is not None
 
     return gate
+
+
+_last_digits: tuple[str | None, bool] = (None, False)
+
+
+def has_digit(text: str) -> bool:
+    """Whether ``text`` holds a digit; the last text's answer is kept (several gates ask).
+
+    Ten substring tests rule out most prose before any regex runs; a text that is not
+    ASCII is still searched for the other scripts' digits. The cache is one slot, the
+    text object itself (compared with ``is``, and held so its id is not reused): threads
+    scanning different texts only cost each other a recomputation.
+    """
+    global _last_digits
+    last = _last_digits
+    if last[0] is text:
+        return last[1]
+    found = (
+        "0" in text
+        or "1" in text
+        or "2" in text
+        or "3" in text
+        or "4" in text
+        or "5" in text
+        or "6" in text
+        or "7" in text
+        or "8" in text
+        or "9" in text
+        or (not text.isascii() and _ANY_DIGIT.search(text) is not None)
+    )
+    _last_digits = (text, found)
+    return found
 
 
 def gate_of(recognizer: EntityRecognizer) -> Gate | None:
@@ -73,23 +88,3 @@ def gate_of(recognizer: EntityRecognizer) -> Gate | None:
         return None
     may_match: Gate = recognizer.may_match  # type: ignore[attr-defined]  # checked above
     return may_match
-
-
-class ScanGate:
-    """Whether a Presidio call over ``recognizers`` could return anything for a text.
-
-    ``may_match`` is always True when some recognizer declares no gate (a policy's
-    dictionary, a name recognizer): such a set is never skipped.
-    """
-
-    def __init__(self, recognizers: Sequence[EntityRecognizer]) -> None:
-        gates = [gate_of(recognizer) for recognizer in recognizers]
-        self.gates: tuple[Gate, ...] | None = (
-            None if any(gate is None for gate in gates) else tuple(g for g in gates if g)
-        )
-
-    def may_match(self, text: str) -> bool:
-        gates = self.gates
-        if gates is None:
-            return True
-        return any(gate(text) for gate in gates)

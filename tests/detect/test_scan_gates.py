@@ -1,5 +1,6 @@
-"""The scan's first look (``detect/gates.py``) skips only Presidio calls that could find
-nothing: findings and notes are those of the same engine without it, disguises included."""
+"""The scan's first look (``detect/gates.py``) skips only recognizer calls that could find
+nothing: findings, notes and explanations are those of Presidio's own ``analyze`` over
+every recognizer, disguises included."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from presidio_analyzer import RecognizerResult
 
 from gateway.detect import DetectionEngine
-from gateway.detect.gates import ScanGate, digit_run, gate_of
+from gateway.detect.gates import digit_run, gate_of
 from gateway.detect.recognizers.dictionary import DictionaryRecognizer
 from gateway.detect.recognizers.generic import CreditCardNumberRecognizer
 from gateway.detect.recognizers.kr.rrn import KrRrnRecognizer
@@ -40,8 +41,8 @@ TEXTS = [
 
 
 def _ungated(engine: DetectionEngine) -> DetectionEngine:
-    for gate in engine._gates.values():
-        gate.gates = None
+    for analyzer in engine._analyzers.values():
+        analyzer.gated = False  # Presidio's analyze, every recognizer called
     return engine
 
 
@@ -54,24 +55,25 @@ def test_findings_and_notes_are_those_of_the_engine_without_the_gate(
     for text in TEXTS:
         assert gated.scan(text) == plain.scan(text), text
         assert gated.not_reported(text) == plain.not_reported(text), text
+        assert gated.explain(text) == plain.explain(text), text
         halves = [text[: len(text) // 2], text[len(text) // 2 :]]
         assert gated.scan_segments(halves) == plain.scan_segments(halves), text
     found = {f.entity_type for text in TEXTS for f in gated.scan(text)}
     assert found >= set(entities) - {"SECRET_GITHUB_TOKEN"}  # the table found things
 
 
-def test_prose_costs_no_presidio_call(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_prose_calls_no_recognizer(monkeypatch: pytest.MonkeyPatch) -> None:
     engine = DetectionEngine(entities=ANSWER)
     calls: list[str] = []
-    for analyzer in engine._analyzers.values():
-        analyze = analyzer.analyze
+    analyzer = engine._analyzers["ko"]
+    for recognizer in analyzer.registry.recognizers:
+        analyze = recognizer.analyze
 
         def counted(*args: object, _analyze: object = analyze, **kwargs: object) -> object:
             calls.append("call")
             return _analyze(*args, **kwargs)  # type: ignore[operator]
 
-        monkeypatch.setattr(analyzer, "analyze", counted)
-    assert engine.scan(TEXTS[0]) == []
+        monkeypatch.setattr(recognizer, "analyze", counted)
     assert engine.scan(TEXTS[1]) == []
     assert calls == []
     assert [f.entity_type for f in engine.scan(TEXTS[3])] == ["KR_RRN"]
@@ -81,7 +83,7 @@ def test_prose_costs_no_presidio_call(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_recognizer_without_a_gate_is_never_skipped() -> None:
     words = DictionaryRecognizer("PROJECT_CODE", ["프로젝트 해태"])
     engine = DetectionEngine(entities=ANSWER, extra_recognizers=[words])
-    assert ScanGate([words]).gates is None
+    assert gate_of(words) is None
     assert [f.entity_type for f in engine.scan("프로젝트 해태 일정")] == ["PROJECT_CODE"]
 
 
