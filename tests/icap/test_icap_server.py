@@ -6,10 +6,12 @@ checks the connection is still in step (or closed, after a broken message).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import shutil
 import socket
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +19,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from gateway.audit import AuditRecord
+from gateway.audit import AuditRecord, open_audit_store
 from gateway.audit.phases import is_opening
+from gateway.audit.writer import ThreadedAuditStore
 from gateway.inspection import Detect
 from tests.icap.support import (
     IcapClient,
@@ -299,6 +302,33 @@ def test_without_respmod_one_record_durable_before_204_says_the_answer_is_not_se
         assert (record.user, record.client_address) == ("kim", "10.1.2.3")
         assert record.findings and not is_opening(record)
         still_in_step(client)
+
+
+def test_without_respmod_a_request_given_up_before_its_record_is_durable_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gateway stops while a request waits for its record to be durable: the
+    record that would have let it go is followed by one saying it was not."""
+
+    flushing = threading.Event()
+
+    async def never(self: ThreadedAuditStore, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        flushing.set()
+        await asyncio.Event().wait()
+
+    with icap_stack(tmp_path, {"icap.answer_wait_seconds": 0}) as icap:
+        url = icap.stack.audit_url
+        client = icap.client()
+        monkeypatch.setattr(ThreadedAuditStore, "flush", never)
+        client.send(reqmod(OPENAI, chat("hello")))
+        assert flushing.wait(10)  # the gateway stops while the pipeline waits on it
+    client.close()
+    records = open_audit_store(url).tail(10)
+    assert [(r.decision, r.error) for r in records] == [
+        ("allow", "icap_answer_not_seen"),
+        ("error", "client_disconnected"),
+    ]
+    assert records[0].request_id == records[1].request_id
 
 
 @pytest.mark.parametrize("wait", [0, 60])
