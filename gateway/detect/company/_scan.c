@@ -347,7 +347,7 @@ static PyMethodDef methods[] = {
     {"cut", cut, METH_VARARGS, "Words and Hangul name heads, hashed before the key."},
     {"runs", runs, METH_VARARGS, "Runs of keyed words combined and mixed; heads mixed."},
     {"code_cut", code_cut, METH_VARARGS, "Code tokens hashed before the key."},
-    {"stretches", stretches, METH_VARARGS, "Stretches of digits and separators."},
+    {"stretches", stretches, METH_VARARGS, "Stretches of digits and separators, or the runs in them."},
     {"code_marks", code_marks, METH_VARARGS, "How many of {}();= a text holds."},
     {"spans", spans, METH_VARARGS, "Each word's start and end, in characters."},
     {"entries", entries, METH_VARARGS, "Entries of sorted hashes equal to wanted ones."},
