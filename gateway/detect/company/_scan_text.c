@@ -8,7 +8,16 @@
 static const char NAME_WORD[] = "\x01id", STRING_WORD[] = "\x01str", NUMBER_WORD[] = "\x01num";
 #define LONGEST_KEYWORD 16
 
-static inline int is_word(Py_UCS4 c) { return Py_UNICODE_ISALNUM(c) || c == '_'; }
+/* ``\d`` and ``\w`` as the regex module reads them; ASCII answered without Python's
+ * character tables (a call per class asked: four for a word character) */
+static inline int is_decimal(Py_UCS4 c) {
+    return c < 128 ? c - '0' < 10u : Py_UNICODE_ISDECIMAL(c);
+}
+
+static inline int is_word(Py_UCS4 c) {
+    if (c < 128) return (c | 0x20) - 'a' < 26u || c - '0' < 10u || c == '_';
+    return Py_UNICODE_ISALNUM(c);
+}
 
 static int add_bytes(Out *out, const char *bytes, Py_ssize_t size) {
     uint64_t power = 1;
@@ -75,7 +84,7 @@ PyObject *code_cut(PyObject *self, PyObject *args) {
         Py_UCS4 c = PyUnicode_READ(kind, data, position);
         Py_UCS4 next = position + 1 < size ? PyUnicode_READ(kind, data, position + 1) : 0;
         int failed = 0;
-        if (is_word(c) && !Py_UNICODE_ISDECIMAL(c)) { /* a name: [^\W\d]\w* */
+        if (is_word(c) && !is_decimal(c)) { /* a name: [^\W\d]\w* */
             char lowered[LONGEST_KEYWORD];
             Py_ssize_t end = position, length = 0;
             int plain = 1; /* only ASCII (or the Kelvin sign, whose lower case is k) */
@@ -88,7 +97,7 @@ PyObject *code_cut(PyObject *self, PyObject *args) {
             if (plain && keyword(keywords, lowered, length)) failed = add_bytes(&out, lowered, length);
             else failed = add_bytes(&out, NAME_WORD, sizeof NAME_WORD - 1);
             position = end;
-        } else if (Py_UNICODE_ISDECIMAL(c)) { /* a number: \d[\w.]* */
+        } else if (is_decimal(c)) { /* a number: \d[\w.]* */
             Py_ssize_t end = position + 1;
             while (end < size && (is_word(c = PyUnicode_READ(kind, data, end)) || c == '.')) end++;
             failed = add_bytes(&out, NUMBER_WORD, sizeof NUMBER_WORD - 1);
@@ -152,12 +161,12 @@ static inline int is_separator(Py_UCS4 c) { return c == ' ' || c == '.' || c == 
 static int next_stretch(int kind, const void *data, Py_ssize_t size, Py_ssize_t *position,
                         Py_ssize_t *start) {
     Py_ssize_t i = *position;
-    while (i < size && !Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, i))) i++;
+    while (i < size && !is_decimal(PyUnicode_READ(kind, data, i))) i++;
     if (i >= size) return 0;
     *start = i++;
     for (; i < size; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (!(is_separator(c) || c == '(' || c == ')' || Py_UNICODE_ISDECIMAL(c))) break;
+        if (!(is_separator(c) || c == '(' || c == ')' || is_decimal(c))) break;
     }
     *position = i;
     return 1;
@@ -174,7 +183,7 @@ static Py_ssize_t run_at(int kind, const void *data, Py_ssize_t end, Py_ssize_t 
     Py_ssize_t q = p;
     if (q < end && AT(q) == '+') q++;
     if (q < end && AT(q) == '(') q++;
-    if (!(q < end && Py_UNICODE_ISDECIMAL(AT(q)))) return -1;
+    if (!(q < end && is_decimal(AT(q)))) return -1;
     Py_ssize_t after[41]; /* after[r]: the end of the reading with r repetitions */
     int reps = 0;
     after[0] = ++q;
@@ -187,7 +196,7 @@ static Py_ssize_t run_at(int kind, const void *data, Py_ssize_t end, Py_ssize_t 
             r++;
             for (int k = 0; k < 2 && r < end && is_separator(AT(r)); k++) r++;
         }
-        if (!(r < end && Py_UNICODE_ISDECIMAL(AT(r)))) break;
+        if (!(r < end && is_decimal(AT(r)))) break;
         q = r + 1;
         after[++reps] = q;
     }
@@ -230,17 +239,17 @@ static int runs_in(int kind, const void *data, Py_ssize_t size, Py_ssize_t start
         }
         Py_ssize_t groups = 0;
         for (Py_ssize_t i = p; i < after; i++)
-            if (Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, i)) &&
-                (i == p || !Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, i - 1))))
+            if (is_decimal(PyUnicode_READ(kind, data, i)) &&
+                (i == p || !is_decimal(PyUnicode_READ(kind, data, i - 1))))
                 groups++;
         if (add_pair(found, p, after) < 0 || add_pair(found, groups, 0) < 0) return -1;
         for (Py_ssize_t i = p; i < after;) {
-            if (!Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, i))) {
+            if (!is_decimal(PyUnicode_READ(kind, data, i))) {
                 i++;
                 continue;
             }
             Py_ssize_t group = i;
-            while (i < after && Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, i))) i++;
+            while (i < after && is_decimal(PyUnicode_READ(kind, data, i))) i++;
             if (add_pair(found, group, i) < 0) return -1;
         }
         p = after;
