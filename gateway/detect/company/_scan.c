@@ -348,6 +348,7 @@ static PyMethodDef methods[] = {
     {"code_cut", code_cut, METH_VARARGS, "Code tokens hashed before the key."},
     {"stretches", stretches, METH_VARARGS, "Stretches of digits and separators, or the runs in them."},
     {"code_marks", code_marks, METH_VARARGS, "How many of {}();= a text holds."},
+    {"casefold", casefold, METH_VARARGS, "A text case-folded, when its characters are ASCII or caseless."},
     {"spans", spans, METH_VARARGS, "Each word's start and end, in characters."},
     {"entries", entries, METH_VARARGS, "Entries of sorted hashes equal to wanted ones."},
     {NULL, NULL, 0, NULL},

@@ -286,6 +286,46 @@ done:
     return result;
 }
 
+/* casefold(text, caseless) -> str or None
+ *
+ * ``text.casefold()`` when every character of ``text`` is ASCII (lower-cased) or one of
+ * ``caseless``'s (a bit per character of the Basic Multilingual Plane, set where
+ * ``str.casefold`` leaves it as it is: Python's own table, read once), else None (the
+ * caller folds it). Hangul, CJK, most punctuation: one table read a character, where
+ * ``str.casefold`` makes two table calls. */
+PyObject *casefold(PyObject *self, PyObject *args) {
+    PyObject *text;
+    Py_buffer caseless;
+    if (!PyArg_ParseTuple(args, "Uy*", &text, &caseless)) return NULL;
+    PyObject *result = NULL;
+    const unsigned char *bits = caseless.buf;
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    if (caseless.len != 65536 / 8) {
+        PyErr_SetString(PyExc_ValueError, "caseless holds a bit per BMP character");
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < size; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c >= 128 && (c > 0xFFFF || !(bits[c >> 3] & (1u << (c & 7))))) {
+            result = Py_NewRef(Py_None);
+            goto done;
+        }
+    }
+    /* the same characters, ASCII ones lower-cased: the same kind of string */
+    result = PyUnicode_New(size, PyUnicode_IS_ASCII(text) ? 127 : PyUnicode_MAX_CHAR_VALUE(text));
+    if (result == NULL) goto done;
+    void *target = PyUnicode_DATA(result);
+    for (Py_ssize_t i = 0; i < size; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        PyUnicode_WRITE(kind, target, i, c - 'A' < 26u ? c + 32 : c);
+    }
+done:
+    PyBuffer_Release(&caseless);
+    return result;
+}
+
 /* code_marks(text) -> int: how many of ``{}();=`` ``text`` holds (code.looks_like_code). */
 PyObject *code_marks(PyObject *self, PyObject *args) {
     PyObject *text;

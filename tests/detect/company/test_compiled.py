@@ -304,3 +304,25 @@ def test_digit_runs_are_those_of_the_regexes(monkeypatch: pytest.MonkeyPatch) ->
     reference = [list(cells._runs_and_groups(t, w)) for t in texts for w in settings]
     assert compiled == reference
     assert sum(1 for runs in reference if runs) > 5000  # most texts hold runs
+
+
+@needs_compiled
+def test_case_folding_is_that_of_python() -> None:
+    assert tokens.compiled is not None
+    table = tokens._caseless()
+    handled = 0
+    for code in range(0x10000):  # every character of the plane, among ASCII and Hangul
+        text = f"Ab{chr(code)}가"
+        folded = tokens.compiled.casefold(text, table)
+        if folded is not None:
+            assert folded == text.casefold(), hex(code)
+            handled += 1
+        else:  # left to str.casefold only for a character that has a case
+            assert chr(code).casefold() != chr(code), hex(code)
+    assert handled > 60_000  # most of the plane has no case
+    rng = random.Random(4)
+    alphabet = ["A", "z", "가", "ß", "İ", "Σ", "ﬁ", "😀", "\ud800", "É", "…", "\u3000", "K"]
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20)))
+        folded = tokens.compiled.casefold(text, table)
+        assert folded is None or folded == text.casefold(), text
