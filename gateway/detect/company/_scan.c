@@ -322,22 +322,21 @@ static PyObject *spans(PyObject *self, PyObject *args) {
     Py_buffer view;
     if (!PyArg_ParseTuple(args, "y*", &view)) return NULL;
     const unsigned char *data = view.buf;
-    Py_ssize_t size = view.len, words = 0;
-    for (Py_ssize_t i = 0; i < size; i++)
-        if (data[i] != ' ' && (i == 0 || data[i - 1] == ' ')) words++;
-    PyObject *result = PyBytes_FromStringAndSize(NULL, words * 2 * (Py_ssize_t)sizeof(int64_t));
+    Py_ssize_t size = view.len, i = 0;
+    /* one pass, into room for the most words the bytes can hold (one byte and a space
+     * each), then cut to what was written */
+    PyObject *result = PyBytes_FromStringAndSize(NULL, (size / 2 + 1) * 2 * (Py_ssize_t)sizeof(int64_t));
     if (result != NULL) {
-        int64_t *target = (int64_t *)PyBytes_AS_STRING(result);
+        int64_t *first = (int64_t *)PyBytes_AS_STRING(result), *target = first;
         int64_t characters = 0;
-        int inside = 0;
-        for (Py_ssize_t i = 0; i < size; i++) {
-            int space = data[i] == ' ';
-            if (inside && space) *target++ = characters;
-            else if (!inside && !space) *target++ = characters;
-            inside = !space;
-            if ((data[i] & 0xC0) != 0x80) characters++;
+        while (i < size) {
+            while (i < size && data[i] == ' ') i++, characters++;
+            if (i == size) break;
+            *target++ = characters;
+            for (; i < size && data[i] != ' '; i++) characters += (data[i] & 0xC0) != 0x80;
+            *target++ = characters;
         }
-        if (inside) *target++ = characters;
+        _PyBytes_Resize(&result, (char *)target - (char *)first);
     }
     PyBuffer_Release(&view);
     return result;
@@ -347,8 +346,9 @@ static PyMethodDef methods[] = {
     {"cut", cut, METH_VARARGS, "Words and Hangul name heads, hashed before the key."},
     {"runs", runs, METH_VARARGS, "Runs of keyed words combined and mixed; heads mixed."},
     {"code_cut", code_cut, METH_VARARGS, "Code tokens hashed before the key."},
-    {"stretches", stretches, METH_VARARGS, "Stretches of digits and separators."},
+    {"stretches", stretches, METH_VARARGS, "Stretches of digits and separators, or the runs in them."},
     {"code_marks", code_marks, METH_VARARGS, "How many of {}();= a text holds."},
+    {"casefold", casefold, METH_VARARGS, "A text case-folded, when its characters are ASCII or caseless."},
     {"spans", spans, METH_VARARGS, "Each word's start and end, in characters."},
     {"entries", entries, METH_VARARGS, "Entries of sorted hashes equal to wanted ones."},
     {NULL, NULL, 0, NULL},

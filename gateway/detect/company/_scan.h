@@ -111,5 +111,6 @@ static inline PyObject *pairs_bytes(Pairs *pairs) {
 PyObject *code_cut(PyObject *self, PyObject *args);
 PyObject *stretches(PyObject *self, PyObject *args);
 PyObject *code_marks(PyObject *self, PyObject *args);
+PyObject *casefold(PyObject *self, PyObject *args);
 
 #endif

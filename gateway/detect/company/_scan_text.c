@@ -8,7 +8,16 @@
 static const char NAME_WORD[] = "\x01id", STRING_WORD[] = "\x01str", NUMBER_WORD[] = "\x01num";
 #define LONGEST_KEYWORD 16
 
-static inline int is_word(Py_UCS4 c) { return Py_UNICODE_ISALNUM(c) || c == '_'; }
+/* ``\d`` and ``\w`` as the regex module reads them; ASCII answered without Python's
+ * character tables (a call per class asked: four for a word character) */
+static inline int is_decimal(Py_UCS4 c) {
+    return c < 128 ? c - '0' < 10u : Py_UNICODE_ISDECIMAL(c);
+}
+
+static inline int is_word(Py_UCS4 c) {
+    if (c < 128) return (c | 0x20) - 'a' < 26u || c - '0' < 10u || c == '_';
+    return Py_UNICODE_ISALNUM(c);
+}
 
 static int add_bytes(Out *out, const char *bytes, Py_ssize_t size) {
     uint64_t power = 1;
@@ -75,7 +84,7 @@ PyObject *code_cut(PyObject *self, PyObject *args) {
         Py_UCS4 c = PyUnicode_READ(kind, data, position);
         Py_UCS4 next = position + 1 < size ? PyUnicode_READ(kind, data, position + 1) : 0;
         int failed = 0;
-        if (is_word(c) && !Py_UNICODE_ISDECIMAL(c)) { /* a name: [^\W\d]\w* */
+        if (is_word(c) && !is_decimal(c)) { /* a name: [^\W\d]\w* */
             char lowered[LONGEST_KEYWORD];
             Py_ssize_t end = position, length = 0;
             int plain = 1; /* only ASCII (or the Kelvin sign, whose lower case is k) */
@@ -88,7 +97,7 @@ PyObject *code_cut(PyObject *self, PyObject *args) {
             if (plain && keyword(keywords, lowered, length)) failed = add_bytes(&out, lowered, length);
             else failed = add_bytes(&out, NAME_WORD, sizeof NAME_WORD - 1);
             position = end;
-        } else if (Py_UNICODE_ISDECIMAL(c)) { /* a number: \d[\w.]* */
+        } else if (is_decimal(c)) { /* a number: \d[\w.]* */
             Py_ssize_t end = position + 1;
             while (end < size && (is_word(c = PyUnicode_READ(kind, data, end)) || c == '.')) end++;
             failed = add_bytes(&out, NUMBER_WORD, sizeof NUMBER_WORD - 1);
@@ -145,40 +154,175 @@ done:
     return result;
 }
 
-/* stretches(text, more) -> bytes
+static inline int is_separator(Py_UCS4 c) { return c == ' ' || c == '.' || c == '-' || c == '/'; }
+
+/* The next stretch of digits and `` .-/()`` from ``*position`` (its first digit to its
+ * end): 1 with ``*start`` and ``*position`` at its ends, 0 when there is none. */
+static int next_stretch(int kind, const void *data, Py_ssize_t size, Py_ssize_t *position,
+                        Py_ssize_t *start) {
+    Py_ssize_t i = *position;
+    while (i < size && !is_decimal(PyUnicode_READ(kind, data, i))) i++;
+    if (i >= size) return 0;
+    *start = i++;
+    for (; i < size; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (!(is_separator(c) || c == '(' || c == ')' || is_decimal(c))) break;
+    }
+    *position = i;
+    return 1;
+}
+
+/* Where cells._digit_runs's pattern, tried at ``p`` of a text read up to ``end``, stops
+ * (-1: no match). Each repetition (a separator form, then a digit) can be read one way
+ * only, so the greedy reading is walked once and the regex's backtracking is over its
+ * ends: the longest reading with ``more`` repetitions or more whose end, with or without
+ * a closing bracket, is not followed by a word character. */
+static Py_ssize_t run_at(int kind, const void *data, Py_ssize_t end, Py_ssize_t p, Py_ssize_t more) {
+#define AT(i) PyUnicode_READ(kind, data, (i))
+    if (p > 0 && (is_word(AT(p - 1)) || AT(p - 1) == '+')) return -1;
+    Py_ssize_t q = p;
+    if (q < end && AT(q) == '+') q++;
+    if (q < end && AT(q) == '(') q++;
+    if (!(q < end && is_decimal(AT(q)))) return -1;
+    Py_ssize_t after[41]; /* after[r]: the end of the reading with r repetitions */
+    int reps = 0;
+    after[0] = ++q;
+    while (reps < 40) {
+        Py_ssize_t r = q;
+        if (r < end && is_separator(AT(r))) {
+            for (int k = 0; k < 2 && r < end && is_separator(AT(r)); k++) r++;
+            if (r < end && AT(r) == '(') r++;
+        } else if (r < end && AT(r) == ')') {
+            r++;
+            for (int k = 0; k < 2 && r < end && is_separator(AT(r)); k++) r++;
+        }
+        if (!(r < end && is_decimal(AT(r)))) break;
+        q = r + 1;
+        after[++reps] = q;
+    }
+    for (int r = reps; r >= more; r--) {
+        Py_ssize_t e = after[r];
+        if (e < end && AT(e) == ')' && (e + 1 >= end || !is_word(AT(e + 1)))) return e + 1;
+        if (e >= end || !is_word(AT(e))) return e;
+    }
+    return -1;
+#undef AT
+}
+
+/* cells._runs in one stretch ``[start, stop)`` and the digit groups of each run: when
+ * the stretch holds ``least`` digits once a digit group a run cannot use is left out
+ * (the first when a word character comes just before it, the last when one comes just
+ * after, ASCII digits as ``str.strip`` takes them), every match of cells._digit_runs's
+ * pattern from two characters before it to one after, added to ``found`` as int64
+ * pairs, per run: (start, end), (groups, 0), then each group of digits (``\d+``). */
+static int runs_in(int kind, const void *data, Py_ssize_t size, Py_ssize_t start,
+                   Py_ssize_t stop, Py_ssize_t least, Pairs *found) {
+    if (stop - start < least) return 0;
+    Py_ssize_t first = start, last = stop;
+    if (stop < size && is_word(PyUnicode_READ(kind, data, stop)))
+        while (last > first && (Py_UCS4)(PyUnicode_READ(kind, data, last - 1) - '0') < 10u)
+            last--;
+    if (start > 0 && is_word(PyUnicode_READ(kind, data, start - 1)))
+        while (first < last && (Py_UCS4)(PyUnicode_READ(kind, data, first) - '0') < 10u) first++;
+    Py_ssize_t digits = 0;
+    for (Py_ssize_t i = first; i < last; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        digits += !(is_separator(c) || c == '(' || c == ')');
+    }
+    if (digits < least) return 0;
+    Py_ssize_t end = stop + 1 < size ? stop + 1 : size;
+    for (Py_ssize_t p = start >= 2 ? start - 2 : 0; p < end;) {
+        Py_ssize_t after = run_at(kind, data, end, p, least - 1);
+        if (after < 0) {
+            p++;
+            continue;
+        }
+        Py_ssize_t groups = 0;
+        for (Py_ssize_t i = p; i < after; i++)
+            if (is_decimal(PyUnicode_READ(kind, data, i)) &&
+                (i == p || !is_decimal(PyUnicode_READ(kind, data, i - 1))))
+                groups++;
+        if (add_pair(found, p, after) < 0 || add_pair(found, groups, 0) < 0) return -1;
+        for (Py_ssize_t i = p; i < after;) {
+            if (!is_decimal(PyUnicode_READ(kind, data, i))) {
+                i++;
+                continue;
+            }
+            Py_ssize_t group = i;
+            while (i < after && is_decimal(PyUnicode_READ(kind, data, i))) i++;
+            if (add_pair(found, group, i) < 0) return -1;
+        }
+        p = after;
+    }
+    return 0;
+}
+
+/* stretches(text, more, runs) -> bytes
  *
  * What ``re.finditer(r"\d[\d .\-/()]{more,}", text)`` finds (cells._digit_stretches), as
  * two int64 a match: in each maximal run of digits (any decimal digit, as ``\d``) and
  * `` .-/()``, from its first digit to its end, when that holds ``more + 1`` characters
- * (a later start in the same run would end at the same place, shorter). */
+ * (a later start in the same run would end at the same place, shorter). ``runs``: what
+ * cells._runs then finds in them, with their digit groups (``runs_in``). */
 PyObject *stretches(PyObject *self, PyObject *args) {
     PyObject *text;
     Py_ssize_t more;
-    if (!PyArg_ParseTuple(args, "Un", &text, &more)) return NULL;
+    int runs;
+    if (!PyArg_ParseTuple(args, "Unp", &text, &more, &runs)) return NULL;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t size = PyUnicode_GET_LENGTH(text), position = 0;
     Pairs found = {0};
     PyObject *result = NULL;
-    while (position < size) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, position);
-        if (!Py_UNICODE_ISDECIMAL(c)) {
-            position++;
-            continue;
-        }
-        Py_ssize_t start = position++;
-        while (position < size) {
-            c = PyUnicode_READ(kind, data, position);
-            if (!(c == ' ' || c == '.' || c == '-' || c == '/' || c == '(' || c == ')' ||
-                  Py_UNICODE_ISDECIMAL(c)))
-                break;
-            position++;
-        }
-        if (position - start > more && add_pair(&found, start, position) < 0) goto done;
+    Py_ssize_t start;
+    while (next_stretch(kind, data, size, &position, &start)) {
+        if (runs ? runs_in(kind, data, size, start, position, more + 1, &found) < 0
+                 : position - start > more && add_pair(&found, start, position) < 0)
+            goto done;
     }
     result = pairs_bytes(&found);
 done:
     PyMem_Free(found.items);
+    return result;
+}
+
+/* casefold(text, caseless) -> str or None
+ *
+ * ``text.casefold()`` when every character of ``text`` is ASCII (lower-cased) or one of
+ * ``caseless``'s (a bit per character of the Basic Multilingual Plane, set where
+ * ``str.casefold`` leaves it as it is: Python's own table, read once), else None (the
+ * caller folds it). Hangul, CJK, most punctuation: one table read a character, where
+ * ``str.casefold`` makes two table calls. */
+PyObject *casefold(PyObject *self, PyObject *args) {
+    PyObject *text;
+    Py_buffer caseless;
+    if (!PyArg_ParseTuple(args, "Uy*", &text, &caseless)) return NULL;
+    PyObject *result = NULL;
+    const unsigned char *bits = caseless.buf;
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    if (caseless.len != 65536 / 8) {
+        PyErr_SetString(PyExc_ValueError, "caseless holds a bit per BMP character");
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < size; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c >= 128 && (c > 0xFFFF || !(bits[c >> 3] & (1u << (c & 7))))) {
+            result = Py_NewRef(Py_None);
+            goto done;
+        }
+    }
+    /* the same characters, ASCII ones lower-cased: the same kind of string */
+    result = PyUnicode_New(size, PyUnicode_IS_ASCII(text) ? 127 : PyUnicode_MAX_CHAR_VALUE(text));
+    if (result == NULL) goto done;
+    void *target = PyUnicode_DATA(result);
+    for (Py_ssize_t i = 0; i < size; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        PyUnicode_WRITE(kind, target, i, c - 'A' < 26u ? c + 32 : c);
+    }
+done:
+    PyBuffer_Release(&caseless);
     return result;
 }
 

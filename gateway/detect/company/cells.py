@@ -314,10 +314,8 @@ def _numbers(text: str, hasher: TokenHasher, wanted: Wanted, found: Candidates) 
             seen.add((tag + value, start, end))
             found.add(hasher.value(tag + value), start, end)
 
-    for run in _runs(text, wanted):
-        base = run.start()
-        groups = [(m.start() + base, m.end() + base) for m in _GROUP.finditer(run.group())]
-        plus = run.group().startswith("+")
+    for base, groups in _runs_and_groups(text, wanted):
+        plus = text.startswith("+", base)
         for first in range(len(groups)):
             digits = ""
             for last in range(first, len(groups)):
@@ -335,6 +333,25 @@ def _numbers(text: str, hasher: TokenHasher, wanted: Wanted, found: Candidates) 
             number = _number(match.group())
             if len(number) >= _MIN_NUMBER:
                 offer("num:", number, *match.span())
+
+
+def _runs_and_groups(text: str, wanted: Wanted) -> Iterator[tuple[int, list[tuple[int, int]]]]:
+    """Where each run of ``_runs`` starts, and its digit groups (``_GROUP``): found in
+    one compiled pass (``_scan.stretches``) when built, where the regexes and the
+    stretch checks took a dozen Python steps a stretch."""
+    if compiled is None:
+        for run in _runs(text, wanted):
+            base = run.start()
+            yield base, [(m.start() + base, m.end() + base) for m in _GROUP.finditer(run.group())]
+        return
+    least = min(max(wanted.min_digits, _MIN_NUMBER), 40)
+    flat = memoryview(compiled.stretches(text, least - 1, True)).cast("q").tolist()
+    position = 0
+    while position < len(flat):  # per run: (start, end), (groups, 0), each group's span
+        base, groups = flat[position], flat[position + 2]
+        spans = flat[position + 4 : position + 4 + 2 * groups]
+        yield base, list(zip(spans[0::2], spans[1::2], strict=True))
+        position += 4 + 2 * groups
 
 
 def _runs(text: str, wanted: Wanted) -> Iterator[re.Match[str]]:
@@ -364,7 +381,7 @@ def _stretch_spans(text: str, wanted: Wanted, least: int) -> Iterator[tuple[int,
     (``_scan.stretches``), where the regex tests each character for a Unicode digit."""
     if compiled is None:
         return (stretch.span() for stretch in wanted.stretches.finditer(text))
-    flat = memoryview(compiled.stretches(text, least - 1)).cast("q").tolist()
+    flat = memoryview(compiled.stretches(text, least - 1, False)).cast("q").tolist()
     return zip(flat[0::2], flat[1::2], strict=True)
 
 

@@ -239,17 +239,16 @@ class RecordTable:
             anchored = self._anchored(candidates, counted, min_fields - reach)
             if anchored is None:
                 return []
-            entries, candidate, only = anchored
+            rows, columns, candidate, only = anchored
         else:
             wanted = candidates.array()
             if not len(wanted):
                 return []
             entries, candidate = self._hashes.entries(wanted, MAX_ROWS_PER_VALUE)
-        if not len(entries):
-            return []
-        rows = np.asarray(self._row_ids[entries], dtype=np.int64)
-        columns = np.asarray(self._column_ids[entries], dtype=np.int64)
-        if len(entries) <= _FEW_ENTRIES:
+            if not len(entries):
+                return []
+            rows, columns = self._cells_of(entries)
+        if len(rows) <= _FEW_ENTRIES:
             return self._rows_found(
                 candidates,
                 zip(rows.tolist(), columns.tolist(), candidate.tolist(), strict=True),
@@ -280,29 +279,39 @@ class RecordTable:
             min_fields,
         )
 
+    def _cells_of(self, entries: Indices) -> tuple[Indices, Indices]:
+        """The row and column of each entry."""
+        rows = np.asarray(self._row_ids[entries], dtype=np.int64)
+        return rows, np.asarray(self._column_ids[entries], dtype=np.int64)
+
     def _anchored(
         self, candidates: Candidates, counted: frozenset[int], needed: int
-    ) -> tuple[Indices, Indices, set[int] | None] | None:
-        """The entries of every candidate, as ``match`` needs them, when some row has
-        ``needed`` counted fields among the candidates that are not words, with the rows
-        that do (None: any row may); None when no row does (no row can then match)."""
+    ) -> tuple[Indices, Indices, Indices, set[int] | None] | None:
+        """The row, column and candidate of every candidate's entries, as ``match`` needs
+        them, when some row has ``needed`` counted fields among the candidates that are
+        not words, with the rows that do (None: any row may); None when no row does (no
+        row can then match). Each entry's row and column are read once."""
         scalars = np.array(candidates.hashes, dtype=np.uint64)
         first, first_candidates = self._hashes.entries(scalars, MAX_ROWS_PER_VALUE)
         if not len(first):
             return None
+        rows, columns = self._cells_of(first)
         only: set[int] | None = None
         if len(first) <= _FEW_ENTRIES:
             fields: dict[int, set[int]] = {}
-            rows = self._row_ids[first].tolist()
-            for row, column in zip(rows, self._column_ids[first].tolist(), strict=True):
+            for row, column in zip(rows.tolist(), columns.tolist(), strict=True):
                 if column in counted:
                     fields.setdefault(row, set()).add(column)
             only = {row for row, found in fields.items() if len(found) >= needed}
             if not only:
                 return None
         later, later_candidates = self._hashes.entries(candidates.of_words(), MAX_ROWS_PER_VALUE)
+        if not len(later):
+            return rows, columns, first_candidates, only
+        later_rows, later_columns = self._cells_of(later)
         return (
-            np.concatenate((first, later)),
+            np.concatenate((rows, later_rows)),
+            np.concatenate((columns, later_columns)),
             np.concatenate((first_candidates, later_candidates + len(scalars))),
             only,
         )

@@ -284,3 +284,45 @@ def test_digit_stretches_and_code_marks_are_those_of_the_regex_and_counts() -> N
             assert list(cells._stretch_spans(text, wanted, least)) == expected, text
         marks = sum(map(text.count, "{}();="))
         assert looks_like_code(text) == (marks * 60 >= len(text) > 0)
+
+
+@needs_compiled
+def test_digit_runs_are_those_of_the_regexes(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(9)
+    alphabet = [*"0123456789 .-/()ab+_\n,", "١", "٣", "２", "김", "\u3000", "  ", "--"]
+    alphabet += ["010", "1234", "(02)", "+82", "0" * 12]
+    texts = [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(0, rng.choice([60, 300]))))
+        for _ in range(4000)
+    ]
+    settings = [
+        cells.Wanted(True, True, True, 1, frozenset(), cells.PhoneRegion(), min_digits=least)
+        for least in (1, 4, 7, 11, 40, 60)
+    ]
+    compiled = [list(cells._runs_and_groups(t, w)) for t in texts for w in settings]
+    monkeypatch.setattr(cells, "compiled", None)
+    reference = [list(cells._runs_and_groups(t, w)) for t in texts for w in settings]
+    assert compiled == reference
+    assert sum(1 for runs in reference if runs) > 5000  # most texts hold runs
+
+
+@needs_compiled
+def test_case_folding_is_that_of_python() -> None:
+    assert tokens.compiled is not None
+    table = tokens._caseless()
+    handled = 0
+    for code in range(0x10000):  # every character of the plane, among ASCII and Hangul
+        text = f"Ab{chr(code)}가"
+        folded = tokens.compiled.casefold(text, table)
+        if folded is not None:
+            assert folded == text.casefold(), hex(code)
+            handled += 1
+        else:  # left to str.casefold only for a character that has a case
+            assert chr(code).casefold() != chr(code), hex(code)
+    assert handled > 60_000  # most of the plane has no case
+    rng = random.Random(4)
+    alphabet = ["A", "z", "가", "ß", "İ", "Σ", "ﬁ", "😀", "\ud800", "É", "…", "\u3000", "K"]
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20)))
+        folded = tokens.compiled.casefold(text, table)
+        assert folded is None or folded == text.casefold(), text
