@@ -83,6 +83,20 @@ _SHAPED = re.compile(
     r"[0-9A-Z](?:[ .·•\t\n][0-9A-Z]|[ \t]{1,3}[-.·\n]?[ \t]{0,3}[0-9A-Z]|[-.·][ \t]{1,3}[0-9A-Z]"
     r"|[A-Za-z0-9+/_-]{11})"
 )
+# The same pattern on a one-byte-per-character copy where a capital or a digit is "D", any
+# other ASCII character itself and any character beyond ASCII "?" (text without "·" or "•",
+# the two separators beyond ASCII): a search for the literal "D" runs at memory speed, where
+# the class [0-9A-Z] is tested character by character (32 KB of mixed Korean and English:
+# ~50 µs instead of ~145 µs).
+_SHAPE_BYTE = bytes(
+    ord("D") if chr(code) in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    else code if code in (9, 10) or 32 <= code < 127
+    else ord("?")
+    for code in range(256)
+)  # fmt: skip
+_SHAPED_MARKS = re.compile(
+    rb"D(?:[ .\t\n]D|[ \t]{1,3}[-.\n]?[ \t]{0,3}D|[-.][ \t]{1,3}D|[Da-z+/_-]{11})"
+)
 _INVISIBLE_CHAR = re.compile(f"[{_INVISIBLE}]")
 _DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63]")
 # Eight or more digits, each separated from the next by exactly one space or dot-like mark.
@@ -136,7 +150,7 @@ _LETTER_TLD = re.compile(r"[A-Za-z]{2,63}")
 
 def normalize_for_scan(text: str) -> NormalizedText:
     """The scan view of ``text``; the text itself when there is nothing to undo."""
-    shaped = _SHAPED.search(text) is not None
+    shaped = _is_shaped(text)
     if (
         (_PROBE if text.isascii() else _PROBE_OR_ASTRAL).search(text) is None
         and " dot " not in text
@@ -150,10 +164,18 @@ def normalize_for_scan(text: str) -> NormalizedText:
     if not edits:
         return NormalizedText(text, shaped=shaped)
     view = apply_edits(text, edits, shaped=shaped)
-    if shaped or _SHAPED.search(view.text) is None:
+    if shaped or not _is_shaped(view.text):
         return view
     # Folding made digit groups where there were none (``٩٠٠١٠١ ١٢٣…``, number words).
     return replace(view, shaped=True)
+
+
+def _is_shaped(text: str) -> bool:
+    """``_SHAPED.search(text) is not None``, on the byte copy when the text allows."""
+    if "·" in text or "•" in text:
+        return _SHAPED.search(text) is not None
+    marks = text.encode("ascii", "replace").translate(_SHAPE_BYTE)
+    return _SHAPED_MARKS.search(marks) is not None
 
 
 _ESCAPE_HINTS = ("%", "\\u", "\\x", "&#", "[.]", "(.)", "[:]", "(:)")
