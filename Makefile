@@ -39,7 +39,7 @@ system-packages:
 			"without chromium or squid the browser and ICAP tests skip"; \
 	fi
 
-$(VENV)/.installed: pyproject.toml uv.lock requirements/bootstrap.txt
+$(VENV)/.installed: pyproject.toml uv.lock requirements/bootstrap.txt $(wildcard gateway/detect/company/_scan*.[ch])
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Haetae needs Python 3.11 or newer"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/bootstrap.txt

@@ -20,6 +20,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gateway.audit import AuditRecord, AuditStore
@@ -42,9 +43,21 @@ if TYPE_CHECKING:
     from gateway.policy import CompiledPolicy
     from gateway.types import Receive, Scope, Send
 
-__all__ = ["Pipeline", "Stage"]
+__all__ = ["Pipeline", "Stage", "Unanswered"]
 
 log = logging.getLogger("haetae.pipeline")
+
+
+@dataclass(frozen=True, slots=True)
+class Unanswered:
+    """Where requests go when their answers never come back through Haetae.
+
+    ``let_go`` hands the request on (an ICAP REQMOD answered, the proxy sends it);
+    ``why`` is what its record says instead of an answer's status (its status and code).
+    """
+
+    let_go: Callable[[Exchange], None]
+    why: type[Refusal]
 
 
 class Pipeline:
@@ -58,7 +71,9 @@ class Pipeline:
         labels: LabelScan | None = None,
         limits: Limits | None = None,
         prices: PriceTable | None = None,
+        unanswered: Unanswered | None = None,
     ) -> None:
+        self._unanswered = unanswered
         self._limits = limits
         self._prices = prices
         self._audit_keys = audit_keys
@@ -134,6 +149,9 @@ class Pipeline:
 
     async def _forward_and_record(self, exchange: Exchange, send: Send) -> None:
         decision = exchange.decision.action if exchange.decision else "allow"
+        if self._unanswered is not None:
+            await self._let_go(exchange, decision, self._unanswered, send)
+            return
         opening = mark_opening(self._record(exchange, decision, None, None))
         self._audit.append(opening)
         try:
@@ -176,6 +194,28 @@ class Pipeline:
         finally:
             exchange.timings_ms["upstream"] = _ms(began)
             self._complete(opening, exchange, status, error, meter.usage)
+
+    async def _let_go(
+        self, exchange: Exchange, decision: str, unanswered: Unanswered, send: Send
+    ) -> None:
+        """One record, durable before the request is let go; refused if it cannot be.
+
+        Should the record still reach the store after a failed flush (one that timed
+        out) or a cancelled one, a second record under the same request id says that
+        the request was not let go after all.
+        """
+        why = unanswered.why
+        self._audit.append(self._record(exchange, decision, why.status, why.code))
+        try:
+            await self._audit.flush()
+        except asyncio.CancelledError:  # the server gave up on the request: not let go
+            self._audit.append(self._record(exchange, "error", None, "client_disconnected"))
+            raise
+        except Exception as exc:
+            log.error("audit flush failed before letting a request go: %s", type(exc).__name__)
+            await self._refuse(exchange, _audit_unavailable(exchange), send)
+            return
+        unanswered.let_go(exchange)
 
     def _complete(
         self,

@@ -856,7 +856,8 @@ class IcapSettings(_Strict):
     # heads, and for each chunk of its body.
     idle_timeout: float = Field(default=30.0, gt=0, le=3600)
     # Seconds a forwarded request waits for its answer's RESPMOD (the completion record
-    # then says the answer was not seen); 0: no RESPMOD service is configured.
+    # then says the answer was not seen); 0: no RESPMOD service is configured, and each
+    # request leaves one record saying so, durable before its 204.
     answer_wait_seconds: float = Field(default=600.0, ge=0, le=86400)
     # An AI API's answer whose request this process did not see (another worker or
     # replica took the REQMOD) or that came after answer_wait_seconds: pass it on

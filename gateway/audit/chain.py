@@ -41,6 +41,7 @@ __all__ = [
     "decode_entry",
     "encode_entry",
     "hash_of_dict",
+    "hash_of_fields",
     "key_id",
     "load_private_key",
     "load_public_key",
@@ -70,8 +71,13 @@ def hash_of_dict(prev_hash: str, data: dict[str, Any]) -> str:
     for a writer that needs the dictionary for its row as well."""
     canonical = dict(data)
     canonical.pop("hash", None)
+    return hash_of_fields(prev_hash, canonical)
+
+
+def hash_of_fields(prev_hash: str, fields: dict[str, Any]) -> str:
+    """``record_hash`` of the record whose ``to_dict`` without ``hash`` is ``fields``."""
     digest = hashlib.sha256(bytes.fromhex(prev_hash))
-    digest.update(orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS))
+    digest.update(orjson.dumps(fields, option=orjson.OPT_SORT_KEYS))
     return digest.hexdigest()
 
 

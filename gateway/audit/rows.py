@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from gateway.audit.chain import hash_of_dict
+from gateway.audit.chain import hash_of_fields
 from gateway.audit.record import AuditRecord
 
 __all__ = ["COLUMNS", "JSON_COLUMNS", "chained_rows", "row_of"]
@@ -32,6 +32,9 @@ JSON_COLUMNS = frozenset(
 
 _IN_ORDER = itemgetter(*COLUMNS)
 _JSON_AT = tuple(i for i, c in enumerate(COLUMNS) if c in JSON_COLUMNS)
+#: what ``orjson.dumps`` writes for an empty list or object, which most JSON columns of
+#: most records are (no rules, entities, findings, edits, groups): no call for those
+_EMPTY_JSON: dict[type, str] = {list: "[]", dict: "{}"}
 
 
 def row_of(data: dict[str, Any]) -> tuple[object, ...]:
@@ -39,8 +42,10 @@ def row_of(data: dict[str, Any]) -> tuple[object, ...]:
     row = list(_IN_ORDER(data))
     for i in _JSON_AT:
         value = row[i]
-        if value is not None:
+        if value:
             row[i] = orjson.dumps(value).decode()
+        elif value is not None:
+            row[i] = _EMPTY_JSON.get(type(value)) or orjson.dumps(value).decode()
     return tuple(row)
 
 
@@ -55,6 +60,7 @@ def chained_rows(
         record.seq = last_seq
         record.prev_hash = last_hash
         data = record.to_dict()
-        record.hash = last_hash = data["hash"] = hash_of_dict(last_hash, data)
+        del data["hash"]  # hashed without it, then stored with it (the row reads by name)
+        record.hash = last_hash = data["hash"] = hash_of_fields(last_hash, data)
         rows.append(row_of(data))
     return rows

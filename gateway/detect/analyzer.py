@@ -6,6 +6,8 @@ entities they support, and grouping each call's results by recognizer. With the 
 fixed, each of those is worked out once. The results are Presidio's, unchanged:
 recognizers, validation, the context enhancer, thresholds and de-duplication run
 as Presidio runs them (``detect/engine.py`` builds these, ``tests/detect`` compares).
+``analyze_gated`` also leaves out the recognizers that say they could find nothing in
+the text (``detect/gates.py``).
 """
 
 from __future__ import annotations
@@ -20,11 +22,17 @@ from presidio_analyzer import (
 )
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from gateway.detect.gates import Gate, gate_of
 from gateway.detect.recognizers.secrets.dispatch import members_of
 
 __all__ = ["FixedAnalyzerEngine", "FixedRegistry"]
 
 _ID_KEY = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
+#: recognizers with their gates, in registration order
+_Gated = tuple[tuple[EntityRecognizer, Gate | None], ...]
+# Presidio's own steps of ``analyze``, reused as they are by ``analyze_gated``.
+_add_ids = AnalyzerEngine._AnalyzerEngine__add_recognizer_id_if_not_exists  # type: ignore[attr-defined]
+_without_explanations = AnalyzerEngine._AnalyzerEngine__remove_decision_process  # type: ignore[attr-defined]
 
 
 class FixedRegistry(RecognizerRegistry):
@@ -74,6 +82,64 @@ class FixedAnalyzerEngine(AnalyzerEngine):
             {},
             False,
         )
+        self._gates: tuple[list[EntityRecognizer] | None, _Gated] = (None, ())
+        #: False: ``analyze_gated`` is Presidio's ``analyze`` (tests compare the two)
+        self.gated = True
+
+    def analyze_gated(
+        self,
+        text: str,
+        language: str,
+        score_threshold: float,
+        nlp_artifacts: NlpArtifacts,
+        return_decision_process: bool,
+    ) -> list[RecognizerResult]:
+        """Presidio's ``analyze`` for every entity, calling only the recognizers that may
+        match ``text`` (``detect/gates.py``): the others could only return nothing and note
+        nothing, so the results are Presidio's. None may match: nothing runs at all.
+
+        Context, thresholds, de-duplication and explanations are Presidio's steps, over
+        every registered recognizer as in its ``analyze``. Allow lists, ad hoc recognizers
+        and entity lists are not taken (the engine uses none).
+        """
+        if not self.gated or self.log_decision_process:
+            results: list[RecognizerResult] = self.analyze(
+                text=text,
+                language=language,
+                score_threshold=score_threshold,
+                nlp_artifacts=nlp_artifacts,
+                return_decision_process=return_decision_process,
+            )
+            return results
+        recognizers = self.registry.get_recognizers(language, None, True)
+        called = [r for r, gate in self._gates_of(recognizers) if gate is None or gate(text)]
+        if not called:
+            return []
+        entities = self.get_supported_entities(language=language)
+        results = []
+        for recognizer in called:
+            if not recognizer.is_loaded:
+                recognizer.load()
+                recognizer.is_loaded = True
+            found = recognizer.analyze(text=text, entities=entities, nlp_artifacts=nlp_artifacts)
+            if found:
+                _add_ids(found, recognizer)
+                results.extend(found)
+        results = self._enhance_using_context(text, results, nlp_artifacts, recognizers)
+        results = [result for result in results if result.score >= score_threshold]
+        results = EntityRecognizer.remove_duplicates(results)
+        if not return_decision_process:
+            results = _without_explanations(results)
+        return results
+
+    def _gates_of(self, recognizers: list[EntityRecognizer]) -> _Gated:
+        """Each recognizer with its gate (None: always called), for the registry's list."""
+        cached = self._gates
+        if cached[0] is recognizers:
+            return cached[1]
+        gated = tuple((recognizer, gate_of(recognizer)) for recognizer in recognizers)
+        self._gates = (recognizers, gated)
+        return gated
 
     def get_supported_entities(self, language: str | None = None) -> list[str]:
         cached = self._entities_by_language.get(language)

@@ -138,7 +138,7 @@ class DetectionEngine:
         self._nlp_artifacts = nlp_engine.process_text("", SCAN_LANGUAGE)
         # A policy may scan for nothing (or nothing English); Presidio would load its whole
         # predefined set into an empty registry, so such a language gets no analyzer at all.
-        self._analyzers: dict[Language, AnalyzerEngine] = {}
+        self._analyzers: dict[Language, FixedAnalyzerEngine] = {}
         for rules in get_args(Language):
             chosen = [r for r in recognizers if rules in languages_of(r)]
             if chosen:
@@ -387,15 +387,12 @@ class DetectionEngine:
         analyzer = self._analyzers.get(rules)
         if analyzer is None:
             return []
-        # entities=None: the registry holds only the wanted recognizers, and Presidio's
+        # Every entity: the registry holds only the wanted recognizers, and Presidio's
         # per-entity recognizer lookup costs more than listing them all. An explicit
-        # threshold skips its per-recognizer threshold lookup.
-        results = analyzer.analyze(
-            text=text,
-            language=SCAN_LANGUAGE,
-            score_threshold=self.score_threshold,
-            nlp_artifacts=self._nlp_artifacts,
-            return_decision_process=explain,
+        # threshold skips its per-recognizer threshold lookup. Recognizers that could find
+        # nothing in the text are not called (detect/gates.py).
+        results = analyzer.analyze_gated(
+            text, SCAN_LANGUAGE, self.score_threshold, self._nlp_artifacts, explain
         )
         return defer_to_others(results)
 

@@ -11,7 +11,7 @@ from gateway.exchange import Stage
 from gateway.forward import Forward
 from gateway.icap.adapter import IcapAdapter
 from gateway.icap.server import IcapServer, istag_for
-from gateway.icap.transactions import IcapIdentify, IcapUpstream, Waiting
+from gateway.icap.transactions import REQMOD_ONLY, IcapIdentify, IcapUpstream, Waiting
 from gateway.icap.webapps import WebAppGate
 from gateway.labels import LabelScan
 from gateway.pipeline import Pipeline
@@ -63,6 +63,7 @@ def build_icap(
         current_policy,
         audit_keys=audit_keys,
         labels=labels,
+        unanswered=REQMOD_ONLY if config.answer_wait_seconds <= 0 else None,
     )
 
     def istag() -> str:

@@ -8,7 +8,10 @@ The pipeline is the reverse proxy's, with two pieces swapped for ICAP:
   the request is the moment the pipeline has let it go (its opening record is
   durable by then), so REQMOD answers; it then waits for the proxy to bring the
   provider's answer in a RESPMOD, which the pipeline reads, judges, restores and
-  records like any answer, completion record included.
+  records like any answer, completion record included;
+- without RESPMOD (``icap.answer_wait_seconds: 0``) there is no upstream: the
+  pipeline writes the request's one record, saying the answer is not seen, and
+  lets it go (:data:`REQMOD_ONLY`), so REQMOD answers and nothing is left to do.
 
 The transaction in progress is found through a context variable, set around
 the pipeline's task, since stages and the upstream see only the exchange and
@@ -29,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from gateway.errors import Refusal, UpstreamProtocolError
 from gateway.icap.protocol import Body, IcapError
+from gateway.pipeline import Unanswered
 from gateway.subject import Subject
 
 if TYPE_CHECKING:
@@ -37,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CURRENT",
+    "REQMOD_ONLY",
     "AnswerNotSeen",
     "IcapAnswer",
     "IcapIdentify",
@@ -175,11 +180,6 @@ class IcapUpstream:
     ) -> UpstreamResponse:
         transaction = CURRENT.get()
         transaction.forward()  # REQMOD answers now
-        if self._wait <= 0:
-            # let REQMOD's answer go out first: the completion record (and the refusal
-            # no one reads) made after this are not the proxy's to wait for
-            await asyncio.sleep(0)
-            raise AnswerNotSeen("no RESPMOD service is configured (icap.answer_wait_seconds)")
         try:
             return await asyncio.wait_for(asyncio.shield(transaction.answer), self._wait)
         except TimeoutError:
@@ -188,6 +188,14 @@ class IcapUpstream:
 
     async def aclose(self) -> None:
         return None
+
+
+def _let_go(exchange: Exchange) -> None:
+    CURRENT.get().forward()  # REQMOD answers now
+
+
+#: ``icap.answer_wait_seconds: 0``: the proxy sends no RESPMOD, so no answer is seen
+REQMOD_ONLY = Unanswered(_let_go, AnswerNotSeen)
 
 
 class IcapAnswer:

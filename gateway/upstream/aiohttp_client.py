@@ -89,6 +89,9 @@ class AiohttpUpstream:
             auto_decompress=False,
             trust_env=False,
             timeout=self._timeout,
+            # The session is shared by every caller: a cookie one caller's answer set
+            # must never ride along with another caller's request.
+            cookie_jar=aiohttp.DummyCookieJar(),
         )
         return self._session
 

@@ -1,7 +1,9 @@
 """The upstream client on httpx (``forward.transport: httpx``, and any httpx transport).
 
-Requests are built by hand (``httpx.Request``) rather than through
-``AsyncClient.build_request``, so that httpx adds none of its default headers.
+Requests are built by hand (``httpx.Request``) and handed to the transport itself,
+not to an ``AsyncClient``: httpx adds none of its default headers, and nothing keeps
+the cookies a provider sets (a client's jar is shared by every caller of the gateway;
+the client's redirect, auth and cookie steps are work a relay never needs).
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ class HttpxUpstream:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._proxy = OutboundProxy.from_settings(forward.proxy, forward.no_proxy)
-        self._proxied: httpx.AsyncClient | None = None
+        self._proxied: httpx.AsyncBaseTransport | None = None
         limits = httpx.Limits(
             max_connections=forward.max_connections,
             max_keepalive_connections=forward.max_keepalive_connections,
@@ -81,16 +83,13 @@ class HttpxUpstream:
                 if self._proxy.username is not None
                 else None,
             )
-            self._proxied = httpx.AsyncClient(
-                transport=httpx.AsyncHTTPTransport(
-                    limits=limits, trust_env=False, proxy=proxy, verify=verify
-                ),
-                follow_redirects=False,
+            self._proxied = httpx.AsyncHTTPTransport(
+                limits=limits, trust_env=False, proxy=proxy, verify=verify
             )
         self._timeout = httpx.Timeout(
             connect=timeouts.connect, read=timeouts.read, write=timeouts.write, pool=timeouts.pool
         ).as_dict()
-        self._client = httpx.AsyncClient(transport=transport, follow_redirects=False)
+        self._transport = transport
 
     async def open(
         self,
@@ -104,13 +103,14 @@ class HttpxUpstream:
             method, url, headers=headers, content=content, extensions={"timeout": self._timeout}
         )
         with map_httpx_errors(provider_id):
-            client = self._client
+            transport = self._transport
             if self._proxied is not None and self._proxy and self._proxy.applies_to(url):
-                client = self._proxied
-            response = await client.send(request, stream=True)
+                transport = self._proxied
+            response = await transport.handle_async_request(request)
+        response.request = request
         return _HttpxResponse(provider_id, response)
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._transport.aclose()
         if self._proxied is not None:
             await self._proxied.aclose()

@@ -96,6 +96,28 @@ def test_schema_is_wal_versioned_and_indexed(store: SQLiteAuditStore) -> None:
     assert {"audit_records_time", "audit_records_request_id", "audit_records_user_time"} <= indexes
 
 
+def test_none_fields_are_stored_as_sql_null_and_a_required_one_is_refused(
+    tmp_path: Path,
+) -> None:
+    """None binds as NULL (the writer registers an adapter for it), so ``IS NULL`` filters
+    find it; a record missing a field the table requires is still refused, not defaulted."""
+    store = SQLiteAuditStore(tmp_path / "audit.db")
+    store.append_now(make_record(0))  # user, client_address and error are None
+    conn = sqlite3.connect(store.path)
+    try:
+        kinds = conn.execute(
+            'SELECT typeof("user"), typeof(client_address), typeof(error), typeof(usage), '
+            "typeof(status) FROM audit_records"
+        ).fetchone()
+    finally:
+        conn.close()
+    assert kinds == ("null", "null", "null", "null", "integer")
+    broken = make_record(1)
+    broken.method = None  # type: ignore[assignment]
+    with pytest.raises(sqlite3.IntegrityError):
+        store.append_now(broken)
+
+
 def test_append_does_no_io_on_the_caller(store: SQLiteAuditStore, monkeypatch) -> None:
     """With the writer held inside a write, appends still return and nothing lands yet."""
     entered, release = threading.Event(), threading.Event()

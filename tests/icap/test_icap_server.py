@@ -6,10 +6,12 @@ checks the connection is still in step (or closed, after a broken message).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import shutil
 import socket
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +19,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from gateway.audit import AuditRecord
+from gateway.audit import AuditRecord, open_audit_store
+from gateway.audit.phases import is_opening
+from gateway.audit.writer import ThreadedAuditStore
 from gateway.inspection import Detect
 from tests.icap.support import (
     IcapClient,
@@ -279,11 +283,63 @@ def test_an_answer_without_its_request_is_left_alone(client: IcapClient) -> None
     still_in_step(client)
 
 
-def test_without_respmod_the_completion_says_the_answer_was_not_seen(tmp_path: Path) -> None:
+def test_without_respmod_one_record_durable_before_204_says_the_answer_is_not_seen(
+    tmp_path: Path,
+) -> None:
     with icap_stack(tmp_path, {"icap.answer_wait_seconds": 0}) as icap, icap.client() as client:
+        headers = {"X-Authenticated-User": b64("kim"), "X-Client-IP": "10.1.2.3"}
+        client.send(reqmod(OPENAI, chat(f"mail {EMAIL} please"), icap_headers=headers))
+        answer = client.read()
+        assert answer.status == 200 and EMAIL not in answer.body.decode()  # still redacted
+        records = icap.stack.audit_tail(30)  # read at once: stored before the answer
+        assert len(records) == 1  # no opening and completion: one record
+        record = records[0]
+        assert (record.decision, record.status, record.error) == (
+            "redact",
+            504,
+            "icap_answer_not_seen",
+        )
+        assert (record.user, record.client_address) == ("kim", "10.1.2.3")
+        assert record.findings and not is_opening(record)
+        still_in_step(client)
+
+
+def test_without_respmod_a_request_given_up_before_its_record_is_durable_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gateway stops while a request waits for its record to be durable: the
+    record that would have let it go is followed by one saying it was not."""
+
+    flushing = threading.Event()
+
+    async def never(self: ThreadedAuditStore, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        flushing.set()
+        await asyncio.Event().wait()
+
+    with icap_stack(tmp_path, {"icap.answer_wait_seconds": 0}) as icap:
+        url = icap.stack.audit_url
+        client = icap.client()
+        monkeypatch.setattr(ThreadedAuditStore, "flush", never)
         client.send(reqmod(OPENAI, chat("hello")))
-        assert client.read().status == 204
-        assert newest(icap, "complete").error == "icap_answer_not_seen"  # type: ignore[attr-defined]
+        assert flushing.wait(10)  # the gateway stops while the pipeline waits on it
+    client.close()
+    records = open_audit_store(url).tail(10)
+    assert [(r.decision, r.error) for r in records] == [
+        ("allow", "icap_answer_not_seen"),
+        ("error", "client_disconnected"),
+    ]
+    assert records[0].request_id == records[1].request_id
+
+
+@pytest.mark.parametrize("wait", [0, 60])
+def test_an_audit_store_that_cannot_record_refuses_with_503(tmp_path: Path, wait: int) -> None:
+    settings = {"audit.spool": "off", "icap.answer_wait_seconds": wait}
+    with icap_stack(tmp_path, settings) as icap, icap.client() as client:
+        with contextlib.closing(sqlite3.connect(tmp_path / "audit.db")) as conn:
+            conn.execute("DROP TABLE audit_records")
+        client.send(reqmod(OPENAI, chat("hello")))
+        answer = client.read()
+        assert answer.status == 200 and answer.http_status == 503
 
 
 # ----------------------------------------------------------------- fail closed, bounds
@@ -300,15 +356,6 @@ def test_a_scanner_failure_is_an_http_error_never_204(
     answer = client.read()
     assert answer.status == 200 and answer.http_status == 500
     assert b"internal detail" not in answer.body
-
-
-def test_an_audit_store_that_cannot_record_refuses_with_503(tmp_path: Path) -> None:
-    with icap_stack(tmp_path, {"audit.spool": "off"}) as icap, icap.client() as client:
-        with contextlib.closing(sqlite3.connect(tmp_path / "audit.db")) as conn:
-            conn.execute("DROP TABLE audit_records")
-        client.send(reqmod(OPENAI, chat("hello")))
-        answer = client.read()
-        assert answer.status == 200 and answer.http_status == 503
 
 
 MALFORMED = [

@@ -35,7 +35,15 @@ from typing import Final, Literal, get_args
 import numpy as np
 import phonenumbers
 
-from gateway.detect.company.tokens import U64, TokenHasher, Words, combine_many, mix, mix_int
+from gateway.detect.company.tokens import (
+    U64,
+    TokenHasher,
+    Words,
+    combine_many,
+    compiled,
+    mix,
+    mix_int,
+)
 
 __all__ = [
     "COLUMN_TYPES",
@@ -220,7 +228,7 @@ class Candidates:
     spans: list[tuple[int, int]] = field(default_factory=list)
     grams: list[tuple[int, U64]] = field(default_factory=list)  # (n, hashes of n-grams)
     #: Hangul names cut from or joined across words: (hashes, (word, syllables) each)
-    glued: list[tuple[U64, list[tuple[int, int]]]] = field(default_factory=list)
+    glued: list[tuple[U64, Sequence[Sequence[int]]]] = field(default_factory=list)
 
     def add(self, hashed: int, start: int, end: int) -> None:
         self.hashes.append(hashed)
@@ -234,6 +242,11 @@ class Candidates:
         ]
         return np.concatenate(parts)
 
+    def of_words(self) -> U64:
+        """The word n-grams' and Hangul names' hashes: ``array()`` past ``hashes``."""
+        parts = [*(g for _, g in self.grams), *(h for h, _ in self.glued)]
+        return np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
+
     def span(self, index: int) -> tuple[int, int]:
         if index < len(self.spans):
             return self.spans[index]
@@ -241,17 +254,15 @@ class Candidates:
         assert self.words is not None
         for length, grams in self.grams:
             if index < len(grams):
-                spans = self.words.spans()
-                return spans[index][0], spans[index + length - 1][1]
+                return self.words.span(index, index + length - 1)
             index -= len(grams)
         for hashes, where in self.glued:
             if index < len(hashes):
                 word, syllables = where[index]
-                spans = self.words.spans()
-                start = spans[word][0]
+                start = self.words.span(word, word)[0]
                 if syllables > 0:
                     return start, start + syllables
-                return start, spans[word + 1][0] - syllables
+                return start, self.words.span(word + 1, word + 1)[0] - syllables
             index -= len(hashes)
         raise IndexError(index)
 
@@ -337,9 +348,8 @@ def _runs(text: str, wanted: Wanted) -> Iterator[re.Match[str]]:
     full of version numbers, addresses and times that this leaves unread."""
     size = len(text)
     least = min(max(wanted.min_digits, _MIN_NUMBER), 40)
-    for stretch in wanted.stretches.finditer(text):
-        start, end = stretch.span()
-        value = stretch.group()
+    for start, end in _stretch_spans(text, wanted, least):
+        value = text[start:end]
         if end < size and _WORD_CHAR.match(text, end):
             value = value.rstrip(_DIGITS)
         if start and _WORD_CHAR.match(text, start - 1):
@@ -347,6 +357,15 @@ def _runs(text: str, wanted: Wanted) -> Iterator[re.Match[str]]:
         if len(value) - sum(map(value.count, _STRETCH_SEPARATORS)) < least:
             continue
         yield from wanted.runs.finditer(text, max(0, start - 2), min(size, end + 1))
+
+
+def _stretch_spans(text: str, wanted: Wanted, least: int) -> Iterator[tuple[int, int]]:
+    """Where ``wanted.stretches`` matches in ``text``: found in one compiled pass
+    (``_scan.stretches``), where the regex tests each character for a Unicode digit."""
+    if compiled is None:
+        return (stretch.span() for stretch in wanted.stretches.finditer(text))
+    flat = memoryview(compiled.stretches(text, least - 1)).cast("q").tolist()
+    return zip(flat[0::2], flat[1::2], strict=True)
 
 
 def _phone_variants(digits: str, international: bool, region: PhoneRegion) -> set[str]:
@@ -406,13 +425,6 @@ def _hangul_names(
     """A Hangul name with a particle or title glued on (김민수님, 김민수의) or written with
     a space (김 민수): registered one-word names are closed up. Hangul syllables are three
     UTF-8 bytes each, so a head of ``n`` syllables is ``3 n`` bytes."""
-    if len(words.data) >= _VECTOR_BYTES:
-        if not _may_hold_hangul(words.data):  # logs and code: no pass over their bytes
-            return
-        hashes, at, taken = hasher.hangul_heads(words.data, sorted(lengths))
-        if len(hashes):
-            found.glued.append((hashes, list(zip(at.tolist(), taken.tolist(), strict=True))))
-        return
     held = words.heads
     if held is not None and lengths <= held[0]:  # keyed with the words (words_and_heads)
         _, hashes, where, sizes = held
@@ -421,6 +433,13 @@ def _hangul_names(
             hashes, where = hashes[chosen], [where[i] for i in chosen.tolist()]
         if len(hashes):
             found.glued.append((hashes, where))
+        return
+    if len(words.data) >= _VECTOR_BYTES:
+        if not _may_hold_hangul(words.data):  # logs and code: no pass over their bytes
+            return
+        hashes, at, taken = hasher.hangul_heads(words.data, sorted(lengths))
+        if len(hashes):
+            found.glued.append((hashes, list(zip(at.tolist(), taken.tolist(), strict=True))))
         return
     pieces, where, _ = _head_pieces(words, lengths)
     if pieces:
@@ -433,7 +452,18 @@ def words_and_heads(
     """The keyed hashes of ``words`` and of their runs of each of ``lengths``
     (``combine_many``). On a short text, the Hangul name heads of ``heads`` are keyed and
     mixed in the same calls and kept on ``words`` for ``_hangul_names`` (one pass of the
-    hashing's numpy steps instead of two, one mixing step for runs and heads)."""
+    hashing's numpy steps instead of two, one mixing step for runs and heads).
+
+    Compiled (``tokens.compiled``): the heads of a text of any length, in one pass with
+    the words, in the order the numpy steps give them (grouped by length from
+    ``_VECTOR_BYTES`` on)."""
+    if compiled is not None:
+        grouped = len(words.data) >= _VECTOR_BYTES
+        keyed = hasher.keyed_runs(words.data, lengths, sorted(heads), grouped)
+        if heads:
+            located = keyed.where
+            words.heads = (heads, keyed.heads, located[:, :2].tolist(), located[:, 2])
+        return keyed.words, keyed.runs
     if not heads or len(words.data) >= _VECTOR_BYTES:
         keyed = hasher.keyed(words.data)
         return keyed, combine_many(keyed, lengths)[0]

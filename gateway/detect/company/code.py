@@ -10,9 +10,16 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from gateway.detect.company.tokens import Tokens, Words
+from gateway.detect.company.tokens import Tokens, Words, compiled
 
-__all__ = ["CODE_KEYWORDS", "code_tokens", "code_words", "looks_like_code"]
+__all__ = [
+    "CODE_KEYWORDS",
+    "SORTED_KEYWORDS",
+    "code_tokens",
+    "code_words",
+    "looks_like_code",
+    "reads_to_a_closer",
+]
 
 # Strings first, so that a '#' or '//' inside a string is not a comment; a backtick is an
 # operator, so that a Markdown fence (```python) never turns the code in it into a string.
@@ -158,6 +165,8 @@ _CODE_MARKS: Final = "{}();="
 def looks_like_code(text: str) -> bool:
     """Whether ``text`` has the punctuation density of code (at least 1 in 60 characters
     among ``{}();=``): prose is not read a second time as code."""
+    if compiled is not None:  # one pass instead of one per mark
+        return compiled.code_marks(text) * 60 >= len(text) > 0
     return sum(map(text.count, _CODE_MARKS)) * 60 >= len(text) > 0
 
 
@@ -201,13 +210,23 @@ def code_tokens(text: str, keep_comments: bool = False) -> Tokens:
     return Tokens(words, starts, ends)
 
 
+#: CODE_KEYWORDS as the compiled tokenizer reads them (``_scan.code_cut``)
+SORTED_KEYWORDS: Final = tuple(sorted(word.encode() for word in CODE_KEYWORDS))
+
+
+def reads_to_a_closer(text: str, keep_comments: bool = False) -> bool:
+    """Whether ``text`` needs ``code_tokens`` (a long string or block comment to read to
+    its closer, or comments kept) rather than one pass of ``_FLAT``."""
+    return keep_comments or '"""' in text or "'''" in text or "/*" in text
+
+
 def code_words(text: str, keep_comments: bool = False) -> list[str]:
     """``code_tokens(text).words``, ~3× cheaper, when nothing needs reading to a closer
     (no long string, no block comment, no kept comment): one ``findall`` of the same
     alternatives without groups cuts the tokens as strings, and only each *distinct*
     token is classified (operators and keywords repeat); spans are then computed only
     for what matched."""
-    if keep_comments or '"""' in text or "'''" in text or "/*" in text:
+    if reads_to_a_closer(text, keep_comments):
         return code_tokens(text, keep_comments).words
     tokens = _FLAT.findall(text)
     words = dict.fromkeys(tokens, "")

@@ -17,7 +17,8 @@ then misses the cache a dozen times. A part registered with a bucket directory
 its entries start; 1 byte per entry) finds each candidate's run with one read of the
 directory and one gather of its bucket. A short text keeps the binary search, which
 costs fewer numpy calls for a few candidates; a part saved without a directory always
-does.
+does. Compiled (``_scan.entries``, on the request path), every candidate is searched in
+its bucket, in one pass with the filter.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
+
+from gateway.detect.company.tokens import compiled
 
 __all__ = [
     "DIRECTORY",
@@ -121,6 +124,10 @@ class SortedHashes:
             if buckets < 2 or buckets & (buckets - 1) or int(directory[-1]) != len(hashes):
                 raise ValueError("the bucket directory does not fit the hashes: register again")
             self._bucket_shift = np.uint64(64 - (buckets.bit_length() - 1))
+        #: the directory as the compiled lookup reads it (uint32; empty: search instead)
+        self._compiled_directory: npt.NDArray[Any] | bytes = (
+            directory if directory is not None and directory.dtype == np.uint32 else b""
+        )
 
     @classmethod
     def open(cls, folder: Path, name: str) -> SortedHashes:
@@ -193,7 +200,24 @@ class SortedHashes:
 
     def entries(self, wanted: npt.NDArray[np.uint64], longest: int) -> tuple[Indices, Indices]:
         """Every entry equal to a wanted hash, as (entry index, wanted index) pairs; a
-        hash with more than ``longest`` entries is left out."""
+        hash with more than ``longest`` entries is left out.
+
+        Compiled (``tokens.compiled``): one pass over the wanted hashes, each asked of
+        the filter and, if it passes, searched in its bucket (or the whole array)."""
+        if compiled is not None and len(self.hashes):
+            if not wanted.flags.c_contiguous:
+                wanted = np.ascontiguousarray(wanted)
+            pairs = compiled.entries(
+                wanted,  # type: ignore[arg-type]  # any C-contiguous buffer
+                self.bits,  # type: ignore[arg-type]
+                int(self._shift),
+                self.hashes,  # type: ignore[arg-type]
+                longest,
+                self._compiled_directory,  # type: ignore[arg-type]
+                int(self._bucket_shift),
+            )
+            found = np.frombuffer(pairs, dtype=np.int64).reshape(-1, 2)
+            return found[:, 0], found[:, 1]
         hits, left, right = self.ranges(wanted)
         if not len(hits):
             return _EMPTY, _EMPTY

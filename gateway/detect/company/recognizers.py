@@ -20,10 +20,16 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from gateway.detect.company import COMPANY_ENTITIES, DOCUMENT_ENTITIES
 from gateway.detect.company.cells import extract_candidates, words_and_heads
-from gateway.detect.company.code import code_tokens, code_words, looks_like_code
+from gateway.detect.company.code import (
+    SORTED_KEYWORDS,
+    code_tokens,
+    code_words,
+    looks_like_code,
+    reads_to_a_closer,
+)
 from gateway.detect.company.documents import CODE, PROSE, DocumentMatch
 from gateway.detect.company.index import CompanyIndex
-from gateway.detect.company.tokens import U64, Tokens, Words, combine
+from gateway.detect.company.tokens import U64, TokenHasher, Tokens, Words, combine, compiled
 
 __all__ = [
     "COMPANY_ENTITIES",
@@ -219,15 +225,13 @@ class CompanyRecognizer(EntityRecognizer):
         if self._prose and words is not None and grams is not None and len(grams):
 
             def locate_word(first: int, last: int) -> tuple[int, int]:
-                spans = words.spans()  # only for what matched
-                return spans[first][0], spans[last][1]
+                return words.span(first, last)  # only for what matched
 
             for collection in self._collections:
                 found.extend(collection.match(grams, PROSE, self.min_tokens, locate_word))
         if self._code and looks_like_code(segment):
-            tokens = code_words(segment, self._keep_comments)
-            if len(tokens) >= CODE.k:
-                grams = combine(self.index.hasher.tokens(tokens), CODE.k)
+            grams = _code_grams(self.index.hasher, segment, self._keep_comments)
+            if grams is not None:
                 located: list[Tokens] = []
 
                 def locate_code(first: int, last: int) -> tuple[int, int]:
@@ -238,6 +242,23 @@ class CompanyRecognizer(EntityRecognizer):
                 for collection in self._collections:
                     found.extend(collection.match(grams, CODE, self.min_tokens, locate_code))
         return _best_per_place(found)
+
+
+def _code_grams(hasher: TokenHasher, segment: str, keep_comments: bool) -> U64 | None:
+    """The hashes of every run of ``CODE.k`` code tokens of ``segment`` (None: fewer
+    tokens), read in one compiled pass unless something must be read to its closer."""
+    if compiled is not None and not reads_to_a_closer(segment, keep_comments):
+        blocks, count = compiled.code_cut(segment, SORTED_KEYWORDS)
+        if count < CODE.k:
+            return None
+        return hasher.sealed_runs(blocks, count, (CODE.k,)).runs[CODE.k]
+    tokens = code_words(segment, keep_comments)
+    if len(tokens) < CODE.k:
+        return None
+    if compiled is None:
+        return combine(hasher.tokens(tokens), CODE.k)
+    data = " ".join(tokens).encode("utf-8", "surrogatepass")
+    return hasher.keyed_runs(data, (CODE.k,)).runs[CODE.k]
 
 
 def _best_per_place(found: list[DocumentMatch]) -> list[DocumentMatch]:

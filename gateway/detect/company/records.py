@@ -38,6 +38,7 @@ from gateway.detect.company.cells import (
 from gateway.detect.company.lookup import (
     DIRECTORY,
     FILTER,
+    Indices,
     SortedHashes,
     bucket_directory,
     mapped,
@@ -223,11 +224,27 @@ class RecordTable:
     def match(
         self, candidates: Candidates, counted: frozenset[int], min_fields: int
     ) -> list[RecordMatch]:
-        """Rows of which at least ``min_fields`` counted columns appear among ``candidates``."""
-        wanted = candidates.array()
-        if not len(wanted) or not len(self._hashes):
+        """Rows of which at least ``min_fields`` counted columns appear among ``candidates``.
+
+        Words can only be names and free-text cells, so when ``min_fields`` is more than
+        the counted name and text columns, a row needs some of its fields among the other
+        candidates (e-mail addresses, numbers): those are looked up first, and the words,
+        hundreds a KB, only when some row has enough of them (a prompt holding no
+        registered e-mail, phone or number costs one lookup of its few numbers)."""
+        if not len(self._hashes):
             return []
-        entries, candidate = self._hashes.entries(wanted, MAX_ROWS_PER_VALUE)
+        only: set[int] | None = None
+        reach = sum(1 for c in counted if self.columns[c].type in ("name", "text"))
+        if (candidates.grams or candidates.glued) and min_fields > reach:
+            anchored = self._anchored(candidates, counted, min_fields - reach)
+            if anchored is None:
+                return []
+            entries, candidate, only = anchored
+        else:
+            wanted = candidates.array()
+            if not len(wanted):
+                return []
+            entries, candidate = self._hashes.entries(wanted, MAX_ROWS_PER_VALUE)
         if not len(entries):
             return []
         rows = np.asarray(self._row_ids[entries], dtype=np.int64)
@@ -238,6 +255,7 @@ class RecordTable:
                 zip(rows.tolist(), columns.tolist(), candidate.tolist(), strict=True),
                 counted,
                 min_fields,
+                only,
             )
         mask = np.zeros(MAX_COLUMNS + 1, dtype=bool)  # one gather, where isin sorts
         mask[list(counted)] = True
@@ -262,18 +280,47 @@ class RecordTable:
             min_fields,
         )
 
+    def _anchored(
+        self, candidates: Candidates, counted: frozenset[int], needed: int
+    ) -> tuple[Indices, Indices, set[int] | None] | None:
+        """The entries of every candidate, as ``match`` needs them, when some row has
+        ``needed`` counted fields among the candidates that are not words, with the rows
+        that do (None: any row may); None when no row does (no row can then match)."""
+        scalars = np.array(candidates.hashes, dtype=np.uint64)
+        first, first_candidates = self._hashes.entries(scalars, MAX_ROWS_PER_VALUE)
+        if not len(first):
+            return None
+        only: set[int] | None = None
+        if len(first) <= _FEW_ENTRIES:
+            fields: dict[int, set[int]] = {}
+            rows = self._row_ids[first].tolist()
+            for row, column in zip(rows, self._column_ids[first].tolist(), strict=True):
+                if column in counted:
+                    fields.setdefault(row, set()).add(column)
+            only = {row for row, found in fields.items() if len(found) >= needed}
+            if not only:
+                return None
+        later, later_candidates = self._hashes.entries(candidates.of_words(), MAX_ROWS_PER_VALUE)
+        return (
+            np.concatenate((first, later)),
+            np.concatenate((first_candidates, later_candidates + len(scalars))),
+            only,
+        )
+
     def _rows_found(
         self,
         candidates: Candidates,
         entries: Iterable[tuple[int, int, int]],
         counted: frozenset[int],
         min_fields: int,
+        only: set[int] | None = None,
     ) -> list[RecordMatch]:
         """The rows of ``entries`` (row, column, candidate) with ``min_fields`` counted
-        columns, in the order they first appear."""
+        columns, in the order they first appear; only those of ``only`` if given (rows
+        that cannot have enough)."""
         per_row: dict[int, dict[int, list[int]]] = {}
         for row, column, index in entries:
-            if column in counted:
+            if column in counted and (only is None or row in only):
                 per_row.setdefault(row, {}).setdefault(column, []).append(index)
         found: list[RecordMatch] = []
         for row, columns_found in per_row.items():

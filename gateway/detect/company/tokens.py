@@ -11,7 +11,12 @@ UTF-8 bytes comes from one prefix sum in numpy, and the key is applied to all of
 in one AES call (a pseudo-random permutation of the 64-bit value and the word's length:
 ``TokenHasher``). Runs of words (a two-word name, a k-gram of a document) are combined
 from the word hashes with a polynomial and a mixing step (``combine``). Character spans
-are computed only for what matched (``Words.spans``).
+are computed only for what matched (``Words.span``).
+
+On the request path the same arithmetic runs compiled (``compiled``, ``_scan.c``:
+``TokenHasher.keyed_runs``): one pass cuts and hashes the words, one AES call keys them,
+one pass combines and mixes the runs. The numpy code here stays the reference, and runs
+where the extension was not built.
 """
 
 from __future__ import annotations
@@ -28,13 +33,20 @@ import numpy as np
 import numpy.typing as npt
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+try:  # the compiled prompt side (_scan.c); without a C compiler, numpy does the same
+    from gateway.detect.company import _scan as compiled
+except ImportError:  # pragma: no cover - built everywhere make install runs
+    compiled = None  # type: ignore[assignment]  # the module or None
+
 __all__ = [
     "U64",
+    "KeyedRuns",
     "TokenHasher",
     "Tokens",
     "Words",
     "combine",
     "combine_many",
+    "compiled",
     "fold",
     "key_check",
     "mix",
@@ -43,6 +55,9 @@ __all__ = [
 
 U64 = npt.NDArray[np.uint64]
 Indices = npt.NDArray[np.intp]
+#: Hangul name heads keyed with the words: the lengths asked for, the heads' hashes,
+#: where each is (word, syllables) and its syllables (``cells.words_and_heads``)
+Heads = tuple[frozenset[int], U64, Sequence[Sequence[int]], npt.NDArray[np.int64]]
 
 _SEPARATOR_BYTES: Final = (string.punctuation + string.whitespace).encode()
 _TO_SPACE: Final = bytes.maketrans(_SEPARATOR_BYTES, b" " * len(_SEPARATOR_BYTES))
@@ -85,11 +100,8 @@ class Words:
     data: bytes
     length: int  # of the original text, to clamp spans when folding changed lengths
     _spans: list[tuple[int, int]] | None = field(default=None, repr=False)
-    #: Hangul name heads keyed with the words (``cells.words_and_heads``): the lengths
-    #: asked for, the heads' hashes, where each is and its syllables
-    heads: tuple[frozenset[int], U64, list[tuple[int, int]], npt.NDArray[np.int64]] | None = field(
-        default=None, repr=False
-    )
+    _flat: npt.NDArray[np.int64] | None = field(default=None, repr=False)
+    heads: Heads | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, text: str) -> Words:
@@ -106,6 +118,9 @@ class Words:
         Read from the word bytes (where each space-separated run starts and ends, and how
         many characters precede each byte): a handful of numpy calls, where a regex pass
         makes a match object per word."""
+        if self._spans is None and compiled is not None:
+            flat = self._bounds().tolist()
+            self._spans = list(zip(flat[0::2], flat[1::2], strict=True))
         if self._spans is None:
             values = np.frombuffer(self.data, dtype=np.uint8)
             starts, ends = _word_bounds(values)
@@ -119,6 +134,36 @@ class Words:
                 np.minimum(ends, size, out=ends)
             self._spans = list(zip(starts.tolist(), ends.tolist(), strict=True))
         return self._spans
+
+    def span(self, first: int, last: int) -> tuple[int, int]:
+        """Where word ``first`` starts and word ``last`` ends (as ``spans()`` says)."""
+        if compiled is None:
+            spans = self.spans()
+            return spans[first][0], spans[last][1]
+        bounds = self._bounds()
+        return int(bounds[2 * first]), int(bounds[2 * last + 1])
+
+    def _bounds(self) -> npt.NDArray[np.int64]:
+        """Each word's start and end, flat, counted in one pass in C (``_scan.spans``)."""
+        if self._flat is None:
+            assert compiled is not None
+            bounds = np.frombuffer(compiled.spans(self.data), dtype=np.int64)
+            if len(self.folded) != self.length:  # folding changed the length: clamp
+                bounds = np.minimum(bounds, self.length)
+            self._flat = bounds
+        return self._flat
+
+
+@dataclass(frozen=True, slots=True)
+class KeyedRuns:
+    """A text's words keyed, their runs by length combined and mixed, and its Hangul
+    name heads keyed and mixed with where each is (word, syllables, size: three int64 a
+    head; ``cells.words_and_heads``)."""
+
+    words: U64
+    runs: dict[int, U64]
+    heads: U64
+    where: npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +331,43 @@ class TokenHasher:
             np.concatenate(words),
             np.concatenate(counts),
         )
+
+    def keyed_runs(
+        self,
+        data: bytes,
+        lengths: Collection[int],
+        heads: Sequence[int] = (),
+        grouped: bool = False,
+    ) -> KeyedRuns:
+        """``keyed(data)``, ``combine_many`` of it for ``lengths`` and the Hangul name heads
+        of ``heads`` (ascending) keyed and mixed, in the order of ``cells._head_pieces`` or,
+        ``grouped``, of ``_hangul_heads``: three compiled passes and one AES call
+        (``_scan.c``). Only with ``compiled``."""
+        assert compiled is not None
+        blocks, count, where = compiled.cut(data, heads, grouped)
+        return self.sealed_runs(blocks, count, lengths, where)
+
+    def sealed_runs(
+        self, blocks: bytes, count: int, lengths: Collection[int], where: bytes = b""
+    ) -> KeyedRuns:
+        """``keyed_runs`` from what ``_scan.cut`` or ``_scan.code_cut`` returned: the AES
+        input of ``count`` words (and heads past them, located by ``where``)."""
+        assert compiled is not None
+        encryptor = getattr(self._local, "encryptor", None)
+        if encryptor is None:
+            encryptor = self._local.encryptor = self._cipher.encryptor()
+        sealed = encryptor.update(blocks)
+        ordered = sorted(lengths)
+        mixed = np.frombuffer(compiled.runs(sealed, count, ordered), dtype=np.uint64)
+        runs: dict[int, U64] = {}
+        position = 0
+        for length in ordered:
+            size = max(0, count - length + 1)
+            runs[length] = mixed[position : position + size]
+            position += size
+        keyed: U64 = np.frombuffer(sealed, dtype=np.uint64)[: 2 * count : 2]
+        located = np.frombuffer(where, dtype=np.int64).reshape(-1, 3)
+        return KeyedRuns(keyed, runs, mixed[position:], located)
 
     def tokens(self, tokens: Sequence[str]) -> U64:
         """The keyed hash of each token (tokens hold no whitespace)."""

@@ -14,6 +14,7 @@ from presidio_analyzer.predefined_recognizers import (
     UsSsnRecognizer,
 )
 
+from gateway.detect.gates import digit_run
 from gateway.detect.offline import offline_tld_extractor
 from gateway.detect.recognizers.base import (
     NOT_ALNUM_AFTER,
@@ -83,6 +84,10 @@ class EmailAddressRecognizer(MarkerGate, EmailRecognizer):
 
     MARKERS = ("@",)
     SPACE_FREE = True
+
+    def may_match(self, text: str) -> bool:
+        """No address without an ``@`` (``detect/gates.py``): ``MarkerGate`` looks for it."""
+        return "@" in text
 
     def __init__(self, supported_language: str = "en") -> None:
         # Presidio declares PATTERNS/CONTEXT as plain attributes; pass ours to __init__.
@@ -174,6 +179,9 @@ def inside_iban(text: str, start: int, end: int) -> bool:
 
 #: A bare 13-digit Luhn-valid run without a card word nearby: 0.3, informational.
 _BARE_13_SCORE = 0.3
+#: What every match of ``_CARD`` holds: the issuer's four digits, a separator or none, and
+#: three digits of the next group (``detect/gates.py``).
+_CARD_GATE = digit_run(r"\d{4}[- ]?\d{3}")
 
 
 class CreditCardNumberRecognizer(CreditCardRecognizer):
@@ -212,6 +220,10 @@ class CreditCardNumberRecognizer(CreditCardRecognizer):
                     )
             kept.append(result)
         return kept
+
+    def may_match(self, text: str) -> bool:
+        """No card without ``_CARD_GATE``'s digits; ``analyze`` reads ``_CARD`` matches only."""
+        return _CARD_GATE(text)
 
     def invalidate_result(self, pattern_text: str) -> bool:
         digits = "".join(ch for ch in pattern_text if ch.isdecimal())

@@ -117,6 +117,9 @@ def _config(
             "icap_preview_enable on",
             "icap_persistent_connections on",
             f"icap_service haetae_req reqmod_precache {icap}/reqmod bypass=0",
+            # as docs/network.md recommends: a tunnel's CONNECT is not judged (204)
+            "acl CONNECT method CONNECT",
+            "adaptation_access haetae_req deny CONNECT",
             "adaptation_access haetae_req allow all",
         ]
         if how.respmod:

@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from presidio_analyzer import Pattern
 
+from gateway.detect.gates import digit_run
 from gateway.detect.recognizers.kr.look_alikes import DatedIdentifierRecognizer
 
 __all__ = ["KrRrnRecognizer"]
@@ -14,6 +15,8 @@ __all__ = ["KrRrnRecognizer"]
 # Digit look-arounds, not \b: "900101-1234567이고" must match, "1900101-1234567" must not.
 _DATE = r"(?<!\d)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _TAIL = r"[1-4]\d{6}(?!\d)"
+#: What both patterns hold: the seven digits of ``_TAIL`` in a row (``detect/gates.py``).
+_GATE = digit_run(r"\d{7}")
 
 # Gender/century digit → century of the birth year (1, 2: 1900s; 3, 4: 2000s).
 _CENTURY = {1: 1900, 2: 1900, 3: 2000, 4: 2000}
@@ -54,6 +57,10 @@ class KrRrnRecognizer(DatedIdentifierRecognizer):
             supported_language=supported_language,
             global_regex_flags=0,  # digits only: no IGNORECASE/DOTALL work needed
         )
+
+    def may_match(self, text: str) -> bool:
+        """No RRN without seven digits in a row: every pattern ends with ``_TAIL``."""
+        return _GATE(text)
 
     def validate_result(self, pattern_text: str) -> bool | None:
         """Return True (score 1.0) for a pre-2020 checksum; None keeps the pattern score."""

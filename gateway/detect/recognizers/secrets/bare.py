@@ -303,6 +303,10 @@ class BareTokenRecognizer(EntityRecognizer):
     def load(self) -> None:
         """Nothing to load: the patterns are compiled at import."""
 
+    def may_match(self, text: str) -> bool:
+        """No candidate without a run of ``_RUN`` (``detect/gates.py``)."""
+        return _RUN.search(text) is not None
+
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:

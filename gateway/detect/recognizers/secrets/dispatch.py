@@ -121,6 +121,11 @@ class SecretKinds(EntityRecognizer):
             picked.update(by_word.get(word, self._EMPTY))
         return tuple(sorted(picked))
 
+    def may_match(self, text: str) -> bool:
+        """No kind runs when none is chosen (``detect/gates.py``); the automaton's pass is
+        kept for ``analyze`` on the same text."""
+        return bool(self.chosen(text))
+
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
