@@ -304,8 +304,9 @@ class BareTokenRecognizer(EntityRecognizer):
         """Nothing to load: the patterns are compiled at import."""
 
     def may_match(self, text: str) -> bool:
-        """No candidate without a run of ``_RUN`` (``detect/gates.py``)."""
-        return _RUN.search(text) is not None
+        """No candidate without a run of ``_RUN`` (``detect/gates.py``): MIN_LENGTH token
+        characters in a row, looked for on the byte copy (``_runs``)."""
+        return _LEAST_RUN in text.encode("ascii", "replace").translate(_AS_TOKEN_BYTE)
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
