@@ -179,9 +179,14 @@ def number_word_runs(view: NormalizedText) -> Iterable[Edit]:
         yield rewrite(view, tokens[0][0], tokens[-1][1], _digits(lowered, tokens))
 
 
-def may_hold_number_words(text: str) -> bool:
-    """False when a cheap look rules out any run of number words in ``text``."""
-    return bool(_candidates(text))
+def may_hold_number_words(text: str, ascii_copy: bytes | None = None) -> bool:
+    """False when a cheap look rules out any run of number words in ``text``.
+
+    ``ascii_copy``: ``text.encode("ascii", "replace")``, when the caller has it already.
+    """
+    if next(iter(_english_candidates(text, ascii_copy)), None) is not None:
+        return True
+    return not text.isascii() and _CJK_CANDIDATE.search(text) is not None
 
 
 def lower(text: str) -> str:
@@ -208,9 +213,11 @@ def _runs(text: str, candidates: list[tuple[int, int]]) -> Iterable[re.Match[str
             searched = end
 
 
-def _english_candidates(text: str) -> Iterable[tuple[int, int]]:
+def _english_candidates(text: str, ascii_copy: bytes | None = None) -> Iterable[tuple[int, int]]:
     """Spans of ``text`` that may hold a run of English digit words."""
-    marks = text.encode("ascii", "replace").translate(_IN_RUN_BYTE)
+    if ascii_copy is None:
+        ascii_copy = text.encode("ascii", "replace")  # one byte per character
+    marks = ascii_copy.translate(_IN_RUN_BYTE)
     at = marks.find(_ENGLISH_STRETCH)
     while at != -1:
         end = marks.find(b"x", at)

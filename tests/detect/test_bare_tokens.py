@@ -327,6 +327,20 @@ def test_the_recognizer_alone_reports_its_entity() -> None:
     assert result.entity_type == "GENERIC_SECRET"
 
 
+@pytest.mark.parametrize(
+    "before",
+    ["키: ", "\U0001f511 key ", "a\u00e9" * 30 + " ", "short_run_of_19_chr "],
+)
+def test_a_bare_token_after_text_beyond_ascii_is_found_at_its_offsets(before: str) -> None:
+    # runs are looked for in a one-byte-per-character copy of the text: Hangul, emoji
+    # (above the BMP) and accented letters each count one, as in the text itself
+    recognizer = BareTokenRecognizer()
+    token = "Xk9fQ2LmT7vR3pW8sZ1nB4cD=="
+    text = f"{before}{token}, 그리고 {token[:19]}"
+    (result,) = recognizer.analyze(text, ["GENERIC_SECRET"])
+    assert text[result.start : result.end] == token
+
+
 def test_the_documented_examples_table_names_its_sources() -> None:
     shipped = resources.files("gateway.detect.recognizers.secrets")
     rows = yaml.safe_load(shipped.joinpath("documented_examples.yaml").read_text("utf-8"))

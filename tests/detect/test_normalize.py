@@ -151,3 +151,32 @@ def test_obfuscated_email_maps_to_the_whole_span() -> None:
 def test_plain_text_is_marked_unshaped() -> None:
     assert not normalize_for_scan("이번 분기 실적을 요약해 주세요. Please list three risks.").shaped
     assert normalize_for_scan("계좌 110 123 456789").shaped
+
+
+@pytest.mark.parametrize("before", ["주민번호 ", "RRN ", "이번 분기 실적 " * 50])
+def test_mathematical_digits_are_read_in_korean_and_english_text(before: str) -> None:
+    # digits above the BMP are looked for in the same pass as the other disguises
+    digits = "".join(chr(0x1D7CE + int(d)) if d.isdigit() else d for d in RRN)
+    text = f"{before}{digits} 입니다"
+    view = normalize_for_scan(text)
+    assert RRN in view.text
+    start = view.text.index(RRN)
+    assert text[slice(*view.original_span(start, start + len(RRN)))] == digits
+
+
+@pytest.mark.parametrize(
+    ("text", "shaped"),
+    [
+        ("계좌 110 123 456789", True),
+        ("번호 110·123", True),  # a separator beyond ASCII
+        ("번호 110•123", True),
+        ("코드 12\t34", True),
+        ("키 Ab3dEfGhIjKl 입니다", True),  # a capital then 11 base64 characters
+        ("키 ab3defghijkl 입니다", False),  # no capital or digit before them
+        ("이번 분기 실적을 요약해 주세요. Please list three risks.", False),
+        ("Q? 한 A", False),
+    ],
+)
+def test_digit_groups_and_long_runs_mark_the_text_shaped(text: str, shaped: bool) -> None:
+    # read on a one-byte-per-character copy: Hangul must neither join nor break a group
+    assert normalize_for_scan(text).shaped is shaped
