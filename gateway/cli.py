@@ -192,10 +192,17 @@ def _parser() -> argparse.ArgumentParser:
         "checkout against checkout (--tree)",
     )
     bench.add_argument(
+        "--instructions",
+        action="store_true",
+        help="instead: instructions per 1 KB request under valgrind, by thread, checkout "
+        "against checkout (--tree); the machine's load does not change them",
+    )
+    bench.add_argument(
         "--tree",
         action="append",
         default=[],
-        help="with --writer-cpu: NAME=PATH of a checkout to measure (repeat; the first is "
+        help="with --writer-cpu or --instructions: NAME=PATH of a checkout to measure (repeat; "
+        "the first is "
         "the baseline; none: this checkout)",
     )
     bench.add_argument(
@@ -392,6 +399,11 @@ def _bench(args: argparse.Namespace) -> int:
         from gateway.dev.bench.durable import run_durable_benchmark
 
         return run_durable_benchmark(rounds=1 if args.quick else 3, quick=args.quick)
+    if args.instructions:
+        from gateway.dev.bench.instructions import run_instruction_benchmark
+        from gateway.dev.bench.writer_cpu import parse_trees
+
+        return run_instruction_benchmark(parse_trees(args.tree), requests=50 if args.quick else 200)
     if args.writer_cpu:
         from gateway.dev.bench.writer_cpu import parse_trees, run_writer_cpu_benchmark
 

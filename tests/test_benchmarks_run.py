@@ -165,3 +165,22 @@ def test_the_writer_cpu_bench(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_writer_cpu_benchmark(parse_trees([]), rounds=1, requests=20) == 0
     rows = _table_rows(capsys.readouterr().out)
     assert len(rows) == 1 and rows[0].startswith("| this |") and "×" in rows[0]
+
+
+def test_the_instruction_count_bench(capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    from gateway.dev.bench.instructions import run_instruction_benchmark
+    from gateway.dev.bench.writer_cpu import parse_trees
+
+    status = run_instruction_benchmark(parse_trees([]), requests=10)
+    captured = capsys.readouterr()
+    if shutil.which("valgrind") is None:  # says what it needs instead of a table
+        assert status == 2 and "apt-get install valgrind" in captured.err
+        return
+    assert status == 0
+    (row,) = _table_rows(captured.out)
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[0] == "this" and cells[-1] == "×1.00"
+    loop, other = (int(cell.replace(",", "")) for cell in cells[1:3])
+    assert loop > 500 and other > 50  # a request runs on the loop; its records on the writer

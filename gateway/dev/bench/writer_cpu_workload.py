@@ -8,12 +8,21 @@ from the file beside it. It drives the app in process (default policy, 1 KB chat
 requests, a fake provider answering at once, one request at a time) and prints
 one JSON line: CPU per request of the event loop's thread and of every other
 thread, read from each thread's own CPU clock.
+
+Two switches in the environment, for ``haetae bench --instructions``:
+``HAETAE_BENCH_UPSTREAM=aiohttp`` sends the requests through the production default
+upstream client to ``echo_provider.py`` in a process of its own (instead of an httpx
+mock transport), and ``HAETAE_BENCH_CALLGRIND=1`` switches valgrind's instruction
+count on for the measured requests only (the process runs under callgrind).
 """
 
 from __future__ import annotations
 
 import asyncio
 import importlib.util
+import os
+import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -83,6 +92,29 @@ def _answer(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, headers={"content-type": "application/json"}, stream=_Answer())
 
 
+def _start_echo_provider() -> tuple[subprocess.Popen[bytes], str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    provider = subprocess.Popen([sys.executable, str(_HERE / "echo_provider.py"), str(port)])
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    else:
+        provider.kill()
+        raise SystemExit("the echo provider did not start")
+    return provider, f"http://127.0.0.1:{port}/v1"
+
+
+def _count_instructions(on: bool) -> None:
+    if os.environ.get("HAETAE_BENCH_CALLGRIND") == "1":
+        switch = ["callgrind_control", "-i", "on" if on else "off", str(os.getpid())]
+        subprocess.run(switch, check=True, capture_output=True)
+
+
 def _thread_seconds() -> dict[int, tuple[str, float]]:
     found = {}
     for thread in threading.enumerate():
@@ -105,9 +137,15 @@ async def _measure(requests: int, audit_url: str | None, folder: Path) -> dict[s
     }
     if load_settings(environ={}).audit.signing_key_file is not None:
         overrides["audit.signing_key_file"] = str(folder / "keys" / "audit-signing.pem")
-    settings = load_settings(environ={}, overrides=overrides)
     environ = {"HAETAE_PSEUDONYM_KEY": "bench-key-0123456789abcdef0123456789"}
-    app = build_app(settings, transport=httpx.MockTransport(_answer), environ=environ)
+    provider = None
+    if os.environ.get("HAETAE_BENCH_UPSTREAM") == "aiohttp":
+        provider, overrides["providers.openai.base_url"] = _start_echo_provider()
+        overrides["forward.transport"] = "aiohttp"
+        app = build_app(load_settings(environ={}, overrides=overrides), environ=environ)
+    else:
+        settings = load_settings(environ={}, overrides=overrides)
+        app = build_app(settings, transport=httpx.MockTransport(_answer), environ=environ)
     app.audit.start()
     body = _chat_body(1024)
     statuses: list[int] = []
@@ -122,12 +160,17 @@ async def _measure(requests: int, audit_url: str | None, folder: Path) -> dict[s
     for _ in range(WARM_UP):
         await one()
     await asyncio.sleep(SETTLE_SECONDS)
+    _count_instructions(on=True)
     before = _thread_seconds()
     for _ in range(requests):
         await one()
     await asyncio.sleep(SETTLE_SECONDS)
     after = _thread_seconds()
+    _count_instructions(on=False)
+    await app.upstream.aclose()
     app.audit.close()
+    if provider is not None:
+        provider.terminate()
     if set(statuses) != {200}:
         raise SystemExit(f"unexpected statuses {sorted(set(statuses))}")
     loop_id = threading.get_ident()
