@@ -124,6 +124,8 @@ class AnswerJudge:
         if not any(texts):
             return [[] for _ in texts]
         found = self._engine.scan_segments(texts)
+        if not any(found):  # most answers: nothing to screen
+            return found
         return self._policy.screen(texts, found).findings
 
     def judge_piece(self, piece: Piece) -> str:

@@ -83,6 +83,8 @@ class FixedAnalyzerEngine(AnalyzerEngine):
             False,
         )
         self._gates: tuple[list[EntityRecognizer] | None, _Gated] = (None, ())
+        #: the last text ``may_find`` asked about, and the recognizers that may match it
+        self._last_called: tuple[str | None, str, list[EntityRecognizer]] = (None, "", [])
         #: False: ``analyze_gated`` is Presidio's ``analyze`` (tests compare the two)
         self.gated = True
 
@@ -112,7 +114,11 @@ class FixedAnalyzerEngine(AnalyzerEngine):
             )
             return results
         recognizers = self.registry.get_recognizers(language, None, True)
-        called = [r for r, gate in self._gates_of(recognizers) if gate is None or gate(text)]
+        last = self._last_called
+        if last[0] is text and last[1] == language:
+            called = last[2]  # ``may_find`` asked the gates a moment ago
+        else:
+            called = self._called(text, recognizers)
         if not called:
             return []
         entities = self.get_supported_entities(language=language)
@@ -131,6 +137,24 @@ class FixedAnalyzerEngine(AnalyzerEngine):
         if not return_decision_process:
             results = _without_explanations(results)
         return results
+
+    def may_find(self, text: str, language: str) -> bool:
+        """False when ``analyze_gated(text, language, ...)`` would call no recognizer, so
+        would return nothing and note nothing: the engine then skips the steps around it.
+
+        The recognizers that may match are kept for the ``analyze_gated`` that follows on
+        the same text object (one slot, compared with ``is`` and holding the text, as the
+        gates' own caches do), so a text is asked once.
+        """
+        if not self.gated or self.log_decision_process:
+            return True
+        called = self._called(text, self.registry.get_recognizers(language, None, True))
+        self._last_called = (text, language, called)
+        return bool(called)
+
+    def _called(self, text: str, recognizers: list[EntityRecognizer]) -> list[EntityRecognizer]:
+        """The recognizers whose gate says they may match ``text`` (or that have none)."""
+        return [r for r, gate in self._gates_of(recognizers) if gate is None or gate(text)]
 
     def _gates_of(self, recognizers: list[EntityRecognizer]) -> _Gated:
         """Each recognizer with its gate (None: always called), for the registry's list."""

@@ -326,6 +326,10 @@ class DetectionEngine:
         choice = self.language if language is None else _checked_language(language)
         view = normalize_for_scan(text)
         rules: Language = detect_language(view.text) if choice == "auto" else choice
+        if not view.shaped and not self._may_find(view.text, rules):
+            # no digit-group views or blobs (both need a shaped view), and no recognizer
+            # may match the view: Presidio's call would return nothing (detect/gates.py)
+            return []
         results = self._analyze_view(view, explain, rules)
         # Blobs are looked for in the view: base64 with percent-encoded padding is still base64.
         blobs = encoded_blobs(view.text) if view.shaped else []
@@ -381,6 +385,11 @@ class DetectionEngine:
                 )
             )
         return found
+
+    def _may_find(self, text: str, rules: Language) -> bool:
+        """Whether ``_presidio(text, ..., rules)`` may return anything at all."""
+        analyzer = self._analyzers.get(rules)
+        return analyzer is not None and analyzer.may_find(text, SCAN_LANGUAGE)
 
     def _presidio(self, text: str, explain: bool, rules: Language) -> list[RecognizerResult]:
         """One analyze call with the rules of one language (none registered: no findings)."""
