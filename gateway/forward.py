@@ -27,6 +27,7 @@ from gateway.answers.inspect import AnswerInspection
 from gateway.coaching import COACHED_APIS, coached
 from gateway.detect.restore import StreamRestorer, restore_document, restore_text
 from gateway.errors import Refusal, UpstreamProtocolError
+from gateway.exchange import elapsed_ms
 from gateway.providers.gemini_files import through_gateway
 from gateway.responses import protocol_error_message, stream_error_event
 from gateway.restore_events import EventStreamRestorer
@@ -175,7 +176,7 @@ class Forward:
                 began = time.perf_counter()
                 api = exchange.endpoint.api if exchange.endpoint is not None else None
                 body = await self._answers.whole(judge, body, api)
-                exchange.timings_ms["answer"] = _since(began)
+                exchange.timings_ms["answer"] = elapsed_ms(began)
                 if judge.verdict.action != "allow":  # the head is not sent yet: say so
                     headers.append((b"x-haetae-answer", judge.verdict.action.encode()))
                 if exchange.restore_mapping:  # read whole anyway: restored field by field
@@ -202,7 +203,7 @@ class Forward:
         try:
             async for chunk in chunks:
                 if first:
-                    exchange.timings_ms["first_byte"] = _since(exchange.started)
+                    exchange.timings_ms["first_byte"] = elapsed_ms(exchange.started)
                     first = False
                 try:
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
@@ -338,7 +339,3 @@ async def _until_disconnect(receive: Receive) -> None:
         message = await receive()
         if message["type"] == "http.disconnect":
             return
-
-
-def _since(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 3)

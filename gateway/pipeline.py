@@ -29,7 +29,7 @@ from gateway.audit.phases import completion, mark_opening
 from gateway.audit.usage import UsageMeter
 from gateway.client_tls import client_certificate
 from gateway.errors import AuditUnavailable, InspectionFailed, Refusal
-from gateway.exchange import Exchange, Stage, new_request_id
+from gateway.exchange import Exchange, Stage, elapsed_ms, new_request_id
 from gateway.forward import ClientGone, Forward, StreamAborted
 from gateway.labels import LabelScan
 from gateway.limits.enforce import Limits
@@ -105,7 +105,7 @@ class Pipeline:
             for stage in self._stages:
                 began = time.perf_counter()
                 await stage(exchange)
-                exchange.timings_ms[stage.name] = _ms(began)
+                exchange.timings_ms[stage.name] = elapsed_ms(began)
         except Refusal as refusal:
             await self._refuse(exchange, refusal, send)
             return
@@ -169,12 +169,12 @@ class Pipeline:
         try:
             response = await self._forward.open(exchange)
         except Refusal as refusal:  # upstream unreachable or timed out
-            exchange.timings_ms["upstream"] = _ms(began)
+            exchange.timings_ms["upstream"] = elapsed_ms(began)
             self._complete(opening, exchange, refusal.status, refusal.code)
             await self._send_refusal(exchange, refusal, decision, send)
             return
         exchange.upstream_status = response.status_code
-        exchange.timings_ms["upstream_head"] = _ms(began)
+        exchange.timings_ms["upstream_head"] = elapsed_ms(began)
         response = meter = UsageMeter(response)
         error = None
         status = response.status_code
@@ -192,7 +192,7 @@ class Pipeline:
             error, status = refusal.code, refusal.status
             await self._send_refusal(exchange, refusal, decision, send)
         finally:
-            exchange.timings_ms["upstream"] = _ms(began)
+            exchange.timings_ms["upstream"] = elapsed_ms(began)
             self._complete(opening, exchange, status, error, meter.usage)
 
     async def _let_go(
@@ -225,7 +225,7 @@ class Pipeline:
         error: str | None,
         usage: dict[str, int] | None = None,
     ) -> None:
-        exchange.timings_ms["total"] = _ms(exchange.started)
+        exchange.timings_ms["total"] = elapsed_ms(exchange.started)
         cost: Cost | None = None
         if self._prices is not None and exchange.provider is not None:
             provider = exchange.provider
@@ -256,7 +256,7 @@ class Pipeline:
         usage: dict[str, int] | None = None,
         rule_ids: list[str] | None = None,
     ) -> AuditRecord:
-        exchange.timings_ms["total"] = _ms(exchange.started)
+        exchange.timings_ms["total"] = elapsed_ms(exchange.started)
         if self._labels is not None and not exchange.scanned:  # refused before Detect
             self._labels(exchange)
         return build_record(
@@ -291,10 +291,6 @@ def _audit_unavailable(exchange: Exchange) -> AuditUnavailable:
         else "The audit log cannot be written, so the request was not forwarded. "
         f"Try again shortly. Request id: {exchange.request_id}"
     )
-
-
-def _ms(began: float) -> float:
-    return round((time.perf_counter() - began) * 1000, 3)
 
 
 def _where(exc: BaseException) -> str:

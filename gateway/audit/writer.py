@@ -77,8 +77,13 @@ class StoreReplaced(AuditStoreError):
     """The store's file is not the one the writer opened: deleted, moved or swapped."""
 
 
+def _expire(future: asyncio.Future[None]) -> None:
+    if not future.done():  # the writer has not reached the flush marker in time
+        future.set_exception(TimeoutError())
+
+
 def _settle(future: asyncio.Future[None], error: str | None) -> None:
-    if future.done():  # cancelled by the flush timeout
+    if future.done():  # expired by the flush timeout, or its flush was cancelled
         return
     if error is None:
         future.set_result(None)
@@ -243,8 +248,12 @@ class ThreadedAuditStore:
         loop = asyncio.get_running_loop()
         waiter = _Waiter(loop, loop.create_future())
         self._handoff.put(waiter, urgent=True)
-        async with asyncio.timeout(timeout):
+        # A bare timer, not asyncio.timeout(): half the cost, once for every request.
+        timer = loop.call_later(timeout, _expire, waiter.future)
+        try:
             await waiter.future
+        finally:
+            timer.cancel()
 
     @property
     def writer_id(self) -> str | None:

@@ -19,6 +19,9 @@ __all__ = ["AiohttpUpstream", "map_aiohttp_errors"]
 # aiohttp would otherwise add its own; the provider should see the caller's.
 _NO_AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent")
 
+#: parsed upstream URLs kept at most (a provider's few paths repeat on every request)
+_KEPT_URLS = 256
+
 
 @contextlib.contextmanager
 def map_aiohttp_errors(provider_id: str) -> Iterator[None]:
@@ -68,6 +71,7 @@ class AiohttpUpstream:
             sock_read=timeouts.read,
         )
         self._session: aiohttp.ClientSession | None = None
+        self._urls: dict[str, URL] = {}
         self._ssl = upstream_ssl_context(forward.ca_bundle)  # a bad bundle fails at start-up
         self._proxy = OutboundProxy.from_settings(forward.proxy, forward.no_proxy)
         self._proxy_headers = (
@@ -105,7 +109,7 @@ class AiohttpUpstream:
     ) -> _AiohttpResponse:
         session = self._session or self._new_session()
         outgoing = CIMultiDict(
-            (name.decode("latin-1"), value.decode("latin-1")) for name, value in headers
+            [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers]
         )
         proxied = self._proxy is not None and self._proxy.applies_to(url)
         if proxied and self._proxy_headers and url.startswith("http://"):
@@ -115,7 +119,7 @@ class AiohttpUpstream:
         with map_aiohttp_errors(provider_id):
             response = await session.request(
                 method,
-                URL(url, encoded=True),  # the caller's path, byte for byte: no re-quoting
+                self._parsed(url),
                 headers=outgoing,
                 data=_body(content),
                 allow_redirects=False,
@@ -123,6 +127,21 @@ class AiohttpUpstream:
                 proxy_headers=self._proxy_headers if proxied else None,
             )
         return _AiohttpResponse(provider_id, response)
+
+    def _parsed(self, url: str) -> URL:
+        """``url`` as given, byte for byte (``encoded``: no re-quoting of the caller's path).
+
+        Parsed once per distinct URL. One with a query is parsed afresh each time: the
+        query may carry a caller's credential, which is kept no longer than its request.
+        """
+        parsed = self._urls.get(url)
+        if parsed is None:
+            parsed = URL(url, encoded=True)
+            if "?" not in url:
+                if len(self._urls) >= _KEPT_URLS:  # paths with ids in them: start over
+                    self._urls.clear()
+                self._urls[url] = parsed
+        return parsed
 
     async def aclose(self) -> None:
         if self._session is not None:
