@@ -1,6 +1,7 @@
 """A provider on loopback for the in-process workloads: every POST gets one short chat
-completion. Run as a script (``python echo_provider.py PORT``) by whichever Python
-runs the workload, so it imports nothing from the tree under test."""
+completion (``ANSWER``, also what the workload's mock transport answers). Run as a
+script (``python echo_provider.py PORT``) by whichever Python runs the workload, so it
+imports nothing from the tree under test."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import orjson
 from aiohttp import web
 
 _REPLY = "The quarter went well; here are three risks and how to handle each of them. " * 3
-_BODY = orjson.dumps(
+ANSWER = orjson.dumps(
     {
         "id": "c",
         "object": "chat.completion",
@@ -30,7 +31,7 @@ _BODY = orjson.dumps(
 
 async def _answer(request: web.Request) -> web.Response:
     await request.read()
-    return web.Response(body=_BODY, content_type="application/json")
+    return web.Response(body=ANSWER, content_type="application/json")
 
 
 def main() -> None:

@@ -42,6 +42,10 @@ _spec = importlib.util.spec_from_file_location("_writer_cpu_inprocess", _HERE / 
 assert _spec is not None and _spec.loader is not None
 _inprocess = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_inprocess)
+_spec = importlib.util.spec_from_file_location("_writer_cpu_provider", _HERE / "echo_provider.py")
+assert _spec is not None and _spec.loader is not None
+_provider = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_provider)
 
 WARM_UP = 100
 #: after the last request: the writer's linger and a quiet count (0.5 s) fall inside
@@ -50,7 +54,6 @@ _SENTENCE = (
     "이번 분기 판매 실적을 요약하고 다음 달 마케팅 계획 초안을 작성해 주세요. "
     "Please also list three risks for the launch and how to mitigate them. "
 )
-_REPLY = "The quarter went well; here are three risks and how to handle each of them. " * 3
 
 
 def _chat_body(size: int) -> bytes:
@@ -70,22 +73,7 @@ def _chat_body(size: int) -> bytes:
 
 class _Answer(httpx.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        yield orjson.dumps(
-            {
-                "id": "c",
-                "object": "chat.completion",
-                "created": 0,
-                "model": "gpt-4o-mini",
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": _REPLY},
-                        "finish_reason": "stop",
-                    }
-                ],
-                "usage": {"prompt_tokens": 300, "completion_tokens": 60, "total_tokens": 360},
-            }
-        )
+        yield _provider.ANSWER
 
 
 def _answer(request: httpx.Request) -> httpx.Response:
