@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from gateway.policy.conditions import (
@@ -101,6 +102,9 @@ class CompiledPolicy:
     limits: tuple[CompiledLimit, ...] = ()
     #: the entity types the rules judging answers refer to: all an answer is scanned for
     answer_entities: frozenset[str] = frozenset()
+    #: every file read from disk for this version, with the SHA-256 of what was read
+    #: (``loader.ComposedPolicy.read``): what the policy file's watcher compares
+    read: tuple[tuple[Path, str], ...] = field(default=(), compare=False)
 
     #: (predicate, bucket, rule) per rule judging requests, so ``decide`` reads no rule
     #: attributes; ``_answer_plan`` the same for the rules judging answers
@@ -206,6 +210,7 @@ def compile_policy(
     dictionaries: tuple[DictionaryTerms, ...] = (),
     allow_lists: Sequence[AllowTerms] = (),
     files: tuple[str, ...] = (),
+    read: tuple[tuple[Path, str], ...] = (),
 ) -> CompiledPolicy:
     """Compile every rule and the detector settings; errors carry the key path."""
     known = frozenset(known_entities)
@@ -274,6 +279,7 @@ def compile_policy(
         ),
         limits,
         frozenset(answer_scanned),
+        read=read,
     )
 
 

@@ -66,6 +66,9 @@ class ComposedPolicy:
     dictionaries: tuple[DictionaryTerms, ...] = ()
     allow_lists: tuple[AllowTerms, ...] = ()
     version: str = ""
+    #: every file read from disk for it (includes, term files; the top file too when it
+    #: was read here), with the SHA-256 of the bytes read: what a watcher compares
+    read: tuple[tuple[Path, str], ...] = ()
 
     @property
     def top(self) -> SourceFile:
@@ -104,23 +107,33 @@ class ComposedPolicy:
                 self.dictionaries,
                 self.allow_lists,
                 tuple(source.name for source in self.sources),
+                self.read,
             )
         except PolicyError as exc:
             raise ConfigError(f"{self.where(exc.path)}: {exc}") from None
 
 
 def compose_policy(path: Path) -> ComposedPolicy:
-    return compose_text(_read(path, None), str(path), path.parent, path.resolve())
+    read: list[tuple[Path, str]] = []
+    raw = _read(path, None, read=read)
+    return compose_text(raw, str(path), path.parent, path.resolve(), read=read)
 
 
 def compose_text(
-    raw: bytes, name: str, base_dir: Path, location: Path | None = None
+    raw: bytes,
+    name: str,
+    base_dir: Path,
+    location: Path | None = None,
+    *,
+    read: list[tuple[Path, str]] | None = None,
 ) -> ComposedPolicy:
-    """``location``: where the text lives, if it is a file (for include cycles)."""
+    """``location``: where the text lives, if it is a file (for include cycles); ``read``:
+    the files already read for it (the top one, when the caller read it)."""
     files: list[tuple[SourceFile, PolicyDocument, Path]] = []
     here = location or (base_dir / name).resolve()
-    _gather(raw, name, base_dir, here, files, stack=(), done=set())
-    return _merge(files)
+    reads = read if read is not None else []
+    _gather(raw, name, base_dir, here, files, stack=(), done=set(), read=reads)
+    return _merge(files, reads)
 
 
 def _gather(
@@ -131,6 +144,7 @@ def _gather(
     files: list[tuple[SourceFile, PolicyDocument, Path]],
     stack: tuple[Path, ...],
     done: set[Path],
+    read: list[tuple[Path, str]],
 ) -> None:
     source = read_source(raw, name)
     try:
@@ -160,18 +174,21 @@ def _gather(
             str(Path(name).parent / relative) if not Path(relative).is_absolute() else relative
         )
         _gather(
-            _read(target, source.where(("include", index))),
+            _read(target, source.where(("include", index)), read=read),
             display,
             target.parent,
             target,
             files,
             (*stack, here),
             done,
+            read,
         )
     files.append((source, document, base_dir))
 
 
-def _merge(files: list[tuple[SourceFile, PolicyDocument, Path]]) -> ComposedPolicy:
+def _merge(
+    files: list[tuple[SourceFile, PolicyDocument, Path]], read: list[tuple[Path, str]]
+) -> ComposedPolicy:
     _, top, _ = files[-1]
     digest = hashlib.sha256()
     origins: dict[KeyPath, list[tuple[SourceFile, int]]] = {section: [] for section in _LISTS}
@@ -200,14 +217,16 @@ def _merge(files: list[tuple[SourceFile, PolicyDocument, Path]]) -> ComposedPoli
                 )
             dictionary_home[spec.entity] = where
             at = source.where(("detection", "dictionaries", index, "file"))
-            terms = spec.terms + _term_file(spec.file, base_dir, at, "dictionary ", digest)
+            terms = spec.terms + _term_file(spec.file, base_dir, at, "dictionary ", digest, read)
             dictionaries.append(
                 DictionaryTerms(spec.entity, tuple(t for t in terms if t), spec.case_sensitive)
             )
             origins[("detection", "dictionaries")].append((source, index))
         for index, allow in enumerate(detection.allow):
             at = source.where(("detection", "allow", index, "file"))
-            values = allow.values + _term_file(allow.file, base_dir, at, "allow-list ", digest)
+            values = allow.values + _term_file(
+                allow.file, base_dir, at, "allow-list ", digest, read
+            )
             entities = tuple(allow.entities) if allow.entities else None
             allow_lists.append(AllowTerms(tuple(values), entities, allow.case_sensitive))
             origins[("detection", "allow")].append((source, index))
@@ -249,6 +268,7 @@ def _merge(files: list[tuple[SourceFile, PolicyDocument, Path]]) -> ComposedPoli
         tuple(dictionaries),
         tuple(allow_lists),
         digest.hexdigest()[:16],
+        tuple(read),
     )
 
 
@@ -271,20 +291,30 @@ def _gather_ids(
         origins[(section,)].append((source, index))
 
 
-def _read(path: Path, where: str | None, what: str = "") -> bytes:
+def _read(path: Path, where: str | None, what: str = "", *, read: list[tuple[Path, str]]) -> bytes:
+    """The file's bytes, noted in ``read`` with their hash (``ComposedPolicy.read``)."""
     try:
-        return path.read_bytes()
+        content = path.read_bytes()
     except OSError as exc:
         prefix = f"{where}: " if where else ""
         raise ConfigError(f"{prefix}cannot read {what}{path}: {exc.strerror}") from None
+    read.append((path, hashlib.sha256(content).hexdigest()))
+    return content
 
 
-def _term_file(name: str | None, base_dir: Path, where: str, what: str, digest: Any) -> list[str]:
+def _term_file(
+    name: str | None,
+    base_dir: Path,
+    where: str,
+    what: str,
+    digest: Any,
+    read: list[tuple[Path, str]],
+) -> list[str]:
     """A term or value file's stripped lines (none without a file); the version covers it."""
     if name is None:
         return []
     path = base_dir / name
-    content = _read(path, where, what)
+    content = _read(path, where, what, read=read)
     digest.update(content)
     try:
         text = content.decode("utf-8")

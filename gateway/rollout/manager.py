@@ -22,8 +22,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import hashlib
 import logging
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from gateway.policy.active import PolicyHolder
 from gateway.policy.diff import diff_policies
 from gateway.policy.evaluate import CompiledPolicy
 from gateway.rollout.approvals import FourEyes
+from gateway.rollout.file_watch import SourceWatch, stat_of
 from gateway.rollout.signing import UntrustedState
 from gateway.rollout.store import (
     Approval,
@@ -53,8 +54,8 @@ __all__ = [
 
 log = logging.getLogger("haetae.rollout")
 
-#: The file is re-hashed through the loader every this many polls even when its
-#: own size and mtime are unchanged: files it includes may have changed.
+#: Every this many polls the files are re-read and their hashes compared even when
+#: their stats are unchanged (``file_watch``); a compile follows only a difference.
 _REHASH_EVERY = 10
 
 
@@ -98,6 +99,8 @@ class Rollout:
         self._sync_error: dict[str, Any] | None = None
         self._pending_file: tuple[StoredVersion, CompiledPolicy] | None = None
         self._file_version = holder.active.version
+        #: what the last read of the policy file read, and how it stood (``file_watch``)
+        self._watch: SourceWatch | None = None
         self._file_principal = f"file:{policy_file}"
         self.can_sign = can_sign
         #: an admin activation needs an approval by someone other than the author
@@ -374,19 +377,20 @@ class Rollout:
         )
 
     async def _watch_file(self) -> None:
-        last_stat = _stat(self._file)
         polls = 0
         while True:
             await asyncio.sleep(self._file_poll)
             polls += 1
-            stat = _stat(self._file)
-            if stat == last_stat and polls % _REHASH_EVERY:
+            watch = self._watch
+            if watch is not None and not await self._changed(watch, polls):
                 continue
-            last_stat = stat
+            before = watch.stats_now(self._file) if watch is not None else {}
             try:
                 stored, compiled = await asyncio.to_thread(self._read_file)
             except (ConfigError, OSError, UnicodeDecodeError) as exc:
                 self._report_reload_error(_file_problem(self._file, exc))
+                if watch is not None:  # tried again once it changes, not at every poll
+                    self._watch = watch.restat(before)
                 continue
             self._reload_error = None
             if compiled.version == self._file_version:
@@ -401,6 +405,13 @@ class Rollout:
                 async with self.holder.lock:
                     self.holder.swap(await self.holder.prepare(compiled, "file"))
                 self._pending_file = (stored, compiled)
+
+    @staticmethod
+    async def _changed(watch: SourceWatch, polls: int) -> bool:
+        """A stat moved, or (every ``_REHASH_EVERY`` polls) a file's bytes differ."""
+        if watch.moved():
+            return True
+        return polls % _REHASH_EVERY == 0 and await asyncio.to_thread(watch.rewritten)
 
     async def _roll_out_file(self, stored: StoredVersion, compiled: CompiledPolicy) -> None:
         """Store the file's version and activate it, unless it was already rolled out."""
@@ -455,9 +466,19 @@ class Rollout:
             )
 
     def _read_file(self) -> tuple[StoredVersion, CompiledPolicy]:
-        """The policy file as it is now, validated; blocking."""
-        raw = self._file.read_bytes()
-        compiled = self.compile(raw, str(self._file), confined=False)
+        """The policy file as it is now, validated, and watched from here on; blocking."""
+        watched = self._watch
+        before = watched.stats_now(self._file) if watched is not None else {}
+        before.setdefault(self._file, stat_of(self._file))
+        try:
+            raw = self._file.read_bytes()
+            compiled = self.compile(raw, str(self._file), confined=False)
+        except BaseException:
+            if watched is None:  # never read whole: compiled again once the file changes
+                self._watch = SourceWatch({self._file: ""}, {self._file: before[self._file]})
+            raise
+        top = (self._file, hashlib.sha256(raw).hexdigest())
+        self._watch = SourceWatch.of((top, *compiled.read), before)
         return self._stored_from_file(compiled, raw), compiled
 
     def _stored_from_file(self, policy: CompiledPolicy, raw: bytes) -> StoredVersion:
@@ -510,11 +531,3 @@ def _file_problem(path: Path, exc: Exception) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return f"{path}: a policy must be UTF-8 text"
     return str(exc)
-
-
-def _stat(path: Path) -> tuple[float, int, int] | None:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return stat.st_mtime, stat.st_size, stat.st_ino
