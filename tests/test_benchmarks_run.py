@@ -184,3 +184,27 @@ def test_the_instruction_count_bench(capsys: pytest.CaptureFixture[str]) -> None
     assert cells[0] == "this" and cells[-1] == "×1.00"
     loop, other = (int(cell.replace(",", "")) for cell in cells[1:3])
     assert loop > 500 and other > 50  # a request runs on the loop; its records on the writer
+
+
+def test_a_failing_workload_ends_and_stops_its_provider(tmp_path: Path) -> None:
+    """The echo provider shares the workload's stdout: a failed run must not leave it
+    holding the reader's pipe open (the reader would wait for ever)."""
+    import os
+    import subprocess
+    import sys
+
+    import gateway.dev.bench.writer_cpu_workload as workload
+
+    root = Path(workload.__file__).resolve().parents[3]
+    environment = {**os.environ, "HAETAE_BENCH_UPSTREAM": "aiohttp", "PYTHONPATH": str(root)}
+    unreachable = "nosuch://audit"  # the app cannot be built: the run fails
+    done = subprocess.run(
+        [sys.executable, workload.__file__, "1", unreachable],
+        cwd=root,
+        env=environment,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert b"nosuch" in done.stderr

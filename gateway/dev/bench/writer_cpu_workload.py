@@ -47,6 +47,8 @@ assert _spec is not None and _spec.loader is not None
 _provider = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_provider)
 
+#: thread id → (name, CPU seconds of its clock)
+Seconds = dict[int, tuple[str, float]]
 WARM_UP = 100
 #: after the last request: the writer's linger and a quiet count (0.5 s) fall inside
 SETTLE_SECONDS = 0.8
@@ -103,7 +105,7 @@ def _count_instructions(on: bool) -> None:
         subprocess.run(switch, check=True, capture_output=True)
 
 
-def _thread_seconds() -> dict[int, tuple[str, float]]:
+def _thread_seconds() -> Seconds:
     found = {}
     for thread in threading.enumerate():
         if thread.ident is None:
@@ -116,24 +118,9 @@ def _thread_seconds() -> dict[int, tuple[str, float]]:
     return found
 
 
-async def _measure(requests: int, audit_url: str | None, folder: Path) -> dict[str, Any]:
-    overrides: dict[str, Any] = {
-        "policy": str(Path.cwd() / "policies" / "default.yaml"),
-        "audit.url": audit_url or f"sqlite:///{folder}/audit.db",
-        "providers.openai.base_url": "http://127.0.0.1:9",
-        "forward.transport": "httpx",
-    }
-    if load_settings(environ={}).audit.signing_key_file is not None:
-        overrides["audit.signing_key_file"] = str(folder / "keys" / "audit-signing.pem")
-    environ = {"HAETAE_PSEUDONYM_KEY": "bench-key-0123456789abcdef0123456789"}
-    provider = None
-    if os.environ.get("HAETAE_BENCH_UPSTREAM") == "aiohttp":
-        provider, overrides["providers.openai.base_url"] = _start_echo_provider()
-        overrides["forward.transport"] = "aiohttp"
-        app = build_app(load_settings(environ={}, overrides=overrides), environ=environ)
-    else:
-        settings = load_settings(environ={}, overrides=overrides)
-        app = build_app(settings, transport=httpx.MockTransport(_answer), environ=environ)
+async def _drive(app: Any, requests: int) -> tuple[list[int], Seconds, Seconds]:
+    """Warm up, then send ``requests`` one at a time; their statuses and each thread's
+    CPU clock before and after (counted by callgrind in between when it is on)."""
     app.audit.start()
     body = _chat_body(1024)
     statuses: list[int] = []
@@ -157,8 +144,34 @@ async def _measure(requests: int, audit_url: str | None, folder: Path) -> dict[s
     _count_instructions(on=False)
     await app.upstream.aclose()
     app.audit.close()
-    if provider is not None:
-        provider.terminate()
+    return statuses, before, after
+
+
+async def _measure(requests: int, audit_url: str | None, folder: Path) -> dict[str, Any]:
+    overrides: dict[str, Any] = {
+        "policy": str(Path.cwd() / "policies" / "default.yaml"),
+        "audit.url": audit_url or f"sqlite:///{folder}/audit.db",
+        "providers.openai.base_url": "http://127.0.0.1:9",
+        "forward.transport": "httpx",
+    }
+    if load_settings(environ={}).audit.signing_key_file is not None:
+        overrides["audit.signing_key_file"] = str(folder / "keys" / "audit-signing.pem")
+    environ = {"HAETAE_PSEUDONYM_KEY": "bench-key-0123456789abcdef0123456789"}
+    provider = None
+    try:
+        if os.environ.get("HAETAE_BENCH_UPSTREAM") == "aiohttp":
+            provider, overrides["providers.openai.base_url"] = _start_echo_provider()
+            overrides["forward.transport"] = "aiohttp"
+            app = build_app(load_settings(environ={}, overrides=overrides), environ=environ)
+        else:
+            settings = load_settings(environ={}, overrides=overrides)
+            app = build_app(settings, transport=httpx.MockTransport(_answer), environ=environ)
+        statuses, before, after = await _drive(app, requests)
+    finally:
+        # the provider shares this process's stdout: left running after a failure, it
+        # would hold the pipe of whoever reads this workload's output open
+        if provider is not None:
+            provider.terminate()
     if set(statuses) != {200}:
         raise SystemExit(f"unexpected statuses {sorted(set(statuses))}")
     loop_id = threading.get_ident()
