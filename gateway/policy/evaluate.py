@@ -184,8 +184,10 @@ class CompiledPolicy:
         if editors:
             edits: dict[str, str] = {}
             for rule in editors:
-                for entity in rule.entities:
-                    if not request.entity_counts.get(entity):
+                # the request's few types, in the order they were found, not the rule's
+                # set (hundreds with SECRET_*, in an order that changes between processes)
+                for entity, count in request.entity_counts.items():
+                    if not count or entity not in rule.entities:
                         continue
                     current = edits.get(entity)
                     action = rule.rule.action

@@ -187,3 +187,21 @@ rules:
     assert decision.edits == {"EMAIL_ADDRESS": "pseudonymize", "CREDIT_CARD": "mask"}
     assert decision.action == "pseudonymize"
     assert decision.monitored_rule_ids == ("hash-cards",)
+
+
+def test_edits_are_listed_in_the_order_the_types_were_found() -> None:
+    """Not in the rule's set order, which changes from one process to the next
+    (string hashing): records and answers then read the same everywhere."""
+    policy = compile_text(
+        """
+policy: p
+rules:
+  - id: redact
+    when: {entities: [KR_RRN, EMAIL_ADDRESS, CREDIT_CARD, GENERIC_SECRET]}
+    action: redact
+"""
+    )
+    found = ["CREDIT_CARD", "KR_RRN", "GENERIC_SECRET", "EMAIL_ADDRESS"]
+    for order in (found, found[::-1], found[1:] + found[:1]):
+        decision = policy.decide(request(**dict.fromkeys(order, 1)))
+        assert list(decision.edits) == order
