@@ -5,7 +5,8 @@ tree under test first on ``PYTHONPATH``, so an older checkout (which has none of
 ``gateway/dev/bench``) is measured with its own gateway: this file imports only
 ``gateway.app`` and ``gateway.settings`` from the tree, and the ASGI helpers
 from the file beside it. It drives the app in process (default policy, 1 KB chat
-requests, a fake provider answering at once, one request at a time) and prints
+requests with the headers ``haetae bench``'s load generator sends, a fake provider
+answering at once, one request at a time) and prints
 one JSON line: CPU per request of the event loop's thread and of every other
 thread, read from each thread's own CPU clock.
 
@@ -123,6 +124,11 @@ async def _drive(app: Any, requests: int) -> tuple[list[int], Seconds, Seconds]:
     CPU clock before and after (counted by callgrind in between when it is on)."""
     app.audit.start()
     body = _chat_body(1024)
+    # as a served request arrives: the load generator's headers, with the body's length
+    headers = [
+        (name, str(len(body)).encode() if name == b"content-length" else value)
+        for name, value in _inprocess.CLIENT_HEADERS
+    ]
     statuses: list[int] = []
 
     async def send(message: MutableMapping[str, Any]) -> None:
@@ -130,7 +136,7 @@ async def _drive(app: Any, requests: int) -> tuple[list[int], Seconds, Seconds]:
             statuses.append(message["status"])
 
     async def one() -> None:
-        await app(_inprocess.chat_scope(), _inprocess.one_body(body), send)
+        await app(_inprocess.chat_scope(headers), _inprocess.one_body(body), send)
 
     for _ in range(WARM_UP):
         await one()
