@@ -235,12 +235,8 @@ class Candidates:
         self.spans.append((start, end))
 
     def array(self) -> U64:
-        parts = [
-            np.array(self.hashes, dtype=np.uint64),
-            *(g for _, g in self.grams),
-            *(h for h, _ in self.glued),
-        ]
-        return np.concatenate(parts)
+        """Every candidate's hash, in index order: ``hashes``, then ``of_words()``."""
+        return np.concatenate((np.array(self.hashes, dtype=np.uint64), self.of_words()))
 
     def of_words(self) -> U64:
         """The word n-grams' and Hangul names' hashes: ``array()`` past ``hashes``."""

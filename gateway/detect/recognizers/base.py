@@ -163,6 +163,11 @@ class MarkerGate(PatternRecognizer):
     MARKERS: ClassVar[tuple[str, ...]] = ()
     SPACE_FREE: ClassVar[bool] = False
 
+    def may_match(self, text: str) -> bool:
+        """Whether a marker occurs (``detect/gates.py``): without one ``analyze`` finds
+        nothing and notes nothing."""
+        return not self.MARKERS or any(marker in text for marker in self.MARKERS)
+
     def analyze(
         self,
         text: str,
@@ -173,7 +178,7 @@ class MarkerGate(PatternRecognizer):
         """Run the patterns only if a marker is present (and only near it if SPACE_FREE)."""
         if not self.MARKERS:
             return super().analyze(text, entities, nlp_artifacts, regex_flags)
-        if not any(marker in text for marker in self.MARKERS):
+        if not self.may_match(text):
             return []
         if not self.SPACE_FREE:
             return super().analyze(text, entities, nlp_artifacts, regex_flags)

@@ -85,10 +85,6 @@ class EmailAddressRecognizer(MarkerGate, EmailRecognizer):
     MARKERS = ("@",)
     SPACE_FREE = True
 
-    def may_match(self, text: str) -> bool:
-        """No address without an ``@`` (``detect/gates.py``): ``MarkerGate`` looks for it."""
-        return "@" in text
-
     def __init__(self, supported_language: str = "en") -> None:
         # Presidio declares PATTERNS/CONTEXT as plain attributes; pass ours to __init__.
         super().__init__(

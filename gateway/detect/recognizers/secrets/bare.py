@@ -73,7 +73,7 @@ _QUIET = "identifier made of words"
 
 # Runs of token characters; "=" only as base64 padding at the end.
 _TOKEN_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_.~-"
-_RUN = re.compile(rf"[A-Za-z0-9+/_.~-]{{{MIN_LENGTH},}}={{0,2}}")
+_RUN = re.compile(rf"[{re.escape(_TOKEN_CHARS)}]{{{MIN_LENGTH},}}={{0,2}}")
 # The text as one byte per character, "t" for a token character and " " for any other: the
 # first run of MIN_LENGTH is found by ``bytes.find`` (memory speed), where the regex engine
 # tries a match at every token character of the prose (~0.25 ms for 32 KB of mixed text).
@@ -231,6 +231,11 @@ class Markers:
         return table.claims_with(value, inside)
 
 
+def _token_marks(text: str) -> bytes:
+    """``text`` as one byte per character: "t" for a token character, " " for any other."""
+    return text.encode("ascii", "replace").translate(_AS_TOKEN_BYTE)
+
+
 def _runs(text: str) -> list[tuple[int, int]]:
     """The spans ``_RUN.finditer(text)`` gives, the regex run only where a run begins.
 
@@ -239,7 +244,7 @@ def _runs(text: str) -> list[tuple[int, int]]:
     the leftmost match, which ``_RUN.match`` then reads (with its padding) as ``finditer``
     would.
     """
-    marks = text.encode("ascii", "replace").translate(_AS_TOKEN_BYTE)
+    marks = _token_marks(text)
     spans: list[tuple[int, int]] = []
     at = marks.find(_LEAST_RUN)
     while at != -1:
@@ -306,7 +311,7 @@ class BareTokenRecognizer(EntityRecognizer):
     def may_match(self, text: str) -> bool:
         """No candidate without a run of ``_RUN`` (``detect/gates.py``): MIN_LENGTH token
         characters in a row, looked for on the byte copy (``_runs``)."""
-        return _LEAST_RUN in text.encode("ascii", "replace").translate(_AS_TOKEN_BYTE)
+        return _LEAST_RUN in _token_marks(text)
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
