@@ -201,9 +201,8 @@ def _parser() -> argparse.ArgumentParser:
         "--tree",
         action="append",
         default=[],
-        help="with --writer-cpu or --instructions: NAME=PATH of a checkout to measure (repeat; "
-        "the first is "
-        "the baseline; none: this checkout)",
+        help="with --writer-cpu or --instructions: NAME=PATH of a checkout to measure "
+        "(repeat; the first is the baseline; none: this checkout)",
     )
     bench.add_argument(
         "--limits",

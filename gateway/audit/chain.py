@@ -40,7 +40,6 @@ __all__ = [
     "chain_records",
     "decode_entry",
     "encode_entry",
-    "hash_of_dict",
     "hash_of_fields",
     "key_id",
     "load_private_key",
@@ -64,14 +63,6 @@ def record_hash(record: AuditRecord) -> str:
     digest = hashlib.sha256(bytes.fromhex(record.prev_hash or GENESIS))
     digest.update(canonical_bytes(record))
     return digest.hexdigest()
-
-
-def hash_of_dict(prev_hash: str, data: dict[str, Any]) -> str:
-    """``record_hash`` of the record whose ``to_dict`` is ``data`` (its ``hash`` ignored),
-    for a writer that needs the dictionary for its row as well."""
-    canonical = dict(data)
-    canonical.pop("hash", None)
-    return hash_of_fields(prev_hash, canonical)
 
 
 def hash_of_fields(prev_hash: str, fields: dict[str, Any]) -> str:

@@ -4,10 +4,10 @@ CPU time on a shared machine moves with the other work on it; the number of
 instructions a request executes does not. Each tree named with ``--tree NAME=PATH``
 (this checkout by default) runs ``writer_cpu_workload.py`` under valgrind's callgrind
 with its own ``gateway`` and ``.venv``: 1 KB chat requests one at a time, in process,
-with the seven headers the load generator of ``haetae bench`` sends (every forwarded
-header value is scanned, so fewer would undercount a served request),
-the default policy, a SQLite audit file, the production default upstream client
-(aiohttp) against a provider in another process. Counting is switched on after the
+with the seven headers ``haetae bench``'s load generator sends (every forwarded header
+value is scanned, so fewer would undercount a served request), the default policy, a
+SQLite audit file, the production default upstream client (aiohttp) against a provider
+in another process. Counting is switched on after the
 warm-up, one count per thread; the table gives the event loop's thread, the other
 threads (the audit writer above all) and the ratio of the whole to the first tree.
 Scan worker processes are not counted: a 1 KB prompt is scanned on the loop.

@@ -6,9 +6,9 @@ tree under test first on ``PYTHONPATH``, so an older checkout (which has none of
 ``gateway.app`` and ``gateway.settings`` from the tree, and the ASGI helpers
 from the file beside it. It drives the app in process (default policy, 1 KB chat
 requests with the headers ``haetae bench``'s load generator sends, a fake provider
-answering at once, one request at a time) and prints
-one JSON line: CPU per request of the event loop's thread and of every other
-thread, read from each thread's own CPU clock.
+answering at once, one request at a time) and prints one JSON line: CPU per request
+of the event loop's thread and of every other thread, read from each thread's own CPU
+clock.
 
 Two switches in the environment, for ``haetae bench --instructions``:
 ``HAETAE_BENCH_UPSTREAM=aiohttp`` sends the requests through the production default
@@ -124,11 +124,8 @@ async def _drive(app: Any, requests: int) -> tuple[list[int], Seconds, Seconds]:
     CPU clock before and after (counted by callgrind in between when it is on)."""
     app.audit.start()
     body = _chat_body(1024)
-    # as a served request arrives: the load generator's headers, with the body's length
-    headers = [
-        (name, str(len(body)).encode() if name == b"content-length" else value)
-        for name, value in _inprocess.CLIENT_HEADERS
-    ]
+    # as a served request arrives: the load generator's headers and the body's length
+    headers = [*_inprocess.CLIENT_HEADERS, (b"content-length", str(len(body)).encode())]
     statuses: list[int] = []
 
     async def send(message: MutableMapping[str, Any]) -> None:
