@@ -183,7 +183,8 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--durable",
         action="store_true",
-        help="instead: what waiting for each opening's commit costs (against not waiting)",
+        help="instead: what making each opening durable costs: journaled, awaiting its commit, "
+        "against neither",
     )
     bench.add_argument(
         "--writer-cpu",

@@ -136,6 +136,11 @@ class AuditSettings(_Strict):
     # Where records wait, fsync'd, while the store is down: "auto" (beside a SQLite
     # file, else var/audit-spool.jsonl), "off" (fail closed at once), or a path.
     spool: str = "auto"
+    # SQLite: a forwarded request's opening is made durable by appending it to a
+    # journal beside the database (as durable as the commit: WAL, synchronous=NORMAL),
+    # and committed in batches; false: each request waits for its opening's commit.
+    # PostgreSQL always waits for the commit. See docs/audit.md.
+    journal: bool = True
     # The HMAC key of finding fingerprints; without one it is derived from the
     # detection (pseudonym) key, so it is as stable as that key.
     fingerprint_key_env: str = "HAETAE_AUDIT_KEY"

@@ -31,6 +31,7 @@ def open_audit_store(
     spool: str | None = None,
     signer: CheckpointSigner | None = None,
     writers: str | None = None,
+    journal: bool = False,
 ) -> SQLAuditStore:
     """Build (but do not start) the store a configuration URL names.
 
@@ -52,7 +53,7 @@ def open_audit_store(
 
         if not rest.strip("/"):
             raise ValueError(f"malformed postgresql audit store URL; supported: {supported}")
-        return PostgresAuditStore(url, **options)
+        return PostgresAuditStore(url, **options)  # the server's commit, never a local file
     if scheme != "sqlite":
         raise ValueError(f"unsupported audit store scheme {scheme!r}; supported: {supported}")
     from gateway.audit.sqlite import MEMORY, SQLiteAuditStore
@@ -65,4 +66,4 @@ def open_audit_store(
             f"supported: {supported}"
         )
     # "sqlite:///rel.db" leaves "/rel.db"; "sqlite:////abs.db" leaves "//abs.db".
-    return SQLiteAuditStore(rest[1:], **options)
+    return SQLiteAuditStore(rest[1:], **options, journal=journal)

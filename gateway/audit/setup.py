@@ -67,6 +67,7 @@ def configured_store(settings: AuditSettings, *, writer: bool = True) -> SQLAudi
             spool=spool_path(settings),
             signer=_signer(settings),
             writers=writers_path(settings),
+            journal=settings.journal,
         )
     except ValueError as exc:
         raise ConfigError(f"audit.url: {exc}") from None

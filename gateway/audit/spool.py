@@ -15,14 +15,45 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import orjson
 
 from gateway.audit.record import AuditRecord
 
-__all__ = ["Spool"]
+__all__ = ["Spool", "batches_of", "unchained_records"]
+
+
+def unchained_records(paths: Iterable[Path]) -> Iterator[AuditRecord]:
+    """The records of files of JSON lines (a spool, a journal), in order, without chain
+    fields: they are chained when they reach the store.
+
+    A torn last line (a crash mid-write, before the write was acknowledged) stands for
+    a record nobody was told is durable, so it is skipped rather than failing the replay.
+    """
+    for path in paths:
+        with path.open("rb") as lines:
+            for line in lines:
+                try:
+                    data = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    continue
+                record = AuditRecord.from_dict(data)
+                record.seq = record.prev_hash = record.hash = None
+                yield record
+
+
+def batches_of(records: Iterable[AuditRecord], size: int) -> Iterator[list[AuditRecord]]:
+    """``records`` in lists of ``size`` (the last one shorter)."""
+    batch: list[AuditRecord] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 class Spool:
@@ -63,28 +94,9 @@ class Spool:
             os.close(fd)  # closing releases the lock
 
     def batches(self, size: int) -> Iterator[list[AuditRecord]]:
-        """The waiting records in order, ``size`` at a time.
-
-        A torn last line (a crash mid-write, before its fsync returned) was never
-        acknowledged, so it is skipped rather than failing the replay.
-        """
-        if not self.path.exists():
-            return
-        batch: list[AuditRecord] = []
-        with self.path.open("rb") as lines:
-            for line in lines:
-                try:
-                    data = orjson.loads(line)
-                except orjson.JSONDecodeError:
-                    continue
-                record = AuditRecord.from_dict(data)
-                record.seq = record.prev_hash = record.hash = None
-                batch.append(record)
-                if len(batch) >= size:
-                    yield batch
-                    batch = []
-        if batch:
-            yield batch
+        """The waiting records in order, ``size`` at a time."""
+        if self.path.exists():
+            yield from batches_of(unchained_records([self.path]), size)
 
     def clear(self) -> None:
         """Everything in the spool is stored: start empty."""

@@ -21,8 +21,11 @@ A store that was replaced under the gateway (``StoreReplaced``) is never
 reconnected to by this process: its records stay in the spool.
 
 With ``writers`` (a file name prefix), each process registers as a writer there
-(``gateway/audit/writers.py``) and, once the store and spool allow, closes the
-openings that dead writers left without a completion, as ``outcome: unknown``.
+(``gateway/audit/writers.py``) and, once the store and spool allow, replays what
+dead writers journaled and closes the openings they left without a completion, as
+``outcome: unknown``. With ``journal`` as well, a flush that covers only openings
+is satisfied by appending them to this process's journal (``gateway/audit/journal.py``)
+instead of waiting for a commit; the writer then commits them in batches.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.audit.handoff import Handoff
+from gateway.audit.journal import OpeningJournal, read_journal, remove_journal
 from gateway.audit.phases import is_completion, is_opening
 from gateway.audit.record import AuditRecord
 from gateway.audit.spool import Spool
@@ -109,6 +113,7 @@ class ThreadedAuditStore:
         close_timeout: float = 5.0,
         replay_interval: float = 5.0,
         writers: str | None = None,
+        journal: bool = False,
     ) -> None:
         self._batch_size = batch_size
         # Waiting briefly for more records turns one commit per request into one
@@ -122,6 +127,11 @@ class ThreadedAuditStore:
         self._spool = Spool(spool) if spool else None
         self._writers = WriterRegistry(writers) if writers else None
         self._dead: list[DeadWriter] = []  # their openings wait to be closed
+        self._journaling = journal and self._writers is not None
+        self._journal: OpeningJournal | None = None  # opened once registered
+        self._appended = 0  # records put in the hand-off (the writer commits them in order)
+        self._committed = 0  # of those, committed to the store or the spool
+        self._unflushed: list[AuditRecord] = []  # since the last flush, but completions
         self._open_requests = 0  # openings appended and not yet completed
         self._replaced = False  # the store was swapped under us: never reconnect
         self._handoff = Handoff(batch_size)
@@ -219,8 +229,12 @@ class ThreadedAuditStore:
         if self._thread.is_alive():
             log.error("audit writer did not stop within %.1fs", self._close_timeout)
         if self._writers is not None:
-            # Anything still open is closed as unknown by the next writer to start.
+            # Anything still open, or journaled and not stored, is for the next writer.
             clean = self._open_requests == 0 and not self._thread.is_alive()
+            journal, self._journal = self._journal, None
+            if journal is not None:
+                clean = clean and journal.empty
+                journal.close()
             self._writers.close(clean=clean and self._failure is None)
 
     # -- the caller's side ---------------------------------------------------------
@@ -241,10 +255,24 @@ class ThreadedAuditStore:
             self._fail("BacklogFull")
             return
         self._handoff.put(record, urgent=False)
+        self._appended += 1
+        if self._journal is not None and not is_completion(record):
+            self._unflushed.append(record)
 
     async def flush(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109 (contract)
-        """Await the writer reaching a marker queued behind every record appended so far."""
+        """Make every record appended so far (but completions) durable: journal it if it
+        is only openings, else await the writer reaching a marker queued behind them."""
         self._check_usable()
+        unflushed, self._unflushed = self._unflushed, []
+        # Empty too: openings appended since were journaled by the flush that took them.
+        if self._journal is not None and all(map(is_opening, unflushed)):
+            try:
+                self._journal.append(unflushed, self._appended)
+                return
+            except OSError as exc:
+                # Fail over to the commit: slower, as durable; the journal is not used again.
+                log.error("audit journal write failed (%s); awaiting commits", type(exc).__name__)
+                self._journal = None
         loop = asyncio.get_running_loop()
         waiter = _Waiter(loop, loop.create_future())
         self._handoff.put(waiter, urgent=True)
@@ -284,6 +312,12 @@ class ThreadedAuditStore:
     def witness_status(self) -> dict[str, Any]:
         """No signer here: the SQL stores sign and witness checkpoints."""
         return {"kind": "off", "state": "off", "why": "checkpoints are not signed"}
+
+    @property
+    def uncommitted(self) -> int:
+        """Records appended and not yet in the store or the spool (journaled openings among
+        them): what a reader of the store does not see yet."""
+        return self._appended - self._committed
 
     @property
     def spool_depth(self) -> int:
@@ -364,6 +398,7 @@ class ThreadedAuditStore:
     def _commit(self, records: list[AuditRecord]) -> None:
         if self._waiting_on_spool():
             self._to_spool(records)  # behind what is already waiting, to keep the order
+            self._count_committed(records)
             return
         try:
             self._write_with_retries(records)
@@ -378,10 +413,22 @@ class ThreadedAuditStore:
                 return
             self._store_down(kind)
             self._to_spool(records)
+            self._count_committed(records)
             return
         self.commits += 1
+        self._count_committed(records)
         if self._dead:
             self._close_dead_writers()
+
+    def _count_committed(self, records: list[AuditRecord]) -> None:
+        """``records`` are durable in the store or the spool: the journal can let them go."""
+        self._committed += len(records)
+        journal = self._journal
+        if journal is not None:
+            try:
+                journal.committed(self._committed)
+            except OSError as exc:  # it only grows: it is replayed after a restart
+                log.warning("audit journal could not be emptied: %s", type(exc).__name__)
 
     def _write_with_retries(self, records: list[AuditRecord]) -> None:
         for attempt in range(self._busy_retries + 1):
@@ -442,8 +489,10 @@ class ThreadedAuditStore:
         if self._writers is None:
             return
         try:
-            self._writers.register()
+            writer_id = self._writers.register()
             self._dead = self._writers.dead()
+            if self._journaling:
+                self._journal = OpeningJournal(self._writers.journal_prefix(writer_id))
         except OSError as exc:
             raise AuditStoreError(
                 f"cannot register the audit writer in {self._writers.folder}: {type(exc).__name__}"
@@ -457,6 +506,7 @@ class ThreadedAuditStore:
         while self._dead:
             dead = self._dead[0]
             try:
+                self._replay_journal(dead)
                 closed = self._close_open_records(dead.writer_id, dead.started)
             except Exception as exc:  # the store's next write says whether it is down
                 log.warning(
@@ -471,6 +521,21 @@ class ThreadedAuditStore:
                     "their answers did are recorded with outcome unknown",
                     closed,
                 )
+
+    def _replay_journal(self, dead: DeadWriter) -> None:
+        """Store what a dead writer journaled and never committed, then forget its journal."""
+        assert self._writers is not None
+        prefix = self._writers.journal_prefix(dead.writer_id)
+        replayed = 0
+        for batch in read_journal(prefix, self._batch_size):
+            seen = self._stored_ids([r.record_id for r in batch])
+            fresh = [r for r in batch if r.record_id not in seen]
+            if fresh:
+                self._write_with_retries(fresh)
+                replayed += len(fresh)
+        remove_journal(prefix)
+        if replayed:
+            log.warning("audit: %d journaled openings of an ended process stored", replayed)
 
     def _fail(self, kind: str) -> None:
         if self._failure is None:

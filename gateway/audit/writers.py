@@ -96,6 +96,10 @@ class WriterRegistry:
             self._path(self.writer_id).unlink(missing_ok=True)
         os.close(fd)
 
+    def journal_prefix(self, writer_id: str) -> Path:
+        """Where ``writer_id`` journals its openings (``gateway/audit/journal.py``)."""
+        return self.folder / (self._stem + writer_id)
+
     def _path(self, writer_id: str) -> Path:
         return self.folder / (self._stem + writer_id + _SUFFIX)
 

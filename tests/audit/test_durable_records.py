@@ -133,8 +133,17 @@ def test_the_opening_is_durable_before_the_provider_sees_the_request(tmp_path: P
     with gateway_stack(tmp_path) as stack:
         replies = _forward_in_background(stack.url(CHAT), {"x-fake-delay-ms": "1500"})
         wait_for(lambda: stack.fake.received or None, 10.0)
-        # The provider holds the request; its opening is already on disk, alone.
-        (opening,) = [r for r in stack.audit_tail(10) if is_opening(r)]
+        # The provider holds the request; its opening is already on disk: journaled,
+        # or committed by the writer since (within its 20 ms linger).
+        journaled = [
+            orjson.loads(line)
+            for path in tmp_path.glob("*.journal")
+            for line in path.read_bytes().splitlines()
+        ]
+        stored = [r for r in stack.audit_tail(10) if is_opening(r)]
+        assert len(journaled) + len(stored) >= 1
+        assert all(r["details"]["phase"] == "open" for r in journaled)
+        (opening,) = wait_for(lambda: [r for r in stack.audit_tail(10) if is_opening(r)], 5.0)
         assert opening.decision == "allow" and opening.status is None
         assert not any(is_completion(r) for r in stack.audit_tail(10))
         wait_for(lambda: replies or None, 10.0)
