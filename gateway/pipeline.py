@@ -155,7 +155,7 @@ class Pipeline:
         opening = mark_opening(self._record(exchange, decision, None, None))
         self._audit.append(opening)
         try:
-            await self._audit.flush()  # one group commit, shared with concurrent requests
+            await self._audit.flush(leaving=True)  # journaled, or one group commit
         except asyncio.CancelledError:  # the server gave up on the request: close it too
             self._complete(opening, exchange, None, "client_disconnected")
             raise
@@ -207,7 +207,7 @@ class Pipeline:
         why = unanswered.why
         self._audit.append(self._record(exchange, decision, why.status, why.code))
         try:
-            await self._audit.flush()
+            await self._audit.flush(leaving=True)
         except asyncio.CancelledError:  # the server gave up on the request: not let go
             self._audit.append(self._record(exchange, "error", None, "client_disconnected"))
             raise

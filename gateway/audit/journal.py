@@ -21,10 +21,11 @@ Under steady load the writer may never catch up completely, so a journal that pa
 ``ROTATE_BYTES`` is set aside for a new generation, and a set-aside one is removed
 once everything in it is committed.
 
-Completions are not journaled: nothing waits for them, as before (a completion a
-crash loses is closed as unknown). Only the PostgreSQL store keeps awaiting the
-commit: there the commit is the database server's, which a gateway's local file
-would not match when its pod is rescheduled.
+The same goes for the one record of a request an ICAP proxy will send (REQMOD answered
+204 or with a changed request). Completions are not journaled: nothing waits for them,
+as before (a completion a crash loses is closed as unknown). Only the PostgreSQL store
+keeps awaiting the commit: there the commit is the database server's, which a gateway's
+local file would not match when its pod is rescheduled.
 """
 
 from __future__ import annotations

@@ -36,8 +36,11 @@ class AuditStore(Protocol):
         """Queue one record; costs microseconds and never does I/O on the caller."""
         ...
 
-    async def flush(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109 (contract)
+    async def flush(self, timeout: float = 5.0, *, leaving: bool = False) -> None:  # noqa: ASYNC109
         """Return once every record appended so far is durably written.
+
+        ``leaving``: the records guard a request about to leave (an opening, a request
+        an ICAP proxy will send); a store with a journal may make them durable there.
 
         Raises AuditStoreError if the store is not running or a write has failed,
         and TimeoutError if the writer does not catch up within ``timeout``.

@@ -23,9 +23,10 @@ reconnected to by this process: its records stay in the spool.
 With ``writers`` (a file name prefix), each process registers as a writer there
 (``gateway/audit/writers.py``) and, once the store and spool allow, replays what
 dead writers journaled and closes the openings they left without a completion, as
-``outcome: unknown``. With ``journal`` as well, a flush that covers only openings
-is satisfied by appending them to this process's journal (``gateway/audit/journal.py``)
-instead of waiting for a commit; the writer then commits them in batches.
+``outcome: unknown``. With ``journal`` as well, a flush that guards a request about to
+leave (an opening; a request an ICAP proxy will send) is satisfied by appending its
+records to this process's journal (``gateway/audit/journal.py``) instead of waiting for
+a commit; the writer then commits them in batches.
 """
 
 from __future__ import annotations
@@ -259,13 +260,17 @@ class ThreadedAuditStore:
         if self._journal is not None and not is_completion(record):
             self._unflushed.append(record)
 
-    async def flush(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109 (contract)
-        """Make every record appended so far (but completions) durable: journal it if it
-        is only openings, else await the writer reaching a marker queued behind them."""
+    async def flush(self, timeout: float = 5.0, *, leaving: bool = False) -> None:  # noqa: ASYNC109
+        """Make every record appended so far durable: journal it if it guards a request
+        about to leave (``leaving``) and there is a journal, else await the writer reaching
+        a marker queued behind it (completions are never journaled: nothing waits for them).
+
+        What a flush journals was appended by its caller just before: append and flush run
+        without an ``await`` between them, so no other request's record is in between.
+        """
         self._check_usable()
         unflushed, self._unflushed = self._unflushed, []
-        # Empty too: openings appended since were journaled by the flush that took them.
-        if self._journal is not None and all(map(is_opening, unflushed)):
+        if leaving and self._journal is not None:
             try:
                 self._journal.append(unflushed, self._appended)
                 return

@@ -64,13 +64,13 @@ class ObservedAuditStore:
         if self._metrics is not None:
             self._metrics.observe(request)
 
-    async def flush(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109 (contract)
+    async def flush(self, timeout: float = 5.0, *, leaving: bool = False) -> None:  # noqa: ASYNC109
         if self._tracer is None:
-            await self._store.flush(timeout)
+            await self._store.flush(timeout, leaving=leaving)
             return
         span = record_span(self._tracer, "record.flush")
         try:
-            await self._store.flush(timeout)
+            await self._store.flush(timeout, leaving=leaving)
         except BaseException as exc:
             span.set_attribute("error.type", type(exc).__name__)
             raise

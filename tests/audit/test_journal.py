@@ -31,11 +31,13 @@ def lingering_store(folder: Path) -> ThreadedAuditStore:
     return store
 
 
-def flush_within(store: ThreadedAuditStore, records: list[AuditRecord], seconds: float) -> None:
+def flush_within(
+    store: ThreadedAuditStore, records: list[AuditRecord], seconds: float, leaving: bool = True
+) -> None:
     async def scenario() -> None:
         for record in records:
             store.append(record)
-        await asyncio.wait_for(store.flush(), seconds)
+        await asyncio.wait_for(store.flush(leaving=leaving), seconds)
 
     asyncio.run(scenario())
 
@@ -68,7 +70,8 @@ def test_a_refusal_still_waits_for_its_commit(tmp_path: Path) -> None:
     store = lingering_store(tmp_path)
     store.start()
     try:
-        flush_within(store, [mark_opening(request(1)), request(2)], 5.0)  # request(2): a refusal
+        # request(2): a refusal, whose flush does not let anything leave
+        flush_within(store, [mark_opening(request(1)), request(2)], 5.0, leaving=False)
         assert [r.record_id for r in store.tail(10)] == ["open-1", "open-2"]
         assert journaled(tmp_path) == []
     finally:
@@ -109,7 +112,7 @@ _CRASH = textwrap.dedent(
                 record_id=f"crash-{i}", time=time.time(), request_id=f"crash-req-{i}",
                 client_address="10.0.0.1", user="kim", provider="openai", api="chat",
                 model="gpt-4o", method="POST", path="/v1/chat/completions", decision="allow")))
-            await store.flush()
+            await store.flush(leaving=True)
 
     asyncio.run(forward())
     os._exit(0)  # as a crash: no commit, no close; the kernel drops the writer's lock

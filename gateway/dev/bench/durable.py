@@ -174,7 +174,12 @@ def _serve_without_waiting(config: Path) -> None:
     from gateway.settings import load_settings
     from gateway.telemetry import configure_logging
 
-    async def queued_only(self: ThreadedAuditStore, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    async def queued_only(
+        self: ThreadedAuditStore,
+        timeout: float = 5.0,  # noqa: ASYNC109
+        *,
+        leaving: bool = False,
+    ) -> None:
         self._check_usable()
 
     ThreadedAuditStore.flush = queued_only  # type: ignore[method-assign]
