@@ -54,6 +54,7 @@ class IcapServer:
         self._limits = Limits(settings.max_header_bytes, settings.idle_timeout)
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
+        self._stopping = False  # its connections are being cancelled by ``stop``
         self.address: tuple[str, int] | None = None  # bound address, once started
 
     async def start(self) -> None:
@@ -73,6 +74,7 @@ class IcapServer:
         if self._server is None:
             return
         self._server.close()
+        self._stopping = True
         for task in [*self._connections, *self._adapter.tasks]:
             task.cancel()
         await asyncio.gather(*self._connections, *self._adapter.tasks, return_exceptions=True)
@@ -92,6 +94,13 @@ class IcapServer:
             await self._serve(reader, writer, address)
         except (ConnectionError, TimeoutError):
             pass  # the proxy went away or fell silent: nothing to answer
+        except asyncio.CancelledError:
+            # Cancelled by ``stop``: end as a connection that closed. Ending cancelled,
+            # the task would make Python 3.11's stream protocol log an error for each
+            # connection the proxy kept open (its callback asks a cancelled task for
+            # its exception), at every shutdown.
+            if not self._stopping:
+                raise
         finally:
             self._connections.discard(task)
             await _close(writer)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import shutil
 import socket
 import sqlite3
@@ -592,3 +593,16 @@ def test_an_answer_without_a_body_is_204_and_completes_the_record(
     still_in_step(client)
     record = completed(icap, "han")
     assert record.status == 204
+
+
+def test_stopping_with_a_proxys_idle_connection_open_logs_no_error(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Squid keeps its ICAP connections open: a shutdown closes them quietly."""
+    with icap_stack(tmp_path) as icap:
+        client = icap.client()
+        client.send(reqmod(OPENAI, chat("hello")))
+        assert client.read().status == 204  # served, and kept open for the next one
+    client.close()
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == []
