@@ -231,9 +231,10 @@ class ThreadedAuditStore:
             log.error("audit writer did not stop within %.1fs", self._close_timeout)
         if self._writers is not None:
             # Anything still open, or journaled and not stored, is for the next writer.
-            clean = self._open_requests == 0 and not self._thread.is_alive()
+            stopped = not self._thread.is_alive()
+            clean = self._open_requests == 0 and stopped
             journal, self._journal = self._journal, None
-            if journal is not None:
+            if journal is not None and stopped:  # else the writer may still use its file
                 clean = clean and journal.empty
                 journal.close()
             self._writers.close(clean=clean and self._failure is None)
@@ -402,8 +403,8 @@ class ThreadedAuditStore:
 
     def _commit(self, records: list[AuditRecord]) -> None:
         if self._waiting_on_spool():
-            self._to_spool(records)  # behind what is already waiting, to keep the order
-            self._count_committed(records)
+            if self._to_spool(records):  # behind what is already waiting, to keep the order
+                self._count_committed(records)
             return
         try:
             self._write_with_retries(records)
@@ -417,8 +418,8 @@ class ThreadedAuditStore:
                 self._fail(kind)
                 return
             self._store_down(kind)
-            self._to_spool(records)
-            self._count_committed(records)
+            if self._to_spool(records):
+                self._count_committed(records)
             return
         self.commits += 1
         self._count_committed(records)
@@ -446,13 +447,17 @@ class ThreadedAuditStore:
                     continue
                 raise
 
-    def _to_spool(self, records: list[AuditRecord]) -> None:
+    def _to_spool(self, records: list[AuditRecord]) -> bool:
+        """Whether ``records`` are durable in the spool (if not, the store has failed; a
+        journal keeps what it holds of them for the next start)."""
         assert self._spool is not None
         try:
             self._spool.append(records)
         except OSError as exc:
             self.dropped += len(records)
             self._fail(f"SpoolFailed:{type(exc).__name__}")
+            return False
+        return True
 
     def _store_down(self, kind: str) -> None:
         if self._backend_error is None:

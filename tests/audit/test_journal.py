@@ -4,6 +4,8 @@ after a crash; anything else still waits for its commit."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -191,3 +193,23 @@ def test_the_setting_chooses_the_journal_for_sqlite_only(tmp_path: Path, journal
         assert (store._journal is not None) is journal
     finally:
         store.close()
+
+
+def test_what_neither_the_store_nor_the_spool_took_stays_in_the_journal(tmp_path: Path) -> None:
+    (tmp_path / "blocked").write_text("")  # a file where the spool's folder should be
+    store = open_audit_store(
+        f"sqlite:///{tmp_path / 'audit.db'}",
+        writers=str(tmp_path / "w"),
+        journal=True,
+        spool=str(tmp_path / "blocked" / "audit.spool"),
+    )
+    store._linger = 0.05
+    store.start()
+    with contextlib.closing(sqlite3.connect(tmp_path / "audit.db")) as conn:
+        conn.execute("DROP TABLE audit_records")
+    try:
+        flush_within(store, [mark_opening(request(1))], 1.0)
+        wait_for(lambda: not store.healthy or None, 5.0)  # the commit failed, then the spool
+    finally:
+        store.close()
+    assert [r["record_id"] for r in journaled(tmp_path)] == ["open-1"]  # kept for a replay
