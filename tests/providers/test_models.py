@@ -3,6 +3,8 @@ where an aggregator may send it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from gateway.errors import ConfigError
@@ -258,3 +260,26 @@ def test_a_valid_minimal_catalog_loads() -> None:
 def test_a_broken_catalog_is_refused(text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_models(text)
+
+
+def test_the_gateway_reads_the_catalog_when_it_starts_not_on_a_first_request(
+    tmp_path: Path,
+) -> None:
+    from gateway.app import build_app
+    from gateway.settings import load_settings
+
+    model_catalog.cache_clear()
+    try:
+        build_app(
+            load_settings(
+                environ={},
+                overrides={
+                    "audit.url": f"sqlite:///{tmp_path / 'audit.db'}",
+                    "audit.signing_key_file": None,
+                },
+            ),
+            environ={},
+        )
+        assert model_catalog.cache_info().currsize == 1
+    finally:
+        model_catalog()  # as the module-level MODELS above expects it
