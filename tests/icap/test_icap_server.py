@@ -61,7 +61,7 @@ def client(icap: IcapStack) -> Iterator[IcapClient]:
 def settled(icap: IcapStack) -> None:
     """Wait until the store holds every record appended so far: an opening is durable in
     the journal when the 204 leaves, and committed with the writer's next batch."""
-    wait_for(lambda: icap.stack.app.audit.uncommitted == 0 or None, 5, message="uncommitted")
+    icap.stack.settled()
 
 
 def newest(icap: IcapStack, decision: str) -> object:

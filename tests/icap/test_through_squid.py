@@ -136,6 +136,7 @@ def test_an_answer_is_inspected_on_its_way_back(
 
 
 def test_other_hosts_pass_without_a_record(through: SquidPath) -> None:
+    through.icap.stack.settled()
     seen = through.icap.stack.audit_tail(200)
     verify = ssl.create_default_context(cafile=str(through.ca))
     with httpx.Client(proxy=through.squid.proxy_url(USER), verify=verify, timeout=20) as http:

@@ -78,6 +78,7 @@ def test_trusted_identity_comes_from_the_connect_request_only(
 
 def test_a_failed_handshake_of_a_known_caller_is_recorded(keyed: tuple[ProxyStack, str]) -> None:
     proxied, key = keyed
+    proxied.stack.settled()
     before = len(proxied.stack.audit_tail(100))
     # trusts only the public roots: the handshake fails, as with certificate pinning
     with (

@@ -68,6 +68,13 @@ class GatewayStack:
         """The newest audit records, read as the CLI reads them (oldest first)."""
         return open_audit_store(self.audit_url).tail(limit)
 
+    def settled(self) -> None:
+        """Wait until the store holds every record appended so far: a forwarded request's
+        opening is durable in the journal when it leaves, and in the store after the
+        writer's next batch (within its 20 ms linger)."""
+        store: Any = self.app.audit  # the threaded store's count, through telemetry's wrapper
+        wait_for(lambda: store.uncommitted == 0 or None, 5.0, message="uncommitted")
+
     def record(self, request_id: str, timeout: float = 5.0) -> AuditRecord:
         """The audit record of one request, its opening and completion merged for a
         forwarded one. The completion is written when the answer ends, just after the
