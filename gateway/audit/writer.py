@@ -36,6 +36,7 @@ import contextlib
 import logging
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -447,6 +448,18 @@ class ThreadedAuditStore:
                     continue
                 raise
 
+    def _store_missing(self, batches: Iterable[list[AuditRecord]]) -> int:
+        """Write the records of ``batches`` the store does not have yet (a replay may
+        repeat a batch a crash interrupted); how many were written."""
+        written = 0
+        for batch in batches:
+            seen = self._stored_ids([r.record_id for r in batch])
+            fresh = [r for r in batch if r.record_id not in seen]
+            if fresh:
+                self._write_with_retries(fresh)
+                written += len(fresh)
+        return written
+
     def _to_spool(self, records: list[AuditRecord]) -> bool:
         """Whether ``records`` are durable in the spool (if not, the store has failed; a
         journal keeps what it holds of them for the next start)."""
@@ -479,11 +492,7 @@ class ThreadedAuditStore:
                 self._open()
             replayed = self._spool.depth
             with self._spool.locked():
-                for batch in self._spool.batches(self._batch_size):
-                    seen = self._stored_ids([r.record_id for r in batch])
-                    fresh = [r for r in batch if r.record_id not in seen]
-                    if fresh:
-                        self._write_with_retries(fresh)
+                self._store_missing(self._spool.batches(self._batch_size))
                 self._spool.clear()
         except Exception as exc:
             self._store_down(self._error_kind(exc))
@@ -536,13 +545,7 @@ class ThreadedAuditStore:
         """Store what a dead writer journaled and never committed, then forget its journal."""
         assert self._writers is not None
         prefix = self._writers.journal_prefix(dead.writer_id)
-        replayed = 0
-        for batch in read_journal(prefix, self._batch_size):
-            seen = self._stored_ids([r.record_id for r in batch])
-            fresh = [r for r in batch if r.record_id not in seen]
-            if fresh:
-                self._write_with_retries(fresh)
-                replayed += len(fresh)
+        replayed = self._store_missing(read_journal(prefix, self._batch_size))
         remove_journal(prefix)
         if replayed:
             log.warning("audit: %d journaled openings of an ended process stored", replayed)
