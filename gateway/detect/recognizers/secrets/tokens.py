@@ -95,6 +95,12 @@ class SecretRecognizer(MarkerGate):
         no gate, it always runs (``dispatch.SecretKinds`` skips the kind on this)."""
         return self._GATE or None
 
+    def may_match(self, text: str) -> bool:
+        """Whether one of this kind's words occurs (``detect/gates.py``); declared here
+        because ``analyze`` is, so a kind registered on its own (not behind
+        ``dispatch.SecretKinds``) is skipped on texts without its words too."""
+        return not self._GATE or not self._GATE.isdisjoint(prefilter.words_present(text))
+
     def analyze(
         self,
         text: str,
