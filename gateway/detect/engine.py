@@ -86,6 +86,8 @@ _HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
 
 def detect_language(text: str) -> Language:
     """``ko`` when ``text`` holds any Hangul (syllables or jamo), else ``en``."""
+    if text.isascii():  # a flag of the string: no search (an answer is mostly ASCII)
+        return "en"
     return "ko" if _HANGUL.search(text) else "en"
 
 
