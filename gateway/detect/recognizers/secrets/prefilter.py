@@ -16,8 +16,12 @@ gate (50 secret kinds)                  1 KB prompt  50 KB log
 shared automaton (chosen)               0.070 ms     0.93 ms
 ======================================  ===========  =========
 
-The automaton pass itself is ~13 µs per KB of Hangul text (~12 ns/char); ``in`` costs ~100 µs
-because each ASCII needle is searched in a UCS-2 string separately. The rest of the 1 KB
+The automaton is a DFA over UTF-8 bytes (``ahocorasick_rs``, Rust's ``aho-corasick``)
+since the table grew to ~560 words: counted with callgrind on the bench's 1 KB Korean and
+English prompt, ``words_present`` took 203 k instructions with ``pyahocorasick``'s trie over
+``str.lower(text)`` and takes 83 k (a 228-character English answer: 74 k → 44 k); lowering
+Korean text as a string alone was 41 k. ``in`` per needle costs far more still: each
+ASCII needle is searched in a UCS-2 string separately. The rest of the 1 KB
 cost was Presidio's per-recognizer loop, since cut by ``dispatch`` (its docstring has the
 numbers). Keyword kinds whose word is frequent ("token")
 additionally match only at the automaton's hit offsets (``SecretRecognizer.WINDOW``).
@@ -25,7 +29,7 @@ additionally match only at the automaton's hit offsets (``SecretRecognizer.WINDO
 Markers (token prefixes such as ``AKIA``, ``sk-``) are matched in their exact case; keywords
 (key and vendor names) in any case, so ``aCCess key`` opens the same gate as ``access key``.
 One pass serves both: the automaton runs over the lower-cased text and a marker hit is
-confirmed against the original characters.
+confirmed against the original bytes (``_hits``).
 
 The cache is a single slot holding the last text *object* (compared with ``is``; holding it
 keeps its id from being reused). Threads scanning different texts at once only cost each
@@ -36,9 +40,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
-from typing import Any
 
-import ahocorasick
+import ahocorasick_rs
 
 __all__ = ["Hits", "find_words", "is_marker", "register", "words_present"]
 
@@ -47,7 +50,7 @@ Hits = Mapping[str, list[int]]
 
 _words: dict[str, bool] = {}  # every registered word → whether its case must match
 _lock = threading.Lock()
-_automaton: Any = None
+_automaton: _Automaton | None = None
 _EMPTY: frozenset[str] = frozenset()
 _NO_HITS: Hits = {}
 _last: tuple[str | None, Hits] = (None, _NO_HITS)
@@ -71,18 +74,40 @@ def register(words: Iterable[str], case_sensitive: bool = True) -> None:
         _automaton = None
 
 
-def _build() -> Any:
+#: a registered spelling: the word, whether its case must match, and its UTF-8 bytes
+_Spelling = tuple[str, bool, bytes]
+
+
+class _Automaton:
+    """The registered words, lower-cased, in one DFA over UTF-8 bytes, and for each the
+    registered spellings it stands for."""
+
+    def __init__(self, words: Mapping[str, bool]) -> None:
+        spellings: dict[str, list[_Spelling]] = {}
+        for word, case_sensitive in words.items():
+            spelling = (word, case_sensitive, word.encode("utf-8", "surrogatepass"))
+            spellings.setdefault(word.lower(), []).append(spelling)
+        lowered = list(spellings)
+        self.spellings = [tuple(spellings[word]) for word in lowered]
+        # Lowering ASCII letters alone (``bytes.lower``) reads like ``str.lower`` for words
+        # whose every other character is caseless (Hangul, digits, punctuation); a word
+        # with another cased letter needs the full lower case of the text.
+        self.ascii_case = all(_caseless_beyond_ascii(word) for word in lowered)
+        self.search = ahocorasick_rs.BytesAhoCorasick(
+            [word.encode("utf-8", "surrogatepass") for word in lowered],
+            implementation=ahocorasick_rs.Implementation.DFA,
+        ).find_matches_as_indexes
+
+
+def _caseless_beyond_ascii(word: str) -> bool:
+    return all(char.isascii() or char.lower() == char.upper() for char in word)
+
+
+def _build() -> _Automaton:
     global _automaton
     with _lock:
         if _automaton is None:
-            spellings: dict[str, list[tuple[str, bool]]] = {}
-            for word, case_sensitive in _words.items():
-                spellings.setdefault(word.lower(), []).append((word, case_sensitive))
-            automaton = ahocorasick.Automaton()
-            for lowered, words in spellings.items():
-                automaton.add_word(lowered, (len(lowered), tuple(words)))
-            automaton.make_automaton()
-            _automaton = automaton
+            _automaton = _Automaton(_words)
         return _automaton
 
 
@@ -91,14 +116,61 @@ def _lower(text: str) -> str:
     return (text.replace("\u0130", "i") if "\u0130" in text else text).lower()
 
 
-def _hits(text: str) -> Iterable[tuple[str, int]]:
-    """(registered word, start) of each occurrence in ``text``."""
+#: the two characters beyond ASCII whose lower case is an ASCII letter (İ, the Kelvin sign)
+_LOWERED_TO_ASCII = ("\u0130", "\u212a")
+#: UTF-8 continuation bytes: a text's characters are its bytes less these
+_CONTINUATION = bytes(range(0x80, 0xC0))
+
+
+def _hits(text: str) -> list[tuple[str, int]]:
+    """(registered word, start) of each occurrence in ``text``.
+
+    The automaton reads the text's UTF-8 bytes with ASCII letters lowered (``str.lower``
+    of Korean text costs ~60 instructions a character, ``bytes.lower`` one). A marker is
+    confirmed against the bytes as written; a byte offset becomes a character offset only
+    for what is kept. A text holding İ or the Kelvin sign, or words with other cased
+    letters, take ``str.lower`` instead, so the same words are found.
+    """
     automaton = _automaton if _automaton is not None else _build()
-    for end, (size, words) in automaton.iter(_lower(text)):
-        start = end - size + 1
-        for word, case_sensitive in words:
-            if not case_sensitive or text.startswith(word, start):
-                yield word, start
+    out: list[tuple[str, int]] = []
+    if text.isascii():
+        data = text.encode("ascii")
+        for index, start, _ in automaton.search(data.lower(), overlapping=True):
+            for word, case_sensitive, _ in automaton.spellings[index]:
+                if not case_sensitive or text.startswith(word, start):
+                    out.append((word, start))
+        return out
+    if automaton.ascii_case and not any(char in text for char in _LOWERED_TO_ASCII):
+        data = text.encode("utf-8", "surrogatepass")
+        kept: list[tuple[str, int]] = []
+        for index, start, _ in automaton.search(data.lower(), overlapping=True):
+            for word, case_sensitive, encoded in automaton.spellings[index]:
+                if not case_sensitive or data.startswith(encoded, start):
+                    kept.append((word, start))
+        if kept:
+            kept.sort(key=_start)
+            byte_at = char_at = 0
+            for word, start in kept:
+                char_at += len(data[byte_at:start].translate(None, _CONTINUATION))
+                byte_at = start
+                out.append((word, char_at))
+        return out
+    # the slow way: the text lowered as a string, each hit's offset in characters
+    data = _lower(text).encode("utf-8", "surrogatepass")
+    found = automaton.search(data, overlapping=True)
+    found.sort(key=_start)
+    byte_at = char_at = 0
+    for index, start, _ in found:
+        char_at += len(data[byte_at:start].translate(None, _CONTINUATION))
+        byte_at = start
+        for word, case_sensitive, _ in automaton.spellings[index]:
+            if not case_sensitive or text.startswith(word, char_at):
+                out.append((word, char_at))
+    return out
+
+
+def _start(hit: tuple[object, int, object] | tuple[object, int]) -> int:
+    return hit[1]
 
 
 def is_marker(word: str) -> bool:
