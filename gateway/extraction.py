@@ -212,7 +212,13 @@ class Extract:
             document = assemble(screened)
             return document, self._positions(exchange, dialect, document)
         body = exchange.body
-        if screened is None and count_values(body) > self._max_values:
+        # every value counted is one byte of the body: a body no longer than the limit
+        # cannot pass it, and most are far shorter (three passes over it spared)
+        if (
+            screened is None
+            and len(body) > self._max_values
+            and count_values(body) > self._max_values
+        ):
             raise self._refusal(exchange, "values")
         try:
             document = orjson.loads(exchange.body)
@@ -230,7 +236,11 @@ class Extract:
         """Deeper than ``max_depth``; measured only when the body has more brackets than
         that (every nesting level opens one): a short C count spares most requests the walk."""
         limit = self._max_depth
-        return count_containers(body) > limit and json_depth(document, limit) > limit
+        return (
+            len(body) > limit
+            and count_containers(body) > limit
+            and json_depth(document, limit) > limit
+        )
 
     def _positions(
         self, exchange: Exchange, dialect: Dialect, document: dict[str, Any]

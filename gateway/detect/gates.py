@@ -30,7 +30,7 @@ from collections.abc import Callable
 import regex
 from presidio_analyzer import EntityRecognizer
 
-__all__ = ["Gate", "digit_run", "gate_of", "has_digit"]
+__all__ = ["Gate", "ascii_bytes", "digit_run", "gate_of", "has_digit"]
 
 Gate = Callable[[str], bool]
 
@@ -77,6 +77,28 @@ def has_digit(text: str) -> bool:
     )
     _last_digits = (text, found)
     return found
+
+
+_last_ascii: tuple[str | None, bytes] = (None, b"")
+#: longer texts are encoded each time rather than held in the slot
+_ASCII_SLOT_CHARS = 64 * 1024
+
+
+def ascii_bytes(text: str) -> bytes:
+    """``text.encode("ascii", "replace")``: one byte a character, ``?`` beyond ASCII.
+
+    The disguise probes and the bare-token gate look at the same text in turn, and
+    encoding Korean text costs ~10 instructions a character, so the last text's copy is
+    kept (one slot, the text object itself, as ``has_digit`` keeps its answer).
+    """
+    global _last_ascii
+    last = _last_ascii
+    if last[0] is text:
+        return last[1]
+    data = text.encode("ascii", "replace")
+    if len(text) <= _ASCII_SLOT_CHARS:
+        _last_ascii = (text, data)
+    return data
 
 
 def gate_of(recognizer: EntityRecognizer) -> Gate | None:

@@ -41,6 +41,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import replace
 
+from gateway.detect.gates import ascii_bytes
 from gateway.detect.offsets import Edit, NormalizedText, apply_edits, merge_edits, rewrite
 from gateway.detect.regroup import regroup_digits
 from gateway.detect.spellings import (
@@ -155,7 +156,7 @@ def normalize_for_scan(text: str) -> NormalizedText:
     """The scan view of ``text``; the text itself when there is nothing to undo."""
     # One byte per character, "?" beyond ASCII: the looks for ASCII words and marks below
     # read it (a bytes search is several times quicker than one in Korean text).
-    ascii_copy = text.encode("ascii", "replace")
+    ascii_copy = ascii_bytes(text)
     shaped = _is_shaped(text, ascii_copy)
     if (
         not _has_probe_character(text)

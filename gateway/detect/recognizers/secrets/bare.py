@@ -44,6 +44,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from gateway.detect.findings import FindingLike
+from gateway.detect.gates import ascii_bytes
 from gateway.detect.recognizers.base import recognizer_result
 from gateway.detect.recognizers.secrets import prefilter, shapes, table
 from gateway.detect.recognizers.secrets.common import looks_like_placeholder
@@ -233,7 +234,7 @@ class Markers:
 
 def _token_marks(text: str) -> bytes:
     """``text`` as one byte per character: "t" for a token character, " " for any other."""
-    return text.encode("ascii", "replace").translate(_AS_TOKEN_BYTE)
+    return ascii_bytes(text).translate(_AS_TOKEN_BYTE)
 
 
 def _runs(text: str) -> list[tuple[int, int]]:
