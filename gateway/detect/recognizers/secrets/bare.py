@@ -312,7 +312,7 @@ class BareTokenRecognizer(EntityRecognizer):
     def may_match(self, text: str) -> bool:
         """No candidate without a run of ``_RUN`` (``detect/gates.py``): MIN_LENGTH token
         characters in a row, looked for on the byte copy (``_runs``)."""
-        return _LEAST_RUN in _token_marks(text)
+        return _token_marks(text).find(_LEAST_RUN) != -1  # not ``in``: see normalize.py
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
