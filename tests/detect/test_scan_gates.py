@@ -18,6 +18,20 @@ from gateway.detect.recognizers.kr.rrn import KrRrnRecognizer
 #: the default policy's request and answer types (its answer rule: RRN, card, SECRET_*)
 REQUEST = ["EMAIL_ADDRESS", "CREDIT_CARD", "KR_RRN", "GENERIC_SECRET", "SECRET_AWS_ACCESS_KEY"]
 ANSWER = ["CREDIT_CARD", "KR_RRN", "SECRET_AWS_ACCESS_KEY", "SECRET_GITHUB_TOKEN"]
+KOREAN_PROSE = "이번 분기 판매 실적을 요약하고 다음 달 마케팅 계획 초안을 작성해 주세요."
+#: the numbered identifiers the finance and public-sector policies add
+NUMBERED = [
+    "KR_FRN",
+    "KR_PASSPORT",
+    "KR_DRIVER_LICENSE",
+    "KR_BRN",
+    "KR_CRN",
+    "KR_BANK_ACCOUNT",
+    "PHONE_NUMBER",
+    "IP_ADDRESS",
+    "US_SSN",
+    "IBAN_CODE",
+]
 
 _ARABIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 TEXTS = [
@@ -37,6 +51,12 @@ TEXTS = [
     "aws_access_key_id = AKIA\u200bZ3MSK2PLQW7RTX4N",
     "이 키로 호출해 줘: 9vJqX2mK7pLw4RtY8zNb3HcQ",
     "commit 9f2c1e4b7a3d5f6e8c0b1a2d3e4f5a6b7c8d9e0f, order 8801234567893",
+    "출장 여권번호 M12345678, 외국인등록번호 900101-5234567",
+    "국민은행 계좌 123456789012 로 송금, 110-123-456789 도",
+    "연락처 010-1234-5678 또는 +1 415 555 2671, 사무실 0233142161",
+    "사업자등록번호 123-45-67890, 법인등록번호 110111-1234567, 면허 11-12-345678-90",
+    "server 192.168.0.1 and fe80::1, ssn 536-22-8842",
+    "해외 송금 IBAN DE89 3704 0044 0532 0130 00 으로",
 ]
 
 
@@ -46,7 +66,9 @@ def _ungated(engine: DetectionEngine) -> DetectionEngine:
     return engine
 
 
-@pytest.mark.parametrize("entities", [REQUEST, ANSWER, ["CREDIT_CARD"], ["KR_RRN"]])
+@pytest.mark.parametrize(
+    "entities", [REQUEST, ANSWER, NUMBERED, ["CREDIT_CARD"], ["KR_RRN"], ["PHONE_NUMBER"]]
+)
 def test_findings_and_notes_are_those_of_the_engine_without_the_gate(
     entities: list[str],
 ) -> None:
@@ -59,10 +81,10 @@ def test_findings_and_notes_are_those_of_the_engine_without_the_gate(
         halves = [text[: len(text) // 2], text[len(text) // 2 :]]
         assert gated.scan_segments(halves) == plain.scan_segments(halves), text
     found = {f.entity_type for text in TEXTS for f in gated.scan(text)}
-    assert found >= set(entities) - {"SECRET_GITHUB_TOKEN"}  # the table found things
+    assert found >= set(entities) - {"SECRET_GITHUB_TOKEN", "KR_CRN"}  # the table found things
 
 
-@pytest.mark.parametrize("entities", [REQUEST, ANSWER])
+@pytest.mark.parametrize("entities", [REQUEST, ANSWER, NUMBERED])
 def test_prose_calls_no_recognizer(monkeypatch: pytest.MonkeyPatch, entities: list[str]) -> None:
     engine = DetectionEngine(entities=entities)
     calls: list[str] = []
@@ -76,9 +98,10 @@ def test_prose_calls_no_recognizer(monkeypatch: pytest.MonkeyPatch, entities: li
 
             monkeypatch.setattr(recognizer, "analyze", counted)
     assert engine.scan(TEXTS[0]) == []  # English prose, an answer's usual text
-    assert engine.scan(TEXTS[1]) == []
+    assert engine.scan(KOREAN_PROSE) == []
     assert calls == []
-    assert [f.entity_type for f in engine.scan(TEXTS[3])] == ["KR_RRN"]
+    numbered = "주민번호는 구공공일공일 일이삼사오육팔, 여권 M12345678, 연락처 010-1234-5678"
+    assert engine.scan(numbered)  # a text with something to find still calls them
     assert calls
 
 

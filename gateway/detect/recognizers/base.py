@@ -238,6 +238,10 @@ class SpaceFreeRegexGate(PatternRecognizer):
 
     GATE: ClassVar[re.Pattern[str]]
 
+    def may_match(self, text: str) -> bool:
+        """No chunk without a hit of ``GATE`` (``detect/gates.py``)."""
+        return self.GATE.search(text) is not None
+
     def analyze(
         self,
         text: str,
@@ -265,6 +269,11 @@ class RegexGate(PatternRecognizer):
     """
 
     GATE: ClassVar[Gate]
+
+    def may_match(self, text: str) -> bool:
+        """``GATE`` finds something (``detect/gates.py``): without it ``analyze`` runs
+        nothing and notes nothing."""
+        return self.GATE.search(text) is not None
 
     def analyze(
         self,

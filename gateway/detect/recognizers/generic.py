@@ -14,7 +14,7 @@ from presidio_analyzer.predefined_recognizers import (
     UsSsnRecognizer,
 )
 
-from gateway.detect.gates import digit_run
+from gateway.detect.gates import digit_run, has_digit
 from gateway.detect.offline import offline_tld_extractor
 from gateway.detect.recognizers.base import (
     NOT_ALNUM_AFTER,
@@ -272,6 +272,10 @@ class IbanCodeRecognizer(IbanRecognizer):
             context=[*IbanRecognizer.CONTEXT, "계좌", "국제계좌", "송금"],
             supported_language=supported_language,
         )
+
+    def may_match(self, text: str) -> bool:
+        """Every IBAN has check digits (``[A-Z]{2}[0-9]{2}``; ``detect/gates.py``)."""
+        return has_digit(text)
 
 
 class IpAddressRecognizer(SpaceFreeRegexGate, IpRecognizer):

@@ -15,6 +15,7 @@ import ahocorasick
 from presidio_analyzer import Pattern, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from gateway.detect.gates import has_digit
 from gateway.detect.recognizers.base import (
     NOT_ALNUM_AFTER,
     NOT_ALNUM_BEFORE,
@@ -141,6 +142,11 @@ class KrBankAccountRecognizer(GatedPatternRecognizer):
 
     ENTITY: ClassVar[str] = "KR_BANK_ACCOUNT"
     GATE = _GATE
+
+    def may_match(self, text: str) -> bool:
+        """Hyphenated or closed up, an account has digits (``detect/gates.py``)."""
+        return has_digit(text)
+
     PATTERNS: ClassVar[list[Pattern]] = [Pattern("KR bank account", _ACCOUNT, 0.3)]
     CONTEXT: ClassVar[list[str]] = [
         *TRANSFER_WORDS,

@@ -49,6 +49,9 @@ class KrFrnRecognizer(DatedIdentifierRecognizer, GatedPatternRecognizer):
 
     ENTITY: ClassVar[str] = "KR_FRN"
     GATE = _GATE
+    # ``DatedIdentifierRecognizer.analyze`` only filters what the patterns found, so the
+    # gate of the patterns speaks for it too (``gates.gate_of`` wants it declared here)
+    may_match = GatedPatternRecognizer.may_match
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern("KR FRN (separated)", _DATE + r"[- ]" + _TAIL, 0.6),
         Pattern("KR FRN (13 digits)", _DATE + _TAIL, 0.4),

@@ -18,6 +18,7 @@ from typing import ClassVar
 from presidio_analyzer import Pattern, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from gateway.detect.gates import has_digit
 from gateway.detect.recognizers.base import (
     NOT_ALNUM_AFTER,
     NOT_ALNUM_BEFORE,
@@ -99,6 +100,11 @@ class PhoneNumberRecognizer(GatedPatternRecognizer):
 
     ENTITY: ClassVar[str] = "PHONE_NUMBER"
     GATE = _PhoneGate()
+
+    def may_match(self, text: str) -> bool:
+        """Korean or of another plan, a number has digits (``detect/gates.py``)."""
+        return has_digit(text)
+
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern("KR phone", _KOREAN, 0.6),
         Pattern("KR mobile (regrouped)", _REGROUPED_MOBILE, 0.5),
