@@ -142,11 +142,6 @@ class KrBankAccountRecognizer(GatedPatternRecognizer):
 
     ENTITY: ClassVar[str] = "KR_BANK_ACCOUNT"
     GATE = _GATE
-
-    def may_match(self, text: str) -> bool:
-        """Hyphenated or closed up, an account has digits (``detect/gates.py``)."""
-        return has_digit(text)
-
     PATTERNS: ClassVar[list[Pattern]] = [Pattern("KR bank account", _ACCOUNT, 0.3)]
     CONTEXT: ClassVar[list[str]] = [
         *TRANSFER_WORDS,
@@ -175,6 +170,10 @@ class KrBankAccountRecognizer(GatedPatternRecognizer):
         "씨티",
     ]
     FIELD_NAMES: ClassVar[tuple[str, ...]] = ("account", "acct", "acc", "bank", "deposit")
+
+    def may_match(self, text: str) -> bool:
+        """Hyphenated or closed up, an account has digits (``detect/gates.py``)."""
+        return has_digit(text)
 
     def analyze(
         self,

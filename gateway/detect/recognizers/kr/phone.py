@@ -100,11 +100,6 @@ class PhoneNumberRecognizer(GatedPatternRecognizer):
 
     ENTITY: ClassVar[str] = "PHONE_NUMBER"
     GATE = _PhoneGate()
-
-    def may_match(self, text: str) -> bool:
-        """Korean or of another plan, a number has digits (``detect/gates.py``)."""
-        return has_digit(text)
-
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern("KR phone", _KOREAN, 0.6),
         Pattern("KR mobile (regrouped)", _REGROUPED_MOBILE, 0.5),
@@ -117,6 +112,10 @@ class PhoneNumberRecognizer(GatedPatternRecognizer):
     ) -> None:
         super().__init__(supported_language=supported_language)
         self.world = WorldPhoneFinder(regions)
+
+    def may_match(self, text: str) -> bool:
+        """Korean or of another plan, a number has digits (``detect/gates.py``)."""
+        return has_digit(text)
 
     def analyze(
         self,
