@@ -105,7 +105,7 @@ _SPACED_DIGITS = re.compile(r"(?<![\d.·])\d(?:[ ·•]\d){7,}(?![\d])")
 # A cheap first look: the full pattern's look-behind is tried at every position.
 _SPACED_PROBE = re.compile(r"\d[ ·•]\d[ ·•]\d[ ·•]\d")
 #: the ASCII characters of _PROBE: in ASCII text, eight substring tests (each a ``memchr``)
-#: cost a fifth of the regex's pass over a 228-character answer
+#: cost a fifth of the regex's pass over a 228-character answer (3 k instructions, not 14 k)
 _ASCII_PROBE_CHARACTERS = tuple(chr(code) for code in range(128) if _PROBE.match(chr(code)))
 
 # Printable ASCII, percent-encoded once or twice (``%39``, ``%2539``).
@@ -182,7 +182,11 @@ def normalize_for_scan(text: str) -> NormalizedText:
 def _has_probe_character(text: str) -> bool:
     """``_PROBE`` occurs in ``text``, or, beyond ASCII, a character above the BMP."""
     if text.isascii():
-        return any(character in text for character in _ASCII_PROBE_CHARACTERS)
+        # a loop, not ``any`` of a generator, which costs twice as much here
+        for character in _ASCII_PROBE_CHARACTERS:  # noqa: SIM110
+            if character in text:
+                return True
+        return False
     return _PROBE_OR_ASTRAL.search(text) is not None
 
 
